@@ -1,0 +1,1 @@
+"""PlanWatch: monitoring and evaluation of a government implementation plan."""
