@@ -191,6 +191,11 @@ class Dimension(Strict):
     name: Text
     weight: Decimal = Field(ge=0, le=1)
 
+    @field_validator("weight")
+    @classmethod
+    def _canonical(cls, value: Decimal) -> Decimal:
+        return canonical_decimal(value)
+
 
 class Goal(Strict):
     code: Code
@@ -424,12 +429,26 @@ def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = 
         raise PlanFileError(name, problems) from None
 
     problems = [
-        Problem(format_path(loc), message, _line_of(root, loc))
-        for loc, message in check_plan(document)
+        Problem(format_path(loc), message, _line_of(root, loc)) for loc, message in check_plan(document)
     ]
     if problems:
         raise PlanFileError(name, problems)
-    return document
+    return with_defaults(document)
+
+
+def with_defaults(doc: PlanDocument) -> PlanDocument:
+    """Fill in what the file may leave out, so that a document and its export hash alike.
+
+    An indicator's lead unit, when not declared, is the lead unit of its first task.
+    """
+    leads = {task.code: task.lead for task in doc.all_tasks()}
+    indicators = [
+        ind.model_copy(update={"lead_unit": next((leads[t] for t in ind.tasks if t in leads), None)})
+        if ind.lead_unit is None
+        else ind
+        for ind in doc.indicators
+    ]
+    return doc.model_copy(update={"indicators": indicators})
 
 
 # --- checks beyond the structure ----------------------------------------------------------------
@@ -439,11 +458,7 @@ Loc = tuple[int | str, ...]
 
 def _duplicates(codes: list[tuple[Loc, str]], what: str) -> list[tuple[Loc, str]]:
     counts = Counter(code for _, code in codes)
-    return [
-        (loc + ("code",), f"duplicate {what} code {code!r}")
-        for loc, code in codes
-        if counts[code] > 1
-    ]
+    return [(loc + ("code",), f"duplicate {what} code {code!r}") for loc, code in codes if counts[code] > 1]
 
 
 def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one list of checks
@@ -538,15 +553,33 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one 
         elif unit[0] not in KIND_QUANTITIES[ind.kind]:
             add((loc + ("unit",), f"unit {ind.unit!r} does not fit an indicator of kind {ind.kind.value}"))
         if ind.aggregation == Aggregation.SUM and unit is not None and unit[0] == "percent":
-            add((loc + ("aggregation",), "a percentage cannot be summed over localities: use recompute or none"))
-        if ind.aggregation == Aggregation.SUM and ind.kind not in {IndicatorKind.CUMULATIVE_COUNT, IndicatorKind.LEVEL}:
+            add(
+                (
+                    loc + ("aggregation",),
+                    "a percentage cannot be summed over localities: use recompute or none",
+                )
+            )
+        if ind.aggregation == Aggregation.SUM and ind.kind not in {
+            IndicatorKind.CUMULATIVE_COUNT,
+            IndicatorKind.LEVEL,
+        }:
             add((loc + ("aggregation",), f"an indicator of kind {ind.kind.value} cannot be summed"))
         needed = KIND_COMPONENTS.get(ind.kind, set())
         if ind.aggregation == Aggregation.RECOMPUTE:
             if not needed:
-                add((loc + ("aggregation",), f"an indicator of kind {ind.kind.value} has nothing to recompute from"))
+                add(
+                    (
+                        loc + ("aggregation",),
+                        f"an indicator of kind {ind.kind.value} has nothing to recompute from",
+                    )
+                )
             elif set(ind.components) != needed:
-                add((loc + ("components",), f"recompute needs exactly the components {', '.join(sorted(needed))}"))
+                add(
+                    (
+                        loc + ("components",),
+                        f"recompute needs exactly the components {', '.join(sorted(needed))}",
+                    )
+                )
         elif ind.components and set(ind.components) - needed:
             add((loc + ("components",), f"unexpected components for kind {ind.kind.value}"))
         for role, component in ind.components.items():
@@ -595,3 +628,41 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one 
             elif rule.kind == RuleKind.NO_REGION_TARGET and indicators[code].region_target:
                 add((("rules", i, "indicators", r), f"indicator {code!r} must say region_target: false"))
     return problems
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
+    """The document as a plan file, with the source text inline."""
+    data = doc.model_dump(mode="json", exclude_none=True)
+    for key in ("value", "weight"):  # numbers as numbers, not strings
+        _numbers_in(data, key)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**9)
+
+
+def _numbers_in(node: Any, key: str) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, str):
+                number = Decimal(v)
+                node[k] = int(number) if number == number.to_integral_value() else float(number)
+            else:
+                _numbers_in(v, key)
+    elif isinstance(node, list):
+        for item in node:
+            _numbers_in(item, key)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.core.planfile import dump_plan
+from planwatch.plans.loader import plan_to_document
+from planwatch.plans.models import Plan
+
+
+class Command(BaseCommand):
+    help = "Write a loaded plan back as a plan file; loading the export gives the same plan."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
+        parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        plans = Plan.objects.all()
+        if options["plan"]:
+            plans = plans.filter(code=options["plan"])
+        found = list(plans[:2])
+        if not found:
+            raise CommandError("no such plan" if options["plan"] else "no plan is loaded")
+        if len(found) > 1:
+            raise CommandError("several plans are loaded: name one with --plan")
+        text = dump_plan(plan_to_document(found[0]), options["format"])
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8") as fh:
+                fh.write(text)
+            self.stdout.write(f"wrote {options['output']}")
+        else:
+            sys.stdout.write(text)

@@ -1,0 +1,499 @@
+"""The plan model: generic across plans, loaded from plan files (planwatch.core.planfile)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from planwatch.core import planfile
+
+
+def in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def pick(zh: str, en: str) -> str:
+    """The text in the active language: Chinese first, English when chosen and present."""
+    return en if en and in_english() else zh
+
+
+def _choices(enum: type, labels: dict[str, Any]) -> list[tuple[str, tuple[str, Any]]]:
+    """TextChoices members mirroring a core enum, so the plan file and the model share one list."""
+    return [(member.name, (member.value, labels.get(member.value, member.value))) for member in enum]
+
+
+class Bilingual(models.Model):
+    """An item named in Chinese with English beside it; `name` follows the active language."""
+
+    name_zh = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_zh, self.name_en)
+
+
+class Sourced(models.Model):
+    """An item tied to the clause of the text it comes from and its verbatim sentence."""
+
+    clause = models.CharField(max_length=40)
+    quote = models.TextField()
+
+    class Meta:
+        abstract = True
+
+
+class Plan(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=400)
+    issuer_zh = models.CharField(max_length=200)
+    issuer_en = models.CharField(max_length=200)
+    issued_on = models.DateField()
+    document_number = models.CharField(max_length=100, blank=True)
+    region_zh = models.CharField(max_length=200)
+    region_en = models.CharField(max_length=200)
+    base_year = models.PositiveSmallIntegerField()
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField()
+    horizon_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    source_text = models.TextField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+    @property
+    def title(self) -> str:
+        return pick(self.title_zh, self.title_en)
+
+    @property
+    def issuer(self) -> str:
+        return pick(self.issuer_zh, self.issuer_en)
+
+    @property
+    def region(self) -> str:
+        return pick(self.region_zh, self.region_en)
+
+    def pilot_units(self) -> models.QuerySet[Locality]:
+        return self.localities.filter(pilot=True)
+
+
+class PlanVersion(models.Model):
+    """One loaded version of a plan file: what was loaded, when, by whom, and the document itself."""
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=300)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    summary = models.TextField(blank=True)
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} v{self.number}"
+
+
+class Locality(Bilingual):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("Prefecture-level city")
+        DISTRICT = "district", _("District")
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="localities")
+    code = models.CharField(max_length=40)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+    pilot = models.BooleanField(default=False, help_text="A pilot (reporting) unit of the plan.")
+    figures_include_children = models.BooleanField(
+        default=False, help_text="This locality's reported figures already include its districts'."
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        verbose_name_plural = "localities"
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_locality_code")]
+
+    def ancestors(self) -> list[Locality]:
+        out, node = [], self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def counted_in_region_total(self) -> bool:
+        """A pilot unit counts toward the region total unless an ancestor's figures include it.
+
+        顺德区 is a pilot unit, but 佛山市's figures include it: summing both would count it twice.
+        """
+        return self.pilot and not any(a.pilot and a.figures_include_children for a in self.ancestors())
+
+
+class Unit(Bilingual):
+    """A department or government named as responsible for tasks."""
+
+    class Kind(models.TextChoices):
+        PROVINCIAL_DEPARTMENT = "provincial_department", _("Provincial department")
+        LOCAL_GOVERNMENT = "local_government", _("Local government")
+        GROUP = "group", _("Group of units")
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="units")
+    code = models.CharField(max_length=40)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_unit_code")]
+
+
+class Dimension(Bilingual):
+    """An evaluation dimension (创新能力、质量效益、政策实施、组织协同、资源配置) and its weight."""
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="dimensions")
+    code = models.CharField(max_length=40)
+    weight = models.DecimalField(max_digits=8, decimal_places=6)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_dimension_code")]
+
+
+class Goal(Sourced):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="goals")
+    code = models.CharField(max_length=40)
+    year = models.PositiveSmallIntegerField()
+    text_zh = models.TextField()
+    text_en = models.TextField()
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_goal_code")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.text_zh[:40]}"
+
+    @property
+    def text(self) -> str:
+        return pick(self.text_zh, self.text_en)
+
+
+class KeyFieldGroup(Bilingual, Sourced):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="key_field_groups")
+    code = models.CharField(max_length=40)
+    number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_key_field_group_code")]
+
+
+class KeyField(Bilingual, Sourced):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="key_fields")
+    group = models.ForeignKey(KeyFieldGroup, models.CASCADE, related_name="fields")
+    code = models.CharField(max_length=40)
+    number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_key_field_code")]
+
+
+class TaskGroup(Sourced):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="task_groups")
+    code = models.CharField(max_length=40)
+    number = models.PositiveSmallIntegerField()
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_task_group_code")]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+    @property
+    def title(self) -> str:
+        return pick(self.title_zh, self.title_en)
+
+
+class Task(Sourced):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="tasks")
+    group = models.ForeignKey(TaskGroup, models.CASCADE, related_name="tasks")
+    code = models.CharField(max_length=40)
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    units = models.ManyToManyField(Unit, through="TaskUnit", related_name="tasks")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_task_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_zh}"
+
+    @property
+    def title(self) -> str:
+        return pick(self.title_zh, self.title_en)
+
+    def lead_unit(self) -> Unit | None:
+        link = next((tu for tu in self.task_units.all() if tu.role == TaskUnit.Role.LEAD), None)
+        return link.unit if link else None
+
+    def participating_units(self) -> list[Unit]:
+        return [tu.unit for tu in self.task_units.all() if tu.role == TaskUnit.Role.PARTICIPATING]
+
+
+class TaskUnit(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead unit")
+        PARTICIPATING = "participating", _("Participating unit")
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="task_units")
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="task_units")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task", "order"]
+        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="unique_task_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} {self.unit.code} ({self.role})"
+
+
+class Indicator(Bilingual, Sourced):
+    Kind = models.TextChoices(
+        "Kind",
+        _choices(
+            planfile.IndicatorKind,
+            {
+                "cumulative_count": _("Cumulative count"),
+                "level": _("Level"),
+                "avg_annual_growth": _("Average annual growth"),
+                "growth_over_base": _("Growth over base year"),
+                "share": _("Share"),
+                "cumulative_decrease": _("Cumulative decrease over base year"),
+            },
+        ),
+    )
+    Direction = models.TextChoices(
+        "Direction",
+        _choices(
+            planfile.Direction,
+            {"higher_is_better": _("Higher is better"), "lower_is_better": _("Lower is better")},
+        ),
+    )
+    Aggregation = models.TextChoices(
+        "Aggregation",
+        _choices(
+            planfile.Aggregation,
+            {
+                "sum": _("Sum of localities"),
+                "recompute": _("Recomputed from components"),
+                "none": _("Not additive"),
+            },
+        ),
+    )
+    Frequency = models.TextChoices(
+        "Frequency",
+        _choices(
+            planfile.Frequency,
+            {"yearly": _("Yearly"), "quarterly": _("Quarterly"), "monthly": _("Monthly")},
+        ),
+    )
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="indicators")
+    code = models.CharField(max_length=40)
+    definition_zh = models.TextField(blank=True)
+    definition_en = models.TextField(blank=True)
+    unit = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    aggregation = models.CharField(max_length=20, choices=Aggregation.choices)
+    binding = models.BooleanField(default=False, help_text="约束性 (binding) rather than 预期性 (expected).")
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default="yearly")
+    region_target = models.BooleanField(default=True, help_text="False where the region has no target.")
+    base_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    base_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    base_implied = models.BooleanField(default=False)
+    base_note_zh = models.TextField(blank=True)
+    base_note_en = models.TextField(blank=True)
+    dimension = models.ForeignKey(
+        Dimension, models.SET_NULL, null=True, blank=True, related_name="indicators"
+    )
+    lead_unit = models.ForeignKey(Unit, models.SET_NULL, null=True, blank=True, related_name="led_indicators")
+    tasks = models.ManyToManyField(Task, blank=True, related_name="indicators")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_indicator_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def definition(self) -> str:
+        return pick(self.definition_zh, self.definition_en)
+
+    @property
+    def base_note(self) -> str:
+        return pick(self.base_note_zh, self.base_note_en)
+
+    @property
+    def unit_label(self) -> str:
+        return pick(self.unit, planfile.UNITS[self.unit][2] if self.unit in planfile.UNITS else self.unit)
+
+
+class IndicatorComponent(models.Model):
+    """An indicator a recomputed indicator is computed from (a share's numerator, a growth's level)."""
+
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="components")
+    role = models.CharField(max_length=20)
+    component = models.ForeignKey(Indicator, models.PROTECT, related_name="used_by")
+
+    class Meta:
+        ordering = ["indicator", "role"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "role"], name="unique_component_role")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}.{self.role} = {self.component.code}"
+
+
+class Target(Sourced):
+    """A target: indicator × scope (the region when `locality` is empty, else one locality) × year."""
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", ""
+        AT_LEAST = "at_least", _("at least")
+        ABOUT = "about", _("about")
+        AT_MOST = "at_most", _("at most")
+
+    class Origin(models.TextChoices):
+        PLAN = "plan", _("Plan text")
+        USER = "user", _("Entered by users")
+        SAMPLE = "sample", _("Sample data")
+
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="targets")
+    locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True, related_name="targets")
+    year = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=24, decimal_places=6)
+    qualifier = models.CharField(max_length=20, choices=Qualifier.choices, default="exact")
+    origin = models.CharField(max_length=20, choices=Origin.choices, default="plan")
+    note_zh = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "order", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "locality", "year"],
+                condition=Q(locality__isnull=False),
+                name="unique_locality_target",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year"], condition=Q(locality__isnull=True), name="unique_region_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.locality.code if self.locality_id and self.locality else "region"
+        return f"{self.indicator.code} {scope} {self.year} = {self.value}"
+
+    @property
+    def scope_code(self) -> str:
+        return self.locality.code if self.locality else planfile.REGION
+
+    @property
+    def note(self) -> str:
+        return pick(self.note_zh, self.note_en)
+
+    @property
+    def is_sample(self) -> bool:
+        return self.origin == self.Origin.SAMPLE
+
+
+class TargetRevision(models.Model):
+    """One change of a target: who, when, old, new and why. Kept when the target itself is removed."""
+
+    target = models.ForeignKey(Target, models.SET_NULL, null=True, blank=True, related_name="revisions")
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="target_revisions")
+    locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True)
+    year = models.PositiveSmallIntegerField()
+    old_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    new_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    plan_version = models.ForeignKey(PlanVersion, models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.old_value} → {self.new_value}"
+
+
+class Rule(Sourced):
+    """A note of the text that governs indicators (no region target, a base year, binding, …)."""
+
+    Kind = models.TextChoices(
+        "Kind",
+        _choices(
+            planfile.RuleKind,
+            {
+                "no_region_target": _("No region-wide target"),
+                "base_year": _("Base year"),
+                "binding_classification": _("Binding or expected"),
+                "target_adjustment": _("Target adjustment"),
+                "other": _("Other"),
+            },
+        ),
+    )
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="rules")
+    code = models.CharField(max_length=40)
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    text_zh = models.TextField()
+    text_en = models.TextField()
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="rules")
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_rule_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text_zh[:40]}"
+
+    @property
+    def text(self) -> str:
+        return pick(self.text_zh, self.text_en)
