@@ -1,0 +1,66 @@
+# PlanWatch: `make demo` serves the seed plan with sample data; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_USER ?= admin
+DEMO_PASSWORD ?= planwatch-demo
+PLAN_FILE ?= plans/pearl_river_west_2017.yaml
+SECRET_FILE := var/secret_key
+
+# Debian packages: gettext compiles the translations; Chromium and a CJK font for the browser tests.
+DEMO_PACKAGES := gettext
+TEST_PACKAGES := gettext chromium fonts-noto-cjk
+
+.PHONY: demo test install lint messages serve clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+$(SECRET_FILE):
+	mkdir -p var
+	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+messages: install
+	DJANGO_SETTINGS_MODULE=planwatch.test_settings $(BIN)/planwatch makemessages -l zh_Hans --ignore=.venv -v0
+
+demo: install $(SECRET_FILE)
+	./scripts/ensure-debian-packages $(DEMO_PACKAGES)
+	@export SECRET_KEY=$$(cat $(SECRET_FILE)); set -e; \
+	$(BIN)/planwatch compilemessages --ignore=.venv -v0; \
+	$(BIN)/planwatch migrate -v0; \
+	$(BIN)/planwatch collectstatic --noinput -v0; \
+	$(BIN)/planwatch load_plan $(PLAN_FILE); \
+	$(BIN)/planwatch load_sample; \
+	$(BIN)/planwatch demo_user --username $(DEMO_USER) --password $(DEMO_PASSWORD); \
+	echo ""; \
+	echo "PlanWatch is serving at http://$(HOST):$(PORT)/"; \
+	echo "Log in as: $(DEMO_USER) / $(DEMO_PASSWORD)"; \
+	echo ""; \
+	exec $(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+# Every test on SQLite; then again on PostgreSQL when DATABASE_URL names one.
+test: install
+	./scripts/ensure-debian-packages $(TEST_PACKAGES)
+	DJANGO_SETTINGS_MODULE=planwatch.test_settings $(BIN)/planwatch compilemessages --ignore=.venv -v0
+	$(BIN)/ruff check planwatch tests
+	$(BIN)/mypy planwatch
+	env -u DATABASE_URL $(BIN)/pytest
+	@case "$${DATABASE_URL:-}" in \
+	  postgres*) echo "--- again on PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest ;; \
+	  *) echo "--- DATABASE_URL names no PostgreSQL server: SQLite only" ;; \
+	esac
+
+lint: install
+	$(BIN)/ruff check planwatch tests
+	$(BIN)/ruff format --check planwatch tests
+	$(BIN)/mypy planwatch
+
+clean:
+	rm -rf $(VENV) var/static
