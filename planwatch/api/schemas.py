@@ -1,0 +1,359 @@
+"""The shapes the API answers with.
+
+Items are named by their plan codes, never by database ids: ids change when a plan is loaded into
+another database, codes are what the plan file and the people reading it use. Every text comes in
+both languages (`*_zh`, `*_en`) whatever the request's language, so that a script's output does not
+depend on a cookie. The schemas read model instances directly; the querysets that feed them
+prefetch every relation the resolvers follow (see planwatch.api.routes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+
+from planwatch.core import planfile
+from planwatch.plans.models import (
+    Indicator,
+    KeyField,
+    Locality,
+    Plan,
+    Target,
+    TargetRevision,
+    Task,
+    TaskUnit,
+)
+
+# Values go out as JSON numbers, not the strings ninja makes of Decimals: 800, not "800.000000".
+Number = int | float
+
+OriginFilter = Literal["plan", "user", "sample"]
+
+
+def as_number(value: Decimal | None) -> Number | None:
+    if value is None:
+        return None
+    value = planfile.canonical_decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def scope_of(locality: Locality | None) -> str:
+    return locality.code if locality is not None else planfile.REGION
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class SourceMixin(Schema):
+    """The clause of the plan text an item comes from, and its verbatim sentence."""
+
+    clause: str
+    quote: str
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+class PeriodOut(Schema):
+    base_year: int
+    start_year: int
+    end_year: int
+    horizon_year: int | None
+
+
+class PlanOut(Schema):
+    code: str
+    title_zh: str
+    title_en: str
+    issuer_zh: str
+    issuer_en: str
+    issued_on: dt.date
+    document_number: str
+    region_zh: str
+    region_en: str
+    version: int
+    period: PeriodOut
+
+    @staticmethod
+    def resolve_period(plan: Plan) -> PeriodOut:
+        return PeriodOut(
+            base_year=plan.base_year,
+            start_year=plan.start_year,
+            end_year=plan.end_year,
+            horizon_year=plan.horizon_year,
+        )
+
+
+class GoalOut(SourceMixin):
+    code: str
+    year: int
+    text_zh: str
+    text_en: str
+
+
+class RuleOut(SourceMixin):
+    """A note of the text that governs indicators (no region target, base year, binding, …)."""
+
+    code: str
+    number: int
+    kind: str
+    text_zh: str
+    text_en: str
+    indicators: list[str]
+
+    @staticmethod
+    def resolve_indicators(rule: object) -> list[str]:
+        return [ind.code for ind in rule.indicators.all()]  # type: ignore[attr-defined]
+
+
+class DimensionOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    weight: Number
+
+    @staticmethod
+    def resolve_weight(dimension: object) -> Number | None:
+        return as_number(dimension.weight)  # type: ignore[attr-defined]
+
+
+class PlanVersionOut(Schema):
+    number: int
+    loaded_at: dt.datetime
+    file_name: str
+    content_hash: str
+    summary: str
+
+
+class PlanDetailOut(PlanOut):
+    goals: list[GoalOut]
+    rules: list[RuleOut]
+    dimensions: list[DimensionOut]
+    versions: list[PlanVersionOut]
+
+
+# --- localities, units, key fields ----------------------------------------------------------------
+
+
+class LocalityOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent: str | None
+    pilot: bool
+    figures_include_children: bool
+    counted_in_region_total: bool
+
+    @staticmethod
+    def resolve_parent(locality: Locality) -> str | None:
+        return locality.parent.code if locality.parent is not None else None
+
+    @staticmethod
+    def resolve_counted_in_region_total(locality: Locality) -> bool:
+        return locality.counted_in_region_total()
+
+
+class UnitOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+
+
+class KeyFieldGroupOut(SourceMixin):
+    code: str
+    number: int
+    name_zh: str
+    name_en: str
+
+
+class KeyFieldOut(SourceMixin):
+    code: str
+    number: int
+    name_zh: str
+    name_en: str
+    group: KeyFieldGroupOut
+
+    @staticmethod
+    def resolve_group(field: KeyField) -> KeyFieldGroupOut:
+        return KeyFieldGroupOut.from_orm(field.group)
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+class TaskGroupOut(SourceMixin):
+    code: str
+    number: int
+    title_zh: str
+    title_en: str
+
+
+class TaskOut(SourceMixin):
+    code: str
+    number: int | None
+    title_zh: str
+    title_en: str
+    group: TaskGroupOut
+    lead_unit: str | None
+    participating_units: list[str]
+    indicators: list[str]
+
+    @staticmethod
+    def resolve_group(task: Task) -> TaskGroupOut:
+        return TaskGroupOut.from_orm(task.group)
+
+    @staticmethod
+    def resolve_lead_unit(task: Task) -> str | None:
+        lead = task.lead_unit()
+        return lead.code if lead is not None else None
+
+    @staticmethod
+    def resolve_participating_units(task: Task) -> list[str]:
+        return [unit.code for unit in task.participating_units()]
+
+    @staticmethod
+    def resolve_indicators(task: Task) -> list[str]:
+        return [ind.code for ind in task.indicators.all()]
+
+
+# --- indicators and targets -----------------------------------------------------------------------
+
+
+class TargetOut(SourceMixin):
+    indicator: str
+    scope: str
+    year: int
+    value: Number
+    qualifier: str
+    origin: str
+    is_sample: bool
+    note_zh: str
+    note_en: str
+
+    @staticmethod
+    def resolve_indicator(target: Target) -> str:
+        return target.indicator.code
+
+    @staticmethod
+    def resolve_scope(target: Target) -> str:
+        return scope_of(target.locality)
+
+    @staticmethod
+    def resolve_value(target: Target) -> Number | None:
+        return as_number(target.value)
+
+
+class IndicatorOut(SourceMixin):
+    code: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    unit: str
+    kind: str
+    direction: str
+    aggregation: str
+    components: dict[str, str]
+    binding: bool
+    frequency: str
+    region_target: bool
+    base_year: int | None
+    base_value: Number | None
+    base_implied: bool
+    base_note_zh: str
+    base_note_en: str
+    dimension: str | None
+    lead_unit: str | None
+    tasks: list[str]
+
+    @staticmethod
+    def resolve_components(indicator: Indicator) -> dict[str, str]:
+        return {link.role: link.component.code for link in indicator.components.all()}
+
+    @staticmethod
+    def resolve_base_value(indicator: Indicator) -> Number | None:
+        return as_number(indicator.base_value)
+
+    @staticmethod
+    def resolve_dimension(indicator: Indicator) -> str | None:
+        return indicator.dimension.code if indicator.dimension is not None else None
+
+    @staticmethod
+    def resolve_lead_unit(indicator: Indicator) -> str | None:
+        return indicator.lead_unit.code if indicator.lead_unit is not None else None
+
+    @staticmethod
+    def resolve_tasks(indicator: Indicator) -> list[str]:
+        return [task.code for task in indicator.tasks.all()]
+
+
+class IndicatorDetailOut(IndicatorOut):
+    targets: list[TargetOut]
+
+    @staticmethod
+    def resolve_targets(indicator: Indicator) -> list[TargetOut]:
+        return [TargetOut.from_orm(target) for target in indicator.targets.all()]
+
+
+class TargetRevisionOut(Schema):
+    indicator: str
+    scope: str
+    year: int
+    old_value: Number | None
+    new_value: Number | None
+    reason: str
+    changed_by: str | None
+    changed_at: dt.datetime
+    plan_version: int | None
+
+    @staticmethod
+    def resolve_indicator(revision: TargetRevision) -> str:
+        return revision.indicator.code
+
+    @staticmethod
+    def resolve_scope(revision: TargetRevision) -> str:
+        return scope_of(revision.locality)
+
+    @staticmethod
+    def resolve_old_value(revision: TargetRevision) -> Number | None:
+        return as_number(revision.old_value)
+
+    @staticmethod
+    def resolve_new_value(revision: TargetRevision) -> Number | None:
+        return as_number(revision.new_value)
+
+    @staticmethod
+    def resolve_changed_by(revision: TargetRevision) -> str | None:
+        user = revision.changed_by
+        return user.get_username() if user is not None else None
+
+    @staticmethod
+    def resolve_plan_version(revision: TargetRevision) -> int | None:
+        version = revision.plan_version
+        return version.number if version is not None else None
+
+
+__all__ = [
+    "DimensionOut",
+    "ErrorOut",
+    "GoalOut",
+    "IndicatorDetailOut",
+    "IndicatorOut",
+    "KeyFieldOut",
+    "LocalityOut",
+    "OriginFilter",
+    "PlanDetailOut",
+    "PlanOut",
+    "RuleOut",
+    "TargetOut",
+    "TargetRevisionOut",
+    "TaskOut",
+    "TaskUnit",
+    "UnitOut",
+]

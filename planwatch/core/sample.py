@@ -1,0 +1,199 @@
+"""Deterministic sample data (示例数据): locality targets and actual values for demonstrations.
+
+None of these numbers is an official figure. They are drawn from a seeded random generator so that
+every run gives the same data, and they respect the plan's structure: locality targets of additive
+indicators add up to the region's target (without counting a district inside its city twice),
+counts are whole numbers, cumulative counts never fall, shares and growth rates are computed from
+their components.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from planwatch.core.planfile import Aggregation, IndicatorKind
+
+
+@dataclass(frozen=True)
+class SampleLocality:
+    code: str
+    counted_in_region_total: bool
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleIndicator:
+    code: str
+    kind: IndicatorKind
+    aggregation: Aggregation
+    integer: bool  # counts are whole numbers
+    region_target: Decimal | None  # the region's target for the plan's end year, if any
+    target_year: int
+    base_year: int | None = None
+    base_value: Decimal | None = None
+    components: dict[str, str] = field(default_factory=dict)
+    fixed_targets: dict[str, Decimal] = field(default_factory=dict)  # locality targets from the text
+
+
+@dataclass
+class SampleData:
+    # (indicator, locality, year) → value
+    targets: dict[tuple[str, str, int], Decimal] = field(default_factory=dict)
+    actuals: dict[tuple[str, str, int], Decimal] = field(default_factory=dict)
+
+
+def _round(value: float, places: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _split(total: float, weights: dict[str, float], integer: bool) -> dict[str, float]:
+    """Split `total` by weights; for whole numbers, by largest remainder so the parts add up."""
+    raw = {code: total * w / sum(weights.values()) for code, w in weights.items()}
+    if not integer:
+        return raw
+    floors = {code: int(v) for code, v in raw.items()}
+    short = round(total) - sum(floors.values())
+    for code in sorted(raw, key=lambda c: raw[c] - floors[c], reverse=True)[:short]:
+        floors[code] += 1
+    return {code: float(v) for code, v in floors.items()}
+
+
+def generate(
+    indicators: list[SampleIndicator],
+    localities: list[SampleLocality],
+    years: range,
+    start_year: int,
+    seed: str,
+) -> SampleData:
+    rng = random.Random(seed)
+    data = SampleData()
+    counted = [loc.code for loc in localities if loc.counted_in_region_total]
+    # Districts inside a counted city: a share of their city's figures.
+    inner = {loc.code: loc.parent for loc in localities if not loc.counted_in_region_total and loc.parent}
+    inner_share = {code: rng.uniform(0.3, 0.45) for code in inner}
+    size = {code: rng.uniform(0.5, 2.0) for code in counted}  # a locality's economic weight
+    pace = {code: rng.uniform(0.78, 1.12) for code in [*counted, *inner]}  # how well it performs
+    every = [*counted, *inner]
+    first, last = years[0], years[-1]
+    levels: dict[tuple[str, str, int], float] = {}
+
+    def put(store: dict, key: tuple[str, str, int], value: float, integer: bool) -> None:
+        store[key] = Decimal(round(value)) if integer else _round(value, 2)
+
+    def with_inner(values: dict[str, float], integer: bool) -> dict[str, float]:
+        out = dict(values)
+        for code, parent in inner.items():
+            share = values[parent] * inner_share[code]
+            out[code] = float(round(share)) if integer else share
+        return out
+
+    # Additive indicators first: growth rates and shares are computed from them afterwards.
+    for ind in sorted(indicators, key=lambda i: i.aggregation != Aggregation.SUM):
+        if ind.aggregation != Aggregation.SUM:
+            continue
+        target = float(ind.region_target) if ind.region_target is not None else None
+        if ind.kind == IndicatorKind.CUMULATIVE_COUNT:
+            assert target is not None, ind.code
+            final = _final_targets(ind, target, size, every, with_inner)
+            for code in every:
+                final_target = final[code]
+                span = ind.target_year - start_year + 1
+                for year in range(start_year, last + 1):
+                    done = min(year - start_year + 1, span) / span
+                    put(data.targets, (ind.code, code, year), final_target * done, ind.integer)
+                    reached = final_target * done * pace[code] * rng.uniform(0.95, 1.05)
+                    previous = levels.get((ind.code, code, year - 1), 0.0)
+                    value = max(previous, round(reached) if ind.integer else reached)
+                    levels[(ind.code, code, year)] = value
+                    put(data.actuals, (ind.code, code, year), value, ind.integer)
+            continue
+        # A level: a base below the target, then a path towards it.
+        if target is None:
+            start = _split(rng.uniform(400, 3000), size, False)
+            growth = {code: rng.uniform(0.06, 0.2) for code in counted}
+            path = {
+                code: [start[code] * (1 + growth[code]) ** (y - first) for y in years] for code in counted
+            }
+        else:
+            # Where the text implies a base (1.08 million is +20 % over 2016), start from it.
+            ratio = float(ind.base_value) / target if ind.base_value else rng.uniform(0.65, 0.85)
+            final = _final_targets(ind, target, size, every, with_inner)
+            span = ind.target_year - first
+            noise = {code: rng.uniform(0.94, 1.04) for code in counted}
+            path = {
+                code: [
+                    final[code]
+                    * (ratio + (1 - ratio) * pace[code] * (y - first) / span)
+                    * noise[code] ** (y - first)
+                    for y in years
+                ]
+                for code in counted
+            }
+            for code in every:
+                for year in range(start_year, last + 1):
+                    goal = final[code] * (ratio + (1 - ratio) * (year - first) / span)
+                    put(data.targets, (ind.code, code, year), goal, ind.integer)
+        for i, year in enumerate(years):
+            values = with_inner({code: path[code][i] for code in counted}, ind.integer)
+            for code, value in values.items():
+                value = round(value) if ind.integer else value
+                levels[(ind.code, code, year)] = value
+                put(data.actuals, (ind.code, code, year), value, ind.integer)
+
+    for ind in indicators:
+        if ind.aggregation == Aggregation.SUM:
+            continue
+        for code in every:
+            for year in years:
+                value = _derived(ind, code, year, levels, rng)
+                if value is not None:
+                    put(data.actuals, (ind.code, code, year), value, False)
+            if ind.region_target is not None:
+                for year in range(start_year, last + 1):
+                    put(data.targets, (ind.code, code, year), float(ind.region_target), False)
+            elif ind.kind == IndicatorKind.CUMULATIVE_DECREASE:
+                for year in range(start_year, last + 1):
+                    goal = rng.uniform(3.5, 4.5) * (year - (ind.base_year or first))
+                    put(data.targets, (ind.code, code, year), goal, False)
+    return data
+
+
+def _final_targets(
+    ind: SampleIndicator,
+    target: float,
+    size: dict[str, float],
+    every: list[str],
+    with_inner: Callable[[dict[str, float], bool], dict[str, float]],
+) -> dict[str, float]:
+    """Each locality's target for the end year: the text's own where it names them, else a split."""
+    if ind.fixed_targets:
+        return {code: float(ind.fixed_targets.get(code, 0)) for code in every}
+    return with_inner(_split(target, size, ind.integer), ind.integer)
+
+
+def _derived(
+    ind: SampleIndicator, code: str, year: int, levels: dict[tuple[str, str, int], float], rng: random.Random
+) -> float | None:
+    """A growth rate or a share, computed from the component levels; or a standalone percentage."""
+    base_year = ind.base_year
+    if ind.kind in (IndicatorKind.AVG_ANNUAL_GROWTH, IndicatorKind.GROWTH_OVER_BASE) and base_year:
+        level = ind.components.get("level")
+        now, base = levels.get((level or "", code, year)), levels.get((level or "", code, base_year))
+        if now is None or not base or year <= base_year:
+            return None
+        if ind.kind == IndicatorKind.GROWTH_OVER_BASE:
+            return (now / base - 1) * 100
+        return ((now / base) ** (1 / (year - base_year)) - 1) * 100
+    if ind.kind == IndicatorKind.SHARE:
+        if ind.components:
+            part = levels.get((ind.components["numerator"], code, year))
+            whole = levels.get((ind.components["denominator"], code, year))
+            return part / whole * 100 if part is not None and whole else None
+        return min(100.0, rng.uniform(70, 90) + 4 * (year - 2016))
+    if ind.kind == IndicatorKind.CUMULATIVE_DECREASE:
+        since = year - (base_year or 2015)
+        return max(0.0, rng.uniform(3.0, 4.6) * since)
+    return None

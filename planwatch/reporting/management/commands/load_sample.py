@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.plans.models import Plan
+from planwatch.reporting.sample import load_sample
+
+
+class Command(BaseCommand):
+    help = "Load deterministic sample data (示例数据): locality targets and accepted values, 2016–2019."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--plan", help="the plan's code (default: every loaded plan)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        plans = Plan.objects.all()
+        if options["plan"]:
+            plans = plans.filter(code=options["plan"])
+        if not plans:
+            raise CommandError("no such plan" if options["plan"] else "no plan is loaded: run load_plan first")
+        for plan in plans:
+            result = load_sample(plan)
+            self.stdout.write(
+                f"{plan.code}: sample data (示例数据) loaded — {result.targets} locality targets, "
+                f"{result.values} accepted values over {result.periods} yearly periods"
+            )

@@ -1,0 +1,116 @@
+"""Write the sample data (示例数据) of planwatch.core.sample into a loaded plan, replacing the last."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from planwatch.core import sample
+from planwatch.core.planfile import UNITS, Aggregation, IndicatorKind
+from planwatch.plans.models import Plan, Target
+from planwatch.reporting.models import Period, ReportedValue
+
+SAMPLE_LABEL = "示例数据 (sample data)"
+
+
+@dataclass
+class SampleResult:
+    targets: int
+    values: int
+    periods: int
+
+
+def yearly_period(plan: Plan, year: int) -> Period:
+    period, _ = Period.objects.get_or_create(
+        plan=plan,
+        code=str(year),
+        defaults={
+            "frequency": Period.Frequency.YEARLY,
+            "year": year,
+            "starts_on": dt.date(year, 1, 1),
+            "ends_on": dt.date(year, 12, 31),
+            "due_on": dt.date(year + 1, 3, 31),
+        },
+    )
+    return period
+
+
+@transaction.atomic
+def load_sample(plan: Plan) -> SampleResult:
+    """Replace the plan's sample targets and values with a fresh, identical, deterministic set."""
+    Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()
+    ReportedValue.objects.filter(indicator__plan=plan, is_sample=True).delete()
+
+    localities = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
+    by_code = {loc.code: loc for loc in localities}
+    indicators = list(plan.indicators.prefetch_related("components__component", "targets__locality"))
+    plan_targets = {
+        (t.indicator.code, t.locality.code if t.locality else None, t.year): t.value
+        for ind in indicators
+        for t in ind.targets.all()
+    }
+    specs = [
+        sample.SampleIndicator(
+            code=ind.code,
+            kind=IndicatorKind(ind.kind),
+            aggregation=Aggregation(ind.aggregation),
+            integer=UNITS[ind.unit][0] == "count",
+            region_target=plan_targets.get((ind.code, None, plan.end_year)),
+            target_year=plan.end_year,
+            base_year=ind.base_year,
+            base_value=ind.base_value,
+            components={c.role: c.component.code for c in ind.components.all()},
+            fixed_targets={
+                code: value
+                for (ind_code, code, year), value in plan_targets.items()
+                if ind_code == ind.code and code and year == plan.end_year
+            },
+        )
+        for ind in indicators
+    ]
+    data = sample.generate(
+        specs,
+        [
+            sample.SampleLocality(loc.code, loc.counted_in_region_total(), loc.parent.code if loc.parent else None)
+            for loc in localities
+        ],
+        years=range(plan.base_year, plan.end_year + 1),
+        start_year=plan.start_year,
+        seed=plan.code,
+    )
+    ind_by_code = {ind.code: ind for ind in indicators}
+    new_targets = [
+        Target(
+            indicator=ind_by_code[ind_code],
+            locality=by_code[loc_code],
+            year=year,
+            value=value,
+            origin=Target.Origin.SAMPLE,
+            clause="",
+            quote="",
+            note_zh="示例数据，非官方数字。",
+            note_en="Sample data, not an official figure.",
+        )
+        for (ind_code, loc_code, year), value in sorted(data.targets.items())
+        # The text's own targets stay: sample targets only fill what users would enter.
+        if (ind_code, loc_code, year) not in plan_targets
+    ]
+    Target.objects.bulk_create(new_targets)
+    periods = {year: yearly_period(plan, year) for year in range(plan.base_year, plan.end_year + 1)}
+    values = [
+        ReportedValue(
+            indicator=ind_by_code[ind_code],
+            locality=by_code[loc_code],
+            period=periods[year],
+            value=value,
+            status=ReportedValue.Status.ACCEPTED,
+            is_sample=True,
+            source=ReportedValue.Source.SAMPLE,
+            source_detail=SAMPLE_LABEL,
+        )
+        for (ind_code, loc_code, year), value in sorted(data.actuals.items())
+    ]
+    ReportedValue.objects.bulk_create(values)
+    return SampleResult(targets=len(new_targets), values=len(values), periods=len(periods))
