@@ -1,3 +1,25 @@
-from ninja import NinjaAPI
+"""The read-only REST API, mounted at /api/v1/ (planwatch.urls).
 
-api = NinjaAPI(title="PlanWatch API", version="1")
+Every endpoint needs a signed-in session or an API token (planwatch.api.auth); without one the answer
+is 401 {"detail": "Unauthorized"}. The OpenAPI document and the interactive docs are open: they
+describe the API and hold no plan data.
+"""
+
+from ninja import NinjaAPI, Swagger
+
+from planwatch.api.auth import API_AUTH
+from planwatch.api.routes import router as plans_router
+
+# Swagger UI is served from ninja's bundled static files ("ninja" is in INSTALLED_APPS): nothing is
+# fetched from a CDN. Its validator badge would call validator.swagger.io, so it is switched off.
+docs = Swagger(settings={"validatorUrl": None})
+
+api = NinjaAPI(
+    title="PlanWatch API",
+    version="1",
+    description="Read-only access to the plans monitored by PlanWatch: codes, texts, indicators, "
+    "targets and their revisions.",
+    auth=API_AUTH,
+    docs=docs,
+)
+api.add_router("/plans", plans_router)

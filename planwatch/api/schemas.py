@@ -11,26 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from planwatch.core import planfile
 from planwatch.plans.models import (
+    Dimension,
     Indicator,
-    KeyField,
     Locality,
     Plan,
+    Rule,
     Target,
     TargetRevision,
     Task,
-    TaskUnit,
 )
 
 # Values go out as JSON numbers, not the strings ninja makes of Decimals: 800, not "800.000000".
 Number = int | float
 
 OriginFilter = Literal["plan", "user", "sample"]
+
+# Every item taken from the plan text says where: its clause and the sentence itself.
+Clause = Annotated[str, Field(description="The clause of the plan text, e.g. 三（一）1.")]
+Quote = Annotated[str, Field(description="The verbatim sentence of the plan text.")]
+Scope = Annotated[str, Field(description=f"{planfile.REGION!r} (the whole region) or a locality code.")]
 
 
 def as_number(value: Decimal | None) -> Number | None:
@@ -46,13 +51,6 @@ def scope_of(locality: Locality | None) -> str:
 
 class ErrorOut(Schema):
     detail: str
-
-
-class SourceMixin(Schema):
-    """The clause of the plan text an item comes from, and its verbatim sentence."""
-
-    clause: str
-    quote: str
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -88,14 +86,16 @@ class PlanOut(Schema):
         )
 
 
-class GoalOut(SourceMixin):
+class GoalOut(Schema):
     code: str
     year: int
     text_zh: str
     text_en: str
+    clause: Clause
+    quote: Quote
 
 
-class RuleOut(SourceMixin):
+class RuleOut(Schema):
     """A note of the text that governs indicators (no region target, base year, binding, …)."""
 
     code: str
@@ -104,10 +104,12 @@ class RuleOut(SourceMixin):
     text_zh: str
     text_en: str
     indicators: list[str]
+    clause: Clause
+    quote: Quote
 
     @staticmethod
-    def resolve_indicators(rule: object) -> list[str]:
-        return [ind.code for ind in rule.indicators.all()]  # type: ignore[attr-defined]
+    def resolve_indicators(rule: Rule) -> list[str]:
+        return [ind.code for ind in rule.indicators.all()]
 
 
 class DimensionOut(Schema):
@@ -117,8 +119,8 @@ class DimensionOut(Schema):
     weight: Number
 
     @staticmethod
-    def resolve_weight(dimension: object) -> Number | None:
-        return as_number(dimension.weight)  # type: ignore[attr-defined]
+    def resolve_weight(dimension: Dimension) -> Number | None:
+        return as_number(dimension.weight)
 
 
 class PlanVersionOut(Schema):
@@ -165,36 +167,38 @@ class UnitOut(Schema):
     kind: str
 
 
-class KeyFieldGroupOut(SourceMixin):
+class KeyFieldGroupOut(Schema):
     code: str
     number: int
     name_zh: str
     name_en: str
+    clause: Clause
+    quote: Quote
 
 
-class KeyFieldOut(SourceMixin):
+class KeyFieldOut(Schema):
     code: str
     number: int
     name_zh: str
     name_en: str
     group: KeyFieldGroupOut
-
-    @staticmethod
-    def resolve_group(field: KeyField) -> KeyFieldGroupOut:
-        return KeyFieldGroupOut.from_orm(field.group)
+    clause: Clause
+    quote: Quote
 
 
 # --- tasks --------------------------------------------------------------------------------------
 
 
-class TaskGroupOut(SourceMixin):
+class TaskGroupOut(Schema):
     code: str
     number: int
     title_zh: str
     title_en: str
+    clause: Clause
+    quote: Quote
 
 
-class TaskOut(SourceMixin):
+class TaskOut(Schema):
     code: str
     number: int | None
     title_zh: str
@@ -203,10 +207,8 @@ class TaskOut(SourceMixin):
     lead_unit: str | None
     participating_units: list[str]
     indicators: list[str]
-
-    @staticmethod
-    def resolve_group(task: Task) -> TaskGroupOut:
-        return TaskGroupOut.from_orm(task.group)
+    clause: Clause
+    quote: Quote
 
     @staticmethod
     def resolve_lead_unit(task: Task) -> str | None:
@@ -225,9 +227,9 @@ class TaskOut(SourceMixin):
 # --- indicators and targets -----------------------------------------------------------------------
 
 
-class TargetOut(SourceMixin):
+class TargetOut(Schema):
     indicator: str
-    scope: str
+    scope: Scope
     year: int
     value: Number
     qualifier: str
@@ -235,6 +237,8 @@ class TargetOut(SourceMixin):
     is_sample: bool
     note_zh: str
     note_en: str
+    clause: Clause
+    quote: Quote
 
     @staticmethod
     def resolve_indicator(target: Target) -> str:
@@ -249,7 +253,7 @@ class TargetOut(SourceMixin):
         return as_number(target.value)
 
 
-class IndicatorOut(SourceMixin):
+class IndicatorOut(Schema):
     code: str
     name_zh: str
     name_en: str
@@ -271,6 +275,8 @@ class IndicatorOut(SourceMixin):
     dimension: str | None
     lead_unit: str | None
     tasks: list[str]
+    clause: Clause
+    quote: Quote
 
     @staticmethod
     def resolve_components(indicator: Indicator) -> dict[str, str]:
@@ -296,14 +302,10 @@ class IndicatorOut(SourceMixin):
 class IndicatorDetailOut(IndicatorOut):
     targets: list[TargetOut]
 
-    @staticmethod
-    def resolve_targets(indicator: Indicator) -> list[TargetOut]:
-        return [TargetOut.from_orm(target) for target in indicator.targets.all()]
-
 
 class TargetRevisionOut(Schema):
     indicator: str
-    scope: str
+    scope: Scope
     year: int
     old_value: Number | None
     new_value: Number | None
@@ -337,23 +339,3 @@ class TargetRevisionOut(Schema):
     def resolve_plan_version(revision: TargetRevision) -> int | None:
         version = revision.plan_version
         return version.number if version is not None else None
-
-
-__all__ = [
-    "DimensionOut",
-    "ErrorOut",
-    "GoalOut",
-    "IndicatorDetailOut",
-    "IndicatorOut",
-    "KeyFieldOut",
-    "LocalityOut",
-    "OriginFilter",
-    "PlanDetailOut",
-    "PlanOut",
-    "RuleOut",
-    "TargetOut",
-    "TargetRevisionOut",
-    "TaskOut",
-    "TaskUnit",
-    "UnitOut",
-]

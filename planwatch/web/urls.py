@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from planwatch.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("plans/<slug:code>/", views.plan_detail, name="plan"),
+    path("plans/<slug:code>/key-fields/", views.key_fields, name="key_fields"),
+    path("plans/<slug:code>/tasks/", views.tasks, name="tasks"),
+    path("plans/<slug:code>/tasks/<str:task_code>/", views.task_detail, name="task"),
+    path("plans/<slug:code>/indicators/", views.indicators, name="indicators"),
+    path("plans/<slug:code>/indicators/<str:indicator_code>/", views.indicator_detail, name="indicator"),
+    path("plans/<slug:code>/localities/", views.localities, name="localities"),
+    path("plans/<slug:code>/units/", views.units, name="units"),
+    path("plans/<slug:code>/source/", views.source_text, name="source"),
+]
