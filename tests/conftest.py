@@ -29,3 +29,6 @@ def alice(django_user_model):
 def bob(django_user_model):
     """Bob is an ordinary signed-in user who reads the plan."""
     return django_user_model.objects.create_user("bob", "bob@example.org", "bob-password")
+
+
+pytest_plugins = ["tests.browser"]

@@ -5,7 +5,10 @@ is 401 {"detail": "Unauthorized"}. The OpenAPI document and the interactive docs
 describe the API and hold no plan data.
 """
 
+from typing import Any
+
 from ninja import NinjaAPI, Swagger
+from ninja.renderers import JSONRenderer
 
 from planwatch.api.auth import API_AUTH
 from planwatch.api.routes import router as plans_router
@@ -14,6 +17,13 @@ from planwatch.api.routes import router as plans_router
 # fetched from a CDN. Its validator badge would call validator.swagger.io, so it is switched off.
 docs = Swagger(settings={"validatorUrl": None})
 
+
+class ReadableJSONRenderer(JSONRenderer):
+    """UTF-8 JSON as is: 顺德区 rather than \\u987a\\u5fb7\\u533a, for people reading curl's output."""
+
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="PlanWatch API",
     version="1",
@@ -21,5 +31,6 @@ api = NinjaAPI(
     "targets and their revisions.",
     auth=API_AUTH,
     docs=docs,
+    renderer=ReadableJSONRenderer(),
 )
 api.add_router("/plans", plans_router)

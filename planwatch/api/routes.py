@@ -58,7 +58,7 @@ class NotFound(HttpError):
 
 
 def plans() -> QuerySet[Plan]:
-    # The source text is the whole plan document: never needed to describe the plan.
+    # The source text is the plan's full text, long and not needed to describe the plan.
     return Plan.objects.defer("source_text")
 
 

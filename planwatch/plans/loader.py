@@ -123,6 +123,14 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         document=doc.model_dump(mode="json"),
     )
 
+    # A locality's parent is set in a second pass below: first let go of the localities that leave
+    # the file, so that a removed parent is not held by a child that stays (or leaves with it).
+    Locality.objects.filter(plan=plan).exclude(code__in=[loc.code for loc in doc.localities]).update(
+        parent=None
+    )
+    Locality.objects.filter(plan=plan, parent__isnull=False).exclude(
+        parent__code__in=[loc.code for loc in doc.localities]
+    ).update(parent=None)
     localities = _sync(
         Locality,
         plan,
@@ -267,6 +275,9 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         )
     )
 
+    # The components are made again below: drop them first, so that an indicator removed with (or
+    # replaced in) the indicator recomputed from it is not held by the old link.
+    IndicatorComponent.objects.filter(indicator__plan=plan).delete()
     indicators = _sync(
         Indicator,
         plan,
@@ -299,7 +310,6 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         ],
         file_name,
     )
-    IndicatorComponent.objects.filter(indicator__plan=plan).delete()
     IndicatorComponent.objects.bulk_create(
         IndicatorComponent(indicator=indicators[ind.code], role=role, component=indicators[code])
         for ind in doc.indicators
