@@ -69,4 +69,4 @@ def env_database(name: str, default_sqlite_path: Path) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["CONN_MAX_AGE"] = 0
-    return config
+    return dict(config)

@@ -245,6 +245,18 @@ def test_localities_name_their_parents_and_pilots(api: Client) -> None:
     assert localities["GD"]["parent"] is None and localities["GD"]["counted_in_region_total"] is False
 
 
+def test_chinese_is_sent_as_utf8_not_escaped(api: Client) -> None:
+    response = api.get(f"{PLAN_URL}/localities")
+    assert "顺德区" in response.content.decode("utf-8")
+    assert "charset=utf-8" in response["Content-Type"]
+
+
+def test_answers_do_not_depend_on_the_language_chosen(api: Client) -> None:
+    in_english = api.get(f"{PLAN_URL}/tasks", headers={"Accept-Language": "en"}).json()
+    in_chinese = api.get(f"{PLAN_URL}/tasks", headers={"Accept-Language": "zh-hans"}).json()
+    assert in_english == in_chinese
+
+
 def test_units(api: Client) -> None:
     units = by_code(get_json(api, f"{PLAN_URL}/units"))
     assert units["EIC"] == {

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -456,7 +457,7 @@ def with_defaults(doc: PlanDocument) -> PlanDocument:
 Loc = tuple[int | str, ...]
 
 
-def _duplicates(codes: list[tuple[Loc, str]], what: str) -> list[tuple[Loc, str]]:
+def _duplicates(codes: Sequence[tuple[Loc, str]], what: str) -> list[tuple[Loc, str]]:
     counts = Counter(code for _, code in codes)
     return [(loc + ("code",), f"duplicate {what} code {code!r}") for loc, code in codes if counts[code] > 1]
 

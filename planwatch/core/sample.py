@@ -148,9 +148,9 @@ def generate(
             continue
         for code in every:
             for year in years:
-                value = _derived(ind, code, year, levels, rng)
-                if value is not None:
-                    put(data.actuals, (ind.code, code, year), value, False)
+                derived = _derived(ind, code, year, levels, rng)
+                if derived is not None:
+                    put(data.actuals, (ind.code, code, year), derived, False)
             if ind.region_target is not None:
                 for year in range(start_year, last + 1):
                     put(data.targets, (ind.code, code, year), float(ind.region_target), False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,11 +18,6 @@ def in_english() -> bool:
 def pick(zh: str, en: str) -> str:
     """The text in the active language: Chinese first, English when chosen and present."""
     return en if en and in_english() else zh
-
-
-def _choices(enum: type, labels: dict[str, Any]) -> list[tuple[str, tuple[str, Any]]]:
-    """TextChoices members mirroring a core enum, so the plan file and the model share one list."""
-    return [(member.name, (member.value, labels.get(member.value, member.value))) for member in enum]
 
 
 class Bilingual(models.Model):
@@ -288,45 +281,28 @@ class TaskUnit(models.Model):
 
 
 class Indicator(Bilingual, Sourced):
-    Kind = models.TextChoices(
-        "Kind",
-        _choices(
-            planfile.IndicatorKind,
-            {
-                "cumulative_count": _("Cumulative count"),
-                "level": _("Level"),
-                "avg_annual_growth": _("Average annual growth"),
-                "growth_over_base": _("Growth over base year"),
-                "share": _("Share"),
-                "cumulative_decrease": _("Cumulative decrease over base year"),
-            },
-        ),
-    )
-    Direction = models.TextChoices(
-        "Direction",
-        _choices(
-            planfile.Direction,
-            {"higher_is_better": _("Higher is better"), "lower_is_better": _("Lower is better")},
-        ),
-    )
-    Aggregation = models.TextChoices(
-        "Aggregation",
-        _choices(
-            planfile.Aggregation,
-            {
-                "sum": _("Sum of localities"),
-                "recompute": _("Recomputed from components"),
-                "none": _("Not additive"),
-            },
-        ),
-    )
-    Frequency = models.TextChoices(
-        "Frequency",
-        _choices(
-            planfile.Frequency,
-            {"yearly": _("Yearly"), "quarterly": _("Quarterly"), "monthly": _("Monthly")},
-        ),
-    )
+    # The same vocabularies as the plan file's (planwatch.core.planfile); a test keeps them equal.
+    class Kind(models.TextChoices):
+        CUMULATIVE_COUNT = "cumulative_count", _("Cumulative count")
+        LEVEL = "level", _("Level")
+        AVG_ANNUAL_GROWTH = "avg_annual_growth", _("Average annual growth")
+        GROWTH_OVER_BASE = "growth_over_base", _("Growth over base year")
+        SHARE = "share", _("Share")
+        CUMULATIVE_DECREASE = "cumulative_decrease", _("Cumulative decrease over base year")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "higher_is_better", _("Higher is better")
+        LOWER_IS_BETTER = "lower_is_better", _("Lower is better")
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", _("Sum of localities")
+        RECOMPUTE = "recompute", _("Recomputed from components")
+        NONE = "none", _("Not additive")
+
+    class Frequency(models.TextChoices):
+        YEARLY = "yearly", _("Yearly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        MONTHLY = "monthly", _("Monthly")
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="indicators")
     code = models.CharField(max_length=40)
@@ -465,19 +441,12 @@ class TargetRevision(models.Model):
 class Rule(Sourced):
     """A note of the text that governs indicators (no region target, a base year, binding, …)."""
 
-    Kind = models.TextChoices(
-        "Kind",
-        _choices(
-            planfile.RuleKind,
-            {
-                "no_region_target": _("No region-wide target"),
-                "base_year": _("Base year"),
-                "binding_classification": _("Binding or expected"),
-                "target_adjustment": _("Target adjustment"),
-                "other": _("Other"),
-            },
-        ),
-    )
+    class Kind(models.TextChoices):
+        NO_REGION_TARGET = "no_region_target", _("No region-wide target")
+        BASE_YEAR = "base_year", _("Base year")
+        BINDING_CLASSIFICATION = "binding_classification", _("Binding or expected")
+        TARGET_ADJUSTMENT = "target_adjustment", _("Target adjustment")
+        OTHER = "other", _("Other")
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="rules")
     code = models.CharField(max_length=40)
