@@ -73,7 +73,9 @@ def load_sample(plan: Plan) -> SampleResult:
     data = sample.generate(
         specs,
         [
-            sample.SampleLocality(loc.code, loc.counted_in_region_total(), loc.parent.code if loc.parent else None)
+            sample.SampleLocality(
+                loc.code, loc.counted_in_region_total(), loc.parent.code if loc.parent else None
+            )
             for loc in localities
         ],
         years=range(plan.base_year, plan.end_year + 1),

@@ -19,7 +19,9 @@ def _plan(code: str) -> Plan:
 
 def _render(request: HttpRequest, template: str, plan: Plan, section: str, **context: object) -> HttpResponse:
     has_sample = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
-    return render(request, f"web/{template}", {"plan": plan, "section": section, "has_sample": has_sample, **context})
+    return render(
+        request, f"web/{template}", {"plan": plan, "section": section, "has_sample": has_sample, **context}
+    )
 
 
 @login_required
@@ -138,7 +140,9 @@ def localities(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
     rows = list(plan.localities.select_related("parent__parent"))
     depth = {loc.pk: len(loc.ancestors()) for loc in rows}
-    return _render(request, "localities.html", plan, "localities", rows=[(loc, depth[loc.pk]) for loc in rows])
+    return _render(
+        request, "localities.html", plan, "localities", rows=[(loc, depth[loc.pk]) for loc in rows]
+    )
 
 
 @login_required

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         if options["plan"]:
             plans = plans.filter(code=options["plan"])
         if not plans:
-            raise CommandError("no such plan" if options["plan"] else "no plan is loaded: run load_plan first")
+            raise CommandError(
+                "no such plan" if options["plan"] else "no plan is loaded: run load_plan first"
+            )
         for plan in plans:
             result = load_sample(plan)
             self.stdout.write(

@@ -1,0 +1,97 @@
+"""Settings from the environment: good values are read, bad ones stop start-up naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from planwatch import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("ON", True), ("0", False), ("no", False)]
+)
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("DEBUG", raw)
+    assert config.env_bool("DEBUG", not expected) is expected
+
+
+def test_env_bool_rejects_other_words(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe'"):
+        config.env_bool("DEBUG", False)
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", "planwatch.gd.gov.cn, 10.0.0.5")
+    assert config.env_list("ALLOWED_HOSTS", []) == ["planwatch.gd.gov.cn", "10.0.0.5"]
+    monkeypatch.setenv("ALLOWED_HOSTS", " , ")
+    with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS"):
+        config.env_list("ALLOWED_HOSTS", [])
+
+
+def test_time_zone(monkeypatch):
+    monkeypatch.setenv("TIME_ZONE", "Mars/Olympus")
+    with pytest.raises(ImproperlyConfigured, match="TIME_ZONE='Mars/Olympus'"):
+        config.env_time_zone("TIME_ZONE", "Asia/Shanghai")
+    monkeypatch.delenv("TIME_ZONE")
+    assert config.env_time_zone("TIME_ZONE", "Asia/Shanghai") == "Asia/Shanghai"
+
+
+def test_database_url_default_is_a_sqlite_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    db = config.env_database("DATABASE_URL", tmp_path / "var" / "pw.sqlite3")
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(tmp_path / "var" / "pw.sqlite3")
+    assert (tmp_path / "var").is_dir()
+
+
+def test_database_url_postgresql(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/planwatch")
+    db = config.env_database("DATABASE_URL", tmp_path / "x.sqlite3")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["HOST"], db["PORT"], db["USER"]) == ("planwatch", "127.0.0.1", 5432, "postgres")
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/x", "postgresql://host-without-db", "nonsense"])
+def test_database_url_rejected(monkeypatch, tmp_path, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        config.env_database("DATABASE_URL", tmp_path / "x.sqlite3")
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "planwatch.cli", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 50, "DEBUG": "perhaps"}, "DEBUG"),
+        ({"SECRET_KEY": "x" * 50, "TIME_ZONE": "Nowhere/Town"}, "TIME_ZONE"),
+        ({"SECRET_KEY": "x" * 50, "DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
+    ],
+)
+def test_bad_configuration_stops_the_command_line_with_a_clear_message(env, variable):
+    result = run_cli(env, "check")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"planwatch: configuration error: {variable}")
+    assert "Traceback" not in result.stderr

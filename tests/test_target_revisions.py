@@ -1,0 +1,72 @@
+"""Revising targets: always with a reason, always recorded (who, when, old, new, why)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from planwatch.plans.actions import TargetChangeRefused, revise_target, set_locality_target
+from planwatch.plans.models import Target, TargetRevision
+
+
+def test_revise_with_reason_records_the_revision(plan, alice):
+    target = Target.objects.get(indicator__code="I01", locality=None, year=2019)
+    revision = revise_target(target, Decimal(820), "2017年完成情况较好，上调目标", alice)
+    target.refresh_from_db()
+    assert target.value == 820
+    assert (revision.old_value, revision.new_value, revision.changed_by) == (800, 820, alice)
+    assert revision.reason == "2017年完成情况较好，上调目标"
+
+
+def test_revise_without_reason_is_refused_and_changes_nothing(plan, alice):
+    target = Target.objects.get(indicator__code="I01", locality=None, year=2019)
+    with pytest.raises(TargetChangeRefused):
+        revise_target(target, Decimal(820), "  ", alice)
+    target.refresh_from_db()
+    assert target.value == 800
+    assert not TargetRevision.objects.exists()
+
+
+def test_entering_a_locality_target(plan, alice):
+    indicator = plan.indicators.get(code="I29")
+    zhuhai = plan.localities.get(code="ZH")
+    target = set_locality_target(indicator, zhuhai, 2017, Decimal("7.5"), "附件分解表", alice)
+    assert target.origin == Target.Origin.USER
+    set_locality_target(indicator, zhuhai, 2017, Decimal("7.8"), "根据2017年实际调整", alice)
+    history = list(
+        TargetRevision.objects.filter(indicator=indicator)
+        .order_by("id")
+        .values_list("old_value", "new_value")
+    )
+    assert history == [(None, Decimal("7.5")), (Decimal("7.5"), Decimal("7.8"))]
+
+
+def test_a_province_is_not_a_pilot_unit(plan, alice):
+    with pytest.raises(TargetChangeRefused):
+        set_locality_target(
+            plan.indicators.get(code="I01"), plan.localities.get(code="GD"), 2019, Decimal(1), "x", alice
+        )
+
+
+def test_admin_revises_a_target_only_with_a_reason(client, plan, alice):
+    client.force_login(alice)
+    target = Target.objects.get(indicator__code="I10", locality=None, year=2019)
+    url = reverse("admin:plans_target_change", args=[target.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"value": "1250", "reason": ""})
+    assert response.status_code == 200  # the form comes back with an error
+    target.refresh_from_db()
+    assert target.value == 1200
+    response = client.post(url, {"value": "1250", "reason": "按2017年实际完成情况调整"})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.value == 1250
+    assert TargetRevision.objects.get(target=target).changed_by == alice
+
+
+def test_admin_pages_open(client, plan, alice):
+    client.force_login(alice)
+    for name in ["plan", "indicator", "task", "locality", "unit", "keyfield", "targetrevision"]:
+        assert client.get(reverse(f"admin:plans_{name}_changelist")).status_code == 200, name
