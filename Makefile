@@ -15,10 +15,10 @@ TEST_PACKAGES := gettext chromium fonts-noto-cjk
 
 .PHONY: demo test install lint messages serve clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 install: $(BIN)/.installed
