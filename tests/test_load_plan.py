@@ -10,6 +10,7 @@ import copy
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,6 +312,24 @@ def test_a_rejected_file_is_a_command_error(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError):
         load_plan_file(path)
     assert not Plan.objects.exists()
+
+
+def test_the_example_of_the_documentation_loads(db, tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "plan-file.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    assert example is not None
+    path = tmp_path / "demo.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    out = run_command("load_plan", str(path))
+    assert out.startswith("demo-2018: created, version 1 — 1 indicators, 1 tasks, 0 key fields")
+    plan = Plan.objects.get(code="demo-2018")
+    assert [(t.scope_code, t.value, t.qualifier) for t in Target.objects.filter(indicator__plan=plan)] == [
+        ("region", 50, "at_least"),
+        ("CA", 30, "exact"),
+    ]
+    exported = tmp_path / "exported.yaml"
+    run_command("export_plan", "--plan", "demo-2018", "-o", str(exported))
+    assert run_command("load_plan", str(exported)).strip() == "demo-2018: unchanged, still version 1"
 
 
 # --- the console script -------------------------------------------------------------------------

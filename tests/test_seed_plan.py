@@ -317,7 +317,9 @@ def units_in_parentheses(paragraph: str) -> list[str]:
 
 def task_paragraphs() -> list[str]:
     """The paragraphs of 三、主要任务 that are tasks: everything but the group headings."""
-    return [p for p in section("三、主要任务", "四、保障措施") if not re.match(r"^（[一二三四五六七八]）.*。$", p)]
+    return [
+        p for p in section("三、主要任务", "四、保障措施") if not re.match(r"^（[一二三四五六七八]）.*。$", p)
+    ]
 
 
 def test_the_text_has_eighteen_task_paragraphs_each_closed_by_its_units() -> None:
@@ -336,6 +338,13 @@ def test_task_units(doc: PlanDocument, row: tuple[Any, ...]) -> None:
     assert task.participants == participants
     # The quote is the whole task paragraph, ending with the units in parentheses.
     assert task.source.quote in PARAGRAPHS
+    # The title is the paragraph's own heading; a group of one paragraph lends the task its title.
+    numbered = re.match(r"^(\d+)．([^。]+)。", task.source.quote)
+    if numbered:
+        assert (task.number, task.title.zh) == (int(numbered.group(1)), numbered.group(2))
+    else:
+        group = next(g for g in doc.task_groups if task in g.tasks)
+        assert (task.number, task.title.zh) == (None, group.title.zh)
     assert units_in_parentheses(task.source.quote) == [lead, *participants]
 
 
@@ -479,7 +488,12 @@ def test_loaded_targets(plan) -> None:
         scope: Decimal(value) for scope, (value, _) in I11_LOCALITY_TARGETS.items()
     }
     i29 = Indicator.objects.get(plan=plan, code="I29")
-    assert (i29.binding, i29.region_target, i29.base_year, i29.kind) == (True, False, 2015, "cumulative_decrease")
+    assert (i29.binding, i29.region_target, i29.base_year, i29.kind) == (
+        True,
+        False,
+        2015,
+        "cumulative_decrease",
+    )
     assert not i29.targets.exists()
 
 

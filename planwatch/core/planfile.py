@@ -149,7 +149,7 @@ class Text(Strict):
 class Source(Strict):
     """Where an item comes from: the clause (e.g. 三（四）1) and the verbatim sentence."""
 
-    clause: str = Field(min_length=1)
+    clause: str = Field(min_length=1, max_length=40)
     quote: str = Field(min_length=1)
 
 
@@ -190,7 +190,7 @@ class Unit(Strict):
 class Dimension(Strict):
     code: Code
     name: Text
-    weight: Decimal = Field(ge=0, le=1)
+    weight: Decimal = Field(ge=0, le=1, decimal_places=6)
 
     @field_validator("weight")
     @classmethod
@@ -239,7 +239,7 @@ class TaskGroup(Strict):
 
 class Base(Strict):
     year: int = Field(ge=1949, le=2100)
-    value: Decimal | None = None
+    value: Decimal | None = Field(default=None, max_digits=24, decimal_places=6)
     implied: bool = False  # the text implies the base rather than stating it
     note: Text | None = None
 
@@ -252,7 +252,7 @@ class Base(Strict):
 class Target(Strict):
     scope: Code  # "region" or a pilot unit's locality code
     year: int = Field(ge=1949, le=2100)
-    value: Decimal
+    value: Decimal = Field(max_digits=24, decimal_places=6)  # what the database holds
     qualifier: Qualifier = Qualifier.EXACT
     note: Text | None = None
     source: Source
@@ -396,17 +396,30 @@ def read_plan_file(path: str | Path) -> PlanDocument:
 
 
 def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = None) -> PlanDocument:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    loader = None
+    try:  # compose once, keeping the nodes for their line numbers, and build the data from them
+        loader = yaml.SafeLoader(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise PlanFileError(name, [Problem("", f"not valid YAML: {exc.problem}", line)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a NUL byte
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problem = Problem("", f"not valid YAML: character {char:#06x} is not allowed", line)
+        raise PlanFileError(name, [problem]) from None
     except yaml.YAMLError as exc:
         raise PlanFileError(name, [Problem("", f"not valid YAML: {exc}")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise PlanFileError(name, [Problem("", "expected a mapping at the top of the file", 1)])
+    duplicate_keys = _duplicate_keys(root)
+    if duplicate_keys:
+        raise PlanFileError(name, duplicate_keys)
 
     # Resolve the source text before validation, so the document always carries it inline.
     header = data.get("plan")
@@ -435,6 +448,30 @@ def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = 
     if problems:
         raise PlanFileError(name, problems)
     return with_defaults(document)
+
+
+def _duplicate_keys(
+    node: yaml.Node | None, loc: tuple[int | str, ...] = (), path: frozenset[int] = frozenset()
+) -> list[Problem]:
+    """Keys given twice in one mapping: YAML would silently keep only the last one."""
+    if node is None or id(node) in path:  # an alias back into its own anchor
+        return []
+    path = path | {id(node)}
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and name != "<<":
+                if name in seen:
+                    line = key.start_mark.line + 1
+                    problems.append(Problem(format_path(loc + (name,)), "the key is given twice", line))
+                seen.add(name)
+            problems += _duplicate_keys(value, loc + (name if name is not None else "?",), path)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            problems += _duplicate_keys(item, loc + (i,), path)
+    return problems
 
 
 def with_defaults(doc: PlanDocument) -> PlanDocument:
@@ -540,6 +577,8 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one 
                     add((loc + ("participants", p), f"unknown unit {participant!r}"))
                 elif participant == task.lead:
                     add((loc + ("participants", p), f"{participant!r} is already the lead unit"))
+                elif participant in task.participants[:p]:
+                    add((loc + ("participants", p), f"{participant!r} is named twice"))
     problems += _duplicates(task_codes, "task")
     tasks = {task.code for task in doc.all_tasks()}
 
