@@ -170,6 +170,12 @@ CASES = [
         raw=lambda: b"- format: planwatch/plan@1\n- plan: {}\n",
     ),
     Case("empty-file", "", "expected a mapping at the top of the file", raw=lambda: b""),
+    Case(
+        "name-too-long-for-the-database",
+        "indicators[{I01}].name.zh",
+        "string should have at most 300 characters",
+        change=_set(["indicators", INDEX["I01"], "name", "zh"], "长" * 301),
+    ),
     Case("binary", "", "not UTF-8 text (byte 0)", raw=lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"),
     Case("gbk-not-utf8", "", "not UTF-8 text", raw=lambda: SEED_YAML.encode("gb18030")),
     Case(

@@ -146,6 +146,13 @@ class Text(Strict):
     en: str = Field(min_length=1)
 
 
+class Name(Text):
+    """A name or title: as long as the database keeps it."""
+
+    zh: str = Field(min_length=1, max_length=300)
+    en: str = Field(min_length=1, max_length=400)
+
+
 class Source(Strict):
     """Where an item comes from: the clause (e.g. 三（四）1) and the verbatim sentence."""
 
@@ -162,11 +169,11 @@ class Period(Strict):
 
 class PlanHeader(Strict):
     code: Code
-    title: Text
-    issuer: Text
+    title: Name
+    issuer: Name
     issued_on: dt.date
     document_number: str = ""
-    region: Text
+    region: Name
     period: Period
     source_text: str | None = None
     source_text_file: str | None = None
@@ -174,7 +181,7 @@ class PlanHeader(Strict):
 
 class Locality(Strict):
     code: Code
-    name: Text
+    name: Name
     level: LocalityLevel
     parent: Code | None = None
     pilot: bool = False
@@ -183,13 +190,13 @@ class Locality(Strict):
 
 class Unit(Strict):
     code: Code
-    name: Text
+    name: Name
     kind: UnitKind
 
 
 class Dimension(Strict):
     code: Code
-    name: Text
+    name: Name
     weight: Decimal = Field(ge=0, le=1, decimal_places=6)
 
     @field_validator("weight")
@@ -208,14 +215,14 @@ class Goal(Strict):
 class KeyField(Strict):
     code: Code
     number: int = Field(ge=1)
-    name: Text
+    name: Name
     source: Source
 
 
 class KeyFieldGroup(Strict):
     code: Code
     number: int = Field(ge=1)
-    name: Text
+    name: Name
     source: Source
     fields: list[KeyField] = Field(min_length=1)
 
@@ -223,7 +230,7 @@ class KeyFieldGroup(Strict):
 class Task(Strict):
     code: Code
     number: int | None = Field(default=None, ge=1)
-    title: Text
+    title: Name
     lead: Code
     participants: list[Code] = []
     source: Source
@@ -232,7 +239,7 @@ class Task(Strict):
 class TaskGroup(Strict):
     code: Code
     number: int = Field(ge=1)
-    title: Text
+    title: Name
     source: Source
     tasks: list[Task] = Field(min_length=1)
 
@@ -265,7 +272,7 @@ class Target(Strict):
 
 class Indicator(Strict):
     code: Code
-    name: Text
+    name: Name
     definition: Text | None = None
     unit: str
     kind: IndicatorKind

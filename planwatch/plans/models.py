@@ -24,7 +24,7 @@ class Bilingual(models.Model):
     """An item named in Chinese with English beside it; `name` follows the active language."""
 
     name_zh = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=400)
 
     class Meta:
         abstract = True
@@ -51,12 +51,12 @@ class Plan(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     title_zh = models.CharField(max_length=300)
     title_en = models.CharField(max_length=400)
-    issuer_zh = models.CharField(max_length=200)
-    issuer_en = models.CharField(max_length=200)
+    issuer_zh = models.CharField(max_length=300)
+    issuer_en = models.CharField(max_length=400)
     issued_on = models.DateField()
     document_number = models.CharField(max_length=100, blank=True)
-    region_zh = models.CharField(max_length=200)
-    region_en = models.CharField(max_length=200)
+    region_zh = models.CharField(max_length=300)
+    region_en = models.CharField(max_length=400)
     base_year = models.PositiveSmallIntegerField()
     start_year = models.PositiveSmallIntegerField()
     end_year = models.PositiveSmallIntegerField()
@@ -219,7 +219,7 @@ class TaskGroup(Sourced):
     code = models.CharField(max_length=40)
     number = models.PositiveSmallIntegerField()
     title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=400)
 
     class Meta:
         ordering = ["plan", "number"]
@@ -239,7 +239,7 @@ class Task(Sourced):
     code = models.CharField(max_length=40)
     number = models.PositiveSmallIntegerField(null=True, blank=True)
     title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=400)
     units = models.ManyToManyField(Unit, through="TaskUnit", related_name="tasks")
     order = models.PositiveIntegerField(default=0)
 
