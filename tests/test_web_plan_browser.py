@@ -60,7 +60,14 @@ def test_english_switch(browser, plan):
 
 def test_key_fields_lists_all_fifteen_with_sources(browser, plan):
     html = browser.get(reverse("web:key_fields", args=[plan.code])).content.decode()
-    for name in ["智能制造装备", "通用航空装备", "新一代信息技术", "新材料产业", "家电及家具制造", "陶瓷及造纸"]:
+    for name in [
+        "智能制造装备",
+        "通用航空装备",
+        "新一代信息技术",
+        "新材料产业",
+        "家电及家具制造",
+        "陶瓷及造纸",
+    ]:
         assert name in html
     assert html.count('class="card"') == 15
     assert "二（一）1" in html

@@ -1,13 +1,15 @@
-"""Accounts: API tokens for scripts (users and roles live in django.contrib.auth)."""
+"""Accounts: roles and scope of users, and API tokens for scripts."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TOKEN_PREFIX = "pw_"
 
@@ -46,3 +48,88 @@ class ApiToken(models.Model):
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token
+
+
+class Profile(models.Model):
+    """A user's role and scope: what they may see and do, and for which locality or unit."""
+
+    class Role(models.TextChoices):
+        PROVINCE_ADMIN = "province_admin", _("Province administrator")
+        PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+        LEAD_UNIT = "lead_unit", _("Lead unit")
+        LOCALITY_REPORTER = "locality_reporter", _("Locality reporter")
+        LOCALITY_APPROVER = "locality_approver", _("Locality approver")
+        VIEWER = "viewer", _("Viewer")
+
+    LOCALITY_ROLES = {Role.LOCALITY_REPORTER, Role.LOCALITY_APPROVER}
+    PROVINCE_ROLES = {Role.PROVINCE_ADMIN, Role.PROVINCE_REVIEWER}
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.VIEWER)
+    locality = models.ForeignKey(
+        "plans.Locality", models.PROTECT, null=True, blank=True, related_name="profiles"
+    )
+    unit = models.ForeignKey("plans.Unit", models.PROTECT, null=True, blank=True, related_name="profiles")
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["locality_reporter", "locality_approver"])
+                | models.Q(locality__isnull=False),
+                name="locality_role_has_locality",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="lead_unit") | models.Q(unit__isnull=False),
+                name="lead_unit_role_has_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+    # --- what the role may do; every check on the server goes through these -------------------
+
+    @property
+    def is_province(self) -> bool:
+        return self.role in self.PROVINCE_ROLES or self.user.is_superuser
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.PROVINCE_ADMIN or self.user.is_superuser
+
+    def in_locality(self, locality_id: int | None) -> bool:
+        return self.role in self.LOCALITY_ROLES and self.locality_id == locality_id
+
+    def leads(self, indicator: Any) -> bool:
+        return self.role == self.Role.LEAD_UNIT and indicator.lead_unit_id == self.unit_id
+
+    def can_see_drafts(self, locality_id: int | None) -> bool:
+        """Drafts are the locality's own business until submitted: only its users see them."""
+        return self.in_locality(locality_id) or self.is_admin
+
+    def can_enter(self, locality_id: int | None, indicator: Any) -> bool:
+        """Write values (as drafts): a locality's own users, or a lead unit for its indicators."""
+        return self.in_locality(locality_id) or self.leads(indicator) or self.is_admin
+
+    def can_submit(self, locality_id: int | None, indicator: Any) -> bool:
+        return self.can_enter(locality_id, indicator)
+
+    def can_approve(self, locality_id: int | None) -> bool:
+        return (self.role == self.Role.LOCALITY_APPROVER and self.locality_id == locality_id) or self.is_admin
+
+    def can_accept(self, indicator: Any) -> bool:
+        return self.is_province or self.leads(indicator)
+
+    def can_decide_revisions(self) -> bool:
+        return self.is_province
+
+
+def profile_of(user: Any) -> Profile:
+    """The user's profile; a user without one (e.g. a fresh superuser) gets a viewer's, unsaved."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionError("not signed in")
+    try:
+        return user.profile  # type: ignore[no-any-return]
+    except Profile.DoesNotExist:
+        return Profile(user=user, role=Profile.Role.VIEWER)

@@ -299,6 +299,28 @@ class Rule(Strict):
     indicators: list[Code] = []
 
 
+class CheckKind(StrEnum):
+    NOT_GREATER = "not_greater"  # left ≤ right, e.g. highly skilled workers ≤ skilled workers
+    SHARE = "share"  # share = numerator ÷ denominator × 100, within a tolerance in percentage points
+
+
+class Check(Strict):
+    """A rule across indicators that reported values of one locality and period must keep."""
+
+    code: Code
+    kind: CheckKind
+    left: Code  # not_greater: the smaller; share: the numerator
+    right: Code  # not_greater: the larger; share: the denominator
+    share: Code | None = None  # share: the share indicator
+    tolerance: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=6)
+    text: Text
+
+    @field_validator("tolerance")
+    @classmethod
+    def _canonical(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else canonical_decimal(value)
+
+
 class PlanDocument(Strict):
     format: str
     plan: PlanHeader
@@ -310,6 +332,7 @@ class PlanDocument(Strict):
     task_groups: list[TaskGroup] = []
     indicators: list[Indicator] = []
     rules: list[Rule] = []
+    checks: list[Check] = []
 
     @property
     def source_text(self) -> str:
@@ -674,6 +697,21 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one 
                 add((("rules", i, "indicators", r), f"unknown indicator {code!r}"))
             elif rule.kind == RuleKind.NO_REGION_TARGET and indicators[code].region_target:
                 add((("rules", i, "indicators", r), f"indicator {code!r} must say region_target: false"))
+
+    problems += _duplicates([(("checks", i), x.code) for i, x in enumerate(doc.checks)], "check")
+    for i, check in enumerate(doc.checks):
+        loc = ("checks", i)
+        for role in ("left", "right", "share"):
+            code = getattr(check, role)
+            if code is not None and code not in indicators:
+                add((loc + (role,), f"unknown indicator {code!r}"))
+        if check.kind == CheckKind.SHARE and (check.share is None or check.tolerance is None):
+            add((loc, "a share check names its share indicator and a tolerance"))
+        if check.kind == CheckKind.NOT_GREATER and check.share is not None:
+            add((loc + ("share",), "only a share check names a share indicator"))
+        left, right = indicators.get(check.left), indicators.get(check.right)
+        if check.kind == CheckKind.NOT_GREATER and left and right and left.unit != right.unit:
+            add((loc + ("right",), f"{check.left} and {check.right} are not in the same unit"))
     return problems
 
 
@@ -695,7 +733,7 @@ _Dumper.add_representer(str, _str_representer)
 def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
     """The document as a plan file, with the source text inline."""
     data = doc.model_dump(mode="json", exclude_none=True)
-    for key in ("value", "weight"):  # numbers as numbers, not strings
+    for key in ("value", "weight", "tolerance"):  # numbers as numbers, not strings
         _numbers_in(data, key)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

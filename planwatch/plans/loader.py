@@ -19,6 +19,7 @@ from django.db.models import ProtectedError
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.plans.models import (
+    CrossCheck,
     Dimension,
     Goal,
     Indicator,
@@ -340,6 +341,26 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
     for r in doc.rules:
         rules[r.code].indicators.set([indicators[code] for code in r.indicators])
 
+    _sync(
+        CrossCheck,
+        plan,
+        [
+            {
+                "code": c.code,
+                "kind": c.kind.value,
+                "left": indicators[c.left],
+                "right": indicators[c.right],
+                "share": indicators[c.share] if c.share else None,
+                "tolerance": c.tolerance,
+                "text_zh": c.text.zh,
+                "text_en": c.text.en,
+                "order": i,
+            }
+            for i, c in enumerate(doc.checks)
+        ],
+        file_name,
+    )
+
     version.summary = "\n".join(changes) if changes else ("first version" if status == "created" else "")
     version.save(update_fields=["summary"])
     return LoadResult(plan, status, plan.version, changes)
@@ -525,6 +546,18 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
                 "indicators": [i.code for i in sorted(r.indicators.all(), key=lambda i: i.order)],
             }
             for r in plan.rules.prefetch_related("indicators")
+        ],
+        "checks": [
+            {
+                "code": c.code,
+                "kind": c.kind,
+                "left": c.left.code,
+                "right": c.right.code,
+                "share": c.share.code if c.share else None,
+                "tolerance": _number(c.tolerance),
+                "text": _t(c.text_zh, c.text_en),
+            }
+            for c in plan.checks.select_related("left", "right", "share")
         ],
     }
     return planfile.PlanDocument.model_validate(data)

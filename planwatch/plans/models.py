@@ -466,3 +466,33 @@ class Rule(Sourced):
     @property
     def text(self) -> str:
         return pick(self.text_zh, self.text_en)
+
+
+class CrossCheck(models.Model):
+    """A rule across indicators that one locality's values for one period must keep."""
+
+    class Kind(models.TextChoices):
+        NOT_GREATER = "not_greater", _("Not greater than")
+        SHARE = "share", _("Share of")
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="checks")
+    code = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    left = models.ForeignKey(Indicator, models.CASCADE, related_name="+")
+    right = models.ForeignKey(Indicator, models.CASCADE, related_name="+")
+    share = models.ForeignKey(Indicator, models.CASCADE, null=True, blank=True, related_name="+")
+    tolerance = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    text_zh = models.TextField()
+    text_en = models.TextField()
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_check_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def text(self) -> str:
+        return pick(self.text_zh, self.text_en)

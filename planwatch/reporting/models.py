@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,11 @@ class Period(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
+    locks_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="After this day entry is locked, but for localities granted an exception.",
+    )
 
     class Meta:
         ordering = ["plan", "starts_on", "frequency"]
@@ -31,6 +38,19 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def is_open_for(
+        self, locality_id: int, today: dt.date, exceptions: dict[int, dt.date] | None = None
+    ) -> bool:
+        """Entry is open until the lock day; an exception keeps it open longer for one locality."""
+        if today < self.starts_on:
+            return False
+        if self.locks_on is None or today <= self.locks_on:
+            return True
+        if exceptions is None:
+            exceptions = dict(self.exceptions.values_list("locality_id", "open_until"))
+        until = exceptions.get(locality_id)
+        return until is not None and today <= until
 
 
 class ReportedValue(models.Model):
@@ -70,3 +90,137 @@ class ReportedValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.locality.code} {self.period.code} = {self.value}"
+
+
+class PeriodException(models.Model):
+    """The province keeps a period open for one locality after the general entry lock."""
+
+    period = models.ForeignKey(Period, models.CASCADE, related_name="exceptions")
+    locality = models.ForeignKey(Locality, models.CASCADE, related_name="period_exceptions")
+    open_until = models.DateField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "locality"]
+        constraints = [models.UniqueConstraint(fields=["period", "locality"], name="unique_period_exception")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.locality.code} until {self.open_until}"
+
+
+class AuditEntry(models.Model):
+    """One change of a value or of its state: who, when, old, new, why, and through what."""
+
+    class Action(models.TextChoices):
+        SAVE = "save", _("Saved")
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        ACCEPT = "accept", _("Accepted")
+        RETURN = "return", _("Returned")
+        REQUEST_REVISION = "request_revision", _("Revision requested")
+        REVISE = "revise", _("Revised")
+        REJECT_REVISION = "reject_revision", _("Revision rejected")
+        COMMENT = "comment", _("Commented")
+        EVIDENCE = "evidence", _("Evidence attached")
+
+    value = models.ForeignKey(ReportedValue, models.CASCADE, related_name="audit")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    old_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    new_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=20, choices=ReportedValue.Source.choices)
+    source_detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.action} by {self.user}"
+
+
+class ValueComment(models.Model):
+    value = models.ForeignKey(ReportedValue, models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    value = instance.value
+    return f"evidence/{value.period.code}/{value.locality.code}/{value.indicator.code}/{filename}"
+
+
+class Evidence(models.Model):
+    """A file that supports a value (a list of projects, an official notice), stored under var/."""
+
+    value = models.ForeignKey(ReportedValue, models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RevisionRequest(models.Model):
+    """A request to change an accepted (locked) value; the province decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    value = models.ForeignKey(ReportedValue, models.CASCADE, related_name="revision_requests")
+    new_value = models.DecimalField(max_digits=24, decimal_places=6)
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["value"], condition=models.Q(status="pending"), name="one_pending_revision_per_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value}: → {self.new_value} ({self.status})"
+
+
+class ImportBatch(models.Model):
+    """A value set imported through the API or a workbook; its id makes a repeated upload a no-op."""
+
+    import_id = models.CharField(max_length=100, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    source = models.CharField(max_length=20, choices=ReportedValue.Source.choices)
+    source_detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    value_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.import_id
