@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from planwatch.config import env_bool, env_database, env_list, env_str, env_time_zone
+from planwatch.config import env_bool, env_database, env_list, env_number, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLANWATCH_VAR_DIR", str(BASE_DIR / "var")))
@@ -107,4 +107,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+
+# Reporting: outlier warnings against a locality's own history, and the entry lock.
+PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum=0.1)
+PLANWATCH_OUTLIER_JUMP_PERCENT = env_number("PLANWATCH_OUTLIER_JUMP_PERCENT", 50.0, minimum=1)
+PLANWATCH_LOCK_AFTER_DAYS = int(env_number("PLANWATCH_LOCK_AFTER_DAYS", 15))
+# Evidence files: size limit and the kinds officials attach (documents, sheets, scans).
+PLANWATCH_EVIDENCE_MAX_BYTES = int(env_number("PLANWATCH_EVIDENCE_MAX_MB", 20, minimum=1) * 1024 * 1024)
+PLANWATCH_EVIDENCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".ofd": "application/ofd",
 }

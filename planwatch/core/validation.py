@@ -1,0 +1,178 @@
+"""Checks of reported values: by indicator kind and unit, across indicators, and against history.
+
+An error blocks saving; a warning lets the value be saved but asks for a comment before it is
+submitted. Every finding carries its message in Chinese and in English.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    indicator: str
+    severity: Severity
+    code: str
+    zh: str
+    en: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+
+@dataclass(frozen=True)
+class IndicatorRules:
+    """What the checks need to know of an indicator."""
+
+    code: str
+    kind: IndicatorKind
+    unit: str
+
+    @property
+    def quantity(self) -> str:
+        return UNITS[self.unit][0] if self.unit in UNITS else ""
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    code: str
+    kind: CheckKind
+    left: str
+    right: str
+    share: str | None
+    tolerance: Decimal | None
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class OutlierSettings:
+    z_score: float = 3.0  # |value − mean| / standard deviation of the locality's history
+    jump_percent: float = 50.0  # change from the previous period, in %
+    min_history: int = 3  # the z-score needs at least this many earlier values
+
+
+# Bounds of percentages by kind: a share is a part of a whole; growth and decrease rates may be
+# negative, but not below −100 %.
+PERCENT_BOUNDS: dict[IndicatorKind, tuple[Decimal, Decimal]] = {
+    IndicatorKind.SHARE: (Decimal(0), Decimal(100)),
+    IndicatorKind.AVG_ANNUAL_GROWTH: (Decimal(-100), Decimal(1000)),
+    IndicatorKind.GROWTH_OVER_BASE: (Decimal(-100), Decimal(10000)),
+    IndicatorKind.CUMULATIVE_DECREASE: (Decimal(-100), Decimal(100)),
+}
+
+
+def _error(ind: str, code: str, zh: str, en: str) -> Finding:
+    return Finding(ind, Severity.ERROR, code, zh, en)
+
+
+def _warning(ind: str, code: str, zh: str, en: str) -> Finding:
+    return Finding(ind, Severity.WARNING, code, zh, en)
+
+
+def check_value(rules: IndicatorRules, value: Decimal, previous: Decimal | None = None) -> list[Finding]:
+    """The checks of one value on its own: its kind's bounds, and a cumulative count never falls."""
+    findings: list[Finding] = []
+    code = rules.code
+    if rules.quantity == "count":
+        if value < 0:
+            findings.append(_error(code, "negative", "计数不能为负数", "a count cannot be negative"))
+        if value != value.to_integral_value():
+            findings.append(_error(code, "not_integer", "计数应为整数", "a count is a whole number"))
+    elif rules.quantity in {"persons", "yuan"} and value < 0:
+        findings.append(_error(code, "negative", "数值不能为负数", "the value cannot be negative"))
+    bounds = PERCENT_BOUNDS.get(rules.kind)
+    if bounds and not bounds[0] <= value <= bounds[1]:
+        low, high = bounds
+        findings.append(
+            _error(
+                code, "out_of_range", f"应在 {low}% 至 {high}% 之间", f"must be between {low} % and {high} %"
+            )
+        )
+    if rules.kind == IndicatorKind.CUMULATIVE_COUNT and previous is not None and value < previous:
+        findings.append(
+            _error(
+                code,
+                "cumulative_fell",
+                f"累计数不能小于上期的 {previous.normalize():f}",
+                f"a cumulative count cannot fall below the previous period's {previous.normalize():f}",
+            )
+        )
+    return findings
+
+
+def check_outlier(
+    code: str, value: Decimal, history: Sequence[Decimal], settings: OutlierSettings | None = None
+) -> list[Finding]:
+    """Warn when a value jumps from the locality's previous one, or stands far from its history."""
+    settings = settings or OutlierSettings()
+    if not history:
+        return []
+    findings = []
+    previous = history[-1]
+    if previous != 0:
+        jump = abs(float(value - previous) / float(previous)) * 100
+        if jump > settings.jump_percent:
+            findings.append(
+                _warning(
+                    code,
+                    "jump",
+                    f"比上期变化 {jump:.0f}%（超过 {settings.jump_percent:g}%），请说明原因",
+                    f"changed by {jump:.0f} % from the previous period (more than {settings.jump_percent:g} %): "
+                    "please explain",
+                )
+            )
+    if len(history) >= settings.min_history:
+        points = [float(h) for h in history]
+        spread = statistics.pstdev(points)
+        if spread > 0:
+            z = abs(float(value) - statistics.fmean(points)) / spread
+            if z > settings.z_score:
+                findings.append(
+                    _warning(
+                        code,
+                        "z_score",
+                        f"偏离本地区历史均值 {z:.1f} 个标准差，请说明原因",
+                        f"{z:.1f} standard deviations from this locality's history: please explain",
+                    )
+                )
+    return findings
+
+
+def check_cross(rules: Iterable[CrossRule], values: Mapping[str, Decimal]) -> list[Finding]:
+    """The plan's rules across indicators, on the values present (a missing one is not checked)."""
+    findings = []
+    for rule in rules:
+        left, right = values.get(rule.left), values.get(rule.right)
+        if left is None or right is None:
+            continue
+        if rule.kind == CheckKind.NOT_GREATER and left > right:
+            findings.append(_error(rule.left, rule.code, rule.zh, rule.en))
+        elif rule.kind == CheckKind.SHARE and rule.share is not None:
+            share = values.get(rule.share)
+            if share is None or right == 0:
+                continue
+            expected = left / right * 100
+            if abs(share - expected) > (rule.tolerance or 0):
+                findings.append(
+                    _error(
+                        rule.share,
+                        rule.code,
+                        f"{rule.zh}（按构成项计算为 {expected:.2f}%）",
+                        f"{rule.en} (the parts give {expected:.2f} %)",
+                    )
+                )
+    return findings
