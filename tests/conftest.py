@@ -32,3 +32,49 @@ def bob(django_user_model):
 
 
 pytest_plugins = ["tests.browser"]
+
+
+# --- the reporting cast: one person per role, in 珠海 and 佛山 -------------------------------------
+
+
+def _person(django_user_model, plan, username, role, locality=None, unit=None):
+    from planwatch.accounts.models import Profile
+
+    user = django_user_model.objects.create_user(username, f"{username}@example.org", f"{username}-password")
+    Profile.objects.create(
+        user=user,
+        role=role,
+        locality=plan.localities.get(code=locality) if locality else None,
+        unit=plan.units.get(code=unit) if unit else None,
+    )
+    return user
+
+
+@pytest.fixture
+def cast(django_user_model, plan, alice):
+    """Alice (province admin), Pat (province reviewer, 省经信委), Lena (lead unit 省科技厅, which leads
+    the talent indicators I22–I28), Zoe and Zack (珠海 reporter and approver), Fred and Fay (佛山
+    reporter and approver), Vic (a viewer)."""
+    from types import SimpleNamespace
+
+    from planwatch.accounts.models import Profile
+
+    Profile.objects.create(user=alice, role=Profile.Role.PROVINCE_ADMIN)
+    R = Profile.Role
+    return SimpleNamespace(
+        alice=alice,
+        pat=_person(django_user_model, plan, "pat", R.PROVINCE_REVIEWER, unit="EIC"),
+        lena=_person(django_user_model, plan, "lena", R.LEAD_UNIT, unit="DST"),
+        zoe=_person(django_user_model, plan, "zoe", R.LOCALITY_REPORTER, locality="ZH"),
+        zack=_person(django_user_model, plan, "zack", R.LOCALITY_APPROVER, locality="ZH"),
+        fred=_person(django_user_model, plan, "fred", R.LOCALITY_REPORTER, locality="FS"),
+        fay=_person(django_user_model, plan, "fay", R.LOCALITY_APPROVER, locality="FS"),
+        vic=_person(django_user_model, plan, "vic", R.VIEWER),
+    )
+
+
+@pytest.fixture
+def period(plan):
+    from planwatch.reporting.sample import yearly_period
+
+    return yearly_period(plan, 2018)

@@ -1,0 +1,317 @@
+"""The reporting workflow: every transition, every illegal one, scope, locks, conflicts, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import (
+    AuditEntry,
+    PeriodException,
+    ReportedValue,
+    RevisionRequest,
+    ValueComment,
+)
+
+S = ReportedValue.Status
+
+
+def entries(plan, **values):
+    return [
+        wf.Entry(plan.indicators.get(code=code), Decimal(str(v)), expected_version=0)
+        for code, v in values.items()
+    ]
+
+
+def fill_all(plan, user, locality, period, **overrides):
+    """Every indicator of the period, with plausible values; overrides by code."""
+    values = {i.code: Decimal(10) for i in wf.required_indicators(period)}
+    values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
+    values.update({k: Decimal(str(v)) for k, v in overrides.items()})
+    items = [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
+    return wf.save_values(user, locality, period, items)
+
+
+@pytest.fixture
+def zh(plan):
+    return plan.localities.get(code="ZH")
+
+
+@pytest.fixture
+def fs(plan):
+    return plan.localities.get(code="FS")
+
+
+def statuses(locality, period):
+    return set(
+        ReportedValue.objects.filter(locality=locality, period=period).values_list("status", flat=True)
+    )
+
+
+def test_the_whole_way_draft_submitted_approved_accepted(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    assert statuses(zh, period) == {S.DRAFT}
+    wf.submit(cast.zoe, zh, period)
+    assert statuses(zh, period) == {S.SUBMITTED}
+    wf.approve(cast.zack, zh, period)
+    assert statuses(zh, period) == {S.APPROVED}
+    wf.accept(cast.pat, zh, period)
+    assert statuses(zh, period) == {S.ACCEPTED}
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    actions = list(
+        value.audit.order_by("id").values_list("action", "user__username", "old_status", "new_status")
+    )
+    assert actions == [
+        ("save", "zoe", "", "draft"),
+        ("submit", "zoe", "draft", "submitted"),
+        ("approve", "zack", "submitted", "approved"),
+        ("accept", "pat", "approved", "accepted"),
+    ]
+
+
+def test_accepted_values_are_locked(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    wf.accept(cast.alice, zh, period)
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    with pytest.raises(wf.IllegalTransition, match="request a revision"):
+        wf.save_values(
+            cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(11), expected_version=value.version)]
+        )
+    with pytest.raises(wf.NotAllowed):
+        wf.return_values(cast.alice, zh, period, "again")
+
+
+def test_lead_unit_accepts_only_its_indicators(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    accepted = wf.accept(cast.lena, zh, period)
+    assert {v.indicator.code for v in accepted} == {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
+    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01").status == S.APPROVED
+
+
+@pytest.mark.parametrize("who", ["zoe", "zack", "fred", "fay", "lena", "vic", "pat"])
+def test_only_the_localitys_approver_or_admin_approves(plan, cast, period, zh, who):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    if who == "zack":
+        wf.approve(getattr(cast, who), zh, period)
+        assert statuses(zh, period) == {S.APPROVED}
+    else:
+        with pytest.raises(wf.NotAllowed):
+            wf.approve(getattr(cast, who), zh, period)
+        assert statuses(zh, period) == {S.SUBMITTED}
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("zoe", True),
+        ("zack", True),
+        ("alice", True),
+        ("fred", False),
+        ("fay", False),
+        ("pat", False),
+        ("vic", False),
+    ],
+)
+def test_who_may_enter_a_localitys_values(plan, cast, period, zh, who, may):
+    action = lambda: wf.save_values(getattr(cast, who), zh, period, entries(plan, I01=5))  # noqa: E731
+    if may:
+        action()
+        assert ReportedValue.objects.filter(locality=zh, period=period).count() == 1
+    else:
+        with pytest.raises(wf.NotAllowed):
+            action()
+        assert not ReportedValue.objects.exists()
+
+
+def test_lead_unit_enters_its_own_indicators_anywhere_but_no_others(plan, cast, period, zh, fs):
+    wf.save_values(cast.lena, fs, period, entries(plan, I26=12))
+    with pytest.raises(wf.NotAllowed):
+        wf.save_values(cast.lena, zh, period, entries(plan, I01=5))
+
+
+@pytest.mark.parametrize("who", ["zoe", "fred", "zack"])
+def test_accepting_needs_the_province_or_lead_unit(plan, cast, period, zh, who):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    with pytest.raises(wf.NotAllowed):
+        wf.accept(getattr(cast, who), zh, period)
+
+
+def test_illegal_transitions(plan, cast, period, zh):
+    with pytest.raises(wf.IllegalTransition):
+        wf.submit(cast.zoe, zh, period)  # nothing to submit
+    fill_all(plan, cast.zoe, zh, period)
+    with pytest.raises(wf.IllegalTransition):
+        wf.approve(cast.zack, zh, period)  # not submitted yet
+    with pytest.raises(wf.IllegalTransition):
+        wf.accept(cast.pat, zh, period)  # not approved yet
+    wf.submit(cast.zoe, zh, period)
+    with pytest.raises(wf.IllegalTransition):
+        wf.submit(cast.zoe, zh, period)  # already submitted
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    with pytest.raises(wf.IllegalTransition, match="returned first"):
+        wf.save_values(
+            cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(3), expected_version=value.version)]
+        )
+
+
+def test_submit_needs_every_indicator(plan, cast, period, zh):
+    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    with pytest.raises(wf.IllegalTransition, match="not reported yet"):
+        wf.submit(cast.zoe, zh, period)
+
+
+def test_return_with_comment_at_each_step(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    with pytest.raises(wf.CommentRequired):
+        wf.return_values(cast.zack, zh, period, "  ")
+    wf.return_values(cast.zack, zh, period, "I01 与台账不符")
+    assert statuses(zh, period) == {S.RETURNED}
+    assert ValueComment.objects.filter(text="I01 与台账不符").count() == len(wf.required_indicators(period))
+    # the reporter corrects and resubmits; the province returns from approved
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    wf.save_values(
+        cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(12), expected_version=value.version)]
+    )
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    wf.return_values(cast.pat, zh, period, "请补充佐证材料", codes=["I01"])
+    assert ReportedValue.objects.get(pk=value.pk).status == S.RETURNED
+    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I02").status == S.APPROVED
+
+
+def test_conflict_second_save_gets_the_current_value(plan, cast, period, zh):
+    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    value = ReportedValue.objects.get(locality=zh, period=period)
+    seen = value.version
+    wf.save_values(cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=seen)])
+    with pytest.raises(wf.Conflict) as caught:
+        wf.save_values(cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(7), expected_version=seen)])
+    assert caught.value.current == 6
+    assert "zack" in caught.value.zh
+    assert ReportedValue.objects.get(pk=value.pk).value == 6
+
+
+def test_new_value_saved_twice_from_stale_forms_conflicts(plan, cast, period, zh):
+    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    with pytest.raises(wf.Conflict):
+        wf.save_values(cast.zack, zh, period, entries(plan, I01=6))
+
+
+def test_validation_errors_save_nothing(plan, cast, period, zh):
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, I01=5, I02="-1", I25=130, I16="2.5"))
+    codes = {(f.indicator, f.code) for f in caught.value.findings}
+    assert codes == {("I02", "negative"), ("I25", "out_of_range"), ("I16", "not_integer")}
+    assert not ReportedValue.objects.exists()
+
+
+def test_cross_checks_from_the_plan_file(plan, cast, period, zh):
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, I22=20, I24=25))
+    assert caught.value.findings[0].code == "high_skilled_within_skilled"
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, I22=20, I24=7, I25=50))
+    assert caught.value.findings[0].code == "high_skilled_share"
+    wf.save_values(cast.zoe, zh, period, entries(plan, I22=20, I24=7, I25="35.2"))
+
+
+def test_cumulative_count_never_falls(plan, cast, zh):
+    from planwatch.reporting.sample import yearly_period
+
+    p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
+    fill_all(plan, cast.zoe, zh, p2017, I01=50)
+    wf.submit(cast.zoe, zh, p2017)
+    wf.approve(cast.zack, zh, p2017)
+    wf.accept(cast.pat, zh, p2017)
+    with pytest.raises(wf.InvalidValues, match="cannot fall"):
+        wf.save_values(cast.zoe, zh, p2018, entries(plan, I01=40))
+
+
+def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
+    from planwatch.reporting.sample import yearly_period
+
+    p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
+    fill_all(plan, cast.zoe, zh, p2017)
+    wf.submit(cast.zoe, zh, p2017)
+    wf.approve(cast.zack, zh, p2017)
+    wf.accept(cast.pat, zh, p2017)
+    result = fill_all(plan, cast.zoe, zh, p2018, I10=40)  # 10 → 40: a 300 % jump
+    assert [w.indicator for w in result.warnings] == ["I10"]
+    with pytest.raises(wf.CommentRequired, match="I10"):
+        wf.submit(cast.zoe, zh, p2018)
+    value = ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I10")
+    wf.add_comment(cast.zoe, value, "新认定一批省级平台")
+    wf.submit(cast.zoe, zh, p2018)
+
+
+def test_closed_period_and_exception(plan, cast, period, zh, fs):
+    period.locks_on = dt.date(2019, 4, 15)
+    period.save()
+    late = dt.date(2019, 5, 1)
+    with pytest.raises(wf.PeriodClosed):
+        wf.save_values(cast.zoe, zh, period, entries(plan, I01=5), today=late)
+    PeriodException.objects.create(
+        period=period, locality=zh, open_until=dt.date(2019, 5, 10), reason="系统故障"
+    )
+    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5), today=late)
+    with pytest.raises(wf.PeriodClosed):
+        wf.save_values(cast.fred, fs, period, entries(plan, I01=5), today=late)
+
+
+def test_revision_request_accepted_by_the_province(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    wf.accept(cast.pat, zh, period)
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    with pytest.raises(wf.CommentRequired):
+        wf.request_revision(cast.zoe, value, Decimal(12), "")
+    with pytest.raises(wf.NotAllowed):
+        wf.request_revision(cast.fred, value, Decimal(12), "not mine")
+    request = wf.request_revision(cast.zoe, value, Decimal(12), "统计口径更正")
+    with pytest.raises(wf.IllegalTransition):
+        wf.request_revision(cast.zoe, value, Decimal(13), "again")
+    with pytest.raises(wf.NotAllowed):
+        wf.decide_revision(cast.zack, request, approve=True)
+    wf.decide_revision(cast.alice, request, approve=True, comment="同意")
+    value.refresh_from_db()
+    assert (value.value, value.status) == (12, S.ACCEPTED)
+    revise = value.audit.get(action=AuditEntry.Action.REVISE)
+    assert (revise.old_value, revise.new_value, revise.user) == (10, 12, cast.alice)
+    assert RevisionRequest.objects.get(pk=request.pk).status == RevisionRequest.Status.ACCEPTED
+
+
+def test_revision_request_rejected(plan, cast, period, zh):
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    wf.accept(cast.pat, zh, period)
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    request = wf.request_revision(cast.zoe, value, Decimal(12), "统计口径更正")
+    wf.decide_revision(cast.pat, request, approve=False, comment="依据不足")
+    value.refresh_from_db()
+    assert value.value == 10
+    with pytest.raises(wf.IllegalTransition):
+        wf.decide_revision(cast.pat, request, approve=True)
+
+
+def test_drafts_are_hidden_from_other_localities(plan, cast, period, zh):
+    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    everything = ReportedValue.objects.all()
+    assert wf.visible_values(cast.zoe, everything).count() == 1
+    assert wf.visible_values(cast.zack, everything).count() == 1
+    assert wf.visible_values(cast.fred, everything).count() == 0
+    assert wf.visible_values(cast.pat, everything).count() == 0
+    assert wf.visible_values(cast.vic, everything).count() == 0
+    assert wf.visible_values(cast.alice, everything).count() == 1
