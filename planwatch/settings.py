@@ -16,7 +16,8 @@ SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set: set it to a long random string (or DEBUG=1 for development)"
+            "SECRET_KEY is not set: set it to a long random string, e.g. "
+            "export SECRET_KEY=$(cat var/secret_key) after `make demo` (or DEBUG=1 for development)"
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 

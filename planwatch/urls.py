@@ -1,9 +1,18 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from planwatch.api.api import api
 
+admin.site.site_header = _("PlanWatch administration")
+admin.site.site_title = "PlanWatch"
+admin.site.index_title = _("Administration")
+
 urlpatterns = [
+    # Resolved per request: the static file's hashed name is known only after collectstatic.
+    path("favicon.ico", lambda request: redirect(static("planwatch/favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -77,7 +77,7 @@ def test_first_load_creates_version_1() -> None:
     result = load_plan_file(SEED_PLAN)
     assert (result.status, result.version, result.changes) == ("created", 1, [])
     version = PlanVersion.objects.get()
-    assert (version.number, version.file_name, version.summary) == (1, SEED_PLAN.name, "first version")
+    assert (version.number, version.file_name, version.summary) == (1, SEED_PLAN.name, "")
     assert version.content_hash == read_plan_file(SEED_PLAN).content_hash()
     assert version.document == read_plan_file(SEED_PLAN).model_dump(mode="json")
     assert not TargetRevision.objects.exists()  # the first load is not a revision

@@ -30,6 +30,8 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -73,6 +75,8 @@ class Profile(models.Model):
     phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("Role and scope")
+        verbose_name_plural = _("Roles and scope")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(role__in=["locality_reporter", "locality_approver"])

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from planwatch.plans import models
 from planwatch.plans.actions import revise_target
@@ -68,9 +69,9 @@ class IndicatorAdmin(ReadOnlyFromPlanFile):
 
 class TargetForm(forms.ModelForm):
     reason = forms.CharField(
-        label="调整原因 Reason",
+        label=_("Reason for the revision"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required to revise a target.",
+        help_text=_("Required to revise a target."),
     )
 
     class Meta:

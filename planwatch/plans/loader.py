@@ -361,7 +361,7 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         file_name,
     )
 
-    version.summary = "\n".join(changes) if changes else ("first version" if status == "created" else "")
+    version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
     version.save(update_fields=["summary"])
     return LoadResult(plan, status, plan.version, changes)
 

@@ -65,6 +65,8 @@ class Plan(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("Implementation plan")
+        verbose_name_plural = _("Implementation plans")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -99,6 +101,8 @@ class PlanVersion(models.Model):
     document = models.JSONField()
 
     class Meta:
+        verbose_name = _("Plan version")
+        verbose_name_plural = _("Plan versions")
         ordering = ["plan", "-number"]
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")]
 
@@ -123,8 +127,9 @@ class Locality(Bilingual):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Locality")
+        verbose_name_plural = _("Localities")
         ordering = ["plan", "order"]
-        verbose_name_plural = "localities"
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_locality_code")]
 
     def ancestors(self) -> list[Locality]:
@@ -156,6 +161,8 @@ class Unit(Bilingual):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Responsible unit")
+        verbose_name_plural = _("Responsible units")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_unit_code")]
 
@@ -169,6 +176,8 @@ class Dimension(Bilingual):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Evaluation dimension")
+        verbose_name_plural = _("Evaluation dimensions")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_dimension_code")]
 
@@ -182,6 +191,8 @@ class Goal(Sourced):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Goal")
+        verbose_name_plural = _("Goals")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_goal_code")]
 
@@ -199,6 +210,8 @@ class KeyFieldGroup(Bilingual, Sourced):
     number = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("Key field group")
+        verbose_name_plural = _("Key field groups")
         ordering = ["plan", "number"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_key_field_group_code")]
 
@@ -210,6 +223,8 @@ class KeyField(Bilingual, Sourced):
     number = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("Key field")
+        verbose_name_plural = _("Key fields")
         ordering = ["plan", "number"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_key_field_code")]
 
@@ -222,6 +237,8 @@ class TaskGroup(Sourced):
     title_en = models.CharField(max_length=400)
 
     class Meta:
+        verbose_name = _("Task group")
+        verbose_name_plural = _("Task groups")
         ordering = ["plan", "number"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_task_group_code")]
 
@@ -244,6 +261,8 @@ class Task(Sourced):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Task")
+        verbose_name_plural = _("Tasks")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_task_code")]
 
@@ -273,6 +292,8 @@ class TaskUnit(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Task unit")
+        verbose_name_plural = _("Task units")
         ordering = ["task", "order"]
         constraints = [models.UniqueConstraint(fields=["task", "unit"], name="unique_task_unit")]
 
@@ -328,6 +349,8 @@ class Indicator(Bilingual, Sourced):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Indicator")
+        verbose_name_plural = _("Indicators")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_indicator_code")]
 
@@ -355,6 +378,8 @@ class IndicatorComponent(models.Model):
     component = models.ForeignKey(Indicator, models.PROTECT, related_name="used_by")
 
     class Meta:
+        verbose_name = _("Indicator component")
+        verbose_name_plural = _("Indicator components")
         ordering = ["indicator", "role"]
         constraints = [models.UniqueConstraint(fields=["indicator", "role"], name="unique_component_role")]
 
@@ -376,18 +401,26 @@ class Target(Sourced):
         USER = "user", _("Entered by users")
         SAMPLE = "sample", _("Sample data")
 
-    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="targets")
-    locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True, related_name="targets")
-    year = models.PositiveSmallIntegerField()
-    value = models.DecimalField(max_digits=24, decimal_places=6)
-    qualifier = models.CharField(max_length=20, choices=Qualifier.choices, default="exact")
-    origin = models.CharField(max_length=20, choices=Origin.choices, default="plan")
+    indicator = models.ForeignKey(
+        Indicator, models.CASCADE, related_name="targets", verbose_name=_("Indicator")
+    )
+    locality = models.ForeignKey(
+        Locality, models.CASCADE, null=True, blank=True, related_name="targets", verbose_name=_("Locality")
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
+    value = models.DecimalField(max_digits=24, decimal_places=6, verbose_name=_("Value"))
+    qualifier = models.CharField(
+        max_length=20, choices=Qualifier.choices, default="exact", verbose_name=_("Qualifier")
+    )
+    origin = models.CharField(max_length=20, choices=Origin.choices, default="plan", verbose_name=_("Origin"))
     note_zh = models.TextField(blank=True)
     note_en = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("Target")
+        verbose_name_plural = _("Targets")
         ordering = ["indicator", "order", "year"]
         constraints = [
             models.UniqueConstraint(
@@ -421,17 +454,27 @@ class TargetRevision(models.Model):
     """One change of a target: who, when, old, new and why. Kept when the target itself is removed."""
 
     target = models.ForeignKey(Target, models.SET_NULL, null=True, blank=True, related_name="revisions")
-    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="target_revisions")
-    locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True)
-    year = models.PositiveSmallIntegerField()
-    old_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    new_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    reason = models.TextField()
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
-    changed_at = models.DateTimeField(auto_now_add=True)
+    indicator = models.ForeignKey(
+        Indicator, models.CASCADE, related_name="target_revisions", verbose_name=_("Indicator")
+    )
+    locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True, verbose_name=_("Locality"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
+    old_value = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("Old value")
+    )
+    new_value = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("New value")
+    )
+    reason = models.TextField(verbose_name=_("Reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name=_("Changed by")
+    )
+    changed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Changed at"))
     plan_version = models.ForeignKey(PlanVersion, models.SET_NULL, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Target revision")
+        verbose_name_plural = _("Target revisions")
         ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
@@ -457,6 +500,8 @@ class Rule(Sourced):
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="rules")
 
     class Meta:
+        verbose_name = _("Rule")
+        verbose_name_plural = _("Rules")
         ordering = ["plan", "number"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_rule_code")]
 
@@ -487,6 +532,8 @@ class CrossCheck(models.Model):
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("Cross-indicator check")
+        verbose_name_plural = _("Cross-indicator checks")
         ordering = ["plan", "order"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_check_code")]
 

@@ -33,6 +33,8 @@ class Period(models.Model):
     )
 
     class Meta:
+        verbose_name = _("Reporting period")
+        verbose_name_plural = _("Reporting periods")
         ordering = ["plan", "starts_on", "frequency"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_period_code")]
 
@@ -70,19 +72,29 @@ class ReportedValue(models.Model):
         LEDGER = "ledger", _("Ledger")
         SAMPLE = "sample", _("Sample data")
 
-    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="values")
-    locality = models.ForeignKey(Locality, models.PROTECT, related_name="values")
-    period = models.ForeignKey(Period, models.PROTECT, related_name="values")
-    value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    indicator = models.ForeignKey(
+        Indicator, models.PROTECT, related_name="values", verbose_name=_("Indicator")
+    )
+    locality = models.ForeignKey(Locality, models.PROTECT, related_name="values", verbose_name=_("Locality"))
+    period = models.ForeignKey(Period, models.PROTECT, related_name="values", verbose_name=_("Period"))
+    value = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("Value")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("Status")
+    )
     is_sample = models.BooleanField(default=False, help_text="示例数据: never an official figure.")
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.WEB, verbose_name=_("Source")
+    )
     source_detail = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (optimistic locking).")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Reported value")
+        verbose_name_plural = _("Reported values")
         ordering = ["period", "indicator", "locality"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "locality", "period"], name="unique_reported_value")
@@ -103,6 +115,8 @@ class PeriodException(models.Model):
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Period exception")
+        verbose_name_plural = _("Period exceptions")
         ordering = ["period", "locality"]
         constraints = [models.UniqueConstraint(fields=["period", "locality"], name="unique_period_exception")]
 
@@ -138,6 +152,8 @@ class AuditEntry(models.Model):
     source_detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("Audit entry")
+        verbose_name_plural = _("Audit log")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -151,6 +167,8 @@ class ValueComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Comment")
+        verbose_name_plural = _("Comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -174,6 +192,8 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Evidence file")
+        verbose_name_plural = _("Evidence files")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -201,6 +221,8 @@ class RevisionRequest(models.Model):
     decision_comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("Revision request")
+        verbose_name_plural = _("Revision requests")
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -221,6 +243,10 @@ class ImportBatch(models.Model):
     source_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     value_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Import batch")
+        verbose_name_plural = _("Import batches")
 
     def __str__(self) -> str:
         return self.import_id

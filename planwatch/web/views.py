@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from planwatch.plans.models import Indicator, Plan, Target, Task, TaskUnit
+from planwatch.plans.models import Indicator, IndicatorComponent, Plan, Target, Task, TaskUnit
 from planwatch.reporting.models import ReportedValue
 
 
@@ -35,11 +35,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
+    # Components (the value added behind a growth rate) have no target of their own.
+    components = (
+        plan.indicators.annotate(used_as_component=_used_as_component())
+        .filter(used_as_component=True)
+        .exclude(Exists(Target.objects.filter(indicator=OuterRef("pk"), origin=Target.Origin.PLAN)))
+        .count()
+    )
     counts = {
         "key_fields": plan.key_fields.count(),
         "task_groups": plan.task_groups.count(),
         "tasks": plan.tasks.count(),
-        "indicators": plan.indicators.count(),
+        "indicators": plan.indicators.count() - components,
+        "components": components,
         "targets": Target.objects.filter(indicator__plan=plan, origin=Target.Origin.PLAN).count(),
         "pilots": plan.localities.filter(pilot=True).count(),
     }
@@ -62,14 +70,19 @@ def key_fields(request: HttpRequest, code: str) -> HttpResponse:
     return _render(request, "key_fields.html", plan, "key_fields", groups=groups)
 
 
+def _used_as_component() -> Exists:
+    """Whether another indicator is computed from this one (value added behind a growth rate)."""
+    return Exists(IndicatorComponent.objects.filter(component=OuterRef("pk")))
+
+
 def _tasks_queryset(plan: Plan):  # type: ignore[no-untyped-def]
     return plan.tasks.select_related("group").prefetch_related(
         Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit")),
         Prefetch(
             "indicators",
-            queryset=Indicator.objects.select_related("lead_unit", "dimension").prefetch_related(
-                Prefetch("targets", queryset=Target.objects.select_related("locality"))
-            ),
+            queryset=Indicator.objects.select_related("lead_unit", "dimension")
+            .annotate(used_as_component=_used_as_component())
+            .prefetch_related(Prefetch("targets", queryset=Target.objects.select_related("locality"))),
         ),
     )
 
@@ -81,7 +94,7 @@ def tasks(request: HttpRequest, code: str) -> HttpResponse:
     for task in _tasks_queryset(plan):
         by_group[task.group_id].append(task)
     groups = [(group, by_group[group.pk]) for group in plan.task_groups.all()]
-    pilots = list(plan.localities.filter(pilot=True))
+    pilots = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
     return _render(request, "tasks.html", plan, "tasks", groups=groups, pilots=pilots)
 
 
@@ -89,15 +102,17 @@ def tasks(request: HttpRequest, code: str) -> HttpResponse:
 def task_detail(request: HttpRequest, code: str, task_code: str) -> HttpResponse:
     plan = _plan(code)
     task = get_object_or_404(_tasks_queryset(plan), code=task_code)
-    pilots = list(plan.localities.filter(pilot=True))
+    pilots = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
     return _render(request, "task_detail.html", plan, "tasks", task=task, pilots=pilots)
 
 
 @login_required
 def indicators(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
-    rows = plan.indicators.select_related("lead_unit", "dimension").prefetch_related(
-        "tasks", Prefetch("targets", queryset=Target.objects.filter(locality=None))
+    rows = (
+        plan.indicators.select_related("lead_unit", "dimension")
+        .annotate(used_as_component=_used_as_component())
+        .prefetch_related("tasks", Prefetch("targets", queryset=Target.objects.filter(locality=None)))
     )
     return _render(request, "indicators.html", plan, "indicators", indicators=rows)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from planwatch.core.planfile import canonical_decimal
+from planwatch.core.planfile import UNITS, canonical_decimal
 
 register = template.Library()
 
@@ -18,6 +18,15 @@ def num(value: Decimal | int | float | None) -> str:
     if number == number.to_integral_value():
         return f"{int(number):,}"
     return f"{number:,f}"
+
+
+@register.filter
+def fixed(value: Decimal | None, unit: str) -> str:
+    """A reported value with one precision per unit: whole counts, two decimals otherwise."""
+    if value is None:
+        return "—"
+    places = 0 if UNITS.get(unit, ("",))[0] == "count" else 2
+    return f"{Decimal(value):,.{places}f}"
 
 
 @register.filter
