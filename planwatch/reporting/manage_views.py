@@ -1,0 +1,181 @@
+"""The province's management pages: periods and their locks, exceptions, revision requests, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from planwatch.accounts.models import profile_of
+from planwatch.plans.models import Plan
+from planwatch.reporting import workflow
+from planwatch.reporting.models import AuditEntry, Period, PeriodException, RevisionRequest
+from planwatch.reporting.periods import create_periods
+
+
+def _province_plan(request: HttpRequest, code: str) -> Plan:
+    if not profile_of(request.user).is_province:
+        raise PermissionDenied(_("Only the province manages periods, revisions and the audit log."))
+    return get_object_or_404(Plan, code=code)
+
+
+class NewPeriodsForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
+    frequency = forms.ChoiceField(label=gettext_lazy("Frequency"), choices=Period.Frequency.choices)
+    due_after_days = forms.IntegerField(
+        label=gettext_lazy("Due, days after the period ends"), min_value=0, max_value=365, initial=90
+    )
+    lock_after_days = forms.IntegerField(
+        label=gettext_lazy("Entry locks, days after the due date"), min_value=0, max_value=365, initial=15
+    )
+
+
+class PeriodDatesForm(forms.ModelForm):
+    class Meta:
+        model = Period
+        fields = ["due_on", "locks_on"]
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "locks_on": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"due_on": gettext_lazy("Due on"), "locks_on": gettext_lazy("Entry locks after")}
+
+
+class ExceptionForm(forms.Form):
+    locality = forms.ModelChoiceField(label=gettext_lazy("Locality"), queryset=None)  # type: ignore[arg-type]
+    open_until = forms.DateField(
+        label=gettext_lazy("Open until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+
+    def __init__(self, *args: object, plan: Plan, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["locality"].queryset = plan.localities.filter(pilot=True)  # type: ignore[attr-defined]
+
+
+@login_required
+def periods(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _province_plan(request, code)
+    form = NewPeriodsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        made = create_periods(plan, **form.cleaned_data)
+        messages.success(request, _("Periods ready: %(codes)s") % {"codes": ", ".join(p.code for p in made)})
+        return redirect("manage:periods", code=plan.code)
+    rows = plan.periods.prefetch_related("exceptions__locality").order_by("-starts_on", "frequency")
+    return render(
+        request,
+        "manage/periods.html",
+        {"plan": plan, "section": "manage", "form": form, "rows": rows, "today": dt.date.today()},
+    )
+
+
+@login_required
+def period_edit(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
+    plan = _province_plan(request, code)
+    period = get_object_or_404(Period, plan=plan, code=period_code)
+    dates = PeriodDatesForm(request.POST if "dates" in request.POST else None, instance=period)
+    grant = ExceptionForm(request.POST if "grant" in request.POST else None, plan=plan)
+    if "dates" in request.POST and dates.is_valid():
+        dates.save()
+        messages.success(request, _("Dates saved."))
+        return redirect("manage:period", code=plan.code, period_code=period.code)
+    if "grant" in request.POST and grant.is_valid():
+        PeriodException.objects.update_or_create(
+            period=period,
+            locality=grant.cleaned_data["locality"],
+            defaults={
+                "open_until": grant.cleaned_data["open_until"],
+                "reason": grant.cleaned_data["reason"],
+                "granted_by": request.user,
+            },
+        )
+        messages.success(request, _("Exception granted."))
+        return redirect("manage:period", code=plan.code, period_code=period.code)
+    return render(
+        request,
+        "manage/period.html",
+        {
+            "plan": plan,
+            "section": "manage",
+            "period": period,
+            "dates": dates,
+            "grant": grant,
+            "exceptions": period.exceptions.select_related("locality", "granted_by"),
+        },
+    )
+
+
+@login_required
+def revisions(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _province_plan(request, code)
+    if request.method == "POST":
+        revision = get_object_or_404(
+            RevisionRequest, pk=request.POST.get("request"), value__indicator__plan=plan
+        )
+        try:
+            workflow.decide_revision(
+                request.user,
+                revision,
+                approve=request.POST.get("decision") == "approve",
+                comment=request.POST.get("comment", ""),
+            )
+            messages.success(request, _("Decision recorded."))
+        except workflow.WorkflowError as exc:
+            messages.error(request, exc.zh if not request.LANGUAGE_CODE.startswith("en") else exc.en)
+        return redirect("manage:revisions", code=plan.code)
+    rows = RevisionRequest.objects.filter(value__indicator__plan=plan).select_related(
+        "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"
+    )
+    return render(
+        request,
+        "manage/revisions.html",
+        {
+            "plan": plan,
+            "section": "manage",
+            "pending": [r for r in rows if r.status == RevisionRequest.Status.PENDING],
+            "decided": [r for r in rows if r.status != RevisionRequest.Status.PENDING][:50],
+        },
+    )
+
+
+@login_required
+def audit(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _province_plan(request, code)
+    entries = AuditEntry.objects.filter(value__indicator__plan=plan).select_related(
+        "value__indicator", "value__locality", "value__period", "user"
+    )
+    filters = {
+        "period": "value__period__code",
+        "locality": "value__locality__code",
+        "indicator": "value__indicator__code",
+        "user": "user__username",
+        "action": "action",
+    }
+    chosen = {key: request.GET.get(key, "").strip() for key in filters}
+    for key, lookup in filters.items():
+        if chosen[key]:
+            entries = entries.filter(**{lookup: chosen[key]})
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "manage/audit.html",
+        {
+            "plan": plan,
+            "section": "manage",
+            "page": page,
+            "chosen": chosen,
+            "query": urlencode({key: value for key, value in chosen.items() if value}),
+            "actions": AuditEntry.Action.choices,
+            "periods": plan.periods.all(),
+            "localities": plan.localities.filter(pilot=True),
+        },
+    )

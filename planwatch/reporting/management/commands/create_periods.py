@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.plans.models import Plan
+from planwatch.reporting.models import Period
+from planwatch.reporting.periods import create_periods
+
+
+class Command(BaseCommand):
+    help = "Create a year's reporting periods, with due dates and entry locks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--frequency", choices=Period.Frequency.values, default="yearly")
+        parser.add_argument("--due-after-days", type=int, default=90, help="days after the period ends")
+        parser.add_argument("--lock-after-days", type=int, help="days after the due date (default: settings)")
+        parser.add_argument("--plan", help="the plan's code (default: the only plan)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        plans = Plan.objects.filter(code=options["plan"]) if options["plan"] else Plan.objects.all()
+        if plans.count() != 1:
+            raise CommandError("name the plan with --plan" if plans.exists() else "no such plan")
+        periods = create_periods(
+            plans[0],
+            options["year"],
+            options["frequency"],
+            due_after_days=options["due_after_days"],
+            lock_after_days=options["lock_after_days"],
+        )
+        for p in periods:
+            self.stdout.write(f"{p.code}: {p.starts_on} – {p.ends_on}, due {p.due_on}, locks {p.locks_on}")
