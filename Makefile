@@ -38,10 +38,11 @@ demo: install $(SECRET_FILE)
 	$(BIN)/planwatch collectstatic --noinput -v0; \
 	$(BIN)/planwatch load_plan $(PLAN_FILE); \
 	$(BIN)/planwatch load_sample; \
-	$(BIN)/planwatch demo_user --username $(DEMO_USER) --password $(DEMO_PASSWORD); \
+	$(BIN)/planwatch demo_user --username $(DEMO_USER) --password $(DEMO_PASSWORD) --with-roles; \
 	echo ""; \
 	echo "PlanWatch is serving at http://$(HOST):$(PORT)/"; \
-	echo "Log in as: $(DEMO_USER) / $(DEMO_PASSWORD)"; \
+	echo "Log in as: $(DEMO_USER) / $(DEMO_PASSWORD)  (province administrator)"; \
+	echo "Other roles, same password: province, lead_dst, zhuhai_reporter, zhuhai_approver, foshan_reporter, leader"; \
 	echo ""; \
 	exec $(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 

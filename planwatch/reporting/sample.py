@@ -10,7 +10,7 @@ from django.db import transaction
 from planwatch.core import sample
 from planwatch.core.planfile import UNITS, Aggregation, IndicatorKind
 from planwatch.plans.models import Plan, Target
-from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.models import AuditEntry, Period, ReportedValue
 
 SAMPLE_LABEL = "示例数据 (sample data)"
 
@@ -115,4 +115,18 @@ def load_sample(plan: Plan) -> SampleResult:
         for (ind_code, loc_code, year), value in sorted(data.actuals.items())
     ]
     ReportedValue.objects.bulk_create(values)
+    # Sample values go through the model as accepted values; the audit says where they came from.
+    created = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            value=value,
+            action=AuditEntry.Action.ACCEPT,
+            new_value=value.value,
+            new_status=value.status,
+            comment=SAMPLE_LABEL,
+            source=ReportedValue.Source.SAMPLE,
+            source_detail=SAMPLE_LABEL,
+        )
+        for value in created
+    )
     return SampleResult(targets=len(new_targets), values=len(values), periods=len(periods))

@@ -1,0 +1,39 @@
+"""`planwatch create_user` and `planwatch demo_user`: accounts set up from the command line."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+
+def test_create_user_by_locality_name(plan):
+    call_command("create_user", username="zhao", password="pw-123456789", role="locality_reporter", locality="珠海")
+    zhao = get_user_model().objects.get(username="zhao")
+    assert (zhao.profile.role, zhao.profile.locality.code) == ("locality_reporter", "ZH")
+    assert zhao.check_password("pw-123456789")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"role": "locality_reporter"}, "needs --locality"),
+        ({"role": "lead_unit"}, "needs --unit"),
+        ({"role": "locality_reporter", "locality": "广州"}, "no pilot unit"),
+        ({"role": "lead_unit", "unit": "XYZ"}, "no unit"),
+    ],
+)
+def test_create_user_refuses_a_role_without_its_scope(plan, options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_user", username="x", password="pw-123456789", **options)
+    assert not get_user_model().objects.filter(username="x").exists()
+
+
+def test_demo_user_with_roles(plan, capsys):
+    call_command("demo_user", "--with-roles")
+    users = get_user_model().objects
+    assert users.get(username="admin").profile.role == "province_admin"
+    assert users.get(username="zhuhai_reporter").profile.locality.code == "ZH"
+    assert users.get(username="lead_dst").profile.unit.code == "DST"
+    assert users.get(username="leader").profile.role == "viewer"
+    assert "created zhuhai_approver" in capsys.readouterr().out
