@@ -31,8 +31,8 @@ class UserForm(forms.Form):
     def __init__(self, *args: Any, plan: Plan, editing: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        self.fields["locality"].queryset = plan.localities.filter(pilot=True)
-        self.fields["unit"].queryset = plan.units.all()
+        self.fields["locality"].queryset = plan.localities.filter(pilot=True)  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = plan.units.all()  # type: ignore[attr-defined]
         if editing is None:
             self.fields["password"].required = True
             self.fields["password"].help_text = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -60,7 +62,7 @@ def user_edit(request: HttpRequest, code: str, user_id: int | None = None) -> Ht
 
 
 @transaction.atomic
-def _save_user(form: UserForm, editing: object | None) -> object:
+def _save_user(form: UserForm, editing: Any) -> Any:
     data = form.cleaned_data
     user = editing or User(username=data["username"])
     user.username = data["username"]

@@ -381,6 +381,11 @@ def submit(
 ) -> list[ReportedValue]:
     """The reporter sends the locality's drafts for approval. Warnings need a comment first."""
     profile = profile_of(user)
+    if not (profile.in_locality(locality.pk) or profile.is_admin or profile.role == Profile.Role.LEAD_UNIT):
+        # Refused before looking at the values: whether another locality has drafts is its own business.
+        raise NotAllowed(
+            f"您无权提交{locality.name_zh}的数据", f"you may not submit {locality.name_en}'s values"
+        )
     _check_scope(locality, period)
     ensure_open(period, locality, today)
     values = [
@@ -451,6 +456,8 @@ def accept(
 ) -> list[ReportedValue]:
     """The province (all indicators) or a lead unit (its own) accepts approved values: then locked."""
     profile = profile_of(user)
+    if not (profile.is_province or profile.role == Profile.Role.LEAD_UNIT):
+        raise NotAllowed("您无权确认数据", "you may not accept values")
     candidates = _values(locality, period, [Status.APPROVED], codes)
     values = [v for v in candidates if profile.can_accept(v.indicator)]
     if not values:

@@ -1,0 +1,928 @@
+"""Reporting pages: who has reported what for a period, the entry form of one locality and period,
+and the history of one value.
+
+Every change goes through planwatch.reporting.workflow, which checks roles and scope on the server;
+these views only decide what to show and which buttons to offer, and translate the workflow's
+refusals into messages next to the fields (or a 403 for a user who may not write at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from planwatch.accounts.models import Profile, profile_of
+from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal
+from planwatch.core.validation import PERCENT_BOUNDS
+from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import (
+    AuditEntry,
+    Evidence,
+    Period,
+    ReportedValue,
+    RevisionRequest,
+    ValueComment,
+)
+from planwatch.web.templatetags.planwatch import num
+
+S = ReportedValue.Status
+STATUS_LABELS: dict[str, Any] = {
+    "missing": _lazy("Not reported"),
+    S.DRAFT: S.DRAFT.label,
+    S.RETURNED: S.RETURNED.label,
+    S.SUBMITTED: S.SUBMITTED.label,
+    S.APPROVED: S.APPROVED.label,
+    S.ACCEPTED: S.ACCEPTED.label,
+}
+SHARED = [S.SUBMITTED, S.APPROVED, S.ACCEPTED]  # what counts as reported for "late"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _plan(code: str) -> Plan:
+    return get_object_or_404(Plan, code=code)
+
+
+def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> HttpResponse:
+    has_sample = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
+    return render(
+        request,
+        f"reporting/{template}",
+        {"plan": plan, "section": "report", "has_sample": has_sample, **context},
+    )
+
+
+def _message(error: wf.WorkflowError) -> str:
+    """The workflow's message in the page's language."""
+    return pick(error.zh, error.en)
+
+
+def _scope(code: str, locality_code: str, period_code: str) -> tuple[Plan, Locality, Period]:
+    plan = _plan(code)
+    locality = get_object_or_404(plan.localities, code=locality_code, pilot=True)
+    period = get_object_or_404(plan.periods, code=period_code)
+    return plan, locality, period
+
+
+def _plain(value: Decimal | None) -> str:
+    """A number for an input field: no grouping, no trailing zeros."""
+    return "" if value is None else f"{canonical_decimal(value):f}"
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return default
+
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+MAX_DECIMALS = 6  # ReportedValue.value keeps six decimal places
+MAX_INTEGER_DIGITS = 18  # and 24 digits in all
+
+
+def parse_number(raw: str) -> tuple[Decimal | None, str]:
+    """A number as officials type it: 1,200 or 1200.5, full-width digits too. (value, error)."""
+    text = re.sub(r"[\s,，]", "", raw.translate(FULL_WIDTH))
+    if not text:
+        return None, ""
+    if not NUMBER.fullmatch(text):
+        return None, _("Enter a number, e.g. 1200 or 35.5.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        return None, _("Enter a number, e.g. 1200 or 35.5.")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+        return None, _("At most 6 decimal places.")
+    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        return None, _("This number is too large.")
+    return value, ""
+
+
+# --- the reporting home: periods, and per locality what is done and who is waiting ---------------
+
+
+@dataclass
+class Progress:
+    locality: Locality
+    required: int
+    draft: int = 0
+    submitted: int = 0
+    approved: int = 0
+    accepted: int = 0
+    returned: int = 0
+    drafts_visible: bool = False
+    own: bool = False
+    open: bool = True
+    late: bool = False
+    waiting: list[str] = field(default_factory=list)
+    link_label: str = ""
+
+    @property
+    def filled(self) -> int:
+        return self.draft + self.submitted + self.approved + self.accepted + self.returned
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - self.filled, 0)
+
+    @property
+    def not_submitted(self) -> int:
+        return self.draft + self.returned + self.missing
+
+    @property
+    def reported(self) -> int:
+        return self.submitted + self.approved + self.accepted
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.reported / self.required) if self.required else 0
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.required) if self.required else 0
+
+
+def _waiting(p: Progress) -> list[str]:
+    waiting = []
+    if p.not_submitted:
+        waiting.append(_("Reporter"))
+    if p.submitted:
+        waiting.append(_("Approver"))
+    if p.approved:
+        waiting.append(_("Province or lead unit"))
+    return waiting
+
+
+def _link_label(profile: Profile, locality: Locality) -> str:
+    if profile.in_locality(locality.pk) or profile.is_admin:
+        return _("Fill in")
+    if profile.is_province or profile.role == Profile.Role.LEAD_UNIT:
+        return _("Review")
+    return _("View")
+
+
+def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> Period | None:
+    if code:
+        chosen = next((p for p in periods if p.code == code), None)
+        if chosen is None:
+            raise Http404("no such period")
+        return chosen
+    started = [p for p in periods if p.starts_on <= today] or periods
+    return started[-1] if started else None
+
+
+def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) -> list[Progress]:
+    """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
+    pilots = list(plan.localities.filter(pilot=True))
+    own = profile.locality_id if profile.role in Profile.LOCALITY_ROLES else None
+    pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
+    required = wf.required_indicators(period).count()
+    filled = Q(value__isnull=False)
+    by_status: Any = (
+        ReportedValue.objects.filter(
+            period=period, indicator__plan=plan, indicator__frequency=period.frequency, locality__in=pilots
+        )
+        .values("locality_id")
+        .annotate(**{status: Count("pk", filter=filled & Q(status=status)) for status in S.values})
+    )
+    counts: dict[int, dict[str, int]] = {row["locality_id"]: row for row in by_status}
+    exceptions = dict(period.exceptions.values_list("locality_id", "open_until"))
+    due_passed = period.due_on is not None and today > period.due_on
+    rows = []
+    for loc in pilots:
+        c: dict[str, int] = counts.get(loc.pk, {})
+        p = Progress(
+            locality=loc,
+            required=required,
+            draft=c.get(S.DRAFT, 0),
+            submitted=c.get(S.SUBMITTED, 0),
+            approved=c.get(S.APPROVED, 0),
+            accepted=c.get(S.ACCEPTED, 0),
+            returned=c.get(S.RETURNED, 0),
+            drafts_visible=profile.can_see_drafts(loc.pk),
+            own=loc.pk == own,
+            open=period.is_open_for(loc.pk, today, exceptions),
+        )
+        p.late = due_passed and p.reported < required
+        p.waiting = _waiting(p)
+        p.link_label = _link_label(profile, loc)
+        rows.append(p)
+    return rows
+
+
+@login_required
+def home(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan(code)
+    profile = profile_of(request.user)
+    today = timezone.localdate()
+    periods = list(plan.periods.all())
+    period = _chosen_period(periods, request.GET.get("period"), today)
+    rows = progress_of(plan, period, profile, today) if period else []
+    totals = {
+        key: sum(getattr(r, key) for r in rows)
+        for key in ["required", "reported", "accepted", "not_submitted", "submitted", "approved"]
+    }
+    return _render(
+        request,
+        "home.html",
+        plan,
+        periods=periods,
+        period=period,
+        rows=rows,
+        totals=totals,
+        late_count=sum(r.late for r in rows),
+        profile=profile,
+        today=today,
+    )
+
+
+# --- the entry form ------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One indicator on the form: what the user sees of it and what they may do with it."""
+
+    indicator: Indicator
+    value: ReportedValue | None
+    target: Target | None
+    previous: ReportedValue | None
+    editable: bool = False
+    can_comment: bool = False
+    can_upload: bool = False
+    can_revise: bool = False
+    selectable: bool = False
+    input: str = ""
+    original: str = ""
+    version: int = 0
+    comment: str = ""
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    revise_value: str = ""
+    revise_reason: str = ""
+    revise_errors: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def status(self) -> str:
+        return self.value.status if self.value and self.value.value is not None else "missing"
+
+    @property
+    def quantity(self) -> str:
+        return UNITS[self.indicator.unit][0] if self.indicator.unit in UNITS else ""
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        low_high = PERCENT_BOUNDS.get(IndicatorKind(self.indicator.kind))
+        return (str(low_high[0]), str(low_high[1])) if low_high else ("", "")
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.value is None or self.value.value is None or self.previous is None:
+            return None
+        if self.previous.value is None:
+            return None
+        return self.value.value - self.previous.value
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        change = self.change
+        if change is None or self.quantity == "percent" or not self.previous or not self.previous.value:
+            return None
+        return (change / abs(self.previous.value) * 100).quantize(Decimal("0.1"))
+
+    @property
+    def change_text(self) -> str:
+        change = self.change
+        if change is None:
+            return ""
+        sign = "+" if change > 0 else ""
+        if self.quantity == "percent":
+            return f"{sign}{num(change)} {_('pts')}"
+        percent = self.change_percent
+        return f"{sign}{num(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
+
+    @property
+    def previous_plain(self) -> str:
+        return _plain(self.previous.value) if self.previous else ""
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def pending_revision(self) -> RevisionRequest | None:
+        pending = getattr(self.value, "pending_revisions", None) or []
+        return pending[0] if pending else None
+
+    @property
+    def comment_count(self) -> int:
+        return len(self.value.comments.all()) if self.value else 0
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.value.evidence.all()) if self.value else 0
+
+    @property
+    def open_notes(self) -> bool:
+        return bool(self.comment or self.warnings or self.revise_errors or self.revise_reason)
+
+
+@dataclass
+class EntryPage:
+    plan: Plan
+    locality: Locality
+    period: Period
+    profile: Profile
+    rows: list[Row]
+    previous_period: Period | None
+    open: bool
+    today: dt.date
+
+    @property
+    def by_code(self) -> dict[str, Row]:
+        return {row.code: row for row in self.rows}
+
+    @property
+    def may_write(self) -> bool:
+        return any(self.profile.can_enter(self.locality.pk, r.indicator) for r in self.rows)
+
+    @property
+    def may_review(self) -> bool:
+        return self.profile.can_approve(self.locality.pk) or any(
+            self.profile.can_accept(r.indicator) for r in self.rows
+        )
+
+    @property
+    def can_save(self) -> bool:
+        return any(r.editable for r in self.rows)
+
+    @property
+    def can_approve(self) -> bool:
+        return self.profile.can_approve(self.locality.pk) and any(
+            r.value and r.value.status == S.SUBMITTED for r in self.rows
+        )
+
+    @property
+    def can_accept(self) -> bool:
+        return any(
+            r.value and r.value.status == S.APPROVED and self.profile.can_accept(r.indicator)
+            for r in self.rows
+        )
+
+    @property
+    def can_return(self) -> bool:
+        return any(r.selectable for r in self.rows)
+
+    @property
+    def can_comment(self) -> bool:
+        return any(r.can_comment for r in self.rows)
+
+    @property
+    def can_upload(self) -> bool:
+        return any(r.can_upload for r in self.rows)
+
+    @property
+    def summary(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) of the statuses present on the form, in workflow order."""
+        counts = {status: 0 for status in STATUS_LABELS}
+        for row in self.rows:
+            counts[row.status] += 1
+        return [
+            (status, str(label), counts[status]) for status, label in STATUS_LABELS.items() if counts[status]
+        ]
+
+    @property
+    def guidance(self) -> str:
+        """What this user is expected to do next on this form."""
+        if self.can_save:
+            return _(
+                "Enter each value, save as a draft as often as you like, then submit for approval. "
+                "A value with a warning needs a comment before it can be submitted."
+            )
+        if self.can_approve:
+            return _(
+                "Check the submitted values: approve them, or return them to the reporter with a comment."
+            )
+        if self.can_accept:
+            return _(
+                "Accept the approved values (all, or those you select): accepted values are locked. "
+                "Or return them with a comment."
+            )
+        return ""
+
+    @property
+    def drafts_hidden(self) -> bool:
+        return not self.profile.can_see_drafts(self.locality.pk)
+
+    @property
+    def late(self) -> bool:
+        due = self.period.due_on
+        reported = sum(1 for r in self.rows if r.value and r.value.status in SHARED)
+        return due is not None and self.today > due and reported < len(self.rows)
+
+    @property
+    def is_sample(self) -> bool:
+        return any(r.value and r.value.is_sample for r in self.rows)
+
+
+def _previous_period(period: Period) -> Period | None:
+    return (
+        Period.objects.filter(
+            plan_id=period.plan_id, frequency=period.frequency, starts_on__lt=period.starts_on
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> EntryPage:
+    """The form as the database has it now, with what this user may see and do per row."""
+    profile = profile_of(user)
+    today = timezone.localdate()
+    is_open = period.is_open_for(locality.pk, today)
+    indicators = list(wf.required_indicators(period).select_related("lead_unit"))
+    values = {
+        v.indicator_id: v
+        for v in wf.visible_values(user, ReportedValue.objects.filter(locality=locality, period=period))
+        .select_related("indicator", "updated_by")
+        .prefetch_related(
+            Prefetch("comments", queryset=ValueComment.objects.select_related("author")),
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+            Prefetch(
+                "revision_requests",
+                queryset=RevisionRequest.objects.filter(status=RevisionRequest.Status.PENDING),
+                to_attr="pending_revisions",
+            ),
+        )
+    }
+    previous_period = _previous_period(period)
+    # The previous period as the workflow compares against it: submitted or later, never a draft.
+    previous = (
+        {
+            v.indicator_id: v
+            for v in ReportedValue.objects.filter(
+                locality=locality, period=previous_period, status__in=SHARED
+            )
+        }
+        if previous_period
+        else {}
+    )
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__plan=plan, locality=locality, year=period.year)
+    }
+    editable_values: list[ReportedValue] = [v for v in values.values() if v.status in wf.EDITABLE]
+    warnings: dict[str, list[str]] = {}
+    for finding in wf.warnings_of(editable_values, locality, period) if editable_values else []:
+        warnings.setdefault(finding.indicator, []).append(pick(finding.zh, finding.en))
+
+    rows = []
+    for ind in indicators:
+        value = values.get(ind.pk)
+        enters = profile.can_enter(locality.pk, ind)
+        status = value.status if value else None
+        row = Row(
+            indicator=ind,
+            value=value,
+            target=targets.get(ind.pk),
+            previous=previous.get(ind.pk),
+            editable=is_open and enters and (value is None or status in wf.EDITABLE),
+            can_upload=is_open and enters and value is not None,
+            can_revise=(enters and status == S.ACCEPTED and not getattr(value, "pending_revisions", None)),
+            selectable=bool(
+                value
+                and (
+                    (status == S.SUBMITTED and profile.can_approve(locality.pk))
+                    or (status == S.APPROVED and profile.can_accept(ind))
+                )
+            ),
+            input=_plain(value.value) if value else "",
+            original=_plain(value.value) if value else "",
+            version=value.version if value else 0,
+            warnings=warnings.get(ind.code, []) if value and status in wf.EDITABLE else [],
+        )
+        row.can_comment = row.editable or bool(
+            value and (enters or profile.can_approve(locality.pk) or profile.can_accept(ind))
+        )
+        if row.warnings and not row.comment_count:
+            row.warnings.append(_("Add a comment explaining this value before submitting."))
+        rows.append(row)
+    return EntryPage(plan, locality, period, profile, rows, previous_period, is_open, today)
+
+
+def _render_entry(request: HttpRequest, page: EntryPage, errors: list[str] | None = None) -> HttpResponse:
+    notes = []
+    if not page.open:
+        if page.today < page.period.starts_on:
+            notes.append(
+                _("This period has not started yet: entry opens on %(day)s.") % {"day": page.period.starts_on}
+            )
+        else:
+            notes.append(
+                _(
+                    "Entry for this period closed on %(day)s: the values are read-only. Ask the province to reopen it for your locality if you need to report late."
+                )
+                % {"day": page.period.locks_on}
+            )
+    elif not page.may_write and not page.may_review:
+        notes.append(_("You can read this form but not change it."))
+    if page.drafts_hidden and any(r.value is None for r in page.rows):
+        notes.append(_("Drafts and returned values are the locality's own: they show here once submitted."))
+    return _render(
+        request,
+        "entry.html",
+        page.plan,
+        page=page,
+        locality=page.locality,
+        period=page.period,
+        rows=page.rows,
+        notes=notes,
+        errors=errors or [],
+        evidence_types=", ".join(sorted(settings.PLANWATCH_EVIDENCE_TYPES)),
+        evidence_accept=",".join(sorted(settings.PLANWATCH_EVIDENCE_TYPES)),
+        evidence_max_mb=settings.PLANWATCH_EVIDENCE_MAX_BYTES // (1024 * 1024),
+    )
+
+
+def _entry_url(locality: Locality, period: Period, plan: Plan, code: str | None = None) -> str:
+    url = reverse("reporting:entry", args=[plan.code, locality.code, period.code])
+    return f"{url}#row-{code}" if code else url
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry(request: HttpRequest, code: str, locality_code: str, period_code: str) -> HttpResponse:
+    plan, locality, period = _scope(code, locality_code, period_code)
+    page = load_page(request.user, plan, locality, period)
+    if request.method != "POST":
+        return _render_entry(request, page)
+    action = request.POST.get("action", "")
+    if action in {"save", "submit"}:
+        return _save(request, page, submit=action == "submit")
+    if action.startswith("revise:"):
+        return _revise(request, page, action.removeprefix("revise:"))
+    if action in REVIEW_ACTIONS:
+        return _review(request, page, action)
+    return HttpResponseBadRequest("unknown action")
+
+
+def _keep_inputs(page: EntryPage, post: Any) -> None:
+    """Show the user's inputs again, with the versions they saw: nothing they typed is lost."""
+    for row in page.rows:
+        if row.editable and f"value-{row.code}" in post:
+            row.input = post.get(f"value-{row.code}", "")
+            row.original = post.get(f"orig-{row.code}", row.original)
+            row.version = _int(post.get(f"version-{row.code}"), row.version)
+        if row.can_comment:
+            row.comment = post.get(f"comment-{row.code}", "")
+        row.revise_value = post.get(f"revise-value-{row.code}", "")
+        row.revise_reason = post.get(f"revise-reason-{row.code}", "")
+
+
+def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpResponse:
+    """Save the changed values (and comments) as drafts, all or nothing; then submit if asked."""
+    user, locality, period = request.user, page.locality, page.period
+    if not (page.may_write or page.may_review):
+        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+    post = request.POST
+    _keep_inputs(page, post)
+    entries: list[wf.Entry] = []
+    comments: list[tuple[ReportedValue, str]] = []
+    bad = False
+    for row in page.rows:
+        comment = post.get(f"comment-{row.code}", "").strip()
+        name = f"value-{row.code}"
+        if name in post:
+            value, error = parse_number(post[name])
+            if error:
+                row.errors.append(error)
+                bad = True
+                continue
+            original, _error = parse_number(post.get(f"orig-{row.code}", ""))
+            version = _int(post.get(f"version-{row.code}"), 0)
+            if value != original or (comment and row.value is None):
+                entries.append(wf.Entry(row.indicator, value, expected_version=version, comment=comment))
+                continue
+        if comment and row.value is not None:
+            comments.append((row.value, comment))
+    if bad:
+        return _render_entry(request, page, [_("Some values are not numbers: nothing was saved.")])
+
+    saved = 0
+    if entries or comments:
+        try:
+            with transaction.atomic():
+                result = wf.save_values(user, locality, period, entries, via=wf.Via()) if entries else None
+                for commented, text in comments:
+                    wf.add_comment(user, commented, text)
+        except wf.NotAllowed as e:
+            raise PermissionDenied(_message(e)) from e
+        except wf.InvalidValues as e:
+            for finding in e.findings:
+                if finding.indicator in page.by_code:
+                    page.by_code[finding.indicator].errors.append(pick(finding.zh, finding.en))
+            return _render_entry(request, page, [_message(e)])
+        except wf.Conflict as e:
+            conflicted = page.by_code.get(e.indicator)
+            if conflicted is not None:
+                conflicted.errors.append(_message(e))
+                conflicted.version, conflicted.original = e.version, _plain(e.current)
+            return _render_entry(request, page, [_message(e)])
+        except wf.WorkflowError as e:
+            return _render_entry(request, page, [_message(e)])
+        saved = len(entries)
+        if saved:
+            messages.success(
+                request,
+                _("Saved %(n)d value(s) as drafts.") % {"n": saved},
+            )
+        if comments:
+            messages.success(
+                request,
+                _("Added %(n)d comment(s).") % {"n": len(comments)},
+            )
+        for finding in result.warnings if result else []:
+            messages.warning(request, f"{finding.indicator}: {pick(finding.zh, finding.en)}")
+    elif not submit:
+        messages.info(request, _("Nothing changed: nothing to save."))
+
+    if submit:
+        try:
+            submitted = wf.submit(user, locality, period, via=wf.Via())
+        except wf.NotAllowed as e:
+            raise PermissionDenied(_message(e)) from e
+        except wf.WorkflowError as e:
+            messages.error(request, _("Not submitted: %(reason)s") % {"reason": _message(e)})
+        else:
+            messages.success(
+                request,
+                _("Submitted %(n)d value(s) for approval.") % {"n": len(submitted)},
+            )
+    return redirect(_entry_url(locality, period, page.plan))
+
+
+REVIEW_ACTIONS = {"approve", "accept_all", "accept_selected", "return_all", "return_selected"}
+
+
+def _review(request: HttpRequest, page: EntryPage, action: str) -> HttpResponse:
+    """Approve, accept or return: the workflow decides which values the user may move."""
+    user, locality, period, profile = request.user, page.locality, page.period, page.profile
+    allowed = {
+        "approve": profile.can_approve(locality.pk),
+        "accept": any(profile.can_accept(r.indicator) for r in page.rows),
+        "return": page.may_review,
+    }[action.split("_")[0]]
+    if not allowed:
+        raise PermissionDenied(
+            _("Your role does not allow this for %(locality)s.") % {"locality": locality.name}
+        )
+    codes: list[str] | None = None
+    if action.endswith("_selected"):
+        codes = [c for c in request.POST.getlist("select") if c in page.by_code]
+        if not codes:
+            messages.error(request, _("Select the indicators first (the boxes on the left)."))
+            return redirect(_entry_url(locality, period, page.plan))
+    try:
+        if action == "approve":
+            moved = wf.approve(user, locality, period)
+            done = _("Approved %(n)d value(s).")
+        elif action.startswith("accept"):
+            moved = wf.accept(user, locality, period, codes=codes)
+            done = _("Accepted %(n)d value(s): accepted values are locked.")
+        else:
+            moved = wf.return_values(
+                user, locality, period, request.POST.get("return_comment", ""), codes=codes
+            )
+            done = _("Returned %(n)d value(s) to the reporter.")
+    except wf.NotAllowed as e:
+        raise PermissionDenied(_message(e)) from e
+    except wf.WorkflowError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, done % {"n": len(moved)})
+    return redirect(_entry_url(locality, period, page.plan))
+
+
+def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
+    """Ask to change an accepted (locked) value: a new value and a reason; the province decides."""
+    row = page.by_code.get(code)
+    if row is None:
+        raise Http404("no such indicator on this form")
+    if not page.profile.can_enter(page.locality.pk, row.indicator):
+        raise PermissionDenied(_("You may not request a revision of this value."))
+    _keep_inputs(page, request.POST)
+    if row.value is None:
+        messages.error(request, _("Only accepted values need a revision request."))
+        return redirect(_entry_url(page.locality, page.period, page.plan, code))
+    new_value, error = parse_number(row.revise_value)
+    if error or new_value is None:
+        row.revise_errors.append(error or _("Enter the corrected value."))
+        return _render_entry(request, page, [f"{code}: {row.revise_errors[0]}"])
+    try:
+        wf.request_revision(request.user, row.value, new_value, row.revise_reason)
+    except wf.NotAllowed as e:
+        raise PermissionDenied(_message(e)) from e
+    except (wf.InvalidValues, wf.CommentRequired) as e:
+        findings = getattr(e, "findings", None)
+        row.revise_errors += [pick(f.zh, f.en) for f in findings] if findings else [_message(e)]
+        return _render_entry(request, page, [f"{code}: {row.revise_errors[0]}"])
+    except wf.WorkflowError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(
+            request,
+            _("Revision of %(code)s requested: the province decides.") % {"code": code},
+        )
+    return redirect(_entry_url(page.locality, page.period, page.plan, code))
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
+ZIP = b"PK\x03\x04"  # OOXML and OFD are zip packages
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".docx": (ZIP,),
+    ".xlsx": (ZIP,),
+    ".ofd": (ZIP,),
+    ".doc": (OLE,),
+    ".xls": (OLE,),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def check_evidence(upload: UploadedFile) -> str:
+    """Why this file may not be attached, or "" when it may: its size, its kind, its content."""
+    name = upload.name or ""
+    suffix = PurePath(name).suffix.lower()
+    allowed = settings.PLANWATCH_EVIDENCE_TYPES
+    limit = settings.PLANWATCH_EVIDENCE_MAX_BYTES
+    if suffix not in allowed:
+        return _("%(name)s: this kind of file is not accepted. Accepted: %(kinds)s.") % {
+            "name": name,
+            "kinds": ", ".join(sorted(allowed)),
+        }
+    if not upload.size:
+        return _("%(name)s is empty.") % {"name": name}
+    if upload.size > limit:
+        return _("%(name)s is %(size).1f MB: the limit is %(limit)d MB.") % {
+            "name": name,
+            "size": upload.size / 1024 / 1024,
+            "limit": limit // (1024 * 1024),
+        }
+    signatures = SIGNATURES.get(suffix)
+    if signatures:
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(sig) for sig in signatures):
+            return _("%(name)s is not really a %(kind)s file.") % {"name": name, "kind": suffix}
+    return ""
+
+
+@transaction.atomic
+def attach_evidence(user: Any, value: ReportedValue, upload: UploadedFile) -> Evidence:
+    """Store the file under var/media and record it in the value's audit (action "evidence")."""
+    suffix = PurePath(upload.name or "").suffix.lower()
+    evidence = Evidence(
+        value=value,
+        original_name=PurePath(upload.name or "file").name[:255],
+        size=upload.size or 0,
+        content_type=settings.PLANWATCH_EVIDENCE_TYPES.get(suffix, "application/octet-stream"),
+        uploaded_by=user,
+    )
+    evidence.file.save(evidence.original_name, upload, save=False)
+    evidence.save()
+    AuditEntry.objects.create(
+        value=value,
+        action=AuditEntry.Action.EVIDENCE,
+        old_value=value.value,
+        new_value=value.value,
+        old_status=value.status,
+        new_status=value.status,
+        comment=evidence.original_name,
+        user=user,
+        source=ReportedValue.Source.WEB,
+    )
+    return evidence
+
+
+def _visible_value(
+    user: Any, code: str, locality_code: str, period_code: str, indicator_code: str
+) -> tuple[Plan, Locality, Period, ReportedValue]:
+    """The value, if this user may see it; a hidden draft is as absent as a missing value."""
+    plan, locality, period = _scope(code, locality_code, period_code)
+    values = wf.visible_values(
+        user,
+        ReportedValue.objects.filter(locality=locality, period=period, indicator__code=indicator_code),
+    )
+    value = values.select_related("indicator", "locality", "period").first()
+    if value is None:
+        raise Http404("no such value, or not yours to see")
+    return plan, locality, period, value
+
+
+@login_required
+@require_POST
+def upload_evidence(
+    request: HttpRequest, code: str, locality_code: str, period_code: str, indicator_code: str
+) -> HttpResponse:
+    plan, locality, period, value = _visible_value(
+        request.user, code, locality_code, period_code, indicator_code
+    )
+    if not profile_of(request.user).can_enter(locality.pk, value.indicator):
+        raise PermissionDenied(
+            _("You may not attach files to %(locality)s's values.") % {"locality": locality.name}
+        )
+    back = redirect(_entry_url(locality, period, plan, indicator_code))
+    if not period.is_open_for(locality.pk, timezone.localdate()):
+        messages.error(request, _("Entry for this period is closed: no files can be attached."))
+        return back
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+        return back
+    problem = check_evidence(upload)
+    if problem:
+        messages.error(request, f"{indicator_code}: {problem}")
+        return back
+    evidence = attach_evidence(request.user, value, upload)
+    messages.success(
+        request, _("%(code)s: attached %(name)s.") % {"code": indicator_code, "name": evidence.original_name}
+    )
+    return back
+
+
+@login_required
+def download_evidence(
+    request: HttpRequest, code: str, locality_code: str, period_code: str, indicator_code: str, pk: int
+) -> FileResponse:
+    _p, _l, _pe, value = _visible_value(request.user, code, locality_code, period_code, indicator_code)
+    evidence = get_object_or_404(value.evidence, pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as e:
+        raise Http404("the file is missing from the store") from e
+    return FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@login_required
+def history(
+    request: HttpRequest, code: str, locality_code: str, period_code: str, indicator_code: str
+) -> HttpResponse:
+    plan, locality, period, value = _visible_value(
+        request.user, code, locality_code, period_code, indicator_code
+    )
+    statuses = dict(S.choices)
+    audit = [
+        (entry, statuses.get(entry.old_status, entry.old_status), statuses.get(entry.new_status, ""))
+        for entry in value.audit.select_related("user")
+    ]
+    return _render(
+        request,
+        "history.html",
+        plan,
+        locality=locality,
+        period=period,
+        value=value,
+        indicator=value.indicator,
+        audit=audit,
+        comments=value.comments.select_related("author"),
+        evidence=value.evidence.select_related("uploaded_by"),
+        revisions=value.revision_requests.select_related("requested_by", "decided_by"),
+    )

@@ -1,0 +1,164 @@
+"""The reporting workflow in real Chromium: 珠海's reporter fills in, saves and submits; the approver
+approves; the province accepts; the values then show as accepted and locked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from planwatch.core.planfile import UNITS
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import Evidence, ReportedValue
+from planwatch.reporting.sample import load_sample, yearly_period
+from tests.browser import ARTIFACTS, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TYPED = {"I01": 45, "I02": 40, "I03": 27}  # what zoe types herself; 2017: 39, 34, 23
+
+
+def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"{username}-password")
+    page.click("button[type=submit].primary")
+
+
+def log_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("form[action$='/logout/'] button")
+    page.wait_for_selector("input[name=username]")
+
+
+def view(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """What an official sees on a 1366×768 screen, besides the whole page."""
+    screenshot(page, name)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-screen.png"))
+
+
+def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-untyped-def]
+    """Drafts for every indicator but the three zoe types, a little above 2017 (no warnings)."""
+    before = {
+        v.indicator.code: v.value
+        for v in ReportedValue.objects.filter(locality=zh, period=p2017).select_related("indicator")
+    }
+    values: dict[str, Decimal] = {}
+    for indicator in wf.required_indicators(p2018):
+        previous = before[indicator.code]
+        quantity = UNITS[indicator.unit][0]
+        if quantity == "count":
+            values[indicator.code] = previous + int(previous * Decimal("0.2"))
+        elif quantity == "percent":
+            values[indicator.code] = (previous * Decimal("1.05")).quantize(Decimal("0.01"))
+        else:
+            values[indicator.code] = (previous * Decimal("1.08")).quantize(Decimal("0.01"))
+    values["I25"] = (values["I24"] / values["I22"] * 100).quantize(Decimal("0.01"))
+    entries = [
+        wf.Entry(plan.indicators.get(code=code), value, expected_version=0)
+        for code, value in values.items()
+        if code not in TYPED
+    ]
+    wf.save_values(zoe, zh, p2018, entries)
+
+
+def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_sample(plan)
+    zh = plan.localities.get(code="ZH")
+    p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
+    ReportedValue.objects.filter(locality=zh, period=p2018).delete()  # 珠海 has not reported 2018 yet
+    prefill_drafts(plan, cast.zoe, zh, p2017, p2018)
+    required = wf.required_indicators(p2018).count()
+
+    # 珠海's reporter: the reporting home, her own locality first, then its form
+    log_in(page, live_server, "zoe")
+    page.click("nav.sections a[href$='/report/']")
+    page.click(".period-tabs a[href='?period=2018']")
+    first = page.locator("table.progress-table tbody tr").first
+    assert first.get_attribute("id") == "locality-ZH"
+    assert "late" in (first.get_attribute("class") or "")
+    view(page, "reporting-home")
+    first.locator("a.button-link").click()
+    assert page.locator("h1").inner_text().startswith("珠海市")
+    assert page.locator("tr.status-draft").count() == required - len(TYPED)
+
+    # the browser checks as she types: a count cannot be negative; saving waits until it is fixed
+    page.fill("#value-I01", "-3")
+    page.locator("#value-I01").blur()
+    assert page.locator("#msg-I01 .field-error").is_visible()
+    page.click("button[name=action][value=save].secondary")
+    assert page.locator("#value-I01").get_attribute("aria-invalid") == "true"
+    assert not ReportedValue.objects.filter(locality=zh, period=p2018, indicator__code="I01").exists()
+
+    for code, value in TYPED.items():
+        page.fill(f"#value-{code}", str(value))
+    page.locator("#value-I03").blur()
+    assert page.locator("#msg-I01 .field-error").count() == 0
+    assert page.locator("#change-I01").inner_text().startswith("+6")
+    assert "3" in page.locator("#change-count").inner_text()
+    page.locator("#row-I01 details summary").click()
+    page.fill("textarea[name=comment-I01]", "含2018年新签约项目6个，见附件清单")
+    view(page, "reporting-form-filled")
+    page.click("button[name=action][value=save].secondary")
+    page.wait_for_selector(".message.success")
+    assert page.locator("tr.status-draft").count() == required
+    assert ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I01").value == 45
+
+    # a file in support of a value
+    evidence = tmp_path / "项目清单.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% list of projects\n")
+    page.locator("#row-I01 details summary").click()
+    page.set_input_files("#row-I01 input[type=file]", str(evidence))
+    page.click("#row-I01 .upload button")
+    page.wait_for_selector(".message.success")
+    assert Evidence.objects.get().original_name == "项目清单.pdf"
+    assert "项目清单.pdf" in page.locator("#row-I01").inner_text()
+
+    page.click("button[name=action][value=submit]")
+    page.wait_for_selector(".message.success")
+    assert page.locator("tr.status-submitted").count() == required
+    assert page.locator("input.value-input:not([disabled])").count() == 0
+    view(page, "reporting-form-submitted")
+    log_out(page)
+
+    # the approver signs off
+    form = f"{live_server.url}/plans/{plan.code}/report/ZH/2018/"
+    log_in(page, live_server, "zack")
+    page.goto(form)
+    page.click("button[name=action][value=approve]")
+    page.wait_for_selector(".message.success")
+    assert page.locator("tr.status-approved").count() == required
+    view(page, "reporting-form-approved")
+    log_out(page)
+
+    # the province accepts: the values are locked
+    log_in(page, live_server, "pat")
+    page.goto(form)
+    assert page.locator("input[name=select]").count() == required
+    page.click("button[name=action][value=accept_all]")
+    page.wait_for_selector(".message.success")
+    assert page.locator("tr.status-accepted").count() == required
+    inputs = page.locator("input.value-input")
+    assert inputs.count() == required
+    assert page.locator("input.value-input:not([disabled])").count() == 0
+    assert page.locator("#value-I01").input_value() == "45"
+    assert page.locator("button[name=action][value=submit]").count() == 0
+    view(page, "reporting-form-accepted")
+    statuses = set(ReportedValue.objects.filter(locality=zh, period=p2018).values_list("status", flat=True))
+    assert statuses == {ReportedValue.Status.ACCEPTED}
+
+    # the history tells the story of a value
+    page.click("#row-I01 .history-link a")
+    history = page.locator("table.history-table").inner_text()
+    for who in ["zoe", "zack", "pat"]:
+        assert who in history
+    assert "项目清单.pdf" in page.content()
+    view(page, "reporting-history")
+
+    # and the home shows 珠海 done
+    page.click("nav.sections a[href$='/report/']")
+    page.click(".period-tabs a[href='?period=2018']")
+    row = page.locator("#locality-ZH")
+    assert row.locator("[data-count=accepted]").inner_text() == str(required)
+    assert row.locator(".done-tag").count() == 1
+    assert page.console_errors == []
