@@ -32,3 +32,11 @@ def fixed(value: Decimal | None, unit: str) -> str:
 @register.filter
 def get(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def is_province(user: object) -> bool:
+    """Whether the signed-in user works for the province (the management pages are theirs)."""
+    from planwatch.accounts.models import profile_of
+
+    return bool(getattr(user, "is_authenticated", False)) and profile_of(user).is_province
