@@ -38,3 +38,41 @@ class InputRejected(PlanWatchError):
 
 class PlanFileError(InputRejected):
     """A plan file that cannot be read or does not fit the schema."""
+
+
+class WorkbookRejected(InputRejected):
+    """An Excel workbook that cannot be read, is not a PlanWatch template, or holds wrong values.
+
+    Each problem's path names the sheet and cell, e.g. ``Values!F7``; each message is in Chinese
+    then English.
+    """
+
+
+class EvaluationError(PlanWatchError):
+    """An evaluation that cannot be made as asked. The message is in English, then in Chinese."""
+
+    def __init__(self, en: str, zh: str = ""):
+        self.en = en
+        self.zh = zh
+        super().__init__(f"{en} / {zh}" if zh else en)
+
+
+class InvalidParameters(EvaluationError):
+    """Inputs or parameters of an evaluation that do not fit together (unknown codes, bad weights,
+    a malformed pairwise matrix, thresholds out of order, …)."""
+
+
+class InconsistentJudgements(EvaluationError):
+    """An AHP pairwise comparison matrix whose consistency ratio is at or above the limit (0.1)."""
+
+    def __init__(self, cr: float, limit: float = 0.1, what: str = ""):
+        self.cr = cr
+        self.limit = limit
+        self.what = what
+        where = f" ({what})" if what else ""
+        where_zh = f"（{what}）" if what else ""
+        super().__init__(
+            f"The pairwise comparison matrix{where} is not consistent enough: "
+            f"consistency ratio CR = {cr:.4f} ≥ {limit:g}; revise the judgements.",
+            f"判断矩阵{where_zh}未通过一致性检验：一致性比率 CR = {cr:.4f} ≥ {limit:g}，请调整两两比较判断。",
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from django.db import models, transaction
+from django.utils import translation
 from django.db.models import ProtectedError
 
 from planwatch.core import planfile
@@ -77,7 +78,8 @@ def _sync(model: type[M], plan: Plan, rows: list[dict[str, Any]], file_name: str
         try:
             obj.delete()
         except ProtectedError:
-            what = model._meta.verbose_name
+            with translation.override("en"):  # the command line speaks English
+                what = str(model._meta.verbose_name).lower()
             problem = Problem("", f"{what} {code!r} was removed from the file but data still refers to it")
             raise PlanFileError(file_name, [problem]) from None
     return out

@@ -1,0 +1,739 @@
+"""The Excel values template: built from plain data, and read back from a filled-in workbook.
+
+Django-free. The reporting app (planwatch.reporting.excel) supplies the rows and matches what is read
+against the database; here are only the layout, the cell checks a workbook can make on its own
+(a number where a number belongs, no duplicate row, the metadata intact) and the exception tree.
+
+Layout of the sheet ``Values`` (see docs/excel.md):
+
+    row 1   title, Chinese (A1) with English beside it (E1); 【示例数据】 when figures are sample data
+    row 2   the plan, its version, when and by whom the template was exported
+    row 3   how to fill it in
+    row 4   header: 编码 Code | 指标 Indicator | 单位 Unit | 目标值 Target | 上期值 Previous |
+            本期值 Value | 说明 Comment | 状态 Status
+    row 5…  one row per indicator; only Value (F) and Comment (G) are unlocked
+
+The hidden, protected sheet ``_meta`` records the format, the plan code and version, the locality
+and the period, and a checksum of them, so that an upload is matched to what was exported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.core.planfile import UNITS, IndicatorKind
+from planwatch.core.validation import PERCENT_BOUNDS
+
+FORMAT = "planwatch/values-template"
+FORMAT_VERSION = 1
+VALUES_SHEET = "Values"
+META_SHEET = "_meta"
+FONT_NAME = "Noto Sans CJK SC"  # Excel and LibreOffice fall back to another CJK font when absent
+
+TITLE_ROW, INFO_ROW, HELP_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
+HEADERS: list[tuple[str, str, int]] = [  # Chinese, English, column width
+    ("编码", "Code", 9),
+    ("指标", "Indicator", 50),
+    ("单位", "Unit", 14),
+    ("目标值", "Target", 13),
+    ("上期值", "Previous", 13),
+    ("本期值", "Value", 15),
+    ("说明", "Comment", 40),
+    ("状态", "Status", 12),
+]
+CODE_COL, NAME_COL, UNIT_COL, TARGET_COL, PREVIOUS_COL, VALUE_COL, COMMENT_COL, STATUS_COL = range(1, 9)
+INPUT_COLUMNS = (VALUE_COL, COMMENT_COL)
+
+MAX_ROWS = 2000  # far more indicators than any plan has; bounds the work on a hostile file
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks to more
+MAX_COMMENT_CHARS = 2000
+MAX_DIGITS, DECIMAL_PLACES = 18, 6  # what the database keeps: DecimalField(24, 6)
+LIMIT = Decimal(10) ** MAX_DIGITS
+QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
+
+META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
+
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_SAMPLE_FONT_COLOR = "9C5700"
+_THIN = Side(style="thin", color="BFBFBF")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+# --- plain data in ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateMeta:
+    """What an uploaded workbook is matched to."""
+
+    plan_code: str
+    plan_version: int
+    locality_code: str
+    period_code: str
+    format_version: int = FORMAT_VERSION
+
+    def checksum(self) -> str:
+        """A check of the other fields: an edited metadata sheet no longer matches it.
+
+        Not a signature — anyone may recompute it — but every rule is enforced again on upload;
+        it only tells an accidentally edited (or hand-made) workbook apart from an exported one.
+        """
+        text = "|".join(
+            [FORMAT, str(self.format_version), self.plan_code, str(self.plan_version)]
+            + [self.locality_code, self.period_code]
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """What the Value cell's data validation allows."""
+
+    whole: bool = False
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+def value_rule(kind: IndicatorKind | str, unit: str) -> ValueRule:
+    """The rule for an indicator's value, as planwatch.core.validation.check_value checks it."""
+    quantity = UNITS[unit][0] if unit in UNITS else ""
+    bounds = PERCENT_BOUNDS.get(IndicatorKind(kind))
+    if quantity == "count":
+        return ValueRule(whole=True, minimum=Decimal(0))
+    if bounds:
+        return ValueRule(minimum=bounds[0], maximum=bounds[1])
+    if quantity in {"persons", "yuan"}:
+        return ValueRule(minimum=Decimal(0))
+    return ValueRule()
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_en: str = ""
+    target: Decimal | None = None
+    previous: Decimal | None = None
+    value: Decimal | None = None
+    rule: ValueRule = ValueRule()
+    editable: bool = True  # False: submitted, approved or accepted: the inputs stay locked
+    status_zh: str = ""
+    status_en: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    meta: TemplateMeta
+    plan_title_zh: str
+    plan_title_en: str
+    locality_name_zh: str
+    locality_name_en: str
+    rows: Sequence[TemplateRow]
+    sample: bool = False  # some target or value shown is sample data (示例数据)
+    exported_at: str = ""
+    exported_by: str = ""
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+def number_out(value: Decimal | None) -> int | Decimal | None:
+    """A number as a cell keeps it: whole numbers as integers, others without trailing zeros."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return Decimal(f"{value.normalize():f}")
+
+
+def _text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _font(**kw: Any) -> Font:
+    return Font(name=FONT_NAME, **kw)
+
+
+def _rule_text(rule: ValueRule) -> tuple[str, str]:
+    zh = "整数" if rule.whole else "数字"
+    en = "a whole number" if rule.whole else "a number"
+    if rule.minimum is not None and rule.maximum is not None:
+        zh += f"，{_text(rule.minimum)} 至 {_text(rule.maximum)}"
+        en += f" from {_text(rule.minimum)} to {_text(rule.maximum)}"
+    elif rule.minimum is not None:
+        zh += f"，不小于 {_text(rule.minimum)}"
+        en += f", at least {_text(rule.minimum)}"
+    return zh, en
+
+
+def _validation(rule: ValueRule) -> DataValidation:
+    zh, en = _rule_text(rule)
+    kind = "whole" if rule.whole else "decimal"
+    if rule.minimum is not None and rule.maximum is not None:
+        dv = DataValidation(
+            type=kind, operator="between", formula1=_text(rule.minimum), formula2=_text(rule.maximum)
+        )
+    elif rule.minimum is not None:
+        dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=_text(rule.minimum))
+    else:
+        dv = DataValidation(type=kind, operator="between", formula1="-1E+15", formula2="1E+15")
+    dv.allow_blank = True
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    dv.errorStyle = "stop"
+    dv.errorTitle = "数值无效 Invalid value"
+    dv.error = f"请输入{zh}。\nEnter {en}."
+    dv.promptTitle = "本期值 Value"
+    dv.prompt = f"{zh}\n{en}"
+    return dv
+
+
+def build_template(template: Template) -> bytes:
+    """The workbook for one locality and period, as the bytes of an .xlsx file."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = VALUES_SHEET
+    meta = template.meta
+    sample_zh, sample_en = ("【示例数据】", "[Sample data] ") if template.sample else ("", "")
+
+    def put(row: int, col: int, value: Any, **style: Any) -> Cell:
+        cell = ws.cell(row=row, column=col, value=value)
+        cell.font = style.pop("font", _font())
+        cell.alignment = style.pop("alignment", Alignment(vertical="top", wrap_text=True))
+        for key, val in style.items():
+            setattr(cell, key, val)
+        return cell
+
+    last = get_column_letter(len(HEADERS))
+    title_font = _font(bold=True, size=14, color=_SAMPLE_FONT_COLOR if template.sample else None)
+    put(
+        TITLE_ROW,
+        1,
+        f"{sample_zh}{template.locality_name_zh} {meta.period_code} 指标数据填报表",
+        font=title_font,
+        alignment=Alignment(vertical="center"),
+    )
+    put(
+        TITLE_ROW,
+        5,
+        f"{sample_en}{template.locality_name_en}: indicator values for {meta.period_code}",
+        font=title_font,
+        alignment=Alignment(vertical="center"),
+    )
+    ws.merge_cells(f"A{TITLE_ROW}:D{TITLE_ROW}")
+    ws.merge_cells(f"E{TITLE_ROW}:{last}{TITLE_ROW}")
+    ws.row_dimensions[TITLE_ROW].height = 26
+
+    exported = " ".join(x for x in [template.exported_at, template.exported_by] if x)
+    put(
+        INFO_ROW,
+        1,
+        f"{template.plan_title_zh}（第 {meta.plan_version} 版）· 地区 {template.locality_name_zh}"
+        f"（{meta.locality_code}）· 期间 {meta.period_code}"
+        + (f" · 导出 {exported}" if exported else "")
+        + f"\n{template.plan_title_en} (version {meta.plan_version}) · {template.locality_name_en}"
+        f" · period {meta.period_code}" + (f" · exported {exported}" if exported else ""),
+        font=_font(size=9, color="595959"),
+    )
+    ws.merge_cells(f"A{INFO_ROW}:{last}{INFO_ROW}")
+    ws.row_dimensions[INFO_ROW].height = 30
+
+    help_zh = (
+        "只在黄色的“本期值”“说明”两列填写，每项指标都须填写本期值；其他单元格已锁定，请勿改动。"
+        "保存后在 PlanWatch 的“Excel 导入”页上传，或用 planwatch import_values 导入。"
+    )
+    help_en = (
+        "Fill in only the yellow Value and Comment columns, a value for every indicator; the other "
+        "cells are locked. Save, then upload the file on PlanWatch's Excel import page or with "
+        "planwatch import_values."
+    )
+    if template.sample:
+        help_zh += "本表中的目标值和上期值为示例数据，并非官方数字。"
+        help_en += " Targets and previous values in this sheet are sample data, not official figures."
+    put(HELP_ROW, 1, f"{help_zh}\n{help_en}", font=_font(size=9))
+    ws.merge_cells(f"A{HELP_ROW}:{last}{HELP_ROW}")
+    ws.row_dimensions[HELP_ROW].height = 44
+
+    for col, (zh, en, width) in enumerate(HEADERS, start=1):
+        put(
+            HEADER_ROW,
+            col,
+            f"{zh}\n{en}",
+            font=_font(bold=True),
+            fill=_HEADER_FILL,
+            border=_BORDER,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        )
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[HEADER_ROW].height = 32
+
+    validations: dict[ValueRule, DataValidation] = {}
+    comments = DataValidation(
+        type="textLength", operator="lessThanOrEqual", formula1=str(MAX_COMMENT_CHARS), allow_blank=True
+    )
+    comments.showErrorMessage = True
+    comments.errorTitle = "说明过长 Comment too long"
+    comments.error = (
+        f"说明最多 {MAX_COMMENT_CHARS} 字。\nA comment has at most {MAX_COMMENT_CHARS} characters."
+    )
+    numbers = Alignment(horizontal="right", vertical="top")
+    for offset, item in enumerate(template.rows):
+        row = FIRST_ROW + offset
+        put(row, CODE_COL, item.code, border=_BORDER)
+        put(
+            row, NAME_COL, f"{item.name_zh}\n{item.name_en}" if item.name_en else item.name_zh, border=_BORDER
+        )
+        put(row, UNIT_COL, f"{item.unit}\n{item.unit_en}" if item.unit_en else item.unit, border=_BORDER)
+        put(row, TARGET_COL, number_out(item.target), border=_BORDER, alignment=numbers)
+        put(row, PREVIOUS_COL, number_out(item.previous), border=_BORDER, alignment=numbers)
+        value = put(row, VALUE_COL, number_out(item.value), border=_BORDER, alignment=numbers)
+        comment = put(row, COMMENT_COL, None, border=_BORDER)
+        status = item.status_zh + (f"\n{item.status_en}" if item.status_en else "")
+        put(row, STATUS_COL, status or None, border=_BORDER, font=_font(size=9, color="595959"))
+        if item.editable:
+            for cell in (value, comment):
+                cell.protection = Protection(locked=False)
+                cell.fill = _INPUT_FILL
+            if item.rule not in validations:
+                validations[item.rule] = _validation(item.rule)
+            validations[item.rule].add(value.coordinate)
+            comments.add(comment.coordinate)
+        else:
+            value.fill = comment.fill = _LOCKED_FILL
+    for dv in [*validations.values(), comments]:
+        if dv.sqref:
+            ws.add_data_validation(dv)
+
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    # Protection without a password: it guards against slips, not against anyone; every rule is
+    # checked again when the file is uploaded.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # columns and rows may still be resized
+    ws.protection.formatRows = False
+
+    _write_meta(wb.create_sheet(META_SHEET), template)
+    wb.security = WorkbookProtection(lockStructure=True)  # no unhiding, adding or renaming sheets
+    wb.properties.creator = "PlanWatch"
+    wb.properties.title = f"{template.locality_name_zh} {meta.period_code} 指标数据填报表"
+    wb.properties.subject = f"{meta.plan_code} v{meta.plan_version}"
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _write_meta(ws: Worksheet, template: Template) -> None:
+    meta = template.meta
+    rows: list[tuple[str, Any]] = [
+        ("format", FORMAT),
+        ("format_version", meta.format_version),
+        ("plan", meta.plan_code),
+        ("plan_version", meta.plan_version),
+        ("locality", meta.locality_code),
+        ("period", meta.period_code),
+        ("check", meta.checksum()),
+        ("exported_at", template.exported_at),
+        ("exported_by", template.exported_by),
+        (
+            "note",
+            "PlanWatch 用本表核对上传的文件，请勿改动 / PlanWatch matches uploads with this sheet: do not edit",
+        ),
+    ]
+    for key, value in rows:
+        ws.append([key, value])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 40
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """One indicator row of an uploaded workbook."""
+
+    row: int
+    code: str
+    value: Decimal | None
+    comment: str = ""
+
+    def cell(self, column: int) -> str:
+        return f"{VALUES_SHEET}!{get_column_letter(column)}{self.row}"
+
+    @property
+    def code_cell(self) -> str:
+        return self.cell(CODE_COL)
+
+    @property
+    def value_cell(self) -> str:
+        return self.cell(VALUE_COL)
+
+    @property
+    def comment_cell(self) -> str:
+        return self.cell(COMMENT_COL)
+
+
+@dataclass
+class WorkbookContent:
+    """What a workbook holds, and the problems found in it on its own.
+
+    `meta` is None when the metadata is missing or altered; `meta_cells` names the cell of each
+    metadata field (``_meta!B5``), for problems about it found later.
+    """
+
+    meta: TemplateMeta | None
+    rows: list[ReadRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    meta_cells: dict[str, str] = field(default_factory=dict)
+    layout_ok: bool = True  # False: the values sheet is missing or not laid out as the template
+
+    def meta_cell(self, key: str) -> str:
+        return self.meta_cells.get(key, META_SHEET)
+
+
+def _problem(path: str, zh: str, en: str) -> Problem:
+    return Problem(path, f"{zh} / {en}")
+
+
+def _open(data: bytes, *, data_only: bool) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "Data Validation extension is not supported"
+        return load_workbook(io.BytesIO(data), data_only=data_only, keep_links=False)
+
+
+def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
+    """Why the bytes cannot be an .xlsx workbook, or None when they might be one."""
+    if not data:
+        return "文件是空的", "the file is empty"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再上传",
+            "this is an old-style Excel (.xls) file: save it as .xlsx and upload that",
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            unpacked = sum(info.file_size for info in infos)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)"
+    if "xl/workbook.xml" not in names:
+        return "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)"
+    if unpacked > MAX_UNPACKED_BYTES:
+        return "工作簿解压后过大", f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
+    return None
+
+
+def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:
+    """Read a filled-in template. A file that is no workbook at all raises WorkbookRejected;
+    anything else wrong is listed in the result's `problems`, every one with its cell."""
+    reason = _not_a_workbook(data)
+    if reason is None:
+        try:
+            wb = _open(data, data_only=True)
+            formulas = _open(data, data_only=False)
+        except Exception:  # openpyxl raises many kinds on a broken file; any means "unreadable"
+            reason = ("无法作为 Excel 工作簿打开", "cannot be opened as an Excel workbook")
+    if reason is not None:
+        raise WorkbookRejected(source, [_problem("", *reason)])
+
+    content = WorkbookContent(meta=None)
+    _read_meta(wb, content)
+    if VALUES_SHEET not in wb.sheetnames:
+        content.problems.append(
+            _problem(
+                VALUES_SHEET,
+                f"缺少工作表“{VALUES_SHEET}”，这不是 PlanWatch 的填报模板",
+                f"the sheet '{VALUES_SHEET}' is missing: this is not a PlanWatch values template",
+            )
+        )
+        content.layout_ok = False
+        return content
+    _read_rows(wb[VALUES_SHEET], formulas[VALUES_SHEET], content)
+    return content
+
+
+def _read_meta(wb: Any, content: WorkbookContent) -> None:
+    if META_SHEET not in wb.sheetnames:
+        content.problems.append(
+            _problem(
+                META_SHEET,
+                "缺少元数据工作表，这不是由 PlanWatch 导出的填报模板，请重新下载模板",
+                "the metadata sheet is missing: this is not a template exported by PlanWatch; "
+                "download a new template",
+            )
+        )
+        return
+    ws = wb[META_SHEET]
+    found: dict[str, Any] = {}
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 100), max_col=2):
+        key = row[0].value
+        if isinstance(key, str) and key.strip() in META_KEYS and key.strip() not in found:
+            found[key.strip()] = row[1].value
+            content.meta_cells[key.strip()] = f"{META_SHEET}!{row[1].coordinate}"
+    problems: list[Problem] = []
+    for key in META_KEYS:
+        if key not in found or found[key] is None or str(found[key]).strip() == "":
+            problems.append(
+                _problem(
+                    content.meta_cell(key),
+                    f"元数据缺少 {key}，请重新下载模板",
+                    f"the metadata lacks {key}: download a new template",
+                )
+            )
+    if problems:
+        content.problems += problems
+        return
+
+    def text(key: str) -> str:
+        value = found[key]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    def integer(key: str) -> int | None:
+        value = text(key)
+        if not re.fullmatch(r"\d{1,9}", value):
+            problems.append(
+                _problem(
+                    content.meta_cell(key),
+                    f"元数据 {key} 不是整数：{value!r}，模板被改动过",
+                    f"the metadata's {key} is not a whole number: {value!r}; the template was altered",
+                )
+            )
+            return None
+        return int(value)
+
+    if text("format") != FORMAT:
+        problems.append(
+            _problem(
+                content.meta_cell("format"),
+                "不是 PlanWatch 的填报模板",
+                f"not a PlanWatch values template (format {text('format')!r})",
+            )
+        )
+    format_version, plan_version = integer("format_version"), integer("plan_version")
+    if format_version is not None and format_version != FORMAT_VERSION:
+        problems.append(
+            _problem(
+                content.meta_cell("format_version"),
+                f"不支持的模板格式版本 {format_version}，请重新下载模板",
+                f"unsupported template format version {format_version}: download a new template",
+            )
+        )
+    if problems or format_version is None or plan_version is None:
+        content.problems += problems
+        return
+    meta = TemplateMeta(text("plan"), plan_version, text("locality"), text("period"), format_version)
+    if text("check") != meta.checksum():
+        content.problems.append(
+            _problem(
+                content.meta_cell("check"),
+                "元数据与校验码不符，模板被改动过，请重新下载模板",
+                "the metadata does not match its checksum: the template was altered; download a new one",
+            )
+        )
+        return
+    content.meta = meta
+
+
+def _header_ok(ws: Worksheet, content: WorkbookContent) -> bool:
+    wrong = []
+    for col, (zh, en, _width) in enumerate(HEADERS[: STATUS_COL - 1], start=1):
+        cell = ws.cell(row=HEADER_ROW, column=col)
+        words = str(cell.value or "").split()
+        if not words or words[0] != zh:
+            wrong.append((cell.coordinate, zh, en))
+    if len(wrong) == STATUS_COL - 1:  # no header at all where the template has one
+        content.problems.append(
+            _problem(
+                f"{VALUES_SHEET}!A{HEADER_ROW}",
+                "第 4 行不是填报模板的表头，请重新下载模板",
+                f"row {HEADER_ROW} is not the template's header row: download a new template",
+            )
+        )
+    else:
+        content.problems += [
+            _problem(
+                f"{VALUES_SHEET}!{coordinate}",
+                f"表头应为“{zh}”，表格结构被改动过，请重新下载模板",
+                f"the header should be '{zh} {en}': the sheet's layout was changed; download a new template",
+            )
+            for coordinate, zh, en in wrong
+        ]
+    return not wrong
+
+
+def _read_rows(ws: Worksheet, formulas: Worksheet, content: WorkbookContent) -> None:
+    if not _header_ok(ws, content):
+        content.layout_ok = False
+        return
+    last = ws.max_row
+    if last - FIRST_ROW + 1 > MAX_ROWS:
+        content.problems.append(
+            _problem(
+                f"{VALUES_SHEET}!A{FIRST_ROW + MAX_ROWS}",
+                f"行数过多（超过 {MAX_ROWS} 行）",
+                f"too many rows (more than {MAX_ROWS})",
+            )
+        )
+        content.layout_ok = False
+        return
+    seen: dict[str, int] = {}
+    for row in range(FIRST_ROW, last + 1):
+        code_cell = ws.cell(row=row, column=CODE_COL)
+        value_cell = ws.cell(row=row, column=VALUE_COL)
+        comment_cell = ws.cell(row=row, column=COMMENT_COL)
+        code = _plain_text(code_cell.value)
+        comment = _plain_text(comment_cell.value)
+        formula = formulas.cell(row=row, column=VALUE_COL)
+        is_formula = formula.data_type == "f"
+        if not code and _blank(value_cell.value) and not comment and not is_formula:
+            continue  # an empty row
+        where = f"{VALUES_SHEET}!{value_cell.coordinate}"
+        if not code:
+            content.problems.append(
+                _problem(
+                    f"{VALUES_SHEET}!{code_cell.coordinate}",
+                    "缺少指标编码",
+                    "the indicator code is missing",
+                )
+            )
+            continue
+        if code in seen:
+            content.problems.append(
+                _problem(
+                    f"{VALUES_SHEET}!{code_cell.coordinate}",
+                    f"指标 {code} 重复（第 {seen[code]} 行已有）",
+                    f"indicator {code} appears twice (also in row {seen[code]})",
+                )
+            )
+            continue
+        seen[code] = row
+        value: Decimal | None = None
+        if is_formula and value_cell.value is None:
+            content.problems.append(
+                _problem(
+                    where,
+                    "公式没有计算结果，请在 Excel 中打开并保存后再上传，或直接填写数字",
+                    "the formula has no computed value: open and save the file in Excel, or type the number",
+                )
+            )
+        else:
+            value, why = parse_number(value_cell.value, value_cell.number_format)
+            if why is not None:
+                content.problems.append(_problem(where, *why))
+        if len(comment) > MAX_COMMENT_CHARS:
+            content.problems.append(
+                _problem(
+                    f"{VALUES_SHEET}!{comment_cell.coordinate}",
+                    f"说明过长（{len(comment)} 字，最多 {MAX_COMMENT_CHARS} 字）",
+                    f"the comment is too long ({len(comment)} characters, at most {MAX_COMMENT_CHARS})",
+                )
+            )
+        content.rows.append(ReadRow(row, code, value, comment))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | None, tuple[str, str] | None]:
+    """A cell's value as a Decimal, or why it is not one (Chinese, English). Blank gives (None, None).
+
+    Numbers typed as text ("12.5", "1,200", "３５", "35%") are accepted; a number Excel shows as a
+    percentage (35 % is stored as 0.35) is read as the percentage shown. Floats lose the binary
+    noise Excel adds (0.30000000000000004 is 0.3).
+    """
+    if _blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, ("不是数字", f"not a number: {value!r}")
+    if isinstance(value, (datetime, date, time, timedelta)):
+        return None, ("不是数字（是日期或时间）", f"not a number (a date or time): '{value}'")
+    number: Decimal
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return None, ("不是数字", f"not a number: {value!r}")
+        number = Decimal(repr(value))
+        rounded = number.quantize(QUANTUM) if abs(number) < LIMIT else number
+        if abs(number - rounded) <= max(Decimal("1e-9"), abs(number) * Decimal("1e-12")):
+            number = rounded
+    elif isinstance(value, Decimal):
+        number = value
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+        percent = text.endswith("%")
+        if percent:
+            text = text[:-1]
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        if not _NUMBER.fullmatch(text):
+            shown = str(value).strip()
+            return None, ("不是数字", f"not a number: {shown!r}")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None, ("不是数字", f"not a number: {str(value).strip()!r}")
+    if not number.is_finite():
+        return None, ("不是数字", f"not a number: {value!r}")
+    if isinstance(value, (int, float)) and "%" in (number_format or ""):
+        number *= 100  # the cell shows a percentage: 0.35 shown as 35 %
+    if abs(number) >= LIMIT:
+        return None, ("数值过大", f"the number is too large: {number:g}")
+    if number != number.quantize(QUANTUM):
+        return None, (
+            f"小数位数过多（最多 {DECIMAL_PLACES} 位）",
+            f"too many decimal places (at most {DECIMAL_PLACES}): {number.normalize():f}",
+        )
+    if number == number.to_integral_value():
+        return Decimal(int(number)), None
+    return number.normalize(), None

@@ -1,0 +1,655 @@
+"""The Excel round trip: a values template for one locality and period, and its import.
+
+The layout lives in planwatch.core.workbook (Django-free); here the template is filled from the
+database under the user's scope, and an upload is checked whole against the plan, the user's rights,
+the period and every value before anything is written through workflow.save_values — all of it, or
+nothing with every problem listed by sheet, cell and reason. See docs/excel.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from planwatch.accounts.models import profile_of
+from planwatch.core import validation
+from planwatch.core import workbook as wbk
+from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.core.planfile import UNITS
+from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
+from planwatch.reporting import workflow
+from planwatch.reporting.models import ImportBatch, Period, ReportedValue
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Status = ReportedValue.Status
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    Status.DRAFT: ("草稿", "Draft"),
+    Status.SUBMITTED: ("已提交", "Submitted"),
+    Status.APPROVED: ("已审核", "Approved"),
+    Status.ACCEPTED: ("已确认", "Accepted"),
+    Status.RETURNED: ("已退回", "Returned"),
+}
+FREQUENCY_ZH = {"yearly": "每年", "quarterly": "每季度", "monthly": "每月"}
+
+
+def _problem(path: str, zh: str, en: str) -> Problem:
+    return Problem(path, f"{zh} / {en}")
+
+
+def _shown(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value.normalize():f}"
+
+
+# --- finding things by what people type -----------------------------------------------------------
+
+
+def find_plan(code: str | None) -> Plan:
+    """The plan by code, or the only plan loaded. LookupError says why not."""
+    plans = Plan.objects.all()
+    if code:
+        plans = plans.filter(code=code)
+    found = list(plans[:2])
+    if not found:
+        raise LookupError(f"no such plan: {code}" if code else "no plan is loaded")
+    if len(found) > 1:
+        raise LookupError("several plans are loaded: name one with --plan")
+    return found[0]
+
+
+def find_locality(plan: Plan, text: str) -> Locality:
+    """A locality by code (ZH), Chinese name (珠海市, or 珠海 without 省/市/区/县) or English name."""
+    wanted = text.strip()
+    localities = list(plan.localities.all())
+    for match in (
+        lambda loc: loc.code.casefold() == wanted.casefold(),
+        lambda loc: loc.name_zh == wanted,
+        lambda loc: re.sub(r"[省市区县]$", "", loc.name_zh) == wanted,
+        lambda loc: loc.name_en.casefold() == wanted.casefold(),
+    ):
+        hits = [loc for loc in localities if match(loc)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise LookupError(f"{text!r} names several localities: {', '.join(h.code for h in hits)}")
+    known = ", ".join(f"{loc.code} {loc.name_zh}" for loc in localities if loc.pilot)
+    raise LookupError(f"no locality {text!r} in plan {plan.code} (pilot units: {known})")
+
+
+def find_period(plan: Plan, code: str) -> Period:
+    period = plan.periods.filter(code=code.strip()).first()
+    if period is None:
+        known = ", ".join(plan.periods.values_list("code", flat=True)) or "none yet"
+        raise LookupError(f"no period {code!r} in plan {plan.code} (periods: {known})")
+    return period
+
+
+def previous_period(period: Period) -> Period | None:
+    return (
+        Period.objects.filter(
+            plan_id=period.plan_id, frequency=period.frequency, starts_on__lt=period.starts_on
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def writable_indicators(user: Any, locality: Locality, period: Period) -> list[Indicator]:
+    """The period's indicators the user may report for the locality (all of them for `None`, the
+    operator at the command line): a locality's own users all, a lead unit its own, the province
+    administrator all, anybody else none."""
+    indicators = list(workflow.required_indicators(period).select_related("lead_unit"))
+    if user is None:
+        return indicators
+    profile = profile_of(user)
+    return [i for i in indicators if profile.can_enter(locality.pk, i)]
+
+
+def may_use_template(user: Any, locality: Locality, period: Period) -> bool:
+    return (
+        locality.pilot
+        and locality.plan_id == period.plan_id
+        and bool(writable_indicators(user, locality, period))
+    )
+
+
+def template_file_name(locality: Locality, period: Period) -> str:
+    return f"{locality.name_zh}_{period.code}_指标填报表.xlsx"
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _visible(user: Any, values: Any) -> Any:
+    return values if user is None else workflow.visible_values(user, values)
+
+
+def export_template(
+    plan: Plan, locality: Locality, period: Period, user: Any, *, now: dt.datetime | None = None
+) -> bytes:
+    """The values template of one locality and period, as .xlsx bytes, under the user's scope:
+    one row per indicator the user may report, with the locality's target for the period's year,
+    the previous period's value (as far as the user may see it) and the current value, if any."""
+    if locality.plan_id != plan.pk or period.plan_id != plan.pk:
+        raise workflow.NotAllowed("地区或期间不属于本方案", "the locality or period is not of this plan")
+    if not locality.pilot:
+        raise workflow.NotAllowed(
+            f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
+        )
+    indicators = writable_indicators(user, locality, period)
+    if not indicators:
+        raise workflow.NotAllowed(
+            f"您无权填报{locality.name_zh}的数据", f"you may not report values for {locality.name_en}"
+        )
+    ids = [i.pk for i in indicators]
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator_id__in=ids, locality=locality, year=period.year)
+    }
+    before = previous_period(period)
+    previous: dict[int, ReportedValue] = {}
+    if before is not None:
+        previous = {
+            v.indicator_id: v
+            for v in _visible(
+                user, ReportedValue.objects.filter(indicator_id__in=ids, locality=locality, period=before)
+            )
+        }
+    current = {
+        v.indicator_id: v
+        for v in _visible(
+            user, ReportedValue.objects.filter(indicator_id__in=ids, locality=locality, period=period)
+        )
+    }
+    rows = []
+    sample = False
+    for ind in indicators:
+        target, prev, value = targets.get(ind.pk), previous.get(ind.pk), current.get(ind.pk)
+        sample |= bool(
+            (target and target.is_sample) or (prev and prev.is_sample) or (value and value.is_sample)
+        )
+        status_zh, status_en = STATUS_NAMES.get(value.status, ("", "")) if value else ("", "")
+        rows.append(
+            wbk.TemplateRow(
+                code=ind.code,
+                name_zh=ind.name_zh,
+                name_en=ind.name_en,
+                unit=ind.unit,
+                unit_en=UNITS[ind.unit][2] if ind.unit in UNITS else "",
+                target=target.value if target else None,
+                previous=prev.value if prev else None,
+                value=value.value if value else None,
+                rule=wbk.value_rule(ind.kind, ind.unit),
+                editable=value is None or value.status in workflow.EDITABLE,
+                status_zh=status_zh + ("（示例数据）" if value and value.is_sample else ""),
+                status_en=status_en + (" (sample)" if value and value.is_sample else ""),
+            )
+        )
+    now = timezone.localtime(now or timezone.now())
+    return wbk.build_template(
+        wbk.Template(
+            meta=wbk.TemplateMeta(plan.code, plan.version, locality.code, period.code),
+            plan_title_zh=plan.title_zh,
+            plan_title_en=plan.title_en,
+            locality_name_zh=locality.name_zh,
+            locality_name_en=locality.name_en,
+            rows=rows,
+            sample=sample,
+            exported_at=now.strftime("%Y-%m-%d %H:%M"),
+            exported_by=getattr(user, "username", "") or "planwatch",
+        )
+    )
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedValue:
+    code: str
+    name_zh: str
+    name_en: str
+    cell: str
+    old: Decimal | None
+    new: Decimal | None
+    comment: str = ""
+    comment_cell: str = ""
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_zh, self.name_en)
+
+    @property
+    def old_shown(self) -> str:
+        return _shown(self.old)
+
+    @property
+    def new_shown(self) -> str:
+        return _shown(self.new)
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    plan: Plan
+    locality: Locality
+    period: Period
+    saved: list[ImportedValue] = field(default_factory=list)  # new or changed values, now drafts
+    unchanged: list[ImportedValue] = field(default_factory=list)
+    commented: list[ImportedValue] = field(default_factory=list)  # a new comment was added
+    warnings: list[Problem] = field(default_factory=list)  # need a comment before submitting
+
+    def describe(self) -> str:
+        head = (
+            f"{self.file_name}: {len(self.saved)} value(s) saved as drafts, {len(self.unchanged)} unchanged"
+            f" — {self.locality.name_zh} {self.locality.code}, period {self.period.code}, "
+            f"plan {self.plan.code} v{self.plan.version}"
+        )
+        lines = [head]
+        noted = {v.code for v in self.commented}
+        lines += [
+            f"  {v.cell}: {v.code} {v.name_zh}: {v.old_shown} → {v.new_shown}"
+            + (" (comment added)" if v.code in noted else "")
+            for v in self.saved
+        ]
+        saved = {v.code for v in self.saved}
+        lines += [
+            f"  {v.comment_cell}: {v.code}: comment added" for v in self.commented if v.code not in saved
+        ]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Match:
+    plan: Plan
+    locality: Locality
+    period: Period
+
+
+def _match(content: wbk.WorkbookContent, plan: Plan | None, problems: list[Problem]) -> _Match | None:
+    """The plan, locality and period the workbook's metadata names, or None with the problems."""
+    meta = content.meta
+    assert meta is not None
+    found = Plan.objects.filter(code=meta.plan_code).first()
+    if found is None:
+        problems.append(
+            _problem(
+                content.meta_cell("plan"), f"未知方案 {meta.plan_code}", f"unknown plan {meta.plan_code!r}"
+            )
+        )
+        return None
+    if plan is not None and found.pk != plan.pk:
+        problems.append(
+            _problem(
+                content.meta_cell("plan"),
+                f"这是另一方案（{found.title_zh}）的模板，请在该方案下上传",
+                f"this template is for another plan ({found.code}): upload it under that plan",
+            )
+        )
+        return None
+    bad = False
+    if meta.plan_version < found.version:
+        bad = True
+        problems.append(
+            _problem(
+                content.meta_cell("plan_version"),
+                f"模板按方案第 {meta.plan_version} 版导出，方案现为第 {found.version} 版，请重新下载模板",
+                f"the template was exported for plan version {meta.plan_version}; the plan is now at version "
+                f"{found.version}: download a new template",
+            )
+        )
+    elif meta.plan_version > found.version:
+        bad = True
+        problems.append(
+            _problem(
+                content.meta_cell("plan_version"),
+                f"方案没有第 {meta.plan_version} 版",
+                f"the plan has no version {meta.plan_version}",
+            )
+        )
+    locality = found.localities.filter(code=meta.locality_code).first()
+    if locality is None:
+        bad = True
+        problems.append(
+            _problem(
+                content.meta_cell("locality"),
+                f"未知地区 {meta.locality_code}",
+                f"unknown locality {meta.locality_code!r}",
+            )
+        )
+    elif not locality.pilot:
+        bad = True
+        problems.append(
+            _problem(
+                content.meta_cell("locality"),
+                f"{locality.name_zh}不是本方案的试点单位",
+                f"{locality.name_en} is not a pilot unit of this plan",
+            )
+        )
+    period = found.periods.filter(code=meta.period_code).first()
+    if period is None:
+        bad = True
+        problems.append(
+            _problem(
+                content.meta_cell("period"),
+                f"未知填报期间 {meta.period_code}",
+                f"unknown period {meta.period_code!r}",
+            )
+        )
+    if bad or locality is None or period is None:
+        return None
+    return _Match(found, locality, period)
+
+
+def _place(problem: Problem) -> tuple[int, int, int]:
+    """Problems in reading order: the file, the metadata, then the values sheet row by row, then
+    what concerns the sheet as a whole (a missing row)."""
+    sheet, _sep, ref = problem.path.partition("!")
+    if not sheet:
+        return (0, 0, 0)
+    if sheet == wbk.META_SHEET:
+        return (1, 0, 0)
+    found = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    if found is None:
+        return (3, 0, 0)
+    column = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(found.group(1))))
+    return (2, int(found.group(2)), column)
+
+
+def _reject(source: str, problems: list[Problem]) -> WorkbookRejected:
+    return WorkbookRejected(source, sorted(problems, key=_place))
+
+
+def file_label(file_name: str) -> str:
+    """The name recorded in the audit: the file's own name, without any directory."""
+    name = PurePath(file_name.replace("\\", "/")).name.strip() or "workbook.xlsx"
+    return name[:300]
+
+
+def import_values(
+    file_bytes: bytes,
+    file_name: str,
+    user: Any,
+    *,
+    today: dt.date | None = None,
+    plan: Plan | None = None,
+) -> ImportResult:
+    """Check a filled-in template whole, then save every value as a draft (audited, source Excel and
+    the file name), or save nothing and raise WorkbookRejected listing every problem with its cell.
+
+    `plan`, when given (the upload page of a plan), is the plan the workbook must belong to.
+    Values equal to what is stored are left alone: importing the same file twice changes nothing.
+    """
+    source = file_label(file_name)
+    if len(file_bytes) > MAX_UPLOAD_BYTES:
+        raise _reject(
+            source,
+            [
+                _problem(
+                    "",
+                    f"文件过大（{len(file_bytes) / 2**20:.1f} MB，最大 {MAX_UPLOAD_BYTES // 2**20} MB）",
+                    f"the file is too large ({len(file_bytes) / 2**20:.1f} MB; at most "
+                    f"{MAX_UPLOAD_BYTES // 2**20} MB)",
+                )
+            ],
+        )
+    content = wbk.read_template(file_bytes, source)
+    problems = list(content.problems)
+    if content.meta is None:
+        raise _reject(source, problems)
+    match = _match(content, plan, problems)
+    if match is None or not content.layout_ok:
+        raise _reject(source, problems)
+    profile = profile_of(user)
+    locality, period = match.locality, match.period
+    if not any(profile.can_enter(locality.pk, ind) for ind in match.plan.indicators.all()):
+        problems.append(
+            _problem(
+                content.meta_cell("locality"),
+                f"这是{locality.name_zh}的模板，您无权填报{locality.name_zh}的数据",
+                f"this is {locality.name_en}'s template: you may not report values for {locality.name_en}",
+            )
+        )
+        raise _reject(source, problems)
+    try:
+        workflow.ensure_open(period, locality, today)
+    except workflow.PeriodClosed as exc:
+        problems.append(_problem(content.meta_cell("period"), exc.zh, exc.en))
+
+    with transaction.atomic():
+        return _check_and_save(content, match, user, profile, problems, source, file_bytes, today)
+
+
+def _check_and_save(
+    content: wbk.WorkbookContent,
+    match: _Match,
+    user: Any,
+    profile: Any,
+    problems: list[Problem],
+    source: str,
+    file_bytes: bytes,
+    today: dt.date | None,
+) -> ImportResult:
+    plan, locality, period = match.plan, match.locality, match.period
+    by_code = {i.code: i for i in plan.indicators.all()}
+    required = {i.pk for i in workflow.required_indicators(period)}
+    existing = {
+        v.indicator_id: v
+        for v in ReportedValue.objects.select_for_update().filter(locality=locality, period=period)
+    }
+    history = workflow.history_of(required, locality, period)
+    bad_cells = {p.path for p in problems}
+    result = ImportResult(source, plan, locality, period)
+    rows: dict[str, wbk.ReadRow] = {}
+    checked: list[tuple[wbk.ReadRow, Indicator, ReportedValue | None]] = []
+
+    for row in content.rows:
+        rows.setdefault(row.code, row)
+        ind = by_code.get(row.code)
+        if ind is None:
+            problems.append(
+                _problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}")
+            )
+            continue
+        if ind.pk not in required:
+            problems.append(
+                _problem(
+                    row.code_cell,
+                    f"指标 {ind.code} 不在期间 {period.code} 填报"
+                    f"（填报频率：{FREQUENCY_ZH.get(ind.frequency, ind.frequency)}）",
+                    f"indicator {ind.code} is not reported for period {period.code} (it is reported "
+                    f"{ind.frequency})",
+                )
+            )
+            continue
+        if not profile.can_enter(locality.pk, ind):
+            problems.append(
+                _problem(
+                    row.code_cell,
+                    f"您无权填报{locality.name_zh}的 {ind.code}",
+                    f"you may not report {ind.code} for {locality.name_en}",
+                )
+            )
+            continue
+        current = existing.get(ind.pk)
+        if current is not None and current.status not in workflow.EDITABLE:
+            if row.value == current.value and not row.comment:
+                result.unchanged.append(_imported(row, ind, current))
+                continue  # a locked value shown as it is: nothing to do
+            zh, en = STATUS_NAMES.get(current.status, (current.status, current.status))
+            problems.append(
+                _problem(
+                    row.value_cell,
+                    f"{ind.code} {zh}，不能再修改"
+                    + (
+                        "；如需更改请提交修订申请"
+                        if current.status == Status.ACCEPTED
+                        else "；如需修改请先退回"
+                    ),
+                    f"{ind.code} is {en.lower()} and cannot be changed"
+                    + (
+                        "; request a revision"
+                        if current.status == Status.ACCEPTED
+                        else "; have it returned first"
+                    ),
+                )
+            )
+            continue
+        if row.value is None:
+            if row.value_cell not in bad_cells:
+                problems.append(
+                    _problem(
+                        row.value_cell, f"缺少 {ind.code} 的本期值", f"the value of {ind.code} is missing"
+                    )
+                )
+            continue
+        past = history.get(ind.pk, [])
+        for finding in validation.check_value(workflow.rules_of(ind), row.value, past[-1] if past else None):
+            if finding.is_error:
+                problems.append(_problem(row.value_cell, finding.zh, f"{finding.en}: {_shown(row.value)}"))
+        checked.append((row, ind, current))
+
+    missing = [
+        ind
+        for ind in workflow.required_indicators(period)
+        if ind.code not in rows
+        and profile.can_enter(locality.pk, ind)
+        and (ind.pk not in existing or existing[ind.pk].status in workflow.EDITABLE)
+    ]
+    for ind in missing:
+        problems.append(
+            _problem(
+                wbk.VALUES_SHEET,
+                f"缺少指标 {ind.code}（{ind.name_zh}）的行",
+                f"the row of indicator {ind.code} ({ind.name_en}) is missing",
+            )
+        )
+
+    # The plan's rules across indicators, on the values that passed their own checks (a value out of
+    # range is reported once, not again for every rule it takes part in).
+    bad_cells = {p.path for p in problems}
+    code_of = {i.pk: i.code for i in by_code.values()}
+    merged: dict[str, Decimal] = {
+        code_of[v.indicator_id]: v.value for v in existing.values() if v.value is not None
+    }
+    for row, ind, _ in checked:
+        if row.value is not None and row.value_cell not in bad_cells:
+            merged[ind.code] = row.value
+        else:
+            merged.pop(ind.code, None)
+    cells = {ind.code: row.value_cell for row, ind, _ in checked}
+    for finding in validation.check_cross(workflow.cross_rules(plan), merged):
+        if finding.is_error and finding.indicator in cells and cells[finding.indicator] not in bad_cells:
+            problems.append(_problem(cells[finding.indicator], finding.zh, finding.en))
+
+    if problems:
+        raise _reject(source, problems)
+
+    entries: list[workflow.Entry] = []
+    for row, ind, current in checked:
+        comment = row.comment.strip()
+        if comment and current is not None and current.comments.filter(text=comment).exists():
+            comment = ""  # said already: importing the same file again adds no comment
+        item = _imported(row, ind, current, comment)
+        if current is not None and current.value == row.value and not comment:
+            result.unchanged.append(item)
+            continue
+        if current is None or current.value != row.value:
+            result.saved.append(item)
+        if comment:
+            result.commented.append(item)
+        entries.append(
+            workflow.Entry(
+                ind, row.value, expected_version=current.version if current else None, comment=comment
+            )
+        )
+    if not entries:
+        return result
+    try:
+        saved = workflow.save_values(
+            user,
+            locality,
+            period,
+            entries,
+            via=workflow.Via(source=ReportedValue.Source.EXCEL, detail=source),
+            today=today,
+        )
+    except workflow.WorkflowError as exc:
+        raise _reject(source, _workflow_problems(exc, content, cells)) from exc
+    result.warnings = [_problem(cells.get(f.indicator, wbk.VALUES_SHEET), f.zh, f.en) for f in saved.warnings]
+    if result.saved:
+        digest = hashlib.sha256(file_bytes).hexdigest()
+        ImportBatch.objects.update_or_create(
+            import_id=f"excel:{digest}",
+            defaults={
+                "user": user,
+                "source": ReportedValue.Source.EXCEL,
+                "source_detail": source,
+                "value_count": len(result.saved),
+            },
+        )
+    return result
+
+
+def _imported(
+    row: wbk.ReadRow, ind: Indicator, current: ReportedValue | None, comment: str = ""
+) -> ImportedValue:
+    return ImportedValue(
+        ind.code,
+        ind.name_zh,
+        ind.name_en,
+        row.value_cell,
+        current.value if current else None,
+        row.value,
+        comment,
+        row.comment_cell,
+    )
+
+
+def _workflow_problems(
+    exc: workflow.WorkflowError, content: wbk.WorkbookContent, cells: dict[str, str]
+) -> list[Problem]:
+    """A refusal of save_values (a race with another user, mostly) as cell-referenced problems."""
+    if isinstance(exc, workflow.InvalidValues):
+        return [
+            _problem(cells.get(f.indicator, wbk.VALUES_SHEET), f.zh, f.en) for f in exc.findings if f.is_error
+        ]
+    if isinstance(exc, workflow.Conflict):
+        return [_problem(cells.get(exc.indicator, wbk.VALUES_SHEET), exc.zh, exc.en)]
+    if isinstance(exc, workflow.PeriodClosed):
+        return [_problem(content.meta_cell("period"), exc.zh, exc.en)]
+    named: Iterable[str] = [code for code in cells if re.search(rf"\b{re.escape(code)}\b", exc.en)]
+    return [_problem(cells[code], exc.zh, exc.en) for code in named] or [
+        _problem(wbk.VALUES_SHEET, exc.zh, exc.en)
+    ]
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "MAX_UPLOAD_BYTES",
+    "ImportResult",
+    "ImportedValue",
+    "WorkbookRejected",
+    "export_template",
+    "find_locality",
+    "find_period",
+    "find_plan",
+    "import_values",
+    "may_use_template",
+    "template_file_name",
+    "writable_indicators",
+]
