@@ -785,3 +785,11 @@ def test_history_of_an_accepted_value_is_open_to_every_role(client, plan, cast, 
         response = as_user(client, getattr(cast, who)).get(history_url(plan, zh, period, "I01"))
         assert response.status_code == 200
         assert "pat" in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "linked"), [("zoe", True), ("zack", True), ("fred", False), ("vic", False)])
+def test_the_form_links_to_the_excel_round_trip_for_those_who_may_write(client, plan, cast, period, zh, who, linked):
+    as_user(client, getattr(cast, who))
+    html = client.get(form_url(plan, zh, period)).content.decode()
+    template = reverse("excel:template", args=[plan.code, zh.code, period.code])
+    assert (template in html) is linked
