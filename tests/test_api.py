@@ -490,7 +490,7 @@ def test_the_openapi_document_lists_every_path(client: Client) -> None:
     document = json.loads(response.content)
     assert document["openapi"].startswith("3.")
     assert document["info"]["title"] == "PlanWatch API"
-    assert set(document["paths"]) == {
+    plan_paths = {
         f"{API}/plans",
         f"{API}/plans/{{plan_code}}",
         f"{API}/plans/{{plan_code}}/localities",
@@ -503,7 +503,22 @@ def test_the_openapi_document_lists_every_path(client: Client) -> None:
         f"{API}/plans/{{plan_code}}/targets",
         f"{API}/plans/{{plan_code}}/targets/{{indicator_code}}/{{scope}}/{{year}}/revisions",
     }
-    assert all(set(operations) == {"get"} for operations in document["paths"].values())
+    value = f"{API}/plans/{{plan_code}}/values/{{indicator_code}}/{{locality_code}}/{{period_code}}"
+    value_paths = {
+        f"{API}/plans/{{plan_code}}/values": {"get"},
+        f"{API}/plans/{{plan_code}}/values.csv": {"get"},
+        f"{API}/plans/{{plan_code}}/datavaluesets": {"post"},
+        f"{API}/plans/{{plan_code}}/values/transition": {"post"},
+        f"{value}/revision-requests": {"post"},
+        f"{value}/history": {"get"},
+        f"{API}/plans/{{plan_code}}/revision-requests": {"get"},
+        f"{API}/revision-requests/{{request_id}}/decision": {"post"},
+        f"{API}/plans/{{plan_code}}/audit": {"get"},
+    }
+    assert set(document["paths"]) == plan_paths | set(value_paths)
+    # The plan itself is read-only: only values are written.
+    assert all(set(document["paths"][path]) == {"get"} for path in plan_paths)
+    assert {path: set(document["paths"][path]) for path in value_paths} == value_paths
     schemes = document["components"]["securitySchemes"]
     assert {scheme["type"] for scheme in schemes.values()} == {"http", "apiKey"}
 

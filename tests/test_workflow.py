@@ -315,3 +315,19 @@ def test_drafts_are_hidden_from_other_localities(plan, cast, period, zh):
     assert wf.visible_values(cast.pat, everything).count() == 0
     assert wf.visible_values(cast.vic, everything).count() == 0
     assert wf.visible_values(cast.alice, everything).count() == 1
+
+
+@pytest.mark.parametrize("who", ["fred", "fay", "pat", "vic"])
+def test_submit_is_refused_outright_to_those_who_may_not(plan, cast, period, zh, who):
+    """Not "there is no draft": whether 珠海 has drafts is none of their business."""
+    with pytest.raises(wf.NotAllowed):
+        wf.submit(getattr(cast, who), zh, period)
+    fill_all(plan, cast.zoe, zh, period)
+    with pytest.raises(wf.NotAllowed):
+        wf.submit(getattr(cast, who), zh, period)
+
+
+@pytest.mark.parametrize("who", ["zoe", "zack", "fred", "vic"])
+def test_accept_is_refused_outright_to_those_who_may_not(plan, cast, period, zh, who):
+    with pytest.raises(wf.NotAllowed):
+        wf.accept(getattr(cast, who), zh, period)

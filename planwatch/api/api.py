@@ -1,4 +1,4 @@
-"""The read-only REST API, mounted at /api/v1/ (planwatch.urls).
+"""The REST API, mounted at /api/v1/ (planwatch.urls): the plans (read-only) and the reported values.
 
 Every endpoint needs a signed-in session or an API token (planwatch.api.auth); without one the answer
 is 401 {"detail": "Unauthorized"}. The OpenAPI document and the interactive docs are open: they
@@ -12,6 +12,8 @@ from ninja.renderers import JSONRenderer
 
 from planwatch.api.auth import API_AUTH
 from planwatch.api.routes import router as plans_router
+from planwatch.api.values import register_error_handlers, revisions_router
+from planwatch.api.values import router as values_router
 
 # Swagger UI is served from ninja's bundled static files ("ninja" is in INSTALLED_APPS): nothing is
 # fetched from a CDN. Its validator badge would call validator.swagger.io, so it is switched off.
@@ -27,10 +29,14 @@ class ReadableJSONRenderer(JSONRenderer):
 api = NinjaAPI(
     title="PlanWatch API",
     version="1",
-    description="Read-only access to the plans monitored by PlanWatch: codes, texts, indicators, "
-    "targets and their revisions.",
+    description="The plans monitored by PlanWatch (codes, texts, indicators, targets and their "
+    "revisions, read-only), and the values reported against them: read, written as data value sets "
+    "(JSON or CSV), moved through the workflow, revised, with their history and the audit log.",
     auth=API_AUTH,
     docs=docs,
     renderer=ReadableJSONRenderer(),
 )
 api.add_router("/plans", plans_router)
+api.add_router("/plans", values_router)
+api.add_router("/revision-requests", revisions_router)
+register_error_handlers(api)

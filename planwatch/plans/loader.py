@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from django.db import models, transaction
-from django.utils import translation
 from django.db.models import ProtectedError
+from django.utils import translation
 
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem

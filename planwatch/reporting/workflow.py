@@ -248,7 +248,9 @@ def save_values(
 
     existing = {
         v.indicator_id: v
-        for v in ReportedValue.objects.select_for_update()
+        # Lock the values only: PostgreSQL cannot lock the nullable side of the outer join to the
+        # user, and locking the shared indicator and period rows would serialize every locality.
+        for v in ReportedValue.objects.select_for_update(of=("self",))
         .filter(locality=locality, period=period)
         .select_related("updated_by")
     }
@@ -346,7 +348,7 @@ def add_comment(user: Any, value: ReportedValue, text: str, *, via: Via = Via())
 
 def _values(locality: Locality, period: Period, statuses: Iterable[str], codes: Iterable[str] | None) -> list:
     values = (
-        ReportedValue.objects.select_for_update()
+        ReportedValue.objects.select_for_update(of=("self",))
         .filter(locality=locality, period=period, status__in=list(statuses))
         .select_related("indicator", "locality", "period")
     )
@@ -540,7 +542,9 @@ def decide_revision(
     """The province accepts (the value changes, still accepted) or rejects a revision request."""
     if not profile_of(user).can_decide_revisions():
         raise NotAllowed("只有省级用户可以处理修订申请", "only the province decides revision requests")
-    request = RevisionRequest.objects.select_for_update().select_related("value").get(pk=request.pk)
+    request = (
+        RevisionRequest.objects.select_for_update(of=("self",)).select_related("value").get(pk=request.pk)
+    )
     if request.status != RevisionRequest.Status.PENDING:
         raise IllegalTransition("该修订申请已处理", "this revision request was already decided")
     value = ReportedValue.objects.select_for_update().get(pk=request.value_id)

@@ -1,0 +1,635 @@
+"""Reported values through the API: read them, write them as data value sets, move them through the
+workflow, ask for and decide revisions, read their history and the audit log.
+
+Every rule is the workflow's (planwatch.reporting.workflow), enforced here on the server exactly as
+for the web pages and imports: the caller is `request.user`, whether signed in by session or token.
+
+- Reads go through workflow.visible_values: drafts and returned values are seen only by their own
+  locality (and the lead unit of their indicator, and administrators). A value the caller may not
+  see answers 404, as if it did not exist.
+- Refusals answer 400, 403 or 409 with `{"errors": [{"path", "row", "column", "indicator", "kind",
+  "message_zh", "message_en"}, …]}`, listing every problem in both languages. Unknown plans and
+  invisible values answer 404 `{"detail": …}` like the rest of the API; a body that does not fit
+  the schema of an endpoint answers 422 (ninja's own check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Router, Schema, Status
+
+from planwatch.accounts.models import profile_of
+from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
+from planwatch.api.schemas import Number
+from planwatch.plans.models import Indicator, Locality, Plan
+from planwatch.reporting import datavaluesets as dvs
+from planwatch.reporting import exports
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import AuditEntry, Period, ReportedValue, RevisionRequest
+
+router = Router(tags=["values"])
+revisions_router = Router(tags=["values"])
+
+StatusFilter = Literal["draft", "submitted", "approved", "accepted", "returned"]
+API_VIA = wf.Via(source=ReportedValue.Source.API)
+
+
+# --- shapes -------------------------------------------------------------------------------------
+
+
+class ValueOut(Schema):
+    indicator: str
+    locality: str
+    period: str
+    value: Number | None = Field(description="A JSON number, or null when the value was left blank.")
+    status: str
+    is_sample: bool = Field(description="示例数据: made-up sample data, never an official figure.")
+    source: str = Field(description="web, api, excel, ledger or sample.")
+    source_detail: str = Field(description="The import id of an API upload, the name of an Excel file, …")
+    version: int = Field(description="Bumped on every change; send it back to write without overwriting.")
+    updated_at: dt.datetime
+    updated_by: str | None
+
+
+class AuditOut(Schema):
+    at: dt.datetime
+    user: str | None
+    action: str
+    indicator: str
+    locality: str
+    period: str
+    old_value: Number | None
+    new_value: Number | None
+    old_status: str
+    new_status: str
+    comment: str
+    source: str
+    source_detail: str
+
+
+class ProblemOut(Schema):
+    path: str | None = Field(description="Where in a JSON body, e.g. values[2].value.")
+    row: int | None = Field(description="The row of a CSV upload, the header being row 1.")
+    column: str | None = Field(description="The column of a CSV upload.")
+    indicator: str | None
+    kind: str = Field(
+        description="invalid, unknown, closed, validation, forbidden, locked, conflict, or workflow."
+    )
+    message_zh: str
+    message_en: str
+
+
+class ErrorsOut(Schema):
+    errors: list[ProblemOut]
+
+
+class WarningOut(Schema):
+    indicator: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class ImportOut(Schema):
+    status: Literal["imported", "already imported"]
+    import_id: str
+    value_count: int = Field(description="How many values the set holds.")
+    created: int = Field(description="New values; 0 when already imported.")
+    updated: int
+    unchanged: int
+    imported_at: dt.datetime | None
+    imported_by: str | None
+    warnings: list[WarningOut] = Field(
+        description="Outliers: saved, but each needs a comment before the values are submitted."
+    )
+
+
+class TransitionIn(Schema):
+    action: Literal["submit", "approve", "accept", "return"]
+    period: str
+    locality: str
+    indicators: list[str] | None = Field(
+        None, description="Only these indicators (submit, accept, return); all by default."
+    )
+    comment: str = Field("", description="Required to return; otherwise added to each value moved.")
+
+
+class TransitionOut(Schema):
+    action: str
+    status: str = Field(description="The status the values are in now.")
+    values: list[ValueOut]
+
+
+class RevisionRequestIn(Schema):
+    new_value: Annotated[Decimal, Field(max_digits=24, decimal_places=6)]
+    reason: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    comment: str = ""
+
+
+class RevisionRequestOut(Schema):
+    id: int
+    indicator: str
+    locality: str
+    period: str
+    current_value: Number | None
+    new_value: Number
+    reason: str
+    status: str
+    requested_by: str | None
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_comment: str
+
+
+REFUSED: dict[int, Any] = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut}
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """Answered as `status` {"errors": [...]}."""
+
+    def __init__(self, status: int, problems: list[dvs.Problem]):
+        self.status, self.problems = status, problems
+
+
+def refused(
+    status: int, zh: str, en: str, *, path: str | None = None, kind: dvs.Kind = dvs.Kind.INVALID
+) -> Refused:
+    return Refused(status, [dvs.Problem(kind, zh, en, path=path)])
+
+
+WORKFLOW_STATUS: list[tuple[type[wf.WorkflowError], int, dvs.Kind]] = [
+    (wf.NotAllowed, 403, dvs.Kind.FORBIDDEN),
+    (wf.Conflict, 409, dvs.Kind.CONFLICT),
+    (wf.IllegalTransition, 409, dvs.Kind.WORKFLOW),
+    (wf.PeriodClosed, 400, dvs.Kind.CLOSED),
+    (wf.CommentRequired, 400, dvs.Kind.INVALID),
+    (wf.InvalidValues, 400, dvs.Kind.VALIDATION),
+]
+
+
+def workflow_answer(error: wf.WorkflowError) -> tuple[int, list[dict[str, Any]]]:
+    """The status and the error list of a refused workflow step."""
+    status, kind = 400, dvs.Kind.WORKFLOW
+    for cls, code, name in WORKFLOW_STATUS:
+        if isinstance(error, cls):
+            status, kind = code, name
+            break
+    if isinstance(error, wf.InvalidValues):
+        problems = [
+            dvs.Problem(kind, f.zh, f.en, path="new_value", indicator=f.indicator) for f in error.findings
+        ]
+    else:
+        problems = [dvs.Problem(kind, error.zh, error.en, indicator=getattr(error, "indicator", None))]
+    return status, [p.as_dict() for p in problems]
+
+
+def register_error_handlers(api: NinjaAPI) -> None:
+    """Workflow refusals and rejected value sets become 400/403/409 {"errors": [...]}."""
+
+    def on_workflow_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, wf.WorkflowError)
+        status, errors = workflow_answer(exc)
+        return api.create_response(request, {"errors": errors}, status=status)
+
+    def on_rejected(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, dvs.ValueSetRejected)
+        return api.create_response(
+            request, {"errors": [p.as_dict() for p in exc.problems]}, status=exc.status
+        )
+
+    def on_refused(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, Refused)
+        return api.create_response(
+            request, {"errors": [p.as_dict() for p in exc.problems]}, status=exc.status
+        )
+
+    api.add_exception_handler(wf.WorkflowError, on_workflow_error)
+    api.add_exception_handler(dvs.ValueSetRejected, on_rejected)
+    api.add_exception_handler(Refused, on_refused)
+
+
+# --- lookups ------------------------------------------------------------------------------------
+
+
+def visible(request: HttpRequest, plan: Plan) -> QuerySet[ReportedValue]:
+    return wf.visible_values(request.user, exports.values_of(plan))
+
+
+def get_value(request: HttpRequest, plan: Plan, indicator: str, locality: str, period: str) -> ReportedValue:
+    """One value the caller may see; 404 for one that does not exist or that is hidden from them."""
+    value = exports.filter_values(
+        visible(request, plan), indicator=indicator, locality=locality, period=period
+    ).first()
+    if value is None:
+        raise NotFound(f"No value of {indicator} for {locality} in {period} in plan {plan.code!r}.")
+    return value
+
+
+def body_locality(plan: Plan, code: str) -> Locality:
+    locality = plan.localities.filter(code=code).first()
+    if locality is None:
+        raise refused(
+            400,
+            f"本方案没有地区代码“{code}”",
+            f"no locality {code!r} in plan {plan.code!r}",
+            path="locality",
+            kind=dvs.Kind.UNKNOWN,
+        )
+    return locality
+
+
+def body_period(plan: Plan, code: str) -> Period:
+    period = Period.objects.filter(plan=plan, code=code).first()
+    if period is None:
+        raise refused(
+            400,
+            f"本方案没有报告期“{code}”",
+            f"no period {code!r} in plan {plan.code!r}",
+            path="period",
+            kind=dvs.Kind.UNKNOWN,
+        )
+    return period
+
+
+def body_indicators(plan: Plan, codes: list[str] | None) -> list[str] | None:
+    if codes is None:
+        return None
+    known = set(Indicator.objects.filter(plan=plan, code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise Refused(
+            400,
+            [
+                dvs.Problem(
+                    dvs.Kind.UNKNOWN,
+                    f"本方案没有指标“{code}”",
+                    f"no indicator {code!r} in plan {plan.code!r}",
+                    path=f"indicators[{codes.index(code)}]",
+                    indicator=code,
+                )
+                for code in unknown
+            ],
+        )
+    if not codes:
+        raise refused(
+            400, "indicators 不能为空列表", "indicators must not be an empty list", path="indicators"
+        )
+    return codes
+
+
+def csv_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- reading values -----------------------------------------------------------------------------
+
+
+def _listed(
+    request: HttpRequest,
+    plan_code: str,
+    period: str | None,
+    locality: str | None,
+    indicator: str | None,
+    status: str | None,
+) -> tuple[Plan, list[dict[str, Any]]]:
+    plan = get_plan(plan_code)
+    values = exports.filter_values(
+        visible(request, plan), period=period, locality=locality, indicator=indicator, status=status
+    )
+    return plan, exports.value_records(values)
+
+
+@router.get("/{plan_code}/values", response={200: list[ValueOut], **NOT_FOUND}, summary="Reported values")
+def list_values(
+    request: HttpRequest,
+    plan_code: str,
+    period: str | None = None,
+    locality: str | None = None,
+    indicator: str | None = None,
+    status: StatusFilter | None = None,
+) -> list[dict[str, Any]]:
+    """The values the caller may see, optionally of one period (`2018`), locality (`ZH`), indicator
+    (`I01`) or status. Others' drafts are never listed. A filter naming nothing gives `[]`."""
+    return _listed(request, plan_code, period, locality, indicator, status)[1]
+
+
+@router.get(
+    "/{plan_code}/values.csv",
+    response={200: None, **NOT_FOUND},
+    summary="Reported values as CSV",
+    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
+def list_values_csv(
+    request: HttpRequest,
+    plan_code: str,
+    period: str | None = None,
+    locality: str | None = None,
+    indicator: str | None = None,
+    status: StatusFilter | None = None,
+) -> HttpResponse:
+    """The same values and filters as `/values`, as CSV with a header row (UTF-8 with a byte order
+    mark, so that Excel shows Chinese right)."""
+    plan, records = _listed(request, plan_code, period, locality, indicator, status)
+    return csv_response(exports.to_csv(records, exports.VALUE_COLUMNS), f"{plan.code}-values.csv")
+
+
+# --- writing values -----------------------------------------------------------------------------
+
+DATA_VALUE_SET_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["import_id", "period", "locality", "values"],
+                    "properties": {
+                        "import_id": {"type": "string", "maxLength": dvs.MAX_IMPORT_ID},
+                        "period": {"type": "string", "example": "2018"},
+                        "locality": {"type": "string", "example": "ZH"},
+                        "values": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["indicator", "value"],
+                                "properties": {
+                                    "indicator": {"type": "string", "example": "I01"},
+                                    "value": {"type": "number", "nullable": True},
+                                    "version": {"type": "integer", "minimum": 0},
+                                    "comment": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "import_id,period,locality,indicator,value,version,comment\n"
+                "zh-2018-01,2018,ZH,I01,52,,\n",
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+
+
+def read_value_set(request: HttpRequest) -> dvs.ValueSet:
+    content_type = (request.content_type or "").lower()
+    if content_type in ("text/csv", "application/csv"):
+        return dvs.parse_csv(request.body)
+    if content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise refused(
+                400, "请在 file 字段上传 CSV 文件", "upload the CSV file as the field 'file'", path="file"
+            )
+        return dvs.parse_csv(upload.read())
+    if content_type in ("application/json", ""):
+        return dvs.parse_json(request.body)
+    raise refused(
+        415,
+        f"不支持的内容类型 {content_type}：请用 application/json 或 text/csv",
+        f"unsupported content type {content_type!r}: send application/json or text/csv",
+    )
+
+
+def import_answer(result: dvs.ImportResult) -> dict[str, Any]:
+    batch = result.batch
+    return {
+        "status": "already imported" if result.already_imported else "imported",
+        "import_id": result.import_id,
+        "value_count": result.value_count,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "imported_at": exports.local_time(batch.created_at) if batch else None,
+        "imported_by": batch.user.get_username() if batch and batch.user else None,
+        "warnings": [
+            {"indicator": f.indicator, "code": f.code, "message_zh": f.zh, "message_en": f.en}
+            for f in result.warnings
+        ],
+    }
+
+
+@router.post(
+    "/{plan_code}/datavaluesets",
+    response={200: ImportOut, **REFUSED, **NOT_FOUND, 415: ErrorsOut},
+    summary="Write a data value set (JSON or CSV), all or nothing, once per import id",
+    openapi_extra=DATA_VALUE_SET_BODY,
+)
+def post_data_value_set(request: HttpRequest, plan_code: str) -> dict[str, Any]:
+    """Checks every value first, then saves them all as drafts (source `api`, the import id as
+    detail) or none. A repeated import id is a no-op answering `"status": "already imported"`."""
+    plan = get_plan(plan_code)
+    value_set = read_value_set(request)
+    return import_answer(dvs.import_value_set(request.user, plan, value_set))
+
+
+@router.post(
+    "/{plan_code}/values/transition",
+    response={200: TransitionOut, **REFUSED, **NOT_FOUND},
+    summary="Submit, approve, accept or return a locality's values",
+)
+def transition(request: HttpRequest, plan_code: str, payload: TransitionIn) -> dict[str, Any]:
+    """`submit` (the locality's reporter, or a lead unit for its indicators), `approve` (the
+    locality's approver; all its submitted values), `accept` (the province, or a lead unit for its
+    indicators), `return` (with a comment: submitted values by the approver, approved ones by whoever
+    may accept them)."""
+    plan = get_plan(plan_code)
+    period = body_period(plan, payload.period)
+    locality = body_locality(plan, payload.locality)
+    codes = body_indicators(plan, payload.indicators)
+    user, comment = request.user, payload.comment.strip()
+    with transaction.atomic():
+        if payload.action == "submit":
+            moved = wf.submit(user, locality, period, codes=codes, via=API_VIA)
+        elif payload.action == "approve":
+            if codes is not None:
+                raise refused(
+                    400,
+                    "审核针对该地区全部已提交的数值，请不要列出指标",
+                    "approve covers all of the locality's submitted values: leave out indicators",
+                    path="indicators",
+                )
+            moved = wf.approve(user, locality, period, via=API_VIA)
+        elif payload.action == "accept":
+            moved = wf.accept(user, locality, period, codes=codes, via=API_VIA)
+        else:
+            moved = wf.return_values(user, locality, period, comment, codes=codes, via=API_VIA)
+        if comment and payload.action != "return":
+            for value in moved:
+                wf.add_comment(user, value, comment, via=API_VIA)
+    values = exports.values_of(plan).filter(pk__in=[v.pk for v in moved])
+    records = exports.value_records(values)
+    return {"action": payload.action, "status": moved[0].status, "values": records}
+
+
+# --- revisions ------------------------------------------------------------------------------------
+
+
+def revision_record(request_: RevisionRequest) -> dict[str, Any]:
+    value = request_.value
+    return {
+        "id": request_.pk,
+        "indicator": value.indicator.code,
+        "locality": value.locality.code,
+        "period": value.period.code,
+        "current_value": exports.as_number(value.value),
+        "new_value": exports.as_number(request_.new_value),
+        "reason": request_.reason,
+        "status": request_.status,
+        "requested_by": request_.requested_by.get_username() if request_.requested_by else None,
+        "requested_at": exports.local_time(request_.requested_at),
+        "decided_by": request_.decided_by.get_username() if request_.decided_by else None,
+        "decided_at": exports.local_time(request_.decided_at),
+        "decision_comment": request_.decision_comment,
+    }
+
+
+def revision_requests() -> QuerySet[RevisionRequest]:
+    return RevisionRequest.objects.select_related(
+        "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"
+    )
+
+
+@router.post(
+    "/{plan_code}/values/{indicator_code}/{locality_code}/{period_code}/revision-requests",
+    response={201: RevisionRequestOut, **REFUSED, **NOT_FOUND},
+    summary="Ask to change an accepted (locked) value",
+)
+def request_revision(
+    request: HttpRequest,
+    plan_code: str,
+    indicator_code: str,
+    locality_code: str,
+    period_code: str,
+    payload: RevisionRequestIn,
+) -> Status:
+    """Those who may enter the value ask; the province decides (`/revision-requests/{id}/decision`)."""
+    plan = get_plan(plan_code)
+    value = get_value(request, plan, indicator_code, locality_code, period_code)
+    created = wf.request_revision(request.user, value, payload.new_value, payload.reason, via=API_VIA)
+    return Status(201, revision_record(revision_requests().get(pk=created.pk)))
+
+
+@router.get(
+    "/{plan_code}/revision-requests",
+    response={200: list[RevisionRequestOut], **NOT_FOUND},
+    summary="Revision requests",
+)
+def list_revision_requests(
+    request: HttpRequest, plan_code: str, status: Literal["pending", "accepted", "rejected"] | None = None
+) -> list[dict[str, Any]]:
+    """The revision requests of the values the caller may see, newest first."""
+    plan = get_plan(plan_code)
+    requests = revision_requests().filter(value__in=visible(request, plan).values("pk"))
+    if status is not None:
+        requests = requests.filter(status=status)
+    return [revision_record(r) for r in requests]
+
+
+@revisions_router.post(
+    "/{request_id}/decision",
+    response={200: RevisionRequestOut, **REFUSED, **NOT_FOUND},
+    summary="Accept or reject a revision request (the province)",
+)
+def decide_revision(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
+    """`approve: true` changes the value (still accepted, its version bumped); `false` rejects the
+    request. Either way the audit records it, with the comment."""
+    found = revision_requests().filter(pk=request_id).first()
+    if (
+        found is None
+        or not wf.visible_values(request.user, ReportedValue.objects.filter(pk=found.value_id)).exists()
+    ):
+        raise NotFound(f"No revision request {request_id}.")
+    wf.decide_revision(request.user, found, approve=payload.approve, comment=payload.comment, via=API_VIA)
+    return revision_record(revision_requests().get(pk=request_id))
+
+
+# --- history and the audit log --------------------------------------------------------------------
+
+
+@router.get(
+    "/{plan_code}/values/{indicator_code}/{locality_code}/{period_code}/history",
+    response={200: list[AuditOut], **NOT_FOUND},
+    summary="The history of one value",
+)
+def value_history(
+    request: HttpRequest, plan_code: str, indicator_code: str, locality_code: str, period_code: str
+) -> list[dict[str, Any]]:
+    """Every change and transition of the value, newest first: who, when, old and new value and
+    status, comment, source. 404 when the value does not exist or the caller may not see it."""
+    plan = get_plan(plan_code)
+    value = get_value(request, plan, indicator_code, locality_code, period_code)
+    entries = (
+        AuditEntry.objects.filter(value=value)
+        .select_related("user", "value__indicator", "value__locality", "value__period")
+        .order_by("-at", "-id")
+    )
+    return exports.audit_records(entries)
+
+
+def moment(text: str | None, name: str, *, end: bool = False) -> dt.datetime | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return exports.parse_moment(text, end=end)
+    except ValueError:
+        raise refused(
+            400,
+            f"{name} 应为日期（2019-03-01）或日期时间（2019-03-01T08:00）",
+            f"{name} must be a date (2019-03-01) or a date-time (2019-03-01T08:00)",
+            path=name,
+        ) from None
+
+
+@router.get(
+    "/{plan_code}/audit",
+    response={200: list[AuditOut], **NOT_FOUND, 400: ErrorsOut, 403: ErrorsOut},
+    summary="The audit log (the province)",
+    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
+def audit_log(
+    request: HttpRequest,
+    plan_code: str,
+    since: str | None = None,
+    until: str | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Every change and transition of every value, oldest first, from `since` to `until` (dates
+    include their whole day; date-times without an offset are Beijing time). Province roles only."""
+    plan = get_plan(plan_code)
+    if not profile_of(request.user).is_province:
+        raise refused(
+            403,
+            "只有省级用户可以查看审计日志",
+            "only the province may read the audit log",
+            kind=dvs.Kind.FORBIDDEN,
+        )
+    entries = exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True))
+    records = exports.audit_records(entries)
+    if format == "csv":
+        return csv_response(exports.to_csv(records, exports.AUDIT_COLUMNS), f"{plan.code}-audit.csv")
+    return records

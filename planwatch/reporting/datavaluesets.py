@@ -1,0 +1,770 @@
+"""Data value sets: many values written at once, all or nothing, once per import id.
+
+A data value set (the name comes from DHIS2) is a list of values, each naming its period, locality and
+indicator by code, with an import id chosen by the sender. It arrives as JSON or as CSV (see
+`parse_json` and `parse_csv`); `import_value_set` then
+
+1. answers "already imported" if the import id was imported before (a repeated upload is a no-op);
+2. checks everything: unknown codes, duplicates, values that are not numbers, the caller's scope
+   (a locality's users write only their locality, a lead unit only the indicators it leads), the
+   period being open, values already locked in the workflow, version conflicts, and the validation
+   rules of workflow.save_values (kinds, units, cross-indicator checks);
+3. writes every value through workflow.save_values (drafts, audited with source API and the import
+   id), or nothing at all, raising `ValueSetRejected` with every problem found.
+
+Nothing here knows about HTTP: the API maps `ValueSetRejected.status` to its answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from planwatch.accounts.models import profile_of
+from planwatch.core import validation
+from planwatch.plans.models import Indicator, Locality, Plan
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import ImportBatch, Period, ReportedValue
+
+CSV_COLUMNS = ["import_id", "period", "locality", "indicator", "value", "version", "comment"]
+CSV_REQUIRED = ["import_id", "period", "locality", "indicator", "value"]
+MAX_IMPORT_ID = ImportBatch._meta.get_field("import_id").max_length or 100
+# What ReportedValue.value can hold: 24 digits, 6 of them after the decimal point.
+MAX_PLACES = 6
+MAX_INTEGER_DIGITS = 18
+
+
+class Kind(StrEnum):
+    """What kind of problem; it decides the answer's status (see `status_of`)."""
+
+    INVALID = "invalid"  # malformed input: a missing field, text for a number, a duplicate, …
+    UNKNOWN = "unknown"  # a code that names nothing in the plan
+    CLOSED = "closed"  # the period is closed for entry
+    VALIDATION = "validation"  # a value breaks a rule of its indicator or a cross-indicator check
+    FORBIDDEN = "forbidden"  # outside the caller's scope
+    LOCKED = "locked"  # the value is submitted, approved or accepted: not writable now
+    CONFLICT = "conflict"  # the value changed since the version the caller gives
+    WORKFLOW = "workflow"  # a transition that the values' state does not allow (409)
+
+
+STATUS = {Kind.FORBIDDEN: 403, Kind.LOCKED: 409, Kind.CONFLICT: 409, Kind.WORKFLOW: 409}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a value set, placed by `path` (JSON: `values[2].value`) or `row` (CSV: the
+    spreadsheet row, the header being row 1, with its `column`)."""
+
+    kind: Kind
+    zh: str
+    en: str
+    path: str | None = None
+    row: int | None = None
+    column: str | None = None
+    indicator: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "row": self.row,
+            "column": self.column,
+            "indicator": self.indicator,
+            "kind": str(self.kind),
+            "message_zh": self.zh,
+            "message_en": self.en,
+        }
+
+
+def status_of(problems: Sequence[Problem]) -> int:
+    """403 when anything is outside the caller's scope, else 400 for any input or validation
+    problem, else 409 (only locked values and version conflicts)."""
+    statuses = {STATUS.get(p.kind, 400) for p in problems}
+    for status in (403, 400, 409):
+        if status in statuses:
+            return status
+    return 400
+
+
+class ValueSetRejected(Exception):
+    """Nothing was written; `problems` lists every problem found, `status` is the HTTP status."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        self.status = status_of(problems)
+        super().__init__(f"{len(problems)} problem(s), nothing was written")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a row came from, to name it in a problem."""
+
+    path: str | None = None  # JSON: "values[2]"
+    row: int | None = None  # CSV: the spreadsheet row
+
+    def problem(
+        self, kind: Kind, zh: str, en: str, *, field: str | None = None, indicator: str | None = None
+    ) -> Problem:
+        if self.row is not None:
+            return Problem(kind, zh, en, row=self.row, column=field, indicator=indicator)
+        path = self.path or ""
+        if field:
+            path = f"{path}.{field}" if path else field
+        return Problem(kind, zh, en, path=path or None, indicator=indicator)
+
+
+@dataclass
+class Row:
+    """One value of a set as sent: codes as text, the value already a number (or None: blank)."""
+
+    place: Place
+    period: str
+    locality: str
+    indicator: str
+    value: Decimal | None
+    version: int | None = None
+    comment: str = ""
+    # Where the period and locality were given: per value in CSV, once for the set in JSON.
+    period_place: Place | None = None
+
+
+@dataclass
+class ValueSet:
+    """A parsed set: the rows that could be read, and the problems of those that could not (they are
+    reported with the problems found when checking the rest, so that one answer lists them all)."""
+
+    import_id: str
+    rows: list[Row]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    already_imported: bool
+    value_count: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[validation.Finding] = field(default_factory=list)
+    batch: ImportBatch | None = None
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _number_problem(text: str) -> tuple[str, str]:
+    return (f"“{text}”不是数字", f"{text!r} is not a number")
+
+
+def check_number(value: Decimal) -> tuple[str, str] | None:
+    """Why a number cannot be stored as a value, or None if it can."""
+    if not value.is_finite():
+        return _number_problem(str(value))
+    sign, digits, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    places = max(0, -exponent)
+    if places > MAX_PLACES:
+        return (
+            f"{value} 的小数位超过 {MAX_PLACES} 位",
+            f"{value} has more than {MAX_PLACES} decimal places",
+        )
+    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        return (f"{value} 超出可保存的范围", f"{value} is too large to store")
+    return None
+
+
+def _text_field(raw: dict[str, Any], name: str, place: Place, problems: list[Problem]) -> str:
+    item = raw.get(name)
+    if isinstance(item, str) and item.strip():
+        return item.strip()
+    if item is None or (isinstance(item, str) and not item.strip()):
+        problems.append(place.problem(Kind.INVALID, f"缺少 {name}", f"{name} is missing", field=name))
+    else:
+        problems.append(
+            place.problem(Kind.INVALID, f"{name} 应为文本", f"{name} must be a string", field=name)
+        )
+    return ""
+
+
+def parse_json(body: bytes | str) -> ValueSet:
+    """{"import_id": …, "period": "2018", "locality": "ZH", "values": [{"indicator": "I01",
+    "value": 12, "version": 3, "comment": "…"}, …]}; `version` and `comment` are optional, `value`
+    is a JSON number or null (left blank). Raises ValueSetRejected listing every problem."""
+    problems: list[Problem] = []
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        data = json.loads(text, parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueSetRejected(
+            [Problem(Kind.INVALID, f"不是有效的 JSON：{exc}", f"not valid JSON: {exc}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise ValueSetRejected([Problem(Kind.INVALID, "应为 JSON 对象", "expected a JSON object")])
+    top = Place()
+    for extra in sorted(set(data) - {"import_id", "period", "locality", "values"}):
+        problems.append(
+            top.problem(Kind.INVALID, f"未知字段 {extra}", f"unknown field {extra!r}", field=extra)
+        )
+    import_id = _text_field(data, "import_id", top, problems)
+    if len(import_id) > MAX_IMPORT_ID:
+        problems.append(
+            top.problem(
+                Kind.INVALID,
+                f"import_id 超过 {MAX_IMPORT_ID} 个字符",
+                f"import_id is longer than {MAX_IMPORT_ID} characters",
+                field="import_id",
+            )
+        )
+    period = _text_field(data, "period", top, problems)
+    locality = _text_field(data, "locality", top, problems)
+    values = data.get("values")
+    rows: list[Row] = []
+    if not isinstance(values, list) or not values:
+        problems.append(
+            top.problem(
+                Kind.INVALID, "values 应为非空列表", "values must be a non-empty list", field="values"
+            )
+        )
+        values = []
+    fatal = bool(problems)  # without its import id, period or locality the set cannot be checked
+    for index, raw in enumerate(values):
+        place = Place(path=f"values[{index}]")
+        if not isinstance(raw, dict):
+            problems.append(place.problem(Kind.INVALID, "应为 JSON 对象", "expected a JSON object"))
+            continue
+        for extra in sorted(set(raw) - {"indicator", "value", "version", "comment"}):
+            problems.append(
+                place.problem(Kind.INVALID, f"未知字段 {extra}", f"unknown field {extra!r}", field=extra)
+            )
+        indicator = _text_field(raw, "indicator", place, problems)
+        ok = bool(indicator)
+        value: Decimal | None = None
+        if "value" not in raw:
+            problems.append(
+                place.problem(
+                    Kind.INVALID, "缺少 value", "value is missing", field="value", indicator=indicator or None
+                )
+            )
+            ok = False
+        else:
+            item = raw["value"]
+            if item is None:
+                value = None
+            elif isinstance(item, bool) or not isinstance(item, int | Decimal):
+                shown = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str)
+                zh, en = _number_problem(shown)
+                problems.append(
+                    place.problem(
+                        Kind.INVALID,
+                        zh + "（应为 JSON 数字或 null）",
+                        en + " (expected a JSON number or null)",
+                        field="value",
+                        indicator=indicator or None,
+                    )
+                )
+                ok = False
+            else:
+                value = Decimal(item)
+                if why := check_number(value):
+                    problems.append(
+                        place.problem(Kind.INVALID, *why, field="value", indicator=indicator or None)
+                    )
+                    ok = False
+        version = raw.get("version")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
+            problems.append(
+                place.problem(
+                    Kind.INVALID,
+                    "version 应为非负整数",
+                    "version must be a non-negative integer",
+                    field="version",
+                    indicator=indicator or None,
+                )
+            )
+            ok = False
+        comment = raw.get("comment") or ""
+        if not isinstance(comment, str):
+            problems.append(
+                place.problem(
+                    Kind.INVALID,
+                    "comment 应为文本",
+                    "comment must be a string",
+                    field="comment",
+                    indicator=indicator or None,
+                )
+            )
+            ok = False
+        if ok:
+            rows.append(Row(place, period, locality, indicator, value, version, comment, period_place=top))
+    if fatal:
+        raise ValueSetRejected(problems)
+    return ValueSet(import_id, rows, problems)
+
+
+def parse_csv(body: bytes | str) -> ValueSet:
+    """A header row `import_id,period,locality,indicator,value,version,comment` (`version` and
+    `comment` may be left out), then one value per row; every row has the same import id. A blank
+    value is a value left blank. UTF-8, with or without a byte order mark."""
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueSetRejected(
+                [Problem(Kind.INVALID, "CSV 文件须为 UTF-8 编码", "the CSV file must be UTF-8")]
+            ) from None
+    else:
+        text = body.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ValueSetRejected([Problem(Kind.INVALID, "CSV 文件为空", "the CSV file is empty")]) from None
+    except csv.Error as exc:
+        raise ValueSetRejected([Problem(Kind.INVALID, f"CSV 格式错误：{exc}", f"bad CSV: {exc}")]) from None
+    problems: list[Problem] = []
+    header_place = Place(row=1)
+    for name in CSV_REQUIRED:
+        if name not in header:
+            problems.append(
+                header_place.problem(
+                    Kind.INVALID, f"缺少列 {name}", f"column {name!r} is missing", field=name
+                )
+            )
+    for name in header:
+        if name not in CSV_COLUMNS:
+            problems.append(
+                header_place.problem(Kind.INVALID, f"未知列 {name}", f"unknown column {name!r}", field=name)
+            )
+    if len(set(header)) != len(header):
+        problems.append(header_place.problem(Kind.INVALID, "列名重复", "a column appears twice"))
+    if problems:
+        raise ValueSetRejected(problems)
+    rows: list[Row] = []
+    import_ids: dict[str, int] = {}
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ValueSetRejected([Problem(Kind.INVALID, f"CSV 格式错误：{exc}", f"bad CSV: {exc}")]) from None
+    for number, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, e.g. at the end of a file saved by Excel
+        place = Place(row=number)
+        if len(cells) != len(header):
+            problems.append(
+                place.problem(
+                    Kind.INVALID,
+                    f"该行有 {len(cells)} 列，表头有 {len(header)} 列",
+                    f"the row has {len(cells)} cells, the header {len(header)}",
+                )
+            )
+            continue
+        raw = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        indicator = raw["indicator"] or None
+        ok = True
+        for name in ("import_id", "period", "locality", "indicator"):
+            if not raw[name]:
+                problems.append(
+                    place.problem(
+                        Kind.INVALID, f"{name} 为空", f"{name} is empty", field=name, indicator=indicator
+                    )
+                )
+                ok = False
+        if raw["import_id"]:
+            import_ids.setdefault(raw["import_id"], number)
+        value: Decimal | None = None
+        if raw["value"]:
+            try:
+                value = Decimal(raw["value"])
+            except InvalidOperation:
+                value = None
+                problems.append(
+                    place.problem(
+                        Kind.INVALID, *_number_problem(raw["value"]), field="value", indicator=indicator
+                    )
+                )
+                ok = False
+            else:
+                if why := check_number(value):
+                    problems.append(place.problem(Kind.INVALID, *why, field="value", indicator=indicator))
+                    ok = False
+        version: int | None = None
+        if raw.get("version"):
+            try:
+                version = int(raw["version"])
+                if version < 0:
+                    raise ValueError
+            except ValueError:
+                problems.append(
+                    place.problem(
+                        Kind.INVALID,
+                        "version 应为非负整数",
+                        "version must be a non-negative integer",
+                        field="version",
+                        indicator=indicator,
+                    )
+                )
+                ok = False
+        if ok:
+            rows.append(
+                Row(
+                    place,
+                    raw["period"],
+                    raw["locality"],
+                    raw["indicator"],
+                    value,
+                    version,
+                    raw.get("comment", ""),
+                    period_place=place,
+                )
+            )
+    if not rows and not problems:
+        problems.append(Problem(Kind.INVALID, "CSV 文件没有数据行", "the CSV file has no value rows"))
+    fatal = not import_ids or not rows  # nothing left to check
+    if len(import_ids) > 1:
+        fatal = True
+        first, *others = import_ids.items()
+        for other, number in others:
+            problems.append(
+                Place(row=number).problem(
+                    Kind.INVALID,
+                    f"import_id “{other}”与第 {first[1]} 行的“{first[0]}”不同：一个文件只能有一个导入编号",
+                    f"import_id {other!r} differs from {first[0]!r} of row {first[1]}: one import id per file",
+                    field="import_id",
+                )
+            )
+    for import_id, number in import_ids.items():
+        if len(import_id) > MAX_IMPORT_ID:
+            fatal = True
+            problems.append(
+                Place(row=number).problem(
+                    Kind.INVALID,
+                    f"import_id 超过 {MAX_IMPORT_ID} 个字符",
+                    f"import_id is longer than {MAX_IMPORT_ID} characters",
+                    field="import_id",
+                )
+            )
+    if fatal:
+        raise ValueSetRejected(problems)
+    return ValueSet(next(iter(import_ids)), rows, problems)
+
+
+# --- importing ----------------------------------------------------------------------------------
+
+
+def previous_import(import_id: str) -> ImportBatch | None:
+    return ImportBatch.objects.select_related("user").filter(import_id=import_id).first()
+
+
+def _already(batch: ImportBatch) -> ImportResult:
+    return ImportResult(batch.import_id, True, batch.value_count, batch=batch)
+
+
+def _reused_by_another(batch: ImportBatch) -> ValueSetRejected:
+    return ValueSetRejected(
+        [
+            Problem(
+                Kind.CONFLICT,
+                f"导入编号“{batch.import_id}”已被其他用户使用，请换一个",
+                f"import id {batch.import_id!r} was used by another user: choose another",
+                path="import_id",
+            )
+        ]
+    )
+
+
+class _Rollback(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+
+def import_value_set(
+    user: Any, plan: Plan, value_set: ValueSet, *, today: dt.date | None = None
+) -> ImportResult:
+    """Write a parsed value set for `user`, all or nothing, once per import id.
+
+    A repeated import id of the same user is a no-op (`already_imported`); one used by another user
+    is refused as a conflict, so that nobody takes another's data for their own. Raises
+    ValueSetRejected listing every problem; then nothing was written, and the same import id may be
+    sent again once the problems are fixed.
+    """
+    batch = previous_import(value_set.import_id)
+    if batch is not None:
+        if batch.user_id != user.pk:
+            raise _reused_by_another(batch)
+        return _already(batch)
+    try:
+        with transaction.atomic():
+            # First, so that a second upload of the same id waits here for this one, then fails.
+            batch = ImportBatch.objects.create(
+                import_id=value_set.import_id,
+                user=user,
+                source=ReportedValue.Source.API,
+                source_detail=f"{plan.code}: data value set",
+                value_count=len(value_set.rows),
+            )
+            result = _import(user, plan, value_set, today)
+            result.batch = batch
+            return result
+    except _Rollback as rollback:
+        raise ValueSetRejected(rollback.problems) from None
+    except IntegrityError:
+        batch = previous_import(value_set.import_id)
+        if batch is not None:
+            if batch.user_id != user.pk:
+                raise _reused_by_another(batch) from None
+            return _already(batch)
+        raise ValueSetRejected(
+            [
+                Problem(
+                    Kind.CONFLICT,
+                    "其他人正在同时保存这些数值，请稍后重试",
+                    "someone else saved these values at the same time: try again",
+                )
+            ]
+        ) from None
+
+
+@dataclass
+class _Group:
+    """The rows of one locality and period: one call of workflow.save_values."""
+
+    locality: Locality
+    period: Period
+    rows: list[tuple[Row, Indicator]] = field(default_factory=list)
+
+
+def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:
+    profile = profile_of(user)
+    problems: list[Problem] = list(value_set.problems)
+    periods = {
+        p.code: p for p in Period.objects.filter(plan=plan, code__in={r.period for r in value_set.rows})
+    }
+    localities = {
+        loc.code: loc
+        for loc in Locality.objects.filter(plan=plan, code__in={r.locality for r in value_set.rows})
+    }
+    indicators = {
+        ind.code: ind
+        for ind in Indicator.objects.filter(plan=plan, code__in={r.indicator for r in value_set.rows})
+    }
+
+    # codes, duplicates, scope
+    groups: dict[tuple[str, str], _Group] = {}
+    seen: dict[tuple[str, str, str], Row] = {}
+    reported_places: set[tuple[Place | None, str]] = set()
+
+    def once(place: Place | None, field_name: str, problem: Problem) -> None:
+        # In JSON the period and locality are given once for the whole set: say so once.
+        if (place, field_name) not in reported_places:
+            reported_places.add((place, field_name))
+            problems.append(problem)
+
+    for row in value_set.rows:
+        where = row.period_place or row.place
+        period = periods.get(row.period)
+        locality = localities.get(row.locality)
+        indicator = indicators.get(row.indicator)
+        if period is None:
+            once(
+                where,
+                "period",
+                where.problem(
+                    Kind.UNKNOWN,
+                    f"本方案没有报告期“{row.period}”",
+                    f"no period {row.period!r} in plan {plan.code!r}",
+                    field="period",
+                ),
+            )
+        if locality is None:
+            once(
+                where,
+                "locality",
+                where.problem(
+                    Kind.UNKNOWN,
+                    f"本方案没有地区代码“{row.locality}”",
+                    f"no locality {row.locality!r} in plan {plan.code!r}",
+                    field="locality",
+                ),
+            )
+        elif not locality.pilot:
+            once(
+                where,
+                "locality",
+                where.problem(
+                    Kind.INVALID,
+                    f"{locality.name_zh}不是本方案的试点单位，不填报数值",
+                    f"{locality.name_en} is not a pilot unit of this plan and reports no values",
+                    field="locality",
+                ),
+            )
+            locality = None
+        if indicator is None:
+            problems.append(
+                row.place.problem(
+                    Kind.UNKNOWN,
+                    f"本方案没有指标“{row.indicator}”",
+                    f"no indicator {row.indicator!r} in plan {plan.code!r}",
+                    field="indicator",
+                    indicator=row.indicator,
+                )
+            )
+        key = (row.period, row.locality, row.indicator)
+        if key in seen:
+            first = seen[key].place
+            first_name = f"第 {first.row} 行" if first.row is not None else first.path
+            first_en = f"row {first.row}" if first.row is not None else first.path
+            problems.append(
+                row.place.problem(
+                    Kind.INVALID,
+                    f"{row.indicator} 重复：与{first_name}相同",
+                    f"{row.indicator} appears twice: also at {first_en}",
+                    indicator=row.indicator,
+                )
+            )
+            continue
+        seen[key] = row
+        if period is None or locality is None or indicator is None:
+            continue
+        if not profile.can_enter(locality.pk, indicator):
+            problems.append(
+                row.place.problem(
+                    Kind.FORBIDDEN,
+                    f"您无权填报{locality.name_zh}的 {indicator.code}",
+                    f"you may not report {indicator.code} for {locality.name_en}",
+                    indicator=indicator.code,
+                )
+            )
+            continue
+        groups.setdefault((period.code, locality.code), _Group(locality, period)).rows.append(
+            (row, indicator)
+        )
+
+    # per locality and period: open, locked, versions; then the rules, by trying the save
+    result = ImportResult(value_set.import_id, False, len(value_set.rows))
+    for group in groups.values():
+        first_place = group.rows[0][0].period_place or group.rows[0][0].place
+        try:
+            wf.ensure_open(group.period, group.locality, today)
+        except wf.PeriodClosed as closed:
+            problems.append(first_place.problem(Kind.CLOSED, closed.zh, closed.en, field="period"))
+            continue
+        existing = {
+            v.indicator_id: v
+            for v in ReportedValue.objects.filter(
+                locality=group.locality, period=group.period, indicator__in=[i for _, i in group.rows]
+            ).select_related("updated_by")
+        }
+        entries: list[wf.Entry] = []
+        places: dict[str, Place] = {}
+        for row, indicator in group.rows:
+            current = existing.get(indicator.pk)
+            places[indicator.code] = row.place
+            if current is not None and current.status not in wf.EDITABLE:
+                problems.append(
+                    row.place.problem(
+                        Kind.LOCKED,
+                        f"{indicator.code} 已{current.get_status_display()}，不能修改"
+                        + (
+                            "；如需更改请提交修订申请"
+                            if current.status == wf.Status.ACCEPTED
+                            else "；如需修改请先退回"
+                        ),
+                        f"{indicator.code} is {current.status} and cannot be changed"
+                        + (
+                            "; request a revision"
+                            if current.status == wf.Status.ACCEPTED
+                            else "; have it returned first"
+                        ),
+                        indicator=indicator.code,
+                    )
+                )
+                continue
+            current_version = current.version if current is not None else 0
+            if row.version is not None and row.version != current_version:
+                conflict = wf.Conflict(
+                    indicator.code,
+                    current.value if current is not None else None,
+                    current_version,
+                    current.updated_by.get_username() if current and current.updated_by else "?",
+                )
+                if current is None:
+                    zh = f"{indicator.code} 尚无数值（版本 0），而不是版本 {row.version}"
+                    en = f"{indicator.code} has no value yet (version 0), not version {row.version}"
+                else:
+                    zh = f"{conflict.zh}（当前版本 {current_version}）"
+                    en = f"{conflict.en} (current version {current_version})"
+                problems.append(
+                    row.place.problem(Kind.CONFLICT, zh, en, field="version", indicator=indicator.code)
+                )
+                continue
+            entries.append(wf.Entry(indicator, row.value, current_version or None, row.comment))
+            if current is None:
+                result.created += 1
+            elif current.value == row.value:
+                result.unchanged += 1
+            else:
+                result.updated += 1
+        if not entries:
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a refused group leaves nothing behind
+                saved = wf.save_values(
+                    user,
+                    group.locality,
+                    group.period,
+                    entries,
+                    via=wf.Via(source=ReportedValue.Source.API, detail=value_set.import_id),
+                    today=today,
+                )
+        except wf.InvalidValues as invalid:
+            for finding in invalid.findings:
+                place = places.get(finding.indicator, first_place)
+                problems.append(
+                    place.problem(
+                        Kind.VALIDATION,
+                        finding.zh,
+                        finding.en,
+                        field="value",
+                        indicator=finding.indicator,
+                    )
+                )
+            continue
+        except wf.Conflict as conflict:  # changed by someone between the check and the save
+            problems.append(
+                places.get(conflict.indicator, first_place).problem(
+                    Kind.CONFLICT, conflict.zh, conflict.en, indicator=conflict.indicator
+                )
+            )
+            continue
+        except wf.NotAllowed as refused:
+            problems.append(first_place.problem(Kind.FORBIDDEN, refused.zh, refused.en))
+            continue
+        except wf.PeriodClosed as closed:
+            problems.append(first_place.problem(Kind.CLOSED, closed.zh, closed.en, field="period"))
+            continue
+        except wf.WorkflowError as refused:
+            problems.append(first_place.problem(Kind.LOCKED, refused.zh, refused.en))
+            continue
+        result.warnings += saved.warnings
+    if problems:
+        raise _Rollback(sorted(problems, key=_position))
+    return result
+
+
+def _position(problem: Problem) -> tuple[int, int]:
+    """Problems in the order of the input: the set's own fields, then value by value (or row by row)."""
+    if problem.row is not None:
+        return (problem.row, 0)
+    path = problem.path or ""
+    if path.startswith("values[") and "]" in path:
+        return (int(path[len("values[") : path.index("]")]) + 1, 0)
+    return (0, 0)
