@@ -142,7 +142,7 @@ def test_filters_by_period_and_indicator(values: Plan) -> None:
         (["--locality", "深圳"], "no locality '深圳'"),
         (["--period", "2031"], "no period '2031'"),
         (["--indicator", "I99"], "no indicator 'I99'"),
-        (["--plan", "nope"], "no plan 'nope'"),
+        (["--plan", "nope"], "no such plan: nope"),
         (["--format", "xlsx"], "needs a file"),
     ],
 )

@@ -25,6 +25,7 @@ from planwatch.core import validation
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.core.planfile import UNITS
+from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
 from planwatch.reporting import workflow
 from planwatch.reporting.models import ImportBatch, Period, ReportedValue
@@ -52,38 +53,6 @@ def _shown(value: Decimal | None) -> str:
 
 
 # --- finding things by what people type -----------------------------------------------------------
-
-
-def find_plan(code: str | None) -> Plan:
-    """The plan by code, or the only plan loaded. LookupError says why not."""
-    plans = Plan.objects.all()
-    if code:
-        plans = plans.filter(code=code)
-    found = list(plans[:2])
-    if not found:
-        raise LookupError(f"no such plan: {code}" if code else "no plan is loaded")
-    if len(found) > 1:
-        raise LookupError("several plans are loaded: name one with --plan")
-    return found[0]
-
-
-def find_locality(plan: Plan, text: str) -> Locality:
-    """A locality by code (ZH), Chinese name (珠海市, or 珠海 without 省/市/区/县) or English name."""
-    wanted = text.strip()
-    localities = list(plan.localities.all())
-    for match in (
-        lambda loc: loc.code.casefold() == wanted.casefold(),
-        lambda loc: loc.name_zh == wanted,
-        lambda loc: re.sub(r"[省市区县]$", "", loc.name_zh) == wanted,
-        lambda loc: loc.name_en.casefold() == wanted.casefold(),
-    ):
-        hits = [loc for loc in localities if match(loc)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise LookupError(f"{text!r} names several localities: {', '.join(h.code for h in hits)}")
-    known = ", ".join(f"{loc.code} {loc.name_zh}" for loc in localities if loc.pilot)
-    raise LookupError(f"no locality {text!r} in plan {plan.code} (pilot units: {known})")
 
 
 def find_period(plan: Plan, code: str) -> Period:

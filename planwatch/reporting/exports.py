@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from planwatch.core import planfile
-from planwatch.plans.models import Locality, Plan
+from planwatch.plans.models import Plan
 from planwatch.reporting.models import AuditEntry, ReportedValue
 
 Record = dict[str, Any]
@@ -263,25 +263,6 @@ def to_xlsx(records: Sequence[Record], columns: Sequence[str], sheet_title: str)
 
 
 # --- arguments of the commands ------------------------------------------------------------------
-
-NAME_SUFFIXES = ("市", "区", "县", "省")
-
-
-def find_locality(plan: Plan, text: str) -> Locality | None:
-    """A locality by its code (`ZH`), its Chinese name with or without 市/区 (`珠海`, `珠海市`) or its
-    English name (`Zhuhai`); None when nothing matches."""
-    wanted = text.strip()
-    if not wanted:
-        return None
-    localities = list(plan.localities.all())
-    for locality in localities:
-        if locality.code.casefold() == wanted.casefold():
-            return locality
-    for locality in localities:
-        names = {locality.name_zh, locality.name_zh.rstrip("".join(NAME_SUFFIXES))}
-        if wanted in names or wanted.casefold() == locality.name_en.casefold():
-            return locality
-    return None
 
 
 def parse_moment(text: str, *, end: bool = False) -> dt.datetime:

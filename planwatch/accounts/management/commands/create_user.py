@@ -7,15 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from planwatch.accounts.models import Profile
-from planwatch.plans.models import Locality, Plan, Unit
-
-
-def find_locality(plan: Plan, name: str) -> Locality:
-    """A pilot unit by code (ZH) or Chinese name, with or without 市/区 (珠海, 珠海市)."""
-    for locality in plan.localities.filter(pilot=True):
-        if name in {locality.code, locality.name_zh, locality.name_zh.rstrip("市区"), locality.name_en}:
-            return locality
-    raise CommandError(f"no pilot unit {name!r} in plan {plan.code}")
+from planwatch.plans.lookup import find_locality, find_plan
+from planwatch.plans.models import Unit
 
 
 class Command(BaseCommand):
@@ -31,17 +24,19 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        plans = Plan.objects.filter(code=options["plan"]) if options["plan"] else Plan.objects.all()
-        if plans.count() != 1:
-            raise CommandError("name the plan with --plan" if plans.exists() else "no such plan")
-        plan = plans[0]
+        try:
+            plan = find_plan(options["plan"])
+            locality = find_locality(plan, options["locality"]) if options["locality"] else None
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
         role = options["role"]
-        locality = find_locality(plan, options["locality"]) if options["locality"] else None
         unit = None
         if options["unit"]:
             unit = Unit.objects.filter(plan=plan, code=options["unit"]).first()
             if unit is None:
                 raise CommandError(f"no unit {options['unit']!r} in plan {plan.code}")
+        if locality is not None and not locality.pilot:
+            raise CommandError(f"{locality.name_zh} is not a pilot unit of plan {plan.code}")
         if role in Profile.LOCALITY_ROLES and locality is None:
             raise CommandError(f"the role {role} needs --locality")
         if role == Profile.Role.LEAD_UNIT and unit is None:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planwatch.core.planfile import dump_plan
 from planwatch.plans.loader import plan_to_document
+from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Plan
 
 
@@ -19,15 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plans = Plan.objects.all()
-        if options["plan"]:
-            plans = plans.filter(code=options["plan"])
-        found = list(plans[:2])
-        if not found:
-            raise CommandError("no such plan" if options["plan"] else "no plan is loaded")
-        if len(found) > 1:
-            raise CommandError("several plans are loaded: name one with --plan")
-        text = dump_plan(plan_to_document(found[0]), options["format"])
+        try:
+            plan = find_plan(options["plan"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        text = dump_plan(plan_to_document(Plan.objects.get(pk=plan.pk)), options["format"])
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as fh:
                 fh.write(text)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planwatch.plans.models import Plan
+from planwatch.plans.lookup import find_plan
 from planwatch.reporting.models import Period
 from planwatch.reporting.periods import create_periods
 
@@ -20,11 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plans = Plan.objects.filter(code=options["plan"]) if options["plan"] else Plan.objects.all()
-        if plans.count() != 1:
-            raise CommandError("name the plan with --plan" if plans.exists() else "no such plan")
+        try:
+            plan = find_plan(options["plan"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
         periods = create_periods(
-            plans[0],
+            plan,
             options["year"],
             options["frequency"],
             due_after_days=options["due_after_days"],

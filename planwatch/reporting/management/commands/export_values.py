@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
@@ -38,13 +39,10 @@ class Command(BaseCommand):
         plan = choose_plan(options["plan"])
         locality_code = None
         if options["locality"]:
-            locality = exports.find_locality(plan, options["locality"])
-            if locality is None:
-                known = ", ".join(f"{loc.code} {loc.name_zh}" for loc in plan.pilot_units())
-                raise CommandError(
-                    f"no locality {options['locality']!r} in plan {plan.code}: use one of {known}"
-                )
-            locality_code = locality.code
+            try:
+                locality_code = find_locality(plan, options["locality"]).code
+            except LookupError as exc:
+                raise CommandError(str(exc)) from None
         if options["period"] and not plan.periods.filter(code=options["period"]).exists():
             known = ", ".join(plan.periods.values_list("code", flat=True)) or "none yet"
             raise CommandError(f"no period {options['period']!r} in plan {plan.code}: known periods: {known}")
@@ -69,17 +67,10 @@ class Command(BaseCommand):
 
 
 def choose_plan(code: str | None) -> Any:
-    from planwatch.plans.models import Plan
-
-    plans = Plan.objects.defer("source_text")
-    if code:
-        plans = plans.filter(code=code)
-    found = list(plans[:2])
-    if not found:
-        raise CommandError(f"no plan {code!r}" if code else "no plan is loaded")
-    if len(found) > 1:
-        raise CommandError("several plans are loaded: name one with --plan")
-    return found[0]
+    try:
+        return find_plan(code)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def write(command: BaseCommand, content: str | bytes, output: str | None) -> None:

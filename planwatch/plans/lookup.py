@@ -1,0 +1,39 @@
+"""Finding a plan and its localities by what people type on the command line or in a file."""
+
+from __future__ import annotations
+
+import re
+
+from planwatch.plans.models import Locality, Plan
+
+
+def find_plan(code: str | None) -> Plan:
+    """The plan by code, or the only plan loaded. LookupError says why not."""
+    plans = Plan.objects.defer("source_text")
+    if code:
+        plans = plans.filter(code=code)
+    found = list(plans[:2])
+    if not found:
+        raise LookupError(f"no such plan: {code}" if code else "no plan is loaded: run load_plan first")
+    if len(found) > 1:
+        raise LookupError("several plans are loaded: name one with --plan")
+    return found[0]
+
+
+def find_locality(plan: Plan, text: str) -> Locality:
+    """A locality by code (ZH), Chinese name (珠海市, or 珠海 without 省/市/区/县) or English name."""
+    wanted = text.strip()
+    localities = list(plan.localities.all())
+    for match in (
+        lambda loc: loc.code.casefold() == wanted.casefold(),
+        lambda loc: loc.name_zh == wanted,
+        lambda loc: re.sub(r"[省市区县]$", "", loc.name_zh) == wanted,
+        lambda loc: loc.name_en.casefold() == wanted.casefold(),
+    ):
+        hits = [loc for loc in localities if match(loc)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise LookupError(f"{text!r} names several localities: {', '.join(h.code for h in hits)}")
+    known = ", ".join(f"{loc.code} {loc.name_zh}" for loc in localities if loc.pilot)
+    raise LookupError(f"no locality {text!r} in plan {plan.code} (pilot units: {known})")
