@@ -97,3 +97,21 @@ def test_audit_log_filters(client, plan, cast, period):
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 1
     assert client.get(url(plan, "audit"), {"locality": "FS"}).context["page"].paginator.count == 0
+
+
+def test_province_downloads_the_audit_log(client, plan, cast, period):
+    import io
+
+    import openpyxl
+
+    accepted_value(plan, cast, period)
+    client.force_login(cast.zoe)
+    assert client.get(url(plan, "audit_export")).status_code == 403
+    client.force_login(cast.pat)
+    response = client.get(url(plan, "audit_export"))
+    assert response["Content-Disposition"].endswith('-audit.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and "zoe" in rows[1]
+    csv = client.get(url(plan, "audit_export"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert csv.count("\n") == 2 and "I01" in csv

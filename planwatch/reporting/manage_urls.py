@@ -9,4 +9,5 @@ urlpatterns = [
     path("periods/<str:period_code>/", views.period_edit, name="period"),
     path("revisions/", views.revisions, name="revisions"),
     path("audit/", views.audit, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
 ]

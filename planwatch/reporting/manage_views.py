@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.models import profile_of
 from planwatch.plans.models import Locality, Plan
-from planwatch.reporting import workflow
+from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import AuditEntry, Period, PeriodException, RevisionRequest
 from planwatch.reporting.periods import create_periods
 
@@ -181,3 +181,21 @@ def audit(request: HttpRequest, code: str) -> HttpResponse:
             "localities": plan.localities.filter(pilot=True),
         },
     )
+
+
+@login_required
+def audit_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The whole audit log as a file: XLSX for reading, CSV for other tools."""
+    plan = _province_plan(request, code)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content = exports.render(
+        exports.audit_records(exports.audit_of(plan)), exports.AUDIT_COLUMNS, fmt, "audit"
+    )
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{plan.code}-audit.{fmt}"'
+    return response
