@@ -14,10 +14,7 @@ from planwatch.plans.models import Indicator, Locality, Plan
 class Period(models.Model):
     """A reporting period of a plan: a year, a quarter or a month."""
 
-    class Frequency(models.TextChoices):
-        YEARLY = "yearly", _("Yearly")
-        QUARTERLY = "quarterly", _("Quarterly")
-        MONTHLY = "monthly", _("Monthly")
+    Frequency = Indicator.Frequency  # a period has the frequency of the indicators reported in it
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="periods")
     code = models.CharField(max_length=20, help_text="2018, 2018Q1 or 2018-03")
