@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.models import Profile, profile_of
@@ -47,7 +47,7 @@ from planwatch.web.templatetags.planwatch import num
 
 S = ReportedValue.Status
 STATUS_LABELS: dict[str, Any] = {
-    "missing": _lazy("Not reported"),
+    "missing": gettext_lazy("Not reported"),
     S.DRAFT: S.DRAFT.label,
     S.RETURNED: S.RETURNED.label,
     S.SUBMITTED: S.SUBMITTED.label,

@@ -40,3 +40,11 @@ def is_province(user: object) -> bool:
     from planwatch.accounts.models import profile_of
 
     return bool(getattr(user, "is_authenticated", False)) and profile_of(user).is_province
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """A reported value's status code (`accepted`) as its label in the active language (已确认)."""
+    from planwatch.reporting.models import ReportedValue
+
+    return str(ReportedValue.Status(code).label) if code in ReportedValue.Status.values else code
