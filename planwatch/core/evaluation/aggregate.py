@@ -1,0 +1,363 @@
+"""The panel: values and targets as arrays (indicator × scope × year), with the region's values
+made from the localities' by each indicator's rule.
+
+- sum: the sum over the localities counted in region totals (a district inside a city whose figures
+  include it — 顺德区 in 佛山市 — is not counted, so never added twice);
+- recompute: a share from the summed numerator and denominator, a growth or decrease rate from the
+  summed component level;
+- none: the region has no value of its own, unless one is reported for the region itself.
+
+A region value with any counted locality missing is not made: the localities missing are named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from planwatch.core.errors import InvalidParameters
+from planwatch.core.evaluation.types import (
+    REGION,
+    EvaluationInput,
+    IndicatorSpec,
+    LocalitySpec,
+    PlanPeriod,
+    RegionValue,
+)
+from planwatch.core.planfile import Aggregation, IndicatorKind
+
+__all__ = ["Panel", "build_panel", "panel_from_arrays", "pace_base_year"]
+
+_GROWTH_KINDS = {
+    IndicatorKind.AVG_ANNUAL_GROWTH,
+    IndicatorKind.GROWTH_OVER_BASE,
+    IndicatorKind.CUMULATIVE_DECREASE,
+}
+
+
+def pace_base_year(spec: IndicatorSpec, period: PlanPeriod) -> int:
+    """The year an indicator is measured from: its own base year; else, for a count cumulated from
+    the plan's start, the year before the start; else the plan's base year."""
+    if spec.base_year is not None:
+        return spec.base_year
+    if spec.kind == IndicatorKind.CUMULATIVE_COUNT:
+        return period.start_year - 1
+    return period.base_year
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Arrays over (indicator, scope, year). Scopes are the localities in input order, then REGION.
+
+    values and targets hold NaN where there is none. base_values[i, s] is the value at the
+    indicator's base year (or the plan's stated base for the region). region_missing maps
+    (indicator index, year index) to the counted localities missing there.
+    """
+
+    period: PlanPeriod
+    indicators: tuple[IndicatorSpec, ...]
+    localities: tuple[LocalitySpec, ...]
+    years: tuple[int, ...]
+    values: np.ndarray  # (I, S, Y) float64
+    targets: np.ndarray  # (I, S, Y) float64
+    base_years: np.ndarray  # (I,) int64
+    base_values: np.ndarray  # (I, S) float64
+    region_missing: dict[tuple[int, int], tuple[str, ...]]
+    region_invalid_base: np.ndarray  # (I, Y) bool
+    region_reported: np.ndarray  # (I, Y) bool: a figure reported for the region itself
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return (*(loc.code for loc in self.localities), REGION)
+
+    def indicator_index(self, code: str) -> int:
+        for i, spec in enumerate(self.indicators):
+            if spec.code == code:
+                return i
+        raise InvalidParameters(f"unknown indicator {code!r}", f"未知指标 {code!r}。")
+
+    def year_index(self, year: int) -> int:
+        if year not in self.years:
+            raise InvalidParameters(
+                f"year {year} is outside the evaluated years", f"{year}年不在评估年份范围内。"
+            )
+        return year - self.years[0]
+
+    def region_values(self) -> tuple[RegionValue, ...]:
+        """How each region value was made, by indicator (input order) and year."""
+        counted = tuple(loc.code for loc in self.localities if loc.counted_in_region_total)
+        out = []
+        region = len(self.localities)
+        for i, spec in enumerate(self.indicators):
+            for y, year in enumerate(self.years):
+                value = self.values[i, region, y]
+                reported = bool(self.region_reported[i, y])
+                out.append(
+                    RegionValue(
+                        indicator=spec.code,
+                        year=year,
+                        value=None if math.isnan(value) else float(value),
+                        aggregation=spec.aggregation,
+                        reported=reported,
+                        counted=() if spec.aggregation == Aggregation.NONE else counted,
+                        missing=self.region_missing.get((i, y), ()),
+                        invalid_base=bool(self.region_invalid_base[i, y]),
+                    )
+                )
+        return tuple(out)
+
+
+def _check_unique(codes: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise InvalidParameters(f"duplicate {what} code {code!r}", f"重复的代码 {code!r}。")
+        seen.add(code)
+
+
+def _validate(
+    period: PlanPeriod, indicators: Sequence[IndicatorSpec], localities: Sequence[LocalitySpec]
+) -> None:
+    _check_unique([spec.code for spec in indicators], "indicator")
+    _check_unique([loc.code for loc in localities], "locality")
+    if any(loc.code == REGION for loc in localities):
+        raise InvalidParameters(f"{REGION!r} is reserved for the whole region", f"{REGION!r} 为全区域保留。")
+    codes = {spec.code for spec in indicators}
+    for spec in indicators:
+        for role, component in spec.components.items():
+            if component not in codes:
+                raise InvalidParameters(
+                    f"indicator {spec.code}: component {role} {component!r} is not among the indicators",
+                    f"指标 {spec.code} 的构成项 {component!r} 不在指标之中。",
+                )
+        if spec.aggregation == Aggregation.SUM and spec.kind not in (
+            IndicatorKind.CUMULATIVE_COUNT,
+            IndicatorKind.LEVEL,
+        ):
+            raise InvalidParameters(
+                f"indicator {spec.code}: a {spec.kind.value} cannot be summed over localities",
+                f"指标 {spec.code} 为比率类指标，不能按地区加总。",
+            )
+        if spec.aggregation == Aggregation.RECOMPUTE:
+            needed = {"numerator", "denominator"} if spec.kind == IndicatorKind.SHARE else {"level"}
+            if spec.kind not in (IndicatorKind.SHARE, *_GROWTH_KINDS) or set(spec.components) != needed:
+                raise InvalidParameters(
+                    f"indicator {spec.code}: recompute needs the components {', '.join(sorted(needed))}",
+                    f"指标 {spec.code} 重新计算需要构成项 {', '.join(sorted(needed))}。",
+                )
+        if spec.kind in _GROWTH_KINDS and spec.base_year is None:
+            raise InvalidParameters(
+                f"indicator {spec.code}: a {spec.kind.value} needs a base year",
+                f"指标 {spec.code} 需要基期年份。",
+            )
+
+
+def build_panel(inp: EvaluationInput) -> Panel:
+    """The panel from plain inputs; unknown codes and duplicate values are refused."""
+    indicators, localities = inp.indicators, inp.localities
+    _validate(inp.period, indicators, localities)
+    ind_index = {spec.code: i for i, spec in enumerate(indicators)}
+    scope_index = {loc.code: s for s, loc in enumerate(localities)}
+    scope_index[REGION] = len(localities)
+    years_seen = [inp.period.base_year, inp.period.end_year]
+    years_seen += [pace_base_year(spec, inp.period) for spec in indicators]
+    years_seen += [obs.year for obs in inp.observations] + [t.year for t in inp.targets]
+    first, last = min(years_seen), max(years_seen)
+    shape = (len(indicators), len(localities) + 1, last - first + 1)
+    values = np.full(shape, np.nan)
+    targets = np.full(shape, np.nan)
+
+    def place(array: np.ndarray, what: str, indicator: str, scope: str, year: int, value: float) -> None:
+        i = ind_index.get(indicator)
+        s = scope_index.get(scope)
+        if i is None or s is None:
+            unknown = indicator if i is None else scope
+            raise InvalidParameters(
+                f"{what} for unknown indicator or locality {unknown!r}",
+                f"{what}：未知指标或地区 {unknown!r}。",
+            )
+        number = float(value)
+        if not math.isfinite(number):
+            raise InvalidParameters(
+                f"{what} {indicator}/{scope}/{year} is not a finite number",
+                f"{indicator}/{scope}/{year} 不是有限数值。",
+            )
+        y = year - first
+        if not math.isnan(array[i, s, y]):
+            raise InvalidParameters(
+                f"{what} {indicator}/{scope}/{year} is given twice", f"{indicator}/{scope}/{year} 重复给出。"
+            )
+        array[i, s, y] = number
+
+    for obs in inp.observations:
+        place(values, "value", obs.indicator, obs.scope, obs.year, obs.value)
+    for target in inp.targets:
+        place(targets, "target", target.indicator, target.scope, target.year, target.value)
+    return panel_from_arrays(
+        inp.period,
+        indicators,
+        localities,
+        tuple(range(first, last + 1)),
+        values[:, :-1, :],
+        targets,
+        region_reported=values[:, -1, :],
+        validated=True,
+    )
+
+
+def panel_from_arrays(
+    period: PlanPeriod,
+    indicators: Sequence[IndicatorSpec],
+    localities: Sequence[LocalitySpec],
+    years: Sequence[int],
+    values: np.ndarray,
+    targets: np.ndarray,
+    region_reported: np.ndarray | None = None,
+    *,
+    validated: bool = False,
+) -> Panel:
+    """The panel from arrays: values (I, L, Y) of the localities, targets (I, L + 1, Y) with the
+    region's last, optionally values reported for the region itself (I, Y). NaN means none.
+
+    Years must be consecutive and include the plan's base and end years and every indicator's base
+    year. The region row is aggregated here.
+    """
+    indicators, localities, years = tuple(indicators), tuple(localities), tuple(years)
+    if not validated:
+        _validate(period, indicators, localities)
+    n_i, n_l, n_y = len(indicators), len(localities), len(years)
+    if list(years) != list(range(years[0], years[0] + n_y)):
+        raise InvalidParameters("years must be consecutive", "年份应连续。")
+    needed = {period.base_year, period.end_year, *(pace_base_year(s, period) for s in indicators)}
+    if not all(years[0] <= year <= years[-1] for year in needed):
+        raise InvalidParameters(
+            "the years must cover the plan's base and end years and every indicator's base year",
+            "年份范围应覆盖方案基期、终止年和各指标基期。",
+        )
+    values = np.asarray(values, dtype=np.float64)
+    targets = np.array(targets, dtype=np.float64)  # a copy: the panel is read-only
+    if values.shape != (n_i, n_l, n_y) or targets.shape != (n_i, n_l + 1, n_y):
+        raise InvalidParameters(
+            "array shapes do not fit the indicators, localities and years", "数组维度不匹配。"
+        )
+    reported = (
+        np.full((n_i, n_y), np.nan)
+        if region_reported is None
+        else np.asarray(region_reported, dtype=np.float64)
+    )
+    full = np.empty((n_i, n_l + 1, n_y))
+    full[:, :n_l, :] = values
+    full[:, n_l, :] = np.nan
+    base_years = np.array([pace_base_year(spec, period) for spec in indicators], dtype=np.int64)
+
+    region_missing: dict[tuple[int, int], tuple[str, ...]] = {}
+    invalid = np.zeros((n_i, n_y), dtype=bool)
+    is_reported = np.zeros((n_i, n_y), dtype=bool)
+    counted = np.array([loc.counted_in_region_total for loc in localities], dtype=bool)
+    counted_codes = np.array([loc.code for loc in localities], dtype=object)[counted]
+    index = {spec.code: i for i, spec in enumerate(indicators)}
+    done: dict[int, bool] = {}
+
+    def missing_of(i: int) -> np.ndarray:  # (L_counted, Y) bool
+        return np.isnan(full[i, :n_l, :][counted])
+
+    order = {loc.code: k for k, loc in enumerate(localities)}
+
+    def aggregate(i: int, stack: tuple[int, ...] = ()) -> None:
+        if i in done:
+            return
+        if i in stack:
+            raise InvalidParameters(
+                f"indicator {indicators[i].code}: its components form a cycle",
+                f"指标 {indicators[i].code} 的构成项循环引用。",
+            )
+        spec = indicators[i]
+        if spec.aggregation == Aggregation.SUM:
+            block = full[i, :n_l, :][counted]
+            full[i, n_l, :] = block.sum(axis=0) if block.shape[0] else np.nan
+            gaps = missing_of(i)
+            for y in np.flatnonzero(gaps.any(axis=0)).tolist():
+                region_missing[(i, y)] = tuple(str(c) for c in counted_codes[gaps[:, y]])
+        elif spec.aggregation == Aggregation.RECOMPUTE:
+            parts = {role: index[code] for role, code in spec.components.items()}
+            for part in parts.values():
+                aggregate(part, (*stack, i))
+            if spec.kind == IndicatorKind.SHARE:
+                num, den = full[parts["numerator"], n_l, :], full[parts["denominator"], n_l, :]
+                bad = den <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    full[i, n_l, :] = np.where(bad, np.nan, num / den * 100.0)
+                invalid[i] = bad
+                sources: list[tuple[int, int | None]] = [
+                    (parts["numerator"], None),
+                    (parts["denominator"], None),
+                ]
+            else:
+                level = full[parts["level"], n_l, :]
+                b = int(base_years[i]) - years[0]
+                base = level[b]
+                ys = np.array(years, dtype=np.float64)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = level / base
+                    if spec.kind == IndicatorKind.AVG_ANNUAL_GROWTH:
+                        span = ys - years[b]
+                        rate = np.where(
+                            span > 0, (ratio ** (1.0 / np.where(span > 0, span, 1.0)) - 1.0) * 100, np.nan
+                        )
+                    elif spec.kind == IndicatorKind.GROWTH_OVER_BASE:
+                        rate = (ratio - 1.0) * 100.0
+                    else:  # cumulative decrease: the level should fall
+                        rate = (1.0 - ratio) * 100.0
+                if not math.isnan(base) and base <= 0:
+                    invalid[i] = True
+                    rate = np.full(n_y, np.nan)
+                full[i, n_l, :] = rate
+                sources = [(parts["level"], b)]
+            for y in range(n_y):
+                names: set[str] = set()
+                for part, at in sources:
+                    names.update(region_missing.get((part, y), ()))
+                    if at is not None:
+                        names.update(region_missing.get((part, at), ()))
+                if names:
+                    region_missing[(i, y)] = tuple(sorted(names, key=order.__getitem__))
+        else:  # none: only a figure reported for the region itself
+            full[i, n_l, :] = reported[i]
+            is_reported[i] = ~np.isnan(reported[i])
+        if spec.aggregation != Aggregation.NONE:
+            has_reported = ~np.isnan(reported[i])
+            if has_reported.any():
+                raise InvalidParameters(
+                    f"indicator {spec.code}: a region value is reported, but the region's value is "
+                    f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
+                    f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
+                )
+        done[i] = True
+
+    for i in range(n_i):
+        aggregate(i)
+
+    base_values = np.full((n_i, n_l + 1), np.nan)
+    for i, spec in enumerate(indicators):
+        b = int(base_years[i]) - years[0]
+        base_values[i] = full[i, :, b]
+        if spec.base_value is not None and math.isnan(base_values[i, n_l]):
+            base_values[i, n_l] = float(spec.base_value)
+    full.setflags(write=False)
+    targets.setflags(write=False)
+    return Panel(
+        period=period,
+        indicators=indicators,
+        localities=localities,
+        years=years,
+        values=full,
+        targets=targets,
+        base_years=base_years,
+        base_values=base_values,
+        region_missing=region_missing,
+        region_invalid_base=invalid,
+        region_reported=is_reported,
+    )

@@ -1,0 +1,468 @@
+"""The composite index: indicators grouped in the plan's dimensions, normalized, weighted and
+aggregated (weighted sum or TOPSIS) into a score per dimension and overall, with each locality's
+rank and its change from the previous year.
+
+Ranking: higher score first; scores are compared after rounding to 12 decimals, and equal scores
+are ordered by locality code (Unicode order), so that ranks are always a permutation of 1…n and the
+same input gives the same ranks. `LocalityScore.tied` says when a rank was decided that way.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from planwatch.core.errors import InvalidParameters
+from planwatch.core.evaluation.indicator import PanelEvaluation
+from planwatch.core.evaluation.types import (
+    AhpResult,
+    CompositeMethod,
+    CompositeParameters,
+    CompositeResult,
+    DimensionScore,
+    DimensionSpec,
+    DimensionWeight,
+    DroppedIndicator,
+    ExcludedLocality,
+    IndicatorWeight,
+    LocalityScore,
+    MissingPolicy,
+    Normalization,
+    PairwiseMatrix,
+    WeightMethod,
+)
+from planwatch.core.evaluation.weights import ahp_weights, entropy_weights, equal_weights, expert_weights
+from planwatch.core.planfile import Direction
+
+__all__ = [
+    "DecisionMatrix",
+    "Prepared",
+    "composite_index",
+    "decision_matrix",
+    "minmax_normalize",
+    "prepare",
+    "rank",
+    "rank_rows",
+    "scores_for_weights",
+    "target_normalize",
+    "topsis_scores",
+    "weighted_sum_scores",
+]
+
+DECIMALS = 12
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionMatrix:
+    """Localities × indicators: values and each locality's target (NaN: none), the dimension and
+    direction of each indicator, and the dimensions' weights (their order is the dimensions')."""
+
+    localities: tuple[str, ...]
+    indicators: tuple[str, ...]
+    dimensions: tuple[str, ...]  # one per indicator
+    directions: tuple[Direction, ...]  # one per indicator
+    values: np.ndarray  # (L, I)
+    targets: np.ndarray  # (L, I)
+    dimension_weights: Mapping[str, float]
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        n_l, n_i = len(self.localities), len(self.indicators)
+        if len(set(self.localities)) != n_l or len(set(self.indicators)) != n_i:
+            raise InvalidParameters("duplicate locality or indicator codes", "地区或指标代码重复。")
+        if len(self.dimensions) != n_i or len(self.directions) != n_i:
+            raise InvalidParameters(
+                "one dimension and one direction per indicator", "每个指标应有一个维度和方向。"
+            )
+        if np.shape(self.values) != (n_l, n_i) or np.shape(self.targets) != (n_l, n_i):
+            raise InvalidParameters(
+                "values and targets must be localities × indicators", "数值和目标应为地区 × 指标。"
+            )
+        unknown = sorted(set(self.dimensions) - set(self.dimension_weights))
+        if unknown:
+            raise InvalidParameters(
+                f"indicators in unknown dimensions: {', '.join(unknown)}",
+                f"指标所属维度未定义：{', '.join(unknown)}。",
+            )
+        if n_l < 1 or n_i < 1:
+            raise InvalidParameters(
+                "the composite index needs localities and indicators", "综合指数需要地区和指标。"
+            )
+
+
+def decision_matrix(
+    ev: PanelEvaluation,
+    year: int,
+    dimensions: Sequence[DimensionSpec],
+    indicators: Iterable[str] | None = None,
+) -> DecisionMatrix:
+    """The localities' values and governing targets in `year` for the indicators that have a
+    dimension (or those named), from a panel evaluation."""
+    panel = ev.panel
+    y = panel.year_index(year)
+    wanted = None if indicators is None else set(indicators)
+    known = {dim.code for dim in dimensions}
+    chosen = [
+        i
+        for i, spec in enumerate(panel.indicators)
+        if spec.dimension is not None and spec.dimension in known and (wanted is None or spec.code in wanted)
+    ]
+    n_l = len(panel.localities)
+    return DecisionMatrix(
+        localities=tuple(loc.code for loc in panel.localities),
+        indicators=tuple(panel.indicators[i].code for i in chosen),
+        dimensions=tuple(str(panel.indicators[i].dimension) for i in chosen),
+        directions=tuple(panel.indicators[i].direction for i in chosen),
+        values=np.ascontiguousarray(panel.values[chosen, :n_l, y].T),
+        targets=np.ascontiguousarray(ev.target[chosen, :n_l, y].T),
+        dimension_weights={dim.code: float(dim.weight) for dim in dimensions},
+        year=year,
+    )
+
+
+# --- normalization ------------------------------------------------------------------------------
+
+
+def minmax_normalize(values: np.ndarray, higher: Sequence[bool] | np.ndarray) -> np.ndarray:
+    """Per column: (x − min) / (max − min), or (max − x) / (max − min) where lower is better; a
+    column whose values are all equal gives 1. NaN stays NaN."""
+    x = np.asarray(values, dtype=np.float64)
+    hi = np.asarray(higher, dtype=bool)[None, :]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+        lo, up = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    span = up - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(hi, (x - lo) / span, (up - x) / span)
+    out = np.where(span[None, :] > 0, out, 1.0)
+    return np.where(np.isnan(x), np.nan, out)
+
+
+def target_normalize(
+    values: np.ndarray, targets: np.ndarray, higher: Sequence[bool] | np.ndarray
+) -> np.ndarray:
+    """value / target capped to [0, 1]; where lower is better, target / value capped to [0, 1].
+    A target of zero or less cannot be divided by: the value then scores 1 when it meets the target
+    and 0 when not. NaN where the value or the target is missing."""
+    x = np.asarray(values, dtype=np.float64)
+    t = np.asarray(targets, dtype=np.float64)
+    hi = np.asarray(higher, dtype=bool)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        up = np.where(t > 0, np.clip(x / t, 0.0, 1.0), np.where(x >= t, 1.0, 0.0))
+        down = np.where(x <= t, 1.0, np.where((t > 0) & (x > 0), np.clip(t / x, 0.0, 1.0), 0.0))
+    return np.where(np.isfinite(x) & np.isfinite(t), np.where(hi, up, down), np.nan)
+
+
+# --- aggregation --------------------------------------------------------------------------------
+
+
+def weighted_sum_scores(normalized: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ_j w_j x_ij for one weight vector (I,) → (L,), or many (N, I) → (N, L)."""
+    w = np.asarray(weights, dtype=np.float64)
+    return np.asarray(normalized @ w) if w.ndim == 1 else np.asarray(w @ normalized.T)
+
+
+def topsis_scores(normalized: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """TOPSIS (Hwang & Yoon) on a normalized benefit matrix: v_ij = w_j x_ij; the ideal and
+    anti-ideal are the column maxima and minima of v; closeness D⁻ / (D⁺ + D⁻), 0.5 where every
+    locality is alike. One weight vector (I,) → (L,); many (N, I) → (N, L)."""
+    x = np.asarray(normalized, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    many = w.ndim == 2
+    w2 = np.atleast_2d(w) ** 2
+    best = (x - x.max(axis=0)) ** 2
+    worst = (x - x.min(axis=0)) ** 2
+    d_plus = np.sqrt(np.maximum(w2 @ best.T, 0.0))
+    d_minus = np.sqrt(np.maximum(w2 @ worst.T, 0.0))
+    total = d_plus + d_minus
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closeness = np.where(total > 0, d_minus / total, 0.5)
+    return closeness if many else closeness[0]
+
+
+def scores_for_weights(normalized: np.ndarray, weights: np.ndarray, method: CompositeMethod) -> np.ndarray:
+    if method == CompositeMethod.TOPSIS:
+        return topsis_scores(normalized, weights)
+    return weighted_sum_scores(normalized, weights)
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+
+def rank(scores: Sequence[float] | np.ndarray, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks 1…n (best first; equal scores ordered by code) and whether each shares its score."""
+    key = np.round(np.asarray(scores, dtype=np.float64), DECIMALS)
+    code_order = np.argsort(np.array(codes, dtype=object), kind="stable")
+    code_rank = np.empty(len(codes), dtype=np.int64)
+    code_rank[code_order] = np.arange(len(codes))
+    order = np.lexsort((code_rank, -key))
+    ranks = np.empty(len(codes), dtype=np.int64)
+    ranks[order] = np.arange(1, len(codes) + 1)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return ranks, counts[inverse] > 1
+
+
+def rank_rows(scores: np.ndarray, codes: Sequence[str]) -> np.ndarray:
+    """Ranks for each row of an (N, L) score matrix, by the same rule as `rank`."""
+    key = np.round(np.asarray(scores, dtype=np.float64), DECIMALS)
+    code_order = np.argsort(np.array(codes, dtype=object), kind="stable")
+    keyed = -key[:, code_order]
+    order = np.argsort(keyed, axis=1, kind="stable")  # ties keep code order
+    ranks_sorted = np.empty_like(order)
+    np.put_along_axis(ranks_sorted, order, np.arange(1, key.shape[1] + 1)[None, :], axis=1)
+    ranks = np.empty_like(ranks_sorted)
+    ranks[:, code_order] = ranks_sorted
+    return ranks
+
+
+# --- preparing the matrix and the weights --------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The normalized matrix and the weights the index (and its sensitivity) uses."""
+
+    localities: tuple[str, ...]
+    indicators: tuple[str, ...]
+    dimensions: tuple[str, ...]  # per indicator
+    dimension_codes: tuple[str, ...]  # the dimensions kept, in order
+    normalized: np.ndarray  # (L, I), missing values already replaced or excluded
+    normalization: tuple[Normalization, ...]  # per indicator, as applied
+    within: np.ndarray  # (I,) weight within its dimension
+    dimension_weights: np.ndarray  # (D,)
+    weights: np.ndarray  # (I,) overall
+    missing: tuple[tuple[str, ...], ...]  # per locality: indicators counted as worst
+    excluded: tuple[ExcludedLocality, ...]
+    dropped: tuple[DroppedIndicator, ...]
+    ahp: tuple[AhpResult, ...]
+    notes: tuple[str, ...]
+
+
+def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -> Prepared:  # noqa: C901
+    params = params or CompositeParameters()
+    scheme = params.weights
+    notes: list[str] = []
+    values = np.asarray(matrix.values, dtype=np.float64)
+    targets = np.asarray(matrix.targets, dtype=np.float64)
+    higher = np.array([d == Direction.HIGHER_IS_BETTER for d in matrix.directions], dtype=bool)
+
+    present = ~np.isnan(values)
+    keep = np.asarray(present.any(axis=0), dtype=bool)
+    kept: list[bool] = keep.tolist()
+    dropped = tuple(
+        DroppedIndicator(code, "no_values") for code, k in zip(matrix.indicators, kept, strict=True) if not k
+    )
+    cols = np.flatnonzero(keep)
+    if cols.size == 0:
+        raise InvalidParameters("no indicator has any value", "没有任何指标有数值。")
+    indicators = tuple(matrix.indicators[j] for j in cols)
+    dims = tuple(matrix.dimensions[j] for j in cols)
+    values, targets, higher, present = values[:, cols], targets[:, cols], higher[cols], present[:, cols]
+
+    normalized = minmax_normalize(values, higher)
+    used = [Normalization.MIN_MAX] * len(cols)
+    if params.normalization == Normalization.TARGET:
+        by_target = target_normalize(values, targets, higher)
+        for j in range(len(cols)):
+            if np.array_equal(np.isnan(by_target[:, j]), ~present[:, j]):
+                normalized[:, j] = by_target[:, j]
+                used[j] = Normalization.TARGET
+            else:
+                notes.append(f"{indicators[j]}: min_max (a locality with a value has no usable target)")
+
+    localities = matrix.localities
+    missing_cols = np.isnan(normalized)
+    excluded: tuple[ExcludedLocality, ...] = ()
+    if params.missing == MissingPolicy.EXCLUDE:
+        rows = ~missing_cols.any(axis=1)
+        excluded = tuple(
+            ExcludedLocality(code, tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])))
+            for r, code in enumerate(localities)
+            if not rows[r]
+        )
+        if not rows.any():
+            raise InvalidParameters(
+                "every locality misses some value: none can be ranked", "各地区均有缺失数据，无法排名。"
+            )
+        localities = tuple(code for code, r in zip(localities, rows, strict=True) if r)
+        normalized, missing_cols = normalized[rows], missing_cols[rows]
+        if params.normalization == Normalization.MIN_MAX or Normalization.MIN_MAX in used:
+            # min-max is relative: normalize again among the localities that are ranked
+            again = minmax_normalize(values[rows], higher)
+            for j, how in enumerate(used):
+                if how == Normalization.MIN_MAX:
+                    normalized[:, j] = again[:, j]
+    missing = tuple(
+        tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(localities))
+    )
+    normalized = np.where(missing_cols, 0.0, normalized)
+
+    # Dimensions kept, in the plan's order.
+    dimension_codes = tuple(code for code in matrix.dimension_weights if code in set(dims))
+    lost = [code for code in matrix.dimension_weights if code not in set(dims)]
+    if lost:
+        notes.append(f"dimensions without indicators: {', '.join(lost)} (their weight is shared out)")
+    members = {code: [j for j, d in enumerate(dims) if d == code] for code in dimension_codes}
+
+    # Weights within each dimension.
+    within = np.zeros(len(indicators))
+    ahp: list[AhpResult] = []
+    method = scheme.indicators
+    for code in dimension_codes:
+        idx = members[code]
+        if method == WeightMethod.EQUAL:
+            w = equal_weights(len(idx))
+        elif method == WeightMethod.EXPERT:
+            w = expert_weights([indicators[j] for j in idx], scheme.expert)
+        elif method == WeightMethod.ENTROPY:
+            w = entropy_weights(normalized[:, idx])
+        elif method == WeightMethod.AHP:
+            w, result = _ahp_for(code, scheme.ahp.get(code), [indicators[j] for j in idx], matrix, dims)
+            ahp.append(result)
+        else:
+            raise InvalidParameters(
+                f"indicator weights cannot be {method.value!r}", f"指标权重方法 {method.value!r} 不适用。"
+            )
+        within[idx] = w
+
+    # Dimension weights.
+    dmethod = scheme.dimensions
+    if dmethod == WeightMethod.PLAN:
+        dw = np.array([float(matrix.dimension_weights[c]) for c in dimension_codes])
+        if not np.all(np.isfinite(dw)) or np.any(dw < 0) or dw.sum() <= 0:
+            raise InvalidParameters("the plan's dimension weights are not usable", "方案的维度权重不可用。")
+        dw = dw / dw.sum()
+    elif dmethod == WeightMethod.EQUAL:
+        dw = equal_weights(len(dimension_codes))
+    elif dmethod == WeightMethod.EXPERT:
+        dw = expert_weights(dimension_codes, scheme.dimension_expert, "dimension")
+    elif dmethod == WeightMethod.AHP:
+        if scheme.dimension_ahp is None:
+            raise InvalidParameters(
+                "AHP dimension weights need a pairwise matrix", "维度层次分析法需要判断矩阵。"
+            )
+        if set(scheme.dimension_ahp.codes) != set(matrix.dimension_weights):
+            raise InvalidParameters(
+                "the dimensions' pairwise matrix must compare exactly the plan's dimensions",
+                "维度判断矩阵应恰好比较方案的各维度。",
+            )
+        result = ahp_weights(scheme.dimension_ahp, what="dimensions")
+        ahp.insert(0, result)
+        by_code = dict(zip(result.codes, result.weights, strict=True))
+        dw = np.array([by_code[c] for c in dimension_codes])
+        dw = dw / dw.sum()
+    else:
+        raise InvalidParameters(
+            f"dimension weights cannot be {dmethod.value!r}", f"维度权重方法 {dmethod.value!r} 不适用。"
+        )
+    dim_of = {code: k for k, code in enumerate(dimension_codes)}
+    weights = np.array([dw[dim_of[d]] for d in dims]) * within
+    return Prepared(
+        localities=localities,
+        indicators=indicators,
+        dimensions=dims,
+        dimension_codes=dimension_codes,
+        normalized=normalized,
+        normalization=tuple(used),
+        within=within,
+        dimension_weights=dw,
+        weights=weights,
+        missing=missing,
+        excluded=excluded,
+        dropped=dropped,
+        ahp=tuple(ahp),
+        notes=tuple(notes),
+    )
+
+
+def _ahp_for(
+    dimension: str,
+    pairwise: PairwiseMatrix | None,
+    kept: list[str],
+    matrix: DecisionMatrix,
+    dims: tuple[str, ...],
+) -> tuple[np.ndarray, AhpResult]:
+    if not isinstance(pairwise, PairwiseMatrix):
+        raise InvalidParameters(
+            f"AHP weights: no pairwise matrix for dimension {dimension}", f"维度 {dimension} 缺少判断矩阵。"
+        )
+    all_codes = [code for code, d in zip(matrix.indicators, matrix.dimensions, strict=True) if d == dimension]
+    if set(pairwise.codes) != set(all_codes):
+        raise InvalidParameters(
+            f"the pairwise matrix of dimension {dimension} must compare exactly its indicators "
+            f"({', '.join(all_codes)})",
+            f"维度 {dimension} 的判断矩阵应恰好比较其指标。",
+        )
+    result = ahp_weights(pairwise, what=dimension)
+    by_code = dict(zip(result.codes, result.weights, strict=True))
+    w = np.array([by_code[code] for code in kept])
+    return w / w.sum(), result
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+
+def composite_index(
+    matrix: DecisionMatrix,
+    params: CompositeParameters | None = None,
+    previous: CompositeResult | None = None,
+) -> CompositeResult:
+    """Scores per dimension and overall, ranks, and rank changes from `previous` (last year's)."""
+    params = params or CompositeParameters()
+    prep = prepare(matrix, params)
+    x, codes = prep.normalized, prep.localities
+    overall = scores_for_weights(x, prep.weights, params.method)
+    ranks, tied = rank(overall, codes)
+    dim_scores: list[np.ndarray] = []
+    dim_ranks: list[np.ndarray] = []
+    for code in prep.dimension_codes:
+        idx = [j for j, d in enumerate(prep.dimensions) if d == code]
+        s = scores_for_weights(x[:, idx], prep.within[idx], params.method)
+        dim_scores.append(s)
+        dim_ranks.append(rank(s, codes)[0])
+    before = {s.locality: s.rank for s in previous.scores} if previous is not None else {}
+    rows = []
+    for r, code in enumerate(codes):
+        prev = before.get(code)
+        rows.append(
+            LocalityScore(
+                locality=code,
+                score=float(overall[r]),
+                rank=int(ranks[r]),
+                tied=bool(tied[r]),
+                previous_rank=prev,
+                rank_change=None if prev is None else prev - int(ranks[r]),
+                dimensions=tuple(
+                    DimensionScore(dim, float(dim_scores[k][r]), int(dim_ranks[k][r]))
+                    for k, dim in enumerate(prep.dimension_codes)
+                ),
+                missing_indicators=prep.missing[r],
+            )
+        )
+    rows.sort(key=lambda row: row.rank)
+    return CompositeResult(
+        year=matrix.year,
+        normalization=params.normalization,
+        method=params.method,
+        missing=params.missing,
+        indicator_weighting=params.weights.indicators,
+        dimension_weighting=params.weights.dimensions,
+        dimension_weights=tuple(
+            DimensionWeight(code, float(w))
+            for code, w in zip(prep.dimension_codes, prep.dimension_weights, strict=True)
+        ),
+        weights=tuple(
+            IndicatorWeight(code, dim, how, float(within), float(weight))
+            for code, dim, how, within, weight in zip(
+                prep.indicators, prep.dimensions, prep.normalization, prep.within, prep.weights, strict=True
+            )
+        ),
+        scores=tuple(rows),
+        excluded=prep.excluded,
+        dropped=prep.dropped,
+        ahp=prep.ahp,
+        notes=prep.notes,
+    )

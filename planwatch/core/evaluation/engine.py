@@ -1,0 +1,78 @@
+"""One call for a whole evaluation: indicators, region values, the composite index (with the rank
+change from the year before) and, on request, the sensitivity of the ranks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planwatch.core.errors import EvaluationError
+from planwatch.core.evaluation.aggregate import build_panel
+from planwatch.core.evaluation.composite import composite_index, decision_matrix
+from planwatch.core.evaluation.indicator import evaluate_panel, indicator_results
+from planwatch.core.evaluation.sensitivity import sensitivity_analysis
+from planwatch.core.evaluation.types import (
+    CompositeParameters,
+    CompositeResult,
+    EvaluationInput,
+    IndicatorParameters,
+    IndicatorResult,
+    RegionValue,
+    SensitivityParameters,
+    SensitivityResult,
+)
+
+__all__ = ["Evaluation", "EvaluationParameters", "evaluate"]
+
+
+@dataclass(frozen=True)
+class EvaluationParameters:
+    indicators: IndicatorParameters = field(default_factory=IndicatorParameters)
+    composite: CompositeParameters = field(default_factory=CompositeParameters)
+    sensitivity: SensitivityParameters | None = None  # None: no sensitivity run
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The results of one evaluation run, in a stable order; `to_jsonable(evaluation)` is its JSON."""
+
+    year: int
+    parameters: EvaluationParameters
+    indicators: tuple[IndicatorResult, ...]  # by indicator, scope (localities, then region)
+    region: tuple[RegionValue, ...]  # by indicator
+    composite: CompositeResult | None  # None when the plan has no dimensions
+    sensitivity: SensitivityResult | None
+
+
+def evaluate(
+    inp: EvaluationInput,
+    year: int,
+    params: EvaluationParameters | None = None,
+    previous: CompositeResult | None = None,
+) -> Evaluation:
+    """Evaluate `year`. The composite index compares ranks with `previous`; without it, with the
+    index of the year before computed from the same input (when that year is in the plan's period
+    and has values)."""
+    params = params or EvaluationParameters()
+    panel = build_panel(inp)
+    ev = evaluate_panel(panel, params.indicators)
+    results = indicator_results(ev, [year])
+    region = tuple(r for r in panel.region_values() if r.year == year)
+    composite = sensitivity = None
+    if inp.dimensions:
+        if previous is None and year - 1 >= inp.period.start_year and year - 1 in panel.years:
+            try:
+                previous = composite_index(decision_matrix(ev, year - 1, inp.dimensions), params.composite)
+            except EvaluationError:
+                previous = None
+        matrix = decision_matrix(ev, year, inp.dimensions)
+        composite = composite_index(matrix, params.composite, previous)
+        if params.sensitivity is not None:
+            sensitivity = sensitivity_analysis(matrix, params.composite, params.sensitivity)
+    return Evaluation(
+        year=year,
+        parameters=params,
+        indicators=results,
+        region=region,
+        composite=composite,
+        sensitivity=sensitivity,
+    )

@@ -1,0 +1,500 @@
+"""The evaluation core's vocabulary: plain, frozen inputs and plain, frozen, JSON-ready results.
+
+Inputs are frozen dataclasses that the Django side fills from the database (or a test fills by
+hand); results are frozen dataclasses whose fields are str, int, float, bool, None, enums (str
+values) and tuples of those, in a stable order. `to_jsonable` turns any of them into plain JSON data.
+Every formula is in docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from planwatch.core.errors import InvalidParameters
+from planwatch.core.planfile import REGION, Aggregation, Direction, IndicatorKind
+
+__all__ = [
+    "REGION",
+    "AhpResult",
+    "CompositeMethod",
+    "CompositeParameters",
+    "CompositeResult",
+    "DimensionScore",
+    "DimensionSpec",
+    "DimensionWeight",
+    "DroppedIndicator",
+    "EvaluationInput",
+    "ExcludedLocality",
+    "ForecastMethod",
+    "IndicatorParameters",
+    "IndicatorResult",
+    "IndicatorSpec",
+    "IndicatorWeight",
+    "LocalityScore",
+    "LocalitySpec",
+    "MissingPolicy",
+    "Normalization",
+    "Note",
+    "Observation",
+    "Outcome",
+    "PaceStatus",
+    "PaceThresholds",
+    "PairwiseMatrix",
+    "PlanPeriod",
+    "ProgressStatus",
+    "ProgressThresholds",
+    "RankStability",
+    "RegionValue",
+    "SensitivityParameters",
+    "SensitivityResult",
+    "TargetSpec",
+    "WeightMethod",
+    "WeightScheme",
+    "to_jsonable",
+]
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPeriod:
+    """The plan's years: base (the year measured from), first and last year of the plan."""
+
+    base_year: int
+    start_year: int
+    end_year: int
+
+    def __post_init__(self) -> None:
+        if not self.base_year <= self.start_year <= self.end_year:
+            raise InvalidParameters(
+                f"plan period: expected base_year ≤ start_year ≤ end_year, got "
+                f"{self.base_year}, {self.start_year}, {self.end_year}",
+                "方案期限：应满足基期 ≤ 起始年 ≤ 终止年。",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSpec:
+    """What the evaluation needs to know of an indicator (a subset of the plan file's indicator)."""
+
+    code: str
+    kind: IndicatorKind
+    aggregation: Aggregation
+    direction: Direction = Direction.HIGHER_IS_BETTER
+    binding: bool = False  # 约束性
+    region_target: bool = True  # False: the region has no target of its own (only localities do)
+    base_year: int | None = None  # the indicator's own base year, else the plan's
+    base_value: float | None = None  # the region's base value where the plan states or implies one
+    components: Mapping[str, str] = field(default_factory=dict)  # role → indicator code
+    dimension: str | None = None  # evaluation dimension; None: not in the composite index
+
+
+@dataclass(frozen=True, slots=True)
+class LocalitySpec:
+    """A reporting locality. `counted_in_region_total` is False for a district inside a city whose
+    figures already include it (顺德区 inside 佛山市), so that it is never added twice."""
+
+    code: str
+    counted_in_region_total: bool = True
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    """A target: for the whole region (scope REGION) or one locality, for one year."""
+
+    indicator: str
+    scope: str
+    year: int
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """An actual value: of a locality, or (scope REGION) a figure reported for the whole region,
+    which is used only for indicators whose region value cannot be aggregated (aggregation none)."""
+
+    indicator: str
+    scope: str
+    year: int
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionSpec:
+    """An evaluation dimension and its weight (the plan's five: 创新能力、质量效益、政策实施、组织协同、资源配置)."""
+
+    code: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class EvaluationInput:
+    """Everything an evaluation reads. Values and targets are floats (convert Decimals with float())."""
+
+    period: PlanPeriod
+    indicators: tuple[IndicatorSpec, ...]
+    localities: tuple[LocalitySpec, ...]
+    targets: tuple[TargetSpec, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    dimensions: tuple[DimensionSpec, ...] = ()
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaceThresholds:
+    """Bounds on the pace gap (share of the way covered − share of the period elapsed).
+
+    gap ≥ ahead → ahead; gap ≥ on_pace → on pace; gap ≥ lagging → lagging; else seriously lagging.
+    """
+
+    ahead: float = 0.05
+    on_pace: float = -0.05
+    lagging: float = -0.20
+
+    def __post_init__(self) -> None:
+        if not self.ahead >= self.on_pace >= self.lagging:
+            raise InvalidParameters(
+                "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
+                "时序进度阈值应满足：超前 ≥ 正常 ≥ 滞后。",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressThresholds:
+    """Open SDG's thresholds on the ratio of observed to required compound growth."""
+
+    on_track: float = 0.95
+    needs_acceleration: float = 0.60
+    limited: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.on_track >= self.needs_acceleration >= self.limited:
+            raise InvalidParameters(
+                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
+                "进展评估阈值应满足：按期 ≥ 需加速 ≥ 有限进展。",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorParameters:
+    pace: PaceThresholds = PaceThresholds()
+    progress: ProgressThresholds = ProgressThresholds()
+
+
+class Normalization(StrEnum):
+    MIN_MAX = "min_max"  # (x − min) / (max − min), reversed for lower-is-better
+    TARGET = "target"  # value / target capped at 1 (target / value for lower-is-better)
+
+
+class WeightMethod(StrEnum):
+    PLAN = "plan"  # the plan file's dimension weights (dimensions only)
+    EQUAL = "equal"
+    EXPERT = "expert"  # given weights
+    AHP = "ahp"  # principal eigenvector of a pairwise comparison matrix
+    ENTROPY = "entropy"  # Shannon entropy of the normalized values (indicators only)
+
+
+class CompositeMethod(StrEnum):
+    WEIGHTED_SUM = "weighted_sum"
+    TOPSIS = "topsis"
+
+
+class MissingPolicy(StrEnum):
+    WORST = "worst"  # a missing value counts as the worst normalized value, 0
+    EXCLUDE = "exclude"  # a locality with any missing value is not ranked
+
+
+@dataclass(frozen=True, slots=True)
+class PairwiseMatrix:
+    """A pairwise comparison matrix on Saaty's 1–9 scale: values[i][j] = importance of codes[i]
+    over codes[j]; reciprocal (values[j][i] = 1 / values[i][j]) with ones on the diagonal."""
+
+    codes: tuple[str, ...]
+    values: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class WeightScheme:
+    """How the composite index weighs: indicators within each dimension, and the dimensions.
+
+    An indicator's weight is its dimension's weight × its weight within the dimension.
+    """
+
+    indicators: WeightMethod = WeightMethod.EQUAL
+    dimensions: WeightMethod = WeightMethod.PLAN
+    expert: Mapping[str, float] = field(default_factory=dict)  # indicator code → weight
+    ahp: Mapping[str, PairwiseMatrix] = field(default_factory=dict)  # dimension → its indicators' matrix
+    dimension_expert: Mapping[str, float] = field(default_factory=dict)  # dimension code → weight
+    dimension_ahp: PairwiseMatrix | None = None  # over the dimension codes
+
+
+@dataclass(frozen=True)
+class CompositeParameters:
+    normalization: Normalization = Normalization.TARGET
+    weights: WeightScheme = WeightScheme()
+    method: CompositeMethod = CompositeMethod.WEIGHTED_SUM
+    missing: MissingPolicy = MissingPolicy.WORST
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityParameters:
+    draws: int = 1000
+    spread: float = 0.20  # each weight is multiplied by a uniform factor in [1 − spread, 1 + spread]
+    seed: int = 20170421  # the plan's date of issue
+
+    def __post_init__(self) -> None:
+        if self.draws < 1 or not 0 <= self.spread < 1:
+            raise InvalidParameters(
+                "sensitivity: draws must be ≥ 1 and spread in [0, 1)",
+                "敏感性分析：抽样次数应 ≥ 1，扰动幅度应在 [0, 1) 内。",
+            )
+
+
+# --- results: indicators ------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """The result of one indicator at one scope in one year: always one of these, never a silent 0 %."""
+
+    EVALUATED = "evaluated"  # a target, a value: completion and pace computed, target not met yet
+    TARGET_MET = "target_met"  # the (expected) target is already met
+    BINDING_MET = "binding_met"  # a binding (约束性) indicator whose target is met
+    BINDING_NOT_MET = "binding_not_met"  # a binding indicator whose target is not (yet) met
+    MISSING_DATA = "missing_data"  # no value (for the region: which localities are missing)
+    INVALID_BASE = "invalid_base"  # the value cannot be computed: its base is zero or negative
+    NOT_APPLICABLE = "not_applicable"  # no target at this scope, or no region value (not additive)
+
+
+class PaceStatus(StrEnum):
+    AHEAD = "ahead"
+    ON_PACE = "on_pace"
+    LAGGING = "lagging"
+    SERIOUSLY_LAGGING = "seriously_lagging"
+
+
+class ProgressStatus(StrEnum):
+    """Open SDG's progress categories."""
+
+    TARGET_ACHIEVED = "target_achieved"
+    ON_TRACK = "on_track"  # ratio ≥ 0.95
+    NEEDS_ACCELERATION = "needs_acceleration"  # 0.60 ≤ ratio < 0.95
+    LIMITED_PROGRESS = "limited_progress"  # 0 ≤ ratio < 0.60
+    DETERIORATION = "deterioration"  # ratio < 0
+
+
+class ForecastMethod(StrEnum):
+    LINEAR = "ols_linear"  # least squares line through the values (counts, levels, shares)
+    COMPOUND = "compound"  # least squares line through the log of the level index (growth, decrease)
+
+
+class Note(StrEnum):
+    """Why a measure of a result is None, or how it was made. Listed in this order."""
+
+    NO_TARGET = "no_target"  # no target for this scope
+    NO_REGION_TARGET = "no_region_target"  # the plan sets no region-wide target (e.g. energy intensity)
+    NOT_ADDITIVE = "not_additive"  # aggregation none: the region has no value of its own
+    MISSING_LOCALITIES = "missing_localities"  # the region value lacks some localities' values
+    NO_BASE = "no_base"  # the base value is unknown: no share of the way, no pace
+    INVALID_BASE = "invalid_base"  # a base of zero or less: no growth rate from it
+    TARGET_NOT_POSITIVE = "target_not_positive"  # completion needs a positive target
+    TARGET_EQUALS_BASE = "target_equals_base"  # no way to cover: the target is the base
+    BEFORE_BASE_YEAR = "before_base_year"  # no time has elapsed: no pace
+    INSUFFICIENT_HISTORY = "insufficient_history"  # fewer than two points for a trend or a growth rate
+    UNDEFINED_GROWTH = "undefined_growth"  # a compound measure of a value at or below −100 %
+    TARGET_YEAR_REACHED = "target_year_reached"  # no forecast: the target year is here or past
+    SDG_BASE_SHIFTED = "sdg_base_shifted"  # the growth ratio starts at the first reported year
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One indicator at one scope (a locality or REGION) in one year.
+
+    completion: the share of the target reached (value / target; target / value where lower is
+    better). progress: the share of the way from the base to the target covered. elapsed: the share
+    of the period from the base year to the target year that has passed. pace_gap = progress −
+    elapsed. sdg_ratio: observed over required compound growth (Open SDG). forecast: the value the
+    trend gives for the target year. year_*: against a target set for exactly this year, if any.
+    """
+
+    indicator: str
+    scope: str
+    year: int
+    outcome: Outcome
+    value: float | None
+    target: float | None
+    target_year: int | None
+    base_year: int
+    base_value: float | None
+    met: bool | None
+    completion: float | None
+    progress: float | None
+    elapsed: float | None
+    pace_gap: float | None
+    pace: PaceStatus | None
+    sdg_ratio: float | None
+    sdg_status: ProgressStatus | None
+    forecast: float | None
+    forecast_method: ForecastMethod | None
+    likely_met: bool | None
+    year_target: float | None
+    year_completion: float | None
+    year_met: bool | None
+    missing_localities: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionValue:
+    """How the region's value of an indicator in a year was made."""
+
+    indicator: str
+    year: int
+    value: float | None
+    aggregation: Aggregation
+    reported: bool  # True: a figure reported for the region itself (aggregation none)
+    counted: tuple[str, ...]  # the localities added up (those counted in region totals)
+    missing: tuple[str, ...]  # counted localities without a value (the region then has none)
+    invalid_base: bool = False  # recomputed from a base level (or denominator) of zero or less
+
+
+# --- results: composite index and sensitivity ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AhpResult:
+    """Weights from a pairwise comparison matrix, with Saaty's consistency check."""
+
+    codes: tuple[str, ...]
+    weights: tuple[float, ...]
+    lambda_max: float
+    ci: float  # consistency index (λmax − n) / (n − 1)
+    ri: float  # Saaty's random index for n
+    cr: float  # consistency ratio CI / RI (0 for n ≤ 2)
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionWeight:
+    dimension: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorWeight:
+    indicator: str
+    dimension: str
+    normalization: Normalization  # as applied (target falls back to min-max where targets are lacking)
+    within_dimension: float
+    weight: float  # dimension weight × within_dimension
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionScore:
+    dimension: str
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalityScore:
+    locality: str
+    score: float  # 0–1
+    rank: int  # 1 = best; ties broken by locality code
+    tied: bool  # True when another locality has the same score (to 12 decimals)
+    previous_rank: int | None
+    rank_change: int | None  # previous_rank − rank: positive means moved up
+    dimensions: tuple[DimensionScore, ...]
+    missing_indicators: tuple[str, ...]  # counted as the worst value (missing policy "worst")
+
+
+@dataclass(frozen=True, slots=True)
+class ExcludedLocality:
+    locality: str
+    missing_indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedIndicator:
+    indicator: str
+    reason: str  # "no_values": no locality has a value
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeResult:
+    year: int | None
+    normalization: Normalization
+    method: CompositeMethod
+    missing: MissingPolicy
+    indicator_weighting: WeightMethod
+    dimension_weighting: WeightMethod
+    dimension_weights: tuple[DimensionWeight, ...]
+    weights: tuple[IndicatorWeight, ...]
+    scores: tuple[LocalityScore, ...]  # best first
+    excluded: tuple[ExcludedLocality, ...] = ()
+    dropped: tuple[DroppedIndicator, ...] = ()
+    ahp: tuple[AhpResult, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RankStability:
+    locality: str
+    base_rank: int
+    min_rank: int
+    max_rank: int
+    mean_rank: float
+    held_share: float  # share of the draws in which the locality keeps its base rank
+    distribution: tuple[tuple[int, int], ...]  # (rank, number of draws), ranks that occurred
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityResult:
+    draws: int
+    spread: float
+    seed: int
+    method: CompositeMethod
+    stability: tuple[RankStability, ...]  # by base rank
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON data from a result: dataclasses become dicts (fields in declaration order), enums
+    their values, tuples lists, mappings dicts sorted by key, non-finite floats None."""
+    kind = type(obj)
+    if obj is None or kind is str or kind is int or kind is bool:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind is tuple or kind is list:
+        return [to_jsonable(item) for item in obj]
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return {name: to_jsonable(getattr(obj, name)) for name in names}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(obj))
+        return to_jsonable(obj)
+    if isinstance(obj, bool | str | int):
+        return obj
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, tuple | list):
+        return [to_jsonable(item) for item in obj]
+    if isinstance(obj, Mapping):
+        return {str(key): to_jsonable(value) for key, value in sorted(obj.items())}
+    raise TypeError(f"not JSON-ready: {type(obj).__name__}")
