@@ -52,9 +52,9 @@ test: install
 	DJANGO_SETTINGS_MODULE=planwatch.test_settings $(BIN)/planwatch compilemessages --ignore=.venv -v0
 	$(BIN)/ruff check planwatch tests
 	$(BIN)/mypy planwatch
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest -n auto
 	@case "$${DATABASE_URL:-}" in \
-	  postgres*) echo "--- again on PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest ;; \
+	  postgres*) echo "--- again on PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -n auto ;; \
 	  *) echo "--- DATABASE_URL names no PostgreSQL server: SQLite only" ;; \
 	esac
 
