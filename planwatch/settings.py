@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "planwatch.accounts",
     "planwatch.plans",
     "planwatch.reporting",
+    "planwatch.evaluation",
     "planwatch.web",
     "planwatch.api",
 ]

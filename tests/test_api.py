@@ -515,10 +515,15 @@ def test_the_openapi_document_lists_every_path(client: Client) -> None:
         f"{API}/revision-requests/{{request_id}}/decision": {"post"},
         f"{API}/plans/{{plan_code}}/audit": {"get"},
     }
-    assert set(document["paths"]) == plan_paths | set(value_paths)
-    # The plan itself is read-only: only values are written.
+    evaluation_paths = {
+        f"{API}/plans/{{plan_code}}/evaluations": {"get", "post"},
+        f"{API}/evaluations/{{run_id}}": {"get"},
+    }
+    assert set(document["paths"]) == plan_paths | set(value_paths) | set(evaluation_paths)
+    # The plan itself is read-only: only values (and evaluation runs) are written.
     assert all(set(document["paths"][path]) == {"get"} for path in plan_paths)
     assert {path: set(document["paths"][path]) for path in value_paths} == value_paths
+    assert {path: set(document["paths"][path]) for path in evaluation_paths} == evaluation_paths
     schemes = document["components"]["securitySchemes"]
     assert {scheme["type"] for scheme in schemes.values()} == {"http", "apiKey"}
 

@@ -1,4 +1,5 @@
-"""The REST API, mounted at /api/v1/ (planwatch.urls): the plans (read-only) and the reported values.
+"""The REST API, mounted at /api/v1/ (planwatch.urls): the plans (read-only), the reported values and
+the evaluation runs.
 
 Every endpoint needs a signed-in session or an API token (planwatch.api.auth); without one the answer
 is 401 {"detail": "Unauthorized"}. The OpenAPI document and the interactive docs are open: they
@@ -11,6 +12,8 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
 from planwatch.api.auth import API_AUTH
+from planwatch.api.evaluation import router as evaluation_router
+from planwatch.api.evaluation import runs_router as evaluation_runs_router
 from planwatch.api.routes import router as plans_router
 from planwatch.api.values import register_error_handlers, revisions_router
 from planwatch.api.values import router as values_router
@@ -31,7 +34,9 @@ api = NinjaAPI(
     version="1",
     description="The plans monitored by PlanWatch (codes, texts, indicators, targets and their "
     "revisions, read-only), and the values reported against them: read, written as data value sets "
-    "(JSON or CSV), moved through the workflow, revised, with their history and the audit log.",
+    "(JSON or CSV), moved through the workflow, revised, with their history and the audit log; and "
+    "evaluation runs (completion, pace, region values, the composite index and its ranking), stored "
+    "with their parameters and data version.",
     auth=API_AUTH,
     docs=docs,
     renderer=ReadableJSONRenderer(),
@@ -39,4 +44,6 @@ api = NinjaAPI(
 api.add_router("/plans", plans_router)
 api.add_router("/plans", values_router)
 api.add_router("/revision-requests", revisions_router)
+api.add_router("/plans", evaluation_router)
+api.add_router("/evaluations", evaluation_runs_router)
 register_error_handlers(api)

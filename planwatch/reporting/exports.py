@@ -231,13 +231,29 @@ def to_xlsx(records: Sequence[Record], columns: Sequence[str], sheet_title: str)
 
     Values are real numbers and times real (local) date-times, so Excel can sum and sort them.
     """
+    return to_xlsx_sheets([(sheet_title, records, columns)])
+
+
+def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[Record], Sequence[str]]]) -> bytes:
+    """A workbook with one sheet per (title, records, columns), each written as `to_xlsx` writes its
+    one sheet."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = sheet_title
+    first = book.active
+    assert first is not None
+    for index, (title, records, columns) in enumerate(sheets):
+        sheet = first if index == 0 else book.create_sheet()
+        sheet.title = title
+        _fill_sheet(sheet, records, columns)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill_sheet(sheet: Any, records: Sequence[Record], columns: Sequence[str]) -> None:
+    from openpyxl.styles import Font
+
     sheet.append(list(columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -257,9 +273,6 @@ def to_xlsx(records: Sequence[Record], columns: Sequence[str], sheet_title: str)
         for cell in row_cells:
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # --- arguments of the commands ------------------------------------------------------------------

@@ -1,0 +1,708 @@
+"""Evaluation runs: the evaluation core run on the values in the database, and stored.
+
+- `build_input(plan, statuses=…)` reads the plan's indicators, pilot units, dimensions, targets and
+  yearly values in a fixed number of queries (six, whatever the amount of data) and returns the
+  core's `EvaluationInput` with the *data version*: which values were read (a sha256 over their
+  indicator, locality, period, value, status and version), how many, and as of when.
+- `parameters_from_options(…)` turns what a person gives (`--method topsis`, an AHP file, the API's
+  body) into the core's `EvaluationParameters`, refusing what does not fit with a message in Chinese
+  and English.
+- `run_evaluation(plan, year, params=…)` evaluates and stores an `EvaluationRun`. A run whose input
+  hash and data version equal a stored run's is not made again: the stored run is returned (see
+  docs/methodology.md, "Evaluation runs").
+
+Every refusal is a `RunRefused` with `en`, `zh`, `kind` and, for a bad parameter, the `path` of the
+parameter at fault; the core's `EvaluationError`s (an AHP matrix with CR ≥ 0.1, unknown codes, …)
+become one too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from planwatch.core import planfile
+from planwatch.core.errors import EvaluationError, InconsistentJudgements
+from planwatch.core.evaluation import (
+    REGION,
+    CompositeMethod,
+    CompositeParameters,
+    DimensionSpec,
+    EvaluationInput,
+    EvaluationParameters,
+    IndicatorSpec,
+    LocalitySpec,
+    Normalization,
+    Observation,
+    PairwiseMatrix,
+    PlanPeriod,
+    SensitivityParameters,
+    TargetSpec,
+    WeightMethod,
+    WeightScheme,
+    evaluate,
+    to_jsonable,
+)
+from planwatch.evaluation.models import EvaluationRun
+from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
+from planwatch.reporting import exports
+from planwatch.reporting.models import Period, ReportedValue
+
+__all__ = [
+    "ACCEPTED",
+    "ENGINE_VERSION",
+    "METHODS",
+    "WEIGHTS",
+    "WITH_UNACCEPTED",
+    "RunRefused",
+    "build_input",
+    "canonical_json",
+    "caveats",
+    "input_hash",
+    "parameters_from_options",
+    "parameters_summary",
+    "run_evaluation",
+    "run_record",
+    "sha256_of",
+]
+
+Status = ReportedValue.Status
+
+# Accepted values only, by default; on request also those submitted and approved but not yet
+# accepted — a run that reads them is marked `includes_unaccepted`.
+ACCEPTED: tuple[str, ...] = (Status.ACCEPTED.value,)
+WITH_UNACCEPTED: tuple[str, ...] = (Status.ACCEPTED.value, Status.SUBMITTED.value, Status.APPROVED.value)
+
+METHODS = [m.value for m in CompositeMethod]  # weighted_sum, topsis
+NORMALIZATIONS = {
+    "target": Normalization.TARGET,
+    "minmax": Normalization.MIN_MAX,
+    "min_max": Normalization.MIN_MAX,
+}
+WEIGHTS = ["equal", "entropy", "expert", "ahp"]
+
+
+def _engine_version() -> str:
+    """What the numbers depend on besides the input: this package and numpy (bit for bit, the core's
+    floating point is numpy's). A run is reused only under the same engine version."""
+    try:
+        own = metadata.version("planwatch")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        own = "0"
+    return f"planwatch {own}; evaluation 1; numpy {np.__version__}"
+
+
+ENGINE_VERSION = _engine_version()
+
+
+class RunRefused(Exception):
+    """An evaluation that cannot be made as asked, said in English and Chinese.
+
+    kind: invalid_parameters (`path` names the parameter), inconsistent_judgements (an AHP matrix
+    with CR ≥ 0.1; `cr` holds it), invalid_year, or no_data.
+    """
+
+    def __init__(self, en: str, zh: str, *, kind: str = "invalid_parameters", path: str | None = None):
+        self.en, self.zh, self.kind, self.path = en, zh, kind, path
+        self.cr: float | None = None
+        super().__init__(f"{en} / {zh}")
+
+    @classmethod
+    def from_core(cls, exc: EvaluationError) -> RunRefused:
+        if isinstance(exc, InconsistentJudgements):
+            refused = cls(exc.en, exc.zh, kind="inconsistent_judgements", path="ahp")
+            refused.cr = exc.cr
+            return refused
+        return cls(
+            f"The evaluation cannot be made with these parameters: {exc.en}",
+            f"无法按这些参数进行评估：{exc.zh or exc.en}",
+        )
+
+
+# --- hashing ------------------------------------------------------------------------------------
+
+
+def canonical_json(data: Any) -> str:
+    """One spelling per JSON value: keys sorted, no spaces, UTF-8 as is, no NaN."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_of(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def _number(value: Decimal | None) -> str | None:
+    """800, 12.5 — the same text whatever the database returns (800.000000, 8E+2)."""
+    return None if value is None else format(planfile.canonical_decimal(value), "f")
+
+
+def _rows_hash(rows: Iterable[Sequence[Any]]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(canonical_json(list(row)).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _moment(value: Any) -> str | None:
+    local = exports.local_time(value)
+    return exports.iso(local) if local is not None else None
+
+
+# --- the input ----------------------------------------------------------------------------------
+
+
+def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, dict[str, Any]]:
+    """The core's input from the database, and the data version of what was read.
+
+    Six queries whatever the amount of data: localities, dimensions, indicators, components,
+    targets, values. Values are the plan's yearly values of its pilot units with one of `statuses`;
+    a value left blank is read (and counted in the data version) but is no observation: missing.
+    Targets are all of the plan's — from the plan text, entered by users, or sample data — and the
+    data version counts each origin.
+    """
+    statuses = sorted(set(statuses))
+    localities = list(
+        Locality.objects.filter(plan=plan)
+        .order_by("order", "id")
+        .values_list("id", "code", "parent_id", "pilot", "figures_include_children")
+    )
+    by_id = {row[0]: row for row in localities}
+
+    def counted(locality_id: int) -> bool:
+        # As Locality.counted_in_region_total: not when a pilot ancestor's figures include it.
+        parent, seen = by_id[locality_id][2], {locality_id}
+        while parent is not None and parent in by_id and parent not in seen:
+            _, _, grand, pilot, includes = by_id[parent]
+            if pilot and includes:
+                return False
+            seen.add(parent)
+            parent = grand
+        return True
+
+    pilots = {row[0]: row[1] for row in localities if row[3]}
+    locality_specs = tuple(
+        LocalitySpec(
+            code=code,
+            counted_in_region_total=counted(pk),
+            parent=by_id[by_id[pk][2]][1] if by_id[pk][2] in by_id else None,
+        )
+        for pk, code in pilots.items()
+    )
+    dimensions = tuple(
+        DimensionSpec(code=code, weight=float(weight))
+        for code, weight in Dimension.objects.filter(plan=plan)
+        .order_by("order", "id")
+        .values_list("code", "weight")
+    )
+    indicator_rows = list(
+        Indicator.objects.filter(plan=plan)
+        .order_by("order", "id")
+        .values_list(
+            "id",
+            "code",
+            "kind",
+            "direction",
+            "aggregation",
+            "binding",
+            "region_target",
+            "base_year",
+            "base_value",
+            "dimension__code",
+        )
+    )
+    components: dict[int, dict[str, str]] = {}
+    for indicator_id, role, component in IndicatorComponent.objects.filter(indicator__plan=plan).values_list(
+        "indicator_id", "role", "component__code"
+    ):
+        components.setdefault(indicator_id, {})[role] = component
+    indicators = tuple(
+        IndicatorSpec(
+            code=code,
+            kind=planfile.IndicatorKind(kind),
+            aggregation=planfile.Aggregation(aggregation),
+            direction=planfile.Direction(direction),
+            binding=binding,
+            region_target=region_target,
+            base_year=base_year,
+            base_value=float(base_value) if base_value is not None else None,
+            components=dict(sorted(components.get(pk, {}).items())),
+            dimension=dimension,
+        )
+        for pk, code, kind, direction, aggregation, binding, region_target, base_year, base_value, dimension in (
+            indicator_rows
+        )
+    )
+    code_of = {row[0]: row[1] for row in indicator_rows}
+    order_of = {row[1]: k for k, row in enumerate(indicator_rows)}
+    scope_order = {code: k for k, code in enumerate(pilots.values())}
+    scope_order[REGION] = len(scope_order)
+
+    # Targets: the region's (no locality) and the pilot units'.
+    targets: list[TargetSpec] = []
+    target_rows: list[tuple[str, str, int, str | None, str]] = []
+    origins = {origin: 0 for origin in Target.Origin.values}
+    targets_as_of = None
+    for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
+        indicator__plan=plan
+    ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
+        if locality_id is None:
+            scope = REGION
+        elif locality_id in pilots:
+            scope = pilots[locality_id]
+        else:
+            continue  # a target of a locality that is not evaluated
+        code = code_of[indicator_id]
+        targets.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        target_rows.append((code, scope, year, _number(amount), origin))
+        origins[origin] = origins.get(origin, 0) + 1
+        if updated_at is not None and (targets_as_of is None or updated_at > targets_as_of):
+            targets_as_of = updated_at
+
+    # Values: the yearly values of the pilot units, in the statuses asked for.
+    observations: list[Observation] = []
+    value_rows: list[tuple[str, str, str, str | None, str, int]] = []
+    sample_values = 0
+    as_of = None
+    years: set[int] = set()
+    for (
+        indicator_id,
+        locality_id,
+        period,
+        year,
+        value,
+        status,
+        version,
+        is_sample,
+        updated_at,
+    ) in ReportedValue.objects.filter(
+        indicator__plan=plan,
+        locality__pilot=True,
+        period__frequency=Period.Frequency.YEARLY,
+        status__in=statuses,
+    ).values_list(
+        "indicator_id",
+        "locality_id",
+        "period__code",
+        "period__year",
+        "value",
+        "status",
+        "version",
+        "is_sample",
+        "updated_at",
+    ):
+        code, scope = code_of[indicator_id], pilots[locality_id]
+        value_rows.append((code, scope, period, _number(value), status, version))
+        sample_values += bool(is_sample)
+        if updated_at is not None and (as_of is None or updated_at > as_of):
+            as_of = updated_at
+        if value is not None:
+            observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+            years.add(year)
+
+    def key(item: Observation | TargetSpec) -> tuple[int, int, int]:
+        return (order_of[item.indicator], scope_order[item.scope], item.year)
+
+    inp = EvaluationInput(
+        period=PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
+        indicators=indicators,
+        localities=locality_specs,
+        targets=tuple(sorted(targets, key=key)),
+        observations=tuple(sorted(observations, key=key)),
+        dimensions=dimensions,
+    )
+    value_rows.sort()
+    target_rows.sort()
+    data_version = {
+        "as_of": _moment(as_of),
+        "sha256": _rows_hash(value_rows),
+        "count": len(value_rows),
+        "statuses": list(statuses),
+        "observed": len(observations),
+        "years": sorted(years),
+        "sample_values": sample_values,
+        "targets": {
+            "as_of": _moment(targets_as_of),
+            "sha256": _rows_hash(target_rows),
+            "count": len(target_rows),
+            "by_origin": dict(sorted(origins.items())),
+        },
+        "plan_version": plan.version,
+    }
+    return inp, data_version
+
+
+def input_hash(inp: EvaluationInput, year: int, params: EvaluationParameters, statuses: Sequence[str]) -> str:
+    """sha256 of everything the results depend on: the engine version, the year, the statuses read,
+    the parameters and the whole input (periods, indicators, localities, targets, values)."""
+    return sha256_of(
+        {
+            "engine_version": ENGINE_VERSION,
+            "year": year,
+            "statuses": sorted(set(statuses)),
+            "parameters": to_jsonable(params),
+            "input": to_jsonable(inp),
+        }
+    )
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+def _bad(en: str, zh: str, path: str) -> RunRefused:
+    return RunRefused(en, zh, path=path)
+
+
+def _judgement(cell: Any, path: str) -> float:
+    """A judgement of a pairwise matrix: a number, or a fraction written as text ("1/3")."""
+    if isinstance(cell, bool):
+        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+    if isinstance(cell, int | float):
+        number = float(cell)
+    elif isinstance(cell, str):
+        try:
+            number = float(Fraction(cell.strip()))
+        except (ValueError, ZeroDivisionError):
+            raise _bad(
+                f"{path}: {cell!r} is not a number (write 3, 0.5 or 1/3)",
+                f"{path}：{cell!r} 不是数值（可写 3、0.5 或 1/3）",
+                path,
+            ) from None
+    else:
+        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+    if not math.isfinite(number) or number <= 0:
+        raise _bad(
+            f"{path}: a judgement must be a positive number, got {cell!r}",
+            f"{path}：判断值应为正数，而非 {cell!r}",
+            path,
+        )
+    return number
+
+
+def _pairwise(data: Any, path: str) -> PairwiseMatrix:
+    """{"codes": ["I07", "I08"], "matrix": [[1, 3], ["1/3", 1]]} → PairwiseMatrix."""
+    if not isinstance(data, Mapping) or set(data) != {"codes", "matrix"}:
+        raise _bad(
+            f'{path}: expected {{"codes": [...], "matrix": [[...], ...]}}',
+            f'{path}：格式应为 {{"codes": [...], "matrix": [[...], ...]}}',
+            path,
+        )
+    codes, matrix = data["codes"], data["matrix"]
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        raise _bad(f"{path}.codes: expected a list of codes", f"{path}.codes：应为代码列表", f"{path}.codes")
+    n = len(codes)
+    if (
+        not isinstance(matrix, list)
+        or len(matrix) != n
+        or not all(isinstance(r, list) and len(r) == n for r in matrix)
+    ):
+        raise _bad(
+            f"{path}.matrix: expected {n} rows of {n} judgements, one per code",
+            f"{path}.matrix：应为 {n} 行、每行 {n} 个判断值",
+            f"{path}.matrix",
+        )
+    values = tuple(
+        tuple(_judgement(cell, f"{path}.matrix[{i}][{j}]") for j, cell in enumerate(row))
+        for i, row in enumerate(matrix)
+    )
+    return PairwiseMatrix(codes=tuple(codes), values=values)
+
+
+def _expert_weights(data: Any, path: str) -> dict[str, float]:
+    if not isinstance(data, Mapping) or not data:
+        raise _bad(f"{path}: expected {{code: weight, ...}}", f"{path}：格式应为 {{代码: 权重, ...}}", path)
+    out = {}
+    for code, weight in data.items():
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise _bad(
+                f"{path}.{code}: a weight must be a number ≥ 0, got {weight!r}",
+                f"{path}.{code}：权重应为非负数，而非 {weight!r}",
+                f"{path}.{code}",
+            )
+        out[str(code)] = float(weight)
+    return out
+
+
+def _only_keys(data: Any, path: str, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping) or not data or not set(data) <= allowed:
+        keys = " and/or ".join(f'"{k}"' for k in sorted(allowed))
+        raise _bad(f"{path}: expected an object with {keys}", f"{path}：应为含 {keys} 的对象", path)
+    return data
+
+
+def parameters_from_options(
+    *,
+    method: str = "weighted_sum",
+    normalization: str = "target",
+    weights: str | None = None,
+    ahp: Mapping[str, Any] | None = None,
+    expert: Mapping[str, Any] | None = None,
+    sensitivity: bool = True,
+) -> EvaluationParameters:
+    """The core's parameters from the options of the command and the API.
+
+    weights: equal (default), entropy (within each dimension), expert or ahp; the dimensions keep
+    the plan's weights unless `expert` / `ahp` give theirs:
+
+    - ahp: {"dimensions": {"codes": [...], "matrix": [[...]]}, "indicators": {dimension: {"codes":
+      [...], "matrix": [[...]]}, ...}}, either part or both; judgements may be written "1/3";
+    - expert: {"dimensions": {code: weight}, "indicators": {code: weight}}, either part or both.
+
+    Given `ahp` or `expert` without `weights`, that is the method. Sensitivity: 1,000 draws, ±20 %,
+    seed 20170421 (the core's defaults), or none.
+    """
+    if method not in METHODS:
+        raise _bad(
+            f"method must be one of {', '.join(METHODS)}, not {method!r}",
+            f"合成方法应为 {'、'.join(METHODS)} 之一，而非 {method!r}",
+            "method",
+        )
+    if normalization not in NORMALIZATIONS:
+        raise _bad(
+            f"normalization must be target or minmax, not {normalization!r}",
+            f"归一化方法应为 target 或 minmax，而非 {normalization!r}",
+            "normalization",
+        )
+    if weights is None:
+        weights = "ahp" if ahp is not None else "expert" if expert is not None else "equal"
+    if weights not in WEIGHTS:
+        raise _bad(
+            f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}",
+            f"权重方法应为 {'、'.join(WEIGHTS)} 之一，而非 {weights!r}",
+            "weights",
+        )
+    if ahp is not None and weights != "ahp":
+        raise _bad(
+            f"AHP judgements were given but the weights are {weights!r}: use weights ahp",
+            f"给出了层次分析法判断矩阵，但权重方法为 {weights!r}：请使用 ahp",
+            "ahp",
+        )
+    if expert is not None and weights != "expert":
+        raise _bad(
+            f"expert weights were given but the weights are {weights!r}: use weights expert",
+            f"给出了专家权重，但权重方法为 {weights!r}：请使用 expert",
+            "expert",
+        )
+    scheme = WeightScheme()
+    if weights == "entropy":
+        scheme = WeightScheme(indicators=WeightMethod.ENTROPY)
+    elif weights == "ahp":
+        if ahp is None:
+            raise _bad(
+                "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
+                "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
+                "ahp",
+            )
+        parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
+        per_dimension: dict[str, PairwiseMatrix] = {}
+        if "indicators" in parts:
+            blocks = parts["indicators"]
+            if not isinstance(blocks, Mapping) or not blocks:
+                raise _bad(
+                    'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
+                    'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
+                    "ahp.indicators",
+                )
+            per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
+        scheme = WeightScheme(
+            indicators=WeightMethod.AHP if per_dimension else WeightMethod.EQUAL,
+            dimensions=WeightMethod.AHP if "dimensions" in parts else WeightMethod.PLAN,
+            ahp=per_dimension,
+            dimension_ahp=_pairwise(parts["dimensions"], "ahp.dimensions") if "dimensions" in parts else None,
+        )
+    elif weights == "expert":
+        if expert is None:
+            raise _bad(
+                "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
+                "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
+                "expert",
+            )
+        parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
+        scheme = WeightScheme(
+            indicators=WeightMethod.EXPERT if "indicators" in parts else WeightMethod.EQUAL,
+            dimensions=WeightMethod.EXPERT if "dimensions" in parts else WeightMethod.PLAN,
+            expert=_expert_weights(parts["indicators"], "expert.indicators") if "indicators" in parts else {},
+            dimension_expert=(
+                _expert_weights(parts["dimensions"], "expert.dimensions") if "dimensions" in parts else {}
+            ),
+        )
+    return EvaluationParameters(
+        composite=CompositeParameters(
+            normalization=NORMALIZATIONS[normalization], weights=scheme, method=CompositeMethod(method)
+        ),
+        sensitivity=SensitivityParameters() if sensitivity else None,
+    )
+
+
+def parameters_summary(parameters: Mapping[str, Any]) -> str:
+    """One line from a run's parameters JSON: `weighted_sum · target · equal/plan · ±20 % × 1000`."""
+    composite = parameters.get("composite") or {}
+    weights = composite.get("weights") or {}
+    sensitivity = parameters.get("sensitivity")
+    parts = [
+        str(composite.get("method", "?")),
+        str(composite.get("normalization", "?")),
+        f"{weights.get('indicators', '?')}/{weights.get('dimensions', '?')}",
+    ]
+    if sensitivity:
+        parts.append(f"±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}")
+    else:
+        parts.append("no sensitivity")
+    return " · ".join(parts)
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Caveat:
+    code: str
+    zh: str
+    en: str
+
+
+def caveats(run: EvaluationRun) -> list[Caveat]:
+    """What every place that shows the run must say about its data."""
+    out = []
+    if run.includes_unaccepted:
+        out.append(
+            Caveat(
+                "includes_unaccepted",
+                "含未验收数据：本次评估读取了已提交、已审核但尚未验收的数值，结果可能变化。",
+                "Includes unaccepted values: submitted and approved values not yet accepted were read; "
+                "the results may change.",
+            )
+        )
+    if run.sample:
+        out.append(
+            Caveat(
+                "sample",
+                "示例数据：本次评估读取了示例数据，不是官方数字。",
+                "Sample data: this evaluation read sample data, not official figures.",
+            )
+        )
+    return out
+
+
+def run_evaluation(
+    plan: Plan,
+    year: int,
+    *,
+    params: EvaluationParameters | None = None,
+    include_unaccepted: bool = False,
+    user: Any = None,
+    label: str = "",
+    notes: str = "",
+    reuse: bool = True,
+) -> EvaluationRun:
+    """Evaluate `year` on the plan's values and store the run, in one transaction.
+
+    With `reuse` (the default), a stored run of the plan with the same input hash (engine version,
+    year, statuses, parameters and the whole input) and the same data version (the same values at
+    the same versions) is returned instead of a new one, with `run.reused` set: it holds the very
+    numbers a new run would. Raises RunRefused.
+    """
+    params = params or parameters_from_options()
+    statuses = WITH_UNACCEPTED if include_unaccepted else ACCEPTED
+    last = max(plan.end_year, plan.horizon_year or plan.end_year)
+    if not plan.base_year <= year <= last:
+        raise RunRefused(
+            f"year {year} is outside the plan's years {plan.base_year}–{last}",
+            f"{year}年不在方案年份（{plan.base_year}–{last}年）之内",
+            kind="invalid_year",
+            path="year",
+        )
+    with transaction.atomic():
+        inp, data_version = build_input(plan, statuses=statuses)
+        if year not in data_version["years"]:
+            which = "accepted, submitted or approved" if include_unaccepted else "accepted"
+            which_zh = "已验收、已提交或已审核" if include_unaccepted else "已验收"
+            hint = (
+                ""
+                if include_unaccepted
+                else " (add --include-submitted / include_submitted to read unaccepted ones)"
+            )
+            raise RunRefused(
+                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
+                f"方案 {plan.code} 没有{year}年{which_zh}的数值，无法评估",
+                kind="no_data",
+                path="year",
+            )
+        key = input_hash(inp, year, params, statuses)
+        if reuse:
+            found = (
+                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=data_version["sha256"])
+                .order_by("id")
+                .first()
+            )
+            if found is not None:
+                found.reused = True
+                return found
+        try:
+            evaluation = evaluate(inp, year, params)
+        except EvaluationError as exc:
+            raise RunRefused.from_core(exc) from exc
+        results = to_jsonable(evaluation)
+        sample = (
+            data_version["sample_values"] > 0 or data_version["targets"]["by_origin"].get("sample", 0) > 0
+        )
+        run = EvaluationRun.objects.create(
+            plan=plan,
+            year=year,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            label=label,
+            notes=notes,
+            parameters=to_jsonable(params),
+            statuses=list(statuses),
+            includes_unaccepted=include_unaccepted,
+            data_version=data_version,
+            data_hash=data_version["sha256"],
+            input_hash=key,
+            results=results,
+            results_hash=sha256_of(results),
+            sample=sample,
+            engine_version=ENGINE_VERSION,
+        )
+    return run
+
+
+def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
+    """The run as JSON data, the same for the API and `planwatch evaluate --format json`."""
+    record: dict[str, Any] = {
+        "id": run.pk,
+        "plan": run.plan.code,
+        "year": run.year,
+        "created_at": _moment(run.created_at),
+        "created_by": run.created_by.get_username() if run.created_by is not None else None,
+        "label": run.label,
+        "notes": run.notes,
+        "includes_unaccepted": run.includes_unaccepted,
+        "sample": run.sample,
+        "caveats": [{"code": c.code, "message_zh": c.zh, "message_en": c.en} for c in caveats(run)],
+        "statuses": list(run.statuses),
+        "parameters": run.parameters,
+        "parameters_summary": parameters_summary(run.parameters),
+        "data_version": run.data_version,
+        "input_hash": run.input_hash,
+        "results_hash": run.results_hash,
+        "engine_version": run.engine_version,
+        "reused": run.reused,
+    }
+    if results:
+        record["results"] = run.results
+    return record
