@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "planwatch.plans",
     "planwatch.reporting",
     "planwatch.evaluation",
+    "planwatch.ledgers",
+    "planwatch.supervision",
     "planwatch.web",
     "planwatch.api",
 ]
@@ -128,3 +130,10 @@ PLANWATCH_EVIDENCE_TYPES = {
     ".png": "image/png",
     ".ofd": "application/ofd",
 }
+
+# Supervision: e-mail for reminders (console by default; "django.core.mail.backends.filebased.EmailBackend"
+# with EMAIL_FILE_PATH writes files) and how many days ahead "due soon" looks.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "planwatch@localhost")
+PLANWATCH_REMIND_DAYS = int(env_number("PLANWATCH_REMIND_DAYS", 14, minimum=1))

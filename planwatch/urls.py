@@ -19,6 +19,8 @@ urlpatterns = [
     path("plans/<slug:code>/users/", include("planwatch.accounts.urls")),
     path("plans/<slug:code>/manage/", include("planwatch.reporting.manage_urls")),
     path("plans/<slug:code>/report/", include("planwatch.reporting.urls")),
+    path("plans/<slug:code>/ledgers/", include("planwatch.ledgers.urls")),
     path("plans/<slug:code>/excel/", include("planwatch.reporting.excel_urls")),
+    path("plans/<slug:code>/supervision/", include("planwatch.supervision.urls")),
     path("", include("planwatch.web.urls")),
 ]

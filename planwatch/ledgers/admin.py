@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import LedgerAudit, LedgerItem, LedgerType
+
+
+@admin.register(LedgerType)
+class LedgerTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "plan"]
+
+
+@admin.register(LedgerItem)
+class LedgerItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "ledger", "locality", "investment", "signed_on", "started_on", "producing_on"]
+    list_filter = ["ledger", "locality", "status", "duplicate_flag"]
+    search_fields = ["name", "identifier"]
+
+
+@admin.register(LedgerAudit)
+class LedgerAuditAdmin(admin.ModelAdmin):
+    list_display = ["at", "item", "action", "user", "source"]
+    readonly_fields = [f.name for f in LedgerAudit._meta.fields]

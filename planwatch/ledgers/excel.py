@@ -1,0 +1,248 @@
+"""Excel round trip of a ledger: export (an empty ledger gives the template) and an all-or-nothing
+import with every problem named by sheet and cell, in Chinese then English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.plans.lookup import find_locality
+from planwatch.plans.models import KeyField
+
+from . import services
+from .models import LedgerItem, LedgerType
+
+SHEET = "Ledger"
+ABOUT = "About"
+HEADER_ROW = 1
+FIRST_ROW = 2
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    width: int = 16
+
+
+def columns(ledger: LedgerType) -> list[Column]:
+    cols = [
+        Column("id", "编号", "ID", 8),
+        Column("locality", "地区", "Locality", 10),
+        Column("key_field", "重点领域", "Key field", 10),
+        Column("name", "名称", "Name", 36),
+        Column("identifier", "统一社会信用代码/项目代码", "Identifier", 22),
+    ]
+    cols += [Column(f"attr:{a['code']}", a["zh"], a["en"], 20) for a in ledger.attributes]
+    if ledger.has_investment:
+        cols.append(Column("investment", "总投资（万元）", "Total investment (10k yuan)", 14))
+    cols += [
+        Column("signed_on", "签约日期", "Signed on", 12),
+        Column("started_on", "开工日期", "Started on", 12),
+        Column("producing_on", "投产日期", "Producing on", 12),
+        Column("status", "状态", "Status", 10),
+        Column("notes", "备注", "Notes", 30),
+    ]
+    return cols
+
+
+def _problem(sheet: str, cell: str, zh: str, en: str) -> Problem:
+    return Problem(f"{sheet}!{cell}", f"{zh} / {en}")
+
+
+def export_ledger(ledger: LedgerType, items: Any) -> bytes:
+    """The ledger's rows (those given, already scoped to the user) as a workbook."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = SHEET
+    cols = columns(ledger)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for c, col in enumerate(cols, start=1):
+        cell = sheet.cell(HEADER_ROW, c, f"{col.zh} {col.en}")
+        cell.font, cell.fill = bold, fill
+        sheet.column_dimensions[get_column_letter(c)].width = col.width
+    sheet.freeze_panes = "A2"
+    for r, item in enumerate(items, start=FIRST_ROW):
+        for c, col in enumerate(cols, start=1):
+            sheet.cell(r, c, _cell_value(item, col.key))
+    about = book.create_sheet(ABOUT)
+    about.append(["plan", ledger.plan.code])
+    about.append(["ledger", ledger.code])
+    about.append(["说明", "每行一项；编号留空为新增。日期格式 YYYY-MM-DD。全部无误才会导入。"])
+    about.append(
+        ["note", "One row per item; leave ID empty for a new one. Dates YYYY-MM-DD. All or nothing."]
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell_value(item: LedgerItem, key: str) -> Any:
+    if key == "locality":
+        return item.locality.code
+    if key == "key_field":
+        return item.key_field.code if item.key_field else None
+    if key.startswith("attr:"):
+        return item.attributes.get(key[5:])
+    value = getattr(item, key)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value if value != "" else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
+
+
+@transaction.atomic
+def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) -> list[LedgerItem]:
+    """Check every row, then save them all (source excel), or save nothing and raise
+    WorkbookRejected listing each problem with its cell."""
+    source = PurePath(file_name).name
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise WorkbookRejected(
+            source, [Problem("", "不是可读取的 Excel 文件 / not a readable Excel workbook")]
+        ) from None
+    if SHEET not in book.sheetnames:
+        raise WorkbookRejected(source, [Problem("", f"缺少工作表 {SHEET} / the sheet {SHEET} is missing")])
+    sheet = book[SHEET]
+    problems: list[Problem] = []
+    if ABOUT in book.sheetnames:
+        meta = {_text(r[0]): _text(r[1]) for r in book[ABOUT].iter_rows(values_only=True) if len(r) > 1}
+        if meta.get("ledger") and meta["ledger"] != ledger.code:
+            problems.append(
+                _problem(
+                    ABOUT, "B2", f"此文件是台账 {meta['ledger']}", f"this file is ledger {meta['ledger']}"
+                )
+            )
+    cols = columns(ledger)
+    header = [_text(c.value) for c in sheet[HEADER_ROW]]
+    for c, col in enumerate(cols):
+        if c >= len(header) or not header[c].startswith(col.zh):
+            problems.append(
+                _problem(
+                    SHEET,
+                    f"{get_column_letter(c + 1)}{HEADER_ROW}",
+                    f"表头应为「{col.zh}」",
+                    f"header should be {col.en!r}",
+                )
+            )
+    if problems:
+        raise WorkbookRejected(source, problems)
+
+    plan = ledger.plan
+    key_fields = {k.code: k for k in KeyField.objects.filter(plan=plan)}
+    existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field")}
+    statuses = {s.value for s in LedgerItem.Status} | {str(s.label) for s in LedgerItem.Status}
+    pending: list[LedgerItem] = []
+    for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
+        values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
+        if all(v is None or _text(v) == "" for v in values.values()):
+            continue
+
+        def at(key: str) -> str:
+            return f"{get_column_letter([c.key for c in cols].index(key) + 1)}{r}"  # noqa: B023
+
+        def bad(key: str, zh: str, en: str) -> None:
+            problems.append(_problem(SHEET, at(key), zh, en))  # noqa: B023
+
+        item: LedgerItem
+        raw_id = _text(values["id"])
+        if raw_id:
+            found = existing.get(int(raw_id)) if raw_id.isdigit() else None
+            if found is None:
+                bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
+                continue
+            item = found
+        else:
+            item = LedgerItem(ledger=ledger)
+        try:
+            locality = find_locality(plan, _text(values["locality"]))
+        except LookupError:
+            bad(
+                "locality",
+                f"未知地区「{_text(values['locality'])}」",
+                f"unknown locality {_text(values['locality'])!r}",
+            )
+            continue
+        if not services.can_write(user, locality) or (
+            item.pk and not services.can_write(user, item.locality)
+        ):
+            bad(
+                "locality",
+                f"您无权导入{locality.name_zh}的数据",
+                f"you may not import rows of {locality.name_en}",
+            )
+            continue
+        item.locality = locality
+        kf = _text(values["key_field"])
+        if kf and kf not in key_fields:
+            bad("key_field", f"未知重点领域「{kf}」", f"unknown key field {kf!r}")
+        item.key_field = key_fields.get(kf) if kf else None
+        item.name = _text(values["name"])
+        item.identifier = _text(values["identifier"]).upper()
+        item.attributes = {
+            col.key[5:]: _text(values[col.key])
+            for col in cols
+            if col.key.startswith("attr:") and values[col.key]
+        }
+        if ledger.has_investment:
+            raw = values["investment"]
+            try:
+                item.investment = None if raw is None or _text(raw) == "" else Decimal(_text(raw))
+            except InvalidOperation:
+                bad(
+                    "investment",
+                    f"总投资「{_text(raw)}」不是数字",
+                    f"investment {_text(raw)!r} is not a number",
+                )
+        for key in ("signed_on", "started_on", "producing_on"):
+            try:
+                setattr(item, key, _date(values[key]))
+            except ValueError:
+                bad(
+                    key,
+                    f"日期「{_text(values[key])}」无法识别",
+                    f"date {_text(values[key])!r} not understood",
+                )
+                setattr(item, key, None)
+        status = _text(values["status"]) or LedgerItem.Status.ACTIVE
+        if status not in statuses:
+            bad("status", f"未知状态「{status}」", f"unknown status {status!r}")
+        else:
+            item.status = next(s.value for s in LedgerItem.Status if status in (s.value, str(s.label)))
+        item.notes = _text(values["notes"])
+        for key, zh, en in services.validation_problems(item):
+            bad(key if key in {c.key for c in cols} else "name", zh, en)
+        pending.append(item)
+    if problems:
+        raise WorkbookRejected(source, problems)
+    return [services.save_item(user, item, source="excel", detail=source) for item in pending]

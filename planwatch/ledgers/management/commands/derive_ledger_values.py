@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.ledgers import services
+from planwatch.plans.lookup import find_plan
+
+
+class Command(BaseCommand):
+    help = "Write the counts derived from the ledgers as draft values of a year (source: ledger)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument(
+            "--user", required=True, help="the user the values are saved as, under their scope"
+        )
+        parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"no such active user: {options['user']}")
+        try:
+            plan = find_plan(options["plan"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        result = services.derive_values(plan, options["year"], user)
+        for locality, indicator, value in result.written:
+            self.stdout.write(f"{locality} {indicator} {options['year']}: {value}")
+        for locality, reason in result.skipped:
+            self.stdout.write(f"{locality}: skipped ({reason})")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.core.errors import WorkbookRejected
+from planwatch.ledgers import excel, services
+from planwatch.plans.lookup import find_plan
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a ledger workbook whole, then save every row — or save nothing and list every problem "
+        "by sheet, cell and reason (exit status 1)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="the ledger workbook (.xlsx)")
+        parser.add_argument("--ledger", required=True, help="the ledger's code, e.g. investment_projects")
+        parser.add_argument("--user", required=True, help="the user the rows are saved as, under their scope")
+        parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"no such active user: {options['user']}")
+        try:
+            plan = find_plan(options["plan"])
+            ledger = services.get_ledger(plan, options["ledger"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        try:
+            saved = excel.import_ledger(ledger, data, path.name, user)
+        except WorkbookRejected as exc:
+            raise CommandError(exc.describe()) from None
+        except services.LedgerError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"{path.name}: {len(saved)} row(s) saved to ledger {ledger.code}")

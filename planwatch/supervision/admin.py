@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate, SupervisionAudit
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ["locality", "year", "plan", "status", "updated_at"]
+    list_filter = ["plan", "year", "status"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "action_plan", "task", "owner_unit", "due_on", "status", "percent"]
+    list_filter = ["status", "action_plan__year", "action_plan__locality"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    list_display = ["milestone", "status", "percent", "author", "created_at", "returned"]
+    list_filter = ["returned", "status"]
+
+
+@admin.register(SupervisionAudit)
+class SupervisionAuditAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "action_plan", "milestone", "user", "source"]
+    list_filter = ["action"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "text_zh", "read_at", "emailed"]
+    list_filter = ["emailed"]

@@ -1,0 +1,322 @@
+"""The action plan's Excel template: export one locality's year, import it back all or nothing.
+
+The sheet 行动计划 holds one milestone a row; column A is the milestone's number in PlanWatch (blank
+for a new one). Problems name the sheet and cell, in Chinese then English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+
+from planwatch.accounts.models import profile_of
+from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.plans.models import Locality, Plan
+from planwatch.supervision import actions
+from planwatch.supervision.models import ActionPlan, Milestone
+
+SHEET = "行动计划"
+META = "_meta"
+KIND = "planwatch-action-plan"
+FIRST_ROW = 3
+COLUMNS = [
+    ("编号", "No."),
+    ("任务编号", "Task"),
+    ("里程碑", "Milestone"),
+    ("责任单位编号", "Owner unit"),
+    ("责任人", "Owner"),
+    ("开始日期", "Starts on"),
+    ("完成时限", "Due on"),
+    ("成果形式", "Deliverable"),
+    ("关联指标", "Linked indicators"),
+]
+WIDTHS = [8, 10, 40, 14, 12, 12, 12, 30, 18]
+
+
+def file_name(locality: Locality, year: int) -> str:
+    return f"{locality.code}_{year}_行动计划.xlsx"
+
+
+def export_action_plan(plan: Plan, locality: Locality, year: int) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([f"{locality.name_zh} {year} 年行动计划 / Action plan of {locality.name_en}, {year}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([f"{zh}\n{en}" for zh, en in COLUMNS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+    action_plan = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
+    milestones = (
+        action_plan.milestones.select_related("task", "owner_unit").prefetch_related("indicators")
+        if action_plan
+        else Milestone.objects.none()
+    )
+    for m in milestones:
+        ws.append(
+            [
+                m.pk,
+                m.task.code,
+                m.title,
+                m.owner_unit.code if m.owner_unit else "",
+                m.owner_person,
+                m.starts_on,
+                m.due_on,
+                m.deliverable,
+                "、".join(i.code for i in m.indicators.all()),
+            ]
+        )
+    editable = PatternFill("solid", fgColor="FFF7E0")
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=FIRST_ROW + 200, min_col=2, max_col=len(COLUMNS)):
+        for cell in row:
+            cell.protection = Protection(locked=False)
+            cell.fill = editable
+            if cell.column in (6, 7):
+                cell.number_format = "yyyy-mm-dd"
+    for i, w in enumerate(WIDTHS):
+        ws.column_dimensions[chr(ord("A") + i)].width = w
+    ws.protection.sheet = True
+    ws.freeze_panes = "B3"
+
+    ref = wb.create_sheet("参考 Reference")
+    ref.append(["类别 Kind", "编号 Code", "名称", "Name"])
+    for t in plan.tasks.order_by("order"):
+        ref.append(["任务 Task", t.code, t.title_zh, t.title_en])
+    for u in plan.units.order_by("order"):
+        ref.append(["单位 Unit", u.code, u.name_zh, u.name_en])
+    for ind in plan.indicators.order_by("order"):
+        ref.append(["指标 Indicator", ind.code, ind.name_zh, ind.name_en])
+
+    meta = wb.create_sheet(META)
+    for key, value in (
+        ("kind", KIND),
+        ("plan", plan.code),
+        ("plan_version", plan.version),
+        ("locality", locality.code),
+        ("year", year),
+    ):
+        meta.append([key, value])
+    meta.sheet_state = "hidden"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class ImportResult:
+    action_plan: ActionPlan
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def describe(self) -> str:
+        ap = self.action_plan
+        return (
+            f"{ap.locality.name_zh} {ap.year}：新增 {self.added}，修改 {self.changed}，未变 {self.unchanged} / "
+            f"{ap.locality.name_en} {ap.year}: {self.added} added, {self.changed} changed, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def _p(cell: str, zh: str, en: str) -> Problem:
+    return Problem(cell, f"{zh} / {en}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value: Any) -> dt.date | None | str:
+    """A date from a date cell or YYYY-MM-DD text; '' if blank; the text itself if unreadable."""
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return _text(value)
+
+
+def _read_meta(wb: Any, source: str) -> dict[str, str]:
+    if META not in wb.sheetnames or SHEET not in wb.sheetnames:
+        raise WorkbookRejected(
+            source,
+            [
+                _p(
+                    "",
+                    "这不是 PlanWatch 行动计划模板，请先导出模板",
+                    "not a PlanWatch action plan template: export one first",
+                )
+            ],
+        )
+    meta = {_text(r[0]): _text(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
+    if meta.get("kind") != KIND:
+        raise WorkbookRejected(
+            source, [_p(f"{META}!B1", "这不是行动计划模板", "not an action plan template")]
+        )
+    return meta
+
+
+def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
+    """Check the whole workbook, then write every milestone, or write nothing and list every problem."""
+    try:
+        wb = load_workbook(BytesIO(data), data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+        raise WorkbookRejected(
+            source,
+            [_p("", "无法读取该文件，请上传 .xlsx 工作簿", "cannot read the file: upload an .xlsx workbook")],
+        ) from None
+    meta = _read_meta(wb, source)
+    plan = Plan.objects.filter(code=meta.get("plan", "")).first()
+    if plan is None:
+        raise WorkbookRejected(source, [_p(f"{META}!B2", "方案不存在", f"no plan {meta.get('plan')!r}")])
+    locality = plan.localities.filter(code=meta.get("locality", "")).first()
+    year_text = meta.get("year", "")
+    if locality is None or not year_text.isdigit():
+        raise WorkbookRejected(
+            source,
+            [_p(f"{META}!B4", "模板中的地区或年份无效", "the template's locality or year is not valid")],
+        )
+    year = int(year_text)
+    if not actions.can_write(profile_of(user), locality.pk):
+        raise WorkbookRejected(
+            source,
+            [
+                _p(
+                    "",
+                    f"您无权修改{locality.name_zh}的行动计划",
+                    f"you may not change the action plan of {locality.name_en}",
+                )
+            ],
+        )
+    tasks = {t.code: t for t in plan.tasks.all()}
+    units = {u.code: u for u in plan.units.all()}
+    indicators = {i.code: i for i in plan.indicators.all()}
+    action_plan = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
+    existing = {m.pk: m for m in action_plan.milestones.all()} if action_plan else {}
+
+    problems: list[Problem] = []
+    rows: list[tuple[int | None, actions.MilestoneData]] = []
+    seen: set[int] = set()
+    ws = wb[SHEET]
+    for r, values in enumerate(
+        ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True), FIRST_ROW
+    ):
+        cells = list(values) + [None] * (len(COLUMNS) - len(values))
+        if all(_text(v) == "" for v in cells):
+            continue
+        before = len(problems)
+        pk: int | None = None
+        if _text(cells[0]):
+            if not _text(cells[0]).isdigit() or int(_text(cells[0])) not in existing:
+                problems.append(
+                    _p(
+                        f"{SHEET}!A{r}",
+                        "编号不属于本行动计划，新增请留空",
+                        "no such milestone in this action plan: leave it blank for a new one",
+                    )
+                )
+            elif int(_text(cells[0])) in seen:
+                problems.append(_p(f"{SHEET}!A{r}", "编号重复", "the same milestone twice"))
+            else:
+                pk = int(_text(cells[0]))
+                seen.add(pk)
+        task = tasks.get(_text(cells[1]))
+        if task is None:
+            problems.append(
+                _p(
+                    f"{SHEET}!B{r}",
+                    f"任务编号 {_text(cells[1]) or '（空）'} 不存在，见“参考”表",
+                    f"no task {_text(cells[1])!r}: see the Reference sheet",
+                )
+            )
+        title = _text(cells[2])
+        if not title:
+            problems.append(_p(f"{SHEET}!C{r}", "里程碑名称不能为空", "the milestone needs a title"))
+        unit = None
+        if _text(cells[3]):
+            unit = units.get(_text(cells[3]))
+            if unit is None:
+                problems.append(
+                    _p(
+                        f"{SHEET}!D{r}",
+                        f"责任单位编号 {_text(cells[3])} 不存在",
+                        f"no unit {_text(cells[3])!r}",
+                    )
+                )
+        starts_on, due_on = _date(cells[5]), _date(cells[6])
+        if isinstance(starts_on, str):
+            problems.append(
+                _p(f"{SHEET}!F{r}", "开始日期格式应为 YYYY-MM-DD", "give the start date as YYYY-MM-DD")
+            )
+        if due_on is None:
+            problems.append(_p(f"{SHEET}!G{r}", "完成时限不能为空", "the due date is required"))
+        elif isinstance(due_on, str):
+            problems.append(
+                _p(f"{SHEET}!G{r}", "完成时限格式应为 YYYY-MM-DD", "give the due date as YYYY-MM-DD")
+            )
+        elif isinstance(starts_on, dt.date) and starts_on > due_on:
+            problems.append(
+                _p(f"{SHEET}!F{r}", "开始日期晚于完成时限", "the start date is after the due date")
+            )
+        linked = []
+        for code in (c for c in re.split(r"[,，、;；\s]+", _text(cells[8])) if c):
+            if code in indicators:
+                linked.append(indicators[code])
+            else:
+                problems.append(_p(f"{SHEET}!I{r}", f"指标 {code} 不存在", f"no indicator {code!r}"))
+        if len(problems) > before or task is None or not isinstance(due_on, dt.date):
+            continue
+        rows.append(
+            (
+                pk,
+                actions.MilestoneData(
+                    task=task,
+                    title=title,
+                    due_on=due_on,
+                    owner_unit=unit,
+                    owner_person=_text(cells[4]),
+                    starts_on=starts_on if isinstance(starts_on, dt.date) else None,
+                    deliverable=_text(cells[7]),
+                    indicators=linked,
+                    order=r - FIRST_ROW,
+                ),
+            )
+        )
+    if problems:
+        raise WorkbookRejected(source, problems)
+
+    via = f"excel:{source}"
+    with transaction.atomic():
+        action_plan = actions.open_action_plan(user, plan, locality, year, source=via)
+        result = ImportResult(action_plan)
+        for pk, milestone_data in rows:
+            if pk is None:
+                actions.add_milestone(user, action_plan, milestone_data, source=via)
+                result.added += 1
+                continue
+            milestone = existing[pk]
+            before_snapshot = actions.snapshot(milestone)
+            milestone = actions.edit_milestone(user, milestone, milestone_data, source=via)
+            if actions.snapshot(milestone) == before_snapshot:
+                result.unchanged += 1
+            else:
+                result.changed += 1
+    return result

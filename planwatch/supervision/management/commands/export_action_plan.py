@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.plans.lookup import find_locality, find_plan
+from planwatch.supervision import excel
+
+
+class Command(BaseCommand):
+    help = "Write the Excel action plan template of one locality and year, with its milestones (see docs/supervision.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--locality", required=True, help="code (ZH) or name (珠海, 珠海市, Zhuhai)")
+        parser.add_argument("--year", required=True, type=int)
+        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        parser.add_argument(
+            "-o", "--output", help="the file to write (default: <locality>_<year>_行动计划.xlsx)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            plan = find_plan(options["plan"])
+            locality = find_locality(plan, options["locality"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        output = Path(options["output"] or excel.file_name(locality, options["year"]))
+        output.write_bytes(excel.export_action_plan(plan, locality, options["year"]))
+        self.stdout.write(f"wrote {output}: {locality.name_zh} {locality.code}, {options['year']}")

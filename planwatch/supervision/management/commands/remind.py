@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from planwatch.plans.lookup import find_plan
+from planwatch.supervision.management.commands._common import as_of
+from planwatch.supervision.services import remind
+
+
+class Command(BaseCommand):
+    help = (
+        "Remind people of milestones due soon or overdue and of reporting periods due soon or overdue "
+        "for localities that have not submitted: in-app notifications and e-mails, never twice for the "
+        "same thing. Run it on a schedule (e.g. daily)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        parser.add_argument("--as-of", help="judge as on this day, YYYY-MM-DD (default: today)")
+        parser.add_argument("--days", type=int, help="how many days ahead is 'due soon' (default: setting)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            plan = find_plan(options["plan"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        result = remind(plan, as_of(options["as_of"]), window_days=options["days"])
+        self.stdout.write(result.describe())

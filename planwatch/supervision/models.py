@@ -1,0 +1,163 @@
+"""Task supervision (督查督办): yearly action plans of the localities, milestones, progress updates,
+evidence, the audit of every change, and in-app notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
+
+
+class ActionPlan(models.Model):
+    """A locality's yearly action plan (年度行动计划): the plan's tasks broken into milestones."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="action_plans")
+    locality = models.ForeignKey(Locality, models.PROTECT, related_name="action_plans")
+    year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Action plan")
+        verbose_name_plural = _("Action plans")
+        ordering = ["plan", "year", "locality__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "locality", "year"], name="unique_action_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality.code} {self.year}"
+
+
+class Milestone(models.Model):
+    """One step of a task in a locality's action plan, with an owner, a due date and a deliverable."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        AT_RISK = "at_risk", _("At risk")
+
+    action_plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="milestones")
+    task = models.ForeignKey(Task, models.PROTECT, related_name="milestones", verbose_name=_("Task"))
+    title = models.CharField(max_length=300, verbose_name=_("Milestone"))
+    owner_unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="milestones", verbose_name=_("Owner unit")
+    )
+    owner_person = models.CharField(max_length=100, blank=True, verbose_name=_("Owner"))
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("Starts on"))
+    due_on = models.DateField(verbose_name=_("Due on"))
+    deliverable = models.TextField(blank=True, verbose_name=_("Deliverable"))
+    indicators = models.ManyToManyField(
+        Indicator, blank=True, related_name="milestones", verbose_name=_("Linked indicators")
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Milestone")
+        verbose_name_plural = _("Milestones")
+        ordering = ["action_plan", "order", "due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percent__lte=100), name="milestone_percent_max_100")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressUpdate(models.Model):
+    """A progress report on a milestone; the province may comment on it and return it."""
+
+    milestone = models.ForeignKey(Milestone, models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Milestone.Status.choices)
+    percent = models.PositiveSmallIntegerField()
+    narrative = models.TextField(blank=True, verbose_name=_("Narrative"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    returned = models.BooleanField(default=False)
+    province_comment = models.TextField(blank=True, verbose_name=_("Province comment"))
+    commented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Progress update")
+        verbose_name_plural = _("Progress updates")
+        ordering = ["milestone", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} {self.percent}%"
+
+
+def evidence_path(instance: UpdateEvidence, filename: str) -> str:
+    return f"supervision/{instance.update.milestone_id}/{filename}"
+
+
+class UpdateEvidence(models.Model):
+    """A file supporting a progress update, stored under var/."""
+
+    update = models.ForeignKey(ProgressUpdate, models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Evidence file")
+        verbose_name_plural = _("Evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SupervisionAudit(models.Model):
+    """One change to an action plan, milestone or update: who, when, what, old and new, from where."""
+
+    action_plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="audit")
+    milestone = models.ForeignKey(Milestone, models.SET_NULL, null=True, blank=True, related_name="audit")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=40)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    source = models.CharField(max_length=300, default="web")
+
+    class Meta:
+        verbose_name = _("Supervision audit entry")
+        verbose_name_plural = _("Supervision audit")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Notification(models.Model):
+    """An in-app notification; `dedupe_key` makes sure the same thing is never sent twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
+    text_zh = models.TextField()
+    text_en = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("Notification")
+        verbose_name_plural = _("Notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text_en

@@ -1,0 +1,346 @@
+"""The supervision list and the reminders, from the database; the rules are in planwatch.core.supervision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from planwatch.accounts.models import Profile
+from planwatch.core import supervision as core
+from planwatch.plans.models import Plan
+from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.workflow import required_indicators
+from planwatch.supervision.models import Milestone, Notification
+
+REASON_TEXT = {
+    core.Reason.OVERDUE: ("已逾期", "overdue"),
+    core.Reason.MARKED_AT_RISK: ("标记为有风险", "marked at risk"),
+    core.Reason.BEHIND_SCHEDULE: ("进度落后于时间", "behind schedule"),
+    core.Reason.INDICATOR_LAGGING: ("关联指标进度滞后", "linked indicator lagging"),
+}
+FLAG_TEXT = {core.Flag.OVERDUE: ("逾期", "overdue"), core.Flag.AT_RISK: ("有风险", "at risk")}
+
+
+def facts(m: Milestone) -> core.MilestoneFacts:
+    return core.MilestoneFacts(
+        key=m.pk,
+        status=m.status,
+        percent=m.percent,
+        due_on=m.due_on,
+        starts_on=m.starts_on,
+        indicators=tuple(i.code for i in m.indicators.all()),
+    )
+
+
+def milestones_of(plan: Plan) -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.filter(action_plan__plan=plan)
+        .select_related("action_plan__locality", "task", "owner_unit")
+        .prefetch_related("indicators")
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    milestone: Milestone
+    finding: core.Finding
+
+    @property
+    def flag_zh(self) -> str:
+        return FLAG_TEXT[self.finding.flag][0]
+
+    @property
+    def flag_en(self) -> str:
+        return FLAG_TEXT[self.finding.flag][1]
+
+    @property
+    def reasons_zh(self) -> str:
+        return "、".join(REASON_TEXT[r][0] for r in self.finding.reasons)
+
+    @property
+    def reasons_en(self) -> str:
+        return ", ".join(REASON_TEXT[r][1] for r in self.finding.reasons)
+
+    def as_dict(self) -> dict[str, Any]:
+        m = self.milestone
+        return {
+            "locality": m.action_plan.locality.code,
+            "locality_zh": m.action_plan.locality.name_zh,
+            "year": m.action_plan.year,
+            "task": m.task.code,
+            "milestone": m.title,
+            "owner_unit": m.owner_unit.code if m.owner_unit else None,
+            "owner_unit_zh": m.owner_unit.name_zh if m.owner_unit else None,
+            "owner_person": m.owner_person,
+            "due_on": m.due_on.isoformat(),
+            "status": m.status,
+            "percent": m.percent,
+            "flag": self.finding.flag.value,
+            "reasons": [r.value for r in self.finding.reasons],
+            "days_late": self.finding.days_late,
+            "lagging_indicators": list(self.finding.lagging_indicators),
+        }
+
+
+def evaluation_pace(plan: Plan, year: int) -> dict[str, dict[str, str]]:
+    """Pace (时序进度) per scope (a locality's code or "region") and indicator, from the latest stored
+    evaluation run of `year` or before; empty if there is none."""
+    from planwatch.evaluation.models import EvaluationRun
+
+    run = (
+        EvaluationRun.objects.filter(plan=plan, year__lte=year)
+        .order_by("-year", "-created_at", "-pk")
+        .first()
+    )
+    out: dict[str, dict[str, str]] = {}
+    if run is None:
+        return out
+    for r in (run.results or {}).get("indicators", []):
+        if r.get("pace") and r.get("year", run.year) == run.year:
+            out.setdefault(str(r.get("scope")), {})[str(r.get("indicator"))] = str(r["pace"])
+    return out
+
+
+def supervision_list(
+    plan: Plan,
+    today: dt.date,
+    *,
+    locality_id: int | None = None,
+    unit_id: int | None = None,
+    task_id: int | None = None,
+    window_days: int | None = None,
+    pace: Mapping[str, str] | None = None,
+    use_evaluation: bool = True,
+) -> list[Row]:
+    """Overdue and at-risk milestones, optionally of one locality, owner unit or task.
+
+    A linked indicator lags by `pace` if given, else by the latest stored evaluation (the locality's
+    own pace, or the region's where the locality has none)."""
+    qs = milestones_of(plan)
+    if locality_id is not None:
+        qs = qs.filter(action_plan__locality_id=locality_id)
+    if unit_id is not None:
+        qs = qs.filter(owner_unit_id=unit_id)
+    if task_id is not None:
+        qs = qs.filter(task_id=task_id)
+    window = settings.PLANWATCH_REMIND_DAYS if window_days is None else window_days
+    by_scope = evaluation_pace(plan, today.year) if pace is None and use_evaluation else {}
+    rows = []
+    for m in qs:
+        code = m.action_plan.locality.code
+        local = pace if pace is not None else {**by_scope.get("region", {}), **by_scope.get(code, {})}
+        finding = core.assess(facts(m), today, window_days=window, pace=local)
+        if finding is not None:
+            rows.append(Row(m, finding))
+    rows.sort(key=lambda r: core.sort_key(r.finding))
+    return rows
+
+
+# --- output: table, JSON, XLSX ----------------------------------------------------------------------
+
+HEADERS = [
+    ("地区", "Locality"),
+    ("任务", "Task"),
+    ("里程碑", "Milestone"),
+    ("责任单位", "Owner unit"),
+    ("责任人", "Owner"),
+    ("完成时限", "Due on"),
+    ("完成比例", "Percent"),
+    ("状态", "Flag"),
+    ("逾期天数", "Days late"),
+    ("原因", "Reasons"),
+]
+
+
+def _cells(row: Row) -> list[Any]:
+    m = row.milestone
+    return [
+        m.action_plan.locality.name_zh,
+        m.task.code,
+        m.title,
+        m.owner_unit.name_zh if m.owner_unit else "",
+        m.owner_person,
+        m.due_on.isoformat(),
+        m.percent,
+        row.flag_zh,
+        row.finding.days_late,
+        row.reasons_zh,
+    ]
+
+
+def as_table(rows: list[Row]) -> str:
+    from unicodedata import east_asian_width
+
+    def width(text: str) -> int:
+        return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+    lines = [[f"{zh} {en}" for zh, en in HEADERS]] + [[str(c) for c in _cells(r)] for r in rows]
+    widths = [max(width(line[i]) for line in lines) for i in range(len(HEADERS))]
+    out = [
+        "  ".join(c + " " * (w - width(c)) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+    if not rows:
+        out.append("没有逾期或有风险的里程碑 / no overdue or at-risk milestones")
+    return "\n".join(out) + "\n"
+
+
+def as_json(rows: list[Row], today: dt.date) -> str:
+    return json.dumps(
+        {"as_of": today.isoformat(), "milestones": [r.as_dict() for r in rows]}, ensure_ascii=False, indent=2
+    )
+
+
+def as_xlsx(rows: list[Row], today: dt.date) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "督查督办"
+    ws.append([f"逾期及有风险的里程碑 Overdue and at-risk milestones — {today.isoformat()}"])
+    ws["A1"].font = Font(bold=True)
+    ws.append([f"{zh}\n{en}" for zh, en in HEADERS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append(_cells(r))
+    for col, w in zip("ABCDEFGHIJ", (10, 8, 40, 20, 12, 12, 8, 8, 8, 30), strict=True):
+        ws.column_dimensions[col].width = w
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reminders ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RemindResult:
+    created: int = 0
+    emailed: int = 0
+    skipped: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.created} 条新提醒，{self.emailed} 封邮件，{self.skipped} 条已提醒过 / "
+            f"{self.created} new notification(s), {self.emailed} e-mail(s), {self.skipped} already sent"
+        )
+
+
+def _locality_users(locality_id: int) -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, profile__locality_id=locality_id, profile__role__in=list(Profile.LOCALITY_ROLES)
+        )
+        .order_by("pk")
+    )
+
+
+def _unit_users(unit_id: int | None) -> list[Any]:
+    if unit_id is None:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, profile__unit_id=unit_id, profile__role=Profile.Role.LEAD_UNIT)
+        .order_by("pk")
+    )
+
+
+def notify(user: Any, key: str, zh: str, en: str, link: str, result: RemindResult) -> None:
+    """One notification (and e-mail) per dedupe key, ever: a second run sends nothing again."""
+    note, created = Notification.objects.get_or_create(
+        dedupe_key=key[:200], defaults={"user": user, "text_zh": zh, "text_en": en, "link": link}
+    )
+    if not created:
+        result.skipped += 1
+        return
+    result.created += 1
+    if user.email:
+        send_mail(
+            f"[PlanWatch] {zh[:60]}",
+            f"{zh}\n\n{en}\n\n{link}",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+        Notification.objects.filter(pk=note.pk).update(emailed=True)
+        result.emailed += 1
+
+
+def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> RemindResult:
+    """Milestones due soon or overdue, and reporting periods due soon or overdue for localities that
+    have not submitted: a notification to each person concerned, once."""
+    window = settings.PLANWATCH_REMIND_DAYS if window_days is None else window_days
+    result = RemindResult()
+    for m in milestones_of(plan).exclude(status=Milestone.Status.DONE):
+        f = facts(m)
+        locality = m.action_plan.locality
+        link = reverse(
+            "supervision:action_plan",
+            kwargs={"code": plan.code, "locality_code": locality.code, "year": m.action_plan.year},
+        )
+        if m.due_on < today:
+            kind = "overdue"
+            zh = f"{locality.name_zh}「{m.title}」已逾期（完成时限 {m.due_on}）"
+            en = f"{locality.name_en}: “{m.title}” is overdue (due {m.due_on})"
+        elif core.due_soon(f, today, window):
+            kind = "due_soon"
+            zh = f"{locality.name_zh}「{m.title}」将于 {m.due_on} 到期，当前完成 {m.percent}%"
+            en = f"{locality.name_en}: “{m.title}” is due on {m.due_on}, {m.percent}% done"
+        else:
+            continue
+        people = {u.pk: u for u in _locality_users(locality.pk) + _unit_users(m.owner_unit_id)}
+        for user in people.values():
+            notify(user, f"milestone:{m.pk}:{m.due_on}:{kind}:{user.pk}", zh, en, link, result)
+
+    for period in Period.objects.filter(
+        plan=plan, due_on__isnull=False, due_on__lte=today + dt.timedelta(window)
+    ):
+        assert period.due_on is not None
+        if period.locks_on is not None and today > period.locks_on:
+            continue  # entry is closed: the province follows up by hand
+        required = required_indicators(period).count()
+        if not required:
+            continue
+        reported = dict(
+            ReportedValue.objects.filter(period=period, value__isnull=False)
+            .filter(~Q(status__in=[ReportedValue.Status.DRAFT, ReportedValue.Status.RETURNED]))
+            .values("locality_id")
+            .annotate(n=Count("pk"))
+            .values_list("locality_id", "n")
+        )
+        kind = "overdue" if period.due_on < today else "due_soon"
+        for locality in plan.localities.filter(pilot=True):
+            if reported.get(locality.pk, 0) >= required:
+                continue
+            link = reverse(
+                "reporting:entry",
+                kwargs={"code": plan.code, "locality_code": locality.code, "period_code": period.code},
+            )
+            if kind == "overdue":
+                zh = f"{locality.name_zh} {period.code} 数据已过报送期限（{period.due_on}），尚未提交"
+                en = f"{locality.name_en}: the {period.code} data were due on {period.due_on} and are not submitted"
+            else:
+                zh = f"{locality.name_zh} {period.code} 数据将于 {period.due_on} 截止报送，尚未提交"
+                en = f"{locality.name_en}: the {period.code} data are due on {period.due_on}, not yet submitted"
+            for user in _locality_users(locality.pk):
+                notify(
+                    user,
+                    f"period:{period.pk}:{period.due_on}:{kind}:{locality.pk}:{user.pk}",
+                    zh,
+                    en,
+                    link,
+                    result,
+                )
+    return result

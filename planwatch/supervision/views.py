@@ -1,0 +1,321 @@
+"""Supervision pages (督查督办), mounted at /plans/<code>/supervision/.
+
+Every change goes through planwatch.supervision.actions, which checks roles and scope on the server;
+these views parse the forms, show the pages and turn refusals into messages.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from planwatch.accounts.models import profile_of
+from planwatch.plans.models import Locality, Plan, pick
+from planwatch.reporting.workflow import WorkflowError
+from planwatch.supervision import actions, services
+from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate
+
+S = Milestone.Status
+
+
+def _plan(code: str) -> Plan:
+    return get_object_or_404(Plan, code=code)
+
+
+def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> HttpResponse:
+    return render(request, f"supervision/{template}", {"plan": plan, "section": "supervision", **context})
+
+
+def _message(error: WorkflowError) -> str:
+    return pick(error.zh, error.en)
+
+
+def _today(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _int(text: str | None, default: int = 0) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return default
+
+
+# --- the supervision list ---------------------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest, code: str) -> HttpResponse:
+    """Overdue and at-risk milestones, optionally of one locality or owner unit; XLSX with ?format=xlsx."""
+    plan = _plan(code)
+    today = _today(request)
+    locality = plan.localities.filter(code=request.GET.get("locality") or "").first()
+    unit = plan.units.filter(code=request.GET.get("unit") or "").first()
+    rows = services.supervision_list(
+        plan, today, locality_id=locality.pk if locality else None, unit_id=unit.pk if unit else None
+    )
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            services.as_xlsx(rows, today),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="supervision-{today.isoformat()}.xlsx"'
+        return response
+    profile = profile_of(request.user)
+    action_plans = (
+        ActionPlan.objects.filter(plan=plan).select_related("locality").order_by("-year", "locality__order")
+    )
+    own_locality = (
+        profile.locality if profile.locality_id and profile.role in profile.LOCALITY_ROLES else None
+    )
+    return _render(
+        request,
+        "overview.html",
+        plan,
+        rows=rows,
+        today=today,
+        locality=locality,
+        unit=unit,
+        localities=plan.localities.filter(pilot=True),
+        units=plan.units.all(),
+        action_plans=action_plans,
+        own_locality=own_locality,
+        this_year=today.year,
+        query=request.GET.urlencode(),
+    )
+
+
+# --- one locality's action plan ---------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    """A milestone on the timeline: offset and width in percent of the year."""
+
+    milestone: Milestone
+    left: float
+    width: float
+    flag: str
+
+
+def timeline(milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    span = (end - start).days + 1
+    flags = {
+        f.key: f.flag.value for f in services.core.detect((services.facts(m) for m in milestones), today)
+    }
+    bars = []
+    for m in milestones:
+        first = max(start, min(end, m.starts_on or start))
+        last = max(first, min(end, m.due_on))
+        left = 100 * (first - start).days / span
+        width = max(1.0, 100 * ((last - first).days + 1) / span)
+        bars.append(Bar(m, round(left, 2), round(min(width, 100 - left), 2), flags.get(m.pk, m.status)))
+    return bars
+
+
+def _milestone_data(request: HttpRequest, plan: Plan) -> tuple[actions.MilestoneData | None, list[str]]:
+    post = request.POST
+    errors = []
+    task = plan.tasks.filter(code=post.get("task", "")).first()
+    if task is None:
+        errors.append(_("Choose a task."))
+    due_on = _date(post.get("due_on"))
+    if due_on is None:
+        errors.append(_("Give the due date as YYYY-MM-DD."))
+    starts_on = _date(post.get("starts_on"))
+    if post.get("starts_on", "").strip() and starts_on is None:
+        errors.append(_("Give the start date as YYYY-MM-DD."))
+    unit = plan.units.filter(code=post.get("owner_unit", "")).first()
+    indicators = list(plan.indicators.filter(code__in=post.getlist("indicators")))
+    if errors or task is None or due_on is None:
+        return None, errors
+    return (
+        actions.MilestoneData(
+            task=task,
+            title=post.get("title", ""),
+            due_on=due_on,
+            owner_unit=unit,
+            owner_person=post.get("owner_person", ""),
+            starts_on=starts_on,
+            deliverable=post.get("deliverable", ""),
+            indicators=indicators,
+            order=_int(post.get("order")),
+        ),
+        [],
+    )
+
+
+@login_required
+def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) -> HttpResponse:
+    plan = _plan(code)
+    locality: Locality = get_object_or_404(plan.localities, code=locality_code)
+    profile = profile_of(request.user)
+    may_write = actions.can_write(profile, locality.pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied
+        data, errors = _milestone_data(request, plan)
+        if data is not None:
+            try:
+                ap = actions.open_action_plan(request.user, plan, locality, year)
+                pk = _int(request.POST.get("milestone"))
+                if pk:
+                    actions.edit_milestone(request.user, get_object_or_404(ap.milestones, pk=pk), data)
+                    messages.success(request, _("Milestone saved."))
+                else:
+                    actions.add_milestone(request.user, ap, data)
+                    messages.success(request, _("Milestone added."))
+                return redirect("supervision:action_plan", code=code, locality_code=locality_code, year=year)
+            except WorkflowError as exc:
+                errors.append(_message(exc))
+    ap_found = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
+    milestones = (
+        list(ap_found.milestones.select_related("task", "owner_unit").prefetch_related("indicators"))
+        if ap_found
+        else []
+    )
+    today = _today(request)
+    editing = next((m for m in milestones if m.pk == _int(request.GET.get("edit"))), None)
+    return _render(
+        request,
+        "action_plan.html",
+        plan,
+        locality=locality,
+        year=year,
+        action_plan=ap_found,
+        bars=timeline(milestones, year, today),
+        months=[pick(f"{i}月", calendar.month_abbr[i]) for i in range(1, 13)],
+        today=today,
+        may_write=may_write,
+        errors=errors,
+        editing=editing,
+        editing_indicators=[i.code for i in editing.indicators.all()] if editing else [],
+        tasks=plan.tasks.order_by("order"),
+        units=plan.units.order_by("order"),
+        indicators=plan.indicators.order_by("order"),
+        form=request.POST if errors else None,
+    )
+
+
+# --- one milestone: its updates -----------------------------------------------------------------
+
+
+@login_required
+def milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    plan = _plan(code)
+    m = get_object_or_404(
+        Milestone.objects.select_related("action_plan__locality", "task", "owner_unit"),
+        pk=pk,
+        action_plan__plan=plan,
+    )
+    profile = profile_of(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            what = request.POST.get("action")
+            if what == "update":
+                if not actions.can_write(profile, m.action_plan.locality_id):
+                    raise PermissionDenied
+                actions.post_update(
+                    request.user,
+                    m,
+                    request.POST.get("status", ""),
+                    _int(request.POST.get("percent"), -1),
+                    request.POST.get("narrative", ""),
+                    files=request.FILES.getlist("evidence"),
+                )
+                messages.success(request, _("Progress update posted."))
+            elif what in ("comment", "return"):
+                update = get_object_or_404(ProgressUpdate, pk=_int(request.POST.get("update")), milestone=m)
+                if what == "comment":
+                    actions.comment_update(request.user, update, request.POST.get("comment", ""))
+                    messages.success(request, _("Comment saved."))
+                else:
+                    actions.return_update(request.user, update, request.POST.get("comment", ""))
+                    messages.success(request, _("Update returned."))
+            else:
+                raise Http404("no such action")
+            return redirect("supervision:milestone", code=code, pk=pk)
+        except WorkflowError as exc:
+            errors.append(_message(exc))
+        m.refresh_from_db()
+    finding = services.core.assess(services.facts(m), _today(request))
+    return _render(
+        request,
+        "milestone.html",
+        plan,
+        m=m,
+        finding=finding,
+        updates=m.updates.select_related("author", "commented_by").prefetch_related("evidence"),
+        may_write=actions.can_write(profile, m.action_plan.locality_id),
+        may_review=actions.can_review(profile),
+        statuses=S.choices,
+        errors=errors,
+    )
+
+
+# --- one task across localities -------------------------------------------------------------------
+
+
+@login_required
+def task(request: HttpRequest, code: str, task_code: str) -> HttpResponse:
+    plan = _plan(code)
+    t = get_object_or_404(plan.tasks.prefetch_related("task_units__unit", "indicators"), code=task_code)
+    today = _today(request)
+    milestones = list(
+        services.milestones_of(plan)
+        .filter(task=t)
+        .order_by("action_plan__year", "action_plan__locality__order", "due_on")
+    )
+    flags = {f.key: f for f in services.core.detect((services.facts(m) for m in milestones), today)}
+    return _render(
+        request,
+        "task.html",
+        plan,
+        task=t,
+        rows=[(m, flags.get(m.pk)) for m in milestones],
+        today=today,
+    )
+
+
+# --- the signed-in user's notifications -----------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest, code: str) -> HttpResponse:
+    """The user's reminders, newest first; POST marks them all read."""
+    plan = _plan(code)
+    user: Any = request.user  # signed in: login_required
+    mine = Notification.objects.filter(user=user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("supervision:notifications", code=code)
+    return _render(
+        request,
+        "notifications.html",
+        plan,
+        notes=mine[:200],
+        unread=mine.filter(read_at__isnull=True).count(),
+    )

@@ -1,0 +1,162 @@
+"""Excel round trip of a ledger: the template, an all-or-nothing import with cells named, scope,
+the commands, and the web upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from planwatch.core.errors import WorkbookRejected
+from planwatch.ledgers import excel, services
+from planwatch.ledgers.models import LedgerAudit, LedgerItem
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import yearly_period
+
+
+@pytest.fixture
+def ledger(plan):
+    return services.get_ledger(plan, services.INVESTMENT_PROJECTS)
+
+
+def workbook(ledger, rows) -> bytes:
+    """The empty template with `rows` (dicts by column key) filled in."""
+    book = load_workbook(io.BytesIO(excel.export_ledger(ledger, [])))
+    sheet = book[excel.SHEET]
+    keys = [c.key for c in excel.columns(ledger)]
+    for r, row in enumerate(rows, start=excel.FIRST_ROW):
+        for key, value in row.items():
+            sheet.cell(r, keys.index(key) + 1, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GOOD = [
+    {
+        "locality": "ZH",
+        "key_field": None,
+        "name": "项目甲",
+        "identifier": "P-001",
+        "investment": 20000,
+        "signed_on": dt.date(2017, 3, 1),
+        "started_on": "2018-06-01",
+        "producing_on": dt.date(2019, 9, 1),
+        "attr:investor": "某公司",
+    },
+    {"locality": "珠海", "name": "项目乙", "investment": 15000, "signed_on": dt.date(2018, 1, 5)},
+]
+
+
+def test_empty_ledger_exports_the_template(tmp_path, plan, ledger):
+    out = tmp_path / "t.xlsx"
+    call_command("export_ledger", "--ledger", "investment_projects", "-o", str(out))
+    book = load_workbook(out)
+    sheet = book[excel.SHEET]
+    assert sheet["D1"].value == "名称 Name"
+    assert sheet.max_row == 1
+    assert book[excel.ABOUT]["B2"].value == "investment_projects"
+
+
+def test_import_saves_every_row_and_round_trips(tmp_path, plan, cast, ledger):
+    path = tmp_path / "zh.xlsx"
+    path.write_bytes(workbook(ledger, GOOD))
+    call_command("import_ledger", str(path), "--ledger", "investment_projects", "--user", "zoe")
+    items = list(LedgerItem.objects.order_by("name"))
+    assert [i.name for i in items] == ["项目乙", "项目甲"]
+    assert items[1].started_on == dt.date(2018, 6, 1) and items[1].attributes == {"investor": "某公司"}
+    assert LedgerAudit.objects.filter(source="excel", source_detail="zh.xlsx").count() == 2
+    out = tmp_path / "out.xlsx"
+    call_command("export_ledger", "--ledger", "investment_projects", "-o", str(out))
+    assert load_workbook(out)[excel.SHEET].max_row == 3
+    # Re-importing the export changes rows in place (by ID), never duplicates them.
+    call_command("import_ledger", str(out), "--ledger", "investment_projects", "--user", "zoe")
+    assert LedgerItem.objects.count() == 2
+
+
+def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast, ledger):
+    rows = [
+        *GOOD,
+        {
+            "locality": "ZH",
+            "name": "乱序",
+            "investment": 20000,
+            "signed_on": dt.date(2018, 5, 1),
+            "started_on": dt.date(2018, 4, 1),
+        },
+        {"locality": "ZH", "name": "坏数", "investment": "很多", "signed_on": "2018-13-01"},
+        {"locality": "FS", "name": "越权", "investment": 20000},
+        {"locality": "ZH", "name": "", "key_field": "NOPE", "status": "whatever"},
+    ]
+    with pytest.raises(WorkbookRejected) as caught:
+        excel.import_ledger(ledger, workbook(ledger, rows), "bad.xlsx", cast.zoe)
+    text = caught.value.describe()
+    cols = {c.key: chr(ord("A") + i) for i, c in enumerate(excel.columns(ledger))}
+    assert f"Ledger!{cols['started_on']}4" in text and "signed ≤ started ≤ producing" in text
+    assert f"Ledger!{cols['investment']}5" in text and "不是数字" in text
+    assert f"Ledger!{cols['signed_on']}5" in text
+    assert f"Ledger!{cols['locality']}6" in text and "you may not import rows of Foshan" in text
+    assert f"Ledger!{cols['name']}7" in text and f"Ledger!{cols['key_field']}7" in text
+    assert f"Ledger!{cols['status']}7" in text
+    assert not LedgerItem.objects.exists() and not LedgerAudit.objects.exists()
+
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(workbook(ledger, rows))
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_ledger", str(path), "--ledger", "investment_projects", "--user", "zoe")
+    assert not LedgerItem.objects.exists()
+
+
+def test_not_a_workbook_and_wrong_header(plan, cast, ledger):
+    with pytest.raises(WorkbookRejected, match="not a readable Excel workbook"):
+        excel.import_ledger(ledger, b"nonsense", "x.xlsx", cast.zoe)
+    book = load_workbook(io.BytesIO(excel.export_ledger(ledger, [])))
+    book[excel.SHEET]["D1"] = "别的"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(WorkbookRejected, match="Ledger!D1"):
+        excel.import_ledger(ledger, out.getvalue(), "x.xlsx", cast.zoe)
+
+
+def test_web_upload_updates_the_funnel_and_the_derived_values(client, plan, cast, ledger):
+    period = yearly_period(plan, 2019)
+    client.force_login(cast.zoe)
+    upload = io.BytesIO(workbook(ledger, GOOD))
+    upload.name = "zh.xlsx"
+    response = client.post(reverse("ledgers:import", args=[plan.code, ledger.code]), {"file": upload})
+    assert response.status_code == 302
+    funnel = client.get(reverse("ledgers:funnel", args=[plan.code, ledger.code]) + "?year=2019")
+    zh = next(r for r in funnel.context["rows"] if r["locality"].code == "ZH")
+    assert [s["n"] for s in zh["stages"]] == [2, 1, 1]
+    assert [r["locality"].code for r in funnel.context["rows"]] == ["ZH"]  # zoe sees her own only
+    client.post(reverse("ledgers:derive", args=[plan.code, ledger.code]), {"year": "2019"})
+    values = ReportedValue.objects.filter(period=period, locality__code="ZH")
+    assert {v.indicator.code: int(v.value) for v in values} == {"I01": 2, "I02": 1, "I03": 1}
+
+
+def test_web_upload_rejection_lists_the_cells(client, plan, cast, ledger):
+    client.force_login(cast.zoe)
+    upload = io.BytesIO(workbook(ledger, [{"locality": "ZH", "name": "x", "investment": "abc"}]))
+    upload.name = "bad.xlsx"
+    response = client.post(reverse("ledgers:import", args=[plan.code, ledger.code]), {"file": upload})
+    assert response.status_code == 200
+    assert "Ledger!" in response.content.decode()
+    assert not LedgerItem.objects.exists()
+
+
+def test_command_line_import_then_derive_shows_in_export_values(tmp_path, plan, cast, ledger, capsys):
+    yearly_period(plan, 2019)
+    path = tmp_path / "zh.xlsx"
+    path.write_bytes(workbook(ledger, GOOD))
+    call_command("import_ledger", str(path), "--ledger", "investment_projects", "--user", "zoe")
+    call_command("derive_ledger_values", "--year", "2019", "--user", "zoe")
+    capsys.readouterr()
+    call_command("export_values", "--period", "2019", "--locality", "ZH", "--include-drafts")
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "I0" in line]
+    assert len(lines) == 3 and all("ledger" in line for line in lines)

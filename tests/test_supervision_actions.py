@@ -1,0 +1,122 @@
+"""Action plans, milestones and progress updates: states, scope and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from planwatch.supervision import actions
+from planwatch.supervision.models import Milestone, SupervisionAudit
+
+S = Milestone.Status
+
+
+@pytest.fixture
+def zh_plan(plan, cast):
+    return actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
+
+
+def data(plan, title="建成智能制造示范车间", due=dt.date(2018, 6, 30), **kw):
+    task = plan.tasks.order_by("order").first()
+    return actions.MilestoneData(task=task, title=title, due_on=due, **kw)
+
+
+@pytest.fixture
+def milestone(plan, cast, zh_plan):
+    return actions.add_milestone(
+        cast.zoe,
+        zh_plan,
+        data(
+            plan,
+            owner_unit=plan.units.get(code="DST"),
+            owner_person="张三",
+            indicators=[plan.indicators.first()],
+        ),
+    )
+
+
+def test_add_milestone_is_audited(plan, cast, zh_plan, milestone):
+    assert milestone.status == S.NOT_STARTED and milestone.percent == 0
+    actions_logged = list(SupervisionAudit.objects.order_by("id").values_list("action", flat=True))
+    assert actions_logged == ["create_plan", "add_milestone"]
+    entry = SupervisionAudit.objects.get(action="add_milestone")
+    assert entry.user == cast.zoe and entry.new["owner_person"] == "张三" and entry.source == "web"
+
+
+def test_edit_milestone_records_old_and_new(plan, cast, milestone):
+    actions.edit_milestone(cast.zack, milestone, data(plan, title="新名称", due=dt.date(2018, 9, 30)))
+    milestone.refresh_from_db()
+    assert milestone.title == "新名称" and milestone.due_on == dt.date(2018, 9, 30)
+    entry = SupervisionAudit.objects.get(action="edit_milestone")
+    assert entry.old["title"] == "建成智能制造示范车间" and entry.new["title"] == "新名称"
+
+
+def test_invalid_milestone_is_refused(plan, cast, zh_plan):
+    with pytest.raises(actions.InvalidMilestone):
+        actions.add_milestone(
+            cast.zoe, zh_plan, data(plan, title=" ", starts_on=dt.date(2018, 7, 1), due=dt.date(2018, 6, 30))
+        )
+    assert not Milestone.objects.exists()
+
+
+def test_progress_states(plan, cast, milestone):
+    actions.post_update(cast.zoe, milestone, S.IN_PROGRESS, 40, "采购设备")
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.percent) == (S.IN_PROGRESS, 40)
+    for status, percent in [(S.NOT_STARTED, 10), (S.DONE, 90), (S.IN_PROGRESS, 100), (S.IN_PROGRESS, 101)]:
+        with pytest.raises(actions.IllegalTransition):
+            actions.post_update(cast.zoe, milestone, status, percent)
+    with pytest.raises(actions.IllegalTransition):
+        actions.post_update(cast.zoe, milestone, S.AT_RISK, 40, "")  # at risk needs a reason
+    actions.post_update(cast.zoe, milestone, S.AT_RISK, 40, "资金未到位")
+    actions.post_update(cast.zoe, milestone, S.DONE, 100, "已验收")
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.percent) == (S.DONE, 100)
+    assert milestone.updates.count() == 3
+    assert SupervisionAudit.objects.filter(action="post_update").count() == 3
+
+
+def test_province_comments_and_returns(plan, cast, milestone):
+    actions.post_update(cast.zoe, milestone, S.IN_PROGRESS, 30, "开工")
+    second = actions.post_update(cast.zoe, milestone, S.DONE, 100, "完成")
+    actions.comment_update(cast.pat, second, "请补充验收报告")
+    with pytest.raises(actions.CommentRequired):
+        actions.return_update(cast.pat, second, " ")
+    actions.return_update(cast.pat, second, "缺少验收材料")
+    second.refresh_from_db()
+    milestone.refresh_from_db()
+    assert second.returned and second.province_comment == "缺少验收材料"
+    assert (milestone.status, milestone.percent) == (S.IN_PROGRESS, 30)  # back to the last standing update
+    with pytest.raises(actions.IllegalTransition):
+        actions.return_update(cast.pat, second, "again")
+    assert SupervisionAudit.objects.filter(action__in=["comment_update", "return_update"]).count() == 2
+
+
+@pytest.mark.parametrize("who", ["fred", "fay", "lena", "vic", "pat"])
+def test_only_the_locality_writes_its_action_plan(plan, cast, zh_plan, milestone, who):
+    user = getattr(cast, who)
+    with pytest.raises(actions.NotAllowed):
+        actions.open_action_plan(user, plan, plan.localities.get(code="ZH"), 2019)
+    with pytest.raises(actions.NotAllowed):
+        actions.add_milestone(user, zh_plan, data(plan))
+    with pytest.raises(actions.NotAllowed):
+        actions.edit_milestone(user, milestone, data(plan, title="x"))
+    with pytest.raises(actions.NotAllowed):
+        actions.post_update(user, milestone, S.IN_PROGRESS, 10)
+    assert Milestone.objects.get().title == "建成智能制造示范车间"
+
+
+def test_admin_writes_any_locality(plan, cast):
+    fs = actions.open_action_plan(cast.alice, plan, plan.localities.get(code="FS"), 2018)
+    actions.add_milestone(cast.alice, fs, data(plan))
+    assert fs.milestones.count() == 1
+
+
+@pytest.mark.parametrize("who", ["zoe", "zack", "fred", "lena", "vic"])
+def test_only_the_province_comments_or_returns(plan, cast, milestone, who):
+    update = actions.post_update(cast.zoe, milestone, S.IN_PROGRESS, 10)
+    with pytest.raises(actions.NotAllowed):
+        actions.comment_update(getattr(cast, who), update, "x")
+    with pytest.raises(actions.NotAllowed):
+        actions.return_update(getattr(cast, who), update, "x")

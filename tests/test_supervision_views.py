@@ -1,0 +1,129 @@
+"""Supervision pages: action plan, milestone updates, province review, list and XLSX download, task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from planwatch.supervision import actions
+from planwatch.supervision.models import Milestone, ProgressUpdate
+
+
+@pytest.fixture
+def base(plan):
+    return f"/plans/{plan.code}/supervision/"
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_locality_adds_a_milestone_and_an_update(client, plan, cast, base):
+    c = _login(client, cast.zoe)
+    task = plan.tasks.order_by("order").first()
+    page = c.get(f"{base}ZH/2018/")
+    assert page.status_code == 200 and "milestone-form" in page.content.decode()
+    response = c.post(
+        f"{base}ZH/2018/",
+        {
+            "task": task.code,
+            "title": "建成示范车间",
+            "owner_unit": "DST",
+            "owner_person": "张三",
+            "due_on": "2018-03-31",
+        },
+    )
+    assert response.status_code == 302
+    m = Milestone.objects.get()
+    assert m.owner_unit.code == "DST"
+    response = c.post(
+        f"{base}milestone/{m.pk}/",
+        {"action": "update", "status": "in_progress", "percent": "30", "narrative": "开工"},
+    )
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.status, m.percent) == ("in_progress", 30)
+    bad = c.post(f"{base}milestone/{m.pk}/", {"action": "update", "status": "done", "percent": "50"})
+    assert bad.status_code == 200 and "100" in bad.content.decode()
+    page = c.get(f"{base}ZH/2018/?as_of=2018-04-10").content.decode()
+    assert "建成示范车间" in page and 'class="bar overdue"' in page
+
+
+def test_other_locality_cannot_write(client, plan, cast, base):
+    c = _login(client, cast.fred)
+    task = plan.tasks.order_by("order").first()
+    page = c.get(f"{base}ZH/2018/")
+    assert page.status_code == 200 and "milestone-form" not in page.content.decode()
+    assert (
+        c.post(f"{base}ZH/2018/", {"task": task.code, "title": "x", "due_on": "2018-03-31"}).status_code
+        == 403
+    )
+    assert not Milestone.objects.exists()
+
+
+@pytest.fixture
+def late(plan, cast):
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
+    m = actions.add_milestone(
+        cast.zoe,
+        ap,
+        actions.MilestoneData(
+            task=plan.tasks.order_by("order").first(), title="逾期事项", due_on=dt.date(2018, 3, 31)
+        ),
+    )
+    actions.post_update(cast.zoe, m, "in_progress", 60, "进行中")
+    return m
+
+
+def test_province_finds_overdue_and_returns_update(client, plan, cast, base, late):
+    c = _login(client, cast.pat)
+    page = c.get(f"{base}?as_of=2018-04-10").content.decode()
+    assert "逾期事项" in page and f"milestone-{late.pk}" in page
+    page = c.get(f"{base}?as_of=2018-04-10&locality=FS").content.decode()
+    assert "逾期事项" not in page
+    xlsx = c.get(f"{base}?as_of=2018-04-10&format=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert load_workbook(BytesIO(xlsx.content)).active["C3"].value == "逾期事项"
+    update = ProgressUpdate.objects.get()
+    response = c.post(
+        f"{base}milestone/{late.pk}/", {"action": "return", "update": update.pk, "comment": "请补充材料"}
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.returned and update.province_comment == "请补充材料"
+
+
+def test_locality_cannot_return(client, plan, cast, base, late):
+    c = _login(client, cast.zack)
+    update = ProgressUpdate.objects.get()
+    page = c.post(f"{base}milestone/{late.pk}/", {"action": "return", "update": update.pk, "comment": "x"})
+    assert page.status_code == 200
+    update.refresh_from_db()
+    assert not update.returned
+
+
+def test_task_page_shows_milestones_across_localities(client, plan, cast, base, late):
+    c = _login(client, cast.vic)
+    page = c.get(f"{base}task/{late.task.code}/?as_of=2018-04-10").content.decode()
+    assert "逾期事项" in page and "10" in page
+
+
+def test_anonymous_is_sent_to_login(client, plan, base):
+    assert client.get(base).status_code == 302
+
+
+def test_notifications_page_and_mark_read(client, plan, cast, base, late):
+    from planwatch.supervision.models import Notification
+    from planwatch.supervision.services import remind
+
+    remind(plan, dt.date(2018, 4, 2), window_days=14)
+    c = _login(client, cast.zoe)
+    page = c.get(f"{base}notifications/").content.decode()
+    assert "逾期事项" in page
+    assert c.post(f"{base}notifications/").status_code == 302
+    assert not Notification.objects.filter(user=cast.zoe, read_at__isnull=True).exists()
+    assert Notification.objects.filter(user=cast.zack, read_at__isnull=True).exists()
