@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planwatch.accounts.cli import active_user
 from planwatch.ledgers import services
 from planwatch.plans.lookup import find_plan
 
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no such active user: {options['user']}")
+        user = active_user(options["user"])
         try:
             plan = find_plan(options["plan"])
         except LookupError as exc:

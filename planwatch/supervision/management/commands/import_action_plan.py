@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planwatch.accounts.cli import active_user, read_input
 from planwatch.core.errors import WorkbookRejected
 from planwatch.reporting.workflow import WorkflowError
 from planwatch.supervision import excel
@@ -24,14 +24,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no such active user: {options['user']}")
+        user = active_user(options["user"])
         path = Path(options["file"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = read_input(path)
         try:
             result = excel.import_action_plan(data, path.name, user)
         except WorkbookRejected as exc:
