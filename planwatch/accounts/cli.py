@@ -8,6 +8,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
+from planwatch.plans.lookup import find_plan
+from planwatch.plans.models import Plan
+
 
 def active_user(username: str) -> Any:
     """The active user named on the command line, whose role and scope the command runs under."""
@@ -22,3 +25,11 @@ def read_input(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def plan_named(code: str | None) -> Plan:
+    """The plan given with --plan, or the only plan loaded."""
+    try:
+        return find_plan(code)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None

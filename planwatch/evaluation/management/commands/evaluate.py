@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planwatch.accounts.cli import plan_named
 from planwatch.evaluation import report
 from planwatch.evaluation.runs import (
     METHODS,
@@ -17,7 +18,6 @@ from planwatch.evaluation.runs import (
     run_evaluation,
     run_record,
 )
-from planwatch.plans.lookup import find_plan
 from planwatch.reporting.management.commands.export_values import write
 
 FORMATS = ["table", "json", "xlsx"]
@@ -84,10 +84,7 @@ class Command(BaseCommand):
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         ahp = read_json(options["ahp_file"], "--ahp-file") if options["ahp_file"] else None
         expert = read_json(options["expert_file"], "--expert-file") if options["expert_file"] else None
         try:

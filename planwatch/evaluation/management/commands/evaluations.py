@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from planwatch.accounts.cli import plan_named
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import aligned, clip
 from planwatch.evaluation.runs import parameters_summary
-from planwatch.plans.lookup import find_plan
 from planwatch.reporting import exports
 
 
@@ -22,10 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         runs = EvaluationRun.objects.filter(plan=plan).select_related("created_by").defer("results")
         if options["year"] is not None:
             runs = runs.filter(year=options["year"])

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from planwatch.accounts.cli import active_user
+from planwatch.accounts.cli import active_user, plan_named
 from planwatch.ledgers import services
-from planwatch.plans.lookup import find_plan
 
 
 class Command(BaseCommand):
@@ -21,10 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["user"])
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         result = services.derive_values(plan, options["year"], user)
         for locality, indicator, value in result.written:
             self.stdout.write(f"{locality} {indicator} {options['year']}: {value}")

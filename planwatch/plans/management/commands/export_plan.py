@@ -3,11 +3,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from planwatch.accounts.cli import plan_named
 from planwatch.core.planfile import dump_plan
 from planwatch.plans.loader import plan_to_document
-from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Plan
 
 
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         text = dump_plan(plan_to_document(Plan.objects.get(pk=plan.pk)), options["format"])
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as fh:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from planwatch.plans.lookup import find_plan
+from planwatch.accounts.cli import plan_named
 from planwatch.reporting.models import Period
 from planwatch.reporting.periods import create_periods
 
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         periods = create_periods(
             plan,
             options["year"],

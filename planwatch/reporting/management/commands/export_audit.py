@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from planwatch.accounts.cli import plan_named
 from planwatch.reporting import exports
-from planwatch.reporting.management.commands.export_values import choose_plan, write
+from planwatch.reporting.management.commands.export_values import write
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"--{name} {options[name]!r}: use a date (2019-03-01) or a date-time (2019-03-01T08:00)"
                     ) from None
-        plan = choose_plan(options["plan"])
+        plan = plan_named(options["plan"])
         records = exports.audit_records(exports.audit_of(plan, **bounds))
         write(self, exports.render(records, exports.AUDIT_COLUMNS, fmt, "audit"), output)
         if output:

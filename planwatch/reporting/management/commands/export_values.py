@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planwatch.plans.lookup import find_locality, find_plan
+from planwatch.accounts.cli import plan_named
+from planwatch.plans.lookup import find_locality
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
-        plan = choose_plan(options["plan"])
+        plan = plan_named(options["plan"])
         locality_code = None
         if options["locality"]:
             try:
@@ -64,13 +65,6 @@ class Command(BaseCommand):
         write(self, exports.render(records, exports.VALUE_COLUMNS, fmt, "values"), output)
         if output:
             self.stderr.write(f"wrote {len(records)} value(s) to {output}")
-
-
-def choose_plan(code: str | None) -> Any:
-    try:
-        return find_plan(code)
-    except LookupError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def write(command: BaseCommand, content: str | bytes, output: str | None) -> None:

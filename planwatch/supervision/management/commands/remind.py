@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from planwatch.plans.lookup import find_plan
+from planwatch.accounts.cli import plan_named
 from planwatch.supervision.management.commands._common import as_of
 from planwatch.supervision.services import remind
 
@@ -22,9 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, help="how many days ahead is 'due soon' (default: setting)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         result = remind(plan, as_of(options["as_of"]), window_days=options["days"])
         self.stdout.write(result.describe())

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planwatch.plans.lookup import find_plan
+from planwatch.accounts.cli import plan_named
 from planwatch.supervision import services
 from planwatch.supervision.management.commands._common import as_of
 
@@ -23,10 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = plan_named(options["plan"])
         today = as_of(options["as_of"])
         rows = services.supervision_list(plan, today, window_days=options["days"])
         fmt, output = options["format"], options["output"]
