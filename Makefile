@@ -8,10 +8,13 @@ DEMO_USER ?= admin
 DEMO_PASSWORD ?= planwatch-demo
 PLAN_FILE ?= plans/pearl_river_west_2017.yaml
 SECRET_FILE := var/secret_key
+# Front-end files from npm packages (package.json), copied to vendor/ and served as static files.
+VENDOR := vendor
 
-# Debian packages: gettext compiles the translations; Chromium and a CJK font for the browser tests.
-DEMO_PACKAGES := gettext
-TEST_PACKAGES := gettext chromium fonts-noto-cjk
+# Debian packages: gettext compiles the translations; Pango and a CJK font for the PDF bulletins;
+# Chromium for the browser tests and poppler-utils (pdftotext, pdffonts) to read the PDFs back.
+DEMO_PACKAGES := gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+TEST_PACKAGES := $(DEMO_PACKAGES) chromium poppler-utils
 
 .PHONY: demo test install lint messages serve clean
 
@@ -21,7 +24,14 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
+	cp node_modules/echarts-4-maps/map/json/province/guangdong.json $(VENDOR)/echarts/guangdong.json
+	touch $@
+
+install: $(BIN)/.installed $(VENDOR)/.installed
 
 $(SECRET_FILE):
 	mkdir -p var
@@ -38,6 +48,7 @@ demo: install $(SECRET_FILE)
 	$(BIN)/planwatch collectstatic --noinput -v0; \
 	$(BIN)/planwatch load_plan $(PLAN_FILE); \
 	$(BIN)/planwatch load_sample; \
+	$(BIN)/planwatch create_periods --year 2020 --due-on $$(date -d '+60 days' +%F); \
 	$(BIN)/planwatch demo_user --username $(DEMO_USER) --password $(DEMO_PASSWORD) --with-roles; \
 	echo ""; \
 	echo "PlanWatch is serving at http://$(HOST):$(PORT)/"; \
@@ -64,4 +75,4 @@ lint: install
 	$(BIN)/mypy planwatch
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static $(VENDOR) node_modules

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "planwatch.evaluation",
     "planwatch.ledgers",
     "planwatch.supervision",
+    "planwatch.bulletins",
+    "planwatch.dashboards",
     "planwatch.web",
     "planwatch.api",
 ]
@@ -96,6 +98,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files from npm packages (ECharts and the Guangdong map), copied there by `make install`.
+VENDOR_DIR = BASE_DIR / "vendor"
+STATICFILES_DIRS = [("vendor", VENDOR_DIR)]
+PLANWATCH_MAP_FILE = VENDOR_DIR / "echarts" / "guangdong.json"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -117,6 +123,8 @@ LOGGING = {
 PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum=0.1)
 PLANWATCH_OUTLIER_JUMP_PERCENT = env_number("PLANWATCH_OUTLIER_JUMP_PERCENT", 50.0, minimum=1)
 PLANWATCH_LOCK_AFTER_DAYS = int(env_number("PLANWATCH_LOCK_AFTER_DAYS", 15))
+# Indicators a ledger feeds are counted from its rows, never typed by hand (docs/ledgers.md).
+PLANWATCH_LEDGER_DERIVED_ONLY = env_bool("PLANWATCH_LEDGER_DERIVED_ONLY", True)
 # Evidence files: size limit and the kinds officials attach (documents, sheets, scans).
 PLANWATCH_EVIDENCE_MAX_BYTES = int(env_number("PLANWATCH_EVIDENCE_MAX_MB", 20, minimum=1) * 1024 * 1024)
 PLANWATCH_EVIDENCE_TYPES = {

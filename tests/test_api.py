@@ -519,7 +519,19 @@ def test_the_openapi_document_lists_every_path(client: Client) -> None:
         f"{API}/plans/{{plan_code}}/evaluations": {"get", "post"},
         f"{API}/evaluations/{{run_id}}": {"get"},
     }
-    assert set(document["paths"]) == plan_paths | set(value_paths) | set(evaluation_paths)
+    supervision_paths = {
+        f"{API}/plans/{{plan_code}}/supervision": {"get"},
+        f"{API}/plans/{{plan_code}}/action-plans": {"get"},
+        f"{API}/plans/{{plan_code}}/action-plans/{{locality}}/{{year}}/milestones": {"post"},
+        f"{API}/plans/{{plan_code}}/milestones/{{milestone_id}}": {"get", "put", "delete"},
+        f"{API}/plans/{{plan_code}}/milestones/{{milestone_id}}/updates": {"post"},
+        f"{API}/plans/{{plan_code}}/updates/{{update_id}}/review": {"post"},
+    }
+    ledger_paths = {p for p in document["paths"] if "/ledgers" in p}  # tests/test_api_ledgers.py
+    assert set(document["paths"]) - ledger_paths == (
+        plan_paths | set(value_paths) | set(evaluation_paths) | set(supervision_paths)
+    )
+    assert {path: set(document["paths"][path]) for path in supervision_paths} == supervision_paths
     # The plan itself is read-only: only values (and evaluation runs) are written.
     assert all(set(document["paths"][path]) == {"get"} for path in plan_paths)
     assert {path: set(document["paths"][path]) for path in value_paths} == value_paths
@@ -540,3 +552,17 @@ def test_the_docs_page_loads_nothing_from_another_host(client: Client) -> None:
     assert not re.search(r"(?:https?:)?//[^/\"'\s]", html.replace("http://www.w3.org", ""))
     # Swagger UI's validator badge would call validator.swagger.io: it is switched off.
     assert '"validatorUrl": null' in html
+
+
+def test_the_openapi_document_has_no_duplicate_keys(client: Client) -> None:
+    """Swagger UI refuses a document with a key twice (e.g. responses "200" and 200 both written as
+    "200"): the interactive docs would not load."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    document = json.loads(client.get(f"{API}/openapi.json").content, object_pairs_hook=no_duplicates)
+    audit = document["paths"][f"{API}/plans/{{plan_code}}/audit"]["get"]["responses"]["200"]["content"]
+    assert set(audit) == {"application/json", "text/csv"}

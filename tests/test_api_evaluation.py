@@ -202,7 +202,7 @@ def test_include_submitted_marks_the_run(sampled, cast):
     assert body["includes_unaccepted"] is True
     assert body["statuses"] == ["accepted", "submitted", "approved"]
     assert [c["code"] for c in body["caveats"]] == ["includes_unaccepted", "sample"]
-    assert "未验收" in body["caveats"][0]["message_zh"]
+    assert "未确认" in body["caveats"][0]["message_zh"]
     listed = answer(as_user(cast.vic).get(RUNS), 200)
     assert (
         listed[0]["includes_unaccepted"] is True and listed[0]["caveats"][0]["code"] == "includes_unaccepted"

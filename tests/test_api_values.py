@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from planwatch.accounts.models import ApiToken
+from planwatch.ledgers import services
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
@@ -32,6 +33,7 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.sample import load_sample, yearly_period
+from tests.fed import FED
 
 S = ReportedValue.Status
 API = "/api/v1"
@@ -135,9 +137,9 @@ def zoe(cast: Any) -> Client:
 
 
 def test_values_are_listed_with_codes_numbers_status_and_source(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set(I01=52, I25=35.5, I22=20, I24=7)), 200)
+    answer(post_json(zoe, DVS, value_set(I07=52, I25=35.5, I22=20, I24=7)), 200)
     rows = answer(zoe.get(VALUES), 200)
-    assert [r["indicator"] for r in rows] == ["I01", "I22", "I24", "I25"]
+    assert [r["indicator"] for r in rows] == ["I07", "I22", "I24", "I25"]
     i01 = rows[0]
     assert set(i01) == {
         "indicator",
@@ -153,7 +155,7 @@ def test_values_are_listed_with_codes_numbers_status_and_source(cast: Any, perio
         "updated_by",
     }
     assert i01 | {"updated_at": None} == {
-        "indicator": "I01",
+        "indicator": "I07",
         "locality": "ZH",
         "period": "2018",
         "value": 52,
@@ -170,26 +172,26 @@ def test_values_are_listed_with_codes_numbers_status_and_source(cast: Any, perio
 
 
 def test_values_filters(plan: Plan, cast: Any, period: Any) -> None:
-    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I01", "I02"])
-    put_values(plan, "FS", period, S.SUBMITTED, codes=["I01"])
-    put_values(plan, "ZH", yearly_period(plan, 2017), S.ACCEPTED, codes=["I01"])
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I07", "I08"])
+    put_values(plan, "FS", period, S.SUBMITTED, codes=["I07"])
+    put_values(plan, "ZH", yearly_period(plan, 2017), S.ACCEPTED, codes=["I07"])
     client = as_user(cast.vic)
 
     def keys(query: str) -> list[tuple[str, str, str]]:
         return [(r["indicator"], r["locality"], r["period"]) for r in answer(client.get(VALUES + query), 200)]
 
-    assert keys("?locality=ZH&period=2018") == [("I01", "ZH", "2018"), ("I02", "ZH", "2018")]
-    assert keys("?indicator=I01&period=2018") == [("I01", "FS", "2018"), ("I01", "ZH", "2018")]
-    assert keys("?status=submitted") == [("I01", "FS", "2018")]
-    assert keys("?period=2017") == [("I01", "ZH", "2017")]
+    assert keys("?locality=ZH&period=2018") == [("I07", "ZH", "2018"), ("I08", "ZH", "2018")]
+    assert keys("?indicator=I07&period=2018") == [("I07", "FS", "2018"), ("I07", "ZH", "2018")]
+    assert keys("?status=submitted") == [("I07", "FS", "2018")]
+    assert keys("?period=2017") == [("I07", "ZH", "2017")]
     assert keys("?locality=XX") == []
     assert client.get(VALUES + "?status=guess").status_code == 422
     assert answer(client.get(f"{API}/plans/nope/values"), 404) == {"detail": "No plan with code 'nope'."}
 
 
 def test_values_csv_is_the_same_list_with_a_bom(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set(I01=52, I25=35.5, I22=20, I24=7)), 200)
-    put_values(plan, "FS", period, S.ACCEPTED, codes=["I01"])
+    answer(post_json(zoe, DVS, value_set(I07=52, I25=35.5, I22=20, I24=7)), 200)
+    put_values(plan, "FS", period, S.ACCEPTED, codes=["I07"])
     response = zoe.get(VALUES + ".csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -197,7 +199,7 @@ def test_values_csv_is_the_same_list_with_a_bom(plan: Plan, cast: Any, period: A
     rows = csv_rows(response.content)
     listed = answer(zoe.get(VALUES), 200)
     assert [r["indicator"] + r["locality"] for r in rows] == [r["indicator"] + r["locality"] for r in listed]
-    zh_i01 = next(r for r in rows if (r["indicator"], r["locality"]) == ("I01", "ZH"))
+    zh_i01 = next(r for r in rows if (r["indicator"], r["locality"]) == ("I07", "ZH"))
     assert (zh_i01["value"], zh_i01["is_sample"], zh_i01["status"]) == ("52", "false", "draft")
     assert {r["value"] for r in rows if r["indicator"] == "I25"} == {"35.5"}
     assert list(rows[0]) == [
@@ -215,13 +217,13 @@ def test_values_csv_is_the_same_list_with_a_bom(plan: Plan, cast: Any, period: A
     ]
     # filters work the same way; another locality's drafts are never in it
     assert [
-        r["locality"] for r in csv_rows(as_user(cast.fred).get(VALUES + ".csv?indicator=I01").content)
+        r["locality"] for r in csv_rows(as_user(cast.fred).get(VALUES + ".csv?indicator=I07").content)
     ] == ["FS"]
 
 
 def test_sample_values_are_flagged(plan: Plan, cast: Any) -> None:
     load_sample(plan)
-    rows = answer(as_user(cast.vic).get(VALUES + "?locality=ZH&period=2018&indicator=I01"), 200)
+    rows = answer(as_user(cast.vic).get(VALUES + "?locality=ZH&period=2018&indicator=I07"), 200)
     assert rows[0]["is_sample"] is True
     assert rows[0]["source"] == "sample"
     assert rows[0]["status"] == "accepted"
@@ -241,16 +243,16 @@ def test_listing_values_costs_a_few_queries_whatever_their_number(
 
 
 def test_reading_values_needs_credentials(client: Client, plan: Plan) -> None:
-    for url in [VALUES, VALUES + ".csv", AUDIT, f"{VALUES}/I01/ZH/2018/history"]:
+    for url in [VALUES, VALUES + ".csv", AUDIT, f"{VALUES}/I07/ZH/2018/history"]:
         assert answer(client.get(url), 401) == {"detail": "Unauthorized"}
-    assert answer(post_json(client, DVS, value_set(I01=1)), 401) == {"detail": "Unauthorized"}
+    assert answer(post_json(client, DVS, value_set(I07=1)), 401) == {"detail": "Unauthorized"}
 
 
 # --- data value sets: the good paths ----------------------------------------------------------------
 
 
 def test_a_json_value_set_is_saved_as_drafts_with_its_audit(cast: Any, period: Any, zoe: Client) -> None:
-    body = value_set(I01=52, I02=31)
+    body = value_set(I07=52, I08=31)
     body["values"][1]["comment"] = "含两家新认定企业"
     result = answer(post_json(zoe, DVS, body), 200)
     assert result | {"imported_at": None} == {
@@ -264,13 +266,13 @@ def test_a_json_value_set_is_saved_as_drafts_with_its_audit(cast: Any, period: A
         "imported_by": "zoe",
         "warnings": [],
     }
-    assert stored() == {"I01": 52, "I02": 31}
+    assert stored() == {"I07": 52, "I08": 31}
     assert set(statuses("ZH", period).values()) == {S.DRAFT}
     audit = AuditEntry.objects.order_by("id")
     assert [(a.value.indicator.code, a.action, a.source, a.source_detail, a.user) for a in audit] == [
-        ("I01", "save", "api", "zh-2018-01", cast.zoe),
-        ("I02", "save", "api", "zh-2018-01", cast.zoe),
-        ("I02", "comment", "api", "zh-2018-01", cast.zoe),
+        ("I07", "save", "api", "zh-2018-01", cast.zoe),
+        ("I08", "save", "api", "zh-2018-01", cast.zoe),
+        ("I08", "comment", "api", "zh-2018-01", cast.zoe),
     ]
     assert ValueComment.objects.get().text == "含两家新认定企业"
     batch = ImportBatch.objects.get()
@@ -286,34 +288,34 @@ def test_a_csv_value_set_may_hold_several_periods(plan: Plan, cast: Any, period:
     yearly_period(plan, 2017)
     text = (
         "import_id,period,locality,indicator,value,version,comment\r\n"
-        "zh-csv-1,2018,ZH,I01,52,,\r\n"
+        "zh-csv-1,2018,ZH,I07,52,,\r\n"
         'zh-csv-1,2018,ZH,I25,35.5,,"口径：规上企业, 含顺德"\r\n'
         "zh-csv-1,2018,ZH,I22,20,,\r\n"
         "zh-csv-1,2018,ZH,I24,7,,\r\n"
-        "zh-csv-1,2017,ZH,I01,40,,\r\n"
+        "zh-csv-1,2017,ZH,I07,40,,\r\n"
         "\r\n"
     )
     result = answer(post_csv(zoe, DVS, "\ufeff" + text), 200)
     assert (result["status"], result["value_count"], result["created"]) == ("imported", 5, 5)
-    assert stored() == {"I01": 52, "I25": Decimal("35.5"), "I22": 20, "I24": 7}
-    assert stored(period="2017") == {"I01": 40}
+    assert stored() == {"I07": 52, "I25": Decimal("35.5"), "I22": 20, "I24": 7}
+    assert stored(period="2017") == {"I07": 40}
     assert ValueComment.objects.get().text == "口径：规上企业, 含顺德"
 
 
 def test_a_csv_value_set_may_leave_out_version_and_comment(cast: Any, period: Any, zoe: Client) -> None:
     answer(
-        post_csv(zoe, DVS, "locality,period,indicator,value,import_id\nZH,2018,I01,5,a\nZH,2018,I02,,a\n"),
+        post_csv(zoe, DVS, "locality,period,indicator,value,import_id\nZH,2018,I07,5,a\nZH,2018,I08,,a\n"),
         200,
     )
-    assert stored() == {"I01": 5, "I02": None}
+    assert stored() == {"I07": 5, "I08": None}
 
 
 def test_a_csv_file_may_be_uploaded_as_a_form_field(cast: Any, period: Any, zoe: Client) -> None:
     upload = SimpleUploadedFile(
-        "zh.csv", b"import_id,period,locality,indicator,value\nup-1,2018,ZH,I01,5\n", content_type="text/csv"
+        "zh.csv", b"import_id,period,locality,indicator,value\nup-1,2018,ZH,I07,5\n", content_type="text/csv"
     )
     answer(zoe.post(DVS, {"file": upload}), 200)
-    assert stored() == {"I01": 5}
+    assert stored() == {"I07": 5}
     assert errors(zoe.post(DVS, {"other": "x"}), 400)[0]["path"] == "file"
 
 
@@ -321,7 +323,7 @@ def test_a_token_writes_like_a_session(cast: Any, period: Any, client: Client) -
     _, raw = ApiToken.issue(cast.zoe, "nightly")
     response = client.post(
         DVS,
-        data=json.dumps(value_set(I01=5)),
+        data=json.dumps(value_set(I07=5)),
         content_type="application/json",
         headers={"Authorization": f"Bearer {raw}"},
     )
@@ -332,63 +334,68 @@ def test_a_token_writes_like_a_session(cast: Any, period: Any, client: Client) -
 def test_a_session_must_send_the_csrf_token(cast: Any, period: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.zoe)
-    assert post_json(client, DVS, value_set(I01=5)).status_code == 403
+    assert post_json(client, DVS, value_set(I07=5)).status_code == 403
     assert not ReportedValue.objects.exists()
 
 
 def test_a_null_value_clears_a_draft(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5)), 200)
-    answer(post_json(zoe, DVS, value_set("b", I01=None)), 200)
-    assert stored() == {"I01": None}
+    answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
+    answer(post_json(zoe, DVS, value_set("b", I07=None)), 200)
+    assert stored() == {"I07": None}
 
 
 def test_outliers_are_saved_with_a_warning(plan: Plan, cast: Any, zoe: Client) -> None:
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
-    put_values(plan, "ZH", p2017, S.ACCEPTED, codes=["I10"])
-    result = answer(post_json(zoe, DVS, value_set(I10=40)), 200)  # 10 → 40: a 300 % jump
-    assert [w["indicator"] for w in result["warnings"]] == ["I10"]
+    put_values(plan, "ZH", p2017, S.ACCEPTED, codes=["I11"])
+    result = answer(post_json(zoe, DVS, value_set(I11=40)), 200)  # 10 → 40: a 300 % jump
+    assert [w["indicator"] for w in result["warnings"]] == ["I11"]
     assert result["warnings"][0]["message_zh"] and result["warnings"][0]["message_en"]
-    assert stored(period=p2018.code) == {"I10": 40}
+    assert stored(period=p2018.code) == {"I11": 40}
 
 
 # --- idempotency --------------------------------------------------------------------------------
 
 
 def test_the_same_import_id_twice_is_one_import(cast: Any, period: Any, zoe: Client) -> None:
-    first = answer(post_json(zoe, DVS, value_set(I01=52, I02=31)), 200)
-    again = answer(post_json(zoe, DVS, value_set(I01=52, I02=31)), 200)
+    first = answer(post_json(zoe, DVS, value_set(I07=52, I08=31)), 200)
+    again = answer(post_json(zoe, DVS, value_set(I07=52, I08=31)), 200)
     assert again["status"] == "already imported"
     assert again["import_id"] == "zh-2018-01"
     assert again["value_count"] == 2
     assert again["imported_at"] == first["imported_at"]
     assert ImportBatch.objects.count() == 1
     assert AuditEntry.objects.count() == 2
-    assert ReportedValue.objects.get(indicator__code="I01").version == 1
+    assert ReportedValue.objects.get(indicator__code="I07").version == 1
 
 
-def test_a_repeated_import_id_changes_nothing_even_with_other_values(
-    cast: Any, period: Any, zoe: Client
-) -> None:
-    answer(post_json(zoe, DVS, value_set(I01=52)), 200)
-    assert answer(post_json(zoe, DVS, value_set(I01=99, I02=1)), 200)["status"] == "already imported"
-    text = "import_id,period,locality,indicator,value\nzh-2018-01,2018,ZH,I01,77\n"
-    assert answer(post_csv(zoe, DVS, text), 200)["status"] == "already imported"
-    assert stored() == {"I01": 52}
+def test_a_repeated_import_id_with_other_values_is_refused(cast: Any, period: Any, zoe: Client) -> None:
+    """A retry of the same upload is a no-op, in JSON or CSV; the same id with other values is an
+    error the caller sees, never silently skipped."""
+    answer(post_json(zoe, DVS, value_set(I07=52)), 200)
+    assert answer(post_json(zoe, DVS, value_set(I07=52.0)), 200)["status"] == "already imported"
+    same = "import_id,period,locality,indicator,value\nzh-2018-01,2018,ZH,I07,52\n"
+    assert answer(post_csv(zoe, DVS, same), 200)["status"] == "already imported"
+    (problem,) = errors(post_json(zoe, DVS, value_set(I07=99, I08=1)), 409)
+    assert problem["kind"] == "conflict" and problem["path"] == "import_id"
+    assert "zh-2018-01" in problem["message_en"] and "other values" in problem["message_en"]
+    other = "import_id,period,locality,indicator,value\nzh-2018-01,2018,ZH,I07,77\n"
+    errors(post_csv(zoe, DVS, other), 409)
+    assert stored() == {"I07": 52}
     assert AuditEntry.objects.count() == 1
 
 
 def test_a_rejected_set_may_be_sent_again_under_the_same_id(cast: Any, period: Any, zoe: Client) -> None:
-    errors(post_json(zoe, DVS, value_set(I01=-5)), 400)
+    errors(post_json(zoe, DVS, value_set(I07=-5)), 400)
     assert not ImportBatch.objects.exists()
-    assert answer(post_json(zoe, DVS, value_set(I01=5)), 200)["status"] == "imported"
+    assert answer(post_json(zoe, DVS, value_set(I07=5)), 200)["status"] == "imported"
 
 
 def test_another_users_import_id_is_a_conflict(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set(I01=5)), 200)
-    problems = errors(post_json(as_user(cast.zack), DVS, value_set(I01=6)), 409)
+    answer(post_json(zoe, DVS, value_set(I07=5)), 200)
+    problems = errors(post_json(as_user(cast.zack), DVS, value_set(I07=6)), 409)
     assert problems[0]["path"] == "import_id"
     assert "another user" in problems[0]["message_en"]
-    assert stored() == {"I01": 5}
+    assert stored() == {"I07": 5}
 
 
 # --- data value sets: every kind of error -------------------------------------------------------
@@ -403,37 +410,37 @@ def assert_nothing_written() -> None:
 @pytest.mark.parametrize(
     ("body", "path", "indicator", "kind", "says"),
     [
-        (value_set(period="2031", I01=5), "period", None, "unknown", "no period '2031'"),
-        (value_set(locality="XX", I01=5), "locality", None, "unknown", "no locality 'XX'"),
-        (value_set(locality="GD", I01=5), "locality", None, "invalid", "not a pilot unit"),
+        (value_set(period="2031", I07=5), "period", None, "unknown", "no period '2031'"),
+        (value_set(locality="XX", I07=5), "locality", None, "unknown", "no locality 'XX'"),
+        (value_set(locality="GD", I07=5), "locality", None, "invalid", "not a pilot unit"),
         (value_set(I99=5), "values[0].indicator", "I99", "unknown", "no indicator 'I99'"),
-        (value_set(I01="5"), "values[0].value", "I01", "invalid", "expected a JSON number"),
-        (value_set(I01="abc"), "values[0].value", "I01", "invalid", "not a number"),
-        (value_set(I01=True), "values[0].value", "I01", "invalid", "not a number"),
-        (value_set(I01=[5]), "values[0].value", "I01", "invalid", "not a number"),
+        (value_set(I07="5"), "values[0].value", "I07", "invalid", "expected a JSON number"),
+        (value_set(I07="abc"), "values[0].value", "I07", "invalid", "not a number"),
+        (value_set(I07=True), "values[0].value", "I07", "invalid", "not a number"),
+        (value_set(I07=[5]), "values[0].value", "I07", "invalid", "not a number"),
         (value_set(I25=35.1234567), "values[0].value", "I25", "invalid", "more than 6 decimal places"),
-        (value_set(I01=10**18), "values[0].value", "I01", "invalid", "too large"),
-        (value_set(I01=-5), "values[0].value", "I01", "validation", "negative"),
+        (value_set(I07=10**18), "values[0].value", "I07", "invalid", "too large"),
+        (value_set(I07=-5), "values[0].value", "I07", "validation", "negative"),
         (value_set(I25=130), "values[0].value", "I25", "validation", "100"),
-        (value_set(I16=2.5), "values[0].value", "I16", "validation", "whole number"),
+        (value_set(I13=2.5), "values[0].value", "I13", "validation", "whole number"),
         (value_set(I22=20, I24=25), "values[1].value", "I24", "validation", ""),
         ({"import_id": "x", "period": "2018", "locality": "ZH", "values": []}, "values", None, "invalid", ""),
         ({"import_id": "x", "period": "2018", "locality": "ZH"}, "values", None, "invalid", "non-empty list"),
-        ({"period": "2018", "locality": "ZH", "values": [{"indicator": "I01", "value": 1}]}, "import_id", None,
+        ({"period": "2018", "locality": "ZH", "values": [{"indicator": "I07", "value": 1}]}, "import_id", None,
          "invalid", "import_id is missing"),
-        (value_set("x" * 101, I01=1), "import_id", None, "invalid", "longer than 100"),
-        ({"import_id": 7, "period": "2018", "locality": "ZH", "values": [{"indicator": "I01", "value": 1}]},
+        (value_set("x" * 101, I07=1), "import_id", None, "invalid", "longer than 100"),
+        ({"import_id": 7, "period": "2018", "locality": "ZH", "values": [{"indicator": "I07", "value": 1}]},
          "import_id", None, "invalid", "must be a string"),
-        (value_set(I01=1) | {"dataSet": "x"}, "dataSet", None, "invalid", "unknown field 'dataSet'"),
-        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I01"}]},
-         "values[0].value", "I01", "invalid", "value is missing"),
+        (value_set(I07=1) | {"dataSet": "x"}, "dataSet", None, "invalid", "unknown field 'dataSet'"),
+        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I07"}]},
+         "values[0].value", "I07", "invalid", "value is missing"),
         ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"value": 1}]},
          "values[0].indicator", None, "invalid", "indicator is missing"),
-        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I01", "value": 1,
-          "version": "one"}]}, "values[0].version", "I01", "invalid", "non-negative integer"),
-        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I01", "value": 1,
-          "comment": 5}]}, "values[0].comment", "I01", "invalid", "comment must be a string"),
-        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": ["I01"]}, "values[0]", None,
+        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I07", "value": 1,
+          "version": "one"}]}, "values[0].version", "I07", "invalid", "non-negative integer"),
+        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I07", "value": 1,
+          "comment": 5}]}, "values[0].comment", "I07", "invalid", "comment must be a string"),
+        ({"import_id": "x", "period": "2018", "locality": "ZH", "values": ["I07"]}, "values[0]", None,
          "invalid", "expected a JSON object"),
         ([1, 2], None, None, "invalid", "expected a JSON object"),
     ],
@@ -443,7 +450,7 @@ def test_a_bad_json_set_is_refused_whole(
 ) -> None:
     if isinstance(body, dict) and body.get("values"):
         # a good value alongside, to show that nothing at all is written
-        body = body | {"values": [*body["values"], {"indicator": "I02", "value": 3}]}
+        body = body | {"values": [*body["values"], {"indicator": "I08", "value": 3}]}
     problems = errors(post_json(zoe, DVS, body), 400)
     first = problems[0]
     assert (first["path"], first["indicator"], first["kind"]) == (path, indicator, kind)
@@ -464,34 +471,34 @@ def test_malformed_json_and_an_unsupported_type(cast: Any, period: Any, zoe: Cli
 
 
 def test_nan_and_infinity_are_not_numbers(cast: Any, period: Any, zoe: Client) -> None:
-    body = '{"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I01", "value": NaN}]}'
+    body = '{"import_id": "x", "period": "2018", "locality": "ZH", "values": [{"indicator": "I07", "value": NaN}]}'
     problems = errors(zoe.post(DVS, data=body, content_type="application/json"), 400)
     assert problems[0]["path"] == "values[0].value"
     assert_nothing_written()
 
 
 def test_every_problem_is_listed_at_once(cast: Any, period: Any, zoe: Client) -> None:
-    body = value_set(I01=-1, I99=3, I02="x", I25=130)
-    body["values"].append({"indicator": "I01", "value": 4})
+    body = value_set(I07=-1, I99=3, I08="x", I25=130)
+    body["values"].append({"indicator": "I07", "value": 4})
     problems = errors(post_json(zoe, DVS, body), 400)
     assert [(p["path"], p["indicator"], p["kind"]) for p in problems] == [
-        ("values[0].value", "I01", "validation"),  # negative
+        ("values[0].value", "I07", "validation"),  # negative
         ("values[1].indicator", "I99", "unknown"),
-        ("values[2].value", "I02", "invalid"),  # not a number
+        ("values[2].value", "I08", "invalid"),  # not a number
         ("values[3].value", "I25", "validation"),  # over 100 %
-        ("values[4]", "I01", "invalid"),  # I01 twice
+        ("values[4]", "I07", "invalid"),  # I07 twice
     ]
     assert_nothing_written()
 
 
 def test_csv_problems_are_listed_in_row_order(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I03"])
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I09"])
     text = (
         "import_id,period,locality,indicator,value\n"
-        "x,2018,ZH,I01,5\n"
-        "x,2018,FS,I01,5\n"
-        "x,2018,ZH,I02,五\n"
-        "x,2018,ZH,I03,4\n"
+        "x,2018,ZH,I07,5\n"
+        "x,2018,FS,I07,5\n"
+        "x,2018,ZH,I08,五\n"
+        "x,2018,ZH,I09,4\n"
         "x,2018,ZH,I25,130\n"
     )
     problems = errors(post_csv(zoe, DVS, text), 403)
@@ -501,13 +508,13 @@ def test_csv_problems_are_listed_in_row_order(plan: Plan, cast: Any, period: Any
         (5, None, "locked"),
         (6, "value", "validation"),
     ]
-    assert stored() == {"I03": 10}
+    assert stored() == {"I09": 10}
 
 
 def test_duplicates_name_the_first_place(cast: Any, period: Any, zoe: Client) -> None:
-    text = "import_id,period,locality,indicator,value\nd,2018,ZH,I01,1\nd,2018,ZH,I02,1\nd,2018,ZH,I01,2\n"
+    text = "import_id,period,locality,indicator,value\nd,2018,ZH,I07,1\nd,2018,ZH,I08,1\nd,2018,ZH,I07,2\n"
     problems = errors(post_csv(zoe, DVS, text), 400)
-    assert [(p["row"], p["indicator"]) for p in problems] == [(4, "I01")]
+    assert [(p["row"], p["indicator"]) for p in problems] == [(4, "I07")]
     assert "row 2" in problems[0]["message_en"]
     assert "第 2 行" in problems[0]["message_zh"]
 
@@ -515,21 +522,21 @@ def test_duplicates_name_the_first_place(cast: Any, period: Any, zoe: Client) ->
 @pytest.mark.parametrize(
     ("text", "row", "column", "says"),
     [
-        ("import_id,period,locality,indicator\nx,2018,ZH,I01\n", 1, "value", "column 'value' is missing"),
-        ("import_id,period,locality,indicator,value,unit\nx,2018,ZH,I01,1,个\n", 1, "unit", "unknown column"),
-        ("import_id,period,locality,indicator,value,value\nx,2018,ZH,I01,1,1\n", 1, None, "twice"),
-        ("import_id,period,locality,indicator,value\nx,2018,ZH,I01,abc\n", 2, "value", "'abc' is not a number"),
-        ("import_id,period,locality,indicator,value\nx,2018,ZH,I01,1,2\n", 2, None, "the row has 6 cells"),
+        ("import_id,period,locality,indicator\nx,2018,ZH,I07\n", 1, "value", "column 'value' is missing"),
+        ("import_id,period,locality,indicator,value,unit\nx,2018,ZH,I07,1,个\n", 1, "unit", "unknown column"),
+        ("import_id,period,locality,indicator,value,value\nx,2018,ZH,I07,1,1\n", 1, None, "twice"),
+        ("import_id,period,locality,indicator,value\nx,2018,ZH,I07,abc\n", 2, "value", "'abc' is not a number"),
+        ("import_id,period,locality,indicator,value\nx,2018,ZH,I07,1,2\n", 2, None, "the row has 6 cells"),
         ("import_id,period,locality,indicator,value\nx,2018,ZH,,1\n", 2, "indicator", "indicator is empty"),
-        ("import_id,period,locality,indicator,value\n,2018,ZH,I01,1\n", 2, "import_id", "import_id is empty"),
-        ("import_id,period,locality,indicator,value\nx,2018,ZH,I01,1\ny,2018,ZH,I02,1\n", 3, "import_id",
+        ("import_id,period,locality,indicator,value\n,2018,ZH,I07,1\n", 2, "import_id", "import_id is empty"),
+        ("import_id,period,locality,indicator,value\nx,2018,ZH,I07,1\ny,2018,ZH,I08,1\n", 3, "import_id",
          "one import id per file"),
-        ("import_id,period,locality,indicator,value,version\nx,2018,ZH,I01,1,v2\n", 2, "version",
+        ("import_id,period,locality,indicator,value,version\nx,2018,ZH,I07,1,v2\n", 2, "version",
          "non-negative integer"),
-        ("import_id,period,locality,indicator,value\nx,2031,ZH,I01,1\n", 2, "period", "no period '2031'"),
-        ("import_id,period,locality,indicator,value\nx,2018,QQ,I01,1\n", 2, "locality", "no locality 'QQ'"),
+        ("import_id,period,locality,indicator,value\nx,2031,ZH,I07,1\n", 2, "period", "no period '2031'"),
+        ("import_id,period,locality,indicator,value\nx,2018,QQ,I07,1\n", 2, "locality", "no locality 'QQ'"),
         ("import_id,period,locality,indicator,value\nx,2018,ZH,I77,1\n", 2, "indicator", "no indicator 'I77'"),
-        ("import_id,period,locality,indicator,value\nx,2018,ZH,I01,-3\n", 2, "value", "negative"),
+        ("import_id,period,locality,indicator,value\nx,2018,ZH,I07,-3\n", 2, "value", "negative"),
         ("import_id,period,locality,indicator,value\n", None, None, "no value rows"),
         ("\n", 1, "import_id", "column 'import_id' is missing"),
     ],
@@ -544,7 +551,7 @@ def test_a_bad_csv_set_is_refused_whole_with_its_row(
 
 
 def test_a_csv_file_that_is_not_utf8(cast: Any, period: Any, zoe: Client) -> None:
-    body = "import_id,period,locality,indicator,value,comment\nx,2018,ZH,I01,1,珠海\n".encode("gb18030")
+    body = "import_id,period,locality,indicator,value,comment\nx,2018,ZH,I07,1,珠海\n".encode("gb18030")
     problems = errors(zoe.post(DVS, data=body, content_type="text/csv"), 400)
     assert "UTF-8" in problems[0]["message_en"]
 
@@ -552,7 +559,7 @@ def test_a_csv_file_that_is_not_utf8(cast: Any, period: Any, zoe: Client) -> Non
 def test_a_closed_period(cast: Any, period: Any, zoe: Client) -> None:
     period.locks_on = dt.date(2019, 4, 15)
     period.save()
-    problems = errors(post_json(zoe, DVS, value_set(I01=5)), 400)
+    problems = errors(post_json(zoe, DVS, value_set(I07=5)), 400)
     assert [(p["path"], p["kind"]) for p in problems] == [("period", "closed")]
     assert "closed" in problems[0]["message_en"]
     assert_nothing_written()
@@ -562,7 +569,7 @@ def test_a_closed_period(cast: Any, period: Any, zoe: Client) -> None:
         open_until=timezone.localdate() + dt.timedelta(days=1),
         reason="系统故障",
     )
-    answer(post_json(zoe, DVS, value_set(I01=5)), 200)
+    answer(post_json(zoe, DVS, value_set(I07=5)), 200)
 
 
 @pytest.mark.parametrize(
@@ -571,57 +578,57 @@ def test_a_closed_period(cast: Any, period: Any, zoe: Client) -> None:
 def test_values_past_draft_are_locked(
     plan: Plan, cast: Any, period: Any, zoe: Client, status: str, hint: str
 ) -> None:
-    put_values(plan, "ZH", period, status, codes=["I01"])
-    problems = errors(post_json(zoe, DVS, value_set(I01=6, I02=3)), 409)
-    assert [(p["path"], p["kind"], p["indicator"]) for p in problems] == [("values[0]", "locked", "I01")]
+    put_values(plan, "ZH", period, status, codes=["I07"])
+    problems = errors(post_json(zoe, DVS, value_set(I07=6, I08=3)), 409)
+    assert [(p["path"], p["kind"], p["indicator"]) for p in problems] == [("values[0]", "locked", "I07")]
     assert hint in problems[0]["message_en"]
-    assert stored() == {"I01": 10}
+    assert stored() == {"I07": 10}
 
 
 def test_a_stale_version_is_a_conflict_naming_the_current_value(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5)), 200)
+    answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
     answer(
         post_json(
             as_user(cast.zack),
             DVS,
-            value_set("b", I01=6) | {"values": [{"indicator": "I01", "value": 6, "version": 1}]},
+            value_set("b", I07=6) | {"values": [{"indicator": "I07", "value": 6, "version": 1}]},
         ),
         200,
     )
-    body = value_set("c") | {"values": [{"indicator": "I01", "value": 7, "version": 1}]}
+    body = value_set("c") | {"values": [{"indicator": "I07", "value": 7, "version": 1}]}
     problems = errors(post_json(zoe, DVS, body), 409)
     assert [(p["path"], p["kind"], p["indicator"]) for p in problems] == [
-        ("values[0].version", "conflict", "I01")
+        ("values[0].version", "conflict", "I07")
     ]
     assert "changed by zack to 6" in problems[0]["message_en"]
     assert "current version 2" in problems[0]["message_en"]
     assert "zack" in problems[0]["message_zh"] and "6" in problems[0]["message_zh"]
-    assert stored() == {"I01": 6}
+    assert stored() == {"I07": 6}
     # with the current version it goes through
-    body = value_set("d") | {"values": [{"indicator": "I01", "value": 7, "version": 2}]}
+    body = value_set("d") | {"values": [{"indicator": "I07", "value": 7, "version": 2}]}
     assert answer(post_json(zoe, DVS, body), 200)["updated"] == 1
     assert ReportedValue.objects.get().version == 3
 
 
 def test_a_version_for_a_value_not_yet_saved_is_a_conflict(cast: Any, period: Any, zoe: Client) -> None:
-    body = value_set() | {"values": [{"indicator": "I01", "value": 7, "version": 3}]}
+    body = value_set() | {"values": [{"indicator": "I07", "value": 7, "version": 3}]}
     problems = errors(post_json(zoe, DVS, body), 409)
     assert "no value yet" in problems[0]["message_en"]
-    body = value_set() | {"values": [{"indicator": "I01", "value": 7, "version": 0}]}
+    body = value_set() | {"values": [{"indicator": "I07", "value": 7, "version": 0}]}
     answer(post_json(zoe, DVS, body), 200)
 
 
 def test_without_versions_the_current_one_is_used(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5, I02=1)), 200)
-    answer(post_json(as_user(cast.zack), DVS, value_set("b", I01=6)), 200)
-    result = answer(post_json(zoe, DVS, value_set("c", I01=7, I02=1, I03=2)), 200)
+    answer(post_json(zoe, DVS, value_set("a", I07=5, I08=1)), 200)
+    answer(post_json(as_user(cast.zack), DVS, value_set("b", I07=6)), 200)
+    result = answer(post_json(zoe, DVS, value_set("c", I07=7, I08=1, I09=2)), 200)
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 1)
-    assert stored() == {"I01": 7, "I02": 1, "I03": 2}
-    assert ReportedValue.objects.get(indicator__code="I01").version == 3
+    assert stored() == {"I07": 7, "I08": 1, "I09": 2}
+    assert ReportedValue.objects.get(indicator__code="I07").version == 3
 
 
 def test_out_of_scope_wins_over_other_problems(cast: Any, period: Any, zoe: Client) -> None:
-    problems = errors(post_json(zoe, DVS, value_set(locality="FS", I01=5, I02=-1, I99=1)), 403)
+    problems = errors(post_json(zoe, DVS, value_set(locality="FS", I07=5, I08=-1, I99=1)), 403)
     assert sorted((p["path"], p["kind"]) for p in problems) == [
         ("values[0]", "forbidden"),
         ("values[1]", "forbidden"),
@@ -633,8 +640,8 @@ def test_out_of_scope_wins_over_other_problems(cast: Any, period: Any, zoe: Clie
 
 def test_conflicts_are_not_revealed_out_of_scope(plan: Plan, cast: Any, period: Any) -> None:
     """Fred may not write 珠海: he is told so, never what 珠海's draft holds."""
-    put_values(plan, "ZH", period, S.DRAFT, codes=["I01"], I01=123)
-    body = value_set(I01=7) | {"values": [{"indicator": "I01", "value": 7, "version": 9}]}
+    put_values(plan, "ZH", period, S.DRAFT, codes=["I07"], I07=123)
+    body = value_set(I07=7) | {"values": [{"indicator": "I07", "value": 7, "version": 9}]}
     problems = errors(post_json(as_user(cast.fred), DVS, body), 403)
     assert [p["kind"] for p in problems] == ["forbidden"]
     assert "123" not in json.dumps(problems)
@@ -642,11 +649,11 @@ def test_conflicts_are_not_revealed_out_of_scope(plan: Plan, cast: Any, period: 
 
 def test_lead_unit_writes_its_indicators_and_nothing_else(cast: Any, period: Any) -> None:
     lena = as_user(cast.lena)
-    problems = errors(post_json(lena, DVS, value_set(I26=12, I01=3)), 403)
-    assert [(p["indicator"], p["kind"]) for p in problems] == [("I01", "forbidden")]
+    problems = errors(post_json(lena, DVS, value_set(I28=12, I07=3)), 403)
+    assert [(p["indicator"], p["kind"]) for p in problems] == [("I07", "forbidden")]
     assert_nothing_written()
-    answer(post_json(lena, DVS, value_set(I26=12, locality="FS")), 200)
-    assert stored("FS") == {"I26": 12}
+    answer(post_json(lena, DVS, value_set(I28=12, locality="FS")), 200)
+    assert stored("FS") == {"I28": 12}
 
 
 # --- transitions --------------------------------------------------------------------------------
@@ -658,7 +665,9 @@ def transition(client: Client, action: str, locality: str = "ZH", **extra: Any) 
 
 def test_the_whole_way_through_the_api(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
     codes = [i.code for i in wf.required_indicators(period)]
-    values = {c: 10 for c in codes} | {"I22": 20, "I24": 7, "I25": 35}
+    fed = {code for _, code, _ in services.derive_values(plan, period.year, cast.zoe).written}
+    assert fed == FED  # the ledger writes I01, I10… (no rows yet: 0); zoe sends the rest
+    values = {c: 10 for c in codes if c not in fed} | {"I22": 20, "I24": 7, "I25": 35}
     answer(post_json(zoe, DVS, value_set(**values)), 200)
     moved = answer(transition(zoe, "submit"), 200)
     assert (moved["action"], moved["status"], len(moved["values"])) == ("submit", "submitted", len(codes))
@@ -668,9 +677,16 @@ def test_the_whole_way_through_the_api(plan: Plan, cast: Any, period: Any, zoe: 
     assert {v["indicator"] for v in accepted["values"]} == LED_BY_LENA
     assert answer(transition(as_user(cast.pat), "accept"), 200)["status"] == "accepted"
     assert set(statuses("ZH", period).values()) == {S.ACCEPTED}
-    i01 = ReportedValue.objects.get(indicator__code="I01", locality__code="ZH")
-    assert list(i01.audit.order_by("id").values_list("action", "user__username", "source")) == [
+    i07 = ReportedValue.objects.get(indicator__code="I07", locality__code="ZH")
+    assert list(i07.audit.order_by("id").values_list("action", "user__username", "source")) == [
         ("save", "zoe", "api"),
+        ("submit", "zoe", "api"),
+        ("approve", "zack", "api"),
+        ("accept", "pat", "api"),
+    ]
+    i01 = ReportedValue.objects.get(indicator__code="I01", locality__code="ZH")  # the ledger's
+    assert list(i01.audit.order_by("id").values_list("action", "user__username", "source")) == [
+        ("save", "zoe", "ledger"),
         ("submit", "zoe", "api"),
         ("approve", "zack", "api"),
         ("accept", "pat", "api"),
@@ -682,17 +698,17 @@ def test_return_needs_a_comment_and_takes_indicators(plan: Plan, cast: Any, peri
     zack = as_user(cast.zack)
     problems = errors(transition(zack, "return"), 400)
     assert "comment" in problems[0]["message_en"] and problems[0]["kind"] == "invalid"
-    moved = answer(transition(zack, "return", indicators=["I01", "I02"], comment="与台账不符"), 200)
-    assert {v["indicator"] for v in moved["values"]} == {"I01", "I02"}
+    moved = answer(transition(zack, "return", indicators=["I07", "I08"], comment="与台账不符"), 200)
+    assert {v["indicator"] for v in moved["values"]} == {"I07", "I08"}
     assert moved["status"] == "returned"
-    assert statuses("ZH", period)["I01"] == S.RETURNED
-    assert statuses("ZH", period)["I03"] == S.SUBMITTED
+    assert statuses("ZH", period)["I07"] == S.RETURNED
+    assert statuses("ZH", period)["I09"] == S.SUBMITTED
     assert ValueComment.objects.filter(text="与台账不符").count() == 2
 
 
 def test_a_comment_with_another_transition_is_kept(plan: Plan, cast: Any, period: Any) -> None:
-    put_values(plan, "ZH", period, S.APPROVED, codes=["I01"])
-    answer(transition(as_user(cast.pat), "accept", indicators=["I01"], comment="核对无误"), 200)
+    put_values(plan, "ZH", period, S.APPROVED, codes=["I07"])
+    answer(transition(as_user(cast.pat), "accept", indicators=["I07"], comment="核对无误"), 200)
     value = ReportedValue.objects.get()
     assert [c.text for c in value.comments.all()] == ["核对无误"]
     assert value.audit.filter(action="comment", user=cast.pat).exists()
@@ -701,7 +717,7 @@ def test_a_comment_with_another_transition_is_kept(plan: Plan, cast: Any, period
 def test_transition_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
     problems = errors(transition(zoe, "submit"), 409)
     assert problems[0]["kind"] == "workflow" and "no draft" in problems[0]["message_en"]
-    answer(post_json(zoe, DVS, value_set(I01=5)), 200)
+    answer(post_json(zoe, DVS, value_set(I07=5)), 200)
     problems = errors(transition(zoe, "submit"), 409)
     assert "not reported yet" in problems[0]["message_en"]
     assert "尚有" in problems[0]["message_zh"]
@@ -714,10 +730,10 @@ def test_transition_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> N
         post_json(zoe, TRANSITION, {"action": "submit", "period": "2018", "locality": "XX"}), 400
     )
     assert (problems[0]["path"], problems[0]["kind"]) == ("locality", "unknown")
-    problems = errors(transition(zoe, "submit", indicators=["I01", "I99"]), 400)
+    problems = errors(transition(zoe, "submit", indicators=["I07", "I99"]), 400)
     assert (problems[0]["path"], problems[0]["indicator"]) == ("indicators[1]", "I99")
     assert errors(transition(zoe, "submit", indicators=[]), 400)[0]["path"] == "indicators"
-    problems = errors(transition(as_user(cast.zack), "approve", indicators=["I01"]), 400)
+    problems = errors(transition(as_user(cast.zack), "approve", indicators=["I07"]), 400)
     assert problems[0]["path"] == "indicators"
     assert transition(zoe, "publish").status_code == 422
     assert post_json(zoe, TRANSITION, {"action": "submit"}).status_code == 422
@@ -734,11 +750,11 @@ def test_a_closed_period_refuses_submission(plan: Plan, cast: Any, period: Any, 
 def test_a_warning_needs_a_comment_before_submitting(plan: Plan, cast: Any, zoe: Client) -> None:
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
     put_values(plan, "ZH", p2017, S.ACCEPTED)
-    put_values(plan, "ZH", p2018, S.DRAFT, I10=40)
+    put_values(plan, "ZH", p2018, S.DRAFT, I11=40)
     problems = errors(transition(zoe, "submit"), 400)
-    assert "I10" in problems[0]["message_en"]
+    assert "I11" in problems[0]["message_en"]
     # a value set may carry the explanation
-    body = value_set(I10=40)
+    body = value_set(I11=40)
     body["values"][0]["comment"] = "新认定一批省级平台"
     answer(post_json(zoe, DVS, body), 200)
     answer(transition(zoe, "submit"), 200)
@@ -747,16 +763,16 @@ def test_a_warning_needs_a_comment_before_submitting(plan: Plan, cast: Any, zoe:
 # --- revisions ----------------------------------------------------------------------------------
 
 
-def revision_url(indicator: str = "I01", locality: str = "ZH", period: str = "2018") -> str:
+def revision_url(indicator: str = "I07", locality: str = "ZH", period: str = "2018") -> str:
     return f"{VALUES}/{indicator}/{locality}/{period}/revision-requests"
 
 
 def test_revision_requested_then_accepted(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I01"])
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I07"])
     created = answer(post_json(zoe, revision_url(), {"new_value": 12, "reason": "统计口径更正"}), 201)
     assert created | {"id": 0, "requested_at": None} == {
         "id": 0,
-        "indicator": "I01",
+        "indicator": "I07",
         "locality": "ZH",
         "period": "2018",
         "current_value": 10,
@@ -778,7 +794,7 @@ def test_revision_requested_then_accepted(plan: Plan, cast: Any, period: Any, zo
     value = ReportedValue.objects.get()
     assert (value.value, value.status, value.version) == (12, S.ACCEPTED, 2)
     assert errors(post_json(as_user(cast.alice), decision, {"approve": True}), 409)[0]["kind"] == "workflow"
-    history = answer(zoe.get(f"{VALUES}/I01/ZH/2018/history"), 200)
+    history = answer(zoe.get(f"{VALUES}/I07/ZH/2018/history"), 200)
     assert [(h["action"], h["user"], h["old_value"], h["new_value"]) for h in history] == [
         ("revise", "alice", 10, 12),
         ("request_revision", "zoe", 10, 10),
@@ -786,7 +802,7 @@ def test_revision_requested_then_accepted(plan: Plan, cast: Any, period: Any, zo
 
 
 def test_revision_rejected(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I01"])
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I07"])
     created = answer(post_json(zoe, revision_url(), {"new_value": 12, "reason": "更正"}), 201)
     decided = answer(
         post_json(
@@ -805,17 +821,17 @@ def test_revision_rejected(plan: Plan, cast: Any, period: Any, zoe: Client) -> N
 
 
 def test_revision_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I01"])
-    put_values(plan, "ZH", period, S.SUBMITTED, codes=["I02"])
-    put_values(plan, "FS", period, S.DRAFT, codes=["I01"])
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I07"])
+    put_values(plan, "ZH", period, S.SUBMITTED, codes=["I08"])
+    put_values(plan, "FS", period, S.DRAFT, codes=["I07"])
     assert (
         errors(post_json(zoe, revision_url(), {"new_value": 12, "reason": " "}), 400)[0]["kind"] == "invalid"
     )
     assert (
-        errors(post_json(zoe, revision_url(), {"new_value": -1, "reason": "x"}), 400)[0]["indicator"] == "I01"
+        errors(post_json(zoe, revision_url(), {"new_value": -1, "reason": "x"}), 400)[0]["indicator"] == "I07"
     )
     assert (
-        errors(post_json(zoe, revision_url("I02"), {"new_value": 1, "reason": "x"}), 409)[0]["kind"]
+        errors(post_json(zoe, revision_url("I08"), {"new_value": 1, "reason": "x"}), 409)[0]["kind"]
         == "workflow"
     )
     assert errors(post_json(as_user(cast.fred), revision_url(), {"new_value": 1, "reason": "x"}), 403)
@@ -826,7 +842,7 @@ def test_revision_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> Non
         422,
     )
     response = post_json(zoe, revision_url(locality="FS"), {"new_value": 1, "reason": "x"})
-    assert answer(response, 404) == {"detail": "No value of I01 for FS in 2018 in plan 'prw-mic2025'."}
+    assert answer(response, 404) == {"detail": "No value of I07 for FS in 2018 in plan 'prw-mic2025'."}
     assert post_json(zoe, revision_url(), {"new_value": "x", "reason": "x"}).status_code == 422
     assert answer(
         post_json(as_user(cast.pat), f"{API}/revision-requests/999/decision", {"approve": True}), 404
@@ -840,9 +856,9 @@ def test_revision_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> Non
 
 
 def test_history_lists_who_when_what_and_through_what(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5)), 200)
-    answer(post_json(zoe, DVS, value_set("b", I01=6)), 200)
-    history = answer(zoe.get(f"{VALUES}/I01/ZH/2018/history"), 200)
+    answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
+    answer(post_json(zoe, DVS, value_set("b", I07=6)), 200)
+    history = answer(zoe.get(f"{VALUES}/I07/ZH/2018/history"), 200)
     assert [(h["action"], h["old_value"], h["new_value"], h["source_detail"]) for h in history] == [
         ("save", 5, 6, "b"),
         ("save", None, 5, "a"),
@@ -870,18 +886,18 @@ def test_history_lists_who_when_what_and_through_what(cast: Any, period: Any, zo
 
 
 def test_history_of_a_hidden_or_missing_value_is_404(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set(I01=5)), 200)
+    answer(post_json(zoe, DVS, value_set(I07=5)), 200)
     fred = as_user(cast.fred)
-    assert answer(fred.get(f"{VALUES}/I01/ZH/2018/history"), 404)["detail"].startswith("No value of I01")
-    assert answer(zoe.get(f"{VALUES}/I02/ZH/2018/history"), 404)
-    assert answer(zoe.get(f"{API}/plans/nope/values/I01/ZH/2018/history"), 404)
+    assert answer(fred.get(f"{VALUES}/I07/ZH/2018/history"), 404)["detail"].startswith("No value of I07")
+    assert answer(zoe.get(f"{VALUES}/I08/ZH/2018/history"), 404)
+    assert answer(zoe.get(f"{API}/plans/nope/values/I07/ZH/2018/history"), 404)
     ReportedValue.objects.update(status=S.SUBMITTED)
-    assert len(answer(fred.get(f"{VALUES}/I01/ZH/2018/history"), 200)) == 1
+    assert len(answer(fred.get(f"{VALUES}/I07/ZH/2018/history"), 200)) == 1
 
 
 def test_the_audit_log_for_the_province(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5)), 200)
-    answer(post_json(as_user(cast.fred), DVS, value_set("b", locality="FS", I01=7)), 200)
+    answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
+    answer(post_json(as_user(cast.fred), DVS, value_set("b", locality="FS", I07=7)), 200)
     rows = answer(as_user(cast.pat).get(AUDIT), 200)
     assert [(r["user"], r["locality"], r["new_value"], r["source"], r["source_detail"]) for r in rows] == [
         ("zoe", "ZH", 5, "api", "a"),
@@ -897,8 +913,8 @@ def test_the_audit_log_for_the_province(plan: Plan, cast: Any, period: Any, zoe:
 
 
 def test_the_audit_log_since_and_until(cast: Any, period: Any, zoe: Client) -> None:
-    answer(post_json(zoe, DVS, value_set("a", I01=5)), 200)
-    answer(post_json(zoe, DVS, value_set("b", I01=6)), 200)
+    answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
+    answer(post_json(zoe, DVS, value_set("b", I07=6)), 200)
     first, second = AuditEntry.objects.order_by("id")
     AuditEntry.objects.filter(pk=first.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
     AuditEntry.objects.filter(pk=second.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 2, 23, 30)))
@@ -932,18 +948,18 @@ def test_the_audit_log_costs_a_few_queries(
             assert client.get(url, headers={"Authorization": f"Bearer {raw}"}).status_code == 200
     _, raw = ApiToken.issue(cast.zoe, "script")
     with django_assert_max_num_queries(7):
-        client.get(f"{VALUES}/I01/ZH/2018/history", headers={"Authorization": f"Bearer {raw}"})
+        client.get(f"{VALUES}/I07/ZH/2018/history", headers={"Authorization": f"Bearer {raw}"})
 
 
 # --- the role × action × own/other locality matrix ------------------------------------------------
 #
-# For each person, ZH (珠海) and FS (佛山), and the two indicators I01 (nobody leads it among the cast)
-# and I26 (led by Lena's unit): who may do what. The workflow decides; the API must answer the same.
+# For each person, ZH (珠海) and FS (佛山), and the two indicators I07 (nobody leads it among the cast)
+# and I28 (led by Lena's unit): who may do what. The workflow decides; the API must answer the same.
 
 WRITE = {
     "alice": {"ZH", "FS"},
     "pat": set(),
-    "lena": set(),  # I01: not hers
+    "lena": set(),  # I07: not hers
     "zoe": {"ZH"},
     "zack": {"ZH"},
     "fred": {"FS"},
@@ -953,10 +969,10 @@ WRITE = {
 
 
 @pytest.mark.parametrize("locality", ["ZH", "FS"])
-@pytest.mark.parametrize("indicator", ["I01", "I26"])
+@pytest.mark.parametrize("indicator", ["I07", "I28"])
 @pytest.mark.parametrize("who", CAST)
 def test_matrix_writing_values(cast: Any, period: Any, who: str, locality: str, indicator: str) -> None:
-    may = locality in WRITE[who] or (who == "lena" and indicator == "I26")
+    may = locality in WRITE[who] or (who == "lena" and indicator == "I28")
     response = post_json(as_user(getattr(cast, who)), DVS, value_set(locality=locality, **{indicator: 5}))
     if may:
         answer(response, 200)
@@ -1005,13 +1021,13 @@ def test_matrix_transitions(plan: Plan, cast: Any, period: Any, who: str, action
 
 
 SEES_DRAFTS = {
-    "alice": {("I01", "ZH"), ("I26", "ZH"), ("I01", "FS"), ("I26", "FS")},
+    "alice": {("I07", "ZH"), ("I28", "ZH"), ("I07", "FS"), ("I28", "FS")},
     "pat": set(),
-    "lena": {("I26", "ZH"), ("I26", "FS")},
-    "zoe": {("I01", "ZH"), ("I26", "ZH")},
-    "zack": {("I01", "ZH"), ("I26", "ZH")},
-    "fred": {("I01", "FS"), ("I26", "FS")},
-    "fay": {("I01", "FS"), ("I26", "FS")},
+    "lena": {("I28", "ZH"), ("I28", "FS")},
+    "zoe": {("I07", "ZH"), ("I28", "ZH")},
+    "zack": {("I07", "ZH"), ("I28", "ZH")},
+    "fred": {("I07", "FS"), ("I28", "FS")},
+    "fay": {("I07", "FS"), ("I28", "FS")},
     "vic": set(),
 }
 
@@ -1020,14 +1036,14 @@ SEES_DRAFTS = {
 @pytest.mark.parametrize("who", CAST)
 def test_matrix_reading_drafts(plan: Plan, cast: Any, period: Any, who: str, status: str) -> None:
     for locality in ("ZH", "FS"):
-        put_values(plan, locality, period, status, codes=["I01", "I26"])
-    put_values(plan, "ZS", period, S.SUBMITTED, codes=["I01"])  # shared with everyone
+        put_values(plan, locality, period, status, codes=["I07", "I28"])
+    put_values(plan, "ZS", period, S.SUBMITTED, codes=["I07"])  # shared with everyone
     client = as_user(getattr(cast, who))
     listed = {(r["indicator"], r["locality"]) for r in answer(client.get(VALUES), 200)}
-    assert listed == SEES_DRAFTS[who] | {("I01", "ZS")}
+    assert listed == SEES_DRAFTS[who] | {("I07", "ZS")}
     in_csv = {(r["indicator"], r["locality"]) for r in csv_rows(client.get(VALUES + ".csv").content)}
     assert in_csv == listed
-    for indicator in ("I01", "I26"):
+    for indicator in ("I07", "I28"):
         for locality in ("ZH", "FS"):
             response = client.get(f"{VALUES}/{indicator}/{locality}/2018/history")
             assert response.status_code == (200 if (indicator, locality) in SEES_DRAFTS[who] else 404)
@@ -1035,7 +1051,7 @@ def test_matrix_reading_drafts(plan: Plan, cast: Any, period: Any, who: str, sta
 
 @pytest.mark.parametrize("who", CAST)
 def test_matrix_reading_the_audit_log(plan: Plan, cast: Any, period: Any, who: str) -> None:
-    put_values(plan, "ZH", period, S.DRAFT, codes=["I01"])
+    put_values(plan, "ZH", period, S.DRAFT, codes=["I07"])
     client = as_user(getattr(cast, who))
     for url in [AUDIT, AUDIT + "?format=csv"]:
         response = client.get(url)
@@ -1063,7 +1079,7 @@ def test_a_simultaneous_repeat_is_still_one_import(
     insert of the batch then fails on the unique import id, and it answers "already imported"."""
     from planwatch.reporting import datavaluesets
 
-    answer(post_json(zoe, DVS, value_set(I01=52)), 200)
+    answer(post_json(zoe, DVS, value_set(I07=52)), 200)
     real = datavaluesets.previous_import
     calls: list[str] = []
 
@@ -1072,8 +1088,33 @@ def test_a_simultaneous_repeat_is_still_one_import(
         return None if len(calls) == 1 else real(import_id)
 
     monkeypatch.setattr(datavaluesets, "previous_import", not_yet_the_first_time)
-    assert answer(post_json(zoe, DVS, value_set(I01=99)), 200)["status"] == "already imported"
+    assert answer(post_json(zoe, DVS, value_set(I07=52)), 200)["status"] == "already imported"
     assert calls == ["zh-2018-01", "zh-2018-01"]
-    assert stored() == {"I01": 52}
+    assert stored() == {"I07": 52}
     assert ImportBatch.objects.count() == 1
     assert AuditEntry.objects.count() == 1
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def test_values_and_the_audit_log_come_in_pages(plan: Plan, cast: Any, period: Any) -> None:
+    put_values(plan, "ZH", period, S.ACCEPTED, codes=["I07", "I08", "I09", "I04", "I05"])
+    pat = as_user(cast.pat)
+    whole = pat.get(VALUES)
+    assert whole["X-Total-Count"] == "5" and "Link" not in whole and len(whole.json()) == 5
+    first = pat.get(VALUES, {"locality": "ZH", "limit": 2})
+    assert [v["indicator"] for v in first.json()] == [v["indicator"] for v in whole.json()][:2]
+    assert first["X-Total-Count"] == "5"
+    assert (
+        first["Link"].endswith('; rel="next"')
+        and "offset=2" in first["Link"]
+        and "locality=ZH" in first["Link"]
+    )
+    last = pat.get(VALUES, {"limit": 2, "offset": 4})
+    assert len(last.json()) == 1 and "Link" not in last
+    assert pat.get(VALUES, {"limit": 0}).status_code == 422
+    assert pat.get(VALUES, {"offset": -1}).status_code == 422
+    post_json(as_user(cast.zoe), DVS, value_set(import_id="p", I06=1, I11=2, I13=3))
+    audit = pat.get(AUDIT, {"limit": 2})
+    assert audit["X-Total-Count"] == "3" and len(audit.json()) == 2 and "offset=2" in audit["Link"]

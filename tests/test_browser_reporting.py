@@ -12,10 +12,13 @@ from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Evidence, ReportedValue
 from planwatch.reporting.sample import load_sample, yearly_period
 from tests.browser import ARTIFACTS, screenshot
+from tests.fed import save_reported
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TYPED = {"I01": 45, "I02": 40, "I03": 27}  # what zoe types herself; 2017: 39, 34, 23
+# What zoe types herself (2017: 7, 1, 2); I01–I03 and the other indicators a ledger feeds are
+# counted from the ledger, never typed (settings.PLANWATCH_LEDGER_DERIVED_ONLY).
+TYPED = {"I07": 10, "I08": 1, "I09": 2}
 
 
 def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +40,8 @@ def view(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-untyped-def]
-    """Drafts for every indicator but the three zoe types, a little above 2017 (no warnings)."""
+    """Drafts for every indicator but the three zoe types, a little above 2017 (no warnings); those a
+    ledger feeds written by the ledger."""
     before = {
         v.indicator.code: v.value
         for v in ReportedValue.objects.filter(locality=zh, period=p2017).select_related("indicator")
@@ -46,7 +50,7 @@ def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-unty
     for indicator in wf.required_indicators(p2018):
         previous = before[indicator.code]
         quantity = UNITS[indicator.unit][0]
-        if quantity == "count":
+        if quantity in ("count", "persons"):  # whole numbers
             values[indicator.code] = previous + int(previous * Decimal("0.2"))
         elif quantity == "percent":
             values[indicator.code] = (previous * Decimal("1.05")).quantize(Decimal("0.01"))
@@ -58,7 +62,7 @@ def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-unty
         for code, value in values.items()
         if code not in TYPED
     ]
-    wf.save_values(zoe, zh, p2018, entries)
+    save_reported(zoe, zh, p2018, entries)  # I01, I10…: as the ledger writes them
 
 
 def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, settings, tmp_path):
@@ -83,36 +87,36 @@ def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, setti
     assert page.locator("tr.status-draft").count() == required - len(TYPED)
 
     # the browser checks as she types: a count cannot be negative; saving waits until it is fixed
-    page.fill("#value-I01", "-3")
-    page.locator("#value-I01").blur()
-    assert page.locator("#msg-I01 .field-error").is_visible()
+    page.fill("#value-I07", "-3")
+    page.locator("#value-I07").blur()
+    assert page.locator("#msg-I07 .field-error").is_visible()
     page.click("button[name=action][value=save].secondary")
-    assert page.locator("#value-I01").get_attribute("aria-invalid") == "true"
-    assert not ReportedValue.objects.filter(locality=zh, period=p2018, indicator__code="I01").exists()
+    assert page.locator("#value-I07").get_attribute("aria-invalid") == "true"
+    assert not ReportedValue.objects.filter(locality=zh, period=p2018, indicator__code="I07").exists()
 
     for code, value in TYPED.items():
         page.fill(f"#value-{code}", str(value))
-    page.locator("#value-I03").blur()
-    assert page.locator("#msg-I01 .field-error").count() == 0
-    assert page.locator("#change-I01").inner_text().startswith("+6")
+    page.locator("#value-I09").blur()
+    assert page.locator("#msg-I07 .field-error").count() == 0
+    assert page.locator("#change-I07").inner_text().startswith("+3")
     assert "3" in page.locator("#change-count").inner_text()
-    page.locator("#row-I01 details summary").click()
-    page.fill("textarea[name=comment-I01]", "含2018年新签约项目6个，见附件清单")
+    page.locator("#row-I07 details summary").click()
+    page.fill("textarea[name=comment-I07]", "含2018年新引进军民两用技术成果3项，见附件清单")
     view(page, "reporting-form-filled")
     page.click("button[name=action][value=save].secondary")
     page.wait_for_selector(".message.success")
     assert page.locator("tr.status-draft").count() == required
-    assert ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I01").value == 45
+    assert ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I07").value == TYPED["I07"]
 
     # a file in support of a value
     evidence = tmp_path / "项目清单.pdf"
     evidence.write_bytes(b"%PDF-1.4\n% list of projects\n")
-    page.locator("#row-I01 details summary").click()
-    page.set_input_files("#row-I01 input[type=file]", str(evidence))
-    page.click("#row-I01 .upload button")
+    page.locator("#row-I07 details summary").click()
+    page.set_input_files("#row-I07 input[type=file]", str(evidence))
+    page.click("#row-I07 .upload button")
     page.wait_for_selector(".message.success")
     assert Evidence.objects.get().original_name == "项目清单.pdf"
-    assert "项目清单.pdf" in page.locator("#row-I01").inner_text()
+    assert "项目清单.pdf" in page.locator("#row-I07").inner_text()
 
     page.click("button[name=action][value=submit]")
     page.wait_for_selector(".message.success")
@@ -141,14 +145,14 @@ def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, setti
     inputs = page.locator("input.value-input")
     assert inputs.count() == required
     assert page.locator("input.value-input:not([disabled])").count() == 0
-    assert page.locator("#value-I01").input_value() == "45"
+    assert page.locator("#value-I07").input_value() == str(TYPED["I07"])
     assert page.locator("button[name=action][value=submit]").count() == 0
     view(page, "reporting-form-accepted")
     statuses = set(ReportedValue.objects.filter(locality=zh, period=p2018).values_list("status", flat=True))
     assert statuses == {ReportedValue.Status.ACCEPTED}
 
     # the history tells the story of a value
-    page.click("#row-I01 .history-link a")
+    page.click("#row-I07 .history-link a")
     history = page.locator("table.history-table").inner_text()
     for who in ["zoe", "zack", "pat"]:
         assert who in history

@@ -173,7 +173,7 @@ def test_include_submitted_marks_the_run_everywhere(sampled, tmp_path: Path):
         status=ReportedValue.Status.SUBMITTED
     )
     out, _ = evaluate("--year", "2018", "--include-submitted", "--no-sensitivity")
-    assert "含未验收数据" in out and "accepted/approved/submitted" in out
+    assert "含未确认数据" in out and "accepted/approved/submitted" in out
     run = EvaluationRun.objects.get()
     assert run.includes_unaccepted
     data = json.loads(
@@ -187,12 +187,12 @@ def test_include_submitted_marks_the_run_everywhere(sampled, tmp_path: Path):
     )
     book = load_workbook(target)
     items = {r[0]: r[1] for r in book["Run"].iter_rows(min_row=2, values_only=True)}
-    assert items["includes_unaccepted"] is True and "含未验收数据" in items["caveat_includes_unaccepted"]
+    assert items["includes_unaccepted"] is True and "含未确认数据" in items["caveat_includes_unaccepted"]
     ranking = list(book["Ranking"].iter_rows(values_only=True))
-    assert all("含未验收数据" in row[ranking[0].index("caveat")] for row in ranking[1:])
+    assert all("含未确认数据" in row[ranking[0].index("caveat")] for row in ranking[1:])
     listing = io.StringIO()
     call_command("evaluations", stdout=listing)
-    assert "含未验收" in listing.getvalue()
+    assert "含未确认" in listing.getvalue()
 
 
 def test_an_identical_run_is_shown_not_stored_again_unless_new(sampled):

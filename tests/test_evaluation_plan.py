@@ -24,7 +24,7 @@ from planwatch.core.evaluation import (
     evaluation_input_from_plan,
     to_jsonable,
 )
-from planwatch.core.planfile import UNITS, read_plan_file
+from planwatch.core.planfile import read_plan_file, whole_number_unit
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.yaml"
 
@@ -39,7 +39,7 @@ def seed_input():
             code=ind.code,
             kind=ind.kind,
             aggregation=ind.aggregation,
-            integer=UNITS[ind.unit][0] == "count",
+            integer=whole_number_unit(ind.unit),
             region_target=plan_targets.get((ind.code, REGION, 2019)),
             target_year=2019,
             base_year=ind.base.year if ind.base else None,

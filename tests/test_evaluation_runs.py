@@ -25,7 +25,7 @@ from planwatch.core.evaluation import (
     evaluation_input_from_plan,
     to_jsonable,
 )
-from planwatch.core.planfile import UNITS, read_plan_file
+from planwatch.core.planfile import read_plan_file, whole_number_unit
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import as_table
 from planwatch.evaluation.runs import (
@@ -87,7 +87,7 @@ def test_the_database_input_is_the_plan_files_input(sampled):
             code=ind.code,
             kind=ind.kind,
             aggregation=ind.aggregation,
-            integer=UNITS[ind.unit][0] == "count",
+            integer=whole_number_unit(ind.unit),
             region_target=plan_targets.get((ind.code, REGION, 2019)),
             target_year=2019,
             base_year=ind.base.year if ind.base else None,
@@ -323,7 +323,7 @@ def test_including_submitted_values_marks_the_run(sampled, alice):
     assert marked.data_version["statuses"] == ["accepted", "approved", "submitted"]
     assert result(marked, "I01", "ZH")["value"] == float(value.value)
     assert marked.created_by == alice
-    assert "含未验收数据" in as_table(marked) and "含未验收数据" not in as_table(accepted)
+    assert "含未确认数据" in as_table(marked) and "含未确认数据" not in as_table(accepted)
     assert "includes unaccepted" in str(marked)
 
 

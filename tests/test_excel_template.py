@@ -15,6 +15,7 @@ from planwatch.plans.models import Target
 from planwatch.reporting import excel
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.sample import yearly_period
+from tests.fed import FED
 
 
 @pytest.fixture
@@ -42,11 +43,11 @@ def validation_of(ws, coordinate):
 
 def test_one_row_per_indicator_with_target_previous_and_current(plan, cast, period, zh):
     p2017 = yearly_period(plan, 2017)
-    i01 = plan.indicators.get(code="I01")
+    i07 = plan.indicators.get(code="I07")
     Target.objects.create(
-        indicator=i01, locality=zh, year=2018, value=Decimal(40), origin="user", clause="", quote=""
+        indicator=i07, locality=zh, year=2018, value=Decimal(40), origin="user", clause="", quote=""
     )
-    wf.save_values(cast.zoe, zh, p2017, [wf.Entry(i01, Decimal(30), expected_version=0)])
+    wf.save_values(cast.zoe, zh, p2017, [wf.Entry(i07, Decimal(30), expected_version=0)])
     wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I25"), Decimal("35.5"))])
 
     ws = open_book(excel.export_template(plan, zh, period, cast.zoe))[wbk.VALUES_SHEET]
@@ -66,9 +67,9 @@ def test_one_row_per_indicator_with_target_previous_and_current(plan, cast, peri
         ["说明", "Comment"],
         ["状态", "Status"],
     ]
-    row = rows_by_code(ws)["I01"]
-    assert ws.cell(row=row, column=2).value == f"{i01.name_zh}\n{i01.name_en}"
-    assert ws.cell(row=row, column=3).value == "个\nunits"
+    row = rows_by_code(ws)["I07"]
+    assert ws.cell(row=row, column=2).value == f"{i07.name_zh}\n{i07.name_en}"
+    assert ws.cell(row=row, column=3).value == "项\nitems"
     assert ws.cell(row=row, column=4).value == 40  # the locality's target for 2018
     assert ws.cell(row=row, column=5).value == 30  # 2017's value, as zoe may see it (her own draft)
     assert ws.cell(row=row, column=6).value is None
@@ -84,7 +85,10 @@ def test_inputs_unlocked_everything_else_locked(plan, cast, period, zh):
     assert ws.protection.sheet is True
     assert ws.protection.password is None  # no password to hand out
     assert wb.security.lockStructure is True
-    data_rows = set(rows_by_code(ws).values())
+    # Every data row but those a ledger feeds (I01, I10…: counted from the ledger, shown locked).
+    rows = rows_by_code(ws)
+    assert set(rows) >= FED
+    data_rows = {row for code, row in rows.items() if code not in FED}
     for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=8):
         for cell in row:
             unlocked = cell.row in data_rows and cell.column in (wbk.VALUE_COL, wbk.COMMENT_COL)
@@ -92,11 +96,11 @@ def test_inputs_unlocked_everything_else_locked(plan, cast, period, zh):
 
 
 def test_submitted_values_keep_their_inputs_locked(plan, cast, period, zh):
-    i01 = plan.indicators.get(code="I01")
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(i01, Decimal(5))])
-    wf.submit(cast.zoe, zh, period, codes=["I01"])
+    i07 = plan.indicators.get(code="I07")
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(i07, Decimal(5))])
+    wf.submit(cast.zoe, zh, period, codes=["I07"])
     ws = open_book(excel.export_template(plan, zh, period, cast.zoe))[wbk.VALUES_SHEET]
-    row = rows_by_code(ws)["I01"]
+    row = rows_by_code(ws)["I07"]
     assert ws.cell(row=row, column=6).value == 5
     assert ws.cell(row=row, column=6).protection.locked
     assert ws.cell(row=row, column=7).protection.locked
@@ -108,10 +112,13 @@ def test_data_validation_by_kind_and_unit(plan, cast, period, zh):
     ws = open_book(excel.export_template(plan, zh, period, cast.zoe))[wbk.VALUES_SHEET]
     rows = rows_by_code(ws)
     for code in rows:
+        if code in FED:  # counted from a ledger: locked, nothing to type
+            assert not any(f"F{rows[code]}" in dv.sqref for dv in ws.data_validations.dataValidation)
+            continue
         dv = validation_of(ws, f"F{rows[code]}")
         assert dv.showErrorMessage and dv.errorStyle == "stop"
         assert "Enter" in dv.error and "请输入" in dv.error
-    count = validation_of(ws, f"F{rows['I01']}")  # 个, a cumulative count
+    count = validation_of(ws, f"F{rows['I07']}")  # 项, a cumulative count
     assert (count.type, count.operator, count.formula1) == ("whole", "greaterThanOrEqual", "0")
     share = validation_of(ws, f"F{rows['I25']}")  # %, a share
     assert (share.type, share.operator, share.formula1, share.formula2) == ("decimal", "between", "0", "100")
@@ -123,7 +130,7 @@ def test_data_validation_by_kind_and_unit(plan, cast, period, zh):
     assert (money.type, money.operator, money.formula1) == ("decimal", "greaterThanOrEqual", "0")
     persons = validation_of(ws, f"F{rows['I22']}")  # 万人: may have decimals
     assert persons.type == "decimal"
-    comment = validation_of(ws, f"G{rows['I01']}")
+    comment = validation_of(ws, f"G{rows['I07']}")
     assert (comment.type, comment.formula1) == ("textLength", str(wbk.MAX_COMMENT_CHARS))
 
 

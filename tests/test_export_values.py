@@ -63,14 +63,14 @@ def save(plan: Plan, user: Any, locality: str, period: Any, **values: Any) -> No
 
 @pytest.fixture
 def values(plan: Plan, cast: Any, period: Any) -> Plan:
-    """珠海 2018: I01 and I25 accepted, I02 a draft; 佛山 2018: I01 submitted; 珠海 2017: I01 accepted."""
-    save(plan, cast.zoe, "ZH", period, I01=52, I22=20, I24=7, I25="35.5")
+    """珠海 2018: I07 and I25 accepted, I08 a draft; 佛山 2018: I07 submitted; 珠海 2017: I07 accepted."""
+    save(plan, cast.zoe, "ZH", period, I07=52, I22=20, I24=7, I25="35.5")
     ReportedValue.objects.filter(locality__code="ZH").update(status=S.ACCEPTED)
-    save(plan, cast.zoe, "ZH", period, I02=3)
-    save(plan, cast.fred, "FS", period, I01=40)
+    save(plan, cast.zoe, "ZH", period, I08=3)
+    save(plan, cast.fred, "FS", period, I07=40)
     ReportedValue.objects.filter(locality__code="FS").update(status=S.SUBMITTED)
     p2017 = yearly_period(plan, 2017)
-    save(plan, cast.zoe, "ZH", p2017, I01=30)
+    save(plan, cast.zoe, "ZH", p2017, I07=30)
     ReportedValue.objects.filter(period=p2017).update(status=S.ACCEPTED)
     return plan
 
@@ -87,9 +87,9 @@ def test_csv_to_stdout_leaves_drafts_out(values: Plan) -> None:
     rows = read_csv(out)
     assert list(rows[0]) == VALUE_COLUMNS
     assert keys(rows) == [
-        ("I01", "ZH", "2017"),
-        ("I01", "FS", "2018"),
-        ("I01", "ZH", "2018"),
+        ("I07", "ZH", "2017"),
+        ("I07", "FS", "2018"),
+        ("I07", "ZH", "2018"),
         ("I22", "ZH", "2018"),
         ("I24", "ZH", "2018"),
         ("I25", "ZH", "2018"),
@@ -113,11 +113,11 @@ def test_csv_to_stdout_leaves_drafts_out(values: Plan) -> None:
 
 def test_include_drafts(values: Plan) -> None:
     rows = read_csv(run("export_values", "--include-drafts", "--period", "2018", "--locality", "ZH")[0])
-    assert {(r["indicator"], r["status"]) for r in rows} >= {("I02", "draft"), ("I01", "accepted")}
+    assert {(r["indicator"], r["status"]) for r in rows} >= {("I08", "draft"), ("I07", "accepted")}
     with pytest.raises(CommandError, match="--include-drafts"):
         run("export_values", "--status", "draft")
     drafts = read_csv(run("export_values", "--status", "draft", "--include-drafts")[0])
-    assert keys(drafts) == [("I02", "ZH", "2018")]
+    assert keys(drafts) == [("I08", "ZH", "2018")]
 
 
 @pytest.mark.parametrize("name", ["ZH", "zh", "珠海", "珠海市", "Zhuhai"])
@@ -129,11 +129,11 @@ def test_the_locality_by_code_or_name(values: Plan, name: str) -> None:
 
 def test_filters_by_period_and_indicator(values: Plan) -> None:
     rows = read_csv(run("export_values", "--period", "2017")[0])
-    assert keys(rows) == [("I01", "ZH", "2017")]
-    rows = read_csv(run("export_values", "--indicator", "I01", "--period", "2018")[0])
-    assert keys(rows) == [("I01", "FS", "2018"), ("I01", "ZH", "2018")]
+    assert keys(rows) == [("I07", "ZH", "2017")]
+    rows = read_csv(run("export_values", "--indicator", "I07", "--period", "2018")[0])
+    assert keys(rows) == [("I07", "FS", "2018"), ("I07", "ZH", "2018")]
     rows = read_csv(run("export_values", "--status", "submitted")[0])
-    assert keys(rows) == [("I01", "FS", "2018")]
+    assert keys(rows) == [("I07", "FS", "2018")]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_no_plan_loaded(db: None) -> None:
 
 def test_json(values: Plan) -> None:
     rows = json.loads(run("export_values", "--format", "json", "--period", "2018", "--locality", "珠海")[0])
-    assert [r["indicator"] for r in rows] == ["I01", "I22", "I24", "I25"]
+    assert [r["indicator"] for r in rows] == ["I07", "I22", "I24", "I25"]
     assert [r["value"] for r in rows] == [52, 20, 7, 35.5]
     assert isinstance(rows[0]["value"], int)
     assert rows[0]["is_sample"] is False
@@ -187,8 +187,8 @@ def test_xlsx(values: Plan, tmp_path: Path) -> None:
     assert list(rows[0]) == VALUE_COLUMNS
     records = [dict(zip(VALUE_COLUMNS, row, strict=True)) for row in rows[1:]]
     assert keys(records) == [
-        ("I01", "FS", "2018"),
-        ("I01", "ZH", "2018"),
+        ("I07", "FS", "2018"),
+        ("I07", "ZH", "2018"),
         ("I22", "ZH", "2018"),
         ("I24", "ZH", "2018"),
         ("I25", "ZH", "2018"),
@@ -213,7 +213,7 @@ def test_blank_values_are_blank(plan: Plan, cast: Any, period: Any) -> None:
         cast.zoe,
         plan.localities.get(code="ZH"),
         period,
-        [wf.Entry(plan.indicators.get(code="I01"), None, expected_version=0)],
+        [wf.Entry(plan.indicators.get(code="I07"), None, expected_version=0)],
     )
     assert read_csv(run("export_values", "--include-drafts")[0])[0]["value"] == ""
     assert json.loads(run("export_values", "--include-drafts", "--format", "json")[0])[0]["value"] is None
@@ -241,7 +241,7 @@ AUDIT_COLUMNS = [
 @pytest.fixture
 def log(plan: Plan, cast: Any, period: Any) -> Plan:
     zh = plan.localities.get(code="ZH")
-    save(plan, cast.zoe, "ZH", period, I01=5)
+    save(plan, cast.zoe, "ZH", period, I07=5)
     value = ReportedValue.objects.get()
     wf.save_values(
         cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=1, comment="更正")]

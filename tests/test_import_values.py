@@ -21,22 +21,26 @@ from django.urls import reverse
 
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import WorkbookRejected
+from planwatch.ledgers import services
 from planwatch.plans.models import Plan
 from planwatch.reporting import excel
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import AuditEntry, ImportBatch, ReportedValue, ValueComment
 from planwatch.reporting.sample import yearly_period
+from tests.fed import FED
 
 S = ReportedValue.Status
 FILE = "珠海市_2018_指标填报表.xlsx"
+TYPED = 33 - len(FED)  # the template's 33 rows, less those a ledger feeds (locked, not typed)
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
 def good_values(codes):
-    """Plausible values for every indicator, keeping the plan's cross checks (I24 ≤ I22, I25 = I24/I22)."""
-    values: dict[str, Any] = {code: 10 for code in codes}
+    """Plausible values for every indicator typed by hand, keeping the plan's cross checks (I24 ≤ I22,
+    I25 = I24/I22). Those a ledger feeds (I01, I10…) are left as the template shows them (locked)."""
+    values: dict[str, Any] = {code: 10 for code in codes if code not in FED}
     values.update({k: v for k, v in {"I22": 20, "I24": 7, "I25": 35}.items() if k in values})
     return values
 
@@ -119,7 +123,7 @@ def paths(exc: WorkbookRejected) -> list[str]:
 def ctx(plan, cast, period):
     zh, fs = plan.localities.get(code="ZH"), plan.localities.get(code="FS")
     # Something already in the database, so that "unchanged" means something.
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I01"), Decimal(5))])
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I07"), Decimal(5))])
     template = excel.export_template(plan, zh, period, cast.zoe)
     ws = openpyxl.load_workbook(io.BytesIO(template))[wbk.VALUES_SHEET]
     return SimpleNamespace(
@@ -140,48 +144,48 @@ def ctx(plan, cast, period):
 def test_every_value_saved_as_a_draft_audited_with_the_file(ctx):
     result = excel.import_values(ctx.good, f"/tmp/uploads/{FILE}", ctx.cast.zoe)
     values = ReportedValue.objects.filter(locality=ctx.zh, period=ctx.period)
-    assert values.count() == 33
+    assert values.count() == TYPED
     assert set(values.values_list("status", "source", "source_detail")) == {(S.DRAFT, "excel", FILE)}
-    assert values.get(indicator__code="I01").value == 10
+    assert values.get(indicator__code="I07").value == 10
     assert values.get(indicator__code="I25").value == 35
-    assert len(result.saved) == 33 and result.unchanged == []
-    assert next(v for v in result.saved if v.code == "I01").old == 5
+    assert len(result.saved) == TYPED and result.unchanged == []
+    assert next(v for v in result.saved if v.code == "I07").old == 5
     audit = AuditEntry.objects.filter(value__locality=ctx.zh, source="excel")
-    assert audit.count() == 33
+    assert audit.count() == TYPED
     assert set(audit.values_list("action", "source_detail", "user__username")) == {("save", FILE, "zoe")}
-    i01 = audit.get(value__indicator__code="I01")
+    i01 = audit.get(value__indicator__code="I07")
     assert (i01.old_value, i01.new_value) == (5, 10)
     assert ImportBatch.objects.get().source_detail == FILE
-    assert "33 value(s) saved as drafts" in result.describe()
+    assert f"{TYPED} value(s) saved as drafts" in result.describe()
 
 
 def test_the_same_file_twice_writes_nothing_the_second_time(ctx):
-    data = edit(ctx.good, comments={"I02": "含两个续建项目"})
+    data = edit(ctx.good, comments={"I08": "含两个续建项目"})
     excel.import_values(data, FILE, ctx.cast.zoe)
     before = snapshot()
     again = excel.import_values(data, FILE, ctx.cast.zoe)
     assert snapshot() == before
-    assert again.saved == [] and again.commented == [] and len(again.unchanged) == 33
+    assert again.saved == [] and again.commented == [] and len(again.unchanged) == TYPED
 
 
 def test_changed_values_only_are_written_on_a_second_import(ctx):
     excel.import_values(ctx.good, FILE, ctx.cast.zoe)
     count = AuditEntry.objects.count()
-    result = excel.import_values(edit(ctx.good, {"I02": 12}), "second.xlsx", ctx.cast.zoe)
-    assert [(v.code, v.old, v.new) for v in result.saved] == [("I02", 10, 12)]
+    result = excel.import_values(edit(ctx.good, {"I08": 12}), "second.xlsx", ctx.cast.zoe)
+    assert [(v.code, v.old, v.new) for v in result.saved] == [("I08", 10, 12)]
     assert AuditEntry.objects.count() == count + 1
-    value = ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I02")
+    value = ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I08")
     assert (value.value, value.version, value.source_detail) == (12, 2, "second.xlsx")
 
 
 def test_comments_become_value_comments_once(ctx):
-    data = edit(ctx.good, comments={"I10": "新认定一批省级平台"})
+    data = edit(ctx.good, comments={"I11": "新建一批省级智能制造示范基地"})
     result = excel.import_values(data, FILE, ctx.cast.zoe)
-    assert [v.code for v in result.commented] == ["I10"]
+    assert [v.code for v in result.commented] == ["I11"]
     comment = ValueComment.objects.get()
     assert (comment.text, comment.value.indicator.code, comment.author) == (
-        "新认定一批省级平台",
-        "I10",
+        "新建一批省级智能制造示范基地",
+        "I11",
         ctx.cast.zoe,
     )
     assert AuditEntry.objects.get(action="comment").source_detail == FILE
@@ -194,7 +198,7 @@ def test_numbers_as_typed_in_excel(ctx):
         target.value, target.number_format = 0.35, "0%"  # typed as "35%"
 
     data = edit(
-        ctx.good, {"I01": "1,200", "I02": "１５", "C01": " 12.5 ", "I04": 0.1 + 0.2}, change=percent_format
+        ctx.good, {"I07": "1,200", "I08": "１５", "C01": " 12.5 ", "I04": 0.1 + 0.2}, change=percent_format
     )
     excel.import_values(data, FILE, ctx.cast.zoe)
     got = dict(
@@ -202,7 +206,7 @@ def test_numbers_as_typed_in_excel(ctx):
             "indicator__code", "value"
         )
     )
-    assert (got["I01"], got["I02"], got["C01"], got["I04"], got["I25"]) == (
+    assert (got["I07"], got["I08"], got["C01"], got["I04"], got["I25"]) == (
         1200,
         15,
         Decimal("12.5"),
@@ -213,17 +217,17 @@ def test_numbers_as_typed_in_excel(ctx):
 
 def test_returned_values_are_editable_and_locked_ones_left_alone(ctx):
     plan, zoe = ctx.plan, ctx.cast.zoe
-    wf.submit(zoe, ctx.zh, ctx.period, codes=["I01"])  # I01 = 5, now submitted: locked
+    wf.submit(zoe, ctx.zh, ctx.period, codes=["I07"])  # I07 = 5, now submitted: locked
     template = excel.export_template(plan, ctx.zh, ctx.period, zoe)
-    result = excel.import_values(filled(template, I01=5), FILE, zoe)
-    assert "I01" in [v.code for v in result.unchanged]
+    result = excel.import_values(filled(template, I07=5), FILE, zoe)
+    assert "I07" in [v.code for v in result.unchanged]
     assert (
-        ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I01").status
+        ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I07").status
         == S.SUBMITTED
     )
-    wf.return_values(ctx.cast.zack, ctx.zh, ctx.period, "请核对", codes=["I01"])
-    result = excel.import_values(filled(template, I01=6), FILE, zoe)
-    value = ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I01")
+    wf.return_values(ctx.cast.zack, ctx.zh, ctx.period, "请核对", codes=["I07"])
+    result = excel.import_values(filled(template, I07=6), FILE, zoe)
+    value = ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I07")
     assert (value.value, value.status) == (6, S.DRAFT)
 
 
@@ -231,13 +235,14 @@ def test_outlier_warnings_are_reported_not_blocking(ctx):
     plan, zoe, zh = ctx.plan, ctx.cast.zoe, ctx.zh
     p2017 = yearly_period(plan, 2017)
     excel.import_values(filled(excel.export_template(plan, zh, p2017, zoe)), "2017.xlsx", zoe)
+    services.derive_values(plan, 2017, zoe)  # the ledger writes I01, I10… (no rows: 0)
     wf.submit(zoe, zh, p2017)
     wf.approve(ctx.cast.zack, zh, p2017)
     wf.accept(ctx.cast.pat, zh, p2017)
-    result = excel.import_values(filled(excel.export_template(plan, zh, ctx.period, zoe), I10=40), FILE, zoe)
-    assert [w.path for w in result.warnings] == [cell(ctx.rows, "I10")]
+    result = excel.import_values(filled(excel.export_template(plan, zh, ctx.period, zoe), I11=40), FILE, zoe)
+    assert [w.path for w in result.warnings] == [cell(ctx.rows, "I11")]
     assert "please explain" in result.warnings[0].message
-    assert ReportedValue.objects.get(locality=zh, period=ctx.period, indicator__code="I10").value == 40
+    assert ReportedValue.objects.get(locality=zh, period=ctx.period, indicator__code="I11").value == 40
 
 
 # --- malformed or wrong workbooks: rejected whole, the cell named, nothing written ----------------
@@ -264,7 +269,7 @@ def _docx() -> bytes:
 def _plain_workbook(c) -> bytes:
     wb = openpyxl.Workbook()
     wb.active.title = "Values"
-    wb.active.append(["I01", 12])
+    wb.active.append(["I07", 12])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -320,11 +325,12 @@ def _status(status_change):
     def build(c) -> bytes:
         plan, zh, period = c.plan, c.zh, c.period
         excel.import_values(c.good, "first.xlsx", c.cast.zoe)
+        services.derive_values(plan, period.year, c.cast.zoe)  # the ledger writes I01, I10…
         wf.submit(c.cast.zoe, zh, period)
         if status_change == "accepted":
             wf.approve(c.cast.zack, zh, period)
             wf.accept(c.cast.pat, zh, period)
-        return edit(filled(excel.export_template(plan, zh, period, c.cast.zoe)), {"I02": 11})
+        return edit(filled(excel.export_template(plan, zh, period, c.cast.zoe)), {"I08": 11})
 
     return build
 
@@ -332,17 +338,18 @@ def _status(status_change):
 def _cumulative_fell(c) -> bytes:
     p2017 = yearly_period(c.plan, 2017)
     excel.import_values(
-        filled(excel.export_template(c.plan, c.zh, p2017, c.cast.zoe), I01=50), "2017.xlsx", c.cast.zoe
+        filled(excel.export_template(c.plan, c.zh, p2017, c.cast.zoe), I07=50), "2017.xlsx", c.cast.zoe
     )
+    services.derive_values(c.plan, 2017, c.cast.zoe)  # the ledger writes I01, I10…
     wf.submit(c.cast.zoe, c.zh, p2017)
     wf.approve(c.cast.zack, c.zh, p2017)
     wf.accept(c.cast.pat, c.zh, p2017)
-    return edit(c.good, {"I01": 40})
+    return edit(c.good, {"I07": 40})
 
 
 def _quarterly(c) -> bytes:
     data = c.good
-    c.plan.indicators.filter(code="I02").update(frequency="quarterly")
+    c.plan.indicators.filter(code="I08").update(frequency="quarterly")
     return data
 
 
@@ -366,7 +373,7 @@ def _drop_meta(wb):
     del wb[wbk.META_SHEET]
 
 
-F = cell  # F(c.rows, "I02") → "Values!F6"
+F = cell  # F(c.rows, "I08") → "Values!F6"
 
 CASES = [
     Case("empty file", lambda c: b"", lambda c: [""], "文件是空的 / the file is empty"),
@@ -476,32 +483,32 @@ CASES = [
     ),
     Case(
         "text in a number cell",
-        lambda c: edit(c.good, {"I02": "abc"}),
-        lambda c: [F(c.rows, "I02")],
+        lambda c: edit(c.good, {"I08": "abc"}),
+        lambda c: [F(c.rows, "I08")],
         "不是数字 / not a number: 'abc'",
     ),
     Case(
         "a date in a number cell",
-        lambda c: edit(c.good, {"I02": dt.datetime(2018, 12, 31)}),
-        lambda c: [F(c.rows, "I02")],
+        lambda c: edit(c.good, {"I08": dt.datetime(2018, 12, 31)}),
+        lambda c: [F(c.rows, "I08")],
         "a date",
     ),
     Case(
         "a formula without a value",
-        lambda c: edit(c.good, {"I02": "=F5*2"}),
-        lambda c: [F(c.rows, "I02")],
+        lambda c: edit(c.good, {"I08": "=F5*2"}),
+        lambda c: [F(c.rows, "I08")],
         "formula has no computed value",
     ),
     Case(
         "a negative count",
-        lambda c: edit(c.good, {"I02": -3}),
-        lambda c: [F(c.rows, "I02")],
+        lambda c: edit(c.good, {"I08": -3}),
+        lambda c: [F(c.rows, "I08")],
         "cannot be negative: -3",
     ),
     Case(
         "a count with decimals",
-        lambda c: edit(c.good, {"I02": 2.5}),
-        lambda c: [F(c.rows, "I02")],
+        lambda c: edit(c.good, {"I08": 2.5}),
+        lambda c: [F(c.rows, "I08")],
         "whole number: 2.5",
     ),
     Case(
@@ -540,27 +547,27 @@ CASES = [
     Case(
         "a cumulative count that falls",
         _cumulative_fell,
-        lambda c: [F(c.rows, "I01")],
+        lambda c: [F(c.rows, "I07")],
         "cannot fall below the previous period's 50",
     ),
     Case(
         "a missing value",
-        lambda c: edit(c.good, {"I02": None}),
-        lambda c: [F(c.rows, "I02")],
-        "the value of I02 is missing",
+        lambda c: edit(c.good, {"I08": None}),
+        lambda c: [F(c.rows, "I08")],
+        "the value of I08 is missing",
     ),
-    Case("a blank value", lambda c: edit(c.good, {"I02": "   "}), lambda c: [F(c.rows, "I02")], "missing"),
+    Case("a blank value", lambda c: edit(c.good, {"I08": "   "}), lambda c: [F(c.rows, "I08")], "missing"),
     Case(
         "a missing row",
-        lambda c: edit(c.good, change=_delete_row("I02")),
+        lambda c: edit(c.good, change=_delete_row("I08")),
         lambda c: ["Values"],
-        "the row of indicator I02",
+        "the row of indicator I08",
     ),
     Case(
         "a duplicate indicator",
-        lambda c: edit(c.good, change=_append_row("I02", 11)),
+        lambda c: edit(c.good, change=_append_row("I08", 11)),
         lambda c: [f"Values!A{max(c.rows.values()) + 1}"],
-        "I02 appears twice (also in row 6)",
+        "I08 appears twice (also in row 15)",
     ),
     Case(
         "an unknown indicator",
@@ -571,8 +578,8 @@ CASES = [
     Case(
         "an indicator of another frequency",
         _quarterly,
-        lambda c: [F(c.rows, "I02", "A")],
-        "I02 is not reported for period 2018 (it is reported quarterly)",
+        lambda c: [F(c.rows, "I08", "A")],
+        "I08 is not reported for period 2018 (it is reported quarterly)",
     ),
     Case(
         "a value without a code",
@@ -594,18 +601,18 @@ CASES = [
     ),
     Case(
         "a comment too long",
-        lambda c: edit(c.good, comments={"I02": "长" * 2001}),
-        lambda c: [F(c.rows, "I02", "G")],
+        lambda c: edit(c.good, comments={"I08": "长" * 2001}),
+        lambda c: [F(c.rows, "I08", "G")],
         "too long (2001 characters",
     ),
     Case(
         "a submitted value changed",
         _status("submitted"),
-        lambda c: [F(c.rows, "I02")],
-        "I02 is submitted and cannot be changed; have it returned first",
+        lambda c: [F(c.rows, "I08")],
+        "I08 is submitted and cannot be changed; have it returned first",
     ),
     Case(
-        "an accepted value changed", _status("accepted"), lambda c: [F(c.rows, "I02")], "request a revision"
+        "an accepted value changed", _status("accepted"), lambda c: [F(c.rows, "I08")], "request a revision"
     ),
     Case(
         "a lead unit's workbook with others' indicators",
@@ -615,18 +622,18 @@ CASES = [
             for code in c.rows
             if code not in {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
         ],
-        "you may not report I01 for Zhuhai",
+        "you may not report I01 for Zhuhai",  # the first row: refused for the user before the ledger
         user="lena",
     ),
     Case(
         "every problem at once",
         lambda c: edit(
-            c.good, {"I01": "abc", "I02": -1, "I25": 130, "I03": None}, change=_append_row("I04", 1)
+            c.good, {"I07": "abc", "I08": -1, "I25": 130, "I09": None}, change=_append_row("I04", 1)
         ),
         lambda c: [
-            F(c.rows, "I01"),
-            F(c.rows, "I02"),
-            F(c.rows, "I03"),
+            F(c.rows, "I07"),
+            F(c.rows, "I08"),
+            F(c.rows, "I09"),
             F(c.rows, "I25"),
             f"Values!A{max(c.rows.values()) + 1}",
         ],
@@ -656,11 +663,11 @@ def test_there_are_at_least_twenty_wrong_workbooks():
 
 def test_a_problem_names_sheet_cell_and_reason(ctx):
     with pytest.raises(WorkbookRejected) as caught:
-        excel.import_values(edit(ctx.good, {"I01": "abc"}), FILE, ctx.cast.zoe)
-    assert str(caught.value.problems[0]) == "Values!F5: 不是数字 / not a number: 'abc'"
+        excel.import_values(edit(ctx.good, {"I07": "abc"}), FILE, ctx.cast.zoe)
+    assert str(caught.value.problems[0]) == f"{F(ctx.rows, 'I07')}: 不是数字 / not a number: 'abc'"
     assert caught.value.describe().splitlines() == [
         f"{FILE}: rejected, 1 problem(s), nothing was written:",
-        f"  {FILE}: Values!F5: 不是数字 / not a number: 'abc'",
+        f"  {FILE}: Values!F14: 不是数字 / not a number: 'abc'",  # I07's row
     ]
 
 
@@ -668,13 +675,13 @@ def test_a_race_inside_save_values_becomes_a_cell_problem(ctx, monkeypatch):
     """save_values checks again under lock; its refusal is reported by cell like the others."""
 
     def racing(*args, **kwargs):
-        raise wf.Conflict("I02", Decimal(9), 3, "zack")
+        raise wf.Conflict("I08", Decimal(9), 3, "zack")
 
     monkeypatch.setattr(wf, "save_values", racing)
     before = snapshot()
     with pytest.raises(WorkbookRejected) as caught:
         excel.import_values(ctx.good, FILE, ctx.cast.zoe)
-    assert paths(caught.value) == [F(ctx.rows, "I02")]
+    assert paths(caught.value) == [F(ctx.rows, "I08")]
     assert "was changed by zack to 9" in caught.value.problems[0].message
     assert snapshot() == before
 
@@ -714,6 +721,7 @@ def test_role_matrix(plan, cast, period, who, where, allowed):
     if allowed:
         result = excel.import_values(data, FILE, user)
         expected = LEAD if who == "lena" else [i.code for i in wf.required_indicators(period)]
+        expected = [code for code in expected if code not in FED]  # I26…: the ledger's, not typed
         assert sorted(v.code for v in result.saved) == sorted(expected)
         assert set(ReportedValue.objects.values_list("locality__code", "updated_by__username")) == {
             (where, who)
@@ -772,23 +780,23 @@ def test_import_values_command_prints_what_it_wrote(ctx, tmp_path):
     out = io.StringIO()
     call_command("import_values", str(path), user="zoe", stdout=out)
     text = out.getvalue()
-    assert text.startswith(f"{FILE}: 33 value(s) saved as drafts, 0 unchanged — 珠海市 ZH, period 2018")
-    assert "Values!F5: I01 " in text and ": 5 → 10" in text
-    assert AuditEntry.objects.filter(source="excel", source_detail=FILE).count() == 33
+    assert text.startswith(f"{FILE}: {TYPED} value(s) saved as drafts, 0 unchanged — 珠海市 ZH, period 2018")
+    assert f"{F(ctx.rows, 'I07')}: I07 " in text and ": 5 → 10" in text
+    assert AuditEntry.objects.filter(source="excel", source_detail=FILE).count() == TYPED
     out = io.StringIO()
     call_command("import_values", str(path), user="zoe", stdout=out)
-    assert "0 value(s) saved as drafts, 33 unchanged" in out.getvalue()
+    assert f"0 value(s) saved as drafts, {TYPED} unchanged" in out.getvalue()
 
 
 def test_import_values_command_exits_non_zero_listing_every_problem(ctx, tmp_path):
     path = tmp_path / "bad.xlsx"
-    path.write_bytes(edit(ctx.good, {"I01": "abc", "I25": 130}))
+    path.write_bytes(edit(ctx.good, {"I07": "abc", "I25": 130}))
     before = snapshot()
     with pytest.raises(CommandError) as caught:
         call_command("import_values", str(path), user="zoe", stdout=io.StringIO())
     lines = str(caught.value).splitlines()
     assert lines[0] == "bad.xlsx: rejected, 2 problem(s), nothing was written:"
-    assert lines[1] == "  bad.xlsx: Values!F5: 不是数字 / not a number: 'abc'"
+    assert lines[1] == f"  bad.xlsx: {F(ctx.rows, 'I07')}: 不是数字 / not a number: 'abc'"
     assert lines[2].startswith(f"  bad.xlsx: {F(ctx.rows, 'I25')}: 应在 0% 至 100% 之间 / must be between")
     assert snapshot() == before
 
@@ -876,14 +884,16 @@ def test_upload_success_lists_the_saved_values(client, ctx):
     html = response.content.decode()
     assert 'id="import-result"' in html and 'id="import-problems"' not in html
     result = response.context["result"]
-    assert len(result.saved) == 33
-    assert "Values!F5" in html and "新引进投资超1亿元装备制造业项目数" in html
-    assert ReportedValue.objects.filter(locality=ctx.zh, period=ctx.period, source_detail=FILE).count() == 33
+    assert len(result.saved) == TYPED
+    assert F(ctx.rows, "I07") in html and "引进军民两用技术成果数" in html
+    assert (
+        ReportedValue.objects.filter(locality=ctx.zh, period=ctx.period, source_detail=FILE).count() == TYPED
+    )
 
 
 def test_upload_rejection_lists_every_problem_and_writes_nothing(client, ctx):
     client.force_login(ctx.cast.zoe)
-    data = edit(ctx.good, {"I01": "abc", "I02": -1, "I25": 130})
+    data = edit(ctx.good, {"I07": "abc", "I08": -1, "I25": 130})
     before = snapshot()
     response = client.post(upload_url(ctx.plan), {"file": SimpleUploadedFile(FILE, data)})
     assert response.status_code == 422
@@ -891,7 +901,9 @@ def test_upload_rejection_lists_every_problem_and_writes_nothing(client, ctx):
     html = response.content.decode()
     assert 'id="import-problems"' in html and 'id="import-result"' not in html
     rows = [(p.sheet, p.cell) for p in response.context["problems"]]
-    assert rows == [("Values", "F5"), ("Values", "F6"), ("Values", F(ctx.rows, "I25").split("!")[1])]
+    assert rows == [
+        (F(ctx.rows, code).split("!")[0], F(ctx.rows, code).split("!")[1]) for code in ("I07", "I08", "I25")
+    ]
     assert "<td>不是数字 / not a number: &#x27;abc&#x27;</td>" in html
 
 
@@ -918,7 +930,7 @@ def test_upload_size_limit_and_missing_file(client, ctx):
 
 def test_upload_not_a_workbook(client, ctx):
     client.force_login(ctx.cast.zoe)
-    response = client.post(upload_url(ctx.plan), {"file": SimpleUploadedFile("values.csv", b"I01,12\n")})
+    response = client.post(upload_url(ctx.plan), {"file": SimpleUploadedFile("values.csv", b"I07,12\n")})
     assert response.status_code == 422
     assert [(p.sheet, p.cell) for p in response.context["problems"]] == [("—", "—")]
     assert "not an Excel workbook" in response.content.decode()
@@ -945,11 +957,12 @@ def test_download_fill_upload_in_the_browser(page, live_server, plan, cast, peri
     download.value.save_as(saved)
 
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(edit(filled(saved.read_bytes()), {"I01": "abc", "I25": 130}))
+    bad.write_bytes(edit(filled(saved.read_bytes()), {"I07": "abc", "I25": 130}))
     page.set_input_files("input[type=file]", str(bad))
     page.click("form[enctype] button[type=submit]")
     problems = page.locator("#import-problems")
-    assert "F5" in problems.inner_text() and "not a number: 'abc'" in problems.inner_text()
+    i07 = F(rows_by_code(openpyxl.load_workbook(saved)[wbk.VALUES_SHEET]), "I07").split("!")[1]
+    assert i07 in problems.inner_text() and "not a number: 'abc'" in problems.inner_text()
     screenshot(page, "excel-upload-rejected-zh")
     assert not ReportedValue.objects.exists()
 
@@ -957,8 +970,8 @@ def test_download_fill_upload_in_the_browser(page, live_server, plan, cast, peri
     good.write_bytes(filled(saved.read_bytes()))
     page.set_input_files("input[type=file]", str(good))
     page.click("form[enctype] button[type=submit]")
-    assert "新引进投资超1亿元装备制造业项目数" in page.locator("#import-result").inner_text()
+    assert "引进军民两用技术成果数" in page.locator("#import-result").inner_text()
     screenshot(page, "excel-upload-saved-zh")
-    assert ReportedValue.objects.filter(status=S.DRAFT, source="excel").count() == 33
+    assert ReportedValue.objects.filter(status=S.DRAFT, source="excel").count() == TYPED
     # The rejected upload answers 422, which Chromium logs; nothing else may go wrong.
     assert [e for e in page.console_errors if "422" not in e] == []

@@ -36,10 +36,23 @@ def add(user, ledger, locality, name, investment=20000, signed=None, started=Non
     return services.save_item(user, item)
 
 
-def test_default_ledger_feeds_i01_to_i03(plan, ledger):
+def accept_all(cast, *items):
+    """Through the whole workflow: the locality submits and approves, the province accepts."""
+    people = {"ZH": (cast.zoe, cast.zack), "FS": (cast.fred, cast.fay)}
+    for item in items:
+        reporter, approver = people[item.locality.code]
+        services.submit_item(reporter, item)
+        services.approve_item(approver, item)
+        services.accept_item(cast.pat, item)
+
+
+def test_project_ledger_is_declared_in_the_plan_file_and_feeds_i01_to_i03(plan, ledger):
     assert ledger.stage_indicators == {"signed": "I01", "started": "I02", "producing": "I03"}
     assert sorted(i.code for i in ledger.indicators.all()) == ["I01", "I02", "I03"]
-    assert services.ensure_default_ledgers(plan) == [ledger]  # idempotent
+    assert ledger.threshold == 10000 and ledger.has_investment
+    assert ledger.stage_codes == ["signed", "started", "producing"]
+    assert ledger.clause == "三（一）1" and "800个" in ledger.quote
+    assert services.ensure_default_ledgers(plan)[0] == ledger
 
 
 def test_derive_values_writes_cumulative_counts_through_the_workflow(plan, cast, ledger, period):
@@ -47,7 +60,11 @@ def test_derive_values_writes_cumulative_counts_through_the_workflow(plan, cast,
     a = add(cast.zoe, ledger, "ZH", "A", signed=D(2017, 3, 1), started=D(2018, 6, 1), producing=D(2019, 9, 1))
     b = add(cast.zoe, ledger, "ZH", "B", signed=D(2018, 2, 1))
     add(cast.zoe, ledger, "ZH", "small", investment=9000, signed=D(2018, 2, 1))
-    add(cast.fred, ledger, "FS", "C", signed=D(2018, 2, 1), started=D(2018, 3, 1))
+    small = LedgerItem.objects.get(name="small")
+    c = add(cast.fred, ledger, "FS", "C", signed=D(2018, 2, 1), started=D(2018, 3, 1))
+    pending = add(cast.zoe, ledger, "ZH", "not accepted yet", signed=D(2018, 2, 1))
+    accept_all(cast, a, b, small, c)
+    assert pending.review == "draft"
 
     result = services.derive_values(plan, 2018, cast.alice)
     assert ("ZH", "I01", 2) in result.written and ("ZH", "I02", 1) in result.written
@@ -64,26 +81,43 @@ def test_derive_values_writes_cumulative_counts_through_the_workflow(plan, cast,
     # 2019: cumulative from the plan's start, producing only in 2019.
     services.derive_values(plan, 2019, cast.zoe)
     v2019 = ReportedValue.objects.filter(period__code="2019", locality__code="ZH")
-    assert {v.indicator.code: int(v.value) for v in v2019} == {"I01": 2, "I02": 1, "I03": 1}
+    assert {
+        v.indicator.code: int(v.value) for v in v2019.filter(indicator__code__in=["I01", "I02", "I03"])
+    } == {
+        "I01": 2,
+        "I02": 1,
+        "I03": 1,
+    }
+    assert {int(v.value) for v in v2019.exclude(indicator__code__in=["I01", "I02", "I03"])} == {
+        0
+    }  # no rows: 0
     assert not ReportedValue.objects.filter(period__code="2019", locality__code="FS").exists()  # zoe's scope
-    assert services.rows_behind(ledger, a.locality, 2018, "signed", "cumulative") == [a.pk, b.pk]
-    assert services.rows_behind(ledger, a.locality, 2018, "signed", "new") == [b.pk]
+    assert services.rows_behind(ledger, a.locality, 2018, "signed", "cumulative", accepted_only=True) == [
+        a.pk,
+        b.pk,
+    ]
+    assert services.rows_behind(ledger, a.locality, 2018, "signed", "new", accepted_only=True) == [b.pk]
+    # All rows recorded, the pending one too: what the locality sees before acceptance.
+    assert services.rows_behind(ledger, a.locality, 2018, "signed", "new") == [b.pk, pending.pk]
 
 
 def test_derive_values_skips_a_missing_or_closed_period(plan, cast, ledger):
-    assert services.derive_values(plan, 2030, cast.alice).skipped == [("*", "no period 2030")]
+    assert services.derive_values(plan, 2030, cast.alice).skipped == [
+        ("*", "没有 2030 年的填报期", "no period 2030")
+    ]
     period = yearly_period(plan, 2018)
     period.locks_on = D(2019, 1, 1)
     period.save()
     result = services.derive_values(plan, 2018, cast.alice, today=D(2020, 1, 1))
-    assert result.written == [] and ("ZH", "period closed") in result.skipped
+    assert result.written == [] and ("ZH", "填报期已关闭", "period closed") in result.skipped
     assert not ReportedValue.objects.exists()
 
 
 def test_each_derived_number_links_to_exactly_its_rows(client, plan, cast, ledger):
     a = add(cast.zoe, ledger, "ZH", "甲项目", signed=D(2017, 3, 1))
     b = add(cast.zoe, ledger, "ZH", "乙项目", signed=D(2018, 3, 1), started=D(2018, 4, 1))
-    add(cast.zoe, ledger, "ZH", "丙项目", investment=500, signed=D(2018, 3, 1))
+    c = add(cast.zoe, ledger, "ZH", "丙项目", investment=500, signed=D(2018, 3, 1))
+    accept_all(cast, a, b, c)
     client.force_login(cast.pat)
     page = client.get(
         reverse("ledgers:funnel", args=[plan.code, ledger.code]) + "?year=2018"
@@ -146,9 +180,14 @@ def test_scope_per_role(client, plan, cast, ledger):
     client.force_login(cast.zoe)
     assert [i.pk for i in client.get(list_url).context["items"]] == [zh.pk]
     assert client.get(reverse("ledgers:item", args=[plan.code, ledger.code, fs.pk])).status_code == 404
-    client.force_login(cast.vic)
-    assert len(client.get(list_url).context["items"]) == 3
+    client.force_login(cast.vic)  # drafts are the locality's own business, as for values
+    assert len(client.get(list_url).context["items"]) == 0
+    assert client.get(reverse("ledgers:item", args=[plan.code, ledger.code, fs.pk])).status_code == 404
+    services.submit_item(cast.fred, fs)
+    assert [i.pk for i in client.get(list_url).context["items"]] == [fs.pk]
     assert client.get(reverse("ledgers:item", args=[plan.code, ledger.code, fs.pk])).status_code == 200
+    client.force_login(cast.alice)
+    assert len(client.get(list_url).context["items"]) == 3
 
 
 def test_item_page_shows_history_and_filters_work(client, plan, cast, ledger):
@@ -156,8 +195,14 @@ def test_item_page_shows_history_and_filters_work(client, plan, cast, ledger):
     item.started_on = D(2019, 1, 1)
     services.save_item(cast.zoe, item)
     client.force_login(cast.zoe)
+    client.cookies["django_language"] = "en"  # the labels in English (the Chinese come with the merge)
     page = client.get(reverse("ledgers:item", args=[plan.code, ledger.code, item.pk]))
-    assert [a.action for a in page.context["audit"]] == ["update", "create"]
+    assert [a.action for a, _changes in page.context["audit"]] == ["update", "create"]
+    update, create = (changes for _a, changes in page.context["audit"])
+    assert update == ["Started: — → 2019-01-01"]  # only what changed, the stage by its name
+    assert "Name: 项目" in create and "Signed: 2018-01-01" in create and "Locality: Zhuhai" in create
+    html = page.content.decode()
+    assert "<li>Started: — → 2019-01-01</li>" in html and "{&#x27;" not in html  # no raw dict
     url = reverse("ledgers:list", args=[plan.code, ledger.code])
     assert len(client.get(url, {"stage": "started", "year": "2019"}).context["items"]) == 1
     assert len(client.get(url, {"stage": "started", "year": "2018"}).context["items"]) == 0

@@ -17,6 +17,7 @@ from planwatch.ledgers import excel, services
 from planwatch.ledgers.models import LedgerAudit, LedgerItem
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
+from tests.test_ledger_derive import accept_all
 
 
 @pytest.fixture
@@ -134,9 +135,13 @@ def test_web_upload_updates_the_funnel_and_the_derived_values(client, plan, cast
     zh = next(r for r in funnel.context["rows"] if r["locality"].code == "ZH")
     assert [s["n"] for s in zh["stages"]] == [2, 1, 1]
     assert [r["locality"].code for r in funnel.context["rows"]] == ["ZH"]  # zoe sees her own only
+    assert [s["accepted"] for s in zh["stages"]] == [0, 0, 0]
     client.post(reverse("ledgers:derive", args=[plan.code, ledger.code]), {"year": "2019"})
     values = ReportedValue.objects.filter(period=period, locality__code="ZH")
-    assert {v.indicator.code: int(v.value) for v in values} == {"I01": 2, "I02": 1, "I03": 1}
+    assert {v.indicator.code: int(v.value) for v in values} == {"I01": 0, "I02": 0, "I03": 0}  # none accepted
+    accept_all(cast, *LedgerItem.objects.all())
+    client.post(reverse("ledgers:derive", args=[plan.code, ledger.code]), {"year": "2019"})
+    assert {v.indicator.code: int(v.value) for v in values.all()} == {"I01": 2, "I02": 1, "I03": 1}
 
 
 def test_web_upload_rejection_lists_the_cells(client, plan, cast, ledger):
@@ -154,9 +159,12 @@ def test_command_line_import_then_derive_shows_in_export_values(tmp_path, plan, 
     path = tmp_path / "zh.xlsx"
     path.write_bytes(workbook(ledger, GOOD))
     call_command("import_ledger", str(path), "--ledger", "investment_projects", "--user", "zoe")
+    accept_all(cast, *LedgerItem.objects.all())
     call_command("derive_ledger_values", "--year", "2019", "--user", "zoe")
     capsys.readouterr()
     call_command("export_values", "--period", "2019", "--locality", "ZH", "--include-drafts")
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if "I0" in line]
     assert len(lines) == 3 and all("ledger" in line for line in lines)
+    assert [line.split(",")[-1] if "," in line else line for line in lines]  # the CSV rows
+    assert any(",2," in line or "\t2\t" in line or " 2 " in line for line in lines), lines

@@ -73,6 +73,15 @@ def test_counts_are_whole_and_cumulative_counts_never_fall(plan):
         assert points == sorted(points)
 
 
+def test_persons_counted_one_by_one_are_whole(plan):
+    """C04 is in 人 (persons one by one): whole; I22 in 万人 may have decimals."""
+    call_command("load_sample")
+    c04 = ReportedValue.objects.filter(indicator__code="C04")
+    assert c04.exists() and all(v.value == v.value.to_integral_value() for v in c04)
+    i22 = ReportedValue.objects.filter(indicator__code="I22")
+    assert any(v.value != v.value.to_integral_value() for v in i22)
+
+
 def test_share_is_computed_from_its_parts(plan):
     call_command("load_sample")
 

@@ -639,20 +639,20 @@ def _reported_value(plan: Plan, indicator: str, locality: str) -> ReportedValue:
 @pytest.mark.parametrize(
     ("removed", "expected"),
     [
-        ("indicator", "indicator 'I01' was removed from the file but data still refers to it"),
+        ("indicator", "indicator 'I04' was removed from the file but data still refers to it"),
         ("locality", "locality 'ZH' was removed from the file but data still refers to it"),
     ],
 )
 def test_removing_what_reported_values_refer_to_changes_nothing(
     plan: Plan, tmp_path: Path, removed: str, expected: str
 ) -> None:
-    _reported_value(plan, "I01", "ZH")
+    _reported_value(plan, "I04", "ZH")  # I04: no ledger feeds it, no check refers to it
     data = copy.deepcopy(SEED)
     # Changes the loader would make before it reaches the removal: all of them must be undone.
     ind(data, "I02")["targets"][0]["value"] = 999
     data["plan"]["document_number"] = "changed"
     if removed == "indicator":
-        data["indicators"] = [i for i in data["indicators"] if i["code"] != "I01"]
+        data["indicators"] = [i for i in data["indicators"] if i["code"] != "I04"]
     else:
         data["localities"] = [x for x in data["localities"] if x["code"] != "ZH"]
         i11 = ind(data, "I11")

@@ -120,3 +120,33 @@ def test_only_the_province_comments_or_returns(plan, cast, milestone, who):
         actions.comment_update(getattr(cast, who), update, "x")
     with pytest.raises(actions.NotAllowed):
         actions.return_update(getattr(cast, who), update, "x")
+
+
+def test_the_author_is_told_when_the_province_returns_or_comments(
+    plan, cast, django_capture_on_commit_callbacks, mailoutbox
+):
+    from planwatch.supervision.models import Notification
+
+    cast.zoe.email = "zoe@example.org"
+    cast.zoe.save()
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
+    m = actions.add_milestone(
+        cast.zoe,
+        ap,
+        actions.MilestoneData(
+            task=plan.tasks.order_by("order").first(), title="示范车间", due_on=dt.date(2018, 6, 30)
+        ),
+    )
+    update = actions.post_update(cast.zoe, m, "in_progress", 40, "进行中")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.comment_update(cast.pat, update, "请补充验收材料")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.return_update(cast.pat, update, "材料不全")
+    notes = list(Notification.objects.filter(user=cast.zoe).order_by("id"))
+    assert [n.text_zh for n in notes] == [
+        "您的进展报告（示范车间）收到省级审核意见：请补充验收材料",
+        "您的进展报告被退回（示范车间）：材料不全",
+    ]
+    assert notes[1].link == f"/plans/{plan.code}/supervision/milestone/{m.pk}/"
+    assert len(mailoutbox) == 2 and mailoutbox[1].to == ["zoe@example.org"]
+    assert not Notification.objects.exclude(user=cast.zoe).exists()  # the reviewer is not told

@@ -109,3 +109,18 @@ def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
     assert [r.milestone for r in rows] == [m]
     assert rows[0].finding.lagging_indicators == (indicator.code,)
     assert supervision_list(plan, D(2018, 4, 10), pace={}) == []  # an explicit mapping wins
+
+
+def test_the_pages_flag_by_the_same_rules_as_the_list(client, plan, cast):
+    """The timeline, the milestone page and the task page show the list's finding, lagging indicator
+    included: one judgement everywhere."""
+    test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast)
+    m = actions.Milestone.objects.get()
+    client.force_login(cast.vic)
+    base = f"/plans/{plan.code}/supervision/"
+    timeline = client.get(f"{base}ZH/2018/?as_of=2018-04-10").content.decode()
+    assert 'class="bar at_risk"' in timeline
+    milestone = client.get(f"{base}milestone/{m.pk}/?as_of=2018-04-10").content.decode()
+    assert 'class="flag at_risk"' in milestone
+    task = client.get(f"{base}task/{m.task.code}/?as_of=2018-04-10").content.decode()
+    assert "at_risk" in task

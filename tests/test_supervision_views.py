@@ -127,3 +127,118 @@ def test_notifications_page_and_mark_read(client, plan, cast, base, late):
     assert c.post(f"{base}notifications/").status_code == 302
     assert not Notification.objects.filter(user=cast.zoe, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=cast.zack, read_at__isnull=True).exists()
+
+
+# --- evidence files and deleting milestones ------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _milestone(plan, cast, title="示范车间"):
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
+    task = plan.tasks.order_by("order").first()
+    return actions.add_milestone(
+        cast.zoe, ap, actions.MilestoneData(task=task, title=title, due_on=dt.date(2018, 6, 30))
+    )
+
+
+def test_update_evidence_is_checked_stored_and_downloadable(client, plan, cast, base, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = _milestone(plan, cast)
+    c = _login(client, cast.zoe)
+    pdf = SimpleUploadedFile(
+        "验收报告.pdf", b"%PDF-1.4 minutes of the acceptance", content_type="application/pdf"
+    )
+    response = c.post(
+        f"{base}milestone/{m.pk}/",
+        {
+            "action": "update",
+            "status": "in_progress",
+            "percent": "40",
+            "narrative": "验收中",
+            "evidence": pdf,
+        },
+    )
+    assert response.status_code == 302
+    page = c.get(f"{base}milestone/{m.pk}/").content.decode()
+    evidence = ProgressUpdate.objects.get().evidence.get()
+    link = f"{base}evidence/{evidence.pk}/"
+    assert link in page and "验收报告.pdf" in page
+
+    # Any signed-in user of the plan reads supervision, evidence included; anonymous users do not.
+    _login(client, cast.fred)
+    download = client.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-1.4")
+    assert download["Content-Type"] == "application/pdf"
+    assert "attachment" in download["Content-Disposition"]
+    client.logout()
+    assert client.get(link).status_code == 302  # to the login page
+
+
+def test_update_evidence_that_lies_about_its_kind_is_refused_whole(client, plan, cast, base, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = _milestone(plan, cast)
+    c = _login(client, cast.zoe)
+    fake = SimpleUploadedFile("报告.pdf", b"MZ this is a program", content_type="application/pdf")
+    response = c.post(
+        f"{base}milestone/{m.pk}/",
+        {"action": "update", "status": "in_progress", "percent": "40", "evidence": fake},
+    )
+    assert response.status_code == 200
+    assert "报告.pdf" in response.content.decode()
+    assert not ProgressUpdate.objects.exists()  # the update is not saved without its file either
+    m.refresh_from_db()
+    assert (m.status, m.percent) == ("not_started", 0)
+    assert not list(media.rglob("*.pdf"))
+
+
+def test_locality_deletes_a_milestone_without_updates(client, plan, cast, base):
+    m = _milestone(plan, cast, "多余的里程碑")
+    c = _login(client, cast.zoe)
+    assert 'value="delete"' in c.get(f"{base}ZH/2018/").content.decode()
+    response = c.post(f"{base}ZH/2018/", {"action": "delete", "milestone": m.pk})
+    assert response.status_code == 302
+    assert not Milestone.objects.filter(pk=m.pk).exists()
+    from planwatch.supervision.models import SupervisionAudit
+
+    entry = SupervisionAudit.objects.filter(action="delete_milestone").get()
+    assert entry.user == cast.zoe and entry.old["title"] == "多余的里程碑"
+
+
+def test_a_milestone_with_updates_is_not_deleted(client, plan, cast, base, late):
+    c = _login(client, cast.zoe)
+    response = c.post(f"{base}ZH/2018/", {"action": "delete", "milestone": late.pk})
+    assert response.status_code == 200
+    assert "已有进展报告的里程碑不能删除" in response.content.decode()
+    assert Milestone.objects.filter(pk=late.pk).exists()
+
+
+def test_other_locality_cannot_delete(client, plan, cast, base):
+    m = _milestone(plan, cast)
+    c = _login(client, cast.fred)
+    assert 'value="delete"' not in c.get(f"{base}ZH/2018/").content.decode()
+    assert c.post(f"{base}ZH/2018/", {"action": "delete", "milestone": m.pk}).status_code == 403
+    assert Milestone.objects.filter(pk=m.pk).exists()
+
+
+def test_action_plans_are_for_the_plans_years_only(client, plan, cast, base):
+    c = _login(client, cast.zoe)
+    assert c.get(f"{base}ZH/1900/").status_code == 404
+    assert c.get(f"{base}ZH/2026/").status_code == 404  # after the plan's horizon (2025)
+    page = c.get(f"{base}ZH/2017/").content.decode()
+    assert f'href="{base}ZH/2025/"' in page and f'href="{base}ZH/2016/"' not in page
+    overview = c.get(base).content.decode()  # the locality's own plans, one link per year
+    assert all(f'href="{base}ZH/{y}/"' in overview for y in range(2017, 2026))
+
+
+def test_an_empty_action_plan_has_no_empty_timeline(client, plan, cast, base):
+    page = _login(client, cast.zoe).get(f"{base}ZH/2019/").content.decode()
+    assert "尚无里程碑。" in page
+    assert 'class="gantt"' not in page and "进度甘特图" not in page

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from planwatch.reporting import workflow as wf
@@ -49,6 +50,17 @@ def test_create_periods_command(plan, capsys):
     assert "2019-02: 2019-02-01 – 2019-02-28" in capsys.readouterr().out
 
 
+def test_create_periods_with_a_due_date(plan, capsys):
+    call_command("create_periods", "--year", "2020", "--due-on", "2021-06-30", "--lock-after-days", "10")
+    period = Period.objects.get(plan=plan, code="2020")
+    assert (period.due_on, period.locks_on) == (dt.date(2021, 6, 30), dt.date(2021, 7, 10))
+    with pytest.raises(CommandError, match="not after the end of 2021"):
+        call_command("create_periods", "--year", "2021", "--due-on", "2021-06-30")
+    with pytest.raises(CommandError, match="yearly"):
+        call_command("create_periods", "--year", "2021", "--frequency", "quarterly", "--due-on", "2022-06-30")
+    assert not Period.objects.filter(plan=plan, year=2021).exists()
+
+
 def test_exception_keeps_entry_open_for_one_locality(client, plan, cast, period):
     period.locks_on = dt.date(2019, 4, 15)
     period.save()
@@ -67,7 +79,7 @@ def test_exception_keeps_entry_open_for_one_locality(client, plan, cast, period)
 
 def accepted_value(plan, cast, period):
     zh = plan.localities.get(code="ZH")
-    indicator = plan.indicators.get(code="I01")
+    indicator = plan.indicators.get(code="I07")
     wf.save_values(cast.zoe, zh, period, [wf.Entry(indicator, Decimal(10), expected_version=0)])
     value = ReportedValue.objects.get(indicator=indicator, locality=zh, period=period)
     ReportedValue.objects.filter(pk=value.pk).update(status=ReportedValue.Status.ACCEPTED)
@@ -114,4 +126,4 @@ def test_province_downloads_the_audit_log(client, plan, cast, period):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and "zoe" in rows[1]
     csv = client.get(url(plan, "audit_export"), {"format": "csv"}).content.decode("utf-8-sig")
-    assert csv.count("\n") == 2 and "I01" in csv
+    assert csv.count("\n") == 2 and "I07" in csv

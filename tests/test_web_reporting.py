@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from planwatch.ledgers import services
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
     AuditEntry,
@@ -21,6 +22,7 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.sample import load_sample, yearly_period
+from tests.fed import save_reported
 
 S = ReportedValue.Status
 CAST = ["alice", "pat", "lena", "zoe", "zack", "fred", "fay", "vic"]
@@ -71,7 +73,7 @@ def fill_all(plan, user, locality, period, **overrides):
     values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
     values.update({k: Decimal(str(v)) for k, v in overrides.items()})
     items = [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
-    return wf.save_values(user, locality, period, items)
+    return save_reported(user, locality, period, items)  # I01, I10…: as the ledger writes them
 
 
 def bring_to(state, plan, cast, locality, period):
@@ -123,7 +125,7 @@ def test_pages_need_a_login(client, plan, period, zh, name):
     url = {
         "home": home_url(plan),
         "entry": form_url(plan, zh, period),
-        "history": history_url(plan, zh, period, "I01"),
+        "history": history_url(plan, zh, period, "I07"),
     }[name]
     response = client.get(url)
     assert response.status_code == 302
@@ -137,8 +139,8 @@ def test_every_page_opens_for_every_role(client, plan, cast, period, zh, who):
     assert client.get(home_url(plan, period)).status_code == 200
     response = client.get(form_url(plan, zh, period))
     assert response.status_code == 200
-    assert "I01" in response.content.decode()
-    assert client.get(history_url(plan, zh, period, "I01")).status_code == 200
+    assert "I07" in response.content.decode()
+    assert client.get(history_url(plan, zh, period, "I07")).status_code == 200
 
 
 def test_the_navigation_links_to_reporting(client, plan, bob):
@@ -159,7 +161,7 @@ def test_unknown_locality_period_or_non_pilot_is_404(client, plan, cast, period)
 
 def test_home_counts_statuses_per_locality_and_who_is_waiting(client, plan, cast, period, zh, fs):
     bring_to("submitted", plan, cast, fs, period)
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I01"), Decimal(5), 0)])
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I07"), Decimal(5), 0)])
     response = as_user(client, cast.alice).get(home_url(plan, period))
     rows = {r.locality.code: r for r in response.context["rows"]}
     assert len(rows) == 7
@@ -210,7 +212,7 @@ def test_a_locality_user_sees_their_own_locality_first(client, plan, cast, perio
 
 
 def test_home_hides_draft_counts_of_other_localities(client, plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I01"), Decimal(5), 0)])
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I07"), Decimal(5), 0)])
     for who, visible in [("zoe", True), ("zack", True), ("alice", True), ("fred", False), ("pat", False)]:
         response = as_user(client, getattr(cast, who)).get(home_url(plan, period))
         row = re.search(r'<tr id="locality-ZH".*?</tr>', response.content.decode(), re.S).group(0)
@@ -227,7 +229,7 @@ def test_home_shows_closed_localities_and_exceptions(client, plan, cast, period,
     rows = {r.locality.code: r for r in as_user(client, cast.pat).get(home_url(plan, period)).context["rows"]}
     assert rows["ZH"].open and not rows["FS"].open
     html = as_user(client, cast.zoe).get(form_url(plan, zh, period)).content.decode()
-    assert 'name="value-I01"' in html  # the exception keeps 珠海's form open
+    assert 'name="value-I07"' in html  # the exception keeps 珠海's form open
 
 
 def test_home_defaults_to_the_latest_started_period(client, plan, cast):
@@ -251,7 +253,7 @@ def test_home_query_count_does_not_grow_with_values(
     with django_assert_max_num_queries(12) as empty:
         client.get(home_url(plan, period))
     load_sample(plan)  # every pilot unit's values for every year
-    ReportedValue.objects.filter(locality=zh, period=period, indicator__code="I01").update(status=S.DRAFT)
+    ReportedValue.objects.filter(locality=zh, period=period, indicator__code="I07").update(status=S.DRAFT)
     with django_assert_max_num_queries(len(empty.captured_queries)):
         response = client.get(home_url(plan, period))
     assert response.context["rows"][0].draft == 1
@@ -264,52 +266,52 @@ def test_the_reporter_sees_every_indicator_with_unit_target_previous_and_change(
     load_sample(plan)
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
     ReportedValue.objects.filter(locality=zh, period=p2018).delete()
-    i01_2017 = value_of(zh, p2017, "I01").value
+    i01_2017 = value_of(zh, p2017, "I07").value
     wf.save_values(
-        cast.zoe, zh, p2018, [wf.Entry(plan.indicators.get(code="I01"), i01_2017 + 6, expected_version=0)]
+        cast.zoe, zh, p2018, [wf.Entry(plan.indicators.get(code="I07"), i01_2017 + 6, expected_version=0)]
     )
     response = as_user(client, cast.zoe).get(form_url(plan, zh, p2018))
     html = response.content.decode()
     for indicator in wf.required_indicators(p2018):
         assert f'id="row-{indicator.code}"' in html
-    row = row_html(html, "I01")
-    assert "新引进投资超1亿元装备制造业项目数" in row and ">个<" in row
+    row = row_html(html, "I07")
+    assert "引进军民两用技术成果数" in row and ">项<" in row
     assert f">{int(i01_2017)}<" in row  # the previous period's value
-    assert f'value="{int(i01_2017) + 6}"' in row and 'name="value-I01"' in row
-    assert 'name="version-I01" value="1"' in row
+    assert f'value="{int(i01_2017) + 6}"' in row and 'name="value-I07"' in row
+    assert 'name="version-I07" value="1"' in row
     assert "+6 (" in row  # the change against 2017
     assert "示例数据" in row  # the 2017 value and the target are sample data
-    target = plan.indicators.get(code="I01").targets.get(locality=zh, year=2018).value
+    target = plan.indicators.get(code="I07").targets.get(locality=zh, year=2018).value
     assert f">{int(target)}<" in row
     # a row without a value yet: an empty input and no history link
-    assert 'value=""' in row_html(html, "I02") and "/history/" not in row_html(html, "I02")
+    assert 'value=""' in row_html(html, "I08") and "/history/" not in row_html(html, "I08")
     assert 'value="save"' in html and 'value="submit"' in html
 
 
 def test_a_period_not_started_is_read_only(client, plan, cast, zh):
     future = yearly_period(plan, timezone_year() + 1)
     html = as_user(client, cast.zoe).get(form_url(plan, zh, future)).content.decode()
-    assert 'class="note"' in html and 'name="value-I01"' not in html
+    assert 'class="note"' in html and 'name="value-I07"' not in html
 
 
 def test_the_previous_period_shows_no_drafts(client, plan, cast, zh):
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
-    fill_all(plan, cast.zoe, zh, p2017, I01=4321)
+    fill_all(plan, cast.zoe, zh, p2017, I07=4321)
     html = as_user(client, cast.zoe).get(form_url(plan, zh, p2018)).content.decode()
-    assert "4,321" not in row_html(html, "I01") and "4321" not in row_html(html, "I01")
+    assert "4,321" not in row_html(html, "I07") and "4321" not in row_html(html, "I07")
     wf.submit(cast.zoe, zh, p2017)
     html = client.get(form_url(plan, zh, p2018)).content.decode()
-    assert "4,321" in row_html(html, "I01")
+    assert "4,321" in row_html(html, "I07")
 
 
 def test_the_viewer_sees_a_read_only_form(client, plan, cast, period, zh):
     bring_to("submitted", plan, cast, zh, period)
     html = as_user(client, cast.vic).get(form_url(plan, zh, period)).content.decode()
-    assert 'name="value-I01"' not in html
-    assert "disabled" in row_html(html, "I01")
+    assert 'name="value-I07"' not in html
+    assert "disabled" in row_html(html, "I07")
     for action in ["save", "submit", "approve", "accept_all", "return_all"]:
         assert f'name="action" value="{action}" class' not in html
-    assert "comment-I01" not in html
+    assert "comment-I07" not in html
 
 
 @pytest.mark.parametrize("who", CAST)
@@ -319,14 +321,14 @@ def test_drafts_show_only_to_their_locality_and_admins(client, plan, cast, perio
         zh,
         period,
         [
-            wf.Entry(plan.indicators.get(code="I01"), Decimal(4321), 0),
-            wf.Entry(plan.indicators.get(code="I26"), Decimal(8765), 0),  # led by lena's 省科技厅
+            wf.Entry(plan.indicators.get(code="I07"), Decimal(4321), 0),
+            wf.Entry(plan.indicators.get(code="I24"), Decimal(8765), 0),  # led by lena's 省科技厅
         ],
     )
     html = as_user(client, getattr(cast, who)).get(form_url(plan, zh, period)).content.decode()
     assert ("4321" in html) == (who in {"zoe", "zack", "alice"})
     assert ("8765" in html) == (who in {"zoe", "zack", "alice", "lena"})
-    history = client.get(history_url(plan, zh, period, "I01"))
+    history = client.get(history_url(plan, zh, period, "I07"))
     assert history.status_code == (200 if who in {"zoe", "zack", "alice"} else 404)
 
 
@@ -334,15 +336,15 @@ def test_returned_values_are_hidden_from_other_localities(client, plan, cast, pe
     bring_to("submitted", plan, cast, zh, period)
     wf.return_values(cast.zack, zh, period, "请核对")
     html = as_user(client, cast.fred).get(form_url(plan, zh, period)).content.decode()
-    assert "已退回" not in row_html(html, "I01") and "Returned" not in row_html(html, "I01")
-    assert 'value=""' in row_html(html, "I01")
+    assert "已退回" not in row_html(html, "I07") and "Returned" not in row_html(html, "I07")
+    assert 'value=""' in row_html(html, "I07")
 
 
 def test_sample_rows_are_marked(client, plan, cast, period, zh):
     load_sample(plan)
     html = as_user(client, cast.zoe).get(form_url(plan, zh, period)).content.decode()
-    row = row_html(html, "I01")
-    assert "示例数据" in row and "disabled" in row and 'name="value-I01"' not in row
+    row = row_html(html, "I07")
+    assert "示例数据" in row and "disabled" in row and 'name="value-I07"' not in row
 
 
 def test_form_query_count_does_not_grow_with_values(
@@ -405,7 +407,7 @@ STATE_BEFORE = {
 def test_role_action_locality_matrix(client, plan, cast, period, action, who, loc):
     locality = plan.localities.get(code=loc)
     bring_to(STATE_BEFORE[action], plan, cast, locality, period)
-    code = "I22" if who == "lena" else "I01"  # the lead unit works on the indicators it leads
+    code = "I22" if who == "lena" else "I07"  # the lead unit works on the indicators it leads
     before = statuses(locality, period)
     value = value_of(locality, period, code)
     url = form_url(plan, locality, period)
@@ -450,7 +452,7 @@ def test_role_action_locality_matrix(client, plan, cast, period, action, who, lo
     }[action]
     assert expected()
     if who == "lena" and action in {"submit", "accept", "return"}:
-        assert after["I01"] == before["I01"]  # not hers: untouched
+        assert after["I07"] == before["I07"]  # not hers: untouched
 
 
 # --- saving: validation, warnings, comments, conflicts, closed periods ----------------------------
@@ -458,36 +460,36 @@ def test_role_action_locality_matrix(client, plan, cast, period, action, who, lo
 
 def test_validation_errors_show_next_to_the_field_and_save_nothing(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
-    response = post_values(client, plan, zh, period, I01="5", I02="-1", I25="130", I16="2.5")
+    response = post_values(client, plan, zh, period, I07="5", I08="-1", I25="130", I13="2.5")
     assert response.status_code == 200
     assert not ReportedValue.objects.exists()
     html = response.content.decode()
     assert (
-        "field-error" in row_html(html, "I02")
-        and "negative" in row_html(html, "I02")
-        or "负数" in row_html(html, "I02")
+        "field-error" in row_html(html, "I08")
+        and "negative" in row_html(html, "I08")
+        or "负数" in row_html(html, "I08")
     )
     assert "field-error" in row_html(html, "I25") and "100" in row_html(html, "I25")
-    assert "field-error" in row_html(html, "I16")
-    assert "field-error" not in row_html(html, "I01")
+    assert "field-error" in row_html(html, "I13")
+    assert "field-error" not in row_html(html, "I07")
     # the user's inputs are shown again, to be corrected
-    assert 'value="-1"' in row_html(html, "I02") and 'value="5"' in row_html(html, "I01")
+    assert 'value="-1"' in row_html(html, "I08") and 'value="5"' in row_html(html, "I07")
     assert 'aria-invalid="true"' in row_html(html, "I25")
 
 
 def test_text_in_a_number_field_saves_nothing(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
-    response = post_values(client, plan, zh, period, I01="5", I02="十二")
+    response = post_values(client, plan, zh, period, I07="5", I08="十二")
     assert response.status_code == 200
     assert not ReportedValue.objects.exists()
-    assert "field-error" in row_html(response.content.decode(), "I02")
+    assert "field-error" in row_html(response.content.decode(), "I08")
 
 
 def test_numbers_as_officials_type_them(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
-    post_values(client, plan, zh, period, I10="1,200", I16="１２", C01=" 35.5 ")
-    assert value_of(zh, period, "I10").value == 1200
-    assert value_of(zh, period, "I16").value == 12
+    post_values(client, plan, zh, period, I11="1,200", I13="１２", C01=" 35.5 ")
+    assert value_of(zh, period, "I11").value == 1200
+    assert value_of(zh, period, "I13").value == 12
     assert value_of(zh, period, "C01").value == Decimal("35.5")
 
 
@@ -501,29 +503,38 @@ def test_cross_check_error_is_shown_on_its_row(client, plan, cast, period, zh):
 def test_unchanged_values_are_not_saved_again(client, plan, cast, period, zh):
     bring_to("draft", plan, cast, zh, period)
     as_user(client, cast.zoe)
-    response = post_values(client, plan, zh, period, I01="10", I02="10")
+    response = post_values(client, plan, zh, period, I07="10", I08="10")
     assert response.status_code == 302
-    assert value_of(zh, period, "I01").version == 1
+    assert value_of(zh, period, "I07").version == 1
     assert AuditEntry.objects.filter(action="save").count() == wf.required_indicators(period).count()
 
 
 def test_save_then_submit_the_whole_form(client, plan, cast, period, zh):
-    values = {i.code: "10" for i in wf.required_indicators(period)}
+    # The ledger writes the indicators it feeds (I01, I10…: 0 rows accepted yet); zoe types the rest.
+    written = services.derive_values(plan, period.year, cast.zoe).written
+    fed = {code for _, code, _ in written}
+    assert "I01" in fed and "I26" in fed
+    values = {i.code: "10" for i in wf.required_indicators(period) if i.code not in fed}
     values.update({"I22": "20", "I24": "7", "I25": "35"})
     as_user(client, cast.zoe)
     response = post_values(client, plan, zh, period, action="submit", **values)
     assert response.status_code == 302
     assert set(statuses(zh, period).values()) == {S.SUBMITTED}
-    assert value_of(zh, period, "I01").audit.filter(source="web").count() == 2
+    assert len(statuses(zh, period)) == wf.required_indicators(period).count()
+    assert value_of(zh, period, "I07").audit.filter(source="web").count() == 2
+    assert list(value_of(zh, period, "I01").audit.order_by("pk").values_list("source", "action")) == [
+        ("ledger", "save"),
+        ("web", "submit"),
+    ]
 
 
 def test_submit_with_missing_values_saves_and_says_what_is_missing(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
-    response = post_values(client, plan, zh, period, action="submit", I01="5")
+    response = post_values(client, plan, zh, period, action="submit", I07="5")
     assert response.status_code == 302
-    assert statuses(zh, period) == {"I01": S.DRAFT}
+    assert statuses(zh, period) == {"I07": S.DRAFT}
     html = client.get(response.url).content.decode()
-    assert "I02" in re.search(r'class="message error">(.*?)</p>', html, re.S).group(1)
+    assert "I08" in re.search(r'class="message error">(.*?)</p>', html, re.S).group(1)
 
 
 def test_a_warning_needs_a_comment_before_submitting(client, plan, cast, zh):
@@ -531,63 +542,65 @@ def test_a_warning_needs_a_comment_before_submitting(client, plan, cast, zh):
     bring_to("accepted", plan, cast, zh, p2017)
     fill_all(plan, cast.zoe, zh, p2018)
     as_user(client, cast.zoe)
-    response = post_values(client, plan, zh, p2018, I10="40")  # 10 → 40: a 300 % jump
+    response = post_values(client, plan, zh, p2018, I11="40")  # 10 → 40: a 300 % jump
     assert response.status_code == 302
     html = client.get(response.url).content.decode()
-    assert "I10" in re.search(r'class="message warning">(.*?)</p>', html, re.S).group(1)
-    assert "field-warning" in row_html(html, "I10") and "<details open" in row_html(html, "I10")
+    assert "I11" in re.search(r'class="message warning">(.*?)</p>', html, re.S).group(1)
+    assert "field-warning" in row_html(html, "I11") and "<details open" in row_html(html, "I11")
     client.post(form_url(plan, zh, p2018), {"action": "submit"})
     assert set(statuses(zh, p2018).values()) == {S.DRAFT}
-    client.post(form_url(plan, zh, p2018), {"action": "submit", "comment-I10": "新认定一批省级平台"})
+    client.post(
+        form_url(plan, zh, p2018), {"action": "submit", "comment-I11": "新建一批省级智能制造示范基地"}
+    )
     assert set(statuses(zh, p2018).values()) == {S.SUBMITTED}
     assert (
-        ValueComment.objects.get(value__indicator__code="I10", value__period=p2018).text
-        == "新认定一批省级平台"
+        ValueComment.objects.get(value__indicator__code="I11", value__period=p2018).text
+        == "新建一批省级智能制造示范基地"
     )
 
 
 def test_comments_from_an_approver_on_a_submitted_value(client, plan, cast, period, zh):
     bring_to("submitted", plan, cast, zh, period)
     as_user(client, cast.zack)
-    response = client.post(form_url(plan, zh, period), {"action": "save", "comment-I03": "已与台账核对"})
+    response = client.post(form_url(plan, zh, period), {"action": "save", "comment-I09": "已与台账核对"})
     assert response.status_code == 302
     assert ValueComment.objects.get().author == cast.zack
     html = client.get(form_url(plan, zh, period)).content.decode()
-    assert "已与台账核对" in row_html(html, "I03")
+    assert "已与台账核对" in row_html(html, "I09")
 
 
 def test_conflict_second_saver_sees_the_current_value(client, plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I01"), Decimal(5), 0)])
-    seen = value_of(zh, period, "I01")  # both open the form and see version 1, value 5
-    stale = {"action": "save", "value-I01": "7", "version-I01": str(seen.version), "orig-I01": "5"}
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I07"), Decimal(5), 0)])
+    seen = value_of(zh, period, "I07")  # both open the form and see version 1, value 5
+    stale = {"action": "save", "value-I07": "7", "version-I07": str(seen.version), "orig-I07": "5"}
     as_user(client, cast.zack)
-    client.post(form_url(plan, zh, period), {**stale, "value-I01": "6"})
-    assert value_of(zh, period, "I01").value == 6
+    client.post(form_url(plan, zh, period), {**stale, "value-I07": "6"})
+    assert value_of(zh, period, "I07").value == 6
 
     as_user(client, cast.zoe)
     response = client.post(form_url(plan, zh, period), stale)
     assert response.status_code == 200
-    assert value_of(zh, period, "I01").value == 6  # never silently overwritten
-    row = row_html(response.content.decode(), "I01")
+    assert value_of(zh, period, "I07").value == 6  # never silently overwritten
+    row = row_html(response.content.decode(), "I07")
     assert "zack" in row and "6" in row
     assert 'value="7"' in row  # what zoe typed is kept ...
-    assert 'name="version-I01" value="2"' in row  # ... against the current version
+    assert 'name="version-I07" value="2"' in row  # ... against the current version
     # having seen the message, she saves again on purpose
-    client.post(form_url(plan, zh, period), {**stale, "version-I01": "2", "orig-I01": "6"})
-    assert value_of(zh, period, "I01").value == 7
+    client.post(form_url(plan, zh, period), {**stale, "version-I07": "2", "orig-I07": "6"})
+    assert value_of(zh, period, "I07").value == 7
 
 
 def test_a_closed_period_is_read_only(client, plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I01"), Decimal(5), 0)])
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(plan.indicators.get(code="I07"), Decimal(5), 0)])
     period.locks_on = dt.date(2019, 4, 15)
     period.save()
     as_user(client, cast.zoe)
     html = client.get(form_url(plan, zh, period)).content.decode()
     assert 'class="note"' in html and "2019-04-15" in html
-    assert 'name="value-I01"' not in html and "disabled" in row_html(html, "I01")
-    response = post_values(client, plan, zh, period, I01="6")
+    assert 'name="value-I07"' not in html and "disabled" in row_html(html, "I07")
+    response = post_values(client, plan, zh, period, I07="6")
     assert response.status_code == 200
-    assert value_of(zh, period, "I01").value == 5
+    assert value_of(zh, period, "I07").value == 5
     assert "2019-04-15" in re.search(
         r'class="message error">(.*?)</p>', response.content.decode(), re.S
     ).group(1)
@@ -595,7 +608,7 @@ def test_a_closed_period_is_read_only(client, plan, cast, period, zh):
 
 def test_another_localitys_user_gets_403_for_writing(client, plan, cast, period, fs):
     as_user(client, cast.zoe)
-    assert post_values(client, plan, fs, period, I01="5").status_code == 403
+    assert post_values(client, plan, fs, period, I07="5").status_code == 403
     assert client.post(form_url(plan, fs, period), {"action": "save"}).status_code == 403
     assert not ReportedValue.objects.exists()
 
@@ -611,10 +624,10 @@ def test_accept_selected_indicators_only(client, plan, cast, period, zh):
     bring_to("approved", plan, cast, zh, period)
     as_user(client, cast.pat)
     html = client.get(form_url(plan, zh, period)).content.decode()
-    assert 'name="select" value="I01"' in html
-    client.post(form_url(plan, zh, period), {"action": "accept_selected", "select": ["I01", "I02"]})
+    assert 'name="select" value="I07"' in html
+    client.post(form_url(plan, zh, period), {"action": "accept_selected", "select": ["I07", "I08"]})
     after = statuses(zh, period)
-    assert (after["I01"], after["I02"], after["I03"]) == (S.ACCEPTED, S.ACCEPTED, S.APPROVED)
+    assert (after["I07"], after["I08"], after["I09"]) == (S.ACCEPTED, S.ACCEPTED, S.APPROVED)
 
 
 def test_accept_selected_without_a_selection_changes_nothing(client, plan, cast, period, zh):
@@ -627,10 +640,10 @@ def test_accept_selected_without_a_selection_changes_nothing(client, plan, cast,
 def test_lead_unit_selects_only_its_indicators(client, plan, cast, period, zh):
     bring_to("approved", plan, cast, zh, period)
     html = as_user(client, cast.lena).get(form_url(plan, zh, period)).content.decode()
-    assert 'name="select" value="I22"' in html and 'name="select" value="I01"' not in html
-    client.post(form_url(plan, zh, period), {"action": "accept_selected", "select": ["I22", "I01"]})
+    assert 'name="select" value="I22"' in html and 'name="select" value="I07"' not in html
+    client.post(form_url(plan, zh, period), {"action": "accept_selected", "select": ["I22", "I07"]})
     after = statuses(zh, period)
-    assert (after["I22"], after["I01"]) == (S.ACCEPTED, S.APPROVED)
+    assert (after["I22"], after["I07"]) == (S.ACCEPTED, S.APPROVED)
 
 
 def test_return_needs_a_comment(client, plan, cast, period, zh):
@@ -652,31 +665,31 @@ def test_accepted_values_are_locked_and_offer_a_revision_request(client, plan, c
     bring_to("accepted", plan, cast, zh, period)
     as_user(client, cast.zoe)
     html = client.get(form_url(plan, zh, period)).content.decode()
-    row = row_html(html, "I01")
-    assert "disabled" in row and 'name="value-I01"' not in row
-    assert 'value="revise:I01"' in row
+    row = row_html(html, "I07")
+    assert "disabled" in row and 'name="value-I07"' not in row
+    assert 'value="revise:I07"' in row
     assert "Save draft" not in html and 'value="submit"' not in html
     # a locked value cannot be saved even by a forged post
-    response = post_values(client, plan, zh, period, I01="99")
+    response = post_values(client, plan, zh, period, I07="99")
     assert response.status_code == 200
-    assert value_of(zh, period, "I01").value == 10
+    assert value_of(zh, period, "I07").value == 10
 
 
 def test_revision_request_needs_a_valid_value_and_a_reason(client, plan, cast, period, zh):
     bring_to("accepted", plan, cast, zh, period)
     as_user(client, cast.zoe)
     url = form_url(plan, zh, period)
-    response = client.post(url, {"action": "revise:I01", "revise-value-I01": "-3", "revise-reason-I01": "x"})
-    assert response.status_code == 200 and "field-error" in row_html(response.content.decode(), "I01")
-    response = client.post(url, {"action": "revise:I01", "revise-value-I01": "12", "revise-reason-I01": ""})
-    assert response.status_code == 200 and "field-error" in row_html(response.content.decode(), "I01")
-    assert 'value="12"' in row_html(response.content.decode(), "I01")
+    response = client.post(url, {"action": "revise:I07", "revise-value-I07": "-3", "revise-reason-I07": "x"})
+    assert response.status_code == 200 and "field-error" in row_html(response.content.decode(), "I07")
+    response = client.post(url, {"action": "revise:I07", "revise-value-I07": "12", "revise-reason-I07": ""})
+    assert response.status_code == 200 and "field-error" in row_html(response.content.decode(), "I07")
+    assert 'value="12"' in row_html(response.content.decode(), "I07")
     assert not RevisionRequest.objects.exists()
-    client.post(url, {"action": "revise:I01", "revise-value-I01": "12", "revise-reason-I01": "统计口径更正"})
+    client.post(url, {"action": "revise:I07", "revise-value-I07": "12", "revise-reason-I07": "统计口径更正"})
     request = RevisionRequest.objects.get()
     assert (request.new_value, request.reason, request.requested_by) == (12, "统计口径更正", cast.zoe)
-    row = row_html(client.get(url).content.decode(), "I01")
-    assert "revise:I01" not in row and "12" in row  # pending: shown, and no second request
+    row = row_html(client.get(url).content.decode(), "I07")
+    assert "revise:I07" not in row and "12" in row  # pending: shown, and no second request
 
 
 # --- evidence ---------------------------------------------------------------------------------------
@@ -691,8 +704,8 @@ def upload(client, plan, locality, period, code, name, content, content_type="ap
 def test_evidence_is_stored_audited_and_downloadable(client, plan, cast, period, zh, media):
     bring_to("draft", plan, cast, zh, period)
     as_user(client, cast.zoe)
-    response = upload(client, plan, zh, period, "I01", "项目清单.pdf", PDF)
-    assert response.status_code == 302 and response.url.endswith("#row-I01")
+    response = upload(client, plan, zh, period, "I07", "项目清单.pdf", PDF)
+    assert response.status_code == 302 and response.url.endswith("#row-I07")
     evidence = Evidence.objects.get()
     assert (evidence.original_name, evidence.size, evidence.uploaded_by) == (
         "项目清单.pdf",
@@ -701,12 +714,12 @@ def test_evidence_is_stored_audited_and_downloadable(client, plan, cast, period,
     )
     assert evidence.content_type == "application/pdf"
     assert (media / evidence.file.name).read_bytes() == PDF
-    assert evidence.file.name.startswith("evidence/2018/ZH/I01/")
-    audit = value_of(zh, period, "I01").audit.get(action=AuditEntry.Action.EVIDENCE)
+    assert evidence.file.name.startswith("evidence/2018/ZH/I07/")
+    audit = value_of(zh, period, "I07").audit.get(action=AuditEntry.Action.EVIDENCE)
     assert (audit.user, audit.comment) == (cast.zoe, "项目清单.pdf")
     html = client.get(form_url(plan, zh, period)).content.decode()
-    download = reverse("reporting:evidence", args=[plan.code, "ZH", "2018", "I01", evidence.pk])
-    assert download in row_html(html, "I01")
+    download = reverse("reporting:evidence", args=[plan.code, "ZH", "2018", "I07", evidence.pk])
+    assert download in row_html(html, "I07")
     response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
@@ -732,7 +745,7 @@ def test_evidence_size_and_type_are_checked(client, plan, cast, period, zh, sett
     settings.PLANWATCH_EVIDENCE_MAX_BYTES = 1024
     bring_to("draft", plan, cast, zh, period)
     as_user(client, cast.zoe)
-    response = upload(client, plan, zh, period, "I01", name, content)
+    response = upload(client, plan, zh, period, "I07", name, content)
     assert response.status_code == 302
     assert not Evidence.objects.exists()
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.EVIDENCE).exists()
@@ -743,13 +756,13 @@ def test_evidence_size_and_type_are_checked(client, plan, cast, period, zh, sett
 
 def test_evidence_needs_a_saved_value_and_an_open_period(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
-    assert upload(client, plan, zh, period, "I01", "a.pdf", PDF).status_code == 404
+    assert upload(client, plan, zh, period, "I07", "a.pdf", PDF).status_code == 404
     bring_to("draft", plan, cast, zh, period)
     period.locks_on = dt.date(2019, 4, 15)
     period.save()
-    assert upload(client, plan, zh, period, "I01", "a.pdf", PDF).status_code == 302
+    assert upload(client, plan, zh, period, "I07", "a.pdf", PDF).status_code == 302
     assert not Evidence.objects.exists()
-    assert client.get(upload_url(plan, zh, period, "I01")).status_code == 405
+    assert client.get(upload_url(plan, zh, period, "I07")).status_code == 405
 
 
 # --- history -----------------------------------------------------------------------------------------
@@ -757,10 +770,10 @@ def test_evidence_needs_a_saved_value_and_an_open_period(client, plan, cast, per
 
 def test_history_shows_every_change_with_its_source(client, plan, cast, period, zh):
     bring_to("approved", plan, cast, zh, period)
-    indicator = plan.indicators.get(code="I01")
-    value = value_of(zh, period, "I01")
+    indicator = plan.indicators.get(code="I07")
+    value = value_of(zh, period, "I07")
     wf.add_comment(cast.zack, value, "与台账一致")
-    wf.return_values(cast.pat, zh, period, "请补充佐证材料", codes=["I01"])
+    wf.return_values(cast.pat, zh, period, "请补充佐证材料", codes=["I07"])
     value.refresh_from_db()
     wf.save_values(
         cast.zoe,
@@ -769,9 +782,9 @@ def test_history_shows_every_change_with_its_source(client, plan, cast, period, 
         [wf.Entry(indicator, Decimal(11), expected_version=value.version)],
         via=wf.Via(source="excel", detail="珠海_2018.xlsx"),
     )
-    html = as_user(client, cast.zoe).get(history_url(plan, zh, period, "I01")).content.decode()
+    html = as_user(client, cast.zoe).get(history_url(plan, zh, period, "I07")).content.decode()
     table = re.search(r'<table class="grid history-table">.*?</table>', html, re.S).group(0)
-    assert table.count('<tr class="action-') == value_of(zh, period, "I01").audit.count() == 6
+    assert table.count('<tr class="action-') == value_of(zh, period, "I07").audit.count() == 6
     for who in ["zoe", "zack", "pat"]:
         assert who in table
     assert "珠海_2018.xlsx" in table  # the Excel file it came from
@@ -782,13 +795,15 @@ def test_history_shows_every_change_with_its_source(client, plan, cast, period, 
 def test_history_of_an_accepted_value_is_open_to_every_role(client, plan, cast, period, zh):
     bring_to("accepted", plan, cast, zh, period)
     for who in CAST:
-        response = as_user(client, getattr(cast, who)).get(history_url(plan, zh, period, "I01"))
+        response = as_user(client, getattr(cast, who)).get(history_url(plan, zh, period, "I07"))
         assert response.status_code == 200
         assert "pat" in response.content.decode()
 
 
 @pytest.mark.parametrize(("who", "linked"), [("zoe", True), ("zack", True), ("fred", False), ("vic", False)])
-def test_the_form_links_to_the_excel_round_trip_for_those_who_may_write(client, plan, cast, period, zh, who, linked):
+def test_the_form_links_to_the_excel_round_trip_for_those_who_may_write(
+    client, plan, cast, period, zh, who, linked
+):
     as_user(client, getattr(cast, who))
     html = client.get(form_url(plan, zh, period)).content.decode()
     template = reverse("excel:template", args=[plan.code, zh.code, period.code])

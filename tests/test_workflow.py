@@ -15,6 +15,7 @@ from planwatch.reporting.models import (
     RevisionRequest,
     ValueComment,
 )
+from tests.fed import save_reported
 
 S = ReportedValue.Status
 
@@ -32,7 +33,7 @@ def fill_all(plan, user, locality, period, **overrides):
     values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
     values.update({k: Decimal(str(v)) for k, v in overrides.items()})
     items = [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
-    return wf.save_values(user, locality, period, items)
+    return save_reported(user, locality, period, items)  # I01, I10…: as the ledger writes them
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_the_whole_way_draft_submitted_approved_accepted(plan, cast, period, zh)
     assert statuses(zh, period) == {S.APPROVED}
     wf.accept(cast.pat, zh, period)
     assert statuses(zh, period) == {S.ACCEPTED}
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     actions = list(
         value.audit.order_by("id").values_list("action", "user__username", "old_status", "new_status")
     )
@@ -77,7 +78,7 @@ def test_accepted_values_are_locked(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     wf.approve(cast.zack, zh, period)
     wf.accept(cast.alice, zh, period)
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     with pytest.raises(wf.IllegalTransition, match="request a revision"):
         wf.save_values(
             cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(11), expected_version=value.version)]
@@ -92,7 +93,7 @@ def test_lead_unit_accepts_only_its_indicators(plan, cast, period, zh):
     wf.approve(cast.zack, zh, period)
     accepted = wf.accept(cast.lena, zh, period)
     assert {v.indicator.code for v in accepted} == {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
-    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01").status == S.APPROVED
+    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07").status == S.APPROVED
 
 
 @pytest.mark.parametrize("who", ["zoe", "zack", "fred", "fay", "lena", "vic", "pat"])
@@ -121,7 +122,7 @@ def test_only_the_localitys_approver_or_admin_approves(plan, cast, period, zh, w
     ],
 )
 def test_who_may_enter_a_localitys_values(plan, cast, period, zh, who, may):
-    action = lambda: wf.save_values(getattr(cast, who), zh, period, entries(plan, I01=5))  # noqa: E731
+    action = lambda: wf.save_values(getattr(cast, who), zh, period, entries(plan, I07=5))  # noqa: E731
     if may:
         action()
         assert ReportedValue.objects.filter(locality=zh, period=period).count() == 1
@@ -132,9 +133,9 @@ def test_who_may_enter_a_localitys_values(plan, cast, period, zh, who, may):
 
 
 def test_lead_unit_enters_its_own_indicators_anywhere_but_no_others(plan, cast, period, zh, fs):
-    wf.save_values(cast.lena, fs, period, entries(plan, I26=12))
+    wf.save_values(cast.lena, fs, period, entries(plan, I28=12))
     with pytest.raises(wf.NotAllowed):
-        wf.save_values(cast.lena, zh, period, entries(plan, I01=5))
+        wf.save_values(cast.lena, zh, period, entries(plan, I07=5))
 
 
 @pytest.mark.parametrize("who", ["zoe", "fred", "zack"])
@@ -157,7 +158,7 @@ def test_illegal_transitions(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     with pytest.raises(wf.IllegalTransition):
         wf.submit(cast.zoe, zh, period)  # already submitted
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     with pytest.raises(wf.IllegalTransition, match="returned first"):
         wf.save_values(
             cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(3), expected_version=value.version)]
@@ -165,7 +166,7 @@ def test_illegal_transitions(plan, cast, period, zh):
 
 
 def test_submit_needs_every_indicator(plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    wf.save_values(cast.zoe, zh, period, entries(plan, I07=5))
     with pytest.raises(wf.IllegalTransition, match="not reported yet"):
         wf.submit(cast.zoe, zh, period)
 
@@ -175,23 +176,23 @@ def test_return_with_comment_at_each_step(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     with pytest.raises(wf.CommentRequired):
         wf.return_values(cast.zack, zh, period, "  ")
-    wf.return_values(cast.zack, zh, period, "I01 与台账不符")
+    wf.return_values(cast.zack, zh, period, "I07 与台账不符")
     assert statuses(zh, period) == {S.RETURNED}
-    assert ValueComment.objects.filter(text="I01 与台账不符").count() == len(wf.required_indicators(period))
+    assert ValueComment.objects.filter(text="I07 与台账不符").count() == len(wf.required_indicators(period))
     # the reporter corrects and resubmits; the province returns from approved
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     wf.save_values(
         cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(12), expected_version=value.version)]
     )
     wf.submit(cast.zoe, zh, period)
     wf.approve(cast.zack, zh, period)
-    wf.return_values(cast.pat, zh, period, "请补充佐证材料", codes=["I01"])
+    wf.return_values(cast.pat, zh, period, "请补充佐证材料", codes=["I07"])
     assert ReportedValue.objects.get(pk=value.pk).status == S.RETURNED
-    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I02").status == S.APPROVED
+    assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I08").status == S.APPROVED
 
 
 def test_conflict_second_save_gets_the_current_value(plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    wf.save_values(cast.zoe, zh, period, entries(plan, I07=5))
     value = ReportedValue.objects.get(locality=zh, period=period)
     seen = value.version
     wf.save_values(cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=seen)])
@@ -203,16 +204,16 @@ def test_conflict_second_save_gets_the_current_value(plan, cast, period, zh):
 
 
 def test_new_value_saved_twice_from_stale_forms_conflicts(plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    wf.save_values(cast.zoe, zh, period, entries(plan, I07=5))
     with pytest.raises(wf.Conflict):
-        wf.save_values(cast.zack, zh, period, entries(plan, I01=6))
+        wf.save_values(cast.zack, zh, period, entries(plan, I07=6))
 
 
 def test_validation_errors_save_nothing(plan, cast, period, zh):
     with pytest.raises(wf.InvalidValues) as caught:
-        wf.save_values(cast.zoe, zh, period, entries(plan, I01=5, I02="-1", I25=130, I16="2.5"))
+        wf.save_values(cast.zoe, zh, period, entries(plan, I07=5, I08="-1", I25=130, I13="2.5"))
     codes = {(f.indicator, f.code) for f in caught.value.findings}
-    assert codes == {("I02", "negative"), ("I25", "out_of_range"), ("I16", "not_integer")}
+    assert codes == {("I08", "negative"), ("I25", "out_of_range"), ("I13", "not_integer")}
     assert not ReportedValue.objects.exists()
 
 
@@ -230,12 +231,12 @@ def test_cumulative_count_never_falls(plan, cast, zh):
     from planwatch.reporting.sample import yearly_period
 
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
-    fill_all(plan, cast.zoe, zh, p2017, I01=50)
+    fill_all(plan, cast.zoe, zh, p2017, I07=50)
     wf.submit(cast.zoe, zh, p2017)
     wf.approve(cast.zack, zh, p2017)
     wf.accept(cast.pat, zh, p2017)
     with pytest.raises(wf.InvalidValues, match="cannot fall"):
-        wf.save_values(cast.zoe, zh, p2018, entries(plan, I01=40))
+        wf.save_values(cast.zoe, zh, p2018, entries(plan, I07=40))
 
 
 def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
@@ -246,12 +247,12 @@ def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
     wf.submit(cast.zoe, zh, p2017)
     wf.approve(cast.zack, zh, p2017)
     wf.accept(cast.pat, zh, p2017)
-    result = fill_all(plan, cast.zoe, zh, p2018, I10=40)  # 10 → 40: a 300 % jump
-    assert [w.indicator for w in result.warnings] == ["I10"]
-    with pytest.raises(wf.CommentRequired, match="I10"):
+    result = fill_all(plan, cast.zoe, zh, p2018, I13=40)  # 10 → 40: a 300 % jump
+    assert [w.indicator for w in result.warnings] == ["I13"]
+    with pytest.raises(wf.CommentRequired, match="I13"):
         wf.submit(cast.zoe, zh, p2018)
-    value = ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I10")
-    wf.add_comment(cast.zoe, value, "新认定一批省级平台")
+    value = ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I13")
+    wf.add_comment(cast.zoe, value, "新培育一批机器人骨干企业")
     wf.submit(cast.zoe, zh, p2018)
 
 
@@ -260,13 +261,13 @@ def test_closed_period_and_exception(plan, cast, period, zh, fs):
     period.save()
     late = dt.date(2019, 5, 1)
     with pytest.raises(wf.PeriodClosed):
-        wf.save_values(cast.zoe, zh, period, entries(plan, I01=5), today=late)
+        wf.save_values(cast.zoe, zh, period, entries(plan, I07=5), today=late)
     PeriodException.objects.create(
         period=period, locality=zh, open_until=dt.date(2019, 5, 10), reason="系统故障"
     )
-    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5), today=late)
+    wf.save_values(cast.zoe, zh, period, entries(plan, I07=5), today=late)
     with pytest.raises(wf.PeriodClosed):
-        wf.save_values(cast.fred, fs, period, entries(plan, I01=5), today=late)
+        wf.save_values(cast.fred, fs, period, entries(plan, I07=5), today=late)
 
 
 def test_revision_request_accepted_by_the_province(plan, cast, period, zh):
@@ -274,7 +275,7 @@ def test_revision_request_accepted_by_the_province(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     wf.approve(cast.zack, zh, period)
     wf.accept(cast.pat, zh, period)
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     with pytest.raises(wf.CommentRequired):
         wf.request_revision(cast.zoe, value, Decimal(12), "")
     with pytest.raises(wf.NotAllowed):
@@ -297,7 +298,7 @@ def test_revision_request_rejected(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     wf.approve(cast.zack, zh, period)
     wf.accept(cast.pat, zh, period)
-    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I01")
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     request = wf.request_revision(cast.zoe, value, Decimal(12), "统计口径更正")
     wf.decide_revision(cast.pat, request, approve=False, comment="依据不足")
     value.refresh_from_db()
@@ -307,7 +308,7 @@ def test_revision_request_rejected(plan, cast, period, zh):
 
 
 def test_drafts_are_hidden_from_other_localities(plan, cast, period, zh):
-    wf.save_values(cast.zoe, zh, period, entries(plan, I01=5))
+    wf.save_values(cast.zoe, zh, period, entries(plan, I07=5))
     everything = ReportedValue.objects.all()
     assert wf.visible_values(cast.zoe, everything).count() == 1
     assert wf.visible_values(cast.zack, everything).count() == 1

@@ -14,7 +14,9 @@ from ninja.renderers import JSONRenderer
 from planwatch.api.auth import API_AUTH
 from planwatch.api.evaluation import router as evaluation_router
 from planwatch.api.evaluation import runs_router as evaluation_runs_router
+from planwatch.api.ledgers import router as ledgers_router
 from planwatch.api.routes import router as plans_router
+from planwatch.api.supervision import router as supervision_router
 from planwatch.api.values import register_error_handlers, revisions_router
 from planwatch.api.values import router as values_router
 
@@ -36,7 +38,8 @@ api = NinjaAPI(
     "revisions, read-only), and the values reported against them: read, written as data value sets "
     "(JSON or CSV), moved through the workflow, revised, with their history and the audit log; and "
     "evaluation runs (completion, pace, region values, the composite index and its ranking), stored "
-    "with their parameters and data version.",
+    "with their parameters and data version; and task supervision (action plans, milestones, progress "
+    "updates and the list of overdue and at-risk milestones).",
     auth=API_AUTH,
     docs=docs,
     renderer=ReadableJSONRenderer(),
@@ -46,4 +49,6 @@ api.add_router("/plans", values_router)
 api.add_router("/revision-requests", revisions_router)
 api.add_router("/plans", evaluation_router)
 api.add_router("/evaluations", evaluation_runs_router)
+api.add_router("/plans", supervision_router)
+api.add_router("/plans", ledgers_router)
 register_error_handlers(api)

@@ -299,6 +299,25 @@ def csv_response(text: str, filename: str) -> HttpResponse:
 
 # --- reading values -----------------------------------------------------------------------------
 
+Limit = Annotated[int | None, Field(ge=1, le=10000, description="At most this many records.")]
+Offset = Annotated[int, Field(ge=0, description="Skip this many records first.")]
+
+
+def paged(
+    request: HttpRequest, response: HttpResponse, records: list[Any], limit: int | None, offset: int
+) -> list[Any]:
+    """One page of a list: the total in X-Total-Count, the next page's address in a Link header
+    (as GitHub's API does), so that the body stays a plain list."""
+    response["X-Total-Count"] = str(len(records))
+    if limit is None:
+        return records[offset:]
+    if offset + limit < len(records):
+        query = request.GET.copy()
+        query["offset"] = str(offset + limit)
+        query["limit"] = str(limit)
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+    return records[offset : offset + limit]
+
 
 def _listed(
     request: HttpRequest,
@@ -323,17 +342,24 @@ def list_values(
     locality: str | None = None,
     indicator: str | None = None,
     status: StatusFilter | None = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    *,
+    response: HttpResponse,
 ) -> list[dict[str, Any]]:
     """The values the caller may see, optionally of one period (`2018`), locality (`ZH`), indicator
-    (`I01`) or status. Others' drafts are never listed. A filter naming nothing gives `[]`."""
-    return _listed(request, plan_code, period, locality, indicator, status)[1]
+    (`I01`) or status. Others' drafts are never listed. A filter naming nothing gives `[]`.
+    Pages with `limit` and `offset`: X-Total-Count gives the total, a Link header the next page."""
+    return paged(
+        request, response, _listed(request, plan_code, period, locality, indicator, status)[1], limit, offset
+    )
 
 
 @router.get(
     "/{plan_code}/values.csv",
     response={200: None, **NOT_FOUND},
     summary="Reported values as CSV",
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def list_values_csv(
     request: HttpRequest,
@@ -609,7 +635,7 @@ def moment(text: str | None, name: str, *, end: bool = False) -> dt.datetime | N
     "/{plan_code}/audit",
     response={200: list[AuditOut], **NOT_FOUND, 400: ErrorsOut, 403: ErrorsOut},
     summary="The audit log (the province)",
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def audit_log(
     request: HttpRequest,
@@ -617,9 +643,14 @@ def audit_log(
     since: str | None = None,
     until: str | None = None,
     format: Literal["json", "csv"] = "json",
+    limit: Limit = None,
+    offset: Offset = 0,
+    *,
+    response: HttpResponse,
 ) -> Any:
     """Every change and transition of every value, oldest first, from `since` to `until` (dates
-    include their whole day; date-times without an offset are Beijing time). Province roles only."""
+    include their whole day; date-times without an offset are Beijing time). Province roles only.
+    JSON pages with `limit` and `offset`: X-Total-Count gives the total, a Link header the next page."""
     plan = get_plan(plan_code)
     if not profile_of(request.user).is_province:
         raise refused(
@@ -632,4 +663,4 @@ def audit_log(
     records = exports.audit_records(entries)
     if format == "csv":
         return csv_response(exports.to_csv(records, exports.AUDIT_COLUMNS), f"{plan.code}-audit.csv")
-    return records
+    return paged(request, response, records, limit, offset)

@@ -1,8 +1,10 @@
 """Counting ledger items (台账) into indicator values, and telling duplicate items apart.
 
 Django-free: the ledgers app feeds plain items in and writes the counts through the reporting
-workflow. A project counts once per stage, in the year its stage date falls in, and only when its
-total investment reaches the threshold (1亿元 = 10,000 万元) and its stage dates are in order.
+workflow. A thing counts once per stage, in the year its stage date falls in, and only when its
+stage dates are in order and, for a ledger with an investment threshold (the projects: 1亿元 =
+10,000 万元), its total investment reaches the threshold. A stage counted `since_start` counts from
+the plan's start year; a stage counted as `stock` also holds what was reached before it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +22,8 @@ THRESHOLD_WAN_YUAN = Decimal(10000)  # 1亿元 in 万元
 
 @dataclass(frozen=True)
 class Item:
-    """One ledger row, as the derivation sees it."""
+    """One ledger row, as the derivation sees it: the project stages in their own fields, any
+    other stage in `dates`."""
 
     id: int
     locality: str
@@ -28,15 +31,18 @@ class Item:
     signed_on: dt.date | None = None
     started_on: dt.date | None = None
     producing_on: dt.date | None = None
+    dates: Mapping[str, dt.date] = field(default_factory=dict)
 
     def stage_date(self, stage: str) -> dt.date | None:
-        date: dt.date | None = getattr(self, f"{stage}_on")
-        return date
+        if stage in STAGES:
+            date: dt.date | None = getattr(self, f"{stage}_on")
+            return date
+        return self.dates.get(stage)
 
 
-def order_problems(item: Item) -> list[str]:
-    """The stage dates out of order (signed ≤ started ≤ producing), as "started<signed" etc."""
-    dated = [(stage, item.stage_date(stage)) for stage in STAGES]
+def order_problems(item: Item, stages: Sequence[str] = STAGES) -> list[str]:
+    """The stage dates out of order (each stage on or after the ones before it), as "started<signed"."""
+    dated = [(stage, item.stage_date(stage)) for stage in stages]
     present = [(stage, date) for stage, date in dated if date is not None]
     return [
         f"{later}<{earlier}"
@@ -46,16 +52,17 @@ def order_problems(item: Item) -> list[str]:
     ]
 
 
-def counts(item: Item, threshold: Decimal = THRESHOLD_WAN_YUAN) -> bool:
+def counts(item: Item, threshold: Decimal = THRESHOLD_WAN_YUAN, stages: Sequence[str] = STAGES) -> bool:
     """Whether the item counts at all: investment at or above the threshold, dates in order."""
     if threshold > 0 and (item.investment is None or item.investment < threshold):
         return False
-    return not order_problems(item)
+    return not order_problems(item, stages)
 
 
 @dataclass
 class Cell:
-    """One number: the items new in the year and the items cumulative from the plan's start."""
+    """One number: the items new in the year and the items cumulative (from the plan's start, or
+    for a stock, everything reached by the year's end)."""
 
     new: list[int] = field(default_factory=list)
     cumulative: list[int] = field(default_factory=list)
@@ -69,24 +76,34 @@ def derive(
     start_year: int,
     end_year: int,
     threshold: Decimal = THRESHOLD_WAN_YUAN,
+    stages: Sequence[str] = STAGES,
+    stock: Iterable[str] = (),
 ) -> Counts:
     """Per locality × year × stage in [start_year, end_year]: the ids new in that year and the ids
     cumulative from start_year. Items whose stage date falls before start_year are not counted
-    (the plan counts what happens from its start); those after end_year are left out."""
+    (the plan counts what happens from its start) unless the stage is a `stock`, which holds them
+    from the start year on; those after end_year are left out."""
+    stocks = set(stock)
     out: Counts = {}
-    rows = [item for item in items if counts(item, threshold)]
+    rows = [item for item in items if counts(item, threshold, stages)]
     localities = sorted({item.locality for item in rows})
     for loc in localities:
         for year in range(start_year, end_year + 1):
-            for stage in STAGES:
+            for stage in stages:
                 out[(loc, year, stage)] = Cell()
     for item in rows:
-        for stage in STAGES:
+        for stage in stages:
             date = item.stage_date(stage)
-            if date is None or not start_year <= date.year <= end_year:
+            if date is None or date.year > end_year:
                 continue
-            out[(item.locality, date.year, stage)].new.append(item.id)
-            for year in range(date.year, end_year + 1):
+            if date.year < start_year:
+                if stage not in stocks:
+                    continue
+                first = start_year
+            else:
+                out[(item.locality, date.year, stage)].new.append(item.id)
+                first = date.year
+            for year in range(first, end_year + 1):
                 out[(item.locality, year, stage)].cumulative.append(item.id)
     for cell in out.values():
         cell.new.sort()

@@ -100,6 +100,14 @@ UNITS: dict[str, tuple[str, Decimal, str]] = {
     "%": ("percent", Decimal("0.01"), "percent"),
 }
 
+
+
+def whole_number_unit(unit: str) -> bool:
+    """Counts, and persons counted one by one (人, not 万人), are whole numbers."""
+    quantity, scale, _ = UNITS.get(unit, ("", Decimal(0), ""))
+    return quantity == "count" or (quantity == "persons" and scale == 1)
+
+
 KIND_QUANTITIES: dict[IndicatorKind, set[str]] = {
     IndicatorKind.CUMULATIVE_COUNT: {"count"},
     IndicatorKind.LEVEL: {"count", "persons", "yuan"},
@@ -186,6 +194,9 @@ class Locality(Strict):
     parent: Code | None = None
     pilot: bool = False
     figures_include_children: bool = False
+    # Longitude, latitude: where a map with no boundary for this locality (a district on a map of
+    # cities) draws it as a point. Localities with a boundary are found by name.
+    map_point: tuple[float, float] | None = None
 
 
 class Unit(Strict):
@@ -321,6 +332,77 @@ class Check(Strict):
         return None if value is None else canonical_decimal(value)
 
 
+class AttributeType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+
+
+class CountKind(StrEnum):
+    SINCE_START = "since_start"  # things whose stage date falls from the plan's start year on
+    STOCK = "stock"  # every thing whose stage date falls by the end of the year, before the start too
+
+
+class LedgerAttribute(Strict):
+    """A column of a ledger beyond the common ones (name, locality, key field, identifier…)."""
+
+    code: Code
+    name: Name
+    type: AttributeType = AttributeType.TEXT
+    choices: list[str] = []
+    required: bool = False
+    unit: str | None = None
+
+
+class LedgerStage(Strict):
+    """A dated stage of a ledger's items, e.g. signed / started / producing, or recognized."""
+
+    code: Code
+    name: Name
+
+
+class LedgerFeed(Strict):
+    """An indicator whose value is counted from the ledger: the items reaching `stage`, optionally
+    only those whose choice attributes have the given values (`where`)."""
+
+    indicator: Code
+    stage: Code
+    count: CountKind = CountKind.SINCE_START
+    where: dict[str, str] = {}
+
+
+class Ledger(Strict):
+    """A ledger (台账): one row per counted thing, from which count indicators are derived."""
+
+    code: Code
+    name: Name
+    threshold: Decimal | None = Field(default=None, gt=0, max_digits=24, decimal_places=6)  # 万元
+    stages: list[LedgerStage] = Field(min_length=1)
+    attributes: list[LedgerAttribute] = []
+    feeds: list[LedgerFeed] = Field(min_length=1)
+    source: Source
+
+    @field_validator("threshold")
+    @classmethod
+    def _canonical(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else canonical_decimal(value)
+
+
+# Columns every ledger has: an attribute may not take their names.
+LEDGER_COLUMNS = {
+    "id",
+    "locality",
+    "key_field",
+    "name",
+    "identifier",
+    "investment",
+    "status",
+    "notes",
+    "review_status",
+}
+
+
 class PlanDocument(Strict):
     format: str
     plan: PlanHeader
@@ -333,6 +415,7 @@ class PlanDocument(Strict):
     indicators: list[Indicator] = []
     rules: list[Rule] = []
     checks: list[Check] = []
+    ledgers: list[Ledger] = []
 
     @property
     def source_text(self) -> str:
@@ -712,6 +795,75 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one 
         left, right = indicators.get(check.left), indicators.get(check.right)
         if check.kind == CheckKind.NOT_GREATER and left and right and left.unit != right.unit:
             add((loc + ("right",), f"{check.left} and {check.right} are not in the same unit"))
+    problems += check_ledgers(doc, check_source)
+    return problems
+
+
+def check_ledgers(doc: PlanDocument, check_source: Any) -> list[tuple[Loc, str]]:
+    """The ledgers: unique codes, known stages and indicators, each indicator fed once, attributes
+    typed consistently, the kind of count fitting the indicator's kind."""
+    problems: list[tuple[Loc, str]] = []
+    add = problems.append
+    indicators = {ind.code: ind for ind in doc.indicators}
+    problems += _duplicates([(("ledgers", i), x.code) for i, x in enumerate(doc.ledgers)], "ledger")
+    fed: dict[str, str] = {}
+    for i, ledger in enumerate(doc.ledgers):
+        loc: Loc = ("ledgers", i)
+        check_source(loc, ledger.source)
+        stages = {stage.code for stage in ledger.stages}
+        problems += _duplicates([(loc + ("stages", s), x.code) for s, x in enumerate(ledger.stages)], "stage")
+        for s, stage in enumerate(ledger.stages):
+            if stage.code in LEDGER_COLUMNS:
+                add((loc + ("stages", s, "code"), f"{stage.code!r} is a common column's name"))
+        attributes = {a.code: a for a in ledger.attributes}
+        problems += _duplicates(
+            [(loc + ("attributes", a), x.code) for a, x in enumerate(ledger.attributes)], "attribute"
+        )
+        for a, attr in enumerate(ledger.attributes):
+            aloc = loc + ("attributes", a)
+            if attr.code in LEDGER_COLUMNS or attr.code in stages:
+                add((aloc + ("code",), f"{attr.code!r} is already a column of the ledger"))
+            if attr.type == AttributeType.CHOICE and not attr.choices:
+                add((aloc + ("choices",), "a choice attribute lists its choices"))
+            if attr.type != AttributeType.CHOICE and attr.choices:
+                add((aloc + ("choices",), "only a choice attribute has choices"))
+            if len(set(attr.choices)) != len(attr.choices):
+                add((aloc + ("choices",), "a choice is listed twice"))
+            if attr.unit is not None and attr.type != AttributeType.NUMBER:
+                add((aloc + ("unit",), "only a number has a unit"))
+        for f, feed in enumerate(ledger.feeds):
+            floc = loc + ("feeds", f)
+            ind = indicators.get(feed.indicator)
+            if ind is None:
+                add((floc + ("indicator",), f"unknown indicator {feed.indicator!r}"))
+            else:
+                unit = UNITS.get(ind.unit)
+                if unit is None or unit[0] != "count":
+                    add((floc + ("indicator",), f"{feed.indicator} is not counted in items"))
+                expected = {
+                    IndicatorKind.CUMULATIVE_COUNT: CountKind.SINCE_START,
+                    IndicatorKind.LEVEL: CountKind.STOCK,
+                }.get(ind.kind)
+                if expected is None:
+                    add((floc + ("indicator",), f"an indicator of kind {ind.kind.value} is not a count"))
+                elif feed.count != expected:
+                    add(
+                        (
+                            floc + ("count",),
+                            f"{feed.indicator} is of kind {ind.kind.value}: count it as {expected.value}",
+                        )
+                    )
+                if feed.indicator in fed:
+                    add((floc + ("indicator",), f"{feed.indicator} is already fed by {fed[feed.indicator]}"))
+                fed[feed.indicator] = ledger.code
+            if feed.stage not in stages:
+                add((floc + ("stage",), f"unknown stage {feed.stage!r}"))
+            for key, value in feed.where.items():
+                chosen = attributes.get(key)
+                if chosen is None or chosen.type != AttributeType.CHOICE:
+                    add((floc + ("where", key), f"{key!r} is not a choice attribute of this ledger"))
+                elif value not in chosen.choices:
+                    add((floc + ("where", key), f"{value!r} is not one of the choices of {key}"))
     return problems
 
 
@@ -733,7 +885,7 @@ _Dumper.add_representer(str, _str_representer)
 def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
     """The document as a plan file, with the source text inline."""
     data = doc.model_dump(mode="json", exclude_none=True)
-    for key in ("value", "weight", "tolerance"):  # numbers as numbers, not strings
+    for key in ("value", "weight", "tolerance", "threshold"):  # numbers as numbers, not strings
         _numbers_in(data, key)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

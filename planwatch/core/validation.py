@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind
+from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind, whole_number_unit
 
 
 class Severity(StrEnum):
@@ -44,6 +44,10 @@ class IndicatorRules:
     @property
     def quantity(self) -> str:
         return UNITS[self.unit][0] if self.unit in UNITS else ""
+
+    @property
+    def whole(self) -> bool:
+        return whole_number_unit(self.unit)
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,12 @@ def check_value(rules: IndicatorRules, value: Decimal, previous: Decimal | None 
     """The checks of one value on its own: its kind's bounds, and a cumulative count never falls."""
     findings: list[Finding] = []
     code = rules.code
-    if rules.quantity == "count":
-        if value < 0:
-            findings.append(_error(code, "negative", "计数不能为负数", "a count cannot be negative"))
-        if value != value.to_integral_value():
-            findings.append(_error(code, "not_integer", "计数应为整数", "a count is a whole number"))
+    if rules.quantity == "count" and value < 0:
+        findings.append(_error(code, "negative", "计数不能为负数", "a count cannot be negative"))
     elif rules.quantity in {"persons", "yuan"} and value < 0:
         findings.append(_error(code, "negative", "数值不能为负数", "the value cannot be negative"))
+    if rules.whole and value != value.to_integral_value():
+        findings.append(_error(code, "not_integer", "计数应为整数", "a count is a whole number"))
     bounds = PERCENT_BOUNDS.get(rules.kind)
     if bounds and not bounds[0] <= value <= bounds[1]:
         low, high = bounds

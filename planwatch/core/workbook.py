@@ -41,7 +41,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planwatch.core.errors import Problem, WorkbookRejected
-from planwatch.core.planfile import UNITS, IndicatorKind
+from planwatch.core.planfile import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
 
 FORMAT = "planwatch/values-template"
@@ -121,6 +121,8 @@ def value_rule(kind: IndicatorKind | str, unit: str) -> ValueRule:
     quantity = UNITS[unit][0] if unit in UNITS else ""
     bounds = PERCENT_BOUNDS.get(IndicatorKind(kind))
     if quantity == "count":
+        return ValueRule(whole=True, minimum=Decimal(0))
+    if whole_number_unit(unit):  # persons one by one (人)
         return ValueRule(whole=True, minimum=Decimal(0))
     if bounds:
         return ValueRule(minimum=bounds[0], maximum=bounds[1])

@@ -68,7 +68,7 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         flags = "".join(
-            [" [含未验收数据 includes unaccepted]" if self.includes_unaccepted else ""]
+            [" [含未确认数据 includes unaccepted]" if self.includes_unaccepted else ""]
             + [" [示例数据 sample]" if self.sample else ""]
         )
         return f"#{self.pk} {self.plan.code} {self.year}{flags}"

@@ -15,28 +15,12 @@ from typing import Any
 from django.utils import timezone
 
 from planwatch.core.evaluation import REGION
+from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
 
-PACE_ZH = {"ahead": "超前", "on_pace": "正常", "lagging": "滞后", "seriously_lagging": "严重滞后"}
-SDG_ZH = {
-    "target_achieved": "已达标",
-    "on_track": "按期推进",
-    "needs_acceleration": "需加速",
-    "limited_progress": "进展有限",
-    "deterioration": "倒退",
-}
-OUTCOME_ZH = {
-    "evaluated": "已评估",
-    "target_met": "已达标",
-    "binding_met": "约束性达标",
-    "binding_not_met": "约束性未达标",
-    "missing_data": "缺数据",
-    "invalid_base": "基数无效",
-    "not_applicable": "不适用",
-}
 REGION_ZH = "全区域"
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "caveats",
     "input_hash",
     "parameters_from_options",
+    "parameters_label",
     "parameters_summary",
     "run_evaluation",
     "run_record",
@@ -566,6 +567,56 @@ def parameters_summary(parameters: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
+# The parameters in words, for pages and bulletins (the summary above keeps the codes, as the
+# command line and the API print them).
+_METHOD_WORDS = {"weighted_sum": ("加权求和", "weighted sum"), "topsis": ("TOPSIS", "TOPSIS")}
+_NORMALIZATION_WORDS = {
+    "target": ("目标值标准化", "normalized to the target"),
+    "min_max": ("极差标准化", "min–max normalization"),
+    "minmax": ("极差标准化", "min–max normalization"),
+}
+_WEIGHT_WORDS = {
+    "equal": ("等权", "equal weights"),
+    "entropy": ("熵权", "entropy weights"),
+    "expert": ("专家权重", "expert weights"),
+    "ahp": ("AHP权重", "AHP weights"),
+    "plan": ("方案权重", "the plan's weights"),
+}
+
+
+def parameters_label(parameters: Mapping[str, Any], *, english: bool = False) -> str:
+    """The run's parameters in words of the page's language: `加权求和 · 目标值标准化 · 指标等权、维度方案权重
+    · 敏感性 ±20% × 1000次` / `weighted sum · normalized to the target · indicators: equal weights,
+    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`. Unknown codes show as they are."""
+    k = 1 if english else 0
+    composite = parameters.get("composite") or {}
+    weights = composite.get("weights") or {}
+
+    def word(table: Mapping[str, tuple[str, str]], code: Any) -> str:
+        return table[code][k] if code in table else str(code if code is not None else "?")
+
+    method = word(_METHOD_WORDS, composite.get("method"))
+    normalization = word(_NORMALIZATION_WORDS, composite.get("normalization"))
+    by_indicator = word(_WEIGHT_WORDS, weights.get("indicators"))
+    by_dimension = word(_WEIGHT_WORDS, weights.get("dimensions"))
+    sensitivity = parameters.get("sensitivity")
+    if english:
+        weighting = f"indicators: {by_indicator}, dimensions: {by_dimension}"
+        spread = (
+            f"sensitivity ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']} draws"
+            if sensitivity
+            else "no sensitivity analysis"
+        )
+    else:
+        weighting = f"指标{by_indicator}、维度{by_dimension}"
+        spread = (
+            f"敏感性 ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}次"
+            if sensitivity
+            else "未做敏感性分析"
+        )
+    return " · ".join([method, normalization, weighting, spread])
+
+
 # --- runs ---------------------------------------------------------------------------------------
 
 
@@ -583,7 +634,7 @@ def caveats(run: EvaluationRun) -> list[Caveat]:
         out.append(
             Caveat(
                 "includes_unaccepted",
-                "含未验收数据：本次评估读取了已提交、已审核但尚未验收的数值，结果可能变化。",
+                "含未确认数据：本次评估读取了已提交、已审核但尚未确认的数值，结果可能变化。",
                 "Includes unaccepted values: submitted and approved values not yet accepted were read; "
                 "the results may change.",
             )
@@ -619,7 +670,7 @@ def run_evaluation(
     """
     params = params or parameters_from_options()
     statuses = WITH_UNACCEPTED if include_unaccepted else ACCEPTED
-    last = max(plan.end_year, plan.horizon_year or plan.end_year)
+    last = plan.last_year
     if not plan.base_year <= year <= last:
         raise RunRefused(
             f"year {year} is outside the plan's years {plan.base_year}–{last}",
@@ -631,7 +682,7 @@ def run_evaluation(
         inp, data_version = build_input(plan, statuses=statuses)
         if year not in data_version["years"]:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
-            which_zh = "已验收、已提交或已审核" if include_unaccepted else "已验收"
+            which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
             hint = (
                 ""
                 if include_unaccepted

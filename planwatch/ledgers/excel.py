@@ -20,7 +20,7 @@ from planwatch.plans.lookup import find_locality
 from planwatch.plans.models import KeyField
 
 from . import services
-from .models import LedgerItem, LedgerType
+from .models import DATE_COLUMNS, LedgerItem, LedgerType
 
 SHEET = "Ledger"
 ABOUT = "About"
@@ -44,17 +44,30 @@ def columns(ledger: LedgerType) -> list[Column]:
         Column("name", "名称", "Name", 36),
         Column("identifier", "统一社会信用代码/项目代码", "Identifier", 22),
     ]
-    cols += [Column(f"attr:{a['code']}", a["zh"], a["en"], 20) for a in ledger.attributes]
+    for a in ledger.attributes:
+        unit = f"（{a['unit']}）" if a.get("unit") else ""
+        required = "*" if a.get("required") else ""
+        cols.append(Column(f"attr:{a['code']}", f"{a['zh']}{unit}{required}", a["en"], 20))
     if ledger.has_investment:
         cols.append(Column("investment", "总投资（万元）", "Total investment (10k yuan)", 14))
+    for stage in ledger.stage_codes:
+        zh, en = ledger.stage_name(stage)
+        cols.append(Column(DATE_COLUMNS.get(stage, f"date:{stage}"), f"{zh}日期", f"{en} on", 12))
     cols += [
-        Column("signed_on", "签约日期", "Signed on", 12),
-        Column("started_on", "开工日期", "Started on", 12),
-        Column("producing_on", "投产日期", "Producing on", 12),
         Column("status", "状态", "Status", 10),
         Column("notes", "备注", "Notes", 30),
+        Column("review", "审核状态（只读）", "Review (read only)", 12),
     ]
     return cols
+
+
+def choices_note(ledger: LedgerType) -> list[list[str]]:
+    """The About sheet's lines on the attributes with choices."""
+    return [
+        [f"{a['zh']} {a['en']}", "、".join(a["choices"])]
+        for a in ledger.attributes
+        if a.get("type") == "choice"
+    ]
 
 
 def _problem(sheet: str, cell: str, zh: str, en: str) -> Problem:
@@ -84,6 +97,8 @@ def export_ledger(ledger: LedgerType, items: Any) -> bytes:
     about.append(
         ["note", "One row per item; leave ID empty for a new one. Dates YYYY-MM-DD. All or nothing."]
     )
+    for line in choices_note(ledger):
+        about.append(line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -96,6 +111,10 @@ def _cell_value(item: LedgerItem, key: str) -> Any:
         return item.key_field.code if item.key_field else None
     if key.startswith("attr:"):
         return item.attributes.get(key[5:])
+    if key.startswith("date:"):
+        return item.stage_date(key[5:])
+    if key == "review":
+        return item.get_review_display()
     value = getattr(item, key)
     if isinstance(value, Decimal):
         return float(value)
@@ -163,6 +182,7 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
     existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field")}
     statuses = {s.value for s in LedgerItem.Status} | {str(s.label) for s in LedgerItem.Status}
     pending: list[LedgerItem] = []
+    rows: list[int] = []
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
         values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
         if all(v is None or _text(v) == "" for v in values.values()):
@@ -180,6 +200,13 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
             found = existing.get(int(raw_id)) if raw_id.isdigit() else None
             if found is None:
                 bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
+                continue
+            if found.review not in services.EDITABLE:
+                bad(
+                    "id",
+                    f"编号 {raw_id} 已{found.get_review_display()}，不能修改",
+                    f"item {raw_id} is {found.review} and cannot be changed",
+                )
                 continue
             item = found
         else:
@@ -209,11 +236,13 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         item.key_field = key_fields.get(kf) if kf else None
         item.name = _text(values["name"])
         item.identifier = _text(values["identifier"]).upper()
-        item.attributes = {
-            col.key[5:]: _text(values[col.key])
-            for col in cols
-            if col.key.startswith("attr:") and values[col.key]
-        }
+        attributes = {}
+        for col in cols:
+            if col.key.startswith("attr:") and _text(values[col.key]):
+                raw_attr = values[col.key]
+                is_date = isinstance(raw_attr, dt.date)
+                attributes[col.key[5:]] = _date(raw_attr).isoformat() if is_date else _text(raw_attr)  # type: ignore[union-attr]
+        item.attributes = attributes
         if ledger.has_investment:
             raw = values["investment"]
             try:
@@ -224,16 +253,17 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
                     f"总投资「{_text(raw)}」不是数字",
                     f"investment {_text(raw)!r} is not a number",
                 )
-        for key in ("signed_on", "started_on", "producing_on"):
+        for stage in ledger.stage_codes:
+            key = DATE_COLUMNS.get(stage, f"date:{stage}")
             try:
-                setattr(item, key, _date(values[key]))
+                item.set_stage_date(stage, _date(values[key]))
             except ValueError:
                 bad(
                     key,
                     f"日期「{_text(values[key])}」无法识别",
                     f"date {_text(values[key])!r} not understood",
                 )
-                setattr(item, key, None)
+                item.set_stage_date(stage, None)
         status = _text(values["status"]) or LedgerItem.Status.ACTIVE
         if status not in statuses:
             bad("status", f"未知状态「{status}」", f"unknown status {status!r}")
@@ -243,6 +273,14 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         for key, zh, en in services.validation_problems(item):
             bad(key if key in {c.key for c in cols} else "name", zh, en)
         pending.append(item)
+        rows.append(r)
     if problems:
         raise WorkbookRejected(source, problems)
-    return [services.save_item(user, item, source="excel", detail=source) for item in pending]
+    saved = []
+    for n, item in enumerate(pending):
+        try:
+            saved.append(services.save_item(user, item, source="excel", detail=source, refresh=False))
+        except services.LedgerError as exc:  # e.g. a locked period: the whole import is rolled back
+            raise WorkbookRejected(source, [_problem(SHEET, f"A{rows[n]}", exc.zh, exc.en)]) from None
+    services.refresh_duplicates(ledger)  # once for the workbook, not once per row
+    return saved

@@ -4,12 +4,19 @@ from typing import Any
 
 from django import forms
 
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Plan, pick
 
-from .models import LedgerItem
+from .models import DATE_COLUMNS, LedgerItem, LedgerType
+
+
+def field_name(key: str) -> str:
+    """The form field of a problem's key ("attr:level" → "attr_level", "date:x" → "date_x")."""
+    return key.replace(":", "_")
 
 
 class ItemForm(forms.ModelForm):
+    """One row: the common columns, then the ledger's own attributes and stage dates."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -33,12 +40,60 @@ class ItemForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, plan: Plan, localities: Any, **kwargs: Any):
+    def __init__(self, *args: Any, plan: Plan, localities: Any, ledger: LedgerType, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.ledger = ledger
         self.fields["locality"].queryset = localities  # type: ignore[attr-defined]
         self.fields["key_field"].queryset = plan.key_fields.order_by("number")  # type: ignore[attr-defined]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             c for c in LedgerItem.Status.choices if c[0] != LedgerItem.Status.MERGED
         ]
+        if not ledger.has_investment:
+            del self.fields["investment"]
+        stages = ledger.stage_codes
+        for stage, column in DATE_COLUMNS.items():
+            if stage not in stages:
+                del self.fields[column]
+            else:
+                self.fields[column].label = pick(*ledger.stage_name(stage))
+        for stage in stages:
+            if stage not in DATE_COLUMNS:
+                self.fields[f"date_{stage}"] = forms.DateField(
+                    label=pick(*ledger.stage_name(stage)),
+                    required=False,
+                    initial=self.instance.stage_date(stage),
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                )
+        for attr in ledger.attributes:
+            name = f"attr_{attr['code']}"
+            label = pick(attr["zh"], attr["en"]) + (f" ({attr['unit']})" if attr.get("unit") else "")
+            initial = (self.instance.attributes or {}).get(attr["code"], "")
+            if attr.get("type") == "choice":
+                self.fields[name] = forms.ChoiceField(
+                    label=label,
+                    required=False,
+                    choices=[("", "—")] + [(c, c) for c in attr["choices"]],
+                    initial=initial,
+                )
+            else:
+                widget = forms.DateInput(attrs={"type": "date"}) if attr.get("type") == "date" else None
+                self.fields[name] = forms.CharField(
+                    label=label, required=False, initial=initial, widget=widget
+                )
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+    def save(self, commit: bool = True) -> LedgerItem:
+        item: LedgerItem = super().save(commit=False)
+        data = self.cleaned_data
+        for stage in self.ledger.stage_codes:
+            if stage not in DATE_COLUMNS:
+                item.set_stage_date(stage, data.get(f"date_{stage}"))
+        item.attributes = {
+            a["code"]: str(data.get(f"attr_{a['code']}") or "").strip()
+            for a in self.ledger.attributes
+            if str(data.get(f"attr_{a['code']}") or "").strip()
+        }
+        if commit:
+            item.save()
+        return item

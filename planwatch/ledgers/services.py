@@ -4,67 +4,67 @@ derived indicator values (written through the reporting workflow, source "ledger
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from planwatch.accounts.models import profile_of
 from planwatch.core import ledger as core
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import workflow as wf
+from planwatch.reporting.evidence import check_evidence, content_type_of
 from planwatch.reporting.models import Period, ReportedValue
 
-from .models import LedgerAudit, LedgerItem, LedgerType
+from .models import DATE_COLUMNS, LedgerAudit, LedgerEvidence, LedgerItem, LedgerType
 
 INVESTMENT_PROJECTS = "investment_projects"
-STAGE_INDICATORS = {"signed": "I01", "started": "I02", "producing": "I03"}
+R = LedgerItem.Review
+EDITABLE = {R.DRAFT, R.RETURNED}
 
 
 class LedgerError(wf.WorkflowError):
     """A ledger operation refused; the message is in Chinese then English."""
 
 
+class LedgerForbidden(LedgerError, wf.NotAllowed):
+    """Refused for the user's role or locality (403 in the API)."""
+
+
 def ensure_default_ledgers(plan: Plan) -> list[LedgerType]:
-    """The investment-project ledger, feeding I01–I03, where the plan has those indicators."""
-    indicators = {i.code: i for i in plan.indicators.filter(code__in=STAGE_INDICATORS.values())}
-    if len(indicators) != len(STAGE_INDICATORS):
-        return list(plan.ledger_types.all())
-    ledger, created = LedgerType.objects.get_or_create(
-        plan=plan,
-        code=INVESTMENT_PROJECTS,
-        defaults={
-            "name_zh": "投资超1亿元装备制造业项目台账",
-            "name_en": "Equipment manufacturing projects of over 100 million yuan",
-            "stage_indicators": STAGE_INDICATORS,
-            "has_investment": True,
-            "attributes": [{"code": "investor", "zh": "投资方", "en": "Investor", "type": "text"}],
-        },
-    )
-    if created:
-        ledger.indicators.set(indicators.values())
-    return list(plan.ledger_types.all())
+    """The plan's ledgers, as its plan file declares them (`ledgers:`), in the file's order."""
+    return list(plan.ledger_types.order_by("order", "code"))
 
 
 def get_ledger(plan: Plan, code: str) -> LedgerType:
-    ensure_default_ledgers(plan)
     try:
         return plan.ledger_types.get(code=code)
     except LedgerType.DoesNotExist:
         raise LookupError(f"no ledger {code!r} in plan {plan.code}") from None
 
 
+def derived_indicator_codes(plan: Plan) -> set[str]:
+    """The indicators counted from a ledger: nobody types their values by hand."""
+    return {f["indicator"] for lt in plan.ledger_types.all() for f in lt.feeds}
+
+
 # --- scope ----------------------------------------------------------------------------------------
 
 
 def visible_items(user: Any, items: QuerySet[LedgerItem]) -> QuerySet[LedgerItem]:
-    """Locality users see their own locality's rows; everyone else signed in sees all."""
+    """Locality users see their own locality's rows; the administrator every row; everyone else
+    signed in the rows submitted or further (drafts are the locality's own business, as for values)."""
     profile = profile_of(user)
-    if profile.role in profile.LOCALITY_ROLES and not profile.is_admin:
+    if profile.is_admin:
+        return items
+    if profile.role in profile.LOCALITY_ROLES:
         return items.filter(locality_id=profile.locality_id or 0)
-    return items
+    return items.exclude(review__in=EDITABLE)
 
 
 def can_write(user: Any, locality: Locality) -> bool:
@@ -75,9 +75,63 @@ def can_write(user: Any, locality: Locality) -> bool:
 
 def check_write(user: Any, locality: Locality) -> None:
     if not can_write(user, locality):
-        raise LedgerError(
+        raise LedgerForbidden(
             f"您无权修改{locality.name_zh}的台账", f"you may not change the ledger of {locality.name_en}"
         )
+
+
+def may_accept(user: Any, ledger: LedgerType) -> bool:
+    """The province, or a lead unit leading an indicator the ledger feeds."""
+    profile = profile_of(user)
+    return profile.is_province or any(profile.leads(i) for i in ledger.indicators.all())
+
+
+def _counted_years(item: LedgerItem) -> set[int]:
+    return {d.year for stage in item.ledger.stage_codes if (d := item.stage_date(stage)) is not None}
+
+
+def check_periods_open(user: Any, item: LedgerItem, years: set[int], today: dt.date | None = None) -> None:
+    """A row whose counted date falls in a period locked for its locality cannot be changed by the
+    locality (the administrator may; so may the locality where the province opened an exception)."""
+    if profile_of(user).is_admin or not years:
+        return
+    today = today or dt.date.today()
+    periods = Period.objects.filter(plan=item.ledger.plan, code__in=[str(y) for y in years])
+    for period in periods:
+        if not period.is_open_for(item.locality_id, today):
+            raise LedgerError(
+                f"{period.code} 填报期已关闭（{period.locks_on}），该条目不能再修改，如需修改请联系省级主管部门",
+                f"period {period.code} closed on {period.locks_on}: this row cannot be changed; ask the province",
+            )
+
+
+FILTERS = ("locality", "key_field", "stage", "year", "status", "review")
+
+
+def filter_items(ledger: LedgerType, items: QuerySet[LedgerItem], f: dict[str, str]) -> QuerySet[LedgerItem]:
+    """The list's filters: locality and key field by code, status, review, and a stage (its date
+    present) and/or a year (of the chosen stage's date, else of any stage's)."""
+    if f.get("locality"):
+        items = items.filter(locality__code=f["locality"])
+    if f.get("key_field"):
+        items = items.filter(key_field__code=f["key_field"])
+    if f.get("status"):
+        items = items.filter(status=f["status"])
+    if f.get("review"):
+        items = items.filter(review=f["review"])
+    year_text = f.get("year") or ""
+    year = int(year_text) if year_text.isdigit() else None
+    stages = ledger.stage_codes
+    chosen = [f["stage"]] if f.get("stage") in stages else stages if year else []
+    match = Q(pk__in=[])
+    for stage in chosen:
+        column = DATE_COLUMNS.get(stage)
+        if column:
+            q = Q(**{f"{column}__year": year}) if year else Q(**{f"{column}__isnull": False})
+        else:
+            q = Q(**{f"dates__{stage}__startswith": str(year)}) if year else Q(dates__has_key=stage)
+        match |= q
+    return items.filter(match) if chosen else items
 
 
 # --- saving -----------------------------------------------------------------------------------------
@@ -85,23 +139,60 @@ def check_write(user: Any, locality: Locality) -> None:
 
 def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
     """(field, Chinese, English) for each problem of an item before it is saved."""
+    ledger = item.ledger
     out: list[tuple[str, str, str]] = []
     if not item.name.strip():
         out.append(("name", "名称不能为空", "the name is required"))
     if item.investment is not None and item.investment < 0:
         out.append(("investment", "总投资不能为负数", "the total investment cannot be negative"))
-    plain = core.Item(0, "", item.investment, item.signed_on, item.started_on, item.producing_on)
-    for problem in core.order_problems(plain):
-        out.append(
-            (
-                problem.split("<")[0] + "_on",
-                "阶段日期顺序有误：应为签约 ≤ 开工 ≤ 投产",
-                "stage dates out of order: signed ≤ started ≤ producing",
+    stages = ledger.stage_codes
+    dates = {stage: d for stage in stages if (d := item.stage_date(stage)) is not None}
+    plain = core.Item(
+        0, "", item.investment, dates.get("signed"), dates.get("started"), dates.get("producing"), dates
+    )
+    problems = core.order_problems(plain, stages)
+    if problems:
+        names = " ≤ ".join(ledger.stage_name(s)[0] for s in stages)
+        names_en = " ≤ ".join(ledger.stage_name(s)[1].lower() for s in stages)
+        for problem in problems:
+            later = problem.split("<")[0]
+            out.append(
+                (
+                    DATE_COLUMNS.get(later, f"date:{later}"),
+                    f"阶段日期顺序有误：应为{names}",
+                    f"stage dates out of order: {names_en}",
+                )
             )
-        )
+    for attr in ledger.attributes:
+        value = str((item.attributes or {}).get(attr["code"], "") or "").strip()
+        key = f"attr:{attr['code']}"
+        if not value:
+            if attr.get("required"):
+                out.append((key, f"「{attr['zh']}」不能为空", f"{attr['en']} is required"))
+            continue
+        kind = attr.get("type", "text")
+        if kind == "choice" and value not in attr.get("choices", []):
+            choices = "、".join(attr["choices"])
+            out.append((key, f"「{attr['zh']}」应为：{choices}", f"{attr['en']} must be one of: {choices}"))
+        elif kind == "number":
+            try:
+                Decimal(value)
+            except InvalidOperation:
+                out.append((key, f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"))
+        elif kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                out.append((key, f"「{attr['zh']}」应为日期", f"{attr['en']} must be a date (YYYY-MM-DD)"))
     if item.locality_id and not item.locality.pilot:
         out.append(("locality", "不是试点单位", "not a pilot unit"))
     return out
+
+
+def _audit(item: LedgerItem, action: str, user: Any, *, old: Any = None, new: Any = None, **kw: Any) -> None:
+    LedgerAudit.objects.create(
+        item=item, ledger=item.ledger, action=action, old=old, new=new, user=user, **kw
+    )
 
 
 @transaction.atomic
@@ -112,41 +203,193 @@ def save_item(
     source: str = "web",
     detail: str = "",
     expected_version: int | None = None,
+    today: dt.date | None = None,
+    refresh: bool = True,
 ) -> LedgerItem:
-    """Create or change an item: scope, checks, audit row, then refresh duplicate flags.
-    With `expected_version`, a change saved by someone else since is refused, never overwritten."""
+    """Create or change an item: scope, checks, locks, audit row, then refresh duplicate flags
+    (an import saving many rows passes refresh=False and refreshes once at the end).
+    Only a draft or returned row can be changed. With `expected_version`, a change saved by
+    someone else since is refused, never overwritten."""
     check_write(user, item.locality)
     problems = validation_problems(item)
     if problems:
         raise LedgerError("；".join(p[1] for p in problems), "; ".join(p[2] for p in problems))
     item.normalized_name = core.normalize_name(item.name)
     old = None
+    years = _counted_years(item)
     if item.pk:
         before = LedgerItem.objects.select_for_update().get(pk=item.pk)
         check_write(user, before.locality)
+        if before.review not in EDITABLE:
+            raise LedgerError(
+                f"该条目已{before.get_review_display()}，不能修改；如需修改请先退回",
+                f"the row is {before.review} and cannot be changed: have it returned first",
+            )
         if expected_version is not None and expected_version != before.version:
             raise LedgerError(
                 f"该条目已被 {before.updated_by or '?'} 修改，请核对后重新保存",
                 f"the item was changed by {before.updated_by or '?'} since you opened it: check and save again",
             )
+        years |= _counted_years(before)
         old = before.snapshot()
         item.version = before.version + 1
+        item.review = before.review
     else:
         item.created_by = user
+        item.review = R.DRAFT
+    check_periods_open(user, item, years, today)
     item.updated_by = user
     item.save()
-    LedgerAudit.objects.create(
-        item=item,
-        ledger=item.ledger,
-        action=LedgerAudit.Action.UPDATE if old else LedgerAudit.Action.CREATE,
+    _audit(
+        item,
+        LedgerAudit.Action.UPDATE if old else LedgerAudit.Action.CREATE,
+        user,
         old=old,
         new=item.snapshot(),
-        user=user,
         source=source,
         source_detail=detail,
     )
-    refresh_duplicates(item.ledger)
+    if refresh:
+        refresh_duplicates(item.ledger)
     return item
+
+
+# --- the workflow of a row: draft → submitted → approved → accepted, and returned -----------------
+
+
+def _locked(item: LedgerItem) -> LedgerItem:
+    return LedgerItem.objects.select_for_update().select_related("ledger__plan", "locality").get(pk=item.pk)
+
+
+def _move(item: LedgerItem, to: str, action: str, user: Any, source: str, comment: str = "") -> LedgerItem:
+    old = item.review
+    item.review = to
+    item.version += 1
+    item.updated_by = user
+    item.save(update_fields=["review", "version", "updated_by", "updated_at"])
+    _audit(item, action, user, old={"review": old}, new={"review": to}, source=source, comment=comment)
+    return item
+
+
+@transaction.atomic
+def submit_item(
+    user: Any, item: LedgerItem, *, source: str = "web", today: dt.date | None = None
+) -> LedgerItem:
+    """The locality sends a draft (or returned) row for approval."""
+    item = _locked(item)
+    check_write(user, item.locality)
+    if item.review not in EDITABLE:
+        raise LedgerError("只有草稿或退回的条目可以提交", "only a draft or returned row can be submitted")
+    check_periods_open(user, item, _counted_years(item), today)
+    return _move(item, R.SUBMITTED, LedgerAudit.Action.SUBMIT, user, source)
+
+
+@transaction.atomic
+def approve_item(user: Any, item: LedgerItem, *, source: str = "web") -> LedgerItem:
+    """The locality's approver signs off a submitted row."""
+    item = _locked(item)
+    if not profile_of(user).can_approve(item.locality_id):
+        raise LedgerForbidden(
+            f"您无权审核{item.locality.name_zh}的台账", f"you may not approve {item.locality.name_en}'s rows"
+        )
+    if item.review != R.SUBMITTED:
+        raise LedgerError("只有已提交的条目可以审核", "only a submitted row can be approved")
+    return _move(item, R.APPROVED, LedgerAudit.Action.APPROVE, user, source)
+
+
+@transaction.atomic
+def accept_item(user: Any, item: LedgerItem, *, source: str = "web") -> LedgerItem:
+    """The province (or a lead unit of an indicator the ledger feeds) accepts an approved row: it
+    then counts in the derived values. A row flagged as a possible duplicate is resolved first."""
+    item = _locked(item)
+    if not may_accept(user, item.ledger):
+        raise LedgerForbidden("您无权确认台账条目", "you may not accept ledger rows")
+    if item.review != R.APPROVED:
+        raise LedgerError("只有已审核的条目可以确认", "only an approved row can be accepted")
+    if item.duplicate_flag:
+        raise LedgerError(
+            "该条目疑似重复，请省级主管部门先处理重复项",
+            "the row is flagged as a possible duplicate: resolve it first",
+        )
+    return _move(item, R.ACCEPTED, LedgerAudit.Action.ACCEPT, user, source)
+
+
+@transaction.atomic
+def return_item(user: Any, item: LedgerItem, comment: str, *, source: str = "web") -> LedgerItem:
+    """Send a row back to the locality with a comment: a submitted one by the locality's approver,
+    an approved one by whoever may accept it, an accepted one by the province only."""
+    if not comment.strip():
+        raise LedgerError("退回须填写意见", "a return needs a comment")
+    item = _locked(item)
+    profile = profile_of(user)
+    allowed = (
+        (item.review == R.SUBMITTED and profile.can_approve(item.locality_id))
+        or (item.review == R.APPROVED and may_accept(user, item.ledger))
+        or (item.review == R.ACCEPTED and profile.is_province)
+    )
+    if not allowed:
+        raise LedgerForbidden("您无权退回该条目", "you may not return this row")
+    return _move(item, R.RETURNED, LedgerAudit.Action.RETURN, user, source, comment.strip())
+
+
+TRANSITIONS = {"submit": submit_item, "approve": approve_item, "accept": accept_item}
+
+
+@transaction.atomic
+def move_all(user: Any, items: Iterable[LedgerItem], action: str, *, source: str = "web") -> tuple[int, int]:
+    """Submit, approve or accept every row of `items` this user may move that way now, all or
+    nothing (a refused row, e.g. one dated in a locked period, refuses the lot); the rows the user
+    may not move are left alone. Returns (moved, left alone)."""
+    move = TRANSITIONS[action]
+    moved = left = 0
+    for item in items:
+        if action in allowed_actions(user, item):
+            move(user, item, source=source)
+            moved += 1
+        else:
+            left += 1
+    return moved, left
+
+
+def allowed_actions(user: Any, item: LedgerItem) -> list[str]:
+    """The transitions this user may take on the row now (for the buttons; the functions check)."""
+    profile = profile_of(user)
+    out = []
+    if item.review in EDITABLE and can_write(user, item.locality):
+        out.append("submit")
+    if item.review == R.SUBMITTED and profile.can_approve(item.locality_id):
+        out += ["approve", "return"]
+    if item.review == R.APPROVED and may_accept(user, item.ledger):
+        out += ["accept", "return"]
+    if item.review == R.ACCEPTED and profile.is_province:
+        out.append("return")
+    return out
+
+
+# --- evidence ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attach_evidence(user: Any, item: LedgerItem, upload: UploadedFile) -> LedgerEvidence:
+    """Store a checked file (see planwatch.reporting.evidence) on a row the user may write."""
+    check_write(user, item.locality)
+    problem = check_evidence(upload)
+    if problem:
+        raise LedgerError(problem, problem)
+    evidence = LedgerEvidence(
+        item=item,
+        original_name=PurePath(upload.name or "file").name[:255],
+        size=upload.size or 0,
+        content_type=content_type_of(upload.name or ""),
+        uploaded_by=user,
+    )
+    evidence.file.save(evidence.original_name, upload, save=False)
+    evidence.save()
+    _audit(item, LedgerAudit.Action.EVIDENCE, user, comment=evidence.original_name)
+    return evidence
+
+
+# --- duplicates -------------------------------------------------------------------------------------
 
 
 def refresh_duplicates(ledger: LedgerType) -> int:
@@ -167,7 +410,7 @@ def refresh_duplicates(ledger: LedgerType) -> int:
 
 def _require_province(user: Any) -> None:
     if not profile_of(user).is_province:
-        raise LedgerError("只有省里可以处理重复项", "only the province resolves duplicates")
+        raise LedgerForbidden("只有省级主管部门可以处理重复项", "only the province resolves duplicates")
 
 
 @transaction.atomic
@@ -205,27 +448,87 @@ def merge(user: Any, duplicate: LedgerItem, into: LedgerItem) -> None:
 # --- derivation ---------------------------------------------------------------------------------------
 
 
-def counted_items(ledger: LedgerType) -> QuerySet[LedgerItem]:
-    """The rows that may count: not merged away, not cancelled."""
-    return ledger.items.exclude(status__in=[LedgerItem.Status.MERGED, LedgerItem.Status.CANCELLED])
+def counted_items(
+    ledger: LedgerType, *, accepted_only: bool = False, within: QuerySet[LedgerItem] | None = None
+) -> QuerySet[LedgerItem]:
+    """The rows that may count: not merged away, not cancelled (and accepted, if asked), among
+    `within` (e.g. the rows a user may see) when given."""
+    items = (within if within is not None else ledger.items.all()).filter(ledger=ledger)
+    items = items.exclude(status__in=[LedgerItem.Status.MERGED, LedgerItem.Status.CANCELLED])
+    return items.filter(review=R.ACCEPTED) if accepted_only else items
 
 
-def derive_counts(ledger: LedgerType) -> core.Counts:
-    """Counts keyed by (locality code, year, stage), from the plan's start year to its end year."""
+def _core_items(
+    ledger: LedgerType, accepted_only: bool, within: QuerySet[LedgerItem] | None = None
+) -> list[tuple[core.Item, dict[str, Any]]]:
+    rows = counted_items(ledger, accepted_only=accepted_only, within=within).values_list(
+        "pk", "locality__code", "investment", "signed_on", "started_on", "producing_on", "dates", "attributes"
+    )
+    out = []
+    for pk, code, inv, signed, started, producing, dates, attributes in rows:
+        other = {k: dt.date.fromisoformat(v) for k, v in (dates or {}).items() if v}
+        out.append((core.Item(pk, code, inv, signed, started, producing, other), attributes or {}))
+    return out
+
+
+def _years(ledger: LedgerType) -> tuple[int, int]:
     plan = ledger.plan
-    items = [
-        core.Item(pk, code, inv, signed, started, producing)
-        for pk, code, inv, signed, started, producing in counted_items(ledger).values_list(
-            "pk", "locality__code", "investment", "signed_on", "started_on", "producing_on"
+    return plan.start_year, plan.last_year
+
+
+def _threshold(ledger: LedgerType) -> Decimal:
+    if ledger.threshold is not None:
+        return Decimal(ledger.threshold)
+    return core.THRESHOLD_WAN_YUAN if ledger.has_investment and not ledger.stages else Decimal(0)
+
+
+def derive_counts(
+    ledger: LedgerType, *, accepted_only: bool = False, within: QuerySet[LedgerItem] | None = None
+) -> core.Counts:
+    """Counts keyed by (locality code, year, stage), from the plan's start year to its end year.
+    A stage is counted as a stock where a feed of it says so."""
+    start, end = _years(ledger)
+    stock = {f["stage"] for f in ledger.feeds if f.get("count") == "stock"}
+    items = [i for i, _a in _core_items(ledger, accepted_only, within)]
+    return core.derive(items, start, end, _threshold(ledger), ledger.stage_codes, stock)
+
+
+def feed_counts(
+    ledger: LedgerType, *, accepted_only: bool = False, within: QuerySet[LedgerItem] | None = None
+) -> core.Counts:
+    """Counts keyed by (locality code, year, indicator code): each feed's stage, over the rows its
+    `where` selects."""
+    start, end = _years(ledger)
+    items = _core_items(ledger, accepted_only, within)
+    out: core.Counts = {}
+    for feed in ledger.feeds:
+        chosen = [i for i, attrs in items if all(attrs.get(k) == v for k, v in feed.get("where", {}).items())]
+        stock = [feed["stage"]] if feed.get("count") == "stock" else []
+        counts = core.derive(chosen, start, end, _threshold(ledger), ledger.stage_codes, stock)
+        for (loc, year, stage), cell in counts.items():
+            if stage == feed["stage"]:
+                out[(loc, year, feed["indicator"])] = cell
+    return out
+
+
+def rows_behind(
+    ledger: LedgerType,
+    locality: Locality,
+    year: int,
+    key: str,
+    kind: str,
+    *,
+    accepted_only: bool = False,
+    within: QuerySet[LedgerItem] | None = None,
+) -> list[int]:
+    """The ids of exactly the rows behind one derived number (kind: "new" or "cumulative"); `key` is
+    a stage of the ledger or an indicator it feeds."""
+    if key in ledger.stage_codes:
+        cell = derive_counts(ledger, accepted_only=accepted_only, within=within).get(
+            (locality.code, year, key)
         )
-    ]
-    threshold = core.THRESHOLD_WAN_YUAN if ledger.has_investment else Decimal(0)
-    return core.derive(items, plan.start_year, max(plan.end_year, plan.horizon_year or 0), threshold)
-
-
-def rows_behind(ledger: LedgerType, locality: Locality, year: int, stage: str, kind: str) -> list[int]:
-    """The ids of exactly the rows behind one derived number (kind: "new" or "cumulative")."""
-    cell = derive_counts(ledger).get((locality.code, year, stage))
+    else:
+        cell = feed_counts(ledger, accepted_only=accepted_only, within=within).get((locality.code, year, key))
     if cell is None:
         return []
     return list(cell.new if kind == "new" else cell.cumulative)
@@ -234,58 +537,89 @@ def rows_behind(ledger: LedgerType, locality: Locality, year: int, stage: str, k
 @dataclass
 class DeriveResult:
     written: list[tuple[str, str, int]] = field(default_factory=list)  # (locality, indicator, value)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (locality, reason)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (locality, reason zh, reason en)
 
 
-def derive_values(plan: Plan, year: int, user: Any, *, today: dt.date | None = None) -> DeriveResult:
-    """Write the cumulative counts of each ledger's stages as the indicators' values for `year`,
-    for each pilot locality the user may enter, where the yearly period exists and is open."""
+def derive_values(
+    plan: Plan,
+    year: int,
+    user: Any,
+    *,
+    today: dt.date | None = None,
+    ledgers: list[LedgerType] | None = None,
+) -> DeriveResult:
+    """Write each feed's count of **accepted** rows (cumulative from the plan's start, or the stock)
+    as its indicator's value for `year`, for each pilot locality the user may enter, where the
+    yearly period exists and is open. The values are drafts of the reporting workflow (source
+    ledger); a locality whose value is already submitted or accepted is skipped. The ledger is the
+    record: a locality with no accepted row gets 0."""
     result = DeriveResult()
     period = Period.objects.filter(plan=plan, code=str(year)).first()
     if period is None:
-        result.skipped.append(("*", f"no period {year}"))
+        result.skipped.append(("*", f"没有 {year} 年的填报期", f"no period {year}"))
         return result
     profile = profile_of(user)
-    for ledger in ensure_default_ledgers(plan):
-        if not ledger.stage_indicators:
+    ledgers = ledgers if ledgers is not None else ensure_default_ledgers(plan)
+    counts: core.Counts = {}
+    codes: list[str] = []
+    for ledger in ledgers:
+        counts.update(feed_counts(ledger, accepted_only=True))
+        codes += [f["indicator"] for f in ledger.feeds]
+    indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
+    ordered = [indicators[c] for c in codes if c in indicators]
+    for locality in plan.localities.filter(pilot=True).order_by("order"):
+        mine = [i for i in ordered if profile.can_enter(locality.pk, i)]
+        if not mine:
             continue
-        counts = derive_counts(ledger)
-        indicators = {i.code: i for i in plan.indicators.filter(code__in=ledger.stage_indicators.values())}
-        for locality in plan.localities.filter(pilot=True).order_by("order"):
-            stage_codes = [
-                (stage, indicators[code])
-                for stage, code in ledger.stage_indicators.items()
-                if code in indicators and profile.can_enter(locality.pk, indicators[code])
-            ]
-            if not stage_codes:
+        if not period.is_open_for(locality.pk, today or dt.date.today()):
+            result.skipped.append((locality.code, "填报期已关闭", "period closed"))
+            continue
+        current = {v.indicator_id: v for v in ReportedValue.objects.filter(locality=locality, period=period)}
+        entries = []
+        locked: list[tuple[str, ReportedValue]] = []
+        for indicator in mine:
+            cell = counts.get((locality.code, year, indicator.code))
+            value = len(cell.cumulative) if cell else 0
+            existing = current.get(indicator.pk)
+            if existing is not None and existing.value == value:
                 continue
-            if not period.is_open_for(locality.pk, today or dt.date.today()):
-                result.skipped.append((locality.code, "period closed"))
+            if existing is not None and existing.status not in wf.EDITABLE:
+                # Submitted, approved or accepted: the workflow's own rules say what may change it.
+                locked.append((indicator.code, existing))
                 continue
-            current = {
-                v.indicator_id: v for v in ReportedValue.objects.filter(locality=locality, period=period)
-            }
-            entries = []
-            for stage, indicator in stage_codes:
-                cell = counts.get((locality.code, year, stage))
-                value = len(cell.cumulative) if cell else 0
-                existing = current.get(indicator.pk)
-                if existing is not None and existing.value == value:
-                    continue
-                entries.append(wf.Entry(indicator, Decimal(value), existing.version if existing else None))
-            if not entries:
-                continue
-            try:
-                wf.save_values(
-                    user,
-                    locality,
-                    period,
-                    entries,
-                    via=wf.Via(source=ReportedValue.Source.LEDGER, detail=ledger.code),
-                    today=today,
+            entries.append(wf.Entry(indicator, Decimal(value), existing.version if existing else None))
+        if locked:
+            accepted = [c for c, v in locked if v.status == ReportedValue.Status.ACCEPTED]
+            pending = [c for c, v in locked if v.status != ReportedValue.Status.ACCEPTED]
+            if accepted:
+                result.skipped.append(
+                    (
+                        locality.code,
+                        f"{'、'.join(accepted)} 已确认，不能修改；如需更改请提交修订申请",
+                        f"{', '.join(accepted)}: accepted and cannot be changed; request a revision",
+                    )
                 )
-            except wf.WorkflowError as exc:
-                result.skipped.append((locality.code, exc.en))
-                continue
-            result.written += [(locality.code, e.indicator.code, int(e.value or 0)) for e in entries]
+            if pending:
+                result.skipped.append(
+                    (
+                        locality.code,
+                        f"{'、'.join(pending)} 已提交或已审核，不能修改；如需修改请先退回",
+                        f"{', '.join(pending)}: submitted or approved and cannot be changed; have it returned first",
+                    )
+                )
+        if not entries:
+            continue
+        try:
+            wf.save_values(
+                user,
+                locality,
+                period,
+                entries,
+                via=wf.Via(source=ReportedValue.Source.LEDGER, detail="ledgers"),
+                today=today,
+            )
+        except wf.WorkflowError as exc:
+            result.skipped.append((locality.code, exc.zh, exc.en))
+            continue
+        result.written += [(locality.code, e.indicator.code, int(e.value or 0)) for e in entries]
     return result

@@ -6,13 +6,15 @@ Scope is checked on the server through planwatch.ledgers.services."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,18 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.models import profile_of
 from planwatch.core.errors import WorkbookRejected
-from planwatch.core.ledger import STAGES
 from planwatch.plans.models import Locality, Plan, Target, pick
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.evidence import download
+from planwatch.reporting.models import Period, ReportedValue
 
 from . import excel, services
-from .forms import ItemForm
-from .models import LedgerItem, LedgerType
-
-STAGE_LABELS = {
-    "signed": ("签约", "Signed"),
-    "started": ("开工", "Started"),
-    "producing": ("投产", "Producing"),
-}
+from .forms import ItemForm, field_name
+from .models import DATE_COLUMNS, LedgerItem, LedgerType
 
 
 def _plan(code: str) -> Plan:
@@ -49,28 +47,88 @@ def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> 
     return render(request, f"ledgers/{template}", {"plan": plan, "section": "ledgers", **context})
 
 
-def _stage_label(stage: str) -> str:
-    zh, en = STAGE_LABELS[stage]
+def _stage_label(ledger: LedgerType, stage: str) -> str:
+    zh, en = ledger.stage_name(stage)
     return pick(zh, en)
 
 
-def _filtered(request: HttpRequest, ledger: LedgerType) -> tuple[QuerySet[LedgerItem], dict[str, str]]:
+PAGE_SIZE = 100  # rows per page of the list; the Excel download holds every row of the filter
+
+
+def _with_dates(ledger: LedgerType, items: Any) -> list[LedgerItem]:
+    """The rows, each with `row_dates`: its stage dates in the ledger's order (for the table)."""
+    rows = list(items)
+    for it in rows:
+        it.row_dates = [it.stage_date(s) for s in ledger.stage_codes]  # type: ignore[attr-defined]
+    return rows
+
+
+def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list[str]:
+    """An audit row's changes as lines in the page's language, only the fields that differ
+    ("名称：旧 → 新"); a creation (nothing before) lists the fields it filled in ("名称：新")."""
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+
+    def flat(snap: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in snap.items() if k not in ("attributes", "dates")}
+        if out.get("investment") not in (None, ""):  # "20000.00" as stored, "20000" as typed
+            out["investment"] = f"{Decimal(str(out['investment'])).normalize():f}"
+        out.update({f"attr:{k}": v for k, v in (snap.get("attributes") or {}).items()})
+        out.update({f"date:{k}": v for k, v in (snap.get("dates") or {}).items()})
+        return out
+
+    stage_of = {column: stage for stage, column in DATE_COLUMNS.items()}
+    attributes = {a["code"]: a for a in lt.attributes}
+
+    def label(key: str) -> str:
+        if key in stage_of:
+            return _stage_label(lt, stage_of[key])
+        if key.startswith("date:"):
+            return _stage_label(lt, key[5:])
+        if key.startswith("attr:"):
+            a = attributes.get(key[5:])
+            return pick(a["zh"], a["en"]) if a else key[5:]
+        if key == "merged_into":
+            return _("Merged into")
+        try:
+            return str(getattr(LedgerItem._meta.get_field(key), "verbose_name", key))
+        except FieldDoesNotExist:  # a key of an older snapshot
+            return key
+
+    def shown(key: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if key == "status" and value in LedgerItem.Status.values:
+            return str(LedgerItem.Status(value).label)
+        if key == "review" and value in LedgerItem.Review.values:
+            return str(LedgerItem.Review(value).label)
+        if key == "locality":
+            return places.get(value, str(value))
+        return str(value)
+
+    before, after = flat(old), flat(new)
+    lines = []
+    for k in dict.fromkeys([*after, *before]):
+        if before.get(k) == after.get(k) or (k not in before and after.get(k) in (None, "")):
+            continue
+        if not old:
+            lines.append(_("%(field)s: %(value)s") % {"field": label(k), "value": shown(k, after.get(k))})
+        else:
+            lines.append(
+                _("%(field)s: %(before)s → %(after)s")
+                % {"field": label(k), "before": shown(k, before.get(k)), "after": shown(k, after.get(k))}
+            )
+    return lines
+
+
+def _filtered(
+    request: HttpRequest, ledger: LedgerType, query: QueryDict | None = None
+) -> tuple[QuerySet[LedgerItem], dict[str, str]]:
+    """The rows the user may see, filtered by the list's query (by default, the request's)."""
+    params = request.GET if query is None else query
     items = services.visible_items(request.user, ledger.items.select_related("locality", "key_field"))
-    f = {k: request.GET.get(k, "").strip() for k in ("locality", "key_field", "stage", "year", "status")}
-    if f["locality"]:
-        items = items.filter(locality__code=f["locality"])
-    if f["key_field"]:
-        items = items.filter(key_field__code=f["key_field"])
-    if f["status"]:
-        items = items.filter(status=f["status"])
-    year = int(f["year"]) if f["year"].isdigit() else None
-    if f["stage"] in STAGES:
-        items = items.filter(**{f"{f['stage']}_on__isnull": False})
-        if year:
-            items = items.filter(**{f"{f['stage']}_on__year": year})
-    elif year:
-        items = items.filter(Q(signed_on__year=year) | Q(started_on__year=year) | Q(producing_on__year=year))
-    return items, f
+    f = {k: params.get(k, "").strip() for k in services.FILTERS}
+    return services.filter_items(ledger, items, f), f
 
 
 @login_required
@@ -79,7 +137,10 @@ def index(request: HttpRequest, code: str) -> HttpResponse:
     ledgers = services.ensure_default_ledgers(plan)
     if len(ledgers) == 1:
         return redirect("ledgers:list", plan.code, ledgers[0].code)
-    return _render(request, "index.html", plan, ledgers=ledgers)
+    visible = services.visible_items(request.user, LedgerItem.objects.filter(ledger__plan=plan))
+    sizes = dict(visible.values_list("ledger_id").annotate(n=Count("pk")).values_list("ledger_id", "n"))
+    rows = [(lt, sizes.get(lt.pk, 0), [f["indicator"] for f in lt.feeds]) for lt in ledgers]
+    return _render(request, "index.html", plan, ledgers=rows)
 
 
 @login_required
@@ -88,18 +149,25 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     lt = _ledger(plan, ledger)
     items, f = _filtered(request, lt)
     localities = services_localities(request, plan)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return _render(
         request,
         "list.html",
         plan,
         ledger=lt,
-        items=items,
+        items=_with_dates(lt, page.object_list),
+        page=page,
+        page_query=query.urlencode(),
         filters=f,
         localities=localities,
         key_fields=plan.key_fields.order_by("number"),
-        stages=[(s, _stage_label(s)) for s in STAGES],
+        stages=[(s, _stage_label(lt, s)) for s in lt.stage_codes],
+        stage_names=[_stage_label(lt, s) for s in lt.stage_codes],
         statuses=LedgerItem.Status.choices,
-        years=range(plan.start_year, max(plan.end_year, plan.horizon_year or 0) + 1),
+        reviews=LedgerItem.Review.choices,
+        years=plan.monitored_years(),
         may_import=any(services.can_write(request.user, loc) for loc in localities),
         flagged=services.visible_items(request.user, lt.items.filter(duplicate_flag=True)).count(),
     )
@@ -141,7 +209,9 @@ def upload(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
 def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
     plan = _plan(code)
     lt = _ledger(plan, ledger)
-    obj = get_object_or_404(services.visible_items(request.user, lt.items.select_related("locality")), pk=pk)
+    obj = get_object_or_404(
+        services.visible_items(request.user, lt.items.select_related("locality", "key_field")), pk=pk
+    )
     similar = []
     if obj.duplicate_flag:
         similar = list(
@@ -152,33 +222,120 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
                 | Q(normalized_name=obj.normalized_name, locality=obj.locality)
             )
         )
+    attrs = {a["code"]: a for a in lt.attributes}
+    places = {loc.code: loc.name for loc in plan.localities.all()}
+    may_write = services.can_write(request.user, obj.locality) and obj.status != LedgerItem.Status.MERGED
     return _render(
         request,
         "item.html",
         plan,
         ledger=lt,
         item=obj,
-        audit=obj.audit.select_related("user"),
+        audit=[(a, _changes(lt, a.old, a.new, places)) for a in obj.audit.select_related("user")],
         similar=similar,
+        attributes=[
+            (pick(a["zh"], a["en"]), obj.attributes.get(code, ""), a.get("unit", ""))
+            for code, a in attrs.items()
+        ],
+        stage_dates=[(_stage_label(lt, s), obj.stage_date(s)) for s in lt.stage_codes],
+        evidence=obj.evidence.select_related("uploaded_by"),
+        actions=services.allowed_actions(request.user, obj),
         is_province=profile_of(request.user).is_province,
-        may_edit=services.can_write(request.user, obj.locality) and obj.status != LedgerItem.Status.MERGED,
+        may_edit=may_write and obj.review in services.EDITABLE,
+        may_attach=may_write,
     )
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
+    """Submit, approve, accept or return one row (the service checks the role)."""
+    plan = _plan(code)
+    lt = _ledger(plan, ledger)
+    obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "return":
+            services.return_item(request.user, obj, request.POST.get("comment", ""))
+        elif action in services.TRANSITIONS:
+            services.TRANSITIONS[action](request.user, obj)
+        else:
+            raise Http404(action)
+    except services.LedgerError as exc:
+        messages.error(request, pick(exc.zh, exc.en))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("ledgers:item", plan.code, lt.code, obj.pk)
+
+
+@login_required
+@require_POST
+def move_all(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
+    """Submit, approve or accept every row of the filtered list that the user may move so."""
+    plan = _plan(code)
+    lt = _ledger(plan, ledger)
+    action = request.POST.get("action", "")
+    if action not in services.TRANSITIONS:
+        raise Http404(action)
+    query = request.POST.get("query", "")
+    items, _f = _filtered(request, lt, QueryDict(query))  # the list's filters, as they were shown
+    try:
+        moved, left = services.move_all(request.user, items.order_by("pk"), action)
+    except services.LedgerError as exc:
+        messages.error(request, pick(exc.zh, exc.en) + " " + _("No row was moved."))
+    else:
+        messages.success(
+            request, _("%(moved)d row(s) done; %(left)d left as they were.") % {"moved": moved, "left": left}
+        )
+    return redirect(reverse("ledgers:list", args=[plan.code, lt.code]) + (f"?{query}" if query else ""))
+
+
+@login_required
+@require_POST
+def upload_evidence(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
+    plan = _plan(code)
+    lt = _ledger(plan, ledger)
+    obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
+    if not services.can_write(request.user, obj.locality):
+        raise PermissionDenied
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        messages.error(request, _("Choose a file to attach."))
+    else:
+        try:
+            services.attach_evidence(request.user, obj, upload_file)
+        except services.LedgerError as exc:
+            messages.error(request, exc.en if exc.zh == exc.en else pick(exc.zh, exc.en))
+    return redirect("ledgers:item", plan.code, lt.code, obj.pk)
+
+
+@login_required
+def download_evidence(request: HttpRequest, code: str, ledger: str, pk: int, file_pk: int) -> FileResponse:
+    """Only for those who may read the row: a hidden row's files are as absent as the row."""
+    plan = _plan(code)
+    lt = _ledger(plan, ledger)
+    obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
+    evidence = get_object_or_404(obj.evidence, pk=file_pk)
+    return download(evidence.file, evidence.original_name)
 
 
 @login_required
 def count_rows(
     request: HttpRequest, code: str, ledger: str, locality_code: str, year: int, stage: str, kind: str
 ) -> HttpResponse:
-    """Exactly the rows behind one derived number."""
+    """Exactly the rows behind one derived number: `stage` is a stage of the ledger or an indicator
+    it feeds; ?accepted=1 keeps the accepted rows only (those behind the reported values)."""
     plan = _plan(code)
     lt = _ledger(plan, ledger)
     locality = get_object_or_404(Locality, plan=plan, code=locality_code)
-    if stage not in STAGES or kind not in ("new", "cumulative"):
+    feed = lt.feed_of(stage)
+    if (stage not in lt.stage_codes and feed is None) or kind not in ("new", "cumulative"):
         raise Http404(stage)
-    ids = services.rows_behind(lt, locality, year, stage, kind)
-    items = services.visible_items(
-        request.user, lt.items.filter(pk__in=ids).select_related("locality", "key_field")
-    )
+    accepted = request.GET.get("accepted") == "1"
+    visible = services.visible_items(request.user, lt.items.all())
+    ids = services.rows_behind(lt, locality, year, stage, kind, accepted_only=accepted, within=visible)
+    items = lt.items.filter(pk__in=ids).select_related("locality", "key_field")
+    label = f"{feed['indicator']} · {_stage_label(lt, feed['stage'])}" if feed else _stage_label(lt, stage)
     return _render(
         request,
         "count.html",
@@ -186,43 +343,65 @@ def count_rows(
         ledger=lt,
         locality=locality,
         year=year,
-        stage=_stage_label(stage),
+        stage=label,
         kind=kind,
-        items=items,
+        accepted=accepted,
+        items=_with_dates(lt, items),
+        stage_names=[_stage_label(lt, s) for s in lt.stage_codes],
         ids=",".join(str(i) for i in ids),
     )
 
 
+def _feed_label(lt: LedgerType, feed: dict[str, Any]) -> str:
+    where = " ".join(feed.get("where", {}).values())
+    return f"{feed['indicator']} {where or _stage_label(lt, feed['stage'])}"
+
+
 @login_required
 def funnel(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
+    """Per locality, each indicator the ledger feeds (for projects: signed → started → producing):
+    the rows recorded that count (those the user can see) and, of them, the accepted ones, against
+    the targets of the year."""
     plan = _plan(code)
     lt = _ledger(plan, ledger)
-    last = max(plan.end_year, plan.horizon_year or 0)
+    last = plan.last_year
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else plan.end_year
-    counts = services.derive_counts(lt)
+    visible = services.visible_items(request.user, lt.items.all())
+    counts = services.feed_counts(lt, within=visible)
+    accepted = services.feed_counts(lt, within=visible, accepted_only=True)
     localities = list(services_localities(request, plan))
-    indicator_of = lt.stage_indicators
+    feeds = lt.feeds
     targets: dict[tuple[str, int | None], Any] = {}
     for t in Target.objects.filter(
-        indicator__plan=plan, indicator__code__in=indicator_of.values(), year=year
-    ):
+        indicator__plan=plan, indicator__code__in=[f["indicator"] for f in feeds], year=year
+    ).select_related("indicator"):
         targets[(t.indicator.code, t.locality_id)] = t.value
     rows = []
     for loc in localities:
-        stages = []
-        for stage in STAGES:
-            cell = counts.get((loc.code, year, stage))
+        cells = []
+        for feed in feeds:
+            ind = feed["indicator"]
+            cell = counts.get((loc.code, year, ind))
+            done = accepted.get((loc.code, year, ind))
             n = len(cell.cumulative) if cell else 0
-            target = targets.get((indicator_of.get(stage, ""), loc.pk))
-            width = min(100, int(100 * n / target)) if target else 0
-            stages.append(
-                {"stage": stage, "label": _stage_label(stage), "n": n, "target": target, "width": width}
+            target = targets.get((ind, loc.pk))
+            cells.append(
+                {
+                    "stage": feed["stage"],
+                    "indicator": ind,
+                    "key": ind if feed.get("where") else feed["stage"],
+                    "n": n,
+                    "accepted": len(done.cumulative) if done else 0,
+                    "target": target,
+                    "width": min(100, int(100 * n / target)) if target else 0,
+                }
             )
-        rows.append({"locality": loc, "stages": stages})
+        rows.append({"locality": loc, "stages": cells})
+    counted = {i for c in counts.values() for i in c.cumulative}
     by_field = (
-        services.counted_items(lt)
-        .filter(pk__in={i for c in counts.values() for i in c.cumulative})
+        services.counted_items(lt, within=visible)
+        .filter(pk__in=counted)
         .values("key_field__code", "key_field__name_zh", "key_field__name_en")
         .annotate(n=Count("pk"))
         .order_by("key_field__code")
@@ -232,15 +411,51 @@ def funnel(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         "funnel.html",
         plan,
         ledger=lt,
+        derive=_derive_state(request, plan, lt, year, localities),
         year=year,
         years=range(plan.start_year, last + 1),
+        heads=[_feed_label(lt, f) for f in feeds],
         rows=rows,
-        region={s: targets.get((indicator_of.get(s, ""), None)) for s in STAGES},
+        region=[targets.get((f["indicator"], None)) for f in feeds],
         by_field=[
             {**r, "name": pick(r["key_field__name_zh"] or "", r["key_field__name_en"] or "")}
             for r in by_field
         ],
     )
+
+
+def _derive_state(
+    request: HttpRequest, plan: Plan, lt: LedgerType, year: int, localities: list[Locality]
+) -> dict[str, Any] | None:
+    """Whether "write these counts as reported values" has anything to do for this user and year:
+    None (not theirs to write: the button is not shown), or {"enabled", "reason"}."""
+    profile = profile_of(request.user)
+    indicators = list(plan.indicators.filter(code__in=[f["indicator"] for f in lt.feeds]))
+    pairs = {(loc.pk, i.pk) for loc in localities for i in indicators if profile.can_enter(loc.pk, i)}
+    if not pairs:
+        return None
+    period = Period.objects.filter(plan=plan, code=str(year)).first()
+    if period is None:
+        return {"enabled": False, "reason": _("There is no reporting period for %(year)s.") % {"year": year}}
+    status = {
+        (loc, ind): st
+        for loc, ind, st in ReportedValue.objects.filter(
+            period=period, indicator__in=indicators, locality__in=localities
+        ).values_list("locality_id", "indicator_id", "status")
+    }
+    if any(status.get(p) in (None, *wf.EDITABLE) for p in pairs):
+        return {"enabled": True, "reason": ""}
+    if all(status.get(p) == ReportedValue.Status.ACCEPTED for p in pairs):
+        reason = _(
+            "Every value this ledger feeds for %(year)s is already accepted: nothing to write. "
+            "To change one, request a revision."
+        )
+    else:
+        reason = _(
+            "Every value this ledger feeds for %(year)s is submitted or accepted: nothing to write "
+            "until a value is returned."
+        )
+    return {"enabled": False, "reason": reason % {"year": year}}
 
 
 def services_localities(request: HttpRequest, plan: Plan) -> QuerySet[Locality]:
@@ -259,10 +474,13 @@ def derive(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     year_text = request.POST.get("year", "")
     if not year_text.isdigit():
         raise Http404(year_text)
-    result = services.derive_values(plan, int(year_text), request.user)
+    result = services.derive_values(plan, int(year_text), request.user, ledgers=[lt])
     messages.success(request, _("%(n)d value(s) written from the ledger.") % {"n": len(result.written)})
-    for loc, reason in result.skipped:
-        messages.warning(request, f"{loc}: {reason}")
+    names = {loc.code: loc.name for loc in plan.localities.all()}
+    for loc, zh, en in result.skipped:
+        messages.warning(
+            request, _("%(place)s: %(reason)s") % {"place": names.get(loc, loc), "reason": pick(zh, en)}
+        )
     return redirect(reverse("ledgers:funnel", args=[plan.code, lt.code]) + f"?year={year_text}")
 
 
@@ -305,11 +523,11 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
         obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
     if not localities.exists() or (obj.pk and not services.can_write(request.user, obj.locality)):
         raise PermissionDenied
-    form = ItemForm(request.POST or None, instance=obj, plan=plan, localities=localities)
+    form = ItemForm(request.POST or None, instance=obj, plan=plan, localities=localities, ledger=lt)
     if request.method == "POST" and form.is_valid():
         item = form.save(commit=False)
         for key, zh, en in services.validation_problems(item):
-            form.add_error(key if key in form.fields else None, pick(zh, en))
+            form.add_error(field_name(key) if field_name(key) in form.fields else None, pick(zh, en))
         if not form.errors:
             try:
                 services.save_item(request.user, item, expected_version=form.cleaned_data.get("version"))

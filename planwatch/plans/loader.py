@@ -145,6 +145,8 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
                 "level": loc.level.value,
                 "pilot": loc.pilot,
                 "figures_include_children": loc.figures_include_children,
+                "map_longitude": loc.map_point[0] if loc.map_point else None,
+                "map_latitude": loc.map_point[1] if loc.map_point else None,
                 "order": i,
             }
             for i, loc in enumerate(doc.localities)
@@ -363,6 +365,10 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         file_name,
     )
 
+    from planwatch.ledgers.plansync import sync_ledgers  # the ledgers app builds on the plans app
+
+    sync_ledgers(plan, doc, indicators, file_name)
+
     version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
     version.save(update_fields=["summary"])
     return LoadResult(plan, status, plan.version, changes)
@@ -468,6 +474,8 @@ def _src(obj: Any) -> dict[str, str]:
 
 def plan_to_document(plan: Plan) -> planfile.PlanDocument:
     """The loaded plan as a plan document: loading it again gives the same plan."""
+    from planwatch.ledgers.plansync import ledger_dicts
+
     localities = list(plan.localities.select_related("parent"))
     tasks = list(plan.tasks.prefetch_related("task_units__unit"))
     indicators = list(
@@ -500,6 +508,7 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
                 "parent": loc.parent.code if loc.parent else None,
                 "pilot": loc.pilot,
                 "figures_include_children": loc.figures_include_children,
+                **({"map_point": list(point)} if (point := loc.map_point()) else {}),
             }
             for loc in localities
         ],
@@ -561,6 +570,7 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
             }
             for c in plan.checks.select_related("left", "right", "share")
         ],
+        "ledgers": ledger_dicts(plan),
     }
     return planfile.PlanDocument.model_validate(data)
 

@@ -87,6 +87,15 @@ class Plan(models.Model):
     def pilot_units(self) -> models.QuerySet[Locality]:
         return self.localities.filter(pilot=True)
 
+    @property
+    def last_year(self) -> int:
+        """The last year monitored: the horizon (2025 for the seed plan), else the end year."""
+        return max(self.end_year, self.horizon_year or self.end_year)
+
+    def monitored_years(self) -> range:
+        """From the start year to the last year monitored: action plans, ledgers, bulletins."""
+        return range(self.start_year, self.last_year + 1)
+
 
 class PlanVersion(models.Model):
     """One loaded version of a plan file: what was loaded, when, by whom, and the document itself."""
@@ -124,6 +133,8 @@ class Locality(Bilingual):
     figures_include_children = models.BooleanField(
         default=False, help_text="This locality's reported figures already include its districts'."
     )
+    map_longitude = models.FloatField(null=True, blank=True)
+    map_latitude = models.FloatField(null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -138,6 +149,12 @@ class Locality(Bilingual):
             out.append(node)
             node = node.parent
         return out
+
+    def map_point(self) -> tuple[float, float] | None:
+        """Where a map of cities draws this locality as a point (顺德区 inside 佛山市), if it says."""
+        if self.map_longitude is None or self.map_latitude is None:
+            return None
+        return (self.map_longitude, self.map_latitude)
 
     def counted_in_region_total(self) -> bool:
         """A pilot unit counts toward the region total unless an ancestor's figures include it.

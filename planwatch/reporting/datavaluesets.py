@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -468,6 +469,33 @@ def _already(batch: ImportBatch) -> ImportResult:
     return ImportResult(batch.import_id, True, batch.value_count, batch=batch)
 
 
+def content_hash(value_set: ValueSet) -> str:
+    """The values of a set, whatever their order or format (JSON or CSV): what a repeat must match."""
+    rows = sorted(
+        (r.period, r.locality, r.indicator, "" if r.value is None else str(r.value.normalize()), r.comment)
+        for r in value_set.rows
+    )
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def _repeat(batch: ImportBatch, value_set: ValueSet) -> ImportResult:
+    """The same id again: a no-op if the values are the same; refused if they are not (the batch
+    has a hash unless it was stored before hashes were kept)."""
+    if batch.content_hash and batch.content_hash != content_hash(value_set):
+        raise ValueSetRejected(
+            [
+                Problem(
+                    Kind.CONFLICT,
+                    f"导入编号“{batch.import_id}”已用于另一组数值：这组数值未保存，请换一个导入编号",
+                    f"import id {batch.import_id!r} was already used for other values: "
+                    "these were not saved; choose another import id",
+                    path="import_id",
+                )
+            ]
+        )
+    return _already(batch)
+
+
 def _reused_by_another(batch: ImportBatch) -> ValueSetRejected:
     return ValueSetRejected(
         [
@@ -500,7 +528,7 @@ def import_value_set(
     if batch is not None:
         if batch.user_id != user.pk:
             raise _reused_by_another(batch)
-        return _already(batch)
+        return _repeat(batch, value_set)
     try:
         with transaction.atomic():
             # First, so that a second upload of the same id waits here for this one, then fails.
@@ -510,6 +538,7 @@ def import_value_set(
                 source=ReportedValue.Source.API,
                 source_detail=f"{plan.code}: data value set",
                 value_count=len(value_set.rows),
+                content_hash=content_hash(value_set),
             )
             result = _import(user, plan, value_set, today)
             result.batch = batch
@@ -521,7 +550,7 @@ def import_value_set(
         if batch is not None:
             if batch.user_id != user.pk:
                 raise _reused_by_another(batch) from None
-            return _already(batch)
+            return _repeat(batch, value_set)
         raise ValueSetRejected(
             [
                 Problem(

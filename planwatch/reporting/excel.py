@@ -119,6 +119,7 @@ def export_template(
             f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
         )
     indicators = writable_indicators(user, locality, period)
+    derived = workflow.ledger_derived(indicators)  # counted from a ledger: shown, locked
     if not indicators:
         raise workflow.NotAllowed(
             f"您无权填报{locality.name_zh}的数据", f"you may not report values for {locality.name_en}"
@@ -162,7 +163,7 @@ def export_template(
                 previous=prev.value if prev else None,
                 value=value.value if value else None,
                 rule=wbk.value_rule(ind.kind, ind.unit),
-                editable=value is None or value.status in workflow.EDITABLE,
+                editable=(value is None or value.status in workflow.EDITABLE) and ind.pk not in derived,
                 status_zh=status_zh + ("（示例数据）" if value and value.is_sample else ""),
                 status_en=status_en + (" (sample)" if value and value.is_sample else ""),
             )
@@ -421,6 +422,7 @@ def _check_and_save(
         for v in ReportedValue.objects.select_for_update().filter(locality=locality, period=period)
     }
     history = workflow.history_of(required, locality, period)
+    derived = workflow.ledger_derived(by_code.values())
     bad_cells = {p.path for p in problems}
     result = ImportResult(source, plan, locality, period)
     rows: dict[str, wbk.ReadRow] = {}
@@ -455,6 +457,19 @@ def _check_and_save(
             )
             continue
         current = existing.get(ind.pk)
+        if ind.pk in derived and row.value != (current.value if current else None):
+            problems.append(
+                _problem(
+                    row.value_cell,
+                    f"{ind.code} 由台账计算得出，不能手工填报",
+                    f"{ind.code}: counted from the ledger, not typed by hand",
+                )
+            )
+            continue
+        if ind.pk in derived:  # counted from a ledger, shown as it is: nothing to do
+            if current is not None:
+                result.unchanged.append(_imported(row, ind, current))
+            continue
         if current is not None and current.status not in workflow.EDITABLE:
             if row.value == current.value and not row.comment:
                 result.unchanged.append(_imported(row, ind, current))
@@ -497,6 +512,7 @@ def _check_and_save(
         for ind in workflow.required_indicators(period)
         if ind.code not in rows
         and profile.can_enter(locality.pk, ind)
+        and ind.pk not in derived
         and (ind.pk not in existing or existing[ind.pk].status in workflow.EDITABLE)
     ]
     for ind in missing:

@@ -240,6 +240,8 @@ class ImportBatch(models.Model):
     source_detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     value_count = models.PositiveIntegerField(default=0)
+    # SHA-256 of the values as sent: the same id with other values is refused, not silently skipped.
+    content_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("Import batch")

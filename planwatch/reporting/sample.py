@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from planwatch.core import sample
-from planwatch.core.planfile import UNITS, Aggregation, IndicatorKind
+from planwatch.core.planfile import Aggregation, IndicatorKind, whole_number_unit
 from planwatch.plans.models import Plan, Target
 from planwatch.reporting.models import AuditEntry, Period, ReportedValue
 
@@ -20,6 +20,7 @@ class SampleResult:
     targets: int
     values: int
     periods: int
+    ledger_rows: int = 0
 
 
 def yearly_period(plan: Plan, year: int) -> Period:
@@ -56,7 +57,7 @@ def load_sample(plan: Plan) -> SampleResult:
             code=ind.code,
             kind=IndicatorKind(ind.kind),
             aggregation=Aggregation(ind.aggregation),
-            integer=UNITS[ind.unit][0] == "count",
+            integer=whole_number_unit(ind.unit),
             region_target=plan_targets.get((ind.code, None, plan.end_year)),
             target_year=plan.end_year,
             base_year=ind.base_year,
@@ -129,4 +130,8 @@ def load_sample(plan: Plan) -> SampleResult:
         )
         for value in created
     )
-    return SampleResult(targets=len(new_targets), values=len(values), periods=len(periods))
+    # The ledgers' sample rows behind the counted indicators' sample values (planwatch.ledgers).
+    from planwatch.ledgers.sample import load_sample_ledgers
+
+    rows = load_sample_ledgers(plan)
+    return SampleResult(targets=len(new_targets), values=len(values), periods=len(periods), ledger_rows=rows)

@@ -35,6 +35,7 @@ from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
+from planwatch.reporting.evidence import check_evidence, content_type_of, download
 from planwatch.reporting.models import (
     AuditEntry,
     Evidence,
@@ -285,6 +286,7 @@ class Row:
     revise_value: str = ""
     revise_reason: str = ""
     revise_errors: list[str] = field(default_factory=list)
+    ledger_url: str = ""  # an indicator counted from a ledger: its rows, never typed by hand
 
     @property
     def code(self) -> str:
@@ -504,6 +506,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     for finding in wf.warnings_of(editable_values, locality, period) if editable_values else []:
         warnings.setdefault(finding.indicator, []).append(pick(finding.zh, finding.en))
 
+    derived = wf.ledger_fed(indicators)  # counted from a ledger: shown, never typed
     rows = []
     for ind in indicators:
         value = values.get(ind.pk)
@@ -514,7 +517,10 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
             value=value,
             target=targets.get(ind.pk),
             previous=previous.get(ind.pk),
-            editable=is_open and enters and (value is None or status in wf.EDITABLE),
+            editable=is_open
+            and enters
+            and (value is None or status in wf.EDITABLE)
+            and ind.pk not in derived,
             can_upload=is_open and enters and value is not None,
             can_revise=(enters and status == S.ACCEPTED and not getattr(value, "pending_revisions", None)),
             selectable=bool(
@@ -529,6 +535,9 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
             version=value.version if value else 0,
             warnings=warnings.get(ind.code, []) if value and status in wf.EDITABLE else [],
         )
+        if ind.pk in derived:
+            args = [plan.code, derived[ind.pk], locality.code, period.year, ind.code, "cumulative"]
+            row.ledger_url = reverse("ledgers:count", args=args) + "?accepted=1"
         row.can_comment = row.editable or bool(
             value and (enters or profile.can_approve(locality.pk) or profile.can_accept(ind))
         )
@@ -766,59 +775,15 @@ def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
 
 # --- evidence -----------------------------------------------------------------------------------
 
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
-ZIP = b"PK\x03\x04"  # OOXML and OFD are zip packages
-SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".docx": (ZIP,),
-    ".xlsx": (ZIP,),
-    ".ofd": (ZIP,),
-    ".doc": (OLE,),
-    ".xls": (OLE,),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
-
-
-def check_evidence(upload: UploadedFile) -> str:
-    """Why this file may not be attached, or "" when it may: its size, its kind, its content."""
-    name = upload.name or ""
-    suffix = PurePath(name).suffix.lower()
-    allowed = settings.PLANWATCH_EVIDENCE_TYPES
-    limit = settings.PLANWATCH_EVIDENCE_MAX_BYTES
-    if suffix not in allowed:
-        return _("%(name)s: this kind of file is not accepted. Accepted: %(kinds)s.") % {
-            "name": name,
-            "kinds": ", ".join(sorted(allowed)),
-        }
-    if not upload.size:
-        return _("%(name)s is empty.") % {"name": name}
-    if upload.size > limit:
-        return _("%(name)s is %(size).1f MB: the limit is %(limit)d MB.") % {
-            "name": name,
-            "size": upload.size / 1024 / 1024,
-            "limit": limit // (1024 * 1024),
-        }
-    signatures = SIGNATURES.get(suffix)
-    if signatures:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(sig) for sig in signatures):
-            return _("%(name)s is not really a %(kind)s file.") % {"name": name, "kind": suffix}
-    return ""
-
 
 @transaction.atomic
 def attach_evidence(user: Any, value: ReportedValue, upload: UploadedFile) -> Evidence:
     """Store the file under var/media and record it in the value's audit (action "evidence")."""
-    suffix = PurePath(upload.name or "").suffix.lower()
     evidence = Evidence(
         value=value,
         original_name=PurePath(upload.name or "file").name[:255],
         size=upload.size or 0,
-        content_type=settings.PLANWATCH_EVIDENCE_TYPES.get(suffix, "application/octet-stream"),
+        content_type=content_type_of(upload.name or ""),
         uploaded_by=user,
     )
     evidence.file.save(evidence.original_name, upload, save=False)
@@ -889,13 +854,7 @@ def download_evidence(
 ) -> FileResponse:
     _p, _l, _pe, value = _visible_value(request.user, code, locality_code, period_code, indicator_code)
     evidence = get_object_or_404(value.evidence, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as e:
-        raise Http404("the file is missing from the store") from e
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
+    return download(evidence.file, evidence.original_name)
 
 
 # --- history ------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def ensure_open(period: Period, locality: Locality, today: dt.date | None = None
     today = today or timezone.localdate()
     if not period.is_open_for(locality.pk, today):
         raise PeriodClosed(
-            f"{period.code} 填报期已关闭（{period.locks_on}），如需补报请联系省里开放",
+            f"{period.code} 填报期已关闭（{period.locks_on}），如需补报请联系省级主管部门开放",
             f"period {period.code} closed for entry on {period.locks_on}: ask the province for an exception",
         )
 
@@ -212,6 +212,26 @@ def visible_values(user: Any, values: QuerySet[ReportedValue]) -> QuerySet[Repor
     if profile.role == Profile.Role.LEAD_UNIT:
         return values.filter(shared | Q(indicator__lead_unit_id=profile.unit_id))
     return values.filter(shared)
+
+
+def ledger_fed(indicators: Iterable[Indicator]) -> dict[int, str]:
+    """The indicators counted from a ledger (the plan file's `ledgers:`, planwatch.ledgers), by id,
+    with the ledger's code: their values come from the ledger's rows (source ledger) and are never
+    typed by hand while the setting PLANWATCH_LEDGER_DERIVED_ONLY is on (the default;
+    docs/ledgers.md); when it is off, none. One query."""
+    if not settings.PLANWATCH_LEDGER_DERIVED_ONLY:
+        return {}
+    ids = [i.pk for i in indicators]
+    return dict(
+        Indicator.objects.filter(pk__in=ids, ledger_types__isnull=False).values_list(
+            "pk", "ledger_types__code"
+        )
+    )
+
+
+def ledger_derived(indicators: Iterable[Indicator]) -> set[int]:
+    """The ids of ledger_fed(indicators)."""
+    return set(ledger_fed(indicators))
 
 
 def _name(user: Any) -> str:
@@ -285,6 +305,20 @@ def save_values(
                 rules_of(entry.indicator), entry.value, past[-1] if past else None
             )
             findings += validation.check_outlier(entry.indicator.code, entry.value, past, outlier_settings())
+
+    if via.source != Source.LEDGER:
+        derived = ledger_derived(e.indicator for e in entries)
+        typed = [
+            e.indicator.code
+            for e in entries
+            if e.indicator.pk in derived
+            and (existing.get(e.indicator.pk) is None or existing[e.indicator.pk].value != e.value)
+        ]
+        if typed:
+            raise NotAllowed(
+                f"{'、'.join(typed)} 由台账计算得出，不能手工填报：请在台账中录入条目",
+                f"{', '.join(typed)}: counted from the ledger, not typed by hand; enter the rows in the ledger",
+            )
 
     merged = {v.indicator.code: v.value for v in existing.values() if v.value is not None}
     merged.update({e.indicator.code: e.value for e in entries if e.value is not None})
@@ -401,12 +435,24 @@ def submit(
                 "indicator_id", flat=True
             )
         )
-        missing = [i.code for i in required_indicators(period) if i.pk not in present]
-        if missing:
-            raise IllegalTransition(
-                f"尚有 {len(missing)} 项指标未填报：{'、'.join(missing)}",
-                f"{len(missing)} indicator(s) not reported yet: {', '.join(missing)}",
+        required = list(required_indicators(period))
+        missing = [i for i in required if i.pk not in present]
+        # Counted from a ledger: never typed here; the ledger writes them (source ledger).
+        derived = ledger_derived(missing)
+        typed = [i.code for i in missing if i.pk not in derived]
+        fed = [i.code for i in missing if i.pk in derived]
+        zh, en = [], []
+        if typed:
+            zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
+            en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
+        if fed:
+            zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请在台账汇总页“写入填报数值”")
+            en.append(
+                f"{', '.join(fed)}: counted from the ledger, not written yet: "
+                "use “write these counts as reported values” on the ledger's counts page"
             )
+        if zh:
+            raise IllegalTransition("；".join(zh), "; ".join(en))
     if empty := [v.indicator.code for v in values if v.value is None]:
         raise IllegalTransition(f"以下指标未填数值：{'、'.join(empty)}", f"no value for: {', '.join(empty)}")
     unexplained = warnings_needing_comment(values, locality, period)

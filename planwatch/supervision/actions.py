@@ -8,15 +8,19 @@ plan (the province administrator writes any); the province comments on and retur
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 
 from planwatch.accounts.models import Profile, profile_of
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
+from planwatch.reporting.evidence import check_evidence
 from planwatch.reporting.workflow import CommentRequired, IllegalTransition, NotAllowed, WorkflowError
 from planwatch.supervision.models import (
     ActionPlan,
@@ -250,6 +254,16 @@ def check_progress(status: str, percent: int) -> list[tuple[str, str]]:
     return []
 
 
+def _evidence_problem(upload: UploadedFile) -> tuple[str, str] | None:
+    """The same check as for a reported value's evidence (size, kind, content), in both languages."""
+    with translation.override("zh-hans"):
+        zh = check_evidence(upload)
+    if not zh:
+        return None
+    with translation.override("en"):
+        return zh, check_evidence(upload)
+
+
 @transaction.atomic
 def post_update(
     user: Any,
@@ -267,6 +281,8 @@ def post_update(
     problems = check_progress(status, percent)
     if status == Status.AT_RISK and not narrative.strip():
         problems.append(("标记为有风险时请说明原因", "say why when marking a milestone at risk"))
+    files = list(files)
+    problems += [problem for f in files if (problem := _evidence_problem(f))]
     if problems:
         raise IllegalTransition("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
@@ -290,9 +306,23 @@ def post_update(
     return update
 
 
+def _tell_author(update: ProgressUpdate, reviewer: Any, key: str, zh: str, en: str) -> None:
+    """A notification (and e-mail) to the update's author, once the review is committed."""
+    from planwatch.supervision import services  # services reads the models this module writes
+
+    author = update.author
+    if author is None or author.pk == getattr(reviewer, "pk", None):
+        return
+    milestone = update.milestone
+    link = reverse("supervision:milestone", args=[milestone.action_plan.plan.code, milestone.pk])
+    transaction.on_commit(lambda: services.notify(author, key, zh, en, link, services.RemindResult()))
+
+
 def _require_review(user: Any) -> None:
     if not can_review(profile_of(user)):
-        raise NotAllowed("只有省里可以点评或退回进展报告", "only the province comments on or returns updates")
+        raise NotAllowed(
+            "只有省级主管部门可以点评或退回进展报告", "only the province comments on or returns updates"
+        )
 
 
 @transaction.atomic
@@ -312,6 +342,14 @@ def comment_update(user: Any, update: ProgressUpdate, comment: str, *, source: s
         old={"comment": old},
         new={"comment": update.province_comment, "update": update.pk},
         source=source,
+    )
+    digest = hashlib.sha256(update.province_comment.encode()).hexdigest()[:12]
+    _tell_author(
+        update,
+        user,
+        f"update-comment:{update.pk}:{digest}",
+        f"您的进展报告（{update.milestone.title}）收到省级审核意见：{update.province_comment}",
+        f"The province commented on your progress update ({update.milestone.title}): {update.province_comment}",
     )
     return update
 
@@ -346,5 +384,12 @@ def return_update(user: Any, update: ProgressUpdate, comment: str, *, source: st
             "comment": comment,
         },
         source=source,
+    )
+    _tell_author(
+        update,
+        user,
+        f"update-returned:{update.pk}",
+        f"您的进展报告被退回（{milestone.title}）：{update.province_comment}",
+        f"Your progress update was returned ({milestone.title}): {update.province_comment}",
     )
     return update

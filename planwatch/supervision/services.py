@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -111,6 +111,32 @@ def evaluation_pace(plan: Plan, year: int) -> dict[str, dict[str, str]]:
     return out
 
 
+def findings(
+    plan: Plan,
+    milestones: Iterable[Milestone],
+    today: dt.date,
+    *,
+    window_days: int | None = None,
+    pace: Mapping[str, str] | None = None,
+    use_evaluation: bool = True,
+) -> dict[int, core.Finding]:
+    """The finding of every overdue or at-risk milestone, by milestone id: the one judgement behind
+    the list, the timeline, the milestone page and the task page.
+
+    A linked indicator lags by `pace` if given, else by the latest stored evaluation (the locality's
+    own pace, or the region's where the locality has none)."""
+    window = settings.PLANWATCH_REMIND_DAYS if window_days is None else window_days
+    by_scope = evaluation_pace(plan, today.year) if pace is None and use_evaluation else {}
+    out = {}
+    for m in milestones:
+        code = m.action_plan.locality.code
+        local = pace if pace is not None else {**by_scope.get("region", {}), **by_scope.get(code, {})}
+        finding = core.assess(facts(m), today, window_days=window, pace=local)
+        if finding is not None:
+            out[m.pk] = finding
+    return out
+
+
 def supervision_list(
     plan: Plan,
     today: dt.date,
@@ -122,10 +148,7 @@ def supervision_list(
     pace: Mapping[str, str] | None = None,
     use_evaluation: bool = True,
 ) -> list[Row]:
-    """Overdue and at-risk milestones, optionally of one locality, owner unit or task.
-
-    A linked indicator lags by `pace` if given, else by the latest stored evaluation (the locality's
-    own pace, or the region's where the locality has none)."""
+    """Overdue and at-risk milestones, optionally of one locality, owner unit or task; overdue first."""
     qs = milestones_of(plan)
     if locality_id is not None:
         qs = qs.filter(action_plan__locality_id=locality_id)
@@ -133,15 +156,11 @@ def supervision_list(
         qs = qs.filter(owner_unit_id=unit_id)
     if task_id is not None:
         qs = qs.filter(task_id=task_id)
-    window = settings.PLANWATCH_REMIND_DAYS if window_days is None else window_days
-    by_scope = evaluation_pace(plan, today.year) if pace is None and use_evaluation else {}
-    rows = []
-    for m in qs:
-        code = m.action_plan.locality.code
-        local = pace if pace is not None else {**by_scope.get("region", {}), **by_scope.get(code, {})}
-        finding = core.assess(facts(m), today, window_days=window, pace=local)
-        if finding is not None:
-            rows.append(Row(m, finding))
+    milestones = {m.pk: m for m in qs}
+    found = findings(
+        plan, milestones.values(), today, window_days=window_days, pace=pace, use_evaluation=use_evaluation
+    )
+    rows = [Row(milestones[pk], f) for pk, f in found.items()]
     rows.sort(key=lambda r: core.sort_key(r.finding))
     return rows
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("notifications/", views.notifications, name="notifications"),
     path("milestone/<int:pk>/", views.milestone, name="milestone"),
+    path("evidence/<int:pk>/", views.evidence, name="evidence"),
     path("task/<str:task_code>/", views.task, name="task"),
     path("<str:locality_code>/<int:year>/", views.action_plan, name="action_plan"),
 ]

@@ -14,16 +14,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from planwatch.accounts.models import profile_of
 from planwatch.plans.models import Locality, Plan, pick
+from planwatch.reporting.evidence import download
 from planwatch.reporting.workflow import WorkflowError
 from planwatch.supervision import actions, services
-from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate
+from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate, UpdateEvidence
 
 S = Milestone.Status
 
@@ -100,7 +101,8 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         units=plan.units.all(),
         action_plans=action_plans,
         own_locality=own_locality,
-        this_year=today.year,
+        years=plan.monitored_years(),
+        this_year=min(max(today.year, plan.start_year), plan.last_year),
         query=request.GET.urlencode(),
     )
 
@@ -118,12 +120,10 @@ class Bar:
     flag: str
 
 
-def timeline(milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
+def timeline(plan: Plan, milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     span = (end - start).days + 1
-    flags = {
-        f.key: f.flag.value for f in services.core.detect((services.facts(m) for m in milestones), today)
-    }
+    flags = {pk: f.flag.value for pk, f in services.findings(plan, milestones, today).items()}
     bars = []
     for m in milestones:
         first = max(start, min(end, m.starts_on or start))
@@ -170,21 +170,29 @@ def _milestone_data(request: HttpRequest, plan: Plan) -> tuple[actions.Milestone
 def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) -> HttpResponse:
     plan = _plan(code)
     locality: Locality = get_object_or_404(plan.localities, code=locality_code)
+    if year not in plan.monitored_years():
+        raise Http404("not a year of the plan")
     profile = profile_of(request.user)
     may_write = actions.can_write(profile, locality.pk)
     errors: list[str] = []
     if request.method == "POST":
         if not may_write:
             raise PermissionDenied
-        data, errors = _milestone_data(request, plan)
-        if data is not None:
+        deleting = request.POST.get("action") == "delete"
+        data, errors = (None, []) if deleting else _milestone_data(request, plan)
+        if data is not None or deleting:
             try:
                 ap = actions.open_action_plan(request.user, plan, locality, year)
                 pk = _int(request.POST.get("milestone"))
-                if pk:
+                if request.POST.get("action") == "delete":
+                    actions.delete_milestone(request.user, get_object_or_404(ap.milestones, pk=pk))
+                    messages.success(request, _("Milestone deleted."))
+                elif pk:
+                    assert data is not None
                     actions.edit_milestone(request.user, get_object_or_404(ap.milestones, pk=pk), data)
                     messages.success(request, _("Milestone saved."))
                 else:
+                    assert data is not None
                     actions.add_milestone(request.user, ap, data)
                     messages.success(request, _("Milestone added."))
                 return redirect("supervision:action_plan", code=code, locality_code=locality_code, year=year)
@@ -192,7 +200,7 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
                 errors.append(_message(exc))
     ap_found = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
     milestones = (
-        list(ap_found.milestones.select_related("task", "owner_unit").prefetch_related("indicators"))
+        list(ap_found.milestones.select_related("task", "owner_unit", "action_plan__locality").prefetch_related("indicators"))
         if ap_found
         else []
     )
@@ -204,8 +212,9 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
         plan,
         locality=locality,
         year=year,
+        years=plan.monitored_years(),
         action_plan=ap_found,
-        bars=timeline(milestones, year, today),
+        bars=timeline(plan, milestones, year, today),
         months=[pick(f"{i}月", calendar.month_abbr[i]) for i in range(1, 13)],
         today=today,
         may_write=may_write,
@@ -261,7 +270,7 @@ def milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         except WorkflowError as exc:
             errors.append(_message(exc))
         m.refresh_from_db()
-    finding = services.core.assess(services.facts(m), _today(request))
+    finding = services.findings(plan, [m], _today(request)).get(m.pk)
     return _render(
         request,
         "milestone.html",
@@ -274,6 +283,15 @@ def milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         statuses=S.choices,
         errors=errors,
     )
+
+
+@login_required
+def evidence(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """An update's evidence file. Supervision is open to every signed-in user of the plan, as the
+    lists and milestone pages are; the file is served as an attachment, never inline."""
+    plan = _plan(code)
+    item = get_object_or_404(UpdateEvidence, pk=pk, update__milestone__action_plan__plan=plan)
+    return download(item.file, item.original_name)
 
 
 # --- one task across localities -------------------------------------------------------------------
@@ -289,7 +307,7 @@ def task(request: HttpRequest, code: str, task_code: str) -> HttpResponse:
         .filter(task=t)
         .order_by("action_plan__year", "action_plan__locality__order", "due_on")
     )
-    flags = {f.key: f for f in services.core.detect((services.facts(m) for m in milestones), today)}
+    flags = services.findings(plan, milestones, today)
     return _render(
         request,
         "task.html",

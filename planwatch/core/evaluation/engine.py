@@ -41,6 +41,8 @@ class Evaluation:
     region: tuple[RegionValue, ...]  # by indicator
     composite: CompositeResult | None  # None when the plan has no dimensions
     sensitivity: SensitivityResult | None
+    # The region's values of the years before `year` too (by indicator, year): for trend charts.
+    region_history: tuple[RegionValue, ...] = ()
 
 
 def evaluate(
@@ -56,7 +58,9 @@ def evaluate(
     panel = build_panel(inp)
     ev = evaluate_panel(panel, params.indicators)
     results = indicator_results(ev, [year])
-    region = tuple(r for r in panel.region_values() if r.year == year)
+    region_values = panel.region_values()
+    region = tuple(r for r in region_values if r.year == year)
+    history = tuple(r for r in region_values if r.year <= year)
     composite = sensitivity = None
     if inp.dimensions:
         if previous is None and year - 1 >= inp.period.start_year and year - 1 in panel.years:
@@ -75,4 +79,5 @@ def evaluate(
         region=region,
         composite=composite,
         sensitivity=sensitivity,
+        region_history=history,
     )

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from planwatch.core.planfile import UNITS, canonical_decimal
+from planwatch.core.planfile import canonical_decimal, whole_number_unit
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def fixed(value: Decimal | None, unit: str) -> str:
     """A reported value with one precision per unit: whole counts, two decimals otherwise."""
     if value is None:
         return "—"
-    places = 0 if UNITS.get(unit, ("",))[0] == "count" else 2
+    places = 0 if whole_number_unit(unit) else 2
     return f"{Decimal(value):,.{places}f}"
 
 

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         rows = []
         for run in runs[: max(options["limit"], 0)]:
             flags = [
-                *(["含未验收 unaccepted"] if run.includes_unaccepted else []),
+                *(["含未确认 unaccepted"] if run.includes_unaccepted else []),
                 *(["示例 sample"] if run.sample else []),
             ]
             moment = exports.local_time(run.created_at)

@@ -24,5 +24,5 @@ class Command(BaseCommand):
         result = services.derive_values(plan, options["year"], user)
         for locality, indicator, value in result.written:
             self.stdout.write(f"{locality} {indicator} {options['year']}: {value}")
-        for locality, reason in result.skipped:
-            self.stdout.write(f"{locality}: skipped ({reason})")
+        for locality, zh, en in result.skipped:
+            self.stdout.write(f"{locality}: skipped ({zh} / {en})")

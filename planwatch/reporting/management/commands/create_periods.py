@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
 from planwatch.reporting.models import Period
@@ -17,15 +18,28 @@ class Command(BaseCommand):
         parser.add_argument("--frequency", choices=Period.Frequency.values, default="yearly")
         parser.add_argument("--due-after-days", type=int, default=90, help="days after the period ends")
         parser.add_argument("--lock-after-days", type=int, help="days after the due date (default: settings)")
+        parser.add_argument(
+            "--due-on",
+            type=dt.date.fromisoformat,
+            help="the due date itself, YYYY-MM-DD (yearly periods only; instead of --due-after-days)",
+        )
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = plan_named(options["plan"])
+        year, due_on = options["year"], options["due_on"]
+        due_after_days = options["due_after_days"]
+        if due_on is not None:
+            if options["frequency"] != Period.Frequency.YEARLY:
+                raise CommandError("--due-on is for a yearly period; use --due-after-days for the others")
+            if due_on <= dt.date(year, 12, 31):
+                raise CommandError(f"--due-on {due_on} is not after the end of {year}")
+            due_after_days = (due_on - dt.date(year, 12, 31)).days
         periods = create_periods(
             plan,
-            options["year"],
+            year,
             options["frequency"],
-            due_after_days=options["due_after_days"],
+            due_after_days=due_after_days,
             lock_after_days=options["lock_after_days"],
         )
         for p in periods:

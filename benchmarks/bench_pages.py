@@ -1,0 +1,144 @@
+"""Pages and batch jobs on a real database: the seed plan with its sample data, then the same pages
+with a ledger grown to N rows.
+
+    .venv/bin/python benchmarks/bench_pages.py                 # SQLite in a temporary file
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/bench_pages.py
+    .venv/bin/python benchmarks/bench_pages.py --rows 5000 --repeat 5
+
+It creates its own test database (test_<name>, dropped at the end), loads plans/pearl_river_west_2017.yaml
+and the sample data, signs in as the province administrator and times, as the browser would ask for
+them: the dashboard overview (first view, which evaluates the year, then a stored run), a locality
+and an indicator page, the supervision list, a ledger list; then a bulletin in all three formats; then
+an Excel import of N ledger rows and the ledger pages again. Each time is the median of --repeat runs;
+the query count is printed beside it (it must not grow with the rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planwatch.test_settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def timed(label: str, action: Callable[[], object], repeat: int) -> None:
+    times, queries = [], 0
+    for _ in range(repeat):
+        counted = [0]
+
+        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            counted[0] += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - started)
+        queries = counted[0]
+    print(f"  {label:<46} {statistics.median(times) * 1000:9.1f} ms   {queries:4d} queries")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=2000, help="ledger rows to import")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run(args.rows, args.repeat)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(rows: int, repeat: int) -> None:
+    from django.contrib.auth import get_user_model
+    from openpyxl import load_workbook
+
+    from planwatch.bulletins.services import build_bulletin
+    from planwatch.ledgers.excel import export_ledger, import_ledger
+    from planwatch.ledgers.models import LedgerType
+    from planwatch.plans.loader import load_plan_file
+    from planwatch.reporting.sample import load_sample
+
+    print(f"database: {connection.vendor}; ledger rows: {rows}; median of {repeat}")
+    plan = load_plan_file(ROOT / "plans" / "pearl_river_west_2017.yaml").plan
+    load_sample(plan)
+    admin = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench")
+    client = Client()
+    client.force_login(admin)
+    base = f"/plans/{plan.code}"
+
+    def get(path: str) -> Callable[[], object]:
+        def fetch() -> object:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        return fetch
+
+    print("pages, seed plan with the sample data:")
+    timed("dashboard overview, first view (evaluates)", get(f"{base}/dashboard/?year=2018"), 1)
+    pages = {
+        "dashboard overview (stored run)": f"{base}/dashboard/?year=2018",
+        "dashboard locality 珠海": f"{base}/dashboard/localities/ZH/?year=2018",
+        "dashboard indicator I01": f"{base}/dashboard/indicators/I01/",
+        "indicator I01 as XLSX": f"{base}/dashboard/indicators/I01/data.xlsx",
+        "supervision list": f"{base}/supervision/",
+        "entry form 珠海 2018": f"{base}/report/ZH/2018/",
+    }
+    for label, path in pages.items():
+        timed(label, get(path), repeat)
+
+    print("bulletin 2018 (stored runs):")
+    for formats in (("xlsx",), ("docx",), ("pdf",), ("docx", "pdf", "xlsx")):
+        timed(f"bulletin {'+'.join(formats)}", lambda f=formats: build_bulletin(plan, "2018", formats=f, user=admin), 1)
+
+    ledger = LedgerType.objects.get(plan=plan, code="investment_projects")
+    template = load_workbook(io.BytesIO(export_ledger(ledger, ledger.items.none())))
+    sheet = template.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    first = [c.value for c in sheet[2]] if sheet.max_row >= 2 else None
+    print(f"ledger import, {rows} rows (header: {len(header)} columns):")
+    sample_rows = list(ledger.items.all()[:1])
+    if first is None and sample_rows:
+        first = [c.value for c in load_workbook(io.BytesIO(export_ledger(ledger, sample_rows))).worksheets[0][2]]
+    assert first is not None, "no row to copy"
+    id_column = next((i for i, h in enumerate(header) if h and "id" in str(h).lower()), None)
+    name_column = next(i for i, h in enumerate(header) if h and ("名称" in str(h) or "name" in str(h).lower()))
+    for n in range(rows):
+        row = list(first)
+        if id_column is not None:
+            row[id_column] = None
+        row[name_column] = f"示例压测项目 {n:05d}"
+        sheet.append(row)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    data = buffer.getvalue()
+    timed(f"import_ledger ({rows} rows)", lambda: import_ledger(ledger, data, "bench.xlsx", admin), 1)
+    print(f"pages with {ledger.items.count()} ledger rows:")
+    timed("ledger list (first page)", get(f"{base}/ledgers/{ledger.code}/"), repeat)
+    timed("ledger funnel", get(f"{base}/ledgers/{ledger.code}/funnel/"), repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""Task supervision (督查督办) through the API: the supervision list, action plans, milestones and
+progress updates.
+
+Every change goes through planwatch.supervision.actions, exactly as on the web pages and in the
+Excel import: a locality's users write only their own action plan, the province comments on and
+returns updates, and every change writes a SupervisionAudit row with the source "api". Supervision
+is open to every signed-in user of the plan for reading, as on the web. Refusals answer 400, 403 or
+409 with `{"errors": [...]}` in both languages (planwatch.api.values.register_error_handlers).
+Evidence files are uploaded on the milestone's web page; the API lists them with their download
+address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
+from planwatch.api.values import ErrorsOut, refused
+from planwatch.plans.models import Plan
+from planwatch.supervision import actions, services
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate
+
+router = Router(tags=["supervision"])
+API = "api"
+REFUSED = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut, **NOT_FOUND}
+
+MilestoneStatus = Literal["not_started", "in_progress", "done", "at_risk"]
+
+
+# --- shapes -------------------------------------------------------------------------------------
+
+
+class FindingOut(Schema):
+    milestone_id: int
+    locality: str
+    locality_zh: str
+    year: int
+    task: str
+    milestone: str
+    owner_unit: str | None
+    owner_unit_zh: str | None
+    owner_person: str
+    due_on: dt.date
+    status: str
+    percent: int
+    flag: Literal["overdue", "at_risk"]
+    reasons: list[str] = Field(
+        description="overdue, marked_at_risk, behind_schedule (percent behind the time elapsed), "
+        "indicator_lagging (a linked indicator lags in the latest evaluation run)."
+    )
+    days_late: int
+    lagging_indicators: list[str]
+
+
+class EvidenceOut(Schema):
+    name: str
+    url: str
+    uploaded_at: dt.datetime
+
+
+class UpdateOut(Schema):
+    id: int
+    status: str
+    percent: int
+    narrative: str
+    author: str | None
+    created_at: dt.datetime
+    returned: bool
+    province_comment: str
+    commented_by: str | None
+    evidence: list[EvidenceOut]
+
+
+class MilestoneOut(Schema):
+    id: int
+    locality: str
+    year: int
+    task: str
+    title: str
+    owner_unit: str | None
+    owner_person: str
+    starts_on: dt.date | None
+    due_on: dt.date
+    deliverable: str
+    indicators: list[str]
+    status: str
+    percent: int
+    order: int
+
+
+class MilestoneDetailOut(MilestoneOut):
+    updates: list[UpdateOut]
+
+
+class ActionPlanOut(Schema):
+    locality: str
+    year: int
+    status: str
+    milestone_count: int
+    milestones: list[MilestoneOut]
+
+
+class MilestoneIn(Schema):
+    task: str = Field(description="A task code of the plan, e.g. T1.1.")
+    title: str
+    due_on: dt.date
+    starts_on: dt.date | None = None
+    owner_unit: str | None = Field(None, description="A unit code of the plan, e.g. DST.")
+    owner_person: str = ""
+    deliverable: str = ""
+    indicators: list[str] = Field(default_factory=list, description="Linked indicator codes.")
+    order: int = 0
+
+
+class UpdateIn(Schema):
+    status: MilestoneStatus
+    percent: int = Field(ge=0, le=100)
+    narrative: str = ""
+
+
+class ReviewIn(Schema):
+    action: Literal["comment", "return"]
+    comment: str
+
+
+class FindingsQuery(Schema):
+    as_of: dt.date | None = Field(None, description="The day to judge on; today by default.")
+    locality: str | None = Field(None, description="Only this locality's milestones.")
+    unit: str | None = Field(None, description="Only milestones this unit owns.")
+
+
+# --- conversions --------------------------------------------------------------------------------
+
+
+def _update_out(u: ProgressUpdate, plan: Plan) -> UpdateOut:
+    return UpdateOut(
+        id=u.pk,
+        status=u.status,
+        percent=u.percent,
+        narrative=u.narrative,
+        author=u.author.username if u.author else None,
+        created_at=u.created_at,
+        returned=u.returned,
+        province_comment=u.province_comment,
+        commented_by=u.commented_by.username if u.commented_by else None,
+        evidence=[
+            EvidenceOut(
+                name=e.original_name,
+                url=reverse("supervision:evidence", args=[plan.code, e.pk]),
+                uploaded_at=e.uploaded_at,
+            )
+            for e in u.evidence.all()
+        ],
+    )
+
+
+def _milestone_fields(m: Milestone) -> dict[str, object]:
+    return {
+        "id": m.pk,
+        "locality": m.action_plan.locality.code,
+        "year": m.action_plan.year,
+        "task": m.task.code,
+        "title": m.title,
+        "owner_unit": m.owner_unit.code if m.owner_unit else None,
+        "owner_person": m.owner_person,
+        "starts_on": m.starts_on,
+        "due_on": m.due_on,
+        "deliverable": m.deliverable,
+        "indicators": sorted(i.code for i in m.indicators.all()),
+        "status": m.status,
+        "percent": m.percent,
+        "order": m.order,
+    }
+
+
+def _milestones(plan: Plan) -> QuerySet[Milestone]:
+    return services.milestones_of(plan).order_by(
+        "action_plan__year", "action_plan__locality__order", "order", "due_on", "pk"
+    )
+
+
+def _milestone(plan: Plan, milestone_id: int) -> Milestone:
+    updates = ProgressUpdate.objects.select_related("author", "commented_by").prefetch_related("evidence")
+    m = (
+        _milestones(plan)
+        .prefetch_related(Prefetch("updates", queryset=updates))
+        .filter(pk=milestone_id)
+        .first()
+    )
+    if m is None:
+        raise NotFound(f"No milestone {milestone_id} in plan {plan.code!r}.")
+    return m
+
+
+def _detail(m: Milestone) -> MilestoneDetailOut:
+    plan = m.action_plan.plan
+    return MilestoneDetailOut(
+        **_milestone_fields(m),  # type: ignore[arg-type]
+        updates=[_update_out(u, plan) for u in m.updates.all()],
+    )
+
+
+def _data(plan: Plan, body: MilestoneIn) -> actions.MilestoneData:
+    """The milestone as the actions take it; unknown codes refused with their JSON path."""
+    task = plan.tasks.filter(code=body.task).first()
+    if task is None:
+        raise refused(400, f"任务 {body.task} 不存在", f"no task {body.task!r} in this plan", path="task")
+    unit = None
+    if body.owner_unit:
+        unit = plan.units.filter(code=body.owner_unit).first()
+        if unit is None:
+            raise refused(
+                400, f"单位 {body.owner_unit} 不存在", f"no unit {body.owner_unit!r}", path="owner_unit"
+            )
+    found = {i.code: i for i in plan.indicators.filter(code__in=body.indicators)}
+    for n, code in enumerate(body.indicators):
+        if code not in found:
+            raise refused(400, f"指标 {code} 不存在", f"no indicator {code!r}", path=f"indicators[{n}]")
+    return actions.MilestoneData(
+        task=task,
+        title=body.title,
+        due_on=body.due_on,
+        owner_unit=unit,
+        owner_person=body.owner_person,
+        starts_on=body.starts_on,
+        deliverable=body.deliverable,
+        indicators=[found[c] for c in body.indicators],
+        order=body.order,
+    )
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{plan_code}/supervision",
+    response={200: list[FindingOut], **NOT_FOUND},
+    summary="Overdue and at-risk milestones (the supervision list)",
+)
+def findings(request: HttpRequest, plan_code: str, filters: Query[FindingsQuery]) -> list[FindingOut]:
+    plan = get_plan(plan_code)
+    locality = unit = None
+    if filters.locality:
+        locality = plan.localities.filter(code=filters.locality).first()
+        if locality is None:
+            raise NotFound(f"No locality {filters.locality!r} in plan {plan.code!r}.")
+    if filters.unit:
+        unit = plan.units.filter(code=filters.unit).first()
+        if unit is None:
+            raise NotFound(f"No unit {filters.unit!r} in plan {plan.code!r}.")
+    rows = services.supervision_list(
+        plan,
+        filters.as_of or dt.date.today(),
+        locality_id=locality.pk if locality else None,
+        unit_id=unit.pk if unit else None,
+    )
+    return [FindingOut(milestone_id=r.milestone.pk, **r.as_dict()) for r in rows]
+
+
+@router.get("/{plan_code}/action-plans", response={200: list[ActionPlanOut], **NOT_FOUND})
+def list_action_plans(request: HttpRequest, plan_code: str, year: int | None = None) -> list[ActionPlanOut]:
+    plan = get_plan(plan_code)
+    plans = (
+        ActionPlan.objects.filter(plan=plan).select_related("locality").order_by("year", "locality__order")
+    )
+    if year is not None:
+        plans = plans.filter(year=year)
+    by_plan: dict[int, list[MilestoneOut]] = {}
+    for m in _milestones(plan).filter(action_plan__in=plans):
+        by_plan.setdefault(m.action_plan_id, []).append(MilestoneOut(**_milestone_fields(m)))  # type: ignore[arg-type]
+    return [
+        ActionPlanOut(
+            locality=ap.locality.code,
+            year=ap.year,
+            status=ap.status,
+            milestone_count=len(by_plan.get(ap.pk, [])),
+            milestones=by_plan.get(ap.pk, []),
+        )
+        for ap in plans
+    ]
+
+
+@router.post(
+    "/{plan_code}/action-plans/{locality}/{year}/milestones",
+    response={201: MilestoneDetailOut, **REFUSED},
+    summary="Add a milestone to a locality's action plan (opened if need be)",
+)
+def add_milestone(
+    request: HttpRequest, plan_code: str, locality: str, year: int, body: MilestoneIn
+) -> Status[MilestoneDetailOut]:
+    plan = get_plan(plan_code)
+    place = plan.localities.filter(code=locality).first()
+    if place is None:
+        raise NotFound(f"No locality {locality!r} in plan {plan.code!r}.")
+    data = _data(plan, body)
+    with transaction.atomic():  # a refused milestone leaves no empty action plan behind
+        ap = actions.open_action_plan(request.user, plan, place, year, source=API)
+        m = actions.add_milestone(request.user, ap, data, source=API)
+    return Status(201, _detail(_milestone(plan, m.pk)))
+
+
+@router.get("/{plan_code}/milestones/{milestone_id}", response={200: MilestoneDetailOut, **NOT_FOUND})
+def get_milestone(request: HttpRequest, plan_code: str, milestone_id: int) -> MilestoneDetailOut:
+    plan = get_plan(plan_code)
+    return _detail(_milestone(plan, milestone_id))
+
+
+@router.put("/{plan_code}/milestones/{milestone_id}", response={200: MilestoneDetailOut, **REFUSED})
+def edit_milestone(
+    request: HttpRequest, plan_code: str, milestone_id: int, body: MilestoneIn
+) -> MilestoneDetailOut:
+    plan = get_plan(plan_code)
+    m = _milestone(plan, milestone_id)
+    actions.edit_milestone(request.user, m, _data(plan, body), source=API)
+    return _detail(_milestone(plan, milestone_id))
+
+
+@router.delete("/{plan_code}/milestones/{milestone_id}", response={204: None, **REFUSED})
+def delete_milestone(request: HttpRequest, plan_code: str, milestone_id: int) -> Status[None]:
+    plan = get_plan(plan_code)
+    actions.delete_milestone(request.user, _milestone(plan, milestone_id), source=API)
+    return Status(204, None)
+
+
+@router.post(
+    "/{plan_code}/milestones/{milestone_id}/updates",
+    response={201: MilestoneDetailOut, **REFUSED},
+    summary="Report progress on a milestone (evidence files: on its web page)",
+)
+def post_update(
+    request: HttpRequest, plan_code: str, milestone_id: int, body: UpdateIn
+) -> Status[MilestoneDetailOut]:
+    plan = get_plan(plan_code)
+    m = _milestone(plan, milestone_id)
+    actions.post_update(request.user, m, body.status, body.percent, body.narrative, source=API)
+    return Status(201, _detail(_milestone(plan, milestone_id)))
+
+
+@router.post(
+    "/{plan_code}/updates/{update_id}/review",
+    response={200: MilestoneDetailOut, **REFUSED},
+    summary="The province comments on or returns a progress update",
+)
+def review_update(request: HttpRequest, plan_code: str, update_id: int, body: ReviewIn) -> MilestoneDetailOut:
+    plan = get_plan(plan_code)
+    update = ProgressUpdate.objects.filter(pk=update_id, milestone__action_plan__plan=plan).first()
+    if update is None:
+        raise NotFound(f"No progress update {update_id} in plan {plan.code!r}.")
+    if body.action == "comment":
+        actions.comment_update(request.user, update, body.comment, source=API)
+    else:
+        actions.return_update(request.user, update, body.comment, source=API)
+    return _detail(_milestone(plan, update.milestone_id))

@@ -1,0 +1,420 @@
+"""Building a bulletin: gather the content's plain input from one evaluation run and the database,
+draw the charts, write the formats, and store the Bulletin with its files.
+
+`build_bulletin(plan, "2018", formats=…, include_unaccepted=False, user=…)` is the one function
+that makes a bulletin (web page and `planwatch bulletin` both call it). `regenerate(bulletin)` makes
+the files again from the same run, for checking that they carry the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from planwatch.bulletins.models import Bulletin
+from planwatch.core import bulletin as core
+from planwatch.core.bulletin import BulletinError
+from planwatch.core.evaluation import EvaluationParameters
+from planwatch.core.geo import MapFileMissing, read_city_map
+from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
+from planwatch.plans.models import Plan
+from planwatch.reporting import exports
+from planwatch.reporting.models import AuditEntry, Period, ReportedValue
+
+Progress = Callable[[str], None]
+QUARTERS = "一二三四"
+REPORTED = (ReportedValue.Status.SUBMITTED, ReportedValue.Status.APPROVED, ReportedValue.Status.ACCEPTED)
+GENERATOR = "PlanWatch 实施方案监测评估系统生成"
+
+
+@dataclass(frozen=True)
+class BulletinPeriod:
+    code: str
+    year: int
+    label: str
+    period: Period | None  # the reporting period (for due dates), if the plan has it
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def period_of(plan: Plan, code: str) -> BulletinPeriod:
+    """A year (2018) or a quarter (2018Q3) of the plan. Raises BulletinError naming the period."""
+    code = (code or "").strip().upper()
+    match = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", code)
+    last = plan.last_year
+    if match is None:
+        raise BulletinError(
+            f"period {code!r}: write a year (2018) or a quarter (2018Q3)",
+            f"报告期 {code!r}：应为年份（2018）或季度（2018Q3）",
+        )
+    year = int(match.group(1))
+    if not plan.base_year <= year <= last:
+        raise BulletinError(
+            f"period {code}: outside the plan's years {plan.base_year}–{last}",
+            f"报告期 {code}：不在方案年份（{plan.base_year}–{last}年）之内",
+        )
+    period = Period.objects.filter(plan=plan, code=code).first()
+    if match.group(2):
+        if period is None:
+            raise BulletinError(
+                f"period {code}: the plan has no such reporting period (create the year's quarterly periods first)",
+                f"报告期 {code}：方案没有该季度报送期（请先创建该年的季度报送期）",
+            )
+        return BulletinPeriod(code, year, f"{year}年第{QUARTERS[int(match.group(2)) - 1]}季度", period)
+    return BulletinPeriod(code, year, f"{year}年度", period)
+
+
+def run_info(run: EvaluationRun) -> core.RunInfo:
+    version = run.data_version
+    return core.RunInfo(
+        id=run.pk,
+        year=run.year,
+        created_at=exports.iso(timezone.localtime(run.created_at)),
+        parameters=parameters_label(run.parameters),
+        statuses=tuple(run.statuses),
+        includes_unaccepted=run.includes_unaccepted,
+        sample=run.sample,
+        data_sha256=version.get("sha256", run.data_hash),
+        data_count=int(version.get("count", 0)),
+        data_as_of=version.get("as_of"),
+        targets_sha256=(version.get("targets") or {}).get("sha256", ""),
+        plan_version=version.get("plan_version"),
+        input_hash=run.input_hash,
+        results_hash=run.results_hash,
+        engine_version=run.engine_version,
+    )
+
+
+def _names(plan: Plan) -> core.Names:
+    return core.Names(
+        localities=dict(plan.localities.values_list("code", "name_zh")),
+        indicators=dict(plan.indicators.values_list("code", "name_zh")),
+        dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
+        units={code: unit for code, unit in plan.indicators.values_list("code", "unit")},
+    )
+
+
+def trend_runs(run: EvaluationRun) -> list[EvaluationRun]:
+    """The latest stored run of each year up to the run's, with the same parameters, statuses and data
+    version as the run (so the same values): the trend chart's points. The run itself for its year."""
+    same = canonical_json(run.parameters)
+    chosen: dict[int, EvaluationRun] = {run.year: run}
+    candidates = EvaluationRun.objects.filter(
+        plan_id=run.plan_id,
+        year__lt=run.year,
+        data_hash=run.data_hash,
+        includes_unaccepted=run.includes_unaccepted,
+    ).order_by("year", "-created_at", "-id")
+    for other in candidates:
+        if (
+            other.year not in chosen
+            and canonical_json(other.parameters) == same
+            and other.statuses == run.statuses
+        ):
+            chosen[other.year] = other
+    return [chosen[y] for y in sorted(chosen)]
+
+
+def _trend(runs: Sequence[EvaluationRun]) -> tuple[core.TrendPoint, ...]:
+    points = []
+    for r in runs:
+        for s in (r.composite or {}).get("scores", []):
+            points.append(core.TrendPoint(r.year, s["locality"], float(s["score"]), int(s["rank"]), r.pk))
+    return tuple(points)
+
+
+def _pace_by_scope(run: EvaluationRun) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for r in run.results.get("indicators", []):
+        if r.get("pace"):
+            out.setdefault(str(r["scope"]), {})[str(r["indicator"])] = str(r["pace"])
+    return out
+
+
+def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.SupervisionInput:
+    """Overdue and at-risk milestones as of the day, a linked indicator lagging by the cited run."""
+    from planwatch.supervision.models import Milestone
+    from planwatch.supervision.services import supervision_list
+
+    total = Milestone.objects.filter(action_plan__plan=plan).count()
+    if total == 0:
+        return core.SupervisionInput(0, ())
+    pace = _pace_by_scope(run)
+    rows = []
+    for loc in plan.localities.filter(pilot=True, action_plans__isnull=False).distinct().order_by("order"):
+        local = {**pace.get("region", {}), **pace.get(loc.code, {})}
+        for row in supervision_list(plan, as_of, locality_id=loc.pk, pace=local):
+            m = row.milestone
+            rows.append(
+                core.MilestoneRow(
+                    locality=loc.code,
+                    task=m.task.code,
+                    milestone=m.title,
+                    owner=m.owner_unit.name_zh if m.owner_unit else (m.owner_person or "—"),
+                    due_on=m.due_on,
+                    flag=row.finding.flag.value,
+                    reasons=row.reasons_zh,
+                    days_late=row.finding.days_late,
+                    percent=m.percent,
+                )
+            )
+    return core.SupervisionInput(total, tuple(rows))
+
+
+def late_input(plan: Plan, period: Period | None, as_of: dt.date) -> tuple[tuple[core.LateRow, ...], bool]:
+    """Localities that reported the period late: past the due date, either not all required values
+    submitted yet, or the first submission after the due date. (Sample values are loaded accepted,
+    without a submission: they are never late.) Returns (rows, whether lateness could be judged)."""
+    if period is None or period.due_on is None:
+        return (), False
+    required = plan.indicators.filter(frequency=period.frequency).count()
+    if required == 0 or as_of <= period.due_on:
+        return (), True
+    pilots = list(plan.localities.filter(pilot=True).order_by("order"))
+    reported = dict(
+        ReportedValue.objects.filter(
+            period=period, indicator__frequency=period.frequency, locality__in=pilots, value__isnull=False
+        )
+        .values("locality_id")
+        .annotate(n=Count("pk", filter=Q(status__in=REPORTED)))
+        .values_list("locality_id", "n")
+    )
+    first = dict(
+        AuditEntry.objects.filter(
+            value__period=period, value__locality__in=pilots, action=AuditEntry.Action.SUBMIT
+        )
+        .values("value__locality_id")
+        .annotate(first=Min("at"))
+        .values_list("value__locality_id", "first")
+    )
+    rows = []
+    for loc in pilots:
+        count = reported.get(loc.pk, 0)
+        first_at = first.get(loc.pk)
+        first_day = timezone.localtime(first_at).date() if first_at is not None else None
+        if count < required:
+            days = (as_of - period.due_on).days
+        elif first_day is not None and first_day > period.due_on:
+            days = (first_day - period.due_on).days
+        else:
+            continue
+        rows.append(core.LateRow(loc.code, period.code, period.due_on, required, count, first_day, days))
+    return tuple(rows), True
+
+
+def map_shapes(plan: Plan) -> tuple[core.MapShape, ...]:
+    """The map's cities (pilot units by their Chinese name, the others as context) and a point for a
+    pilot unit without a boundary (顺德区). Empty when the map file is missing."""
+    try:
+        cities = read_city_map(settings.PLANWATCH_MAP_FILE)
+    except MapFileMissing:
+        return ()
+    pilots = list(plan.localities.filter(pilot=True).order_by("order"))
+    by_name = {loc.name_zh: loc.code for loc in pilots}
+    shapes = [
+        core.MapShape(
+            locality=by_name.get(city.name, f"~{city.name}"),
+            polygons=tuple(tuple(tuple(ring) for ring in polygon) for polygon in city.polygons),
+            centre=city.centre if city.centre != (0.0, 0.0) else None,
+        )
+        for city in cities
+    ]
+    drawn = {s.locality for s in shapes}
+    for loc in pilots:
+        if loc.code not in drawn and loc.map_point() is not None:
+            shapes.append(core.MapShape(locality=loc.code, point=loc.map_point()))
+    return tuple(shapes)
+
+
+def gather(
+    plan: Plan, which: BulletinPeriod, run: EvaluationRun, as_of: dt.date, serial: int
+) -> core.BulletinInput:
+    """The content's plain input: the run, the trend runs, supervision, late reporting, the map."""
+    notes: list[str] = []
+    basis: list[str] = []
+    if which.period is not None and which.period.frequency != Period.Frequency.YEARLY:
+        basis.append(
+            f"说明：评估按年度数值进行，本期综合评估与指标完成度依据{which.year}年度已读取的数值"
+            f"（数据版本截至 {run.data_version.get('as_of') or '—'}）；迟报情况按{which.code}报送期判断。"
+        )
+    trend = trend_runs(run)
+    if len(trend) > 1:
+        notes.append(
+            "趋势图各年度数据来自评估运行 " + "、".join(f"#{r.pk}（{r.year}年）" for r in trend) + "。"
+        )
+    late, late_checked = late_input(plan, which.period, as_of)
+    return core.BulletinInput(
+        plan_code=plan.code,
+        plan_title=plan.title_zh,
+        region=plan.region_zh,
+        issuer=GENERATOR,
+        period_code=which.code,
+        period_label=which.label,
+        serial=serial,
+        as_of=as_of,
+        run=run_info(run),
+        results=run.results,
+        names=_names(plan),
+        pilots=tuple(plan.localities.filter(pilot=True).order_by("order").values_list("code", flat=True)),
+        end_year=plan.end_year,
+        trend=_trend(trend),
+        supervision=supervision_input(plan, run, as_of),
+        late=late,
+        late_checked=late_checked,
+        map_shapes=map_shapes(plan),
+        notes=tuple(notes),
+        basis=tuple(basis),
+    )
+
+
+def _refused(exc: RunRefused) -> BulletinError:
+    return BulletinError(exc.en, exc.zh)
+
+
+def cited_run(
+    plan: Plan,
+    which: BulletinPeriod,
+    *,
+    run: EvaluationRun | None,
+    params: EvaluationParameters | None,
+    include_unaccepted: bool,
+    user: Any,
+    progress: Progress,
+) -> EvaluationRun:
+    """The run the bulletin cites: the one given (checked), or the evaluation of the period's year on
+    accepted values (or, asked, unaccepted ones too) — a stored identical run is reused. The earlier
+    years are evaluated the same way for the trend."""
+    if run is not None:
+        if run.plan_id != plan.pk or run.year != which.year:
+            raise BulletinError(
+                f"evaluation run #{run.pk} is of {run.plan.code} {run.year}, not {plan.code} {which.year}",
+                f"评估运行 #{run.pk} 属于 {run.plan.code} {run.year}年，而非 {plan.code} {which.year}年",
+            )
+        if run.includes_unaccepted and not include_unaccepted:
+            raise BulletinError(
+                f"evaluation run #{run.pk} read unaccepted values: a bulletin from it must be asked for "
+                "with include unaccepted values",
+                f"评估运行 #{run.pk} 读取了未确认数据：须明确选择“含未确认数据”才能据此生成通报",
+            )
+        return run
+    try:
+        progress(f"evaluating {which.year}")
+        cited = run_evaluation(
+            plan, which.year, params=params, include_unaccepted=include_unaccepted, user=user
+        )
+        for year in range(plan.start_year, which.year):
+            progress(f"evaluating {year} (trend)")
+            try:
+                run_evaluation(plan, year, params=params, include_unaccepted=include_unaccepted, user=user)
+            except RunRefused as exc:
+                if exc.kind != "no_data":
+                    raise
+    except RunRefused as exc:
+        raise _refused(exc) from exc
+    return cited
+
+
+def render(
+    plan: Plan,
+    which: BulletinPeriod,
+    run: EvaluationRun,
+    as_of: dt.date,
+    serial: int,
+    formats: Sequence[str],
+    progress: Progress = _quiet,
+) -> tuple[core.BulletinContent, dict[str, bytes]]:
+    progress("gathering supervision, reporting and the map")
+    inp = gather(plan, which, run, as_of, serial)
+    content = core.build_content(inp)
+    if {"docx", "pdf"} & set(formats):  # the annex holds the numbers, not the pictures
+        progress("drawing charts")
+        content = content.with_charts(core.draw_charts(content, inp.map_shapes))
+    files = core.render_all(content, list(formats), progress)
+    return content, files
+
+
+def _formats(formats: Sequence[str]) -> list[str]:
+    chosen = [f.strip().lower() for f in formats if f.strip()]
+    unknown = [f for f in chosen if f not in core.FORMATS]
+    if unknown or not chosen:
+        raise BulletinError(
+            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
+            f"格式：{'、'.join(unknown) or '未指定'}：应为 docx、pdf、xlsx",
+        )
+    return [f for f in core.FORMATS if f in chosen]
+
+
+def build_bulletin(
+    plan: Plan,
+    period_code: str,
+    *,
+    formats: Sequence[str] = core.FORMATS,
+    include_unaccepted: bool = False,
+    user: Any = None,
+    run: EvaluationRun | None = None,
+    params: EvaluationParameters | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress = _quiet,
+) -> Bulletin:
+    """Make a bulletin of the period, store it with its files, and return it. Raises BulletinError
+    (bad period or formats, a run that does not fit, nothing to evaluate) and writes nothing then."""
+    started = time.monotonic()
+    chosen = _formats(formats)
+    which = period_of(plan, period_code)
+    as_of = as_of or timezone.localdate()
+    cited = cited_run(
+        plan,
+        which,
+        run=run,
+        params=params,
+        include_unaccepted=include_unaccepted,
+        user=user,
+        progress=progress,
+    )
+    serial = (Bulletin.objects.filter(plan=plan).aggregate(m=Max("serial"))["m"] or 0) + 1
+    content, files = render(plan, which, cited, as_of, serial, chosen, progress)
+    progress("storing")
+    with transaction.atomic():
+        bulletin = Bulletin(
+            plan=plan,
+            period_code=which.code,
+            year=which.year,
+            serial=serial,
+            run=cited,
+            data_version=cited.data_version,
+            data_hash=cited.data_hash,
+            includes_unaccepted=cited.includes_unaccepted,
+            sample=cited.sample,
+            as_of=as_of,
+            title=f"{content.title} {content.subtitle}",
+            formats=chosen,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        for fmt, data in files.items():
+            getattr(bulletin, fmt).save(bulletin.file_name(fmt), ContentFile(data), save=False)
+        bulletin.build_seconds = round(time.monotonic() - started, 3)
+        bulletin.save()
+    progress(f"bulletin #{bulletin.pk} 第{serial}期 done in {bulletin.build_seconds:.1f} s")
+    return bulletin
+
+
+def regenerate(bulletin: Bulletin, formats: Sequence[str] | None = None) -> dict[str, bytes]:
+    """The bulletin's files made again from its run, day and number (nothing stored)."""
+    which = period_of(bulletin.plan, bulletin.period_code)
+    _, files = render(
+        bulletin.plan, which, bulletin.run, bulletin.as_of, bulletin.serial, formats or bulletin.formats
+    )
+    return files

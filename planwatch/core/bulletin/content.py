@@ -1,0 +1,642 @@
+"""The content of a bulletin (通报), built from plain data: a stored evaluation run's results JSON,
+the plan's names, and what the Django side gathered about supervision and late reporting.
+
+`build_content(BulletinInput) -> BulletinContent`. The three builders (docx, pdf, xlsx) draw only
+from the content, so the three formats carry the same numbers; the charts are drawn from it too.
+Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from planwatch.core.errors import PlanWatchError
+from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH
+
+REGION = "region"
+
+PACE_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging")
+MET_OUTCOMES = ("target_met", "binding_met")
+METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
+# Each result falls in one class: met, else its pace, else none (no pace can be judged).
+CLASS_ORDER = ("met", "ahead", "on_pace", "lagging", "seriously_lagging", "none")
+CLASS_ZH = {"met": "已达标", **PACE_ZH, "none": "无法判断"}
+# The statuses a run read, as a reader says them.
+STATUS_ZH = {
+    "accepted": "已确认",
+    "submitted": "已提交",
+    "approved": "已审核",
+    "draft": "草稿",
+    "returned": "已退回",
+}
+SAMPLE_NOTICE = "示例数据：本通报依据示例数据生成，所有地区数字均为虚构，不是官方数字。"
+UNACCEPTED_NOTICE = (
+    "含未确认数据：应用户要求，本通报读取了已提交、已审核但尚未确认的数值，数字可能变化，不作正式依据。"
+)
+
+
+class BulletinError(PlanWatchError):
+    """A bulletin that cannot be built as asked; `en` and `zh` say why."""
+
+    def __init__(self, en: str, zh: str):
+        self.en, self.zh = en, zh
+        super().__init__(f"{zh} / {en}")
+
+
+# --- input ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """Chinese names by code, and each indicator's unit label."""
+
+    localities: Mapping[str, str]
+    indicators: Mapping[str, str]
+    dimensions: Mapping[str, str]
+    units: Mapping[str, str] = field(default_factory=dict)
+
+    def locality(self, code: str) -> str:
+        return "全区域" if code == REGION else self.localities.get(code, code)
+
+    def indicator(self, code: str) -> str:
+        return self.indicators.get(code, code)
+
+    def dimension(self, code: str) -> str:
+        return self.dimensions.get(code, code)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The evaluation run a bulletin cites."""
+
+    id: int
+    year: int
+    created_at: str
+    parameters: str  # in words: 加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 敏感性 ±20% × 1000次
+    statuses: tuple[str, ...]
+    includes_unaccepted: bool
+    sample: bool
+    data_sha256: str
+    data_count: int
+    data_as_of: str | None
+    targets_sha256: str
+    plan_version: int | None
+    input_hash: str
+    results_hash: str
+    engine_version: str
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    locality: str
+    score: float
+    rank: int
+    run_id: int
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    locality: str  # code
+    task: str
+    milestone: str
+    owner: str
+    due_on: dt.date
+    flag: str  # overdue | at_risk
+    reasons: str  # Chinese, joined
+    days_late: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class SupervisionInput:
+    """Overdue and at-risk milestones as of a day; `milestones` is the plan's count of milestones
+    (0: the localities have entered no action plan milestones yet)."""
+
+    milestones: int
+    rows: tuple[MilestoneRow, ...]
+
+
+@dataclass(frozen=True)
+class LateRow:
+    locality: str  # code
+    period: str
+    due_on: dt.date
+    required: int
+    reported: int
+    first_submitted_on: dt.date | None
+    days_late: int  # days after the due date: of the first submission, or until the as-of day
+
+
+@dataclass(frozen=True)
+class MapShape:
+    """A locality on the map: its polygons (longitude, latitude rings), or a point for a district."""
+
+    locality: str
+    polygons: tuple[tuple[tuple[tuple[float, float], ...], ...], ...] = ()
+    point: tuple[float, float] | None = None
+    centre: tuple[float, float] | None = None  # where to write its name
+
+
+@dataclass(frozen=True)
+class BulletinInput:
+    plan_code: str
+    plan_title: str
+    region: str
+    issuer: str
+    period_code: str  # 2018 or 2018Q3
+    period_label: str  # 2018年度 / 2018年第三季度
+    serial: int  # 第N期
+    as_of: dt.date  # the day supervision and late reporting are judged on
+    run: RunInfo
+    results: Mapping[str, Any]  # the run's results JSON
+    names: Names
+    pilots: tuple[str, ...]  # the pilot units' codes, in the plan's order
+    end_year: int
+    trend: tuple[TrendPoint, ...] = ()
+    supervision: SupervisionInput | None = None  # None: no supervision section at all
+    late: tuple[LateRow, ...] = ()
+    late_checked: bool = True  # False: the period has no due date, lateness cannot be judged
+    map_shapes: tuple[MapShape, ...] = ()
+    notes: tuple[str, ...] = ()  # extra lines for the data sources (e.g. which runs the trend reads)
+    basis: tuple[str, ...] = ()  # what the numbers rest on, after the opening paragraph (a quarter's)
+
+
+# --- content ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    indicator: str
+    name: str
+    unit: str
+    value: float | None
+    target: float | None
+    target_year: int | None
+    completion: float | None
+    pace: str | None
+    outcome: str
+    year: int | None = None  # the year evaluated
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One indicator at one scope: completion and status."""
+
+    indicator: str
+    scope: str
+    value: float | None
+    target: float | None
+    completion: float | None
+    pace: str | None
+    outcome: str
+    year: int | None = None  # the year evaluated
+    target_year: int | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator: str
+    name: str
+    unit: str
+    cells: tuple[Cell, ...]  # pilots in order, then the region
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    locality: str
+    name: str
+    score: float
+    dimensions: tuple[float | None, ...]
+    previous_rank: int | None
+    change: int | None
+    tied: bool
+
+
+@dataclass(frozen=True)
+class Warning:
+    kind: str  # locality | indicator | binding | ranking
+    subject: str  # a locality or indicator code
+    text: str
+    pace: str = ""  # for an indicator: lagging | seriously_lagging
+    short: str = ""  # for an indicator: its code, name and completion, to list in one line
+
+
+@dataclass(frozen=True)
+class SupervisionSection:
+    milestones: int
+    rows: tuple[MilestoneRow, ...]
+    by_locality: tuple[tuple[str, int, int], ...]  # locality, overdue, at risk
+    summary: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # ranking | map | trend
+    caption: str
+    png: bytes = b""
+
+
+@dataclass(frozen=True)
+class BulletinContent:
+    title: str
+    subtitle: str
+    heading_lines: tuple[str, ...]  # issuer, date, run cited
+    notices: tuple[str, ...]  # sample data, unaccepted values: on the first page, in a box
+    header_label: str  # each page's header
+    intro: str
+    run: RunInfo
+    period_code: str
+    period_label: str
+    as_of: dt.date
+    year: int
+    counts: tuple[tuple[str, int], ...]  # region indicators by class (CLASS_ORDER)
+    locality_pace_counts: tuple[tuple[str, tuple[int, ...]], ...]  # per pilot unit, by class
+    overview: str
+    headlines: tuple[Headline, ...]
+    pilots: tuple[str, ...]
+    names: Names
+    indicators: tuple[IndicatorRow, ...]
+    dimensions: tuple[str, ...]  # codes
+    ranking: tuple[RankRow, ...]
+    ranking_note: str
+    warnings: tuple[Warning, ...]
+    supervision: SupervisionSection | None
+    late: tuple[LateRow, ...]
+    late_summary: str
+    trend: tuple[TrendPoint, ...]
+    charts: tuple[Chart, ...] = ()
+    notes: tuple[str, ...] = ()
+    basis: tuple[str, ...] = ()
+
+    def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
+        from dataclasses import replace
+
+        return replace(self, charts=tuple(charts))
+
+
+# --- formatting -------------------------------------------------------------------------------------
+
+
+def number(value: float | None) -> str:
+    """800, 12.5, 1,073.25 — at most two decimals, no trailing zeros; — for none."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def change(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"↑{value}" if value > 0 else f"↓{-value}" if value < 0 else "持平"
+
+
+def binding_missed(cell: Cell | Headline) -> bool:
+    """A binding (约束性) target not met once its target year is reached. The engine's outcome
+    `binding_not_met` means "not (yet) met": before the target year the indicator is judged by its
+    pace like any other, and is not "未达标"."""
+    if cell.outcome != "binding_not_met":
+        return False
+    if cell.year is None or cell.target_year is None:
+        return True
+    return cell.year >= cell.target_year
+
+
+def status_zh(cell: Cell | Headline) -> str:
+    """What a reader needs of one result: 已达标, 超前/正常/滞后/严重滞后, or why there is none."""
+    if cell.outcome in MET_OUTCOMES:
+        return "已达标"
+    if cell.pace:
+        return PACE_ZH.get(cell.pace, cell.pace)
+    if cell.outcome == "binding_not_met" and not binding_missed(cell):
+        return CLASS_ZH["none"]
+    return OUTCOME_ZH.get(cell.outcome, cell.outcome)
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def moment_zh(text: str | None) -> str:
+    """An ISO time as the run records it, in local (Beijing) time, as a reader writes it:
+    2026-11-24T11:52:20.176+08:00 → 2026-11-24 11:52; — for none; the text itself if unreadable."""
+    if not text:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def statuses_zh(statuses: Sequence[str]) -> str:
+    return "、".join(STATUS_ZH.get(s, s) for s in statuses)
+
+
+def engine_zh(engine: str) -> str:
+    """`planwatch 0.1.0; evaluation 1; numpy 2.4.6` → `PlanWatch 0.1.0，评估方法第1版，numpy 2.4.6`."""
+    parts = []
+    for part in (p.strip() for p in engine.split(";")):
+        name, _, version = part.partition(" ")
+        if name == "planwatch":
+            parts.append(f"PlanWatch {version}")
+        elif name == "evaluation":
+            parts.append(f"评估方法第{version}版")
+        elif part:
+            parts.append(part)
+    return "，".join(parts)
+
+
+# --- building ---------------------------------------------------------------------------------------
+
+
+def _cell(r: Mapping[str, Any]) -> Cell:
+    return Cell(
+        indicator=r["indicator"],
+        scope=r["scope"],
+        value=r.get("value"),
+        target=r.get("target"),
+        completion=r.get("completion"),
+        pace=r.get("pace"),
+        outcome=r.get("outcome", "evaluated"),
+        year=r.get("year"),
+        target_year=r.get("target_year"),
+    )
+
+
+def build_content(inp: BulletinInput) -> BulletinContent:
+    """The bulletin's content: every number comes from the run's results or the inputs given."""
+    results = inp.results
+    names = inp.names
+    if not isinstance(results, Mapping) or "indicators" not in results:
+        raise BulletinError(
+            f"evaluation run #{inp.run.id} holds no indicator results", f"评估运行 #{inp.run.id} 没有指标结果"
+        )
+    year = inp.run.year
+    by_key: dict[tuple[str, str], Cell] = {}
+    order: list[str] = []
+    for r in results["indicators"]:
+        if r.get("year", year) != year:
+            continue
+        cell = _cell(r)
+        if cell.indicator not in order:
+            order.append(cell.indicator)
+        by_key[(cell.indicator, cell.scope)] = cell
+    scopes = [*inp.pilots, REGION]
+
+    rows = tuple(
+        IndicatorRow(
+            indicator=code,
+            name=names.indicator(code),
+            unit=names.units.get(code, ""),
+            cells=tuple(
+                by_key.get((code, s)) or Cell(code, s, None, None, None, None, "missing_data") for s in scopes
+            ),
+        )
+        for code in order
+    )
+
+    # Overall progress: each indicator in one class — met, else its pace, else none (no pace can be
+    # judged: no base, no target at that scope, missing data); not applicable ones are left out.
+    region_cells = [by_key[(code, REGION)] for code in order if (code, REGION) in by_key]
+    counts = _classes(region_cells)
+    locality_counts = []
+    for loc in inp.pilots:
+        per = _classes([c for code in order if (c := by_key.get((code, loc))) is not None])
+        locality_counts.append((loc, tuple(per[k] for k in CLASS_ORDER)))
+    headlines = tuple(
+        Headline(
+            indicator=c.indicator,
+            name=names.indicator(c.indicator),
+            unit=names.units.get(c.indicator, ""),
+            value=c.value,
+            target=c.target,
+            target_year=_target_year(results, c.indicator),
+            completion=c.completion,
+            pace=c.pace,
+            outcome=c.outcome,
+            year=year,
+        )
+        for c in region_cells
+        if c.target is not None
+        and c.outcome != "not_applicable"
+        and _target_year(results, c.indicator) == inp.end_year
+    )
+    evaluated = sum(counts.values())
+    overview = (
+        f"{inp.period_label}，全区域{evaluated}项可评估指标中，已达到目标{counts['met']}项，"
+        f"进度超前{counts['ahead']}项、正常{counts['on_pace']}项、滞后{counts['lagging']}项、"
+        f"严重滞后{counts['seriously_lagging']}项"
+        + (f"，暂无法判断进度{counts['none']}项" if counts["none"] else "")
+        + f"。全区域主要指标对照{inp.end_year}年目标的完成情况见表1，各地区指标进度分布见表2。"
+    )
+
+    # The composite ranking.
+    composite = results.get("composite") or {}
+    dims = tuple(d["dimension"] for d in composite.get("dimension_weights", []))
+    ranking = []
+    for s in composite.get("scores", []):
+        by_dim = {d["dimension"]: d["score"] for d in s.get("dimensions", [])}
+        ranking.append(
+            RankRow(
+                rank=s["rank"],
+                locality=s["locality"],
+                name=names.locality(s["locality"]),
+                score=s["score"],
+                dimensions=tuple(by_dim.get(d) for d in dims),
+                previous_rank=s.get("previous_rank"),
+                change=s.get("rank_change"),
+                tied=bool(s.get("tied")),
+            )
+        )
+    if ranking:
+        first, last = ranking[0], ranking[-1]
+        ranking_note = (
+            f"按{METHOD_ZH.get(composite.get('method', ''), composite.get('method', ''))}合成各维度得分，{first.name}以{score(first.score)}分居首，"
+            f"{last.name}以{score(last.score)}分列末位。“较上次”为与上一年评估排名相比的变化。"
+        )
+    else:
+        ranking_note = "方案未设评估维度，本期无综合排名。"
+
+    warnings = _warnings(inp, rows, ranking, by_key, order)
+    supervision = _supervision(inp.supervision, inp.pilots, names, inp.as_of)
+    position = {code: k for k, code in enumerate(inp.pilots)}
+    late = tuple(sorted(inp.late, key=lambda r: (-r.days_late, position.get(r.locality, len(position)))))
+    if not inp.late_checked:
+        late_summary = "本期未设报送截止日期，无法判定迟报。"
+    elif late:
+        late_summary = (
+            f"截至{_cn_date(inp.as_of)}，{len(late)}个地区迟报或未按期报齐："
+            + "、".join(names.locality(r.locality) for r in late)
+            + "。"
+        )
+    else:
+        late_summary = f"截至{_cn_date(inp.as_of)}，各试点地区均按期报送。"
+
+    notices = []
+    if inp.run.sample:
+        notices.append(SAMPLE_NOTICE)
+    if inp.run.includes_unaccepted:
+        notices.append(UNACCEPTED_NOTICE)
+    label = "示例数据 · " if inp.run.sample else ""
+    label += "含未确认数据 · " if inp.run.includes_unaccepted else ""
+    header_label = f"{label}{inp.region}工作进展情况通报 · {inp.period_label} · 第{inp.serial}期"
+    heading_lines = (
+        inp.issuer,
+        f"{_cn_date(inp.as_of)}",
+        f"依据评估运行 #{inp.run.id}（{inp.run.year}年，数据版本 {inp.run.data_sha256[:12]}，"
+        f"{inp.run.data_count}个数值，截至 {moment_zh(inp.run.data_as_of)}）",
+    )
+    intro = (
+        f"根据《{inp.plan_title}》“定期评估、及时通报”的要求，现将{inp.period_label}"
+        f"{inp.region}各试点地区实施进展和评估结果通报如下。"
+    )
+    return BulletinContent(
+        title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
+        subtitle=f"{inp.period_label}（第{inp.serial}期）",
+        heading_lines=heading_lines,
+        notices=tuple(notices),
+        header_label=header_label,
+        intro=intro,
+        run=inp.run,
+        period_code=inp.period_code,
+        period_label=inp.period_label,
+        as_of=inp.as_of,
+        year=year,
+        counts=tuple((k, counts[k]) for k in CLASS_ORDER),
+        locality_pace_counts=tuple(locality_counts),
+        overview=overview,
+        headlines=headlines,
+        pilots=inp.pilots,
+        names=names,
+        indicators=rows,
+        dimensions=dims,
+        ranking=tuple(ranking),
+        ranking_note=ranking_note,
+        warnings=warnings,
+        supervision=supervision,
+        late=late,
+        late_summary=late_summary,
+        trend=tuple(sorted(inp.trend, key=lambda p: (p.year, p.rank))),
+        notes=inp.notes,
+        basis=inp.basis,
+    )
+
+
+def _classes(cells: Sequence[Cell]) -> dict[str, int]:
+    out = dict.fromkeys(CLASS_ORDER, 0)
+    for c in cells:
+        if c.outcome == "not_applicable":
+            continue
+        if c.outcome in MET_OUTCOMES:
+            out["met"] += 1
+        elif c.pace in out:
+            out[c.pace] += 1
+        else:
+            out["none"] += 1
+    return out
+
+
+def _target_year(results: Mapping[str, Any], indicator: str) -> int | None:
+    for r in results["indicators"]:
+        if r["indicator"] == indicator and r["scope"] == REGION:
+            ty = r.get("target_year")
+            return int(ty) if ty is not None else None
+    return None
+
+
+def _warnings(
+    inp: BulletinInput,
+    rows: Sequence[IndicatorRow],
+    ranking: Sequence[RankRow],
+    by_key: Mapping[tuple[str, str], Cell],
+    order: Sequence[str],
+) -> tuple[Warning, ...]:
+    names = inp.names
+    out: list[Warning] = []
+    # Indicators lagging for the region as a whole.
+    for code in order:
+        c = by_key.get((code, REGION))
+        if c is not None and c.pace in ("lagging", "seriously_lagging"):
+            out.append(
+                Warning(
+                    "indicator",
+                    code,
+                    f"{code} {names.indicator(code)}：全区域完成{percent(c.completion)}，进度{PACE_ZH[c.pace]}。",
+                    pace=c.pace,
+                    short=f"{code} {names.indicator(code)}（{percent(c.completion)}）",
+                )
+            )
+    # Localities with seriously lagging indicators.
+    for loc in inp.pilots:
+        serious = [
+            code
+            for code in order
+            if (p := by_key.get((code, loc))) is not None and p.pace == "seriously_lagging"
+        ]
+        if serious:
+            listed = "、".join(f"{code} {names.indicator(code)}" for code in serious)
+            out.append(
+                Warning(
+                    "locality",
+                    loc,
+                    f"{names.locality(loc)}有{len(serious)}项指标严重滞后：{listed}。",
+                )
+            )
+    # Binding indicators not met by their target year (before it, their pace is what counts).
+    for loc in [*inp.pilots, REGION]:
+        for code in order:
+            p = by_key.get((code, loc))
+            if p is not None and binding_missed(p):
+                out.append(
+                    Warning(
+                        "binding",
+                        f"{code}:{loc}",
+                        f"{names.locality(loc)} {code} {names.indicator(code)}（约束性指标）未达标。",
+                    )
+                )
+    # Falls in the ranking of two places or more.
+    for r in ranking:
+        if r.change is not None and r.change <= -2:
+            out.append(
+                Warning(
+                    "ranking",
+                    r.locality,
+                    f"{r.name}综合排名由第{r.previous_rank}位降至第{r.rank}位。",
+                )
+            )
+    return tuple(out)
+
+
+def _supervision(
+    sup: SupervisionInput | None, pilots: Sequence[str], names: Names, as_of: dt.date
+) -> SupervisionSection | None:
+    if sup is None:
+        return None
+    if sup.milestones == 0:
+        return SupervisionSection(0, (), (), "各地尚未录入年度行动计划节点，本期无督查督办事项。")
+    by_loc = []
+    for loc in pilots:
+        overdue = sum(1 for r in sup.rows if r.locality == loc and r.flag == "overdue")
+        risk = sum(1 for r in sup.rows if r.locality == loc and r.flag == "at_risk")
+        by_loc.append((loc, overdue, risk))
+    overdue_total = sum(1 for r in sup.rows if r.flag == "overdue")
+    risk_total = sum(1 for r in sup.rows if r.flag == "at_risk")
+    summary = (
+        f"截至{_cn_date(as_of)}，各地年度行动计划共{sup.milestones}个节点，"
+        f"其中逾期{overdue_total}个、有风险{risk_total}个。"
+    )
+    return SupervisionSection(sup.milestones, sup.rows, tuple(by_loc), summary)

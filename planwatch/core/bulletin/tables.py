@@ -1,0 +1,315 @@
+"""The bulletin's tables as rows of text, shared by the DOCX and PDF builders so both show the same
+cells. (The XLSX annex writes the numbers themselves, unrounded.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planwatch.core.bulletin.content import (
+    CLASS_ORDER,
+    CLASS_ZH,
+    PACE_ZH,
+    REGION,
+    BulletinContent,
+    Cell,
+    Chart,
+    Headline,
+    binding_missed,
+    change,
+    engine_zh,
+    moment_zh,
+    number,
+    percent,
+    score,
+    status_zh,
+    statuses_zh,
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]  # right-aligned columns
+    note: str = ""
+    # Per cell, an optional status for colouring: ahead | on_pace | lagging | seriously_lagging | met
+    marks: tuple[tuple[str, ...], ...] = ()
+
+
+def _mark(cell: Cell | Headline) -> str:
+    if cell.outcome in ("target_met", "binding_met"):
+        return "met"
+    if cell.pace:
+        return cell.pace
+    return "seriously_lagging" if binding_missed(cell) else ""
+
+
+def headline_table(c: BulletinContent, number_: int) -> Table:
+    rows = tuple(
+        (
+            h.indicator,
+            h.name,
+            h.unit,
+            number(h.value),
+            number(h.target),
+            percent(h.completion),
+            status_zh(h),
+        )
+        for h in c.headlines
+    )
+    marks = tuple(("", "", "", "", "", "", _mark(h)) for h in c.headlines)
+    return Table(
+        "headlines",
+        f"表{number_} 全区域主要指标完成情况（对照目标年目标）",
+        ("代码", "指标", "单位", f"{c.year}年实际", "目标值", "完成度", "进度"),
+        rows,
+        (False, False, False, True, True, True, False),
+        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。",
+        marks,
+    )
+
+
+def class_table(c: BulletinContent, number_: int) -> Table:
+    rows = tuple((c.names.locality(loc), *(str(n) for n in counts)) for loc, counts in c.locality_pace_counts)
+    marks = tuple(
+        (
+            "",
+            *(
+                k if n and k in ("met", "lagging", "seriously_lagging") else ""
+                for k, n in zip(CLASS_ORDER, counts, strict=True)
+            ),
+        )
+        for _, counts in c.locality_pace_counts
+    )
+    return Table(
+        "classes",
+        f"表{number_} 各地区指标进度分布（项）",
+        ("地区", *(CLASS_ZH[k] for k in CLASS_ORDER)),
+        rows,
+        (False, *(True for _ in CLASS_ORDER)),
+        "每项指标只计一类：已达到目标的计为“已达标”，其余按时序进度判断；“无法判断”为缺数据或无基期值等。",
+        marks,
+    )
+
+
+def indicator_table(c: BulletinContent, number_: int) -> Table:
+    scopes = [*c.pilots, REGION]
+    header = ("代码", "指标", *(c.names.locality(s).removesuffix("市") for s in scopes))
+    rows = []
+    marks = []
+    for row in c.indicators:
+        cells = []
+        row_marks = []
+        for cell in row.cells:
+            if cell.completion is None:
+                cells.append(status_zh(cell) if cell.outcome != "not_applicable" else "—")
+            else:
+                cells.append(f"{percent(cell.completion)}\n{status_zh(cell)}")
+            row_marks.append(_mark(cell))
+        rows.append((row.indicator, row.name, *cells))
+        marks.append(("", "", *row_marks))
+    return Table(
+        "indicators",
+        f"表{number_} 各地区指标完成度与进度",
+        header,
+        tuple(rows),
+        (False, False, *(True for _ in scopes)),
+        "每格上为完成度（实际值÷目标值，逆向指标为目标值÷实际值），下为时序进度判断："
+        + "、".join(PACE_ZH.values())
+        + "；“不适用”为该范围未设目标或不可汇总。",
+        tuple(marks),
+    )
+
+
+def ranking_table(c: BulletinContent, number_: int) -> Table:
+    rows = tuple(
+        (
+            f"{r.rank}{'*' if r.tied else ''}",
+            r.name,
+            score(r.score),
+            *(score(d) for d in r.dimensions),
+            "—" if r.previous_rank is None else str(r.previous_rank),
+            change(r.change),
+        )
+        for r in c.ranking
+    )
+    return Table(
+        "ranking",
+        f"表{number_} {c.year}年综合评估排名",
+        ("排名", "地区", "综合得分", *(c.names.dimension(d) for d in c.dimensions), "上次排名", "较上次"),
+        rows,
+        (True, False, True, *(True for _ in c.dimensions), True, True),
+        "*得分相同，按地区代码排序。" if any(r.tied for r in c.ranking) else "",
+    )
+
+
+def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
+    s = c.supervision
+    if s is None or s.milestones == 0:
+        return []
+    counts = Table(
+        "supervision_counts",
+        f"表{first} 各地区督查督办节点情况",
+        ("地区", "逾期", "有风险"),
+        tuple((c.names.locality(loc), str(o), str(r)) for loc, o, r in s.by_locality),
+        (False, True, True),
+    )
+    rows = tuple(
+        (
+            c.names.locality(r.locality),
+            r.task,
+            r.milestone,
+            r.owner,
+            r.due_on.isoformat(),
+            "逾期" if r.flag == "overdue" else "有风险",
+            str(r.days_late) if r.days_late else "—",
+            r.reasons,
+        )
+        for r in s.rows
+    )
+    detail = Table(
+        "supervision",
+        f"表{first + 1} 逾期和有风险的节点",
+        ("地区", "任务", "节点", "责任单位", "截止日期", "状态", "逾期天数", "原因"),
+        rows,
+        (False, False, False, False, False, False, True, False),
+    )
+    return [counts, detail] if rows else [counts]
+
+
+def late_table(c: BulletinContent, number_: int) -> Table | None:
+    if not c.late:
+        return None
+    rows = tuple(
+        (
+            c.names.locality(r.locality),
+            r.period,
+            r.due_on.isoformat(),
+            f"{r.reported}/{r.required}",
+            r.first_submitted_on.isoformat() if r.first_submitted_on else "未报送",
+            str(r.days_late),
+        )
+        for r in c.late
+    )
+    return Table(
+        "late",
+        f"表{number_} 迟报地区",
+        ("地区", "报送期", "截止日期", "已报/应报", "首次报送", "逾期天数"),
+        rows,
+        (False, False, False, True, False, True),
+    )
+
+
+def run_lines(c: BulletinContent) -> list[str]:
+    """Where the numbers come from: the run and its data version."""
+    r = c.run
+    return [
+        f"评估运行：#{r.id}（{r.year}年，创建于 {moment_zh(r.created_at)}）",
+        f"评估参数：{r.parameters}",
+        f"读取数值状态：{statuses_zh(r.statuses)}{'（含未确认数据）' if r.includes_unaccepted else ''}",
+        f"数据版本：{r.data_count}个数值，截至 {moment_zh(r.data_as_of)}，sha256 {r.data_sha256}",
+        f"目标版本：sha256 {r.targets_sha256}；方案版本 {r.plan_version}",
+        f"输入哈希：{r.input_hash}；结果哈希：{r.results_hash}",
+        f"软件版本：{engine_zh(r.engine_version)}",
+    ]
+
+
+# --- the document's outline, shared by the DOCX and PDF builders ------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading | para | table | figure | bullets
+    text: str = ""
+    level: int = 1
+    table: Table | None = None
+    chart: Chart | None = None
+    items: tuple[str, ...] = ()
+
+
+def warning_lines(c: BulletinContent) -> tuple[str, ...]:
+    """The region's lagging indicators grouped by pace in one line each; then each other warning."""
+    lines = []
+    for pace in ("seriously_lagging", "lagging"):
+        group = [w.short for w in c.warnings if w.kind == "indicator" and w.pace == pace]
+        if group:
+            lines.append(f"全区域进度{PACE_ZH[pace]}的指标（{len(group)}项）：" + "；".join(group) + "。")
+    lines += [w.text for w in c.warnings if w.kind == "locality"]
+    binding: dict[str, list[str]] = {}
+    for w in c.warnings:
+        if w.kind == "binding":
+            code, _, scope = w.subject.partition(":")
+            binding.setdefault(code, []).append(c.names.locality(scope))
+    lines += [
+        f"约束性指标 {code} {c.names.indicator(code)} 未达标：{'、'.join(where)}。"
+        for code, where in binding.items()
+    ]
+    lines += [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
+    return tuple(lines)
+
+
+def outline(c: BulletinContent) -> list[Block]:
+    """The body of the bulletin after its title block, in reading order."""
+    blocks: list[Block] = [Block("para", c.intro), *(Block("para", line) for line in c.basis)]
+    table_no = 1
+    figure_no = 1
+    charts = {chart.key: chart for chart in c.charts}
+
+    def figure(key: str) -> None:
+        nonlocal figure_no
+        if key in charts:
+            chart = charts[key]
+            blocks.append(Block("figure", f"图{figure_no} {chart.caption}", chart=chart))
+            figure_no += 1
+
+    blocks.append(Block("heading", "一、总体进展"))
+    blocks.append(Block("para", c.overview))
+    if c.headlines:
+        blocks.append(Block("table", table=headline_table(c, table_no)))
+        table_no += 1
+    if c.locality_pace_counts:
+        blocks.append(Block("table", table=class_table(c, table_no)))
+        table_no += 1
+
+    blocks.append(Block("heading", "二、综合评估排名"))
+    if c.ranking:
+        blocks.append(Block("para", c.ranking_note))
+        blocks.append(Block("table", table=ranking_table(c, table_no)))
+        table_no += 1
+        figure("ranking")
+        figure("map")
+        figure("trend")
+    else:
+        blocks.append(Block("para", c.ranking_note))
+
+    blocks.append(Block("heading", "三、各地区指标完成情况"))
+    blocks.append(Block("table", table=indicator_table(c, table_no)))
+    table_no += 1
+
+    blocks.append(Block("heading", "四、滞后地区和指标预警"))
+    if c.warnings:
+        blocks.append(Block("bullets", items=warning_lines(c)))
+    else:
+        blocks.append(Block("para", "本期无滞后指标和地区。"))
+
+    section = 5
+    numerals = "五六七八"
+    if c.supervision is not None:
+        blocks.append(Block("heading", f"{numerals[section - 5]}、督查督办情况"))
+        blocks.append(Block("para", c.supervision.summary))
+        for t in supervision_tables(c, table_no):
+            blocks.append(Block("table", table=t))
+            table_no += 1
+        section += 1
+    blocks.append(Block("heading", f"{numerals[section - 5]}、数据报送情况"))
+    blocks.append(Block("para", c.late_summary))
+    late = late_table(c, table_no)
+    if late is not None:
+        blocks.append(Block("table", table=late))
+        table_no += 1
+    section += 1
+    blocks.append(Block("heading", f"{numerals[section - 5]}、数据来源"))
+    blocks.append(Block("bullets", items=tuple(run_lines(c)) + c.notes))
+    return blocks

@@ -1,0 +1,310 @@
+"""The bulletin's Excel annex (openpyxl): every number the bulletin shows, unrounded, one sheet per
+part, each header cell in Chinese then English. The first sheet cites the evaluation run and the
+data version and repeats the first page's notices (示例数据, 含未确认数据)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from planwatch.core.bulletin.content import (
+    CLASS_ORDER,
+    CLASS_ZH,
+    REGION,
+    BulletinContent,
+    engine_zh,
+    moment_zh,
+    status_zh,
+    statuses_zh,
+)
+from planwatch.core.bulletin.zipfix import fixed_zip
+
+BOLD = Font(bold=True)
+RED = Font(bold=True, color="C00000")
+HEAD_FILL = PatternFill("solid", fgColor="D9D9D9")
+# Number formats: the cells keep the exact value (0.57875), Excel shows 57.9% / 0.9123.
+PERCENT = "0.0%"
+SCORE = "0.0000"
+
+
+def _sheet(
+    book: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    first: bool = False,
+    formats: dict[int, str] | None = None,
+) -> Any:
+    """A sheet with a bold header row; `formats` gives a number format by column (0-based)."""
+    sheet = book.active if first else book.create_sheet()
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    for index, number_format in (formats or {}).items():
+        for row_cells in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+            for cell in row_cells:
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.number_format = number_format
+    for index, head in enumerate(header, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        longest = max(
+            [len(str(head))] + [len(str(r[index - 1])) for r in rows[:300] if r[index - 1] is not None]
+        )
+        sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
+    return sheet
+
+
+def build_xlsx(c: BulletinContent) -> bytes:
+    book = Workbook()
+    names = c.names
+    r = c.run
+    info: list[tuple[str, Any]] = [
+        ("标题 title", c.title),
+        ("期别 issue", c.subtitle),
+        ("报告期 period", c.period_code),
+        ("评估年度 year", c.year),
+        ("截至日期 as of", c.as_of),
+        *((f"提示 notice {k + 1}", n) for k, n in enumerate(c.notices)),
+        ("评估运行 evaluation run", r.id),
+        ("运行创建时间 run created at", moment_zh(r.created_at)),
+        ("评估参数 parameters", r.parameters),
+        ("读取状态 statuses", f"{statuses_zh(r.statuses)} ({', '.join(r.statuses)})"),
+        ("含未确认数据 includes unaccepted", r.includes_unaccepted),
+        ("示例数据 sample data", r.sample),
+        ("数据版本 data version sha256", r.data_sha256),
+        ("数值个数 values read", r.data_count),
+        ("数据截至 data as of", moment_zh(r.data_as_of)),
+        ("目标版本 targets sha256", r.targets_sha256),
+        ("方案版本 plan version", r.plan_version),
+        ("输入哈希 input hash", r.input_hash),
+        ("结果哈希 results hash", r.results_hash),
+        ("软件版本 engine", f"{engine_zh(r.engine_version)} ({r.engine_version})"),
+        *((f"依据 basis {k + 1}", n) for k, n in enumerate(c.basis)),
+        *((f"说明 note {k + 1}", n) for k, n in enumerate(c.notes)),
+    ]
+    sheet = _sheet(book, "通报 Bulletin", ["项目 item", "内容 value"], info, first=True)
+    for row in sheet.iter_rows(min_row=2):
+        if str(row[0].value).startswith("提示"):
+            row[1].font = RED
+        if isinstance(row[1].value, dt.date):
+            row[1].number_format = "yyyy-mm-dd"
+
+    _sheet(
+        book,
+        "总体 Overview",
+        ["进度 class", "英文 code", "全区域指标数 region indicators"],
+        [(CLASS_ZH[k], k, n) for k, n in c.counts],
+    )
+    _sheet(
+        book,
+        "分地区进度 By locality",
+        ["地区代码 locality", "地区 locality_zh", *(f"{CLASS_ZH[k]} {k}" for k in CLASS_ORDER)],
+        [(loc, names.locality(loc), *n) for loc, n in c.locality_pace_counts],
+    )
+    _sheet(
+        book,
+        "主要指标 Headlines",
+        [
+            "代码 indicator",
+            "指标 indicator_zh",
+            "单位 unit",
+            "实际值 value",
+            "目标值 target",
+            "目标年 target_year",
+            "完成度 completion",
+            "进度 pace",
+            "状态 status_zh",
+            "结果 outcome",
+        ],
+        [
+            (
+                h.indicator,
+                h.name,
+                h.unit,
+                h.value,
+                h.target,
+                h.target_year,
+                h.completion,
+                h.pace,
+                status_zh(h),
+                h.outcome,
+            )
+            for h in c.headlines
+        ],
+        formats={6: PERCENT},
+    )
+    _sheet(
+        book,
+        "排名 Ranking",
+        [
+            "排名 rank",
+            "地区代码 locality",
+            "地区 locality_zh",
+            "综合得分 score",
+            *(f"{names.dimension(d)} {d}" for d in c.dimensions),
+            "上次排名 previous_rank",
+            "较上次 rank_change",
+            "并列 tied",
+        ],
+        [
+            (x.rank, x.locality, x.name, x.score, *x.dimensions, x.previous_rank, x.change, x.tied)
+            for x in c.ranking
+        ],
+        formats={k: SCORE for k in range(3, 4 + len(c.dimensions))},
+    )
+    indicator_rows = []
+    for row in c.indicators:
+        for cell in row.cells:
+            indicator_rows.append(
+                (
+                    row.indicator,
+                    row.name,
+                    row.unit,
+                    cell.scope,
+                    names.locality(cell.scope),
+                    cell.value,
+                    cell.target,
+                    cell.completion,
+                    cell.pace,
+                    status_zh(cell),
+                    cell.outcome,
+                )
+            )
+    _sheet(
+        book,
+        "指标 Indicators",
+        [
+            "代码 indicator",
+            "指标 indicator_zh",
+            "单位 unit",
+            "地区代码 scope",
+            "地区 scope_zh",
+            "实际值 value",
+            "目标值 target",
+            "完成度 completion",
+            "进度 pace",
+            "状态 status_zh",
+            "结果 outcome",
+        ],
+        indicator_rows,
+        formats={7: PERCENT},
+    )
+    _sheet(
+        book,
+        "预警 Warnings",
+        ["类别 kind", "对象 subject", "内容 text"],
+        [(w.kind, w.subject, w.text) for w in c.warnings],
+    )
+    if c.supervision is not None:
+        s = c.supervision
+        _sheet(
+            book,
+            "督查 Supervision",
+            [
+                "地区代码 locality",
+                "地区 locality_zh",
+                "任务 task",
+                "节点 milestone",
+                "责任单位 owner",
+                "截止日期 due_on",
+                "状态 flag",
+                "逾期天数 days_late",
+                "完成 percent",
+                "原因 reasons",
+            ],
+            [
+                (
+                    m.locality,
+                    names.locality(m.locality),
+                    m.task,
+                    m.milestone,
+                    m.owner,
+                    m.due_on,
+                    m.flag,
+                    m.days_late,
+                    m.percent,
+                    m.reasons,
+                )
+                for m in s.rows
+            ],
+        )
+        _sheet(
+            book,
+            "督查分地区 Supervision by locality",
+            [
+                "地区代码 locality",
+                "地区 locality_zh",
+                "逾期 overdue",
+                "有风险 at_risk",
+                "节点总数 milestones",
+            ],
+            [(loc, names.locality(loc), o, k, None) for loc, o, k in s.by_locality]
+            + [
+                (
+                    REGION,
+                    "合计",
+                    sum(x[1] for x in s.by_locality),
+                    sum(x[2] for x in s.by_locality),
+                    s.milestones,
+                )
+            ],
+        )
+    _sheet(
+        book,
+        "迟报 Late",
+        [
+            "地区代码 locality",
+            "地区 locality_zh",
+            "报送期 period",
+            "截止日期 due_on",
+            "应报 required",
+            "已报 reported",
+            "首次报送 first_submitted_on",
+            "逾期天数 days_late",
+        ],
+        [
+            (
+                x.locality,
+                names.locality(x.locality),
+                x.period,
+                x.due_on,
+                x.required,
+                x.reported,
+                x.first_submitted_on,
+                x.days_late,
+            )
+            for x in c.late
+        ],
+    )
+    _sheet(
+        book,
+        "趋势 Trend",
+        ["年度 year", "地区代码 locality", "地区 locality_zh", "综合得分 score", "排名 rank", "评估运行 run"],
+        [(p.year, p.locality, names.locality(p.locality), p.score, p.rank, p.run_id) for p in c.trend],
+        formats={3: SCORE},
+    )
+    for ws in book.worksheets:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+    moment = dt.datetime.combine(c.as_of, dt.time(0, 0))
+    book.properties.creator = "PlanWatch"
+    book.properties.title = f"{c.title} {c.subtitle}"
+    book.properties.created = moment
+    book.properties.modified = moment
+    out = io.BytesIO()
+    book.save(out)
+    return fixed_zip(out.getvalue(), c.as_of)

@@ -1,0 +1,326 @@
+"""What the dashboards read: the evaluation run behind the numbers, and the plan's items, each in a
+fixed number of queries whatever the number of localities, indicators or values.
+
+Every number of evaluation (completion, pace, composite score, rank) comes from the run's stored
+results JSON; the plan's own tables only give names, units and the reported values over the years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.utils.translation import gettext_lazy as _
+
+from planwatch.core.evaluation import REGION, to_jsonable
+from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
+from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
+from planwatch.reporting import exports
+from planwatch.reporting.models import Period, ReportedValue
+
+Status = ReportedValue.Status
+
+# What the dashboards show of the reported values: sent to the province or further. Drafts and
+# returned values are the locality's own business (see Profile.can_see_drafts) and show nowhere here.
+SHOWN_STATUSES: tuple[str, ...] = (Status.SUBMITTED.value, Status.APPROVED.value, Status.ACCEPTED.value)
+
+# The status of one indicator at one scope, as the evaluation gives it (outcome, then pace). The
+# CSS class of each is `st-<key>`; the colours are in dashboards.css.
+STATUS_LABELS = {
+    "met": _("Target met"),
+    "ahead": _("Ahead"),
+    "on_pace": _("On pace"),
+    "lagging": _("Lagging"),
+    "seriously_lagging": _("Seriously lagging"),
+    "binding_not_met": _("Binding target not met"),
+    "missing_data": _("Missing data"),
+    "invalid_base": _("Invalid base"),
+    "not_assessed": _("Not assessed"),
+}
+STATUS_ORDER = list(STATUS_LABELS)
+
+
+def status_key(result: dict[str, Any] | None) -> str:
+    """One key per result: met, the pace (ahead … seriously lagging), or why there is none."""
+    if not result:
+        return "missing_data"
+    outcome = result.get("outcome")
+    if outcome in ("target_met", "binding_met"):
+        return "met"
+    if result.get("pace"):
+        return str(result["pace"])
+    if outcome == "binding_not_met" and not binding_year_reached(result):
+        return "not_assessed"  # a binding target is missed only once its year is reached
+    if outcome in ("binding_not_met", "missing_data", "invalid_base"):
+        return str(outcome)
+    return "not_assessed"
+
+
+def binding_year_reached(result: dict[str, Any]) -> bool:
+    """Whether the result's year has reached its target year. The engine's `binding_not_met` means
+    "not (yet) met": before the target year a binding indicator is judged by its pace, like any other."""
+    year, target_year = result.get("year"), result.get("target_year")
+    return year is None or target_year is None or int(year) >= int(target_year)
+
+
+# --- numbers as shown ---------------------------------------------------------------------------
+
+
+def number(value: float | Decimal | None) -> str:
+    """800, 3,486.41, 12.5 — at most two decimals, no trailing zeros; — for none."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def percent(share: float | None) -> str:
+    """0.579 → 57.9%."""
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+# --- years and the run --------------------------------------------------------------------------
+
+
+def first_evaluation_year(plan: Plan) -> int:
+    """The first year evaluated: the plan's start year, and never its base year (the values of the
+    base year are where the way to the target starts, not progress along it)."""
+    return max(plan.start_year, plan.base_year + 1)
+
+
+def plan_years(plan: Plan) -> list[int]:
+    """The plan's evaluation years with a yearly reporting period, oldest first (one query). The base
+    year has a period (its values are reported) but is not evaluated."""
+    return sorted(
+        set(
+            Period.objects.filter(
+                plan=plan, frequency=Period.Frequency.YEARLY, year__gte=first_evaluation_year(plan)
+            ).values_list("year", flat=True)
+        )
+    )
+
+
+def latest_accepted_year(plan: Plan) -> int | None:
+    """The last evaluation year with accepted yearly values of the pilot units: what the overview
+    shows first (and the period a bulletin form offers first)."""
+    found = ReportedValue.objects.filter(
+        indicator__plan=plan,
+        locality__pilot=True,
+        period__frequency=Period.Frequency.YEARLY,
+        period__year__gte=first_evaluation_year(plan),
+        status__in=ACCEPTED,
+        value__isnull=False,
+    ).aggregate(year=Max("period__year"))["year"]
+    return int(found) if found is not None else None
+
+
+class UnknownYear(ValueError):
+    """?year= names no evaluation year of the plan."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        super().__init__(raw)
+
+
+def chosen_year(raw: str | None, years: list[int], default: int | None) -> int | None:
+    """?year=2018 when it is one of the plan's evaluation years; the default without ?year=.
+    Raises UnknownYear for any other ?year= (abc, the base year, a year without a period)."""
+    if raw is None or raw == "":
+        return default
+    if raw.isdigit() and int(raw) in years:
+        return int(raw)
+    raise UnknownYear(raw)
+
+
+def moment_text(value: str | dt.datetime | None) -> str:
+    """An ISO time (as a run's data version stores it) as the pages show it: 2026-11-24 11:52, in
+    the site's time zone (Beijing time by default); "" for none or what cannot be read."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    local = exports.local_time(value) if value.tzinfo is not None else value
+    return local.strftime("%Y-%m-%d %H:%M") if local is not None else ""
+
+
+def default_parameters() -> dict[str, Any]:
+    """The parameters `planwatch evaluate` uses without options, as a run stores them."""
+    parameters: dict[str, Any] = to_jsonable(parameters_from_options())
+    return parameters
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    local = exports.local_time(value)
+    return exports.iso(local) if local is not None else None
+
+
+def data_marker(plan: Plan) -> dict[str, Any]:
+    """Two aggregate queries that tell whether the accepted values or the targets changed since a run
+    read them: counts and the last change, as the run's data version records them."""
+    values = ReportedValue.objects.filter(
+        indicator__plan=plan,
+        locality__pilot=True,
+        period__frequency=Period.Frequency.YEARLY,
+        status__in=ACCEPTED,
+    ).aggregate(n=Count("id"), at=Max("updated_at"))
+    targets = (
+        Target.objects.filter(indicator__plan=plan)
+        .filter(Q(locality__isnull=True) | Q(locality__pilot=True))
+        .aggregate(n=Count("id"), at=Max("updated_at"))
+    )
+    return {
+        "count": values["n"],
+        "as_of": _moment(values["at"]),
+        "targets": targets["n"],
+        "targets_as_of": _moment(targets["at"]),
+        "plan_version": plan.version,
+    }
+
+
+def run_marker(run: EvaluationRun) -> dict[str, Any]:
+    version = run.data_version or {}
+    targets = version.get("targets") or {}
+    return {
+        "count": version.get("count"),
+        "as_of": version.get("as_of"),
+        "targets": targets.get("count"),
+        "targets_as_of": targets.get("as_of"),
+        "plan_version": version.get("plan_version"),
+    }
+
+
+@dataclass
+class RunChoice:
+    """The run a dashboard shows for a year, or why there is none."""
+
+    year: int | None
+    run: EvaluationRun | None = None
+    refused: RunRefused | None = None
+    made_now: bool = False  # evaluated for this page: no stored run held the current data
+
+
+def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
+    """The latest stored run of `year` with the default parameters on accepted values (two queries:
+    the candidates' parameters, then the one run)."""
+    wanted = default_parameters()
+    candidates = (
+        EvaluationRun.objects.filter(plan=plan, year=year, includes_unaccepted=False)
+        .order_by("-created_at", "-id")
+        .values_list("id", "parameters")
+    )
+    for pk, parameters in candidates:
+        if parameters == wanted:
+            return EvaluationRun.objects.select_related("plan", "created_by").get(pk=pk)
+    return None
+
+
+def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool = True) -> RunChoice:
+    """The latest stored default run of the year if it read the current data; else a run made now
+    with `run_evaluation` (which returns an identical stored run rather than make it again).
+
+    Why evaluate on a page view: officials open the dashboard to see where things stand on the
+    accepted figures; a run is cheap (about a second for the seed plan), deterministic and stored,
+    so the dashboard always shows a run that a bulletin can cite. A year without accepted values
+    gets no run: the page says who has to report and accept them.
+    """
+    if year is None:
+        return RunChoice(year=None)
+    run = latest_default_run(plan, year)
+    if run is not None and run_marker(run) == data_marker(plan):
+        return RunChoice(year=year, run=run)
+    if not evaluate_if_needed:
+        return RunChoice(year=year, run=run)
+    try:
+        made = run_evaluation(plan, year, user=user, label="dashboard")
+    except RunRefused as refused:
+        return RunChoice(year=year, run=None, refused=refused)
+    return RunChoice(year=year, run=made, made_now=not made.reused)
+
+
+# --- the run's results, by code -----------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """The run's results JSON, indexed: indicator × scope, composite scores by locality."""
+
+    run: EvaluationRun
+    by_key: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    score_of: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dimensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, run: EvaluationRun) -> Results:
+        results = run.results or {}
+        out = cls(run=run)
+        for r in results.get("indicators", []):
+            out.by_key[(r["indicator"], r["scope"])] = r
+        composite = run.composite or {}
+        out.scores = list(composite.get("scores", []))
+        out.score_of = {s["locality"]: s for s in out.scores}
+        out.dimensions = [d["dimension"] for d in composite.get("dimension_weights", [])]
+        return out
+
+    def get(self, indicator: str, scope: str = REGION) -> dict[str, Any] | None:
+        return self.by_key.get((indicator, scope))
+
+
+# --- the plan's items ---------------------------------------------------------------------------
+
+
+def pilots(plan: Plan) -> list[Locality]:
+    return list(plan.localities.filter(pilot=True).order_by("order", "id"))
+
+
+def indicators(plan: Plan) -> list[Indicator]:
+    return list(plan.indicators.select_related("lead_unit", "dimension").order_by("order", "id"))
+
+
+def dimension_names(plan: Plan) -> dict[str, str]:
+    return {d.code: d.name for d in plan.dimensions.order_by("order", "id")}
+
+
+def has_sample(plan: Plan) -> bool:
+    """Whether the plan holds sample data (示例数据): the banner of every page says so."""
+    return Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
+
+
+def map_name(locality: Locality) -> str:
+    """The name a city has in the map file (its Chinese name, 珠海市)."""
+    return locality.name_zh
+
+
+def status_label(key: str) -> str:
+    return str(STATUS_LABELS.get(key, key))
+
+
+def label(zh: str, en: str) -> str:
+    return pick(zh, en)
+
+
+def sparkline(values: Iterable[float | None], width: int = 90, height: int = 22) -> str:
+    """The points of an SVG polyline through the values (None: skipped), or "" for fewer than two."""
+    points = [(k, v) for k, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return ""
+    last = max(k for k, _ in points) or 1
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    span = (high - low) or 1.0
+    return " ".join(
+        f"{2 + k / last * (width - 4):.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for k, v in points
+    )

@@ -1,0 +1,210 @@
+/* PlanWatch dashboards: draws the charts of a dashboard page with Apache ECharts (served locally from
+   vendor/echarts/). Each chart's data is in a <script type="application/json"> written by Django's
+   json_script; every number shown comes from there. No bundler, no third-party code but ECharts. */
+(function () {
+  "use strict";
+
+  var SCALE = ["#fbe3d6", "#f6c28b", "#cfe8b8", "#6fb36b", "#1f6b2a"];  // low → high
+  var GREY = "#e4e7eb";
+  var charts = [];
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function format(value, kind) {
+    if (value === null || value === undefined || isNaN(value)) return "—";
+    if (kind === "share") return (value * 100).toFixed(1) + "%";
+    if (kind === "score") return value.toFixed(4);
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function start(el, option) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    // "rendered", not "finished": the rippling point of 顺德区 keeps animating, so the map never finishes.
+    chart.on("rendered", function () { el.setAttribute("data-drawn", "1"); });
+    chart.setOption(option);
+    charts.push(chart);
+    if (window.ResizeObserver) new ResizeObserver(function () { resize(chart); }).observe(el);
+    return chart;
+  }
+
+  // --- the map of Guangdong: pilot units coloured by the chosen measure, other cities grey ---------
+  function drawMap(data) {
+    var el = document.getElementById("map");
+    var select = document.getElementById("map-measure");
+    if (!el || !data) return;
+    var byMapName = {};
+    data.localities.forEach(function (loc) { byMapName[loc.map_name] = loc; });
+    fetch(data.map_url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("map file " + data.map_url + ": HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (geojson) {
+        echarts.registerMap("guangdong", geojson);
+        var chart = start(el, mapOption(data, byMapName, data.measures[0]));
+        chart.on("click", function (p) {
+          var loc = (p.data && p.data.code) ? p.data : byMapName[p.name];
+          if (loc && loc.url) window.location.href = loc.url;
+        });
+        if (select) {
+          select.addEventListener("change", function () {
+            var chosen = data.measures.filter(function (m) { return m.key === select.value; })[0];
+            if (chosen) chart.setOption(mapOption(data, byMapName, chosen), { replaceMerge: ["series", "visualMap"] });
+          });
+        }
+      })
+      .catch(function (error) {
+        el.innerHTML = "";
+        var p = document.createElement("p");
+        p.className = "empty";
+        p.textContent = String(error);
+        el.appendChild(p);
+      });
+  }
+
+  function mapOption(data, byMapName, measure) {
+    var labels = data.labels;
+    var values = measure.values;
+    var numbers = Object.keys(values).map(function (k) { return values[k]; });
+    var low = numbers.length ? Math.min.apply(null, numbers) : 0;
+    var high = numbers.length ? Math.max.apply(null, numbers) : 1;
+    if (high - low < 1e-9) { low = Math.max(0, low - 0.05); high = high + 0.05; }
+    var areas = [], points = [], regions = [];
+    data.localities.forEach(function (loc) {
+      var value = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
+      var item = { name: loc.map_name, code: loc.code, url: loc.url, label_name: loc.name, rank: loc.rank };
+      if (loc.point) {
+        item.value = [loc.point[0], loc.point[1], value === null ? NaN : value];
+        points.push(item);
+      } else {
+        regions.push({ name: loc.map_name, label: { show: true, formatter: loc.name, color: "#1f2933", fontSize: 11 },
+                       itemStyle: { areaColor: "#f5f7fa", borderColor: "#52606d", borderWidth: 1 } });
+        if (value !== null) { item.value = value; areas.push(item); }
+      }
+    });
+    return {
+      animation: false,
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var loc = (p.data && p.data.code) ? p.data : byMapName[p.name];
+          if (!loc) return p.name + "<br>" + labels.not_pilot;
+          var v = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
+          var text = (loc.label_name || loc.name) + "<br>" + measure.label + ": " +
+            (v === null ? labels.no_data : format(v, measure.kind));
+          if (loc.rank) text += "<br>" + labels.rank + ": " + loc.rank;
+          if (loc.value && loc.value.length === 3) text += "<br><span style='font-size:11px'>" + labels.inside + "</span>";
+          return text;
+        }
+      },
+      visualMap: [{
+        type: "continuous", min: low, max: high, seriesIndex: [0, 1], calculable: false,
+        left: 4, bottom: 4, itemHeight: 90, itemWidth: 12,
+        text: [format(high, measure.kind), format(low, measure.kind)], textStyle: { fontSize: 11 },
+        inRange: { color: SCALE }
+      }],
+      geo: {
+        // The whole province, so that every city around the pilot units is seen in context.
+        map: "guangdong", roam: false, layoutCenter: ["50%", "50%"], layoutSize: "98%",
+        itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
+        emphasis: { itemStyle: { areaColor: "#cbd2d9" }, label: { show: true } },
+        label: { show: false }, regions: regions
+      },
+      series: [
+        { type: "map", geoIndex: 0, name: measure.label, data: areas },
+        {
+          type: "effectScatter", coordinateSystem: "geo", name: measure.label, data: points,
+          symbolSize: 13, rippleEffect: { scale: 2.2, brushType: "stroke" }, zlevel: 1,
+          label: { show: true, position: "right", formatter: function (p) { return p.data.label_name; },
+                   fontSize: 11, color: "#1f2933" },
+          itemStyle: { borderColor: "#1f2933", borderWidth: 1 }
+        }
+      ]
+    };
+  }
+
+  // --- the composite ranking as bars, best on top ---------------------------------------------------
+  function drawRanking(data) {
+    var el = document.getElementById("ranking-chart");
+    if (!el || !data || !data.ranking.length) return;
+    var names = {};
+    data.localities.forEach(function (loc) { names[loc.code] = loc.name; });
+    var rows = data.ranking.slice().reverse();
+    start(el, {
+      animation: false,
+      grid: { left: 8, right: 48, top: 6, bottom: 6, containLabel: true },
+      tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + format(p.value, "score"); } },
+      xAxis: { type: "value", min: 0, max: 1, axisLabel: { fontSize: 10 } },
+      yAxis: { type: "category", data: rows.map(function (r) { return names[r.code] || r.code; }), axisLabel: { fontSize: 11 } },
+      series: [{
+        type: "bar", data: rows.map(function (r) { return r.score; }), barMaxWidth: 16,
+        itemStyle: { color: "#2f6fb0" },
+        label: { show: true, position: "right", fontSize: 10, formatter: function (p) { return format(p.value, "score"); } }
+      }]
+    });
+  }
+
+  // --- a locality's dimension scores against the mean of the pilot units ---------------------------
+  function drawRadar(data) {
+    var el = document.getElementById("radar");
+    if (!el || !data) return;
+    start(el, {
+      animation: false,
+      legend: { bottom: 0, textStyle: { fontSize: 11 } },
+      tooltip: { trigger: "item" },
+      radar: { indicator: data.indicators, radius: "62%", center: ["50%", "46%"], axisName: { color: "#1f2933", fontSize: 11 } },
+      series: [{
+        type: "radar",
+        data: data.series.map(function (s, k) {
+          return { name: s.name, value: s.value, areaStyle: k === 0 ? { opacity: 0.25 } : undefined,
+                   lineStyle: k === 0 ? { width: 2 } : { type: "dashed" } };
+        })
+      }]
+    });
+  }
+
+  // --- an indicator: every pilot unit over the years, its target dashed ----------------------------
+  function drawLines(data) {
+    var el = document.getElementById("indicator-chart");
+    if (!el || !data) return;
+    start(el, {
+      animation: false,
+      legend: { type: "scroll", top: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.years },
+      yAxis: { type: "value", name: data.unit, scale: true },
+      series: data.series.map(function (s) {
+        var line = { type: "line", name: s.name, data: s.values, connectNulls: true, symbolSize: 5 };
+        if (s.target !== null) {
+          line.markLine = {
+            silent: true, symbol: "none", lineStyle: { type: "dashed", width: 1 },
+            label: { show: false }, data: [{ yAxis: s.target, name: data.labels.target }]
+          };
+        }
+        return line;
+      })
+    });
+  }
+
+  // ECharts' map throws when laid out in a box of zero width or height (its view transform cannot be
+  // inverted), which a full-page screenshot or print layout can produce for a moment: resize only a
+  // chart whose box has a size, and let a ResizeObserver catch the box's own changes.
+  function hasSize(el) { return el.clientWidth > 0 && el.clientHeight > 0; }
+  function resize(chart) { if (hasSize(chart.getDom())) chart.resize(); }
+  function resizeAll() { charts.forEach(resize); }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof echarts === "undefined") return;
+    var overview = readJson("overview-data");
+    drawMap(overview);
+    drawRanking(overview);
+    drawRadar(readJson("radar-data"));
+    drawLines(readJson("indicator-data"));
+    window.addEventListener("resize", resizeAll);
+    window.addEventListener("beforeprint", resizeAll);
+  });
+})();

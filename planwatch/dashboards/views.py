@@ -1,0 +1,554 @@
+"""Dashboards: the region overview with the map of the pilot units, a page per locality and a page
+per indicator (with its data as CSV and XLSX). Short views over planwatch.dashboards.data; a fixed
+number of queries per page whatever the number of localities or indicators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from planwatch.core import supervision as supervision_core
+from planwatch.core.evaluation import REGION
+from planwatch.dashboards import data
+from planwatch.evaluation.runs import caveats, parameters_label
+from planwatch.plans.models import Indicator, Locality, Plan, in_english
+from planwatch.reporting import exports
+from planwatch.reporting.models import Period, ReportedValue
+from planwatch.supervision.models import Milestone
+
+
+def _plan(code: str) -> Plan:
+    return get_object_or_404(Plan, code=code)
+
+
+def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> HttpResponse:
+    return render(
+        request,
+        f"dashboards/{template}",
+        {"plan": plan, "section": "dashboard", "has_sample": data.has_sample(plan), **context},
+    )
+
+
+def _year_context(request: HttpRequest, plan: Plan) -> tuple[list[int], int | None]:
+    """The plan's evaluation years and the one asked for (?year=), or the latest with accepted
+    values. Raises data.UnknownYear for a ?year= that is not one of them."""
+    years = data.plan_years(plan)
+    return years, data.chosen_year(request.GET.get("year"), years, data.latest_accepted_year(plan) or None)
+
+
+def _unknown_year(request: HttpRequest, plan: Plan, raw: str, years: list[int]) -> HttpResponse:
+    """404 with the reason and the years there are, rather than another year's numbers."""
+    response = _render(request, "unknown_year.html", plan, asked=raw, years=years)
+    response.status_code = 404
+    return response
+
+
+def _run_context(choice: data.RunChoice) -> dict[str, Any]:
+    run = choice.run
+    english = _is_english()
+    return {
+        "choice": choice,
+        "run": run,
+        "caveats": [c.zh if not english else c.en for c in caveats(run)] if run else [],
+        "run_parameters": parameters_label(run.parameters, english=english) if run else "",
+        "run_as_of": data.moment_text((run.data_version or {}).get("as_of")) if run else "",
+    }
+
+
+def _is_english() -> bool:
+    return in_english()
+
+
+def _inside(pilots: list[Locality]) -> list[dict[str, str]]:
+    """The pilot units inside another (顺德区 in 佛山市), by their names in the page's language."""
+    by_pk = {loc.pk: loc for loc in pilots}
+    return [
+        {"district": loc.name, "city": parent.name}
+        for loc in pilots
+        if (parent := by_pk.get(loc.parent_id or 0)) is not None and parent.figures_include_children
+    ]
+
+
+def _status(result: dict[str, Any] | None) -> dict[str, str]:
+    key = data.status_key(result)
+    return {"key": key, "label": data.status_label(key)}
+
+
+# --- the region overview ------------------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan(code)
+    try:
+        years, year = _year_context(request, plan)
+    except data.UnknownYear as unknown:
+        return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
+    choice = data.run_for(plan, year, request.user)
+    context: dict[str, Any] = {"years": years, "year": year, **_run_context(choice)}
+    if choice.run is None:
+        return _render(request, "overview.html", plan, **context)
+    results = data.Results.of(choice.run)
+    indicators = data.indicators(plan)
+    pilots = data.pilots(plan)
+    context["inside"] = _inside(pilots)
+    rows: list[dict[str, Any]] = []
+    for ind in indicators:
+        r = results.get(ind.code)
+        if r is None:
+            continue
+        rows.append(
+            {
+                "indicator": ind,
+                "result": r,
+                "value": data.number(r["value"]),
+                "target": data.number(r["target"]),
+                "completion": data.percent(r["completion"]),
+                "elapsed": data.percent(r["elapsed"]),
+                "progress": data.percent(r["progress"]),
+                "status": _status(r),
+                "missing": r.get("missing_localities") or [],
+            }
+        )
+    counted = Counter(row["status"]["key"] for row in rows)
+    counts = [
+        {"key": key, "label": data.status_label(key), "n": counted.get(key, 0)}
+        for key in ("met", "ahead", "on_pace", "lagging", "seriously_lagging")
+    ]
+    others = sum(n for key, n in counted.items() if key not in {c["key"] for c in counts})
+    by_code = {loc.code: loc for loc in pilots}
+    ranking = [
+        {
+            "score": s,
+            "locality": by_code.get(s["locality"]),
+            "code": s["locality"],
+            "value": data.score(s["score"]),
+            "change": s.get("rank_change"),
+            "url": reverse("dashboards:locality", args=[plan.code, s["locality"]]) + f"?year={year}",
+        }
+        for s in results.scores
+    ]
+    chart = _overview_chart(plan, year, pilots, indicators, results)
+    return _render(
+        request,
+        "overview.html",
+        plan,
+        rows=rows,
+        counts=counts,
+        others=others,
+        ranking=ranking,
+        chart=chart,
+        **context,
+    )
+
+
+def _overview_chart(
+    plan: Plan, year: int | None, pilots: list[Locality], indicators: list[Indicator], results: data.Results
+) -> dict[str, Any]:
+    """What dashboards.js draws: the map's measures and localities, and the ranking."""
+    measures = [
+        {
+            "key": "composite",
+            "label": _("Composite score"),
+            "kind": "score",
+            "values": {s["locality"]: s["score"] for s in results.scores},
+        }
+    ]
+    completion = _("completion")  # outside the f-string: xgettext does not read f-strings
+    for ind in indicators:
+        values = {
+            loc.code: r["completion"]
+            for loc in pilots
+            if (r := results.get(ind.code, loc.code)) is not None and r["completion"] is not None
+        }
+        if values:
+            measures.append(
+                {
+                    "key": ind.code,
+                    "label": f"{ind.code} {ind.name} · {completion}",
+                    "kind": "share",
+                    "values": values,
+                }
+            )
+    localities = []
+    for loc in pilots:
+        point = loc.map_point()
+        localities.append(
+            {
+                "code": loc.code,
+                "name": loc.name,
+                "map_name": data.map_name(loc),
+                "point": list(point) if point else None,
+                "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
+                "rank": (results.score_of.get(loc.code) or {}).get("rank"),
+            }
+        )
+    return {
+        "map_url": static("vendor/echarts/guangdong.json"),
+        "measures": measures,
+        "localities": localities,
+        "ranking": [{"code": s["locality"], "score": s["score"], "rank": s["rank"]} for s in results.scores],
+        "labels": {
+            "score": _("Composite score"),
+            "rank": _("Rank"),
+            "completion": _("Completion"),
+            "no_data": _("No data"),
+            "not_pilot": _("Not a pilot unit"),
+            "inside": _("District inside its city; its figures are within the city's"),
+        },
+    }
+
+
+# --- a locality ---------------------------------------------------------------------------------
+
+
+@login_required
+def locality(request: HttpRequest, code: str, locality_code: str) -> HttpResponse:
+    plan = _plan(code)
+    loc = get_object_or_404(
+        Locality.objects.select_related("parent"), plan=plan, code=locality_code, pilot=True
+    )
+    try:
+        years, year = _year_context(request, plan)
+    except data.UnknownYear as unknown:
+        return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
+    choice = data.run_for(plan, year, request.user)
+    results = data.Results.of(choice.run) if choice.run else None
+    indicators = data.indicators(plan)
+    period = (
+        Period.objects.filter(plan=plan, frequency=Period.Frequency.YEARLY, year=year).first()
+        if year is not None
+        else None
+    )
+
+    # The locality's yearly values over the years, one query; drafts only count as "not reported".
+    history: dict[int, dict[int, tuple[Any, str, bool]]] = defaultdict(dict)
+    for indicator_id, value_year, value, status, is_sample in ReportedValue.objects.filter(
+        locality=loc, indicator__plan=plan, period__frequency=Period.Frequency.YEARLY
+    ).values_list("indicator_id", "period__year", "value", "status", "is_sample"):
+        history[indicator_id][value_year] = (value, status, is_sample)
+
+    rows, not_reported = [], []
+    for ind in indicators:
+        r = results.get(ind.code, loc.code) if results else None
+        own = history.get(ind.pk, {})
+        value, status, is_sample = own.get(year or 0, (None, "", False))
+        shown = status in data.SHOWN_STATUSES
+        if ind.frequency == Period.Frequency.YEARLY and not (shown and value is not None):
+            not_reported.append({"indicator": ind, "status": status})
+        trend = [
+            float(v[0]) if (v := own.get(y)) and v[1] in data.SHOWN_STATUSES and v[0] is not None else None
+            for y in years
+        ]
+        rows.append(
+            {
+                "indicator": ind,
+                "result": r,
+                "value": data.number(float(value)) if shown and value is not None else "—",
+                "sample": shown and is_sample,
+                "workflow": status if shown else "",
+                "target": data.number(r["target"]) if r else "—",
+                "target_year": r["target_year"] if r else None,
+                "completion": data.percent(r["completion"]) if r else "—",
+                "status": _status(r)
+                if r
+                else {"key": "not_assessed", "label": data.status_label("not_assessed")},
+                "trend": data.sparkline(trend),
+                "trend_text": " → ".join(data.number(v) for v in trend),
+            }
+        )
+    workflow = Counter(row["workflow"] for row in rows if row["workflow"])
+    score = results.score_of.get(loc.code) if results else None
+    dims = data.dimension_names(plan)
+    dimension_rows = []
+    radar: dict[str, Any] | None = None
+    if results and score:
+        n = len(results.scores)
+        mean = {
+            d: sum(x["score"] for s in results.scores for x in s["dimensions"] if x["dimension"] == d) / n
+            for d in results.dimensions
+        }
+        own_dims = {x["dimension"]: x for x in score["dimensions"]}
+        dimension_rows = [
+            {
+                "name": dims.get(d, d),
+                "score": data.score(own_dims[d]["score"]),
+                "rank": own_dims[d]["rank"],
+                "mean": data.score(mean[d]),
+            }
+            for d in results.dimensions
+            if d in own_dims
+        ]
+        radar = {
+            "indicators": [{"name": dims.get(d, d), "max": 1} for d in results.dimensions],
+            "series": [
+                {
+                    "name": loc.name,
+                    "value": [own_dims[d]["score"] if d in own_dims else 0 for d in results.dimensions],
+                },
+                {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
+            ],
+        }
+    tasks = _locality_tasks(plan, loc, year, results)
+    return _render(
+        request,
+        "locality.html",
+        plan,
+        locality=loc,
+        years=years,
+        year=year,
+        period=period,
+        rows=rows,
+        not_reported=not_reported,
+        any_sample=any(row["sample"] for row in rows),
+        workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
+        score=score,
+        score_value=data.score(score["score"]) if score else "—",
+        pilots_count=len(results.scores) if results else 0,
+        dimension_rows=dimension_rows,
+        radar=radar,
+        tasks=tasks,
+        today=dt.date.today(),
+        **_run_context(choice),
+    )
+
+
+def _locality_tasks(
+    plan: Plan, loc: Locality, year: int | None, results: data.Results | None
+) -> list[dict[str, Any]]:
+    """The milestones of the locality's action plan for the year, grouped by task, each with its
+    status and whether it is overdue or at risk (planwatch.core.supervision). Two queries."""
+    if year is None:
+        return []
+    milestones = list(
+        Milestone.objects.filter(action_plan__plan=plan, action_plan__locality=loc, action_plan__year=year)
+        .select_related("task", "owner_unit")
+        .prefetch_related("indicators")
+        .order_by("task__order", "order", "due_on", "id")
+    )
+    pace = {}
+    if results:
+        pace = {
+            code: str(r["pace"])
+            for (code, scope), r in results.by_key.items()
+            if scope == loc.code and r.get("pace")
+        }
+    today = dt.date.today()
+    groups: dict[int, dict[str, Any]] = {}
+    for m in milestones:
+        finding = supervision_core.assess(
+            supervision_core.MilestoneFacts(
+                key=m.pk,
+                status=m.status,
+                percent=m.percent,
+                due_on=m.due_on,
+                starts_on=m.starts_on,
+                indicators=tuple(i.code for i in m.indicators.all()),
+            ),
+            today,
+            pace=pace,
+        )
+        group = groups.setdefault(m.task_id, {"task": m.task, "milestones": [], "done": 0, "flagged": 0})
+        group["milestones"].append({"m": m, "flag": finding.flag.value if finding else ""})
+        group["done"] += m.status == Milestone.Status.DONE
+        group["flagged"] += finding is not None
+    return list(groups.values())
+
+
+# --- an indicator -------------------------------------------------------------------------------
+
+
+def _indicator(plan: Plan, indicator_code: str) -> Indicator:
+    return get_object_or_404(
+        Indicator.objects.select_related("lead_unit", "dimension"), plan=plan, code=indicator_code
+    )
+
+
+def _indicator_table(plan: Plan, ind: Indicator) -> tuple[list[int], list[Locality], dict[str, Any]]:
+    """Years, pilot units, and the values shown (submitted or further) and targets by (locality, year).
+    Three queries."""
+    pilots = data.pilots(plan)
+    values = {
+        (loc_id, year): (value, status, is_sample)
+        for loc_id, year, value, status, is_sample in ReportedValue.objects.filter(
+            indicator=ind,
+            locality__pilot=True,
+            period__frequency=Period.Frequency.YEARLY,
+            status__in=data.SHOWN_STATUSES,
+        ).values_list("locality_id", "period__year", "value", "status", "is_sample")
+    }
+    targets = {
+        (loc_id, year): (value, origin)
+        for loc_id, year, value, origin in ind.targets.values_list("locality_id", "year", "value", "origin")
+    }
+    years = sorted({y for _, y in values} | {y for _, y in targets if y <= plan.end_year})
+    return years, pilots, {"values": values, "targets": targets}
+
+
+def _records(plan: Plan, ind: Indicator) -> list[dict[str, Any]]:
+    years, pilots, table = _indicator_table(plan, ind)
+    records = []
+    for loc in pilots:
+        for year in years:
+            value = table["values"].get((loc.pk, year))
+            target = table["targets"].get((loc.pk, year))
+            if value is None and target is None:
+                continue
+            records.append(
+                {
+                    "indicator": ind.code,
+                    "indicator_zh": ind.name_zh,
+                    "unit": ind.unit,
+                    "locality": loc.code,
+                    "locality_zh": loc.name_zh,
+                    "year": year,
+                    "value": exports.as_number(value[0]) if value else None,
+                    "status": value[1] if value else "",
+                    "target": exports.as_number(target[0]) if target else None,
+                    "target_origin": target[1] if target else "",
+                    "sample": bool((value and value[2]) or (target and target[1] == "sample")),
+                }
+            )
+    for year in years:
+        target = table["targets"].get((None, year))
+        if target is not None:
+            records.append(
+                {
+                    "indicator": ind.code,
+                    "indicator_zh": ind.name_zh,
+                    "unit": ind.unit,
+                    "locality": REGION,
+                    "locality_zh": plan.region_zh,
+                    "year": year,
+                    "value": None,
+                    "status": "",
+                    "target": exports.as_number(target[0]),
+                    "target_origin": target[1],
+                    "sample": target[1] == "sample",
+                }
+            )
+    return records
+
+
+COLUMNS = [
+    "indicator",
+    "indicator_zh",
+    "unit",
+    "locality",
+    "locality_zh",
+    "year",
+    "value",
+    "status",
+    "target",
+    "target_origin",
+    "sample",
+]
+
+
+@login_required
+def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpResponse:
+    plan = _plan(code)
+    ind = _indicator(plan, indicator_code)
+    years, pilots, table = _indicator_table(plan, ind)
+    rows: list[dict[str, Any]] = []
+    series: list[dict[str, Any]] = []
+    for loc in pilots:
+        cells: list[dict[str, Any]] = []
+        for year in years:
+            value = table["values"].get((loc.pk, year))
+            target = table["targets"].get((loc.pk, year))
+            cells.append(
+                {
+                    "value": data.number(float(value[0])) if value and value[0] is not None else "—",
+                    "status": value[1] if value else "",
+                    "sample": bool(value and value[2]),
+                    "target": data.number(float(target[0])) if target else "",
+                    "target_sample": bool(target and target[1] == "sample"),
+                }
+            )
+        final = table["targets"].get((loc.pk, plan.end_year))
+        rows.append({"locality": loc, "cells": cells})
+        series.append(
+            {
+                "name": loc.name,
+                "code": loc.code,
+                "values": [
+                    float(v[0]) if (v := table["values"].get((loc.pk, y))) and v[0] is not None else None
+                    for y in years
+                ],
+                "target": float(final[0]) if final else None,
+            }
+        )
+    # The region's values come from the evaluation run of the latest year with accepted values,
+    # which holds the region totals of every year up to it (顺德区 not counted twice).
+    choice = data.run_for(plan, data.latest_accepted_year(plan), request.user)
+    region_values = {
+        r["year"]: r["value"]
+        for r in ((choice.run.results or {}).get("region_history", []) if choice.run else [])
+        if r["indicator"] == ind.code
+    }
+    region_cells = [
+        {
+            "value": data.number(region_values[y]) if region_values.get(y) is not None else "",
+            "target": data.number(float(t[0])) if (t := table["targets"].get((None, y))) else "",
+        }
+        for y in years
+    ]
+    has_values = any(v is not None for s in series for v in s["values"])
+    chart = {
+        "years": [str(y) for y in years],
+        "series": series,
+        "unit": ind.unit_label,
+        "target_year": plan.end_year,
+        "labels": {"target": _("target"), "value": _("Value")},
+    }
+    return _render(
+        request,
+        "indicator.html",
+        plan,
+        indicator=ind,
+        years=years,
+        rows=rows,
+        region_cells=region_cells if any(c["value"] or c["target"] for c in region_cells) else [],
+        region_run=choice.run,
+        chart=chart,
+        has_values=has_values,
+        any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
+    )
+
+
+def _download(plan: Plan, ind: Indicator, fmt: str) -> HttpResponse:
+    records = _records(plan, ind)
+    name = f"{plan.code}-{ind.code}"
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(records, COLUMNS), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt != "xlsx":
+        raise Http404
+    response = HttpResponse(
+        exports.to_xlsx(records, COLUMNS, ind.code),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@login_required
+def indicator_csv(request: HttpRequest, code: str, indicator_code: str) -> HttpResponse:
+    plan = _plan(code)
+    return _download(plan, _indicator(plan, indicator_code), "csv")
+
+
+@login_required
+def indicator_xlsx(request: HttpRequest, code: str, indicator_code: str) -> HttpResponse:
+    plan = _plan(code)
+    return _download(plan, _indicator(plan, indicator_code), "xlsx")

@@ -1,0 +1,47 @@
+"""The value entry form on an official's 1366×768 screen, in both languages: the whole table fits
+(long English names wrap, the history links stay on screen), and a period without a lock date says so
+in a sentence that reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from planwatch.reporting.sample import load_sample, yearly_period
+from tests.browser import ARTIFACTS, screenshot
+from tests.test_browser_reporting import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABLE_FITS = """() => {
+  const table = document.querySelector('table.entry-table');
+  const main = document.querySelector('main');
+  const box = table.getBoundingClientRect();
+  const links = [...table.querySelectorAll('td.history-link a')].map(a => a.getBoundingClientRect().right);
+  return {width: Math.round(box.width), right: Math.round(box.right), main: Math.round(main.getBoundingClientRect().right),
+          page: document.documentElement.scrollWidth, screen: window.innerWidth,
+          links: links.length, furthest: Math.round(Math.max(0, ...links))};
+}"""
+
+
+def test_entry_table_fits_1366_in_both_languages(page, live_server, plan, cast):
+    load_sample(plan)
+    period = yearly_period(plan, 2018)
+    period.locks_on = None
+    period.save(update_fields=["locks_on"])
+    log_in(page, live_server, "zoe")
+    url = f"{live_server.url}/plans/{plan.code}/report/ZH/2018/"
+    for lang in ("zh", "en"):
+        if lang == "en":
+            page.click(".lang-switch button[value=en]")
+            page.wait_for_selector("html[lang=en]")
+        page.goto(url)
+        m = page.evaluate(TABLE_FITS)
+        screenshot(page, f"entry-layout-{lang}")
+        page.screenshot(path=str(ARTIFACTS / f"entry-layout-{lang}-screen.png"))
+        assert m["page"] <= m["screen"], m  # no sideways scrolling
+        assert m["right"] <= m["main"], m  # the table stays inside the page's column
+        assert m["links"] > 20 and m["furthest"] <= m["screen"], m  # every history link on screen
+        line = page.locator(".period-line").inner_text()
+        if lang == "en":
+            assert "No lock date: entry stays open" in line and "not locked" not in line, line
+        assert "Entry locked after" not in line and "填报锁定日期" not in line, line

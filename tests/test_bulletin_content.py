@@ -1,0 +1,288 @@
+"""The bulletin's content model and charts from plain data, without a database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from planwatch.core.bulletin import (
+    BulletinInput,
+    LateRow,
+    MapShape,
+    MilestoneRow,
+    Names,
+    RunInfo,
+    SupervisionInput,
+    TrendPoint,
+    build_content,
+    cjk_font,
+    draw_charts,
+    render,
+)
+from planwatch.core.bulletin.tables import outline
+
+
+def result(
+    indicator: str, scope: str, *, completion: float | None, pace: str | None, outcome: str = "evaluated"
+):
+    return {
+        "indicator": indicator,
+        "scope": scope,
+        "year": 2018,
+        "outcome": outcome,
+        "value": None if completion is None else completion * 100,
+        "target": None if outcome == "not_applicable" else 100.0,
+        "target_year": 2019,
+        "completion": completion,
+        "pace": pace,
+    }
+
+
+def results() -> dict[str, Any]:
+    rows = [
+        result("A", "X", completion=1.2, pace="ahead", outcome="target_met"),
+        result("A", "Y", completion=0.4, pace="seriously_lagging"),
+        result("A", "region", completion=0.8, pace="lagging"),
+        result("B", "X", completion=0.7, pace="on_pace"),
+        result("B", "Y", completion=None, pace=None, outcome="missing_data"),
+        result("B", "region", completion=None, pace=None, outcome="not_applicable"),
+    ]
+    scores = [
+        {
+            "locality": "X",
+            "score": 0.91,
+            "rank": 1,
+            "tied": False,
+            "previous_rank": 2,
+            "rank_change": 1,
+            "dimensions": [{"dimension": "d1", "score": 0.9, "rank": 1}],
+            "missing_indicators": [],
+        },
+        {
+            "locality": "Y",
+            "score": 0.52,
+            "rank": 2,
+            "tied": False,
+            "previous_rank": 1,
+            "rank_change": -1,
+            "dimensions": [{"dimension": "d1", "score": 0.5, "rank": 2}],
+            "missing_indicators": ["B"],
+        },
+    ]
+    return {
+        "indicators": rows,
+        "composite": {
+            "method": "weighted_sum",
+            "dimension_weights": [{"dimension": "d1", "weight": 1}],
+            "scores": scores,
+        },
+    }
+
+
+def make_input(
+    *, sample: bool = False, unaccepted: bool = False, supervision=None, late=(), **extra
+) -> BulletinInput:
+    run = RunInfo(
+        id=7,
+        year=2018,
+        created_at="2019-05-01T10:00:00+08:00",
+        parameters="weighted_sum · target · equal/plan · no sensitivity",
+        statuses=("accepted", "submitted") if unaccepted else ("accepted",),
+        includes_unaccepted=unaccepted,
+        sample=sample,
+        data_sha256="ab" * 32,
+        data_count=6,
+        data_as_of="2019-04-30T12:00:00+08:00",
+        targets_sha256="cd" * 32,
+        plan_version=1,
+        input_hash="ef" * 32,
+        results_hash="01" * 32,
+        engine_version="test",
+    )
+    return BulletinInput(
+        plan_code="demo",
+        plan_title="示范城市群实施方案",
+        region="示范区",
+        issuer="测试",
+        period_code="2018",
+        period_label="2018年度",
+        serial=3,
+        as_of=dt.date(2019, 6, 30),
+        run=run,
+        results=results(),
+        names=Names(
+            localities={"X": "甲市", "Y": "乙区"},
+            indicators={"A": "项目数", "B": "平台数"},
+            dimensions={"d1": "创新能力"},
+            units={"A": "个", "B": "家"},
+        ),
+        pilots=("X", "Y"),
+        end_year=2019,
+        supervision=supervision,
+        late=tuple(late),
+        **extra,
+    )
+
+
+def test_overall_progress_counts_each_indicator_in_one_class():
+    c = build_content(make_input())
+    assert dict(c.counts) == {
+        "met": 0,
+        "ahead": 0,
+        "on_pace": 0,
+        "lagging": 1,
+        "seriously_lagging": 0,
+        "none": 0,
+    }
+    by_locality = dict(c.locality_pace_counts)
+    assert by_locality["X"] == (1, 0, 1, 0, 0, 0)  # A met (not also "ahead"), B on pace
+    assert by_locality["Y"] == (0, 0, 0, 0, 1, 1)  # A seriously lagging, B missing
+    assert "1项可评估指标" in c.overview
+    assert [h.indicator for h in c.headlines] == ["A"]  # B has no region target
+
+
+def test_ranking_and_warnings_name_the_lagging():
+    c = build_content(make_input())
+    assert [(r.rank, r.name, r.score, r.change) for r in c.ranking] == [
+        (1, "甲市", 0.91, 1),
+        (2, "乙区", 0.52, -1),
+    ]
+    texts = [w.text for w in c.warnings]
+    assert any("A 项目数" in t and "80.0%" in t for t in texts)
+    assert any(t.startswith("乙区有1项指标严重滞后") for t in texts)
+    assert c.title == "示范城市群工作进展情况通报"
+    assert c.subtitle == "2018年度（第3期）"
+
+
+def test_notices_for_sample_and_unaccepted_data():
+    plain = build_content(make_input())
+    assert plain.notices == ()
+    flagged = build_content(make_input(sample=True, unaccepted=True))
+    assert any(n.startswith("示例数据") for n in flagged.notices)
+    assert any(n.startswith("含未确认数据") for n in flagged.notices)
+    assert flagged.header_label.startswith("示例数据 · 含未确认数据")
+
+
+def test_supervision_section_absent_empty_or_counted():
+    assert build_content(make_input()).supervision is None
+    headings = [b.text for b in outline(build_content(make_input())) if b.kind == "heading"]
+    assert not any("督查" in h for h in headings)
+    empty = build_content(make_input(supervision=SupervisionInput(0, ())))
+    assert empty.supervision is not None and "尚未录入" in empty.supervision.summary
+    row = MilestoneRow(
+        "Y", "T1", "遴选示范项目", "省经信委", dt.date(2019, 5, 31), "overdue", "已逾期", 30, 40
+    )
+    full = build_content(make_input(supervision=SupervisionInput(4, (row,))))
+    assert full.supervision is not None
+    assert full.supervision.by_locality == (("X", 0, 0), ("Y", 1, 0))
+    assert "共4个节点" in full.supervision.summary and "逾期1个" in full.supervision.summary
+
+
+def test_late_reporters_are_named_latest_first():
+    late = [
+        LateRow("X", "2018", dt.date(2019, 3, 31), 2, 2, dt.date(2019, 4, 10), 10),
+        LateRow("Y", "2018", dt.date(2019, 3, 31), 2, 1, None, 91),
+    ]
+    c = build_content(make_input(late=late))
+    assert [r.locality for r in c.late] == ["Y", "X"]
+    assert "2个地区迟报" in c.late_summary and "乙区、甲市" in c.late_summary
+
+
+def test_the_font_is_found():
+    family, path = cjk_font()
+    assert family == "Noto Sans CJK SC"
+    assert path.exists()
+
+
+def test_charts_and_annex_from_plain_data():
+    square = (((113.0, 22.0), (113.5, 22.0), (113.5, 22.5), (113.0, 22.5)),)
+    trend = (TrendPoint(2017, "X", 0.8, 2, 6), TrendPoint(2017, "Y", 0.85, 1, 6))
+    trend += (TrendPoint(2018, "X", 0.91, 1, 7), TrendPoint(2018, "Y", 0.52, 2, 7))
+    c = build_content(make_input(trend=trend))
+    charts = draw_charts(c, (MapShape("X", polygons=(square,)), MapShape("Y", point=(113.2, 22.2))))
+    assert [ch.key for ch in charts] == ["ranking", "map", "trend"]
+    assert all(ch.png.startswith(b"\x89PNG") and len(ch.png) > 5000 for ch in charts)
+    book = load_workbook(io.BytesIO(render(c.with_charts(charts), "xlsx")))
+    ranking = list(book["排名 Ranking"].iter_rows(values_only=True))
+    assert ranking[1][:4] == (1, "X", "甲市", 0.91)
+    assert [r[0] for r in book["趋势 Trend"].iter_rows(min_row=2, values_only=True)] == [
+        2017,
+        2017,
+        2018,
+        2018,
+    ]
+
+
+def test_unknown_format_is_refused():
+    from planwatch.core.bulletin import BulletinError
+
+    with pytest.raises(BulletinError, match="docx, pdf or xlsx"):
+        render(build_content(make_input()), "odt")
+
+
+def binding_results(year: int) -> dict[str, Any]:
+    """I29-like: a binding indicator with a target for 2019, not met yet, X on pace, Y without a
+    pace; and the region with no target of its own (not applicable)."""
+    rows = [
+        {**result("E", "X", completion=0.864, pace="on_pace", outcome="binding_not_met"), "year": year},
+        {**result("E", "Y", completion=None, pace=None, outcome="binding_not_met"), "year": year},
+        {**result("E", "region", completion=None, pace=None, outcome="not_applicable"), "year": year},
+    ]
+    return {**results(), "indicators": [*results()["indicators"], *rows]}
+
+
+def test_a_binding_target_is_not_met_only_from_its_target_year():
+    before = build_content(replace(make_input(), results=binding_results(2018)))
+    assert [w for w in before.warnings if w.kind == "binding"] == []
+    cells = {c.scope: c for row in before.indicators if row.indicator == "E" for c in row.cells}
+    from planwatch.core.bulletin.content import status_zh
+
+    assert status_zh(cells["X"]) == "正常"  # judged by its pace, as table 4 shows it
+    assert status_zh(cells["Y"]) == "无法判断"  # not "约束性未达标" before 2019
+    due = make_input()
+    reached = build_content(replace(due, results=binding_results(2019), run=replace(due.run, year=2019)))
+    binding = [w.text for w in reached.warnings if w.kind == "binding"]
+    assert binding == ["甲市 E E（约束性指标）未达标。", "乙区 E E（约束性指标）未达标。"]
+
+
+def test_section_seven_says_the_run_in_words_and_plain_times():
+    from planwatch.core.bulletin.tables import run_lines
+
+    inp = make_input()
+    run = replace(
+        inp.run,
+        parameters="加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 敏感性 ±20% × 1000次",
+        engine_version="planwatch 0.1.0; evaluation 1; numpy 2.4.6",
+        created_at="2019-05-01T10:00:00.176+08:00",
+    )
+    c = build_content(replace(inp, run=run))
+    lines = run_lines(c)
+    text = "\n".join(lines)
+    assert "评估参数：加权求和 · 目标值标准化" in text
+    assert "读取数值状态：已确认" in text and "accepted" not in text
+    assert "创建于 2019-05-01 10:00" in text and "截至 2019-04-30 12:00" in text
+    assert "T10:00" not in text and "+08:00" not in text
+    assert lines[-1] == "软件版本：PlanWatch 0.1.0，评估方法第1版，numpy 2.4.6"
+    assert "截至 2019-04-30 12:00）" in c.heading_lines[-1]
+
+
+def test_the_annex_keeps_exact_numbers_with_percent_and_score_formats():
+    c = build_content(make_input())
+    book = load_workbook(io.BytesIO(render(c, "xlsx")))
+    sheet = book["指标 Indicators"]
+    header = [cell.value for cell in sheet[1]]
+    completion = header.index("完成度 completion")
+    cells = [row[completion] for row in sheet.iter_rows(min_row=2) if row[completion].value is not None]
+    assert [cell.value for cell in cells][:2] == [1.2, 0.4]  # exact, not rounded text
+    assert {cell.number_format for cell in cells} == {"0.0%"}
+    headline = next(book["主要指标 Headlines"].iter_rows(min_row=2))
+    assert headline[6].value == 0.8 and headline[6].number_format == "0.0%"
+    ranking = next(book["排名 Ranking"].iter_rows(min_row=2))
+    assert ranking[3].value == 0.91 and ranking[3].number_format == "0.0000"
+    assert ranking[4].value == 0.9 and ranking[4].number_format == "0.0000"  # the dimension score
+    assert ranking[0].number_format == "General"  # the rank stays an integer

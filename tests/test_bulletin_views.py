@@ -1,0 +1,138 @@
+"""The bulletins page: everyone signed in lists and downloads; only the province generates."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from planwatch.bulletins.models import Bulletin
+from planwatch.evaluation.runs import parameters_from_options
+
+
+@pytest.fixture
+def sample(plan, cast, settings, tmp_path):
+    from planwatch.reporting.sample import load_sample
+
+    settings.MEDIA_ROOT = tmp_path
+    load_sample(plan)
+    return plan
+
+
+@pytest.fixture
+def bulletin(sample, cast):
+    from planwatch.bulletins.services import build_bulletin
+
+    return build_bulletin(
+        sample, "2018", formats=["xlsx"], user=cast.pat, params=parameters_from_options(sensitivity=False)
+    )
+
+
+def index_url(plan):
+    return reverse("bulletins:index", args=[plan.code])
+
+
+def generate_url(plan):
+    return reverse("bulletins:generate", args=[plan.code])
+
+
+def test_anonymous_is_sent_to_log_in(client, sample):
+    response = client.get(index_url(sample))
+    assert response.status_code == 302 and "login" in response["Location"]
+    response = client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"]})
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert not Bulletin.objects.exists()
+
+
+def test_only_the_province_generates(client, plan, cast):
+    for who in ["zoe", "zack", "fred", "lena", "vic"]:
+        client.force_login(getattr(cast, who))
+        page = client.get(index_url(plan))
+        assert page.status_code == 200, who
+        assert 'id="generate"' not in page.content.decode(), who
+        response = client.post(generate_url(plan), {"period": "2018", "format": ["xlsx"]})
+        assert response.status_code == 403, who
+    assert not Bulletin.objects.exists()
+
+
+def test_the_reviewer_sees_the_form_and_a_bad_period_is_refused(client, sample, cast):
+    client.force_login(cast.pat)
+    page = client.get(index_url(sample)).content.decode()
+    assert 'id="generate"' in page and 'value="2018"' in page
+    response = client.post(generate_url(sample), {"period": "2031", "format": ["xlsx"]})
+    assert response.status_code == 400
+    assert "2031" in response.content.decode()
+    response = client.post(generate_url(sample), {"period": "2018", "format": ["odt"]})
+    assert response.status_code == 400
+    assert not Bulletin.objects.exists()
+
+
+def test_the_administrator_generates_and_downloads(client, sample, cast):
+    client.force_login(cast.alice)
+    response = client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"]}, follow=True)
+    assert response.status_code == 200
+    bulletin = Bulletin.objects.get()
+    assert bulletin.created_by == cast.alice and bulletin.formats == ["xlsx"]
+    assert not bulletin.includes_unaccepted and bulletin.sample
+    page = response.content.decode()
+    assert f'id="bulletin-{bulletin.pk}"' in page and "示例数据" in page
+    download = client.get(reverse("bulletins:download", args=[sample.code, bulletin.pk, "xlsx"]))
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    info = dict(book["通报 Bulletin"].iter_rows(min_row=2, values_only=True))
+    assert info["评估运行 evaluation run"] == bulletin.run_id
+
+
+def test_include_unaccepted_is_an_explicit_choice(client, sample, cast):
+    client.force_login(cast.alice)
+    client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"], "include_unaccepted": "on"})
+    bulletin = Bulletin.objects.get()
+    assert bulletin.includes_unaccepted and bulletin.run.includes_unaccepted
+
+
+def test_everyone_signed_in_lists_and_downloads(client, bulletin, cast):
+    for who in ["zoe", "lena", "vic"]:
+        client.force_login(getattr(cast, who))
+        page = client.get(index_url(bulletin.plan)).content.decode()
+        assert f'id="bulletin-{bulletin.pk}"' in page, who
+        assert f"#{bulletin.run_id}" in page and bulletin.data_hash[:12] in page
+        response = client.get(reverse("bulletins:download", args=[bulletin.plan.code, bulletin.pk, "xlsx"]))
+        assert response.status_code == 200, who
+    # a format not built, or unknown, is not found
+    for fmt in ["pdf", "odt"]:
+        response = client.get(reverse("bulletins:download", args=[bulletin.plan.code, bulletin.pk, fmt]))
+        assert response.status_code == 404
+
+
+def test_the_page_lists_without_a_query_per_bulletin(client, bulletin, cast, django_assert_max_num_queries):
+    from planwatch.bulletins.services import build_bulletin
+
+    build_bulletin(bulletin.plan, "2017", formats=["xlsx"], params=parameters_from_options(sensitivity=False))
+    client.force_login(cast.vic)
+    with django_assert_max_num_queries(12):
+        response = client.get(index_url(bulletin.plan))
+    assert response.content.decode().count('id="bulletin-') == 2
+
+
+def test_the_form_offers_first_the_latest_period_with_accepted_values(client, sample, cast):
+    from planwatch.reporting.models import ReportedValue
+
+    client.force_login(cast.pat)
+    page = client.get(index_url(sample)).content.decode()
+    assert '<option value="2019" selected>' in page  # the sample data is accepted up to 2019
+    assert page.count(" selected>") == 1
+    ReportedValue.objects.filter(period__year=2019).update(status=ReportedValue.Status.SUBMITTED)
+    page = client.get(index_url(sample)).content.decode()
+    assert '<option value="2018" selected>' in page  # 2019 submitted, not accepted yet
+
+
+def test_the_sample_badge_is_glossed_in_english_only(client, bulletin, cast):
+    client.force_login(cast.vic)
+    row = client.get(index_url(bulletin.plan)).content.decode().split(f'id="bulletin-{bulletin.pk}"')[1]
+    assert '<span class="flag sample">示例数据</span>' in row.split("</tr>")[0]
+    client.cookies["django_language"] = "en"
+    row = client.get(index_url(bulletin.plan)).content.decode().split(f'id="bulletin-{bulletin.pk}"')[1]
+    assert '示例数据 <span lang="en">sample</span>' in row.split("</tr>")[0]

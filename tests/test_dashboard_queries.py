@@ -1,0 +1,96 @@
+"""The dashboards stay fast as data grow: each page makes the same number of database queries for
+the seed plan as for a plan with more pilot units and more indicators (no query per row)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from planwatch.evaluation.models import EvaluationRun
+from planwatch.plans.loader import load_plan_file
+from planwatch.reporting.sample import load_sample
+from tests.conftest import SEED_PLAN, SEED_TEXT
+
+pytestmark = pytest.mark.django_db
+
+EXTRA_LOCALITIES = 5
+EXTRA_INDICATORS = 6
+
+
+def bigger_plan_file(tmp_path: Path) -> Path:
+    """The seed plan under another code, with five more pilot cities and six more indicators (copies
+    of I01 and I22 with their own codes, quoting the same sentences)."""
+    doc = yaml.safe_load(SEED_PLAN.read_text(encoding="utf-8"))
+    doc["plan"]["code"] = "prw-bigger"
+    for k in range(EXTRA_LOCALITIES):
+        doc["localities"].append(
+            {
+                "code": f"X{k}",
+                "name": {"zh": f"试点市{k}", "en": f"Pilot city {k}"},
+                "level": "city",
+                "parent": "GD",
+                "pilot": True,
+            }
+        )
+    originals = [i for i in doc["indicators"] if i["code"] in ("I01", "I22")]
+    for k in range(EXTRA_INDICATORS):
+        extra = copy.deepcopy(originals[k % 2])
+        extra["code"] = f"Z{k:02d}"
+        extra["name"] = {"zh": f"{extra['name']['zh']}（副本{k}）", "en": f"{extra['name']['en']} (copy {k})"}
+        doc["indicators"].append(extra)
+    path = tmp_path / "bigger.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shutil.copy(SEED_TEXT, tmp_path / SEED_TEXT.name)
+    return path
+
+
+@pytest.fixture
+def two_plans(plan, tmp_path):
+    small = plan
+    big = load_plan_file(bigger_plan_file(tmp_path)).plan
+    assert big.localities.filter(pilot=True).count() == small.localities.filter(pilot=True).count() + 5
+    assert big.indicators.count() == small.indicators.count() + EXTRA_INDICATORS
+    load_sample(small)
+    load_sample(big)
+    return small, big
+
+
+def queries(client, path: str) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(captured.captured_queries)
+
+
+PAGES = [
+    "?year=2018",
+    "localities/ZH/?year=2018",
+    "indicators/I01/",
+    "indicators/I01/data.csv",
+    "indicators/I01/data.xlsx",
+]
+
+
+def test_query_counts_do_not_grow_with_localities_or_indicators(client, two_plans, cast):
+    small, big = two_plans
+    client.force_login(cast.vic)
+    # The first view of the overview evaluates (no stored run yet): the same queries for both.
+    first = [queries(client, f"/plans/{p.code}/dashboard/?year=2018") for p in (small, big)]
+    assert EvaluationRun.objects.filter(plan=small).count() == 1
+    assert EvaluationRun.objects.filter(plan=big).count() == 1
+    assert first[0] == first[1], first
+    counts = {}
+    for tail in PAGES:
+        counts[tail] = [queries(client, f"/plans/{p.code}/dashboard/{tail}") for p in (small, big)]
+    assert all(a == b for a, b in counts.values()), counts
+    # Later views read the stored run: no evaluation, a handful of queries.
+    assert counts["?year=2018"][0] <= 16, counts
+    # Two runs per plan: 2018 for the overview, 2019 (the latest year with accepted values) for the
+    # region row of the indicator page; every later view reuses them.
+    assert EvaluationRun.objects.count() == 4

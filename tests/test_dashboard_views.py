@@ -1,0 +1,389 @@
+"""The dashboards as a signed-in official reads them: the numbers are the evaluation run's, a run is
+reused while the accepted data stay the same, empty states say what is missing and who provides
+it, drafts never show, and the indicator's data downloads as CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from planwatch.dashboards import data
+from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.runs import run_evaluation
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import load_sample, yearly_period
+
+pytestmark = pytest.mark.django_db
+
+
+def in_english(client) -> None:  # type: ignore[no-untyped-def]
+    """The language switch's cookie: the pages' own labels in English (no translation merge needed)."""
+    client.cookies["django_language"] = "en"
+
+
+def url(plan, tail: str = "") -> str:
+    return f"/plans/{plan.code}/dashboard/{tail}"
+
+
+@pytest.fixture
+def sampled(plan):
+    load_sample(plan)
+    return plan
+
+
+def test_signed_out_is_sent_to_log_in(client, plan):
+    for tail in ["", "localities/ZH/", "indicators/I01/", "indicators/I01/data.csv"]:
+        response = client.get(url(plan, tail))
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_overview_shows_the_run_numbers(client, sampled, cast):
+    run = run_evaluation(sampled, 2018)
+    client.force_login(cast.vic)  # a viewer reads the dashboard
+    in_english(client)
+    response = client.get(url(sampled, "?year=2018"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-run="{run.pk}"' in page
+    assert EvaluationRun.objects.count() == 1  # the stored run, not a new one
+    rows = {r["indicator"].code: r for r in response.context["rows"]}
+    i01 = run.results["indicators"]
+    region = {r["indicator"]: r for r in i01 if r["scope"] == "region"}
+    assert rows["I01"]["value"] == data.number(region["I01"]["value"]) == "463"
+    assert rows["I01"]["completion"] == data.percent(region["I01"]["completion"]) == "57.9%"
+    assert rows["I01"]["status"]["key"] == "lagging"
+    # the counts by status are those of the run's region results
+    expected = {key: 0 for key in ("met", "ahead", "on_pace", "lagging", "seriously_lagging")}
+    for r in region.values():
+        key = data.status_key(r)
+        if key in expected:
+            expected[key] += 1
+    assert {c["key"]: c["n"] for c in response.context["counts"]} == expected
+    # the ranking, best first, with the run's scores and changes
+    ranking = [(r["code"], r["value"], r["change"]) for r in response.context["ranking"]]
+    assert ranking == [
+        (s["locality"], f"{s['score']:.4f}", s["rank_change"]) for s in run.results["composite"]["scores"]
+    ]
+    assert ranking[0][0] == "YJ"
+    # the map's data: composite scores and each indicator's completion per pilot unit, 顺德区 a point
+    chart = json.loads(page.split('id="overview-data" type="application/json">')[1].split("</script>")[0])
+    composite = chart["measures"][0]
+    assert composite["key"] == "composite"
+    assert composite["values"] == {s["locality"]: s["score"] for s in run.results["composite"]["scores"]}
+    i01_measure = next(m for m in chart["measures"] if m["key"] == "I01")
+    assert i01_measure["values"]["ZH"] == pytest.approx(75 / 146)
+    shunde = next(loc for loc in chart["localities"] if loc["code"] == "SD")
+    assert shunde["point"] == [113.29, 22.81]
+    assert next(loc for loc in chart["localities"] if loc["code"] == "FS")["point"] is None
+    assert chart["map_url"].endswith("vendor/echarts/guangdong.json")
+    assert "示例数据" in page  # the run read sample data and says so
+
+
+def test_overview_defaults_to_the_last_year_with_accepted_values_and_evaluates_it(client, sampled, cast):
+    client.force_login(cast.pat)
+    response = client.get(url(sampled))
+    assert response.context["year"] == 2019
+    run = EvaluationRun.objects.get()
+    assert (run.year, run.includes_unaccepted, run.created_by) == (2019, False, cast.pat)
+    assert response.context["choice"].made_now
+    # viewed again on the same data: the same run, no new one
+    again = client.get(url(sampled))
+    assert again.context["run"].pk == run.pk and not again.context["choice"].made_now
+    assert EvaluationRun.objects.count() == 1
+
+
+def test_a_change_of_accepted_data_gives_a_new_run(client, sampled, cast):
+    client.force_login(cast.pat)
+    first = client.get(url(sampled, "?year=2018")).context["run"]
+    value = ReportedValue.objects.get(indicator__code="I01", locality__code="ZH", period__code="2018")
+    ReportedValue.objects.filter(pk=value.pk).update(value=Decimal(90), version=value.version + 1)
+    ReportedValue.objects.get(pk=value.pk).save()  # bumps updated_at, as every workflow change does
+    response = client.get(url(sampled, "?year=2018"))
+    second = response.context["run"]
+    assert second.pk != first.pk
+    zh = next(r for r in second.results["indicators"] if r["indicator"] == "I01" and r["scope"] == "ZH")
+    assert zh["value"] == 90
+
+
+def test_overview_without_accepted_values_says_who_provides_them(client, plan, cast):
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(plan))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="empty-state"' in page
+    assert "accepts them" in page and "Reporting" in page
+    assert EvaluationRun.objects.count() == 0
+
+
+def test_a_year_without_accepted_values_is_an_empty_state(client, sampled, cast):
+    yearly_period(sampled, 2017)
+    ReportedValue.objects.filter(period__year=2017).update(status=ReportedValue.Status.SUBMITTED)
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(sampled, "?year=2017"))
+    page = response.content.decode()
+    assert 'id="empty-state"' in page and "No evaluation for 2017" in page
+    assert "--include-submitted" in page
+    assert not EvaluationRun.objects.filter(year=2017).exists()
+
+
+@pytest.mark.parametrize("asked", ["abc", "2016", "2031", "-1"])
+@pytest.mark.parametrize("tail", ["", "localities/ZH/"])
+def test_a_year_not_evaluated_is_not_found_and_says_so(client, sampled, cast, asked, tail):
+    """?year=abc, the base year 2016 or a year after the plan: 404 naming the plan's evaluation
+    years, no other year's numbers shown, no run made (the base year is not evaluated)."""
+    yearly_period(sampled, 2016)
+    client.force_login(cast.pat)
+    in_english(client)
+    response = client.get(url(sampled, f"{tail}?year={asked}"))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert f"“{asked}” is not one of the plan's evaluation years." in page
+    assert [y for y in (2016, 2017, 2018, 2019) if f'href="?year={y}"' in page] == [2017, 2018, 2019]
+    assert 'id="run"' not in page and 'id="region-table"' not in page
+    assert not EvaluationRun.objects.exists()
+
+
+def test_the_year_picker_offers_the_evaluation_years_only(client, sampled, cast):
+    yearly_period(sampled, 2016)
+    client.force_login(cast.vic)
+    for tail in ("", "localities/FS/"):
+        response = client.get(url(sampled, tail))
+        assert response.context["years"] == [2017, 2018, 2019]
+        assert '<option value="2016"' not in response.content.decode()
+    assert not EvaluationRun.objects.filter(year=2016).exists()
+
+
+def test_the_run_line_says_the_parameters_in_words_and_the_time_plainly(client, sampled, cast):
+    run = run_evaluation(sampled, 2018)
+    client.force_login(cast.vic)
+    chinese = client.get(url(sampled, "?year=2018")).content.decode()
+    line = chinese.split('id="run"')[1].split("</p>")[0]
+    assert "加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 敏感性 ±20% × 1000次" in line
+    for code in ("weighted_sum", "target ·", "equal/plan", "T1", "T0", "T2"):
+        assert code not in line
+    as_of = data.moment_text(run.data_version["as_of"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", as_of) and as_of in line
+    in_english(client)
+    english = client.get(url(sampled, "?year=2018")).content.decode()
+    line = english.split('id="run"')[1].split("</p>")[0]
+    assert "weighted sum · normalized to the target · indicators: equal weights" in line
+    assert "加权" not in line and "weighted_sum" not in line and f"as of {as_of}" in line
+
+
+def test_english_pages_name_the_localities_in_english(client, sampled, cast):
+    run_evaluation(sampled, 2018)
+    client.force_login(cast.vic)
+    in_english(client)
+    page = client.get(url(sampled, "?year=2018")).content.decode()
+    assert "Shunde District is the point inside Foshan." in page
+    assert "Shunde District is counted within Foshan, never twice." in page
+    notes = [p for p in page.split("<p") if "is the point inside" in p or "counted within" in p]
+    assert len(notes) == 2 and not any("顺德" in p or "佛山" in p for p in notes)
+    indicator = client.get(url(sampled, "indicators/I01/")).content.decode()
+    heading = indicator.split('id="table-card"')[1].split("</h2>")[0]
+    assert "Unit: " in heading and sampled.indicators.get(code="I01").unit_label in heading
+
+
+def test_binding_target_is_missed_only_from_its_target_year():
+    before = {"outcome": "binding_not_met", "pace": None, "year": 2018, "target_year": 2019}
+    assert data.status_key(before) == "not_assessed"
+    assert data.status_key({**before, "pace": "on_pace"}) == "on_pace"
+    assert data.status_key({**before, "year": 2019}) == "binding_not_met"
+
+
+def test_locality_page(client, sampled, cast):
+    p2018 = yearly_period(sampled, 2018)
+    # 珠海 has I01 only as a draft and I02 returned: neither shows, both are "not yet reported"
+    ReportedValue.objects.filter(locality__code="ZH", period=p2018, indicator__code="I01").update(
+        status=ReportedValue.Status.DRAFT, value=Decimal(777)
+    )
+    ReportedValue.objects.filter(locality__code="ZH", period=p2018, indicator__code="I02").update(
+        status=ReportedValue.Status.RETURNED
+    )
+    ReportedValue.objects.filter(locality__code="ZH", period=p2018, indicator__code="I03").delete()
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(sampled, "localities/ZH/?year=2018"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    # the draft's 777 shows nowhere (the charts' JSON holds scores whose digits may contain 777)
+    assert "777" not in re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    missing = [item["indicator"].code for item in response.context["not_reported"]]
+    assert missing == ["I01", "I02", "I03"]
+    assert 'id="not-reported"' in page and "reporter enters these values" in page
+    run = response.context["run"]  # evaluated on the accepted values: 珠海's I01–I03 are missing
+    assert run.year == 2018 and "I01" in next(
+        s["missing_indicators"] for s in run.results["composite"]["scores"] if s["locality"] == "ZH"
+    )
+    score = next(s for s in run.results["composite"]["scores"] if s["locality"] == "ZH")
+    assert response.context["score"]["rank"] == score["rank"]
+    assert response.context["score_value"] == f"{score['score']:.4f}"
+    radar = response.context["radar"]
+    assert radar["series"][0]["value"] == [d["score"] for d in score["dimensions"]]
+    rows = {r["indicator"].code: r for r in response.context["rows"]}
+    zh_i04 = next(r for r in run.results["indicators"] if r["indicator"] == "I04" and r["scope"] == "ZH")
+    assert rows["I04"]["completion"] == data.percent(zh_i04["completion"])
+    assert rows["I04"]["workflow"] == "accepted" and rows["I04"]["sample"]
+    assert rows["I01"]["value"] == "—" and rows["I01"]["workflow"] == ""
+    assert 'id="no-tasks"' in page and "action plan" in page
+
+
+def test_locality_page_all_reported_names_the_year_and_glosses_sample_once(client, sampled, cast):
+    run_evaluation(sampled, 2018)
+    client.force_login(cast.vic)
+    in_english(client)
+    page = client.get(url(sampled, "localities/FS/?year=2018")).content.decode()
+    assert 'id="all-reported"' in page and "Every indicator of the year 2018 has been submitted." in page
+    assert page.count('class="sample-tag">示例数据</sup>') > 5  # each sample value keeps its label
+    assert page.count('class="sample-gloss">sample</span>') == 1  # glossed once in English
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(url(sampled, "localities/FS/?year=2018")).content.decode()
+    assert 'class="sample-gloss"' not in chinese and 'id="sample-legend"' in chinese
+
+
+def test_locality_page_lists_the_action_plan_milestones(client, sampled, cast):
+    import datetime as dt
+
+    from planwatch.supervision.models import ActionPlan, Milestone
+
+    zh = sampled.localities.get(code="ZH")
+    action_plan = ActionPlan.objects.create(plan=sampled, locality=zh, year=2018)
+    task = sampled.tasks.order_by("order").first()
+    Milestone.objects.create(
+        action_plan=action_plan, task=task, title="建成智能制造示范车间", due_on=dt.date(2018, 3, 31)
+    )
+    Milestone.objects.create(
+        action_plan=action_plan,
+        task=task,
+        title="完成验收",
+        due_on=dt.date(2018, 6, 30),
+        status="done",
+        percent=100,
+    )
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(sampled, "localities/ZH/?year=2018"))
+    page = response.content.decode()
+    assert "建成智能制造示范车间" in page and "1 of 2 done" in page
+    assert 'class="flag overdue"' in page  # due 2018-03-31, not done
+
+
+def test_only_pilot_units_have_a_locality_page(client, sampled, cast):
+    client.force_login(cast.vic)
+    in_english(client)
+    assert client.get(url(sampled, "localities/GD/")).status_code == 404
+    assert client.get(url(sampled, "localities/XX/")).status_code == 404
+    assert client.get(url(sampled, "indicators/XX/")).status_code == 404
+
+
+def test_indicator_page(client, sampled, cast):
+    ReportedValue.objects.filter(locality__code="FS", period__code="2018", indicator__code="I01").update(
+        status=ReportedValue.Status.DRAFT, value=Decimal(4321)
+    )
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(sampled, "indicators/I01/"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "4,321" not in page and "4321" not in page
+    indicator = sampled.indicators.get(code="I01")
+    assert indicator.quote in page and indicator.clause in page
+    assert "data.csv" in page and "data.xlsx" in page
+    chart = response.context["chart"]
+    assert chart["years"] == ["2017", "2018", "2019"]
+    zh = next(s for s in chart["series"] if s["code"] == "ZH")
+    assert zh["values"] == [39.0, 75.0, 112.0] and zh["target"] == 146.0
+    fs = next(s for s in chart["series"] if s["code"] == "FS")
+    assert fs["values"][1] is None  # the draft is not shown
+    assert "800" in page  # the region target of the text
+    # The region row adds up the six cities' accepted values (佛山's include 顺德区: not twice),
+    # and has none for 2018, where 佛山's value is only a draft.
+    cells = response.context["region_cells"]
+    six = ReportedValue.objects.filter(
+        indicator__code="I01", period__code="2017", locality__code__in=["ZH", "FS", "ZS", "JM", "YJ", "ZQ"]
+    )
+    assert cells[0]["value"] == data.number(float(sum(v.value for v in six)))
+    assert cells[1]["value"] == "" and cells[2]["value"] and cells[2]["target"] == "800"
+
+
+def test_indicator_without_values_says_who_reports_them(client, plan, cast):
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(plan, "indicators/I22/"))
+    page = response.content.decode()
+    assert 'id="empty-state"' in page and "No values submitted yet" in page
+    assert plan.indicators.get(code="I22").lead_unit.name_en in page
+
+
+def test_indicator_csv_and_xlsx(client, sampled, cast):
+    ReportedValue.objects.filter(locality__code="FS", period__code="2018", indicator__code="I01").update(
+        status=ReportedValue.Status.DRAFT
+    )
+    client.force_login(cast.vic)
+    in_english(client)
+    response = client.get(url(sampled, "indicators/I01/data.csv"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="prw-mic2025-I01.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    zh2018 = next(r for r in rows if r["locality"] == "ZH" and r["year"] == "2018")
+    assert (zh2018["value"], zh2018["target"], zh2018["status"], zh2018["sample"]) == (
+        "75",
+        "97",
+        "accepted",
+        "true",
+    )
+    assert zh2018["locality_zh"] == "珠海市" and zh2018["indicator_zh"] == "新引进投资超1亿元装备制造业项目数"
+    fs2018 = next(r for r in rows if r["locality"] == "FS" and r["year"] == "2018")
+    assert fs2018["value"] == "" and fs2018["status"] == ""  # the draft is not exported
+    region = next(r for r in rows if r["locality"] == "region")
+    assert (region["year"], region["target"], region["target_origin"]) == ("2019", "800", "plan")
+
+    response = client.get(url(sampled, "indicators/I01/data.xlsx"))
+    assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    records = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert len(records) == len(rows)
+    zh = next(r for r in records if r["locality"] == "ZH" and r["year"] == 2018)
+    assert zh["value"] == 75 and zh["target"] == 97
+
+
+def test_plan_page_and_nav_link_to_the_dashboard(client, plan, cast):
+    client.force_login(cast.vic)
+    in_english(client)
+    page = client.get(f"/plans/{plan.code}/").content.decode()
+    assert f'href="/plans/{plan.code}/dashboard/"' in page and 'id="dashboard-link"' in page
+
+
+def test_status_keys_follow_outcome_then_pace():
+    assert data.status_key({"outcome": "target_met", "pace": "ahead"}) == "met"
+    assert data.status_key({"outcome": "binding_met", "pace": None}) == "met"
+    assert data.status_key({"outcome": "evaluated", "pace": "seriously_lagging"}) == "seriously_lagging"
+    assert data.status_key({"outcome": "binding_not_met", "pace": None}) == "binding_not_met"
+    assert data.status_key({"outcome": "missing_data", "pace": None}) == "missing_data"
+    assert data.status_key({"outcome": "not_applicable", "pace": None}) == "not_assessed"
+    assert data.status_key(None) == "missing_data"
+    assert (data.number(3486.414), data.number(800.0), data.number(None)) == ("3,486.41", "800", "—")
+    assert data.percent(0.5789) == "57.9%"
+
+
+def test_parameters_in_words_for_every_method_and_weighting():
+    from planwatch.core.evaluation import to_jsonable
+    from planwatch.evaluation.runs import parameters_from_options, parameters_label, parameters_summary
+
+    params = to_jsonable(
+        parameters_from_options(method="topsis", normalization="minmax", weights="entropy", sensitivity=False)
+    )
+    assert parameters_label(params) == "TOPSIS · 极差标准化 · 指标熵权、维度方案权重 · 未做敏感性分析"
+    assert parameters_label(params, english=True) == (
+        "TOPSIS · min–max normalization · indicators: entropy weights, dimensions: the plan's weights"
+        " · no sensitivity analysis"
+    )
+    assert parameters_summary(params).startswith("topsis · min_max")  # the command line keeps the codes
