@@ -61,6 +61,21 @@ def test_create_periods_with_a_due_date(plan, capsys):
     assert not Period.objects.filter(plan=plan, year=2021).exists()
 
 
+def test_a_due_date_reschedules_an_existing_period(plan, capsys):
+    """`make demo` run again months later passes a new --due-on: the demo year opens again."""
+    call_command("create_periods", "--year", "2020", "--due-on", "2021-06-30", "--lock-after-days", "10")
+    call_command("create_periods", "--year", "2020", "--due-after-days", "5")
+    period = Period.objects.get(plan=plan, code="2020")
+    assert period.due_on == dt.date(2021, 6, 30)  # without --due-on an existing period keeps its dates
+    assert capsys.readouterr().out.splitlines()[-1].endswith("(kept)")
+
+    call_command("create_periods", "--year", "2020", "--due-on", "2027-01-31", "--lock-after-days", "10")
+    period.refresh_from_db()
+    assert (period.due_on, period.locks_on) == (dt.date(2027, 1, 31), dt.date(2027, 2, 10))
+    assert period.is_open_for(0, dt.date(2027, 1, 1), exceptions={})
+    assert capsys.readouterr().out.strip().endswith("(rescheduled)")
+
+
 def test_exception_keeps_entry_open_for_one_locality(client, plan, cast, period):
     period.locks_on = dt.date(2019, 4, 15)
     period.save()

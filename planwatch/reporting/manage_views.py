@@ -69,7 +69,7 @@ def periods(request: HttpRequest, code: str) -> HttpResponse:
     plan = _province_plan(request, code)
     form = NewPeriodsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        made = create_periods(plan, **form.cleaned_data)
+        made = [p for p, _ in create_periods(plan, **form.cleaned_data)]
         messages.success(request, _("Periods ready: %(codes)s") % {"codes": ", ".join(p.code for p in made)})
         return redirect("manage:periods", code=plan.code)
     rows = plan.periods.prefetch_related("exceptions__locality").order_by("-starts_on", "frequency")

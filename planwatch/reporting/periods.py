@@ -32,15 +32,24 @@ def _spans(year: int, frequency: str) -> list[tuple[str, dt.date, dt.date]]:
 
 @transaction.atomic
 def create_periods(
-    plan: Plan, year: int, frequency: str, *, due_after_days: int, lock_after_days: int | None = None
-) -> list[Period]:
-    """The year's periods of one frequency; existing ones keep their dates. Due N days after the
-    period ends; entry locks M days after the due date (PLANWATCH_LOCK_AFTER_DAYS by default)."""
+    plan: Plan,
+    year: int,
+    frequency: str,
+    *,
+    due_after_days: int,
+    lock_after_days: int | None = None,
+    reschedule: bool = False,
+) -> list[tuple[Period, str]]:
+    """The year's periods of one frequency, each with what was done: "created", "kept" (an existing
+    period keeps its dates) or "rescheduled" (with `reschedule`, an existing period takes the new due
+    and lock dates). Due N days after the period ends; entry locks M days after the due date
+    (PLANWATCH_LOCK_AFTER_DAYS by default)."""
     lock_after = settings.PLANWATCH_LOCK_AFTER_DAYS if lock_after_days is None else lock_after_days
     periods = []
     for code, starts, ends in _spans(year, frequency):
         due = ends + dt.timedelta(days=due_after_days)
-        period, _ = Period.objects.get_or_create(
+        locks = due + dt.timedelta(days=lock_after)
+        period, created = Period.objects.get_or_create(
             plan=plan,
             code=code,
             defaults={
@@ -49,8 +58,13 @@ def create_periods(
                 "starts_on": starts,
                 "ends_on": ends,
                 "due_on": due,
-                "locks_on": due + dt.timedelta(days=lock_after),
+                "locks_on": locks,
             },
         )
-        periods.append(period)
+        done = "created" if created else "kept"
+        if not created and reschedule and (period.due_on, period.locks_on) != (due, locks):
+            period.due_on, period.locks_on = due, locks
+            period.save(update_fields=["due_on", "locks_on"])
+            done = "rescheduled"
+        periods.append((period, done))
     return periods

@@ -21,7 +21,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--due-on",
             type=dt.date.fromisoformat,
-            help="the due date itself, YYYY-MM-DD (yearly periods only; instead of --due-after-days)",
+            help=(
+                "the due date itself, YYYY-MM-DD (yearly periods only; instead of --due-after-days); "
+                "an existing period is rescheduled to it"
+            ),
         )
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
 
@@ -41,6 +44,11 @@ class Command(BaseCommand):
             options["frequency"],
             due_after_days=due_after_days,
             lock_after_days=options["lock_after_days"],
+            # An explicit due date is a decision about this period: it applies to an existing one too,
+            # so that `make demo` run again months later opens the demo year again.
+            reschedule=due_on is not None,
         )
-        for p in periods:
-            self.stdout.write(f"{p.code}: {p.starts_on} – {p.ends_on}, due {p.due_on}, locks {p.locks_on}")
+        for p, done in periods:
+            self.stdout.write(
+                f"{p.code}: {p.starts_on} – {p.ends_on}, due {p.due_on}, locks {p.locks_on} ({done})"
+            )
