@@ -1,0 +1,25 @@
+/* PlanWatch bulletins: while the server builds a bulletin (a few seconds), say so and count the
+   seconds, and keep the form from being sent twice. The build itself runs in the request. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("generate");
+    var status = document.getElementById("building");
+    if (!form || !status) return;
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "1");
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      var started = Date.now();
+      var text = status.getAttribute("data-text");
+      function tick() {
+        var seconds = Math.floor((Date.now() - started) / 1000);
+        status.textContent = text.replace("%s", String(seconds));
+      }
+      tick();
+      status.hidden = false;
+      window.setInterval(tick, 1000);
+    });
+  });
+})();
