@@ -432,16 +432,34 @@ def _sync_targets(
             }
             target = existing.get((ind.pk, loc.pk if loc else None, t.year))
             if target is None:
-                target = Target.objects.create(indicator=ind, locality=loc, year=t.year, **row)
+                target = Target.objects.create(
+                    indicator=ind, locality=loc, year=t.year, plan_value=t.value, **row
+                )
                 if not first:
                     revise(target, ind, loc, t.year, None, t.value)
-            else:
-                old = target.value
+            elif target.plan_value == t.value:
+                # The file's figure is unchanged: its words may have changed, but a value that users
+                # revised since (with a reason, as the text allows) stands.
+                kept_value = target.value
                 for name, value in row.items():
                     setattr(target, name, value)
+                target.value = kept_value
+                target.save()
+            else:
+                # The file's figure changed (or the file now sets a target users or the sample made):
+                # the text's new figure applies, as a revision.
+                old = target.value
+                set_by_users = target.origin == Target.Origin.USER or (
+                    target.plan_value is not None and target.value != target.plan_value
+                )
+                for name, value in row.items():
+                    setattr(target, name, value)
+                target.plan_value = t.value
                 target.save()
                 if old != t.value:
                     revise(target, ind, loc, t.year, old, t.value)
+                    if set_by_users:
+                        changes[-1] += " (replaces a value set by users)"
             kept.add(target.pk)
     for target in existing.values():
         if target.origin == Target.Origin.PLAN and target.pk not in kept:
@@ -618,7 +636,8 @@ def _indicator_dict(ind: Indicator, all_tasks: Iterable[Task]) -> dict[str, Any]
             {
                 "scope": t.scope_code,
                 "year": t.year,
-                "value": _number(t.value),
+                # The text's figure: revisions by users live in the database, not in the plan file.
+                "value": _number(t.plan_value if t.plan_value is not None else t.value),
                 "qualifier": t.qualifier,
                 "note": _t(t.note_zh, t.note_en),
                 "source": _src(t),

@@ -430,6 +430,12 @@ class Target(Sourced):
         max_length=20, choices=Qualifier.choices, default="exact", verbose_name=_("Qualifier")
     )
     origin = models.CharField(max_length=20, choices=Origin.choices, default="plan", verbose_name=_("Origin"))
+    # The value the plan file gave when it was last loaded (empty for targets users or the sample
+    # made). A reload changes `value` only when the file's figure changed, so that a revision made by
+    # users (the text: 2018/2019 targets follow the 2017 results) survives loading a corrected file.
+    plan_value = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("Value in the plan file")
+    )
     note_zh = models.TextField(blank=True)
     note_en = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
