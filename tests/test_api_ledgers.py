@@ -179,7 +179,49 @@ def test_the_openapi_document_lists_the_ledger_paths(client):
     assert {k: set(v) for k, v in paths.items() if k.startswith(p)} == {
         p: {"get"},
         f"{p}/{{ledger}}/items": {"get", "post"},
-        f"{p}/{{ledger}}/items/{{item_id}}": {"get", "put"},
+        f"{p}/{{ledger}}/items/{{item_id}}": {"get", "put", "delete"},
+        f"{p}/{{ledger}}/transition": {"post"},
         f"{p}/{{ledger}}/items/{{item_id}}/transition": {"post"},
         f"{p}/{{ledger}}/count/{{locality}}/{{year}}/{{key}}": {"get"},
     }
+
+
+def test_every_row_of_a_filtered_list_moves_at_once(plan, cast):
+    ledger = services.get_ledger(plan, "investment_projects")
+    mine = [add(cast.zoe, ledger, "ZH", f"示例项目 B{n}", signed=D(2018, 1, n + 1)) for n in range(3)]
+    other = add(cast.fred, ledger, "FS", "示例项目 F1", signed=D(2018, 1, 1))
+    url = f"{PROJECTS}/transition"
+
+    # A viewer sees no drafts (they are the locality's own business): nothing to move.
+    nothing = send(as_user(cast.vic), "post", url, {"action": "submit"})
+    assert nothing.status_code == 200 and nothing.json() == {"moved": 0, "left_alone": 0}
+    # 佛山's reporter sees only 佛山's rows: filtered to 珠海, nothing of his to move.
+    assert send(as_user(cast.fred), "post", url + "?locality=ZH", {"action": "submit"}).json()["moved"] == 0
+    done = send(as_user(cast.zoe), "post", url + "?locality=ZH", {"action": "submit"})
+    assert done.status_code == 200 and done.json() == {"moved": 3, "left_alone": 0}
+    assert {i.review for i in LedgerItem.objects.filter(pk__in=[m.pk for m in mine])} == {"submitted"}
+    other.refresh_from_db()
+    assert other.review == "draft"
+    approved = send(as_user(cast.zack), "post", url, {"action": "approve"})
+    assert approved.json()["moved"] == 3
+    assert LedgerAudit.objects.filter(action="approve", source="api").count() == 3
+    assert send(as_user(cast.zoe), "post", url, {"action": "return"}).status_code == 422
+
+
+def test_a_draft_is_deleted_and_other_rows_are_refused(plan, cast):
+    ledger = services.get_ledger(plan, "investment_projects")
+    draft = add(cast.zoe, ledger, "ZH", "示例项目 D1", signed=D(2018, 1, 1))
+    url = f"{PROJECTS}/items/{draft.pk}"
+    assert as_user(cast.fred).delete(url).status_code in (403, 404)
+    assert as_user(cast.vic).delete(url).status_code in (403, 404)
+    services.submit_item(cast.zoe, draft)
+    refused = as_user(cast.zoe).delete(url)
+    assert refused.status_code == 400 and "只有从未提交的草稿可以删除" in refused.content.decode()
+    services.return_item(cast.zack, draft, "重复录入")
+    assert as_user(cast.zoe).delete(url).status_code == 400  # returned: it went into the workflow
+
+    second = add(cast.zoe, ledger, "ZH", "示例项目 D2", signed=D(2018, 1, 1))
+    deleted = as_user(cast.zoe).delete(f"{PROJECTS}/items/{second.pk}")
+    assert deleted.status_code == 204
+    assert not LedgerItem.objects.filter(pk=second.pk).exists()
+    assert LedgerAudit.objects.get(action="delete").source == "api"

@@ -105,6 +105,15 @@ class TransitionIn(Schema):
     comment: str = ""
 
 
+class MoveAllIn(Schema):
+    action: Literal["submit", "approve", "accept"]
+
+
+class MovedOut(Schema):
+    moved: int = Field(description="Rows moved.")
+    left_alone: int = Field(description="Rows of the filtered list this user may not move that way now.")
+
+
 class FilterIn(Schema):
     locality: str = ""
     key_field: str = ""
@@ -295,6 +304,27 @@ def transition(
     else:
         services.TRANSITIONS[body.action](request.user, item, source=API)
     return _item_out(lt.items.select_related("ledger", "locality", "key_field").get(pk=item.pk))
+
+
+@router.post("/{plan_code}/ledgers/{ledger}/transition", response={200: MovedOut, **REFUSED})
+def move_all(
+    request: HttpRequest, plan_code: str, ledger: str, body: MoveAllIn, filters: Query[FilterIn]
+) -> MovedOut:
+    """Submit, approve or accept every row of the filtered list (the query string takes the list's
+    filters) that this user may move so, all or nothing, as the list page's buttons do."""
+    lt = _ledger(get_plan(plan_code), ledger)
+    items = services.filter_items(lt, _items(request, lt), filters.dict())
+    moved, left = services.move_all(request.user, items, body.action, source=API)
+    return MovedOut(moved=moved, left_alone=left)
+
+
+@router.delete("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={204: None, **REFUSED})
+def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> Status[None]:
+    """Delete a draft row, never submitted (others are cancelled through their status instead);
+    the audit keeps what it was."""
+    lt = _ledger(get_plan(plan_code), ledger)
+    services.delete_item(request.user, _item(request, lt, item_id), source=API)
+    return Status(204, None)
 
 
 @router.get(

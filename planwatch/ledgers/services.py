@@ -335,6 +335,37 @@ def return_item(user: Any, item: LedgerItem, comment: str, *, source: str = "web
 TRANSITIONS = {"submit": submit_item, "approve": approve_item, "accept": accept_item}
 
 
+def may_delete(user: Any, item: LedgerItem) -> bool:
+    """A draft, never submitted and so never counted, may be deleted by those who write its
+    locality; any other row stays and is cancelled instead (its status), so that counts can be traced."""
+    return item.review == R.DRAFT and can_write(user, item.locality)
+
+
+@transaction.atomic
+def delete_item(user: Any, item: LedgerItem, *, source: str = "web") -> None:
+    """Delete a draft row (entered by mistake). The audit keeps what it was, who deleted it and when;
+    its evidence files go with it."""
+    item = _locked(item)
+    check_write(user, item.locality)
+    if item.review != R.DRAFT:
+        raise LedgerError(
+            "只有从未提交的草稿可以删除；其他条目请将状态改为“已取消”",
+            "only a draft that was never submitted can be deleted; set other rows' status to cancelled",
+        )
+    files = [e.file for e in item.evidence.all()]
+    _audit(item, LedgerAudit.Action.DELETE, user, old=item.snapshot(), source=source)
+    ledger = item.ledger
+    item.delete()
+
+    def delete_files() -> None:  # only once the rows are gone for good
+        for f in files:
+            if f.name:
+                f.storage.delete(f.name)
+
+    transaction.on_commit(delete_files)
+    refresh_duplicates(ledger)
+
+
 @transaction.atomic
 def move_all(user: Any, items: Iterable[LedgerItem], action: str, *, source: str = "web") -> tuple[int, int]:
     """Submit, approve or accept every row of `items` this user may move that way now, all or

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:ledger>/items/<int:pk>/", views.item, name="item"),
     path("<slug:ledger>/items/<int:pk>/edit/", views.edit, name="edit"),
     path("<slug:ledger>/items/<int:pk>/transition/", views.transition, name="transition"),
+    path("<slug:ledger>/items/<int:pk>/delete/", views.delete, name="delete"),
     path("<slug:ledger>/items/<int:pk>/evidence/", views.upload_evidence, name="upload_evidence"),
     path("<slug:ledger>/items/<int:pk>/evidence/<int:file_pk>/", views.download_evidence, name="evidence"),
     path(

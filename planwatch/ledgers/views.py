@@ -243,6 +243,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
         is_province=profile_of(request.user).is_province,
         may_edit=may_write and obj.review in services.EDITABLE,
         may_attach=may_write,
+        may_delete=services.may_delete(request.user, obj),
     )
 
 
@@ -266,6 +267,22 @@ def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRes
     else:
         messages.success(request, _("Done."))
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
+    """Delete a draft row; the list then says so."""
+    plan = _plan(code)
+    lt = _ledger(plan, ledger)
+    obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
+    try:
+        services.delete_item(request.user, obj)
+    except services.LedgerError as exc:
+        messages.error(request, pick(exc.zh, exc.en))
+        return redirect("ledgers:item", plan.code, lt.code, obj.pk)
+    messages.success(request, _("Draft row “%(name)s” deleted.") % {"name": obj.name})
+    return redirect("ledgers:list", plan.code, lt.code)
 
 
 @login_required
