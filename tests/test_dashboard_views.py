@@ -98,6 +98,24 @@ def test_overview_defaults_to_the_last_year_with_accepted_values_and_evaluates_i
     assert EvaluationRun.objects.count() == 1
 
 
+def test_a_year_only_one_unit_has_reported_is_not_the_default(client, sampled, cast):
+    """珠海 accepted early for 2020: the overview still opens on 2019, where every unit has values;
+    2020 is there to pick, and the units without a value are not ranked."""
+    period = yearly_period(sampled, 2020)
+    ReportedValue.objects.create(
+        indicator=sampled.indicators.get(code="I01"),
+        locality=sampled.localities.get(code="ZH"),
+        period=period,
+        value=Decimal(120),
+        status=ReportedValue.Status.ACCEPTED,
+    )
+    assert data.latest_accepted_year(sampled) == 2019
+    client.force_login(cast.pat)
+    assert client.get(url(sampled)).context["year"] == 2019
+    ranking = client.get(url(sampled, "?year=2020")).context["ranking"]
+    assert [r["code"] for r in ranking] == ["ZH"]
+
+
 def test_a_change_of_accepted_data_gives_a_new_run(client, sampled, cast):
     client.force_login(cast.pat)
     first = client.get(url(sampled, "?year=2018")).context["run"]

@@ -140,6 +140,16 @@ def test_missing_values_count_as_worst_or_exclude_the_locality():
     assert [(e.locality, e.missing_indicators) for e in excluded.excluded] == [("L1", ("I0",))]
 
 
+@pytest.mark.parametrize("policy", list(MissingPolicy))
+def test_a_locality_without_any_value_is_not_ranked(policy):
+    """Not reported yet is not the worst score: it is left out of the ranking under either policy."""
+    m = matrix([[10, 5], [np.nan, np.nan], [30, 1]], targets=[[20, 10]] * 3)
+    result = composite_index(m, CompositeParameters(missing=policy))
+    assert [s.locality for s in result.scores] == ["L2", "L0"]
+    assert [s.rank for s in result.scores] == [1, 2]
+    assert [(e.locality, e.missing_indicators) for e in result.excluded] == [("L1", ("I0", "I1"))]
+
+
 def test_an_indicator_without_any_value_is_dropped_and_its_weight_shared():
     m = matrix([[1, np.nan], [2, np.nan]], dims=["a", "b"])
     result = composite_index(m, MINMAX_WS)

@@ -111,17 +111,27 @@ def plan_years(plan: Plan) -> list[int]:
 
 
 def latest_accepted_year(plan: Plan) -> int | None:
-    """The last evaluation year with accepted yearly values of the pilot units: what the overview
-    shows first (and the period a bulletin form offers first)."""
-    found = ReportedValue.objects.filter(
-        indicator__plan=plan,
-        locality__pilot=True,
-        period__frequency=Period.Frequency.YEARLY,
-        period__year__gte=first_evaluation_year(plan),
-        status__in=ACCEPTED,
-        value__isnull=False,
-    ).aggregate(year=Max("period__year"))["year"]
-    return int(found) if found is not None else None
+    """What the overview shows first (and the period a bulletin form offers first): the last
+    evaluation year in which every pilot unit has accepted yearly values, else the last year in
+    which any has. A year only one unit has reported yet would rank the others on nothing."""
+    by_year = (
+        ReportedValue.objects.filter(
+            indicator__plan=plan,
+            locality__pilot=True,
+            period__frequency=Period.Frequency.YEARLY,
+            period__year__gte=first_evaluation_year(plan),
+            status__in=ACCEPTED,
+            value__isnull=False,
+        )
+        .values("period__year")
+        .annotate(localities=Count("locality", distinct=True))
+    )
+    reported = {int(row["period__year"]): row["localities"] for row in by_year}
+    if not reported:
+        return None
+    pilots = plan.localities.filter(pilot=True).count()
+    complete = [year for year, n in reported.items() if n >= pilots]
+    return max(complete or reported)
 
 
 class UnknownYear(ValueError):

@@ -275,10 +275,19 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
 
     localities = matrix.localities
     missing_cols = np.isnan(normalized)
-    excluded: tuple[ExcludedLocality, ...] = ()
+    # A locality without a single value (it has not reported the year yet) has nothing to be scored
+    # on: it is not ranked, whatever the missing-value policy, rather than ranked last on zeros.
+    silent = missing_cols.all(axis=1)
+    excluded: tuple[ExcludedLocality, ...] = tuple(
+        ExcludedLocality(code, indicators) for code, s in zip(localities, silent.tolist(), strict=True) if s
+    )
+    if silent.any():
+        reported = ~silent
+        localities = tuple(code for code, r in zip(localities, reported.tolist(), strict=True) if r)
+        values, normalized, missing_cols = values[reported], normalized[reported], missing_cols[reported]
     if params.missing == MissingPolicy.EXCLUDE:
         rows = ~missing_cols.any(axis=1)
-        excluded = tuple(
+        excluded += tuple(
             ExcludedLocality(code, tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])))
             for r, code in enumerate(localities)
             if not rows[r]
