@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "planwatch.web.context_processors.sample_data",
             ],
         },
     },
@@ -122,6 +123,7 @@ LOGGING = {
 # Reporting: outlier warnings against a locality's own history, and the entry lock.
 PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum=0.1)
 PLANWATCH_OUTLIER_JUMP_PERCENT = env_number("PLANWATCH_OUTLIER_JUMP_PERCENT", 50.0, minimum=1)
+PLANWATCH_OUTLIER_JUMP_POINTS = env_number("PLANWATCH_OUTLIER_JUMP_POINTS", 10.0, minimum=0.1)
 PLANWATCH_LOCK_AFTER_DAYS = int(env_number("PLANWATCH_LOCK_AFTER_DAYS", 15))
 # Indicators a ledger feeds are counted from its rows, never typed by hand (docs/ledgers.md).
 PLANWATCH_LEDGER_DERIVED_ONLY = env_bool("PLANWATCH_LEDGER_DERIVED_ONLY", True)

@@ -43,7 +43,7 @@ VALUES = f"{PLAN_URL}/values"
 DVS = f"{PLAN_URL}/datavaluesets"
 TRANSITION = f"{PLAN_URL}/values/transition"
 AUDIT = f"{PLAN_URL}/audit"
-LED_BY_LENA = {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
+LED_BY_LENA = {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "C05", "C06", "I28"}
 CAST = ["alice", "pat", "lena", "zoe", "zack", "fred", "fay", "vic"]
 
 
@@ -107,7 +107,7 @@ def put_values(plan: Plan, locality: str, period: Any, status: str, codes: Any =
     """Every indicator of the period (or `codes`) straight into the database in one status."""
     loc = plan.localities.get(code=locality)
     indicators = wf.required_indicators(period) if codes is None else plan.indicators.filter(code__in=codes)
-    values = {"I22": 20, "I24": 7, "I25": 35}
+    values = {"I22": 20, "I24": 7, "I25": 35, "C05": 8, "C06": 6, "I28": 75}
     ReportedValue.objects.bulk_create(
         ReportedValue(
             indicator=ind,
@@ -668,6 +668,7 @@ def test_the_whole_way_through_the_api(plan: Plan, cast: Any, period: Any, zoe: 
     fed = {code for _, code, _ in services.derive_values(plan, period.year, cast.zoe).written}
     assert fed == FED  # the ledger writes I01, I10… (no rows yet: 0); zoe sends the rest
     values = {c: 10 for c in codes if c not in fed} | {"I22": 20, "I24": 7, "I25": 35}
+    values |= {"C05": 8, "C06": 6, "I28": 75}
     answer(post_json(zoe, DVS, value_set(**values)), 200)
     moved = answer(transition(zoe, "submit"), 200)
     assert (moved["action"], moved["status"], len(moved["values"])) == ("submit", "submitted", len(codes))

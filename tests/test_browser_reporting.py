@@ -57,6 +57,7 @@ def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-unty
         else:
             values[indicator.code] = (previous * Decimal("1.08")).quantize(Decimal("0.01"))
     values["I25"] = (values["I24"] / values["I22"] * 100).quantize(Decimal("0.01"))
+    values["I28"] = (values["C06"] / values["C05"] * 100).quantize(Decimal("0.01"))
     entries = [
         wf.Entry(plan.indicators.get(code=code), value, expected_version=0)
         for code, value in values.items()
@@ -93,6 +94,15 @@ def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, setti
     page.click("button[name=action][value=save].secondary")
     assert page.locator("#value-I07").get_attribute("aria-invalid") == "true"
     assert not ReportedValue.objects.filter(locality=zh, period=p2018, indicator__code="I07").exists()
+
+    # persons counted one by one (人) are whole, as the server says; 万人 may have decimals
+    for code, fraction, error in (("C04", "580.5", True), ("I22", "16.55", False)):
+        before = page.input_value(f"#value-{code}")
+        page.fill(f"#value-{code}", fraction)
+        page.locator(f"#value-{code}").blur()
+        assert page.locator(f"#msg-{code} .field-error").count() == int(error), code
+        page.fill(f"#value-{code}", before)
+        page.locator(f"#value-{code}").blur()
 
     for code, value in TYPED.items():
         page.fill(f"#value-{code}", str(value))

@@ -163,7 +163,7 @@ def test_xlsx_ranking_equals_the_run_and_cites_it(built):
     assert info["数据版本 data version sha256"] == built["a"].data_hash
     assert info["示例数据 sample data"] is True and info["含未确认数据 includes unaccepted"] is False
     # every indicator of every pilot unit and the region
-    assert len(list(book["指标 Indicators"].iter_rows(min_row=2))) == 33 * 8
+    assert len(list(book["指标 Indicators"].iter_rows(min_row=2))) == 35 * 8
 
 
 def test_xlsx_names_the_late_reporter_and_the_overdue_milestone(built):

@@ -159,6 +159,15 @@ def test_ranking_and_warnings_name_the_lagging():
     assert c.subtitle == "2018年度（第3期）"
 
 
+def test_a_unit_left_out_of_the_ranking_is_named():
+    data = results()
+    data["composite"]["excluded"] = [{"locality": "Y", "missing_indicators": ["A", "B"]}]
+    data["composite"]["scores"] = data["composite"]["scores"][:1]
+    c = build_content(replace(make_input(), results=data))
+    assert [r.name for r in c.ranking] == ["甲市"]
+    assert c.ranking_note.endswith("乙区本期缺少数值，未参与排名。")
+
+
 def test_notices_for_sample_and_unaccepted_data():
     plain = build_content(make_input())
     assert plain.notices == ()
@@ -286,3 +295,52 @@ def test_the_annex_keeps_exact_numbers_with_percent_and_score_formats():
     assert ranking[3].value == 0.91 and ranking[3].number_format == "0.0000"
     assert ranking[4].value == 0.9 and ranking[4].number_format == "0.0000"  # the dimension score
     assert ranking[0].number_format == "General"  # the rank stays an integer
+
+
+def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
+    """The pace (滞后/严重滞后) is judged on 目标进程 − 时序进度, not on the completion: I22-like, a
+    level indicator 96.1% complete but 23.3 points behind the time line is seriously lagging, while a
+    count 85.0% complete and 15 points behind is lagging. Each line prints the gap it is judged on,
+    named, and the completion only beside it, named too."""
+    from planwatch.core.bulletin.tables import headline_table, indicator_table, warning_lines
+
+    def judged(indicator: str, completion: float, progress: float, pace: str) -> dict[str, Any]:
+        return {
+            **result(indicator, "region", completion=completion, pace=pace),
+            "progress": progress,
+            "elapsed": 1.0,
+            "pace_gap": progress - 1.0,
+        }
+
+    rows = [
+        judged("L", 0.961, 0.767, "seriously_lagging"),
+        judged("C", 0.85, 0.85, "lagging"),
+        {**judged("L", 0.961, 0.767, "seriously_lagging"), "scope": "Y"},
+    ]
+    inp = make_input()
+    inp = replace(
+        inp,
+        results={**results(), "indicators": rows},
+        names=replace(inp.names, indicators={"L": "技能人才数", "C": "示范企业数"}),
+    )
+    c = build_content(inp)
+    lines = warning_lines(c)
+    serious = next(line for line in lines if line.startswith("全区域进度严重滞后"))
+    lagging = next(line for line in lines if line.startswith("全区域进度滞后"))
+    assert "L 技能人才数（目标进程76.7%，落后时序进度23.3个百分点；完成度96.1%）" in serious
+    assert "C 示范企业数（目标进程85.0%，落后时序进度15.0个百分点；完成度85.0%）" in lagging
+    assert "乙区有1项指标严重滞后：L 技能人才数（落后时序进度23.3个百分点）。" in lines
+    # The thresholds named in words match the class: more than 20 points behind is serious.
+    assert "落后超过5个百分点为滞后，落后超过20个百分点为严重滞后" in indicator_table(c, 4).note
+    # Table 1 shows 目标进程 and 时序进度 beside the status; table 4 the gap under the completion.
+    t1 = headline_table(c, 1)
+    row = dict(zip(t1.header, t1.rows[0], strict=True))
+    assert (row["完成度"], row["目标进程"], row["时序进度"], row["进度"]) == (
+        "96.1%",
+        "76.7%",
+        "100.0%",
+        "严重滞后",
+    )
+    t4 = indicator_table(c, 4)
+    assert t4.rows[0][-1] == "96.1%\n−23.3\n严重滞后"
+    assert t4.rows[1][-1] == "85.0%\n−15.0\n滞后"

@@ -136,3 +136,47 @@ def test_the_sample_badge_is_glossed_in_english_only(client, bulletin, cast):
     client.cookies["django_language"] = "en"
     row = client.get(index_url(bulletin.plan)).content.decode().split(f'id="bulletin-{bulletin.pk}"')[1]
     assert '示例数据 <span lang="en">sample</span>' in row.split("</tr>")[0]
+
+
+@pytest.mark.parametrize(
+    "role, locality, unit",
+    [
+        ("province_admin", None, None),
+        ("province_reviewer", None, "EIC"),
+        ("lead_unit", None, "DST"),
+        ("locality_reporter", "ZH", None),
+        ("locality_approver", "ZH", None),
+        ("viewer", None, None),
+    ],
+)
+def test_role_by_role_only_the_province_gets_past_the_403(client, sample, role, locality, unit):
+    """Users as `make demo` makes them (planwatch create_user); `leader` is the demo's viewer."""
+    from django.core.management import call_command
+
+    from planwatch.accounts.models import Profile
+
+    call_command(
+        "create_user", username="u", password="u-password-1", role=role, locality=locality, unit=unit
+    )
+    assert client.login(username="u", password="u-password-1")
+    response = client.post(generate_url(sample), {"period": "bad", "format": ["xlsx"]})
+    if role in Profile.PROVINCE_ROLES:
+        assert response.status_code == 400  # past the check, refused for the bad period
+    else:
+        assert response.status_code == 403
+        assert "Only the province generates bulletins." in response.content.decode() or (
+            "只有省级用户可以生成通报" in response.content.decode()
+        )
+    assert not Bulletin.objects.exists()
+
+
+def test_the_demos_leader_is_refused(client, sample):
+    from django.core.management import call_command
+
+    call_command(
+        "demo_user", username="admin", password="planwatch-demo", with_roles=True, stdout=io.StringIO()
+    )
+    assert client.login(username="leader", password="planwatch-demo")
+    response = client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"]})
+    assert response.status_code == 403
+    assert not Bulletin.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,14 @@ from planwatch.core.evaluation import (
     to_jsonable,
 )
 from planwatch.core.planfile import read_plan_file, whole_number_unit
+from planwatch.core.validation import CrossRule, check_cross
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.yaml"
 
 
 @pytest.fixture(scope="module")
-def seed_input():
+def seed_sample():
+    """The seed plan and its sample data, as `planwatch load_sample` makes them (no database)."""
     doc = read_plan_file(SEED_PLAN)
     bare = evaluation_input_from_plan(doc)
     plan_targets = {(t.indicator, t.scope, t.year): t.value for t in bare.targets}
@@ -52,7 +55,12 @@ def seed_input():
     localities = [
         sample.SampleLocality(loc.code, loc.counted_in_region_total, loc.parent) for loc in bare.localities
     ]
-    data = sample.generate(specs, localities, range(2016, 2020), 2017, doc.plan.code)
+    return doc, sample.generate(specs, localities, range(2016, 2020), 2017, doc.plan.code)
+
+
+@pytest.fixture(scope="module")
+def seed_input(seed_sample):
+    doc, data = seed_sample
     observations = [Observation(i, s, y, float(v)) for (i, s, y), v in sorted(data.actuals.items())]
     targets = [TargetSpec(i, s, y, float(v)) for (i, s, y), v in sorted(data.targets.items())]
     return evaluation_input_from_plan(doc, observations, targets)
@@ -79,6 +87,43 @@ def test_the_seed_plan_evaluates_with_every_result_explicit(seed_input):
         "resources",
     ]
     assert len(result.sensitivity.stability) == 7
+
+
+def test_i28_region_value_is_recomputed_from_the_bases_summed_without_shunde_twice(seed_input):
+    result = evaluate(seed_input, 2019)
+    by = {(r.indicator, r.scope): r for r in result.indicators}
+    counted = ["ZH", "FS", "ZS", "JM", "YJ", "ZQ"]  # not SD: Foshan's figures include Shunde's
+    for code in ("C05", "C06"):
+        region = by[(code, REGION)]
+        assert region.value == sum(by[(code, loc)].value for loc in counted), code
+        assert region.value < sum(by[(code, loc)].value for loc in [*counted, "SD"]), code
+    made = {r.indicator: r for r in result.region}
+    assert made["I28"].aggregation.value == "recompute" and not made["I28"].reported
+    assert made["I28"].counted == tuple(counted)
+    i28 = by[("I28", REGION)]
+    assert i28.value == pytest.approx(by[("C06", REGION)].value / by[("C05", REGION)].value * 100)
+    # Not the mean of the localities' shares, and now a region result against the text's 100 %.
+    assert i28.value != pytest.approx(sum(by[("I28", loc)].value for loc in counted) / len(counted))
+    assert i28.outcome != Outcome.NOT_APPLICABLE and i28.completion is not None
+
+
+def test_the_sample_keeps_the_plans_checks(seed_sample):
+    doc, data = seed_sample
+    rules = [
+        CrossRule(c.code, c.kind, c.left, c.right, c.share, c.tolerance, c.text.zh, c.text.en)
+        for c in doc.checks
+    ]
+    assert {r.code for r in rules} >= {"bases_with_college_within_bases", "bases_with_college_share"}
+    by_scope: dict[tuple[str, int], dict[str, Decimal]] = {}
+    for (code, scope, year), value in data.actuals.items():
+        by_scope.setdefault((scope, year), {})[code] = value
+    assert len(by_scope) == 7 * 4  # every pilot unit, 2016–2019
+    for (scope, year), values in by_scope.items():
+        assert {"C05", "C06", "I28"} <= set(values), (scope, year)
+        assert values["C06"] <= values["C05"]
+        assert values["C05"] == values["C05"].to_integral_value() > 0  # bases are counted one by one
+        assert values["C06"] == values["C06"].to_integral_value() >= 0
+        assert check_cross(rules, values) == [], (scope, year)
 
 
 def test_the_same_input_gives_the_same_json_bit_for_bit(seed_input):

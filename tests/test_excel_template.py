@@ -53,7 +53,7 @@ def test_one_row_per_indicator_with_target_previous_and_current(plan, cast, peri
     ws = open_book(excel.export_template(plan, zh, period, cast.zoe))[wbk.VALUES_SHEET]
     codes = [c for c in rows_by_code(ws)]
     assert codes == [i.code for i in wf.required_indicators(period)]
-    assert len(codes) == 33
+    assert len(codes) == 35
     assert "珠海市" in ws["A1"].value and "2018" in ws["A1"].value and "示例数据" not in ws["A1"].value
     assert ws["E1"].value == "Zhuhai: indicator values for 2018"
     headers = [ws.cell(row=wbk.HEADER_ROW, column=c).value.split("\n") for c in range(1, 9)]
@@ -174,8 +174,8 @@ def test_sample_data_is_marked(plan, cast, period, zh):
 
 def test_scope_of_the_template(plan, cast, period, zh):
     lena = open_book(excel.export_template(plan, zh, period, cast.lena))[wbk.VALUES_SHEET]
-    assert list(rows_by_code(lena)) == ["I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"]
-    assert len(rows_by_code(open_book(excel.export_template(plan, zh, period, cast.alice))["Values"])) == 33
+    assert list(rows_by_code(lena)) == ["I22", "I23", "I24", "I25", "I26", "C04", "I27", "C05", "C06", "I28"]
+    assert len(rows_by_code(open_book(excel.export_template(plan, zh, period, cast.alice))["Values"])) == 35
     for who in ("fred", "fay", "pat", "vic"):
         with pytest.raises(wf.NotAllowed):
             excel.export_template(plan, zh, period, getattr(cast, who))

@@ -31,7 +31,7 @@ from tests.fed import FED
 
 S = ReportedValue.Status
 FILE = "珠海市_2018_指标填报表.xlsx"
-TYPED = 33 - len(FED)  # the template's 33 rows, less those a ledger feeds (locked, not typed)
+TYPED = 35 - len(FED)  # the template's 35 rows, less those a ledger feeds (locked, not typed)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -39,9 +39,11 @@ TYPED = 33 - len(FED)  # the template's 33 rows, less those a ledger feeds (lock
 
 def good_values(codes):
     """Plausible values for every indicator typed by hand, keeping the plan's cross checks (I24 ≤ I22,
-    I25 = I24/I22). Those a ledger feeds (I01, I10…) are left as the template shows them (locked)."""
+    I25 = I24/I22, C06 ≤ C05, I28 = C06/C05). Those a ledger feeds (I01, I10…) are left as the template
+    shows them (locked)."""
     values: dict[str, Any] = {code: 10 for code in codes if code not in FED}
-    values.update({k: v for k, v in {"I22": 20, "I24": 7, "I25": 35}.items() if k in values})
+    consistent = {"I22": 20, "I24": 7, "I25": 35, "C05": 8, "C06": 6, "I28": 75}
+    values.update({k: v for k, v in consistent.items() if k in values})
     return values
 
 
@@ -485,7 +487,7 @@ CASES = [
         "text in a number cell",
         lambda c: edit(c.good, {"I08": "abc"}),
         lambda c: [F(c.rows, "I08")],
-        "不是数字 / not a number: 'abc'",
+        "“abc”不是数字 / not a number: 'abc'",
     ),
     Case(
         "a date in a number cell",
@@ -620,7 +622,7 @@ CASES = [
         lambda c: [
             F(c.rows, code, "A")
             for code in c.rows
-            if code not in {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
+            if code not in {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "C05", "C06", "I28"}
         ],
         "you may not report I01 for Zhuhai",  # the first row: refused for the user before the ledger
         user="lena",
@@ -664,10 +666,10 @@ def test_there_are_at_least_twenty_wrong_workbooks():
 def test_a_problem_names_sheet_cell_and_reason(ctx):
     with pytest.raises(WorkbookRejected) as caught:
         excel.import_values(edit(ctx.good, {"I07": "abc"}), FILE, ctx.cast.zoe)
-    assert str(caught.value.problems[0]) == f"{F(ctx.rows, 'I07')}: 不是数字 / not a number: 'abc'"
+    assert str(caught.value.problems[0]) == f"{F(ctx.rows, 'I07')}: “abc”不是数字 / not a number: 'abc'"
     assert caught.value.describe().splitlines() == [
         f"{FILE}: rejected, 1 problem(s), nothing was written:",
-        f"  {FILE}: Values!F14: 不是数字 / not a number: 'abc'",  # I07's row
+        f"  {FILE}: Values!F14: “abc”不是数字 / not a number: 'abc'",  # I07's row
     ]
 
 
@@ -688,7 +690,7 @@ def test_a_race_inside_save_values_becomes_a_cell_problem(ctx, monkeypatch):
 
 # --- who may import what ------------------------------------------------------------------------
 
-LEAD = ["I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"]
+LEAD = ["I22", "I23", "I24", "I25", "I26", "C04", "I27", "C05", "C06", "I28"]
 
 
 @pytest.mark.parametrize(
@@ -745,7 +747,7 @@ def test_export_template_command(plan, cast, period, tmp_path, name):
     assert f"wrote {target}" in out.getvalue()
     wb = openpyxl.load_workbook(target)
     assert wb[wbk.META_SHEET]["B5"].value == "ZH"
-    assert len(rows_by_code(wb[wbk.VALUES_SHEET])) == 33
+    assert len(rows_by_code(wb[wbk.VALUES_SHEET])) == 35
 
 
 def test_export_template_command_default_name_and_user(plan, cast, period, tmp_path, monkeypatch):
@@ -796,7 +798,7 @@ def test_import_values_command_exits_non_zero_listing_every_problem(ctx, tmp_pat
         call_command("import_values", str(path), user="zoe", stdout=io.StringIO())
     lines = str(caught.value).splitlines()
     assert lines[0] == "bad.xlsx: rejected, 2 problem(s), nothing was written:"
-    assert lines[1] == f"  bad.xlsx: {F(ctx.rows, 'I07')}: 不是数字 / not a number: 'abc'"
+    assert lines[1] == f"  bad.xlsx: {F(ctx.rows, 'I07')}: “abc”不是数字 / not a number: 'abc'"
     assert lines[2].startswith(f"  bad.xlsx: {F(ctx.rows, 'I25')}: 应在 0% 至 100% 之间 / must be between")
     assert snapshot() == before
 
@@ -904,7 +906,7 @@ def test_upload_rejection_lists_every_problem_and_writes_nothing(client, ctx):
     assert rows == [
         (F(ctx.rows, code).split("!")[0], F(ctx.rows, code).split("!")[1]) for code in ("I07", "I08", "I25")
     ]
-    assert "<td>不是数字 / not a number: &#x27;abc&#x27;</td>" in html
+    assert "<td>“abc”不是数字</td>" in html  # in the page's language only
 
 
 def test_upload_of_another_localitys_workbook(client, ctx):
@@ -933,7 +935,7 @@ def test_upload_not_a_workbook(client, ctx):
     response = client.post(upload_url(ctx.plan), {"file": SimpleUploadedFile("values.csv", b"I07,12\n")})
     assert response.status_code == 422
     assert [(p.sheet, p.cell) for p in response.context["problems"]] == [("—", "—")]
-    assert "not an Excel workbook" in response.content.decode()
+    assert "不是 Excel 工作簿（.xlsx）" in response.content.decode()
 
 
 # --- in real Chromium ---------------------------------------------------------------------------
@@ -962,7 +964,7 @@ def test_download_fill_upload_in_the_browser(page, live_server, plan, cast, peri
     page.click("form[enctype] button[type=submit]")
     problems = page.locator("#import-problems")
     i07 = F(rows_by_code(openpyxl.load_workbook(saved)[wbk.VALUES_SHEET]), "I07").split("!")[1]
-    assert i07 in problems.inner_text() and "not a number: 'abc'" in problems.inner_text()
+    assert i07 in problems.inner_text() and "“abc”不是数字" in problems.inner_text()
     screenshot(page, "excel-upload-rejected-zh")
     assert not ReportedValue.objects.exists()
 

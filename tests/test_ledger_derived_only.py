@@ -127,6 +127,7 @@ def _typed_entries(plan, period):  # type: ignore[no-untyped-def]
     fed = wf.ledger_derived(wf.required_indicators(period))
     values = {i.code: Decimal(10) for i in wf.required_indicators(period) if i.pk not in fed}
     values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
+    values.update({"C05": Decimal(8), "C06": Decimal(6), "I28": Decimal(75)})
     return [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
 
 
@@ -167,7 +168,7 @@ def test_missing_typed_and_ledger_values_are_both_named(plan, cast, period):
     wf.save_values(cast.zoe, zh, period, [_entry(plan, "I07", 2)])
     with pytest.raises(wf.IllegalTransition) as caught:
         wf.submit(cast.zoe, zh, period)
-    assert "18 indicator(s) not reported yet: C01, I04" in caught.value.en and "I08" in caught.value.en
+    assert "20 indicator(s) not reported yet: C01, I04" in caught.value.en and "I08" in caught.value.en
     assert "I01, I02, I03, I10" in caught.value.en and "counted from the ledger" in caught.value.en
 
 

@@ -80,6 +80,72 @@ def test_import_saves_every_row_and_round_trips(tmp_path, plan, cast, ledger):
     assert LedgerItem.objects.count() == 2
 
 
+def test_the_export_writes_names_and_chinese_labels_and_reads_them_back(tmp_path, plan, cast, ledger):
+    """Officials read 佛山市 and 有效, not FS and active; the import takes what the export writes
+    (and the codes, and the English labels), whatever the language of the session."""
+    rows = [
+        {**GOOD[0], "key_field": "KF01"},
+        {"locality": "FS", "name": "项目丙", "investment": 30000, "status": "suspended"},
+    ]
+    excel.import_ledger(ledger, workbook(ledger, rows[:1]), "zh.xlsx", cast.zoe)
+    excel.import_ledger(ledger, workbook(ledger, rows[1:]), "fs.xlsx", cast.fred)
+    out = tmp_path / "all.xlsx"
+    call_command("export_ledger", "--ledger", "investment_projects", "-o", str(out))
+    book = load_workbook(out)
+    sheet = book[excel.SHEET]
+    cols = {c.key: i + 1 for i, c in enumerate(excel.columns(ledger))}
+    by_name = {sheet.cell(r, cols["name"]).value: r for r in range(2, sheet.max_row + 1)}
+    zh_row, fs_row = by_name["项目甲"], by_name["项目丙"]
+    assert sheet.cell(zh_row, cols["locality"]).value == "珠海市"
+    assert sheet.cell(fs_row, cols["locality"]).value == "佛山市"
+    assert sheet.cell(zh_row, cols["status"]).value == "有效"
+    assert sheet.cell(fs_row, cols["status"]).value == "暂停"
+    assert sheet.cell(zh_row, cols["review"]).value == "草稿"
+    assert sheet.cell(zh_row, cols["key_field"]).value == "KF01 智能制造装备"
+    about = {r[0]: r[1] for r in book[excel.ABOUT].iter_rows(values_only=True)}
+    assert about["状态 Status"] == "有效、暂停、已取消、已并入其他条目"
+
+    # Round trip: each locality's user re-imports the export; rows change in place, nothing moves.
+    before = {i.pk: (i.locality_id, i.status, i.key_field_id) for i in LedgerItem.objects.all()}
+    sheet.delete_rows(fs_row)
+    mine = tmp_path / "zh-again.xlsx"
+    book.save(mine)
+    call_command("import_ledger", str(mine), "--ledger", "investment_projects", "--user", "zoe")
+    after = {i.pk: (i.locality_id, i.status, i.key_field_id) for i in LedgerItem.objects.all()}
+    assert after == before and LedgerItem.objects.count() == 2
+
+    # Codes, names and the English labels are still read.
+    more = [
+        {"locality": "ZH", "name": "代码", "investment": 20000, "status": "cancelled", "key_field": "kf02"},
+        {"locality": "珠海", "name": "英文", "investment": 20000, "status": "Suspended"},
+        {
+            "locality": "Zhuhai",
+            "name": "名称",
+            "investment": 20000,
+            "status": "已取消",
+            "key_field": "智能制造装备",
+        },
+    ]
+    excel.import_ledger(ledger, workbook(ledger, more), "more.xlsx", cast.zoe)
+    got = {
+        i.name: (i.locality.code, i.status, i.key_field.code if i.key_field else None)
+        for i in LedgerItem.objects.all()
+    }
+    assert got["代码"] == ("ZH", "cancelled", "KF02")
+    assert got["英文"] == ("ZH", "suspended", None)
+    assert got["名称"] == ("ZH", "cancelled", "KF01")
+
+
+def test_the_export_is_readable_in_an_english_session_too(client, plan, cast, ledger):
+    excel.import_ledger(ledger, workbook(ledger, GOOD[:1]), "zh.xlsx", cast.zoe)
+    client.force_login(cast.zoe)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("ledgers:export", args=[plan.code, ledger.code]))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))[excel.SHEET]
+    cols = {c.key: i + 1 for i, c in enumerate(excel.columns(ledger))}
+    assert (sheet.cell(2, cols["locality"]).value, sheet.cell(2, cols["status"]).value) == ("珠海市", "有效")
+
+
 def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast, ledger):
     rows = [
         *GOOD,
@@ -103,7 +169,7 @@ def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast,
     assert f"Ledger!{cols['signed_on']}5" in text
     assert f"Ledger!{cols['locality']}6" in text and "you may not import rows of Foshan" in text
     assert f"Ledger!{cols['name']}7" in text and f"Ledger!{cols['key_field']}7" in text
-    assert f"Ledger!{cols['status']}7" in text
+    assert f"Ledger!{cols['status']}7" in text and "未知状态「whatever」，应为：有效、暂停" in text
     assert not LedgerItem.objects.exists() and not LedgerAudit.objects.exists()
 
     path = tmp_path / "bad.xlsx"

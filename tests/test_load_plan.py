@@ -97,7 +97,7 @@ def test_loading_is_idempotent() -> None:
 
 def test_load_plan_command_reports_what_it_did() -> None:
     out = run_command("load_plan", str(SEED_PLAN))
-    assert "prw-mic2025: created, version 1 — 33 indicators, 18 tasks, 15 key fields" in out
+    assert "prw-mic2025: created, version 1 — 35 indicators, 18 tasks, 15 key fields" in out
     out = run_command("load_plan", str(SEED_PLAN))
     assert out.strip() == "prw-mic2025: unchanged, still version 1"
     assert PlanVersion.objects.count() == 1
@@ -204,17 +204,17 @@ def test_removing_an_indicator_and_its_component(plan: Plan, tmp_path: Path) -> 
     result = load_plan_file(write_plan(tmp_path, data))
     assert (result.status, result.version) == ("updated", 2)
     assert not Indicator.objects.filter(plan=plan, code__in=["I27", "C04"]).exists()
-    assert IndicatorComponent.objects.filter(indicator__plan=plan).count() == 6  # I25 has two
+    assert IndicatorComponent.objects.filter(indicator__plan=plan).count() == 8  # I25 and I28 have two
 
 
 def test_replacing_a_component(plan: Plan, tmp_path: Path) -> None:
     data = seed_data()
     c04 = indicator(data, "C04")
-    c04["code"] = "C05"
-    indicator(data, "I27")["components"]["level"] = "C05"
+    c04["code"] = "C07"
+    indicator(data, "I27")["components"]["level"] = "C07"
     load_plan_file(write_plan(tmp_path, data))
     component = IndicatorComponent.objects.get(indicator__plan=plan, indicator__code="I27")
-    assert component.component.code == "C05"
+    assert component.component.code == "C07"
     assert not Indicator.objects.filter(plan=plan, code="C04").exists()
 
 

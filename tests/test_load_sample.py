@@ -96,3 +96,21 @@ def test_share_is_computed_from_its_parts(plan):
 def test_without_a_plan_it_says_so():
     with pytest.raises(CommandError, match="no plan is loaded"):
         call_command("load_sample")
+
+
+def test_key_manufacturing_bases_are_whole_and_i28_follows_them(plan):
+    """C05 and C06 are counts of bases (个): whole, C06 ≤ C05, and I28 = C06 ÷ C05 within the plan's
+    0.5 points, for every pilot unit and year — so the sample passes the plan's checks."""
+    call_command("load_sample")
+    got: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for code, loc, period, value in ReportedValue.objects.filter(
+        indicator__code__in=["C05", "C06", "I28"]
+    ).values_list("indicator__code", "locality__code", "period__code", "value"):
+        got.setdefault((loc, period), {})[code] = value
+    assert len(got) == 7 * 4
+    for key, values in got.items():
+        c05, c06, i28 = values["C05"], values["C06"], values["I28"]
+        assert c05 == c05.to_integral_value() and c06 == c06.to_integral_value(), key
+        assert 0 <= c06 <= c05 and c05 > 0, key
+        assert abs(c06 / c05 * 100 - i28) <= Decimal("0.5"), key
+    assert not Target.objects.filter(indicator__code__in=["C05", "C06"]).exists()  # no invented targets

@@ -176,15 +176,17 @@ def test_growth_rates_are_recomputed_from_their_levels(doc: PlanDocument) -> Non
         "I23": {"level": "I22"},
         "I25": {"numerator": "I24", "denominator": "I22"},
         "I27": {"level": "C04"},
+        "I28": {"numerator": "C06", "denominator": "C05"},
     }
-    for code in ("C01", "C02", "C03", "C04"):
+    for code in ("C01", "C02", "C03", "C04", "C05", "C06"):
         component = indicator(doc, code)
         assert component.targets == []
         assert component.kind.value == "level"
         assert component.dimension is None  # a component is not evaluated on its own
     assert {indicator(doc, c).unit for c in ("C01", "C02", "C03")} == {"亿元"}
     assert indicator(doc, "C04").unit == "人"
-    for code in ("I04", "I05", "I06", "I23", "I25", "I27"):
+    assert {indicator(doc, c).unit for c in ("C05", "C06")} == {"个"}  # bases, counted one by one
+    for code in ("I04", "I05", "I06", "I23", "I25", "I27", "I28"):
         assert indicator(doc, code).aggregation.value == "recompute"
     for code in ("I04", "I05", "I06", "I23", "I27"):
         assert indicator(doc, code).base.year == 2016
@@ -206,6 +208,21 @@ def test_skilled_workers_base_is_implied_by_the_text(doc: PlanDocument) -> None:
     assert Decimal(108) / (1 + Decimal(20) / 100) == i22.base.value
     # 38万人 "占制造业技能人才总量的35%": 38 / 108 = 35.2 %, written as 35 %.
     assert round(Decimal(38) / Decimal(108) * 100) == 35
+
+
+def test_i28_is_recomputed_from_the_bases(doc: PlanDocument) -> None:
+    # The share of key manufacturing bases with a matching vocational college: C06 ÷ C05, summed
+    # over the localities; the components have no target and quote I28's sentence.
+    i28, c05, c06 = (indicator(doc, code) for code in ("I28", "C05", "C06"))
+    assert i28.aggregation.value == "recompute"
+    for component in (c05, c06):
+        assert component.aggregation.value == "sum"
+        assert component.source == i28.source
+        assert component.tasks == i28.tasks == ["T8"]
+        assert "I28" in component.definition.zh and "I28" in component.definition.en
+    checks = {(c.kind.value, c.left, c.right, c.share): c for c in doc.checks}
+    assert ("not_greater", "C06", "C05", None) in checks
+    assert checks[("share", "C06", "C05", "I28")].tolerance == Decimal("0.5")
 
 
 def test_i11_locality_targets(doc: PlanDocument) -> None:
@@ -467,7 +484,7 @@ def test_loaded_plan_counts(plan) -> None:
     assert Unit.objects.filter(plan=plan).count() == 9
     assert Locality.objects.filter(plan=plan).count() == 8
     assert plan.pilot_units().count() == 7
-    assert Indicator.objects.filter(plan=plan).count() == 33  # I01–I29 and the components C01–C04
+    assert Indicator.objects.filter(plan=plan).count() == 35  # I01–I29 and the components C01–C06
     assert Target.objects.filter(indicator__plan=plan).count() == 28 + 6
     assert plan.source_text == TEXT
 

@@ -71,6 +71,7 @@ def fill_all(plan, user, locality, period, **overrides):
     """Every indicator of the period as drafts, with values that pass the plan's checks."""
     values = {i.code: Decimal(10) for i in wf.required_indicators(period)}
     values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
+    values.update({"C05": Decimal(8), "C06": Decimal(6), "I28": Decimal(75)})
     values.update({k: Decimal(str(v)) for k, v in overrides.items()})
     items = [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
     return save_reported(user, locality, period, items)  # I01, I10…: as the ledger writes them
@@ -515,7 +516,7 @@ def test_save_then_submit_the_whole_form(client, plan, cast, period, zh):
     fed = {code for _, code, _ in written}
     assert "I01" in fed and "I26" in fed
     values = {i.code: "10" for i in wf.required_indicators(period) if i.code not in fed}
-    values.update({"I22": "20", "I24": "7", "I25": "35"})
+    values.update({"I22": "20", "I24": "7", "I25": "35", "C05": "8", "C06": "6", "I28": "75"})
     as_user(client, cast.zoe)
     response = post_values(client, plan, zh, period, action="submit", **values)
     assert response.status_code == 302

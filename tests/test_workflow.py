@@ -31,6 +31,7 @@ def fill_all(plan, user, locality, period, **overrides):
     """Every indicator of the period, with plausible values; overrides by code."""
     values = {i.code: Decimal(10) for i in wf.required_indicators(period)}
     values.update({"I22": Decimal(20), "I24": Decimal(7), "I25": Decimal(35)})
+    values.update({"C05": Decimal(8), "C06": Decimal(6), "I28": Decimal(75)})
     values.update({k: Decimal(str(v)) for k, v in overrides.items()})
     items = [wf.Entry(plan.indicators.get(code=c), v, expected_version=0) for c, v in values.items()]
     return save_reported(user, locality, period, items)  # I01, I10…: as the ledger writes them
@@ -92,7 +93,8 @@ def test_lead_unit_accepts_only_its_indicators(plan, cast, period, zh):
     wf.submit(cast.zoe, zh, period)
     wf.approve(cast.zack, zh, period)
     accepted = wf.accept(cast.lena, zh, period)
-    assert {v.indicator.code for v in accepted} == {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "I28"}
+    led = {"I22", "I23", "I24", "I25", "I26", "C04", "I27", "C05", "C06", "I28"}
+    assert {v.indicator.code for v in accepted} == led
     assert ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07").status == S.APPROVED
 
 
@@ -225,6 +227,23 @@ def test_cross_checks_from_the_plan_file(plan, cast, period, zh):
         wf.save_values(cast.zoe, zh, period, entries(plan, I22=20, I24=7, I25=50))
     assert caught.value.findings[0].code == "high_skilled_share"
     wf.save_values(cast.zoe, zh, period, entries(plan, I22=20, I24=7, I25="35.2"))
+
+
+def test_key_manufacturing_bases_are_whole_and_keep_i28_consistent(plan, cast, period, zh):
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, C05="8.5", C06="6.5"))
+    assert {(f.indicator, f.code) for f in caught.value.findings} == {
+        ("C05", "not_integer"),
+        ("C06", "not_integer"),
+    }
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, C05=8, C06=9))
+    assert [f.code for f in caught.value.findings] == ["bases_with_college_within_bases"]
+    with pytest.raises(wf.InvalidValues) as caught:
+        wf.save_values(cast.zoe, zh, period, entries(plan, C05=8, C06=6, I28=100))
+    assert [(f.indicator, f.code) for f in caught.value.findings] == [("I28", "bases_with_college_share")]
+    assert not ReportedValue.objects.exists()
+    wf.save_values(cast.zoe, zh, period, entries(plan, C05=8, C06=6, I28="75.2"))
 
 
 def test_cumulative_count_never_falls(plan, cast, zh):

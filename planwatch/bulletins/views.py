@@ -76,7 +76,7 @@ def index(request: HttpRequest, code: str) -> HttpResponse:
 def generate(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
     if not _may_generate(request.user):
-        raise PermissionDenied("only the province generates bulletins")
+        raise PermissionDenied(_("Only the province generates bulletins."))
     formats = request.POST.getlist("format")
     period = request.POST.get("period", "")
     include = request.POST.get("include_unaccepted") == "on"

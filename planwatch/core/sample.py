@@ -4,7 +4,7 @@ None of these numbers is an official figure. They are drawn from a seeded random
 every run gives the same data, and they respect the plan's structure: locality targets of additive
 indicators add up to the region's target (without counting a district inside its city twice),
 counts are whole numbers, cumulative counts never fall, shares and growth rates are computed from
-their components.
+their components, and a numerator with no target of its own never exceeds its denominator.
 """
 
 from __future__ import annotations
@@ -90,9 +90,22 @@ def generate(
             out[code] = float(round(share)) if integer else share
         return out
 
+    # A numerator without a target of its own (C06 of I28) is drawn as a part of its denominator,
+    # so that it never exceeds it: numerator → (denominator, the share indicator).
+    by_code = {ind.code: ind for ind in indicators}
+    parts = {
+        ind.components["numerator"]: (ind.components["denominator"], ind)
+        for ind in indicators
+        if ind.kind == IndicatorKind.SHARE
+        and ind.aggregation == Aggregation.RECOMPUTE
+        and _additive_level(by_code.get(ind.components.get("numerator", "")))
+        and _additive_level(by_code.get(ind.components.get("denominator", "")))
+        and by_code[ind.components["numerator"]].region_target is None
+    }
+
     # Additive indicators first: growth rates and shares are computed from them afterwards.
     for ind in sorted(indicators, key=lambda i: i.aggregation != Aggregation.SUM):
-        if ind.aggregation != Aggregation.SUM:
+        if ind.aggregation != Aggregation.SUM or ind.code in parts:
             continue
         target = float(ind.region_target) if ind.region_target is not None else None
         if ind.kind == IndicatorKind.CUMULATIVE_COUNT:
@@ -143,6 +156,26 @@ def generate(
                 levels[(ind.code, code, year)] = value
                 put(data.actuals, (ind.code, code, year), value, ind.integer)
 
+    for numerator, (denominator, share) in parts.items():
+        integer = by_code[numerator].integer
+        # The share rises from about two thirds of its goal towards the goal (the share's own
+        # target, else a draw), at each locality's pace, never above 100 %.
+        goal = float(share.region_target) / 100 if share.region_target is not None else rng.uniform(0.7, 0.95)
+        span = max(share.target_year - first, 1)
+        begin = {code: goal * rng.uniform(0.55, 0.8) for code in counted}
+        for year in years:
+            attained = {
+                code: min(1.0, begin[code] + (goal - begin[code]) * pace[code] * (year - first) / span)
+                for code in counted
+            }
+            whole = {code: levels[(denominator, code, year)] for code in counted}
+            part = {code: whole[code] * attained[code] for code in counted}
+            # Rounding is monotone: a district's part (a share of its city's) stays within its whole.
+            for code, value in with_inner(part, integer).items():
+                value = min(round(value) if integer else value, levels[(denominator, code, year)])
+                levels[(numerator, code, year)] = value
+                put(data.actuals, (numerator, code, year), value, integer)
+
     for ind in indicators:
         if ind.aggregation == Aggregation.SUM:
             continue
@@ -159,6 +192,10 @@ def generate(
                     goal = rng.uniform(3.5, 4.5) * (year - (ind.base_year or first))
                     put(data.targets, (ind.code, code, year), goal, False)
     return data
+
+
+def _additive_level(ind: SampleIndicator | None) -> bool:
+    return ind is not None and ind.aggregation == Aggregation.SUM and ind.kind == IndicatorKind.LEVEL
 
 
 def _final_targets(

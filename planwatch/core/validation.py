@@ -64,9 +64,10 @@ class CrossRule:
 
 @dataclass(frozen=True)
 class OutlierSettings:
-    z_score: float = 3.0  # |value − mean| / standard deviation of the locality's history
-    jump_percent: float = 50.0  # change from the previous period, in %
-    min_history: int = 3  # the z-score needs at least this many earlier values
+    z_score: float = 3.0  # how unusual this period's change is against the locality's earlier changes
+    jump_percent: float = 50.0  # change from the previous period, in % (amounts and counts)
+    jump_points: float = 10.0  # change from the previous period, in percentage points (rates in %)
+    min_history: int = 3  # the z-score needs at least this many earlier changes
 
 
 # Bounds of percentages by kind: a share is a part of a whole; growth and decrease rates may be
@@ -118,16 +119,37 @@ def check_value(rules: IndicatorRules, value: Decimal, previous: Decimal | None 
 
 
 def check_outlier(
-    code: str, value: Decimal, history: Sequence[Decimal], settings: OutlierSettings | None = None
+    rules: IndicatorRules, value: Decimal, history: Sequence[Decimal], settings: OutlierSettings | None = None
 ) -> list[Finding]:
-    """Warn when a value jumps from the locality's previous one, or stands far from its history."""
+    """Warn when a value jumps from the locality's previous one, or when this period's change is far
+    outside the locality's earlier changes.
+
+    A rate in % (a share, a growth or decrease rate) is compared in percentage points: from −0.47 %
+    to 1.0 % is a change of 1.47 points, not of 313 %. The z-score is taken on changes, not levels,
+    so that a series that grows every year is not flagged for growing again; a floor on the spread
+    (2 % of the previous value, or 1 point for a rate) keeps a very steady history from turning an
+    ordinary change into many standard deviations."""
     settings = settings or OutlierSettings()
     if not history:
         return []
+    code = rules.code
+    rate = rules.unit == "%"
     findings = []
     previous = history[-1]
-    if previous != 0:
-        jump = abs(float(value - previous) / float(previous)) * 100
+    change = float(value - previous)
+    if rate:
+        if abs(change) > settings.jump_points:
+            findings.append(
+                _warning(
+                    code,
+                    "jump",
+                    f"比上期变化 {change:+.1f} 个百分点（超过 {settings.jump_points:g} 个百分点），请说明原因",
+                    f"changed by {change:+.1f} percentage points from the previous period "
+                    f"(more than {settings.jump_points:g}): please explain",
+                )
+            )
+    elif previous != 0:
+        jump = abs(change / float(previous)) * 100
         if jump > settings.jump_percent:
             findings.append(
                 _warning(
@@ -138,18 +160,21 @@ def check_outlier(
                     "please explain",
                 )
             )
-    if len(history) >= settings.min_history:
-        points = [float(h) for h in history]
-        spread = statistics.pstdev(points)
+    points = [float(h) for h in history]
+    changes = [b - a for a, b in zip(points, points[1:], strict=False)]
+    if len(changes) >= settings.min_history:
+        floor = 1.0 if rate else 0.02 * abs(points[-1])
+        spread = max(statistics.pstdev(changes), floor)
         if spread > 0:
-            z = abs(float(value) - statistics.fmean(points)) / spread
+            z = abs(change - statistics.fmean(changes)) / spread
             if z > settings.z_score:
                 findings.append(
                     _warning(
                         code,
                         "z_score",
-                        f"偏离本地区历史均值 {z:.1f} 个标准差，请说明原因",
-                        f"{z:.1f} standard deviations from this locality's history: please explain",
+                        f"本期变化与本地区以往各期变化相差 {z:.1f} 个标准差，请说明原因",
+                        f"this period's change is {z:.1f} standard deviations from this locality's "
+                        "earlier changes: please explain",
                     )
                 )
     return findings

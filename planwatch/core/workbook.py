@@ -686,6 +686,12 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
+
+def _not_a_number(shown: str) -> tuple[str, str]:
+    """Why a cell is not a number, quoting what it holds in both languages."""
+    return f"“{shown}”不是数字", f"not a number: {shown!r}"
+
+
 def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | None, tuple[str, str] | None]:
     """A cell's value as a Decimal, or why it is not one (Chinese, English). Blank gives (None, None).
 
@@ -696,7 +702,7 @@ def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | 
     if _blank(value):
         return None, None
     if isinstance(value, bool):
-        return None, ("不是数字", f"not a number: {value!r}")
+        return None, _not_a_number(str(value))
     if isinstance(value, (datetime, date, time, timedelta)):
         return None, ("不是数字（是日期或时间）", f"not a number (a date or time): '{value}'")
     number: Decimal
@@ -704,7 +710,7 @@ def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | 
         number = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            return None, ("不是数字", f"not a number: {value!r}")
+            return None, _not_a_number(repr(value))
         number = Decimal(repr(value))
         rounded = number.quantize(QUANTUM) if abs(number) < LIMIT else number
         if abs(number - rounded) <= max(Decimal("1e-9"), abs(number) * Decimal("1e-12")):
@@ -719,14 +725,13 @@ def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | 
         if _GROUPED.fullmatch(text):
             text = text.replace(",", "")
         if not _NUMBER.fullmatch(text):
-            shown = str(value).strip()
-            return None, ("不是数字", f"not a number: {shown!r}")
+            return None, _not_a_number(str(value).strip())
         try:
             number = Decimal(text)
         except InvalidOperation:
-            return None, ("不是数字", f"not a number: {str(value).strip()!r}")
+            return None, _not_a_number(str(value).strip())
     if not number.is_finite():
-        return None, ("不是数字", f"not a number: {value!r}")
+        return None, _not_a_number(str(value))
     if isinstance(value, (int, float)) and "%" in (number_format or ""):
         number *= 100  # the cell shows a percentage: 0.35 shown as 35 %
     if abs(number) >= LIMIT:

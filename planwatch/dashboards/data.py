@@ -272,6 +272,7 @@ class Results:
     scores: list[dict[str, Any]] = field(default_factory=list)
     score_of: dict[str, dict[str, Any]] = field(default_factory=dict)
     dimensions: list[str] = field(default_factory=list)
+    unranked: list[str] = field(default_factory=list)  # pilot units left out of the ranking
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
@@ -283,6 +284,7 @@ class Results:
         out.scores = list(composite.get("scores", []))
         out.score_of = {s["locality"]: s for s in out.scores}
         out.dimensions = [d["dimension"] for d in composite.get("dimension_weights", [])]
+        out.unranked = [e["locality"] for e in composite.get("excluded", [])]
         return out
 
     def get(self, indicator: str, scope: str = REGION) -> dict[str, Any] | None:

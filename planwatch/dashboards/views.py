@@ -33,7 +33,7 @@ def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> 
     return render(
         request,
         f"dashboards/{template}",
-        {"plan": plan, "section": "dashboard", "has_sample": data.has_sample(plan), **context},
+        {"plan": plan, "section": "dashboard", **context},
     )
 
 
@@ -100,6 +100,8 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     indicators = data.indicators(plan)
     pilots = data.pilots(plan)
     context["inside"] = _inside(pilots)
+    # Missing localities by name in the page's language (佛山市, not FS); any locality of the plan.
+    names = {loc.code: loc for loc in plan.localities.all()}
     rows: list[dict[str, Any]] = []
     for ind in indicators:
         r = results.get(ind.code)
@@ -115,15 +117,18 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
                 "elapsed": data.percent(r["elapsed"]),
                 "progress": data.percent(r["progress"]),
                 "status": _status(r),
-                "missing": r.get("missing_localities") or [],
+                "missing": [names[c].name if c in names else c for c in r.get("missing_localities") or []],
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
+    # The five steps of pace always; any other state (未评估, 缺数据…) when it occurs, under the very
+    # label the table gives it.
+    always = ("met", "ahead", "on_pace", "lagging", "seriously_lagging")
     counts = [
         {"key": key, "label": data.status_label(key), "n": counted.get(key, 0)}
-        for key in ("met", "ahead", "on_pace", "lagging", "seriously_lagging")
+        for key in data.STATUS_ORDER
+        if key in always or counted.get(key)
     ]
-    others = sum(n for key, n in counted.items() if key not in {c["key"] for c in counts})
     by_code = {loc.code: loc for loc in pilots}
     ranking = [
         {
@@ -136,6 +141,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         }
         for s in results.scores
     ]
+    unranked = [by_code[c].name if c in by_code else c for c in results.unranked]
     chart = _overview_chart(plan, year, pilots, indicators, results)
     return _render(
         request,
@@ -143,8 +149,8 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         plan,
         rows=rows,
         counts=counts,
-        others=others,
         ranking=ranking,
+        unranked=unranked,
         chart=chart,
         **context,
     )

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -87,9 +88,10 @@ def export_ledger(ledger: LedgerType, items: Any) -> bytes:
         cell.font, cell.fill = bold, fill
         sheet.column_dimensions[get_column_letter(c)].width = col.width
     sheet.freeze_panes = "A2"
+    statuses, reviews = status_labels(), review_labels()
     for r, item in enumerate(items, start=FIRST_ROW):
         for c, col in enumerate(cols, start=1):
-            sheet.cell(r, c, _cell_value(item, col.key))
+            sheet.cell(r, c, _cell_value(item, col.key, statuses, reviews))
     about = book.create_sheet(ABOUT)
     about.append(["plan", ledger.plan.code])
     about.append(["ledger", ledger.code])
@@ -99,22 +101,68 @@ def export_ledger(ledger: LedgerType, items: Any) -> bytes:
     )
     for line in choices_note(ledger):
         about.append(line)
+    about.append(["状态 Status", "、".join(statuses.values())])
+    about.append(
+        ["地区 Locality", "、".join(loc.name_zh for loc in ledger.plan.localities.filter(pilot=True))]
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _cell_value(item: LedgerItem, key: str) -> Any:
+def status_labels() -> dict[str, str]:
+    """Each status's Chinese label (有效…), as the export writes it whatever the language."""
+    with translation.override("zh-hans"):
+        return {s.value: str(s.label) for s in LedgerItem.Status}
+
+
+def review_labels() -> dict[str, str]:
+    with translation.override("zh-hans"):
+        return {s.value: str(s.label) for s in LedgerItem.Review}
+
+
+def status_names() -> dict[str, str]:
+    """What the import accepts as a status, case-folded: the code (active), the Chinese label (有效)
+    and the English one (Active)."""
+    out: dict[str, str] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            out.update({str(s.label).casefold(): s.value for s in LedgerItem.Status})
+    out.update({s.value: s.value for s in LedgerItem.Status})
+    return out
+
+
+def key_field_text(key_field: KeyField) -> str:
+    """A key field as the export writes it: its code and Chinese name (KF01 智能制造装备)."""
+    return f"{key_field.code} {key_field.name_zh}"
+
+
+def key_field_names(key_fields: list[KeyField]) -> dict[str, KeyField]:
+    """What the import accepts as a key field, case-folded: the code (KF01), the code and name as
+    exported, the Chinese name or the English one."""
+    out: dict[str, KeyField] = {}
+    for k in key_fields:
+        for text in (k.name_en, k.name_zh, key_field_text(k), k.code):
+            if text:
+                out[text.casefold()] = k
+    return out
+
+
+def _cell_value(item: LedgerItem, key: str, statuses: dict[str, str], reviews: dict[str, str]) -> Any:
+    """A row's cell as officials read it: names and Chinese labels, not codes (the import takes
+    both)."""
     if key == "locality":
-        return item.locality.code
+        return item.locality.name_zh
     if key == "key_field":
-        return item.key_field.code if item.key_field else None
+        return key_field_text(item.key_field) if item.key_field else None
     if key.startswith("attr:"):
         return item.attributes.get(key[5:])
     if key.startswith("date:"):
         return item.stage_date(key[5:])
+    if key == "status":
+        return statuses.get(item.status, item.status)
     if key == "review":
-        return item.get_review_display()
+        return reviews.get(item.review, item.review)
     value = getattr(item, key)
     if isinstance(value, Decimal):
         return float(value)
@@ -178,9 +226,9 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         raise WorkbookRejected(source, problems)
 
     plan = ledger.plan
-    key_fields = {k.code: k for k in KeyField.objects.filter(plan=plan)}
+    key_fields = key_field_names(list(KeyField.objects.filter(plan=plan)))
     existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field")}
-    statuses = {s.value for s in LedgerItem.Status} | {str(s.label) for s in LedgerItem.Status}
+    statuses = status_names()
     pending: list[LedgerItem] = []
     rows: list[int] = []
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
@@ -231,9 +279,9 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
             continue
         item.locality = locality
         kf = _text(values["key_field"])
-        if kf and kf not in key_fields:
+        if kf and kf.casefold() not in key_fields:
             bad("key_field", f"未知重点领域「{kf}」", f"unknown key field {kf!r}")
-        item.key_field = key_fields.get(kf) if kf else None
+        item.key_field = key_fields.get(kf.casefold()) if kf else None
         item.name = _text(values["name"])
         item.identifier = _text(values["identifier"]).upper()
         attributes = {}
@@ -265,10 +313,13 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
                 )
                 item.set_stage_date(stage, None)
         status = _text(values["status"]) or LedgerItem.Status.ACTIVE
-        if status not in statuses:
-            bad("status", f"未知状态「{status}」", f"unknown status {status!r}")
+        if status.casefold() not in statuses:
+            known = "、".join(status_labels().values())
+            bad(
+                "status", f"未知状态「{status}」，应为：{known}", f"unknown status {status!r}: one of {known}"
+            )
         else:
-            item.status = next(s.value for s in LedgerItem.Status if status in (s.value, str(s.label)))
+            item.status = statuses[status.casefold()]
         item.notes = _text(values["notes"])
         for key, zh, en in services.validation_problems(item):
             bad(key if key in {c.key for c in cols} else "name", zh, en)

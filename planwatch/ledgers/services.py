@@ -529,8 +529,11 @@ def feed_counts(
 ) -> core.Counts:
     """Counts keyed by (locality code, year, indicator code): each feed's stage, over the rows its
     `where` selects."""
+    return _feed_counts_of(ledger, _core_items(ledger, accepted_only, within))
+
+
+def _feed_counts_of(ledger: LedgerType, items: list[tuple[core.Item, dict[str, Any]]]) -> core.Counts:
     start, end = _years(ledger)
-    items = _core_items(ledger, accepted_only, within)
     out: core.Counts = {}
     for feed in ledger.feeds:
         chosen = [i for i, attrs in items if all(attrs.get(k) == v for k, v in feed.get("where", {}).items())]
@@ -578,12 +581,14 @@ def derive_values(
     *,
     today: dt.date | None = None,
     ledgers: list[LedgerType] | None = None,
+    localities: Iterable[Locality] | None = None,
 ) -> DeriveResult:
     """Write each feed's count of **accepted** rows (cumulative from the plan's start, or the stock)
-    as its indicator's value for `year`, for each pilot locality the user may enter, where the
-    yearly period exists and is open. The values are drafts of the reporting workflow (source
-    ledger); a locality whose value is already submitted or accepted is skipped. The ledger is the
-    record: a locality with no accepted row gets 0."""
+    as its indicator's value for `year`, for each pilot locality the user may enter (of
+    `localities`, when given: the entry form writes its own locality's only), where the yearly
+    period exists and is open. The values are drafts of the reporting workflow (source ledger); a
+    locality whose value is already submitted or accepted is skipped. The ledger is the record: a
+    locality with no accepted row gets 0."""
     result = DeriveResult()
     period = Period.objects.filter(plan=plan, code=str(year)).first()
     if period is None:
@@ -598,7 +603,10 @@ def derive_values(
         codes += [f["indicator"] for f in ledger.feeds]
     indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
     ordered = [indicators[c] for c in codes if c in indicators]
-    for locality in plan.localities.filter(pilot=True).order_by("order"):
+    pilots = plan.localities.filter(pilot=True).order_by("order")
+    if localities is not None:
+        pilots = pilots.filter(pk__in=[loc.pk for loc in localities])
+    for locality in pilots:
         mine = [i for i in ordered if profile.can_enter(locality.pk, i)]
         if not mine:
             continue
@@ -654,3 +662,100 @@ def derive_values(
             continue
         result.written += [(locality.code, e.indicator.code, int(e.value or 0)) for e in entries]
     return result
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """A ledger-fed value that "write from the ledger" would write now."""
+
+    indicator: str
+    count: int  # the accepted rows, as derive_values counts them
+    current: Decimal | None  # the draft written before (the count has changed since), or None
+
+
+def unwritten_values(
+    plan: Plan, locality: Locality, period: Period, user: Any, *, today: dt.date | None = None
+) -> list[Unwritten]:
+    """The ledger-fed values of one locality and yearly period that derive_values would write for
+    this user now: not written yet, or a draft (or returned value) that no longer equals the
+    accepted rows' count. Empty when the period is not a year's, is closed for the locality, or the
+    user may enter none of them (the entry form's button shows only when this is not empty)."""
+    if period.code != str(period.year) or not period.is_open_for(locality.pk, today or dt.date.today()):
+        return []
+    profile = profile_of(user)
+    ledgers = ensure_default_ledgers(plan)
+    codes = [f["indicator"] for lt in ledgers for f in lt.feeds]
+    indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
+    mine = [indicators[c] for c in dict.fromkeys(codes) if c in indicators]
+    mine = [i for i in mine if profile.can_enter(locality.pk, i)]
+    if not mine:
+        return []
+    rows: dict[int, list[tuple[core.Item, dict[str, Any]]]] = {lt.pk: [] for lt in ledgers}
+    accepted = (
+        LedgerItem.objects.filter(ledger__in=ledgers, locality=locality, review=R.ACCEPTED)
+        .exclude(status__in=[LedgerItem.Status.MERGED, LedgerItem.Status.CANCELLED])
+        .values_list(
+            "ledger_id", "pk", "investment", "signed_on", "started_on", "producing_on", "dates", "attributes"
+        )
+    )
+    for ledger_id, pk, inv, signed, started, producing, dates, attributes in accepted:  # one query
+        other = {k: dt.date.fromisoformat(v) for k, v in (dates or {}).items() if v}
+        item = core.Item(pk, locality.code, inv, signed, started, producing, other)
+        rows[ledger_id].append((item, attributes or {}))
+    counts: core.Counts = {}
+    for lt in ledgers:
+        counts.update(_feed_counts_of(lt, rows[lt.pk]))
+    current = {
+        v.indicator_id: v
+        for v in ReportedValue.objects.filter(locality=locality, period=period, indicator__in=mine)
+    }
+    out = []
+    for indicator in mine:
+        cell = counts.get((locality.code, period.year, indicator.code))
+        count = len(cell.cumulative) if cell else 0
+        existing = current.get(indicator.pk)
+        if existing is None or existing.value is None:
+            out.append(Unwritten(indicator.code, count, None))
+        elif existing.status in wf.EDITABLE and existing.value != count:
+            out.append(Unwritten(indicator.code, count, existing.value))
+    return out
+
+
+def entry_year(plan: Plan, user: Any, *, today: dt.date | None = None) -> int | None:
+    """The latest year whose yearly period is open for entry for this user: for the pilot units
+    whose ledger-fed values the user may enter (a locality's users: their own), or, for a user who
+    enters none (viewers, reviewers), for any pilot unit. None when no year's period is open."""
+    today = today or dt.date.today()
+    profile = profile_of(user)
+    pilots = list(plan.localities.filter(pilot=True))
+    fed = list(plan.indicators.filter(ledger_types__isnull=False).distinct())
+    mine = [loc for loc in pilots if any(profile.can_enter(loc.pk, i) for i in fed)] or pilots
+    periods = Period.objects.filter(
+        plan=plan, year__gte=plan.start_year, year__lte=plan.last_year
+    ).prefetch_related("exceptions")
+    for period in sorted(periods, key=lambda p: p.year, reverse=True):
+        if period.code != str(period.year):
+            continue
+        exceptions = {e.locality_id: e.open_until for e in period.exceptions.all()}
+        if any(period.is_open_for(loc.pk, today, exceptions) for loc in mine):
+            return period.year
+    return None
+
+
+def bulk_actions(user: Any, ledger: LedgerType, items: QuerySet[LedgerItem]) -> list[str]:
+    """The list's "move every row" buttons this user may use on `items` (the filtered list, all its
+    pages): submit where some row is a draft or returned of a locality the user writes, approve
+    where some row is submitted in a locality the user approves, accept where some row is approved
+    and the user may accept the ledger's rows. As allowed_actions, row by row; the functions check."""
+    profile = profile_of(user)
+    pilots = list(ledger.plan.localities.filter(pilot=True))
+    out = []
+    writes = [loc.pk for loc in pilots if can_write(user, loc)]
+    if writes and items.filter(review__in=EDITABLE, locality_id__in=writes).exists():
+        out.append("submit")
+    approves = [loc.pk for loc in pilots if profile.can_approve(loc.pk)]
+    if approves and items.filter(review=R.SUBMITTED, locality_id__in=approves).exists():
+        out.append("approve")
+    if may_accept(user, ledger) and items.filter(review=R.APPROVED).exists():
+        out.append("accept")
+    return out

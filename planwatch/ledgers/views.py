@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -170,6 +171,7 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         years=plan.monitored_years(),
         may_import=any(services.can_write(request.user, loc) for loc in localities),
         flagged=services.visible_items(request.user, lt.items.filter(duplicate_flag=True)).count(),
+        bulk_actions=services.bulk_actions(request.user, lt, items),
     )
 
 
@@ -383,7 +385,10 @@ def funnel(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     lt = _ledger(plan, ledger)
     last = plan.last_year
     year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else plan.end_year
+    if year_text.isdigit():
+        year = int(year_text)
+    else:  # the year being reported now, where the derive button writes; else the plan's end year
+        year = services.entry_year(plan, request.user, today=timezone.localdate()) or plan.end_year
     visible = services.visible_items(request.user, lt.items.all())
     counts = services.feed_counts(lt, within=visible)
     accepted = services.feed_counts(lt, within=visible, accepted_only=True)

@@ -18,13 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.accounts.models import profile_of
 from planwatch.core.errors import Problem, WorkbookRejected
-from planwatch.plans.models import Locality, Plan, Target
+from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import excel
-from planwatch.reporting.models import Period
+from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.workflow import EDITABLE
 
 
 class UploadForm(forms.Form):
@@ -62,23 +64,40 @@ def _plan(code: str) -> Plan:
 
 
 def downloads(user: Any, plan: Plan) -> list[tuple[Locality, list[Period]]]:
-    """Each pilot unit the user may report for, with the periods open to it today that hold an
-    indicator the user may report."""
+    """Each pilot unit the user may report for, with the periods open to it today (Period.is_open_for)
+    that hold an indicator the user may report and are not done: a period is done for a locality
+    once it has sent values (submitted or further) and holds no draft or returned value of the
+    user's any more, as the accepted years of the sample data. Two queries for the values."""
     profile = profile_of(user)
+    indicators = list(plan.indicators.all())
     by_frequency: dict[str, list[Any]] = defaultdict(list)
-    for ind in plan.indicators.all():
+    for ind in indicators:
         by_frequency[ind.frequency].append(ind)
     today = timezone.localdate()
     periods = list(plan.periods.order_by("-starts_on", "frequency").prefetch_related("exceptions"))
+    localities = [
+        loc
+        for loc in plan.localities.filter(pilot=True)
+        if any(profile.can_enter(loc.pk, ind) for ind in indicators)
+    ]
+    values = ReportedValue.objects.filter(period__plan=plan, locality__in=localities)
+    by_id = {ind.pk: ind for ind in indicators}
+    editable = {
+        (loc_id, period_id)
+        for loc_id, period_id, ind_id in values.filter(status__in=EDITABLE).values_list(
+            "locality_id", "period_id", "indicator_id"
+        )
+        if profile.can_enter(loc_id, by_id[ind_id])
+    }
+    sent = set(values.exclude(status__in=EDITABLE).values_list("locality_id", "period_id").distinct())
     out = []
-    for locality in plan.localities.filter(pilot=True):
-        if not any(profile.can_enter(locality.pk, ind) for ind in plan.indicators.all()):
-            continue
+    for locality in localities:
         open_periods = [
             p
             for p in periods
             if p.is_open_for(locality.pk, today, {e.locality_id: e.open_until for e in p.exceptions.all()})
             and any(profile.can_enter(locality.pk, ind) for ind in by_frequency[p.frequency])
+            and ((locality.pk, p.pk) in editable or (locality.pk, p.pk) not in sent)
         ]
         out.append((locality, open_periods))
     return out
@@ -97,8 +116,8 @@ def template_download(request: HttpRequest, code: str, locality_code: str, perio
     period = get_object_or_404(plan.periods, code=period_code)
     if not excel.may_use_template(request.user, locality, period):
         raise PermissionDenied(
-            f"您无权填报{locality.name_zh} {period.code} 的数据 / "
-            f"you may not report values for {locality.name_en}, {period.code}"
+            gettext("You may not report values for %(locality)s, %(period)s.")
+            % {"locality": locality.name, "period": period.code}
         )
     data = excel.export_template(plan, locality, period, request.user)
     response = HttpResponse(data, content_type=excel.CONTENT_TYPE)
@@ -114,7 +133,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
     scope = downloads(request.user, plan)
     if not scope:
-        raise PermissionDenied("您的角色不能填报数据 / your role does not report values")
+        raise PermissionDenied(gettext("Your role does not report values."))
     result: excel.ImportResult | None = None
     rejected: WorkbookRejected | None = None
     status = 200
@@ -134,20 +153,20 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         form = UploadForm()
-    has_sample = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
     return render(
         request,
         "reporting/excel_upload.html",
         {
             "plan": plan,
             "section": "excel",
-            "has_sample": has_sample,
             "form": form,
             "downloads": scope,
             "result": result,
             "rejected": rejected,
             "problems": problem_rows(rejected.problems) if rejected else [],
             "max_mb": excel.MAX_UPLOAD_BYTES // 2**20,
+            # The command line is the province's (it runs on the server), not a city reporter's.
+            "show_command_line": profile_of(request.user).is_province,
         },
         status=status,
     )

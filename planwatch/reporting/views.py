@@ -31,8 +31,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.models import Profile, profile_of
-from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal
+from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
+from planwatch.ledgers import services as ledger_services
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import check_evidence, content_type_of, download
@@ -66,11 +67,10 @@ def _plan(code: str) -> Plan:
 
 
 def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> HttpResponse:
-    has_sample = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
     return render(
         request,
         f"reporting/{template}",
-        {"plan": plan, "section": "report", "has_sample": has_sample, **context},
+        {"plan": plan, "section": "report", **context},
     )
 
 
@@ -287,6 +287,7 @@ class Row:
     revise_reason: str = ""
     revise_errors: list[str] = field(default_factory=list)
     ledger_url: str = ""  # an indicator counted from a ledger: its rows, never typed by hand
+    ledger_unwritten: Any = None  # its count, when "write from the ledger" would write it now
 
     @property
     def code(self) -> str:
@@ -299,6 +300,11 @@ class Row:
     @property
     def quantity(self) -> str:
         return UNITS[self.indicator.unit][0] if self.indicator.unit in UNITS else ""
+
+    @property
+    def whole(self) -> bool:
+        """Counted one by one (个, 家, 人), so the browser checks it is whole as the server does."""
+        return whole_number_unit(self.indicator.unit)
 
     @property
     def bounds(self) -> tuple[str, str]:
@@ -547,7 +553,29 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     return EntryPage(plan, locality, period, profile, rows, previous_period, is_open, today)
 
 
+def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwritten]:
+    """The ledger-fed values of the form that "write every value counted from the ledgers" would
+    write now (each row gets its count): none where the form has no ledger-fed row."""
+    enters = page.profile.can_enter
+    if not page.open or not any(
+        r.ledger_url
+        and enters(page.locality.pk, r.indicator)
+        and (r.value is None or r.value.status in wf.EDITABLE)
+        for r in page.rows
+    ):  # nothing the button could write: no need to count the rows
+        return []
+    unwritten = ledger_services.unwritten_values(
+        page.plan, page.locality, page.period, user, today=page.today
+    )
+    by_code = page.by_code
+    for u in unwritten:
+        if u.indicator in by_code:
+            by_code[u.indicator].ledger_unwritten = u
+    return unwritten
+
+
 def _render_entry(request: HttpRequest, page: EntryPage, errors: list[str] | None = None) -> HttpResponse:
+    ledger_unwritten = _ledger_unwritten(request.user, page)
     notes = []
     if not page.open:
         if page.today < page.period.starts_on:
@@ -575,6 +603,7 @@ def _render_entry(request: HttpRequest, page: EntryPage, errors: list[str] | Non
         rows=page.rows,
         notes=notes,
         errors=errors or [],
+        ledger_unwritten=ledger_unwritten,
         evidence_types=", ".join(sorted(settings.PLANWATCH_EVIDENCE_TYPES)),
         evidence_accept=",".join(sorted(settings.PLANWATCH_EVIDENCE_TYPES)),
         evidence_max_mb=settings.PLANWATCH_EVIDENCE_MAX_BYTES // (1024 * 1024),
@@ -600,7 +629,48 @@ def entry(request: HttpRequest, code: str, locality_code: str, period_code: str)
         return _revise(request, page, action.removeprefix("revise:"))
     if action in REVIEW_ACTIONS:
         return _review(request, page, action)
+    if action == "derive_ledgers":
+        return _derive_ledgers(request, page)
     return HttpResponseBadRequest("unknown action")
+
+
+def _derive_ledgers(request: HttpRequest, page: EntryPage) -> HttpResponse:
+    """Write every ledger-fed value of this locality and year from the accepted ledger rows, as the
+    ledgers' own button does (planwatch.ledgers.services.derive_values: scope, period lock, the
+    workflow with source ledger), then show the form again with the values."""
+    plan, locality, period = page.plan, page.locality, page.period
+    if not any(r.ledger_url and page.profile.can_enter(locality.pk, r.indicator) for r in page.rows):
+        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+    if period.code != str(period.year):
+        return HttpResponseBadRequest("not a yearly period")
+    result = ledger_services.derive_values(plan, period.year, request.user, localities=[locality])
+    messages.success(request, _("%(n)d value(s) written from the ledger.") % {"n": len(result.written)})
+    for _place, zh, en in result.skipped:
+        messages.warning(request, pick(zh, en))
+    return redirect(_entry_url(locality, period, plan))
+
+
+def _submit_refusal(request: HttpRequest, page: EntryPage, error: wf.WorkflowError) -> str:
+    """The workflow's refusal; where ledger-fed values are not written yet, said as pointing to
+    this form's own button "write every value counted from the ledgers" rather than to the ledgers'
+    pages (the workflow's wording, which the Excel import and the API also give)."""
+    if not isinstance(error, wf.IllegalTransition) or not page.profile.in_locality(page.locality.pk):
+        return _message(error)
+    fresh = load_page(request.user, page.plan, page.locality, page.period)  # after this request's save
+    fed = [r.code for r in fresh.rows if r.ledger_url and r.status == "missing"]
+    if not fed or not _ledger_unwritten(request.user, fresh):
+        return _message(error)
+    typed = [r.code for r in fresh.rows if not r.ledger_url and r.status == "missing"]
+    zh, en = [], []
+    if typed:
+        zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
+        en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
+    zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请点击本页的“从台账写入全部计算数值”")
+    en.append(
+        f"{', '.join(fed)}: counted from the ledgers, not written yet: "
+        "use “write every value counted from the ledgers” on this page"
+    )
+    return pick("；".join(zh), "; ".join(en))
 
 
 def _keep_inputs(page: EntryPage, post: Any) -> None:
@@ -689,7 +759,9 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
         except wf.NotAllowed as e:
             raise PermissionDenied(_message(e)) from e
         except wf.WorkflowError as e:
-            messages.error(request, _("Not submitted: %(reason)s") % {"reason": _message(e)})
+            messages.error(
+                request, _("Not submitted: %(reason)s") % {"reason": _submit_refusal(request, page, e)}
+            )
         else:
             messages.success(
                 request,

@@ -116,7 +116,9 @@ class SaveResult:
 
 def outlier_settings() -> validation.OutlierSettings:
     return validation.OutlierSettings(
-        z_score=settings.PLANWATCH_OUTLIER_Z_SCORE, jump_percent=settings.PLANWATCH_OUTLIER_JUMP_PERCENT
+        z_score=settings.PLANWATCH_OUTLIER_Z_SCORE,
+        jump_percent=settings.PLANWATCH_OUTLIER_JUMP_PERCENT,
+        jump_points=settings.PLANWATCH_OUTLIER_JUMP_POINTS,
     )
 
 
@@ -304,7 +306,9 @@ def save_values(
             findings += validation.check_value(
                 rules_of(entry.indicator), entry.value, past[-1] if past else None
             )
-            findings += validation.check_outlier(entry.indicator.code, entry.value, past, outlier_settings())
+            findings += validation.check_outlier(
+                rules_of(entry.indicator), entry.value, past, outlier_settings()
+            )
 
     if via.source != Source.LEDGER:
         derived = ledger_derived(e.indicator for e in entries)
@@ -471,7 +475,7 @@ def warnings_of(values: list[ReportedValue], locality: Locality, period: Period)
     for value in values:
         if value.value is not None:
             findings += validation.check_outlier(
-                value.indicator.code, value.value, history.get(value.indicator_id, []), outlier_settings()
+                rules_of(value.indicator), value.value, history.get(value.indicator_id, []), outlier_settings()
             )
     return findings
 

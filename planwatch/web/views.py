@@ -18,10 +18,7 @@ def _plan(code: str) -> Plan:
 
 
 def _render(request: HttpRequest, template: str, plan: Plan, section: str, **context: object) -> HttpResponse:
-    has_sample = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
-    return render(
-        request, f"web/{template}", {"plan": plan, "section": section, "has_sample": has_sample, **context}
-    )
+    return render(request, f"web/{template}", {"plan": plan, "section": section, **context})
 
 
 @login_required

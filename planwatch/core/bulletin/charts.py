@@ -89,12 +89,14 @@ def ranking_chart(content: BulletinContent) -> bytes:
 
 
 def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
-    """The pilot cities coloured by composite score; a district without a boundary (顺德区) as a dot."""
+    """The pilot cities coloured by composite score; a district without a boundary (顺德区) as a dot.
+    Each pilot unit is named (short: 佛山 第7) where its label fits without touching another label,
+    inside its own area if it can, else nearby with a leader line."""
     from matplotlib import colormaps, patheffects
     from matplotlib.colors import Normalize
     from matplotlib.patches import Polygon
 
-    plt, fig, ax = _figure(6.4, 4.2)
+    plt, fig, ax = _figure(6.4, 4.6)
     scores = {r.locality: r.score for r in content.ranking}
     ranks = {r.locality: r.rank for r in content.ranking}
     low, high = (min(scores.values()), max(scores.values())) if scores else (0.0, 1.0)
@@ -104,62 +106,168 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     cmap = colormaps["YlOrRd"]
     xs: list[float] = []
     ys: list[float] = []
+    outlines: dict[str, list[Polygon]] = {}
     for shape in shapes:
         code = shape.locality
         colour = cmap(norm(scores[code])) if code in scores else "#eeeeee"
         for polygon in shape.polygons:
             for k, ring in enumerate(polygon):
-                ax.add_patch(
-                    Polygon(
-                        ring,
-                        closed=True,
-                        facecolor=colour if k == 0 else "white",
-                        edgecolor="#555555",
-                        linewidth=0.5,
-                    )
+                patch = Polygon(
+                    ring,
+                    closed=True,
+                    facecolor=colour if k == 0 else "white",
+                    edgecolor="#555555",
+                    linewidth=0.5,
                 )
+                ax.add_patch(patch)
                 if code in scores:  # the view keeps to the pilot units; other cities are context
                     xs += [p[0] for p in ring]
                     ys += [p[1] for p in ring]
-    for shape in shapes:
-        code = shape.locality
-        if code not in scores:
-            continue
-        if shape.point is not None and not shape.polygons:
-            x, y = shape.point
-            ax.scatter([x], [y], s=70, color=cmap(norm(scores[code])), edgecolor="black", zorder=5)
-            ax.annotate(
-                f"{content.names.locality(code)} 第{ranks[code]}",
-                (x, y),
-                xytext=(6, -10),
-                textcoords="offset points",
-                fontsize=7,
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
-            )
-        elif shape.polygons:
-            if shape.centre is not None:
-                cx, cy = shape.centre
-            else:
-                ring = max((p[0] for p in shape.polygons), key=len)
-                cx, cy = sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
-            ax.text(
-                cx,
-                cy,
-                f"{content.names.locality(code)}\n第{ranks[code]}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
-            )
+                    if k == 0:
+                        outlines.setdefault(code, []).append(patch)
+    points = [s for s in shapes if s.locality in scores and s.point is not None and not s.polygons]
+    for shape in points:
+        assert shape.point is not None
+        x, y = shape.point
+        xs.append(x)
+        ys.append(y)
+        ax.scatter([x], [y], s=60, color=cmap(norm(scores[shape.locality])), edgecolor="black", zorder=5)
     if xs:
-        pad = 0.25
-        ax.set_xlim(min(xs) - pad, max(xs) + pad)
+        pad = 0.2
+        ax.set_xlim(min(xs) - pad, max(xs) + pad + 0.35)  # room east, over the estuary, for names
         ax.set_ylim(min(ys) - pad, max(ys) + pad)
     ax.set_aspect("equal")
     ax.axis("off")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.6, label="综合得分")
+    _label_map(ax, content, shapes, points, outlines, ranks, patheffects)
     return _png(plt, fig)
+
+
+def _label_map(ax, content, shapes, points, outlines, ranks, patheffects) -> None:  # type: ignore[no-untyped-def]
+    """Write each pilot unit's name and rank where it overlaps no other label nor a point: the
+    candidates are the unit's centre, then places around it at growing distances; a place inside the
+    unit's own area (or, for a point, outside every other unit's label) is preferred; a label moved
+    off its unit is joined to it by a thin line."""
+    import math
+
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData
+    axes_box = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72.0  # points to pixels
+    taken: list[Bbox] = []
+    for shape in points:
+        assert shape.point is not None
+        px, py = to_px.transform(shape.point)
+        r = 5 * scale
+        taken.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
+
+    def anchor(shape: MapShape) -> tuple[float, float]:
+        """A point's place; for an area, the centroid of its largest ring when that lies inside it
+        (the map file's centre, `cp`, can be the seat of government at the area's edge)."""
+        if shape.point is not None and not shape.polygons:
+            return shape.point
+        ring = max((p[0] for p in shape.polygons), key=lambda r: abs(_signed_area(r)))
+        centroid = _centroid(ring)
+        patches = outlines.get(shape.locality, [])
+        if any(p.get_path().contains_point(centroid) for p in patches):
+            return centroid
+        if shape.centre is not None:
+            return shape.centre
+        return centroid
+
+    def inside(code: str, box: Bbox) -> bool:
+        corners = [(box.x0, box.y0), (box.x0, box.y1), (box.x1, box.y0), (box.x1, box.y1)]
+        return any(all(p.get_path().contains_point(c) for c in corners) for p in outlines.get(code, []))
+
+    def area(shape: MapShape) -> float:
+        return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons)
+
+    pilots = [s for s in shapes if s.locality in ranks and (s.polygons or s.point is not None)]
+    # Points first, then the smallest areas: they have the fewest good places.
+    pilots.sort(key=lambda s: (bool(s.polygons), area(s)))
+    # Directions and distances (points) from the anchor to the nearest side of the label.
+    offsets = [(0.0, 0.0, 0.0)] + [
+        (math.cos(math.radians(a)), math.sin(math.radians(a)), d)
+        for d in (4, 10, 18, 28, 40, 54, 70)
+        for a in range(0, 360, 30)
+    ]
+    stroke = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for shape in pilots:
+        code = shape.locality
+        is_point = shape.point is not None and not shape.polygons
+        ax_, ay_ = to_px.transform(anchor(shape))
+        text = ax.text(
+            0,
+            0,
+            f"{content.names.locality(code).removesuffix('市')} 第{ranks[code]}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=6,
+            path_effects=stroke,
+        )
+        w, h = (lambda b: (b.width, b.height))(text.get_window_extent(renderer))
+        best: tuple[float, float, float] | None = None
+        for ux, uy, d in offsets:
+            if is_point and d == 0:
+                continue
+            cx = ax_ + ux * d * scale + (math.copysign(w / 2, ux) if abs(ux) > 0.3 else 0)
+            cy = ay_ + uy * d * scale + (math.copysign(h / 2, uy) if abs(uy) > 0.3 else 0)
+            box = Bbox.from_extents(cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
+            if box.x0 < axes_box.x0 or box.x1 > axes_box.x1 or box.y0 < axes_box.y0 or box.y1 > axes_box.y1:
+                continue
+            if any(box.overlaps(t) for t in taken):
+                continue
+            data_box = Bbox(ax.transData.inverted().transform(box.get_points()))
+            cost = d
+            if not is_point and not inside(code, data_box):
+                cost += 40
+            if any(inside(other, data_box) for other in outlines if other != code):
+                cost += 25  # wholly over another unit reads as that unit's name
+            if best is None or cost < best[0]:
+                best = (cost, cx, cy)
+        if best is None:  # nowhere free: at the anchor all the same
+            best = (0.0, ax_, ay_)
+        _, cx, cy = best
+        x, y = ax.transData.inverted().transform((cx, cy))
+        text.set_position((x, y))
+        box = Bbox.from_extents(cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
+        taken.append(box)
+        gap = math.hypot(max(box.x0 - ax_, 0, ax_ - box.x1), max(box.y0 - ay_, 0, ay_ - box.y1))
+        if gap > 8 * scale or (not is_point and not box.contains(ax_, ay_)):
+            ax.annotate(
+                "",
+                xy=anchor(shape),
+                xytext=(x, y),
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": "#333333",
+                    "linewidth": 0.6,
+                    "shrinkA": 5,
+                    "shrinkB": 2,
+                },
+                zorder=5,
+            )
+
+
+def _signed_area(ring: Sequence[tuple[float, float]]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True)) / 2
+
+
+def _centroid(ring: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """The area centroid of a ring (the mean of its vertices if it has no area)."""
+    a = _signed_area(ring)
+    if abs(a) < 1e-12:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    pairs = list(zip(ring, [*ring[1:], ring[0]], strict=True))
+    cx = sum((x0 + x1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in pairs) / (6 * a)
+    cy = sum((y0 + y1) * (x0 * y1 - x1 * y0) for (x0, y0), (x1, y1) in pairs) / (6 * a)
+    return cx, cy
 
 
 def trend_chart(content: BulletinContent) -> bytes:

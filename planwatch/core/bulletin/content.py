@@ -20,6 +20,9 @@ REGION = "region"
 
 PACE_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging")
 MET_OUTCOMES = ("target_met", "binding_met")
+# The pace is judged on the gap 目标进程 − 时序进度 (docs/methodology.md, "Pace"): the engine's
+# defaults, used when a run's results do not carry its own (parameters.indicators.pace).
+PACE_THRESHOLDS = (0.05, -0.05, -0.2)
 METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
 # Each result falls in one class: met, else its pace, else none (no pace can be judged).
 CLASS_ORDER = ("met", "ahead", "on_pace", "lagging", "seriously_lagging", "none")
@@ -180,6 +183,9 @@ class Headline:
     pace: str | None
     outcome: str
     year: int | None = None  # the year evaluated
+    progress: float | None = None  # 目标进程: the share of the way from the base to the target
+    elapsed: float | None = None  # 时序进度: the share of the period from the base year that has passed
+    pace_gap: float | None = None  # progress − elapsed: what the pace (超前…严重滞后) is judged on
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,9 @@ class Cell:
     outcome: str
     year: int | None = None  # the year evaluated
     target_year: int | None = None
+    progress: float | None = None  # 目标进程
+    elapsed: float | None = None  # 时序进度
+    pace_gap: float | None = None  # 目标进程 − 时序进度: what the pace is judged on
 
 
 @dataclass(frozen=True)
@@ -223,7 +232,7 @@ class Warning:
     subject: str  # a locality or indicator code
     text: str
     pace: str = ""  # for an indicator: lagging | seriously_lagging
-    short: str = ""  # for an indicator: its code, name and completion, to list in one line
+    short: str = ""  # for an indicator: its code, name and the figures its pace is judged on
 
 
 @dataclass(frozen=True)
@@ -272,6 +281,7 @@ class BulletinContent:
     charts: tuple[Chart, ...] = ()
     notes: tuple[str, ...] = ()
     basis: tuple[str, ...] = ()
+    pace_thresholds: tuple[float, float, float] = PACE_THRESHOLDS  # ahead, on_pace, lagging (gap)
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         from dataclasses import replace
@@ -292,6 +302,39 @@ def number(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def points(gap: float | None) -> str:
+    """A pace gap in percentage points, signed: +6.0, −23.3, 0.0; — for none."""
+    if gap is None:
+        return "—"
+    tenths = round(gap * 1000)
+    if tenths == 0:
+        return "0.0"
+    return f"{'+' if tenths > 0 else '−'}{abs(tenths) / 10:.1f}"
+
+
+def pace_basis(cell: Cell | Headline) -> str:
+    """The figures a pace is judged on, named: 目标进程76.7%，落后时序进度23.3个百分点."""
+    if cell.pace_gap is None:
+        return ""
+    gap = round(cell.pace_gap * 1000) / 10
+    where = "落后" if gap < 0 else "超前"
+    relation = "与时序进度持平" if gap == 0 else f"{where}时序进度{abs(gap):.1f}个百分点"
+    return f"目标进程{percent(cell.progress)}，{relation}"
+
+
+def pace_rules_zh(thresholds: tuple[float, float, float]) -> str:
+    """The pace classes in words, from the gap thresholds (ahead, on_pace, lagging)."""
+    ahead, on_pace, lagging = (round(t * 100, 1) for t in thresholds)
+
+    def pts(x: float) -> str:
+        return f"{abs(x):g}"
+
+    return (
+        f"目标进程超出时序进度{pts(ahead)}个百分点及以上为超前，"
+        f"落后超过{pts(on_pace)}个百分点为滞后，落后超过{pts(lagging)}个百分点为严重滞后，其间为正常"
+    )
 
 
 def score(value: float | None) -> str:
@@ -374,6 +417,9 @@ def _cell(r: Mapping[str, Any]) -> Cell:
         outcome=r.get("outcome", "evaluated"),
         year=r.get("year"),
         target_year=r.get("target_year"),
+        progress=r.get("progress"),
+        elapsed=r.get("elapsed"),
+        pace_gap=r.get("pace_gap"),
     )
 
 
@@ -429,6 +475,9 @@ def build_content(inp: BulletinInput) -> BulletinContent:
             pace=c.pace,
             outcome=c.outcome,
             year=year,
+            progress=c.progress,
+            elapsed=c.elapsed,
+            pace_gap=c.pace_gap,
         )
         for c in region_cells
         if c.target is not None
@@ -470,6 +519,9 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         )
     else:
         ranking_note = "方案未设评估维度，本期无综合排名。"
+    unranked = [names.locality(e["locality"]) for e in composite.get("excluded", [])]
+    if ranking and unranked:
+        ranking_note += f"{'、'.join(unranked)}本期缺少数值，未参与排名。"
 
     warnings = _warnings(inp, rows, ranking, by_key, order)
     supervision = _supervision(inp.supervision, inp.pilots, names, inp.as_of)
@@ -533,7 +585,17 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         trend=tuple(sorted(inp.trend, key=lambda p: (p.year, p.rank))),
         notes=inp.notes,
         basis=inp.basis,
+        pace_thresholds=_thresholds(results),
     )
+
+
+def _thresholds(results: Mapping[str, Any]) -> tuple[float, float, float]:
+    """The pace thresholds the run used (its parameters), else the engine's defaults."""
+    try:
+        pace = results["parameters"]["indicators"]["pace"]
+        return (float(pace["ahead"]), float(pace["on_pace"]), float(pace["lagging"]))
+    except (KeyError, TypeError, ValueError):
+        return PACE_THRESHOLDS
 
 
 def _classes(cells: Sequence[Cell]) -> dict[str, int]:
@@ -575,20 +637,32 @@ def _warnings(
                 Warning(
                     "indicator",
                     code,
-                    f"{code} {names.indicator(code)}：全区域完成{percent(c.completion)}，进度{PACE_ZH[c.pace]}。",
+                    f"{code} {names.indicator(code)}：全区域进度{PACE_ZH[c.pace]}"
+                    + (f"（{pace_basis(c)}）" if c.pace_gap is not None else "")
+                    + f"，完成度{percent(c.completion)}。",
                     pace=c.pace,
-                    short=f"{code} {names.indicator(code)}（{percent(c.completion)}）",
+                    short=f"{code} {names.indicator(code)}（"
+                    + (f"{pace_basis(c)}；" if c.pace_gap is not None else "")
+                    + f"完成度{percent(c.completion)}）",
                 )
             )
     # Localities with seriously lagging indicators.
     for loc in inp.pilots:
         serious = [
-            code
+            p
             for code in order
             if (p := by_key.get((code, loc))) is not None and p.pace == "seriously_lagging"
         ]
         if serious:
-            listed = "、".join(f"{code} {names.indicator(code)}" for code in serious)
+            listed = "、".join(
+                f"{p.indicator} {names.indicator(p.indicator)}"
+                + (
+                    f"（落后时序进度{points(p.pace_gap).lstrip('−')}个百分点）"
+                    if p.pace_gap is not None
+                    else ""
+                )
+                for p in serious
+            )
             out.append(
                 Warning(
                     "locality",

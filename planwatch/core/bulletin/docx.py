@@ -83,7 +83,7 @@ def _widths(t: Table) -> list[float] | None:
     """Column widths in cm for the tables whose columns are known (text width 16.6 cm)."""
     n = len(t.header)
     if t.key == "headlines":
-        return [1.1, 6.2, 1.2, 2.0, 1.8, 1.8, 2.0]
+        return [1.1, 4.9, 1.1, 1.8, 1.5, 1.5, 1.5, 1.5, 1.7]
     if t.key == "indicators":
         return [1.0, 4.4, *([11.2 / (n - 2)] * (n - 2))]
     if t.key == "ranking":

@@ -5,6 +5,7 @@ Chinese fonts, a running header with the label and page numbers in the footer.""
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from planwatch.core.bulletin.charts import cjk_font
@@ -25,7 +26,8 @@ html { font-family: "PWCJK", sans-serif; font-size: 10.5pt; line-height: 1.6; co
 .masthead { text-align: center; color: #c00000; font-size: 30pt; font-weight: bold; letter-spacing: 0.5em;
             margin: 0; }
 .rule { border-top: 2.5pt solid #c00000; margin: 4pt 0 14pt 0; }
-h1.title { text-align: center; font-size: 17pt; margin: 0 0 4pt 0; }
+h1.title { text-align: center; font-size: 17pt; line-height: 1.45; margin: 0 0 4pt 0; }
+h1.title span.phrase { white-space: nowrap; }
 .subtitle { text-align: center; font-size: 12pt; margin: 0 0 6pt 0; }
 .meta { text-align: center; font-size: 8.5pt; color: #444; margin: 0; }
 .notice { border: 1.5pt solid #c00000; background: #fdedec; color: #c00000; font-weight: bold;
@@ -52,6 +54,20 @@ td.lagging { background: #fcf3cf; } td.seriously_lagging { background: #f5b7b1; 
 figure { margin: 6pt 0 10pt 0; text-align: center; page-break-inside: avoid; }
 figure img { width: 150mm; }
 """
+
+
+# Where a title may break: after a closing quote or bracket, after 创建/关于, before 工作进展情况通报.
+_TITLE_BREAK = re.compile(r"(?<=[”」》）)])|(?<=创建)|(?<=关于)|(?=工作进展情况通报$)")
+_PHRASE_MAX = 24  # a phrase longer than this may break inside (a line of the title holds ~28)
+
+
+def title_html(title: str) -> str:
+    """The title as phrases that do not break inside, so that a long title wraps between them
+    (…“中国制造2025” / 试点示范城市群工作进展情况通报), never mid-word."""
+    parts = [p for p in _TITLE_BREAK.split(title) if p]
+    return "".join(
+        f'<span class="phrase">{escape(p)}</span>' if len(p) <= _PHRASE_MAX else escape(p) for p in parts
+    )
 
 
 def _table(t: Table) -> str:
@@ -105,7 +121,7 @@ def to_html(c: BulletinContent) -> str:
     }
     parts = [
         '<p class="masthead">通报</p><div class="rule"></div>',
-        f'<h1 class="title">{escape(c.title)}</h1>',
+        f'<h1 class="title">{title_html(c.title)}</h1>',
         f'<p class="subtitle">{escape(c.subtitle)}</p>',
         *(f'<p class="meta">{escape(line)}</p>' for line in c.heading_lines),
         *(f'<div class="notice">{escape(n)}</div>' for n in c.notices),

@@ -19,7 +19,9 @@ from planwatch.core.bulletin.content import (
     engine_zh,
     moment_zh,
     number,
+    pace_rules_zh,
     percent,
+    points,
     score,
     status_zh,
     statuses_zh,
@@ -46,6 +48,16 @@ def _mark(cell: Cell | Headline) -> str:
     return "seriously_lagging" if binding_missed(cell) else ""
 
 
+def pace_note(c: BulletinContent) -> str:
+    """How a status is judged, with the names of the figures it rests on."""
+    return (
+        "进度按目标进程与时序进度之差判断：目标进程为从基期值到目标值已完成的比例，"
+        "时序进度为从基期到目标年已经过的时间比例；"
+        + pace_rules_zh(c.pace_thresholds)
+        + "。已达到目标的计为“已达标”。完成度（实际值÷目标值，逆向指标为目标值÷实际值）不作为进度判断依据。"
+    )
+
+
 def headline_table(c: BulletinContent, number_: int) -> Table:
     rows = tuple(
         (
@@ -55,18 +67,20 @@ def headline_table(c: BulletinContent, number_: int) -> Table:
             number(h.value),
             number(h.target),
             percent(h.completion),
+            percent(h.progress),
+            percent(h.elapsed),
             status_zh(h),
         )
         for h in c.headlines
     )
-    marks = tuple(("", "", "", "", "", "", _mark(h)) for h in c.headlines)
+    marks = tuple(("", "", "", "", "", "", "", "", _mark(h)) for h in c.headlines)
     return Table(
         "headlines",
         f"表{number_} 全区域主要指标完成情况（对照目标年目标）",
-        ("代码", "指标", "单位", f"{c.year}年实际", "目标值", "完成度", "进度"),
+        ("代码", "指标", "单位", f"{c.year}年实际", "目标值", "完成度", "目标进程", "时序进度", "进度"),
         rows,
-        (False, False, False, True, True, True, False),
-        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。",
+        (False, False, False, True, True, True, True, True, False),
+        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。" + pace_note(c),
         marks,
     )
 
@@ -89,7 +103,8 @@ def class_table(c: BulletinContent, number_: int) -> Table:
         ("地区", *(CLASS_ZH[k] for k in CLASS_ORDER)),
         rows,
         (False, *(True for _ in CLASS_ORDER)),
-        "每项指标只计一类：已达到目标的计为“已达标”，其余按时序进度判断；“无法判断”为缺数据或无基期值等。",
+        "每项指标只计一类：已达到目标的计为“已达标”，其余按目标进程与时序进度之差判断（见表1注）；"
+        "“无法判断”为缺数据或无基期值等。",
         marks,
     )
 
@@ -103,8 +118,13 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         cells = []
         row_marks = []
         for cell in row.cells:
-            if cell.completion is None:
+            if cell.completion is None and cell.pace_gap is None:
                 cells.append(status_zh(cell) if cell.outcome != "not_applicable" else "—")
+            elif (
+                cell.pace and cell.outcome not in ("target_met", "binding_met") and cell.pace_gap is not None
+            ):
+                # the status is judged on the gap: print it, under the completion
+                cells.append(f"{percent(cell.completion)}\n{points(cell.pace_gap)}\n{status_zh(cell)}")
             else:
                 cells.append(f"{percent(cell.completion)}\n{status_zh(cell)}")
             row_marks.append(_mark(cell))
@@ -116,9 +136,12 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         header,
         tuple(rows),
         (False, False, *(True for _ in scopes)),
-        "每格上为完成度（实际值÷目标值，逆向指标为目标值÷实际值），下为时序进度判断："
+        "每格第一行为完成度（实际值÷目标值，逆向指标为目标值÷实际值）；第二行为目标进程减时序进度的差"
+        "（百分点，负数为落后），进度（"
         + "、".join(PACE_ZH.values())
-        + "；“不适用”为该范围未设目标或不可汇总。",
+        + "）按此判断："
+        + pace_rules_zh(c.pace_thresholds)
+        + "；已达标的按实际值与目标值判断，不列差值；“不适用”为该范围未设目标或不可汇总。",
         tuple(marks),
     )
 
@@ -290,6 +313,7 @@ def outline(c: BulletinContent) -> list[Block]:
 
     blocks.append(Block("heading", "四、滞后地区和指标预警"))
     if c.warnings:
+        blocks.append(Block("para", pace_note(c)))
         blocks.append(Block("bullets", items=warning_lines(c)))
     else:
         blocks.append(Block("para", "本期无滞后指标和地区。"))

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from planwatch.core.planfile import canonical_decimal, whole_number_unit
 
@@ -48,3 +52,49 @@ def status_label(code: str) -> str:
     from planwatch.reporting.models import ReportedValue
 
     return str(ReportedValue.Status(code).label) if code in ReportedValue.Status.values else code
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def one_language(message: object) -> str:
+    """A message made for both languages, in the page's language only.
+
+    An error with `.zh` and `.en` (WorkflowError and its kin) gives the one of the active language;
+    so does a text written "中文 / English" or "English / 中文" (how the core and its exceptions
+    join the two, and what str() of such an error reads). Any other text is returned as it is."""
+    from planwatch.plans.models import in_english, pick
+
+    zh, en = getattr(message, "zh", None), getattr(message, "en", None)
+    if isinstance(zh, str) and isinstance(en, str):
+        return pick(zh, en)
+    text = str(message)
+    start = 0
+    while (at := text.find(" / ", start)) != -1:
+        left, right = text[:at], text[at + 3 :]
+        if _CJK.search(left) and right[:1].isascii() and right[:1].isalpha():
+            return right if in_english() else left
+        if not _CJK.search(left) and _CJK.match(right):  # English first (EvaluationError)
+            return left if in_english() else right
+        start = at + 3
+    return text
+
+
+register.filter("one_language", one_language)
+
+
+@register.filter
+def series(items: Iterable[object] | None) -> str:
+    """Names listed as the page's language lists them: 佛山市、中山市 in Chinese, Foshan, Zhongshan
+    in English."""
+    from planwatch.plans.models import in_english
+
+    return (", " if in_english() else "、").join(str(i) for i in items or [])
+
+
+@register.filter
+def parens(text: object) -> SafeString:
+    """A remark in brackets as the page's language writes them: （…） in Chinese, (…) in English."""
+    from planwatch.plans.models import in_english
+
+    return format_html("({})" if in_english() else "（{}）", text)

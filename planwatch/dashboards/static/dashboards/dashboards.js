@@ -6,6 +6,70 @@
 
   var SCALE = ["#fbe3d6", "#f6c28b", "#cfe8b8", "#6fb36b", "#1f6b2a"];  // low → high
   var GREY = "#e4e7eb";
+  // The map's view: the pilot units, from 阳江 in the south-west to 肇庆 in the north and 珠海 in the east.
+  var WEST_BANK = { center: [112.8, 22.95], zoom: 1.75 };
+
+  // Where to write a city's name: the centroid of its largest ring when that lies inside the ring
+  // (the map file's `cp` is the seat of government, for 江门 at its edge next to 中山), else `cp`.
+  // The map file may be ECharts' UTF-8 encoded GeoJSON; ECharts may have decoded it in place.
+  function decodeRing(ring, offset) {
+    if (typeof ring !== "string") return ring;
+    var out = [], x = offset[0], y = offset[1];
+    for (var i = 0; i + 1 < ring.length; i += 2) {
+      var dx = ring.charCodeAt(i) - 64, dy = ring.charCodeAt(i + 1) - 64;
+      x += (dx >> 1) ^ (-(dx & 1));
+      y += (dy >> 1) ^ (-(dy & 1));
+      out.push([x / 1024, y / 1024]);
+    }
+    return out;
+  }
+
+  function ringArea(ring) {
+    var a = 0;
+    for (var i = 0; i < ring.length; i++) {
+      var p = ring[i], q = ring[(i + 1) % ring.length];
+      a += p[0] * q[1] - q[0] * p[1];
+    }
+    return a / 2;
+  }
+
+  function insideRing(pt, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var a = ring[i], b = ring[j];
+      if ((a[1] > pt[1]) !== (b[1] > pt[1]) && pt[0] < (b[0] - a[0]) * (pt[1] - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
+    }
+    return inside;
+  }
+
+  function labelPoint(feature) {
+    var g = feature.geometry || {}, cp = (feature.properties || {}).cp;
+    var polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    var offsets = g.encodeOffsets ? (g.type === "Polygon" ? [g.encodeOffsets] : g.encodeOffsets) : null;
+    var best = null, bestArea = 0;
+    polygons.forEach(function (polygon, k) {
+      if (!polygon || !polygon.length) return;
+      var ring = decodeRing(polygon[0], offsets ? offsets[k][0] : [0, 0]);
+      var area = Math.abs(ringArea(ring));
+      if (area > bestArea) { best = ring; bestArea = area; }
+    });
+    if (best && bestArea > 0) {
+      var a = ringArea(best), cx = 0, cy = 0;
+      for (var i = 0; i < best.length; i++) {
+        var p = best[i], q = best[(i + 1) % best.length], f = p[0] * q[1] - q[0] * p[1];
+        cx += (p[0] + q[0]) * f;
+        cy += (p[1] + q[1]) * f;
+      }
+      var c = [cx / (6 * a), cy / (6 * a)];
+      if (insideRing(c, best)) return c;
+    }
+    return cp || null;
+  }
+
+  // 珠海市 → 珠海 for a map label; other names (顺德区, English names) as they are.
+  function shortName(name) {
+    return /^[\u4e00-\u9fff]{2,}市$/.test(name) ? name.slice(0, -1) : name;
+  }
   var charts = [];
 
   function readJson(id) {
@@ -43,6 +107,10 @@
         return response.json();
       })
       .then(function (geojson) {
+        (geojson.features || []).forEach(function (f) {
+          var name = (f.properties || {}).name;
+          if (byMapName[name]) byMapName[name].label_at = labelPoint(f);
+        });
         echarts.registerMap("guangdong", geojson);
         var chart = start(el, mapOption(data, byMapName, data.measures[0]));
         chart.on("click", function (p) {
@@ -72,7 +140,7 @@
     var low = numbers.length ? Math.min.apply(null, numbers) : 0;
     var high = numbers.length ? Math.max.apply(null, numbers) : 1;
     if (high - low < 1e-9) { low = Math.max(0, low - 0.05); high = high + 0.05; }
-    var areas = [], points = [], regions = [];
+    var areas = [], points = [], regions = [], names = [];
     data.localities.forEach(function (loc) {
       var value = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
       var item = { name: loc.map_name, code: loc.code, url: loc.url, label_name: loc.name, rank: loc.rank };
@@ -80,7 +148,13 @@
         item.value = [loc.point[0], loc.point[1], value === null ? NaN : value];
         points.push(item);
       } else {
-        regions.push({ name: loc.map_name, label: { show: true, formatter: loc.name, color: "#1f2933", fontSize: 11 },
+        // The name is written by the "names" series below, at the centroid, short (珠海, not 珠海市):
+        // the west bank's cities are small and their names close together.
+        if (loc.label_at) names.push({ name: loc.map_name, code: loc.code, url: loc.url, label_name: loc.name,
+                                       rank: loc.rank, value: [loc.label_at[0], loc.label_at[1]] });
+        regions.push({ name: loc.map_name, label: { show: !loc.label_at, formatter: shortName(loc.name), color: "#1f2933",
+                                                    fontSize: 12, fontWeight: "bold", textBorderColor: "#fff",
+                                                    textBorderWidth: 2 },
                        itemStyle: { areaColor: "#f5f7fa", borderColor: "#52606d", borderWidth: 1 } });
         if (value !== null) { item.value = value; areas.push(item); }
       }
@@ -107,8 +181,11 @@
         inRange: { color: SCALE }
       }],
       geo: {
-        // The whole province, so that every city around the pilot units is seen in context.
+        // Zoomed to the west bank of the Pearl River, where the seven pilot units lie: on the whole
+        // province they are small and their names run together. The cities around them stay as grey
+        // context. (Charts resize only when their box has a size, so center and zoom are safe.)
         map: "guangdong", roam: false, layoutCenter: ["50%", "50%"], layoutSize: "98%",
+        center: WEST_BANK.center, zoom: WEST_BANK.zoom,
         itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
         emphasis: { itemStyle: { areaColor: "#cbd2d9" }, label: { show: true } },
         label: { show: false }, regions: regions
@@ -118,9 +195,15 @@
         {
           type: "effectScatter", coordinateSystem: "geo", name: measure.label, data: points,
           symbolSize: 13, rippleEffect: { scale: 2.2, brushType: "stroke" }, zlevel: 1,
-          label: { show: true, position: "right", formatter: function (p) { return p.data.label_name; },
-                   fontSize: 11, color: "#1f2933" },
+          label: { show: true, position: "right", distance: 6, formatter: function (p) { return p.data.label_name; },
+                   fontSize: 12, fontWeight: "bold", color: "#1f2933", textBorderColor: "#fff", textBorderWidth: 2 },
           itemStyle: { borderColor: "#1f2933", borderWidth: 1 }
+        },
+        {
+          type: "scatter", coordinateSystem: "geo", name: "names", data: names, symbolSize: 1, silent: true,
+          itemStyle: { color: "transparent" }, tooltip: { show: false }, zlevel: 1,
+          label: { show: true, position: "inside", formatter: function (p) { return shortName(p.data.label_name); },
+                   fontSize: 12, fontWeight: "bold", color: "#1f2933", textBorderColor: "#fff", textBorderWidth: 2 }
         }
       ]
     };

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planwatch.accounts.cli import active_user, plan_named
 from planwatch.ledgers import services
+from planwatch.plans.lookup import find_locality
 
 
 class Command(BaseCommand):
@@ -17,11 +18,20 @@ class Command(BaseCommand):
             "--user", required=True, help="the user the values are saved as, under their scope"
         )
         parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+        parser.add_argument(
+            "--locality", help="only this locality (code or name), as the entry form's button"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["user"])
         plan = plan_named(options["plan"])
-        result = services.derive_values(plan, options["year"], user)
+        localities = None
+        if options["locality"]:
+            try:
+                localities = [find_locality(plan, options["locality"])]
+            except LookupError as exc:
+                raise CommandError(str(exc)) from None
+        result = services.derive_values(plan, options["year"], user, localities=localities)
         for locality, indicator, value in result.written:
             self.stdout.write(f"{locality} {indicator} {options['year']}: {value}")
         for locality, zh, en in result.skipped:

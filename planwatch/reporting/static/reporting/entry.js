@@ -26,7 +26,7 @@
     var n = Number(raw);
     var quantity = input.dataset.quantity;
     if ((quantity === "count" || quantity === "persons" || quantity === "yuan") && n < 0) return text.msgNegative;
-    if (quantity === "count" && !Number.isInteger(n)) return text.msgInteger;
+    if (input.dataset.whole && !Number.isInteger(n)) return text.msgInteger;
     var min = input.dataset.min, max = input.dataset.max;
     if (min !== "" && max !== "" && (n < Number(min) || n > Number(max))) {
       return text.msgRange.replace("{min}", min).replace("{max}", max);
