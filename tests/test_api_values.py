@@ -716,8 +716,12 @@ def test_a_comment_with_another_transition_is_kept(plan: Plan, cast: Any, period
 
 
 def test_transition_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
+    # nothing entered yet: what the report lacks, rather than "no draft"
     problems = errors(transition(zoe, "submit"), 409)
-    assert problems[0]["kind"] == "workflow" and "no draft" in problems[0]["message_en"]
+    assert problems[0]["kind"] == "workflow" and "not reported yet" in problems[0]["message_en"]
+    # a submit limited to some indicators with nothing in draft
+    problems = errors(transition(zoe, "submit", indicators=["I07"]), 409)
+    assert "no draft" in problems[0]["message_en"]
     answer(post_json(zoe, DVS, value_set(I07=5)), 200)
     problems = errors(transition(zoe, "submit"), 409)
     assert "not reported yet" in problems[0]["message_en"]

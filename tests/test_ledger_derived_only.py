@@ -141,7 +141,7 @@ def test_a_locality_submits_without_typing_them_once_the_ledger_wrote_them(plan,
         wf.submit(cast.zoe, zh, period)
     assert (
         "I01, I02, I03, I10" in caught.value.en
-        and "counted from the ledger, not written yet" in caught.value.en
+        and "counted from the ledgers, not written yet" in caught.value.en
     )
     assert "not reported yet" not in caught.value.en  # everything typed is there
     assert "由台账计算" in caught.value.zh

@@ -125,11 +125,11 @@ def test_values_already_submitted_are_left_and_said_so(client, plan, cast, perio
 def test_the_submit_refusal_points_to_the_button(client, plan, cast, period):
     client.force_login(cast.zoe)
     page = client.post(_entry_url(plan), {"action": "submit"}, follow=True).content.decode()
-    assert "由台账计算，尚未写入：请点击本页的“从台账写入全部计算数值”" in page
+    assert "由台账计算，尚未写入：请在填报页点击“从台账写入全部计算数值”" in page
     assert "台账汇总页" not in page
     client.cookies["django_language"] = "en"
     page = client.post(_entry_url(plan), {"action": "submit"}, follow=True).content.decode()
-    assert "use “write every value counted from the ledgers” on this page" in page
+    assert "use “write every value counted from the ledgers” on the entry form" in page
     assert "indicator(s) not reported yet: C01" in page  # the typed ones are still named
     _derive(client, plan)
     page = client.post(_entry_url(plan), {"action": "submit"}, follow=True).content.decode()

@@ -306,11 +306,6 @@ def dimension_names(plan: Plan) -> dict[str, str]:
     return {d.code: d.name for d in plan.dimensions.order_by("order", "id")}
 
 
-def has_sample(plan: Plan) -> bool:
-    """Whether the plan holds sample data (示例数据): the banner of every page says so."""
-    return Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).exists()
-
-
 def map_name(locality: Locality) -> str:
     """The name a city has in the map file (its Chinese name, 珠海市)."""
     return locality.name_zh

@@ -650,29 +650,6 @@ def _derive_ledgers(request: HttpRequest, page: EntryPage) -> HttpResponse:
     return redirect(_entry_url(locality, period, plan))
 
 
-def _submit_refusal(request: HttpRequest, page: EntryPage, error: wf.WorkflowError) -> str:
-    """The workflow's refusal; where ledger-fed values are not written yet, said as pointing to
-    this form's own button "write every value counted from the ledgers" rather than to the ledgers'
-    pages (the workflow's wording, which the Excel import and the API also give)."""
-    if not isinstance(error, wf.IllegalTransition) or not page.profile.in_locality(page.locality.pk):
-        return _message(error)
-    fresh = load_page(request.user, page.plan, page.locality, page.period)  # after this request's save
-    fed = [r.code for r in fresh.rows if r.ledger_url and r.status == "missing"]
-    if not fed or not _ledger_unwritten(request.user, fresh):
-        return _message(error)
-    typed = [r.code for r in fresh.rows if not r.ledger_url and r.status == "missing"]
-    zh, en = [], []
-    if typed:
-        zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
-        en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
-    zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请点击本页的“从台账写入全部计算数值”")
-    en.append(
-        f"{', '.join(fed)}: counted from the ledgers, not written yet: "
-        "use “write every value counted from the ledgers” on this page"
-    )
-    return pick("；".join(zh), "; ".join(en))
-
-
 def _keep_inputs(page: EntryPage, post: Any) -> None:
     """Show the user's inputs again, with the versions they saw: nothing they typed is lost."""
     for row in page.rows:
@@ -760,7 +737,7 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
             raise PermissionDenied(_message(e)) from e
         except wf.WorkflowError as e:
             messages.error(
-                request, _("Not submitted: %(reason)s") % {"reason": _submit_refusal(request, page, e)}
+                request, _("Not submitted: %(reason)s") % {"reason": _message(e)}
             )
         else:
             messages.success(

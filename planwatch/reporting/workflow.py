@@ -431,8 +431,7 @@ def submit(
     values = [
         v for v in _values(locality, period, EDITABLE, codes) if profile.can_submit(locality.pk, v.indicator)
     ]
-    if not values:
-        raise IllegalTransition("没有可提交的草稿", "there is no draft to submit")
+    # What the report still lacks comes first: "no draft" would not say what to do next.
     if codes is None and profile.in_locality(locality.pk):
         present = set(
             ReportedValue.objects.filter(locality=locality, period=period, value__isnull=False).values_list(
@@ -450,13 +449,16 @@ def submit(
             zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
             en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
         if fed:
-            zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请在台账汇总页“写入填报数值”")
+            # One wording for the form, Excel and the API: the entry form's button writes them all.
+            zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请在填报页点击“从台账写入全部计算数值”")
             en.append(
-                f"{', '.join(fed)}: counted from the ledger, not written yet: "
-                "use “write these counts as reported values” on the ledger's counts page"
+                f"{', '.join(fed)}: counted from the ledgers, not written yet: "
+                "use “write every value counted from the ledgers” on the entry form"
             )
         if zh:
             raise IllegalTransition("；".join(zh), "; ".join(en))
+    if not values:
+        raise IllegalTransition("没有可提交的草稿", "there is no draft to submit")
     if empty := [v.indicator.code for v in values if v.value is None]:
         raise IllegalTransition(f"以下指标未填数值：{'、'.join(empty)}", f"no value for: {', '.join(empty)}")
     unexplained = warnings_needing_comment(values, locality, period)
