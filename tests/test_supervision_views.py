@@ -242,3 +242,21 @@ def test_an_empty_action_plan_has_no_empty_timeline(client, plan, cast, base):
     page = _login(client, cast.zoe).get(f"{base}ZH/2019/").content.decode()
     assert "尚无里程碑。" in page
     assert 'class="gantt"' not in page and "进度甘特图" not in page
+
+
+def test_the_timeline_widens_to_milestones_outside_the_year(client, plan, cast, base):
+    """A 2018 plan with a step due in 2019: the timeline runs by year over both, the bar in 2019."""
+    _milestone(plan, cast)
+    ap = plan.action_plans.get(year=2018)
+    task = plan.tasks.order_by("order").first()
+    late = actions.add_milestone(
+        cast.zoe,
+        ap,
+        actions.MilestoneData(task=task, title="跨年验收", starts_on=dt.date(2019, 1, 1), due_on=dt.date(2019, 12, 31)),
+    )
+    response = _login(client, cast.zoe).get(f"{base}ZH/2018/")
+    assert response.context["months"] == ["2018年", "2019年"]
+    bar = next(b for b in response.context["bars"] if b.milestone.pk == late.pk)
+    assert bar.left == pytest.approx(50, abs=0.2) and bar.width == pytest.approx(50, abs=0.2)
+    late.delete()  # within the year again: by month
+    assert len(_login(client, cast.zoe).get(f"{base}ZH/2018/").context["months"]) == 12

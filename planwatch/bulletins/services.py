@@ -169,6 +169,7 @@ def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.Su
                     reasons=row.reasons_zh,
                     days_late=row.finding.days_late,
                     percent=m.percent,
+                    sample=m.action_plan.is_sample,
                 )
             )
     return core.SupervisionInput(total, tuple(rows))

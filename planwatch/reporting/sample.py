@@ -21,6 +21,9 @@ class SampleResult:
     values: int
     periods: int
     ledger_rows: int = 0
+    supervision_year: int | None = None
+    action_plans: int = 0
+    milestones: int = 0
 
 
 def yearly_period(plan: Plan, year: int) -> Period:
@@ -39,7 +42,7 @@ def yearly_period(plan: Plan, year: int) -> Period:
 
 
 @transaction.atomic
-def load_sample(plan: Plan) -> SampleResult:
+def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
     """Replace the plan's sample targets and values with a fresh, identical, deterministic set."""
     Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()
     ReportedValue.objects.filter(indicator__plan=plan, is_sample=True).delete()
@@ -134,4 +137,16 @@ def load_sample(plan: Plan) -> SampleResult:
     from planwatch.ledgers.sample import load_sample_ledgers
 
     rows = load_sample_ledgers(plan)
-    return SampleResult(targets=len(new_targets), values=len(values), periods=len(periods), ledger_rows=rows)
+    # Sample action plans and milestones, dated from `today` (planwatch.supervision).
+    from planwatch.supervision.sample import load_sample_supervision
+
+    sup = load_sample_supervision(plan, today)
+    return SampleResult(
+        targets=len(new_targets),
+        values=len(values),
+        periods=len(periods),
+        ledger_rows=rows,
+        supervision_year=sup.year,
+        action_plans=sup.action_plans,
+        milestones=sup.milestones,
+    )

@@ -22,6 +22,11 @@ class ActionPlan(models.Model):
     locality = models.ForeignKey(Locality, models.PROTECT, related_name="action_plans")
     year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    is_sample = models.BooleanField(
+        default=False,
+        verbose_name=_("Sample data"),
+        help_text="示例数据 of `planwatch load_sample`: replaced when it runs again, never official.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

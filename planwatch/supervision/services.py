@@ -28,6 +28,7 @@ REASON_TEXT = {
     core.Reason.BEHIND_SCHEDULE: ("进度落后于时间", "behind schedule"),
     core.Reason.INDICATOR_LAGGING: ("关联指标进度滞后", "linked indicator lagging"),
 }
+SAMPLE_LABEL = "示例数据"
 FLAG_TEXT = {core.Flag.OVERDUE: ("逾期", "overdue"), core.Flag.AT_RISK: ("有风险", "at risk")}
 
 
@@ -77,6 +78,7 @@ class Row:
             "locality": m.action_plan.locality.code,
             "locality_zh": m.action_plan.locality.name_zh,
             "year": m.action_plan.year,
+            "sample": m.action_plan.is_sample,
             "task": m.task.code,
             "milestone": m.title,
             "owner_unit": m.owner_unit.code if m.owner_unit else None,
@@ -178,6 +180,7 @@ HEADERS = [
     ("状态", "Flag"),
     ("逾期天数", "Days late"),
     ("原因", "Reasons"),
+    ("示例数据", "Sample"),
 ]
 
 
@@ -194,6 +197,7 @@ def _cells(row: Row) -> list[Any]:
         row.flag_zh,
         row.finding.days_late,
         row.reasons_zh,
+        SAMPLE_LABEL if m.action_plan.is_sample else "",
     ]
 
 
@@ -234,7 +238,7 @@ def as_xlsx(rows: list[Row], today: dt.date) -> bytes:
         cell.font = Font(bold=True)
     for r in rows:
         ws.append(_cells(r))
-    for col, w in zip("ABCDEFGHIJ", (10, 8, 40, 20, 12, 12, 8, 8, 8, 30), strict=True):
+    for col, w in zip("ABCDEFGHIJK", (10, 8, 40, 20, 12, 12, 8, 8, 8, 30, 10), strict=True):
         ws.column_dimensions[col].width = w
     buffer = BytesIO()
     wb.save(buffer)

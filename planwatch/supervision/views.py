@@ -112,7 +112,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
 
 @dataclass
 class Bar:
-    """A milestone on the timeline: offset and width in percent of the year."""
+    """A milestone on the timeline: offset and width in percent of the timeline's span."""
 
     milestone: Milestone
     left: float
@@ -120,8 +120,20 @@ class Bar:
     flag: str
 
 
-def timeline(plan: Plan, milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
+def timeline_span(year: int, milestones: list[Milestone]) -> tuple[dt.date, dt.date, list[str]]:
+    """The dates the timeline covers and its column labels: the action plan's year by month, or, when
+    some milestone falls outside that year, every year the milestones reach, by year."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    first = min([start, *(m.starts_on or m.due_on for m in milestones)])
+    last = max([end, *(m.due_on for m in milestones)])
+    if (first, last) == (start, end):
+        return start, end, [pick(f"{i}月", calendar.month_abbr[i]) for i in range(1, 13)]
+    years = range(first.year, last.year + 1)
+    return dt.date(first.year, 1, 1), dt.date(last.year, 12, 31), [pick(f"{y}年", str(y)) for y in years]
+
+
+def timeline(plan: Plan, milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
+    start, end, _labels = timeline_span(year, milestones)
     span = (end - start).days + 1
     flags = {pk: f.flag.value for pk, f in services.findings(plan, milestones, today).items()}
     bars = []
@@ -215,7 +227,7 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
         years=plan.monitored_years(),
         action_plan=ap_found,
         bars=timeline(plan, milestones, year, today),
-        months=[pick(f"{i}月", calendar.month_abbr[i]) for i in range(1, 13)],
+        months=timeline_span(year, milestones)[2],
         today=today,
         may_write=may_write,
         errors=errors,

@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from planwatch.ledgers.models import LedgerItem
 from planwatch.plans.models import Plan, Target
 from planwatch.reporting.models import ReportedValue
+from planwatch.supervision.models import ActionPlan
 
 
 def plan_has_sample(code: str) -> bool:
-    """Whether the plan `code` holds sample data (示例数据): sample targets, values or ledger rows.
+    """Whether the plan `code` holds sample data (示例数据): sample targets, values, ledger
+    rows or action plans.
 
     One query: each kind of sample data is an EXISTS on the plan's row."""
     plan = OuterRef("pk")
@@ -21,6 +23,7 @@ def plan_has_sample(code: str) -> bool:
             Exists(Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE))
             | Exists(ReportedValue.objects.filter(indicator__plan=plan, is_sample=True))
             | Exists(LedgerItem.objects.filter(ledger__plan=plan, is_sample=True))
+            | Exists(ActionPlan.objects.filter(plan=plan, is_sample=True))
         )
         .exists()
     )

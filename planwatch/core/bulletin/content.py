@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planwatch.core.errors import PlanWatchError
@@ -36,6 +36,7 @@ STATUS_ZH = {
     "returned": "已退回",
 }
 SAMPLE_NOTICE = "示例数据：本通报依据示例数据生成，所有地区数字均为虚构，不是官方数字。"
+SAMPLE_MILESTONE = "【示例数据】"  # before the title of a sample action plan's milestone
 UNACCEPTED_NOTICE = (
     "含未确认数据：应用户要求，本通报读取了已提交、已审核但尚未确认的数值，数字可能变化，不作正式依据。"
 )
@@ -112,6 +113,7 @@ class MilestoneRow:
     reasons: str  # Chinese, joined
     days_late: int
     percent: int
+    sample: bool = False  # of a sample action plan (示例数据): labelled in the section
 
 
 @dataclass(frozen=True)
@@ -702,6 +704,10 @@ def _supervision(
         return None
     if sup.milestones == 0:
         return SupervisionSection(0, (), (), "各地尚未录入年度行动计划节点，本期无督查督办事项。")
+    # A sample action plan's milestones say so wherever the section shows them (PDF, Word, XLSX).
+    rows = tuple(
+        replace(r, milestone=f"{SAMPLE_MILESTONE}{r.milestone}") if r.sample else r for r in sup.rows
+    )
     by_loc = []
     for loc in pilots:
         overdue = sum(1 for r in sup.rows if r.locality == loc and r.flag == "overdue")
@@ -713,4 +719,6 @@ def _supervision(
         f"截至{_cn_date(as_of)}，各地年度行动计划共{sup.milestones}个节点，"
         f"其中逾期{overdue_total}个、有风险{risk_total}个。"
     )
-    return SupervisionSection(sup.milestones, sup.rows, tuple(by_loc), summary)
+    if any(r.sample for r in rows):
+        summary += "标注“示例数据”的节点为演示用示例，并非真实进展。"
+    return SupervisionSection(sup.milestones, rows, tuple(by_loc), summary)

@@ -3,13 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from planwatch.plans.models import Plan
 from planwatch.reporting.sample import load_sample
 
 
 class Command(BaseCommand):
-    help = "Load deterministic sample data (示例数据): locality targets and accepted values, 2016–2019."
+    help = (
+        "Load deterministic sample data (示例数据): locality targets and accepted values, 2016–2019, "
+        "ledger rows, and action plans with milestones dated from today."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--plan", help="the plan's code (default: every loaded plan)")
@@ -23,8 +27,12 @@ class Command(BaseCommand):
                 "no such plan" if options["plan"] else "no plan is loaded: run load_plan first"
             )
         for plan in plans:
-            result = load_sample(plan)
+            result = load_sample(plan, timezone.localdate())
             self.stdout.write(
                 f"{plan.code}: sample data (示例数据) loaded — {result.targets} locality targets, "
                 f"{result.values} accepted values over {result.periods} yearly periods"
+            )
+            self.stdout.write(
+                f"{plan.code}: sample action plans (示例数据) for {result.supervision_year} — "
+                f"{result.action_plans} action plans, {result.milestones} milestones, dated from today"
             )
