@@ -175,6 +175,11 @@ def test_the_supervision_list_with_a_controlled_day(cast: Any, late: Milestone) 
     assert vic.get(f"{PLAN}/supervision", {"locality": "XX"}).status_code == 404
     plans = vic.get(f"{PLAN}/action-plans", {"year": 2018}).json()
     assert [(p["locality"], p["milestone_count"]) for p in plans] == [("ZH", 1)]
+    # a real plan, not sample data, says so in every row
+    assert rows[0]["sample"] is False and plans[0]["sample"] is False
+    assert plans[0]["milestones"][0]["sample"] is False
+    ActionPlan.objects.filter(pk=late.action_plan_id).update(is_sample=True)
+    assert vic.get(f"{PLAN}/supervision", {"as_of": "2018-04-10"}).json()[0]["sample"] is True
 
 
 def test_everything_needs_credentials(client: Client, late: Milestone) -> None:

@@ -42,6 +42,7 @@ class FindingOut(Schema):
     locality: str
     locality_zh: str
     year: int
+    sample: bool = Field(description="Sample data (示例数据) of `planwatch load_sample`, not a real plan.")
     task: str
     milestone: str
     owner_unit: str | None
@@ -82,6 +83,7 @@ class MilestoneOut(Schema):
     id: int
     locality: str
     year: int
+    sample: bool = Field(description="Sample data (示例数据) of `planwatch load_sample`, not a real plan.")
     task: str
     title: str
     owner_unit: str | None
@@ -102,6 +104,7 @@ class MilestoneDetailOut(MilestoneOut):
 class ActionPlanOut(Schema):
     locality: str
     year: int
+    sample: bool = Field(description="Sample data (示例数据) of `planwatch load_sample`, not a real plan.")
     status: str
     milestone_count: int
     milestones: list[MilestoneOut]
@@ -166,6 +169,7 @@ def _milestone_fields(m: Milestone) -> dict[str, object]:
         "id": m.pk,
         "locality": m.action_plan.locality.code,
         "year": m.action_plan.year,
+        "sample": m.action_plan.is_sample,
         "task": m.task.code,
         "title": m.title,
         "owner_unit": m.owner_unit.code if m.owner_unit else None,
@@ -279,6 +283,7 @@ def list_action_plans(request: HttpRequest, plan_code: str, year: int | None = N
         ActionPlanOut(
             locality=ap.locality.code,
             year=ap.year,
+            sample=ap.is_sample,
             status=ap.status,
             milestone_count=len(by_plan.get(ap.pk, [])),
             milestones=by_plan.get(ap.pk, []),

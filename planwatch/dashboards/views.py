@@ -336,7 +336,7 @@ def _locality_tasks(
         return []
     milestones = list(
         Milestone.objects.filter(action_plan__plan=plan, action_plan__locality=loc, action_plan__year=year)
-        .select_related("task", "owner_unit")
+        .select_related("task", "owner_unit", "action_plan")
         .prefetch_related("indicators")
         .order_by("task__order", "order", "due_on", "id")
     )
