@@ -28,6 +28,13 @@ def test_locality_adds_milestone_and_province_finds_it_overdue(page, live_server
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".gantt .bar")
     milestone = Milestone.objects.get()
+    # the bar (January to March) lines up with the month columns of the header
+    months = page.locator(".gantt .months span")
+    bar = page.locator(".gantt .bar").bounding_box()
+    january, march = months.nth(0).bounding_box(), months.nth(2).bounding_box()
+    assert bar is not None and january is not None and march is not None
+    assert abs(bar["x"] - january["x"]) < 3
+    assert abs(bar["x"] + bar["width"] - (march["x"] + march["width"])) < 6
     screenshot(page, "supervision-action-plan")
 
     page.click(f"#milestone-{milestone.pk} .label a")

@@ -180,3 +180,14 @@ def test_the_demos_leader_is_refused(client, sample):
     response = client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"]})
     assert response.status_code == 403
     assert not Bulletin.objects.exists()
+
+
+def test_the_form_offers_a_later_year_once_it_has_a_period(client, sample, cast):
+    """Monitoring goes on after 2019: 2020 is offered once it is a reporting period."""
+    from planwatch.reporting.sample import yearly_period
+
+    client.force_login(cast.pat)
+    assert "2020" not in client.get(index_url(sample)).context["periods"]
+    yearly_period(sample, 2020)
+    periods = client.get(index_url(sample)).context["periods"]
+    assert periods[:4] == ["2017", "2018", "2019", "2020"]

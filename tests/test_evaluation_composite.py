@@ -150,6 +150,16 @@ def test_a_locality_without_any_value_is_not_ranked(policy):
     assert [(e.locality, e.missing_indicators) for e in result.excluded] == [("L1", ("I0", "I1"))]
 
 
+def test_no_rank_change_against_a_ranking_of_other_localities():
+    full = composite_index(matrix([[10, 5], [20, 10], [30, 1]], targets=[[20, 10]] * 3))
+    partial = composite_index(
+        matrix([[10, 5], [np.nan, np.nan], [30, 1]], targets=[[20, 10]] * 3), previous=full
+    )
+    assert [(s.locality, s.previous_rank, s.rank_change) for s in partial.scores] == [("L2", None, None), ("L0", None, None)]
+    again = composite_index(matrix([[10, 5], [20, 10], [30, 1]], targets=[[20, 10]] * 3), previous=full)
+    assert all(s.rank_change == 0 for s in again.scores)
+
+
 def test_an_indicator_without_any_value_is_dropped_and_its_weight_shared():
     m = matrix([[1, np.nan], [2, np.nan]], dims=["a", "b"])
     result = composite_index(m, MINMAX_WS)

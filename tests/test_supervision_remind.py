@@ -77,3 +77,11 @@ def test_remind_command_prints_counts_and_sends_once(plan, cast, milestone, caps
     out = capsys.readouterr().out
     assert "3 new notification(s)" in out and "3 already sent" in out
     assert len(mail.outbox) == 3
+
+
+def test_the_base_year_is_not_reminded(plan, cast):
+    from planwatch.reporting.sample import yearly_period
+
+    yearly_period(plan, plan.base_year)  # due 2017-03-31, nothing reported
+    assert remind(plan, D(2017, 3, 25), window_days=14).created == 0
+    assert not Notification.objects.exists()

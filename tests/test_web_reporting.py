@@ -183,6 +183,14 @@ def test_home_is_not_late_before_the_due_date(client, plan, cast):
     assert not any(r.late for r in response.context["rows"])
 
 
+def test_the_base_year_is_never_late(client, plan, cast):
+    """2016 holds the bases of the growth rates: history, not a report that falls due."""
+    base = yearly_period(plan, plan.base_year)
+    response = as_user(client, cast.alice).get(home_url(plan, base))
+    assert response.context["late_count"] == 0 and not any(r.late for r in response.context["rows"])
+    assert "基期" in response.content.decode()
+
+
 def timezone_year():
     return dt.date.today().year
 

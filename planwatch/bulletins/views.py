@@ -39,8 +39,12 @@ def _may_generate(user: Any) -> bool:
 
 
 def _periods(plan: Plan) -> list[str]:
-    """The years the plan has values for, then its quarterly periods."""
-    years = [str(y) for y in range(plan.start_year, plan.end_year + 1)]
+    """The plan's years to its target year, and any later year with a reporting period (monitoring
+    goes on to the horizon: 2020 is reported and evaluated like 2019), then the quarterly periods."""
+    reported = plan.periods.filter(frequency="yearly", year__in=plan.monitored_years()).values_list(
+        "year", flat=True
+    )
+    years = [str(y) for y in sorted({*range(plan.start_year, plan.end_year + 1), *reported})]
     quarters = list(
         plan.periods.filter(frequency="quarterly").order_by("starts_on").values_list("code", flat=True)
     )

@@ -38,6 +38,12 @@ class Period(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def is_base(self) -> bool:
+        """A period before the plan's first year (2016, the base year): its values are the bases the
+        growth rates are measured from, entered as history, never late and never reminded of."""
+        return self.year < self.plan.start_year
+
     def is_open_for(
         self, locality_id: int, today: dt.date, exceptions: dict[int, dt.date] | None = None
     ) -> bool:

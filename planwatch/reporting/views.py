@@ -212,7 +212,7 @@ def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) ->
     )
     counts: dict[int, dict[str, int]] = {row["locality_id"]: row for row in by_status}
     exceptions = dict(period.exceptions.values_list("locality_id", "open_until"))
-    due_passed = period.due_on is not None and today > period.due_on
+    due_passed = period.due_on is not None and today > period.due_on and not period.is_base
     rows = []
     for loc in pilots:
         c: dict[str, int] = counts.get(loc.pk, {})

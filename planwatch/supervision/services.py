@@ -329,10 +329,12 @@ def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> Rem
 
     for period in Period.objects.filter(
         plan=plan, due_on__isnull=False, due_on__lte=today + dt.timedelta(window)
-    ):
+    ).select_related("plan"):
         assert period.due_on is not None
         if period.locks_on is not None and today > period.locks_on:
             continue  # entry is closed: the province follows up by hand
+        if period.is_base:
+            continue  # the base year's values are history, not a report that falls due
         required = required_indicators(period).count()
         if not required:
             continue

@@ -433,6 +433,9 @@ def composite_index(
         dim_scores.append(s)
         dim_ranks.append(rank(s, codes)[0])
     before = {s.locality: s.rank for s in previous.scores} if previous is not None else {}
+    if set(before) != set(codes):
+        # Ranks among other localities do not compare: first of one is not "up 5" from sixth of seven.
+        before = {}
     rows = []
     for r, code in enumerate(codes):
         prev = before.get(code)
