@@ -56,5 +56,11 @@ def test_a_change_far_outside_the_earlier_changes_is_flagged() -> None:
     assert found["z_score"].startswith("本期变化与本地区以往各期变化相差")
 
 
+def test_a_slower_or_flat_year_is_not_an_outlier() -> None:
+    # a share rising ~10 points a year, then flat (+0.07): plausible, no comment needed
+    assert outliers("%", "92.73", ["62.5", "72.1", "82.9", "92.66"]) == {}
+    assert outliers("家", "131", ["100", "110", "120", "130"]) == {}
+
+
 def test_the_z_score_needs_three_earlier_changes() -> None:
     assert outliers("家", "180", ["110", "120", "130"]) == {}

@@ -126,9 +126,10 @@ def check_outlier(
 
     A rate in % (a share, a growth or decrease rate) is compared in percentage points: from −0.47 %
     to 1.0 % is a change of 1.47 points, not of 313 %. The z-score is taken on changes, not levels,
-    so that a series that grows every year is not flagged for growing again; a floor on the spread
-    (2 % of the previous value, or 1 point for a rate) keeps a very steady history from turning an
-    ordinary change into many standard deviations."""
+    so that a series that grows every year is not flagged for growing again; only a change larger
+    than every earlier one is flagged (a slower year is plausible); a floor on the spread (2 % of the
+    previous value, or 1 point for a rate) keeps a very steady history from turning an ordinary
+    change into many standard deviations."""
     settings = settings or OutlierSettings()
     if not history:
         return []
@@ -165,7 +166,9 @@ def check_outlier(
     if len(changes) >= settings.min_history:
         floor = 1.0 if rate else 0.02 * abs(points[-1])
         spread = max(statistics.pstdev(changes), floor)
-        if spread > 0:
+        # Only a change larger than any before is suspect (a typo, a wrong unit): a year that grows
+        # less than usual, or not at all, is plausible and is not worth a comment.
+        if spread > 0 and abs(change) > max(abs(c) for c in changes):
             z = abs(change - statistics.fmean(changes)) / spread
             if z > settings.z_score:
                 findings.append(
