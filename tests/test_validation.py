@@ -64,3 +64,16 @@ def test_a_slower_or_flat_year_is_not_an_outlier() -> None:
 
 def test_the_z_score_needs_three_earlier_changes() -> None:
     assert outliers("家", "180", ["110", "120", "130"]) == {}
+
+
+def test_a_growth_rate_is_checked_against_its_level() -> None:
+    from planwatch.core.validation import check_growth
+
+    # I23 (growth over the 2016 base) of I22: 16.8 万人 against 16.0 in 2016 is +5.0 %
+    assert check_growth("I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("5.1"), "I22", Decimal("16.8"), Decimal("16"), 4) == []
+    [finding] = check_growth("I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("-0.47"), "I22", Decimal("16.8"), Decimal("16"), 4)
+    assert finding.code == "growth_mismatch" and not finding.is_error
+    assert "算得的增长率为 5.00%" in finding.zh and "-0.47%" in finding.zh
+    # an average annual growth over three years: 100 → 133.1 is 10 % a year
+    assert check_growth("I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("10"), "C01", Decimal("133.1"), Decimal("100"), 3) == []
+    assert check_growth("I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("33.1"), "C01", Decimal("133.1"), Decimal("100"), 3)

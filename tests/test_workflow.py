@@ -275,6 +275,34 @@ def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
     wf.submit(cast.zoe, zh, p2018)
 
 
+def test_a_growth_rate_that_disagrees_with_its_level_needs_a_comment(plan, cast, zh):
+    """I23 is the growth of I22 over 2016: 20 → 22 万人 is +10 %; −0.47 % typed by mistake is flagged."""
+    from planwatch.reporting.sample import yearly_period
+
+    p2016, p2017 = yearly_period(plan, 2016), yearly_period(plan, 2017)
+    wf.save_values(cast.zoe, zh, p2016, entries(plan, I22=20))
+    wf.submit(cast.zoe, zh, p2016, codes=["I22"])
+    consistent = fill_all(plan, cast.zoe, zh, p2017, I22=22, I24=7.7, I23=10)
+    assert "I23" not in [w.indicator for w in consistent.warnings]
+    result = wf.save_values(cast.zoe, zh, p2017, entries_of(plan, zh, p2017, I23=-0.47))
+    [warning] = [w for w in result.warnings if w.code == "growth_mismatch"]
+    assert warning.indicator == "I23" and "10.00%" in warning.zh
+    with pytest.raises(wf.CommentRequired, match="I23"):
+        wf.submit(cast.zoe, zh, p2017)
+
+
+def entries_of(plan, locality, period, **values):
+    """Changes to saved values, with the versions they have now."""
+    current = {
+        v.indicator.code: v.version
+        for v in ReportedValue.objects.filter(locality=locality, period=period).select_related("indicator")
+    }
+    return [
+        wf.Entry(plan.indicators.get(code=code), Decimal(str(v)), expected_version=current.get(code, 0))
+        for code, v in values.items()
+    ]
+
+
 def test_closed_period_and_exception(plan, cast, period, zh, fs):
     period.locks_on = dt.date(2019, 4, 15)
     period.save()

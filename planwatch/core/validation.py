@@ -183,6 +183,47 @@ def check_outlier(
     return findings
 
 
+def check_growth(
+    code: str,
+    kind: IndicatorKind,
+    value: Decimal,
+    level: str,
+    level_now: Decimal,
+    level_base: Decimal,
+    years: int,
+    tolerance: float = 0.5,
+) -> list[Finding]:
+    """A growth rate against the level it is the growth of (I23 of I22, against the base year):
+    warn when the reported rate and the rate the levels give differ by more than `tolerance` points.
+    A warning, not an error: the base may have been revised, or be defined otherwise."""
+    if level_base <= 0 or years <= 0:
+        return []
+    ratio = float(level_now) / float(level_base)
+    if kind == IndicatorKind.AVG_ANNUAL_GROWTH:
+        expected = (ratio ** (1 / years) - 1) * 100
+    elif kind == IndicatorKind.GROWTH_OVER_BASE:
+        expected = (ratio - 1) * 100
+    else:
+        return []
+    if abs(float(value) - expected) <= tolerance:
+        return []
+    now, base = canonical(level_now), canonical(level_base)
+    return [
+        _warning(
+            code,
+            "growth_mismatch",
+            f"与 {level} 的数值（本期 {now}，基期 {base}）算得的增长率为 {expected:.2f}%，"
+            f"与填报的 {canonical(value)}% 不一致，请核对或说明原因",
+            f"the levels of {level} ({now} now, {base} in the base year) give {expected:.2f} %, "
+            f"not the {canonical(value)} % reported: check it or explain",
+        )
+    ]
+
+
+def canonical(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
 def check_cross(rules: Iterable[CrossRule], values: Mapping[str, Decimal]) -> list[Finding]:
     """The plan's rules across indicators, on the values present (a missing one is not checked)."""
     findings = []

@@ -21,7 +21,7 @@ from planwatch.accounts.models import Profile, profile_of
 from planwatch.core import validation
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.planfile import CheckKind, IndicatorKind
-from planwatch.plans.models import CrossCheck, Indicator, Locality, Plan
+from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
 from planwatch.reporting.models import (
     AuditEntry,
     Period,
@@ -330,6 +330,7 @@ def save_values(
     findings += [
         f for f in validation.check_cross(cross_rules(period.plan), merged) if f.indicator in touched
     ]
+    findings += growth_warnings(locality, period, merged, touched)
     errors = [f for f in findings if f.is_error]
     if errors:
         raise InvalidValues(errors)
@@ -471,6 +472,59 @@ def submit(
     return values
 
 
+GROWTH_KINDS = [IndicatorKind.AVG_ANNUAL_GROWTH, IndicatorKind.GROWTH_OVER_BASE]
+
+
+def growth_warnings(
+    locality: Locality, period: Period, values: dict[str, Decimal], touched: set[str]
+) -> list[validation.Finding]:
+    """Each growth rate of `values` against its level in `values` and the level's base-year value
+    for this locality (I23 against I22 now and in 2016), where either of the two was `touched`."""
+    if period.frequency != Period.Frequency.YEARLY:
+        return []
+    pairs = [
+        (c.indicator, c.component)
+        for c in IndicatorComponent.objects.filter(
+            indicator__plan_id=period.plan_id, role="level", indicator__kind__in=GROWTH_KINDS
+        ).select_related("indicator", "component")
+        if c.indicator.base_year
+        and c.indicator.base_year < period.year
+        and c.indicator.code in values
+        and c.component.code in values
+        and {c.indicator.code, c.component.code} & touched
+    ]
+    if not pairs:
+        return []
+    bases = {
+        (indicator_id, year): value
+        for indicator_id, year, value in ReportedValue.objects.filter(
+            locality=locality,
+            indicator__in=[level for _, level in pairs],
+            period__plan_id=period.plan_id,
+            period__frequency=Period.Frequency.YEARLY,
+            period__year__in={growth.base_year for growth, _ in pairs},
+            value__isnull=False,
+        )
+        .exclude(status__in=DRAFT_LIKE)
+        .values_list("indicator_id", "period__year", "value")
+    }
+    findings: list[validation.Finding] = []
+    for growth, level in pairs:
+        assert growth.base_year is not None
+        base = bases.get((level.pk, growth.base_year))
+        if base is not None:
+            findings += validation.check_growth(
+                growth.code,
+                IndicatorKind(growth.kind),
+                values[growth.code],
+                level.code,
+                values[level.code],
+                base,
+                period.year - growth.base_year,
+            )
+    return findings
+
+
 def warnings_of(values: list[ReportedValue], locality: Locality, period: Period) -> list[validation.Finding]:
     history = history_of([v.indicator_id for v in values], locality, period)
     findings: list[validation.Finding] = []
@@ -479,6 +533,14 @@ def warnings_of(values: list[ReportedValue], locality: Locality, period: Period)
             findings += validation.check_outlier(
                 rules_of(value.indicator), value.value, history.get(value.indicator_id, []), outlier_settings()
             )
+    present = {
+        code: value
+        for code, value in ReportedValue.objects.filter(
+            locality=locality, period=period, value__isnull=False
+        ).values_list("indicator__code", "value")
+        if value is not None
+    }
+    findings += growth_warnings(locality, period, present, {v.indicator.code for v in values})
     return findings
 
 
