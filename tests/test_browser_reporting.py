@@ -50,13 +50,26 @@ def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-unty
     for indicator in wf.required_indicators(p2018):
         previous = before[indicator.code]
         quantity = UNITS[indicator.unit][0]
-        if quantity in ("count", "persons"):  # whole numbers
+        if quantity == "count":  # whole numbers
             values[indicator.code] = previous + int(previous * Decimal("0.2"))
+        elif quantity == "persons":  # whole, and slowly: their growth rates must not jump 10 points
+            values[indicator.code] = (previous * Decimal("1.03")).quantize(
+                Decimal("1") if UNITS[indicator.unit][1] == 1 else Decimal("0.01")
+            )
         elif quantity == "percent":
             values[indicator.code] = (previous * Decimal("1.05")).quantize(Decimal("0.01"))
         else:
             values[indicator.code] = (previous * Decimal("1.08")).quantize(Decimal("0.01"))
     values["I25"] = (values["I24"] / values["I22"] * 100).quantize(Decimal("0.01"))
+    # growth rates as their levels give them against 2016 (checked on saving)
+    base = {
+        v.indicator.code: v.value
+        for v in ReportedValue.objects.filter(locality=zh, period__code="2016").select_related("indicator")
+    }
+    for growth, level, yearly in (("I04", "C01", True), ("I05", "C02", True), ("I06", "C03", True), ("I23", "I22", False), ("I27", "C04", False)):
+        ratio = float(values[level]) / float(base[level])
+        rate = (ratio ** 0.5 - 1) * 100 if yearly else (ratio - 1) * 100  # 2018 is two years after 2016
+        values[growth] = Decimal(str(round(rate, 2)))
     values["I28"] = (values["C06"] / values["C05"] * 100).quantize(Decimal("0.01"))
     entries = [
         wf.Entry(plan.indicators.get(code=code), value, expected_version=0)

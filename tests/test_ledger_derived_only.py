@@ -195,7 +195,7 @@ def test_the_funnel_button_says_when_there_is_nothing_to_write(client, plan, cas
     zh = plan.localities.get(code="ZH")
     client.cookies["django_language"] = "en"
     client.force_login(cast.zoe)
-    assert 'value="2018"><button type="submit">' in _funnel(client, plan)  # something to write
+    assert 'value="2018"><button type="submit" class="primary">' in _funnel(client, plan)  # something to write
     services.derive_values(plan, 2018, cast.zoe)
     ReportedValue.objects.filter(locality=zh).update(status=ReportedValue.Status.SUBMITTED)
     html = _funnel(client, plan)
@@ -203,7 +203,7 @@ def test_the_funnel_button_says_when_there_is_nothing_to_write(client, plan, cas
     ReportedValue.objects.filter(locality=zh).update(status=ReportedValue.Status.ACCEPTED)
     html = _funnel(client, plan)
     assert "already accepted: nothing to write" in html and "request a revision" in html
-    assert 'type="submit" disabled' in html
+    assert 'type="submit" class="primary" disabled' in html
     client.force_login(cast.vic)  # may write nothing: no button
     assert "Write these counts as reported values" not in _funnel(client, plan)
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from planwatch.ledgers import services
 from planwatch.ledgers.models import LedgerItem
 from planwatch.reporting.models import ReportedValue
+from tests.fed import FED
 
 
 def test_sample_rows_are_labelled_and_agree_with_the_sample_values(plan):
@@ -39,6 +40,13 @@ def test_sample_rows_are_labelled_and_agree_with_the_sample_values(plan):
                     )
                     checked += 1
     assert checked == 14 * 7 * 3
+    # 佛山市's counts include 顺德区's rows (its figures include 顺德区's): its own rows are the rest.
+    fs_own = items.filter(ledger__code="investment_projects", locality__code="FS", signed_on__year__lte=2019)
+    fs_own = fs_own.filter(investment__gte=10000).count()
+    assert fs_own == values[("I01", "FS", 2019)] - values[("I01", "SD", 2019)] > 0
+    for (ind, loc, year), value in values.items():
+        if loc == "FS" and ind in FED and (ind, "SD", year) in values:
+            assert value >= values[(ind, "SD", year)], (ind, year)
     # The one project per locality below 1亿元 is recorded but not counted.
     projects = services.get_ledger(plan, "investment_projects")
     assert projects.items.filter(investment__lt=10000).count() == 7

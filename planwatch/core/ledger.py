@@ -111,6 +111,26 @@ def derive(
     return out
 
 
+def roll_up(counts: Counts, including: Mapping[str, Sequence[str]]) -> Counts:
+    """The counts with each locality's cells also holding the ids of the localities inside it.
+
+    `including` maps a locality to the localities whose figures include it (顺德区 → [佛山市]): a
+    row entered under 顺德区 counts for 顺德区 and for 佛山市, and once in the region, whose total
+    leaves 顺德区 out. A locality's own cells are unchanged; each id appears once in a cell."""
+    out: Counts = {key: Cell(list(cell.new), list(cell.cumulative)) for key, cell in counts.items()}
+    for (loc, year, stage), cell in counts.items():
+        for outer in including.get(loc, ()):
+            if outer == loc:
+                continue
+            target = out.setdefault((outer, year, stage), Cell())
+            target.new.extend(cell.new)
+            target.cumulative.extend(cell.cumulative)
+    for cell in out.values():
+        cell.new = sorted(set(cell.new))
+        cell.cumulative = sorted(set(cell.cumulative))
+    return out
+
+
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

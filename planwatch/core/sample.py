@@ -90,6 +90,18 @@ def generate(
             out[code] = float(round(share)) if integer else share
         return out
 
+    def keep_cities_ahead(ind: SampleIndicator, span: range) -> None:
+        """A city's figures include its districts': what a district adds in a year, its city adds
+        at least as much, so that the city's own ledger rows (the city's count less the district's)
+        never have to fall."""
+        for child, parent in inner.items():
+            for year in span:
+                gained = levels[(ind.code, child, year)] - levels.get((ind.code, child, year - 1), 0.0)
+                floor = levels.get((ind.code, parent, year - 1), 0.0) + gained
+                if levels[(ind.code, parent, year)] < floor:
+                    levels[(ind.code, parent, year)] = floor
+                    put(data.actuals, (ind.code, parent, year), floor, ind.integer)
+
     # A numerator without a target of its own (C06 of I28) is drawn as a part of its denominator,
     # so that it never exceeds it: numerator → (denominator, the share indicator).
     by_code = {ind.code: ind for ind in indicators}
@@ -122,6 +134,7 @@ def generate(
                     value = max(previous, round(reached) if ind.integer else reached)
                     levels[(ind.code, code, year)] = value
                     put(data.actuals, (ind.code, code, year), value, ind.integer)
+            keep_cities_ahead(ind, range(start_year, last + 1))
             continue
         # A level: a base below the target, then a path towards it.
         if target is None:
@@ -155,6 +168,8 @@ def generate(
                 value = round(value) if ind.integer else value
                 levels[(ind.code, code, year)] = value
                 put(data.actuals, (ind.code, code, year), value, ind.integer)
+        if ind.integer:  # things counted one by one, which a ledger may list
+            keep_cities_ahead(ind, years)
 
     for numerator, (denominator, share) in parts.items():
         integer = by_code[numerator].integer

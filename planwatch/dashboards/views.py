@@ -57,7 +57,8 @@ def _run_context(choice: data.RunChoice) -> dict[str, Any]:
     return {
         "choice": choice,
         "run": run,
-        "caveats": [c.zh if not english else c.en for c in caveats(run)] if run else [],
+        # (code, text): the sample caveat names itself ("示例数据：…"), the template only styles it
+        "caveats": [(c.code, c.zh if not english else c.en) for c in caveats(run)] if run else [],
         "run_parameters": parameters_label(run.parameters, english=english) if run else "",
         "run_as_of": data.moment_text((run.data_version or {}).get("as_of")) if run else "",
     }

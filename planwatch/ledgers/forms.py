@@ -1,12 +1,44 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from planwatch.plans.models import Plan, pick
 
 from .models import DATE_COLUMNS, LedgerItem, LedgerType
+
+
+def threshold_of(ledger: LedgerType) -> Decimal | None:
+    """The ledger's investment threshold in 万元, None when it has none (0 counts every row)."""
+    if not ledger.has_investment or ledger.threshold is None or ledger.threshold <= 0:
+        return None
+    return Decimal(ledger.threshold)
+
+
+def threshold_text(threshold: Decimal) -> str:
+    """The threshold in the page's language: 10000 (万元) → "1亿元" / "100 million yuan"."""
+
+    def plain(d: Decimal) -> str:  # 1.000000 → "1", 0.50 → "0.5"
+        return format(d.normalize(), "f")
+
+    zh = f"{plain(threshold / 10000)}亿元" if threshold >= 10000 else f"{plain(threshold)}万元"
+    yuan = threshold * 10000
+    en = f"{plain(yuan / 1_000_000)} million yuan" if yuan >= 1_000_000 else f"{yuan:,.0f} yuan"
+    return pick(zh, en)
+
+
+def below_threshold_message(ledger: LedgerType, item: LedgerItem) -> str | None:
+    """The message after saving a row whose investment is below the ledger's threshold."""
+    threshold = threshold_of(ledger)
+    if threshold is None or item.investment is None or item.investment >= threshold:
+        return None
+    return _(
+        "Total investment below %(threshold)s: the row is kept in the ledger but not counted in the "
+        "number of investment projects."
+    ) % {"threshold": threshold_text(threshold)}
 
 
 def field_name(key: str) -> str:
@@ -44,12 +76,21 @@ class ItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.ledger = ledger
         self.fields["locality"].queryset = localities  # type: ignore[attr-defined]
+        if not self.instance.pk and len(localities) == 1:  # the only locality the user may write
+            self.initial["locality"] = localities[0].pk
+            self.fields["locality"].empty_label = None  # type: ignore[attr-defined]
         self.fields["key_field"].queryset = plan.key_fields.order_by("number")  # type: ignore[attr-defined]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             c for c in LedgerItem.Status.choices if c[0] != LedgerItem.Status.MERGED
         ]
         if not ledger.has_investment:
             del self.fields["investment"]
+        elif (threshold := threshold_of(ledger)) is not None:
+            note = _(
+                "Only projects of at least %(threshold)s count in this ledger's numbers; a smaller one "
+                "is kept in the ledger but not counted."
+            ) % {"threshold": threshold_text(threshold)}
+            self.fields["investment"].help_text = f"{self.fields['investment'].help_text} {note}"
         stages = ledger.stage_codes
         for stage, column in DATE_COLUMNS.items():
             if stage not in stages:

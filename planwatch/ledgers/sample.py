@@ -47,6 +47,23 @@ def _sample_values(plan: Plan) -> dict[tuple[str, str, int], int]:
     }
 
 
+def _own_values(
+    values: dict[tuple[str, str, int], int], including: dict[str, list[str]]
+) -> dict[tuple[str, str, int], int]:
+    """The counts each locality's own rows must reach: a locality's counts include the rows of the
+    pilot units inside it (佛山市's include 顺德区's), so 佛山市's own rows are its value less 顺德区's.
+    Never below 0: where an inner unit's value exceeded its city's, the city's value then becomes
+    the derived count (its own rows plus the inner unit's), see _align_values."""
+    out = dict(values)
+    for (ind, loc, year), value in values.items():
+        outer = including.get(loc)
+        if outer:  # the nearest only: its value already includes any unit further inside
+            key = (ind, outer[0], year)
+            if key in out:
+                out[key] = max(0, out[key] - value)
+    return out
+
+
 def _years_of(counts: dict[int, int], first: int, last: int, stock: bool) -> list[int]:
     """The year of each row, oldest first, so that the rows counted by each year's end are that
     year's (cumulative) count; a stock's rows before the plan's start are dated the year before."""
@@ -140,7 +157,7 @@ def load_sample_ledgers(plan: Plan) -> int:
     """Replace the plan's sample ledger rows; then make the sample values of the fed indicators the
     counts derived from them. Returns the number of rows."""
     LedgerItem.objects.filter(ledger__plan=plan, is_sample=True).delete()
-    values = _sample_values(plan)
+    values = _own_values(_sample_values(plan), services.including(plan))
     first, last = plan.start_year, plan.end_year
     made: list[LedgerItem] = []
     ledgers = services.ensure_default_ledgers(plan)

@@ -63,8 +63,28 @@ def visible_items(user: Any, items: QuerySet[LedgerItem]) -> QuerySet[LedgerItem
     if profile.is_admin:
         return items
     if profile.role in profile.LOCALITY_ROLES:
-        return items.filter(locality_id=profile.locality_id or 0)
+        own = profile.locality_id or 0
+        # The rows of a pilot unit inside theirs whose figures include it (佛山市's users: 顺德区's),
+        # as anyone else sees them: they count in their locality's numbers.
+        return items.filter(Q(locality_id=own) | (inside_q(own) & ~Q(review__in=EDITABLE)))
     return items.exclude(review__in=EDITABLE)
+
+
+def inside_q(locality_id: int) -> Q:
+    """Rows of the pilot units inside a pilot locality whose figures include them (顺德区 inside
+    佛山市), two levels down, as `including` says by the parents (a join, no query of its own)."""
+    out = Q(pk__in=[])
+    path = "locality__parent"
+    for _level in range(2):
+        out |= Q(
+            **{
+                f"{path}_id": locality_id,
+                f"{path}__pilot": True,
+                f"{path}__figures_include_children": True,
+            }
+        )
+        path += "__parent"
+    return out & Q(locality__pilot=True)
 
 
 def can_write(user: Any, locality: Locality) -> bool:
@@ -367,16 +387,26 @@ def delete_item(user: Any, item: LedgerItem, *, source: str = "web") -> None:
 
 
 @transaction.atomic
-def move_all(user: Any, items: Iterable[LedgerItem], action: str, *, source: str = "web") -> tuple[int, int]:
+def move_all(
+    user: Any,
+    items: Iterable[LedgerItem],
+    action: str,
+    *,
+    source: str = "web",
+    moved_items: list[LedgerItem] | None = None,
+) -> tuple[int, int]:
     """Submit, approve or accept every row of `items` this user may move that way now, all or
     nothing (a refused row, e.g. one dated in a locked period, refuses the lot); the rows the user
-    may not move are left alone. Returns (moved, left alone)."""
+    may not move are left alone. Returns (moved, left alone); the rows moved are appended to
+    `moved_items` when given (for stale_values after an accept)."""
     move = TRANSITIONS[action]
     moved = left = 0
     for item in items:
         if action in allowed_actions(user, item):
-            move(user, item, source=source)
+            done = move(user, item, source=source)
             moved += 1
+            if moved_items is not None:
+                moved_items.append(done)
         else:
             left += 1
     return moved, left
@@ -489,6 +519,33 @@ def counted_items(
     return items.filter(review=R.ACCEPTED) if accepted_only else items
 
 
+def including(plan: Plan) -> dict[str, list[str]]:
+    """Pilot unit code → the pilot units whose figures include it (顺德区 → [佛山市]), by the
+    localities' parents, as Locality.counted_in_region_total: a row entered under 顺德区 counts for
+    顺德区 and for 佛山市 (and so once in the region, whose total leaves 顺德区 out). One query."""
+    rows = list(plan.localities.values_list("pk", "code", "parent_id", "pilot", "figures_include_children"))
+    by_id = {row[0]: row for row in rows}
+    out: dict[str, list[str]] = {}
+    for pk, code, parent, pilot, _includes in rows:
+        if not pilot:
+            continue
+        outer, seen = [], {pk}
+        while parent is not None and parent in by_id and parent not in seen:
+            _, parent_code, grand, parent_pilot, includes = by_id[parent]
+            if parent_pilot and includes:
+                outer.append(parent_code)
+            seen.add(parent)
+            parent = grand
+        if outer:
+            out[code] = outer
+    return out
+
+
+def counted_localities(plan: Plan, locality: Locality) -> list[str]:
+    """The codes of the pilot units whose rows count for `locality`: itself and those inside it."""
+    return [locality.code, *(code for code, outer in including(plan).items() if locality.code in outer)]
+
+
 def _core_items(
     ledger: LedgerType, accepted_only: bool, within: QuerySet[LedgerItem] | None = None
 ) -> list[tuple[core.Item, dict[str, Any]]]:
@@ -521,18 +578,28 @@ def derive_counts(
     start, end = _years(ledger)
     stock = {f["stage"] for f in ledger.feeds if f.get("count") == "stock"}
     items = [i for i, _a in _core_items(ledger, accepted_only, within)]
-    return core.derive(items, start, end, _threshold(ledger), ledger.stage_codes, stock)
+    counts = core.derive(items, start, end, _threshold(ledger), ledger.stage_codes, stock)
+    return core.roll_up(counts, including(ledger.plan))
 
 
 def feed_counts(
-    ledger: LedgerType, *, accepted_only: bool = False, within: QuerySet[LedgerItem] | None = None
+    ledger: LedgerType,
+    *,
+    accepted_only: bool = False,
+    within: QuerySet[LedgerItem] | None = None,
+    inside: dict[str, list[str]] | None = None,
 ) -> core.Counts:
     """Counts keyed by (locality code, year, indicator code): each feed's stage, over the rows its
-    `where` selects."""
-    return _feed_counts_of(ledger, _core_items(ledger, accepted_only, within))
+    `where` selects. A locality's counts include the rows of the pilot units inside it (`including`)."""
+    inside = including(ledger.plan) if inside is None else inside
+    return _feed_counts_of(ledger, _core_items(ledger, accepted_only, within), inside)
 
 
-def _feed_counts_of(ledger: LedgerType, items: list[tuple[core.Item, dict[str, Any]]]) -> core.Counts:
+def _feed_counts_of(
+    ledger: LedgerType,
+    items: list[tuple[core.Item, dict[str, Any]]],
+    inside: dict[str, list[str]] | None = None,
+) -> core.Counts:
     start, end = _years(ledger)
     out: core.Counts = {}
     for feed in ledger.feeds:
@@ -542,7 +609,7 @@ def _feed_counts_of(ledger: LedgerType, items: list[tuple[core.Item, dict[str, A
         for (loc, year, stage), cell in counts.items():
             if stage == feed["stage"]:
                 out[(loc, year, feed["indicator"])] = cell
-    return out
+    return core.roll_up(out, inside) if inside else out
 
 
 def rows_behind(
@@ -598,8 +665,9 @@ def derive_values(
     ledgers = ledgers if ledgers is not None else ensure_default_ledgers(plan)
     counts: core.Counts = {}
     codes: list[str] = []
+    inside = including(plan)
     for ledger in ledgers:
-        counts.update(feed_counts(ledger, accepted_only=True))
+        counts.update(feed_counts(ledger, accepted_only=True, inside=inside))
         codes += [f["indicator"] for f in ledger.feeds]
     indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
     ordered = [indicators[c] for c in codes if c in indicators]
@@ -664,6 +732,64 @@ def derive_values(
     return result
 
 
+def accepted_counts(plan: Plan, locality: Locality, year: int) -> dict[str, int]:
+    """Indicator code → the count of accepted rows that derive_values writes for one locality and
+    year: its own rows and those of the pilot units inside it. One query (the rows, with their
+    ledger's declaration); an indicator of a ledger without such rows is absent (0)."""
+    rows = (
+        LedgerItem.objects.filter(ledger__plan=plan, review=R.ACCEPTED)
+        .filter(Q(locality_id=locality.pk) | inside_q(locality.pk))
+        .exclude(status__in=[LedgerItem.Status.MERGED, LedgerItem.Status.CANCELLED])
+        .values_list(
+            "ledger_id",
+            "ledger__feeds",
+            "ledger__stages",
+            "ledger__threshold",
+            "ledger__has_investment",
+            "pk",
+            "investment",
+            "signed_on",
+            "started_on",
+            "producing_on",
+            "dates",
+            "attributes",
+        )
+    )
+    ledgers: dict[int, LedgerType] = {}
+    items: dict[int, list[tuple[core.Item, dict[str, Any]]]] = {}
+    for (
+        lid,
+        feeds,
+        stages,
+        threshold,
+        has_inv,
+        pk,
+        inv,
+        signed,
+        started,
+        producing,
+        dates,
+        attributes,
+    ) in rows:
+        if lid not in ledgers:
+            ledgers[lid] = LedgerType(
+                pk=lid, plan=plan, feeds=feeds, stages=stages, threshold=threshold, has_investment=has_inv
+            )
+            items[lid] = []
+        other = {k: dt.date.fromisoformat(v) for k, v in (dates or {}).items() if v}
+        # Counted as the locality's own: the rows inside it count for it.
+        items[lid].append(
+            (core.Item(pk, locality.code, inv, signed, started, producing, other), attributes or {})
+        )
+    out: dict[str, int] = {}
+    for lid, lt in ledgers.items():
+        counts = _feed_counts_of(lt, items[lid])
+        for feed in lt.feeds:
+            cell = counts.get((locality.code, year, feed["indicator"]))
+            out[feed["indicator"]] = len(cell.cumulative) if cell else 0
+    return out
+
+
 @dataclass(frozen=True)
 class Unwritten:
     """A ledger-fed value that "write from the ledger" would write now."""
@@ -674,51 +800,146 @@ class Unwritten:
 
 
 def unwritten_values(
-    plan: Plan, locality: Locality, period: Period, user: Any, *, today: dt.date | None = None
+    plan: Plan,
+    locality: Locality,
+    period: Period,
+    user: Any,
+    *,
+    today: dt.date | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[Unwritten]:
     """The ledger-fed values of one locality and yearly period that derive_values would write for
     this user now: not written yet, or a draft (or returned value) that no longer equals the
     accepted rows' count. Empty when the period is not a year's, is closed for the locality, or the
-    user may enter none of them (the entry form's button shows only when this is not empty)."""
+    user may enter none of them (the entry form's button shows only when this is not empty).
+    `counts`: accepted_counts, when the caller has them already."""
     if period.code != str(period.year) or not period.is_open_for(locality.pk, today or dt.date.today()):
         return []
     profile = profile_of(user)
-    ledgers = ensure_default_ledgers(plan)
-    codes = [f["indicator"] for lt in ledgers for f in lt.feeds]
+    codes = [f["indicator"] for lt in ensure_default_ledgers(plan) for f in lt.feeds]
     indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
     mine = [indicators[c] for c in dict.fromkeys(codes) if c in indicators]
     mine = [i for i in mine if profile.can_enter(locality.pk, i)]
     if not mine:
         return []
-    rows: dict[int, list[tuple[core.Item, dict[str, Any]]]] = {lt.pk: [] for lt in ledgers}
-    accepted = (
-        LedgerItem.objects.filter(ledger__in=ledgers, locality=locality, review=R.ACCEPTED)
-        .exclude(status__in=[LedgerItem.Status.MERGED, LedgerItem.Status.CANCELLED])
-        .values_list(
-            "ledger_id", "pk", "investment", "signed_on", "started_on", "producing_on", "dates", "attributes"
-        )
-    )
-    for ledger_id, pk, inv, signed, started, producing, dates, attributes in accepted:  # one query
-        other = {k: dt.date.fromisoformat(v) for k, v in (dates or {}).items() if v}
-        item = core.Item(pk, locality.code, inv, signed, started, producing, other)
-        rows[ledger_id].append((item, attributes or {}))
-    counts: core.Counts = {}
-    for lt in ledgers:
-        counts.update(_feed_counts_of(lt, rows[lt.pk]))
+    counts = counts if counts is not None else accepted_counts(plan, locality, period.year)
     current = {
         v.indicator_id: v
         for v in ReportedValue.objects.filter(locality=locality, period=period, indicator__in=mine)
     }
     out = []
     for indicator in mine:
-        cell = counts.get((locality.code, period.year, indicator.code))
-        count = len(cell.cumulative) if cell else 0
+        count = counts.get(indicator.code, 0)
         existing = current.get(indicator.pk)
         if existing is None or existing.value is None:
             out.append(Unwritten(indicator.code, count, None))
         elif existing.status in wf.EDITABLE and existing.value != count:
             out.append(Unwritten(indicator.code, count, existing.value))
     return out
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A ledger-fed value already submitted, approved or accepted that no longer equals the count
+    of accepted rows (rows were accepted, or returned, since it was written)."""
+
+    locality: Locality
+    year: int
+    indicator: str
+    count: int
+    value: Decimal | None
+    status: str
+
+
+LOCKED_STATUSES = (
+    ReportedValue.Status.SUBMITTED,
+    ReportedValue.Status.APPROVED,
+    ReportedValue.Status.ACCEPTED,
+)
+
+
+def stale_values(ledger: LedgerType, items: Iterable[LedgerItem]) -> list[Stale]:
+    """After rows of `ledger` were accepted: the values these rows count in (their locality and the
+    pilot units including it, the years from their stage's year to the plan's last, the feeds whose
+    `where` they match) that are already submitted, approved or accepted and now differ from the
+    count of accepted rows. Empty when there is none (the usual case: values still drafts)."""
+    items = list(items)
+    if not items:
+        return []
+    plan = ledger.plan
+    start, end = _years(ledger)
+    inside = including(plan)
+    keys: set[tuple[str, int, str]] = set()
+    for item in items:
+        places = [item.locality.code, *inside.get(item.locality.code, [])]
+        for feed in ledger.feeds:
+            if any((item.attributes or {}).get(k) != v for k, v in feed.get("where", {}).items()):
+                continue
+            date = item.stage_date(feed["stage"])
+            if date is None or date.year > end:
+                continue
+            first = max(date.year, start)
+            keys |= {(place, year, feed["indicator"]) for place in places for year in range(first, end + 1)}
+    if not keys:
+        return []
+    values = list(
+        ReportedValue.objects.filter(
+            indicator__plan=plan,
+            indicator__code__in={k[2] for k in keys},
+            locality__code__in={k[0] for k in keys},
+            period__code__in=[str(y) for y in {k[1] for k in keys}],
+            status__in=LOCKED_STATUSES,
+        ).select_related("indicator", "locality", "period")
+    )
+    values = [v for v in values if (v.locality.code, int(v.period.code), v.indicator.code) in keys]
+    if not values:
+        return []
+    counts = feed_counts(ledger, accepted_only=True, inside=inside)
+    out = []
+    for v in values:
+        cell = counts.get((v.locality.code, int(v.period.code), v.indicator.code))
+        count = len(cell.cumulative) if cell else 0
+        if v.value != count:
+            out.append(Stale(v.locality, int(v.period.code), v.indicator.code, count, v.value, v.status))
+    out.sort(key=lambda s: (s.locality.order, s.locality.code, s.year, s.indicator))
+    return out
+
+
+def stale_message(stale: list[Stale]) -> tuple[str, str] | None:
+    """What to say, in Chinese and English, about values left behind by accepted rows:
+    "珠海市 2020 年 I01、I02 已提交或已确认，与台账计数不一致：请申请修订"."""
+    if not stale:
+        return None
+    groups: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
+    years: dict[tuple[int, str], dict[int, list[str]]] = {}
+    places: dict[int, Locality] = {}
+    for s in stale:
+        places[s.locality.pk] = s.locality
+        years.setdefault((s.locality.pk, s.status), {}).setdefault(s.year, []).append(s.indicator)
+    for (pk, status), by_year in years.items():
+        for year, codes in by_year.items():
+            groups.setdefault((pk, status, tuple(sorted(codes))), []).append(year)
+    zh: list[str] = []
+    en: list[str] = []
+    for (pk, status, inds), yrs in groups.items():
+        loc = places[pk]
+        y = "、".join(str(x) for x in sorted(yrs))
+        y_en = ", ".join(str(x) for x in sorted(yrs))
+        if status == ReportedValue.Status.ACCEPTED:
+            zh.append(f"{loc.name_zh} {y} 年 {'、'.join(inds)} 已提交或已确认，与台账计数不一致：请申请修订")
+            en.append(
+                f"{loc.name_en} {y_en}: {', '.join(inds)} already accepted, now differ from the ledger "
+                "count: request a revision"
+            )
+        else:
+            zh.append(
+                f"{loc.name_zh} {y} 年 {'、'.join(inds)} 已提交或已确认，与台账计数不一致：请退回后从台账重新写入"
+            )
+            en.append(
+                f"{loc.name_en} {y_en}: {', '.join(inds)} already submitted, now differ from the ledger "
+                "count: have them returned, then write them from the ledger"
+            )
+    return "；".join(zh), "; ".join(en)
 
 
 def entry_year(plan: Plan, user: Any, *, today: dt.date | None = None) -> int | None:

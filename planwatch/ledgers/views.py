@@ -29,7 +29,7 @@ from planwatch.reporting.evidence import download
 from planwatch.reporting.models import Period, ReportedValue
 
 from . import excel, services
-from .forms import ItemForm, field_name
+from .forms import ItemForm, below_threshold_message, field_name
 from .models import DATE_COLUMNS, LedgerItem, LedgerType
 
 
@@ -261,13 +261,14 @@ def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRes
         if action == "return":
             services.return_item(request.user, obj, request.POST.get("comment", ""))
         elif action in services.TRANSITIONS:
-            services.TRANSITIONS[action](request.user, obj)
+            obj = services.TRANSITIONS[action](request.user, obj)
         else:
             raise Http404(action)
     except services.LedgerError as exc:
         messages.error(request, pick(exc.zh, exc.en))
     else:
-        messages.success(request, _("Done."))
+        stale = services.stale_message(services.stale_values(lt, [obj])) if action == "accept" else None
+        messages.success(request, _("Done.") + (" " + pick(*stale) if stale else ""))
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
 
 
@@ -298,13 +299,17 @@ def move_all(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         raise Http404(action)
     query = request.POST.get("query", "")
     items, _f = _filtered(request, lt, QueryDict(query))  # the list's filters, as they were shown
+    done: list[LedgerItem] = []
     try:
-        moved, left = services.move_all(request.user, items.order_by("pk"), action)
+        moved, left = services.move_all(request.user, items.order_by("pk"), action, moved_items=done)
     except services.LedgerError as exc:
         messages.error(request, pick(exc.zh, exc.en) + " " + _("No row was moved."))
     else:
+        stale = services.stale_message(services.stale_values(lt, done)) if action == "accept" else None
         messages.success(
-            request, _("%(moved)d row(s) done; %(left)d left as they were.") % {"moved": moved, "left": left}
+            request,
+            _("%(moved)d row(s) done; %(left)d left as they were.") % {"moved": moved, "left": left}
+            + (" " + pick(*stale) if stale else ""),
         )
     return redirect(reverse("ledgers:list", args=[plan.code, lt.code]) + (f"?{query}" if query else ""))
 
@@ -556,5 +561,7 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
             except services.LedgerError as exc:
                 form.add_error(None, pick(exc.zh, exc.en))
             else:
+                if below := below_threshold_message(lt, item):
+                    messages.warning(request, below)
                 return redirect("ledgers:item", plan.code, lt.code, item.pk)
     return _render(request, "edit.html", plan, ledger=lt, form=form, item=obj)

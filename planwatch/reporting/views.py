@@ -80,8 +80,10 @@ def _message(error: wf.WorkflowError) -> str:
 
 
 def _scope(code: str, locality_code: str, period_code: str) -> tuple[Plan, Locality, Period]:
-    plan = _plan(code)
-    locality = get_object_or_404(plan.localities, code=locality_code, pilot=True)
+    locality = get_object_or_404(
+        Locality.objects.select_related("plan"), plan__code=code, code=locality_code, pilot=True
+    )  # one query for the plan and the locality
+    plan = locality.plan
     period = get_object_or_404(plan.periods, code=period_code)
     return plan, locality, period
 
@@ -178,11 +180,14 @@ def _waiting(p: Progress) -> list[str]:
     return waiting
 
 
-def _link_label(profile: Profile, locality: Locality) -> str:
+def _link_label(profile: Profile, p: Progress) -> str:
+    locality = p.locality
+    if p.submitted and profile.role == Profile.Role.LOCALITY_APPROVER and profile.in_locality(locality.pk):
+        return _("Review values")  # the approver's own locality, with submitted values waiting
     if profile.in_locality(locality.pk) or profile.is_admin:
         return _("Fill in")
     if profile.is_province or profile.role == Profile.Role.LEAD_UNIT:
-        return _("Review")
+        return _("Review values")  # not "Review": that msgid is the noun 审核状态
     return _("View")
 
 
@@ -230,7 +235,7 @@ def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) ->
         )
         p.late = due_passed and p.reported < required
         p.waiting = _waiting(p)
-        p.link_label = _link_label(profile, loc)
+        p.link_label = _link_label(profile, p)
         rows.append(p)
     return rows
 
@@ -288,6 +293,7 @@ class Row:
     revise_errors: list[str] = field(default_factory=list)
     ledger_url: str = ""  # an indicator counted from a ledger: its rows, never typed by hand
     ledger_unwritten: Any = None  # its count, when "write from the ledger" would write it now
+    ledger_stale: int | None = None  # the count, when a submitted/accepted value no longer equals it
 
     @property
     def code(self) -> str:
@@ -555,17 +561,37 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
 
 def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwritten]:
     """The ledger-fed values of the form that "write every value counted from the ledgers" would
-    write now (each row gets its count): none where the form has no ledger-fed row."""
+    write now (each row gets its count): none where the form has no ledger-fed row. On the way, a
+    ledger-fed value already submitted, approved or accepted whose count of accepted rows has
+    changed since gets that count (`ledger_stale`): the value and its ledger disagree."""
     enters = page.profile.can_enter
-    if not page.open or not any(
+    writable = page.open and any(
         r.ledger_url
         and enters(page.locality.pk, r.indicator)
         and (r.value is None or r.value.status in wf.EDITABLE)
         for r in page.rows
-    ):  # nothing the button could write: no need to count the rows
+    )
+    locked = [
+        r
+        for r in page.rows
+        if r.ledger_url
+        and r.value is not None
+        and r.value.value is not None
+        and r.value.status in ledger_services.LOCKED_STATUSES
+    ]
+    if (not writable and not locked) or page.period.code != str(page.period.year):
+        return []  # nothing to write or to compare: no need to count the rows
+    counts = ledger_services.accepted_counts(page.plan, page.locality, page.period.year)
+    for r in locked:
+        count = counts.get(r.code, 0)
+        if r.value is not None and r.value.value != count:
+            r.ledger_stale = count
+            if r.can_revise and not r.revise_value:
+                r.revise_value = str(count)
+    if not writable:
         return []
     unwritten = ledger_services.unwritten_values(
-        page.plan, page.locality, page.period, user, today=page.today
+        page.plan, page.locality, page.period, user, today=page.today, counts=counts
     )
     by_code = page.by_code
     for u in unwritten:

@@ -158,6 +158,10 @@ def _milestone_data(request: HttpRequest, plan: Plan) -> tuple[actions.Milestone
     starts_on = _date(post.get("starts_on"))
     if post.get("starts_on", "").strip() and starts_on is None:
         errors.append(_("Give the start date as YYYY-MM-DD."))
+    elif starts_on and due_on and starts_on > due_on:
+        # Said here, with the form's own labels, rather than by actions.check_milestone (whose
+        # wording follows the spreadsheet's column 完成时限); returning no data keeps it to once.
+        errors.append(_("“%(start)s” is after “%(due)s”.") % {"start": _("Starts on"), "due": _("Due on")})
     unit = plan.units.filter(code=post.get("owner_unit", "")).first()
     indicators = list(plan.indicators.filter(code__in=post.getlist("indicators")))
     if errors or task is None or due_on is None:

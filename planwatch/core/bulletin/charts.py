@@ -88,12 +88,17 @@ def ranking_chart(content: BulletinContent) -> bytes:
     return _png(plt, fig)
 
 
+# The dashboard's map scale (planwatch/dashboards/static/dashboards/dashboards.js SCALE), low → high:
+# light orange for the lowest score, dark green for the highest, in print as on screen.
+MAP_SCALE = ("#fbe3d6", "#f6c28b", "#cfe8b8", "#6fb36b", "#1f6b2a")
+
+
 def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     """The pilot cities coloured by composite score; a district without a boundary (顺德区) as a dot.
     Each pilot unit is named (short: 佛山 第7) where its label fits without touching another label,
     inside its own area if it can, else nearby with a leader line."""
-    from matplotlib import colormaps, patheffects
-    from matplotlib.colors import Normalize
+    from matplotlib import patheffects
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.patches import Polygon
 
     plt, fig, ax = _figure(6.4, 4.6)
@@ -103,7 +108,7 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     if high - low < 1e-9:
         low, high = low - 0.01, high + 0.01
     norm = Normalize(vmin=low, vmax=high)
-    cmap = colormaps["YlOrRd"]
+    cmap = LinearSegmentedColormap.from_list("planwatch_score", MAP_SCALE)
     xs: list[float] = []
     ys: list[float] = []
     outlines: dict[str, list[Polygon]] = {}
