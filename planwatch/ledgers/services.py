@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,7 +17,7 @@ from planwatch.accounts.models import profile_of
 from planwatch.core import ledger as core
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.evidence import check_evidence, content_type_of
+from planwatch.reporting.evidence import check_evidence, evidence_fields
 from planwatch.reporting.models import Period, ReportedValue
 
 from .models import DATE_COLUMNS, LedgerAudit, LedgerEvidence, LedgerItem, LedgerType
@@ -437,13 +436,7 @@ def attach_evidence(user: Any, item: LedgerItem, upload: UploadedFile) -> Ledger
     problem = check_evidence(upload)
     if problem:
         raise LedgerError(problem, problem)
-    evidence = LedgerEvidence(
-        item=item,
-        original_name=PurePath(upload.name or "file").name[:255],
-        size=upload.size or 0,
-        content_type=content_type_of(upload.name or ""),
-        uploaded_by=user,
-    )
+    evidence = LedgerEvidence(item=item, **evidence_fields(upload, user))
     evidence.file.save(evidence.original_name, upload, save=False)
     evidence.save()
     _audit(item, LedgerAudit.Action.EVIDENCE, user, comment=evidence.original_name)

@@ -53,6 +53,16 @@ def check_evidence(upload: UploadedFile) -> str:
     return ""
 
 
+def evidence_fields(upload: UploadedFile, user: object) -> dict[str, object]:
+    """What every stored evidence file records besides its owner: name, size, type and uploader."""
+    return {
+        "original_name": PurePath(upload.name or "file").name[:255],
+        "size": upload.size or 0,
+        "content_type": content_type_of(upload.name or ""),
+        "uploaded_by": user,
+    }
+
+
 def content_type_of(name: str) -> str:
     """The MIME type to serve a stored evidence file with, from its (checked) suffix."""
     return settings.PLANWATCH_EVIDENCE_TYPES.get(PurePath(name).suffix.lower(), "application/octet-stream")

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +35,7 @@ from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.ledgers import services as ledger_services
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.evidence import check_evidence, content_type_of, download
+from planwatch.reporting.evidence import check_evidence, download, evidence_fields
 from planwatch.reporting.models import (
     AuditEntry,
     Evidence,
@@ -854,13 +853,7 @@ def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
 @transaction.atomic
 def attach_evidence(user: Any, value: ReportedValue, upload: UploadedFile) -> Evidence:
     """Store the file under var/media and record it in the value's audit (action "evidence")."""
-    evidence = Evidence(
-        value=value,
-        original_name=PurePath(upload.name or "file").name[:255],
-        size=upload.size or 0,
-        content_type=content_type_of(upload.name or ""),
-        uploaded_by=user,
-    )
+    evidence = Evidence(value=value, **evidence_fields(upload, user))
     evidence.file.save(evidence.original_name, upload, save=False)
     evidence.save()
     AuditEntry.objects.create(
