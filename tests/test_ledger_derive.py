@@ -36,6 +36,20 @@ def add(user, ledger, locality, name, investment=20000, signed=None, started=Non
     return services.save_item(user, item)
 
 
+def approved_station(cast, plan, name):
+    """珠海's postdoc station (I26, led by DST, so lena may accept it), submitted and approved."""
+    item = LedgerItem(
+        ledger=services.get_ledger(plan, "postdoc_bases"),
+        locality=plan.localities.get(code="ZH"),
+        name=name,
+        attributes={"kind": "博士后科研工作站"},
+    )
+    item.set_stage_date("recognized", dt.date(2018, 1, 1))
+    item = services.save_item(cast.zoe, item)
+    services.submit_item(cast.zoe, item)
+    return services.approve_item(cast.zack, item)
+
+
 def accept_all(cast, *items):
     """Through the whole workflow: the locality submits and approves, the province accepts."""
     people = {"ZH": (cast.zoe, cast.zack), "FS": (cast.fred, cast.fay)}

@@ -16,7 +16,7 @@ from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import AuditEntry, PeriodException, ReportedValue
 from planwatch.reporting.sample import yearly_period
 from tests.fed import FED
-from tests.test_ledger_derive import accept_all, add
+from tests.test_ledger_derive import accept_all, add, approved_station
 
 D = dt.date
 R = LedgerItem.Review
@@ -233,16 +233,7 @@ def test_bulk_buttons_follow_the_filter_and_the_lead_unit(client, plan, cast, pr
     html = client.get(url, {"review": "draft"}).content.decode()
     assert 'value="submit"' in html and 'value="approve"' not in html
     bases = services.get_ledger(plan, "postdoc_bases")  # I26, led by DST (lena)
-    item = LedgerItem(
-        ledger=bases,
-        locality=plan.localities.get(code="ZH"),
-        name="工作站",
-        attributes={"kind": "博士后科研工作站"},
-    )
-    item.set_stage_date("recognized", D(2018, 1, 1))
-    item = services.save_item(cast.zoe, item)
-    services.submit_item(cast.zoe, item)
-    services.approve_item(cast.zack, item)
+    approved_station(cast, plan, "工作站")
     client.force_login(cast.lena)
     assert _buttons(client, plan, bases) == {"accept"}
     assert _buttons(client, plan, projects) == set()

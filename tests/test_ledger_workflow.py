@@ -14,7 +14,7 @@ from planwatch.ledgers import excel, services
 from planwatch.ledgers.models import LedgerAudit, LedgerItem
 from planwatch.reporting.models import PeriodException
 from planwatch.reporting.sample import yearly_period
-from tests.test_ledger_derive import add
+from tests.test_ledger_derive import add, approved_station
 from tests.test_ledger_excel import workbook
 
 D = dt.date
@@ -112,17 +112,7 @@ def test_the_same_rules_on_the_web(client, plan, cast, ledger, zh_row, action, s
 
 
 def test_lead_unit_accepts_the_rows_of_the_indicators_it_leads(plan, cast):
-    bases = services.get_ledger(plan, "postdoc_bases")  # I26, led by DST (lena)
-    item = LedgerItem(
-        ledger=bases,
-        locality=plan.localities.get(code="ZH"),
-        name="示例工作站",
-        attributes={"kind": "博士后科研工作站"},
-    )
-    item.set_stage_date("recognized", D(2018, 1, 1))
-    item = services.save_item(cast.zoe, item)
-    services.submit_item(cast.zoe, item)
-    services.approve_item(cast.zack, item)
+    item = approved_station(cast, plan, "示例工作站")  # I26, led by DST (lena)
     services.accept_item(cast.lena, item)
     item.refresh_from_db()
     assert item.review == R.ACCEPTED

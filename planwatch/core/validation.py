@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind, whole_number_unit
+from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind, canonical_decimal, whole_number_unit
 
 
 class Severity(StrEnum):
@@ -207,21 +207,17 @@ def check_growth(
         return []
     if abs(float(value) - expected) <= tolerance:
         return []
-    now, base = canonical(level_now), canonical(level_base)
+    now, base = canonical_decimal(level_now), canonical_decimal(level_base)
     return [
         _warning(
             code,
             "growth_mismatch",
             f"与 {level} 的数值（本期 {now}，基期 {base}）算得的增长率为 {expected:.2f}%，"
-            f"与填报的 {canonical(value)}% 不一致，请核对或说明原因",
+            f"与填报的 {canonical_decimal(value)}% 不一致，请核对或说明原因",
             f"the levels of {level} ({now} now, {base} in the base year) give {expected:.2f} %, "
-            f"not the {canonical(value)} % reported: check it or explain",
+            f"not the {canonical_decimal(value)} % reported: check it or explain",
         )
     ]
-
-
-def canonical(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def check_cross(rules: Iterable[CrossRule], values: Mapping[str, Decimal]) -> list[Finding]:
