@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
@@ -78,3 +80,11 @@ def period(plan):
     from planwatch.reporting.sample import yearly_period
 
     return yearly_period(plan, 2018)
+
+
+# --- hypothesis: the same examples on every run in CI ---------------------------------------------
+# `make test` and CI run the "ci" profile: derandomized, so a run fails or passes for everyone alike
+# and a failure reproduces from the commit alone. HYPOTHESIS_PROFILE=explore searches afresh.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=2_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

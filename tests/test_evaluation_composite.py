@@ -248,6 +248,20 @@ def test_entropy_weighted_topsis_agrees_with_pymcdm():
     assert np.allclose(ours, expected, rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    "column",
+    [[0.0, 5e-324], [0.0, 2.2250738585072014e-308 / 2], [1.0, 1.0 + 2e-16], [1e4, 1e4 * (1 + 1e-15)]],
+)
+def test_a_range_lost_in_rounding_is_all_equal(column):
+    # 5e-324 scaled by 1e-4 underflows to 0: in smaller units the same column would be all equal.
+    assert minmax_normalize(np.array([column]).T, [True]).tolist() == [[1.0], [1.0]]
+    assert minmax_normalize(np.array([column]).T * 1e-4, [True]).tolist() == [[1.0], [1.0]]
+
+
+def test_a_small_but_real_range_is_normalized():
+    assert minmax_normalize(np.array([[1e-6], [2e-6], [3e-6]]), [True]).ravel() == pytest.approx([0, 0.5, 1])
+
+
 def test_results_are_json_ready_and_deterministic():
     m = matrix([[1, 5], [2, 4], [4, 1]], targets=[[3, 3]] * 3)
     a, b = to_jsonable(composite_index(m)), to_jsonable(composite_index(m))
@@ -257,7 +271,8 @@ def test_results_are_json_ready_and_deterministic():
 
 # --- properties ---------------------------------------------------------------------------------
 
-value = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
+# Values as PlanWatch stores them: six decimal places (ReportedValue.value).
+value = st.decimals(min_value=0, max_value=10_000, places=6, allow_nan=False, allow_infinity=False).map(float)
 methods = st.sampled_from(
     [
         (Normalization.MIN_MAX, CompositeMethod.WEIGHTED_SUM),

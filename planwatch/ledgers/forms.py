@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from planwatch.forms import DateInput
 from planwatch.plans.models import Plan, pick
 
 from .models import DATE_COLUMNS, LedgerItem, LedgerType
@@ -66,9 +67,9 @@ class ItemForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "signed_on": forms.DateInput(attrs={"type": "date"}),
-            "started_on": forms.DateInput(attrs={"type": "date"}),
-            "producing_on": forms.DateInput(attrs={"type": "date"}),
+            "signed_on": DateInput(),
+            "started_on": DateInput(),
+            "producing_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -103,7 +104,7 @@ class ItemForm(forms.ModelForm):
                     label=pick(*ledger.stage_name(stage)),
                     required=False,
                     initial=self.instance.stage_date(stage),
-                    widget=forms.DateInput(attrs={"type": "date"}),
+                    widget=DateInput(),
                 )
         for attr in ledger.attributes:
             name = f"attr_{attr['code']}"
@@ -117,7 +118,7 @@ class ItemForm(forms.ModelForm):
                     initial=initial,
                 )
             else:
-                widget = forms.DateInput(attrs={"type": "date"}) if attr.get("type") == "date" else None
+                widget = DateInput() if attr.get("type") == "date" else None
                 self.fields[name] = forms.CharField(
                     label=label, required=False, initial=initial, widget=widget
                 )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core.planfile import canonical_decimal
 from planwatch.plans.models import Indicator, KeyField, Locality, Plan
 from planwatch.reporting.models import ReportedValue
 
@@ -171,7 +172,7 @@ class LedgerItem(models.Model):
             "dates": self.dates,
             "status": self.status,
             "review": self.review,
-            "investment": None if self.investment is None else f"{self.investment:f}",
+            "investment": None if self.investment is None else f"{canonical_decimal(self.investment):f}",
             "notes": self.notes,
         }
 

@@ -251,8 +251,10 @@ def save_item(
             )
         years |= _counted_years(before)
         old = before.snapshot()
-        item.version = before.version + 1
         item.review = before.review
+        if item.snapshot() == old:  # saved unchanged: nothing to write, nothing to audit
+            return before
+        item.version = before.version + 1
     else:
         item.created_by = user
         item.review = R.DRAFT

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.models import profile_of
+from planwatch.forms import DateInput
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import AuditEntry, Period, PeriodException, RevisionRequest
@@ -44,8 +45,8 @@ class PeriodDatesForm(forms.ModelForm):
         model = Period
         fields = ["due_on", "locks_on"]
         widgets = {
-            "due_on": forms.DateInput(attrs={"type": "date"}),
-            "locks_on": forms.DateInput(attrs={"type": "date"}),
+            "due_on": DateInput(),
+            "locks_on": DateInput(),
         }
         labels = {"due_on": gettext_lazy("Due on"), "locks_on": gettext_lazy("Entry locks after")}
 
@@ -55,7 +56,7 @@ class ExceptionForm(forms.Form):
         label=gettext_lazy("Locality"), queryset=Locality.objects.none()
     )
     open_until = forms.DateField(
-        label=gettext_lazy("Open until"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Open until"), widget=DateInput()
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
 

@@ -126,18 +126,28 @@ def decision_matrix(
 # --- normalization ------------------------------------------------------------------------------
 
 
+# Two values closer than this, relative to their size, are one value in double precision's rounding.
+EQUAL_RELATIVE = 64 * float(np.finfo(np.float64).eps)
+
+
 def minmax_normalize(values: np.ndarray, higher: Sequence[bool] | np.ndarray) -> np.ndarray:
     """Per column: (x − min) / (max − min), or (max − x) / (max − min) where lower is better; a
-    column whose values are all equal gives 1. NaN stays NaN."""
+    column whose values are all equal gives 1. NaN stays NaN.
+
+    "All equal" includes a range that double precision cannot tell from rounding: one below
+    EQUAL_RELATIVE of the values' size, or below the smallest normal double (5e-324 and its kin lose
+    their digits when scaled, so a range of them would score differently in other units)."""
     x = np.asarray(values, dtype=np.float64)
     hi = np.asarray(higher, dtype=bool)[None, :]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
         lo, up = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
     span = up - lo
+    size = np.maximum(np.abs(lo), np.abs(up))
+    distinct = (span >= np.finfo(np.float64).tiny) & (span > EQUAL_RELATIVE * size)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(hi, (x - lo) / span, (up - x) / span)
-    out = np.where(span[None, :] > 0, out, 1.0)
+    out = np.where(distinct[None, :], out, 1.0)
     return np.where(np.isnan(x), np.nan, out)
 
 
