@@ -6,7 +6,23 @@ from dataclasses import dataclass
 
 
 class PlanWatchError(Exception):
-    """Base of every error the core raises on purpose."""
+    """Root of every error PlanWatch raises on purpose, from the core to the views.
+
+    Its message is said in Chinese, then English (`zh`, `en`); `str()` joins them "zh / en". The
+    edges catch this root in one place each (the web's middleware, the API's exception handler, the
+    command line) and answer with `status`: 400 for input to correct, 403 for a refusal of the
+    user's role or scope, 404 for what does not exist, 409 for a conflict with the data's state."""
+
+    status = 400
+
+    def __init__(self, zh: str = "", en: str = ""):
+        self.zh = zh
+        self.en = en or zh
+        super().__init__(f"{zh} / {en}" if en and en != zh else zh or en)
+
+    def text(self, english: bool = False) -> str:
+        """The message in one language."""
+        return self.en if english else self.zh
 
 
 @dataclass(frozen=True)
@@ -52,9 +68,7 @@ class EvaluationError(PlanWatchError):
     """An evaluation that cannot be made as asked. The message is in English, then in Chinese."""
 
     def __init__(self, en: str, zh: str = ""):
-        self.en = en
-        self.zh = zh
-        super().__init__(f"{en} / {zh}" if zh else en)
+        super().__init__(zh or en, en)
 
 
 class InvalidParameters(EvaluationError):

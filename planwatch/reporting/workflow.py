@@ -43,8 +43,7 @@ class WorkflowError(PlanWatchError):
     """A workflow step refused; the message says why, in Chinese then English."""
 
     def __init__(self, zh: str, en: str):
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
+        super().__init__(zh, en)
 
 
 class NotAllowed(WorkflowError):

@@ -46,8 +46,7 @@ class BulletinError(PlanWatchError):
     """A bulletin that cannot be built as asked; `en` and `zh` say why."""
 
     def __init__(self, en: str, zh: str):
-        self.en, self.zh = en, zh
-        super().__init__(f"{zh} / {en}")
+        super().__init__(zh, en)
 
 
 # --- input ------------------------------------------------------------------------------------------
