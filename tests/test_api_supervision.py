@@ -14,7 +14,8 @@ from django.test import Client
 
 from planwatch.accounts.models import ApiToken
 from planwatch.supervision import actions
-from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, SupervisionAudit
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate
+from tests.audit import events
 
 PLAN = "/api/v1/plans/prw-mic2025"
 
@@ -79,7 +80,7 @@ def test_a_locality_adds_a_milestone_and_reports_progress(cast: Any, body: dict[
     detail = zoe.get(f"{PLAN}/milestones/{m['id']}").json()
     assert (detail["status"], detail["percent"]) == ("in_progress", 30)
     assert detail["updates"][0]["narrative"] == "开工" and detail["updates"][0]["author"] == "zoe"
-    assert set(SupervisionAudit.objects.values_list("source", flat=True)) == {"api"}
+    assert set(events().values_list("source", flat=True)) == {"api"}
 
 
 def test_a_token_writes_like_a_session(cast: Any, body: dict[str, Any]) -> None:

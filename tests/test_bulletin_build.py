@@ -41,8 +41,9 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
     from planwatch.bulletins import services
     from planwatch.core.bulletin import BulletinError
     from planwatch.evaluation.runs import parameters_from_options
+    from planwatch.kernel import audit
     from planwatch.plans.loader import load_plan_file
-    from planwatch.reporting.models import AuditEntry, ReportedValue
+    from planwatch.reporting.models import ReportedValue
     from planwatch.reporting.sample import load_sample
     from planwatch.supervision.models import ActionPlan, Milestone
 
@@ -55,8 +56,9 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
         zh_value = ReportedValue.objects.filter(
             locality__code="ZH", period__code="2018", indicator__code="I01"
         ).get()
-        entry = AuditEntry.objects.create(value=zh_value, action=AuditEntry.Action.SUBMIT, source="web")
-        AuditEntry.objects.filter(pk=entry.pk).update(at=timezone.make_aware(dt.datetime(2019, 5, 10, 9, 0)))
+        entry = audit.record("value.submit", None, zh_value.audit_subject())
+        entry.at = timezone.make_aware(dt.datetime(2019, 5, 10, 9, 0))
+        entry.save()
         # One overdue milestone of 江门's action plan.
         ap = ActionPlan.objects.create(plan=plan, locality=plan.localities.get(code="JM"), year=2019)
         Milestone.objects.create(

@@ -168,7 +168,7 @@ def test_the_approver_reviews_their_locality_once_values_are_submitted(plan, cas
 
     def label(user):  # type: ignore[no-untyped-def]
         with translation.override("en"):
-            rows = progress_of(plan, period, user.profile, today)
+            rows = progress_of(plan, period, user, today)
         return next(r.link_label for r in rows if r.locality == zh)
 
     assert label(cast.zack) == label(cast.zoe) == "Fill in"

@@ -18,8 +18,9 @@ from openpyxl import load_workbook
 
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.models import AuditEntry, ReportedValue
+from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import load_sample, yearly_period
+from tests.audit import events
 
 S = ReportedValue.Status
 VALUE_COLUMNS = [
@@ -224,6 +225,8 @@ def test_blank_values_are_blank(plan: Plan, cast: Any, period: Any) -> None:
 AUDIT_COLUMNS = [
     "at",
     "user",
+    "event",
+    "subject",
     "action",
     "indicator",
     "locality",
@@ -246,9 +249,9 @@ def log(plan: Plan, cast: Any, period: Any) -> Plan:
     wf.save_values(
         cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=1, comment="更正")]
     )
-    first, *rest = AuditEntry.objects.order_by("id")
-    AuditEntry.objects.filter(pk=first.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
-    AuditEntry.objects.filter(pk__in=[e.pk for e in rest]).update(
+    first, *rest = events()
+    events(pk=first.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
+    events(pk__in=[e.pk for e in rest]).update(
         at=timezone.make_aware(dt.datetime(2019, 3, 2, 10))
     )
     return plan
@@ -292,5 +295,5 @@ def test_audit_json_and_xlsx(log: Plan, tmp_path: Path) -> None:
     assert sheet is not None and sheet.title == "audit"
     table = list(sheet.iter_rows(values_only=True))
     assert list(table[0]) == AUDIT_COLUMNS
-    assert table[1][:3] == (dt.datetime(2019, 3, 1, 9), "zoe", "save")
-    assert table[2][6:8] == (5, 6)
+    assert table[1][:5] == (dt.datetime(2019, 3, 1, 9), "zoe", "value.save", "I07 珠海市 2018", "save")
+    assert table[2][8:10] == (5, 6)

@@ -25,8 +25,9 @@ from planwatch.ledgers import services
 from planwatch.plans.models import Plan
 from planwatch.reporting import excel
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.models import AuditEntry, ImportBatch, ReportedValue, ValueComment
+from planwatch.reporting.models import ImportBatch, ReportedValue, ValueComment
 from planwatch.reporting.sample import yearly_period
+from tests.audit import events
 from tests.fed import FED
 
 S = ReportedValue.Status
@@ -111,7 +112,7 @@ def snapshot():
                 "indicator__code", "locality__code", "period__code", "value", "status", "version", "source"
             )
         ),
-        sorted(AuditEntry.objects.values_list("id", "action", "new_value", "source_detail")),
+        sorted(events().values_list("id", "type", "new", "source_detail")),
         sorted(ValueComment.objects.values_list("id", "text")),
         ImportBatch.objects.count(),
     )
@@ -152,10 +153,10 @@ def test_every_value_saved_as_a_draft_audited_with_the_file(ctx):
     assert values.get(indicator__code="I25").value == 35
     assert len(result.saved) == TYPED and result.unchanged == []
     assert next(v for v in result.saved if v.code == "I07").old == 5
-    audit = AuditEntry.objects.filter(value__locality=ctx.zh, source="excel")
+    audit = events(kind="value", locality_code="ZH", source="excel")
     assert audit.count() == TYPED
-    assert set(audit.values_list("action", "source_detail", "user__username")) == {("save", FILE, "zoe")}
-    i01 = audit.get(value__indicator__code="I07")
+    assert set(audit.values_list("type", "source_detail", "actor_name")) == {("value.save", FILE, "zoe")}
+    i01 = audit.get(indicator_code="I07")
     assert (i01.old_value, i01.new_value) == (5, 10)
     assert ImportBatch.objects.get().source_detail == FILE
     assert f"{TYPED} value(s) saved as drafts" in result.describe()
@@ -172,10 +173,10 @@ def test_the_same_file_twice_writes_nothing_the_second_time(ctx):
 
 def test_changed_values_only_are_written_on_a_second_import(ctx):
     excel.import_values(ctx.good, FILE, ctx.cast.zoe)
-    count = AuditEntry.objects.count()
+    count = events().count()
     result = excel.import_values(edit(ctx.good, {"I08": 12}), "second.xlsx", ctx.cast.zoe)
     assert [(v.code, v.old, v.new) for v in result.saved] == [("I08", 10, 12)]
-    assert AuditEntry.objects.count() == count + 1
+    assert events().count() == count + 1
     value = ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I08")
     assert (value.value, value.version, value.source_detail) == (12, 2, "second.xlsx")
 
@@ -190,7 +191,7 @@ def test_comments_become_value_comments_once(ctx):
         "I11",
         ctx.cast.zoe,
     )
-    assert AuditEntry.objects.get(action="comment").source_detail == FILE
+    assert events(verb="comment").get().source_detail == FILE
 
 
 def test_numbers_as_typed_in_excel(ctx):
@@ -677,7 +678,9 @@ def test_a_race_inside_save_values_becomes_a_cell_problem(ctx, monkeypatch):
     """save_values checks again under lock; its refusal is reported by cell like the others."""
 
     def racing(*args, **kwargs):
-        raise wf.Conflict("I08", Decimal(9), 3, "zack")
+        error = wf.Conflict("I08 已被 zack 修改为 9", "I08 was changed by zack to 9 since you opened it")
+        error.indicator = "I08"
+        raise error
 
     monkeypatch.setattr(wf, "save_values", racing)
     before = snapshot()
@@ -734,7 +737,7 @@ def test_role_matrix(plan, cast, period, who, where, allowed):
         assert paths(caught.value) == ["_meta!B5"]
         assert "you may not report values for" in caught.value.problems[0].message
         assert not ReportedValue.objects.exists()
-        assert not AuditEntry.objects.exists()
+        assert not events().exists()
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -784,7 +787,7 @@ def test_import_values_command_prints_what_it_wrote(ctx, tmp_path):
     text = out.getvalue()
     assert text.startswith(f"{FILE}: {TYPED} value(s) saved as drafts, 0 unchanged — 珠海市 ZH, period 2018")
     assert f"{F(ctx.rows, 'I07')}: I07 " in text and ": 5 → 10" in text
-    assert AuditEntry.objects.filter(source="excel", source_detail=FILE).count() == TYPED
+    assert events(source="excel", source_detail=FILE).count() == TYPED
     out = io.StringIO()
     call_command("import_values", str(path), user="zoe", stdout=out)
     assert f"0 value(s) saved as drafts, {TYPED} unchanged" in out.getvalue()

@@ -13,8 +13,9 @@ from django.urls import reverse
 from planwatch.ledgers import services
 from planwatch.ledgers.models import LedgerItem
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.models import AuditEntry, PeriodException, ReportedValue
+from planwatch.reporting.models import PeriodException, ReportedValue
 from planwatch.reporting.sample import yearly_period
+from tests.audit import events
 from tests.fed import FED
 from tests.test_ledger_derive import accept_all, add, approved_station
 
@@ -64,7 +65,7 @@ def test_the_entry_form_offers_one_button_and_writes_every_ledger_value(client, 
         0,
     )
     assert values["I01"].status == ReportedValue.Status.DRAFT
-    audit = AuditEntry.objects.filter(value__in=values.values())
+    audit = events(kind="value", subject_id__in=[str(v.pk) for v in values.values()])
     assert audit.count() == len(FED) and {a.source for a in audit} == {"ledger"}
     page = client.get(_entry_url(plan))
     assert 'value="derive_ledgers"' not in page.content.decode()  # nothing left to write

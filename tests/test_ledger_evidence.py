@@ -9,8 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from planwatch.core.errors import NotAllowed
 from planwatch.ledgers import services
-from planwatch.ledgers.models import LedgerAudit, LedgerEvidence
+from planwatch.ledgers.models import LedgerEvidence
+from tests.audit import events
 from tests.test_ledger_derive import add
 
 PDF = b"%PDF-1.4\n% sample notice\n"
@@ -43,7 +45,7 @@ def test_attach_and_download_within_scope(client, plan, cast, ledger, row):
     assert "合同.pdf" in page.content.decode()
     evidence = LedgerEvidence.objects.get()
     assert (evidence.item, evidence.size, evidence.content_type) == (row, len(PDF), "application/pdf")
-    assert LedgerAudit.objects.filter(item=row, action="evidence", comment="合同.pdf").exists()
+    assert events(row, verb="attach", comment="合同.pdf").exists()
     url = reverse("ledgers:evidence", args=[plan.code, ledger.code, row.pk, evidence.pk])
     assert b"".join(client.get(url).streaming_content) == PDF
 
@@ -89,6 +91,6 @@ def test_only_writers_attach(client, plan, cast, ledger, row):
         client.force_login(getattr(cast, who))
         url = reverse("ledgers:upload_evidence", args=[plan.code, ledger.code, row.pk])
         assert client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF)}).status_code == status, who
-    with pytest.raises(services.LedgerError):
+    with pytest.raises(NotAllowed):
         services.attach_evidence(cast.fred, row, SimpleUploadedFile("a.pdf", PDF))
     assert not LedgerEvidence.objects.exists()

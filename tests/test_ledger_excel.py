@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 
 from planwatch.core.errors import WorkbookRejected
 from planwatch.ledgers import excel, services
-from planwatch.ledgers.models import LedgerAudit, LedgerItem
+from planwatch.ledgers.models import LedgerItem
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
+from tests.audit import events
 from tests.test_ledger_derive import accept_all
 
 
@@ -71,7 +72,7 @@ def test_import_saves_every_row_and_round_trips(tmp_path, plan, cast, ledger):
     items = list(LedgerItem.objects.order_by("name"))
     assert [i.name for i in items] == ["项目乙", "项目甲"]
     assert items[1].started_on == dt.date(2018, 6, 1) and items[1].attributes == {"investor": "某公司"}
-    assert LedgerAudit.objects.filter(source="excel", source_detail="zh.xlsx").count() == 2
+    assert events(kind="ledger_row", source="excel", source_detail="zh.xlsx").count() == 2
     out = tmp_path / "out.xlsx"
     call_command("export_ledger", "--ledger", "investment_projects", "-o", str(out))
     assert load_workbook(out)[excel.SHEET].max_row == 3
@@ -170,7 +171,7 @@ def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast,
     assert f"Ledger!{cols['locality']}6" in text and "you may not import rows of Foshan" in text
     assert f"Ledger!{cols['name']}7" in text and f"Ledger!{cols['key_field']}7" in text
     assert f"Ledger!{cols['status']}7" in text and "未知状态「whatever」，应为：有效、暂停" in text
-    assert not LedgerItem.objects.exists() and not LedgerAudit.objects.exists()
+    assert not LedgerItem.objects.exists() and not events().exists()
 
     path = tmp_path / "bad.xlsx"
     path.write_bytes(workbook(ledger, rows))

@@ -66,9 +66,9 @@ def test_a_stock_counts_what_was_there_before_the_plan_started(plan, cast):
 
 
 def test_required_and_choice_attributes_are_checked(plan, cast, centres):
-    with pytest.raises(services.LedgerError, match="Level is required"):
+    with pytest.raises(services.InvalidRow, match="Level is required"):
         add(cast.zoe, centres, "ZH", "无级别", D(2018, 1, 1))
-    with pytest.raises(services.LedgerError, match="Level must be one of: 国家级、省级"):
+    with pytest.raises(services.InvalidRow, match="Level must be one of: 国家级、省级"):
         add(cast.zoe, centres, "ZH", "市级", D(2018, 1, 1), level="市级")
     assert not LedgerItem.objects.exists()
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from planwatch.supervision import actions
-from planwatch.supervision.models import Milestone, SupervisionAudit
+from planwatch.supervision.models import Milestone
+from tests.audit import events
 
 S = Milestone.Status
 
@@ -38,17 +39,16 @@ def milestone(plan, cast, zh_plan):
 
 def test_add_milestone_is_audited(plan, cast, zh_plan, milestone):
     assert milestone.status == S.NOT_STARTED and milestone.percent == 0
-    actions_logged = list(SupervisionAudit.objects.order_by("id").values_list("action", flat=True))
-    assert actions_logged == ["create_plan", "add_milestone"]
-    entry = SupervisionAudit.objects.get(action="add_milestone")
-    assert entry.user == cast.zoe and entry.new["owner_person"] == "张三" and entry.source == "web"
+    assert [e.type for e in events()] == ["action_plan.create", "milestone.create"]
+    entry = events(milestone).get()
+    assert entry.actor == cast.zoe and entry.new["owner_person"] == "张三" and entry.source == "web"
 
 
 def test_edit_milestone_records_old_and_new(plan, cast, milestone):
     actions.edit_milestone(cast.zack, milestone, data(plan, title="新名称", due=dt.date(2018, 9, 30)))
     milestone.refresh_from_db()
     assert milestone.title == "新名称" and milestone.due_on == dt.date(2018, 9, 30)
-    entry = SupervisionAudit.objects.get(action="edit_milestone")
+    entry = events(milestone, verb="update").get()
     assert entry.old["title"] == "建成智能制造示范车间" and entry.new["title"] == "新名称"
 
 
@@ -74,7 +74,7 @@ def test_progress_states(plan, cast, milestone):
     milestone.refresh_from_db()
     assert (milestone.status, milestone.percent) == (S.DONE, 100)
     assert milestone.updates.count() == 3
-    assert SupervisionAudit.objects.filter(action="post_update").count() == 3
+    assert events(milestone, verb="progress").count() == 3
 
 
 def test_province_comments_and_returns(plan, cast, milestone):
@@ -90,7 +90,7 @@ def test_province_comments_and_returns(plan, cast, milestone):
     assert (milestone.status, milestone.percent) == (S.IN_PROGRESS, 30)  # back to the last standing update
     with pytest.raises(actions.IllegalTransition):
         actions.return_update(cast.pat, second, "again")
-    assert SupervisionAudit.objects.filter(action__in=["comment_update", "return_update"]).count() == 2
+    assert [e.verb for e in events(kind="progress_update")] == ["comment", "return"]
 
 
 @pytest.mark.parametrize("who", ["fred", "fay", "lena", "vic", "pat"])

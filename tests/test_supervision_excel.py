@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from planwatch.core.errors import WorkbookRejected
 from planwatch.supervision import actions, excel
-from planwatch.supervision.models import Milestone, SupervisionAudit
+from planwatch.supervision.models import Milestone
+from tests.audit import events
 
 
 def _filled(plan, rows, locality="ZH", year=2018) -> bytes:
@@ -46,7 +47,7 @@ def test_import_adds_then_edits_milestones(plan, cast):
         dt.date(2018, 6, 30),
     )
     assert [i.code for i in m.indicators.all()] == [ind]
-    assert SupervisionAudit.objects.filter(action="add_milestone", source="excel:zh.xlsx").count() == 1
+    assert events(kind="milestone", verb="create", source="excel", source_detail="zh.xlsx").count() == 1
 
     # The exported template carries the milestone's number; changing its row edits it.
     wb = load_workbook(BytesIO(excel.export_action_plan(plan, m.action_plan.locality, 2018)))
@@ -85,7 +86,7 @@ def test_rejection_lists_every_problem_by_cell_and_writes_nothing(plan, cast):
     ]
     assert all(" / " in p.message for p in caught.value.problems)  # Chinese / English
     assert "任务编号 T99 不存在" in caught.value.problems[0].message
-    assert not Milestone.objects.exists() and not SupervisionAudit.objects.exists()
+    assert not Milestone.objects.exists() and not events().exists()
 
 
 def test_start_after_due_is_rejected(plan, cast):

@@ -16,9 +16,10 @@ from planwatch.core.bulletin.content import SAMPLE_MILESTONE, MilestoneRow, Supe
 from planwatch.reporting.models import Period
 from planwatch.reporting.sample import load_sample
 from planwatch.supervision import actions, services
-from planwatch.supervision.models import ActionPlan, Milestone, SupervisionAudit
+from planwatch.supervision.models import ActionPlan, Milestone
 from planwatch.supervision.sample import demo_year, load_sample_supervision
 from planwatch.web.context_processors import plan_has_sample
+from tests.audit import events
 
 TODAY = dt.date(2026, 5, 15)
 PILOTS = {"ZH", "FS", "ZS", "JM", "YJ", "ZQ", "SD"}
@@ -85,9 +86,9 @@ def test_every_pilot_unit_has_overdue_at_risk_in_progress_and_done(plan, sample)
         assert any(m.indicators.exists() for m in ms)
         assert ap.milestones.filter(updates__narrative__startswith="示例数据").exists()
     # Audited as the other sample loaders are: no user, source "sample".
-    audit = SupervisionAudit.objects.filter(action_plan__plan=plan)
+    audit = events(plan_code=plan.code, subject_type__in=["action_plan", "milestone"])
     assert audit.exists() and set(audit.values_list("source", flat=True)) == {"sample"}
-    assert audit.filter(action="add_milestone").count() == Milestone.objects.count()
+    assert audit.filter(type="milestone.create").count() == Milestone.objects.count()
 
 
 def test_the_open_demo_year_is_used(plan):
@@ -115,7 +116,10 @@ def test_loading_twice_gives_the_same_rows_and_leaves_real_plans_alone(plan, rea
     assert ActionPlan.objects.filter(is_sample=True).count() == len(PILOTS)
     real_ap.refresh_from_db()
     assert not real_ap.is_sample and list(real_ap.milestones.all()) == [real_m]
-    assert real_ap.audit.exclude(source="sample").count() == 2  # create_plan, add_milestone
+    assert [e.type for e in events(real_ap)] + [e.type for e in events(real_m)] == [
+        "action_plan.create",
+        "milestone.create",
+    ]
 
 
 def test_a_locality_with_a_real_plan_for_the_year_gets_no_sample_one(plan, cast):

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from planwatch.supervision import actions
 from planwatch.supervision.models import Milestone, ProgressUpdate
+from tests.audit import events
 
 
 @pytest.fixture
@@ -206,10 +207,8 @@ def test_locality_deletes_a_milestone_without_updates(client, plan, cast, base):
     response = c.post(f"{base}ZH/2018/", {"action": "delete", "milestone": m.pk})
     assert response.status_code == 302
     assert not Milestone.objects.filter(pk=m.pk).exists()
-    from planwatch.supervision.models import SupervisionAudit
-
-    entry = SupervisionAudit.objects.filter(action="delete_milestone").get()
-    assert entry.user == cast.zoe and entry.old["title"] == "多余的里程碑"
+    entry = events(kind="milestone", verb="delete").get()
+    assert entry.actor == cast.zoe and entry.old["title"] == "多余的里程碑"
 
 
 def test_a_milestone_with_updates_is_not_deleted(client, plan, cast, base, late):

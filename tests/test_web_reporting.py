@@ -14,7 +14,6 @@ from django.urls import reverse
 from planwatch.ledgers import services
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
-    AuditEntry,
     Evidence,
     PeriodException,
     ReportedValue,
@@ -22,6 +21,7 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.sample import load_sample, yearly_period
+from tests.audit import events
 from tests.fed import save_reported
 
 S = ReportedValue.Status
@@ -515,7 +515,7 @@ def test_unchanged_values_are_not_saved_again(client, plan, cast, period, zh):
     response = post_values(client, plan, zh, period, I07="10", I08="10")
     assert response.status_code == 302
     assert value_of(zh, period, "I07").version == 1
-    assert AuditEntry.objects.filter(action="save").count() == wf.required_indicators(period).count()
+    assert events(kind="value", verb="save").count() == wf.required_indicators(period).count()
 
 
 def test_save_then_submit_the_whole_form(client, plan, cast, period, zh):
@@ -530,8 +530,8 @@ def test_save_then_submit_the_whole_form(client, plan, cast, period, zh):
     assert response.status_code == 302
     assert set(statuses(zh, period).values()) == {S.SUBMITTED}
     assert len(statuses(zh, period)) == wf.required_indicators(period).count()
-    assert value_of(zh, period, "I07").audit.filter(source="web").count() == 2
-    assert list(value_of(zh, period, "I01").audit.order_by("pk").values_list("source", "action")) == [
+    assert events(value_of(zh, period, "I07"), source="web").count() == 2
+    assert [(e.source, e.verb) for e in events(value_of(zh, period, "I01"))] == [
         ("ledger", "save"),
         ("web", "submit"),
     ]
@@ -724,8 +724,8 @@ def test_evidence_is_stored_audited_and_downloadable(client, plan, cast, period,
     assert evidence.content_type == "application/pdf"
     assert (media / evidence.file.name).read_bytes() == PDF
     assert evidence.file.name.startswith("evidence/2018/ZH/I07/")
-    audit = value_of(zh, period, "I07").audit.get(action=AuditEntry.Action.EVIDENCE)
-    assert (audit.user, audit.comment) == (cast.zoe, "项目清单.pdf")
+    audit = events(value_of(zh, period, "I07"), verb="attach").get()
+    assert (audit.actor, audit.comment) == (cast.zoe, "项目清单.pdf")
     html = client.get(form_url(plan, zh, period)).content.decode()
     download = reverse("reporting:evidence", args=[plan.code, "ZH", "2018", "I07", evidence.pk])
     assert download in row_html(html, "I07")
@@ -757,7 +757,7 @@ def test_evidence_size_and_type_are_checked(client, plan, cast, period, zh, sett
     response = upload(client, plan, zh, period, "I07", name, content)
     assert response.status_code == 302
     assert not Evidence.objects.exists()
-    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EVIDENCE).exists()
+    assert not events(kind="value", verb="attach").exists()
     html = client.get(response.url.split("#")[0]).content.decode()
     message = re.search(r'class="message error">(.*?)</p>', html, re.S).group(1)
     assert name in message
@@ -793,7 +793,7 @@ def test_history_shows_every_change_with_its_source(client, plan, cast, period, 
     )
     html = as_user(client, cast.zoe).get(history_url(plan, zh, period, "I07")).content.decode()
     table = re.search(r'<table class="grid history-table">.*?</table>', html, re.S).group(0)
-    assert table.count('<tr class="action-') == value_of(zh, period, "I07").audit.count() == 6
+    assert table.count('<tr class="action-') == events(value_of(zh, period, "I07")).count() == 6
     for who in ["zoe", "zack", "pat"]:
         assert who in table
     assert "珠海_2018.xlsx" in table  # the Excel file it came from

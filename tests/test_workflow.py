@@ -9,12 +9,12 @@ import pytest
 
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
-    AuditEntry,
     PeriodException,
     ReportedValue,
     RevisionRequest,
     ValueComment,
 )
+from tests.audit import events, log
 from tests.fed import save_reported
 
 S = ReportedValue.Status
@@ -63,10 +63,7 @@ def test_the_whole_way_draft_submitted_approved_accepted(plan, cast, period, zh)
     wf.accept(cast.pat, zh, period)
     assert statuses(zh, period) == {S.ACCEPTED}
     value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
-    actions = list(
-        value.audit.order_by("id").values_list("action", "user__username", "old_status", "new_status")
-    )
-    assert actions == [
+    assert log(value) == [
         ("save", "zoe", "", "draft"),
         ("submit", "zoe", "draft", "submitted"),
         ("approve", "zack", "submitted", "approved"),
@@ -335,8 +332,8 @@ def test_revision_request_accepted_by_the_province(plan, cast, period, zh):
     wf.decide_revision(cast.alice, request, approve=True, comment="同意")
     value.refresh_from_db()
     assert (value.value, value.status) == (12, S.ACCEPTED)
-    revise = value.audit.get(action=AuditEntry.Action.REVISE)
-    assert (revise.old_value, revise.new_value, revise.user) == (10, 12, cast.alice)
+    revise = events(value, verb="revise").get()
+    assert (revise.old_value, revise.new_value, revise.actor) == (10, 12, cast.alice)
     assert RevisionRequest.objects.get(pk=request.pk).status == RevisionRequest.Status.ACCEPTED
 
 

@@ -4,7 +4,7 @@ by one, created and changed), the workflow of a row, and the rows behind a deriv
 Every change goes through planwatch.ledgers.services, exactly as on the web pages and in the Excel
 import: a locality's users write only their own rows, the locality's approver approves, the
 province (or a lead unit of an indicator the ledger feeds) accepts; every change writes a
-LedgerAudit row with the source "api". Rows are read as on the web: a locality's users their own,
+audit event with the source "api". Rows are read as on the web: a locality's users their own,
 others the rows submitted or further. Refusals answer 400, 403 or 409 with `{"errors": [...]}` in
 both languages (planwatch.api.values.register_error_handlers).
 """
@@ -20,12 +20,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.values import ErrorsOut, refused
+from planwatch.kernel import audit
 from planwatch.ledgers import services
 from planwatch.ledgers.models import LedgerItem, LedgerType
 from planwatch.plans.models import Plan
 
 router = Router(tags=["ledgers"])
-API = "api"
+API = audit.Via(audit.Source.API)
 REFUSED = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut, **NOT_FOUND}
 
 
@@ -275,7 +276,7 @@ def create_item(request: HttpRequest, plan_code: str, ledger: str, body: ItemIn)
     lt = _ledger(plan, ledger)
     item = LedgerItem(ledger=lt)
     _fill(plan, lt, item, body)
-    services.save_item(request.user, item, source=API)
+    services.save_item(request.user, item, via=API)
     return Status(201, _item_out(_item(request, lt, item.pk)))
 
 
@@ -287,7 +288,7 @@ def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int,
     lt = _ledger(plan, ledger)
     item = _item(request, lt, item_id)
     _fill(plan, lt, item, body)
-    services.save_item(request.user, item, source=API, expected_version=body.version)
+    services.save_item(request.user, item, via=API, expected_version=body.version)
     return _item_out(_item(request, lt, item.pk))
 
 
@@ -300,9 +301,9 @@ def transition(
     lt = _ledger(get_plan(plan_code), ledger)
     item = _item(request, lt, item_id)
     if body.action == "return":
-        services.return_item(request.user, item, body.comment, source=API)
+        services.return_item(request.user, item, body.comment, via=API)
     else:
-        services.TRANSITIONS[body.action](request.user, item, source=API)
+        services.TRANSITIONS[body.action](request.user, item, via=API)
     return _item_out(lt.items.select_related("ledger", "locality", "key_field").get(pk=item.pk))
 
 
@@ -314,7 +315,7 @@ def move_all(
     filters) that this user may move so, all or nothing, as the list page's buttons do."""
     lt = _ledger(get_plan(plan_code), ledger)
     items = services.filter_items(lt, _items(request, lt), filters.dict())
-    moved, left = services.move_all(request.user, items, body.action, source=API)
+    moved, left = services.move_all(request.user, items, body.action, via=API)
     return MovedOut(moved=moved, left_alone=left)
 
 
@@ -323,7 +324,7 @@ def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int)
     """Delete a draft row, never submitted (others are cancelled through their status instead);
     the audit keeps what it was."""
     lt = _ledger(get_plan(plan_code), ledger)
-    services.delete_item(request.user, _item(request, lt, item_id), source=API)
+    services.delete_item(request.user, _item(request, lt, item_id), via=API)
     return Status(204, None)
 
 

@@ -3,7 +3,7 @@ progress updates.
 
 Every change goes through planwatch.supervision.actions, exactly as on the web pages and in the
 Excel import: a locality's users write only their own action plan, the province comments on and
-returns updates, and every change writes a SupervisionAudit row with the source "api". Supervision
+returns updates, and every change writes a audit event with the source "api". Supervision
 is open to every signed-in user of the plan for reading, as on the web. Refusals answer 400, 403 or
 409 with `{"errors": [...]}` in both languages (planwatch.api.values.register_error_handlers).
 Evidence files are uploaded on the milestone's web page; the API lists them with their download
@@ -23,12 +23,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.values import ErrorsOut, refused
+from planwatch.kernel import audit
 from planwatch.plans.models import Plan
 from planwatch.supervision import actions, services
 from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate
 
 router = Router(tags=["supervision"])
-API = "api"
+API = audit.Via(audit.Source.API)
 REFUSED = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut, **NOT_FOUND}
 
 MilestoneStatus = Literal["not_started", "in_progress", "done", "at_risk"]
@@ -306,8 +307,8 @@ def add_milestone(
         raise NotFound(f"No locality {locality!r} in plan {plan.code!r}.")
     data = _data(plan, body)
     with transaction.atomic():  # a refused milestone leaves no empty action plan behind
-        ap = actions.open_action_plan(request.user, plan, place, year, source=API)
-        m = actions.add_milestone(request.user, ap, data, source=API)
+        ap = actions.open_action_plan(request.user, plan, place, year, via=API)
+        m = actions.add_milestone(request.user, ap, data, via=API)
     return Status(201, _detail(_milestone(plan, m.pk)))
 
 
@@ -323,14 +324,14 @@ def edit_milestone(
 ) -> MilestoneDetailOut:
     plan = get_plan(plan_code)
     m = _milestone(plan, milestone_id)
-    actions.edit_milestone(request.user, m, _data(plan, body), source=API)
+    actions.edit_milestone(request.user, m, _data(plan, body), via=API)
     return _detail(_milestone(plan, milestone_id))
 
 
 @router.delete("/{plan_code}/milestones/{milestone_id}", response={204: None, **REFUSED})
 def delete_milestone(request: HttpRequest, plan_code: str, milestone_id: int) -> Status[None]:
     plan = get_plan(plan_code)
-    actions.delete_milestone(request.user, _milestone(plan, milestone_id), source=API)
+    actions.delete_milestone(request.user, _milestone(plan, milestone_id), via=API)
     return Status(204, None)
 
 
@@ -344,7 +345,7 @@ def post_update(
 ) -> Status[MilestoneDetailOut]:
     plan = get_plan(plan_code)
     m = _milestone(plan, milestone_id)
-    actions.post_update(request.user, m, body.status, body.percent, body.narrative, source=API)
+    actions.post_update(request.user, m, body.status, body.percent, body.narrative, via=API)
     return Status(201, _detail(_milestone(plan, milestone_id)))
 
 
@@ -359,7 +360,7 @@ def review_update(request: HttpRequest, plan_code: str, update_id: int, body: Re
     if update is None:
         raise NotFound(f"No progress update {update_id} in plan {plan.code!r}.")
     if body.action == "comment":
-        actions.comment_update(request.user, update, body.comment, source=API)
+        actions.comment_update(request.user, update, body.comment, via=API)
     else:
-        actions.return_update(request.user, update, body.comment, source=API)
+        actions.return_update(request.user, update, body.comment, via=API)
     return _detail(_milestone(plan, update.milestone_id))

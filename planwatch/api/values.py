@@ -31,7 +31,7 @@ from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import datavaluesets as dvs
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.models import AuditEntry, Period, ReportedValue, RevisionRequest
+from planwatch.reporting.models import Period, ReportedValue, RevisionRequest
 
 router = Router(tags=["values"])
 revisions_router = Router(tags=["values"])
@@ -60,6 +60,8 @@ class ValueOut(Schema):
 class AuditOut(Schema):
     at: dt.datetime
     user: str | None
+    event: str = Field(description="What happened to what: value.submit, ledger_row.create, period.dates …")
+    subject: str = Field(description="What the event is about, as a person reads it.")
     action: str
     indicator: str
     locality: str
@@ -609,12 +611,7 @@ def value_history(
     status, comment, source. 404 when the value does not exist or the caller may not see it."""
     plan = get_plan(plan_code)
     value = get_value(request, plan, indicator_code, locality_code, period_code)
-    entries = (
-        AuditEntry.objects.filter(value=value)
-        .select_related("user", "value__indicator", "value__locality", "value__period")
-        .order_by("-at", "-id")
-    )
-    return exports.audit_records(entries)
+    return exports.audit_records(exports.history_of(value))
 
 
 def moment(text: str | None, name: str, *, end: bool = False) -> dt.datetime | None:
@@ -659,7 +656,9 @@ def audit_log(
             "only the province may read the audit log",
             kind=dvs.Kind.FORBIDDEN,
         )
-    entries = exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True))
+    entries = exports.visible_events(
+        request.user, exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True))
+    )
     records = exports.audit_records(entries)
     if format == "csv":
         return csv_response(exports.to_csv(records, exports.AUDIT_COLUMNS), f"{plan.code}-audit.csv")

@@ -28,9 +28,10 @@ from planwatch.core.evaluation import EvaluationParameters
 from planwatch.core.geo import MapFileMissing, read_city_map
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
+from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
-from planwatch.reporting.models import AuditEntry, Period, ReportedValue
+from planwatch.reporting.models import Period, ReportedValue
 
 Progress = Callable[[str], None]
 QUARTERS = "一二三四"
@@ -194,23 +195,23 @@ def late_input(plan: Plan, period: Period | None, as_of: dt.date) -> tuple[tuple
         .values_list("locality_id", "n")
     )
     first = dict(
-        AuditEntry.objects.filter(
-            value__period=period, value__locality__in=pilots, action=AuditEntry.Action.SUBMIT
+        AuditEvent.objects.filter(
+            type="value.submit",
+            plan_code=plan.code,
+            period_code=period.code,
+            locality_code__in=[loc.code for loc in pilots],
         )
-        .values("value__locality_id")
+        .values("locality_code")
         .annotate(first=Min("at"))
-        .values_list("value__locality_id", "first")
+        .values_list("locality_code", "first")
     )
     rows = []
     for loc in pilots:
         count = reported.get(loc.pk, 0)
-        first_at = first.get(loc.pk)
+        first_at = first.get(loc.code)
         first_day = timezone.localtime(first_at).date() if first_at is not None else None
-        if count < required:
-            days = (as_of - period.due_on).days
-        elif first_day is not None and first_day > period.due_on:
-            days = (first_day - period.due_on).days
-        else:
+        days = period.days_late(count, required, as_of, first_day)
+        if not days:
             continue
         rows.append(core.LateRow(loc.code, period.code, period.due_on, required, count, first_day, days))
     return tuple(rows), True

@@ -1,8 +1,71 @@
-"""The exception tree of the PlanWatch core. Callers catch PlanWatchError to report any of them."""
+"""The exception tree of PlanWatch, rooted in PlanWatchError. The edges (web, API, command line)
+catch the root, once each; everything below raises the most precise class."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What kind of problem: the API's `kind` of each error, and what decides its HTTP status."""
+
+    INVALID = "invalid"  # malformed input: a missing field, text for a number, a duplicate, …
+    UNKNOWN = "unknown"  # a code that names nothing in the plan
+    CLOSED = "closed"  # the period is closed for entry
+    VALIDATION = "validation"  # a value breaks a rule of its indicator or a cross-indicator check
+    FORBIDDEN = "forbidden"  # outside the caller's role or scope
+    LOCKED = "locked"  # submitted, approved or accepted: not writable now
+    CONFLICT = "conflict"  # changed since the version the caller read
+    WORKFLOW = "workflow"  # a transition that the subject's state does not allow
+    NOT_FOUND = "not_found"  # nothing there (or nothing the caller may see)
+
+
+STATUS = {Kind.FORBIDDEN: 403, Kind.LOCKED: 409, Kind.CONFLICT: 409, Kind.WORKFLOW: 409, Kind.NOT_FOUND: 404}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem of a request, placed by `path` (a field: `values[2].value`, a cell: `Values!F7`)
+    or `row` and `column` (CSV: the spreadsheet row, the header being row 1)."""
+
+    kind: Kind
+    zh: str
+    en: str
+    path: str | None = None
+    row: int | None = None
+    column: str | None = None
+    indicator: str | None = None
+
+    @property
+    def status(self) -> int:
+        return STATUS.get(self.kind, 400)
+
+    def text(self, english: bool = False) -> str:
+        return self.en if english else self.zh
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "row": self.row,
+            "column": self.column,
+            "indicator": self.indicator,
+            "kind": str(self.kind),
+            "message_zh": self.zh,
+            "message_en": self.en,
+        }
+
+
+def status_of(issues: Sequence[Issue]) -> int:
+    """403 when anything is outside the caller's scope, else 400 for any input or validation
+    problem, else 409 (locked values, version conflicts, transitions), else 404."""
+    statuses = {issue.status for issue in issues}
+    for status in (403, 400, 409, 404):
+        if status in statuses:
+            return status
+    return 400
 
 
 class PlanWatchError(Exception):
@@ -15,14 +78,118 @@ class PlanWatchError(Exception):
 
     status = 400
 
-    def __init__(self, zh: str = "", en: str = ""):
+    def __init__(self, zh: str = "", en: str = "", *, issues: Sequence[Issue] = ()):
         self.zh = zh
         self.en = en or zh
+        self._issues = list(issues)
         super().__init__(f"{zh} / {en}" if en and en != zh else zh or en)
+
+    kind = Kind.INVALID
+    place: str = ""  # where in the input: a field, a cell
+    indicator: str | None = None  # the indicator it is about, where it is about one
 
     def text(self, english: bool = False) -> str:
         """The message in one language."""
         return self.en if english else self.zh
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every problem of this error, each with its place (one, unless it says several at once)."""
+        if self._issues:
+            return self._issues
+        return [Issue(self.kind, self.zh, self.en, path=self.place or None, indicator=self.indicator)]
+
+
+# --- refusals of a change -----------------------------------------------------------------------
+
+
+class Refused(PlanWatchError):
+    """A change refused with every problem found (nothing was written): `issues`, each placed."""
+
+    def __init__(self, issues: Sequence[Issue]):
+        self.status = status_of(issues)
+        super().__init__(
+            "；".join(_placed(i, i.zh) for i in issues),
+            "; ".join(_placed(i, i.en) for i in issues),
+            issues=issues,
+        )
+
+
+def _placed(issue: Issue, text: str) -> str:
+    where = issue.path or (f"row {issue.row}" if issue.row else "")
+    return f"{where}: {text}" if where and where not in text else text
+
+
+class NotAllowed(PlanWatchError):
+    """Refused for the user's role or scope (403)."""
+
+    status = 403
+    kind = Kind.FORBIDDEN
+
+
+class NotFound(PlanWatchError):
+    """Nothing there, or nothing the caller may see (404): a hidden draft is as absent as a missing value."""
+
+    status = 404
+    kind = Kind.NOT_FOUND
+
+
+class IllegalTransition(PlanWatchError):
+    """A step the subject's state does not allow (409)."""
+
+    status = 409
+    kind = Kind.WORKFLOW
+
+
+class Locked(IllegalTransition):
+    """Submitted, approved or accepted: not writable now (409)."""
+
+    kind = Kind.LOCKED
+
+
+class PeriodClosed(PlanWatchError):
+    """The period is closed for entry (400)."""
+
+    kind = Kind.CLOSED
+
+
+class CommentRequired(PlanWatchError):
+    """A step that needs a comment or a reason (400)."""
+
+
+class Conflict(PlanWatchError):
+    """Someone else changed it since it was read: never overwrite silently (409)."""
+
+    status = 409
+    kind = Kind.CONFLICT
+
+
+def refuse(errors: Sequence[PlanWatchError]) -> None:
+    """Raise nothing for no error, the error itself for one, and all of them at once for several:
+    one error of their class when they are of one class (five values out of scope: a NotAllowed),
+    else a Refused. Each keeps its issues, so that a caller can place every one."""
+    if len(errors) == 1:
+        raise errors[0]
+    if not errors:
+        return
+    issues = [issue for error in errors for issue in error.issues]
+    kinds = {type(error) for error in errors}
+    if len(kinds) == 1 and (cls := kinds.pop()) in SIMPLE:
+        raise cls("；".join(e.zh for e in errors), "; ".join(e.en for e in errors), issues=issues)
+    raise Refused(issues)
+
+
+# The errors that take nothing but their message (zh, en): several of one are said as one.
+SIMPLE: set[type[PlanWatchError]] = {
+    PlanWatchError,
+    NotAllowed,
+    NotFound,
+    IllegalTransition,
+    Locked,
+    PeriodClosed,
+    CommentRequired,
+    Conflict,
+}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind, canonical_decimal, whole_number_unit
 
 
@@ -244,3 +245,18 @@ def check_cross(rules: Iterable[CrossRule], values: Mapping[str, Decimal]) -> li
                     )
                 )
     return findings
+
+
+class InvalidValues(Refused):
+    """Values that break their indicators' rules or the plan's checks across indicators: nothing was
+    saved. `findings` are the errors, each naming its indicator."""
+
+    def __init__(self, findings: Sequence[Finding]):
+        self.findings = list(findings)
+        super().__init__(
+            [Issue(Kind.VALIDATION, f.zh, f.en, indicator=f.indicator) for f in self.findings]
+        )
+        details = "; ".join(f"{f.indicator}: {f.en}" for f in self.findings)
+        self.zh = "数值未通过校验，未保存任何数据：" + "；".join(f"{f.indicator}：{f.zh}" for f in self.findings)
+        self.en = f"values failed validation, nothing was saved: {details}"
+        self.args = (f"{self.zh} / {self.en}",)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import LedgerAudit, LedgerItem, LedgerType
+from .models import LedgerItem, LedgerType
 
 
 @admin.register(LedgerType)
@@ -13,9 +13,3 @@ class LedgerItemAdmin(admin.ModelAdmin):
     list_display = ["name", "ledger", "locality", "investment", "signed_on", "started_on", "producing_on"]
     list_filter = ["ledger", "locality", "status", "duplicate_flag"]
     search_fields = ["name", "identifier"]
-
-
-@admin.register(LedgerAudit)
-class LedgerAuditAdmin(admin.ModelAdmin):
-    list_display = ["at", "item", "action", "user", "source"]
-    readonly_fields = [f.name for f in LedgerAudit._meta.fields]

@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.core.errors import PlanWatchError, Problem, WorkbookRejected
+from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality
 from planwatch.plans.models import KeyField
 
@@ -330,8 +331,8 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
     saved = []
     for n, item in enumerate(pending):
         try:
-            saved.append(services.save_item(user, item, source="excel", detail=source, refresh=False))
-        except services.LedgerError as exc:  # e.g. a locked period: the whole import is rolled back
+            saved.append(services.save_item(user, item, via=audit.Via(audit.Source.EXCEL, source), refresh=False))
+        except PlanWatchError as exc:  # e.g. a locked period: the whole import is rolled back
             raise WorkbookRejected(source, [_problem(SHEET, f"A{rows[n]}", exc.zh, exc.en)]) from None
     services.refresh_duplicates(ledger)  # once for the workbook, not once per row
     return saved

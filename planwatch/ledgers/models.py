@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.core.planfile import canonical_decimal
+from planwatch.kernel.audit import Subject
 from planwatch.plans.models import Indicator, KeyField, Locality, Plan
 from planwatch.reporting.models import ReportedValue
 
@@ -123,6 +125,9 @@ class LedgerItem(models.Model):
     duplicate_kept = models.BooleanField(default=False, help_text="The province decided: not a duplicate.")
     merged_into = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="merged")
     version = models.PositiveIntegerField(default=1)
+    approvals = models.PositiveSmallIntegerField(
+        default=0, help_text="Levels of approval done so far (the plan's approval chain for the locality)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -139,6 +144,15 @@ class LedgerItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def audit_subject(self) -> Subject:
+        return Subject(
+            "ledger_row",
+            self.pk,
+            f"{self.ledger.name_zh}：{self.name}",
+            plan=self.ledger.plan.code,
+            locality=self.locality.code if self.locality_id else "",
+        )
 
     def stage_date(self, stage: str) -> dt.date | None:
         if stage in DATE_COLUMNS:
@@ -172,44 +186,9 @@ class LedgerItem(models.Model):
             "dates": self.dates,
             "status": self.status,
             "review": self.review,
-            "investment": None if self.investment is None else f"{canonical_decimal(self.investment):f}",
+            "investment": None if self.investment is None else f"{canonical_decimal(Decimal(self.investment)):f}",
             "notes": self.notes,
         }
-
-
-class LedgerAudit(models.Model):
-    class Action(models.TextChoices):
-        CREATE = "create", _("Created")
-        UPDATE = "update", _("Changed")
-        DELETE = "delete", _("Deleted")
-        KEEP = "keep", _("Kept as not a duplicate")
-        MERGE = "merge", _("Merged")
-        SUBMIT = "submit", _("Submitted")
-        APPROVE = "approve", _("Approved")
-        ACCEPT = "accept", _("Accepted")
-        RETURN = "return", _("Returned")
-        EVIDENCE = "evidence", _("Evidence attached")
-
-    item = models.ForeignKey(LedgerItem, models.SET_NULL, null=True, blank=True, related_name="audit")
-    ledger = models.ForeignKey(LedgerType, models.CASCADE, related_name="audit")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    old = models.JSONField(null=True, blank=True)
-    new = models.JSONField(null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    source = models.CharField(max_length=20, default="web")
-    source_detail = models.CharField(max_length=300, blank=True)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("Ledger audit entry")
-        verbose_name_plural = _("Ledger audit entries")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.item_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 def ledger_evidence_path(instance: LedgerEvidence, filename: str) -> str:

@@ -20,11 +20,12 @@ from typing import Any
 from django.db import transaction
 
 from planwatch.core.ledger import normalize_name
+from planwatch.kernel import audit
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting.models import ReportedValue
 
 from . import services
-from .models import LedgerAudit, LedgerItem, LedgerType
+from .models import LedgerItem, LedgerType
 
 NOTE = "示例数据，非真实条目。Sample data, not a real item."
 SHORT = {"investment_projects": "项目"}
@@ -168,19 +169,10 @@ def load_sample_ledgers(plan: Plan) -> int:
     created = LedgerItem.objects.filter(ledger__plan=plan, is_sample=True).select_related(
         "locality", "key_field"
     )
-    LedgerAudit.objects.bulk_create(
-        (
-            LedgerAudit(
-                item=item,
-                ledger_id=item.ledger_id,
-                action=LedgerAudit.Action.CREATE,
-                new=item.snapshot(),
-                source="sample",
-                source_detail="示例数据 (sample data)",
-            )
-            for item in created
-        ),
-        batch_size=500,
+    sample = audit.Via(audit.Source.SAMPLE, "示例数据 (sample data)")
+    audit.record_many(
+        audit.event("ledger_row.create", None, item.audit_subject(), via=sample, new=item.snapshot())
+        for item in created.select_related("ledger__plan")
     )
     _align_values(plan, ledgers, first, last)
     return len(made)

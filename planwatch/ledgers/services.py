@@ -1,10 +1,11 @@
-"""Ledger operations: the default ledgers, saving items with scope and audit, duplicates, and the
-derived indicator values (written through the reporting workflow, source "ledger")."""
+"""Ledger rows: saving them with scope, checks and audit, their review as subjects of the review
+kernel (planwatch.kernel.review), duplicates, and the indicator values derived from them (written
+through the reporting workflow, source "ledger")."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,26 +14,36 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core import ledger as core
+from planwatch.core.errors import (
+    Conflict,
+    IllegalTransition,
+    NotAllowed,
+    PeriodClosed,
+    PlanWatchError,
+    refuse,
+)
+from planwatch.kernel import audit
+from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.review import EDITABLE, Action, Step, SubjectKind, transition
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.evidence import check_evidence, evidence_fields
+from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import Period, ReportedValue
 
-from .models import DATE_COLUMNS, LedgerAudit, LedgerEvidence, LedgerItem, LedgerType
+from .models import DATE_COLUMNS, LedgerEvidence, LedgerItem, LedgerType
 
 INVESTMENT_PROJECTS = "investment_projects"
 R = LedgerItem.Review
-EDITABLE = {R.DRAFT, R.RETURNED}
 
 
-class LedgerError(wf.WorkflowError):
-    """A ledger operation refused; the message is in Chinese then English."""
+class InvalidRow(PlanWatchError):
+    """A row whose fields break its ledger's rules; `problems` are (field, Chinese, English)."""
 
-
-class LedgerForbidden(LedgerError, wf.NotAllowed):
-    """Refused for the user's role or locality (403 in the API)."""
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__("；".join(p[1] for p in problems), "; ".join(p[2] for p in problems))
 
 
 def ensure_default_ledgers(plan: Plan) -> list[LedgerType]:
@@ -56,13 +67,13 @@ def derived_indicator_codes(plan: Plan) -> set[str]:
 
 
 def visible_items(user: Any, items: QuerySet[LedgerItem]) -> QuerySet[LedgerItem]:
-    """Locality users see their own locality's rows; the administrator every row; everyone else
+    """The rule `ledger_row.view` as a query: locality users see their own locality's rows, and the
+    rows of the pilot units inside it once submitted; the administrator every row; everyone else
     signed in the rows submitted or further (drafts are the locality's own business, as for values)."""
-    profile = profile_of(user)
-    if profile.is_admin:
+    if has_perm("audit.view_private", user):
         return items
-    if profile.role in profile.LOCALITY_ROLES:
-        own = profile.locality_id or 0
+    own = own_locality_id(user)
+    if own is not None:
         # The rows of a pilot unit inside theirs whose figures include it (佛山市's users: 顺德区's),
         # as anyone else sees them: they count in their locality's numbers.
         return items.filter(Q(locality_id=own) | (inside_q(own) & ~Q(review__in=EDITABLE)))
@@ -87,41 +98,43 @@ def inside_q(locality_id: int) -> Q:
 
 
 def can_write(user: Any, locality: Locality) -> bool:
-    """A locality's own users, or the province administrator."""
-    profile = profile_of(user)
-    return profile.in_locality(locality.pk) or profile.is_admin
+    """The rule `ledger_row.write`: a locality's own users, or the province administrator."""
+    return has_perm("ledger_row.write", user, locality)
 
 
 def check_write(user: Any, locality: Locality) -> None:
     if not can_write(user, locality):
-        raise LedgerForbidden(
+        raise NotAllowed(
             f"您无权修改{locality.name_zh}的台账", f"you may not change the ledger of {locality.name_en}"
         )
 
 
 def may_accept(user: Any, ledger: LedgerType) -> bool:
-    """The province, or a lead unit leading an indicator the ledger feeds."""
-    profile = profile_of(user)
-    return profile.is_province or any(profile.leads(i) for i in ledger.indicators.all())
+    """The rule `ledger.accept`: the province, or a lead unit leading an indicator the ledger feeds."""
+    return has_perm("ledger.accept", user, ledger)
 
 
 def _counted_years(item: LedgerItem) -> set[int]:
     return {d.year for stage in item.ledger.stage_codes if (d := item.stage_date(stage)) is not None}
 
 
-def check_periods_open(user: Any, item: LedgerItem, years: set[int], today: dt.date | None = None) -> None:
+def closed_periods(
+    user: Any, item: LedgerItem, years: set[int], today: dt.date | None = None
+) -> list[PeriodClosed]:
     """A row whose counted date falls in a period locked for its locality cannot be changed by the
     locality (the administrator may; so may the locality where the province opened an exception)."""
-    if profile_of(user).is_admin or not years:
-        return
+    if has_perm("audit.view_private", user) or not years:
+        return []
     today = today or dt.date.today()
     periods = Period.objects.filter(plan=item.ledger.plan, code__in=[str(y) for y in years])
-    for period in periods:
-        if not period.is_open_for(item.locality_id, today):
-            raise LedgerError(
-                f"{period.code} 填报期已关闭（{period.locks_on}），该条目不能再修改，如需修改请联系省级主管部门",
-                f"period {period.code} closed on {period.locks_on}: this row cannot be changed; ask the province",
-            )
+    return [
+        PeriodClosed(
+            f"{period.code} 填报期已关闭（{period.locks_on}），该条目不能再修改，如需修改请联系省级主管部门",
+            f"period {period.code} closed on {period.locks_on}: this row cannot be changed; ask the province",
+        )
+        for period in periods
+        if not period.is_open_for(item.locality_id, today)
+    ]
 
 
 FILTERS = ("locality", "key_field", "stage", "year", "status", "review")
@@ -156,62 +169,96 @@ def filter_items(ledger: LedgerType, items: QuerySet[LedgerItem], f: dict[str, s
 # --- saving -----------------------------------------------------------------------------------------
 
 
-def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
-    """(field, Chinese, English) for each problem of an item before it is saved."""
+def _attribute_problem(attr: dict[str, Any], value: str) -> tuple[str, str] | None:
+    kind = attr.get("type", "text")
+    if kind == "choice" and value not in attr.get("choices", []):
+        choices = "、".join(attr["choices"])
+        return f"「{attr['zh']}」应为：{choices}", f"{attr['en']} must be one of: {choices}"
+    if kind == "number":
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            return f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"
+    if kind == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return f"「{attr['zh']}」应为日期", f"{attr['en']} must be a date (YYYY-MM-DD)"
+    return None
+
+
+def _order_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
     ledger = item.ledger
-    out: list[tuple[str, str, str]] = []
-    if not item.name.strip():
-        out.append(("name", "名称不能为空", "the name is required"))
-    if item.investment is not None and item.investment < 0:
-        out.append(("investment", "总投资不能为负数", "the total investment cannot be negative"))
     stages = ledger.stage_codes
     dates = {stage: d for stage in stages if (d := item.stage_date(stage)) is not None}
     plain = core.Item(
         0, "", item.investment, dates.get("signed"), dates.get("started"), dates.get("producing"), dates
     )
-    problems = core.order_problems(plain, stages)
-    if problems:
-        names = " ≤ ".join(ledger.stage_name(s)[0] for s in stages)
-        names_en = " ≤ ".join(ledger.stage_name(s)[1].lower() for s in stages)
-        for problem in problems:
-            later = problem.split("<")[0]
-            out.append(
-                (
-                    DATE_COLUMNS.get(later, f"date:{later}"),
-                    f"阶段日期顺序有误：应为{names}",
-                    f"stage dates out of order: {names_en}",
-                )
-            )
-    for attr in ledger.attributes:
+    names = " ≤ ".join(ledger.stage_name(s)[0] for s in stages)
+    names_en = " ≤ ".join(ledger.stage_name(s)[1].lower() for s in stages)
+    return [
+        (
+            DATE_COLUMNS.get(problem.split("<")[0], f"date:{problem.split('<')[0]}"),
+            f"阶段日期顺序有误：应为{names}",
+            f"stage dates out of order: {names_en}",
+        )
+        for problem in core.order_problems(plain, stages)
+    ]
+
+
+def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
+    """(field, Chinese, English) for each problem of an item before it is saved."""
+    out: list[tuple[str, str, str]] = []
+    if not item.name.strip():
+        out.append(("name", "名称不能为空", "the name is required"))
+    if item.investment is not None and item.investment < 0:
+        out.append(("investment", "总投资不能为负数", "the total investment cannot be negative"))
+    out += _order_problems(item)
+    for attr in item.ledger.attributes:
         value = str((item.attributes or {}).get(attr["code"], "") or "").strip()
         key = f"attr:{attr['code']}"
         if not value:
             if attr.get("required"):
                 out.append((key, f"「{attr['zh']}」不能为空", f"{attr['en']} is required"))
-            continue
-        kind = attr.get("type", "text")
-        if kind == "choice" and value not in attr.get("choices", []):
-            choices = "、".join(attr["choices"])
-            out.append((key, f"「{attr['zh']}」应为：{choices}", f"{attr['en']} must be one of: {choices}"))
-        elif kind == "number":
-            try:
-                Decimal(value)
-            except InvalidOperation:
-                out.append((key, f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"))
-        elif kind == "date":
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                out.append((key, f"「{attr['zh']}」应为日期", f"{attr['en']} must be a date (YYYY-MM-DD)"))
+        elif problem := _attribute_problem(attr, value):
+            out.append((key, *problem))
     if item.locality_id and not item.locality.pilot:
         out.append(("locality", "不是试点单位", "not a pilot unit"))
     return out
 
 
-def _audit(item: LedgerItem, action: str, user: Any, *, old: Any = None, new: Any = None, **kw: Any) -> None:
-    LedgerAudit.objects.create(
-        item=item, ledger=item.ledger, action=action, old=old, new=new, user=user, **kw
-    )
+def _record(type: str, user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB, **fields: Any) -> None:
+    private = item.review in EDITABLE and type not in {"ledger_row.merge", "ledger_row.keep"}
+    audit.record(type, user, item.audit_subject(), via=via, private=private, **fields)
+
+
+def _edit_problems(
+    user: Any, item: LedgerItem, before: LedgerItem, expected_version: int | None
+) -> list[PlanWatchError]:
+    problems: list[PlanWatchError] = []
+    if not can_write(user, before.locality):
+        problems.append(
+            NotAllowed(
+                f"您无权修改{before.locality.name_zh}的台账",
+                f"you may not change the ledger of {before.locality.name_en}",
+            )
+        )
+    if before.review not in EDITABLE:
+        problems.append(
+            IllegalTransition(
+                f"该条目已{before.get_review_display()}，不能修改；如需修改请先退回",
+                f"the row is {before.review} and cannot be changed: have it returned first",
+            )
+        )
+    if expected_version is not None and expected_version != before.version:
+        who = before.updated_by or "?"
+        problems.append(
+            Conflict(
+                f"该条目已被 {who} 修改，请核对后重新保存",
+                f"the item was changed by {who} since you opened it: check and save again",
+            )
+        )
+    return problems
 
 
 @transaction.atomic
@@ -219,36 +266,26 @@ def save_item(
     user: Any,
     item: LedgerItem,
     *,
-    source: str = "web",
-    detail: str = "",
+    via: audit.Via = audit.WEB,
     expected_version: int | None = None,
     today: dt.date | None = None,
     refresh: bool = True,
 ) -> LedgerItem:
-    """Create or change an item: scope, checks, locks, audit row, then refresh duplicate flags
-    (an import saving many rows passes refresh=False and refreshes once at the end).
-    Only a draft or returned row can be changed. With `expected_version`, a change saved by
-    someone else since is refused, never overwritten."""
+    """Create or change an item, all or nothing: scope, the ledger's rules, its state (only a draft or
+    returned row changes), the version the user read, the periods its dates fall in; then one audit
+    event, and the duplicate flags refreshed (an import saving many rows passes refresh=False and
+    refreshes once at the end). A row saved unchanged writes nothing."""
     check_write(user, item.locality)
-    problems = validation_problems(item)
-    if problems:
-        raise LedgerError("；".join(p[1] for p in problems), "; ".join(p[2] for p in problems))
+    if problems := validation_problems(item):
+        raise InvalidRow(problems)
     item.normalized_name = core.normalize_name(item.name)
-    old = None
     years = _counted_years(item)
+    old = None
     if item.pk:
-        before = LedgerItem.objects.select_for_update().get(pk=item.pk)
-        check_write(user, before.locality)
-        if before.review not in EDITABLE:
-            raise LedgerError(
-                f"该条目已{before.get_review_display()}，不能修改；如需修改请先退回",
-                f"the row is {before.review} and cannot be changed: have it returned first",
-            )
-        if expected_version is not None and expected_version != before.version:
-            raise LedgerError(
-                f"该条目已被 {before.updated_by or '?'} 修改，请核对后重新保存",
-                f"the item was changed by {before.updated_by or '?'} since you opened it: check and save again",
-            )
+        before = (
+            LedgerItem.objects.select_for_update().select_related("locality", "ledger__plan").get(pk=item.pk)
+        )
+        refuse(_edit_problems(user, item, before, expected_version))
         years |= _counted_years(before)
         old = before.snapshot()
         item.review = before.review
@@ -258,99 +295,83 @@ def save_item(
     else:
         item.created_by = user
         item.review = R.DRAFT
-    check_periods_open(user, item, years, today)
+    refuse(closed_periods(user, item, years, today))
     item.updated_by = user
     item.save()
-    _audit(
-        item,
-        LedgerAudit.Action.UPDATE if old else LedgerAudit.Action.CREATE,
-        user,
-        old=old,
-        new=item.snapshot(),
-        source=source,
-        source_detail=detail,
-    )
+    type = "ledger_row.update" if old else "ledger_row.create"
+    _record(type, user, item, via=via, old=old, new=item.snapshot())
     if refresh:
         refresh_duplicates(item.ledger)
     return item
 
 
-# --- the workflow of a row: draft → submitted → approved → accepted, and returned -----------------
+# --- the row as a subject of the review kernel ------------------------------------------------------
 
 
-def _locked(item: LedgerItem) -> LedgerItem:
-    return LedgerItem.objects.select_for_update().select_related("ledger__plan", "locality").get(pk=item.pk)
+def _guard(step: Step, items: Sequence[LedgerItem]) -> list[PlanWatchError]:
+    """A submit needs the periods its dates fall in open; an accept, no unresolved duplicate."""
+    problems: list[PlanWatchError] = []
+    for item in items:
+        if step.action == Action.SUBMIT:
+            problems += closed_periods(step.user, item, _counted_years(item), step.today)
+        if step.action == Action.ACCEPT and item.duplicate_flag:
+            problems.append(
+                IllegalTransition(
+                    f"{item.name}：该条目疑似重复，请省级主管部门先处理重复项",
+                    f"{item.name}: the row is flagged as a possible duplicate: resolve it first",
+                )
+            )
+    return problems
 
 
-def _move(item: LedgerItem, to: str, action: str, user: Any, source: str, comment: str = "") -> LedgerItem:
-    old = item.review
-    item.review = to
-    item.version += 1
-    item.updated_by = user
-    item.save(update_fields=["review", "version", "updated_by", "updated_at"])
-    _audit(item, action, user, old={"review": old}, new={"review": to}, source=source, comment=comment)
-    return item
+LEDGER_ROW = SubjectKind(
+    name="ledger_row",
+    noun=("条目", "row"),
+    model=LedgerItem,
+    audit_subject=LedgerItem.audit_subject,
+    state_field="review",
+    levels=lambda item: len(item.locality.approval_chain()),
+    guard=_guard,
+    queryset=lambda: LedgerItem.objects.select_related("ledger__plan", "locality__plan", "locality__parent"),
+)
 
 
-@transaction.atomic
+def move(
+    user: Any,
+    item: LedgerItem,
+    action: str,
+    *,
+    comment: str = "",
+    via: audit.Via = audit.WEB,
+    today: dt.date | None = None,
+) -> LedgerItem:
+    """Move one row by `action` through the review kernel; the row as it is now."""
+    moved = transition(LEDGER_ROW, user, [item], action, comment=comment, via=via, today=today)
+    return moved.subjects[0]  # type: ignore[no-any-return]
+
+
 def submit_item(
-    user: Any, item: LedgerItem, *, source: str = "web", today: dt.date | None = None
+    user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB, today: dt.date | None = None
 ) -> LedgerItem:
     """The locality sends a draft (or returned) row for approval."""
-    item = _locked(item)
-    check_write(user, item.locality)
-    if item.review not in EDITABLE:
-        raise LedgerError("只有草稿或退回的条目可以提交", "only a draft or returned row can be submitted")
-    check_periods_open(user, item, _counted_years(item), today)
-    return _move(item, R.SUBMITTED, LedgerAudit.Action.SUBMIT, user, source)
+    return move(user, item, Action.SUBMIT, via=via, today=today)
 
 
-@transaction.atomic
-def approve_item(user: Any, item: LedgerItem, *, source: str = "web") -> LedgerItem:
+def approve_item(user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB) -> LedgerItem:
     """The locality's approver signs off a submitted row."""
-    item = _locked(item)
-    if not profile_of(user).can_approve(item.locality_id):
-        raise LedgerForbidden(
-            f"您无权审核{item.locality.name_zh}的台账", f"you may not approve {item.locality.name_en}'s rows"
-        )
-    if item.review != R.SUBMITTED:
-        raise LedgerError("只有已提交的条目可以审核", "only a submitted row can be approved")
-    return _move(item, R.APPROVED, LedgerAudit.Action.APPROVE, user, source)
+    return move(user, item, Action.APPROVE, via=via)
 
 
-@transaction.atomic
-def accept_item(user: Any, item: LedgerItem, *, source: str = "web") -> LedgerItem:
+def accept_item(user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB) -> LedgerItem:
     """The province (or a lead unit of an indicator the ledger feeds) accepts an approved row: it
     then counts in the derived values. A row flagged as a possible duplicate is resolved first."""
-    item = _locked(item)
-    if not may_accept(user, item.ledger):
-        raise LedgerForbidden("您无权确认台账条目", "you may not accept ledger rows")
-    if item.review != R.APPROVED:
-        raise LedgerError("只有已审核的条目可以确认", "only an approved row can be accepted")
-    if item.duplicate_flag:
-        raise LedgerError(
-            "该条目疑似重复，请省级主管部门先处理重复项",
-            "the row is flagged as a possible duplicate: resolve it first",
-        )
-    return _move(item, R.ACCEPTED, LedgerAudit.Action.ACCEPT, user, source)
+    return move(user, item, Action.ACCEPT, via=via)
 
 
-@transaction.atomic
-def return_item(user: Any, item: LedgerItem, comment: str, *, source: str = "web") -> LedgerItem:
-    """Send a row back to the locality with a comment: a submitted one by the locality's approver,
-    an approved one by whoever may accept it, an accepted one by the province only."""
-    if not comment.strip():
-        raise LedgerError("退回须填写意见", "a return needs a comment")
-    item = _locked(item)
-    profile = profile_of(user)
-    allowed = (
-        (item.review == R.SUBMITTED and profile.can_approve(item.locality_id))
-        or (item.review == R.APPROVED and may_accept(user, item.ledger))
-        or (item.review == R.ACCEPTED and profile.is_province)
-    )
-    if not allowed:
-        raise LedgerForbidden("您无权退回该条目", "you may not return this row")
-    return _move(item, R.RETURNED, LedgerAudit.Action.RETURN, user, source, comment.strip())
+def return_item(user: Any, item: LedgerItem, comment: str, *, via: audit.Via = audit.WEB) -> LedgerItem:
+    """Send a row back to the locality with a comment: a submitted one by its approver, an approved
+    one by whoever may accept it, an accepted one by the province only."""
+    return move(user, item, Action.RETURN, comment=comment, via=via)
 
 
 TRANSITIONS = {"submit": submit_item, "approve": approve_item, "accept": accept_item}
@@ -359,22 +380,22 @@ TRANSITIONS = {"submit": submit_item, "approve": approve_item, "accept": accept_
 def may_delete(user: Any, item: LedgerItem) -> bool:
     """A draft, never submitted and so never counted, may be deleted by those who write its
     locality; any other row stays and is cancelled instead (its status), so that counts can be traced."""
-    return item.review == R.DRAFT and can_write(user, item.locality)
+    return has_perm("ledger_row.delete", user, item)
 
 
 @transaction.atomic
-def delete_item(user: Any, item: LedgerItem, *, source: str = "web") -> None:
+def delete_item(user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB) -> None:
     """Delete a draft row (entered by mistake). The audit keeps what it was, who deleted it and when;
     its evidence files go with it."""
-    item = _locked(item)
+    item = LEDGER_ROW.queryset().select_for_update(of=("self",)).get(pk=item.pk)  # type: ignore[misc]
     check_write(user, item.locality)
     if item.review != R.DRAFT:
-        raise LedgerError(
+        raise IllegalTransition(
             "只有从未提交的草稿可以删除；其他条目请将状态改为“已取消”",
             "only a draft that was never submitted can be deleted; set other rows' status to cancelled",
         )
     files = [e.file for e in item.evidence.all()]
-    _audit(item, LedgerAudit.Action.DELETE, user, old=item.snapshot(), source=source)
+    _record("ledger_row.delete", user, item, via=via, old=item.snapshot())
     ledger = item.ledger
     item.delete()
 
@@ -393,39 +414,25 @@ def move_all(
     items: Iterable[LedgerItem],
     action: str,
     *,
-    source: str = "web",
+    via: audit.Via = audit.WEB,
     moved_items: list[LedgerItem] | None = None,
 ) -> tuple[int, int]:
     """Submit, approve or accept every row of `items` this user may move that way now, all or
     nothing (a refused row, e.g. one dated in a locked period, refuses the lot); the rows the user
     may not move are left alone. Returns (moved, left alone); the rows moved are appended to
     `moved_items` when given (for stale_values after an accept)."""
-    move = TRANSITIONS[action]
-    moved = left = 0
-    for item in items:
-        if action in allowed_actions(user, item):
-            done = move(user, item, source=source)
-            moved += 1
-            if moved_items is not None:
-                moved_items.append(done)
-        else:
-            left += 1
-    return moved, left
+    items = list(items)
+    mine = [item for item in items if LEDGER_ROW.may(user, item, action)]
+    if mine:
+        moved = transition(LEDGER_ROW, user, mine, action, via=via).subjects
+        if moved_items is not None:
+            moved_items += moved
+    return len(mine), len(items) - len(mine)
 
 
 def allowed_actions(user: Any, item: LedgerItem) -> list[str]:
-    """The transitions this user may take on the row now (for the buttons; the functions check)."""
-    profile = profile_of(user)
-    out = []
-    if item.review in EDITABLE and can_write(user, item.locality):
-        out.append("submit")
-    if item.review == R.SUBMITTED and profile.can_approve(item.locality_id):
-        out += ["approve", "return"]
-    if item.review == R.APPROVED and may_accept(user, item.ledger):
-        out += ["accept", "return"]
-    if item.review == R.ACCEPTED and profile.is_province:
-        out.append("return")
-    return out
+    """The transitions this user may take on the row now (for the buttons; the kernel checks)."""
+    return LEDGER_ROW.actions(user, item)
 
 
 # --- evidence ---------------------------------------------------------------------------------------
@@ -435,14 +442,19 @@ def allowed_actions(user: Any, item: LedgerItem) -> list[str]:
 def attach_evidence(user: Any, item: LedgerItem, upload: UploadedFile) -> LedgerEvidence:
     """Store a checked file (see planwatch.reporting.evidence) on a row the user may write."""
     check_write(user, item.locality)
-    problem = check_evidence(upload)
-    if problem:
-        raise LedgerError(problem, problem)
+    refuse([problem] if (problem := evidence_problem(upload)) else [])
     evidence = LedgerEvidence(item=item, **evidence_fields(upload, user))
     evidence.file.save(evidence.original_name, upload, save=False)
     evidence.save()
-    _audit(item, LedgerAudit.Action.EVIDENCE, user, comment=evidence.original_name)
+    _record("ledger_row.attach", user, item, comment=evidence.original_name)
     return evidence
+
+
+def history_of(item: LedgerItem) -> QuerySet[AuditEvent]:
+    """A row's events, newest first."""
+    return AuditEvent.objects.filter(subject_type="ledger_row", subject_id=str(item.pk)).order_by(
+        "-at", "-id"
+    )
 
 
 # --- duplicates -------------------------------------------------------------------------------------
@@ -465,8 +477,8 @@ def refresh_duplicates(ledger: LedgerType) -> int:
 
 
 def _require_province(user: Any) -> None:
-    if not profile_of(user).is_province:
-        raise LedgerForbidden("只有省级主管部门可以处理重复项", "only the province resolves duplicates")
+    if not has_perm("ledger.resolve_duplicates", user):
+        raise NotAllowed("只有省级主管部门可以处理重复项", "only the province resolves duplicates")
 
 
 @transaction.atomic
@@ -475,7 +487,7 @@ def keep_both(user: Any, item: LedgerItem) -> None:
     _require_province(user)
     item.duplicate_kept, item.duplicate_flag = True, False
     item.save(update_fields=["duplicate_kept", "duplicate_flag", "updated_at"])
-    LedgerAudit.objects.create(item=item, ledger=item.ledger, action=LedgerAudit.Action.KEEP, user=user)
+    _record("ledger_row.keep", user, item)
     refresh_duplicates(item.ledger)
 
 
@@ -484,19 +496,14 @@ def merge(user: Any, duplicate: LedgerItem, into: LedgerItem) -> None:
     """The province merges a duplicate into the item kept; the duplicate no longer counts."""
     _require_province(user)
     if duplicate.pk == into.pk or duplicate.ledger_id != into.ledger_id:
-        raise LedgerError("不能这样合并", "cannot merge these items")
+        raise IllegalTransition("不能这样合并", "cannot merge these items")
     old = duplicate.snapshot()
     duplicate.status, duplicate.merged_into, duplicate.duplicate_flag = LedgerItem.Status.MERGED, into, False
     duplicate.version += 1
     duplicate.updated_by = user
     duplicate.save()
-    LedgerAudit.objects.create(
-        item=duplicate,
-        ledger=duplicate.ledger,
-        action=LedgerAudit.Action.MERGE,
-        old=old,
-        new={**duplicate.snapshot(), "merged_into": into.pk},
-        user=user,
+    _record(
+        "ledger_row.merge", user, duplicate, old=old, new={**duplicate.snapshot(), "merged_into": into.pk}
     )
     refresh_duplicates(duplicate.ledger)
 
@@ -656,7 +663,6 @@ def derive_values(
     if period is None:
         result.skipped.append(("*", f"没有 {year} 年的填报期", f"no period {year}"))
         return result
-    profile = profile_of(user)
     ledgers = ledgers if ledgers is not None else ensure_default_ledgers(plan)
     counts: core.Counts = {}
     codes: list[str] = []
@@ -670,7 +676,7 @@ def derive_values(
     if localities is not None:
         pilots = pilots.filter(pk__in=[loc.pk for loc in localities])
     for locality in pilots:
-        mine = [i for i in ordered if profile.can_enter(locality.pk, i)]
+        mine = [i for i in ordered if wf.may_enter(user, locality, i)]
         if not mine:
             continue
         if not period.is_open_for(locality.pk, today or dt.date.today()):
@@ -685,7 +691,7 @@ def derive_values(
             existing = current.get(indicator.pk)
             if existing is not None and existing.value == value:
                 continue
-            if existing is not None and existing.status not in wf.EDITABLE:
+            if existing is not None and existing.status not in EDITABLE:
                 # Submitted, approved or accepted: the workflow's own rules say what may change it.
                 locked.append((indicator.code, existing))
                 continue
@@ -810,11 +816,10 @@ def unwritten_values(
     `counts`: accepted_counts, when the caller has them already."""
     if period.code != str(period.year) or not period.is_open_for(locality.pk, today or dt.date.today()):
         return []
-    profile = profile_of(user)
     codes = [f["indicator"] for lt in ensure_default_ledgers(plan) for f in lt.feeds]
     indicators = {i.code: i for i in plan.indicators.filter(code__in=codes)}
     mine = [indicators[c] for c in dict.fromkeys(codes) if c in indicators]
-    mine = [i for i in mine if profile.can_enter(locality.pk, i)]
+    mine = [i for i in mine if wf.may_enter(user, locality, i)]
     if not mine:
         return []
     counts = counts if counts is not None else accepted_counts(plan, locality, period.year)
@@ -828,7 +833,7 @@ def unwritten_values(
         existing = current.get(indicator.pk)
         if existing is None or existing.value is None:
             out.append(Unwritten(indicator.code, count, None))
-        elif existing.status in wf.EDITABLE and existing.value != count:
+        elif existing.status in EDITABLE and existing.value != count:
             out.append(Unwritten(indicator.code, count, existing.value))
     return out
 
@@ -942,10 +947,9 @@ def entry_year(plan: Plan, user: Any, *, today: dt.date | None = None) -> int | 
     whose ledger-fed values the user may enter (a locality's users: their own), or, for a user who
     enters none (viewers, reviewers), for any pilot unit. None when no year's period is open."""
     today = today or dt.date.today()
-    profile = profile_of(user)
     pilots = list(plan.localities.filter(pilot=True))
     fed = list(plan.indicators.filter(ledger_types__isnull=False).distinct())
-    mine = [loc for loc in pilots if any(profile.can_enter(loc.pk, i) for i in fed)] or pilots
+    mine = [loc for loc in pilots if any(wf.may_enter(user, loc, i) for i in fed)] or pilots
     periods = Period.objects.filter(
         plan=plan, year__gte=plan.start_year, year__lte=plan.last_year
     ).prefetch_related("exceptions")
@@ -963,13 +967,12 @@ def bulk_actions(user: Any, ledger: LedgerType, items: QuerySet[LedgerItem]) -> 
     pages): submit where some row is a draft or returned of a locality the user writes, approve
     where some row is submitted in a locality the user approves, accept where some row is approved
     and the user may accept the ledger's rows. As allowed_actions, row by row; the functions check."""
-    profile = profile_of(user)
     pilots = list(ledger.plan.localities.filter(pilot=True))
     out = []
     writes = [loc.pk for loc in pilots if can_write(user, loc)]
     if writes and items.filter(review__in=EDITABLE, locality_id__in=writes).exists():
         out.append("submit")
-    approves = [loc.pk for loc in pilots if profile.can_approve(loc.pk)]
+    approves = [loc.pk for loc in pilots if has_perm("locality.approve", user, loc)]
     if approves and items.filter(review=R.SUBMITTED, locality_id__in=approves).exists():
         out.append("approve")
     if may_accept(user, ledger) and items.filter(review=R.APPROVED).exists():

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.models import profile_of
-from planwatch.core.errors import WorkbookRejected
+from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.plans.models import Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import download
@@ -71,7 +71,7 @@ def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list
     new = new if isinstance(new, dict) else {}
 
     def flat(snap: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in snap.items() if k not in ("attributes", "dates")}
+        out = {("review" if k == "state" else k): v for k, v in snap.items() if k not in ("attributes", "dates")}
         if out.get("investment") not in (None, ""):  # "20000.00" as stored, "20000" as typed
             out["investment"] = f"{Decimal(str(out['investment'])).normalize():f}"
         out.update({f"attr:{k}": v for k, v in (snap.get("attributes") or {}).items()})
@@ -200,7 +200,7 @@ def upload(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         saved = excel.import_ledger(lt, upload_file.read(), upload_file.name or "upload.xlsx", request.user)
     except WorkbookRejected as exc:
         return _render(request, "rejected.html", plan, ledger=lt, error=exc)
-    except services.LedgerError as exc:
+    except PlanWatchError as exc:
         messages.error(request, pick(exc.zh, exc.en))
         return redirect("ledgers:list", plan.code, lt.code)
     messages.success(request, _("%(n)d row(s) imported.") % {"n": len(saved)})
@@ -233,7 +233,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
         plan,
         ledger=lt,
         item=obj,
-        audit=[(a, _changes(lt, a.old, a.new, places)) for a in obj.audit.select_related("user")],
+        audit=[(a, _changes(lt, a.old, a.new, places)) for a in services.history_of(obj)],
         similar=similar,
         attributes=[
             (pick(a["zh"], a["en"]), obj.attributes.get(code, ""), a.get("unit", ""))
@@ -264,7 +264,7 @@ def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRes
             obj = services.TRANSITIONS[action](request.user, obj)
         else:
             raise Http404(action)
-    except services.LedgerError as exc:
+    except PlanWatchError as exc:
         messages.error(request, pick(exc.zh, exc.en))
     else:
         stale = services.stale_message(services.stale_values(lt, [obj])) if action == "accept" else None
@@ -281,7 +281,7 @@ def delete(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRespons
     obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
     try:
         services.delete_item(request.user, obj)
-    except services.LedgerError as exc:
+    except PlanWatchError as exc:
         messages.error(request, pick(exc.zh, exc.en))
         return redirect("ledgers:item", plan.code, lt.code, obj.pk)
     messages.success(request, _("Draft row “%(name)s” deleted.") % {"name": obj.name})
@@ -302,7 +302,7 @@ def move_all(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     done: list[LedgerItem] = []
     try:
         moved, left = services.move_all(request.user, items.order_by("pk"), action, moved_items=done)
-    except services.LedgerError as exc:
+    except PlanWatchError as exc:
         messages.error(request, pick(exc.zh, exc.en) + " " + _("No row was moved."))
     else:
         stale = services.stale_message(services.stale_values(lt, done)) if action == "accept" else None
@@ -328,7 +328,7 @@ def upload_evidence(request: HttpRequest, code: str, ledger: str, pk: int) -> Ht
     else:
         try:
             services.attach_evidence(request.user, obj, upload_file)
-        except services.LedgerError as exc:
+        except PlanWatchError as exc:
             messages.error(request, exc.en if exc.zh == exc.en else pick(exc.zh, exc.en))
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
 
@@ -527,7 +527,7 @@ def duplicates(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
                 services.merge(
                     request.user, target, get_object_or_404(lt.items, pk=request.POST.get("into", "0"))
                 )
-        except services.LedgerError as exc:
+        except PlanWatchError as exc:
             messages.error(request, pick(exc.zh, exc.en))
         return redirect("ledgers:duplicates", plan.code, lt.code)
     flagged = (
@@ -558,7 +558,7 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
         if not form.errors:
             try:
                 services.save_item(request.user, item, expected_version=form.cleaned_data.get("version"))
-            except services.LedgerError as exc:
+            except PlanWatchError as exc:
                 form.add_error(None, pick(exc.zh, exc.en))
             else:
                 if below := below_threshold_message(lt, item):

@@ -47,6 +47,14 @@ class Sourced(models.Model):
         abstract = True
 
 
+APPROVERS = ("self", "parent", "grandparent")
+
+
+def default_approval() -> dict[str, list[str]]:
+    """The seed plan's: every pilot unit's own approver approves, then the province accepts."""
+    return {"default": ["self"]}
+
+
 class Plan(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     title_zh = models.CharField(max_length=300)
@@ -63,6 +71,10 @@ class Plan(models.Model):
     horizon_year = models.PositiveSmallIntegerField(null=True, blank=True)
     source_text = models.TextField()
     version = models.PositiveIntegerField(default=1)
+    # Who approves a locality's values and rows before the province accepts them, in order, per
+    # locality level ("default" for any other): "self" is the locality's own approver, "parent" its
+    # parent's (a county's city), "grandparent" the one above. The plan file's `review.approval`.
+    approval = models.JSONField(default=default_approval, blank=True)
 
     class Meta:
         verbose_name = _("Implementation plan")
@@ -155,6 +167,19 @@ class Locality(Bilingual):
         if self.map_longitude is None or self.map_latitude is None:
             return None
         return (self.map_longitude, self.map_latitude)
+
+    def approval_chain(self) -> list[Locality]:
+        """The localities whose approvers approve this locality's values, in order (the plan's
+        `approval` for this locality's level): [itself] for the seed plan."""
+        steps = self.plan.approval.get(self.level) or self.plan.approval.get("default") or ["self"]
+        chain = []
+        for step in steps:
+            node: Locality | None = self
+            for _up in range(APPROVERS.index(step)):
+                node = node.parent if node is not None else None
+            if node is not None:
+                chain.append(node)
+        return chain or [self]
 
     def counted_in_region_total(self) -> bool:
         """A pilot unit counts toward the region total unless an ancestor's figures include it.

@@ -22,16 +22,14 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from planwatch.accounts.models import profile_of
 from planwatch.core import validation
+from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ImportBatch, Period, ReportedValue
@@ -44,64 +42,15 @@ MAX_PLACES = 6
 MAX_INTEGER_DIGITS = 18
 
 
-class Kind(StrEnum):
-    """What kind of problem; it decides the answer's status (see `status_of`)."""
-
-    INVALID = "invalid"  # malformed input: a missing field, text for a number, a duplicate, …
-    UNKNOWN = "unknown"  # a code that names nothing in the plan
-    CLOSED = "closed"  # the period is closed for entry
-    VALIDATION = "validation"  # a value breaks a rule of its indicator or a cross-indicator check
-    FORBIDDEN = "forbidden"  # outside the caller's scope
-    LOCKED = "locked"  # the value is submitted, approved or accepted: not writable now
-    CONFLICT = "conflict"  # the value changed since the version the caller gives
-    WORKFLOW = "workflow"  # a transition that the values' state does not allow (409)
+Problem = Issue  # one problem of a value set, placed by its path (JSON) or row and column (CSV)
 
 
-STATUS = {Kind.FORBIDDEN: 403, Kind.LOCKED: 409, Kind.CONFLICT: 409, Kind.WORKFLOW: 409}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a value set, placed by `path` (JSON: `values[2].value`) or `row` (CSV: the
-    spreadsheet row, the header being row 1, with its `column`)."""
-
-    kind: Kind
-    zh: str
-    en: str
-    path: str | None = None
-    row: int | None = None
-    column: str | None = None
-    indicator: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "row": self.row,
-            "column": self.column,
-            "indicator": self.indicator,
-            "kind": str(self.kind),
-            "message_zh": self.zh,
-            "message_en": self.en,
-        }
-
-
-def status_of(problems: Sequence[Problem]) -> int:
-    """403 when anything is outside the caller's scope, else 400 for any input or validation
-    problem, else 409 (only locked values and version conflicts)."""
-    statuses = {STATUS.get(p.kind, 400) for p in problems}
-    for status in (403, 400, 409):
-        if status in statuses:
-            return status
-    return 400
-
-
-class ValueSetRejected(Exception):
+class ValueSetRejected(Refused):
     """Nothing was written; `problems` lists every problem found, `status` is the HTTP status."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        self.status = status_of(problems)
-        super().__init__(f"{len(problems)} problem(s), nothing was written")
+    @property
+    def problems(self) -> list[Issue]:
+        return self.issues
 
 
 @dataclass(frozen=True)
@@ -571,22 +520,17 @@ class _Group:
     rows: list[tuple[Row, Indicator]] = field(default_factory=list)
 
 
-def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:
-    profile = profile_of(user)
-    problems: list[Problem] = list(value_set.problems)
-    periods = {
-        p.code: p for p in Period.objects.filter(plan=plan, code__in={r.period for r in value_set.rows})
-    }
+def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_Group]:
+    """The rows by locality and period, their codes looked up; unknown codes and duplicates are
+    problems of the input. Everything else (scope, period, locks, versions, the rules) is the
+    workflow's to check."""
+    periods = {p.code: p for p in Period.objects.filter(plan=plan, code__in={r.period for r in value_set.rows})}
     localities = {
-        loc.code: loc
-        for loc in Locality.objects.filter(plan=plan, code__in={r.locality for r in value_set.rows})
+        loc.code: loc for loc in Locality.objects.filter(plan=plan, code__in={r.locality for r in value_set.rows})
     }
     indicators = {
-        ind.code: ind
-        for ind in Indicator.objects.filter(plan=plan, code__in={r.indicator for r in value_set.rows})
+        ind.code: ind for ind in Indicator.objects.filter(plan=plan, code__in={r.indicator for r in value_set.rows})
     }
-
-    # codes, duplicates, scope
     groups: dict[tuple[str, str], _Group] = {}
     seen: dict[tuple[str, str, str], Row] = {}
     reported_places: set[tuple[Place | None, str]] = set()
@@ -603,147 +547,63 @@ def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -
         locality = localities.get(row.locality)
         indicator = indicators.get(row.indicator)
         if period is None:
-            once(
-                where,
-                "period",
-                where.problem(
-                    Kind.UNKNOWN,
-                    f"本方案没有报告期“{row.period}”",
-                    f"no period {row.period!r} in plan {plan.code!r}",
-                    field="period",
-                ),
-            )
+            zh, en = f"本方案没有报告期“{row.period}”", f"no period {row.period!r} in plan {plan.code!r}"
+            once(where, "period", where.problem(Kind.UNKNOWN, zh, en, field="period"))
         if locality is None:
-            once(
-                where,
-                "locality",
-                where.problem(
-                    Kind.UNKNOWN,
-                    f"本方案没有地区代码“{row.locality}”",
-                    f"no locality {row.locality!r} in plan {plan.code!r}",
-                    field="locality",
-                ),
-            )
+            zh, en = f"本方案没有地区代码“{row.locality}”", f"no locality {row.locality!r} in plan {plan.code!r}"
+            once(where, "locality", where.problem(Kind.UNKNOWN, zh, en, field="locality"))
         elif not locality.pilot:
-            once(
-                where,
-                "locality",
-                where.problem(
-                    Kind.INVALID,
-                    f"{locality.name_zh}不是本方案的试点单位，不填报数值",
-                    f"{locality.name_en} is not a pilot unit of this plan and reports no values",
-                    field="locality",
-                ),
-            )
+            zh = f"{locality.name_zh}不是本方案的试点单位，不填报数值"
+            en = f"{locality.name_en} is not a pilot unit of this plan and reports no values"
+            once(where, "locality", where.problem(Kind.INVALID, zh, en, field="locality"))
             locality = None
         if indicator is None:
-            problems.append(
-                row.place.problem(
-                    Kind.UNKNOWN,
-                    f"本方案没有指标“{row.indicator}”",
-                    f"no indicator {row.indicator!r} in plan {plan.code!r}",
-                    field="indicator",
-                    indicator=row.indicator,
-                )
-            )
+            zh, en = f"本方案没有指标“{row.indicator}”", f"no indicator {row.indicator!r} in plan {plan.code!r}"
+            problems.append(row.place.problem(Kind.UNKNOWN, zh, en, field="indicator", indicator=row.indicator))
         key = (row.period, row.locality, row.indicator)
         if key in seen:
-            first = seen[key].place
-            first_name = f"第 {first.row} 行" if first.row is not None else first.path
-            first_en = f"row {first.row}" if first.row is not None else first.path
-            problems.append(
-                row.place.problem(
-                    Kind.INVALID,
-                    f"{row.indicator} 重复：与{first_name}相同",
-                    f"{row.indicator} appears twice: also at {first_en}",
-                    indicator=row.indicator,
-                )
-            )
+            problems.append(_duplicate(row, seen[key].place))
             continue
         seen[key] = row
-        if period is None or locality is None or indicator is None:
-            continue
-        if not profile.can_enter(locality.pk, indicator):
-            problems.append(
-                row.place.problem(
-                    Kind.FORBIDDEN,
-                    f"您无权填报{locality.name_zh}的 {indicator.code}",
-                    f"you may not report {indicator.code} for {locality.name_en}",
-                    indicator=indicator.code,
-                )
-            )
-            continue
-        groups.setdefault((period.code, locality.code), _Group(locality, period)).rows.append(
-            (row, indicator)
-        )
+        if period is not None and locality is not None and indicator is not None:
+            group = groups.setdefault((period.code, locality.code), _Group(locality, period))
+            group.rows.append((row, indicator))
+    return list(groups.values())
 
-    # per locality and period: open, locked, versions; then the rules, by trying the save
+
+def _duplicate(row: Row, first: Place) -> Problem:
+    first_name = f"第 {first.row} 行" if first.row is not None else first.path
+    first_en = f"row {first.row}" if first.row is not None else first.path
+    return row.place.problem(
+        Kind.INVALID,
+        f"{row.indicator} 重复：与{first_name}相同",
+        f"{row.indicator} appears twice: also at {first_en}",
+        indicator=row.indicator,
+    )
+
+
+# The field of a row that a kind of refusal is about.
+FIELD_OF = {Kind.CONFLICT: "version", Kind.VALIDATION: "value", Kind.CLOSED: "period"}
+
+
+def _placed(issue: Issue, group: _Group, places: dict[str, Place]) -> Problem:
+    """The workflow's problem, said at the row of its indicator (or of the group)."""
+    first = group.rows[0][0]
+    place = places.get(issue.indicator or "", first.period_place or first.place)
+    if issue.kind == Kind.CLOSED:
+        place = first.period_place or first.place
+    return place.problem(issue.kind, issue.zh, issue.en, field=FIELD_OF.get(issue.kind), indicator=issue.indicator)
+
+
+def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:
+    problems: list[Problem] = list(value_set.problems)
     result = ImportResult(value_set.import_id, False, len(value_set.rows))
-    for group in groups.values():
-        first_place = group.rows[0][0].period_place or group.rows[0][0].place
-        try:
-            wf.ensure_open(group.period, group.locality, today)
-        except wf.PeriodClosed as closed:
-            problems.append(first_place.problem(Kind.CLOSED, closed.zh, closed.en, field="period"))
-            continue
-        existing = {
-            v.indicator_id: v
-            for v in ReportedValue.objects.filter(
-                locality=group.locality, period=group.period, indicator__in=[i for _, i in group.rows]
-            ).select_related("updated_by")
-        }
-        entries: list[wf.Entry] = []
-        places: dict[str, Place] = {}
-        for row, indicator in group.rows:
-            current = existing.get(indicator.pk)
-            places[indicator.code] = row.place
-            if current is not None and current.status not in wf.EDITABLE:
-                problems.append(
-                    row.place.problem(
-                        Kind.LOCKED,
-                        f"{indicator.code} 已{current.get_status_display()}，不能修改"
-                        + (
-                            "；如需更改请提交修订申请"
-                            if current.status == wf.Status.ACCEPTED
-                            else "；如需修改请先退回"
-                        ),
-                        f"{indicator.code} is {current.status} and cannot be changed"
-                        + (
-                            "; request a revision"
-                            if current.status == wf.Status.ACCEPTED
-                            else "; have it returned first"
-                        ),
-                        indicator=indicator.code,
-                    )
-                )
-                continue
-            current_version = current.version if current is not None else 0
-            if row.version is not None and row.version != current_version:
-                conflict = wf.Conflict(
-                    indicator.code,
-                    current.value if current is not None else None,
-                    current_version,
-                    current.updated_by.get_username() if current and current.updated_by else "?",
-                )
-                if current is None:
-                    zh = f"{indicator.code} 尚无数值（版本 0），而不是版本 {row.version}"
-                    en = f"{indicator.code} has no value yet (version 0), not version {row.version}"
-                else:
-                    zh = f"{conflict.zh}（当前版本 {current_version}）"
-                    en = f"{conflict.en} (current version {current_version})"
-                problems.append(
-                    row.place.problem(Kind.CONFLICT, zh, en, field="version", indicator=indicator.code)
-                )
-                continue
-            entries.append(wf.Entry(indicator, row.value, current_version or None, row.comment))
-            if current is None:
-                result.created += 1
-            elif current.value == row.value:
-                result.unchanged += 1
-            else:
-                result.updated += 1
-        if not entries:
-            continue
+    for group in _resolve(plan, value_set, problems):
+        entries = [
+            wf.Entry(ind, row.value, wf.ANY_VERSION if row.version is None else row.version, row.comment)
+            for row, ind in group.rows
+        ]
+        places = {ind.code: row.place for row, ind in group.rows}
         try:
             with transaction.atomic():  # a savepoint: a refused group leaves nothing behind
                 saved = wf.save_values(
@@ -754,35 +614,12 @@ def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -
                     via=wf.Via(source=ReportedValue.Source.API, detail=value_set.import_id),
                     today=today,
                 )
-        except wf.InvalidValues as invalid:
-            for finding in invalid.findings:
-                place = places.get(finding.indicator, first_place)
-                problems.append(
-                    place.problem(
-                        Kind.VALIDATION,
-                        finding.zh,
-                        finding.en,
-                        field="value",
-                        indicator=finding.indicator,
-                    )
-                )
+        except PlanWatchError as refused:
+            problems += [_placed(issue, group, places) for issue in refused.issues]
             continue
-        except wf.Conflict as conflict:  # changed by someone between the check and the save
-            problems.append(
-                places.get(conflict.indicator, first_place).problem(
-                    Kind.CONFLICT, conflict.zh, conflict.en, indicator=conflict.indicator
-                )
-            )
-            continue
-        except wf.NotAllowed as refused:
-            problems.append(first_place.problem(Kind.FORBIDDEN, refused.zh, refused.en))
-            continue
-        except wf.PeriodClosed as closed:
-            problems.append(first_place.problem(Kind.CLOSED, closed.zh, closed.en, field="period"))
-            continue
-        except wf.WorkflowError as refused:
-            problems.append(first_place.problem(Kind.LOCKED, refused.zh, refused.en))
-            continue
+        result.created += len(saved.created)
+        result.updated += len(saved.saved) - len(saved.created)
+        result.unchanged += len(saved.unchanged)
         result.warnings += saved.warnings
     if problems:
         raise _Rollback(sorted(problems, key=_position))

@@ -7,7 +7,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from planwatch.core.errors import PlanWatchError
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats
 ZIP = b"PK\x03\x04"  # OOXML and OFD are zip packages
@@ -51,6 +54,16 @@ def check_evidence(upload: UploadedFile) -> str:
         if not any(head.startswith(sig) for sig in signatures):
             return _("%(name)s is not really a %(kind)s file.") % {"name": name, "kind": suffix}
     return ""
+
+
+def evidence_problem(upload: UploadedFile) -> PlanWatchError | None:
+    """check_evidence's answer in Chinese and English, as an error to refuse the upload with."""
+    with translation.override("zh-hans"):
+        zh = check_evidence(upload)
+    if not zh:
+        return None
+    with translation.override("en"):
+        return PlanWatchError(zh, check_evidence(upload))
 
 
 def evidence_fields(upload: UploadedFile, user: object) -> dict[str, object]:

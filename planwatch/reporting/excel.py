@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
@@ -21,9 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from planwatch.accounts.models import profile_of
-from planwatch.core import validation
 from planwatch.core import workbook as wbk
-from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.core.errors import Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.core.planfile import UNITS
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
@@ -41,7 +39,6 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
     Status.ACCEPTED: ("已确认", "Accepted"),
     Status.RETURNED: ("已退回", "Returned"),
 }
-FREQUENCY_ZH = {"yearly": "每年", "quarterly": "每季度", "monthly": "每月"}
 
 
 def _problem(path: str, zh: str, en: str) -> Problem:
@@ -384,9 +381,8 @@ def import_values(
     match = _match(content, plan, problems)
     if match is None or not content.layout_ok:
         raise _reject(source, problems)
-    profile = profile_of(user)
-    locality, period = match.locality, match.period
-    if not any(profile.can_enter(locality.pk, ind) for ind in match.plan.indicators.all()):
+    locality = match.locality
+    if not any(workflow.may_enter(user, locality, ind) for ind in match.plan.indicators.all()):
         problems.append(
             _problem(
                 content.meta_cell("locality"),
@@ -395,127 +391,52 @@ def import_values(
             )
         )
         raise _reject(source, problems)
-    try:
-        workflow.ensure_open(period, locality, today)
-    except workflow.PeriodClosed as exc:
-        problems.append(_problem(content.meta_cell("period"), exc.zh, exc.en))
-
     with transaction.atomic():
-        return _check_and_save(content, match, user, profile, problems, source, file_bytes, today)
+        return _save(content, match, user, problems, source, file_bytes, today)
 
 
-def _check_and_save(
-    content: wbk.WorkbookContent,
-    match: _Match,
-    user: Any,
-    profile: Any,
-    problems: list[Problem],
-    source: str,
-    file_bytes: bytes,
-    today: dt.date | None,
-) -> ImportResult:
-    plan, locality, period = match.plan, match.locality, match.period
-    by_code = {i.code: i for i in plan.indicators.all()}
-    required = {i.pk for i in workflow.required_indicators(period)}
-    existing = {
-        v.indicator_id: v
-        for v in ReportedValue.objects.select_for_update().filter(locality=locality, period=period)
+def _written_here(user: Any, match: _Match) -> set[str]:
+    """The codes of the indicators the user writes in this workbook: those they may enter, not
+    counted from a ledger, not locked in the workflow. Each needs its row and its value."""
+    locality, period = match.locality, match.period
+    required = list(workflow.required_indicators(period))
+    locked = set(
+        ReportedValue.objects.filter(locality=locality, period=period, indicator__in=required)
+        .exclude(status__in=workflow.DRAFT_LIKE)
+        .values_list("indicator_id", flat=True)
+    )
+    derived = workflow.ledger_derived(required)
+    return {
+        ind.code
+        for ind in required
+        if workflow.may_enter(user, locality, ind) and ind.pk not in derived and ind.pk not in locked
     }
-    history = workflow.history_of(required, locality, period)
-    derived = workflow.ledger_derived(by_code.values())
-    bad_cells = {p.path for p in problems}
-    result = ImportResult(source, plan, locality, period)
-    rows: dict[str, wbk.ReadRow] = {}
-    checked: list[tuple[wbk.ReadRow, Indicator, ReportedValue | None]] = []
 
+
+def _entries(
+    user: Any, content: wbk.WorkbookContent, match: _Match, written: set[str], problems: list[Problem]
+) -> list[tuple[wbk.ReadRow, workflow.Entry]]:
+    """The value rows as entries of the workflow, by their indicator code: an unknown code, a blank
+    value the user writes, or a missing row is a problem of the workbook; every rule of the values
+    themselves is the workflow's (a row shown as it is stored changes nothing)."""
+    by_code = {i.code: i for i in match.plan.indicators.all()}
+    bad_cells = {p.path for p in problems}
+    out = []
     for row in content.rows:
-        rows.setdefault(row.code, row)
         ind = by_code.get(row.code)
         if ind is None:
+            problems.append(_problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}"))
+        elif row.value is not None:
+            out.append((row, workflow.Entry(ind, row.value, workflow.ANY_VERSION, row.comment.strip())))
+        elif not workflow.may_enter(user, match.locality, ind):  # a row of someone else's, even blank
+            refused = workflow.not_yours(match.locality, ind)
+            problems.append(_problem(row.code_cell, refused.zh, refused.en))
+        elif ind.code in written and row.value_cell not in bad_cells:
             problems.append(
-                _problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}")
+                _problem(row.value_cell, f"缺少 {ind.code} 的本期值", f"the value of {ind.code} is missing")
             )
-            continue
-        if ind.pk not in required:
-            problems.append(
-                _problem(
-                    row.code_cell,
-                    f"指标 {ind.code} 不在期间 {period.code} 填报"
-                    f"（填报频率：{FREQUENCY_ZH.get(ind.frequency, ind.frequency)}）",
-                    f"indicator {ind.code} is not reported for period {period.code} (it is reported "
-                    f"{ind.frequency})",
-                )
-            )
-            continue
-        if not profile.can_enter(locality.pk, ind):
-            problems.append(
-                _problem(
-                    row.code_cell,
-                    f"您无权填报{locality.name_zh}的 {ind.code}",
-                    f"you may not report {ind.code} for {locality.name_en}",
-                )
-            )
-            continue
-        current = existing.get(ind.pk)
-        if ind.pk in derived and row.value != (current.value if current else None):
-            problems.append(
-                _problem(
-                    row.value_cell,
-                    f"{ind.code} 由台账计算得出，不能手工填报",
-                    f"{ind.code}: counted from the ledger, not typed by hand",
-                )
-            )
-            continue
-        if ind.pk in derived:  # counted from a ledger, shown as it is: nothing to do
-            if current is not None:
-                result.unchanged.append(_imported(row, ind, current))
-            continue
-        if current is not None and current.status not in workflow.EDITABLE:
-            if row.value == current.value and not row.comment:
-                result.unchanged.append(_imported(row, ind, current))
-                continue  # a locked value shown as it is: nothing to do
-            zh, en = STATUS_NAMES.get(current.status, (current.status, current.status))
-            problems.append(
-                _problem(
-                    row.value_cell,
-                    f"{ind.code} {zh}，不能再修改"
-                    + (
-                        "；如需更改请提交修订申请"
-                        if current.status == Status.ACCEPTED
-                        else "；如需修改请先退回"
-                    ),
-                    f"{ind.code} is {en.lower()} and cannot be changed"
-                    + (
-                        "; request a revision"
-                        if current.status == Status.ACCEPTED
-                        else "; have it returned first"
-                    ),
-                )
-            )
-            continue
-        if row.value is None:
-            if row.value_cell not in bad_cells:
-                problems.append(
-                    _problem(
-                        row.value_cell, f"缺少 {ind.code} 的本期值", f"the value of {ind.code} is missing"
-                    )
-                )
-            continue
-        past = history.get(ind.pk, [])
-        for finding in validation.check_value(workflow.rules_of(ind), row.value, past[-1] if past else None):
-            if finding.is_error:
-                problems.append(_problem(row.value_cell, finding.zh, f"{finding.en}: {_shown(row.value)}"))
-        checked.append((row, ind, current))
-
-    missing = [
-        ind
-        for ind in workflow.required_indicators(period)
-        if ind.code not in rows
-        and profile.can_enter(locality.pk, ind)
-        and ind.pk not in derived
-        and (ind.pk not in existing or existing[ind.pk].status in workflow.EDITABLE)
-    ]
-    for ind in missing:
+    for code in sorted(written - {row.code for row in content.rows}, key=list(by_code).index):
+        ind = by_code[code]
         problems.append(
             _problem(
                 wbk.VALUES_SHEET,
@@ -523,59 +444,69 @@ def _check_and_save(
                 f"the row of indicator {ind.code} ({ind.name_en}) is missing",
             )
         )
+    return out
 
-    # The plan's rules across indicators, on the values that passed their own checks (a value out of
-    # range is reported once, not again for every rule it takes part in).
-    bad_cells = {p.path for p in problems}
-    code_of = {i.pk: i.code for i in by_code.values()}
-    merged: dict[str, Decimal] = {
-        code_of[v.indicator_id]: v.value for v in existing.values() if v.value is not None
-    }
-    for row, ind, _ in checked:
-        if row.value is not None and row.value_cell not in bad_cells:
-            merged[ind.code] = row.value
+
+def _refused_cells(
+    refused: PlanWatchError, content: wbk.WorkbookContent, rows: dict[str, wbk.ReadRow]
+) -> list[Problem]:
+    """The workflow's problems at their cells: the period's at the period's cell; one about a row's
+    indicator (not the user's, not of this period) at its code; a value's at its value, quoted."""
+    out = []
+    for issue in refused.issues:
+        row = rows.get(issue.indicator or "")
+        if issue.kind == Kind.CLOSED:
+            out.append(_problem(content.meta_cell("period"), issue.zh, issue.en))
+        elif row is None:
+            out.append(_problem(wbk.VALUES_SHEET, issue.zh, issue.en))
+        elif issue.kind == Kind.FORBIDDEN or issue.path == "indicator":
+            out.append(_problem(row.code_cell, issue.zh, issue.en))
+        elif issue.kind == Kind.VALIDATION:
+            out.append(_problem(row.value_cell, issue.zh, f"{issue.en}: {_shown(row.value)}"))
         else:
-            merged.pop(ind.code, None)
-    cells = {ind.code: row.value_cell for row, ind, _ in checked}
-    for finding in validation.check_cross(workflow.cross_rules(plan), merged):
-        if finding.is_error and finding.indicator in cells and cells[finding.indicator] not in bad_cells:
-            problems.append(_problem(cells[finding.indicator], finding.zh, finding.en))
+            out.append(_problem(row.value_cell, issue.zh, issue.en))
+    return out
 
-    if problems:
-        raise _reject(source, problems)
 
-    entries: list[workflow.Entry] = []
-    for row, ind, current in checked:
-        comment = row.comment.strip()
-        if comment and current is not None and current.comments.filter(text=comment).exists():
-            comment = ""  # said already: importing the same file again adds no comment
-        item = _imported(row, ind, current, comment)
-        if current is not None and current.value == row.value and not comment:
-            result.unchanged.append(item)
-            continue
-        if current is None or current.value != row.value:
-            result.saved.append(item)
-        if comment:
-            result.commented.append(item)
-        entries.append(
-            workflow.Entry(
-                ind, row.value, expected_version=current.version if current else None, comment=comment
-            )
-        )
-    if not entries:
-        return result
+def _save(
+    content: wbk.WorkbookContent,
+    match: _Match,
+    user: Any,
+    problems: list[Problem],
+    source: str,
+    file_bytes: bytes,
+    today: dt.date | None,
+) -> ImportResult:
+    locality, period = match.locality, match.period
+    entries = _entries(user, content, match, _written_here(user, match), problems)
+    before = {
+        v.indicator_id: v.value for v in ReportedValue.objects.filter(locality=locality, period=period)
+    }
+    rows = {entry.indicator.code: row for row, entry in entries}
+    via = workflow.Via(source=ReportedValue.Source.EXCEL, detail=source)
     try:
-        saved = workflow.save_values(
-            user,
-            locality,
-            period,
-            entries,
-            via=workflow.Via(source=ReportedValue.Source.EXCEL, detail=source),
-            today=today,
-        )
-    except workflow.WorkflowError as exc:
-        raise _reject(source, _workflow_problems(exc, content, cells)) from exc
-    result.warnings = [_problem(cells.get(f.indicator, wbk.VALUES_SHEET), f.zh, f.en) for f in saved.warnings]
+        with transaction.atomic():  # a savepoint: whatever the workflow refuses leaves nothing
+            saved = workflow.save_values(user, locality, period, [e for _r, e in entries], via=via, today=today)
+            if problems:
+                raise _reject(source, problems)
+    except PlanWatchError as refused:
+        if isinstance(refused, WorkbookRejected):
+            raise
+        raise _reject(source, problems + _refused_cells(refused, content, rows)) from refused
+
+    def imported(value: ReportedValue, comment: str = "") -> ImportedValue:
+        row, ind = rows[value.indicator.code], value.indicator
+        old = before.get(value.indicator_id)
+        return ImportedValue(ind.code, ind.name_zh, ind.name_en, row.value_cell, old, value.value, comment, row.comment_cell)
+
+    result = ImportResult(source, match.plan, locality, period)
+    result.saved = [imported(v) for v in saved.saved]
+    result.unchanged = [imported(v) for v in saved.unchanged]
+    result.commented = [imported(v, rows[v.indicator.code].comment.strip()) for v in saved.commented]
+    result.warnings = [
+        _problem(rows[f.indicator].value_cell if f.indicator in rows else wbk.VALUES_SHEET, f.zh, f.en)
+        for f in saved.warnings
+    ]
     if result.saved:
         digest = hashlib.sha256(file_bytes).hexdigest()
         ImportBatch.objects.update_or_create(
@@ -588,39 +519,6 @@ def _check_and_save(
             },
         )
     return result
-
-
-def _imported(
-    row: wbk.ReadRow, ind: Indicator, current: ReportedValue | None, comment: str = ""
-) -> ImportedValue:
-    return ImportedValue(
-        ind.code,
-        ind.name_zh,
-        ind.name_en,
-        row.value_cell,
-        current.value if current else None,
-        row.value,
-        comment,
-        row.comment_cell,
-    )
-
-
-def _workflow_problems(
-    exc: workflow.WorkflowError, content: wbk.WorkbookContent, cells: dict[str, str]
-) -> list[Problem]:
-    """A refusal of save_values (a race with another user, mostly) as cell-referenced problems."""
-    if isinstance(exc, workflow.InvalidValues):
-        return [
-            _problem(cells.get(f.indicator, wbk.VALUES_SHEET), f.zh, f.en) for f in exc.findings if f.is_error
-        ]
-    if isinstance(exc, workflow.Conflict):
-        return [_problem(cells.get(exc.indicator, wbk.VALUES_SHEET), exc.zh, exc.en)]
-    if isinstance(exc, workflow.PeriodClosed):
-        return [_problem(content.meta_cell("period"), exc.zh, exc.en)]
-    named: Iterable[str] = [code for code in cells if re.search(rf"\b{re.escape(code)}\b", exc.en)]
-    return [_problem(cells[code], exc.zh, exc.en) for code in named] or [
-        _problem(wbk.VALUES_SHEET, exc.zh, exc.en)
-    ]
 
 
 __all__ = [

@@ -25,9 +25,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from planwatch.accounts.permissions import event_scope
 from planwatch.core import planfile
+from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
-from planwatch.reporting.models import AuditEntry, ReportedValue
+from planwatch.reporting.models import ReportedValue
 
 Record = dict[str, Any]
 
@@ -48,6 +50,8 @@ VALUE_COLUMNS = [
 AUDIT_COLUMNS = [
     "at",
     "user",
+    "event",
+    "subject",
     "action",
     "indicator",
     "locality",
@@ -102,18 +106,25 @@ def filter_values(
 
 def audit_of(
     plan: Plan, *, since: dt.datetime | None = None, until: dt.datetime | None = None
-) -> QuerySet[AuditEntry]:
+) -> QuerySet[AuditEvent]:
     """The plan's audit log, oldest first, from `since` (inclusive) to `until` (exclusive)."""
-    entries = (
-        AuditEntry.objects.filter(value__indicator__plan=plan)
-        .select_related("user", "value__indicator", "value__locality", "value__period")
-        .order_by("at", "id")
-    )
+    events = AuditEvent.objects.filter(plan_code=plan.code).order_by("at", "id")
     if since is not None:
-        entries = entries.filter(at__gte=since)
+        events = events.filter(at__gte=since)
     if until is not None:
-        entries = entries.filter(at__lt=until)
-    return entries
+        events = events.filter(at__lt=until)
+    return events
+
+
+def visible_events(user: Any, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """The events of `events` the user may see: those of drafts only by whoever sees the drafts."""
+    scope = event_scope(user)
+    return events if scope is None else events.filter(scope)
+
+
+def history_of(value: ReportedValue) -> QuerySet[AuditEvent]:
+    """One value's events, newest first."""
+    return AuditEvent.objects.filter(subject_type="value", subject_id=str(value.pk)).order_by("-at", "-id")
 
 
 # --- records ------------------------------------------------------------------------------------
@@ -157,22 +168,24 @@ def value_record(value: ReportedValue) -> Record:
     }
 
 
-def audit_record(entry: AuditEntry) -> Record:
-    value = entry.value
+def audit_record(event: AuditEvent) -> Record:
+    """One event of the audit log; a value's old and new number and state in columns of their own."""
     return {
-        "at": local_time(entry.at),
-        "user": _username(entry.user),
-        "action": entry.action,
-        "indicator": value.indicator.code,
-        "locality": value.locality.code,
-        "period": value.period.code,
-        "old_value": as_number(entry.old_value),
-        "new_value": as_number(entry.new_value),
-        "old_status": entry.old_status,
-        "new_status": entry.new_status,
-        "comment": entry.comment,
-        "source": entry.source,
-        "source_detail": entry.source_detail,
+        "at": local_time(event.at),
+        "user": event.actor_name or None,
+        "event": event.type,
+        "subject": event.subject_label,
+        "action": event.verb,
+        "indicator": event.indicator_code,
+        "locality": event.locality_code,
+        "period": event.period_code,
+        "old_value": as_number(event.old_value),
+        "new_value": as_number(event.new_value),
+        "old_status": event.old_state,
+        "new_status": event.new_state,
+        "comment": event.comment,
+        "source": event.source,
+        "source_detail": event.source_detail,
     }
 
 
@@ -180,7 +193,7 @@ def value_records(values: Iterable[ReportedValue]) -> list[Record]:
     return [value_record(v) for v in values]
 
 
-def audit_records(entries: Iterable[AuditEntry]) -> list[Record]:
+def audit_records(entries: Iterable[AuditEvent]) -> list[Record]:
     return [audit_record(e) for e in entries]
 
 

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.models import profile_of
 from planwatch.forms import DateInput
+from planwatch.kernel.models import SUBJECTS, VERBS
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import exports, workflow
-from planwatch.reporting.models import AuditEntry, Period, PeriodException, RevisionRequest
+from planwatch.reporting.models import Period, PeriodException, RevisionRequest
 from planwatch.reporting.periods import create_periods
 
 
@@ -150,24 +151,27 @@ def revisions(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+AUDIT_FILTERS = {
+    "subject": "subject_type",
+    "period": "period_code",
+    "locality": "locality_code",
+    "indicator": "indicator_code",
+    "user": "actor_name",
+    "action": "type__endswith",
+}
+
+
 @login_required
 def audit(request: HttpRequest, code: str) -> HttpResponse:
+    """The plan's audit log, newest first, as the user may see it (drafts are their locality's)."""
     plan = _province_plan(request, code)
-    entries = AuditEntry.objects.filter(value__indicator__plan=plan).select_related(
-        "value__indicator", "value__locality", "value__period", "user"
-    )
-    filters = {
-        "period": "value__period__code",
-        "locality": "value__locality__code",
-        "indicator": "value__indicator__code",
-        "user": "user__username",
-        "action": "action",
-    }
-    chosen = {key: request.GET.get(key, "").strip() for key in filters}
-    for key, lookup in filters.items():
+    events = exports.visible_events(request.user, exports.audit_of(plan).order_by("-at", "-id"))
+    chosen = {key: request.GET.get(key, "").strip() for key in AUDIT_FILTERS}
+    for key, lookup in AUDIT_FILTERS.items():
         if chosen[key]:
-            entries = entries.filter(**{lookup: chosen[key]})
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+            value = f".{chosen[key]}" if key == "action" else chosen[key]
+            events = events.filter(**{lookup: value})
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "manage/audit.html",
@@ -177,7 +181,8 @@ def audit(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "chosen": chosen,
             "query": urlencode({key: value for key, value in chosen.items() if value}),
-            "actions": AuditEntry.Action.choices,
+            "actions": list(VERBS.items()),
+            "subjects": list(SUBJECTS.items()),
             "periods": plan.periods.all(),
             "localities": plan.localities.filter(pilot=True),
         },
@@ -189,9 +194,8 @@ def audit_export(request: HttpRequest, code: str) -> HttpResponse:
     """The whole audit log as a file: XLSX for reading, CSV for other tools."""
     plan = _province_plan(request, code)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    content = exports.render(
-        exports.audit_records(exports.audit_of(plan)), exports.AUDIT_COLUMNS, fmt, "audit"
-    )
+    events = exports.visible_events(request.user, exports.audit_of(plan))
+    content = exports.render(exports.audit_records(events), exports.AUDIT_COLUMNS, fmt, "audit")
     content_type = (
         "text/csv; charset=utf-8"
         if fmt == "csv"

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.kernel.audit import Subject
+from planwatch.kernel.models import Source
+from planwatch.kernel.review import State
 from planwatch.plans.models import Indicator, Locality, Plan
 
 
@@ -44,6 +47,22 @@ class Period(models.Model):
         growth rates are measured from, entered as history, never late and never reminded of."""
         return self.year < self.plan.start_year
 
+    def days_late(self, reported: int, required: int, today: dt.date, submitted_on: dt.date | None = None) -> int:
+        """The one definition of late, in days (0: not late). A locality is late when the due day has
+        passed and it has not submitted (or got further with) every value the period requires: late
+        by the days since the due day; or, once it has, when it submitted after the due day: late by
+        those days. The base year is never late."""
+        if self.is_base or self.due_on is None or required == 0:
+            return 0
+        if reported < required:
+            return max((today - self.due_on).days, 0)
+        if submitted_on is not None:
+            return max((submitted_on - self.due_on).days, 0)
+        return 0
+
+    def is_late(self, reported: int, required: int, today: dt.date) -> bool:
+        return self.days_late(reported, required, today) > 0
+
     def is_open_for(
         self, locality_id: int, today: dt.date, exceptions: dict[int, dt.date] | None = None
     ) -> bool:
@@ -61,19 +80,8 @@ class Period(models.Model):
 class ReportedValue(models.Model):
     """The actual value of one indicator for one locality and period."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
-        ACCEPTED = "accepted", _("Accepted")
-        RETURNED = "returned", _("Returned")
-
-    class Source(models.TextChoices):
-        WEB = "web", _("Web form")
-        API = "api", _("API")
-        EXCEL = "excel", _("Excel file")
-        LEDGER = "ledger", _("Ledger")
-        SAMPLE = "sample", _("Sample data")
+    Status = State  # its place in the review kernel's state machine
+    Source = Source
 
     indicator = models.ForeignKey(
         Indicator, models.PROTECT, related_name="values", verbose_name=_("Indicator")
@@ -92,6 +100,9 @@ class ReportedValue(models.Model):
     )
     source_detail = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change (optimistic locking).")
+    approvals = models.PositiveSmallIntegerField(
+        default=0, help_text="Levels of approval done so far (the plan's approval chain for the locality)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
 
@@ -105,6 +116,17 @@ class ReportedValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.locality.code} {self.period.code} = {self.value}"
+
+    def audit_subject(self) -> Subject:
+        return Subject(
+            "value",
+            self.pk,
+            f"{self.indicator.code} {self.locality.name_zh} {self.period.code}",
+            plan=self.period.plan.code,
+            locality=self.locality.code,
+            indicator=self.indicator.code,
+            period=self.period.code,
+        )
 
 
 class PeriodException(models.Model):
@@ -125,42 +147,6 @@ class PeriodException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.locality.code} until {self.open_until}"
-
-
-class AuditEntry(models.Model):
-    """One change of a value or of its state: who, when, old, new, why, and through what."""
-
-    class Action(models.TextChoices):
-        SAVE = "save", _("Saved")
-        SUBMIT = "submit", _("Submitted")
-        APPROVE = "approve", _("Approved")
-        ACCEPT = "accept", _("Accepted")
-        RETURN = "return", _("Returned")
-        REQUEST_REVISION = "request_revision", _("Revision requested")
-        REVISE = "revise", _("Revised")
-        REJECT_REVISION = "reject_revision", _("Revision rejected")
-        COMMENT = "comment", _("Commented")
-        EVIDENCE = "evidence", _("Evidence attached")
-
-    value = models.ForeignKey(ReportedValue, models.CASCADE, related_name="audit")
-    action = models.CharField(max_length=30, choices=Action.choices)
-    old_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    new_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20, blank=True)
-    comment = models.TextField(blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    source = models.CharField(max_length=20, choices=ReportedValue.Source.choices)
-    source_detail = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("Audit entry")
-        verbose_name_plural = _("Audit log")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.value} {self.action} by {self.user}"
 
 
 class ValueComment(models.Model):

@@ -9,8 +9,9 @@ from django.db import transaction
 
 from planwatch.core import sample
 from planwatch.core.planfile import Aggregation, IndicatorKind, whole_number_unit
+from planwatch.kernel import audit
 from planwatch.plans.models import Plan, Target
-from planwatch.reporting.models import AuditEntry, Period, ReportedValue
+from planwatch.reporting.models import Period, ReportedValue
 
 SAMPLE_LABEL = "示例数据 (sample data)"
 
@@ -121,17 +122,17 @@ def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
     ReportedValue.objects.bulk_create(values)
     # Sample values go through the model as accepted values; the audit says where they came from.
     created = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            value=value,
-            action=AuditEntry.Action.ACCEPT,
-            new_value=value.value,
-            new_status=value.status,
+    via = audit.Via(ReportedValue.Source.SAMPLE, SAMPLE_LABEL)
+    audit.record_many(
+        audit.event(
+            "value.accept",
+            None,
+            value.audit_subject(),
+            via=via,
+            new={"value": value.value, "state": value.status},
             comment=SAMPLE_LABEL,
-            source=ReportedValue.Source.SAMPLE,
-            source_detail=SAMPLE_LABEL,
         )
-        for value in created
+        for value in created.select_related("indicator", "locality", "period__plan")
     )
     # The ledgers' sample rows behind the counted indicators' sample values (planwatch.ledgers).
     from planwatch.ledgers.sample import load_sample_ledgers

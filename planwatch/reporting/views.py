@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -29,21 +28,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from planwatch.accounts.models import Profile, profile_of
+from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.core.errors import Kind, PlanWatchError
 from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
+from planwatch.kernel.review import REPORTED, Action
 from planwatch.ledgers import services as ledger_services
-from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
+from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
+from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.evidence import check_evidence, download, evidence_fields
+from planwatch.reporting.evidence import download
 from planwatch.reporting.models import (
-    AuditEntry,
     Evidence,
     Period,
     ReportedValue,
     RevisionRequest,
     ValueComment,
 )
+from planwatch.reporting.workflow import VALUE
 from planwatch.web.templatetags.planwatch import num
 
 S = ReportedValue.Status
@@ -55,7 +57,6 @@ STATUS_LABELS: dict[str, Any] = {
     S.APPROVED: S.APPROVED.label,
     S.ACCEPTED: S.ACCEPTED.label,
 }
-SHARED = [S.SUBMITTED, S.APPROVED, S.ACCEPTED]  # what counts as reported for "late"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -179,13 +180,13 @@ def _waiting(p: Progress) -> list[str]:
     return waiting
 
 
-def _link_label(profile: Profile, p: Progress) -> str:
+def _link_label(user: Any, p: Progress) -> str:
     locality = p.locality
-    if p.submitted and profile.role == Profile.Role.LOCALITY_APPROVER and profile.in_locality(locality.pk):
+    if p.submitted and has_perm("locality.own", user, locality) and has_perm("locality.approve", user, locality):
         return _("Review values")  # the approver's own locality, with submitted values waiting
-    if profile.in_locality(locality.pk) or profile.is_admin:
+    if has_perm("locality.see_drafts", user, locality):
         return _("Fill in")
-    if profile.is_province or profile.role == Profile.Role.LEAD_UNIT:
+    if has_perm("plan.accept", user):
         return _("Review values")  # not "Review": that msgid is the noun 审核状态
     return _("View")
 
@@ -200,10 +201,10 @@ def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> P
     return started[-1] if started else None
 
 
-def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) -> list[Progress]:
+def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
     """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
     pilots = list(plan.localities.filter(pilot=True))
-    own = profile.locality_id if profile.role in Profile.LOCALITY_ROLES else None
+    own = own_locality_id(user)
     pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
     required = wf.required_indicators(period).count()
     filled = Q(value__isnull=False)
@@ -216,7 +217,6 @@ def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) ->
     )
     counts: dict[int, dict[str, int]] = {row["locality_id"]: row for row in by_status}
     exceptions = dict(period.exceptions.values_list("locality_id", "open_until"))
-    due_passed = period.due_on is not None and today > period.due_on and not period.is_base
     rows = []
     for loc in pilots:
         c: dict[str, int] = counts.get(loc.pk, {})
@@ -228,13 +228,13 @@ def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) ->
             approved=c.get(S.APPROVED, 0),
             accepted=c.get(S.ACCEPTED, 0),
             returned=c.get(S.RETURNED, 0),
-            drafts_visible=profile.can_see_drafts(loc.pk),
+            drafts_visible=has_perm("locality.see_drafts", user, loc),
             own=loc.pk == own,
             open=period.is_open_for(loc.pk, today, exceptions),
         )
-        p.late = due_passed and p.reported < required
+        p.late = period.is_late(p.reported, required, today)
         p.waiting = _waiting(p)
-        p.link_label = _link_label(profile, p)
+        p.link_label = _link_label(user, p)
         rows.append(p)
     return rows
 
@@ -242,11 +242,10 @@ def progress_of(plan: Plan, period: Period, profile: Profile, today: dt.date) ->
 @login_required
 def home(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
-    profile = profile_of(request.user)
     today = timezone.localdate()
     periods = list(plan.periods.all())
     period = _chosen_period(periods, request.GET.get("period"), today)
-    rows = progress_of(plan, period, profile, today) if period else []
+    rows = progress_of(plan, period, request.user, today) if period else []
     totals = {
         key: sum(getattr(r, key) for r in rows)
         for key in ["required", "reported", "accepted", "not_submitted", "submitted", "approved"]
@@ -260,7 +259,6 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
         rows=rows,
         totals=totals,
         late_count=sum(r.late for r in rows),
-        profile=profile,
         today=today,
     )
 
@@ -373,7 +371,7 @@ class EntryPage:
     plan: Plan
     locality: Locality
     period: Period
-    profile: Profile
+    user: Any
     rows: list[Row]
     previous_period: Period | None
     open: bool
@@ -385,12 +383,12 @@ class EntryPage:
 
     @property
     def may_write(self) -> bool:
-        return any(self.profile.can_enter(self.locality.pk, r.indicator) for r in self.rows)
+        return any(wf.may_enter(self.user, self.locality, r.indicator) for r in self.rows)
 
     @property
     def may_review(self) -> bool:
-        return self.profile.can_approve(self.locality.pk) or any(
-            self.profile.can_accept(r.indicator) for r in self.rows
+        return has_perm("locality.approve", self.user, self.locality) or any(
+            wf.may_accept(self.user, r.indicator) for r in self.rows
         )
 
     @property
@@ -399,16 +397,11 @@ class EntryPage:
 
     @property
     def can_approve(self) -> bool:
-        return self.profile.can_approve(self.locality.pk) and any(
-            r.value and r.value.status == S.SUBMITTED for r in self.rows
-        )
+        return any(r.value and VALUE.may(self.user, r.value, Action.APPROVE) for r in self.rows)
 
     @property
     def can_accept(self) -> bool:
-        return any(
-            r.value and r.value.status == S.APPROVED and self.profile.can_accept(r.indicator)
-            for r in self.rows
-        )
+        return any(r.value and VALUE.may(self.user, r.value, Action.ACCEPT) for r in self.rows)
 
     @property
     def can_return(self) -> bool:
@@ -453,13 +446,12 @@ class EntryPage:
 
     @property
     def drafts_hidden(self) -> bool:
-        return not self.profile.can_see_drafts(self.locality.pk)
+        return not has_perm("locality.see_drafts", self.user, self.locality)
 
     @property
     def late(self) -> bool:
-        due = self.period.due_on
-        reported = sum(1 for r in self.rows if r.value and r.value.status in SHARED)
-        return due is not None and self.today > due and reported < len(self.rows)
+        reported = sum(1 for r in self.rows if r.value and r.value.status in REPORTED)
+        return self.period.is_late(reported, len(self.rows), self.today)
 
     @property
     def is_sample(self) -> bool:
@@ -478,14 +470,13 @@ def _previous_period(period: Period) -> Period | None:
 
 def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> EntryPage:
     """The form as the database has it now, with what this user may see and do per row."""
-    profile = profile_of(user)
     today = timezone.localdate()
     is_open = period.is_open_for(locality.pk, today)
     indicators = list(wf.required_indicators(period).select_related("lead_unit"))
     values = {
         v.indicator_id: v
         for v in wf.visible_values(user, ReportedValue.objects.filter(locality=locality, period=period))
-        .select_related("indicator", "updated_by")
+        .select_related("indicator__lead_unit", "updated_by", "locality__plan", "locality__parent", "period__plan")
         .prefetch_related(
             Prefetch("comments", queryset=ValueComment.objects.select_related("author")),
             Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
@@ -502,7 +493,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
         {
             v.indicator_id: v
             for v in ReportedValue.objects.filter(
-                locality=locality, period=previous_period, status__in=SHARED
+                locality=locality, period=previous_period, status__in=REPORTED
             )
         }
         if previous_period
@@ -521,7 +512,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     rows = []
     for ind in indicators:
         value = values.get(ind.pk)
-        enters = profile.can_enter(locality.pk, ind)
+        enters = wf.may_enter(user, locality, ind)
         status = value.status if value else None
         row = Row(
             indicator=ind,
@@ -534,13 +525,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
             and ind.pk not in derived,
             can_upload=is_open and enters and value is not None,
             can_revise=(enters and status == S.ACCEPTED and not getattr(value, "pending_revisions", None)),
-            selectable=bool(
-                value
-                and (
-                    (status == S.SUBMITTED and profile.can_approve(locality.pk))
-                    or (status == S.APPROVED and profile.can_accept(ind))
-                )
-            ),
+            selectable=bool(value and VALUE.may(user, value, Action.RETURN)),
             input=_plain(value.value) if value else "",
             original=_plain(value.value) if value else "",
             version=value.version if value else 0,
@@ -549,13 +534,11 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
         if ind.pk in derived:
             args = [plan.code, derived[ind.pk], locality.code, period.year, ind.code, "cumulative"]
             row.ledger_url = reverse("ledgers:count", args=args) + "?accepted=1"
-        row.can_comment = row.editable or bool(
-            value and (enters or profile.can_approve(locality.pk) or profile.can_accept(ind))
-        )
+        row.can_comment = row.editable or bool(value and has_perm("value.comment", user, value))
         if row.warnings and not row.comment_count:
             row.warnings.append(_("Add a comment explaining this value before submitting."))
         rows.append(row)
-    return EntryPage(plan, locality, period, profile, rows, previous_period, is_open, today)
+    return EntryPage(plan, locality, period, user, rows, previous_period, is_open, today)
 
 
 def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwritten]:
@@ -563,10 +546,9 @@ def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwrit
     write now (each row gets its count): none where the form has no ledger-fed row. On the way, a
     ledger-fed value already submitted, approved or accepted whose count of accepted rows has
     changed since gets that count (`ledger_stale`): the value and its ledger disagree."""
-    enters = page.profile.can_enter
     writable = page.open and any(
         r.ledger_url
-        and enters(page.locality.pk, r.indicator)
+        and wf.may_enter(user, page.locality, r.indicator)
         and (r.value is None or r.value.status in wf.EDITABLE)
         for r in page.rows
     )
@@ -664,7 +646,7 @@ def _derive_ledgers(request: HttpRequest, page: EntryPage) -> HttpResponse:
     ledgers' own button does (planwatch.ledgers.services.derive_values: scope, period lock, the
     workflow with source ledger), then show the form again with the values."""
     plan, locality, period = page.plan, page.locality, page.period
-    if not any(r.ledger_url and page.profile.can_enter(locality.pk, r.indicator) for r in page.rows):
+    if not any(r.ledger_url and wf.may_enter(request.user, locality, r.indicator) for r in page.rows):
         raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
     if period.code != str(period.year):
         return HttpResponseBadRequest("not a yearly period")
@@ -688,16 +670,11 @@ def _keep_inputs(page: EntryPage, post: Any) -> None:
         row.revise_reason = post.get(f"revise-reason-{row.code}", "")
 
 
-def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpResponse:
-    """Save the changed values (and comments) as drafts, all or nothing; then submit if asked."""
-    user, locality, period = request.user, page.locality, page.period
-    if not (page.may_write or page.may_review):
-        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
-    post = request.POST
-    _keep_inputs(page, post)
+def _entries_of(page: EntryPage, post: Any) -> tuple[list[wf.Entry], list[tuple[ReportedValue, str]]]:
+    """The changed values (and comments on values not changed) as the form sent them; a value that
+    is not a number is said beside its field."""
     entries: list[wf.Entry] = []
     comments: list[tuple[ReportedValue, str]] = []
-    bad = False
     for row in page.rows:
         comment = post.get(f"comment-{row.code}", "").strip()
         name = f"value-{row.code}"
@@ -705,7 +682,6 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
             value, error = parse_number(post[name])
             if error:
                 row.errors.append(error)
-                bad = True
                 continue
             original, _error = parse_number(post.get(f"orig-{row.code}", ""))
             version = _int(post.get(f"version-{row.code}"), 0)
@@ -714,61 +690,75 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
                 continue
         if comment and row.value is not None:
             comments.append((row.value, comment))
-    if bad:
-        return _render_entry(request, page, [_("Some values are not numbers: nothing was saved.")])
+    return entries, comments
 
-    saved = 0
-    if entries or comments:
-        try:
-            with transaction.atomic():
-                result = wf.save_values(user, locality, period, entries, via=wf.Via()) if entries else None
-                for commented, text in comments:
-                    wf.add_comment(user, commented, text)
-        except wf.NotAllowed as e:
-            raise PermissionDenied(_message(e)) from e
-        except wf.InvalidValues as e:
-            for finding in e.findings:
-                if finding.indicator in page.by_code:
-                    page.by_code[finding.indicator].errors.append(pick(finding.zh, finding.en))
-            return _render_entry(request, page, [_message(e)])
-        except wf.Conflict as e:
-            conflicted = page.by_code.get(e.indicator)
-            if conflicted is not None:
-                conflicted.errors.append(_message(e))
-                conflicted.version, conflicted.original = e.version, _plain(e.current)
-            return _render_entry(request, page, [_message(e)])
-        except wf.WorkflowError as e:
-            return _render_entry(request, page, [_message(e)])
-        saved = len(entries)
-        if saved:
-            messages.success(
-                request,
-                _("Saved %(n)d value(s) as drafts.") % {"n": saved},
-            )
-        if comments:
-            messages.success(
-                request,
-                _("Added %(n)d comment(s).") % {"n": len(comments)},
-            )
-        for finding in result.warnings if result else []:
-            messages.warning(request, f"{finding.indicator}: {pick(finding.zh, finding.en)}")
-    elif not submit:
+
+def _place(page: EntryPage, refused: PlanWatchError) -> list[str]:
+    """Each problem beside its field (the others returned, to say above the form); a conflict also
+    gives the row the value saved meanwhile, so that saving again is a decision on what is there now."""
+    english = in_english()
+    current = {
+        v.indicator.code: v
+        for v in ReportedValue.objects.filter(locality=page.locality, period=page.period).select_related("indicator")
+    }
+    unplaced = []
+    for issue in refused.issues:
+        row = page.by_code.get(issue.indicator or "")
+        if row is None:
+            unplaced.append(issue.text(english))
+            continue
+        row.errors.append(issue.text(english))
+        if issue.kind == Kind.CONFLICT and (now := current.get(row.code)) is not None:
+            row.version, row.original = now.version, _plain(now.value)
+    return unplaced
+
+
+class _NotSaved(Exception):
+    """Some values are not numbers: whatever else the form holds is checked, then nothing is kept."""
+
+
+def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpResponse:
+    """Save the changed values (and comments) as drafts, all or nothing, every problem of the form
+    said at once; then submit if asked."""
+    user, locality, period = request.user, page.locality, page.period
+    if not (page.may_write or page.may_review):
+        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+    _keep_inputs(page, request.POST)
+    entries, comments = _entries_of(page, request.POST)
+    result, unplaced = None, []
+    try:
+        with transaction.atomic():
+            result = wf.save_values(user, locality, period, entries) if entries else None
+            for commented, text in comments:
+                wf.add_comment(user, commented, text)
+            if any(row.errors for row in page.rows):
+                raise _NotSaved
+    except PlanWatchError as refused:
+        if refused.status == 403:
+            raise PermissionDenied(_message(refused)) from refused
+        unplaced = _place(page, refused)
+    except _NotSaved:
+        pass
+    if unplaced or any(row.errors for row in page.rows):
+        marked = [_("Nothing was saved: correct the values marked below.")] if any(r.errors for r in page.rows) else []
+        return _render_entry(request, page, unplaced + marked)
+    if entries:
+        messages.success(request, _("Saved %(n)d value(s) as drafts.") % {"n": len(entries)})
+    if comments:
+        messages.success(request, _("Added %(n)d comment(s).") % {"n": len(comments)})
+    for finding in result.warnings if result else []:
+        messages.warning(request, f"{finding.indicator}: {pick(finding.zh, finding.en)}")
+    if not (entries or comments or submit):
         messages.info(request, _("Nothing changed: nothing to save."))
-
     if submit:
         try:
-            submitted = wf.submit(user, locality, period, via=wf.Via())
-        except wf.NotAllowed as e:
-            raise PermissionDenied(_message(e)) from e
-        except wf.WorkflowError as e:
-            messages.error(
-                request, _("Not submitted: %(reason)s") % {"reason": _message(e)}
-            )
+            submitted = wf.submit(user, locality, period)
+        except PlanWatchError as e:
+            if e.status == 403:
+                raise PermissionDenied(_message(e)) from e
+            messages.error(request, _("Not submitted: %(reason)s") % {"reason": _message(e)})
         else:
-            messages.success(
-                request,
-                _("Submitted %(n)d value(s) for approval.") % {"n": len(submitted)},
-            )
+            messages.success(request, _("Submitted %(n)d value(s) for approval.") % {"n": len(submitted)})
     return redirect(_entry_url(locality, period, page.plan))
 
 
@@ -777,10 +767,10 @@ REVIEW_ACTIONS = {"approve", "accept_all", "accept_selected", "return_all", "ret
 
 def _review(request: HttpRequest, page: EntryPage, action: str) -> HttpResponse:
     """Approve, accept or return: the workflow decides which values the user may move."""
-    user, locality, period, profile = request.user, page.locality, page.period, page.profile
+    user, locality, period = request.user, page.locality, page.period
     allowed = {
-        "approve": profile.can_approve(locality.pk),
-        "accept": any(profile.can_accept(r.indicator) for r in page.rows),
+        "approve": has_perm("locality.approve", user, locality),
+        "accept": any(wf.may_accept(user, r.indicator) for r in page.rows),
         "return": page.may_review,
     }[action.split("_")[0]]
     if not allowed:
@@ -819,7 +809,7 @@ def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
     row = page.by_code.get(code)
     if row is None:
         raise Http404("no such indicator on this form")
-    if not page.profile.can_enter(page.locality.pk, row.indicator):
+    if not wf.may_enter(request.user, page.locality, row.indicator):
         raise PermissionDenied(_("You may not request a revision of this value."))
     _keep_inputs(page, request.POST)
     if row.value is None:
@@ -850,26 +840,6 @@ def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
 # --- evidence -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def attach_evidence(user: Any, value: ReportedValue, upload: UploadedFile) -> Evidence:
-    """Store the file under var/media and record it in the value's audit (action "evidence")."""
-    evidence = Evidence(value=value, **evidence_fields(upload, user))
-    evidence.file.save(evidence.original_name, upload, save=False)
-    evidence.save()
-    AuditEntry.objects.create(
-        value=value,
-        action=AuditEntry.Action.EVIDENCE,
-        old_value=value.value,
-        new_value=value.value,
-        old_status=value.status,
-        new_status=value.status,
-        comment=evidence.original_name,
-        user=user,
-        source=ReportedValue.Source.WEB,
-    )
-    return evidence
-
-
 def _visible_value(
     user: Any, code: str, locality_code: str, period_code: str, indicator_code: str
 ) -> tuple[Plan, Locality, Period, ReportedValue]:
@@ -893,7 +863,7 @@ def upload_evidence(
     plan, locality, period, value = _visible_value(
         request.user, code, locality_code, period_code, indicator_code
     )
-    if not profile_of(request.user).can_enter(locality.pk, value.indicator):
+    if not has_perm("value.attach", request.user, value):
         raise PermissionDenied(
             _("You may not attach files to %(locality)s's values.") % {"locality": locality.name}
         )
@@ -905,11 +875,11 @@ def upload_evidence(
     if upload is None:
         messages.error(request, _("Choose a file to attach."))
         return back
-    problem = check_evidence(upload)
-    if problem:
-        messages.error(request, f"{indicator_code}: {problem}")
+    try:
+        evidence = wf.attach_evidence(request.user, value, upload)
+    except PlanWatchError as e:
+        messages.error(request, f"{indicator_code}: {_message(e)}")
         return back
-    evidence = attach_evidence(request.user, value, upload)
     messages.success(
         request, _("%(code)s: attached %(name)s.") % {"code": indicator_code, "name": evidence.original_name}
     )
@@ -935,11 +905,7 @@ def history(
     plan, locality, period, value = _visible_value(
         request.user, code, locality_code, period_code, indicator_code
     )
-    statuses = dict(S.choices)
-    audit = [
-        (entry, statuses.get(entry.old_status, entry.old_status), statuses.get(entry.new_status, ""))
-        for entry in value.audit.select_related("user")
-    ]
+    audit = exports.history_of(value)
     return _render(
         request,
         "history.html",

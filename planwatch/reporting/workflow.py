@@ -1,7 +1,12 @@
-"""The reporting workflow: draft → submitted → approved → accepted, with returns and revisions.
+"""Reported values as subjects of the review kernel, and the actions that change them.
 
-Every change goes through one function here. Each runs in a transaction, checks the user's role and
-scope on the server (for the web, the API and imports alike), and writes an audit row per value.
+draft → submitted → approved → accepted, with returns, is the kernel's (planwatch.kernel.review);
+this module says what is particular to a value: what may be saved (`save_values`, which checks every
+entry and refuses with every problem at once), what a submit needs (the period open, every value
+there, a comment on each warning), what follows a return (the comment kept beside the value), and
+how an accepted value is revised (`request_revision`, `decide_revision`). The web form, the Excel
+import, the data value sets of the API and the ledgers all call these functions: none of them checks
+anything again.
 """
 
 from __future__ import annotations
@@ -14,81 +19,75 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from planwatch.accounts.models import Profile, profile_of
+from planwatch.accounts.permissions import has_perm, value_scope
 from planwatch.core import validation
-from planwatch.core.errors import PlanWatchError
-from planwatch.core.planfile import CheckKind, IndicatorKind
-from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
-from planwatch.reporting.models import (
-    AuditEntry,
-    Period,
-    ReportedValue,
-    RevisionRequest,
-    ValueComment,
+from planwatch.core.errors import (
+    CommentRequired,
+    Conflict,
+    IllegalTransition,
+    Issue,
+    Kind,
+    Locked,
+    NotAllowed,
+    PeriodClosed,
+    PlanWatchError,
+    refuse,
 )
+from planwatch.core.planfile import CheckKind, IndicatorKind
+from planwatch.core.validation import InvalidValues
+from planwatch.kernel import audit
+from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
+from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
+from planwatch.reporting.evidence import evidence_fields, evidence_problem
+from planwatch.reporting.models import Evidence, Period, ReportedValue, RevisionRequest, ValueComment
+
+__all__ = [
+    "DRAFT_LIKE",
+    "EDITABLE",
+    "REPORTED",
+    "VALUE",
+    "CommentRequired",
+    "Conflict",
+    "Entry",
+    "IllegalTransition",
+    "InvalidValues",
+    "NotAllowed",
+    "PeriodClosed",
+    "SaveResult",
+    "Status",
+    "Via",
+    "WorkflowError",
+    "accept",
+    "add_comment",
+    "approve",
+    "decide_revision",
+    "request_revision",
+    "return_values",
+    "save_values",
+    "submit",
+]
 
 Status = ReportedValue.Status
 Source = ReportedValue.Source
-EDITABLE = {Status.DRAFT, Status.RETURNED}
-DRAFT_LIKE = [Status.DRAFT, Status.RETURNED]
+Via = audit.Via
+WEB = audit.WEB
+WorkflowError = PlanWatchError  # what every refusal of this module is
+DRAFT_LIKE = list(EDITABLE)
 
 
-# --- errors -------------------------------------------------------------------------------------
+# --- inputs and results -------------------------------------------------------------------------
 
-
-class WorkflowError(PlanWatchError):
-    """A workflow step refused; the message says why, in Chinese then English."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(zh, en)
-
-
-class NotAllowed(WorkflowError):
-    pass
-
-
-class PeriodClosed(WorkflowError):
-    pass
-
-
-class IllegalTransition(WorkflowError):
-    pass
-
-
-class CommentRequired(WorkflowError):
-    pass
-
-
-class InvalidValues(WorkflowError):
-    def __init__(self, findings: list[validation.Finding]):
-        self.findings = findings
-        details = "; ".join(f"{f.indicator}: {f.en}" for f in findings)
-        super().__init__(
-            "数值未通过校验，未保存任何数据", f"values failed validation, nothing was saved: {details}"
-        )
-
-
-class Conflict(WorkflowError):
-    """Someone else saved the value since it was read: never overwrite it silently."""
-
-    def __init__(self, indicator: str, current: Decimal | None, version: int, by: str):
-        self.indicator, self.current, self.version = indicator, current, version
-        shown = "—" if current is None else f"{current.normalize():f}"
-        super().__init__(
-            f"{indicator} 已被 {by} 修改为 {shown}，请核对后重新保存",
-            f"{indicator} was changed by {by} to {shown} since you opened it: check it and save again",
-        )
-
-
-# --- inputs -------------------------------------------------------------------------------------
+FREQUENCY_ZH = {"yearly": "每年", "quarterly": "每季度", "monthly": "每月"}
+ANY_VERSION = -1  # an entry that takes whatever version the value has now (an import without versions)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One value to save. `expected_version` is the version the user saw (None: a new value)."""
+    """One value to save. `expected_version` is the version the user saw (None: a new value;
+    ANY_VERSION: whatever is there now)."""
 
     indicator: Indicator
     value: Decimal | None
@@ -96,21 +95,16 @@ class Entry:
     comment: str = ""
 
 
-@dataclass(frozen=True)
-class Via:
-    """Where a change comes from, for the audit: the web, the API, or an Excel file by name."""
-
-    source: str = Source.WEB
-    detail: str = ""
-
-
 @dataclass
 class SaveResult:
-    saved: list[ReportedValue] = field(default_factory=list)
+    saved: list[ReportedValue] = field(default_factory=list)  # written (new or changed)
+    created: list[ReportedValue] = field(default_factory=list)  # of those, the new ones
+    unchanged: list[ReportedValue] = field(default_factory=list)  # sent as they were: nothing written
+    commented: list[ReportedValue] = field(default_factory=list)  # a new comment added
     warnings: list[validation.Finding] = field(default_factory=list)
 
 
-# --- helpers ------------------------------------------------------------------------------------
+# --- what the checks need -----------------------------------------------------------------------
 
 
 def outlier_settings() -> validation.OutlierSettings:
@@ -162,57 +156,14 @@ def history_of(indicator_ids: Iterable[int], locality: Locality, period: Period)
     return out
 
 
-def _audit(
-    value: ReportedValue,
-    action: str,
-    user: Any,
-    via: Via,
-    *,
-    old_value: Decimal | None = None,
-    old_status: str = "",
-    comment: str = "",
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        value=value,
-        action=action,
-        old_value=old_value,
-        new_value=value.value,
-        old_status=old_status,
-        new_status=value.status,
-        comment=comment,
-        user=user,
-        source=via.source,
-        source_detail=via.detail,
-    )
-
-
-def _check_scope(locality: Locality, period: Period) -> None:
-    if locality.plan_id != period.plan_id or not locality.pilot:
-        raise NotAllowed(
-            f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
-        )
-
-
-def ensure_open(period: Period, locality: Locality, today: dt.date | None = None) -> None:
-    today = today or timezone.localdate()
-    if not period.is_open_for(locality.pk, today):
-        raise PeriodClosed(
-            f"{period.code} 填报期已关闭（{period.locks_on}），如需补报请联系省级主管部门开放",
-            f"period {period.code} closed for entry on {period.locks_on}: ask the province for an exception",
-        )
+def required_indicators(period: Period) -> QuerySet[Indicator]:
+    return period.plan.indicators.filter(frequency=period.frequency)
 
 
 def visible_values(user: Any, values: QuerySet[ReportedValue]) -> QuerySet[ReportedValue]:
-    """Drafts and returned values are their locality's own business: others never see them."""
-    profile = profile_of(user)
-    if profile.is_admin:
-        return values
-    shared = ~Q(status__in=DRAFT_LIKE)
-    if profile.role in Profile.LOCALITY_ROLES:
-        return values.filter(shared | Q(locality_id=profile.locality_id))
-    if profile.role == Profile.Role.LEAD_UNIT:
-        return values.filter(shared | Q(indicator__lead_unit_id=profile.unit_id))
-    return values.filter(shared)
+    """The values of `values` the user may see: the rule `value.view` as a query."""
+    scope = value_scope(user)
+    return values if scope is None else values.filter(scope)
 
 
 def ledger_fed(indicators: Iterable[Indicator]) -> dict[int, str]:
@@ -235,11 +186,137 @@ def ledger_derived(indicators: Iterable[Indicator]) -> set[int]:
     return set(ledger_fed(indicators))
 
 
+def may_enter(user: Any, locality: Locality, indicator: Indicator) -> bool:
+    """The rule `value.enter` for a value that may not exist yet."""
+    return has_perm("value.enter", user, ReportedValue(locality=locality, indicator=indicator))
+
+
+def may_accept(user: Any, indicator: Indicator) -> bool:
+    """The rule `value.accept` for an indicator's values."""
+    return has_perm("value.accept", user, ReportedValue(indicator=indicator))
+
+
+def ensure_open(period: Period, locality: Locality, today: dt.date | None = None) -> None:
+    if not period.is_open_for(locality.pk, today or timezone.localdate()):
+        raise PeriodClosed(
+            f"{period.code} 填报期已关闭（{period.locks_on}），如需补报请联系省级主管部门开放",
+            f"period {period.code} closed for entry on {period.locks_on}: ask the province for an exception",
+        )
+
+
+def _check_scope(locality: Locality, period: Period) -> None:
+    if locality.plan_id != period.plan_id or not locality.pilot:
+        raise NotAllowed(
+            f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
+        )
+
+
 def _name(user: Any) -> str:
     return getattr(user, "username", "") or "?"
 
 
-# --- the transitions ----------------------------------------------------------------------------
+def _on(error: PlanWatchError, indicator: str) -> PlanWatchError:
+    """The error, said of one indicator (so that an importer can name its cell or row)."""
+    error.indicator = indicator
+    return error
+
+
+def locked_error(value: ReportedValue) -> Locked:
+    """A submitted, approved or accepted value cannot be written: the one wording for every input."""
+    code = value.indicator.code
+    accepted = value.status == Status.ACCEPTED
+    return Locked(
+        f"{code} 已{value.get_status_display()}，不能修改"
+        + ("；如需更改请提交修订申请" if accepted else "；如需修改请先退回"),
+        f"{code} is {value.status} and cannot be changed"
+        + ("; request a revision" if accepted else "; have it returned first"),
+    )
+
+
+def conflict_error(code: str, current: ReportedValue | None) -> Conflict:
+    """Someone changed the value since it was read: its current value, who and its version."""
+    if current is None:
+        return Conflict(
+            f"{code} 尚无数值（版本 0），请刷新后重新保存",
+            f"{code} has no value yet (version 0): reload and save again",
+        )
+    shown = "—" if current.value is None else f"{current.value.normalize():f}"
+    by = _name(current.updated_by)
+    return Conflict(
+        f"{code} 已被 {by} 修改为 {shown}，请核对后重新保存（当前版本 {current.version}）",
+        f"{code} was changed by {by} to {shown} since you opened it: check it and save again "
+        f"(current version {current.version})",
+    )
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+
+def _scope_problems(
+    user: Any, locality: Locality, period: Period, entry: Entry, current: ReportedValue | None
+) -> list[PlanWatchError]:
+    """What refuses an entry whatever its value: another plan's indicator, another period's, an
+    indicator the user may not report here (even sent unchanged)."""
+    ind = entry.indicator
+    if ind.plan_id != period.plan_id:
+        return [NotAllowed(f"{ind.code} 不属于本方案", f"{ind.code} is not of this plan")]
+    if ind.frequency != period.frequency:
+        wrong = IllegalTransition(
+            f"指标 {ind.code} 不在期间 {period.code} 填报（填报频率：{FREQUENCY_ZH.get(ind.frequency, ind.frequency)}）",
+            f"indicator {ind.code} is not reported for period {period.code} (it is reported {ind.frequency})",
+        )
+        wrong.place = "indicator"
+        return [wrong]
+    if not (has_perm("value.enter", user, current) if current else may_enter(user, locality, ind)):
+        return [not_yours(locality, ind)]
+    return []
+
+
+def not_yours(locality: Locality, indicator: Indicator) -> NotAllowed:
+    return NotAllowed(
+        f"您无权填报{locality.name_zh}的 {indicator.code}",
+        f"you may not report {indicator.code} for {locality.name_en}",
+    )
+
+
+def _state_problems(entry: Entry, current: ReportedValue | None) -> list[PlanWatchError]:
+    """What refuses a change: a locked value, a version other than the one the user read."""
+    if current is not None and current.status not in EDITABLE:
+        return [locked_error(current)]
+    if entry.expected_version != ANY_VERSION:
+        current_version = current.version if current else None
+        if entry.expected_version != current_version and not (current is None and entry.expected_version == 0):
+            return [conflict_error(entry.indicator.code, current)]
+    return []
+
+
+def _typed_derived(entries: Sequence[Entry], derived: set[int], via: Via) -> list[PlanWatchError]:
+    """Values counted from a ledger are written by the ledger (source ledger), never typed: one
+    refusal naming them all, each placed at its indicator."""
+    typed = [e.indicator.code for e in entries if e.indicator.pk in derived]
+    if via.source == Source.LEDGER or not typed:
+        return []
+    zh = f"{'、'.join(typed)} 由台账计算得出，不能手工填报：请在台账中录入条目"
+    en = f"{', '.join(typed)}: counted from the ledger, not typed by hand; enter the rows in the ledger"
+    return [NotAllowed(zh, en, issues=[Issue(Kind.FORBIDDEN, zh, en, indicator=code) for code in typed])]
+
+
+def _changes(entries: Sequence[Entry], existing: dict[int, ReportedValue]) -> list[Entry]:
+    """The entries that change something: a new value, another value, or a new comment."""
+    out = []
+    for entry in entries:
+        current = existing.get(entry.indicator.pk)
+        said = entry.comment.strip()
+        if current is not None and current.value == entry.value and not said:
+            continue
+        if current is not None and current.value == entry.value and said in _comments(current):
+            continue  # said already: importing the same file again adds nothing
+        out.append(entry)
+    return out
+
+
+def _comments(value: ReportedValue) -> set[str]:
+    return {c.text for c in value.comments.all()}
 
 
 @transaction.atomic
@@ -249,227 +326,163 @@ def save_values(
     period: Period,
     entries: Sequence[Entry],
     *,
-    via: Via = Via(),
+    via: Via = WEB,
     today: dt.date | None = None,
 ) -> SaveResult:
-    """Save values as drafts, all or nothing: an error in any value saves none of them."""
-    profile = profile_of(user)
+    """Save values as drafts (and their comments), all or nothing: every problem of every entry is
+    found and refused at once; an entry that repeats what is there writes nothing."""
     _check_scope(locality, period)
     ensure_open(period, locality, today)
-    for entry in entries:
-        if entry.indicator.plan_id != period.plan_id:
-            raise NotAllowed(
-                f"{entry.indicator.code} 不属于本方案", f"{entry.indicator.code} is not of this plan"
-            )
-        if not profile.can_enter(locality.pk, entry.indicator):
-            raise NotAllowed(
-                f"您无权填报{locality.name_zh}的 {entry.indicator.code}",
-                f"you may not report {entry.indicator.code} for {locality.name_en}",
-            )
-
     existing = {
         v.indicator_id: v
         # Lock the values only: PostgreSQL cannot lock the nullable side of the outer join to the
         # user, and locking the shared indicator and period rows would serialize every locality.
         for v in ReportedValue.objects.select_for_update(of=("self",))
         .filter(locality=locality, period=period)
-        .select_related("updated_by")
+        .select_related("updated_by", "indicator", "locality", "period__plan")
+        .prefetch_related("comments")
     }
+    result = SaveResult()
+    changing = _changes(entries, existing)
+    result.unchanged = [existing[e.indicator.pk] for e in entries if e not in changing]
+    derived = ledger_derived(e.indicator for e in changing)
+    problems: list[PlanWatchError] = []
+    checked = []  # the changes that may be saved as far as scope, state and version go
+    for entry in entries:
+        current = existing.get(entry.indicator.pk)
+        found = _scope_problems(user, locality, period, entry, current)
+        if not found and entry in changing:
+            found = _state_problems(entry, current)
+            if not found and entry.value is not None:
+                checked.append(entry)
+        problems += [_on(p, entry.indicator.code) for p in found]
+    problems += _typed_derived([e for e in changing if e in checked], derived, via)
+    findings = _findings(locality, period, checked, existing)
+    errors = [f for f in findings if f.is_error]
+    refuse(problems + ([InvalidValues(errors)] if errors else []))
+    result.warnings = [f for f in findings if not f.is_error]
+    for entry in changing:
+        _write(user, locality, period, entry, existing, via, result)
+    return result
+
+
+def _findings(
+    locality: Locality, period: Period, entries: Sequence[Entry], existing: dict[int, ReportedValue]
+) -> list[validation.Finding]:
+    """The checks of the values: each on its own and against its history, then across indicators."""
     history = history_of([e.indicator.pk for e in entries], locality, period)
     findings: list[validation.Finding] = []
     for entry in entries:
-        current = existing.get(entry.indicator.pk)
-        if current is not None and current.status not in EDITABLE:
-            raise IllegalTransition(
-                f"{entry.indicator.code} 已{current.get_status_display()}，不能修改"
-                + ("；如需更改请提交修订申请" if current.status == Status.ACCEPTED else "；如需修改请先退回"),
-                f"{entry.indicator.code} is {current.status} and cannot be changed"
-                + (
-                    "; request a revision"
-                    if current.status == Status.ACCEPTED
-                    else "; have it returned first"
-                ),
-            )
-        current_version = current.version if current else None
-        if entry.expected_version != current_version and not (
-            current is None and entry.expected_version == 0
-        ):
-            raise Conflict(
-                entry.indicator.code,
-                current.value if current else None,
-                current_version or 0,
-                _name(current.updated_by) if current else "?",
-            )
-        if entry.value is not None:
-            past = history.get(entry.indicator.pk, [])
-            findings += validation.check_value(
-                rules_of(entry.indicator), entry.value, past[-1] if past else None
-            )
-            findings += validation.check_outlier(
-                rules_of(entry.indicator), entry.value, past, outlier_settings()
-            )
-
-    if via.source != Source.LEDGER:
-        derived = ledger_derived(e.indicator for e in entries)
-        typed = [
-            e.indicator.code
-            for e in entries
-            if e.indicator.pk in derived
-            and (existing.get(e.indicator.pk) is None or existing[e.indicator.pk].value != e.value)
-        ]
-        if typed:
-            raise NotAllowed(
-                f"{'、'.join(typed)} 由台账计算得出，不能手工填报：请在台账中录入条目",
-                f"{', '.join(typed)}: counted from the ledger, not typed by hand; enter the rows in the ledger",
-            )
-
+        assert entry.value is not None
+        past = history.get(entry.indicator.pk, [])
+        rules = rules_of(entry.indicator)
+        findings += validation.check_value(rules, entry.value, past[-1] if past else None)
+        findings += validation.check_outlier(rules, entry.value, past, outlier_settings())
+    # The rules across indicators on the values that passed their own checks: a value out of
+    # range is said once, not again for every rule it takes part in.
+    wrong = {f.indicator for f in findings if f.is_error}
     merged = {v.indicator.code: v.value for v in existing.values() if v.value is not None}
     merged.update({e.indicator.code: e.value for e in entries if e.value is not None})
-    touched = {e.indicator.code for e in entries}
+    for code in wrong:
+        merged.pop(code, None)
+    touched = {e.indicator.code for e in entries} - wrong
     findings += [
         f for f in validation.check_cross(cross_rules(period.plan), merged) if f.indicator in touched
     ]
     findings += growth_warnings(locality, period, merged, touched)
-    errors = [f for f in findings if f.is_error]
-    if errors:
-        raise InvalidValues(errors)
+    return findings
 
-    result = SaveResult(warnings=[f for f in findings if not f.is_error])
-    for entry in entries:
-        current = existing.get(entry.indicator.pk)
-        if current is None:
-            current = ReportedValue.objects.create(
-                indicator=entry.indicator,
-                locality=locality,
-                period=period,
-                value=entry.value,
-                status=Status.DRAFT,
-                source=via.source,
-                source_detail=via.detail,
-                updated_by=user,
-            )
-            _audit(current, AuditEntry.Action.SAVE, user, via)
-        elif current.value != entry.value:
-            old_value, old_status = current.value, current.status
-            current.value = entry.value
-            current.status = Status.DRAFT
-            current.version += 1
-            current.source, current.source_detail, current.updated_by = via.source, via.detail, user
-            current.save()
-            _audit(current, AuditEntry.Action.SAVE, user, via, old_value=old_value, old_status=old_status)
-        if entry.comment.strip():
-            add_comment(user, current, entry.comment, via=via)
+
+def _write(
+    user: Any,
+    locality: Locality,
+    period: Period,
+    entry: Entry,
+    existing: dict[int, ReportedValue],
+    via: Via,
+    result: SaveResult,
+) -> None:
+    current = existing.get(entry.indicator.pk)
+    if current is None:
+        current = ReportedValue.objects.create(
+            indicator=entry.indicator,
+            locality=locality,
+            period=period,
+            value=entry.value,
+            status=Status.DRAFT,
+            source=via.source,
+            source_detail=via.detail,
+            updated_by=user,
+        )
+        _record("value.save", user, current, via, old=None)
         result.saved.append(current)
-    return result
+        result.created.append(current)
+    elif current.value != entry.value:
+        old = {"value": current.value, "state": current.status}
+        current.value, current.status, current.version = entry.value, Status.DRAFT, current.version + 1
+        current.approvals = 0
+        current.source, current.source_detail, current.updated_by = via.source, via.detail, user
+        current.save()
+        _record("value.save", user, current, via, old=old)
+        result.saved.append(current)
+    if entry.comment.strip():
+        _comment(user, current, entry.comment, via)
+        result.commented.append(current)
 
 
-def add_comment(user: Any, value: ReportedValue, text: str, *, via: Via = Via()) -> ValueComment:
-    profile = profile_of(user)
-    if not (
-        profile.can_enter(value.locality_id, value.indicator)
-        or profile.can_approve(value.locality_id)
-        or profile.can_accept(value.indicator)
-    ):
-        raise NotAllowed("您无权对该数值发表意见", "you may not comment on this value")
-    comment = ValueComment.objects.create(value=value, author=user, text=text.strip())
-    _audit(
-        value,
-        AuditEntry.Action.COMMENT,
+def _record(type: str, user: Any, value: ReportedValue, via: Via, *, old: Any, comment: str = "") -> None:
+    """One audit event of a value: its value and state after, and before; private while a draft."""
+    was_draft = old is None or old.get("state") in EDITABLE
+    audit.record(
+        type,
         user,
+        value.audit_subject(),
+        via=via,
+        old=old,
+        new={"value": value.value, "state": value.status},
+        comment=comment,
+        private=was_draft and value.status in EDITABLE,
+    )
+
+
+def _comment(user: Any, value: ReportedValue, text: str, via: Via) -> ValueComment:
+    comment = ValueComment.objects.create(value=value, author=user, text=text.strip())
+    _record(
+        "value.comment",
+        user,
+        value,
         via,
-        old_value=value.value,
-        old_status=value.status,
-        comment=text,
+        old={"value": value.value, "state": value.status},
+        comment=text.strip(),
     )
     return comment
 
 
-def _values(locality: Locality, period: Period, statuses: Iterable[str], codes: Iterable[str] | None) -> list:
-    values = (
-        ReportedValue.objects.select_for_update(of=("self",))
-        .filter(locality=locality, period=period, status__in=list(statuses))
-        .select_related("indicator", "locality", "period")
-    )
-    if codes is not None:
-        values = values.filter(indicator__code__in=list(codes))
-    return list(values)
+def add_comment(user: Any, value: ReportedValue, text: str, *, via: Via = WEB) -> ValueComment:
+    if not has_perm("value.comment", user, value):
+        raise NotAllowed("您无权对该数值发表意见", "you may not comment on this value")
+    return _comment(user, value, text, via)
 
 
-def _move(values: list[ReportedValue], to: str, action: str, user: Any, via: Via, comment: str = "") -> None:
-    for value in values:
-        old_status = value.status
-        value.status = to
-        value.version += 1
-        value.updated_by = user
-        value.save(update_fields=["status", "version", "updated_by", "updated_at"])
-        _audit(value, action, user, via, old_value=value.value, old_status=old_status, comment=comment)
-
-
-def required_indicators(period: Period) -> QuerySet[Indicator]:
-    return period.plan.indicators.filter(frequency=period.frequency)
-
-
-@transaction.atomic
-def submit(
-    user: Any,
-    locality: Locality,
-    period: Period,
-    *,
-    codes: Iterable[str] | None = None,
-    via: Via = Via(),
-    today: dt.date | None = None,
-) -> list[ReportedValue]:
-    """The reporter sends the locality's drafts for approval. Warnings need a comment first."""
-    profile = profile_of(user)
-    if not (profile.in_locality(locality.pk) or profile.is_admin or profile.role == Profile.Role.LEAD_UNIT):
-        # Refused before looking at the values: whether another locality has drafts is its own business.
+def attach_evidence(user: Any, value: ReportedValue, upload: Any, *, via: Via = WEB) -> Evidence:
+    """Store a checked file (planwatch.reporting.evidence) beside a value the user may enter, audited."""
+    if not has_perm("value.attach", user, value):
         raise NotAllowed(
-            f"您无权提交{locality.name_zh}的数据", f"you may not submit {locality.name_en}'s values"
+            f"您无权为{value.locality.name_zh}的数值上传附件",
+            f"you may not attach files to {value.locality.name_en}'s values",
         )
-    _check_scope(locality, period)
-    ensure_open(period, locality, today)
-    values = [
-        v for v in _values(locality, period, EDITABLE, codes) if profile.can_submit(locality.pk, v.indicator)
-    ]
-    # What the report still lacks comes first: "no draft" would not say what to do next.
-    if codes is None and profile.in_locality(locality.pk):
-        present = set(
-            ReportedValue.objects.filter(locality=locality, period=period, value__isnull=False).values_list(
-                "indicator_id", flat=True
-            )
-        )
-        required = list(required_indicators(period))
-        missing = [i for i in required if i.pk not in present]
-        # Counted from a ledger: never typed here; the ledger writes them (source ledger).
-        derived = ledger_derived(missing)
-        typed = [i.code for i in missing if i.pk not in derived]
-        fed = [i.code for i in missing if i.pk in derived]
-        zh, en = [], []
-        if typed:
-            zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
-            en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
-        if fed:
-            # One wording for the form, Excel and the API: the entry form's button writes them all.
-            zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请在填报页点击“从台账写入全部计算数值”")
-            en.append(
-                f"{', '.join(fed)}: counted from the ledgers, not written yet: "
-                "use “write every value counted from the ledgers” on the entry form"
-            )
-        if zh:
-            raise IllegalTransition("；".join(zh), "; ".join(en))
-    if not values:
-        raise IllegalTransition("没有可提交的草稿", "there is no draft to submit")
-    if empty := [v.indicator.code for v in values if v.value is None]:
-        raise IllegalTransition(f"以下指标未填数值：{'、'.join(empty)}", f"no value for: {', '.join(empty)}")
-    unexplained = warnings_needing_comment(values, locality, period)
-    if unexplained:
-        raise CommentRequired(
-            f"以下数值有预警，请先填写说明：{'、'.join(unexplained)}",
-            f"these values have warnings: add a comment before submitting: {', '.join(unexplained)}",
-        )
-    _move(values, Status.SUBMITTED, AuditEntry.Action.SUBMIT, user, via)
-    return values
+    ensure_open(value.period, value.locality)
+    refuse([problem] if (problem := evidence_problem(upload)) else [])
+    with transaction.atomic():
+        evidence = Evidence(value=value, **evidence_fields(upload, user))
+        evidence.file.save(evidence.original_name, upload, save=False)
+        evidence.save()
+        old = {"value": value.value, "state": value.status}
+        _record("value.attach", user, value, via, old=old, comment=evidence.original_name)
+    return evidence
 
+
+# --- growth rates against their levels ----------------------------------------------------------
 
 GROWTH_KINDS = [IndicatorKind.AVG_ANNUAL_GROWTH, IndicatorKind.GROWTH_OVER_BASE]
 
@@ -530,7 +543,10 @@ def warnings_of(values: list[ReportedValue], locality: Locality, period: Period)
     for value in values:
         if value.value is not None:
             findings += validation.check_outlier(
-                rules_of(value.indicator), value.value, history.get(value.indicator_id, []), outlier_settings()
+                rules_of(value.indicator),
+                value.value,
+                history.get(value.indicator_id, []),
+                outlier_settings(),
             )
     present = {
         code: value
@@ -551,36 +567,163 @@ def warnings_needing_comment(values: list[ReportedValue], locality: Locality, pe
     return sorted(flagged - commented)
 
 
+# --- the value as a subject of the review kernel ------------------------------------------------
+
+
+def _guard(step: Step, values: Sequence[ReportedValue]) -> list[PlanWatchError]:
+    """A submit needs every value filled in and a comment on each warning."""
+    if step.action != Action.SUBMIT or not values:
+        return []
+    if empty := [v.indicator.code for v in values if v.value is None]:
+        return [
+            IllegalTransition(f"以下指标未填数值：{'、'.join(empty)}", f"no value for: {', '.join(empty)}")
+        ]
+    locality, period = values[0].locality, values[0].period
+    if unexplained := warnings_needing_comment(list(values), locality, period):
+        return [
+            CommentRequired(
+                f"以下数值有预警，请先填写说明：{'、'.join(unexplained)}",
+                f"these values have warnings: add a comment before submitting: {', '.join(unexplained)}",
+            )
+        ]
+    return []
+
+
+def _after(step: Step, values: Sequence[ReportedValue]) -> None:
+    """A return's comment stays beside each value, where its reporter reads it."""
+    if step.action == Action.RETURN:
+        ValueComment.objects.bulk_create(
+            [ValueComment(value=v, author=step.user, text=step.comment) for v in values]
+        )
+
+
+VALUE = SubjectKind(
+    name="value",
+    noun=("数值", "value"),
+    model=ReportedValue,
+    audit_subject=ReportedValue.audit_subject,
+    moves=tuple(m for m in MOVES if m.permission != "reopen"),  # an accepted value is revised instead
+    levels=lambda v: len(v.locality.approval_chain()),
+    guard=_guard,
+    after=_after,
+    facts=lambda v: {"value": v.value},
+    queryset=lambda: ReportedValue.objects.select_related(
+        "indicator__plan", "indicator__lead_unit", "locality__plan", "locality__parent", "period__plan"
+    ),
+)
+
+
+def _values(locality: Locality, period: Period, statuses: Iterable[str], codes: Iterable[str] | None) -> list:
+    values = VALUE.queryset().filter(locality=locality, period=period, status__in=list(statuses))  # type: ignore[misc]
+    if codes is not None:
+        values = values.filter(indicator__code__in=list(codes))
+    return list(values)
+
+
+def _move(
+    user: Any,
+    candidates: list[ReportedValue],
+    action: Action,
+    nothing: tuple[str, str],
+    *,
+    comment: str = "",
+    via: Via = WEB,
+    today: dt.date | None = None,
+) -> list[ReportedValue]:
+    """Move the candidates this user may move by `action`; refused when there are none."""
+    mine = [v for v in candidates if VALUE.may(user, v, action)]
+    if not mine:
+        if candidates:
+            raise NotAllowed("没有您可以处理的数据", "there is nothing here you may act on")
+        raise IllegalTransition(*nothing)
+    return transition(VALUE, user, mine, action, comment=comment, via=via, today=today).subjects
+
+
+def _missing(locality: Locality, period: Period) -> None:
+    """What the report still lacks comes first: "no draft" would not say what to do next."""
+    present = set(
+        ReportedValue.objects.filter(locality=locality, period=period, value__isnull=False).values_list(
+            "indicator_id", flat=True
+        )
+    )
+    missing = [i for i in required_indicators(period) if i.pk not in present]
+    derived = ledger_derived(missing)  # counted from a ledger: never typed here; the ledger writes them
+    typed = [i.code for i in missing if i.pk not in derived]
+    fed = [i.code for i in missing if i.pk in derived]
+    zh, en = [], []
+    if typed:
+        zh.append(f"尚有 {len(typed)} 项指标未填报：{'、'.join(typed)}")
+        en.append(f"{len(typed)} indicator(s) not reported yet: {', '.join(typed)}")
+    if fed:
+        # One wording for the form, Excel and the API: the entry form's button writes them all.
+        zh.append(f"{'、'.join(fed)} 由台账计算，尚未写入：请在填报页点击“从台账写入全部计算数值”")
+        en.append(
+            f"{', '.join(fed)}: counted from the ledgers, not written yet: "
+            "use “write every value counted from the ledgers” on the entry form"
+        )
+    if zh:
+        raise IllegalTransition("；".join(zh), "; ".join(en))
+
+
 @transaction.atomic
-def approve(user: Any, locality: Locality, period: Period, *, via: Via = Via()) -> list[ReportedValue]:
-    """The locality's approver signs off what its reporter submitted."""
-    if not profile_of(user).can_approve(locality.pk):
+def submit(
+    user: Any,
+    locality: Locality,
+    period: Period,
+    *,
+    codes: Iterable[str] | None = None,
+    via: Via = WEB,
+    today: dt.date | None = None,
+) -> list[ReportedValue]:
+    """The reporter sends the locality's drafts for approval. Warnings need a comment first."""
+    if not has_perm("locality.report", user, locality):
+        # Refused before looking at the values: whether another locality has drafts is its own business.
+        raise NotAllowed(
+            f"您无权提交{locality.name_zh}的数据", f"you may not submit {locality.name_en}'s values"
+        )
+    _check_scope(locality, period)
+    ensure_open(period, locality, today)
+    if codes is None and has_perm("locality.own", user, locality):
+        _missing(locality, period)
+    candidates = [v for v in _values(locality, period, EDITABLE, codes) if VALUE.may(user, v, Action.SUBMIT)]
+    return _move(
+        user,
+        candidates,
+        Action.SUBMIT,
+        ("没有可提交的草稿", "there is no draft to submit"),
+        via=via,
+        today=today,
+    )
+
+
+@transaction.atomic
+def approve(user: Any, locality: Locality, period: Period, *, via: Via = WEB) -> list[ReportedValue]:
+    """The locality's approver (at each level the plan asks for) signs off what was submitted."""
+    if not has_perm("locality.approve", user, locality):
         raise NotAllowed(
             f"您无权审核{locality.name_zh}的数据", f"you may not approve {locality.name_en}'s values"
         )
-    values = _values(locality, period, [Status.SUBMITTED], None)
-    if not values:
-        raise IllegalTransition("没有待审核的数据", "there is nothing submitted to approve")
-    _move(values, Status.APPROVED, AuditEntry.Action.APPROVE, user, via)
-    return values
+    candidates = _values(locality, period, [Status.SUBMITTED], None)
+    return _move(
+        user,
+        candidates,
+        Action.APPROVE,
+        ("没有待审核的数据", "there is nothing submitted to approve"),
+        via=via,
+    )
 
 
 @transaction.atomic
 def accept(
-    user: Any, locality: Locality, period: Period, *, codes: Iterable[str] | None = None, via: Via = Via()
+    user: Any, locality: Locality, period: Period, *, codes: Iterable[str] | None = None, via: Via = WEB
 ) -> list[ReportedValue]:
     """The province (all indicators) or a lead unit (its own) accepts approved values: then locked."""
-    profile = profile_of(user)
-    if not (profile.is_province or profile.role == Profile.Role.LEAD_UNIT):
+    if not has_perm("plan.accept", user):
         raise NotAllowed("您无权确认数据", "you may not accept values")
     candidates = _values(locality, period, [Status.APPROVED], codes)
-    values = [v for v in candidates if profile.can_accept(v.indicator)]
-    if not values:
-        if candidates:
-            raise NotAllowed("您无权确认这些指标", "you may not accept these indicators")
-        raise IllegalTransition("没有待确认的数据", "there is nothing approved to accept")
-    _move(values, Status.ACCEPTED, AuditEntry.Action.ACCEPT, user, via)
-    return values
+    return _move(
+        user, candidates, Action.ACCEPT, ("没有待确认的数据", "there is nothing approved to accept"), via=via
+    )
 
 
 @transaction.atomic
@@ -591,34 +734,28 @@ def return_values(
     comment: str,
     *,
     codes: Iterable[str] | None = None,
-    via: Via = Via(),
+    via: Via = WEB,
 ) -> list[ReportedValue]:
-    """Send values back to the reporter with a comment: submitted ones by the locality's approver,
-    approved ones by whoever may accept them. Accepted values are locked: revise them instead."""
+    """Send values back to the reporter with a comment: submitted ones by their approver, approved
+    ones by whoever may accept them. Accepted values are locked: revise them instead."""
     if not comment.strip():
         raise CommentRequired("退回须填写意见", "a return needs a comment")
-    profile = profile_of(user)
-    values = [
-        v
-        for v in _values(locality, period, [Status.SUBMITTED, Status.APPROVED], codes)
-        if (v.status == Status.SUBMITTED and profile.can_approve(locality.pk))
-        or (v.status == Status.APPROVED and profile.can_accept(v.indicator))
-    ]
-    if not values:
+    candidates = _values(locality, period, [Status.SUBMITTED, Status.APPROVED], codes)
+    mine = [v for v in candidates if VALUE.may(user, v, Action.RETURN)]
+    if not mine:
         raise NotAllowed("没有您可退回的数据", "there is nothing you may return")
-    _move(values, Status.RETURNED, AuditEntry.Action.RETURN, user, via, comment=comment.strip())
-    for value in values:
-        ValueComment.objects.create(value=value, author=user, text=comment.strip())
-    return values
+    return transition(VALUE, user, mine, Action.RETURN, comment=comment, via=via).subjects
+
+
+# --- revisions of accepted values ---------------------------------------------------------------
 
 
 @transaction.atomic
 def request_revision(
-    user: Any, value: ReportedValue, new_value: Decimal, reason: str, *, via: Via = Via()
+    user: Any, value: ReportedValue, new_value: Decimal, reason: str, *, via: Via = WEB
 ) -> RevisionRequest:
     """Ask to change an accepted (locked) value; the province decides."""
-    profile = profile_of(user)
-    if not profile.can_enter(value.locality_id, value.indicator):
+    if not has_perm("value.request_revision", user, value):
         raise NotAllowed("您无权申请修订该数值", "you may not request a revision of this value")
     if value.status != Status.ACCEPTED:
         raise IllegalTransition(
@@ -636,13 +773,12 @@ def request_revision(
     request = RevisionRequest.objects.create(
         value=value, new_value=new_value, reason=reason.strip(), requested_by=user
     )
-    _audit(
-        value,
-        AuditEntry.Action.REQUEST_REVISION,
+    _record(
+        "value.request_revision",
         user,
+        value,
         via,
-        old_value=value.value,
-        old_status=value.status,
+        old={"value": value.value, "state": value.status},
         comment=f"→ {new_value.normalize():f}: {reason.strip()}",
     )
     return request
@@ -650,43 +786,30 @@ def request_revision(
 
 @transaction.atomic
 def decide_revision(
-    user: Any, request: RevisionRequest, *, approve: bool, comment: str = "", via: Via = Via()
+    user: Any, request: RevisionRequest, *, approve: bool, comment: str = "", via: Via = WEB
 ) -> RevisionRequest:
     """The province accepts (the value changes, still accepted) or rejects a revision request."""
-    if not profile_of(user).can_decide_revisions():
+    if not has_perm("revision.decide", user):
         raise NotAllowed("只有省级用户可以处理修订申请", "only the province decides revision requests")
     request = (
         RevisionRequest.objects.select_for_update(of=("self",)).select_related("value").get(pk=request.pk)
     )
     if request.status != RevisionRequest.Status.PENDING:
         raise IllegalTransition("该修订申请已处理", "this revision request was already decided")
-    value = ReportedValue.objects.select_for_update().get(pk=request.value_id)
+    value = VALUE.queryset().select_for_update(of=("self",)).get(pk=request.value_id)  # type: ignore[misc]
     request.status = RevisionRequest.Status.ACCEPTED if approve else RevisionRequest.Status.REJECTED
     request.decided_by, request.decided_at, request.decision_comment = user, timezone.now(), comment.strip()
     request.save()
+    old = {"value": value.value, "state": value.status}
     if approve:
-        old_value = value.value
         value.value = request.new_value
         value.version += 1
         value.updated_by = user
         value.save(update_fields=["value", "version", "updated_by", "updated_at"])
-        _audit(
-            value,
-            AuditEntry.Action.REVISE,
-            user,
-            via,
-            old_value=old_value,
-            old_status=value.status,
-            comment=request.reason,
-        )
+        _record("value.revise", user, value, via, old=old, comment=request.reason)
     else:
-        _audit(
-            value,
-            AuditEntry.Action.REJECT_REVISION,
-            user,
-            via,
-            old_value=value.value,
-            old_status=value.status,
-            comment=comment.strip(),
-        )
+        _record("value.reject_revision", user, value, via, old=old, comment=comment.strip())
     return request
+
+
+__all__ += ["ANY_VERSION", "State", "attach_evidence", "locked_error", "conflict_error"]

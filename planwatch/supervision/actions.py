@@ -1,34 +1,32 @@
 """Every change to action plans, milestones and progress updates goes through one function here.
 
-Each runs in a transaction, checks the user's role and scope on the server (for the web and imports
-alike) and writes a SupervisionAudit row. A locality's users write only their own locality's action
-plan (the province administrator writes any); the province comments on and returns updates.
+Each runs in a transaction, checks the user's permission (planwatch.accounts.permissions) for the
+web, the API and imports alike, and writes one audit event. A locality's users write only their own
+locality's action plan (the province administrator writes any); the province comments on updates
+and returns them, a progress update being a subject of the review kernel (posted: submitted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import translation
 
-from planwatch.accounts.models import Profile, profile_of
+from planwatch.accounts.permissions import has_perm
+from planwatch.core.errors import CommentRequired, IllegalTransition, NotAllowed, PlanWatchError, refuse
+from planwatch.kernel import audit
+from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, transition, transitioned
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
-from planwatch.reporting.evidence import check_evidence
-from planwatch.reporting.workflow import CommentRequired, IllegalTransition, NotAllowed, WorkflowError
-from planwatch.supervision.models import (
-    ActionPlan,
-    Milestone,
-    ProgressUpdate,
-    SupervisionAudit,
-    UpdateEvidence,
-)
+from planwatch.reporting.evidence import evidence_problem
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, UpdateEvidence
+from planwatch.supervision.notify import RemindResult, notify
 
 Status = Milestone.Status
 
@@ -48,8 +46,8 @@ __all__ = [
 ]
 
 
-class InvalidMilestone(WorkflowError):
-    pass
+class InvalidMilestone(PlanWatchError):
+    """A milestone whose fields do not fit the plan or each other."""
 
 
 @dataclass
@@ -83,23 +81,22 @@ class MilestoneData:
 # --- scope ----------------------------------------------------------------------------------------
 
 
-def can_write(profile: Profile, locality_id: int | None) -> bool:
-    """Only the locality's own users (and the province administrator) write its action plan."""
-    return profile.in_locality(locality_id) or profile.is_admin
+def can_write(user: Any, locality: Locality | int | None) -> bool:
+    """The rule `action_plan.write`: only the locality's own users (and the administrator)."""
+    return has_perm("action_plan.write", user, locality)
 
 
-def can_review(profile: Profile) -> bool:
-    return profile.is_province
+def can_review(user: Any) -> bool:
+    """The rule `progress_update.comment`: the province comments on updates and returns them."""
+    return has_perm("progress_update.comment", user)
 
 
-def _require_write(user: Any, locality: Locality) -> Profile:
-    profile = profile_of(user)
-    if not can_write(profile, locality.pk):
+def _require_write(user: Any, locality: Locality) -> None:
+    if not can_write(user, locality):
         raise NotAllowed(
             f"您无权修改{locality.name_zh}的行动计划",
             f"you may not change the action plan of {locality.name_en}",
         )
-    return profile
 
 
 def snapshot(m: Milestone) -> dict[str, Any]:
@@ -116,27 +113,6 @@ def snapshot(m: Milestone) -> dict[str, Any]:
         "status": m.status,
         "percent": m.percent,
     }
-
-
-def _audit(
-    action_plan: ActionPlan,
-    user: Any,
-    action: str,
-    *,
-    milestone: Milestone | None = None,
-    old: Any = None,
-    new: Any = None,
-    source: str = "web",
-) -> SupervisionAudit:
-    return SupervisionAudit.objects.create(
-        action_plan=action_plan,
-        milestone=milestone,
-        user=user if getattr(user, "pk", None) else None,
-        action=action,
-        old=old,
-        new=new,
-        source=source[:300],
-    )
 
 
 def check_milestone(plan: Plan, data: MilestoneData) -> list[tuple[str, str]]:
@@ -165,12 +141,12 @@ def _raise_if(problems: list[tuple[str, str]]) -> None:
         raise InvalidMilestone("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
 
 
-# --- the transitions ------------------------------------------------------------------------------
+# --- action plans and milestones ------------------------------------------------------------------
 
 
 @transaction.atomic
 def open_action_plan(
-    user: Any, plan: Plan, locality: Locality, year: int, *, source: str = "web"
+    user: Any, plan: Plan, locality: Locality, year: int, *, via: audit.Via = audit.WEB
 ) -> ActionPlan:
     """The locality's action plan for the year, created (and audited) if it does not exist yet."""
     if locality.plan_id != plan.pk:
@@ -178,13 +154,14 @@ def open_action_plan(
     _require_write(user, locality)
     action_plan, created = ActionPlan.objects.get_or_create(plan=plan, locality=locality, year=year)
     if created:
-        _audit(action_plan, user, "create_plan", new={"locality": locality.code, "year": year}, source=source)
+        new = {"locality": locality.code, "year": year}
+        audit.record("action_plan.create", user, action_plan.audit_subject(), new=new, via=via)
     return action_plan
 
 
 @transaction.atomic
 def add_milestone(
-    user: Any, action_plan: ActionPlan, data: MilestoneData, *, source: str = "web"
+    user: Any, action_plan: ActionPlan, data: MilestoneData, *, via: audit.Via = audit.WEB
 ) -> Milestone:
     _require_write(user, action_plan.locality)
     _raise_if(check_milestone(action_plan.plan, data))
@@ -200,12 +177,14 @@ def add_milestone(
         order=data.order,
     )
     milestone.indicators.set(data.indicators)
-    _audit(action_plan, user, "add_milestone", milestone=milestone, new=snapshot(milestone), source=source)
+    audit.record("milestone.create", user, milestone.audit_subject(), new=snapshot(milestone), via=via)
     return milestone
 
 
 @transaction.atomic
-def edit_milestone(user: Any, milestone: Milestone, data: MilestoneData, *, source: str = "web") -> Milestone:
+def edit_milestone(
+    user: Any, milestone: Milestone, data: MilestoneData, *, via: audit.Via = audit.WEB
+) -> Milestone:
     action_plan = milestone.action_plan
     _require_write(user, action_plan.locality)
     _raise_if(check_milestone(action_plan.plan, data))
@@ -219,24 +198,29 @@ def edit_milestone(user: Any, milestone: Milestone, data: MilestoneData, *, sour
     milestone.due_on = data.due_on
     milestone.deliverable = data.deliverable.strip()
     milestone.order = data.order
+    if {k: v for k, v in old.items() if k not in {"status", "percent"}} == data.snapshot():
+        return milestone  # saved unchanged: nothing to write, nothing to audit
     milestone.save()
     milestone.indicators.set(data.indicators)
-    new = snapshot(milestone)
-    if new != old:
-        _audit(action_plan, user, "edit_milestone", milestone=milestone, old=old, new=new, source=source)
+    audit.record(
+        "milestone.update", user, milestone.audit_subject(), old=old, new=snapshot(milestone), via=via
+    )
     return milestone
 
 
 @transaction.atomic
-def delete_milestone(user: Any, milestone: Milestone, *, source: str = "web") -> None:
+def delete_milestone(user: Any, milestone: Milestone, *, via: audit.Via = audit.WEB) -> None:
     action_plan = milestone.action_plan
     _require_write(user, action_plan.locality)
     if milestone.updates.exists():
         raise IllegalTransition(
             "已有进展报告的里程碑不能删除", "a milestone with progress updates cannot be deleted"
         )
-    _audit(action_plan, user, "delete_milestone", old=snapshot(milestone), source=source)
+    audit.record("milestone.delete", user, milestone.audit_subject(), old=snapshot(milestone), via=via)
     milestone.delete()
+
+
+# --- progress updates -----------------------------------------------------------------------------
 
 
 def check_progress(status: str, percent: int) -> list[tuple[str, str]]:
@@ -254,16 +238,6 @@ def check_progress(status: str, percent: int) -> list[tuple[str, str]]:
     return []
 
 
-def _evidence_problem(upload: UploadedFile) -> tuple[str, str] | None:
-    """The same check as for a reported value's evidence (size, kind, content), in both languages."""
-    with translation.override("zh-hans"):
-        zh = check_evidence(upload)
-    if not zh:
-        return None
-    with translation.override("en"):
-        return zh, check_evidence(upload)
-
-
 @transaction.atomic
 def post_update(
     user: Any,
@@ -273,18 +247,20 @@ def post_update(
     narrative: str = "",
     *,
     files: Iterable[UploadedFile] = (),
-    source: str = "web",
+    via: audit.Via = audit.WEB,
 ) -> ProgressUpdate:
-    """Report progress: the milestone takes the update's status and percent."""
+    """Report progress (the update is submitted to the province): the milestone takes its status
+    and percent."""
     action_plan = milestone.action_plan
     _require_write(user, action_plan.locality)
-    problems = check_progress(status, percent)
+    problems: list[PlanWatchError] = [IllegalTransition(*p) for p in check_progress(status, percent)]
     if status == Status.AT_RISK and not narrative.strip():
-        problems.append(("标记为有风险时请说明原因", "say why when marking a milestone at risk"))
+        problems.append(
+            IllegalTransition("标记为有风险时请说明原因", "say why when marking a milestone at risk")
+        )
     files = list(files)
-    problems += [problem for f in files if (problem := _evidence_problem(f))]
-    if problems:
-        raise IllegalTransition("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+    problems += [problem for f in files if (problem := evidence_problem(f))]
+    refuse(problems)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     old = {"status": milestone.status, "percent": milestone.percent}
     update = ProgressUpdate.objects.create(
@@ -294,54 +270,63 @@ def post_update(
         UpdateEvidence.objects.create(update=update, file=f, original_name=f.name or "file", uploaded_by=user)
     milestone.status, milestone.percent = status, percent
     milestone.save(update_fields=["status", "percent"])
-    _audit(
-        action_plan,
-        user,
-        "post_update",
-        milestone=milestone,
-        old=old,
-        new={"status": status, "percent": percent, "update": update.pk},
-        source=source,
-    )
+    new = {"status": status, "percent": percent, "update": update.pk}
+    audit.record("milestone.progress", user, milestone.audit_subject(), old=old, new=new, via=via)
     return update
+
+
+def _restore(step: Step, updates: Sequence[ProgressUpdate]) -> None:
+    """A returned update no longer stands: the milestone goes back to its last standing update."""
+    for update in updates:
+        update.province_comment, update.commented_by = step.comment, step.user
+        update.save(update_fields=["province_comment", "commented_by"])
+        milestone = Milestone.objects.select_for_update().get(pk=update.milestone_id)
+        latest = milestone.updates.exclude(review=State.RETURNED).order_by("-created_at", "-id").first()
+        milestone.status = latest.status if latest else Status.NOT_STARTED
+        milestone.percent = latest.percent if latest else 0
+        milestone.save(update_fields=["status", "percent"])
+
+
+PROGRESS_UPDATE = SubjectKind(
+    name="progress_update",
+    noun=("进展报告", "progress update"),
+    model=ProgressUpdate,
+    audit_subject=ProgressUpdate.audit_subject,
+    # Posted is submitted; the province returns one (its "approve" level) with a comment.
+    moves=tuple(m for m in MOVES if m.action == Action.RETURN and m.source == State.SUBMITTED),
+    state_field="review",
+    after=_restore,
+    queryset=lambda: ProgressUpdate.objects.select_related("milestone__action_plan__plan"),
+)
 
 
 def _tell_author(update: ProgressUpdate, reviewer: Any, key: str, zh: str, en: str) -> None:
     """A notification (and e-mail) to the update's author, once the review is committed."""
-    from planwatch.supervision import services  # services reads the models this module writes
-
     author = update.author
     if author is None or author.pk == getattr(reviewer, "pk", None):
         return
     milestone = update.milestone
     link = reverse("supervision:milestone", args=[milestone.action_plan.plan.code, milestone.pk])
-    transaction.on_commit(lambda: services.notify(author, key, zh, en, link, services.RemindResult()))
-
-
-def _require_review(user: Any) -> None:
-    if not can_review(profile_of(user)):
-        raise NotAllowed(
-            "只有省级主管部门可以点评或退回进展报告", "only the province comments on or returns updates"
-        )
+    transaction.on_commit(lambda: notify(author, key, zh, en, link, RemindResult()))
 
 
 @transaction.atomic
-def comment_update(user: Any, update: ProgressUpdate, comment: str, *, source: str = "web") -> ProgressUpdate:
-    _require_review(user)
+def comment_update(
+    user: Any, update: ProgressUpdate, comment: str, *, via: audit.Via = audit.WEB
+) -> ProgressUpdate:
+    if not can_review(user):
+        raise NotAllowed(
+            "只有省级主管部门可以点评或退回进展报告", "only the province comments on or returns updates"
+        )
     if not comment.strip():
         raise CommentRequired("请填写点评意见", "write a comment")
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     old = update.province_comment
     update.province_comment, update.commented_by = comment.strip(), user
     update.save(update_fields=["province_comment", "commented_by"])
-    _audit(
-        update.milestone.action_plan,
-        user,
-        "comment_update",
-        milestone=update.milestone,
-        old={"comment": old},
-        new={"comment": update.province_comment, "update": update.pk},
-        source=source,
+    new = {"comment": update.province_comment}
+    audit.record(
+        "progress_update.comment", user, update.audit_subject(), old={"comment": old}, new=new, via=via
     )
     digest = hashlib.sha256(update.province_comment.encode()).hexdigest()[:12]
     _tell_author(
@@ -354,42 +339,32 @@ def comment_update(user: Any, update: ProgressUpdate, comment: str, *, source: s
     return update
 
 
-@transaction.atomic
-def return_update(user: Any, update: ProgressUpdate, comment: str, *, source: str = "web") -> ProgressUpdate:
+def return_update(
+    user: Any, update: ProgressUpdate, comment: str, *, via: audit.Via = audit.WEB
+) -> ProgressUpdate:
     """Return an update with a comment: the milestone goes back to its last standing update."""
-    _require_review(user)
-    if not comment.strip():
-        raise CommentRequired("退回时请说明原因", "say why the update is returned")
-    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if update.returned:
-        raise IllegalTransition("该进展报告已被退回", "this update was already returned")
-    milestone = Milestone.objects.select_for_update().get(pk=update.milestone_id)
-    update.returned, update.province_comment, update.commented_by = True, comment.strip(), user
-    update.save(update_fields=["returned", "province_comment", "commented_by"])
-    old = {"status": milestone.status, "percent": milestone.percent}
-    latest = milestone.updates.filter(returned=False).order_by("-created_at", "-id").first()
-    milestone.status = latest.status if latest else Status.NOT_STARTED
-    milestone.percent = latest.percent if latest else 0
-    milestone.save(update_fields=["status", "percent"])
-    _audit(
-        milestone.action_plan,
-        user,
-        "return_update",
-        milestone=milestone,
-        old=old,
-        new={
-            "status": milestone.status,
-            "percent": milestone.percent,
-            "update": update.pk,
-            "comment": comment,
-        },
-        source=source,
-    )
-    _tell_author(
-        update,
-        user,
-        f"update-returned:{update.pk}",
-        f"您的进展报告被退回（{milestone.title}）：{update.province_comment}",
-        f"Your progress update was returned ({milestone.title}): {update.province_comment}",
-    )
-    return update
+    if not can_review(user):
+        raise NotAllowed(
+            "只有省级主管部门可以点评或退回进展报告", "only the province comments on or returns updates"
+        )
+    moved = transition(PROGRESS_UPDATE, user, [update], Action.RETURN, comment=comment, via=via)
+    return moved.subjects[0]  # type: ignore[no-any-return]
+
+
+@receiver(transitioned, dispatch_uid="supervision.update_returned")
+def _on_return(
+    sender: Any, kind: str, action: str, ids: list[int], actor: Any, comment: str, **kw: Any
+) -> None:
+    """The author of a returned update is told why."""
+    if kind != PROGRESS_UPDATE.name or action != Action.RETURN:
+        return
+    for update in ProgressUpdate.objects.filter(pk__in=ids).select_related(
+        "author", "milestone__action_plan__plan"
+    ):
+        _tell_author(
+            update,
+            actor,
+            f"update-returned:{update.pk}",
+            f"您的进展报告被退回（{update.milestone.title}）：{comment}",
+            f"Your progress update was returned ({update.milestone.title}): {comment}",
+        )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate, SupervisionAudit
+from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate
 
 
 @admin.register(ActionPlan)
@@ -17,14 +17,8 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(admin.ModelAdmin):
-    list_display = ["milestone", "status", "percent", "author", "created_at", "returned"]
-    list_filter = ["returned", "status"]
-
-
-@admin.register(SupervisionAudit)
-class SupervisionAuditAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "action_plan", "milestone", "user", "source"]
-    list_filter = ["action"]
+    list_display = ["milestone", "status", "percent", "author", "created_at", "review"]
+    list_filter = ["review", "status"]
 
 
 @admin.register(Notification)

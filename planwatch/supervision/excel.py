@@ -16,8 +16,8 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
-from planwatch.accounts.models import profile_of
 from planwatch.core.errors import Problem, WorkbookRejected
+from planwatch.kernel import audit
 from planwatch.plans.models import Locality, Plan
 from planwatch.supervision import actions
 from planwatch.supervision.models import ActionPlan, Milestone
@@ -195,7 +195,7 @@ def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
             [_p(f"{META}!B4", "模板中的地区或年份无效", "the template's locality or year is not valid")],
         )
     year = int(year_text)
-    if not actions.can_write(profile_of(user), locality.pk):
+    if not actions.can_write(user, locality):
         raise WorkbookRejected(
             source,
             [
@@ -303,18 +303,18 @@ def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
     if problems:
         raise WorkbookRejected(source, problems)
 
-    via = f"excel:{source}"
+    via = audit.Via(audit.Source.EXCEL, source)
     with transaction.atomic():
-        action_plan = actions.open_action_plan(user, plan, locality, year, source=via)
+        action_plan = actions.open_action_plan(user, plan, locality, year, via=via)
         result = ImportResult(action_plan)
         for pk, milestone_data in rows:
             if pk is None:
-                actions.add_milestone(user, action_plan, milestone_data, source=via)
+                actions.add_milestone(user, action_plan, milestone_data, via=via)
                 result.added += 1
                 continue
             milestone = existing[pk]
             before_snapshot = actions.snapshot(milestone)
-            milestone = actions.edit_milestone(user, milestone, milestone_data, source=via)
+            milestone = actions.edit_milestone(user, milestone, milestone_data, via=via)
             if actions.snapshot(milestone) == before_snapshot:
                 result.unchanged += 1
             else:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.kernel.audit import Subject
+from planwatch.kernel.review import State
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
 
 
@@ -40,6 +42,16 @@ class ActionPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.locality.code} {self.year}"
+
+    def audit_subject(self) -> Subject:
+        return Subject(
+            "action_plan",
+            self.pk,
+            f"{self.locality.name_zh} {self.year} 年度行动计划",
+            plan=self.plan.code,
+            locality=self.locality.code,
+            period=str(self.year),
+        )
 
 
 class Milestone(models.Model):
@@ -79,6 +91,17 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def audit_subject(self) -> Subject:
+        ap = self.action_plan
+        return Subject(
+            "milestone",
+            self.pk,
+            f"{ap.locality.name_zh} {ap.year}：{self.title}",
+            plan=ap.plan.code,
+            locality=ap.locality.code,
+            period=str(ap.year),
+        )
+
 
 class ProgressUpdate(models.Model):
     """A progress report on a milestone; the province may comment on it and return it."""
@@ -89,7 +112,13 @@ class ProgressUpdate(models.Model):
     narrative = models.TextField(blank=True, verbose_name=_("Narrative"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    returned = models.BooleanField(default=False)
+    # Posted is submitted to the province, which may return it (planwatch.kernel.review).
+    review = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
     province_comment = models.TextField(blank=True, verbose_name=_("Province comment"))
     commented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -102,6 +131,21 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} {self.percent}%"
+
+    @property
+    def returned(self) -> bool:
+        return self.review == State.RETURNED
+
+    def audit_subject(self) -> Subject:
+        subject = self.milestone.audit_subject()
+        return Subject(
+            "progress_update",
+            self.pk,
+            f"{subject.label}（{self.percent}%）",
+            plan=subject.plan,
+            locality=subject.locality,
+            period=subject.period,
+        )
 
 
 def evidence_path(instance: UpdateEvidence, filename: str) -> str:
@@ -124,27 +168,6 @@ class UpdateEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class SupervisionAudit(models.Model):
-    """One change to an action plan, milestone or update: who, when, what, old and new, from where."""
-
-    action_plan = models.ForeignKey(ActionPlan, models.CASCADE, related_name="audit")
-    milestone = models.ForeignKey(Milestone, models.SET_NULL, null=True, blank=True, related_name="audit")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    action = models.CharField(max_length=40)
-    old = models.JSONField(null=True, blank=True)
-    new = models.JSONField(null=True, blank=True)
-    source = models.CharField(max_length=300, default="web")
-
-    class Meta:
-        verbose_name = _("Supervision audit entry")
-        verbose_name_plural = _("Supervision audit")
-        ordering = ["-at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class Notification(models.Model):

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from planwatch.kernel import audit
 from planwatch.plans.models import Plan, Task, TaskUnit
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.actions import snapshot
-from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, SupervisionAudit
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate
 
-SOURCE = "sample"
+VIA = audit.Via(audit.Source.SAMPLE, "示例数据")
 OWNER = "示例联系人"
 S = Milestone.Status
 
@@ -147,9 +148,7 @@ def load_sample_supervision(plan: Plan, today: dt.date | None = None) -> Supervi
     pilots = [loc for loc in plan.localities.filter(pilot=True).order_by("order") if loc.pk not in taken]
     for n, locality in enumerate(pilots):
         ap = ActionPlan.objects.create(plan=plan, locality=locality, year=year, is_sample=True)
-        SupervisionAudit.objects.create(
-            action_plan=ap, action="create_plan", new={"locality": locality.code, "year": year}, source=SOURCE
-        )
+        audit.record("action_plan.create", None, ap.audit_subject(), via=VIA, new={"locality": locality.code, "year": year})
         result.action_plans += 1
         for k, spec in enumerate(_specs(n)):
             task = tasks[(3 * n + k) % len(tasks)]
@@ -166,9 +165,7 @@ def load_sample_supervision(plan: Plan, today: dt.date | None = None) -> Supervi
             )
             if spec.linked:
                 m.indicators.set(sorted(task.indicators.all(), key=lambda i: i.order)[:2])
-            SupervisionAudit.objects.create(
-                action_plan=ap, milestone=m, action="add_milestone", new=snapshot(m), source=SOURCE
-            )
+            audit.record("milestone.create", None, m.audit_subject(), via=VIA, new=snapshot(m))
             result.milestones += 1
             if spec.narrative:
                 update = ProgressUpdate.objects.create(
@@ -176,13 +173,13 @@ def load_sample_supervision(plan: Plan, today: dt.date | None = None) -> Supervi
                 )
                 m.status, m.percent = spec.status, spec.percent
                 m.save(update_fields=["status", "percent"])
-                SupervisionAudit.objects.create(
-                    action_plan=ap,
-                    milestone=m,
-                    action="post_update",
+                audit.record(
+                    "milestone.progress",
+                    None,
+                    m.audit_subject(),
+                    via=VIA,
                     old={"status": S.NOT_STARTED, "percent": 0},
                     new={"status": spec.status, "percent": spec.percent, "update": update.pk},
-                    source=SOURCE,
                 )
                 result.updates += 1
     return result

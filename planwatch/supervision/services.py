@@ -10,17 +10,15 @@ from io import BytesIO
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from planwatch.accounts.models import Profile
 from planwatch.core import supervision as core
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.workflow import required_indicators
-from planwatch.supervision.models import Milestone, Notification
+from planwatch.supervision.models import Milestone
+from planwatch.supervision.notify import RemindResult, locality_users, notify, unit_users
 
 REASON_TEXT = {
     core.Reason.OVERDUE: ("已逾期", "overdue"),
@@ -248,59 +246,6 @@ def as_xlsx(rows: list[Row], today: dt.date) -> bytes:
 # --- reminders ----------------------------------------------------------------------------------------
 
 
-@dataclass
-class RemindResult:
-    created: int = 0
-    emailed: int = 0
-    skipped: int = 0
-
-    def describe(self) -> str:
-        return (
-            f"{self.created} 条新提醒，{self.emailed} 封邮件，{self.skipped} 条已提醒过 / "
-            f"{self.created} new notification(s), {self.emailed} e-mail(s), {self.skipped} already sent"
-        )
-
-
-def _locality_users(locality_id: int) -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True, profile__locality_id=locality_id, profile__role__in=list(Profile.LOCALITY_ROLES)
-        )
-        .order_by("pk")
-    )
-
-
-def _unit_users(unit_id: int | None) -> list[Any]:
-    if unit_id is None:
-        return []
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, profile__unit_id=unit_id, profile__role=Profile.Role.LEAD_UNIT)
-        .order_by("pk")
-    )
-
-
-def notify(user: Any, key: str, zh: str, en: str, link: str, result: RemindResult) -> None:
-    """One notification (and e-mail) per dedupe key, ever: a second run sends nothing again."""
-    note, created = Notification.objects.get_or_create(
-        dedupe_key=key[:200], defaults={"user": user, "text_zh": zh, "text_en": en, "link": link}
-    )
-    if not created:
-        result.skipped += 1
-        return
-    result.created += 1
-    if user.email:
-        send_mail(
-            f"[PlanWatch] {zh[:60]}",
-            f"{zh}\n\n{en}\n\n{link}",
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
-        Notification.objects.filter(pk=note.pk).update(emailed=True)
-        result.emailed += 1
-
-
 def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> RemindResult:
     """Milestones due soon or overdue, and reporting periods due soon or overdue for localities that
     have not submitted: a notification to each person concerned, once."""
@@ -323,7 +268,7 @@ def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> Rem
             en = f"{locality.name_en}: “{m.title}” is due on {m.due_on}, {m.percent}% done"
         else:
             continue
-        people = {u.pk: u for u in _locality_users(locality.pk) + _unit_users(m.owner_unit_id)}
+        people = {u.pk: u for u in locality_users(locality.pk) + unit_users(m.owner_unit_id)}
         for user in people.values():
             notify(user, f"milestone:{m.pk}:{m.due_on}:{kind}:{user.pk}", zh, en, link, result)
 
@@ -359,7 +304,7 @@ def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> Rem
             else:
                 zh = f"{locality.name_zh} {period.code} 数据将于 {period.due_on} 截止报送，尚未提交"
                 en = f"{locality.name_en}: the {period.code} data are due on {period.due_on}, not yet submitted"
-            for user in _locality_users(locality.pk):
+            for user in locality_users(locality.pk):
                 notify(
                     user,
                     f"period:{period.pk}:{period.due_on}:{kind}:{locality.pk}:{user.pk}",

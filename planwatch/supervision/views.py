@@ -19,10 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import own_locality_id
+from planwatch.core.errors import PlanWatchError as WorkflowError
 from planwatch.plans.models import Locality, Plan, pick
 from planwatch.reporting.evidence import download
-from planwatch.reporting.workflow import WorkflowError
 from planwatch.supervision import actions, services
 from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate, UpdateEvidence
 
@@ -82,13 +82,11 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="supervision-{today.isoformat()}.xlsx"'
         return response
-    profile = profile_of(request.user)
     action_plans = (
         ActionPlan.objects.filter(plan=plan).select_related("locality").order_by("-year", "locality__order")
     )
-    own_locality = (
-        profile.locality if profile.locality_id and profile.role in profile.LOCALITY_ROLES else None
-    )
+    own = own_locality_id(request.user)
+    own_locality = plan.localities.filter(pk=own).first() if own else None
     return _render(
         request,
         "overview.html",
@@ -188,8 +186,7 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
     locality: Locality = get_object_or_404(plan.localities, code=locality_code)
     if year not in plan.monitored_years():
         raise Http404("not a year of the plan")
-    profile = profile_of(request.user)
-    may_write = actions.can_write(profile, locality.pk)
+    may_write = actions.can_write(request.user, locality)
     errors: list[str] = []
     if request.method == "POST":
         if not may_write:
@@ -255,13 +252,12 @@ def milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         pk=pk,
         action_plan__plan=plan,
     )
-    profile = profile_of(request.user)
     errors: list[str] = []
     if request.method == "POST":
         try:
             what = request.POST.get("action")
             if what == "update":
-                if not actions.can_write(profile, m.action_plan.locality_id):
+                if not actions.can_write(request.user, m.action_plan.locality):
                     raise PermissionDenied
                 actions.post_update(
                     request.user,
@@ -294,8 +290,8 @@ def milestone(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         m=m,
         finding=finding,
         updates=m.updates.select_related("author", "commented_by").prefetch_related("evidence"),
-        may_write=actions.can_write(profile, m.action_plan.locality_id),
-        may_review=actions.can_review(profile),
+        may_write=actions.can_write(request.user, m.action_plan.locality),
+        may_review=actions.can_review(request.user),
         statuses=S.choices,
         errors=errors,
     )

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planwatch.accounts.cli import active_user, read_input
-from planwatch.core.errors import WorkbookRejected
+from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.ledgers import excel, services
 from planwatch.plans.lookup import find_plan
 
@@ -36,6 +36,6 @@ class Command(BaseCommand):
             saved = excel.import_ledger(ledger, data, path.name, user)
         except WorkbookRejected as exc:
             raise CommandError(exc.describe()) from None
-        except services.LedgerError as exc:
+        except PlanWatchError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{path.name}: {len(saved)} row(s) saved to ledger {ledger.code}")

@@ -1,0 +1,96 @@
+"""Writing the audit log: one function, record(), for every change anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from planwatch.core.planfile import canonical_decimal
+from planwatch.kernel.models import AuditEvent, Source
+
+__all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many"]
+
+
+@dataclass(frozen=True)
+class Via:
+    """Where a change comes from: the web, the API, an Excel file by name, the command line …"""
+
+    source: str = Source.WEB
+    detail: str = ""
+
+
+WEB = Via()  # the default: a change made on a page
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an event is about: its type and id, a label a person reads, and the codes of the plan,
+    locality, indicator and period it concerns (what the audit pages filter and scope by)."""
+
+    type: str
+    id: object
+    label: str = ""
+    plan: str = ""
+    locality: str = ""
+    indicator: str = ""
+    period: str = ""
+
+
+def jsonable(value: Any) -> Any:
+    """Old and new as JSON: numbers in their canonical spelling (800, 12.5), dates in ISO."""
+    if isinstance(value, Decimal):
+        return f"{canonical_decimal(value):f}"
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def event(
+    type: str,
+    actor: Any,
+    subject: Subject,
+    *,
+    via: Via = WEB,
+    old: Any = None,
+    new: Any = None,
+    comment: str = "",
+    private: bool = False,
+) -> AuditEvent:
+    """The event, not yet saved (record() saves one, record_many() many at once)."""
+    user = actor if getattr(actor, "pk", None) else None
+    return AuditEvent(
+        type=type,
+        actor=user,
+        actor_name=getattr(user, "username", "") or "",
+        source=via.source,
+        source_detail=via.detail[:300],
+        plan_code=subject.plan,
+        locality_code=subject.locality,
+        indicator_code=subject.indicator,
+        period_code=subject.period,
+        subject_type=subject.type,
+        subject_id=str(subject.id if subject.id is not None else ""),
+        subject_label=subject.label[:300],
+        old=jsonable(old),
+        new=jsonable(new),
+        comment=comment,
+        private=private,
+    )
+
+
+def record(type: str, actor: Any, subject: Subject, **fields: Any) -> AuditEvent:
+    """Write one event of the audit log, in the caller's transaction."""
+    audit_event = event(type, actor, subject, **fields)
+    audit_event.save()
+    return audit_event
+
+
+def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Write many events at once (a sample load, a bulk import)."""
+    return AuditEvent.objects.bulk_create(list(events), batch_size=1000)

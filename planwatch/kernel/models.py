@@ -1,0 +1,140 @@
+"""The one audit log: every change anywhere in PlanWatch is an AuditEvent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    """Through what a change came."""
+
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    EXCEL = "excel", _("Excel file")
+    LEDGER = "ledger", _("Ledger")
+    SAMPLE = "sample", _("Sample data")
+    COMMAND = "cli", _("Command line")
+    ADMIN = "admin", _("Administration")
+    SYSTEM = "system", _("System")
+
+
+# What an event did, by the part of its type after the dot ("value.submit" → "submit").
+VERBS = {
+    "save": _("Saved"),
+    "create": _("Created"),
+    "update": _("Changed"),
+    "delete": _("Deleted"),
+    "submit": _("Submitted"),
+    "approve": _("Approved"),
+    "accept": _("Accepted"),
+    "return": _("Returned"),
+    "comment": _("Commented"),
+    "attach": _("Evidence attached"),
+    "request_revision": _("Revision requested"),
+    "revise": _("Revised"),
+    "reject_revision": _("Revision rejected"),
+    "keep": _("Kept as not a duplicate"),
+    "merge": _("Merged"),
+    "progress": _("Progress reported"),
+}
+
+# What an event is about, by its subject type.
+SUBJECTS = {
+    "value": _("Reported value"),
+    "ledger_row": _("Ledger row"),
+    "action_plan": _("Action plan"),
+    "milestone": _("Milestone"),
+    "progress_update": _("Progress update"),
+    "period": _("Reporting period"),
+    "exception": _("Period exception"),
+    "target": _("Target"),
+    "plan": _("Implementation plan"),
+    "user": _("User"),
+    "token": _("API token"),
+}
+
+
+class AuditEvent(models.Model):
+    """One change: what (its type and subject), who, when, through what, old and new, and why.
+
+    Nothing refers to the subject by a foreign key, so that deleting a value, a row or a user never
+    takes its history with it; the actor's name is kept beside the link to the user."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("When"))
+    type = models.CharField(max_length=60, db_index=True, verbose_name=_("Event"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("User"),
+    )
+    actor_name = models.CharField(max_length=150, blank=True, verbose_name=_("User"))
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.WEB, verbose_name=_("Source")
+    )
+    source_detail = models.CharField(max_length=300, blank=True)
+    # What the change concerns, by code (kept when the plan's objects go): for filtering and scope.
+    plan_code = models.CharField(max_length=40, blank=True, db_index=True)
+    locality_code = models.CharField(max_length=40, blank=True, verbose_name=_("Locality"))
+    indicator_code = models.CharField(max_length=40, blank=True, verbose_name=_("Indicator"))
+    period_code = models.CharField(max_length=20, blank=True, verbose_name=_("Period"))
+    subject_type = models.CharField(max_length=40, verbose_name=_("Subject"))
+    subject_id = models.CharField(max_length=40, blank=True)
+    subject_label = models.CharField(max_length=300, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    comment = models.TextField(blank=True, verbose_name=_("Comment"))
+    # A change of a draft: its locality's (and, for a value, its lead unit's) business only, as the
+    # draft itself is (planwatch.accounts.permissions).
+    private = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("Audit event")
+        verbose_name_plural = _("Audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="audit_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.type} {self.subject_label}"
+
+    @property
+    def verb(self) -> str:
+        return self.type.partition(".")[2]
+
+    @property
+    def verb_label(self) -> Any:
+        return VERBS.get(self.verb, self.verb)
+
+    @property
+    def subject_type_label(self) -> Any:
+        return SUBJECTS.get(self.subject_type, self.subject_type)
+
+    def _part(self, data: Any, key: str) -> Any:
+        return data.get(key) if isinstance(data, dict) else None
+
+    @property
+    def old_value(self) -> Decimal | None:
+        raw = self._part(self.old, "value")
+        return None if raw is None else Decimal(raw)
+
+    @property
+    def new_value(self) -> Decimal | None:
+        raw = self._part(self.new, "value")
+        return None if raw is None else Decimal(raw)
+
+    @property
+    def old_state(self) -> str:
+        return str(self._part(self.old, "state") or "")
+
+    @property
+    def new_state(self) -> str:
+        return str(self._part(self.new, "state") or "")

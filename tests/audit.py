@@ -1,0 +1,39 @@
+"""Reading the one audit log in tests: the events of a subject, by what they did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from planwatch.kernel.models import AuditEvent
+
+
+def events(subject: Any = None, *, kind: str | None = None, verb: str | None = None, **filters: Any) -> QuerySet[AuditEvent]:
+    """The events of one subject (a value, a ledger row, a milestone …), or of a kind of subject
+    ("value", "ledger_row" …), or all; `verb` keeps those of one action ("save", "submit" …)."""
+    found = AuditEvent.objects.all()
+    if subject is not None:
+        found = found.filter(**_of(subject))
+    elif kind is not None:
+        found = found.filter(subject_type=kind)
+    if verb is not None:
+        found = found.filter(type__endswith=f".{verb}")
+    return found.filter(**filters).order_by("id")
+
+
+def _of(subject: Any) -> dict[str, str]:
+    name = type(subject).__name__
+    kind = {
+        "ReportedValue": "value",
+        "LedgerItem": "ledger_row",
+        "Milestone": "milestone",
+        "ActionPlan": "action_plan",
+        "ProgressUpdate": "progress_update",
+    }[name]
+    return {"subject_type": kind, "subject_id": str(subject.pk)}
+
+
+def log(subject: Any) -> list[tuple[str, str, str, str]]:
+    """(action, user, old state, new state) of each event of a subject, oldest first."""
+    return [(e.verb, e.actor_name, e.old_state, e.new_state) for e in events(subject)]
