@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.plans.models import Indicator, Locality, Plan
+from planwatch.plans.models import Indicator, Locality, Plan, frequency_choices
 
 
 class Period(models.Model):
@@ -18,7 +18,7 @@ class Period(models.Model):
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="periods")
     code = models.CharField(max_length=20, help_text="2018, 2018Q1 or 2018-03")
-    frequency = models.CharField(max_length=20, choices=Frequency.choices)
+    frequency = models.CharField(max_length=20, choices=frequency_choices)
     year = models.PositiveSmallIntegerField()
     starts_on = models.DateField()
     ends_on = models.DateField()
