@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from planwatch.accounts.models import profile_of
 from planwatch.core import ledger as core
+from planwatch.core import numbers
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import check_evidence, evidence_fields
@@ -194,9 +195,7 @@ def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
             choices = "、".join(attr["choices"])
             out.append((key, f"「{attr['zh']}」应为：{choices}", f"{attr['en']} must be one of: {choices}"))
         elif kind == "number":
-            try:
-                Decimal(value)
-            except InvalidOperation:
+            if numbers.decimal_or_none(value) is None:
                 out.append((key, f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"))
         elif kind == "date":
             try:

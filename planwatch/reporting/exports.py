@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from planwatch.core import planfile
+from planwatch.core import numbers
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import AuditEntry, ReportedValue
 
@@ -121,10 +121,7 @@ def audit_of(
 
 def as_number(value: Decimal | None) -> int | float | None:
     """800, not "800.000000"; 12.5, not "12.500000"."""
-    if value is None:
-        return None
-    value = planfile.canonical_decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+    return numbers.json_number(value)
 
 
 def local_time(moment: dt.datetime | None) -> dt.datetime | None:
@@ -195,7 +192,7 @@ def _text(cell: Any) -> str:
     if isinstance(cell, dt.datetime):
         return iso(cell)
     if isinstance(cell, float):
-        return f"{planfile.canonical_decimal(Decimal(str(cell))):f}"
+        return numbers.plain(Decimal(str(cell)))
     return str(cell)
 
 
