@@ -86,6 +86,12 @@ PERCENT_BOUNDS: dict[IndicatorKind, tuple[Decimal, Decimal]] = {
 }
 
 
+# The kinds whose reported rate `check_growth` compares with the rate their level component gives.
+GROWTH_CHECKED: tuple[IndicatorKind, ...] = tuple(
+    code for code, kind in KINDS.items() if kind.formula in (Formula.ANNUAL_GROWTH, Formula.GROWTH_OVER_BASE)
+)
+
+
 def _error(ind: str, code: str, zh: str, en: str) -> Finding:
     return Finding(ind, Severity.ERROR, code, zh, en)
 

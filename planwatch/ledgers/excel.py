@@ -294,8 +294,8 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         item.attributes = attributes
         if ledger.has_investment:
             raw = values["investment"]
-            investment = numbers.decimal_or_none(_text(raw)) if _text(raw) else None
-            if _text(raw) and investment is None:
+            investment = numbers.decimal_or_none(_text(raw))  # None for a blank cell
+            if investment is None and _text(raw):
                 bad(
                     "investment",
                     f"总投资「{_text(raw)}」不是数字",

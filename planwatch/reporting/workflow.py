@@ -471,7 +471,7 @@ def submit(
     return values
 
 
-GROWTH_KINDS = [IndicatorKind.AVG_ANNUAL_GROWTH, IndicatorKind.GROWTH_OVER_BASE]
+GROWTH_KINDS = list(validation.GROWTH_CHECKED)
 
 
 def growth_warnings(
