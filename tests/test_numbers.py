@@ -170,3 +170,8 @@ def test_figures(value, shown):
 def test_percent_and_score():
     assert numbers.percent(0.579) == "57.9%" and numbers.percent(None) == "—"
     assert numbers.score(0.123456) == "0.1235" and numbers.score(None) == "—"
+
+
+def test_a_whole_int_is_spelt_as_its_decimal():
+    """A model's DecimalField assigned an int in code (item.investment = 30000) before it is saved."""
+    assert str(numbers.canonical_decimal(30000)) == "30000" and numbers.plain(30000) == "30000"

@@ -60,14 +60,16 @@ def storable(value: Decimal) -> NumberProblem | None:
 # --- spelling -----------------------------------------------------------------------------------
 
 
-def canonical_decimal(value: Decimal) -> Decimal:
-    """One spelling per number, so that 800, 800.0 and 8E+2 hash and export alike."""
+def canonical_decimal(value: Decimal | int) -> Decimal:
+    """One spelling per number, so that 800, 800.0 and 8E+2 hash and export alike. An int (a model
+    field assigned in code and not yet read back from the database) is a whole number."""
+    value = Decimal(value)
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
 
 
-def plain(value: Decimal) -> str:
+def plain(value: Decimal | int) -> str:
     """A number as digits, no grouping, no trailing zeros: 800, 12.5, -0.47 (for input fields,
     exports and messages)."""
     return f"{canonical_decimal(value):f}"
