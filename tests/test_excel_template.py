@@ -204,30 +204,6 @@ def test_the_core_round_trip_on_plain_data():
     ]
 
 
-@pytest.mark.parametrize(
-    ("raw", "number_format", "expected"),
-    [
-        (12, "General", Decimal(12)),
-        (0.30000000000000004, "General", Decimal("0.3")),
-        (0.355, "0.0%", Decimal("35.5")),
-        ("1,200", "General", Decimal(1200)),
-        (" ３５ ", "@", Decimal(35)),
-        ("35%", "General", Decimal(35)),
-        ("-2.50", "General", Decimal("-2.5")),
-        ("", "General", None),
-        (None, "General", None),
-    ],
-)
-def test_numbers_as_people_type_them(raw, number_format, expected):
-    assert wbk.parse_number(raw, number_format) == (expected, None)
-
-
-@pytest.mark.parametrize("raw", ["abc", "12a", "1.2.3", "1,20", True, "NaN", "inf", float("nan"), "1e30"])
-def test_what_is_not_a_number(raw):
-    value, why = wbk.parse_number(raw)
-    assert value is None and why is not None
-
-
 def test_not_a_workbook_at_the_core():
     with pytest.raises(WorkbookRejected) as caught:
         wbk.read_template(b"code,value\nI01,12\n", "values.xlsx")

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from planwatch.core import planfile
+from planwatch.core import numbers, planfile
 from planwatch.plans.models import (
     Dimension,
     Indicator,
@@ -39,10 +39,7 @@ Scope = Annotated[str, Field(description=f"{planfile.REGION!r} (the whole region
 
 
 def as_number(value: Decimal | None) -> Number | None:
-    if value is None:
-        return None
-    value = planfile.canonical_decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+    return numbers.json_number(value)
 
 
 def scope_of(locality: Locality | None) -> str:

@@ -68,7 +68,7 @@ def read_city_map(path: Path) -> list[City]:
     return [
         City(
             name=feature["properties"]["name"],
-            centre=tuple(feature["properties"].get("cp", (0.0, 0.0))),  # type: ignore[arg-type]
+            centre=tuple(feature["properties"].get("cp", (0.0, 0.0))),
             polygons=_polygons(feature["geometry"], scale),
         )
         for feature in data["features"]

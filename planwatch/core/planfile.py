@@ -15,7 +15,6 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,121 +22,30 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planwatch.core.errors import PlanFileError, Problem
+from planwatch.core.kinds import (
+    KINDS,
+    UNITS,
+    Aggregation,
+    AttributeType,
+    CheckKind,
+    CountKind,
+    Direction,
+    Frequency,
+    IndicatorKind,
+    LocalityLevel,
+    Qualifier,
+    Quantity,
+    RuleKind,
+    UnitKind,
+    quantity_of,
+)
+from planwatch.core.kinds import whole_number_unit as whole_number_unit  # re-exported for older callers
+from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS, canonical_decimal, json_number
 
 FORMAT = "planwatch/plan@1"
 REGION = "region"  # the target scope meaning "the plan's whole region"
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
-
-
-# --- vocabularies -------------------------------------------------------------------------------
-
-
-class IndicatorKind(StrEnum):
-    CUMULATIVE_COUNT = "cumulative_count"  # a count reached by a date, counted from the plan's start
-    LEVEL = "level"  # a level at a date
-    AVG_ANNUAL_GROWTH = "avg_annual_growth"  # compound average annual growth over a span, in %
-    GROWTH_OVER_BASE = "growth_over_base"  # growth against a base year, in %
-    SHARE = "share"  # a part of a total, in %
-    CUMULATIVE_DECREASE = "cumulative_decrease"  # decrease against a base year, in %
-
-
-class Direction(StrEnum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
-
-
-class Aggregation(StrEnum):
-    SUM = "sum"  # the region's value is the sum of its localities'
-    RECOMPUTE = "recompute"  # the region's value is recomputed from its components' region values
-    NONE = "none"  # not additive: the region has no value of its own
-
-
-class Frequency(StrEnum):
-    YEARLY = "yearly"
-    QUARTERLY = "quarterly"
-    MONTHLY = "monthly"
-
-
-class LocalityLevel(StrEnum):
-    PROVINCE = "province"
-    CITY = "city"
-    DISTRICT = "district"
-
-
-class UnitKind(StrEnum):
-    PROVINCIAL_DEPARTMENT = "provincial_department"
-    LOCAL_GOVERNMENT = "local_government"
-    GROUP = "group"  # a group of units named together, e.g. a joint conference's other members
-
-
-class Qualifier(StrEnum):
-    EXACT = "exact"
-    AT_LEAST = "at_least"  # 以上
-    ABOUT = "about"  # 左右
-    AT_MOST = "at_most"  # 以内
-
-
-class RuleKind(StrEnum):
-    NO_REGION_TARGET = "no_region_target"
-    BASE_YEAR = "base_year"
-    BINDING_CLASSIFICATION = "binding_classification"
-    TARGET_ADJUSTMENT = "target_adjustment"
-    OTHER = "other"
-
-
-# Units of measure: the quantity each measures and its scale to the base unit.
-UNITS: dict[str, tuple[str, Decimal, str]] = {
-    "个": ("count", Decimal(1), "units"),
-    "家": ("count", Decimal(1), "enterprises/organisations"),
-    "项": ("count", Decimal(1), "items"),
-    "所": ("count", Decimal(1), "institutions"),
-    "人": ("persons", Decimal(1), "persons"),
-    "万人": ("persons", Decimal(10_000), "10,000 persons"),
-    "元": ("yuan", Decimal(1), "yuan"),
-    "万元": ("yuan", Decimal(10_000), "10,000 yuan"),
-    "亿元": ("yuan", Decimal(100_000_000), "100 million yuan"),
-    "%": ("percent", Decimal("0.01"), "percent"),
-}
-
-
-
-def whole_number_unit(unit: str) -> bool:
-    """Counts, and persons counted one by one (人, not 万人), are whole numbers."""
-    quantity, scale, _ = UNITS.get(unit, ("", Decimal(0), ""))
-    return quantity == "count" or (quantity == "persons" and scale == 1)
-
-
-KIND_QUANTITIES: dict[IndicatorKind, set[str]] = {
-    IndicatorKind.CUMULATIVE_COUNT: {"count"},
-    IndicatorKind.LEVEL: {"count", "persons", "yuan"},
-    IndicatorKind.AVG_ANNUAL_GROWTH: {"percent"},
-    IndicatorKind.GROWTH_OVER_BASE: {"percent"},
-    IndicatorKind.SHARE: {"percent"},
-    IndicatorKind.CUMULATIVE_DECREASE: {"percent"},
-}
-
-# The components a recomputed indicator needs, by kind.
-KIND_COMPONENTS: dict[IndicatorKind, set[str]] = {
-    IndicatorKind.SHARE: {"numerator", "denominator"},
-    IndicatorKind.AVG_ANNUAL_GROWTH: {"level"},
-    IndicatorKind.GROWTH_OVER_BASE: {"level"},
-    IndicatorKind.CUMULATIVE_DECREASE: {"level"},
-}
-
-# Kinds measured against a base year, which therefore must declare one.
-KINDS_WITH_BASE = {
-    IndicatorKind.AVG_ANNUAL_GROWTH,
-    IndicatorKind.GROWTH_OVER_BASE,
-    IndicatorKind.CUMULATIVE_DECREASE,
-}
-
-
-def canonical_decimal(value: Decimal) -> Decimal:
-    """One spelling per number, so that 800, 800.0 and 8E+2 hash and export alike."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
 
 
 # --- schema -------------------------------------------------------------------------------------
@@ -257,7 +165,7 @@ class TaskGroup(Strict):
 
 class Base(Strict):
     year: int = Field(ge=1949, le=2100)
-    value: Decimal | None = Field(default=None, max_digits=24, decimal_places=6)
+    value: Decimal | None = Field(default=None, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     implied: bool = False  # the text implies the base rather than stating it
     note: Text | None = None
 
@@ -270,7 +178,7 @@ class Base(Strict):
 class Target(Strict):
     scope: Code  # "region" or a pilot unit's locality code
     year: int = Field(ge=1949, le=2100)
-    value: Decimal = Field(max_digits=24, decimal_places=6)  # what the database holds
+    value: Decimal = Field(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)  # what the database holds
     qualifier: Qualifier = Qualifier.EXACT
     note: Text | None = None
     source: Source
@@ -310,11 +218,6 @@ class Rule(Strict):
     indicators: list[Code] = []
 
 
-class CheckKind(StrEnum):
-    NOT_GREATER = "not_greater"  # left ≤ right, e.g. highly skilled workers ≤ skilled workers
-    SHARE = "share"  # share = numerator ÷ denominator × 100, within a tolerance in percentage points
-
-
 class Check(Strict):
     """A rule across indicators that reported values of one locality and period must keep."""
 
@@ -323,25 +226,13 @@ class Check(Strict):
     left: Code  # not_greater: the smaller; share: the numerator
     right: Code  # not_greater: the larger; share: the denominator
     share: Code | None = None  # share: the share indicator
-    tolerance: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=6)
+    tolerance: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=DECIMAL_PLACES)
     text: Text
 
     @field_validator("tolerance")
     @classmethod
     def _canonical(cls, value: Decimal | None) -> Decimal | None:
         return None if value is None else canonical_decimal(value)
-
-
-class AttributeType(StrEnum):
-    TEXT = "text"
-    NUMBER = "number"
-    DATE = "date"
-    CHOICE = "choice"
-
-
-class CountKind(StrEnum):
-    SINCE_START = "since_start"  # things whose stage date falls from the plan's start year on
-    STOCK = "stock"  # every thing whose stage date falls by the end of the year, before the start too
 
 
 class LedgerAttribute(Strict):
@@ -377,7 +268,9 @@ class Ledger(Strict):
 
     code: Code
     name: Name
-    threshold: Decimal | None = Field(default=None, gt=0, max_digits=24, decimal_places=6)  # 万元
+    threshold: Decimal | None = Field(
+        default=None, gt=0, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES
+    )  # 万元
     stages: list[LedgerStage] = Field(min_length=1)
     attributes: list[LedgerAttribute] = []
     feeds: list[LedgerFeed] = Field(min_length=1)
@@ -488,7 +381,8 @@ def _pydantic_message(error: Any) -> str:
     if kind in MESSAGES:
         return MESSAGES[kind]
     if kind in {"enum", "literal_error"}:
-        return "must be one of " + error["ctx"].get("expected", "").replace("'", "")
+        expected: str = error["ctx"].get("expected", "")
+        return "must be one of " + expected.replace("'", "")
     message: str = error["msg"]
     return message[:1].lower() + message[1:]
 
@@ -612,259 +506,318 @@ def _duplicates(codes: Sequence[tuple[Loc, str]], what: str) -> list[tuple[Loc, 
     return [(loc + ("code",), f"duplicate {what} code {code!r}") for loc, code in codes if counts[code] > 1]
 
 
-def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:  # noqa: C901 - one list of checks
+class _Checks:
+    """The problems found so far, in the order of the file, and what the checks look up."""
+
+    def __init__(self, doc: PlanDocument) -> None:
+        self.doc = doc
+        self.problems: list[tuple[Loc, str]] = []
+        self.source_text = doc.plan.source_text or ""
+        period = doc.plan.period
+        self.last_year = period.horizon_year or period.end_year
+        self.localities = {loc.code: loc for loc in doc.localities}
+        self.pilots = {loc.code for loc in doc.localities if loc.pilot}
+        self.units = {unit.code for unit in doc.units}
+        self.dimensions = {dim.code for dim in doc.dimensions}
+        self.tasks = {task.code for task in doc.all_tasks()}
+        self.indicators = {ind.code: ind for ind in doc.indicators}
+
+    def add(self, loc: Loc, message: str) -> None:
+        self.problems.append((loc, message))
+
+    def duplicates(self, codes: Sequence[tuple[Loc, str]], what: str) -> None:
+        self.problems += _duplicates(codes, what)
+
+    def source(self, loc: Loc, source: Source) -> None:
+        """The quoted sentence is in the plan's source text."""
+        if self.source_text and source.quote not in self.source_text:
+            self.add(loc + ("source", "quote"), "quote not found verbatim in the plan's source text")
+
+
+def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:
     """Every problem of references, duplicates, units and quotes, as (path, message)."""
-    problems: list[tuple[Loc, str]] = []
-    add = problems.append
+    checks = _Checks(doc)
+    for check in (
+        _check_header,
+        _check_localities,
+        _check_units_and_dimensions,
+        _check_goals,
+        _check_key_fields,
+        _check_tasks,
+        _check_indicators,
+        _check_rules,
+        _check_cross_checks,
+        _check_ledgers,
+    ):
+        check(checks)
+    return checks.problems
 
-    if doc.format != FORMAT:
-        add((("format",), f"unsupported format {doc.format!r}: expected {FORMAT!r}"))
-    header = doc.plan
-    source_text = header.source_text or ""
-    if not source_text.strip():
-        add((("plan", "source_text"), "the plan's source text is missing (source_text or source_text_file)"))
-    period = header.period
+
+def _check_header(c: _Checks) -> None:
+    if c.doc.format != FORMAT:
+        c.add(("format",), f"unsupported format {c.doc.format!r}: expected {FORMAT!r}")
+    if not c.source_text.strip():
+        c.add(("plan", "source_text"), "the plan's source text is missing (source_text or source_text_file)")
+    period = c.doc.plan.period
     if not period.base_year <= period.start_year <= period.end_year:
-        add((("plan", "period"), "expected base_year ≤ start_year ≤ end_year"))
+        c.add(("plan", "period"), "expected base_year ≤ start_year ≤ end_year")
     if period.horizon_year is not None and period.horizon_year < period.end_year:
-        add((("plan", "period", "horizon_year"), "must not be before end_year"))
-    last_year = period.horizon_year or period.end_year
+        c.add(("plan", "period", "horizon_year"), "must not be before end_year")
 
-    def check_source(loc: Loc, source: Source) -> None:
-        if source_text and source.quote not in source_text:
-            add((loc + ("source", "quote"), "quote not found verbatim in the plan's source text"))
 
-    # Localities: unique codes, known parents, no cycles.
-    localities = {loc.code: loc for loc in doc.localities}
-    problems += _duplicates([(("localities", i), x.code) for i, x in enumerate(doc.localities)], "locality")
-    if REGION in localities:
-        add((("localities",), f"{REGION!r} is reserved for the whole region's scope"))
-    for i, locality in enumerate(doc.localities):
-        if locality.parent is not None and locality.parent not in localities:
-            add((("localities", i, "parent"), f"unknown locality {locality.parent!r}"))
+def _check_localities(c: _Checks) -> None:
+    """Unique codes, known parents, no cycles, at least one pilot unit."""
+    c.duplicates([(("localities", i), x.code) for i, x in enumerate(c.doc.localities)], "locality")
+    if REGION in c.localities:
+        c.add(("localities",), f"{REGION!r} is reserved for the whole region's scope")
+    for i, locality in enumerate(c.doc.localities):
+        if locality.parent is not None and locality.parent not in c.localities:
+            c.add(("localities", i, "parent"), f"unknown locality {locality.parent!r}")
         seen = {locality.code}
         parent = locality.parent
-        while parent in localities:
+        while parent in c.localities:
             if parent in seen:
-                add((("localities", i, "parent"), "the parents form a cycle"))
+                c.add(("localities", i, "parent"), "the parents form a cycle")
                 break
             seen.add(parent)
-            parent = localities[parent].parent
-    pilots = {loc.code for loc in doc.localities if loc.pilot}
-    if not pilots:
-        add((("localities",), "no locality is marked as a pilot (reporting) unit"))
+            parent = c.localities[parent].parent
+    if not c.pilots:
+        c.add(("localities",), "no locality is marked as a pilot (reporting) unit")
 
-    units = {unit.code for unit in doc.units}
-    problems += _duplicates([(("units", i), x.code) for i, x in enumerate(doc.units)], "unit")
 
-    dimensions = {dim.code for dim in doc.dimensions}
-    problems += _duplicates([(("dimensions", i), x.code) for i, x in enumerate(doc.dimensions)], "dimension")
-    if doc.dimensions and sum((d.weight for d in doc.dimensions), Decimal(0)) != Decimal(1):
-        add((("dimensions",), "the dimensions' weights must add up to 1"))
+def _check_units_and_dimensions(c: _Checks) -> None:
+    c.duplicates([(("units", i), x.code) for i, x in enumerate(c.doc.units)], "unit")
+    dimensions = c.doc.dimensions
+    c.duplicates([(("dimensions", i), x.code) for i, x in enumerate(dimensions)], "dimension")
+    if dimensions and sum((d.weight for d in dimensions), Decimal(0)) != Decimal(1):
+        c.add(("dimensions",), "the dimensions' weights must add up to 1")
 
-    problems += _duplicates([(("goals", i), x.code) for i, x in enumerate(doc.goals)], "goal")
-    for i, goal in enumerate(doc.goals):
-        check_source(("goals", i), goal.source)
 
-    field_codes: list[tuple[Loc, str]] = []
-    for g, group in enumerate(doc.key_field_groups):
-        field_codes.append((("key_field_groups", g), group.code))
-        check_source(("key_field_groups", g), group.source)
+def _check_goals(c: _Checks) -> None:
+    c.duplicates([(("goals", i), x.code) for i, x in enumerate(c.doc.goals)], "goal")
+    for i, goal in enumerate(c.doc.goals):
+        c.source(("goals", i), goal.source)
+
+
+def _check_key_fields(c: _Checks) -> None:
+    codes: list[tuple[Loc, str]] = []
+    for g, group in enumerate(c.doc.key_field_groups):
+        codes.append((("key_field_groups", g), group.code))
+        c.source(("key_field_groups", g), group.source)
         for f, key_field in enumerate(group.fields):
-            field_codes.append((("key_field_groups", g, "fields", f), key_field.code))
-            check_source(("key_field_groups", g, "fields", f), key_field.source)
-    problems += _duplicates(field_codes, "key field")
+            codes.append((("key_field_groups", g, "fields", f), key_field.code))
+            c.source(("key_field_groups", g, "fields", f), key_field.source)
+    c.duplicates(codes, "key field")
 
-    task_codes: list[tuple[Loc, str]] = []
-    for g, task_group in enumerate(doc.task_groups):
-        task_codes.append((("task_groups", g), task_group.code))
-        check_source(("task_groups", g), task_group.source)
+
+def _check_tasks(c: _Checks) -> None:
+    """Unique codes; the lead and participating units known, each named once."""
+    codes: list[tuple[Loc, str]] = []
+    for g, task_group in enumerate(c.doc.task_groups):
+        codes.append((("task_groups", g), task_group.code))
+        c.source(("task_groups", g), task_group.source)
         for t, task in enumerate(task_group.tasks):
             loc: Loc = ("task_groups", g, "tasks", t)
-            task_codes.append((loc, task.code))
-            check_source(loc, task.source)
-            if task.lead not in units:
-                add((loc + ("lead",), f"unknown unit {task.lead!r}"))
+            codes.append((loc, task.code))
+            c.source(loc, task.source)
+            if task.lead not in c.units:
+                c.add(loc + ("lead",), f"unknown unit {task.lead!r}")
             for p, participant in enumerate(task.participants):
-                if participant not in units:
-                    add((loc + ("participants", p), f"unknown unit {participant!r}"))
+                if participant not in c.units:
+                    c.add(loc + ("participants", p), f"unknown unit {participant!r}")
                 elif participant == task.lead:
-                    add((loc + ("participants", p), f"{participant!r} is already the lead unit"))
+                    c.add(loc + ("participants", p), f"{participant!r} is already the lead unit")
                 elif participant in task.participants[:p]:
-                    add((loc + ("participants", p), f"{participant!r} is named twice"))
-    problems += _duplicates(task_codes, "task")
-    tasks = {task.code for task in doc.all_tasks()}
+                    c.add(loc + ("participants", p), f"{participant!r} is named twice")
+    c.duplicates(codes, "task")
 
-    indicators = {ind.code: ind for ind in doc.indicators}
-    problems += _duplicates([(("indicators", i), x.code) for i, x in enumerate(doc.indicators)], "indicator")
-    for i, ind in enumerate(doc.indicators):
-        loc = ("indicators", i)
-        check_source(loc, ind.source)
-        unit = UNITS.get(ind.unit)
-        if unit is None:
-            add((loc + ("unit",), f"unknown unit of measure {ind.unit!r}: use one of {', '.join(UNITS)}"))
-        elif unit[0] not in KIND_QUANTITIES[ind.kind]:
-            add((loc + ("unit",), f"unit {ind.unit!r} does not fit an indicator of kind {ind.kind.value}"))
-        if ind.aggregation == Aggregation.SUM and unit is not None and unit[0] == "percent":
-            add(
-                (
-                    loc + ("aggregation",),
-                    "a percentage cannot be summed over localities: use recompute or none",
-                )
+
+def _check_indicators(c: _Checks) -> None:
+    c.duplicates([(("indicators", i), x.code) for i, x in enumerate(c.doc.indicators)], "indicator")
+    for i, ind in enumerate(c.doc.indicators):
+        loc: Loc = ("indicators", i)
+        c.source(loc, ind.source)
+        _check_unit_and_region_rule(c, loc, ind)
+        _check_components(c, loc, ind)
+        _check_indicator_references(c, loc, ind)
+        _check_targets(c, loc, ind)
+
+
+def _check_unit_and_region_rule(c: _Checks, loc: Loc, ind: Indicator) -> None:
+    """The unit fits the kind; the region rule (aggregation) is one the kind allows."""
+    kind = KINDS[ind.kind]
+    quantity = quantity_of(ind.unit)
+    if quantity is None:
+        c.add(loc + ("unit",), f"unknown unit of measure {ind.unit!r}: use one of {', '.join(UNITS)}")
+    elif quantity not in kind.quantities:
+        c.add(loc + ("unit",), f"unit {ind.unit!r} does not fit an indicator of kind {ind.kind.value}")
+    if ind.aggregation == Aggregation.SUM and quantity == Quantity.PERCENT:
+        c.add(loc + ("aggregation",), "a percentage cannot be summed over localities: use recompute or none")
+    if ind.aggregation == Aggregation.SUM and Aggregation.SUM not in kind.aggregations:
+        c.add(loc + ("aggregation",), f"an indicator of kind {ind.kind.value} cannot be summed")
+
+
+def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
+    """A recomputed indicator names exactly the components its kind needs, each a known indicator."""
+    needed = set(KINDS[ind.kind].components)
+    if ind.aggregation == Aggregation.RECOMPUTE:
+        if not needed:
+            c.add(
+                loc + ("aggregation",), f"an indicator of kind {ind.kind.value} has nothing to recompute from"
             )
-        if ind.aggregation == Aggregation.SUM and ind.kind not in {
-            IndicatorKind.CUMULATIVE_COUNT,
-            IndicatorKind.LEVEL,
-        }:
-            add((loc + ("aggregation",), f"an indicator of kind {ind.kind.value} cannot be summed"))
-        needed = KIND_COMPONENTS.get(ind.kind, set())
-        if ind.aggregation == Aggregation.RECOMPUTE:
-            if not needed:
-                add(
-                    (
-                        loc + ("aggregation",),
-                        f"an indicator of kind {ind.kind.value} has nothing to recompute from",
-                    )
-                )
-            elif set(ind.components) != needed:
-                add(
-                    (
-                        loc + ("components",),
-                        f"recompute needs exactly the components {', '.join(sorted(needed))}",
-                    )
-                )
-        elif ind.components and set(ind.components) - needed:
-            add((loc + ("components",), f"unexpected components for kind {ind.kind.value}"))
-        for role, component in ind.components.items():
-            if component not in indicators:
-                add((loc + ("components", role), f"unknown indicator {component!r}"))
-            elif component == ind.code:
-                add((loc + ("components", role), "an indicator cannot be its own component"))
-        if ind.kind in KINDS_WITH_BASE and ind.base is None:
-            add((loc + ("base",), f"an indicator of kind {ind.kind.value} needs a base year"))
-        if ind.base is not None and ind.base.year > period.end_year:
-            add((loc + ("base", "year"), "the base year is after the plan's end"))
-        if ind.dimension is not None and ind.dimension not in dimensions:
-            add((loc + ("dimension",), f"unknown dimension {ind.dimension!r}"))
-        if ind.lead_unit is not None and ind.lead_unit not in units:
-            add((loc + ("lead_unit",), f"unknown unit {ind.lead_unit!r}"))
-        for t, task_code in enumerate(ind.tasks):
-            if task_code not in tasks:
-                add((loc + ("tasks", t), f"unknown task {task_code!r}"))
-        seen_targets: set[tuple[str, int]] = set()
-        for t, target in enumerate(ind.targets):
-            tloc = loc + ("targets", t)
-            check_source(tloc, target.source)
-            if target.scope != REGION and target.scope not in localities:
-                add((tloc + ("scope",), f"unknown scope {target.scope!r}: use {REGION!r} or a locality code"))
-            elif target.scope != REGION and target.scope not in pilots:
-                add((tloc + ("scope",), f"locality {target.scope!r} is not a pilot unit"))
-            if target.scope == REGION and not ind.region_target:
-                add((tloc + ("scope",), "this indicator has no region-wide target (region_target: false)"))
-            if (target.scope, target.year) in seen_targets:
-                add((tloc, f"duplicate target for {target.scope} in {target.year}"))
-            seen_targets.add((target.scope, target.year))
-            if not (ind.base.year if ind.base else period.base_year) <= target.year <= last_year:
-                add((tloc + ("year",), f"{target.year} is outside the plan's years"))
-            if unit is not None and unit[0] == "count" and target.value < 0:
-                add((tloc + ("value",), "a count cannot be negative"))
-            if ind.kind == IndicatorKind.SHARE and not 0 <= target.value <= 100:
-                add((tloc + ("value",), "a share must be between 0 and 100 %"))
+        elif set(ind.components) != needed:
+            c.add(
+                loc + ("components",), f"recompute needs exactly the components {', '.join(sorted(needed))}"
+            )
+    elif ind.components and set(ind.components) - needed:
+        c.add(loc + ("components",), f"unexpected components for kind {ind.kind.value}")
+    for role, component in ind.components.items():
+        if component not in c.indicators:
+            c.add(loc + ("components", role), f"unknown indicator {component!r}")
+        elif component == ind.code:
+            c.add(loc + ("components", role), "an indicator cannot be its own component")
 
-    rule_codes = [(("rules", i), x.code) for i, x in enumerate(doc.rules)]
-    problems += _duplicates(rule_codes, "rule")
-    for i, rule in enumerate(doc.rules):
-        check_source(("rules", i), rule.source)
+
+def _check_indicator_references(c: _Checks, loc: Loc, ind: Indicator) -> None:
+    """The base year (where the kind needs one), the dimension, the lead unit and the tasks."""
+    if KINDS[ind.kind].needs_base and ind.base is None:
+        c.add(loc + ("base",), f"an indicator of kind {ind.kind.value} needs a base year")
+    if ind.base is not None and ind.base.year > c.doc.plan.period.end_year:
+        c.add(loc + ("base", "year"), "the base year is after the plan's end")
+    if ind.dimension is not None and ind.dimension not in c.dimensions:
+        c.add(loc + ("dimension",), f"unknown dimension {ind.dimension!r}")
+    if ind.lead_unit is not None and ind.lead_unit not in c.units:
+        c.add(loc + ("lead_unit",), f"unknown unit {ind.lead_unit!r}")
+    for t, task_code in enumerate(ind.tasks):
+        if task_code not in c.tasks:
+            c.add(loc + ("tasks", t), f"unknown task {task_code!r}")
+
+
+def _check_targets(c: _Checks, loc: Loc, ind: Indicator) -> None:
+    """Each target: a known scope, once per scope and year, within the plan's years and the kind's
+    bounds."""
+    kind = KINDS[ind.kind]
+    quantity = quantity_of(ind.unit)
+    first_year = ind.base.year if ind.base else c.doc.plan.period.base_year
+    seen: set[tuple[str, int]] = set()
+    for t, target in enumerate(ind.targets):
+        tloc = loc + ("targets", t)
+        c.source(tloc, target.source)
+        if target.scope != REGION and target.scope not in c.localities:
+            c.add(tloc + ("scope",), f"unknown scope {target.scope!r}: use {REGION!r} or a locality code")
+        elif target.scope != REGION and target.scope not in c.pilots:
+            c.add(tloc + ("scope",), f"locality {target.scope!r} is not a pilot unit")
+        if target.scope == REGION and not ind.region_target:
+            c.add(tloc + ("scope",), "this indicator has no region-wide target (region_target: false)")
+        if (target.scope, target.year) in seen:
+            c.add(tloc, f"duplicate target for {target.scope} in {target.year}")
+        seen.add((target.scope, target.year))
+        if not first_year <= target.year <= c.last_year:
+            c.add(tloc + ("year",), f"{target.year} is outside the plan's years")
+        if quantity == Quantity.COUNT and target.value < 0:
+            c.add(tloc + ("value",), "a count cannot be negative")
+        # A share's target is a share: within its kind's bounds (other kinds' bounds apply to values).
+        if ind.kind == IndicatorKind.SHARE and not _within(target.value, kind.bounds):
+            c.add(tloc + ("value",), "a share must be between 0 and 100 %")
+
+
+def _within(value: Decimal, bounds: tuple[Decimal, Decimal] | None) -> bool:
+    return bounds is None or bounds[0] <= value <= bounds[1]
+
+
+def _check_rules(c: _Checks) -> None:
+    c.duplicates([(("rules", i), x.code) for i, x in enumerate(c.doc.rules)], "rule")
+    for i, rule in enumerate(c.doc.rules):
+        c.source(("rules", i), rule.source)
         for r, code in enumerate(rule.indicators):
-            if code not in indicators:
-                add((("rules", i, "indicators", r), f"unknown indicator {code!r}"))
-            elif rule.kind == RuleKind.NO_REGION_TARGET and indicators[code].region_target:
-                add((("rules", i, "indicators", r), f"indicator {code!r} must say region_target: false"))
+            if code not in c.indicators:
+                c.add(("rules", i, "indicators", r), f"unknown indicator {code!r}")
+            elif rule.kind == RuleKind.NO_REGION_TARGET and c.indicators[code].region_target:
+                c.add(("rules", i, "indicators", r), f"indicator {code!r} must say region_target: false")
 
-    problems += _duplicates([(("checks", i), x.code) for i, x in enumerate(doc.checks)], "check")
-    for i, check in enumerate(doc.checks):
-        loc = ("checks", i)
+
+def _check_cross_checks(c: _Checks) -> None:
+    """The `checks` section: known indicators, what each kind of check names."""
+    c.duplicates([(("checks", i), x.code) for i, x in enumerate(c.doc.checks)], "check")
+    for i, check in enumerate(c.doc.checks):
+        loc: Loc = ("checks", i)
         for role in ("left", "right", "share"):
             code = getattr(check, role)
-            if code is not None and code not in indicators:
-                add((loc + (role,), f"unknown indicator {code!r}"))
+            if code is not None and code not in c.indicators:
+                c.add(loc + (role,), f"unknown indicator {code!r}")
         if check.kind == CheckKind.SHARE and (check.share is None or check.tolerance is None):
-            add((loc, "a share check names its share indicator and a tolerance"))
+            c.add(loc, "a share check names its share indicator and a tolerance")
         if check.kind == CheckKind.NOT_GREATER and check.share is not None:
-            add((loc + ("share",), "only a share check names a share indicator"))
-        left, right = indicators.get(check.left), indicators.get(check.right)
+            c.add(loc + ("share",), "only a share check names a share indicator")
+        left, right = c.indicators.get(check.left), c.indicators.get(check.right)
         if check.kind == CheckKind.NOT_GREATER and left and right and left.unit != right.unit:
-            add((loc + ("right",), f"{check.left} and {check.right} are not in the same unit"))
-    problems += check_ledgers(doc, check_source)
-    return problems
+            c.add(loc + ("right",), f"{check.left} and {check.right} are not in the same unit")
 
 
-def check_ledgers(doc: PlanDocument, check_source: Any) -> list[tuple[Loc, str]]:
+def _check_ledgers(c: _Checks) -> None:
     """The ledgers: unique codes, known stages and indicators, each indicator fed once, attributes
     typed consistently, the kind of count fitting the indicator's kind."""
-    problems: list[tuple[Loc, str]] = []
-    add = problems.append
-    indicators = {ind.code: ind for ind in doc.indicators}
-    problems += _duplicates([(("ledgers", i), x.code) for i, x in enumerate(doc.ledgers)], "ledger")
+    c.duplicates([(("ledgers", i), x.code) for i, x in enumerate(c.doc.ledgers)], "ledger")
     fed: dict[str, str] = {}
-    for i, ledger in enumerate(doc.ledgers):
+    for i, ledger in enumerate(c.doc.ledgers):
         loc: Loc = ("ledgers", i)
-        check_source(loc, ledger.source)
+        c.source(loc, ledger.source)
         stages = {stage.code for stage in ledger.stages}
-        problems += _duplicates([(loc + ("stages", s), x.code) for s, x in enumerate(ledger.stages)], "stage")
+        c.duplicates([(loc + ("stages", s), x.code) for s, x in enumerate(ledger.stages)], "stage")
         for s, stage in enumerate(ledger.stages):
             if stage.code in LEDGER_COLUMNS:
-                add((loc + ("stages", s, "code"), f"{stage.code!r} is a common column's name"))
-        attributes = {a.code: a for a in ledger.attributes}
-        problems += _duplicates(
-            [(loc + ("attributes", a), x.code) for a, x in enumerate(ledger.attributes)], "attribute"
-        )
-        for a, attr in enumerate(ledger.attributes):
-            aloc = loc + ("attributes", a)
-            if attr.code in LEDGER_COLUMNS or attr.code in stages:
-                add((aloc + ("code",), f"{attr.code!r} is already a column of the ledger"))
-            if attr.type == AttributeType.CHOICE and not attr.choices:
-                add((aloc + ("choices",), "a choice attribute lists its choices"))
-            if attr.type != AttributeType.CHOICE and attr.choices:
-                add((aloc + ("choices",), "only a choice attribute has choices"))
-            if len(set(attr.choices)) != len(attr.choices):
-                add((aloc + ("choices",), "a choice is listed twice"))
-            if attr.unit is not None and attr.type != AttributeType.NUMBER:
-                add((aloc + ("unit",), "only a number has a unit"))
+                c.add(loc + ("stages", s, "code"), f"{stage.code!r} is a common column's name")
+        _check_ledger_attributes(c, loc, ledger, stages)
         for f, feed in enumerate(ledger.feeds):
-            floc = loc + ("feeds", f)
-            ind = indicators.get(feed.indicator)
-            if ind is None:
-                add((floc + ("indicator",), f"unknown indicator {feed.indicator!r}"))
-            else:
-                unit = UNITS.get(ind.unit)
-                if unit is None or unit[0] != "count":
-                    add((floc + ("indicator",), f"{feed.indicator} is not counted in items"))
-                expected = {
-                    IndicatorKind.CUMULATIVE_COUNT: CountKind.SINCE_START,
-                    IndicatorKind.LEVEL: CountKind.STOCK,
-                }.get(ind.kind)
-                if expected is None:
-                    add((floc + ("indicator",), f"an indicator of kind {ind.kind.value} is not a count"))
-                elif feed.count != expected:
-                    add(
-                        (
-                            floc + ("count",),
-                            f"{feed.indicator} is of kind {ind.kind.value}: count it as {expected.value}",
-                        )
-                    )
-                if feed.indicator in fed:
-                    add((floc + ("indicator",), f"{feed.indicator} is already fed by {fed[feed.indicator]}"))
-                fed[feed.indicator] = ledger.code
-            if feed.stage not in stages:
-                add((floc + ("stage",), f"unknown stage {feed.stage!r}"))
-            for key, value in feed.where.items():
-                chosen = attributes.get(key)
-                if chosen is None or chosen.type != AttributeType.CHOICE:
-                    add((floc + ("where", key), f"{key!r} is not a choice attribute of this ledger"))
-                elif value not in chosen.choices:
-                    add((floc + ("where", key), f"{value!r} is not one of the choices of {key}"))
-    return problems
+            _check_ledger_feed(c, loc + ("feeds", f), ledger, feed, stages, fed)
+
+
+def _check_ledger_attributes(c: _Checks, loc: Loc, ledger: Ledger, stages: set[str]) -> None:
+    c.duplicates([(loc + ("attributes", a), x.code) for a, x in enumerate(ledger.attributes)], "attribute")
+    for a, attr in enumerate(ledger.attributes):
+        aloc = loc + ("attributes", a)
+        if attr.code in LEDGER_COLUMNS or attr.code in stages:
+            c.add(aloc + ("code",), f"{attr.code!r} is already a column of the ledger")
+        if attr.type == AttributeType.CHOICE and not attr.choices:
+            c.add(aloc + ("choices",), "a choice attribute lists its choices")
+        if attr.type != AttributeType.CHOICE and attr.choices:
+            c.add(aloc + ("choices",), "only a choice attribute has choices")
+        if len(set(attr.choices)) != len(attr.choices):
+            c.add(aloc + ("choices",), "a choice is listed twice")
+        if attr.unit is not None and attr.type != AttributeType.NUMBER:
+            c.add(aloc + ("unit",), "only a number has a unit")
+
+
+def _check_ledger_feed(
+    c: _Checks, floc: Loc, ledger: Ledger, feed: LedgerFeed, stages: set[str], fed: dict[str, str]
+) -> None:
+    """A feed counts a known stage into a count indicator, once, as the indicator's kind counts."""
+    ind = c.indicators.get(feed.indicator)
+    if ind is None:
+        c.add(floc + ("indicator",), f"unknown indicator {feed.indicator!r}")
+    else:
+        if quantity_of(ind.unit) != Quantity.COUNT:
+            c.add(floc + ("indicator",), f"{feed.indicator} is not counted in items")
+        expected = KINDS[ind.kind].ledger_count
+        if expected is None:
+            c.add(floc + ("indicator",), f"an indicator of kind {ind.kind.value} is not a count")
+        elif feed.count != expected:
+            c.add(
+                floc + ("count",),
+                f"{feed.indicator} is of kind {ind.kind.value}: count it as {expected.value}",
+            )
+        if feed.indicator in fed:
+            c.add(floc + ("indicator",), f"{feed.indicator} is already fed by {fed[feed.indicator]}")
+        fed[feed.indicator] = ledger.code
+    if feed.stage not in stages:
+        c.add(floc + ("stage",), f"unknown stage {feed.stage!r}")
+    attributes = {a.code: a for a in ledger.attributes}
+    for key, value in feed.where.items():
+        chosen = attributes.get(key)
+        if chosen is None or chosen.type != AttributeType.CHOICE:
+            c.add(floc + ("where", key), f"{key!r} is not a choice attribute of this ledger")
+        elif value not in chosen.choices:
+            c.add(floc + ("where", key), f"{value!r} is not one of the choices of {key}")
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -896,8 +849,7 @@ def _numbers_in(node: Any, key: str) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
             if k == key and isinstance(v, str):
-                number = Decimal(v)
-                node[k] = int(number) if number == number.to_integral_value() else float(number)
+                node[k] = json_number(Decimal(v))
             else:
                 _numbers_in(v, key)
     elif isinstance(node, list):

@@ -13,7 +13,16 @@ from decimal import Decimal
 from enum import StrEnum
 
 from planwatch.core.errors import Issue, Kind, Refused
-from planwatch.core.planfile import UNITS, CheckKind, IndicatorKind, canonical_decimal, whole_number_unit
+from planwatch.core.kinds import (
+    KINDS,
+    CheckKind,
+    Formula,
+    IndicatorKind,
+    Quantity,
+    quantity_of,
+    whole_number_unit,
+)
+from planwatch.core.numbers import canonical_decimal, plain
 
 
 class Severity(StrEnum):
@@ -44,7 +53,7 @@ class IndicatorRules:
 
     @property
     def quantity(self) -> str:
-        return UNITS[self.unit][0] if self.unit in UNITS else ""
+        return quantity_of(self.unit) or ""
 
     @property
     def whole(self) -> bool:
@@ -71,14 +80,17 @@ class OutlierSettings:
     min_history: int = 3  # the z-score needs at least this many earlier changes
 
 
-# Bounds of percentages by kind: a share is a part of a whole; growth and decrease rates may be
-# negative, but not below −100 %.
+# Bounds of percentages by kind (planwatch.core.kinds): a share is a part of a whole; growth and
+# decrease rates may be negative, but not below −100 %.
 PERCENT_BOUNDS: dict[IndicatorKind, tuple[Decimal, Decimal]] = {
-    IndicatorKind.SHARE: (Decimal(0), Decimal(100)),
-    IndicatorKind.AVG_ANNUAL_GROWTH: (Decimal(-100), Decimal(1000)),
-    IndicatorKind.GROWTH_OVER_BASE: (Decimal(-100), Decimal(10000)),
-    IndicatorKind.CUMULATIVE_DECREASE: (Decimal(-100), Decimal(100)),
+    code: kind.bounds for code, kind in KINDS.items() if kind.bounds is not None
 }
+
+
+# The kinds whose reported rate `check_growth` compares with the rate their level component gives.
+GROWTH_CHECKED: tuple[IndicatorKind, ...] = tuple(
+    code for code, kind in KINDS.items() if kind.formula in (Formula.ANNUAL_GROWTH, Formula.GROWTH_OVER_BASE)
+)
 
 
 def _error(ind: str, code: str, zh: str, en: str) -> Finding:
@@ -93,13 +105,14 @@ def check_value(rules: IndicatorRules, value: Decimal, previous: Decimal | None 
     """The checks of one value on its own: its kind's bounds, and a cumulative count never falls."""
     findings: list[Finding] = []
     code = rules.code
-    if rules.quantity == "count" and value < 0:
+    kind = KINDS[rules.kind]
+    if rules.quantity == Quantity.COUNT and value < 0:
         findings.append(_error(code, "negative", "计数不能为负数", "a count cannot be negative"))
-    elif rules.quantity in {"persons", "yuan"} and value < 0:
+    elif rules.quantity in {Quantity.PERSONS, Quantity.YUAN} and value < 0:
         findings.append(_error(code, "negative", "数值不能为负数", "the value cannot be negative"))
     if rules.whole and value != value.to_integral_value():
         findings.append(_error(code, "not_integer", "计数应为整数", "a count is a whole number"))
-    bounds = PERCENT_BOUNDS.get(rules.kind)
+    bounds = kind.bounds
     if bounds and not bounds[0] <= value <= bounds[1]:
         low, high = bounds
         findings.append(
@@ -107,13 +120,13 @@ def check_value(rules: IndicatorRules, value: Decimal, previous: Decimal | None 
                 code, "out_of_range", f"应在 {low}% 至 {high}% 之间", f"must be between {low} % and {high} %"
             )
         )
-    if rules.kind == IndicatorKind.CUMULATIVE_COUNT and previous is not None and value < previous:
+    if kind.never_falls and previous is not None and value < previous:
         findings.append(
             _error(
                 code,
                 "cumulative_fell",
-                f"累计数不能小于上期的 {previous.normalize():f}",
-                f"a cumulative count cannot fall below the previous period's {previous.normalize():f}",
+                f"累计数不能小于上期的 {plain(previous)}",
+                f"a cumulative count cannot fall below the previous period's {plain(previous)}",
             )
         )
     return findings
@@ -200,9 +213,10 @@ def check_growth(
     if level_base <= 0 or years <= 0:
         return []
     ratio = float(level_now) / float(level_base)
-    if kind == IndicatorKind.AVG_ANNUAL_GROWTH:
+    formula = KINDS[kind].formula
+    if formula == Formula.ANNUAL_GROWTH:
         expected = (ratio ** (1 / years) - 1) * 100
-    elif kind == IndicatorKind.GROWTH_OVER_BASE:
+    elif formula == Formula.GROWTH_OVER_BASE:
         expected = (ratio - 1) * 100
     else:
         return []

@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -41,8 +38,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planwatch.core.errors import Problem, WorkbookRejected
-from planwatch.core.planfile import UNITS, IndicatorKind, whole_number_unit
-from planwatch.core.validation import PERCENT_BOUNDS
+from planwatch.core.kinds import ValueRule
+from planwatch.core.kinds import value_rule as value_rule  # the rule of a row (reporting.excel)
+from planwatch.core.numbers import cell_number, parse_cell, plain
 
 FORMAT = "planwatch/values-template"
 FORMAT_VERSION = 1
@@ -67,9 +65,6 @@ INPUT_COLUMNS = (VALUE_COL, COMMENT_COL)
 MAX_ROWS = 2000  # far more indicators than any plan has; bounds the work on a hostile file
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks to more
 MAX_COMMENT_CHARS = 2000
-MAX_DIGITS, DECIMAL_PLACES = 18, 6  # what the database keeps: DecimalField(24, 6)
-LIMIT = Decimal(10) ** MAX_DIGITS
-QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
 
@@ -108,30 +103,6 @@ class TemplateMeta:
 
 
 @dataclass(frozen=True)
-class ValueRule:
-    """What the Value cell's data validation allows."""
-
-    whole: bool = False
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
-
-
-def value_rule(kind: IndicatorKind | str, unit: str) -> ValueRule:
-    """The rule for an indicator's value, as planwatch.core.validation.check_value checks it."""
-    quantity = UNITS[unit][0] if unit in UNITS else ""
-    bounds = PERCENT_BOUNDS.get(IndicatorKind(kind))
-    if quantity == "count":
-        return ValueRule(whole=True, minimum=Decimal(0))
-    if whole_number_unit(unit):  # persons one by one (人)
-        return ValueRule(whole=True, minimum=Decimal(0))
-    if bounds:
-        return ValueRule(minimum=bounds[0], maximum=bounds[1])
-    if quantity in {"persons", "yuan"}:
-        return ValueRule(minimum=Decimal(0))
-    return ValueRule()
-
-
-@dataclass(frozen=True)
 class TemplateRow:
     code: str
     name_zh: str
@@ -163,19 +134,6 @@ class Template:
 # --- building -----------------------------------------------------------------------------------
 
 
-def number_out(value: Decimal | None) -> int | Decimal | None:
-    """A number as a cell keeps it: whole numbers as integers, others without trailing zeros."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return Decimal(f"{value.normalize():f}")
-
-
-def _text(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _font(**kw: Any) -> Font:
     return Font(name=FONT_NAME, **kw)
 
@@ -184,11 +142,11 @@ def _rule_text(rule: ValueRule) -> tuple[str, str]:
     zh = "整数" if rule.whole else "数字"
     en = "a whole number" if rule.whole else "a number"
     if rule.minimum is not None and rule.maximum is not None:
-        zh += f"，{_text(rule.minimum)} 至 {_text(rule.maximum)}"
-        en += f" from {_text(rule.minimum)} to {_text(rule.maximum)}"
+        zh += f"，{plain(rule.minimum)} 至 {plain(rule.maximum)}"
+        en += f" from {plain(rule.minimum)} to {plain(rule.maximum)}"
     elif rule.minimum is not None:
-        zh += f"，不小于 {_text(rule.minimum)}"
-        en += f", at least {_text(rule.minimum)}"
+        zh += f"，不小于 {plain(rule.minimum)}"
+        en += f", at least {plain(rule.minimum)}"
     return zh, en
 
 
@@ -197,10 +155,10 @@ def _validation(rule: ValueRule) -> DataValidation:
     kind = "whole" if rule.whole else "decimal"
     if rule.minimum is not None and rule.maximum is not None:
         dv = DataValidation(
-            type=kind, operator="between", formula1=_text(rule.minimum), formula2=_text(rule.maximum)
+            type=kind, operator="between", formula1=plain(rule.minimum), formula2=plain(rule.maximum)
         )
     elif rule.minimum is not None:
-        dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=_text(rule.minimum))
+        dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=plain(rule.minimum))
     else:
         dv = DataValidation(type=kind, operator="between", formula1="-1E+15", formula2="1E+15")
     dv.allow_blank = True
@@ -220,27 +178,46 @@ def build_template(template: Template) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = VALUES_SHEET
+    _write_title(ws, template)
+    _write_header(ws)
+    _write_rows(ws, template.rows)
+    _set_up_page(ws)
+    _write_meta(wb.create_sheet(META_SHEET), template)
+    wb.security = WorkbookProtection(lockStructure=True)  # no unhiding, adding or renaming sheets
+    wb.properties.creator = "PlanWatch"
+    wb.properties.title = f"{template.locality_name_zh} {template.meta.period_code} 指标数据填报表"
+    wb.properties.subject = f"{template.meta.plan_code} v{template.meta.plan_version}"
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, **style: Any) -> Cell:
+    cell = ws.cell(row=row, column=col, value=value)
+    cell.font = style.pop("font", _font())
+    cell.alignment = style.pop("alignment", Alignment(vertical="top", wrap_text=True))
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def _write_title(ws: Worksheet, template: Template) -> None:
+    """Rows 1 to 3: the title, the plan and the export, how to fill the sheet in."""
     meta = template.meta
     sample_zh, sample_en = ("【示例数据】", "[Sample data] ") if template.sample else ("", "")
-
-    def put(row: int, col: int, value: Any, **style: Any) -> Cell:
-        cell = ws.cell(row=row, column=col, value=value)
-        cell.font = style.pop("font", _font())
-        cell.alignment = style.pop("alignment", Alignment(vertical="top", wrap_text=True))
-        for key, val in style.items():
-            setattr(cell, key, val)
-        return cell
-
     last = get_column_letter(len(HEADERS))
     title_font = _font(bold=True, size=14, color=_SAMPLE_FONT_COLOR if template.sample else None)
-    put(
+    _put(
+        ws,
         TITLE_ROW,
         1,
         f"{sample_zh}{template.locality_name_zh} {meta.period_code} 指标数据填报表",
         font=title_font,
         alignment=Alignment(vertical="center"),
     )
-    put(
+    _put(
+        ws,
         TITLE_ROW,
         5,
         f"{sample_en}{template.locality_name_en}: indicator values for {meta.period_code}",
@@ -252,7 +229,8 @@ def build_template(template: Template) -> bytes:
     ws.row_dimensions[TITLE_ROW].height = 26
 
     exported = " ".join(x for x in [template.exported_at, template.exported_by] if x)
-    put(
+    _put(
+        ws,
         INFO_ROW,
         1,
         f"{template.plan_title_zh}（第 {meta.plan_version} 版）· 地区 {template.locality_name_zh}"
@@ -277,12 +255,15 @@ def build_template(template: Template) -> bytes:
     if template.sample:
         help_zh += "本表中的目标值和上期值为示例数据，并非官方数字。"
         help_en += " Targets and previous values in this sheet are sample data, not official figures."
-    put(HELP_ROW, 1, f"{help_zh}\n{help_en}", font=_font(size=9))
+    _put(ws, HELP_ROW, 1, f"{help_zh}\n{help_en}", font=_font(size=9))
     ws.merge_cells(f"A{HELP_ROW}:{last}{HELP_ROW}")
     ws.row_dimensions[HELP_ROW].height = 44
 
+
+def _write_header(ws: Worksheet) -> None:
     for col, (zh, en, width) in enumerate(HEADERS, start=1):
-        put(
+        _put(
+            ws,
             HEADER_ROW,
             col,
             f"{zh}\n{en}",
@@ -294,6 +275,9 @@ def build_template(template: Template) -> bytes:
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[HEADER_ROW].height = 32
 
+
+def _write_rows(ws: Worksheet, rows: Sequence[TemplateRow]) -> None:
+    """One row per indicator; the Value and Comment cells of an editable row unlocked and checked."""
     validations: dict[ValueRule, DataValidation] = {}
     comments = DataValidation(
         type="textLength", operator="lessThanOrEqual", formula1=str(MAX_COMMENT_CHARS), allow_blank=True
@@ -304,19 +288,19 @@ def build_template(template: Template) -> bytes:
         f"说明最多 {MAX_COMMENT_CHARS} 字。\nA comment has at most {MAX_COMMENT_CHARS} characters."
     )
     numbers = Alignment(horizontal="right", vertical="top")
-    for offset, item in enumerate(template.rows):
+    for offset, item in enumerate(rows):
         row = FIRST_ROW + offset
-        put(row, CODE_COL, item.code, border=_BORDER)
-        put(
-            row, NAME_COL, f"{item.name_zh}\n{item.name_en}" if item.name_en else item.name_zh, border=_BORDER
-        )
-        put(row, UNIT_COL, f"{item.unit}\n{item.unit_en}" if item.unit_en else item.unit, border=_BORDER)
-        put(row, TARGET_COL, number_out(item.target), border=_BORDER, alignment=numbers)
-        put(row, PREVIOUS_COL, number_out(item.previous), border=_BORDER, alignment=numbers)
-        value = put(row, VALUE_COL, number_out(item.value), border=_BORDER, alignment=numbers)
-        comment = put(row, COMMENT_COL, None, border=_BORDER)
+        _put(ws, row, CODE_COL, item.code, border=_BORDER)
+        name = f"{item.name_zh}\n{item.name_en}" if item.name_en else item.name_zh
+        _put(ws, row, NAME_COL, name, border=_BORDER)
+        unit = f"{item.unit}\n{item.unit_en}" if item.unit_en else item.unit
+        _put(ws, row, UNIT_COL, unit, border=_BORDER)
+        _put(ws, row, TARGET_COL, cell_number(item.target), border=_BORDER, alignment=numbers)
+        _put(ws, row, PREVIOUS_COL, cell_number(item.previous), border=_BORDER, alignment=numbers)
+        value = _put(ws, row, VALUE_COL, cell_number(item.value), border=_BORDER, alignment=numbers)
+        comment = _put(ws, row, COMMENT_COL, None, border=_BORDER)
         status = item.status_zh + (f"\n{item.status_en}" if item.status_en else "")
-        put(row, STATUS_COL, status or None, border=_BORDER, font=_font(size=9, color="595959"))
+        _put(ws, row, STATUS_COL, status or None, border=_BORDER, font=_font(size=9, color="595959"))
         if item.editable:
             for cell in (value, comment):
                 cell.protection = Protection(locked=False)
@@ -331,27 +315,19 @@ def build_template(template: Template) -> bytes:
         if dv.sqref:
             ws.add_data_validation(dv)
 
+
+def _set_up_page(ws: Worksheet) -> None:
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     # Protection without a password: it guards against slips, not against anyone; every rule is
     # checked again when the file is uploaded.
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # columns and rows may still be resized
     ws.protection.formatRows = False
-
-    _write_meta(wb.create_sheet(META_SHEET), template)
-    wb.security = WorkbookProtection(lockStructure=True)  # no unhiding, adding or renaming sheets
-    wb.properties.creator = "PlanWatch"
-    wb.properties.title = f"{template.locality_name_zh} {meta.period_code} 指标数据填报表"
-    wb.properties.subject = f"{meta.plan_code} v{meta.plan_version}"
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _write_meta(ws: Worksheet, template: Template) -> None:
@@ -656,7 +632,7 @@ def _read_rows(ws: Worksheet, formulas: Worksheet, content: WorkbookContent) -> 
                 )
             )
         else:
-            value, why = parse_number(value_cell.value, value_cell.number_format)
+            value, why = parse_cell(value_cell.value, value_cell.number_format)
             if why is not None:
                 content.problems.append(_problem(where, *why))
         if len(comment) > MAX_COMMENT_CHARS:
@@ -680,67 +656,3 @@ def _plain_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-
-
-
-def _not_a_number(shown: str) -> tuple[str, str]:
-    """Why a cell is not a number, quoting what it holds in both languages."""
-    return f"“{shown}”不是数字", f"not a number: {shown!r}"
-
-
-def parse_number(value: Any, number_format: str = "General") -> tuple[Decimal | None, tuple[str, str] | None]:
-    """A cell's value as a Decimal, or why it is not one (Chinese, English). Blank gives (None, None).
-
-    Numbers typed as text ("12.5", "1,200", "３５", "35%") are accepted; a number Excel shows as a
-    percentage (35 % is stored as 0.35) is read as the percentage shown. Floats lose the binary
-    noise Excel adds (0.30000000000000004 is 0.3).
-    """
-    if _blank(value):
-        return None, None
-    if isinstance(value, bool):
-        return None, _not_a_number(str(value))
-    if isinstance(value, (datetime, date, time, timedelta)):
-        return None, ("不是数字（是日期或时间）", f"not a number (a date or time): '{value}'")
-    number: Decimal
-    if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            return None, _not_a_number(repr(value))
-        number = Decimal(repr(value))
-        rounded = number.quantize(QUANTUM) if abs(number) < LIMIT else number
-        if abs(number - rounded) <= max(Decimal("1e-9"), abs(number) * Decimal("1e-12")):
-            number = rounded
-    elif isinstance(value, Decimal):
-        number = value
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
-        percent = text.endswith("%")
-        if percent:
-            text = text[:-1]
-        if _GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-        if not _NUMBER.fullmatch(text):
-            return None, _not_a_number(str(value).strip())
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None, _not_a_number(str(value).strip())
-    if not number.is_finite():
-        return None, _not_a_number(str(value))
-    if isinstance(value, (int, float)) and "%" in (number_format or ""):
-        number *= 100  # the cell shows a percentage: 0.35 shown as 35 %
-    if abs(number) >= LIMIT:
-        return None, ("数值过大", f"the number is too large: {number:g}")
-    if number != number.quantize(QUANTUM):
-        return None, (
-            f"小数位数过多（最多 {DECIMAL_PLACES} 位）",
-            f"too many decimal places (at most {DECIMAL_PLACES}): {number.normalize():f}",
-        )
-    if number == number.to_integral_value():
-        return Decimal(int(number)), None
-    return number.normalize(), None

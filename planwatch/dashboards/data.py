@@ -8,7 +8,6 @@ results JSON; the plan's own tables only give names, units and the reported valu
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core import numbers
 from planwatch.core.evaluation import REGION, to_jsonable
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
@@ -74,19 +74,16 @@ def binding_year_reached(result: dict[str, Any]) -> bool:
 
 def number(value: float | Decimal | None) -> str:
     """800, 3,486.41, 12.5 — at most two decimals, no trailing zeros; — for none."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return numbers.figure(value)
 
 
 def percent(share: float | None) -> str:
     """0.579 → 57.9%."""
-    return "—" if share is None else f"{share * 100:.1f}%"
+    return numbers.percent(share)
 
 
 def score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    return numbers.score(value)
 
 
 # --- years and the run --------------------------------------------------------------------------

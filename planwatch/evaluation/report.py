@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from planwatch.core import numbers
 from planwatch.core.evaluation import REGION
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
 from planwatch.evaluation.models import EvaluationRun
@@ -84,18 +85,16 @@ def aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequenc
 
 
 def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    return numbers.score(value)
 
 
 def _number(value: float | None) -> str:
     """800, 12.5, 0.33 — at most two decimals, no trailing zeros."""
-    if value is None:
-        return "—"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return numbers.figure(value)
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return numbers.percent(value)
 
 
 def _change(score: dict[str, Any]) -> str:

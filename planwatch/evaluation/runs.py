@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from planwatch.core import planfile
+from planwatch.core import numbers, planfile
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
 from planwatch.core.evaluation import (
     REGION,
@@ -144,7 +144,7 @@ def sha256_of(data: Any) -> str:
 
 def _number(value: Decimal | None) -> str | None:
     """800, 12.5 — the same text whatever the database returns (800.000000, 8E+2)."""
-    return None if value is None else format(planfile.canonical_decimal(value), "f")
+    return None if value is None else numbers.plain(value)
 
 
 def _rows_hash(rows: Iterable[Sequence[Any]]) -> str:

@@ -6,3 +6,11 @@ class LedgersConfig(AppConfig):
     name = "planwatch.ledgers"
     label = "ledgers"
     verbose_name = _("Ledgers")
+
+    def ready(self) -> None:
+        # The plan file's `ledgers:` section is kept by this app: plans.loader loads and exports it
+        # through the part registered here (plans, below ledgers, imports nothing of ledgers).
+        from planwatch.ledgers import plansync  # models are ready only now
+        from planwatch.plans.loader import PlanPart, register_part
+
+        register_part(PlanPart("ledgers", plansync.sync_ledgers, plansync.ledger_dicts))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError, Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality
@@ -294,14 +295,15 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         item.attributes = attributes
         if ledger.has_investment:
             raw = values["investment"]
-            try:
-                item.investment = None if raw is None or _text(raw) == "" else Decimal(_text(raw))
-            except InvalidOperation:
+            investment = numbers.decimal_or_none(_text(raw))  # None for a blank cell
+            if investment is None and _text(raw):
                 bad(
                     "investment",
                     f"总投资「{_text(raw)}」不是数字",
                     f"investment {_text(raw)!r} is not a number",
                 )
+            else:
+                item.investment = investment
         for stage in ledger.stage_codes:
             key = DATE_COLUMNS.get(stage, f"date:{stage}")
             try:

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from planwatch.core import numbers
 from planwatch.forms import DateInput
 from planwatch.plans.models import Plan, pick
 
@@ -21,10 +22,7 @@ def threshold_of(ledger: LedgerType) -> Decimal | None:
 
 def threshold_text(threshold: Decimal) -> str:
     """The threshold in the page's language: 10000 (万元) → "1亿元" / "100 million yuan"."""
-
-    def plain(d: Decimal) -> str:  # 1.000000 → "1", 0.50 → "0.5"
-        return format(d.normalize(), "f")
-
+    plain = numbers.plain  # 1.000000 → "1", 0.50 → "0.5"
     zh = f"{plain(threshold / 10000)}亿元" if threshold >= 10000 else f"{plain(threshold)}万元"
     yuan = threshold * 10000
     en = f"{plain(yuan / 1_000_000)} million yuan" if yuan >= 1_000_000 else f"{yuan:,.0f} yuan"

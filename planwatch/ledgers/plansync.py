@@ -1,14 +1,15 @@
 """The ledgers declared in the plan file: loaded into LedgerType rows, and exported back.
 
-Called by planwatch.plans.loader inside its transaction, so a plan file loads whole or not at all."""
+Called by planwatch.plans.loader inside its transaction (the ledgers app registers them as a part
+of the plan: see apps.py), so a plan file loads whole or not at all."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
+from planwatch.core.numbers import json_number
 from planwatch.plans.models import Indicator, Plan
 
 from .models import LedgerType
@@ -70,20 +71,13 @@ def sync_ledgers(
         obj.delete()
 
 
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    value = planfile.canonical_decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def ledger_dicts(plan: Plan) -> list[dict[str, Any]]:
     """The plan's ledger types as the plan file's `ledgers:` section."""
     return [
         {
             "code": lt.code,
             "name": {"zh": lt.name_zh, "en": lt.name_en},
-            "threshold": _number(lt.threshold),
+            "threshold": json_number(lt.threshold),
             "stages": [{"code": s["code"], "name": {"zh": s["zh"], "en": s["en"]}} for s in lt.stages],
             "attributes": [
                 {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core import ledger as core
+from planwatch.core import numbers
 from planwatch.core.errors import (
     Conflict,
     IllegalTransition,
@@ -174,11 +175,8 @@ def _attribute_problem(attr: dict[str, Any], value: str) -> tuple[str, str] | No
     if kind == "choice" and value not in attr.get("choices", []):
         choices = "、".join(attr["choices"])
         return f"「{attr['zh']}」应为：{choices}", f"{attr['en']} must be one of: {choices}"
-    if kind == "number":
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            return f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"
+    if kind == "number" and numbers.decimal_or_none(value) is None:
+        return f"「{attr['zh']}」应为数字", f"{attr['en']} must be a number"
     if kind == "date":
         try:
             dt.date.fromisoformat(value)

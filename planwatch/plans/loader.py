@@ -7,7 +7,7 @@ changed plan target is recorded as a revision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +19,7 @@ from django.utils import translation
 
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
+from planwatch.core.numbers import canonical_decimal, json_number
 from planwatch.plans.models import (
     CrossCheck,
     Dimension,
@@ -85,16 +86,66 @@ def _sync(model: type[M], plan: Plan, rows: list[dict[str, Any]], file_name: str
     return out
 
 
+@dataclass(frozen=True)
+class PlanPart:
+    """A section of the plan file that an app above `plans` keeps in its own models (the ledgers
+    app: `ledgers:`): loaded inside the plan's transaction, after the indicators, and exported back.
+    Apps register theirs when Django starts (their AppConfig.ready), so that `plans` imports none
+    of them."""
+
+    key: str  # the section's key in the plan file
+    load: Callable[
+        [Plan, planfile.PlanDocument, dict[str, Indicator], str], None
+    ]  # plan, doc, indicators, file
+    export: Callable[[Plan], list[dict[str, Any]]]
+
+
+PARTS: dict[str, PlanPart] = {}
+
+
+def register_part(part: PlanPart) -> None:
+    PARTS[part.key] = part
+
+
 @transaction.atomic
 def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any = None) -> LoadResult:
     content_hash = doc.content_hash()
-    header = doc.plan
-    plan = Plan.objects.select_for_update().filter(code=header.code).first()
+    plan = Plan.objects.select_for_update().filter(code=doc.plan.code).first()
     latest = plan.versions.order_by("-number").first() if plan else None
     if plan is not None and latest is not None and latest.content_hash == content_hash:
         return LoadResult(plan, "unchanged", plan.version)
 
     status: Literal["created", "updated"] = "created" if plan is None else "updated"
+    plan = _save_plan(plan, doc)
+    version = PlanVersion.objects.create(
+        plan=plan,
+        number=plan.version,
+        content_hash=content_hash,
+        file_name=file_name,
+        loaded_by=user if getattr(user, "pk", None) else None,
+        document=doc.model_dump(mode="json"),
+    )
+    localities = _sync_localities(plan, doc, file_name)
+    units = _sync(Unit, plan, _unit_rows(doc), file_name)
+    dimensions = _sync(Dimension, plan, _dimension_rows(doc), file_name)
+    _sync(Goal, plan, _goal_rows(doc), file_name)
+    _sync_key_fields(plan, doc, file_name)
+    tasks = _sync_tasks(plan, doc, units, file_name)
+    indicators = _sync_indicators(plan, doc, units, dimensions, tasks, file_name)
+    changes = _sync_targets(plan, doc, indicators, localities, version, user, first=status == "created")
+    _sync_rules(plan, doc, indicators, file_name)
+    _sync(CrossCheck, plan, _check_rows(doc, indicators), file_name)
+    for part in PARTS.values():
+        part.load(plan, doc, indicators, file_name)
+
+    version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
+    version.save(update_fields=["summary"])
+    return LoadResult(plan, status, plan.version, changes)
+
+
+def _save_plan(plan: Plan | None, doc: planfile.PlanDocument) -> Plan:
+    """The plan's own row, created or updated, its version counted up."""
+    header = doc.plan
     plan_fields = {
         "title_zh": header.title.zh,
         "title_en": header.title.en,
@@ -111,166 +162,140 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         "source_text": doc.source_text,
     }
     if plan is None:
-        plan = Plan.objects.create(code=header.code, version=1, **plan_fields)
-    else:
-        for name, value in plan_fields.items():
-            setattr(plan, name, value)
-        plan.version += 1
-        plan.save()
-    version = PlanVersion.objects.create(
-        plan=plan,
-        number=plan.version,
-        content_hash=content_hash,
-        file_name=file_name,
-        loaded_by=user if getattr(user, "pk", None) else None,
-        document=doc.model_dump(mode="json"),
-    )
+        return Plan.objects.create(code=header.code, version=1, **plan_fields)
+    for name, value in plan_fields.items():
+        setattr(plan, name, value)
+    plan.version += 1
+    plan.save()
+    return plan
 
+
+def _sync_localities(plan: Plan, doc: planfile.PlanDocument, file_name: str) -> dict[str, Locality]:
     # A locality's parent is set in a second pass below: first let go of the localities that leave
     # the file, so that a removed parent is not held by a child that stays (or leaves with it).
-    Locality.objects.filter(plan=plan).exclude(code__in=[loc.code for loc in doc.localities]).update(
+    codes = [loc.code for loc in doc.localities]
+    Locality.objects.filter(plan=plan).exclude(code__in=codes).update(parent=None)
+    Locality.objects.filter(plan=plan, parent__isnull=False).exclude(parent__code__in=codes).update(
         parent=None
     )
-    Locality.objects.filter(plan=plan, parent__isnull=False).exclude(
-        parent__code__in=[loc.code for loc in doc.localities]
-    ).update(parent=None)
-    localities = _sync(
-        Locality,
-        plan,
-        [
-            {
-                "code": loc.code,
-                "name_zh": loc.name.zh,
-                "name_en": loc.name.en,
-                "level": loc.level.value,
-                "pilot": loc.pilot,
-                "figures_include_children": loc.figures_include_children,
-                "map_longitude": loc.map_point[0] if loc.map_point else None,
-                "map_latitude": loc.map_point[1] if loc.map_point else None,
-                "order": i,
-            }
-            for i, loc in enumerate(doc.localities)
-        ],
-        file_name,
-    )
+    rows = [
+        {
+            "code": loc.code,
+            "name_zh": loc.name.zh,
+            "name_en": loc.name.en,
+            "level": loc.level.value,
+            "pilot": loc.pilot,
+            "figures_include_children": loc.figures_include_children,
+            "map_longitude": loc.map_point[0] if loc.map_point else None,
+            "map_latitude": loc.map_point[1] if loc.map_point else None,
+            "order": i,
+        }
+        for i, loc in enumerate(doc.localities)
+    ]
+    localities = _sync(Locality, plan, rows, file_name)
     for loc in doc.localities:  # parents in a second pass: a parent may be listed after its child
         obj = localities[loc.code]
         parent = localities[loc.parent] if loc.parent else None
         if obj.parent_id != (parent.pk if parent else None):
             obj.parent = parent
             obj.save(update_fields=["parent"])
+    return localities
 
-    units = _sync(
-        Unit,
-        plan,
-        [
-            {"code": u.code, "name_zh": u.name.zh, "name_en": u.name.en, "kind": u.kind.value, "order": i}
-            for i, u in enumerate(doc.units)
-        ],
-        file_name,
-    )
-    dimensions = _sync(
-        Dimension,
-        plan,
-        [
-            {"code": d.code, "name_zh": d.name.zh, "name_en": d.name.en, "weight": d.weight, "order": i}
-            for i, d in enumerate(doc.dimensions)
-        ],
-        file_name,
-    )
-    _sync(
-        Goal,
-        plan,
-        [
-            {
-                "code": g.code,
-                "year": g.year,
-                "text_zh": g.text.zh,
-                "text_en": g.text.en,
-                "clause": g.source.clause,
-                "quote": g.source.quote,
-                "order": i,
-            }
-            for i, g in enumerate(doc.goals)
-        ],
-        file_name,
-    )
 
-    # Key fields and tasks hang from their groups: sync the children first, so that a field moved
-    # from one group to another is not deleted with its old group.
+def _unit_rows(doc: planfile.PlanDocument) -> list[dict[str, Any]]:
+    return [
+        {"code": u.code, "name_zh": u.name.zh, "name_en": u.name.en, "kind": u.kind.value, "order": i}
+        for i, u in enumerate(doc.units)
+    ]
+
+
+def _dimension_rows(doc: planfile.PlanDocument) -> list[dict[str, Any]]:
+    return [
+        {"code": d.code, "name_zh": d.name.zh, "name_en": d.name.en, "weight": d.weight, "order": i}
+        for i, d in enumerate(doc.dimensions)
+    ]
+
+
+def _goal_rows(doc: planfile.PlanDocument) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": g.code,
+            "year": g.year,
+            "text_zh": g.text.zh,
+            "text_en": g.text.en,
+            "clause": g.source.clause,
+            "quote": g.source.quote,
+            "order": i,
+        }
+        for i, g in enumerate(doc.goals)
+    ]
+
+
+def _sync_key_fields(plan: Plan, doc: planfile.PlanDocument, file_name: str) -> None:
+    # Key fields hang from their groups: sync the children first, so that a field moved from one
+    # group to another is not deleted with its old group.
     KeyField.objects.filter(plan=plan).exclude(
         code__in=[f.code for g in doc.key_field_groups for f in g.fields]
     ).delete()
-    groups = _sync(
-        KeyFieldGroup,
-        plan,
-        [
-            {
-                "code": g.code,
-                "number": g.number,
-                "name_zh": g.name.zh,
-                "name_en": g.name.en,
-                "clause": g.source.clause,
-                "quote": g.source.quote,
-            }
-            for g in doc.key_field_groups
-        ],
-        file_name,
-    )
-    _sync(
-        KeyField,
-        plan,
-        [
-            {
-                "code": f.code,
-                "group": groups[g.code],
-                "number": f.number,
-                "name_zh": f.name.zh,
-                "name_en": f.name.en,
-                "clause": f.source.clause,
-                "quote": f.source.quote,
-            }
-            for g in doc.key_field_groups
-            for f in g.fields
-        ],
-        file_name,
-    )
+    group_rows = [
+        {
+            "code": g.code,
+            "number": g.number,
+            "name_zh": g.name.zh,
+            "name_en": g.name.en,
+            "clause": g.source.clause,
+            "quote": g.source.quote,
+        }
+        for g in doc.key_field_groups
+    ]
+    groups = _sync(KeyFieldGroup, plan, group_rows, file_name)
+    field_rows = [
+        {
+            "code": f.code,
+            "group": groups[g.code],
+            "number": f.number,
+            "name_zh": f.name.zh,
+            "name_en": f.name.en,
+            "clause": f.source.clause,
+            "quote": f.source.quote,
+        }
+        for g in doc.key_field_groups
+        for f in g.fields
+    ]
+    _sync(KeyField, plan, field_rows, file_name)
 
+
+def _sync_tasks(
+    plan: Plan, doc: planfile.PlanDocument, units: dict[str, Unit], file_name: str
+) -> dict[str, Task]:
+    # Tasks hang from their groups: as for key fields, the children first.
     Task.objects.filter(plan=plan).exclude(code__in=[t.code for t in doc.all_tasks()]).delete()
-    task_groups = _sync(
-        TaskGroup,
-        plan,
-        [
-            {
-                "code": g.code,
-                "number": g.number,
-                "title_zh": g.title.zh,
-                "title_en": g.title.en,
-                "clause": g.source.clause,
-                "quote": g.source.quote,
-            }
-            for g in doc.task_groups
-        ],
-        file_name,
-    )
-    tasks = _sync(
-        Task,
-        plan,
-        [
-            {
-                "code": t.code,
-                "group": task_groups[g.code],
-                "number": t.number,
-                "title_zh": t.title.zh,
-                "title_en": t.title.en,
-                "clause": t.source.clause,
-                "quote": t.source.quote,
-                "order": i,
-            }
-            for i, (g, t) in enumerate((g, t) for g in doc.task_groups for t in g.tasks)
-        ],
-        file_name,
-    )
+    group_rows = [
+        {
+            "code": g.code,
+            "number": g.number,
+            "title_zh": g.title.zh,
+            "title_en": g.title.en,
+            "clause": g.source.clause,
+            "quote": g.source.quote,
+        }
+        for g in doc.task_groups
+    ]
+    task_groups = _sync(TaskGroup, plan, group_rows, file_name)
+    task_rows = [
+        {
+            "code": t.code,
+            "group": task_groups[g.code],
+            "number": t.number,
+            "title_zh": t.title.zh,
+            "title_en": t.title.en,
+            "clause": t.source.clause,
+            "quote": t.source.quote,
+            "order": i,
+        }
+        for i, (g, t) in enumerate((g, t) for g in doc.task_groups for t in g.tasks)
+    ]
+    tasks = _sync(Task, plan, task_rows, file_name)
     TaskUnit.objects.filter(task__plan=plan).delete()
     TaskUnit.objects.bulk_create(
         TaskUnit(task=tasks[t.code], unit=units[code], role=role, order=i)
@@ -279,42 +304,22 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
             [(t.lead, TaskUnit.Role.LEAD)] + [(p, TaskUnit.Role.PARTICIPATING) for p in t.participants]
         )
     )
+    return tasks
 
+
+def _sync_indicators(
+    plan: Plan,
+    doc: planfile.PlanDocument,
+    units: dict[str, Unit],
+    dimensions: dict[str, Dimension],
+    tasks: dict[str, Task],
+    file_name: str,
+) -> dict[str, Indicator]:
     # The components are made again below: drop them first, so that an indicator removed with (or
     # replaced in) the indicator recomputed from it is not held by the old link.
     IndicatorComponent.objects.filter(indicator__plan=plan).delete()
-    indicators = _sync(
-        Indicator,
-        plan,
-        [
-            {
-                "code": ind.code,
-                "name_zh": ind.name.zh,
-                "name_en": ind.name.en,
-                "definition_zh": _text(ind.definition, "zh"),
-                "definition_en": _text(ind.definition, "en"),
-                "unit": ind.unit,
-                "kind": ind.kind.value,
-                "direction": ind.direction.value,
-                "aggregation": ind.aggregation.value,
-                "binding": ind.binding,
-                "frequency": ind.frequency.value,
-                "region_target": ind.region_target,
-                "base_year": ind.base.year if ind.base else None,
-                "base_value": ind.base.value if ind.base else None,
-                "base_implied": ind.base.implied if ind.base else False,
-                "base_note_zh": _text(ind.base.note if ind.base else None, "zh"),
-                "base_note_en": _text(ind.base.note if ind.base else None, "en"),
-                "dimension": dimensions[ind.dimension] if ind.dimension else None,
-                "lead_unit": units[ind.lead_unit] if ind.lead_unit else None,
-                "clause": ind.source.clause,
-                "quote": ind.source.quote,
-                "order": i,
-            }
-            for i, ind in enumerate(doc.indicators)
-        ],
-        file_name,
-    )
+    rows = [_indicator_row(i, ind, units, dimensions) for i, ind in enumerate(doc.indicators)]
+    indicators = _sync(Indicator, plan, rows, file_name)
     IndicatorComponent.objects.bulk_create(
         IndicatorComponent(indicator=indicators[ind.code], role=role, component=indicators[code])
         for ind in doc.indicators
@@ -322,56 +327,73 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
     )
     for ind in doc.indicators:
         indicators[ind.code].tasks.set([tasks[code] for code in ind.tasks])
+    return indicators
 
-    changes = _sync_targets(plan, doc, indicators, localities, version, user, first=status == "created")
 
-    rules = _sync(
-        Rule,
-        plan,
-        [
-            {
-                "code": r.code,
-                "number": r.number,
-                "kind": r.kind.value,
-                "text_zh": r.text.zh,
-                "text_en": r.text.en,
-                "clause": r.source.clause,
-                "quote": r.source.quote,
-            }
-            for r in doc.rules
-        ],
-        file_name,
-    )
+def _indicator_row(
+    order: int, ind: planfile.Indicator, units: dict[str, Unit], dimensions: dict[str, Dimension]
+) -> dict[str, Any]:
+    return {
+        "code": ind.code,
+        "name_zh": ind.name.zh,
+        "name_en": ind.name.en,
+        "definition_zh": _text(ind.definition, "zh"),
+        "definition_en": _text(ind.definition, "en"),
+        "unit": ind.unit,
+        "kind": ind.kind.value,
+        "direction": ind.direction.value,
+        "aggregation": ind.aggregation.value,
+        "binding": ind.binding,
+        "frequency": ind.frequency.value,
+        "region_target": ind.region_target,
+        "base_year": ind.base.year if ind.base else None,
+        "base_value": ind.base.value if ind.base else None,
+        "base_implied": ind.base.implied if ind.base else False,
+        "base_note_zh": _text(ind.base.note if ind.base else None, "zh"),
+        "base_note_en": _text(ind.base.note if ind.base else None, "en"),
+        "dimension": dimensions[ind.dimension] if ind.dimension else None,
+        "lead_unit": units[ind.lead_unit] if ind.lead_unit else None,
+        "clause": ind.source.clause,
+        "quote": ind.source.quote,
+        "order": order,
+    }
+
+
+def _sync_rules(
+    plan: Plan, doc: planfile.PlanDocument, indicators: dict[str, Indicator], file_name: str
+) -> None:
+    rows = [
+        {
+            "code": r.code,
+            "number": r.number,
+            "kind": r.kind.value,
+            "text_zh": r.text.zh,
+            "text_en": r.text.en,
+            "clause": r.source.clause,
+            "quote": r.source.quote,
+        }
+        for r in doc.rules
+    ]
+    rules = _sync(Rule, plan, rows, file_name)
     for r in doc.rules:
         rules[r.code].indicators.set([indicators[code] for code in r.indicators])
 
-    _sync(
-        CrossCheck,
-        plan,
-        [
-            {
-                "code": c.code,
-                "kind": c.kind.value,
-                "left": indicators[c.left],
-                "right": indicators[c.right],
-                "share": indicators[c.share] if c.share else None,
-                "tolerance": c.tolerance,
-                "text_zh": c.text.zh,
-                "text_en": c.text.en,
-                "order": i,
-            }
-            for i, c in enumerate(doc.checks)
-        ],
-        file_name,
-    )
 
-    from planwatch.ledgers.plansync import sync_ledgers  # the ledgers app builds on the plans app
-
-    sync_ledgers(plan, doc, indicators, file_name)
-
-    version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
-    version.save(update_fields=["summary"])
-    return LoadResult(plan, status, plan.version, changes)
+def _check_rows(doc: planfile.PlanDocument, indicators: dict[str, Indicator]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.code,
+            "kind": c.kind.value,
+            "left": indicators[c.left],
+            "right": indicators[c.right],
+            "share": indicators[c.share] if c.share else None,
+            "tolerance": c.tolerance,
+            "text_zh": c.text.zh,
+            "text_en": c.text.en,
+            "order": i,
+        }
+        for i, c in enumerate(doc.checks)
+    ]
 
 
 def _sync_targets(
@@ -469,7 +491,7 @@ def _sync_targets(
 
 
 def _fmt(value: Decimal | None) -> str:
-    return "—" if value is None else str(planfile.canonical_decimal(value))
+    return "—" if value is None else str(canonical_decimal(value))
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -479,22 +501,12 @@ def _t(zh: str, en: str) -> dict[str, str] | None:
     return {"zh": zh, "en": en} if zh or en else None
 
 
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    value = planfile.canonical_decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _src(obj: Any) -> dict[str, str]:
     return {"clause": obj.clause, "quote": obj.quote}
 
 
 def plan_to_document(plan: Plan) -> planfile.PlanDocument:
     """The loaded plan as a plan document: loading it again gives the same plan."""
-    from planwatch.ledgers.plansync import ledger_dicts
-
-    localities = list(plan.localities.select_related("parent"))
     tasks = list(plan.tasks.prefetch_related("task_units__unit"))
     indicators = list(
         plan.indicators.select_related("dimension", "lead_unit").prefetch_related(
@@ -503,33 +515,8 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
     )
     data: dict[str, Any] = {
         "format": planfile.FORMAT,
-        "plan": {
-            "code": plan.code,
-            "title": _t(plan.title_zh, plan.title_en),
-            "issuer": _t(plan.issuer_zh, plan.issuer_en),
-            "issued_on": plan.issued_on,
-            "document_number": plan.document_number,
-            "region": _t(plan.region_zh, plan.region_en),
-            "period": {
-                "base_year": plan.base_year,
-                "start_year": plan.start_year,
-                "end_year": plan.end_year,
-                "horizon_year": plan.horizon_year,
-            },
-            "source_text": plan.source_text,
-        },
-        "localities": [
-            {
-                "code": loc.code,
-                "name": _t(loc.name_zh, loc.name_en),
-                "level": loc.level,
-                "parent": loc.parent.code if loc.parent else None,
-                "pilot": loc.pilot,
-                "figures_include_children": loc.figures_include_children,
-                **({"map_point": list(point)} if (point := loc.map_point()) else {}),
-            }
-            for loc in localities
-        ],
+        "plan": _header_dict(plan),
+        "localities": _locality_dicts(plan),
         "units": [
             {"code": u.code, "name": _t(u.name_zh, u.name_en), "kind": u.kind} for u in plan.units.all()
         ],
@@ -541,19 +528,7 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
             {"code": g.code, "year": g.year, "text": _t(g.text_zh, g.text_en), "source": _src(g)}
             for g in plan.goals.all()
         ],
-        "key_field_groups": [
-            {
-                "code": g.code,
-                "number": g.number,
-                "name": _t(g.name_zh, g.name_en),
-                "source": _src(g),
-                "fields": [
-                    {"code": f.code, "number": f.number, "name": _t(f.name_zh, f.name_en), "source": _src(f)}
-                    for f in g.fields.all()
-                ],
-            }
-            for g in plan.key_field_groups.prefetch_related("fields")
-        ],
+        "key_field_groups": _key_field_group_dicts(plan),
         "task_groups": [
             {
                 "code": g.code,
@@ -565,32 +540,90 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
             for g in plan.task_groups.all()
         ],
         "indicators": [_indicator_dict(ind, tasks) for ind in indicators],
-        "rules": [
-            {
-                "code": r.code,
-                "number": r.number,
-                "kind": r.kind,
-                "text": _t(r.text_zh, r.text_en),
-                "source": _src(r),
-                "indicators": [i.code for i in sorted(r.indicators.all(), key=lambda i: i.order)],
-            }
-            for r in plan.rules.prefetch_related("indicators")
-        ],
-        "checks": [
-            {
-                "code": c.code,
-                "kind": c.kind,
-                "left": c.left.code,
-                "right": c.right.code,
-                "share": c.share.code if c.share else None,
-                "tolerance": _number(c.tolerance),
-                "text": _t(c.text_zh, c.text_en),
-            }
-            for c in plan.checks.select_related("left", "right", "share")
-        ],
-        "ledgers": ledger_dicts(plan),
+        "rules": _rule_dicts(plan),
+        "checks": _check_dicts(plan),
     }
+    for part in PARTS.values():
+        data[part.key] = part.export(plan)
     return planfile.PlanDocument.model_validate(data)
+
+
+def _header_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "code": plan.code,
+        "title": _t(plan.title_zh, plan.title_en),
+        "issuer": _t(plan.issuer_zh, plan.issuer_en),
+        "issued_on": plan.issued_on,
+        "document_number": plan.document_number,
+        "region": _t(plan.region_zh, plan.region_en),
+        "period": {
+            "base_year": plan.base_year,
+            "start_year": plan.start_year,
+            "end_year": plan.end_year,
+            "horizon_year": plan.horizon_year,
+        },
+        "source_text": plan.source_text,
+    }
+
+
+def _locality_dicts(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": loc.code,
+            "name": _t(loc.name_zh, loc.name_en),
+            "level": loc.level,
+            "parent": loc.parent.code if loc.parent else None,
+            "pilot": loc.pilot,
+            "figures_include_children": loc.figures_include_children,
+            **({"map_point": list(point)} if (point := loc.map_point()) else {}),
+        }
+        for loc in plan.localities.select_related("parent")
+    ]
+
+
+def _key_field_group_dicts(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": g.code,
+            "number": g.number,
+            "name": _t(g.name_zh, g.name_en),
+            "source": _src(g),
+            "fields": [
+                {"code": f.code, "number": f.number, "name": _t(f.name_zh, f.name_en), "source": _src(f)}
+                for f in g.fields.all()
+            ],
+        }
+        for g in plan.key_field_groups.prefetch_related("fields")
+    ]
+
+
+def _rule_dicts(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": r.code,
+            "number": r.number,
+            "kind": r.kind,
+            "text": _t(r.text_zh, r.text_en),
+            "source": _src(r),
+            "indicators": [i.code for i in sorted(r.indicators.all(), key=lambda i: i.order)],
+        }
+        for r in plan.rules.prefetch_related("indicators")
+    ]
+
+
+def _check_dicts(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.code,
+            "kind": c.kind,
+            "left": c.left.code,
+            "right": c.right.code,
+            "share": c.share.code if c.share else None,
+            "tolerance": json_number(c.tolerance),
+            "text": _t(c.text_zh, c.text_en),
+        }
+        for c in plan.checks.select_related("left", "right", "share")
+    ]
 
 
 def _task_dict(task: Task) -> dict[str, Any]:
@@ -624,7 +657,7 @@ def _indicator_dict(ind: Indicator, all_tasks: Iterable[Task]) -> dict[str, Any]
         if ind.base_year is None
         else {
             "year": ind.base_year,
-            "value": _number(ind.base_value),
+            "value": json_number(ind.base_value),
             "implied": ind.base_implied,
             "note": _t(ind.base_note_zh, ind.base_note_en),
         },
@@ -637,7 +670,7 @@ def _indicator_dict(ind: Indicator, all_tasks: Iterable[Task]) -> dict[str, Any]
                 "scope": t.scope_code,
                 "year": t.year,
                 # The text's figure: revisions by users live in the database, not in the plan file.
-                "value": _number(t.plan_value if t.plan_value is not None else t.value),
+                "value": json_number(t.plan_value if t.plan_value is not None else t.value),
                 "qualifier": t.qualifier,
                 "note": _t(t.note_zh, t.note_en),
                 "source": _src(t),

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.core import planfile
+from planwatch.core import kinds, planfile
+from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 
 
 def in_english() -> bool:
@@ -18,6 +19,52 @@ def in_english() -> bool:
 def pick(zh: str, en: str) -> str:
     """The text in the active language: Chinese first, English when chosen and present."""
     return en if en and in_english() else zh
+
+
+# --- the plan's vocabularies as choices (declared in planwatch.core.kinds) ----------------------
+# Callables, so that the labels follow the active language and a word added to a vocabulary needs
+# no migration: a migration names the function, not the list.
+
+
+def term_choices(vocabulary: type[kinds.Term]) -> list[tuple[str, str]]:
+    """A vocabulary's codes with their names in the active language."""
+    return [(term.value, pick(term.zh, term.en)) for term in vocabulary]
+
+
+def level_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.LocalityLevel)
+
+
+def unit_kind_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.UnitKind)
+
+
+def indicator_kind_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.IndicatorKind)
+
+
+def direction_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.Direction)
+
+
+def aggregation_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.Aggregation)
+
+
+def frequency_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.Frequency)
+
+
+def qualifier_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.Qualifier)
+
+
+def rule_kind_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.RuleKind)
+
+
+def check_kind_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.CheckKind)
 
 
 class Bilingual(models.Model):
@@ -132,14 +179,11 @@ class PlanVersion(models.Model):
 
 
 class Locality(Bilingual):
-    class Level(models.TextChoices):
-        PROVINCE = "province", _("Province")
-        CITY = "city", _("Prefecture-level city")
-        DISTRICT = "district", _("District")
+    Level = kinds.LocalityLevel
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="localities")
     code = models.CharField(max_length=40)
-    level = models.CharField(max_length=20, choices=Level.choices)
+    level = models.CharField(max_length=20, choices=level_choices)
     parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
     pilot = models.BooleanField(default=False, help_text="A pilot (reporting) unit of the plan.")
     figures_include_children = models.BooleanField(
@@ -192,14 +236,11 @@ class Locality(Bilingual):
 class Unit(Bilingual):
     """A department or government named as responsible for tasks."""
 
-    class Kind(models.TextChoices):
-        PROVINCIAL_DEPARTMENT = "provincial_department", _("Provincial department")
-        LOCAL_GOVERNMENT = "local_government", _("Local government")
-        GROUP = "group", _("Group of units")
+    Kind = kinds.UnitKind
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="units")
     code = models.CharField(max_length=40)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=unit_kind_choices)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -344,42 +385,27 @@ class TaskUnit(models.Model):
 
 
 class Indicator(Bilingual, Sourced):
-    # The same vocabularies as the plan file's (planwatch.core.planfile); a test keeps them equal.
-    class Kind(models.TextChoices):
-        CUMULATIVE_COUNT = "cumulative_count", _("Cumulative count")
-        LEVEL = "level", _("Level")
-        AVG_ANNUAL_GROWTH = "avg_annual_growth", _("Average annual growth")
-        GROWTH_OVER_BASE = "growth_over_base", _("Growth over base year")
-        SHARE = "share", _("Share")
-        CUMULATIVE_DECREASE = "cumulative_decrease", _("Cumulative decrease over base year")
-
-    class Direction(models.TextChoices):
-        HIGHER_IS_BETTER = "higher_is_better", _("Higher is better")
-        LOWER_IS_BETTER = "lower_is_better", _("Lower is better")
-
-    class Aggregation(models.TextChoices):
-        SUM = "sum", _("Sum of localities")
-        RECOMPUTE = "recompute", _("Recomputed from components")
-        NONE = "none", _("Not additive")
-
-    class Frequency(models.TextChoices):
-        YEARLY = "yearly", _("Yearly")
-        QUARTERLY = "quarterly", _("Quarterly")
-        MONTHLY = "monthly", _("Monthly")
+    # The plan file's vocabularies (planwatch.core.kinds).
+    Kind = kinds.IndicatorKind
+    Direction = kinds.Direction
+    Aggregation = kinds.Aggregation
+    Frequency = kinds.Frequency
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="indicators")
     code = models.CharField(max_length=40)
     definition_zh = models.TextField(blank=True)
     definition_en = models.TextField(blank=True)
     unit = models.CharField(max_length=20)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    direction = models.CharField(max_length=20, choices=Direction.choices)
-    aggregation = models.CharField(max_length=20, choices=Aggregation.choices)
+    kind = models.CharField(max_length=30, choices=indicator_kind_choices)
+    direction = models.CharField(max_length=20, choices=direction_choices)
+    aggregation = models.CharField(max_length=20, choices=aggregation_choices)
     binding = models.BooleanField(default=False, help_text="约束性 (binding) rather than 预期性 (expected).")
-    frequency = models.CharField(max_length=20, choices=Frequency.choices, default="yearly")
+    frequency = models.CharField(max_length=20, choices=frequency_choices, default="yearly")
     region_target = models.BooleanField(default=True, help_text="False where the region has no target.")
     base_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    base_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    base_value = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
     base_implied = models.BooleanField(default=False)
     base_note_zh = models.TextField(blank=True)
     base_note_en = models.TextField(blank=True)
@@ -409,7 +435,7 @@ class Indicator(Bilingual, Sourced):
 
     @property
     def unit_label(self) -> str:
-        return pick(self.unit, planfile.UNITS[self.unit][2] if self.unit in planfile.UNITS else self.unit)
+        return pick(self.unit, kinds.unit_name_en(self.unit))
 
 
 class IndicatorComponent(models.Model):
@@ -432,11 +458,7 @@ class IndicatorComponent(models.Model):
 class Target(Sourced):
     """A target: indicator × scope (the region when `locality` is empty, else one locality) × year."""
 
-    class Qualifier(models.TextChoices):
-        EXACT = "exact", ""
-        AT_LEAST = "at_least", _("at least")
-        ABOUT = "about", _("about")
-        AT_MOST = "at_most", _("at most")
+    Qualifier = kinds.Qualifier
 
     class Origin(models.TextChoices):
         PLAN = "plan", _("Plan text")
@@ -450,16 +472,20 @@ class Target(Sourced):
         Locality, models.CASCADE, null=True, blank=True, related_name="targets", verbose_name=_("Locality")
     )
     year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
-    value = models.DecimalField(max_digits=24, decimal_places=6, verbose_name=_("Value"))
+    value = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, verbose_name=_("Value"))
     qualifier = models.CharField(
-        max_length=20, choices=Qualifier.choices, default="exact", verbose_name=_("Qualifier")
+        max_length=20, choices=qualifier_choices, default="exact", verbose_name=_("Qualifier")
     )
     origin = models.CharField(max_length=20, choices=Origin.choices, default="plan", verbose_name=_("Origin"))
     # The value the plan file gave when it was last loaded (empty for targets users or the sample
     # made). A reload changes `value` only when the file's figure changed, so that a revision made by
     # users (the text: 2018/2019 targets follow the 2017 results) survives loading a corrected file.
     plan_value = models.DecimalField(
-        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("Value in the plan file")
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        verbose_name=_("Value in the plan file"),
     )
     note_zh = models.TextField(blank=True)
     note_en = models.TextField(blank=True)
@@ -508,10 +534,18 @@ class TargetRevision(models.Model):
     locality = models.ForeignKey(Locality, models.CASCADE, null=True, blank=True, verbose_name=_("Locality"))
     year = models.PositiveSmallIntegerField(verbose_name=_("Year"))
     old_value = models.DecimalField(
-        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("Old value")
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        verbose_name=_("Old value"),
     )
     new_value = models.DecimalField(
-        max_digits=24, decimal_places=6, null=True, blank=True, verbose_name=_("New value")
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        verbose_name=_("New value"),
     )
     reason = models.TextField(verbose_name=_("Reason"))
     changed_by = models.ForeignKey(
@@ -532,17 +566,12 @@ class TargetRevision(models.Model):
 class Rule(Sourced):
     """A note of the text that governs indicators (no region target, a base year, binding, …)."""
 
-    class Kind(models.TextChoices):
-        NO_REGION_TARGET = "no_region_target", _("No region-wide target")
-        BASE_YEAR = "base_year", _("Base year")
-        BINDING_CLASSIFICATION = "binding_classification", _("Binding or expected")
-        TARGET_ADJUSTMENT = "target_adjustment", _("Target adjustment")
-        OTHER = "other", _("Other")
+    Kind = kinds.RuleKind
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="rules")
     code = models.CharField(max_length=40)
     number = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=rule_kind_choices)
     text_zh = models.TextField()
     text_en = models.TextField()
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="rules")
@@ -564,17 +593,15 @@ class Rule(Sourced):
 class CrossCheck(models.Model):
     """A rule across indicators that one locality's values for one period must keep."""
 
-    class Kind(models.TextChoices):
-        NOT_GREATER = "not_greater", _("Not greater than")
-        SHARE = "share", _("Share of")
+    Kind = kinds.CheckKind
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="checks")
     code = models.CharField(max_length=40)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=check_kind_choices)
     left = models.ForeignKey(Indicator, models.CASCADE, related_name="+")
     right = models.ForeignKey(Indicator, models.CASCADE, related_name="+")
     share = models.ForeignKey(Indicator, models.CASCADE, null=True, blank=True, related_name="+")
-    tolerance = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    tolerance = models.DecimalField(max_digits=12, decimal_places=DECIMAL_PLACES, null=True, blank=True)
     text_zh = models.TextField()
     text_en = models.TextField()
     order = models.PositiveIntegerField(default=0)

@@ -23,13 +23,14 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from planwatch.core import validation
+from planwatch.core import numbers, validation
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
+from planwatch.core.numbers import NumberProblem
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ImportBatch, Period, ReportedValue
@@ -37,9 +38,6 @@ from planwatch.reporting.models import ImportBatch, Period, ReportedValue
 CSV_COLUMNS = ["import_id", "period", "locality", "indicator", "value", "version", "comment"]
 CSV_REQUIRED = ["import_id", "period", "locality", "indicator", "value"]
 MAX_IMPORT_ID = ImportBatch._meta.get_field("import_id").max_length or 100
-# What ReportedValue.value can hold: 24 digits, 6 of them after the decimal point.
-MAX_PLACES = 6
-MAX_INTEGER_DIGITS = 18
 
 
 Problem = Issue  # one problem of a value set, placed by its path (JSON) or row and column (CSV)
@@ -117,17 +115,15 @@ def _number_problem(text: str) -> tuple[str, str]:
 
 def check_number(value: Decimal) -> tuple[str, str] | None:
     """Why a number cannot be stored as a value, or None if it can."""
-    if not value.is_finite():
+    problem = numbers.storable(value)
+    if problem == NumberProblem.NOT_A_NUMBER:
         return _number_problem(str(value))
-    sign, digits, exponent = value.normalize().as_tuple()
-    assert isinstance(exponent, int)
-    places = max(0, -exponent)
-    if places > MAX_PLACES:
+    if problem == NumberProblem.TOO_MANY_PLACES:
         return (
-            f"{value} 的小数位超过 {MAX_PLACES} 位",
-            f"{value} has more than {MAX_PLACES} decimal places",
+            f"{value} 的小数位超过 {numbers.DECIMAL_PLACES} 位",
+            f"{value} has more than {numbers.DECIMAL_PLACES} decimal places",
         )
-    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+    if problem == NumberProblem.TOO_LARGE:
         return (f"{value} 超出可保存的范围", f"{value} is too large to store")
     return None
 
@@ -332,10 +328,8 @@ def parse_csv(body: bytes | str) -> ValueSet:
             import_ids.setdefault(raw["import_id"], number)
         value: Decimal | None = None
         if raw["value"]:
-            try:
-                value = Decimal(raw["value"])
-            except InvalidOperation:
-                value = None
+            value = numbers.decimal_or_none(raw["value"])
+            if value is None:
                 problems.append(
                     place.problem(
                         Kind.INVALID, *_number_problem(raw["value"]), field="value", indicator=indicator

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from planwatch.accounts.models import profile_of
+from planwatch.core import numbers
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.core.planfile import UNITS
@@ -46,7 +47,7 @@ def _problem(path: str, zh: str, en: str) -> Problem:
 
 
 def _shown(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value.normalize():f}"
+    return "—" if value is None else numbers.plain(value)
 
 
 # --- finding things by what people type -----------------------------------------------------------

@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from planwatch.accounts.permissions import event_scope
-from planwatch.core import planfile
+from planwatch.core import numbers
 from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
@@ -132,10 +132,7 @@ def history_of(value: ReportedValue) -> QuerySet[AuditEvent]:
 
 def as_number(value: Decimal | None) -> int | float | None:
     """800, not "800.000000"; 12.5, not "12.500000"."""
-    if value is None:
-        return None
-    value = planfile.canonical_decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+    return numbers.json_number(value)
 
 
 def local_time(moment: dt.datetime | None) -> dt.datetime | None:
@@ -208,7 +205,7 @@ def _text(cell: Any) -> str:
     if isinstance(cell, dt.datetime):
         return iso(cell)
     if isinstance(cell, float):
-        return f"{planfile.canonical_decimal(Decimal(str(cell))):f}"
+        return numbers.plain(Decimal(str(cell)))
     return str(cell)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from planwatch.accounts.models import profile_of
 from planwatch.forms import DateInput
 from planwatch.kernel.models import SUBJECTS, VERBS
-from planwatch.plans.models import Locality, Plan
+from planwatch.plans.models import Locality, Plan, frequency_choices
 from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import Period, PeriodException, RevisionRequest
 from planwatch.reporting.periods import create_periods
@@ -32,7 +32,7 @@ def _province_plan(request: HttpRequest, code: str) -> Plan:
 
 class NewPeriodsForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=1990, max_value=2100)
-    frequency = forms.ChoiceField(label=gettext_lazy("Frequency"), choices=Period.Frequency.choices)
+    frequency = forms.ChoiceField(label=gettext_lazy("Frequency"), choices=frequency_choices)
     due_after_days = forms.IntegerField(
         label=gettext_lazy("Due, days after the period ends"), min_value=0, max_value=365, initial=90
     )
@@ -56,9 +56,7 @@ class ExceptionForm(forms.Form):
     locality: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Locality"), queryset=Locality.objects.none()
     )
-    open_until = forms.DateField(
-        label=gettext_lazy("Open until"), widget=DateInput()
-    )
+    open_until = forms.DateField(label=gettext_lazy("Open until"), widget=DateInput())
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
 
     def __init__(self, *args: object, plan: Plan, **kwargs: object) -> None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from planwatch.kernel.audit import Subject
 from planwatch.kernel.models import Source
 from planwatch.kernel.review import State
-from planwatch.plans.models import Indicator, Locality, Plan
+from planwatch.plans.models import Indicator, Locality, Plan, frequency_choices
 
 
 class Period(models.Model):
@@ -21,7 +21,7 @@ class Period(models.Model):
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="periods")
     code = models.CharField(max_length=20, help_text="2018, 2018Q1 or 2018-03")
-    frequency = models.CharField(max_length=20, choices=Frequency.choices)
+    frequency = models.CharField(max_length=20, choices=frequency_choices)
     year = models.PositiveSmallIntegerField()
     starts_on = models.DateField()
     ends_on = models.DateField()

@@ -9,9 +9,8 @@ refusals into messages next to the fields (or a 403 for a user who may not write
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +28,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.core import numbers
 from planwatch.core.errors import Kind, PlanWatchError
-from planwatch.core.planfile import UNITS, IndicatorKind, canonical_decimal, whole_number_unit
+from planwatch.core.numbers import NumberProblem
+from planwatch.core.planfile import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
 from planwatch.ledgers import services as ledger_services
@@ -46,7 +47,6 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.workflow import VALUE
-from planwatch.web.templatetags.planwatch import num
 
 S = ReportedValue.Status
 STATUS_LABELS: dict[str, Any] = {
@@ -90,7 +90,7 @@ def _scope(code: str, locality_code: str, period_code: str) -> tuple[Plan, Local
 
 def _plain(value: Decimal | None) -> str:
     """A number for an input field: no grouping, no trailing zeros."""
-    return "" if value is None else f"{canonical_decimal(value):f}"
+    return "" if value is None else numbers.plain(value)
 
 
 def _int(text: str | None, default: int) -> int:
@@ -100,27 +100,14 @@ def _int(text: str | None, default: int) -> int:
         return default
 
 
-FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-MAX_DECIMALS = 6  # ReportedValue.value keeps six decimal places
-MAX_INTEGER_DIGITS = 18  # and 24 digits in all
-
-
 def parse_number(raw: str) -> tuple[Decimal | None, str]:
     """A number as officials type it: 1,200 or 1200.5, full-width digits too. (value, error)."""
-    text = re.sub(r"[\s,，]", "", raw.translate(FULL_WIDTH))
-    if not text:
-        return None, ""
-    if not NUMBER.fullmatch(text):
+    value, problem = numbers.parse_typed(raw)
+    if problem == NumberProblem.NOT_A_NUMBER:
         return None, _("Enter a number, e.g. 1200 or 35.5.")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        return None, _("Enter a number, e.g. 1200 or 35.5.")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+    if problem == NumberProblem.TOO_MANY_PLACES:
         return None, _("At most 6 decimal places.")
-    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+    if problem == NumberProblem.TOO_LARGE:
         return None, _("This number is too large.")
     return value, ""
 
@@ -336,9 +323,9 @@ class Row:
             return ""
         sign = "+" if change > 0 else ""
         if self.quantity == "percent":
-            return f"{sign}{num(change)} {_('pts')}"
+            return f"{sign}{numbers.grouped(change)} {_('pts')}"
         percent = self.change_percent
-        return f"{sign}{num(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
+        return f"{sign}{numbers.grouped(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
 
     @property
     def previous_plain(self) -> str:

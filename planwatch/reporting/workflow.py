@@ -484,7 +484,7 @@ def attach_evidence(user: Any, value: ReportedValue, upload: Any, *, via: Via = 
 
 # --- growth rates against their levels ----------------------------------------------------------
 
-GROWTH_KINDS = [IndicatorKind.AVG_ANNUAL_GROWTH, IndicatorKind.GROWTH_OVER_BASE]
+GROWTH_KINDS = list(validation.GROWTH_CHECKED)
 
 
 def growth_warnings(

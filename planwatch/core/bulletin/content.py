@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH
 
@@ -295,14 +296,11 @@ class BulletinContent:
 
 def number(value: float | None) -> str:
     """800, 12.5, 1,073.25 — at most two decimals, no trailing zeros; — for none."""
-    if value is None:
-        return "—"
-    text = f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return numbers.figure(value)
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return numbers.percent(value)
 
 
 def points(gap: float | None) -> str:

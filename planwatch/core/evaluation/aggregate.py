@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planwatch.core.errors import InvalidParameters
+from planwatch.core.evaluation.formulas import Recompute, Scale, measure_of
 from planwatch.core.evaluation.types import (
     REGION,
     EvaluationInput,
@@ -27,15 +28,9 @@ from planwatch.core.evaluation.types import (
     PlanPeriod,
     RegionValue,
 )
-from planwatch.core.planfile import Aggregation, IndicatorKind
+from planwatch.core.kinds import KINDS, Aggregation
 
 __all__ = ["Panel", "build_panel", "panel_from_arrays", "pace_base_year"]
-
-_GROWTH_KINDS = {
-    IndicatorKind.AVG_ANNUAL_GROWTH,
-    IndicatorKind.GROWTH_OVER_BASE,
-    IndicatorKind.CUMULATIVE_DECREASE,
-}
 
 
 def pace_base_year(spec: IndicatorSpec, period: PlanPeriod) -> int:
@@ -43,7 +38,7 @@ def pace_base_year(spec: IndicatorSpec, period: PlanPeriod) -> int:
     the plan's start, the year before the start; else the plan's base year."""
     if spec.base_year is not None:
         return spec.base_year
-    if spec.kind == IndicatorKind.CUMULATIVE_COUNT:
+    if measure_of(spec.kind).from_start:
         return period.start_year - 1
     return period.base_year
 
@@ -133,22 +128,24 @@ def _validate(
                     f"indicator {spec.code}: component {role} {component!r} is not among the indicators",
                     f"指标 {spec.code} 的构成项 {component!r} 不在指标之中。",
                 )
-        if spec.aggregation == Aggregation.SUM and spec.kind not in (
-            IndicatorKind.CUMULATIVE_COUNT,
-            IndicatorKind.LEVEL,
-        ):
+        kind = KINDS[spec.kind]
+        if spec.aggregation == Aggregation.SUM and Aggregation.SUM not in kind.aggregations:
             raise InvalidParameters(
                 f"indicator {spec.code}: a {spec.kind.value} cannot be summed over localities",
                 f"指标 {spec.code} 为比率类指标，不能按地区加总。",
             )
-        if spec.aggregation == Aggregation.RECOMPUTE:
-            needed = {"numerator", "denominator"} if spec.kind == IndicatorKind.SHARE else {"level"}
-            if spec.kind not in (IndicatorKind.SHARE, *_GROWTH_KINDS) or set(spec.components) != needed:
-                raise InvalidParameters(
-                    f"indicator {spec.code}: recompute needs the components {', '.join(sorted(needed))}",
-                    f"指标 {spec.code} 重新计算需要构成项 {', '.join(sorted(needed))}。",
-                )
-        if spec.kind in _GROWTH_KINDS and spec.base_year is None:
+        if spec.aggregation == Aggregation.RECOMPUTE and Aggregation.RECOMPUTE not in kind.aggregations:
+            raise InvalidParameters(
+                f"indicator {spec.code}: a {spec.kind.value} has nothing to recompute from",
+                f"指标 {spec.code} 没有可重新计算的构成项。",
+            )
+        if spec.aggregation == Aggregation.RECOMPUTE and set(spec.components) != set(kind.components):
+            needed = ", ".join(sorted(kind.components))
+            raise InvalidParameters(
+                f"indicator {spec.code}: recompute needs the components {needed}",
+                f"指标 {spec.code} 重新计算需要构成项 {needed}。",
+            )
+        if kind.needs_base and spec.base_year is None:
             raise InvalidParameters(
                 f"indicator {spec.code}: a {spec.kind.value} needs a base year",
                 f"指标 {spec.code} 需要基期年份。",
@@ -252,93 +249,9 @@ def panel_from_arrays(
     full[:, :n_l, :] = values
     full[:, n_l, :] = np.nan
     base_years = np.array([pace_base_year(spec, period) for spec in indicators], dtype=np.int64)
-
-    region_missing: dict[tuple[int, int], tuple[str, ...]] = {}
-    invalid = np.zeros((n_i, n_y), dtype=bool)
-    is_reported = np.zeros((n_i, n_y), dtype=bool)
-    counted = np.array([loc.counted_in_region_total for loc in localities], dtype=bool)
-    counted_codes = np.array([loc.code for loc in localities], dtype=object)[counted]
-    index = {spec.code: i for i, spec in enumerate(indicators)}
-    done: dict[int, bool] = {}
-
-    def missing_of(i: int) -> np.ndarray:  # (L_counted, Y) bool
-        return np.isnan(full[i, :n_l, :][counted])
-
-    order = {loc.code: k for k, loc in enumerate(localities)}
-
-    def aggregate(i: int, stack: tuple[int, ...] = ()) -> None:
-        if i in done:
-            return
-        if i in stack:
-            raise InvalidParameters(
-                f"indicator {indicators[i].code}: its components form a cycle",
-                f"指标 {indicators[i].code} 的构成项循环引用。",
-            )
-        spec = indicators[i]
-        if spec.aggregation == Aggregation.SUM:
-            block = full[i, :n_l, :][counted]
-            full[i, n_l, :] = block.sum(axis=0) if block.shape[0] else np.nan
-            gaps = missing_of(i)
-            for y in np.flatnonzero(gaps.any(axis=0)).tolist():
-                region_missing[(i, y)] = tuple(str(c) for c in counted_codes[gaps[:, y]])
-        elif spec.aggregation == Aggregation.RECOMPUTE:
-            parts = {role: index[code] for role, code in spec.components.items()}
-            for part in parts.values():
-                aggregate(part, (*stack, i))
-            if spec.kind == IndicatorKind.SHARE:
-                num, den = full[parts["numerator"], n_l, :], full[parts["denominator"], n_l, :]
-                bad = den <= 0
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    full[i, n_l, :] = np.where(bad, np.nan, num / den * 100.0)
-                invalid[i] = bad
-                sources: list[tuple[int, int | None]] = [
-                    (parts["numerator"], None),
-                    (parts["denominator"], None),
-                ]
-            else:
-                level = full[parts["level"], n_l, :]
-                b = int(base_years[i]) - years[0]
-                base = level[b]
-                ys = np.array(years, dtype=np.float64)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = level / base
-                    if spec.kind == IndicatorKind.AVG_ANNUAL_GROWTH:
-                        span = ys - years[b]
-                        rate = np.where(
-                            span > 0, (ratio ** (1.0 / np.where(span > 0, span, 1.0)) - 1.0) * 100, np.nan
-                        )
-                    elif spec.kind == IndicatorKind.GROWTH_OVER_BASE:
-                        rate = (ratio - 1.0) * 100.0
-                    else:  # cumulative decrease: the level should fall
-                        rate = (1.0 - ratio) * 100.0
-                if not math.isnan(base) and base <= 0:
-                    invalid[i] = True
-                    rate = np.full(n_y, np.nan)
-                full[i, n_l, :] = rate
-                sources = [(parts["level"], b)]
-            for y in range(n_y):
-                names: set[str] = set()
-                for part, at in sources:
-                    names.update(region_missing.get((part, y), ()))
-                    if at is not None:
-                        names.update(region_missing.get((part, at), ()))
-                if names:
-                    region_missing[(i, y)] = tuple(sorted(names, key=order.__getitem__))
-        else:  # none: only a figure reported for the region itself
-            full[i, n_l, :] = reported[i]
-            is_reported[i] = ~np.isnan(reported[i])
-        if spec.aggregation != Aggregation.NONE:
-            has_reported = ~np.isnan(reported[i])
-            if has_reported.any():
-                raise InvalidParameters(
-                    f"indicator {spec.code}: a region value is reported, but the region's value is "
-                    f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
-                    f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
-                )
-        done[i] = True
-
+    region = _Region(indicators, localities, years, full, reported, base_years)
     for i in range(n_i):
-        aggregate(i)
+        region.aggregate(i)
 
     base_values = np.full((n_i, n_l + 1), np.nan)
     for i, spec in enumerate(indicators):
@@ -357,7 +270,123 @@ def panel_from_arrays(
         targets=targets,
         base_years=base_years,
         base_values=base_values,
-        region_missing=region_missing,
-        region_invalid_base=invalid,
-        region_reported=is_reported,
+        region_missing=region.missing,
+        region_invalid_base=region.invalid,
+        region_reported=region.is_reported,
     )
+
+
+class _Region:
+    """Makes the region row of `full` (its last scope), indicator by indicator, by each one's rule;
+    a recomputed indicator's components first."""
+
+    def __init__(
+        self,
+        indicators: tuple[IndicatorSpec, ...],
+        localities: tuple[LocalitySpec, ...],
+        years: tuple[int, ...],
+        full: np.ndarray,
+        reported: np.ndarray,
+        base_years: np.ndarray,
+    ) -> None:
+        self.indicators, self.years, self.full = indicators, years, full
+        self.reported, self.base_years = reported, base_years
+        self.n_l, n_y = len(localities), len(years)
+        self.missing: dict[tuple[int, int], tuple[str, ...]] = {}
+        self.invalid = np.zeros((len(indicators), n_y), dtype=bool)
+        self.is_reported = np.zeros((len(indicators), n_y), dtype=bool)
+        self.counted = np.array([loc.counted_in_region_total for loc in localities], dtype=bool)
+        self.counted_codes = np.array([loc.code for loc in localities], dtype=object)[self.counted]
+        self.index = {spec.code: i for i, spec in enumerate(indicators)}
+        self.order = {loc.code: k for k, loc in enumerate(localities)}
+        self.done: set[int] = set()
+
+    def aggregate(self, i: int, stack: tuple[int, ...] = ()) -> None:
+        if i in self.done:
+            return
+        spec = self.indicators[i]
+        if i in stack:
+            raise InvalidParameters(
+                f"indicator {spec.code}: its components form a cycle",
+                f"指标 {spec.code} 的构成项循环引用。",
+            )
+        if spec.aggregation == Aggregation.SUM:
+            self._sum(i)
+        elif spec.aggregation == Aggregation.RECOMPUTE:
+            self._recompute(i, stack)
+        else:  # none: only a figure reported for the region itself
+            self.full[i, self.n_l, :] = self.reported[i]
+            self.is_reported[i] = ~np.isnan(self.reported[i])
+        if spec.aggregation != Aggregation.NONE and (~np.isnan(self.reported[i])).any():
+            raise InvalidParameters(
+                f"indicator {spec.code}: a region value is reported, but the region's value is "
+                f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
+                f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
+            )
+        self.done.add(i)
+
+    def _sum(self, i: int) -> None:
+        """The sum over the localities counted in region totals; those missing are named."""
+        n_l = self.n_l
+        block = self.full[i, :n_l, :][self.counted]
+        self.full[i, n_l, :] = block.sum(axis=0) if block.shape[0] else np.nan
+        gaps = np.isnan(self.full[i, :n_l, :][self.counted])  # (L_counted, Y)
+        for y in np.flatnonzero(gaps.any(axis=0)).tolist():
+            self.missing[(i, y)] = tuple(str(c) for c in self.counted_codes[gaps[:, y]])
+
+    def _recompute(self, i: int, stack: tuple[int, ...]) -> None:
+        """From the components' region values, by the kind's formula; the localities missing from
+        a component are missing here too."""
+        spec = self.indicators[i]
+        parts = {role: self.index[code] for role, code in spec.components.items()}
+        for part in parts.values():
+            self.aggregate(part, (*stack, i))
+        measure = measure_of(spec.kind)
+        sources: list[tuple[int, int | None]]
+        if measure.recompute == Recompute.RATIO:
+            self._ratio(i, parts["numerator"], parts["denominator"])
+            sources = [(parts["numerator"], None), (parts["denominator"], None)]
+        else:
+            b = self._rate_of_level(i, parts["level"], measure.scale)
+            sources = [(parts["level"], b)]
+        for y in range(len(self.years)):
+            names: set[str] = set()
+            for part, at in sources:
+                names.update(self.missing.get((part, y), ()))
+                if at is not None:
+                    names.update(self.missing.get((part, at), ()))
+            if names:
+                self.missing[(i, y)] = tuple(sorted(names, key=self.order.__getitem__))
+
+    def _ratio(self, i: int, numerator: int, denominator: int) -> None:
+        """numerator ÷ denominator × 100; invalid where the denominator is not positive."""
+        n_l = self.n_l
+        num, den = self.full[numerator, n_l, :], self.full[denominator, n_l, :]
+        bad = den <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.full[i, n_l, :] = np.where(bad, np.nan, num / den * 100.0)
+        self.invalid[i] = bad
+
+    def _rate_of_level(self, i: int, level_index: int, scale: Scale) -> int:
+        """The rate of the component level over the base year; returns the base year's index."""
+        years = self.years
+        level = self.full[level_index, self.n_l, :]
+        b = int(self.base_years[i]) - years[0]
+        base = level[b]
+        ys = np.array(years, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = level / base
+            if scale == Scale.ANNUAL_GROWTH:
+                span = ys - years[b]
+                rate = np.where(
+                    span > 0, (ratio ** (1.0 / np.where(span > 0, span, 1.0)) - 1.0) * 100, np.nan
+                )
+            elif scale == Scale.GROWTH:
+                rate = (ratio - 1.0) * 100.0
+            else:  # a decrease: the level should fall
+                rate = (1.0 - ratio) * 100.0
+        if not math.isnan(base) and base <= 0:
+            self.invalid[i] = True
+            rate = np.full(len(years), np.nan)
+        self.full[i, self.n_l, :] = rate
+        return b

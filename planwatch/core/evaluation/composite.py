@@ -35,7 +35,7 @@ from planwatch.core.evaluation.types import (
     WeightMethod,
 )
 from planwatch.core.evaluation.weights import ahp_weights, entropy_weights, equal_weights, expert_weights
-from planwatch.core.planfile import Direction
+from planwatch.core.kinds import Direction
 
 __all__ = [
     "DecisionMatrix",

@@ -16,31 +16,21 @@ from typing import Any
 import numpy as np
 
 from planwatch.core.evaluation.aggregate import Panel
+from planwatch.core.evaluation.formulas import Measure, Scale, measure_of
 from planwatch.core.evaluation.types import (
     ForecastMethod,
     IndicatorParameters,
     IndicatorResult,
+    IndicatorSpec,
     Note,
     Outcome,
     PaceStatus,
     ProgressStatus,
 )
-from planwatch.core.planfile import Aggregation, Direction, IndicatorKind
+from planwatch.core.kinds import Aggregation, Direction
 
 __all__ = ["PanelEvaluation", "evaluate_panel", "indicator_results"]
 
-KINDS = list(IndicatorKind)
-COUNT, LEVEL, AVG, GROWTH, SHARE, DECREASE = (
-    KINDS.index(k)
-    for k in (
-        IndicatorKind.CUMULATIVE_COUNT,
-        IndicatorKind.LEVEL,
-        IndicatorKind.AVG_ANNUAL_GROWTH,
-        IndicatorKind.GROWTH_OVER_BASE,
-        IndicatorKind.SHARE,
-        IndicatorKind.CUMULATIVE_DECREASE,
-    )
-)
 OUTCOMES = list(Outcome)
 PACES = list(PaceStatus)
 PROGRESSES = list(ProgressStatus)
@@ -132,77 +122,171 @@ def _status(value: np.ndarray, bounds: Iterable[float]) -> np.ndarray:
     return np.where(np.isnan(value), np.int8(-1), out).astype(np.int8)
 
 
-def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:  # noqa: C901
+@dataclass(frozen=True, eq=False)
+class _Traits:
+    """Each indicator's formula (planwatch.core.evaluation.formulas) as arrays of shape (I, 1, 1)."""
+
+    measures: tuple[Measure, ...]
+    higher: np.ndarray  # higher is better
+    annual: np.ndarray  # an average annual growth rate: compounded
+    from_zero: np.ndarray  # the way to the target starts at 0
+    from_start: np.ndarray  # counted from the plan's start
+    level_like: np.ndarray  # compared as a level
+    decrease: np.ndarray  # a decrease: the level index is 1 − value / 100
+
+    @classmethod
+    def of(cls, specs: tuple[IndicatorSpec, ...]) -> _Traits:
+        measures = tuple(measure_of(spec.kind) for spec in specs)
+
+        def column(values: Iterable[bool]) -> np.ndarray:
+            return np.array(list(values))[:, None, None]
+
+        return cls(
+            measures=measures,
+            higher=column(spec.direction == Direction.HIGHER_IS_BETTER for spec in specs),
+            annual=column(m.scale == Scale.ANNUAL_GROWTH for m in measures),
+            from_zero=column(m.from_zero for m in measures),
+            from_start=column(m.from_start for m in measures),
+            level_like=column(m.scale == Scale.LEVEL for m in measures),
+            decrease=column(m.scale == Scale.DECREASE for m in measures),
+        )
+
+
+class _Notes:
+    """The notes of every (indicator, scope, year), as a bit set over Note."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.bits = np.zeros(shape, dtype=np.uint32)
+
+    def add(self, where: np.ndarray, what: Note) -> None:
+        self.bits = self.bits | np.where(where, _BIT[what], np.uint32(0)).astype(np.uint32)
+
+
+@dataclass(frozen=True, eq=False)
+class _Frame:
+    """What every step of `evaluate_panel` reads: the values, the governing targets, the base."""
+
+    panel: Panel
+    traits: _Traits
+    a: np.ndarray  # values (I, S, Y)
+    yr: np.ndarray  # years (1, 1, Y)
+    b: np.ndarray  # base years (I, 1, 1)
+    bv: np.ndarray  # base values (I, S, 1)
+    target: np.ndarray
+    target_year: np.ndarray
+    has_a: np.ndarray
+    has_t: np.ndarray
+    both: np.ndarray
+
+
+def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:
     """Every measure for every indicator, scope and year of the panel."""
     params = params or IndicatorParameters()
     a = panel.values
-    n_i, n_s, n_y = a.shape
-    region = n_s - 1
-    specs = panel.indicators
-    yr = np.array(panel.years, dtype=np.float64)[None, None, :]
-    kind = np.array([KINDS.index(spec.kind) for spec in specs])[:, None, None]
-    higher = np.array([spec.direction == Direction.HIGHER_IS_BETTER for spec in specs])[:, None, None]
-    sign = np.where(higher, 1.0, -1.0)
-    b = panel.base_years.astype(np.float64)[:, None, None]
-    bv = panel.base_values[:, :, None]
-    notes = np.zeros(a.shape, dtype=np.uint32)
-
-    def note(where: np.ndarray, what: Note) -> None:
-        nonlocal notes
-        notes = notes | np.where(where, _BIT[what], np.uint32(0)).astype(np.uint32)
-
+    traits = _Traits.of(panel.indicators)
     target, target_year = _governing_targets(panel)
     has_a, has_t = np.isfinite(a), np.isfinite(target)
-    both = has_a & has_t
-    met = _meets(a, target, higher)
-    completion, bad_target = _completion(a, target, higher)
-    note(bad_target, Note.TARGET_NOT_POSITIVE)
+    f = _Frame(
+        panel=panel,
+        traits=traits,
+        a=a,
+        yr=np.array(panel.years, dtype=np.float64)[None, None, :],
+        b=panel.base_years.astype(np.float64)[:, None, None],
+        bv=panel.base_values[:, :, None],
+        target=target,
+        target_year=target_year,
+        has_a=has_a,
+        has_t=has_t,
+        both=has_a & has_t,
+    )
+    notes = _Notes(a.shape)
+    met = _meets(a, target, traits.higher)
+    completion, bad_target = _completion(a, target, traits.higher)
+    notes.add(bad_target, Note.TARGET_NOT_POSITIVE)
+    progress = _progress(f, notes)
+    elapsed, pace_gap, pace = _pace(f, progress, params, notes)
+    sdg_ratio, sdg_status = _sdg(f, met, params, notes)
+    forecast, forecast_method = _forecast(f, notes)
+    return PanelEvaluation(
+        panel=panel,
+        target=target,
+        target_year=target_year,
+        met=met,
+        completion=completion,
+        progress=progress,
+        elapsed=elapsed,
+        pace_gap=pace_gap,
+        pace=pace,
+        sdg_ratio=sdg_ratio,
+        sdg_status=sdg_status,
+        forecast=forecast,
+        forecast_method=forecast_method,
+        likely_met=_meets(forecast, target, traits.higher),
+        # Against a target set for exactly this year.
+        year_completion=_completion(a, panel.targets, traits.higher)[0],
+        year_met=_meets(a, panel.targets, traits.higher),
+        outcome=_outcome(f, met, notes),
+        notes=notes.bits,
+    )
 
-    # Share of the way from the base to the target.
-    is_avg = kind == AVG
-    zero_based = (kind == COUNT) | (kind == GROWTH) | (kind == DECREASE)
-    base0 = np.where(zero_based, 0.0, bv)
+
+def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
+    """The share of the way from the base to the target (compounded for an average annual rate)."""
+    a, target, b, both, t = f.a, f.target, f.b, f.both, f.traits
+    is_avg = t.annual
+    base0 = np.where(t.from_zero, 0.0, f.bv)
     with np.errstate(divide="ignore", invalid="ignore"):
         linear = (a - base0) / (target - base0)
         ga, gt = 1.0 + a / 100.0, 1.0 + target / 100.0
-        compound = (yr - b) * np.log(ga) / ((target_year - b) * np.log(gt))
+        compound = (f.yr - b) * np.log(ga) / ((f.target_year - b) * np.log(gt))
     no_base = both & ~is_avg & np.isnan(base0)
-    note(no_base, Note.NO_BASE)
+    notes.add(no_base, Note.NO_BASE)
     same = both & ~is_avg & (target == base0)
     bad_growth = both & is_avg & ((ga <= 0) | (gt <= 0))
-    note(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
-    note(bad_growth, Note.UNDEFINED_GROWTH)
+    notes.add(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
+    notes.add(bad_growth, Note.UNDEFINED_GROWTH)
     progress_ok = both & np.where(
-        is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (target_year > b), ~no_base & ~same
+        is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (f.target_year > b), ~no_base & ~same
     )
-    progress = np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
+    return np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
 
-    # Pace: the share of the way against the share of the period elapsed (时序进度).
-    span = target_year - b
+
+def _pace(
+    f: _Frame, progress: np.ndarray, params: IndicatorParameters, notes: _Notes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The share of the way against the share of the period elapsed (时序进度): elapsed, gap, status."""
+    span = f.target_year - f.b
     with np.errstate(divide="ignore", invalid="ignore"):
-        elapsed = np.where(has_t & (span > 0), np.clip((yr - b) / span, 0.0, 1.0), np.nan)
+        elapsed = np.where(f.has_t & (span > 0), np.clip((f.yr - f.b) / span, 0.0, 1.0), np.nan)
     started = elapsed > 0
-    note(both & (elapsed == 0), Note.BEFORE_BASE_YEAR)
+    notes.add(f.both & (elapsed == 0), Note.BEFORE_BASE_YEAR)
     pace_gap = np.where(started & np.isfinite(progress), progress - np.where(started, elapsed, 0.0), np.nan)
     th = params.pace
-    pace = _status(pace_gap, (th.ahead, th.on_pace, th.lagging))
+    return elapsed, pace_gap, _status(pace_gap, (th.ahead, th.on_pace, th.lagging))
 
-    # Open SDG: the ratio of observed to required compound growth.
-    valid_after = has_a & (yr > b)
+
+def _sdg(
+    f: _Frame, met: np.ndarray, params: IndicatorParameters, notes: _Notes
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open SDG: the ratio of observed to required compound growth, and its status."""
+    a, target, yr, b, bv, both, t = f.a, f.target, f.yr, f.b, f.bv, f.both, f.traits
+    panel = f.panel
+    is_avg, level_like, decrease = t.annual, t.level_like, t.decrease
+    sign = np.where(t.higher, 1.0, -1.0)
+    valid_after = f.has_a & (yr > b)
     first = np.argmax(valid_after, axis=2)  # (I, S): first reported year after the base year
-    any_after = valid_after.any(axis=2)
+    any_after = np.any(valid_after, axis=2)
     first_value = np.take_along_axis(a, first[:, :, None], axis=2)
     first_year = panel.years[0] + first[:, :, None].astype(np.float64)
     first_value = np.where(any_after[:, :, None], first_value, np.nan)
-    level_like = (kind == COUNT) | (kind == LEVEL) | (kind == SHARE)
-    use_first = level_like & ((kind == COUNT) | np.isnan(bv))
+    use_first = level_like & (t.from_start | np.isnan(bv))
     u0 = np.where(level_like, np.where(use_first, first_value, bv), 1.0)
     t0 = np.where(use_first, first_year, b)
-    note(both & use_first & np.isfinite(u0) & (yr > t0), Note.SDG_BASE_SHIFTED)
-    ut = np.where(level_like, a, np.where(kind == DECREASE, 1.0 - a / 100.0, 1.0 + a / 100.0))
-    uT = np.where(level_like, target, np.where(kind == DECREASE, 1.0 - target / 100.0, 1.0 + target / 100.0))
-    d = np.where(kind == DECREASE, -sign, sign)
-    n_obs, n_req = yr - t0, target_year - t0
+    notes.add(both & use_first & np.isfinite(u0) & (yr > t0), Note.SDG_BASE_SHIFTED)
+    ut = np.where(level_like, a, np.where(decrease, 1.0 - a / 100.0, 1.0 + a / 100.0))
+    uT = np.where(level_like, target, np.where(decrease, 1.0 - target / 100.0, 1.0 + target / 100.0))
+    d = np.where(decrease, -sign, sign)
+    n_obs, n_req = yr - t0, f.target_year - t0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cagr_o = np.where(is_avg, a / 100.0, (ut / u0) ** (1.0 / n_obs) - 1.0)
         cagr_r = np.where(is_avg, target / 100.0, (uT / u0) ** (1.0 / n_req) - 1.0)
@@ -210,31 +294,36 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
     history_ok = (n_obs >= 1) & (n_req >= 1)
     base_ok = is_avg | (u0 > 0)
     growth_ok = is_avg | ((ut >= 0) & (uT >= 0))
-    note(both & ~is_avg & np.isfinite(u0) & (u0 <= 0), Note.INVALID_BASE)
-    note(both & ~is_avg & base_ok & ~growth_ok, Note.UNDEFINED_GROWTH)
-    note(both & np.isfinite(u0) & ~history_ok, Note.INSUFFICIENT_HISTORY)
-    note(both & history_ok & base_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
+    notes.add(both & ~is_avg & np.isfinite(u0) & (u0 <= 0), Note.INVALID_BASE)
+    notes.add(both & ~is_avg & base_ok & ~growth_ok, Note.UNDEFINED_GROWTH)
+    notes.add(both & np.isfinite(u0) & ~history_ok, Note.INSUFFICIENT_HISTORY)
+    notes.add(both & history_ok & base_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
     sdg_ok = both & history_ok & base_ok & growth_ok & np.isfinite(ratio)
     sdg_ratio = np.where(sdg_ok, ratio, np.nan)
     pt = params.progress
     sdg_status = _status(sdg_ratio, (pt.on_track, pt.needs_acceleration, pt.limited)) + np.int8(1)
     sdg_status = np.where(np.isnan(sdg_ratio), np.int8(-1), sdg_status)
     sdg_status = np.where(both & (met == 1), np.int8(0), sdg_status).astype(np.int8)
+    return sdg_ratio, sdg_status
 
-    # Forecast for the target year: least squares on the values (or log level index) so far.
+
+def _forecast(f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
+    """A forecast for the target year: least squares on the values (or log level index) so far."""
+    a, yr, b, t = f.a, f.yr, f.b, f.traits
+    panel = f.panel
+    level_like, decrease, is_avg = t.level_like, t.decrease, t.annual
     series = a.copy()
-    rows = np.arange(n_i)
+    rows = np.arange(a.shape[0])
     b_idx = panel.base_years - panel.years[0]
     at_base = series[rows, :, b_idx]  # (I, S)
-    base_point = np.where(
-        (kind[:, :, 0] == COUNT), 0.0, np.where(level_like[:, :, 0], panel.base_values, np.nan)
-    )
+    counted_from_zero = level_like[:, :, 0] & t.from_zero[:, :, 0]
+    base_point = np.where(counted_from_zero, 0.0, np.where(level_like[:, :, 0], panel.base_values, np.nan))
     series[rows, :, b_idx] = np.where(np.isnan(at_base), base_point, at_base)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_index = np.where(
-            kind == AVG,
+            is_avg,
             (yr - b) * np.log(1.0 + a / 100.0),
-            np.where(kind == DECREASE, np.log(1.0 - a / 100.0), np.log(1.0 + a / 100.0)),
+            np.where(decrease, np.log(1.0 - a / 100.0), np.log(1.0 + a / 100.0)),
         )
     log_index = np.where(yr == b, np.where(np.isnan(a) | ~np.isfinite(log_index), 0.0, log_index), log_index)
     series = np.where(level_like, series, log_index)
@@ -250,49 +339,63 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         denom = n * sxx - sx * sx
         slope = (n * sxy - sx * sy) / denom
         intercept = (sy - slope * sx) / n
-        xt = target_year - b
+        xt = f.target_year - b
         fitted = intercept + slope * xt
         back = np.where(
-            kind == AVG,
+            is_avg,
             (np.exp(fitted / xt) - 1.0) * 100.0,
-            np.where(kind == DECREASE, (1.0 - np.exp(fitted)) * 100.0, (np.exp(fitted) - 1.0) * 100.0),
+            np.where(decrease, (1.0 - np.exp(fitted)) * 100.0, (np.exp(fitted) - 1.0) * 100.0),
         )
-    value = np.where(level_like, fitted, back)
-    value = np.where(kind == SHARE, np.clip(value, 0.0, 100.0), value)
-    value = np.where(kind == COUNT, np.maximum(value, 0.0), value)
-    future = has_t & (target_year > yr)
-    fc_ok = future & has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
-    forecast = np.where(fc_ok, value, np.nan)
-    note(both & ~future, Note.TARGET_YEAR_REACHED)
-    note(both & future & (n < 2), Note.INSUFFICIENT_HISTORY)
-    forecast_method = np.where(fc_ok, np.where(level_like, np.int8(0), np.int8(1)), np.int8(-1)).astype(
-        np.int8
-    )
-    likely_met = _meets(forecast, target, higher)
+    value = _bounded(np.where(level_like, fitted, back), t.measures)
+    future = f.has_t & (f.target_year > yr)
+    fc_ok = future & f.has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
+    notes.add(f.both & ~future, Note.TARGET_YEAR_REACHED)
+    notes.add(f.both & future & (n < 2), Note.INSUFFICIENT_HISTORY)
+    forecast_method = np.where(fc_ok, np.where(level_like, np.int8(0), np.int8(1)), np.int8(-1))
+    return np.where(fc_ok, value, np.nan), forecast_method.astype(np.int8)
 
-    # Against a target set for exactly this year.
-    year_completion, _ = _completion(a, panel.targets, higher)
-    year_met = _meets(a, panel.targets, higher)
 
-    # The outcome, first rule that applies.
+def _bounded(value: np.ndarray, measures: tuple[Measure, ...]) -> np.ndarray:
+    """Forecasts within their formula's floor and ceiling (a share within 0 to 100, a count ≥ 0)."""
+    for measure in set(measures):
+        low, high = measure.floor, measure.ceiling
+        if low is not None and high is not None:
+            limited = np.clip(value, low, high)
+        elif low is not None:
+            limited = np.maximum(value, low)
+        elif high is not None:
+            limited = np.minimum(value, high)
+        else:
+            continue
+        rows = np.array([m == measure for m in measures])[:, None, None]
+        value = np.where(rows, limited, value)
+    return value
+
+
+def _outcome(f: _Frame, met: np.ndarray, notes: _Notes) -> np.ndarray:
+    """The outcome, first rule that applies."""
+    panel, a, has_a = f.panel, f.a, f.has_a
+    specs = panel.indicators
+    n_s = a.shape[1]
+    region = n_s - 1
     is_region = np.zeros((1, n_s, 1), dtype=bool)
     is_region[0, region, 0] = True
     region_target = np.array([spec.region_target for spec in specs])[:, None, None]
     binding = np.array([spec.binding for spec in specs])[:, None, None]
     not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in specs])[:, None, None]
-    no_target = ~has_t
-    note(no_target & is_region & ~region_target, Note.NO_REGION_TARGET)
-    note(no_target & ~(is_region & ~region_target), Note.NO_TARGET)
+    no_target = ~f.has_t
+    notes.add(no_target & is_region & ~region_target, Note.NO_REGION_TARGET)
+    notes.add(no_target & ~(is_region & ~region_target), Note.NO_TARGET)
     region_none = is_region & not_additive & ~has_a
-    note(region_none, Note.NOT_ADDITIVE)
+    notes.add(region_none, Note.NOT_ADDITIVE)
     invalid_region = np.zeros(a.shape, dtype=bool)
     invalid_region[:, region, :] = panel.region_invalid_base
-    note(invalid_region, Note.INVALID_BASE)
+    notes.add(invalid_region, Note.INVALID_BASE)
     missing_region = np.zeros(a.shape, dtype=bool)
     for i, y in panel.region_missing:
         missing_region[i, region, y] = True
-    note(missing_region & ~has_a, Note.MISSING_LOCALITIES)
-    outcome = np.select(
+    notes.add(missing_region & ~has_a, Note.MISSING_LOCALITIES)
+    return np.select(
         [
             no_target | region_none,
             invalid_region & ~has_a,
@@ -311,27 +414,6 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         ],
         OUTCOMES.index(Outcome.EVALUATED),
     ).astype(np.int8)
-
-    return PanelEvaluation(
-        panel=panel,
-        target=target,
-        target_year=target_year,
-        met=met,
-        completion=completion,
-        progress=progress,
-        elapsed=elapsed,
-        pace_gap=pace_gap,
-        pace=pace,
-        sdg_ratio=sdg_ratio,
-        sdg_status=sdg_status,
-        forecast=forecast,
-        forecast_method=forecast_method,
-        likely_met=likely_met,
-        year_completion=year_completion,
-        year_met=year_met,
-        outcome=outcome,
-        notes=notes,
-    )
 
 
 _FIELDS = (

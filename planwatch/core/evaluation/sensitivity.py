@@ -28,7 +28,8 @@ def perturbed_weights(weights: np.ndarray, sens: SensitivityParameters) -> np.nd
     rng = np.random.default_rng(sens.seed)
     factors = rng.uniform(1.0 - sens.spread, 1.0 + sens.spread, size=(sens.draws, w.size))
     drawn = w[None, :] * factors
-    return drawn / drawn.sum(axis=1, keepdims=True)
+    renormalized: np.ndarray = drawn / drawn.sum(axis=1, keepdims=True)
+    return renormalized
 
 
 def sensitivity_analysis(

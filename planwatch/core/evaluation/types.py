@@ -17,7 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from planwatch.core.errors import InvalidParameters
-from planwatch.core.planfile import REGION, Aggregation, Direction, IndicatorKind
+from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
+from planwatch.core.planfile import REGION
 
 __all__ = [
     "REGION",

@@ -62,7 +62,8 @@ def expert_weights(codes: Sequence[str], given: Mapping[str, float], what: str =
             "expert weights must be finite, non-negative and not all zero",
             "专家权重应为有限非负数且不全为零。",
         )
-    return w / w.sum()
+    normalized: np.ndarray = w / w.sum()
+    return normalized
 
 
 def entropy_weights(matrix: np.ndarray) -> np.ndarray:
@@ -92,7 +93,8 @@ def entropy_weights(matrix: np.ndarray) -> np.ndarray:
     divergence = np.clip(1.0 - entropy, 0.0, None)
     if divergence.sum() <= 0:
         return equal_weights(n)
-    return divergence / divergence.sum()
+    weights: np.ndarray = divergence / divergence.sum()
+    return weights
 
 
 def ahp_weights(

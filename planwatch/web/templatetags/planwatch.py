@@ -8,7 +8,11 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from planwatch.core.planfile import canonical_decimal, whole_number_unit
+from planwatch.accounts.models import profile_of
+from planwatch.core import numbers
+from planwatch.core.kinds import whole_number_unit
+from planwatch.plans.models import in_english, pick
+from planwatch.reporting.models import ReportedValue
 
 register = template.Library()
 
@@ -16,21 +20,15 @@ register = template.Library()
 @register.filter
 def num(value: Decimal | int | float | None) -> str:
     """A number as officials write it: no trailing zeros, thousands grouped."""
-    if value is None or value == "":
-        return "—"
-    number = canonical_decimal(Decimal(str(value)))
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number:,f}"
+    return numbers.grouped(value)
 
 
 @register.filter
 def fixed(value: Decimal | None, unit: str) -> str:
     """A reported value with one precision per unit: whole counts, two decimals otherwise."""
     if value is None:
-        return "—"
-    places = 0 if whole_number_unit(unit) else 2
-    return f"{Decimal(value):,.{places}f}"
+        return numbers.NONE
+    return numbers.fixed(value, 0 if whole_number_unit(unit) else 2)
 
 
 @register.filter
@@ -41,16 +39,12 @@ def get(mapping: dict, key: object) -> object:
 @register.filter
 def is_province(user: object) -> bool:
     """Whether the signed-in user works for the province (the management pages are theirs)."""
-    from planwatch.accounts.models import profile_of
-
     return bool(getattr(user, "is_authenticated", False)) and profile_of(user).is_province
 
 
 @register.filter
 def status_label(code: str) -> str:
     """A reported value's status code (`accepted`) as its label in the active language (已确认)."""
-    from planwatch.reporting.models import ReportedValue
-
     return str(ReportedValue.Status(code).label) if code in ReportedValue.Status.values else code
 
 
@@ -63,8 +57,6 @@ def one_language(message: object) -> str:
     An error with `.zh` and `.en` (WorkflowError and its kin) gives the one of the active language;
     so does a text written "中文 / English" or "English / 中文" (how the core and its exceptions
     join the two, and what str() of such an error reads). Any other text is returned as it is."""
-    from planwatch.plans.models import in_english, pick
-
     zh, en = getattr(message, "zh", None), getattr(message, "en", None)
     if isinstance(zh, str) and isinstance(en, str):
         return pick(zh, en)
@@ -87,14 +79,10 @@ register.filter("one_language", one_language)
 def series(items: Iterable[object] | None) -> str:
     """Names listed as the page's language lists them: 佛山市、中山市 in Chinese, Foshan, Zhongshan
     in English."""
-    from planwatch.plans.models import in_english
-
     return (", " if in_english() else "、").join(str(i) for i in items or [])
 
 
 @register.filter
 def parens(text: object) -> SafeString:
     """A remark in brackets as the page's language writes them: （…） in Chinese, (…) in English."""
-    from planwatch.plans.models import in_english
-
     return format_html("({})" if in_english() else "（{}）", text)

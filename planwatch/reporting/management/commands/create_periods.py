@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--frequency", choices=Period.Frequency.values, default="yearly")
+        parser.add_argument("--frequency", choices=[f.value for f in Period.Frequency], default="yearly")
         parser.add_argument("--due-after-days", type=int, default=90, help="days after the period ends")
         parser.add_argument("--lock-after-days", type=int, help="days after the due date (default: settings)")
         parser.add_argument(
