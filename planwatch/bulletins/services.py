@@ -57,21 +57,21 @@ def period_of(plan: Plan, code: str) -> BulletinPeriod:
     last = plan.last_year
     if match is None:
         raise BulletinError(
-            f"period {code!r}: write a year (2018) or a quarter (2018Q3)",
             f"报告期 {code!r}：应为年份（2018）或季度（2018Q3）",
+            f"period {code!r}: write a year (2018) or a quarter (2018Q3)",
         )
     year = int(match.group(1))
     if not plan.base_year <= year <= last:
         raise BulletinError(
-            f"period {code}: outside the plan's years {plan.base_year}–{last}",
             f"报告期 {code}：不在方案年份（{plan.base_year}–{last}年）之内",
+            f"period {code}: outside the plan's years {plan.base_year}–{last}",
         )
     period = Period.objects.filter(plan=plan, code=code).first()
     if match.group(2):
         if period is None:
             raise BulletinError(
-                f"period {code}: the plan has no such reporting period (create the year's quarterly periods first)",
                 f"报告期 {code}：方案没有该季度报送期（请先创建该年的季度报送期）",
+                f"period {code}: the plan has no such reporting period (create the year's quarterly periods first)",
             )
         return BulletinPeriod(code, year, f"{year}年第{QUARTERS[int(match.group(2)) - 1]}季度", period)
     return BulletinPeriod(code, year, f"{year}年度", period)
@@ -282,7 +282,7 @@ def gather(
 
 
 def _refused(exc: RunRefused) -> BulletinError:
-    return BulletinError(exc.en, exc.zh)
+    return BulletinError(exc.zh, exc.en)
 
 
 def cited_run(
@@ -301,14 +301,14 @@ def cited_run(
     if run is not None:
         if run.plan_id != plan.pk or run.year != which.year:
             raise BulletinError(
-                f"evaluation run #{run.pk} is of {run.plan.code} {run.year}, not {plan.code} {which.year}",
                 f"评估运行 #{run.pk} 属于 {run.plan.code} {run.year}年，而非 {plan.code} {which.year}年",
+                f"evaluation run #{run.pk} is of {run.plan.code} {run.year}, not {plan.code} {which.year}",
             )
         if run.includes_unaccepted and not include_unaccepted:
             raise BulletinError(
+                f"评估运行 #{run.pk} 读取了未确认数据：须明确选择“含未确认数据”才能据此生成通报",
                 f"evaluation run #{run.pk} read unaccepted values: a bulletin from it must be asked for "
                 "with include unaccepted values",
-                f"评估运行 #{run.pk} 读取了未确认数据：须明确选择“含未确认数据”才能据此生成通报",
             )
         return run
     try:
@@ -352,8 +352,8 @@ def _formats(formats: Sequence[str]) -> list[str]:
     unknown = [f for f in chosen if f not in core.FORMATS]
     if unknown or not chosen:
         raise BulletinError(
-            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
             f"格式：{'、'.join(unknown) or '未指定'}：应为 docx、pdf、xlsx",
+            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
         )
     return [f for f in core.FORMATS if f in chosen]
 

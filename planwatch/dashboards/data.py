@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import REGION, to_jsonable
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
@@ -134,12 +135,14 @@ def latest_accepted_year(plan: Plan) -> int | None:
     return max(complete or reported)
 
 
-class UnknownYear(ValueError):
-    """?year= names no evaluation year of the plan."""
+class UnknownYear(PlanWatchError):
+    """?year= names no evaluation year of the plan: 404."""
 
-    def __init__(self, raw: str):
+    status = 404
+
+    def __init__(self, zh: str, en: str, *, raw: str):
+        super().__init__(zh, en)
         self.raw = raw
-        super().__init__(raw)
 
 
 def chosen_year(raw: str | None, years: list[int], default: int | None) -> int | None:
@@ -149,7 +152,9 @@ def chosen_year(raw: str | None, years: list[int], default: int | None) -> int |
         return default
     if raw.isdigit() and int(raw) in years:
         return int(raw)
-    raise UnknownYear(raw)
+    raise UnknownYear(
+        f"年份 {raw!r} 不是方案的评估年份", f"year {raw!r} is not an evaluation year of the plan", raw=raw
+    )
 
 
 def moment_text(value: str | dt.datetime | None) -> str:

@@ -11,7 +11,7 @@
   hash and data version equal a stored run's is not made again: the stored run is returned (see
   docs/methodology.md, "Evaluation runs").
 
-Every refusal is a `RunRefused` with `en`, `zh`, `kind` and, for a bad parameter, the `path` of the
+Every refusal is a `RunRefused` with `zh`, `en`, `kind` and, for a bad parameter, the `path` of the
 parameter at fault; the core's `EvaluationError`s (an AHP matrix with CR ≥ 0.1, unknown codes, …)
 become one too.
 """
@@ -106,27 +106,28 @@ def _engine_version() -> str:
 ENGINE_VERSION = _engine_version()
 
 
-class RunRefused(Exception):
-    """An evaluation that cannot be made as asked, said in English and Chinese.
+class RunRefused(EvaluationError):
+    """An evaluation run that cannot be made as asked, said in Chinese and English (input to
+    correct: 400).
 
     kind: invalid_parameters (`path` names the parameter), inconsistent_judgements (an AHP matrix
     with CR ≥ 0.1; `cr` holds it), invalid_year, or no_data.
     """
 
-    def __init__(self, en: str, zh: str, *, kind: str = "invalid_parameters", path: str | None = None):
-        self.en, self.zh, self.kind, self.path = en, zh, kind, path
+    def __init__(self, zh: str, en: str, *, kind: str = "invalid_parameters", path: str | None = None):
+        super().__init__(zh, en)
+        self.kind, self.path = kind, path
         self.cr: float | None = None
-        super().__init__(f"{en} / {zh}")
 
     @classmethod
     def from_core(cls, exc: EvaluationError) -> RunRefused:
         if isinstance(exc, InconsistentJudgements):
-            refused = cls(exc.en, exc.zh, kind="inconsistent_judgements", path="ahp")
+            refused = cls(exc.zh, exc.en, kind="inconsistent_judgements", path="ahp")
             refused.cr = exc.cr
             return refused
         return cls(
-            f"The evaluation cannot be made with these parameters: {exc.en}",
             f"无法按这些参数进行评估：{exc.zh or exc.en}",
+            f"The evaluation cannot be made with these parameters: {exc.en}",
         )
 
 
@@ -360,14 +361,14 @@ def input_hash(inp: EvaluationInput, year: int, params: EvaluationParameters, st
 # --- parameters ---------------------------------------------------------------------------------
 
 
-def _bad(en: str, zh: str, path: str) -> RunRefused:
-    return RunRefused(en, zh, path=path)
+def _bad(zh: str, en: str, path: str) -> RunRefused:
+    return RunRefused(zh, en, path=path)
 
 
 def _judgement(cell: Any, path: str) -> float:
     """A judgement of a pairwise matrix: a number, or a fraction written as text ("1/3")."""
     if isinstance(cell, bool):
-        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+        raise _bad(f"{path}：应为数值，而非 {cell!r}", f"{path}: expected a number, got {cell!r}", path)
     if isinstance(cell, int | float):
         number = float(cell)
     elif isinstance(cell, str):
@@ -375,16 +376,16 @@ def _judgement(cell: Any, path: str) -> float:
             number = float(Fraction(cell.strip()))
         except (ValueError, ZeroDivisionError):
             raise _bad(
-                f"{path}: {cell!r} is not a number (write 3, 0.5 or 1/3)",
                 f"{path}：{cell!r} 不是数值（可写 3、0.5 或 1/3）",
+                f"{path}: {cell!r} is not a number (write 3, 0.5 or 1/3)",
                 path,
             ) from None
     else:
-        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+        raise _bad(f"{path}：应为数值，而非 {cell!r}", f"{path}: expected a number, got {cell!r}", path)
     if not math.isfinite(number) or number <= 0:
         raise _bad(
-            f"{path}: a judgement must be a positive number, got {cell!r}",
             f"{path}：判断值应为正数，而非 {cell!r}",
+            f"{path}: a judgement must be a positive number, got {cell!r}",
             path,
         )
     return number
@@ -394,13 +395,13 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
     """{"codes": ["I07", "I08"], "matrix": [[1, 3], ["1/3", 1]]} → PairwiseMatrix."""
     if not isinstance(data, Mapping) or set(data) != {"codes", "matrix"}:
         raise _bad(
-            f'{path}: expected {{"codes": [...], "matrix": [[...], ...]}}',
             f'{path}：格式应为 {{"codes": [...], "matrix": [[...], ...]}}',
+            f'{path}: expected {{"codes": [...], "matrix": [[...], ...]}}',
             path,
         )
     codes, matrix = data["codes"], data["matrix"]
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-        raise _bad(f"{path}.codes: expected a list of codes", f"{path}.codes：应为代码列表", f"{path}.codes")
+        raise _bad(f"{path}.codes：应为代码列表", f"{path}.codes: expected a list of codes", f"{path}.codes")
     n = len(codes)
     if (
         not isinstance(matrix, list)
@@ -408,8 +409,8 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
         or not all(isinstance(r, list) and len(r) == n for r in matrix)
     ):
         raise _bad(
-            f"{path}.matrix: expected {n} rows of {n} judgements, one per code",
             f"{path}.matrix：应为 {n} 行、每行 {n} 个判断值",
+            f"{path}.matrix: expected {n} rows of {n} judgements, one per code",
             f"{path}.matrix",
         )
     values = tuple(
@@ -421,7 +422,7 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
 
 def _expert_weights(data: Any, path: str) -> dict[str, float]:
     if not isinstance(data, Mapping) or not data:
-        raise _bad(f"{path}: expected {{code: weight, ...}}", f"{path}：格式应为 {{代码: 权重, ...}}", path)
+        raise _bad(f"{path}：格式应为 {{代码: 权重, ...}}", f"{path}: expected {{code: weight, ...}}", path)
     out = {}
     for code, weight in data.items():
         if (
@@ -431,8 +432,8 @@ def _expert_weights(data: Any, path: str) -> dict[str, float]:
             or weight < 0
         ):
             raise _bad(
-                f"{path}.{code}: a weight must be a number ≥ 0, got {weight!r}",
                 f"{path}.{code}：权重应为非负数，而非 {weight!r}",
+                f"{path}.{code}: a weight must be a number ≥ 0, got {weight!r}",
                 f"{path}.{code}",
             )
         out[str(code)] = float(weight)
@@ -442,7 +443,7 @@ def _expert_weights(data: Any, path: str) -> dict[str, float]:
 def _only_keys(data: Any, path: str, allowed: set[str]) -> Mapping[str, Any]:
     if not isinstance(data, Mapping) or not data or not set(data) <= allowed:
         keys = " and/or ".join(f'"{k}"' for k in sorted(allowed))
-        raise _bad(f"{path}: expected an object with {keys}", f"{path}：应为含 {keys} 的对象", path)
+        raise _bad(f"{path}：应为含 {keys} 的对象", f"{path}: expected an object with {keys}", path)
     return data
 
 
@@ -469,34 +470,34 @@ def parameters_from_options(
     """
     if method not in METHODS:
         raise _bad(
-            f"method must be one of {', '.join(METHODS)}, not {method!r}",
             f"合成方法应为 {'、'.join(METHODS)} 之一，而非 {method!r}",
+            f"method must be one of {', '.join(METHODS)}, not {method!r}",
             "method",
         )
     if normalization not in NORMALIZATIONS:
         raise _bad(
-            f"normalization must be target or minmax, not {normalization!r}",
             f"归一化方法应为 target 或 minmax，而非 {normalization!r}",
+            f"normalization must be target or minmax, not {normalization!r}",
             "normalization",
         )
     if weights is None:
         weights = "ahp" if ahp is not None else "expert" if expert is not None else "equal"
     if weights not in WEIGHTS:
         raise _bad(
-            f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}",
             f"权重方法应为 {'、'.join(WEIGHTS)} 之一，而非 {weights!r}",
+            f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}",
             "weights",
         )
     if ahp is not None and weights != "ahp":
         raise _bad(
-            f"AHP judgements were given but the weights are {weights!r}: use weights ahp",
             f"给出了层次分析法判断矩阵，但权重方法为 {weights!r}：请使用 ahp",
+            f"AHP judgements were given but the weights are {weights!r}: use weights ahp",
             "ahp",
         )
     if expert is not None and weights != "expert":
         raise _bad(
-            f"expert weights were given but the weights are {weights!r}: use weights expert",
             f"给出了专家权重，但权重方法为 {weights!r}：请使用 expert",
+            f"expert weights were given but the weights are {weights!r}: use weights expert",
             "expert",
         )
     scheme = WeightScheme()
@@ -505,8 +506,8 @@ def parameters_from_options(
     elif weights == "ahp":
         if ahp is None:
             raise _bad(
-                "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
                 "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
+                "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
                 "ahp",
             )
         parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
@@ -515,8 +516,8 @@ def parameters_from_options(
             blocks = parts["indicators"]
             if not isinstance(blocks, Mapping) or not blocks:
                 raise _bad(
-                    'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
                     'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
+                    'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
                     "ahp.indicators",
                 )
             per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
@@ -529,8 +530,8 @@ def parameters_from_options(
     elif weights == "expert":
         if expert is None:
             raise _bad(
-                "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
                 "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
+                "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
                 "expert",
             )
         parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
@@ -673,8 +674,8 @@ def run_evaluation(
     last = plan.last_year
     if not plan.base_year <= year <= last:
         raise RunRefused(
-            f"year {year} is outside the plan's years {plan.base_year}–{last}",
             f"{year}年不在方案年份（{plan.base_year}–{last}年）之内",
+            f"year {year} is outside the plan's years {plan.base_year}–{last}",
             kind="invalid_year",
             path="year",
         )
@@ -689,8 +690,8 @@ def run_evaluation(
                 else " (add --include-submitted / include_submitted to read unaccepted ones)"
             )
             raise RunRefused(
-                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
                 f"方案 {plan.code} 没有{year}年{which_zh}的数值，无法评估",
+                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
                 kind="no_data",
                 path="year",
             )

@@ -64,7 +64,7 @@ def render(content: BulletinContent, fmt: str) -> bytes:
 
         return build_xlsx(content)
     raise BulletinError(
-        f"unknown format {fmt!r}: use docx, pdf or xlsx", f"未知格式 {fmt!r}：应为 docx、pdf 或 xlsx"
+        f"未知格式 {fmt!r}：应为 docx、pdf 或 xlsx", f"unknown format {fmt!r}: use docx, pdf or xlsx"
     )
 
 

@@ -46,8 +46,8 @@ def cjk_font() -> tuple[str, Path]:
             font_manager.fontManager.addfont(file)
             return FAMILY, Path(file)
     raise FontMissing(
-        "the CJK font Noto Sans CJK SC is not installed (apt-get install fonts-noto-cjk) / "
-        "未安装中文字体 Noto Sans CJK SC（请安装 fonts-noto-cjk）"
+        "未安装中文字体 Noto Sans CJK SC（请安装 fonts-noto-cjk）",
+        "the CJK font Noto Sans CJK SC is not installed (apt-get install fonts-noto-cjk)",
     )
 
 

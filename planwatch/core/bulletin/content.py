@@ -43,10 +43,9 @@ UNACCEPTED_NOTICE = (
 
 
 class BulletinError(PlanWatchError):
-    """A bulletin that cannot be built as asked; `en` and `zh` say why."""
+    """A bulletin that cannot be built as asked (input to correct: 400); `zh` and `en` say why."""
 
-    def __init__(self, en: str, zh: str):
-        super().__init__(zh, en)
+    status = 400
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -430,7 +429,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
     names = inp.names
     if not isinstance(results, Mapping) or "indicators" not in results:
         raise BulletinError(
-            f"evaluation run #{inp.run.id} holds no indicator results", f"评估运行 #{inp.run.id} 没有指标结果"
+            f"评估运行 #{inp.run.id} 没有指标结果", f"evaluation run #{inp.run.id} holds no indicator results"
         )
     year = inp.run.year
     by_key: dict[tuple[str, str], Cell] = {}

@@ -72,24 +72,24 @@ class DecisionMatrix:
     def __post_init__(self) -> None:
         n_l, n_i = len(self.localities), len(self.indicators)
         if len(set(self.localities)) != n_l or len(set(self.indicators)) != n_i:
-            raise InvalidParameters("duplicate locality or indicator codes", "地区或指标代码重复。")
+            raise InvalidParameters("地区或指标代码重复。", "duplicate locality or indicator codes")
         if len(self.dimensions) != n_i or len(self.directions) != n_i:
             raise InvalidParameters(
-                "one dimension and one direction per indicator", "每个指标应有一个维度和方向。"
+                "每个指标应有一个维度和方向。", "one dimension and one direction per indicator"
             )
         if np.shape(self.values) != (n_l, n_i) or np.shape(self.targets) != (n_l, n_i):
             raise InvalidParameters(
-                "values and targets must be localities × indicators", "数值和目标应为地区 × 指标。"
+                "数值和目标应为地区 × 指标。", "values and targets must be localities × indicators"
             )
         unknown = sorted(set(self.dimensions) - set(self.dimension_weights))
         if unknown:
             raise InvalidParameters(
-                f"indicators in unknown dimensions: {', '.join(unknown)}",
                 f"指标所属维度未定义：{', '.join(unknown)}。",
+                f"indicators in unknown dimensions: {', '.join(unknown)}",
             )
         if n_l < 1 or n_i < 1:
             raise InvalidParameters(
-                "the composite index needs localities and indicators", "综合指数需要地区和指标。"
+                "综合指数需要地区和指标。", "the composite index needs localities and indicators"
             )
 
 
@@ -267,7 +267,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
     )
     cols = np.flatnonzero(keep)
     if cols.size == 0:
-        raise InvalidParameters("no indicator has any value", "没有任何指标有数值。")
+        raise InvalidParameters("没有任何指标有数值。", "no indicator has any value")
     indicators = tuple(matrix.indicators[j] for j in cols)
     dims = tuple(matrix.dimensions[j] for j in cols)
     values, targets, higher, present = values[:, cols], targets[:, cols], higher[cols], present[:, cols]
@@ -304,7 +304,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
         )
         if not rows.any():
             raise InvalidParameters(
-                "every locality misses some value: none can be ranked", "各地区均有缺失数据，无法排名。"
+                "各地区均有缺失数据，无法排名。", "every locality misses some value: none can be ranked"
             )
         localities = tuple(code for code, r in zip(localities, rows, strict=True) if r)
         normalized, missing_cols = normalized[rows], missing_cols[rows]
@@ -343,7 +343,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
             ahp.append(result)
         else:
             raise InvalidParameters(
-                f"indicator weights cannot be {method.value!r}", f"指标权重方法 {method.value!r} 不适用。"
+                f"指标权重方法 {method.value!r} 不适用。", f"indicator weights cannot be {method.value!r}"
             )
         within[idx] = w
 
@@ -352,7 +352,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
     if dmethod == WeightMethod.PLAN:
         dw = np.array([float(matrix.dimension_weights[c]) for c in dimension_codes])
         if not np.all(np.isfinite(dw)) or np.any(dw < 0) or dw.sum() <= 0:
-            raise InvalidParameters("the plan's dimension weights are not usable", "方案的维度权重不可用。")
+            raise InvalidParameters("方案的维度权重不可用。", "the plan's dimension weights are not usable")
         dw = dw / dw.sum()
     elif dmethod == WeightMethod.EQUAL:
         dw = equal_weights(len(dimension_codes))
@@ -361,12 +361,12 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
     elif dmethod == WeightMethod.AHP:
         if scheme.dimension_ahp is None:
             raise InvalidParameters(
-                "AHP dimension weights need a pairwise matrix", "维度层次分析法需要判断矩阵。"
+                "维度层次分析法需要判断矩阵。", "AHP dimension weights need a pairwise matrix"
             )
         if set(scheme.dimension_ahp.codes) != set(matrix.dimension_weights):
             raise InvalidParameters(
-                "the dimensions' pairwise matrix must compare exactly the plan's dimensions",
                 "维度判断矩阵应恰好比较方案的各维度。",
+                "the dimensions' pairwise matrix must compare exactly the plan's dimensions",
             )
         result = ahp_weights(scheme.dimension_ahp, what="dimensions")
         ahp.insert(0, result)
@@ -375,7 +375,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
         dw = dw / dw.sum()
     else:
         raise InvalidParameters(
-            f"dimension weights cannot be {dmethod.value!r}", f"维度权重方法 {dmethod.value!r} 不适用。"
+            f"维度权重方法 {dmethod.value!r} 不适用。", f"dimension weights cannot be {dmethod.value!r}"
         )
     dim_of = {code: k for k, code in enumerate(dimension_codes)}
     weights = np.array([dw[dim_of[d]] for d in dims]) * within
@@ -406,14 +406,14 @@ def _ahp_for(
 ) -> tuple[np.ndarray, AhpResult]:
     if not isinstance(pairwise, PairwiseMatrix):
         raise InvalidParameters(
-            f"AHP weights: no pairwise matrix for dimension {dimension}", f"维度 {dimension} 缺少判断矩阵。"
+            f"维度 {dimension} 缺少判断矩阵。", f"AHP weights: no pairwise matrix for dimension {dimension}"
         )
     all_codes = [code for code, d in zip(matrix.indicators, matrix.dimensions, strict=True) if d == dimension]
     if set(pairwise.codes) != set(all_codes):
         raise InvalidParameters(
+            f"维度 {dimension} 的判断矩阵应恰好比较其指标。",
             f"the pairwise matrix of dimension {dimension} must compare exactly its indicators "
             f"({', '.join(all_codes)})",
-            f"维度 {dimension} 的判断矩阵应恰好比较其指标。",
         )
     result = ahp_weights(pairwise, what=dimension)
     by_code = dict(zip(result.codes, result.weights, strict=True))

@@ -74,9 +74,9 @@ class PlanPeriod:
     def __post_init__(self) -> None:
         if not self.base_year <= self.start_year <= self.end_year:
             raise InvalidParameters(
+                "方案期限：应满足基期 ≤ 起始年 ≤ 终止年。",
                 f"plan period: expected base_year ≤ start_year ≤ end_year, got "
                 f"{self.base_year}, {self.start_year}, {self.end_year}",
-                "方案期限：应满足基期 ≤ 起始年 ≤ 终止年。",
             )
 
 
@@ -164,8 +164,8 @@ class PaceThresholds:
     def __post_init__(self) -> None:
         if not self.ahead >= self.on_pace >= self.lagging:
             raise InvalidParameters(
-                "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
                 "时序进度阈值应满足：超前 ≥ 正常 ≥ 滞后。",
+                "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
             )
 
 
@@ -180,8 +180,8 @@ class ProgressThresholds:
     def __post_init__(self) -> None:
         if not self.on_track >= self.needs_acceleration >= self.limited:
             raise InvalidParameters(
-                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
                 "进展评估阈值应满足：按期 ≥ 需加速 ≥ 有限进展。",
+                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
             )
 
 
@@ -255,8 +255,8 @@ class SensitivityParameters:
     def __post_init__(self) -> None:
         if self.draws < 1 or not 0 <= self.spread < 1:
             raise InvalidParameters(
-                "sensitivity: draws must be ≥ 1 and spread in [0, 1)",
                 "敏感性分析：抽样次数应 ≥ 1，扰动幅度应在 [0, 1) 内。",
+                "sensitivity: draws must be ≥ 1 and spread in [0, 1)",
             )
 
 

@@ -86,12 +86,8 @@ class Command(BaseCommand):
                 as_of=as_of,
                 progress=lambda step: self.stderr.write(f"… {step}"),
             )
-        except RunRefused as exc:
+        except (RunRefused, BulletinError, FontMissing) as exc:
             raise CommandError(f"{exc.zh}\n{exc.en}") from None
-        except BulletinError as exc:
-            raise CommandError(f"{exc.zh}\n{exc.en}") from None
-        except FontMissing as exc:
-            raise CommandError(str(exc)) from None
         try:
             out.mkdir(parents=True, exist_ok=True)
             for fmt in bulletin.formats:
