@@ -114,11 +114,11 @@ def test_the_database_input_is_the_plan_files_input(sampled):
     assert set(from_db.targets) == set(from_file.targets)
     params = EvaluationParameters(sensitivity=SensitivityParameters(draws=50))
     assert to_jsonable(evaluate(from_db, 2018, params)) == to_jsonable(evaluate(from_file, 2018, params))
-    assert version["count"] == len(data.actuals) == version["sample_values"]
-    assert version["targets"]["by_origin"] == {
+    assert version.count == len(data.actuals) == version.sample_values
+    assert version.targets.by_origin == {
         "plan": sum(1 for t in bare.targets),
         "user": 0,
-        "sample": version["targets"]["count"] - len(bare.targets),
+        "sample": version.targets.count - len(bare.targets),
     }
 
 
@@ -137,9 +137,9 @@ def test_build_input_reads_only_the_statuses_asked_for(sampled):
     key = ("I01", "ZH", 2018)
     assert key not in {(o.indicator, o.scope, o.year) for o in accepted.observations}
     assert key in {(o.indicator, o.scope, o.year) for o in both.observations}
-    assert version_both["count"] == version["count"] + 1
-    assert version["statuses"] == ["accepted"]
-    assert version_both["statuses"] == ["accepted", "approved", "submitted"]
+    assert version_both.count == version.count + 1
+    assert version.statuses == ("accepted",)
+    assert version_both.statuses == ("accepted", "approved", "submitted")
 
 
 def test_drafts_quarterly_values_and_blank_values_are_not_observations(sampled):
@@ -151,8 +151,8 @@ def test_drafts_quarterly_values_and_blank_values_are_not_observations(sampled):
     keys = {(o.indicator, o.scope, o.year) for o in inp.observations}
     assert ("I01", "ZS", 2018) not in keys and ("I02", "ZS", 2018) not in keys
     # the blank value was read (it is in the data version), the draft was not
-    assert version["count"] == ReportedValue.objects.filter(indicator__plan=sampled).count() - 1
-    assert version["observed"] == version["count"] - 1
+    assert version.count == ReportedValue.objects.filter(indicator__plan=sampled).count() - 1
+    assert version.observed == version.count - 1
 
 
 def test_user_entered_targets_are_read_and_counted(sampled):
@@ -170,9 +170,9 @@ def test_user_entered_targets_are_read_and_counted(sampled):
     )
     inp, after = build_input(sampled)
     assert TargetSpec("I07", "ZH", 2018, 7.0) in inp.targets
-    assert after["targets"]["by_origin"]["user"] == 1
-    assert after["targets"]["sha256"] != before["targets"]["sha256"]
-    assert after["sha256"] == before["sha256"]  # the values did not change
+    assert after.targets.by_origin["user"] == 1
+    assert after.targets.sha256 != before.targets.sha256
+    assert after.sha256 == before.sha256  # the values did not change
 
 
 def test_build_input_takes_a_fixed_number_of_queries(sampled, django_assert_max_num_queries):
@@ -212,7 +212,7 @@ def test_build_input_takes_a_fixed_number_of_queries(sampled, django_assert_max_
     )
     with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as after:
         _, version = build_input(sampled, statuses=WITH_UNACCEPTED)
-    assert version["count"] == 2 * len(values)
+    assert version.count == 2 * len(values)
     assert len(after.captured_queries) == len(before.captured_queries)
 
 

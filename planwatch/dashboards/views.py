@@ -15,11 +15,12 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -68,13 +69,13 @@ def _is_english() -> bool:
     return in_english()
 
 
-def _inside(pilots: list[Locality]) -> list[dict[str, str]]:
-    """The pilot units inside another (顺德区 in 佛山市), by their names in the page's language."""
-    by_pk = {loc.pk: loc for loc in pilots}
+def _inside(localities: list[Locality]) -> list[dict[str, str]]:
+    """The pilot units inside another whose figures include them (顺德区 in 佛山市), by their names in
+    the page's language (planwatch.core.hierarchy)."""
+    by_code = {loc.code: loc for loc in localities}
     return [
-        {"district": loc.name, "city": parent.name}
-        for loc in pilots
-        if (parent := by_pk.get(loc.parent_id or 0)) is not None and parent.figures_include_children
+        {"district": by_code[code].name, "city": by_code[outer[0]].name}
+        for code, outer in hierarchy.including(hierarchy_nodes(localities)).items()
     ]
 
 
@@ -100,9 +101,10 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     results = data.Results.of(choice.run)
     indicators = data.indicators(plan)
     pilots = data.pilots(plan)
-    context["inside"] = _inside(pilots)
+    localities = list(plan.localities.all())
+    context["inside"] = _inside(localities)
     # Missing localities by name in the page's language (佛山市, not FS); any locality of the plan.
-    names = {loc.code: loc for loc in plan.localities.all()}
+    names = {loc.code: loc for loc in localities}
     rows: list[dict[str, Any]] = []
     for ind in indicators:
         r = results.get(ind.code)

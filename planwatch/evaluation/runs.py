@@ -18,11 +18,12 @@ become one too.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from importlib import metadata
@@ -51,9 +52,14 @@ from planwatch.core.evaluation import (
     WeightMethod,
     WeightScheme,
     evaluate,
+    evaluation_input,
+    indicator_spec,
+    pilot_units,
     to_jsonable,
 )
+from planwatch.core.hierarchy import LocalityNode
 from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -164,58 +170,83 @@ def _moment(value: Any) -> str | None:
 # --- the input ----------------------------------------------------------------------------------
 
 
-def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, dict[str, Any]]:
+def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, DataVersion]:
     """The core's input from the database, and the data version of what was read.
 
     Six queries whatever the amount of data: localities, dimensions, indicators, components,
     targets, values. Values are the plan's yearly values of its pilot units with one of `statuses`;
     a value left blank is read (and counted in the data version) but is no observation: missing.
     Targets are all of the plan's — from the plan text, entered by users, or sample data — and the
-    data version counts each origin.
+    data version counts each origin. The rows read become the input as the plan file's do
+    (planwatch.core.evaluation.planinput).
     """
     statuses = sorted(set(statuses))
-    localities = list(
+    localities, pilots = _localities(plan)
+    indicators, code_of = _indicators(plan)
+    targets = _targets(plan, code_of, pilots)
+    values = _values(plan, statuses, code_of, pilots)
+    inp = evaluation_input(
+        PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
+        indicators,
+        localities,
+        _dimensions(plan),
+        targets=targets.specs,
+        observations=values.observations,
+    )
+    version = DataVersion(
+        as_of=_moment(values.as_of),
+        sha256=_rows_hash(sorted(values.rows)),
+        count=len(values.rows),
+        statuses=tuple(statuses),
+        observed=len(values.observations),
+        years=tuple(sorted({o.year for o in values.observations})),
+        sample_values=values.sample,
+        targets=TargetsVersion(
+            as_of=_moment(targets.as_of),
+            sha256=_rows_hash(sorted(targets.rows)),
+            count=len(targets.rows),
+            by_origin=dict(sorted(targets.by_origin.items())),
+        ),
+        plan_version=plan.version,
+    )
+    return inp, version
+
+
+def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], dict[int, str]]:
+    """The pilot units (planinput.pilot_units), and their codes by id. One query."""
+    rows = list(
         Locality.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list("id", "code", "parent_id", "pilot", "figures_include_children")
     )
-    by_id = {row[0]: row for row in localities}
+    code_of = {pk: code for pk, code, *_ in rows}
+    nodes = [
+        LocalityNode(code, code_of.get(parent) if parent is not None else None, pilot, includes)
+        for _, code, parent, pilot, includes in rows
+    ]
+    return pilot_units(nodes), {pk: code for pk, code, _, pilot, _ in rows if pilot}
 
-    def counted(locality_id: int) -> bool:
-        # As Locality.counted_in_region_total: not when a pilot ancestor's figures include it.
-        parent, seen = by_id[locality_id][2], {locality_id}
-        while parent is not None and parent in by_id and parent not in seen:
-            _, _, grand, pilot, includes = by_id[parent]
-            if pilot and includes:
-                return False
-            seen.add(parent)
-            parent = grand
-        return True
 
-    pilots = {row[0]: row[1] for row in localities if row[3]}
-    locality_specs = tuple(
-        LocalitySpec(
-            code=code,
-            counted_in_region_total=counted(pk),
-            parent=by_id[by_id[pk][2]][1] if by_id[pk][2] in by_id else None,
-        )
-        for pk, code in pilots.items()
-    )
-    dimensions = tuple(
+def _dimensions(plan: Plan) -> tuple[DimensionSpec, ...]:
+    return tuple(
         DimensionSpec(code=code, weight=float(weight))
         for code, weight in Dimension.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list("code", "weight")
     )
-    indicator_rows = list(
+
+
+def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
+    """The indicators (planinput.indicator_spec), and their codes by id. Two queries."""
+    rows = list(
         Indicator.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list(
             "id",
             "code",
             "kind",
-            "direction",
             "aggregation",
+            "direction",
             "binding",
             "region_target",
             "base_year",
@@ -228,33 +259,35 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         "indicator_id", "role", "component__code"
     ):
         components.setdefault(indicator_id, {})[role] = component
-    indicators = tuple(
-        IndicatorSpec(
-            code=code,
-            kind=planfile.IndicatorKind(kind),
-            aggregation=planfile.Aggregation(aggregation),
-            direction=planfile.Direction(direction),
+    specs = tuple(
+        indicator_spec(
+            code,
+            kind,
+            aggregation,
+            direction,
             binding=binding,
             region_target=region_target,
             base_year=base_year,
-            base_value=float(base_value) if base_value is not None else None,
-            components=dict(sorted(components.get(pk, {}).items())),
+            base_value=base_value,
+            components=components.get(pk, {}),
             dimension=dimension,
         )
-        for pk, code, kind, direction, aggregation, binding, region_target, base_year, base_value, dimension in (
-            indicator_rows
-        )
+        for pk, code, kind, aggregation, direction, binding, region_target, base_year, base_value, dimension in rows
     )
-    code_of = {row[0]: row[1] for row in indicator_rows}
-    order_of = {row[1]: k for k, row in enumerate(indicator_rows)}
-    scope_order = {code: k for k, code in enumerate(pilots.values())}
-    scope_order[REGION] = len(scope_order)
+    return specs, {row[0]: row[1] for row in rows}
 
-    # Targets: the region's (no locality) and the pilot units'.
-    targets: list[TargetSpec] = []
-    target_rows: list[tuple[str, str, int, str | None, str]] = []
-    origins = {origin: 0 for origin in Target.Origin.values}
-    targets_as_of = None
+
+@dataclass
+class _TargetsRead:
+    specs: list[TargetSpec] = field(default_factory=list)
+    rows: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)  # for the sha256
+    by_origin: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Target.Origin.values, 0))
+    as_of: dt.datetime | None = None
+
+
+def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
+    """The region's targets (no locality) and the pilot units'. One query."""
+    read = _TargetsRead()
     for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
         indicator__plan=plan
     ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
@@ -265,18 +298,26 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         else:
             continue  # a target of a locality that is not evaluated
         code = code_of[indicator_id]
-        targets.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
-        target_rows.append((code, scope, year, _number(amount), origin))
-        origins[origin] = origins.get(origin, 0) + 1
-        if updated_at is not None and (targets_as_of is None or updated_at > targets_as_of):
-            targets_as_of = updated_at
+        read.specs.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        read.rows.append((code, scope, year, _number(amount), origin))
+        read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
+        read.as_of = _later(read.as_of, updated_at)
+    return read
 
-    # Values: the yearly values of the pilot units, in the statuses asked for.
-    observations: list[Observation] = []
-    value_rows: list[tuple[str, str, str, str | None, str, int]] = []
-    sample_values = 0
-    as_of = None
-    years: set[int] = set()
+
+@dataclass
+class _ValuesRead:
+    observations: list[Observation] = field(default_factory=list)
+    rows: list[tuple[str, str, str, str | None, str, int]] = field(default_factory=list)  # for the sha256
+    sample: int = 0
+    as_of: dt.datetime | None = None
+
+
+def _values(
+    plan: Plan, statuses: Sequence[str], code_of: Mapping[int, str], pilots: Mapping[int, str]
+) -> _ValuesRead:
+    """The yearly values of the pilot units, in the statuses asked for. One query."""
+    read = _ValuesRead()
     for (
         indicator_id,
         locality_id,
@@ -304,44 +345,16 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         "updated_at",
     ):
         code, scope = code_of[indicator_id], pilots[locality_id]
-        value_rows.append((code, scope, period, _number(value), status, version))
-        sample_values += bool(is_sample)
-        if updated_at is not None and (as_of is None or updated_at > as_of):
-            as_of = updated_at
+        read.rows.append((code, scope, period, _number(value), status, version))
+        read.sample += bool(is_sample)
+        read.as_of = _later(read.as_of, updated_at)
         if value is not None:
-            observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
-            years.add(year)
+            read.observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+    return read
 
-    def key(item: Observation | TargetSpec) -> tuple[int, int, int]:
-        return (order_of[item.indicator], scope_order[item.scope], item.year)
 
-    inp = EvaluationInput(
-        period=PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
-        indicators=indicators,
-        localities=locality_specs,
-        targets=tuple(sorted(targets, key=key)),
-        observations=tuple(sorted(observations, key=key)),
-        dimensions=dimensions,
-    )
-    value_rows.sort()
-    target_rows.sort()
-    data_version = {
-        "as_of": _moment(as_of),
-        "sha256": _rows_hash(value_rows),
-        "count": len(value_rows),
-        "statuses": list(statuses),
-        "observed": len(observations),
-        "years": sorted(years),
-        "sample_values": sample_values,
-        "targets": {
-            "as_of": _moment(targets_as_of),
-            "sha256": _rows_hash(target_rows),
-            "count": len(target_rows),
-            "by_origin": dict(sorted(origins.items())),
-        },
-        "plan_version": plan.version,
-    }
-    return inp, data_version
+def _later(moment: dt.datetime | None, other: dt.datetime | None) -> dt.datetime | None:
+    return other if other is not None and (moment is None or other > moment) else moment
 
 
 def input_hash(inp: EvaluationInput, year: int, params: EvaluationParameters, statuses: Sequence[str]) -> str:
@@ -680,8 +693,8 @@ def run_evaluation(
             path="year",
         )
     with transaction.atomic():
-        inp, data_version = build_input(plan, statuses=statuses)
-        if year not in data_version["years"]:
+        inp, version = build_input(plan, statuses=statuses)
+        if year not in version.years:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
             which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
             hint = (
@@ -698,7 +711,7 @@ def run_evaluation(
         key = input_hash(inp, year, params, statuses)
         if reuse:
             found = (
-                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=data_version["sha256"])
+                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=version.sha256)
                 .order_by("id")
                 .first()
             )
@@ -710,9 +723,6 @@ def run_evaluation(
         except EvaluationError as exc:
             raise RunRefused.from_core(exc) from exc
         results = to_jsonable(evaluation)
-        sample = (
-            data_version["sample_values"] > 0 or data_version["targets"]["by_origin"].get("sample", 0) > 0
-        )
         run = EvaluationRun.objects.create(
             plan=plan,
             year=year,
@@ -722,12 +732,12 @@ def run_evaluation(
             parameters=to_jsonable(params),
             statuses=list(statuses),
             includes_unaccepted=include_unaccepted,
-            data_version=data_version,
-            data_hash=data_version["sha256"],
+            data_version=to_jsonable(version),
+            data_hash=version.sha256,
             input_hash=key,
             results=results,
             results_hash=sha256_of(results),
-            sample=sample,
+            sample=version.sample,
             engine_version=ENGINE_VERSION,
         )
     return run
