@@ -24,7 +24,7 @@ from django.utils import timezone
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
-from planwatch.core.evaluation import EvaluationParameters
+from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
 from planwatch.core.geo import MapFileMissing, read_city_map
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
@@ -78,20 +78,20 @@ def period_of(plan: Plan, code: str) -> BulletinPeriod:
 
 
 def run_info(run: EvaluationRun) -> core.RunInfo:
-    version = run.data_version
+    version = run.version
     return core.RunInfo(
         id=run.pk,
         year=run.year,
         created_at=exports.iso(timezone.localtime(run.created_at)),
-        parameters=parameters_label(run.parameters),
+        parameters=parameters_label(run.params),
         statuses=tuple(run.statuses),
         includes_unaccepted=run.includes_unaccepted,
         sample=run.sample,
-        data_sha256=version.get("sha256", run.data_hash),
-        data_count=int(version.get("count", 0)),
-        data_as_of=version.get("as_of"),
-        targets_sha256=(version.get("targets") or {}).get("sha256", ""),
-        plan_version=version.get("plan_version"),
+        data_sha256=version.sha256,
+        data_count=version.count,
+        data_as_of=version.as_of,
+        targets_sha256=version.targets.sha256,
+        plan_version=version.plan_version,
         input_hash=run.input_hash,
         results_hash=run.results_hash,
         engine_version=run.engine_version,
@@ -129,18 +129,19 @@ def trend_runs(run: EvaluationRun) -> list[EvaluationRun]:
 
 
 def _trend(runs: Sequence[EvaluationRun]) -> tuple[core.TrendPoint, ...]:
-    points = []
-    for r in runs:
-        for s in (r.composite or {}).get("scores", []):
-            points.append(core.TrendPoint(r.year, s["locality"], float(s["score"]), int(s["rank"]), r.pk))
-    return tuple(points)
+    return tuple(
+        core.TrendPoint(r.year, s.locality, s.score, s.rank, r.pk)
+        for r in runs
+        if (composite := r.evaluation.composite) is not None
+        for s in composite.scores
+    )
 
 
 def _pace_by_scope(run: EvaluationRun) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for r in run.results.get("indicators", []):
-        if r.get("pace"):
-            out.setdefault(str(r["scope"]), {})[str(r["indicator"])] = str(r["pace"])
+    for r in run.evaluation.indicators:
+        if r.pace is not None:
+            out.setdefault(r.scope, {})[r.indicator] = r.pace.value
     return out
 
 
@@ -249,7 +250,7 @@ def gather(
     if which.period is not None and which.period.frequency != Period.Frequency.YEARLY:
         basis.append(
             f"说明：评估按年度数值进行，本期综合评估与指标完成度依据{which.year}年度已读取的数值"
-            f"（数据版本截至 {run.data_version.get('as_of') or '—'}）；迟报情况按{which.code}报送期判断。"
+            f"（数据版本截至 {run.version.as_of or '—'}）；迟报情况按{which.code}报送期判断。"
         )
     trend = trend_runs(run)
     if len(trend) > 1:
@@ -267,7 +268,7 @@ def gather(
         serial=serial,
         as_of=as_of,
         run=run_info(run),
-        results=run.results,
+        results=_evaluation(run),
         names=_names(plan),
         pilots=tuple(plan.localities.filter(pilot=True).order_by("order").values_list("code", flat=True)),
         end_year=plan.end_year,
@@ -279,6 +280,16 @@ def gather(
         notes=tuple(notes),
         basis=tuple(basis),
     )
+
+
+def _evaluation(run: EvaluationRun) -> Evaluation:
+    """The run's results; a bulletin of a run whose results cannot be read is refused."""
+    try:
+        return run.evaluation
+    except UnreadableResults as exc:
+        raise BulletinError(
+            f"评估运行 #{run.pk} 的结果无法读取：{exc.zh}", f"evaluation run #{run.pk}: {exc.en}"
+        ) from exc
 
 
 def _refused(exc: RunRefused) -> BulletinError:

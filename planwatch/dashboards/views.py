@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
-from planwatch.core.evaluation import REGION
+from planwatch.core.evaluation import REGION, IndicatorResult
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
@@ -60,8 +60,8 @@ def _run_context(choice: data.RunChoice) -> dict[str, Any]:
         "run": run,
         # (code, text): the sample caveat names itself ("示例数据：…"), the template only styles it
         "caveats": [(c.code, c.zh if not english else c.en) for c in caveats(run)] if run else [],
-        "run_parameters": parameters_label(run.parameters, english=english) if run else "",
-        "run_as_of": data.moment_text((run.data_version or {}).get("as_of")) if run else "",
+        "run_parameters": parameters_label(run.params, english=english) if run else "",
+        "run_as_of": data.moment_text(run.version.as_of) if run else "",
     }
 
 
@@ -79,7 +79,7 @@ def _inside(localities: list[Locality]) -> list[dict[str, str]]:
     ]
 
 
-def _status(result: dict[str, Any] | None) -> dict[str, str]:
+def _status(result: IndicatorResult | None) -> dict[str, str]:
     key = data.status_key(result)
     return {"key": key, "label": data.status_label(key)}
 
@@ -114,13 +114,13 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "indicator": ind,
                 "result": r,
-                "value": data.number(r["value"]),
-                "target": data.number(r["target"]),
-                "completion": data.percent(r["completion"]),
-                "elapsed": data.percent(r["elapsed"]),
-                "progress": data.percent(r["progress"]),
+                "value": data.number(r.value),
+                "target": data.number(r.target),
+                "completion": data.percent(r.completion),
+                "elapsed": data.percent(r.elapsed),
+                "progress": data.percent(r.progress),
                 "status": _status(r),
-                "missing": [names[c].name if c in names else c for c in r.get("missing_localities") or []],
+                "missing": [names[c].name if c in names else c for c in r.missing_localities],
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
@@ -136,11 +136,11 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     ranking = [
         {
             "score": s,
-            "locality": by_code.get(s["locality"]),
-            "code": s["locality"],
-            "value": data.score(s["score"]),
-            "change": s.get("rank_change"),
-            "url": reverse("dashboards:locality", args=[plan.code, s["locality"]]) + f"?year={year}",
+            "locality": by_code.get(s.locality),
+            "code": s.locality,
+            "value": data.score(s.score),
+            "change": s.rank_change,
+            "url": reverse("dashboards:locality", args=[plan.code, s.locality]) + f"?year={year}",
         }
         for s in results.scores
     ]
@@ -168,15 +168,15 @@ def _overview_chart(
             "key": "composite",
             "label": _("Composite score"),
             "kind": "score",
-            "values": {s["locality"]: s["score"] for s in results.scores},
+            "values": {s.locality: s.score for s in results.scores},
         }
     ]
     completion = _("completion")  # outside the f-string: xgettext does not read f-strings
     for ind in indicators:
         values = {
-            loc.code: r["completion"]
+            loc.code: r.completion
             for loc in pilots
-            if (r := results.get(ind.code, loc.code)) is not None and r["completion"] is not None
+            if (r := results.get(ind.code, loc.code)) is not None and r.completion is not None
         }
         if values:
             measures.append(
@@ -197,14 +197,14 @@ def _overview_chart(
                 "map_name": data.map_name(loc),
                 "point": list(point) if point else None,
                 "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
-                "rank": (results.score_of.get(loc.code) or {}).get("rank"),
+                "rank": score.rank if (score := results.score_of.get(loc.code)) else None,
             }
         )
     return {
         "map_url": static("vendor/echarts/guangdong.json"),
         "measures": measures,
         "localities": localities,
-        "ranking": [{"code": s["locality"], "score": s["score"], "rank": s["rank"]} for s in results.scores],
+        "ranking": [{"code": s.locality, "score": s.score, "rank": s.rank} for s in results.scores],
         "labels": {
             "score": _("Composite score"),
             "rank": _("Rank"),
@@ -264,9 +264,9 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
                 "value": data.number(float(value)) if shown and value is not None else "—",
                 "sample": shown and is_sample,
                 "workflow": status if shown else "",
-                "target": data.number(r["target"]) if r else "—",
-                "target_year": r["target_year"] if r else None,
-                "completion": data.percent(r["completion"]) if r else "—",
+                "target": data.number(r.target) if r else "—",
+                "target_year": r.target_year if r else None,
+                "completion": data.percent(r.completion) if r else "—",
                 "status": _status(r)
                 if r
                 else {"key": "not_assessed", "label": data.status_label("not_assessed")},
@@ -282,15 +282,15 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
     if results and score:
         n = len(results.scores)
         mean = {
-            d: sum(x["score"] for s in results.scores for x in s["dimensions"] if x["dimension"] == d) / n
+            d: sum(x.score for s in results.scores for x in s.dimensions if x.dimension == d) / n
             for d in results.dimensions
         }
-        own_dims = {x["dimension"]: x for x in score["dimensions"]}
+        own_dims = {x.dimension: x for x in score.dimensions}
         dimension_rows = [
             {
                 "name": dims.get(d, d),
-                "score": data.score(own_dims[d]["score"]),
-                "rank": own_dims[d]["rank"],
+                "score": data.score(own_dims[d].score),
+                "rank": own_dims[d].rank,
                 "mean": data.score(mean[d]),
             }
             for d in results.dimensions
@@ -301,7 +301,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
             "series": [
                 {
                     "name": loc.name,
-                    "value": [own_dims[d]["score"] if d in own_dims else 0 for d in results.dimensions],
+                    "value": [own_dims[d].score if d in own_dims else 0 for d in results.dimensions],
                 },
                 {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
             ],
@@ -320,7 +320,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         any_sample=any(row["sample"] for row in rows),
         workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
         score=score,
-        score_value=data.score(score["score"]) if score else "—",
+        score_value=data.score(score.score) if score else "—",
         pilots_count=len(results.scores) if results else 0,
         dimension_rows=dimension_rows,
         radar=radar,
@@ -346,9 +346,9 @@ def _locality_tasks(
     pace = {}
     if results:
         pace = {
-            code: str(r["pace"])
+            code: r.pace.value
             for (code, scope), r in results.by_key.items()
-            if scope == loc.code and r.get("pace")
+            if scope == loc.code and r.pace is not None
         }
     today = dt.date.today()
     groups: dict[int, dict[str, Any]] = {}
@@ -500,9 +500,9 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     # which holds the region totals of every year up to it (顺德区 not counted twice).
     choice = data.run_for(plan, data.latest_accepted_year(plan), request.user)
     region_values = {
-        r["year"]: r["value"]
-        for r in ((choice.run.results or {}).get("region_history", []) if choice.run else [])
-        if r["indicator"] == ind.code
+        r.year: r.value
+        for r in (choice.run.evaluation.region_history if choice.run else ())
+        if r.indicator == ind.code
     }
     region_cells = [
         {

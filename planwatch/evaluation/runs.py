@@ -564,67 +564,59 @@ def parameters_from_options(
     )
 
 
-def parameters_summary(parameters: Mapping[str, Any]) -> str:
-    """One line from a run's parameters JSON: `weighted_sum · target · equal/plan · ±20 % × 1000`."""
-    composite = parameters.get("composite") or {}
-    weights = composite.get("weights") or {}
-    sensitivity = parameters.get("sensitivity")
+def parameters_summary(params: EvaluationParameters) -> str:
+    """One line of a run's parameters, in codes: `weighted_sum · target · equal/plan · ±20% × 1000`."""
+    composite, sensitivity = params.composite, params.sensitivity
+    weights = composite.weights
     parts = [
-        str(composite.get("method", "?")),
-        str(composite.get("normalization", "?")),
-        f"{weights.get('indicators', '?')}/{weights.get('dimensions', '?')}",
+        composite.method.value,
+        composite.normalization.value,
+        f"{weights.indicators.value}/{weights.dimensions.value}",
+        f"±{sensitivity.spread * 100:g}% × {sensitivity.draws}" if sensitivity else "no sensitivity",
     ]
-    if sensitivity:
-        parts.append(f"±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}")
-    else:
-        parts.append("no sensitivity")
     return " · ".join(parts)
 
 
 # The parameters in words, for pages and bulletins (the summary above keeps the codes, as the
 # command line and the API print them).
-_METHOD_WORDS = {"weighted_sum": ("加权求和", "weighted sum"), "topsis": ("TOPSIS", "TOPSIS")}
+_METHOD_WORDS = {
+    CompositeMethod.WEIGHTED_SUM: ("加权求和", "weighted sum"),
+    CompositeMethod.TOPSIS: ("TOPSIS", "TOPSIS"),
+}
 _NORMALIZATION_WORDS = {
-    "target": ("目标值标准化", "normalized to the target"),
-    "min_max": ("极差标准化", "min–max normalization"),
-    "minmax": ("极差标准化", "min–max normalization"),
+    Normalization.TARGET: ("目标值标准化", "normalized to the target"),
+    Normalization.MIN_MAX: ("极差标准化", "min–max normalization"),
 }
 _WEIGHT_WORDS = {
-    "equal": ("等权", "equal weights"),
-    "entropy": ("熵权", "entropy weights"),
-    "expert": ("专家权重", "expert weights"),
-    "ahp": ("AHP权重", "AHP weights"),
-    "plan": ("方案权重", "the plan's weights"),
+    WeightMethod.EQUAL: ("等权", "equal weights"),
+    WeightMethod.ENTROPY: ("熵权", "entropy weights"),
+    WeightMethod.EXPERT: ("专家权重", "expert weights"),
+    WeightMethod.AHP: ("AHP权重", "AHP weights"),
+    WeightMethod.PLAN: ("方案权重", "the plan's weights"),
 }
 
 
-def parameters_label(parameters: Mapping[str, Any], *, english: bool = False) -> str:
+def parameters_label(params: EvaluationParameters, *, english: bool = False) -> str:
     """The run's parameters in words of the page's language: `加权求和 · 目标值标准化 · 指标等权、维度方案权重
     · 敏感性 ±20% × 1000次` / `weighted sum · normalized to the target · indicators: equal weights,
-    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`. Unknown codes show as they are."""
+    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`."""
     k = 1 if english else 0
-    composite = parameters.get("composite") or {}
-    weights = composite.get("weights") or {}
-
-    def word(table: Mapping[str, tuple[str, str]], code: Any) -> str:
-        return table[code][k] if code in table else str(code if code is not None else "?")
-
-    method = word(_METHOD_WORDS, composite.get("method"))
-    normalization = word(_NORMALIZATION_WORDS, composite.get("normalization"))
-    by_indicator = word(_WEIGHT_WORDS, weights.get("indicators"))
-    by_dimension = word(_WEIGHT_WORDS, weights.get("dimensions"))
-    sensitivity = parameters.get("sensitivity")
+    composite, sensitivity = params.composite, params.sensitivity
+    method = _METHOD_WORDS[composite.method][k]
+    normalization = _NORMALIZATION_WORDS[composite.normalization][k]
+    by_indicator = _WEIGHT_WORDS[composite.weights.indicators][k]
+    by_dimension = _WEIGHT_WORDS[composite.weights.dimensions][k]
     if english:
         weighting = f"indicators: {by_indicator}, dimensions: {by_dimension}"
         spread = (
-            f"sensitivity ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']} draws"
+            f"sensitivity ±{sensitivity.spread * 100:g}% × {sensitivity.draws} draws"
             if sensitivity
             else "no sensitivity analysis"
         )
     else:
         weighting = f"指标{by_indicator}、维度{by_dimension}"
         spread = (
-            f"敏感性 ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}次"
+            f"敏感性 ±{sensitivity.spread * 100:g}% × {sensitivity.draws}次"
             if sensitivity
             else "未做敏感性分析"
         )
@@ -758,7 +750,7 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
         "caveats": [{"code": c.code, "message_zh": c.zh, "message_en": c.en} for c in caveats(run)],
         "statuses": list(run.statuses),
         "parameters": run.parameters,
-        "parameters_summary": parameters_summary(run.parameters),
+        "parameters_summary": parameters_summary(run.params),
         "data_version": run.data_version,
         "input_hash": run.input_hash,
         "results_hash": run.results_hash,
