@@ -17,12 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from planwatch.core import sample
 from planwatch.core.evaluation import (
     REGION,
+    Evaluation,
     EvaluationParameters,
     Observation,
     SensitivityParameters,
     TargetSpec,
+    UnreadableResults,
     evaluate,
     evaluation_input_from_plan,
+    from_jsonable,
     to_jsonable,
 )
 from planwatch.core.planfile import read_plan_file, whole_number_unit
@@ -241,6 +244,35 @@ def test_a_run_for_2018_stores_its_parameters_data_version_and_results(sampled):
     assert all(s["rank_change"] is not None for s in composite["scores"])  # from 2017
     assert len(run.results["sensitivity"]["stability"]) == 7
     assert json.loads(json.dumps(run.results)) == run.results
+
+
+def test_a_stored_run_reads_back_as_the_cores_types(sampled):
+    """run.evaluation, run.params and run.version are the inverse of the stored JSON: the very
+    results the core made, read and checked once."""
+    inp, version = build_input(sampled)
+    params = parameters_from_options()
+    run = EvaluationRun.objects.get(pk=run_evaluation(sampled, 2018, params=params).pk)
+    assert run.evaluation == evaluate(inp, 2018, params)
+    assert run.params == params and run.version == version
+    assert to_jsonable(run.evaluation) == run.results
+    assert to_jsonable(run.params) == run.parameters and to_jsonable(run.version) == run.data_version
+    assert run.evaluation is run.evaluation  # read once per instance
+    assert run.evaluation.composite is not None and run.evaluation.composite.scores[0].rank == 1
+
+
+def test_stored_results_that_do_not_fit_are_refused_with_their_place(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    older = {key: value for key, value in run.results.items() if key != "region_history"}
+    assert from_jsonable(Evaluation, older).region_history == ()  # a field added since: its default
+    broken = json.loads(json.dumps(run.results))
+    broken["indicators"][3]["outcome"] = "finished"
+    with pytest.raises(UnreadableResults) as caught:
+        from_jsonable(Evaluation, broken)
+    assert caught.value.path == "$.indicators[3].outcome" and caught.value.status == 409
+    assert "finished" in caught.value.en and "无法读取" in caught.value.zh
+    del broken["indicators"][3]["outcome"]
+    with pytest.raises(UnreadableResults, match=r"\$\.indicators\[3\]\.outcome"):
+        from_jsonable(Evaluation, broken)
 
 
 def test_region_sums_count_the_six_cities_and_never_shunde_twice(sampled):
