@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
-from planwatch.core.evaluation import REGION, IndicatorResult
+from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
@@ -237,14 +237,58 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         if year is not None
         else None
     )
+    rows, not_reported = _locality_rows(indicators, loc, results, _history(plan, loc), years, year)
+    workflow = Counter(row["workflow"] for row in rows if row["workflow"])
+    score = results.score_of.get(loc.code) if results else None
+    dims = data.dimension_names(plan)
+    dimension_rows, radar = _dimensions(loc, results, score, dims) if results and score else ([], None)
+    tasks = _locality_tasks(plan, loc, year, results)
+    return _render(
+        request,
+        "locality.html",
+        plan,
+        locality=loc,
+        years=years,
+        year=year,
+        period=period,
+        rows=rows,
+        not_reported=not_reported,
+        any_sample=any(row["sample"] for row in rows),
+        workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
+        score=score,
+        score_value=data.score(score.score) if score else "—",
+        pilots_count=len(results.scores) if results else 0,
+        dimension_rows=dimension_rows,
+        radar=radar,
+        tasks=tasks,
+        today=dt.date.today(),
+        **_run_context(choice),
+    )
 
-    # The locality's yearly values over the years, one query; drafts only count as "not reported".
-    history: dict[int, dict[int, tuple[Any, str, bool]]] = defaultdict(dict)
+
+History = dict[int, dict[int, tuple[Any, str, bool]]]  # indicator id → year → (value, status, sample)
+
+
+def _history(plan: Plan, loc: Locality) -> History:
+    """The locality's yearly values over the years, one query; drafts only count as "not reported"."""
+    history: History = defaultdict(dict)
     for indicator_id, value_year, value, status, is_sample in ReportedValue.objects.filter(
         locality=loc, indicator__plan=plan, period__frequency=Period.Frequency.YEARLY
     ).values_list("indicator_id", "period__year", "value", "status", "is_sample"):
         history[indicator_id][value_year] = (value, status, is_sample)
+    return history
 
+
+def _locality_rows(
+    indicators: list[Indicator],
+    loc: Locality,
+    results: data.Results | None,
+    history: History,
+    years: list[int],
+    year: int | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A row per indicator (the value shown, the run's result, the trend over the years), and the
+    yearly indicators the locality has not reported for the year."""
     rows, not_reported = [], []
     for ind in indicators:
         r = results.get(ind.code, loc.code) if results else None
@@ -274,60 +318,40 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
                 "trend_text": " → ".join(data.number(v) for v in trend),
             }
         )
-    workflow = Counter(row["workflow"] for row in rows if row["workflow"])
-    score = results.score_of.get(loc.code) if results else None
-    dims = data.dimension_names(plan)
-    dimension_rows = []
-    radar: dict[str, Any] | None = None
-    if results and score:
-        n = len(results.scores)
-        mean = {
-            d: sum(x.score for s in results.scores for x in s.dimensions if x.dimension == d) / n
-            for d in results.dimensions
+    return rows, not_reported
+
+
+def _dimensions(
+    loc: Locality, results: data.Results, score: LocalityScore, dims: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The locality's dimension scores beside the pilot units' mean: the table's rows and the radar."""
+    n = len(results.scores)
+    mean = {
+        d: sum(x.score for s in results.scores for x in s.dimensions if x.dimension == d) / n
+        for d in results.dimensions
+    }
+    own_dims = {x.dimension: x for x in score.dimensions}
+    dimension_rows = [
+        {
+            "name": dims.get(d, d),
+            "score": data.score(own_dims[d].score),
+            "rank": own_dims[d].rank,
+            "mean": data.score(mean[d]),
         }
-        own_dims = {x.dimension: x for x in score.dimensions}
-        dimension_rows = [
+        for d in results.dimensions
+        if d in own_dims
+    ]
+    radar = {
+        "indicators": [{"name": dims.get(d, d), "max": 1} for d in results.dimensions],
+        "series": [
             {
-                "name": dims.get(d, d),
-                "score": data.score(own_dims[d].score),
-                "rank": own_dims[d].rank,
-                "mean": data.score(mean[d]),
-            }
-            for d in results.dimensions
-            if d in own_dims
-        ]
-        radar = {
-            "indicators": [{"name": dims.get(d, d), "max": 1} for d in results.dimensions],
-            "series": [
-                {
-                    "name": loc.name,
-                    "value": [own_dims[d].score if d in own_dims else 0 for d in results.dimensions],
-                },
-                {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
-            ],
-        }
-    tasks = _locality_tasks(plan, loc, year, results)
-    return _render(
-        request,
-        "locality.html",
-        plan,
-        locality=loc,
-        years=years,
-        year=year,
-        period=period,
-        rows=rows,
-        not_reported=not_reported,
-        any_sample=any(row["sample"] for row in rows),
-        workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
-        score=score,
-        score_value=data.score(score.score) if score else "—",
-        pilots_count=len(results.scores) if results else 0,
-        dimension_rows=dimension_rows,
-        radar=radar,
-        tasks=tasks,
-        today=dt.date.today(),
-        **_run_context(choice),
-    )
+                "name": loc.name,
+                "value": [own_dims[d].score if d in own_dims else 0 for d in results.dimensions],
+            },
+            {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
+        ],
+    }
+    return dimension_rows, radar
 
 
 def _locality_tasks(

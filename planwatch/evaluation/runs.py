@@ -481,6 +481,25 @@ def parameters_from_options(
     Given `ahp` or `expert` without `weights`, that is the method. Sensitivity: 1,000 draws, ±20 %,
     seed 20170421 (the core's defaults), or none.
     """
+    _check_method(method, normalization)
+    weights = _weights_method(weights, ahp, expert)
+    if weights == "entropy":
+        scheme = WeightScheme(indicators=WeightMethod.ENTROPY)
+    elif weights == "ahp":
+        scheme = _ahp_scheme(ahp)
+    elif weights == "expert":
+        scheme = _expert_scheme(expert)
+    else:
+        scheme = WeightScheme()
+    return EvaluationParameters(
+        composite=CompositeParameters(
+            normalization=NORMALIZATIONS[normalization], weights=scheme, method=CompositeMethod(method)
+        ),
+        sensitivity=SensitivityParameters() if sensitivity else None,
+    )
+
+
+def _check_method(method: str, normalization: str) -> None:
     if method not in METHODS:
         raise _bad(
             f"合成方法应为 {'、'.join(METHODS)} 之一，而非 {method!r}",
@@ -493,6 +512,12 @@ def parameters_from_options(
             f"normalization must be target or minmax, not {normalization!r}",
             "normalization",
         )
+
+
+def _weights_method(
+    weights: str | None, ahp: Mapping[str, Any] | None, expert: Mapping[str, Any] | None
+) -> str:
+    """The weighting asked for: as given, else ahp or expert when their weights are given, else equal."""
     if weights is None:
         weights = "ahp" if ahp is not None else "expert" if expert is not None else "equal"
     if weights not in WEIGHTS:
@@ -513,54 +538,50 @@ def parameters_from_options(
             f"expert weights were given but the weights are {weights!r}: use weights expert",
             "expert",
         )
-    scheme = WeightScheme()
-    if weights == "entropy":
-        scheme = WeightScheme(indicators=WeightMethod.ENTROPY)
-    elif weights == "ahp":
-        if ahp is None:
-            raise _bad(
-                "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
-                "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
-                "ahp",
-            )
-        parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
-        per_dimension: dict[str, PairwiseMatrix] = {}
-        if "indicators" in parts:
-            blocks = parts["indicators"]
-            if not isinstance(blocks, Mapping) or not blocks:
-                raise _bad(
-                    'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
-                    'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
-                    "ahp.indicators",
-                )
-            per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
-        scheme = WeightScheme(
-            indicators=WeightMethod.AHP if per_dimension else WeightMethod.EQUAL,
-            dimensions=WeightMethod.AHP if "dimensions" in parts else WeightMethod.PLAN,
-            ahp=per_dimension,
-            dimension_ahp=_pairwise(parts["dimensions"], "ahp.dimensions") if "dimensions" in parts else None,
+    return weights
+
+
+def _ahp_scheme(ahp: Mapping[str, Any] | None) -> WeightScheme:
+    if ahp is None:
+        raise _bad(
+            "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
+            "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
+            "ahp",
         )
-    elif weights == "expert":
-        if expert is None:
+    parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
+    per_dimension: dict[str, PairwiseMatrix] = {}
+    if "indicators" in parts:
+        blocks = parts["indicators"]
+        if not isinstance(blocks, Mapping) or not blocks:
             raise _bad(
-                "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
-                "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
-                "expert",
+                'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
+                'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
+                "ahp.indicators",
             )
-        parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
-        scheme = WeightScheme(
-            indicators=WeightMethod.EXPERT if "indicators" in parts else WeightMethod.EQUAL,
-            dimensions=WeightMethod.EXPERT if "dimensions" in parts else WeightMethod.PLAN,
-            expert=_expert_weights(parts["indicators"], "expert.indicators") if "indicators" in parts else {},
-            dimension_expert=(
-                _expert_weights(parts["dimensions"], "expert.dimensions") if "dimensions" in parts else {}
-            ),
+        per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
+    return WeightScheme(
+        indicators=WeightMethod.AHP if per_dimension else WeightMethod.EQUAL,
+        dimensions=WeightMethod.AHP if "dimensions" in parts else WeightMethod.PLAN,
+        ahp=per_dimension,
+        dimension_ahp=_pairwise(parts["dimensions"], "ahp.dimensions") if "dimensions" in parts else None,
+    )
+
+
+def _expert_scheme(expert: Mapping[str, Any] | None) -> WeightScheme:
+    if expert is None:
+        raise _bad(
+            "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
+            "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
+            "expert",
         )
-    return EvaluationParameters(
-        composite=CompositeParameters(
-            normalization=NORMALIZATIONS[normalization], weights=scheme, method=CompositeMethod(method)
+    parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
+    return WeightScheme(
+        indicators=WeightMethod.EXPERT if "indicators" in parts else WeightMethod.EQUAL,
+        dimensions=WeightMethod.EXPERT if "dimensions" in parts else WeightMethod.PLAN,
+        expert=_expert_weights(parts["indicators"], "expert.indicators") if "indicators" in parts else {},
+        dimension_expert=(
+            _expert_weights(parts["dimensions"], "expert.dimensions") if "dimensions" in parts else {}
         ),
-        sensitivity=SensitivityParameters() if sensitivity else None,
     )
 
 

@@ -62,7 +62,7 @@ def expert_weights(codes: Sequence[str], given: Mapping[str, float], what: str =
             "专家权重应为有限非负数且不全为零。",
             "expert weights must be finite, non-negative and not all zero",
         )
-    return w / w.sum()
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def entropy_weights(matrix: np.ndarray) -> np.ndarray:
@@ -92,7 +92,7 @@ def entropy_weights(matrix: np.ndarray) -> np.ndarray:
     divergence = np.clip(1.0 - entropy, 0.0, None)
     if divergence.sum() <= 0:
         return equal_weights(n)
-    return divergence / divergence.sum()
+    return np.asarray(divergence / divergence.sum(), dtype=np.float64)
 
 
 def ahp_weights(
