@@ -31,6 +31,8 @@ from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_lab
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
 from planwatch.reporting.models import AuditEntry, Period, ReportedValue
+from planwatch.supervision.models import Milestone
+from planwatch.supervision.services import supervision_list
 
 Progress = Callable[[str], None]
 QUARTERS = "一二三四"
@@ -147,9 +149,6 @@ def _pace_by_scope(run: EvaluationRun) -> dict[str, dict[str, str]]:
 
 def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.SupervisionInput:
     """Overdue and at-risk milestones as of the day, a linked indicator lagging by the cited run."""
-    from planwatch.supervision.models import Milestone
-    from planwatch.supervision.services import supervision_list
-
     total = Milestone.objects.filter(action_plan__plan=plan).count()
     if total == 0:
         return core.SupervisionInput(0, ())

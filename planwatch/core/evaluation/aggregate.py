@@ -229,14 +229,7 @@ def panel_from_arrays(
     if not validated:
         _validate(period, indicators, localities)
     n_i, n_l, n_y = len(indicators), len(localities), len(years)
-    if list(years) != list(range(years[0], years[0] + n_y)):
-        raise InvalidParameters("年份应连续。", "years must be consecutive")
-    needed = {period.base_year, period.end_year, *(pace_base_year(s, period) for s in indicators)}
-    if not all(years[0] <= year <= years[-1] for year in needed):
-        raise InvalidParameters(
-            "年份范围应覆盖方案基期、终止年和各指标基期。",
-            "the years must cover the plan's base and end years and every indicator's base year",
-        )
+    _check_years(period, indicators, years)
     values = np.asarray(values, dtype=np.float64)
     targets = np.array(targets, dtype=np.float64)  # a copy: the panel is read-only
     if values.shape != (n_i, n_l, n_y) or targets.shape != (n_i, n_l + 1, n_y):
@@ -252,100 +245,9 @@ def panel_from_arrays(
     full[:, :n_l, :] = values
     full[:, n_l, :] = np.nan
     base_years = np.array([pace_base_year(spec, period) for spec in indicators], dtype=np.int64)
-
-    region_missing: dict[tuple[int, int], tuple[str, ...]] = {}
-    invalid = np.zeros((n_i, n_y), dtype=bool)
-    is_reported = np.zeros((n_i, n_y), dtype=bool)
-    counted = np.array([loc.counted_in_region_total for loc in localities], dtype=bool)
-    counted_codes = np.array([loc.code for loc in localities], dtype=object)[counted]
-    index = {spec.code: i for i, spec in enumerate(indicators)}
-    done: dict[int, bool] = {}
-
-    def missing_of(i: int) -> np.ndarray:  # (L_counted, Y) bool
-        return np.isnan(full[i, :n_l, :][counted])
-
-    order = {loc.code: k for k, loc in enumerate(localities)}
-
-    def aggregate(i: int, stack: tuple[int, ...] = ()) -> None:
-        if i in done:
-            return
-        if i in stack:
-            raise InvalidParameters(
-                f"指标 {indicators[i].code} 的构成项循环引用。",
-                f"indicator {indicators[i].code}: its components form a cycle",
-            )
-        spec = indicators[i]
-        if spec.aggregation == Aggregation.SUM:
-            block = full[i, :n_l, :][counted]
-            full[i, n_l, :] = block.sum(axis=0) if block.shape[0] else np.nan
-            gaps = missing_of(i)
-            for y in np.flatnonzero(gaps.any(axis=0)).tolist():
-                region_missing[(i, y)] = tuple(str(c) for c in counted_codes[gaps[:, y]])
-        elif spec.aggregation == Aggregation.RECOMPUTE:
-            parts = {role: index[code] for role, code in spec.components.items()}
-            for part in parts.values():
-                aggregate(part, (*stack, i))
-            if spec.kind == IndicatorKind.SHARE:
-                num, den = full[parts["numerator"], n_l, :], full[parts["denominator"], n_l, :]
-                bad = den <= 0
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    full[i, n_l, :] = np.where(bad, np.nan, num / den * 100.0)
-                invalid[i] = bad
-                sources: list[tuple[int, int | None]] = [
-                    (parts["numerator"], None),
-                    (parts["denominator"], None),
-                ]
-            else:
-                level = full[parts["level"], n_l, :]
-                b = int(base_years[i]) - years[0]
-                base = level[b]
-                ys = np.array(years, dtype=np.float64)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = level / base
-                    if spec.kind == IndicatorKind.AVG_ANNUAL_GROWTH:
-                        span = ys - years[b]
-                        rate = np.where(
-                            span > 0, (ratio ** (1.0 / np.where(span > 0, span, 1.0)) - 1.0) * 100, np.nan
-                        )
-                    elif spec.kind == IndicatorKind.GROWTH_OVER_BASE:
-                        rate = (ratio - 1.0) * 100.0
-                    else:  # cumulative decrease: the level should fall
-                        rate = (1.0 - ratio) * 100.0
-                if not math.isnan(base) and base <= 0:
-                    invalid[i] = True
-                    rate = np.full(n_y, np.nan)
-                full[i, n_l, :] = rate
-                sources = [(parts["level"], b)]
-            for y in range(n_y):
-                names: set[str] = set()
-                for part, at in sources:
-                    names.update(region_missing.get((part, y), ()))
-                    if at is not None:
-                        names.update(region_missing.get((part, at), ()))
-                if names:
-                    region_missing[(i, y)] = tuple(sorted(names, key=order.__getitem__))
-        else:  # none: only a figure reported for the region itself
-            full[i, n_l, :] = reported[i]
-            is_reported[i] = ~np.isnan(reported[i])
-        if spec.aggregation != Aggregation.NONE:
-            has_reported = ~np.isnan(reported[i])
-            if has_reported.any():
-                raise InvalidParameters(
-                    f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
-                    f"indicator {spec.code}: a region value is reported, but the region's value is "
-                    f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
-                )
-        done[i] = True
-
+    region = _Region(indicators, localities, years, full, reported, base_years)
     for i in range(n_i):
-        aggregate(i)
-
-    base_values = np.full((n_i, n_l + 1), np.nan)
-    for i, spec in enumerate(indicators):
-        b = int(base_years[i]) - years[0]
-        base_values[i] = full[i, :, b]
-        if spec.base_value is not None and math.isnan(base_values[i, n_l]):
-            base_values[i, n_l] = float(spec.base_value)
+        region.aggregate(i)
     full.setflags(write=False)
     targets.setflags(write=False)
     return Panel(
@@ -356,8 +258,143 @@ def panel_from_arrays(
         values=full,
         targets=targets,
         base_years=base_years,
-        base_values=base_values,
-        region_missing=region_missing,
-        region_invalid_base=invalid,
-        region_reported=is_reported,
+        base_values=_base_values(indicators, years, full, base_years),
+        region_missing=region.missing,
+        region_invalid_base=region.invalid,
+        region_reported=region.reported,
     )
+
+
+def _check_years(period: PlanPeriod, indicators: Sequence[IndicatorSpec], years: Sequence[int]) -> None:
+    if list(years) != list(range(years[0], years[0] + len(years))):
+        raise InvalidParameters("年份应连续。", "years must be consecutive")
+    needed = {period.base_year, period.end_year, *(pace_base_year(s, period) for s in indicators)}
+    if not all(years[0] <= year <= years[-1] for year in needed):
+        raise InvalidParameters(
+            "年份范围应覆盖方案基期、终止年和各指标基期。",
+            "the years must cover the plan's base and end years and every indicator's base year",
+        )
+
+
+def _base_values(
+    indicators: Sequence[IndicatorSpec], years: Sequence[int], full: np.ndarray, base_years: np.ndarray
+) -> np.ndarray:
+    """(I, S): the value at each indicator's base year; for the region, else the plan's stated base."""
+    n_l = full.shape[1] - 1
+    base_values = np.full((len(indicators), n_l + 1), np.nan)
+    for i, spec in enumerate(indicators):
+        b = int(base_years[i]) - years[0]
+        base_values[i] = full[i, :, b]
+        if spec.base_value is not None and math.isnan(base_values[i, n_l]):
+            base_values[i, n_l] = float(spec.base_value)
+    return base_values
+
+
+class _Region:
+    """Makes the region row of `full` (in place) by each indicator's rule, its components first,
+    noting the counted localities missing, the rates made from a base of zero or less, and the
+    figures reported for the region itself."""
+
+    def __init__(
+        self,
+        indicators: tuple[IndicatorSpec, ...],
+        localities: tuple[LocalitySpec, ...],
+        years: tuple[int, ...],
+        full: np.ndarray,
+        reported: np.ndarray,
+        base_years: np.ndarray,
+    ):
+        n_i, n_y = len(indicators), len(years)
+        self.indicators, self.years, self.full = indicators, years, full
+        self.given = reported  # (I, Y) the figures reported for the region, NaN where none
+        self.base_years = base_years
+        self.n_l = len(localities)
+        self.counted = np.array([loc.counted_in_region_total for loc in localities], dtype=bool)
+        self.counted_codes = np.array([loc.code for loc in localities], dtype=object)[self.counted]
+        self.index = {spec.code: i for i, spec in enumerate(indicators)}
+        self.order = {loc.code: k for k, loc in enumerate(localities)}
+        self.missing: dict[tuple[int, int], tuple[str, ...]] = {}
+        self.invalid = np.zeros((n_i, n_y), dtype=bool)
+        self.reported = np.zeros((n_i, n_y), dtype=bool)
+        self.done: set[int] = set()
+
+    def aggregate(self, i: int, stack: tuple[int, ...] = ()) -> None:
+        if i in self.done:
+            return
+        spec = self.indicators[i]
+        if i in stack:
+            raise InvalidParameters(
+                f"指标 {spec.code} 的构成项循环引用。", f"indicator {spec.code}: its components form a cycle"
+            )
+        if spec.aggregation == Aggregation.SUM:
+            self._sum(i)
+        elif spec.aggregation == Aggregation.RECOMPUTE:
+            self._recompute(i, spec, stack)
+        else:  # none: only a figure reported for the region itself
+            self.full[i, self.n_l, :] = self.given[i]
+            self.reported[i] = ~np.isnan(self.given[i])
+        if spec.aggregation != Aggregation.NONE and (~np.isnan(self.given[i])).any():
+            raise InvalidParameters(
+                f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
+                f"indicator {spec.code}: a region value is reported, but the region's value is "
+                f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
+            )
+        self.done.add(i)
+
+    def _sum(self, i: int) -> None:
+        """The sum over the localities counted in region totals; none where one of them is missing."""
+        block = self.full[i, : self.n_l, :][self.counted]
+        self.full[i, self.n_l, :] = block.sum(axis=0) if block.shape[0] else np.nan
+        gaps = np.isnan(block)
+        for y in np.flatnonzero(gaps.any(axis=0)).tolist():
+            self.missing[(i, y)] = tuple(str(c) for c in self.counted_codes[gaps[:, y]])
+
+    def _recompute(self, i: int, spec: IndicatorSpec, stack: tuple[int, ...]) -> None:
+        """A share from the region's numerator and denominator, a rate from its level."""
+        parts = {role: self.index[code] for role, code in spec.components.items()}
+        for part in parts.values():
+            self.aggregate(part, (*stack, i))
+        if spec.kind == IndicatorKind.SHARE:
+            sources: list[tuple[int, int | None]] = [(parts["numerator"], None), (parts["denominator"], None)]
+            self._share(i, parts["numerator"], parts["denominator"])
+        else:
+            b = int(self.base_years[i]) - self.years[0]
+            sources = [(parts["level"], b)]
+            self._rate(i, spec.kind, parts["level"], b)
+        for y in range(len(self.years)):
+            names: set[str] = set()
+            for part, at in sources:
+                names.update(self.missing.get((part, y), ()))
+                if at is not None:
+                    names.update(self.missing.get((part, at), ()))
+            if names:
+                self.missing[(i, y)] = tuple(sorted(names, key=self.order.__getitem__))
+
+    def _share(self, i: int, numerator: int, denominator: int) -> None:
+        num, den = self.full[numerator, self.n_l, :], self.full[denominator, self.n_l, :]
+        bad = den <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.full[i, self.n_l, :] = np.where(bad, np.nan, num / den * 100.0)
+        self.invalid[i] = bad
+
+    def _rate(self, i: int, kind: IndicatorKind, level_index: int, b: int) -> None:
+        """A growth or decrease rate from the level, against the level of the base year `b`."""
+        years = self.years
+        level = self.full[level_index, self.n_l, :]
+        base = level[b]
+        ys = np.array(years, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = level / base
+            if kind == IndicatorKind.AVG_ANNUAL_GROWTH:
+                span = ys - years[b]
+                rate = np.where(
+                    span > 0, (ratio ** (1.0 / np.where(span > 0, span, 1.0)) - 1.0) * 100, np.nan
+                )
+            elif kind == IndicatorKind.GROWTH_OVER_BASE:
+                rate = (ratio - 1.0) * 100.0
+            else:  # cumulative decrease: the level should fall
+                rate = (1.0 - ratio) * 100.0
+        if not math.isnan(base) and base <= 0:
+            self.invalid[i] = True
+            rate = np.full(len(years), np.nan)
+        self.full[i, self.n_l, :] = rate

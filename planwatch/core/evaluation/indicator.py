@@ -24,6 +24,7 @@ from planwatch.core.evaluation.types import (
     Outcome,
     PaceStatus,
     ProgressStatus,
+    ProgressThresholds,
 )
 from planwatch.core.planfile import Aggregation, Direction, IndicatorKind
 
@@ -132,77 +133,146 @@ def _status(value: np.ndarray, bounds: Iterable[float]) -> np.ndarray:
     return np.where(np.isnan(value), np.int8(-1), out).astype(np.int8)
 
 
-def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:  # noqa: C901
+def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:
     """Every measure for every indicator, scope and year of the panel."""
     params = params or IndicatorParameters()
-    a = panel.values
-    n_i, n_s, n_y = a.shape
-    region = n_s - 1
-    specs = panel.indicators
-    yr = np.array(panel.years, dtype=np.float64)[None, None, :]
-    kind = np.array([KINDS.index(spec.kind) for spec in specs])[:, None, None]
-    higher = np.array([spec.direction == Direction.HIGHER_IS_BETTER for spec in specs])[:, None, None]
-    sign = np.where(higher, 1.0, -1.0)
-    b = panel.base_years.astype(np.float64)[:, None, None]
-    bv = panel.base_values[:, :, None]
-    notes = np.zeros(a.shape, dtype=np.uint32)
+    f = _Frame.of(panel)
+    notes = _Notes(f.a.shape)
+    met = _meets(f.a, f.target, f.higher)
+    completion, bad_target = _completion(f.a, f.target, f.higher)
+    notes.add(bad_target, Note.TARGET_NOT_POSITIVE)
+    progress = _progress(f, notes)
+    elapsed, pace_gap = _pace_gap(f, progress, notes)
+    th = params.pace
+    sdg_ratio = _sdg_ratio(panel, f, notes)
+    forecast, forecast_method = _forecast(panel, f, notes)
+    year_completion, _ = _completion(f.a, panel.targets, f.higher)
+    return PanelEvaluation(
+        panel=panel,
+        target=f.target,
+        target_year=f.target_year,
+        met=met,
+        completion=completion,
+        progress=progress,
+        elapsed=elapsed,
+        pace_gap=pace_gap,
+        pace=_status(pace_gap, (th.ahead, th.on_pace, th.lagging)),
+        sdg_ratio=sdg_ratio,
+        sdg_status=_sdg_status(sdg_ratio, f.both & (met == 1), params.progress),
+        forecast=forecast,
+        forecast_method=forecast_method,
+        likely_met=_meets(forecast, f.target, f.higher),
+        year_completion=year_completion,
+        year_met=_meets(f.a, panel.targets, f.higher),
+        outcome=_outcome(panel, f, met, notes),
+        notes=notes.bits,
+    )
 
-    def note(where: np.ndarray, what: Note) -> None:
-        nonlocal notes
-        notes = notes | np.where(where, _BIT[what], np.uint32(0)).astype(np.uint32)
 
-    target, target_year = _governing_targets(panel)
-    has_a, has_t = np.isfinite(a), np.isfinite(target)
-    both = has_a & has_t
-    met = _meets(a, target, higher)
-    completion, bad_target = _completion(a, target, higher)
-    note(bad_target, Note.TARGET_NOT_POSITIVE)
+@dataclass(frozen=True, eq=False)
+class _Frame:
+    """The panel's arrays as the formulas read them, broadcast over (indicator, scope, year)."""
 
-    # Share of the way from the base to the target.
-    is_avg = kind == AVG
-    zero_based = (kind == COUNT) | (kind == GROWTH) | (kind == DECREASE)
-    base0 = np.where(zero_based, 0.0, bv)
+    a: np.ndarray  # the values (I, S, Y)
+    yr: np.ndarray  # the years (1, 1, Y), float
+    kind: np.ndarray  # (I, 1, 1) index into KINDS
+    higher: np.ndarray  # (I, 1, 1) higher is better
+    sign: np.ndarray  # (I, 1, 1) 1 where higher is better, −1 where lower is
+    b: np.ndarray  # (I, 1, 1) the base years, float
+    bv: np.ndarray  # (I, S, 1) the base values
+    target: np.ndarray  # the governing target (I, S, Y)
+    target_year: np.ndarray  # its year (NaN: none)
+    has_a: np.ndarray  # a value
+    has_t: np.ndarray  # a target
+    both: np.ndarray  # a value and a target
+    is_avg: np.ndarray  # (I, 1, 1) an average annual growth rate
+    level_like: np.ndarray  # (I, 1, 1) counts, levels and shares: measured as they are
+
+    @classmethod
+    def of(cls, panel: Panel) -> _Frame:
+        specs = panel.indicators
+        a = panel.values
+        kind = np.array([KINDS.index(spec.kind) for spec in specs])[:, None, None]
+        higher = np.array([spec.direction == Direction.HIGHER_IS_BETTER for spec in specs])[:, None, None]
+        target, target_year = _governing_targets(panel)
+        has_a, has_t = np.isfinite(a), np.isfinite(target)
+        return cls(
+            a=a,
+            yr=np.array(panel.years, dtype=np.float64)[None, None, :],
+            kind=kind,
+            higher=higher,
+            sign=np.where(higher, 1.0, -1.0),
+            b=panel.base_years.astype(np.float64)[:, None, None],
+            bv=panel.base_values[:, :, None],
+            target=target,
+            target_year=target_year,
+            has_a=has_a,
+            has_t=has_t,
+            both=has_a & has_t,
+            is_avg=kind == AVG,
+            level_like=(kind == COUNT) | (kind == LEVEL) | (kind == SHARE),
+        )
+
+
+class _Notes:
+    """The notes, a bit set over Note for each (indicator, scope, year)."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.bits = np.zeros(shape, dtype=np.uint32)
+
+    def add(self, where: np.ndarray, what: Note) -> None:
+        self.bits = self.bits | np.where(where, _BIT[what], np.uint32(0)).astype(np.uint32)
+
+
+def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
+    """The share of the way from the base to the target (目标进程)."""
+    a, target, target_year, b, both, is_avg = f.a, f.target, f.target_year, f.b, f.both, f.is_avg
+    zero_based = (f.kind == COUNT) | (f.kind == GROWTH) | (f.kind == DECREASE)
+    base0 = np.where(zero_based, 0.0, f.bv)
     with np.errstate(divide="ignore", invalid="ignore"):
         linear = (a - base0) / (target - base0)
         ga, gt = 1.0 + a / 100.0, 1.0 + target / 100.0
-        compound = (yr - b) * np.log(ga) / ((target_year - b) * np.log(gt))
+        compound = (f.yr - b) * np.log(ga) / ((target_year - b) * np.log(gt))
     no_base = both & ~is_avg & np.isnan(base0)
-    note(no_base, Note.NO_BASE)
+    notes.add(no_base, Note.NO_BASE)
     same = both & ~is_avg & (target == base0)
     bad_growth = both & is_avg & ((ga <= 0) | (gt <= 0))
-    note(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
-    note(bad_growth, Note.UNDEFINED_GROWTH)
+    notes.add(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
+    notes.add(bad_growth, Note.UNDEFINED_GROWTH)
     progress_ok = both & np.where(
         is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (target_year > b), ~no_base & ~same
     )
-    progress = np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
+    return np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
 
-    # Pace: the share of the way against the share of the period elapsed (时序进度).
-    span = target_year - b
+
+def _pace_gap(f: _Frame, progress: np.ndarray, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
+    """The share of the period elapsed (时序进度), and the pace gap: progress − elapsed."""
+    span = f.target_year - f.b
     with np.errstate(divide="ignore", invalid="ignore"):
-        elapsed = np.where(has_t & (span > 0), np.clip((yr - b) / span, 0.0, 1.0), np.nan)
+        elapsed = np.where(f.has_t & (span > 0), np.clip((f.yr - f.b) / span, 0.0, 1.0), np.nan)
     started = elapsed > 0
-    note(both & (elapsed == 0), Note.BEFORE_BASE_YEAR)
+    notes.add(f.both & (elapsed == 0), Note.BEFORE_BASE_YEAR)
     pace_gap = np.where(started & np.isfinite(progress), progress - np.where(started, elapsed, 0.0), np.nan)
-    th = params.pace
-    pace = _status(pace_gap, (th.ahead, th.on_pace, th.lagging))
+    return elapsed, pace_gap
 
-    # Open SDG: the ratio of observed to required compound growth.
-    valid_after = has_a & (yr > b)
+
+def _sdg_ratio(panel: Panel, f: _Frame, notes: _Notes) -> np.ndarray:
+    """Open SDG: the ratio of observed to required compound growth."""
+    a, kind, target, both, is_avg, level_like = f.a, f.kind, f.target, f.both, f.is_avg, f.level_like
+    valid_after = f.has_a & (f.yr > f.b)
     first = np.argmax(valid_after, axis=2)  # (I, S): first reported year after the base year
-    any_after = valid_after.any(axis=2)
+    any_after = np.asarray(valid_after.any(axis=2), dtype=bool)
     first_value = np.take_along_axis(a, first[:, :, None], axis=2)
     first_year = panel.years[0] + first[:, :, None].astype(np.float64)
     first_value = np.where(any_after[:, :, None], first_value, np.nan)
-    level_like = (kind == COUNT) | (kind == LEVEL) | (kind == SHARE)
-    use_first = level_like & ((kind == COUNT) | np.isnan(bv))
-    u0 = np.where(level_like, np.where(use_first, first_value, bv), 1.0)
-    t0 = np.where(use_first, first_year, b)
-    note(both & use_first & np.isfinite(u0) & (yr > t0), Note.SDG_BASE_SHIFTED)
+    use_first = level_like & ((kind == COUNT) | np.isnan(f.bv))
+    u0 = np.where(level_like, np.where(use_first, first_value, f.bv), 1.0)
+    t0 = np.where(use_first, first_year, f.b)
+    notes.add(both & use_first & np.isfinite(u0) & (f.yr > t0), Note.SDG_BASE_SHIFTED)
     ut = np.where(level_like, a, np.where(kind == DECREASE, 1.0 - a / 100.0, 1.0 + a / 100.0))
     uT = np.where(level_like, target, np.where(kind == DECREASE, 1.0 - target / 100.0, 1.0 + target / 100.0))
-    d = np.where(kind == DECREASE, -sign, sign)
-    n_obs, n_req = yr - t0, target_year - t0
+    d = np.where(kind == DECREASE, -f.sign, f.sign)
+    n_obs, n_req = f.yr - t0, f.target_year - t0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cagr_o = np.where(is_avg, a / 100.0, (ut / u0) ** (1.0 / n_obs) - 1.0)
         cagr_r = np.where(is_avg, target / 100.0, (uT / u0) ** (1.0 / n_req) - 1.0)
@@ -210,20 +280,27 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
     history_ok = (n_obs >= 1) & (n_req >= 1)
     base_ok = is_avg | (u0 > 0)
     growth_ok = is_avg | ((ut >= 0) & (uT >= 0))
-    note(both & ~is_avg & np.isfinite(u0) & (u0 <= 0), Note.INVALID_BASE)
-    note(both & ~is_avg & base_ok & ~growth_ok, Note.UNDEFINED_GROWTH)
-    note(both & np.isfinite(u0) & ~history_ok, Note.INSUFFICIENT_HISTORY)
-    note(both & history_ok & base_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
+    notes.add(both & ~is_avg & np.isfinite(u0) & (u0 <= 0), Note.INVALID_BASE)
+    notes.add(both & ~is_avg & base_ok & ~growth_ok, Note.UNDEFINED_GROWTH)
+    notes.add(both & np.isfinite(u0) & ~history_ok, Note.INSUFFICIENT_HISTORY)
+    notes.add(both & history_ok & base_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
     sdg_ok = both & history_ok & base_ok & growth_ok & np.isfinite(ratio)
-    sdg_ratio = np.where(sdg_ok, ratio, np.nan)
-    pt = params.progress
-    sdg_status = _status(sdg_ratio, (pt.on_track, pt.needs_acceleration, pt.limited)) + np.int8(1)
-    sdg_status = np.where(np.isnan(sdg_ratio), np.int8(-1), sdg_status)
-    sdg_status = np.where(both & (met == 1), np.int8(0), sdg_status).astype(np.int8)
+    return np.where(sdg_ok, ratio, np.nan)
 
-    # Forecast for the target year: least squares on the values (or log level index) so far.
+
+def _sdg_status(sdg_ratio: np.ndarray, met: np.ndarray, pt: ProgressThresholds) -> np.ndarray:
+    """int8 index into ProgressStatus (−1 none): target achieved where met, else by the ratio."""
+    status = _status(sdg_ratio, (pt.on_track, pt.needs_acceleration, pt.limited)) + np.int8(1)
+    status = np.where(np.isnan(sdg_ratio), np.int8(-1), status)
+    return np.where(met, np.int8(0), status).astype(np.int8)
+
+
+def _trend_series(panel: Panel, f: _Frame) -> np.ndarray:
+    """What the trend is fitted to: the values of counts, levels and shares (from the base year's,
+    or the base itself), the log of the level index of rates; NaN before the base year."""
+    a, kind, yr, b, level_like = f.a, f.kind, f.yr, f.b, f.level_like
     series = a.copy()
-    rows = np.arange(n_i)
+    rows = np.arange(a.shape[0])
     b_idx = panel.base_years - panel.years[0]
     at_base = series[rows, :, b_idx]  # (I, S)
     base_point = np.where(
@@ -238,7 +315,14 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         )
     log_index = np.where(yr == b, np.where(np.isnan(a) | ~np.isfinite(log_index), 0.0, log_index), log_index)
     series = np.where(level_like, series, log_index)
-    series = np.where(yr >= b, series, np.nan)
+    return np.where(yr >= b, series, np.nan)
+
+
+def _forecast(panel: Panel, f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
+    """The value for the target year by least squares on the series so far, and the method (int8
+    index into (linear, compound), −1 none)."""
+    a, kind, yr, b, target_year, level_like = f.a, f.kind, f.yr, f.b, f.target_year, f.level_like
+    series = _trend_series(panel, f)
     ok = np.isfinite(series)
     x = np.broadcast_to(yr - b, a.shape)
     n = np.cumsum(ok, axis=2).astype(np.float64)
@@ -260,39 +344,37 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
     value = np.where(level_like, fitted, back)
     value = np.where(kind == SHARE, np.clip(value, 0.0, 100.0), value)
     value = np.where(kind == COUNT, np.maximum(value, 0.0), value)
-    future = has_t & (target_year > yr)
-    fc_ok = future & has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
-    forecast = np.where(fc_ok, value, np.nan)
-    note(both & ~future, Note.TARGET_YEAR_REACHED)
-    note(both & future & (n < 2), Note.INSUFFICIENT_HISTORY)
-    forecast_method = np.where(fc_ok, np.where(level_like, np.int8(0), np.int8(1)), np.int8(-1)).astype(
-        np.int8
-    )
-    likely_met = _meets(forecast, target, higher)
+    future = f.has_t & (target_year > yr)
+    fc_ok = future & f.has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
+    notes.add(f.both & ~future, Note.TARGET_YEAR_REACHED)
+    notes.add(f.both & future & (n < 2), Note.INSUFFICIENT_HISTORY)
+    method = np.where(fc_ok, np.where(level_like, np.int8(0), np.int8(1)), np.int8(-1)).astype(np.int8)
+    return np.where(fc_ok, value, np.nan), method
 
-    # Against a target set for exactly this year.
-    year_completion, _ = _completion(a, panel.targets, higher)
-    year_met = _meets(a, panel.targets, higher)
 
-    # The outcome, first rule that applies.
-    is_region = np.zeros((1, n_s, 1), dtype=bool)
+def _outcome(panel: Panel, f: _Frame, met: np.ndarray, notes: _Notes) -> np.ndarray:
+    """int8 index into Outcome: the first rule that applies."""
+    specs = panel.indicators
+    has_a = f.has_a
+    region = f.a.shape[1] - 1
+    is_region = np.zeros((1, f.a.shape[1], 1), dtype=bool)
     is_region[0, region, 0] = True
     region_target = np.array([spec.region_target for spec in specs])[:, None, None]
     binding = np.array([spec.binding for spec in specs])[:, None, None]
     not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in specs])[:, None, None]
-    no_target = ~has_t
-    note(no_target & is_region & ~region_target, Note.NO_REGION_TARGET)
-    note(no_target & ~(is_region & ~region_target), Note.NO_TARGET)
+    no_target = ~f.has_t
+    notes.add(no_target & is_region & ~region_target, Note.NO_REGION_TARGET)
+    notes.add(no_target & ~(is_region & ~region_target), Note.NO_TARGET)
     region_none = is_region & not_additive & ~has_a
-    note(region_none, Note.NOT_ADDITIVE)
-    invalid_region = np.zeros(a.shape, dtype=bool)
+    notes.add(region_none, Note.NOT_ADDITIVE)
+    invalid_region = np.zeros(f.a.shape, dtype=bool)
     invalid_region[:, region, :] = panel.region_invalid_base
-    note(invalid_region, Note.INVALID_BASE)
-    missing_region = np.zeros(a.shape, dtype=bool)
+    notes.add(invalid_region, Note.INVALID_BASE)
+    missing_region = np.zeros(f.a.shape, dtype=bool)
     for i, y in panel.region_missing:
         missing_region[i, region, y] = True
-    note(missing_region & ~has_a, Note.MISSING_LOCALITIES)
-    outcome = np.select(
+    notes.add(missing_region & ~has_a, Note.MISSING_LOCALITIES)
+    return np.select(
         [
             no_target | region_none,
             invalid_region & ~has_a,
@@ -311,27 +393,6 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         ],
         OUTCOMES.index(Outcome.EVALUATED),
     ).astype(np.int8)
-
-    return PanelEvaluation(
-        panel=panel,
-        target=target,
-        target_year=target_year,
-        met=met,
-        completion=completion,
-        progress=progress,
-        elapsed=elapsed,
-        pace_gap=pace_gap,
-        pace=pace,
-        sdg_ratio=sdg_ratio,
-        sdg_status=sdg_status,
-        forecast=forecast,
-        forecast_method=forecast_method,
-        likely_met=likely_met,
-        year_completion=year_completion,
-        year_met=year_met,
-        outcome=outcome,
-        notes=notes,
-    )
 
 
 _FIELDS = (

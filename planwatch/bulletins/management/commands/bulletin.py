@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="record this user as the bulletin's author")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import datetime as dt
-
         plan = plan_named(options["plan"])
         formats = [f for f in options["format"].split(",") if f.strip()]
         out = Path(options["output"])
