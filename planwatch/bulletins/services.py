@@ -286,9 +286,7 @@ def _evaluation(run: EvaluationRun) -> Evaluation:
     try:
         return run.evaluation
     except UnreadableResults as exc:
-        raise BulletinError(
-            f"评估运行 #{run.pk} 的结果无法读取：{exc.zh}", f"evaluation run #{run.pk}: {exc.en}"
-        ) from exc
+        raise BulletinError(f"评估运行 #{run.pk}：{exc.zh}", f"evaluation run #{run.pk}: {exc.en}") from exc
 
 
 def _refused(exc: RunRefused) -> BulletinError:

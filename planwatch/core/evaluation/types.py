@@ -510,12 +510,12 @@ class UnreadableResults(EvaluationError):
 
     status = 409
 
-    def __init__(self, path: str, expected: str, got: object):
+    def __init__(self, path: str, expected: tuple[str, str], got: object):
         self.path = path
         shown = repr(got) if len(repr(got)) <= 60 else f"{type(got).__name__} …"
         super().__init__(
-            f"存储的评估结果无法读取：{path} 应为 {expected}，而非 {shown}",
-            f"stored evaluation results cannot be read: {path}: expected {expected}, got {shown}",
+            f"存储的评估结果无法读取：{path} 应为{expected[0]}，而非 {shown}",
+            f"stored evaluation results cannot be read: {path}: expected {expected[1]}, got {shown}",
         )
 
 
@@ -578,7 +578,7 @@ def _tuple(args: tuple[Any, ...]) -> _Decoder:
 
         def decode_all(data: Any, path: str) -> Any:
             if not isinstance(data, list):
-                raise UnreadableResults(path, "a list", data)
+                raise UnreadableResults(path, ("列表", "a list"), data)
             return tuple(each(item, f"{path}[{k}]") for k, item in enumerate(data))
 
         return decode_all
@@ -586,7 +586,7 @@ def _tuple(args: tuple[Any, ...]) -> _Decoder:
 
     def decode(data: Any, path: str) -> Any:
         if not isinstance(data, list) or len(data) != len(parts):
-            raise UnreadableResults(path, f"a list of {len(parts)}", data)
+            raise UnreadableResults(path, (f"{len(parts)}项的列表", f"a list of {len(parts)}"), data)
         return tuple(
             part(item, f"{path}[{k}]") for k, (part, item) in enumerate(zip(parts, data, strict=True))
         )
@@ -599,7 +599,7 @@ def _mapping(value_hint: Any) -> _Decoder:
 
     def decode(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
-            raise UnreadableResults(path, "an object", data)
+            raise UnreadableResults(path, ("对象", "an object"), data)
         return {str(key): each(value, f"{path}.{key}") for key, value in data.items()}
 
     return decode
@@ -609,12 +609,14 @@ def _float(data: Any, path: str) -> float:
     if data is None:
         return math.nan  # to_jsonable writes a non-finite float as None
     if isinstance(data, bool) or not isinstance(data, int | float):
-        raise UnreadableResults(path, "a number", data)
+        raise UnreadableResults(path, ("数值", "a number"), data)
     return float(data)
 
 
 def _plain(kind: type) -> _Decoder:
-    name = {int: "an integer", str: "a text", bool: "true or false"}[kind]
+    name = {int: ("整数", "an integer"), str: ("文本", "a text"), bool: ("true 或 false", "true or false")}[
+        kind
+    ]
 
     def decode(data: Any, path: str) -> Any:
         if type(data) is not kind:
@@ -629,7 +631,8 @@ def _enum(kind: type[enum.Enum]) -> _Decoder:
         try:
             return kind(data)
         except ValueError:
-            raise UnreadableResults(path, " | ".join(str(m.value) for m in kind), data) from None
+            values = " | ".join(str(m.value) for m in kind)
+            raise UnreadableResults(path, (f" {values} 之一", f"one of {values}"), data) from None
 
     return decode
 
@@ -645,7 +648,7 @@ def _dataclass(kind: type) -> _Decoder:
 
     def decode(data: Any, path: str) -> Any:
         if not isinstance(data, dict):
-            raise UnreadableResults(path, f"an object ({kind.__name__})", data)
+            raise UnreadableResults(path, (f"对象（{kind.__name__}）", f"an object ({kind.__name__})"), data)
         if not decoders:  # made on first use: a dataclass may refer to itself through its fields
             decoders.update((name, _decoder(hints[name])) for name, _ in fields)
         given = {}
@@ -653,7 +656,7 @@ def _dataclass(kind: type) -> _Decoder:
             if name in data:
                 given[name] = decoders[name](data[name], f"{path}.{name}")
             elif required:
-                raise UnreadableResults(f"{path}.{name}", "a value", None)
+                raise UnreadableResults(f"{path}.{name}", ("有值", "a value"), None)
         return kind(**given)
 
     return decode
