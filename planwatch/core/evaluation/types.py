@@ -613,10 +613,15 @@ def _float(data: Any, path: str) -> float:
     return float(data)
 
 
+_PLAIN_NAMES = {
+    int: ("整数", "an integer"),
+    str: ("文本", "a text"),
+    bool: ("true 或 false", "true or false"),
+}
+
+
 def _plain(kind: type) -> _Decoder:
-    name = {int: ("整数", "an integer"), str: ("文本", "a text"), bool: ("true 或 false", "true or false")}[
-        kind
-    ]
+    name = _PLAIN_NAMES[kind]
 
     def decode(data: Any, path: str) -> Any:
         if type(data) is not kind:
