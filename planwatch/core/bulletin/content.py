@@ -22,7 +22,7 @@ REGION = "region"
 PACE_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging")
 MET_OUTCOMES = ("target_met", "binding_met")
 # The pace is judged on the gap 目标进程 − 时序进度 (docs/methodology.md, "Pace"): the engine's
-# defaults, used when a run's results do not carry its own (parameters.indicators.pace).
+# defaults (PaceThresholds); a bulletin says those of its run (parameters.indicators.pace).
 PACE_THRESHOLDS = (0.05, -0.05, -0.2)
 METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
 # Each result falls in one class: met, else its pace, else none (no pace can be judged).
