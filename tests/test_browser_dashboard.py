@@ -44,7 +44,7 @@ def view(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def test_dashboards_in_both_languages(page, live_server, plan, cast):
     load_sample(plan)
     run = run_evaluation(plan, 2019)
-    region = {r["indicator"]: r for r in run.results["indicators"] if r["scope"] == "region"}
+    region = {r.indicator: r for r in run.evaluation.indicators if r.scope == "region"}
     scores = run.results["composite"]["scores"]
     base = f"{live_server.url}/plans/{plan.code}/dashboard"
 
@@ -62,8 +62,8 @@ def test_dashboards_in_both_languages(page, live_server, plan, cast):
             row = page.locator(f"#ranking tr[data-locality={s['locality']}]")
             assert row.locator(".score").inner_text() == data.score(s["score"])
         i01 = page.locator("#region-table tr[data-indicator=I01]")
-        assert i01.locator(".completion").inner_text() == data.percent(region["I01"]["completion"])
-        assert i01.locator(".value").inner_text().startswith(data.number(region["I01"]["value"]))
+        assert i01.locator(".completion").inner_text() == data.percent(region["I01"].completion)
+        assert i01.locator(".value").inner_text().startswith(data.number(region["I01"].value))
         lagging = sum(1 for r in region.values() if data.status_key(r) == "lagging")
         assert page.locator(".status-counts li[data-status=lagging] strong").inner_text() == str(lagging)
         assert page.locator(".caveat.sample").count() == 1  # the run read sample data: 示例数据

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -25,63 +24,82 @@ from planwatch.core.bulletin import (
     render,
 )
 from planwatch.core.bulletin.tables import outline
+from planwatch.core.evaluation import (
+    CompositeMethod,
+    CompositeResult,
+    DimensionScore,
+    DimensionWeight,
+    Evaluation,
+    EvaluationParameters,
+    ExcludedLocality,
+    IndicatorResult,
+    LocalityScore,
+    MissingPolicy,
+    Normalization,
+    WeightMethod,
+)
+from tests.results import indicator_result
 
 
 def result(
     indicator: str, scope: str, *, completion: float | None, pace: str | None, outcome: str = "evaluated"
-):
-    return {
-        "indicator": indicator,
-        "scope": scope,
-        "year": 2018,
-        "outcome": outcome,
-        "value": None if completion is None else completion * 100,
-        "target": None if outcome == "not_applicable" else 100.0,
-        "target_year": 2019,
-        "completion": completion,
-        "pace": pace,
-    }
+) -> IndicatorResult:
+    return indicator_result(
+        indicator,
+        scope,
+        year=2018,
+        outcome=outcome,
+        pace=pace,
+        value=None if completion is None else completion * 100,
+        target=None if outcome == "not_applicable" else 100.0,
+        target_year=2019,
+        completion=completion,
+    )
 
 
-def results() -> dict[str, Any]:
-    rows = [
+def score(
+    locality: str, value: float, rank: int, previous: int, dimension: float, missing=()
+) -> LocalityScore:
+    return LocalityScore(
+        locality=locality,
+        score=value,
+        rank=rank,
+        tied=False,
+        previous_rank=previous,
+        rank_change=previous - rank,
+        dimensions=(DimensionScore("d1", dimension, rank),),
+        missing_indicators=tuple(missing),
+    )
+
+
+def results() -> Evaluation:
+    rows = (
         result("A", "X", completion=1.2, pace="ahead", outcome="target_met"),
         result("A", "Y", completion=0.4, pace="seriously_lagging"),
         result("A", "region", completion=0.8, pace="lagging"),
         result("B", "X", completion=0.7, pace="on_pace"),
         result("B", "Y", completion=None, pace=None, outcome="missing_data"),
         result("B", "region", completion=None, pace=None, outcome="not_applicable"),
-    ]
-    scores = [
-        {
-            "locality": "X",
-            "score": 0.91,
-            "rank": 1,
-            "tied": False,
-            "previous_rank": 2,
-            "rank_change": 1,
-            "dimensions": [{"dimension": "d1", "score": 0.9, "rank": 1}],
-            "missing_indicators": [],
-        },
-        {
-            "locality": "Y",
-            "score": 0.52,
-            "rank": 2,
-            "tied": False,
-            "previous_rank": 1,
-            "rank_change": -1,
-            "dimensions": [{"dimension": "d1", "score": 0.5, "rank": 2}],
-            "missing_indicators": ["B"],
-        },
-    ]
-    return {
-        "indicators": rows,
-        "composite": {
-            "method": "weighted_sum",
-            "dimension_weights": [{"dimension": "d1", "weight": 1}],
-            "scores": scores,
-        },
-    }
+    )
+    composite = CompositeResult(
+        year=2018,
+        normalization=Normalization.TARGET,
+        method=CompositeMethod.WEIGHTED_SUM,
+        missing=MissingPolicy.WORST,
+        indicator_weighting=WeightMethod.EQUAL,
+        dimension_weighting=WeightMethod.PLAN,
+        dimension_weights=(DimensionWeight("d1", 1.0),),
+        weights=(),
+        scores=(score("X", 0.91, 1, 2, 0.9), score("Y", 0.52, 2, 1, 0.5, missing=["B"])),
+    )
+    return Evaluation(
+        year=2018,
+        parameters=EvaluationParameters(),
+        indicators=rows,
+        region=(),
+        composite=composite,
+        sensitivity=None,
+    )
 
 
 def make_input(
@@ -161,9 +179,11 @@ def test_ranking_and_warnings_name_the_lagging():
 
 def test_a_unit_left_out_of_the_ranking_is_named():
     data = results()
-    data["composite"]["excluded"] = [{"locality": "Y", "missing_indicators": ["A", "B"]}]
-    data["composite"]["scores"] = data["composite"]["scores"][:1]
-    c = build_content(replace(make_input(), results=data))
+    assert data.composite is not None
+    composite = replace(
+        data.composite, excluded=(ExcludedLocality("Y", ("A", "B")),), scores=data.composite.scores[:1]
+    )
+    c = build_content(replace(make_input(), results=replace(data, composite=composite)))
     assert [r.name for r in c.ranking] == ["甲市"]
     assert c.ranking_note.endswith("乙区本期缺少数值，未参与排名。")
 
@@ -234,15 +254,15 @@ def test_unknown_format_is_refused():
         render(build_content(make_input()), "odt")
 
 
-def binding_results(year: int) -> dict[str, Any]:
+def binding_results(year: int) -> Evaluation:
     """I29-like: a binding indicator with a target for 2019, not met yet, X on pace, Y without a
     pace; and the region with no target of its own (not applicable)."""
-    rows = [
-        {**result("E", "X", completion=0.864, pace="on_pace", outcome="binding_not_met"), "year": year},
-        {**result("E", "Y", completion=None, pace=None, outcome="binding_not_met"), "year": year},
-        {**result("E", "region", completion=None, pace=None, outcome="not_applicable"), "year": year},
-    ]
-    return {**results(), "indicators": [*results()["indicators"], *rows]}
+    rows = (
+        replace(result("E", "X", completion=0.864, pace="on_pace", outcome="binding_not_met"), year=year),
+        replace(result("E", "Y", completion=None, pace=None, outcome="binding_not_met"), year=year),
+        replace(result("E", "region", completion=None, pace=None, outcome="not_applicable"), year=year),
+    )
+    return replace(results(), indicators=results().indicators + rows)
 
 
 def test_a_binding_target_is_not_met_only_from_its_target_year():
@@ -304,23 +324,23 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     named, and the completion only beside it, named too."""
     from planwatch.core.bulletin.tables import headline_table, indicator_table, warning_lines
 
-    def judged(indicator: str, completion: float, progress: float, pace: str) -> dict[str, Any]:
-        return {
-            **result(indicator, "region", completion=completion, pace=pace),
-            "progress": progress,
-            "elapsed": 1.0,
-            "pace_gap": progress - 1.0,
-        }
+    def judged(indicator: str, completion: float, progress: float, pace: str) -> IndicatorResult:
+        return replace(
+            result(indicator, "region", completion=completion, pace=pace),
+            progress=progress,
+            elapsed=1.0,
+            pace_gap=progress - 1.0,
+        )
 
-    rows = [
+    rows = (
         judged("L", 0.961, 0.767, "seriously_lagging"),
         judged("C", 0.85, 0.85, "lagging"),
-        {**judged("L", 0.961, 0.767, "seriously_lagging"), "scope": "Y"},
-    ]
+        replace(judged("L", 0.961, 0.767, "seriously_lagging"), scope="Y"),
+    )
     inp = make_input()
     inp = replace(
         inp,
-        results={**results(), "indicators": rows},
+        results=replace(results(), indicators=rows),
         names=replace(inp.names, indicators={"L": "技能人才数", "C": "示范企业数"}),
     )
     c = build_content(inp)

@@ -8,16 +8,19 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
+from planwatch.core.evaluation import PaceStatus
 from planwatch.dashboards import data
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import load_sample, yearly_period
+from tests.results import indicator_result
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +56,9 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     assert f'data-run="{run.pk}"' in page
     assert EvaluationRun.objects.count() == 1  # the stored run, not a new one
     rows = {r["indicator"].code: r for r in response.context["rows"]}
-    i01 = run.results["indicators"]
-    region = {r["indicator"]: r for r in i01 if r["scope"] == "region"}
-    assert rows["I01"]["value"] == data.number(region["I01"]["value"]) == "463"
-    assert rows["I01"]["completion"] == data.percent(region["I01"]["completion"]) == "57.9%"
+    region = {r.indicator: r for r in run.evaluation.indicators if r.scope == "region"}
+    assert rows["I01"]["value"] == data.number(region["I01"].value) == "463"
+    assert rows["I01"]["completion"] == data.percent(region["I01"].completion) == "57.9%"
     assert rows["I01"]["status"]["key"] == "lagging"
     # the counts by status are those of the run's region results: the five steps of pace always,
     # any other state (未评估…) when it occurs, as the table names it
@@ -211,10 +213,10 @@ def test_english_pages_name_the_localities_in_english(client, sampled, cast):
 
 
 def test_binding_target_is_missed_only_from_its_target_year():
-    before = {"outcome": "binding_not_met", "pace": None, "year": 2018, "target_year": 2019}
+    before = indicator_result(outcome="binding_not_met", year=2018, target_year=2019)
     assert data.status_key(before) == "not_assessed"
-    assert data.status_key({**before, "pace": "on_pace"}) == "on_pace"
-    assert data.status_key({**before, "year": 2019}) == "binding_not_met"
+    assert data.status_key(replace(before, pace=PaceStatus.ON_PACE)) == "on_pace"
+    assert data.status_key(replace(before, year=2019)) == "binding_not_met"
 
 
 def test_locality_page(client, sampled, cast):
@@ -242,7 +244,7 @@ def test_locality_page(client, sampled, cast):
         s["missing_indicators"] for s in run.results["composite"]["scores"] if s["locality"] == "ZH"
     )
     score = next(s for s in run.results["composite"]["scores"] if s["locality"] == "ZH")
-    assert response.context["score"]["rank"] == score["rank"]
+    assert response.context["score"].rank == score["rank"]
     assert response.context["score_value"] == f"{score['score']:.4f}"
     radar = response.context["radar"]
     assert radar["series"][0]["value"] == [d["score"] for d in score["dimensions"]]
@@ -382,23 +384,22 @@ def test_plan_page_and_nav_link_to_the_dashboard(client, plan, cast):
 
 
 def test_status_keys_follow_outcome_then_pace():
-    assert data.status_key({"outcome": "target_met", "pace": "ahead"}) == "met"
-    assert data.status_key({"outcome": "binding_met", "pace": None}) == "met"
-    assert data.status_key({"outcome": "evaluated", "pace": "seriously_lagging"}) == "seriously_lagging"
-    assert data.status_key({"outcome": "binding_not_met", "pace": None}) == "binding_not_met"
-    assert data.status_key({"outcome": "missing_data", "pace": None}) == "missing_data"
-    assert data.status_key({"outcome": "not_applicable", "pace": None}) == "not_assessed"
+    assert data.status_key(indicator_result(outcome="target_met", pace="ahead")) == "met"
+    assert data.status_key(indicator_result(outcome="binding_met")) == "met"
+    assert data.status_key(indicator_result(pace="seriously_lagging")) == "seriously_lagging"
+    assert data.status_key(indicator_result(outcome="binding_not_met")) == "binding_not_met"
+    assert data.status_key(indicator_result(outcome="missing_data")) == "missing_data"
+    assert data.status_key(indicator_result(outcome="not_applicable")) == "not_assessed"
     assert data.status_key(None) == "missing_data"
     assert (data.number(3486.414), data.number(800.0), data.number(None)) == ("3,486.41", "800", "—")
     assert data.percent(0.5789) == "57.9%"
 
 
 def test_parameters_in_words_for_every_method_and_weighting():
-    from planwatch.core.evaluation import to_jsonable
     from planwatch.evaluation.runs import parameters_from_options, parameters_label, parameters_summary
 
-    params = to_jsonable(
-        parameters_from_options(method="topsis", normalization="minmax", weights="entropy", sensitivity=False)
+    params = parameters_from_options(
+        method="topsis", normalization="minmax", weights="entropy", sensitivity=False
     )
     assert parameters_label(params) == "TOPSIS · 极差标准化 · 指标熵权、维度方案权重 · 未做敏感性分析"
     assert parameters_label(params, english=True) == (

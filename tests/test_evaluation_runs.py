@@ -17,12 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from planwatch.core import sample
 from planwatch.core.evaluation import (
     REGION,
+    Evaluation,
     EvaluationParameters,
     Observation,
     SensitivityParameters,
     TargetSpec,
+    UnreadableResults,
     evaluate,
     evaluation_input_from_plan,
+    from_jsonable,
     to_jsonable,
 )
 from planwatch.core.planfile import read_plan_file, whole_number_unit
@@ -114,11 +117,11 @@ def test_the_database_input_is_the_plan_files_input(sampled):
     assert set(from_db.targets) == set(from_file.targets)
     params = EvaluationParameters(sensitivity=SensitivityParameters(draws=50))
     assert to_jsonable(evaluate(from_db, 2018, params)) == to_jsonable(evaluate(from_file, 2018, params))
-    assert version["count"] == len(data.actuals) == version["sample_values"]
-    assert version["targets"]["by_origin"] == {
+    assert version.count == len(data.actuals) == version.sample_values
+    assert version.targets.by_origin == {
         "plan": sum(1 for t in bare.targets),
         "user": 0,
-        "sample": version["targets"]["count"] - len(bare.targets),
+        "sample": version.targets.count - len(bare.targets),
     }
 
 
@@ -137,9 +140,9 @@ def test_build_input_reads_only_the_statuses_asked_for(sampled):
     key = ("I01", "ZH", 2018)
     assert key not in {(o.indicator, o.scope, o.year) for o in accepted.observations}
     assert key in {(o.indicator, o.scope, o.year) for o in both.observations}
-    assert version_both["count"] == version["count"] + 1
-    assert version["statuses"] == ["accepted"]
-    assert version_both["statuses"] == ["accepted", "approved", "submitted"]
+    assert version_both.count == version.count + 1
+    assert version.statuses == ("accepted",)
+    assert version_both.statuses == ("accepted", "approved", "submitted")
 
 
 def test_drafts_quarterly_values_and_blank_values_are_not_observations(sampled):
@@ -151,8 +154,8 @@ def test_drafts_quarterly_values_and_blank_values_are_not_observations(sampled):
     keys = {(o.indicator, o.scope, o.year) for o in inp.observations}
     assert ("I01", "ZS", 2018) not in keys and ("I02", "ZS", 2018) not in keys
     # the blank value was read (it is in the data version), the draft was not
-    assert version["count"] == ReportedValue.objects.filter(indicator__plan=sampled).count() - 1
-    assert version["observed"] == version["count"] - 1
+    assert version.count == ReportedValue.objects.filter(indicator__plan=sampled).count() - 1
+    assert version.observed == version.count - 1
 
 
 def test_user_entered_targets_are_read_and_counted(sampled):
@@ -170,9 +173,9 @@ def test_user_entered_targets_are_read_and_counted(sampled):
     )
     inp, after = build_input(sampled)
     assert TargetSpec("I07", "ZH", 2018, 7.0) in inp.targets
-    assert after["targets"]["by_origin"]["user"] == 1
-    assert after["targets"]["sha256"] != before["targets"]["sha256"]
-    assert after["sha256"] == before["sha256"]  # the values did not change
+    assert after.targets.by_origin["user"] == 1
+    assert after.targets.sha256 != before.targets.sha256
+    assert after.sha256 == before.sha256  # the values did not change
 
 
 def test_build_input_takes_a_fixed_number_of_queries(sampled, django_assert_max_num_queries):
@@ -212,7 +215,7 @@ def test_build_input_takes_a_fixed_number_of_queries(sampled, django_assert_max_
     )
     with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as after:
         _, version = build_input(sampled, statuses=WITH_UNACCEPTED)
-    assert version["count"] == 2 * len(values)
+    assert version.count == 2 * len(values)
     assert len(after.captured_queries) == len(before.captured_queries)
 
 
@@ -241,6 +244,35 @@ def test_a_run_for_2018_stores_its_parameters_data_version_and_results(sampled):
     assert all(s["rank_change"] is not None for s in composite["scores"])  # from 2017
     assert len(run.results["sensitivity"]["stability"]) == 7
     assert json.loads(json.dumps(run.results)) == run.results
+
+
+def test_a_stored_run_reads_back_as_the_cores_types(sampled):
+    """run.evaluation, run.params and run.version are the inverse of the stored JSON: the very
+    results the core made, read and checked once."""
+    inp, version = build_input(sampled)
+    params = parameters_from_options()
+    run = EvaluationRun.objects.get(pk=run_evaluation(sampled, 2018, params=params).pk)
+    assert run.evaluation == evaluate(inp, 2018, params)
+    assert run.params == params and run.version == version
+    assert to_jsonable(run.evaluation) == run.results
+    assert to_jsonable(run.params) == run.parameters and to_jsonable(run.version) == run.data_version
+    assert run.evaluation is run.evaluation  # read once per instance
+    assert run.evaluation.composite is not None and run.evaluation.composite.scores[0].rank == 1
+
+
+def test_stored_results_that_do_not_fit_are_refused_with_their_place(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    older = {key: value for key, value in run.results.items() if key != "region_history"}
+    assert from_jsonable(Evaluation, older).region_history == ()  # a field added since: its default
+    broken = json.loads(json.dumps(run.results))
+    broken["indicators"][3]["outcome"] = "finished"
+    with pytest.raises(UnreadableResults) as caught:
+        from_jsonable(Evaluation, broken)
+    assert caught.value.path == "$.indicators[3].outcome" and caught.value.status == 409
+    assert "finished" in caught.value.en and "无法读取" in caught.value.zh
+    del broken["indicators"][3]["outcome"]
+    with pytest.raises(UnreadableResults, match=r"\$\.indicators\[3\]\.outcome"):
+        from_jsonable(Evaluation, broken)
 
 
 def test_region_sums_count_the_six_cities_and_never_shunde_twice(sampled):
@@ -331,7 +363,7 @@ def test_inconsistent_ahp_judgements_are_refused_and_nothing_is_stored(sampled):
     params = parameters_from_options(weights="ahp", ahp=inconsistent_ahp(), sensitivity=False)
     with pytest.raises(RunRefused) as refused:
         run_evaluation(sampled, 2018, params=params)
-    assert refused.value.kind == "inconsistent_judgements" and refused.value.cr >= 0.1
+    assert refused.value.reason == "inconsistent_judgements" and refused.value.cr >= 0.1
     assert "CR = " in refused.value.en and "一致性" in refused.value.zh
     assert not EvaluationRun.objects.exists()
 
@@ -385,7 +417,7 @@ def test_consistent_ahp_and_expert_weights_are_stored_with_the_run(sampled):
 def test_bad_parameters_are_refused_with_the_parameter_at_fault(options, path):
     with pytest.raises(RunRefused) as refused:
         parameters_from_options(**options)
-    assert refused.value.path == path and refused.value.kind == "invalid_parameters"
+    assert refused.value.path == path and refused.value.reason == "invalid_parameters"
     assert refused.value.en and refused.value.zh
 
 
@@ -393,15 +425,15 @@ def test_parameters_the_core_refuses_become_clear_messages(sampled):
     ahp = {"dimensions": {"codes": ["innovation", "quality"], "matrix": [[1, 3], ["1/3", 1]]}}
     with pytest.raises(RunRefused) as refused:
         run_evaluation(sampled, 2018, params=parameters_from_options(ahp=ahp, sensitivity=False))
-    assert refused.value.kind == "invalid_parameters"
+    assert refused.value.reason == "invalid_parameters"
     assert "exactly the plan's dimensions" in refused.value.en and "维度判断矩阵" in refused.value.zh
 
 
 def test_a_year_outside_the_plan_or_without_values_is_refused(plan):
     with pytest.raises(RunRefused) as refused:
         run_evaluation(plan, 2030, params=QUICK)
-    assert refused.value.kind == "invalid_year" and "2016–2025" in refused.value.en
+    assert refused.value.reason == "invalid_year" and "2016–2025" in refused.value.en
     with pytest.raises(RunRefused) as refused:
         run_evaluation(plan, 2018, params=QUICK)
-    assert refused.value.kind == "no_data" and "--include-submitted" in refused.value.en
+    assert refused.value.reason == "no_data" and "--include-submitted" in refused.value.en
     assert not EvaluationRun.objects.exists()

@@ -161,7 +161,7 @@ def test_targets_show_their_unit_like_values(client, sampled, cast):
     in_english(client)
     response = client.get(f"/plans/{sampled.code}/dashboard/?year=2018")
     html = response.content.decode()
-    row = next(r for r in response.context["rows"] if r["result"]["target"] is not None)
+    row = next(r for r in response.context["rows"] if r["result"].target is not None)
     unit = row["indicator"].unit_label
     cell = re.search(
         rf'<tr data-indicator="{row["indicator"].code}".*?<td class="num target">(.*?)</td>', html, flags=re.S

@@ -94,8 +94,7 @@ def runs() -> QuerySet[EvaluationRun]:
 
 
 def refused_run(exc: RunRefused) -> Refused:
-    kind = dvs.Kind.INVALID
-    return Refused(400, [dvs.Problem(kind, exc.zh, exc.en, path=exc.path)])
+    return Refused(exc.status, [dvs.Problem(dvs.Kind.INVALID, exc.zh, exc.en, path=exc.path)])
 
 
 @router.post(

@@ -24,7 +24,7 @@ from django.utils import timezone
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
-from planwatch.core.evaluation import EvaluationParameters
+from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
 from planwatch.core.geo import MapFileMissing, read_city_map
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
@@ -32,6 +32,8 @@ from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
+from planwatch.supervision.models import Milestone
+from planwatch.supervision.services import supervision_list
 
 Progress = Callable[[str], None]
 QUARTERS = "一二三四"
@@ -58,41 +60,41 @@ def period_of(plan: Plan, code: str) -> BulletinPeriod:
     last = plan.last_year
     if match is None:
         raise BulletinError(
-            f"period {code!r}: write a year (2018) or a quarter (2018Q3)",
             f"报告期 {code!r}：应为年份（2018）或季度（2018Q3）",
+            f"period {code!r}: write a year (2018) or a quarter (2018Q3)",
         )
     year = int(match.group(1))
     if not plan.base_year <= year <= last:
         raise BulletinError(
-            f"period {code}: outside the plan's years {plan.base_year}–{last}",
             f"报告期 {code}：不在方案年份（{plan.base_year}–{last}年）之内",
+            f"period {code}: outside the plan's years {plan.base_year}–{last}",
         )
     period = Period.objects.filter(plan=plan, code=code).first()
     if match.group(2):
         if period is None:
             raise BulletinError(
-                f"period {code}: the plan has no such reporting period (create the year's quarterly periods first)",
                 f"报告期 {code}：方案没有该季度报送期（请先创建该年的季度报送期）",
+                f"period {code}: the plan has no such reporting period (create the year's quarterly periods first)",
             )
         return BulletinPeriod(code, year, f"{year}年第{QUARTERS[int(match.group(2)) - 1]}季度", period)
     return BulletinPeriod(code, year, f"{year}年度", period)
 
 
 def run_info(run: EvaluationRun) -> core.RunInfo:
-    version = run.data_version
+    version = run.version
     return core.RunInfo(
         id=run.pk,
         year=run.year,
         created_at=exports.iso(timezone.localtime(run.created_at)),
-        parameters=parameters_label(run.parameters),
+        parameters=parameters_label(run.params),
         statuses=tuple(run.statuses),
         includes_unaccepted=run.includes_unaccepted,
         sample=run.sample,
-        data_sha256=version.get("sha256", run.data_hash),
-        data_count=int(version.get("count", 0)),
-        data_as_of=version.get("as_of"),
-        targets_sha256=(version.get("targets") or {}).get("sha256", ""),
-        plan_version=version.get("plan_version"),
+        data_sha256=version.sha256,
+        data_count=version.count,
+        data_as_of=version.as_of,
+        targets_sha256=version.targets.sha256,
+        plan_version=version.plan_version,
         input_hash=run.input_hash,
         results_hash=run.results_hash,
         engine_version=run.engine_version,
@@ -130,26 +132,24 @@ def trend_runs(run: EvaluationRun) -> list[EvaluationRun]:
 
 
 def _trend(runs: Sequence[EvaluationRun]) -> tuple[core.TrendPoint, ...]:
-    points = []
-    for r in runs:
-        for s in (r.composite or {}).get("scores", []):
-            points.append(core.TrendPoint(r.year, s["locality"], float(s["score"]), int(s["rank"]), r.pk))
-    return tuple(points)
+    return tuple(
+        core.TrendPoint(r.year, s.locality, s.score, s.rank, r.pk)
+        for r in runs
+        if (composite := r.evaluation.composite) is not None
+        for s in composite.scores
+    )
 
 
 def _pace_by_scope(run: EvaluationRun) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for r in run.results.get("indicators", []):
-        if r.get("pace"):
-            out.setdefault(str(r["scope"]), {})[str(r["indicator"])] = str(r["pace"])
+    for r in run.evaluation.indicators:
+        if r.pace is not None:
+            out.setdefault(r.scope, {})[r.indicator] = r.pace.value
     return out
 
 
 def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.SupervisionInput:
     """Overdue and at-risk milestones as of the day, a linked indicator lagging by the cited run."""
-    from planwatch.supervision.models import Milestone
-    from planwatch.supervision.services import supervision_list
-
     total = Milestone.objects.filter(action_plan__plan=plan).count()
     if total == 0:
         return core.SupervisionInput(0, ())
@@ -250,7 +250,7 @@ def gather(
     if which.period is not None and which.period.frequency != Period.Frequency.YEARLY:
         basis.append(
             f"说明：评估按年度数值进行，本期综合评估与指标完成度依据{which.year}年度已读取的数值"
-            f"（数据版本截至 {run.data_version.get('as_of') or '—'}）；迟报情况按{which.code}报送期判断。"
+            f"（数据版本截至 {run.version.as_of or '—'}）；迟报情况按{which.code}报送期判断。"
         )
     trend = trend_runs(run)
     if len(trend) > 1:
@@ -268,7 +268,7 @@ def gather(
         serial=serial,
         as_of=as_of,
         run=run_info(run),
-        results=run.results,
+        results=_evaluation(run),
         names=_names(plan),
         pilots=tuple(plan.localities.filter(pilot=True).order_by("order").values_list("code", flat=True)),
         end_year=plan.end_year,
@@ -282,8 +282,16 @@ def gather(
     )
 
 
+def _evaluation(run: EvaluationRun) -> Evaluation:
+    """The run's results; a bulletin of a run whose results cannot be read is refused."""
+    try:
+        return run.evaluation
+    except UnreadableResults as exc:
+        raise BulletinError(f"评估运行 #{run.pk}：{exc.zh}", f"evaluation run #{run.pk}: {exc.en}") from exc
+
+
 def _refused(exc: RunRefused) -> BulletinError:
-    return BulletinError(exc.en, exc.zh)
+    return BulletinError(exc.zh, exc.en)
 
 
 def cited_run(
@@ -302,14 +310,14 @@ def cited_run(
     if run is not None:
         if run.plan_id != plan.pk or run.year != which.year:
             raise BulletinError(
-                f"evaluation run #{run.pk} is of {run.plan.code} {run.year}, not {plan.code} {which.year}",
                 f"评估运行 #{run.pk} 属于 {run.plan.code} {run.year}年，而非 {plan.code} {which.year}年",
+                f"evaluation run #{run.pk} is of {run.plan.code} {run.year}, not {plan.code} {which.year}",
             )
         if run.includes_unaccepted and not include_unaccepted:
             raise BulletinError(
+                f"评估运行 #{run.pk} 读取了未确认数据：须明确选择“含未确认数据”才能据此生成通报",
                 f"evaluation run #{run.pk} read unaccepted values: a bulletin from it must be asked for "
                 "with include unaccepted values",
-                f"评估运行 #{run.pk} 读取了未确认数据：须明确选择“含未确认数据”才能据此生成通报",
             )
         return run
     try:
@@ -322,7 +330,7 @@ def cited_run(
             try:
                 run_evaluation(plan, year, params=params, include_unaccepted=include_unaccepted, user=user)
             except RunRefused as exc:
-                if exc.kind != "no_data":
+                if exc.reason != "no_data":
                     raise
     except RunRefused as exc:
         raise _refused(exc) from exc
@@ -353,8 +361,8 @@ def _formats(formats: Sequence[str]) -> list[str]:
     unknown = [f for f in chosen if f not in core.FORMATS]
     if unknown or not chosen:
         raise BulletinError(
-            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
             f"格式：{'、'.join(unknown) or '未指定'}：应为 docx、pdf、xlsx",
+            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
         )
     return [f for f in core.FORMATS if f in chosen]
 

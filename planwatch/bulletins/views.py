@@ -89,7 +89,7 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
             plan, period, formats=formats, include_unaccepted=include, user=request.user
         )
     except (BulletinError, FontMissing) as exc:
-        error = pick(exc.zh, exc.en) if isinstance(exc, BulletinError) else str(exc)
+        error = pick(exc.zh, exc.en)
         response = _render(request, plan, errors=[error], chosen_period=period, chosen_formats=formats)
         response.status_code = 400
         return response

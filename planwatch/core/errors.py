@@ -232,10 +232,9 @@ class WorkbookRejected(InputRejected):
 
 
 class EvaluationError(PlanWatchError):
-    """An evaluation that cannot be made as asked. The message is in English, then in Chinese."""
+    """An evaluation that cannot be made as asked: input to correct."""
 
-    def __init__(self, en: str, zh: str = ""):
-        super().__init__(zh or en, en)
+    status = 400
 
 
 class InvalidParameters(EvaluationError):
@@ -253,7 +252,7 @@ class InconsistentJudgements(EvaluationError):
         where = f" ({what})" if what else ""
         where_zh = f"（{what}）" if what else ""
         super().__init__(
+            f"判断矩阵{where_zh}未通过一致性检验：一致性比率 CR = {cr:.4f} ≥ {limit:g}，请调整两两比较判断。",
             f"The pairwise comparison matrix{where} is not consistent enough: "
             f"consistency ratio CR = {cr:.4f} ≥ {limit:g}; revise the judgements.",
-            f"判断矩阵{where_zh}未通过一致性检验：一致性比率 CR = {cr:.4f} ≥ {limit:g}，请调整两两比较判断。",
         )

@@ -17,7 +17,8 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import numbers
-from planwatch.core.evaluation import REGION, to_jsonable
+from planwatch.core.errors import PlanWatchError
+from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore, Outcome, to_jsonable
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
@@ -46,27 +47,26 @@ STATUS_LABELS = {
 STATUS_ORDER = list(STATUS_LABELS)
 
 
-def status_key(result: dict[str, Any] | None) -> str:
+def status_key(result: IndicatorResult | None) -> str:
     """One key per result: met, the pace (ahead … seriously lagging), or why there is none."""
-    if not result:
+    if result is None:
         return "missing_data"
-    outcome = result.get("outcome")
-    if outcome in ("target_met", "binding_met"):
+    outcome = result.outcome
+    if outcome in (Outcome.TARGET_MET, Outcome.BINDING_MET):
         return "met"
-    if result.get("pace"):
-        return str(result["pace"])
-    if outcome == "binding_not_met" and not binding_year_reached(result):
+    if result.pace is not None:
+        return result.pace.value
+    if outcome == Outcome.BINDING_NOT_MET and not binding_year_reached(result):
         return "not_assessed"  # a binding target is missed only once its year is reached
-    if outcome in ("binding_not_met", "missing_data", "invalid_base"):
-        return str(outcome)
+    if outcome in (Outcome.BINDING_NOT_MET, Outcome.MISSING_DATA, Outcome.INVALID_BASE):
+        return outcome.value
     return "not_assessed"
 
 
-def binding_year_reached(result: dict[str, Any]) -> bool:
+def binding_year_reached(result: IndicatorResult) -> bool:
     """Whether the result's year has reached its target year. The engine's `binding_not_met` means
     "not (yet) met": before the target year a binding indicator is judged by its pace, like any other."""
-    year, target_year = result.get("year"), result.get("target_year")
-    return year is None or target_year is None or int(year) >= int(target_year)
+    return result.target_year is None or result.year >= result.target_year
 
 
 # --- numbers as shown ---------------------------------------------------------------------------
@@ -131,12 +131,14 @@ def latest_accepted_year(plan: Plan) -> int | None:
     return max(complete or reported)
 
 
-class UnknownYear(ValueError):
-    """?year= names no evaluation year of the plan."""
+class UnknownYear(PlanWatchError):
+    """?year= names no evaluation year of the plan: 404."""
 
-    def __init__(self, raw: str):
+    status = 404
+
+    def __init__(self, zh: str, en: str, *, raw: str):
+        super().__init__(zh, en)
         self.raw = raw
-        super().__init__(raw)
 
 
 def chosen_year(raw: str | None, years: list[int], default: int | None) -> int | None:
@@ -146,7 +148,9 @@ def chosen_year(raw: str | None, years: list[int], default: int | None) -> int |
         return default
     if raw.isdigit() and int(raw) in years:
         return int(raw)
-    raise UnknownYear(raw)
+    raise UnknownYear(
+        f"年份 {raw!r} 不是方案的评估年份", f"year {raw!r} is not an evaluation year of the plan", raw=raw
+    )
 
 
 def moment_text(value: str | dt.datetime | None) -> str:
@@ -198,14 +202,13 @@ def data_marker(plan: Plan) -> dict[str, Any]:
 
 
 def run_marker(run: EvaluationRun) -> dict[str, Any]:
-    version = run.data_version or {}
-    targets = version.get("targets") or {}
+    version = run.version
     return {
-        "count": version.get("count"),
-        "as_of": version.get("as_of"),
-        "targets": targets.get("count"),
-        "targets_as_of": targets.get("as_of"),
-        "plan_version": version.get("plan_version"),
+        "count": version.count,
+        "as_of": version.as_of,
+        "targets": version.targets.count,
+        "targets_as_of": version.targets.as_of,
+        "plan_version": version.plan_version,
     }
 
 
@@ -262,29 +265,28 @@ def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool
 
 @dataclass
 class Results:
-    """The run's results JSON, indexed: indicator × scope, composite scores by locality."""
+    """The run's results, indexed: indicator × scope, composite scores by locality."""
 
     run: EvaluationRun
-    by_key: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    scores: list[dict[str, Any]] = field(default_factory=list)
-    score_of: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], IndicatorResult] = field(default_factory=dict)
+    scores: tuple[LocalityScore, ...] = ()  # best first
+    score_of: dict[str, LocalityScore] = field(default_factory=dict)
     dimensions: list[str] = field(default_factory=list)
     unranked: list[str] = field(default_factory=list)  # pilot units left out of the ranking
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
-        results = run.results or {}
-        out = cls(run=run)
-        for r in results.get("indicators", []):
-            out.by_key[(r["indicator"], r["scope"])] = r
-        composite = run.composite or {}
-        out.scores = list(composite.get("scores", []))
-        out.score_of = {s["locality"]: s for s in out.scores}
-        out.dimensions = [d["dimension"] for d in composite.get("dimension_weights", [])]
-        out.unranked = [e["locality"] for e in composite.get("excluded", [])]
+        evaluation = run.evaluation
+        out = cls(run=run, by_key={(r.indicator, r.scope): r for r in evaluation.indicators})
+        composite = evaluation.composite
+        if composite is not None:
+            out.scores = composite.scores
+            out.score_of = {s.locality: s for s in composite.scores}
+            out.dimensions = [d.dimension for d in composite.dimension_weights]
+            out.unranked = [e.locality for e in composite.excluded]
         return out
 
-    def get(self, indicator: str, scope: str = REGION) -> dict[str, Any] | None:
+    def get(self, indicator: str, scope: str = REGION) -> IndicatorResult | None:
         return self.by_key.get((indicator, scope))
 
 

@@ -15,11 +15,12 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
-from planwatch.core.evaluation import REGION
+from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -59,8 +60,8 @@ def _run_context(choice: data.RunChoice) -> dict[str, Any]:
         "run": run,
         # (code, text): the sample caveat names itself ("示例数据：…"), the template only styles it
         "caveats": [(c.code, c.zh if not english else c.en) for c in caveats(run)] if run else [],
-        "run_parameters": parameters_label(run.parameters, english=english) if run else "",
-        "run_as_of": data.moment_text((run.data_version or {}).get("as_of")) if run else "",
+        "run_parameters": parameters_label(run.params, english=english) if run else "",
+        "run_as_of": data.moment_text(run.version.as_of) if run else "",
     }
 
 
@@ -68,17 +69,17 @@ def _is_english() -> bool:
     return in_english()
 
 
-def _inside(pilots: list[Locality]) -> list[dict[str, str]]:
-    """The pilot units inside another (顺德区 in 佛山市), by their names in the page's language."""
-    by_pk = {loc.pk: loc for loc in pilots}
+def _inside(localities: list[Locality]) -> list[dict[str, str]]:
+    """The pilot units inside another whose figures include them (顺德区 in 佛山市), by their names in
+    the page's language (planwatch.core.hierarchy)."""
+    by_code = {loc.code: loc for loc in localities}
     return [
-        {"district": loc.name, "city": parent.name}
-        for loc in pilots
-        if (parent := by_pk.get(loc.parent_id or 0)) is not None and parent.figures_include_children
+        {"district": by_code[code].name, "city": by_code[outer[0]].name}
+        for code, outer in hierarchy.including(hierarchy_nodes(localities)).items()
     ]
 
 
-def _status(result: dict[str, Any] | None) -> dict[str, str]:
+def _status(result: IndicatorResult | None) -> dict[str, str]:
     key = data.status_key(result)
     return {"key": key, "label": data.status_label(key)}
 
@@ -100,9 +101,10 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     results = data.Results.of(choice.run)
     indicators = data.indicators(plan)
     pilots = data.pilots(plan)
-    context["inside"] = _inside(pilots)
+    localities = list(plan.localities.all())
+    context["inside"] = _inside(localities)
     # Missing localities by name in the page's language (佛山市, not FS); any locality of the plan.
-    names = {loc.code: loc for loc in plan.localities.all()}
+    names = {loc.code: loc for loc in localities}
     rows: list[dict[str, Any]] = []
     for ind in indicators:
         r = results.get(ind.code)
@@ -112,13 +114,13 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "indicator": ind,
                 "result": r,
-                "value": data.number(r["value"]),
-                "target": data.number(r["target"]),
-                "completion": data.percent(r["completion"]),
-                "elapsed": data.percent(r["elapsed"]),
-                "progress": data.percent(r["progress"]),
+                "value": data.number(r.value),
+                "target": data.number(r.target),
+                "completion": data.percent(r.completion),
+                "elapsed": data.percent(r.elapsed),
+                "progress": data.percent(r.progress),
                 "status": _status(r),
-                "missing": [names[c].name if c in names else c for c in r.get("missing_localities") or []],
+                "missing": [names[c].name if c in names else c for c in r.missing_localities],
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
@@ -134,11 +136,11 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     ranking = [
         {
             "score": s,
-            "locality": by_code.get(s["locality"]),
-            "code": s["locality"],
-            "value": data.score(s["score"]),
-            "change": s.get("rank_change"),
-            "url": reverse("dashboards:locality", args=[plan.code, s["locality"]]) + f"?year={year}",
+            "locality": by_code.get(s.locality),
+            "code": s.locality,
+            "value": data.score(s.score),
+            "change": s.rank_change,
+            "url": reverse("dashboards:locality", args=[plan.code, s.locality]) + f"?year={year}",
         }
         for s in results.scores
     ]
@@ -166,15 +168,15 @@ def _overview_chart(
             "key": "composite",
             "label": _("Composite score"),
             "kind": "score",
-            "values": {s["locality"]: s["score"] for s in results.scores},
+            "values": {s.locality: s.score for s in results.scores},
         }
     ]
     completion = _("completion")  # outside the f-string: xgettext does not read f-strings
     for ind in indicators:
         values = {
-            loc.code: r["completion"]
+            loc.code: r.completion
             for loc in pilots
-            if (r := results.get(ind.code, loc.code)) is not None and r["completion"] is not None
+            if (r := results.get(ind.code, loc.code)) is not None and r.completion is not None
         }
         if values:
             measures.append(
@@ -195,14 +197,14 @@ def _overview_chart(
                 "map_name": data.map_name(loc),
                 "point": list(point) if point else None,
                 "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
-                "rank": (results.score_of.get(loc.code) or {}).get("rank"),
+                "rank": score.rank if (score := results.score_of.get(loc.code)) else None,
             }
         )
     return {
         "map_url": static("vendor/echarts/guangdong.json"),
         "measures": measures,
         "localities": localities,
-        "ranking": [{"code": s["locality"], "score": s["score"], "rank": s["rank"]} for s in results.scores],
+        "ranking": [{"code": s.locality, "score": s.score, "rank": s.rank} for s in results.scores],
         "labels": {
             "score": _("Composite score"),
             "rank": _("Rank"),
@@ -235,14 +237,58 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         if year is not None
         else None
     )
+    rows, not_reported = _locality_rows(indicators, loc, results, _history(plan, loc), years, year)
+    workflow = Counter(row["workflow"] for row in rows if row["workflow"])
+    score = results.score_of.get(loc.code) if results else None
+    dims = data.dimension_names(plan)
+    dimension_rows, radar = _dimensions(loc, results, score, dims) if results and score else ([], None)
+    tasks = _locality_tasks(plan, loc, year, results)
+    return _render(
+        request,
+        "locality.html",
+        plan,
+        locality=loc,
+        years=years,
+        year=year,
+        period=period,
+        rows=rows,
+        not_reported=not_reported,
+        any_sample=any(row["sample"] for row in rows),
+        workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
+        score=score,
+        score_value=data.score(score.score) if score else "—",
+        pilots_count=len(results.scores) if results else 0,
+        dimension_rows=dimension_rows,
+        radar=radar,
+        tasks=tasks,
+        today=dt.date.today(),
+        **_run_context(choice),
+    )
 
-    # The locality's yearly values over the years, one query; drafts only count as "not reported".
-    history: dict[int, dict[int, tuple[Any, str, bool]]] = defaultdict(dict)
+
+History = dict[int, dict[int, tuple[Any, str, bool]]]  # indicator id → year → (value, status, sample)
+
+
+def _history(plan: Plan, loc: Locality) -> History:
+    """The locality's yearly values over the years, one query; drafts only count as "not reported"."""
+    history: History = defaultdict(dict)
     for indicator_id, value_year, value, status, is_sample in ReportedValue.objects.filter(
         locality=loc, indicator__plan=plan, period__frequency=Period.Frequency.YEARLY
     ).values_list("indicator_id", "period__year", "value", "status", "is_sample"):
         history[indicator_id][value_year] = (value, status, is_sample)
+    return history
 
+
+def _locality_rows(
+    indicators: list[Indicator],
+    loc: Locality,
+    results: data.Results | None,
+    history: History,
+    years: list[int],
+    year: int | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A row per indicator (the value shown, the run's result, the trend over the years), and the
+    yearly indicators the locality has not reported for the year."""
     rows, not_reported = [], []
     for ind in indicators:
         r = results.get(ind.code, loc.code) if results else None
@@ -262,9 +308,9 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
                 "value": data.number(float(value)) if shown and value is not None else "—",
                 "sample": shown and is_sample,
                 "workflow": status if shown else "",
-                "target": data.number(r["target"]) if r else "—",
-                "target_year": r["target_year"] if r else None,
-                "completion": data.percent(r["completion"]) if r else "—",
+                "target": data.number(r.target) if r else "—",
+                "target_year": r.target_year if r else None,
+                "completion": data.percent(r.completion) if r else "—",
                 "status": _status(r)
                 if r
                 else {"key": "not_assessed", "label": data.status_label("not_assessed")},
@@ -272,60 +318,40 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
                 "trend_text": " → ".join(data.number(v) for v in trend),
             }
         )
-    workflow = Counter(row["workflow"] for row in rows if row["workflow"])
-    score = results.score_of.get(loc.code) if results else None
-    dims = data.dimension_names(plan)
-    dimension_rows = []
-    radar: dict[str, Any] | None = None
-    if results and score:
-        n = len(results.scores)
-        mean = {
-            d: sum(x["score"] for s in results.scores for x in s["dimensions"] if x["dimension"] == d) / n
-            for d in results.dimensions
+    return rows, not_reported
+
+
+def _dimensions(
+    loc: Locality, results: data.Results, score: LocalityScore, dims: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The locality's dimension scores beside the pilot units' mean: the table's rows and the radar."""
+    n = len(results.scores)
+    mean = {
+        d: sum(x.score for s in results.scores for x in s.dimensions if x.dimension == d) / n
+        for d in results.dimensions
+    }
+    own_dims = {x.dimension: x for x in score.dimensions}
+    dimension_rows = [
+        {
+            "name": dims.get(d, d),
+            "score": data.score(own_dims[d].score),
+            "rank": own_dims[d].rank,
+            "mean": data.score(mean[d]),
         }
-        own_dims = {x["dimension"]: x for x in score["dimensions"]}
-        dimension_rows = [
+        for d in results.dimensions
+        if d in own_dims
+    ]
+    radar = {
+        "indicators": [{"name": dims.get(d, d), "max": 1} for d in results.dimensions],
+        "series": [
             {
-                "name": dims.get(d, d),
-                "score": data.score(own_dims[d]["score"]),
-                "rank": own_dims[d]["rank"],
-                "mean": data.score(mean[d]),
-            }
-            for d in results.dimensions
-            if d in own_dims
-        ]
-        radar = {
-            "indicators": [{"name": dims.get(d, d), "max": 1} for d in results.dimensions],
-            "series": [
-                {
-                    "name": loc.name,
-                    "value": [own_dims[d]["score"] if d in own_dims else 0 for d in results.dimensions],
-                },
-                {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
-            ],
-        }
-    tasks = _locality_tasks(plan, loc, year, results)
-    return _render(
-        request,
-        "locality.html",
-        plan,
-        locality=loc,
-        years=years,
-        year=year,
-        period=period,
-        rows=rows,
-        not_reported=not_reported,
-        any_sample=any(row["sample"] for row in rows),
-        workflow=[{"status": s, "n": workflow[s]} for s in data.SHOWN_STATUSES if workflow[s]],
-        score=score,
-        score_value=data.score(score["score"]) if score else "—",
-        pilots_count=len(results.scores) if results else 0,
-        dimension_rows=dimension_rows,
-        radar=radar,
-        tasks=tasks,
-        today=dt.date.today(),
-        **_run_context(choice),
-    )
+                "name": loc.name,
+                "value": [own_dims[d].score if d in own_dims else 0 for d in results.dimensions],
+            },
+            {"name": _("Mean of the pilot units"), "value": [mean[d] for d in results.dimensions]},
+        ],
+    }
+    return dimension_rows, radar
 
 
 def _locality_tasks(
@@ -344,9 +370,9 @@ def _locality_tasks(
     pace = {}
     if results:
         pace = {
-            code: str(r["pace"])
+            code: r.pace.value
             for (code, scope), r in results.by_key.items()
-            if scope == loc.code and r.get("pace")
+            if scope == loc.code and r.pace is not None
         }
     today = dt.date.today()
     groups: dict[int, dict[str, Any]] = {}
@@ -498,9 +524,9 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     # which holds the region totals of every year up to it (顺德区 not counted twice).
     choice = data.run_for(plan, data.latest_accepted_year(plan), request.user)
     region_values = {
-        r["year"]: r["value"]
-        for r in ((choice.run.results or {}).get("region_history", []) if choice.run else [])
-        if r["indicator"] == ind.code
+        r.year: r.value
+        for r in (choice.run.evaluation.region_history if choice.run else ())
+        if r.indicator == ind.code
     }
     region_cells = [
         {

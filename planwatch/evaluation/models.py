@@ -5,16 +5,24 @@ make them again: the parameters (as JSON), the statuses of the values read, the 
 values, at which versions, as of when), a hash of the whole input, the engine's version and the
 results (the JSON of `planwatch.core.evaluation.to_jsonable`). See docs/methodology.md,
 "Evaluation runs".
+
+The JSON columns are read back as types, each checked once per instance (`from_jsonable`, which
+raises UnreadableResults where the JSON does not fit): `run.evaluation` is the core's `Evaluation`,
+`run.params` its `EvaluationParameters`, `run.version` the `DataVersion`. Pages, bulletins, reports
+and exports read those; the JSON columns themselves are the stored record (the API gives them as
+they are, `results_hash` is their sha256).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core.evaluation import Evaluation, EvaluationParameters, from_jsonable
+from planwatch.evaluation.version import DataVersion
 from planwatch.plans.models import Plan
 
 
@@ -73,7 +81,17 @@ class EvaluationRun(models.Model):
         )
         return f"#{self.pk} {self.plan.code} {self.year}{flags}"
 
-    @property
-    def composite(self) -> dict[str, Any] | None:
-        composite = self.results.get("composite") if isinstance(self.results, dict) else None
-        return composite if isinstance(composite, dict) else None
+    @cached_property
+    def evaluation(self) -> Evaluation:
+        """The results as the core made them: indicators, region values, composite, sensitivity."""
+        return from_jsonable(Evaluation, self.results)
+
+    @cached_property
+    def params(self) -> EvaluationParameters:
+        """The parameters the run was made with."""
+        return from_jsonable(EvaluationParameters, self.parameters)
+
+    @cached_property
+    def version(self) -> DataVersion:
+        """What the run read: which values and targets, how many, as of when."""
+        return from_jsonable(DataVersion, self.data_version)

@@ -1,11 +1,12 @@
 """A stored run for people: aligned text with Chinese names, and an Excel workbook.
 
-Both read only the run's stored JSON (and the plan's names), so they show exactly what a bulletin
-citing the run would. Both say when the run read unaccepted values or sample data.
+Both read only the run's stored results (`run.evaluation`, `run.version`, and the plan's names), so
+they show exactly what a bulletin citing the run would. Both say when the run read unaccepted values or sample data.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import unicodedata
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from planwatch.core import numbers
-from planwatch.core.evaluation import REGION
+from planwatch.core.evaluation import REGION, CompositeResult, Evaluation, SensitivityResult
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
@@ -97,8 +98,7 @@ def _percent(value: float | None) -> str:
     return numbers.percent(value)
 
 
-def _change(score: dict[str, Any]) -> str:
-    change = score.get("rank_change")
+def _change(change: int | None) -> str:
     if change is None:
         return "—"
     return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "="
@@ -109,17 +109,16 @@ def _yes_no(value: bool | None) -> str:
 
 
 def header_lines(run: EvaluationRun) -> list[str]:
-    version = run.data_version
-    statuses = "/".join(version.get("statuses", run.statuses))
-    targets = version.get("targets", {})
-    origins = targets.get("by_origin", {})
+    version = run.version
+    targets = version.targets
+    origins = targets.by_origin
     lines = [
         f"评估运行 Evaluation run #{run.pk} · 方案 {run.plan.code} · {run.year}年"
         + (f" · {run.label}" if run.label else ""),
-        f"参数 Parameters: {parameters_summary(run.parameters)}",
-        f"数据版本 Data version: {version['count']} 个数值 values ({statuses}), sha256 {version['sha256'][:12]}, "
-        f"截至 as of {version.get('as_of') or '—'}",
-        f"目标 Targets: {targets.get('count', 0)} (方案 plan {origins.get('plan', 0)}, 用户录入 user "
+        f"参数 Parameters: {parameters_summary(run.params)}",
+        f"数据版本 Data version: {version.count} 个数值 values ({'/'.join(version.statuses)}), "
+        f"sha256 {version.sha256[:12]}, 截至 as of {version.as_of or '—'}",
+        f"目标 Targets: {targets.count} (方案 plan {origins.get('plan', 0)}, 用户录入 user "
         f"{origins.get('user', 0)}, 示例 sample {origins.get('sample', 0)})",
         f"创建 Created: {exports.iso(timezone.localtime(run.created_at))}"
         + (f" by {run.created_by.get_username()}" if run.created_by else "")
@@ -130,67 +129,72 @@ def header_lines(run: EvaluationRun) -> list[str]:
 
 
 def ranking_lines(run: EvaluationRun, names: Names) -> list[str]:
-    composite = run.composite
+    evaluation = run.evaluation
+    composite = evaluation.composite
     if composite is None:
         return ["综合排名 Composite ranking: 方案未设评估维度 (the plan has no dimensions)"]
-    dims = [d["dimension"] for d in composite["dimension_weights"]]
-    stability = {s["locality"]: s for s in (run.results.get("sensitivity") or {}).get("stability", [])}
+    dims = [d.dimension for d in composite.dimension_weights]
+    sensitivity = evaluation.sensitivity
+    stability = {s.locality: s for s in sensitivity.stability} if sensitivity else {}
     header = ["排名", "地区", "得分", *(names.dimension(d) for d in dims), "较上年"]
     right = [True, False, True, *(True for _ in dims), True]
     if stability:
         header += ["排名区间", "保持率"]
         right += [True, True]
     rows = []
-    for score in composite["scores"]:
-        by_dim = {d["dimension"]: d["score"] for d in score["dimensions"]}
+    for score in composite.scores:
+        by_dim = {d.dimension: d.score for d in score.dimensions}
         row = [
-            str(score["rank"]) + ("*" if score["tied"] else ""),
-            names.locality(score["locality"]),
-            _score(score["score"]),
+            str(score.rank) + ("*" if score.tied else ""),
+            names.locality(score.locality),
+            _score(score.score),
             *(_score(by_dim.get(d)) for d in dims),
-            _change(score),
+            _change(score.rank_change),
         ]
         if stability:
-            s = stability.get(score["locality"])
-            row += [f"{s['min_rank']}–{s['max_rank']}", _percent(s["held_share"])] if s else ["—", "—"]
+            s = stability.get(score.locality)
+            row += [f"{s.min_rank}–{s.max_rank}", _percent(s.held_share)] if s else ["—", "—"]
         rows.append(row)
     lines = ["综合排名 Composite ranking", *aligned(header, rows, right)]
+    return lines + _ranking_notes(composite, sensitivity if stability else None, names)
+
+
+def _ranking_notes(
+    composite: CompositeResult, sensitivity: SensitivityResult | None, names: Names
+) -> list[str]:
     notes = []
-    if any(s["tied"] for s in composite["scores"]):
+    if any(s.tied for s in composite.scores):
         notes.append("* 得分相同，按地区代码排序 (tied score, ordered by code)")
-    if stability:
-        sensitivity = run.results["sensitivity"]
+    if sensitivity is not None:
         notes.append(
-            f"排名区间、保持率：权重 ±{sensitivity['spread'] * 100:g}% 随机扰动 {sensitivity['draws']} 次 "
-            f"(rank range and share of draws holding the rank, seed {sensitivity['seed']})"
+            f"排名区间、保持率：权重 ±{sensitivity.spread * 100:g}% 随机扰动 {sensitivity.draws} 次 "
+            f"(rank range and share of draws holding the rank, seed {sensitivity.seed})"
         )
-    missing = [s for s in composite["scores"] if s["missing_indicators"]]
-    for s in missing:
-        notes.append(
-            f"{names.locality(s['locality'])} 缺数据按最差计 (missing, counted worst): {', '.join(s['missing_indicators'])}"
-        )
-    return lines + notes
+    for s in composite.scores:
+        if s.missing_indicators:
+            notes.append(
+                f"{names.locality(s.locality)} 缺数据按最差计 (missing, counted worst): {', '.join(s.missing_indicators)}"
+            )
+    return notes
 
 
 def region_lines(run: EvaluationRun, names: Names) -> list[str]:
     header = ["指标", "名称", "数值", "目标", "结果", "完成度", "时序进度", "进展评估", "预测达标"]
-    rows = []
-    for r in run.results["indicators"]:
-        if r["scope"] != REGION:
-            continue
-        rows.append(
-            [
-                r["indicator"],
-                clip(names.indicator(r["indicator"]), 28),
-                _number(r["value"]),
-                _number(r["target"]),
-                OUTCOME_ZH.get(r["outcome"], r["outcome"]),
-                _percent(r["completion"]),
-                PACE_ZH.get(r["pace"], "—") if r["pace"] else "—",
-                SDG_ZH.get(r["sdg_status"], "—") if r["sdg_status"] else "—",
-                _yes_no(r["likely_met"]),
-            ]
-        )
+    rows = [
+        [
+            r.indicator,
+            clip(names.indicator(r.indicator), 28),
+            _number(r.value),
+            _number(r.target),
+            OUTCOME_ZH.get(r.outcome.value, r.outcome.value),
+            _percent(r.completion),
+            PACE_ZH.get(r.pace.value, "—") if r.pace else "—",
+            SDG_ZH.get(r.sdg_status.value, "—") if r.sdg_status else "—",
+            _yes_no(r.likely_met),
+        ]
+        for r in run.evaluation.indicators
+        if r.scope == REGION
+    ]
     return [
         "区域指标 Region summary (顺德区计入佛山市，不重复计算 Shunde counted within Foshan)",
         *aligned(header, rows, [False, False, True, True, False, True, False, False, False]),
@@ -232,164 +236,181 @@ RESULT_COLUMNS = [
 
 
 def _cell(value: Any) -> Any:
-    """Lists become text for a cell; numbers, text, booleans and None stay."""
-    if isinstance(value, list):
-        return ", ".join(":".join(map(str, v)) if isinstance(v, list) else str(v) for v in value)
+    """Tuples become text for a cell (a pair as 2:500), codes their value; numbers, text, booleans
+    and None stay."""
+    if isinstance(value, tuple):
+        return ", ".join(":".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in value)
+    if isinstance(value, enum.Enum):
+        return value.value
     return value
 
 
-def sheets(
-    run: EvaluationRun, names: Names | None = None
-) -> list[tuple[str, list[dict[str, Any]], list[str]]]:
+Records = list[dict[str, Any]]
+
+
+def sheets(run: EvaluationRun, names: Names | None = None) -> list[tuple[str, Records, list[str]]]:
     """The workbook's sheets as (title, records, columns): Ranking, Dimensions, Weights, Indicators
     (per indicator × locality), Region, Sensitivity, Run."""
     names = names or Names.of(run.plan)
     caveat = " ".join(f"{c.zh} {c.en}" for c in caveats(run))
     flag = ["caveat"] if caveat else []
-    composite = run.composite or {"scores": [], "dimension_weights": [], "weights": []}
-    dims = [d["dimension"] for d in composite["dimension_weights"]]
-    dim_weight = {d["dimension"]: d["weight"] for d in composite["dimension_weights"]}
-
-    ranking = []
-    dimensions = []
-    for score in composite["scores"]:
-        by_dim = {d["dimension"]: d for d in score["dimensions"]}
-        ranking.append(
-            {
-                "rank": score["rank"],
-                "locality": score["locality"],
-                "locality_zh": names.locality(score["locality"]),
-                "score": score["score"],
-                "tied": score["tied"],
-                "previous_rank": score["previous_rank"],
-                "rank_change": score["rank_change"],
-                **{d: by_dim[d]["score"] if d in by_dim else None for d in dims},
-                "missing_indicators": _cell(score["missing_indicators"]),
-                "caveat": caveat,
-            }
-        )
-        for d in dims:
-            if d in by_dim:
-                dimensions.append(
-                    {
-                        "locality": score["locality"],
-                        "locality_zh": names.locality(score["locality"]),
-                        "dimension": d,
-                        "dimension_zh": names.dimension(d),
-                        "dimension_weight": dim_weight[d],
-                        "score": by_dim[d]["score"],
-                        "rank": by_dim[d]["rank"],
-                    }
-                )
-    weights = [
-        {
-            "indicator": w["indicator"],
-            "indicator_zh": names.indicator(w["indicator"]),
-            "dimension": w["dimension"],
-            "dimension_zh": names.dimension(w["dimension"]),
-            "normalization": w["normalization"],
-            "within_dimension": w["within_dimension"],
-            "weight": w["weight"],
-        }
-        for w in composite["weights"]
-    ]
-    by_region = {r["indicator"]: r for r in run.results["region"]}
-    indicators, region = [], []
-    for r in run.results["indicators"]:
-        values = {c: _cell(r[c]) for c in RESULT_COLUMNS}
-        if r["scope"] == REGION:
-            how = by_region.get(r["indicator"], {})
-            region.append(
-                {
-                    "indicator": r["indicator"],
-                    "indicator_zh": names.indicator(r["indicator"]),
-                    **values,
-                    "aggregation": how.get("aggregation"),
-                    "reported": how.get("reported"),
-                    "counted": _cell(how.get("counted", [])),
-                    "missing": _cell(how.get("missing", [])),
-                    "invalid_base": how.get("invalid_base"),
-                    "caveat": caveat,
-                }
-            )
-        else:
-            indicators.append(
-                {
-                    "indicator": r["indicator"],
-                    "indicator_zh": names.indicator(r["indicator"]),
-                    "locality": r["scope"],
-                    "locality_zh": names.locality(r["scope"]),
-                    **values,
-                }
-            )
-    stability = (run.results.get("sensitivity") or {}).get("stability", [])
-    sensitivity = [
-        {
-            "locality": s["locality"],
-            "locality_zh": names.locality(s["locality"]),
-            "base_rank": s["base_rank"],
-            "min_rank": s["min_rank"],
-            "max_rank": s["max_rank"],
-            "mean_rank": s["mean_rank"],
-            "held_share": s["held_share"],
-            "distribution": _cell(s["distribution"]),
-        }
-        for s in stability
-    ]
+    evaluation = run.evaluation
+    composite = evaluation.composite
+    dims = [d.dimension for d in composite.dimension_weights] if composite else []
+    indicators, region = _result_records(evaluation, names, caveat)
+    by_locality = ["locality", "locality_zh"]
+    by_indicator = ["indicator", "indicator_zh"]
     return [
         (
             "Ranking",
-            ranking,
-            ["rank", "locality", "locality_zh", "score", "tied", "previous_rank", "rank_change", *dims]
+            _ranking_records(composite, dims, names, caveat),
+            ["rank", *by_locality, "score", "tied", "previous_rank", "rank_change", *dims]
             + ["missing_indicators", *flag],
         ),
         (
             "Dimensions",
-            dimensions,
-            ["locality", "locality_zh", "dimension", "dimension_zh", "dimension_weight", "score", "rank"],
+            _dimension_records(composite, dims, names),
+            [*by_locality, "dimension", "dimension_zh", "dimension_weight", "score", "rank"],
         ),
         (
             "Weights",
-            weights,
-            [
-                "indicator",
-                "indicator_zh",
-                "dimension",
-                "dimension_zh",
-                "normalization",
-                "within_dimension",
-                "weight",
-            ],
+            _weight_records(composite, names),
+            [*by_indicator, "dimension", "dimension_zh", "normalization", "within_dimension", "weight"],
         ),
-        ("Indicators", indicators, ["indicator", "indicator_zh", "locality", "locality_zh", *RESULT_COLUMNS]),
+        ("Indicators", indicators, [*by_indicator, *by_locality, *RESULT_COLUMNS]),
         (
             "Region",
             region,
-            ["indicator", "indicator_zh", *RESULT_COLUMNS]
-            + ["aggregation", "reported", "counted", "missing", "invalid_base", *flag],
+            [
+                *by_indicator,
+                *RESULT_COLUMNS,
+                "aggregation",
+                "reported",
+                "counted",
+                "missing",
+                "invalid_base",
+                *flag,
+            ],
         ),
         (
             "Sensitivity",
-            sensitivity,
-            [
-                "locality",
-                "locality_zh",
-                "base_rank",
-                "min_rank",
-                "max_rank",
-                "mean_rank",
-                "held_share",
-                "distribution",
-            ],
+            _sensitivity_records(evaluation.sensitivity, names),
+            [*by_locality, "base_rank", "min_rank", "max_rank", "mean_rank", "held_share", "distribution"],
         ),
         ("Run", run_items(run), ["item", "value"]),
     ]
 
 
+def _ranking_records(
+    composite: CompositeResult | None, dims: list[str], names: Names, caveat: str
+) -> Records:
+    records = []
+    for score in composite.scores if composite else ():
+        by_dim = {d.dimension: d.score for d in score.dimensions}
+        records.append(
+            {
+                "rank": score.rank,
+                "locality": score.locality,
+                "locality_zh": names.locality(score.locality),
+                "score": score.score,
+                "tied": score.tied,
+                "previous_rank": score.previous_rank,
+                "rank_change": score.rank_change,
+                **{d: by_dim.get(d) for d in dims},
+                "missing_indicators": _cell(score.missing_indicators),
+                "caveat": caveat,
+            }
+        )
+    return records
+
+
+def _dimension_records(composite: CompositeResult | None, dims: list[str], names: Names) -> Records:
+    if composite is None:
+        return []
+    weight_of = {d.dimension: d.weight for d in composite.dimension_weights}
+    records = []
+    for score in composite.scores:
+        by_dim = {x.dimension: x for x in score.dimensions}
+        records += [
+            {
+                "locality": score.locality,
+                "locality_zh": names.locality(score.locality),
+                "dimension": d,
+                "dimension_zh": names.dimension(d),
+                "dimension_weight": weight_of[d],
+                "score": by_dim[d].score,
+                "rank": by_dim[d].rank,
+            }
+            for d in dims
+            if d in by_dim
+        ]
+    return records
+
+
+def _weight_records(composite: CompositeResult | None, names: Names) -> Records:
+    return [
+        {
+            "indicator": w.indicator,
+            "indicator_zh": names.indicator(w.indicator),
+            "dimension": w.dimension,
+            "dimension_zh": names.dimension(w.dimension),
+            "normalization": w.normalization.value,
+            "within_dimension": w.within_dimension,
+            "weight": w.weight,
+        }
+        for w in (composite.weights if composite else ())
+    ]
+
+
+def _result_records(evaluation: Evaluation, names: Names, caveat: str) -> tuple[Records, Records]:
+    """The Indicators sheet (the pilot units' results) and the Region sheet (the region's, with how
+    its values were made)."""
+    by_region = {r.indicator: r for r in evaluation.region}
+    indicators, region = [], []
+    for r in evaluation.indicators:
+        values = {c: _cell(getattr(r, c)) for c in RESULT_COLUMNS}
+        named = {"indicator": r.indicator, "indicator_zh": names.indicator(r.indicator)}
+        if r.scope != REGION:
+            indicators.append(
+                {**named, "locality": r.scope, "locality_zh": names.locality(r.scope), **values}
+            )
+            continue
+        how = by_region.get(r.indicator)
+        region.append(
+            {
+                **named,
+                **values,
+                "aggregation": how.aggregation.value if how else None,
+                "reported": how.reported if how else None,
+                "counted": _cell(how.counted if how else ()),
+                "missing": _cell(how.missing if how else ()),
+                "invalid_base": how.invalid_base if how else None,
+                "caveat": caveat,
+            }
+        )
+    return indicators, region
+
+
+def _sensitivity_records(sensitivity: SensitivityResult | None, names: Names) -> Records:
+    return [
+        {
+            "locality": s.locality,
+            "locality_zh": names.locality(s.locality),
+            "base_rank": s.base_rank,
+            "min_rank": s.min_rank,
+            "max_rank": s.max_rank,
+            "mean_rank": s.mean_rank,
+            "held_share": s.held_share,
+            "distribution": _cell(s.distribution),
+        }
+        for s in (sensitivity.stability if sensitivity else ())
+    ]
+
+
 def run_items(run: EvaluationRun) -> list[dict[str, Any]]:
     """The Run sheet: what the run is, how it was made, and on which data."""
-    version = run.data_version
-    targets = version.get("targets", {})
+    version = run.version
+    targets = version.targets
     items: list[tuple[str, Any]] = [
         ("id", run.pk),
         ("plan", run.plan.code),
@@ -402,19 +423,16 @@ def run_items(run: EvaluationRun) -> list[dict[str, Any]]:
         ("sample", run.sample),
         *((f"caveat_{c.code}", f"{c.zh} {c.en}") for c in caveats(run)),
         ("statuses", ", ".join(run.statuses)),
-        ("parameters", parameters_summary(run.parameters)),
+        ("parameters", parameters_summary(run.params)),
         ("parameters_json", json.dumps(run.parameters, ensure_ascii=False)),
-        ("data_version.as_of", version.get("as_of")),
-        ("data_version.sha256", version.get("sha256")),
-        ("data_version.count", version.get("count")),
-        ("data_version.sample_values", version.get("sample_values")),
-        ("data_version.targets.sha256", targets.get("sha256")),
-        ("data_version.targets.count", targets.get("count")),
-        *(
-            (f"data_version.targets.{origin}", count)
-            for origin, count in sorted((targets.get("by_origin") or {}).items())
-        ),
-        ("data_version.plan_version", version.get("plan_version")),
+        ("data_version.as_of", version.as_of),
+        ("data_version.sha256", version.sha256),
+        ("data_version.count", version.count),
+        ("data_version.sample_values", version.sample_values),
+        ("data_version.targets.sha256", targets.sha256),
+        ("data_version.targets.count", targets.count),
+        *((f"data_version.targets.{origin}", count) for origin, count in sorted(targets.by_origin.items())),
+        ("data_version.plan_version", version.plan_version),
         ("input_hash", run.input_hash),
         ("results_hash", run.results_hash),
         ("engine_version", run.engine_version),

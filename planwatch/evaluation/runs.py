@@ -11,18 +11,19 @@
   hash and data version equal a stored run's is not made again: the stored run is returned (see
   docs/methodology.md, "Evaluation runs").
 
-Every refusal is a `RunRefused` with `en`, `zh`, `kind` and, for a bad parameter, the `path` of the
+Every refusal is a `RunRefused` with `zh`, `en`, `kind` and, for a bad parameter, the `path` of the
 parameter at fault; the core's `EvaluationError`s (an AHP matrix with CR ≥ 0.1, unknown codes, …)
 become one too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from importlib import metadata
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from planwatch.core import numbers, planfile
+from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
 from planwatch.core.evaluation import (
     REGION,
@@ -51,9 +52,14 @@ from planwatch.core.evaluation import (
     WeightMethod,
     WeightScheme,
     evaluate,
+    evaluation_input,
+    indicator_spec,
+    pilot_units,
     to_jsonable,
 )
+from planwatch.core.hierarchy import LocalityNode
 from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -106,27 +112,29 @@ def _engine_version() -> str:
 ENGINE_VERSION = _engine_version()
 
 
-class RunRefused(Exception):
-    """An evaluation that cannot be made as asked, said in English and Chinese.
+class RunRefused(EvaluationError):
+    """An evaluation run that cannot be made as asked, said in Chinese and English (input to
+    correct: 400).
 
-    kind: invalid_parameters (`path` names the parameter), inconsistent_judgements (an AHP matrix
+    reason: invalid_parameters (`path` names the parameter), inconsistent_judgements (an AHP matrix
     with CR ≥ 0.1; `cr` holds it), invalid_year, or no_data.
     """
 
-    def __init__(self, en: str, zh: str, *, kind: str = "invalid_parameters", path: str | None = None):
-        self.en, self.zh, self.kind, self.path = en, zh, kind, path
+    def __init__(self, zh: str, en: str, *, reason: str = "invalid_parameters", path: str | None = None):
+        super().__init__(zh, en)
+        self.reason, self.place = reason, path or ""
+        self.path = path
         self.cr: float | None = None
-        super().__init__(f"{en} / {zh}")
 
     @classmethod
     def from_core(cls, exc: EvaluationError) -> RunRefused:
         if isinstance(exc, InconsistentJudgements):
-            refused = cls(exc.en, exc.zh, kind="inconsistent_judgements", path="ahp")
+            refused = cls(exc.zh, exc.en, reason="inconsistent_judgements", path="ahp")
             refused.cr = exc.cr
             return refused
         return cls(
-            f"The evaluation cannot be made with these parameters: {exc.en}",
             f"无法按这些参数进行评估：{exc.zh or exc.en}",
+            f"The evaluation cannot be made with these parameters: {exc.en}",
         )
 
 
@@ -163,58 +171,83 @@ def _moment(value: Any) -> str | None:
 # --- the input ----------------------------------------------------------------------------------
 
 
-def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, dict[str, Any]]:
+def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, DataVersion]:
     """The core's input from the database, and the data version of what was read.
 
     Six queries whatever the amount of data: localities, dimensions, indicators, components,
     targets, values. Values are the plan's yearly values of its pilot units with one of `statuses`;
     a value left blank is read (and counted in the data version) but is no observation: missing.
     Targets are all of the plan's — from the plan text, entered by users, or sample data — and the
-    data version counts each origin.
+    data version counts each origin. The rows read become the input as the plan file's do
+    (planwatch.core.evaluation.planinput).
     """
     statuses = sorted(set(statuses))
-    localities = list(
+    localities, pilots = _localities(plan)
+    indicators, code_of = _indicators(plan)
+    targets = _targets(plan, code_of, pilots)
+    values = _values(plan, statuses, code_of, pilots)
+    inp = evaluation_input(
+        PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
+        indicators,
+        localities,
+        _dimensions(plan),
+        targets=targets.specs,
+        observations=values.observations,
+    )
+    version = DataVersion(
+        as_of=_moment(values.as_of),
+        sha256=_rows_hash(sorted(values.rows)),
+        count=len(values.rows),
+        statuses=tuple(statuses),
+        observed=len(values.observations),
+        years=tuple(sorted({o.year for o in values.observations})),
+        sample_values=values.sample,
+        targets=TargetsVersion(
+            as_of=_moment(targets.as_of),
+            sha256=_rows_hash(sorted(targets.rows)),
+            count=len(targets.rows),
+            by_origin=dict(sorted(targets.by_origin.items())),
+        ),
+        plan_version=plan.version,
+    )
+    return inp, version
+
+
+def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], dict[int, str]]:
+    """The pilot units (planinput.pilot_units), and their codes by id. One query."""
+    rows = list(
         Locality.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list("id", "code", "parent_id", "pilot", "figures_include_children")
     )
-    by_id = {row[0]: row for row in localities}
+    code_of = {pk: code for pk, code, *_ in rows}
+    nodes = [
+        LocalityNode(code, code_of.get(parent) if parent is not None else None, pilot, includes)
+        for _, code, parent, pilot, includes in rows
+    ]
+    return pilot_units(nodes), {pk: code for pk, code, _, pilot, _ in rows if pilot}
 
-    def counted(locality_id: int) -> bool:
-        # As Locality.counted_in_region_total: not when a pilot ancestor's figures include it.
-        parent, seen = by_id[locality_id][2], {locality_id}
-        while parent is not None and parent in by_id and parent not in seen:
-            _, _, grand, pilot, includes = by_id[parent]
-            if pilot and includes:
-                return False
-            seen.add(parent)
-            parent = grand
-        return True
 
-    pilots = {row[0]: row[1] for row in localities if row[3]}
-    locality_specs = tuple(
-        LocalitySpec(
-            code=code,
-            counted_in_region_total=counted(pk),
-            parent=by_id[by_id[pk][2]][1] if by_id[pk][2] in by_id else None,
-        )
-        for pk, code in pilots.items()
-    )
-    dimensions = tuple(
+def _dimensions(plan: Plan) -> tuple[DimensionSpec, ...]:
+    return tuple(
         DimensionSpec(code=code, weight=float(weight))
         for code, weight in Dimension.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list("code", "weight")
     )
-    indicator_rows = list(
+
+
+def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
+    """The indicators (planinput.indicator_spec), and their codes by id. Two queries."""
+    rows = list(
         Indicator.objects.filter(plan=plan)
         .order_by("order", "id")
         .values_list(
             "id",
             "code",
             "kind",
-            "direction",
             "aggregation",
+            "direction",
             "binding",
             "region_target",
             "base_year",
@@ -227,33 +260,35 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         "indicator_id", "role", "component__code"
     ):
         components.setdefault(indicator_id, {})[role] = component
-    indicators = tuple(
-        IndicatorSpec(
-            code=code,
-            kind=planfile.IndicatorKind(kind),
-            aggregation=planfile.Aggregation(aggregation),
-            direction=planfile.Direction(direction),
+    specs = tuple(
+        indicator_spec(
+            code,
+            kind,
+            aggregation,
+            direction,
             binding=binding,
             region_target=region_target,
             base_year=base_year,
-            base_value=float(base_value) if base_value is not None else None,
-            components=dict(sorted(components.get(pk, {}).items())),
+            base_value=base_value,
+            components=components.get(pk, {}),
             dimension=dimension,
         )
-        for pk, code, kind, direction, aggregation, binding, region_target, base_year, base_value, dimension in (
-            indicator_rows
-        )
+        for pk, code, kind, aggregation, direction, binding, region_target, base_year, base_value, dimension in rows
     )
-    code_of = {row[0]: row[1] for row in indicator_rows}
-    order_of = {row[1]: k for k, row in enumerate(indicator_rows)}
-    scope_order = {code: k for k, code in enumerate(pilots.values())}
-    scope_order[REGION] = len(scope_order)
+    return specs, {row[0]: row[1] for row in rows}
 
-    # Targets: the region's (no locality) and the pilot units'.
-    targets: list[TargetSpec] = []
-    target_rows: list[tuple[str, str, int, str | None, str]] = []
-    origins = {origin: 0 for origin in Target.Origin.values}
-    targets_as_of = None
+
+@dataclass
+class _TargetsRead:
+    specs: list[TargetSpec] = field(default_factory=list)
+    rows: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)  # for the sha256
+    by_origin: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Target.Origin.values, 0))
+    as_of: dt.datetime | None = None
+
+
+def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
+    """The region's targets (no locality) and the pilot units'. One query."""
+    read = _TargetsRead()
     for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
         indicator__plan=plan
     ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
@@ -264,18 +299,26 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         else:
             continue  # a target of a locality that is not evaluated
         code = code_of[indicator_id]
-        targets.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
-        target_rows.append((code, scope, year, _number(amount), origin))
-        origins[origin] = origins.get(origin, 0) + 1
-        if updated_at is not None and (targets_as_of is None or updated_at > targets_as_of):
-            targets_as_of = updated_at
+        read.specs.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        read.rows.append((code, scope, year, _number(amount), origin))
+        read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
+        read.as_of = _later(read.as_of, updated_at)
+    return read
 
-    # Values: the yearly values of the pilot units, in the statuses asked for.
-    observations: list[Observation] = []
-    value_rows: list[tuple[str, str, str, str | None, str, int]] = []
-    sample_values = 0
-    as_of = None
-    years: set[int] = set()
+
+@dataclass
+class _ValuesRead:
+    observations: list[Observation] = field(default_factory=list)
+    rows: list[tuple[str, str, str, str | None, str, int]] = field(default_factory=list)  # for the sha256
+    sample: int = 0
+    as_of: dt.datetime | None = None
+
+
+def _values(
+    plan: Plan, statuses: Sequence[str], code_of: Mapping[int, str], pilots: Mapping[int, str]
+) -> _ValuesRead:
+    """The yearly values of the pilot units, in the statuses asked for. One query."""
+    read = _ValuesRead()
     for (
         indicator_id,
         locality_id,
@@ -303,44 +346,16 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
         "updated_at",
     ):
         code, scope = code_of[indicator_id], pilots[locality_id]
-        value_rows.append((code, scope, period, _number(value), status, version))
-        sample_values += bool(is_sample)
-        if updated_at is not None and (as_of is None or updated_at > as_of):
-            as_of = updated_at
+        read.rows.append((code, scope, period, _number(value), status, version))
+        read.sample += bool(is_sample)
+        read.as_of = _later(read.as_of, updated_at)
         if value is not None:
-            observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
-            years.add(year)
+            read.observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+    return read
 
-    def key(item: Observation | TargetSpec) -> tuple[int, int, int]:
-        return (order_of[item.indicator], scope_order[item.scope], item.year)
 
-    inp = EvaluationInput(
-        period=PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
-        indicators=indicators,
-        localities=locality_specs,
-        targets=tuple(sorted(targets, key=key)),
-        observations=tuple(sorted(observations, key=key)),
-        dimensions=dimensions,
-    )
-    value_rows.sort()
-    target_rows.sort()
-    data_version = {
-        "as_of": _moment(as_of),
-        "sha256": _rows_hash(value_rows),
-        "count": len(value_rows),
-        "statuses": list(statuses),
-        "observed": len(observations),
-        "years": sorted(years),
-        "sample_values": sample_values,
-        "targets": {
-            "as_of": _moment(targets_as_of),
-            "sha256": _rows_hash(target_rows),
-            "count": len(target_rows),
-            "by_origin": dict(sorted(origins.items())),
-        },
-        "plan_version": plan.version,
-    }
-    return inp, data_version
+def _later(moment: dt.datetime | None, other: dt.datetime | None) -> dt.datetime | None:
+    return other if other is not None and (moment is None or other > moment) else moment
 
 
 def input_hash(inp: EvaluationInput, year: int, params: EvaluationParameters, statuses: Sequence[str]) -> str:
@@ -360,14 +375,14 @@ def input_hash(inp: EvaluationInput, year: int, params: EvaluationParameters, st
 # --- parameters ---------------------------------------------------------------------------------
 
 
-def _bad(en: str, zh: str, path: str) -> RunRefused:
-    return RunRefused(en, zh, path=path)
+def _bad(zh: str, en: str, path: str) -> RunRefused:
+    return RunRefused(zh, en, path=path)
 
 
 def _judgement(cell: Any, path: str) -> float:
     """A judgement of a pairwise matrix: a number, or a fraction written as text ("1/3")."""
     if isinstance(cell, bool):
-        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+        raise _bad(f"{path}：应为数值，而非 {cell!r}", f"{path}: expected a number, got {cell!r}", path)
     if isinstance(cell, int | float):
         number = float(cell)
     elif isinstance(cell, str):
@@ -375,16 +390,16 @@ def _judgement(cell: Any, path: str) -> float:
             number = float(Fraction(cell.strip()))
         except (ValueError, ZeroDivisionError):
             raise _bad(
-                f"{path}: {cell!r} is not a number (write 3, 0.5 or 1/3)",
                 f"{path}：{cell!r} 不是数值（可写 3、0.5 或 1/3）",
+                f"{path}: {cell!r} is not a number (write 3, 0.5 or 1/3)",
                 path,
             ) from None
     else:
-        raise _bad(f"{path}: expected a number, got {cell!r}", f"{path}：应为数值，而非 {cell!r}", path)
+        raise _bad(f"{path}：应为数值，而非 {cell!r}", f"{path}: expected a number, got {cell!r}", path)
     if not math.isfinite(number) or number <= 0:
         raise _bad(
-            f"{path}: a judgement must be a positive number, got {cell!r}",
             f"{path}：判断值应为正数，而非 {cell!r}",
+            f"{path}: a judgement must be a positive number, got {cell!r}",
             path,
         )
     return number
@@ -394,13 +409,13 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
     """{"codes": ["I07", "I08"], "matrix": [[1, 3], ["1/3", 1]]} → PairwiseMatrix."""
     if not isinstance(data, Mapping) or set(data) != {"codes", "matrix"}:
         raise _bad(
-            f'{path}: expected {{"codes": [...], "matrix": [[...], ...]}}',
             f'{path}：格式应为 {{"codes": [...], "matrix": [[...], ...]}}',
+            f'{path}: expected {{"codes": [...], "matrix": [[...], ...]}}',
             path,
         )
     codes, matrix = data["codes"], data["matrix"]
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-        raise _bad(f"{path}.codes: expected a list of codes", f"{path}.codes：应为代码列表", f"{path}.codes")
+        raise _bad(f"{path}.codes：应为代码列表", f"{path}.codes: expected a list of codes", f"{path}.codes")
     n = len(codes)
     if (
         not isinstance(matrix, list)
@@ -408,8 +423,8 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
         or not all(isinstance(r, list) and len(r) == n for r in matrix)
     ):
         raise _bad(
-            f"{path}.matrix: expected {n} rows of {n} judgements, one per code",
             f"{path}.matrix：应为 {n} 行、每行 {n} 个判断值",
+            f"{path}.matrix: expected {n} rows of {n} judgements, one per code",
             f"{path}.matrix",
         )
     values = tuple(
@@ -421,7 +436,7 @@ def _pairwise(data: Any, path: str) -> PairwiseMatrix:
 
 def _expert_weights(data: Any, path: str) -> dict[str, float]:
     if not isinstance(data, Mapping) or not data:
-        raise _bad(f"{path}: expected {{code: weight, ...}}", f"{path}：格式应为 {{代码: 权重, ...}}", path)
+        raise _bad(f"{path}：格式应为 {{代码: 权重, ...}}", f"{path}: expected {{code: weight, ...}}", path)
     out = {}
     for code, weight in data.items():
         if (
@@ -431,8 +446,8 @@ def _expert_weights(data: Any, path: str) -> dict[str, float]:
             or weight < 0
         ):
             raise _bad(
-                f"{path}.{code}: a weight must be a number ≥ 0, got {weight!r}",
                 f"{path}.{code}：权重应为非负数，而非 {weight!r}",
+                f"{path}.{code}: a weight must be a number ≥ 0, got {weight!r}",
                 f"{path}.{code}",
             )
         out[str(code)] = float(weight)
@@ -442,7 +457,7 @@ def _expert_weights(data: Any, path: str) -> dict[str, float]:
 def _only_keys(data: Any, path: str, allowed: set[str]) -> Mapping[str, Any]:
     if not isinstance(data, Mapping) or not data or not set(data) <= allowed:
         keys = " and/or ".join(f'"{k}"' for k in sorted(allowed))
-        raise _bad(f"{path}: expected an object with {keys}", f"{path}：应为含 {keys} 的对象", path)
+        raise _bad(f"{path}：应为含 {keys} 的对象", f"{path}: expected an object with {keys}", path)
     return data
 
 
@@ -467,81 +482,16 @@ def parameters_from_options(
     Given `ahp` or `expert` without `weights`, that is the method. Sensitivity: 1,000 draws, ±20 %,
     seed 20170421 (the core's defaults), or none.
     """
-    if method not in METHODS:
-        raise _bad(
-            f"method must be one of {', '.join(METHODS)}, not {method!r}",
-            f"合成方法应为 {'、'.join(METHODS)} 之一，而非 {method!r}",
-            "method",
-        )
-    if normalization not in NORMALIZATIONS:
-        raise _bad(
-            f"normalization must be target or minmax, not {normalization!r}",
-            f"归一化方法应为 target 或 minmax，而非 {normalization!r}",
-            "normalization",
-        )
-    if weights is None:
-        weights = "ahp" if ahp is not None else "expert" if expert is not None else "equal"
-    if weights not in WEIGHTS:
-        raise _bad(
-            f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}",
-            f"权重方法应为 {'、'.join(WEIGHTS)} 之一，而非 {weights!r}",
-            "weights",
-        )
-    if ahp is not None and weights != "ahp":
-        raise _bad(
-            f"AHP judgements were given but the weights are {weights!r}: use weights ahp",
-            f"给出了层次分析法判断矩阵，但权重方法为 {weights!r}：请使用 ahp",
-            "ahp",
-        )
-    if expert is not None and weights != "expert":
-        raise _bad(
-            f"expert weights were given but the weights are {weights!r}: use weights expert",
-            f"给出了专家权重，但权重方法为 {weights!r}：请使用 expert",
-            "expert",
-        )
-    scheme = WeightScheme()
+    _check_method(method, normalization)
+    weights = _weights_method(weights, ahp, expert)
     if weights == "entropy":
         scheme = WeightScheme(indicators=WeightMethod.ENTROPY)
     elif weights == "ahp":
-        if ahp is None:
-            raise _bad(
-                "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
-                "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
-                "ahp",
-            )
-        parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
-        per_dimension: dict[str, PairwiseMatrix] = {}
-        if "indicators" in parts:
-            blocks = parts["indicators"]
-            if not isinstance(blocks, Mapping) or not blocks:
-                raise _bad(
-                    'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
-                    'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
-                    "ahp.indicators",
-                )
-            per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
-        scheme = WeightScheme(
-            indicators=WeightMethod.AHP if per_dimension else WeightMethod.EQUAL,
-            dimensions=WeightMethod.AHP if "dimensions" in parts else WeightMethod.PLAN,
-            ahp=per_dimension,
-            dimension_ahp=_pairwise(parts["dimensions"], "ahp.dimensions") if "dimensions" in parts else None,
-        )
+        scheme = _ahp_scheme(ahp)
     elif weights == "expert":
-        if expert is None:
-            raise _bad(
-                "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
-                "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
-                "expert",
-            )
-        parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
-        scheme = WeightScheme(
-            indicators=WeightMethod.EXPERT if "indicators" in parts else WeightMethod.EQUAL,
-            dimensions=WeightMethod.EXPERT if "dimensions" in parts else WeightMethod.PLAN,
-            expert=_expert_weights(parts["indicators"], "expert.indicators") if "indicators" in parts else {},
-            dimension_expert=(
-                _expert_weights(parts["dimensions"], "expert.dimensions") if "dimensions" in parts else {}
-            ),
-        )
+        scheme = _expert_scheme(expert)
+    else:
+        scheme = WeightScheme()
     return EvaluationParameters(
         composite=CompositeParameters(
             normalization=NORMALIZATIONS[normalization], weights=scheme, method=CompositeMethod(method)
@@ -550,67 +500,145 @@ def parameters_from_options(
     )
 
 
-def parameters_summary(parameters: Mapping[str, Any]) -> str:
-    """One line from a run's parameters JSON: `weighted_sum · target · equal/plan · ±20 % × 1000`."""
-    composite = parameters.get("composite") or {}
-    weights = composite.get("weights") or {}
-    sensitivity = parameters.get("sensitivity")
+def _check_method(method: str, normalization: str) -> None:
+    if method not in METHODS:
+        raise _bad(
+            f"合成方法应为 {'、'.join(METHODS)} 之一，而非 {method!r}",
+            f"method must be one of {', '.join(METHODS)}, not {method!r}",
+            "method",
+        )
+    if normalization not in NORMALIZATIONS:
+        raise _bad(
+            f"归一化方法应为 target 或 minmax，而非 {normalization!r}",
+            f"normalization must be target or minmax, not {normalization!r}",
+            "normalization",
+        )
+
+
+def _weights_method(
+    weights: str | None, ahp: Mapping[str, Any] | None, expert: Mapping[str, Any] | None
+) -> str:
+    """The weighting asked for: as given, else ahp or expert when their weights are given, else equal."""
+    if weights is None:
+        weights = "ahp" if ahp is not None else "expert" if expert is not None else "equal"
+    if weights not in WEIGHTS:
+        raise _bad(
+            f"权重方法应为 {'、'.join(WEIGHTS)} 之一，而非 {weights!r}",
+            f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}",
+            "weights",
+        )
+    if ahp is not None and weights != "ahp":
+        raise _bad(
+            f"给出了层次分析法判断矩阵，但权重方法为 {weights!r}：请使用 ahp",
+            f"AHP judgements were given but the weights are {weights!r}: use weights ahp",
+            "ahp",
+        )
+    if expert is not None and weights != "expert":
+        raise _bad(
+            f"给出了专家权重，但权重方法为 {weights!r}：请使用 expert",
+            f"expert weights were given but the weights are {weights!r}: use weights expert",
+            "expert",
+        )
+    return weights
+
+
+def _ahp_scheme(ahp: Mapping[str, Any] | None) -> WeightScheme:
+    if ahp is None:
+        raise _bad(
+            "层次分析法需要判断矩阵（--ahp-file FILE.json，或请求体中的 ahp）",
+            "AHP weights need pairwise comparison matrices (--ahp-file FILE.json, or ahp in the body)",
+            "ahp",
+        )
+    parts = _only_keys(ahp, "ahp", {"dimensions", "indicators"})
+    per_dimension: dict[str, PairwiseMatrix] = {}
+    if "indicators" in parts:
+        blocks = parts["indicators"]
+        if not isinstance(blocks, Mapping) or not blocks:
+            raise _bad(
+                'ahp.indicators：格式应为 {维度: {"codes": [...], "matrix": [[...]]}, ...}',
+                'ahp.indicators: expected {dimension: {"codes": [...], "matrix": [[...]]}, ...}',
+                "ahp.indicators",
+            )
+        per_dimension = {str(d): _pairwise(m, f"ahp.indicators.{d}") for d, m in blocks.items()}
+    return WeightScheme(
+        indicators=WeightMethod.AHP if per_dimension else WeightMethod.EQUAL,
+        dimensions=WeightMethod.AHP if "dimensions" in parts else WeightMethod.PLAN,
+        ahp=per_dimension,
+        dimension_ahp=_pairwise(parts["dimensions"], "ahp.dimensions") if "dimensions" in parts else None,
+    )
+
+
+def _expert_scheme(expert: Mapping[str, Any] | None) -> WeightScheme:
+    if expert is None:
+        raise _bad(
+            "专家权重需要给出权重（--expert-file FILE.json，或请求体中的 expert）",
+            "expert weights need the weights (--expert-file FILE.json, or expert in the body)",
+            "expert",
+        )
+    parts = _only_keys(expert, "expert", {"dimensions", "indicators"})
+    return WeightScheme(
+        indicators=WeightMethod.EXPERT if "indicators" in parts else WeightMethod.EQUAL,
+        dimensions=WeightMethod.EXPERT if "dimensions" in parts else WeightMethod.PLAN,
+        expert=_expert_weights(parts["indicators"], "expert.indicators") if "indicators" in parts else {},
+        dimension_expert=(
+            _expert_weights(parts["dimensions"], "expert.dimensions") if "dimensions" in parts else {}
+        ),
+    )
+
+
+def parameters_summary(params: EvaluationParameters) -> str:
+    """One line of a run's parameters, in codes: `weighted_sum · target · equal/plan · ±20% × 1000`."""
+    composite, sensitivity = params.composite, params.sensitivity
+    weights = composite.weights
     parts = [
-        str(composite.get("method", "?")),
-        str(composite.get("normalization", "?")),
-        f"{weights.get('indicators', '?')}/{weights.get('dimensions', '?')}",
+        composite.method.value,
+        composite.normalization.value,
+        f"{weights.indicators.value}/{weights.dimensions.value}",
+        f"±{sensitivity.spread * 100:g}% × {sensitivity.draws}" if sensitivity else "no sensitivity",
     ]
-    if sensitivity:
-        parts.append(f"±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}")
-    else:
-        parts.append("no sensitivity")
     return " · ".join(parts)
 
 
 # The parameters in words, for pages and bulletins (the summary above keeps the codes, as the
 # command line and the API print them).
-_METHOD_WORDS = {"weighted_sum": ("加权求和", "weighted sum"), "topsis": ("TOPSIS", "TOPSIS")}
+_METHOD_WORDS = {
+    CompositeMethod.WEIGHTED_SUM: ("加权求和", "weighted sum"),
+    CompositeMethod.TOPSIS: ("TOPSIS", "TOPSIS"),
+}
 _NORMALIZATION_WORDS = {
-    "target": ("目标值标准化", "normalized to the target"),
-    "min_max": ("极差标准化", "min–max normalization"),
-    "minmax": ("极差标准化", "min–max normalization"),
+    Normalization.TARGET: ("目标值标准化", "normalized to the target"),
+    Normalization.MIN_MAX: ("极差标准化", "min–max normalization"),
 }
 _WEIGHT_WORDS = {
-    "equal": ("等权", "equal weights"),
-    "entropy": ("熵权", "entropy weights"),
-    "expert": ("专家权重", "expert weights"),
-    "ahp": ("AHP权重", "AHP weights"),
-    "plan": ("方案权重", "the plan's weights"),
+    WeightMethod.EQUAL: ("等权", "equal weights"),
+    WeightMethod.ENTROPY: ("熵权", "entropy weights"),
+    WeightMethod.EXPERT: ("专家权重", "expert weights"),
+    WeightMethod.AHP: ("AHP权重", "AHP weights"),
+    WeightMethod.PLAN: ("方案权重", "the plan's weights"),
 }
 
 
-def parameters_label(parameters: Mapping[str, Any], *, english: bool = False) -> str:
+def parameters_label(params: EvaluationParameters, *, english: bool = False) -> str:
     """The run's parameters in words of the page's language: `加权求和 · 目标值标准化 · 指标等权、维度方案权重
     · 敏感性 ±20% × 1000次` / `weighted sum · normalized to the target · indicators: equal weights,
-    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`. Unknown codes show as they are."""
+    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`."""
     k = 1 if english else 0
-    composite = parameters.get("composite") or {}
-    weights = composite.get("weights") or {}
-
-    def word(table: Mapping[str, tuple[str, str]], code: Any) -> str:
-        return table[code][k] if code in table else str(code if code is not None else "?")
-
-    method = word(_METHOD_WORDS, composite.get("method"))
-    normalization = word(_NORMALIZATION_WORDS, composite.get("normalization"))
-    by_indicator = word(_WEIGHT_WORDS, weights.get("indicators"))
-    by_dimension = word(_WEIGHT_WORDS, weights.get("dimensions"))
-    sensitivity = parameters.get("sensitivity")
+    composite, sensitivity = params.composite, params.sensitivity
+    method = _METHOD_WORDS[composite.method][k]
+    normalization = _NORMALIZATION_WORDS[composite.normalization][k]
+    by_indicator = _WEIGHT_WORDS[composite.weights.indicators][k]
+    by_dimension = _WEIGHT_WORDS[composite.weights.dimensions][k]
     if english:
         weighting = f"indicators: {by_indicator}, dimensions: {by_dimension}"
         spread = (
-            f"sensitivity ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']} draws"
+            f"sensitivity ±{sensitivity.spread * 100:g}% × {sensitivity.draws} draws"
             if sensitivity
             else "no sensitivity analysis"
         )
     else:
         weighting = f"指标{by_indicator}、维度{by_dimension}"
         spread = (
-            f"敏感性 ±{sensitivity['spread'] * 100:g}% × {sensitivity['draws']}次"
+            f"敏感性 ±{sensitivity.spread * 100:g}% × {sensitivity.draws}次"
             if sensitivity
             else "未做敏感性分析"
         )
@@ -673,14 +701,14 @@ def run_evaluation(
     last = plan.last_year
     if not plan.base_year <= year <= last:
         raise RunRefused(
-            f"year {year} is outside the plan's years {plan.base_year}–{last}",
             f"{year}年不在方案年份（{plan.base_year}–{last}年）之内",
-            kind="invalid_year",
+            f"year {year} is outside the plan's years {plan.base_year}–{last}",
+            reason="invalid_year",
             path="year",
         )
     with transaction.atomic():
-        inp, data_version = build_input(plan, statuses=statuses)
-        if year not in data_version["years"]:
+        inp, version = build_input(plan, statuses=statuses)
+        if year not in version.years:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
             which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
             hint = (
@@ -689,15 +717,15 @@ def run_evaluation(
                 else " (add --include-submitted / include_submitted to read unaccepted ones)"
             )
             raise RunRefused(
-                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
                 f"方案 {plan.code} 没有{year}年{which_zh}的数值，无法评估",
-                kind="no_data",
+                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
+                reason="no_data",
                 path="year",
             )
         key = input_hash(inp, year, params, statuses)
         if reuse:
             found = (
-                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=data_version["sha256"])
+                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=version.sha256)
                 .order_by("id")
                 .first()
             )
@@ -709,9 +737,6 @@ def run_evaluation(
         except EvaluationError as exc:
             raise RunRefused.from_core(exc) from exc
         results = to_jsonable(evaluation)
-        sample = (
-            data_version["sample_values"] > 0 or data_version["targets"]["by_origin"].get("sample", 0) > 0
-        )
         run = EvaluationRun.objects.create(
             plan=plan,
             year=year,
@@ -721,12 +746,12 @@ def run_evaluation(
             parameters=to_jsonable(params),
             statuses=list(statuses),
             includes_unaccepted=include_unaccepted,
-            data_version=data_version,
-            data_hash=data_version["sha256"],
+            data_version=to_jsonable(version),
+            data_hash=version.sha256,
             input_hash=key,
             results=results,
             results_hash=sha256_of(results),
-            sample=sample,
+            sample=version.sample,
             engine_version=ENGINE_VERSION,
         )
     return run
@@ -747,7 +772,7 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
         "caveats": [{"code": c.code, "message_zh": c.zh, "message_en": c.en} for c in caveats(run)],
         "statuses": list(run.statuses),
         "parameters": run.parameters,
-        "parameters_summary": parameters_summary(run.parameters),
+        "parameters_summary": parameters_summary(run.params),
         "data_version": run.data_version,
         "input_hash": run.input_hash,
         "results_hash": run.results_hash,

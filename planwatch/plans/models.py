@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.core import kinds, planfile
+from planwatch.core import hierarchy, kinds, planfile
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 
 
@@ -229,8 +231,19 @@ class Locality(Bilingual):
         """A pilot unit counts toward the region total unless an ancestor's figures include it.
 
         顺德区 is a pilot unit, but 佛山市's figures include it: summing both would count it twice.
+        The rule is planwatch.core.hierarchy's.
         """
-        return self.pilot and not any(a.pilot and a.figures_include_children for a in self.ancestors())
+        return hierarchy.counted_in_region_total(self.code, hierarchy_nodes([self, *self.ancestors()]))
+
+
+def hierarchy_nodes(localities: Sequence[Locality]) -> dict[str, hierarchy.LocalityNode]:
+    """The localities as planwatch.core.hierarchy reads them, by code; each parent found by its id
+    among the same localities (no query)."""
+    code_of: dict[int | None, str] = {loc.pk: loc.code for loc in localities}
+    return hierarchy.by_code(
+        hierarchy.LocalityNode(loc.code, code_of.get(loc.parent_id), loc.pilot, loc.figures_include_children)
+        for loc in localities
+    )
 
 
 class Unit(Bilingual):

@@ -26,6 +26,9 @@ from planwatch.core.bulletin.content import (
     TrendPoint,
     build_content,
 )
+from planwatch.core.bulletin.docx import build_docx
+from planwatch.core.bulletin.pdf import build_pdf
+from planwatch.core.bulletin.xlsx import build_xlsx
 
 FORMATS = ("docx", "pdf", "xlsx")
 
@@ -52,19 +55,13 @@ __all__ = [
 def render(content: BulletinContent, fmt: str) -> bytes:
     """The bulletin in one format: docx, pdf or xlsx."""
     if fmt == "docx":
-        from planwatch.core.bulletin.docx import build_docx
-
         return build_docx(content)
     if fmt == "pdf":
-        from planwatch.core.bulletin.pdf import build_pdf
-
         return build_pdf(content)
     if fmt == "xlsx":
-        from planwatch.core.bulletin.xlsx import build_xlsx
-
         return build_xlsx(content)
     raise BulletinError(
-        f"unknown format {fmt!r}: use docx, pdf or xlsx", f"未知格式 {fmt!r}：应为 docx、pdf 或 xlsx"
+        f"未知格式 {fmt!r}：应为 docx、pdf 或 xlsx", f"unknown format {fmt!r}: use docx, pdf or xlsx"
     )
 
 

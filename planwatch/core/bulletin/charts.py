@@ -7,14 +7,22 @@ it the charts would show boxes instead of Chinese, so `cjk_font()` raises FontMi
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planwatch.core.bulletin.content import BulletinContent, Chart, MapShape
 from planwatch.core.errors import PlanWatchError
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not with the package
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+    from matplotlib.transforms import Bbox
 
 FAMILY = "Noto Sans CJK SC"
 DPI = 150
@@ -46,12 +54,13 @@ def cjk_font() -> tuple[str, Path]:
             font_manager.fontManager.addfont(file)
             return FAMILY, Path(file)
     raise FontMissing(
-        "the CJK font Noto Sans CJK SC is not installed (apt-get install fonts-noto-cjk) / "
-        "未安装中文字体 Noto Sans CJK SC（请安装 fonts-noto-cjk）"
+        "未安装中文字体 Noto Sans CJK SC（请安装 fonts-noto-cjk）",
+        "the CJK font Noto Sans CJK SC is not installed (apt-get install fonts-noto-cjk)",
     )
 
 
-def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
+def _figure(width: float, height: float) -> tuple[Any, Figure, Axes]:
+    """pyplot (the Agg backend, the CJK font), a figure of the size (inches) and its axes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -65,7 +74,7 @@ def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
     return plt, fig, ax
 
 
-def _png(plt, fig) -> bytes:  # type: ignore[no-untyped-def]
+def _png(plt: Any, fig: Figure) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -145,109 +154,85 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     ax.axis("off")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, shrink=0.6, label="综合得分")
-    _label_map(ax, content, shapes, points, outlines, ranks, patheffects)
+    labeller = _MapLabeller(ax, outlines, points)
+    # Points first, then the smallest areas: they have the fewest good places.
+    pilots = [s for s in shapes if s.locality in ranks and (s.polygons or s.point is not None)]
+    pilots.sort(key=lambda s: (bool(s.polygons), _area(s)))
+    stroke = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for shape in pilots:
+        name = content.names.locality(shape.locality).removesuffix("市")
+        labeller.label(shape, f"{name} 第{ranks[shape.locality]}", stroke)
     return _png(plt, fig)
 
 
-def _label_map(ax, content, shapes, points, outlines, ranks, patheffects) -> None:  # type: ignore[no-untyped-def]
-    """Write each pilot unit's name and rank where it overlaps no other label nor a point: the
-    candidates are the unit's centre, then places around it at growing distances; a place inside the
-    unit's own area (or, for a point, outside every other unit's label) is preferred; a label moved
-    off its unit is joined to it by a thin line."""
-    import math
+# Directions and distances (points) from a label's anchor to the nearest side of the label: the
+# anchor itself, then places around it at growing distances.
+_OFFSETS = [(0.0, 0.0, 0.0)] + [
+    (math.cos(math.radians(a)), math.sin(math.radians(a)), float(d))
+    for d in (4, 10, 18, 28, 40, 54, 70)
+    for a in range(0, 360, 30)
+]
 
-    from matplotlib.transforms import Bbox
 
-    fig = ax.figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    to_px = ax.transData
-    axes_box = ax.get_window_extent(renderer)
-    scale = fig.dpi / 72.0  # points to pixels
-    taken: list[Bbox] = []
-    for shape in points:
-        assert shape.point is not None
-        px, py = to_px.transform(shape.point)
-        r = 5 * scale
-        taken.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
+class _MapLabeller:
+    """Writes each pilot unit's name and rank where it overlaps no other label nor a point: the
+    candidates are `_OFFSETS` from the unit's anchor; a place inside the unit's own area (or, for a
+    point, outside every other unit's area) is preferred; a label moved off its unit is joined to
+    it by a thin line. Works in pixels, on the drawn figure."""
 
-    def anchor(shape: MapShape) -> tuple[float, float]:
+    def __init__(self, ax: Axes, outlines: Mapping[str, list[Polygon]], points: Sequence[MapShape]):
+        from matplotlib.transforms import Bbox
+
+        fig = ax.figure
+        fig.canvas.draw()
+        self.ax = ax
+        self.outlines = outlines
+        self.renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        self.axes_box = ax.get_window_extent(self.renderer)
+        self.scale = float(fig.dpi) / 72.0  # points to pixels
+        self.taken: list[Bbox] = []
+        for shape in points:
+            assert shape.point is not None
+            px, py = ax.transData.transform(shape.point)
+            r = 5 * self.scale
+            self.taken.append(Bbox.from_extents(px - r, py - r, px + r, py + r))
+
+    def anchor(self, shape: MapShape) -> tuple[float, float]:
         """A point's place; for an area, the centroid of its largest ring when that lies inside it
         (the map file's centre, `cp`, can be the seat of government at the area's edge)."""
         if shape.point is not None and not shape.polygons:
             return shape.point
         ring = max((p[0] for p in shape.polygons), key=lambda r: abs(_signed_area(r)))
         centroid = _centroid(ring)
-        patches = outlines.get(shape.locality, [])
+        patches = self.outlines.get(shape.locality, [])
         if any(p.get_path().contains_point(centroid) for p in patches):
             return centroid
         if shape.centre is not None:
             return shape.centre
         return centroid
 
-    def inside(code: str, box: Bbox) -> bool:
+    def inside(self, code: str, box: Bbox) -> bool:
         corners = [(box.x0, box.y0), (box.x0, box.y1), (box.x1, box.y0), (box.x1, box.y1)]
-        return any(all(p.get_path().contains_point(c) for c in corners) for p in outlines.get(code, []))
+        return any(all(p.get_path().contains_point(c) for c in corners) for p in self.outlines.get(code, []))
 
-    def area(shape: MapShape) -> float:
-        return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons)
-
-    pilots = [s for s in shapes if s.locality in ranks and (s.polygons or s.point is not None)]
-    # Points first, then the smallest areas: they have the fewest good places.
-    pilots.sort(key=lambda s: (bool(s.polygons), area(s)))
-    # Directions and distances (points) from the anchor to the nearest side of the label.
-    offsets = [(0.0, 0.0, 0.0)] + [
-        (math.cos(math.radians(a)), math.sin(math.radians(a)), d)
-        for d in (4, 10, 18, 28, 40, 54, 70)
-        for a in range(0, 360, 30)
-    ]
-    stroke = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    for shape in pilots:
+    def label(self, shape: MapShape, text: str, stroke: list[Any]) -> None:
         code = shape.locality
         is_point = shape.point is not None and not shape.polygons
-        ax_, ay_ = to_px.transform(anchor(shape))
-        text = ax.text(
-            0,
-            0,
-            f"{content.names.locality(code).removesuffix('市')} 第{ranks[code]}",
-            ha="center",
-            va="center",
-            fontsize=7,
-            zorder=6,
-            path_effects=stroke,
-        )
-        w, h = (lambda b: (b.width, b.height))(text.get_window_extent(renderer))
-        best: tuple[float, float, float] | None = None
-        for ux, uy, d in offsets:
-            if is_point and d == 0:
-                continue
-            cx = ax_ + ux * d * scale + (math.copysign(w / 2, ux) if abs(ux) > 0.3 else 0)
-            cy = ay_ + uy * d * scale + (math.copysign(h / 2, uy) if abs(uy) > 0.3 else 0)
-            box = Bbox.from_extents(cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
-            if box.x0 < axes_box.x0 or box.x1 > axes_box.x1 or box.y0 < axes_box.y0 or box.y1 > axes_box.y1:
-                continue
-            if any(box.overlaps(t) for t in taken):
-                continue
-            data_box = Bbox(ax.transData.inverted().transform(box.get_points()))
-            cost = d
-            if not is_point and not inside(code, data_box):
-                cost += 40
-            if any(inside(other, data_box) for other in outlines if other != code):
-                cost += 25  # wholly over another unit reads as that unit's name
-            if best is None or cost < best[0]:
-                best = (cost, cx, cy)
-        if best is None:  # nowhere free: at the anchor all the same
-            best = (0.0, ax_, ay_)
-        _, cx, cy = best
-        x, y = ax.transData.inverted().transform((cx, cy))
-        text.set_position((x, y))
-        box = Bbox.from_extents(cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
-        taken.append(box)
+        anchor = self.anchor(shape)
+        ax_, ay_ = self.ax.transData.transform(anchor)
+        artist = self.ax.text(0, 0, text, ha="center", va="center", fontsize=7, zorder=6, path_effects=stroke)
+        extent = artist.get_window_extent(self.renderer)
+        w, h = extent.width, extent.height
+        cx, cy = self._place(code, is_point, (ax_, ay_), (w, h))
+        x, y = self.ax.transData.inverted().transform((cx, cy))
+        artist.set_position((x, y))
+        box = _box(cx, cy, w, h)
+        self.taken.append(box)
         gap = math.hypot(max(box.x0 - ax_, 0, ax_ - box.x1), max(box.y0 - ay_, 0, ay_ - box.y1))
-        if gap > 8 * scale or (not is_point and not box.contains(ax_, ay_)):
-            ax.annotate(
+        if gap > 8 * self.scale or (not is_point and not box.contains(ax_, ay_)):
+            self.ax.annotate(
                 "",
-                xy=anchor(shape),
+                xy=anchor,
                 xytext=(x, y),
                 arrowprops={
                     "arrowstyle": "-",
@@ -258,6 +243,46 @@ def _label_map(ax, content, shapes, points, outlines, ranks, patheffects) -> Non
                 },
                 zorder=5,
             )
+
+    def _place(
+        self, code: str, is_point: bool, anchor: tuple[float, float], size: tuple[float, float]
+    ) -> tuple[float, float]:
+        """The label's centre (pixels) of least cost; at the anchor when no place is free."""
+        from matplotlib.transforms import Bbox
+
+        (ax_, ay_), (w, h) = anchor, size
+        best: tuple[float, float, float] | None = None
+        for ux, uy, d in _OFFSETS:
+            if is_point and d == 0:
+                continue
+            cx = ax_ + ux * d * self.scale + (math.copysign(w / 2, ux) if abs(ux) > 0.3 else 0)
+            cy = ay_ + uy * d * self.scale + (math.copysign(h / 2, uy) if abs(uy) > 0.3 else 0)
+            box = _box(cx, cy, w, h)
+            a = self.axes_box
+            if box.x0 < a.x0 or box.x1 > a.x1 or box.y0 < a.y0 or box.y1 > a.y1:
+                continue
+            if any(box.overlaps(t) for t in self.taken):
+                continue
+            data_box = Bbox(self.ax.transData.inverted().transform(box.get_points()))
+            cost = d
+            if not is_point and not self.inside(code, data_box):
+                cost += 40
+            if any(self.inside(other, data_box) for other in self.outlines if other != code):
+                cost += 25  # wholly over another unit reads as that unit's name
+            if best is None or cost < best[0]:
+                best = (cost, cx, cy)
+        return (best[1], best[2]) if best is not None else (ax_, ay_)
+
+
+def _box(cx: float, cy: float, w: float, h: float) -> Bbox:
+    """A label's box in pixels, with a pixel to spare on each side."""
+    from matplotlib.transforms import Bbox
+
+    return Bbox.from_extents(cx - w / 2 - 1, cy - h / 2 - 1, cx + w / 2 + 1, cy + h / 2 + 1)
+
+
+def _area(shape: MapShape) -> float:
+    return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons)
 
 
 def _signed_area(ring: Sequence[tuple[float, float]]) -> float:

@@ -1,5 +1,6 @@
-"""The content of a bulletin (通报), built from plain data: a stored evaluation run's results JSON,
-the plan's names, and what the Django side gathered about supervision and late reporting.
+"""The content of a bulletin (通报), built from plain data: a stored evaluation run's results (the
+core's `Evaluation`), the plan's names, and what the Django side gathered about supervision and late
+reporting.
 
 `build_content(BulletinInput) -> BulletinContent`. The three builders (docx, pdf, xlsx) draw only
 from the content, so the three formats carry the same numbers; the charts are drawn from it too.
@@ -11,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
+from planwatch.core.evaluation import CompositeResult, Evaluation, IndicatorResult
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH
 
 REGION = "region"
@@ -22,7 +23,7 @@ REGION = "region"
 PACE_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging")
 MET_OUTCOMES = ("target_met", "binding_met")
 # The pace is judged on the gap 目标进程 − 时序进度 (docs/methodology.md, "Pace"): the engine's
-# defaults, used when a run's results do not carry its own (parameters.indicators.pace).
+# defaults (PaceThresholds); a bulletin says those of its run (parameters.indicators.pace).
 PACE_THRESHOLDS = (0.05, -0.05, -0.2)
 METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
 # Each result falls in one class: met, else its pace, else none (no pace can be judged).
@@ -44,10 +45,9 @@ UNACCEPTED_NOTICE = (
 
 
 class BulletinError(PlanWatchError):
-    """A bulletin that cannot be built as asked; `en` and `zh` say why."""
+    """A bulletin that cannot be built as asked (input to correct: 400); `zh` and `en` say why."""
 
-    def __init__(self, en: str, zh: str):
-        super().__init__(zh, en)
+    status = 400
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class BulletinInput:
     serial: int  # 第N期
     as_of: dt.date  # the day supervision and late reporting are judged on
     run: RunInfo
-    results: Mapping[str, Any]  # the run's results JSON
+    results: Evaluation  # the run's results
     names: Names
     pilots: tuple[str, ...]  # the pilot units' codes, in the plan's order
     end_year: int
@@ -286,8 +286,6 @@ class BulletinContent:
     pace_thresholds: tuple[float, float, float] = PACE_THRESHOLDS  # ahead, on_pace, lagging (gap)
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
-        from dataclasses import replace
-
         return replace(self, charts=tuple(charts))
 
 
@@ -405,75 +403,125 @@ def engine_zh(engine: str) -> str:
 # --- building ---------------------------------------------------------------------------------------
 
 
-def _cell(r: Mapping[str, Any]) -> Cell:
+def _cell(r: IndicatorResult) -> Cell:
     return Cell(
-        indicator=r["indicator"],
-        scope=r["scope"],
-        value=r.get("value"),
-        target=r.get("target"),
-        completion=r.get("completion"),
-        pace=r.get("pace"),
-        outcome=r.get("outcome", "evaluated"),
-        year=r.get("year"),
-        target_year=r.get("target_year"),
-        progress=r.get("progress"),
-        elapsed=r.get("elapsed"),
-        pace_gap=r.get("pace_gap"),
+        indicator=r.indicator,
+        scope=r.scope,
+        value=r.value,
+        target=r.target,
+        completion=r.completion,
+        pace=r.pace.value if r.pace is not None else None,
+        outcome=r.outcome.value,
+        year=r.year,
+        target_year=r.target_year,
+        progress=r.progress,
+        elapsed=r.elapsed,
+        pace_gap=r.pace_gap,
     )
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The run's results of the year as cells, by (indicator, scope), and the indicators in order."""
+
+    by_key: Mapping[tuple[str, str], Cell]
+    order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, results: Evaluation, year: int) -> _Cells:
+        by_key: dict[tuple[str, str], Cell] = {}
+        order: dict[str, None] = {}
+        for r in results.indicators:
+            if r.year == year:
+                order.setdefault(r.indicator)
+                by_key[(r.indicator, r.scope)] = _cell(r)
+        return cls(by_key, tuple(order))
+
+    def at(self, scope: str) -> list[Cell]:
+        """The cells of one scope, indicators in order."""
+        return [c for code in self.order if (c := self.by_key.get((code, scope))) is not None]
 
 
 def build_content(inp: BulletinInput) -> BulletinContent:
     """The bulletin's content: every number comes from the run's results or the inputs given."""
-    results = inp.results
-    names = inp.names
-    if not isinstance(results, Mapping) or "indicators" not in results:
-        raise BulletinError(
-            f"evaluation run #{inp.run.id} holds no indicator results", f"评估运行 #{inp.run.id} 没有指标结果"
-        )
     year = inp.run.year
-    by_key: dict[tuple[str, str], Cell] = {}
-    order: list[str] = []
-    for r in results["indicators"]:
-        if r.get("year", year) != year:
-            continue
-        cell = _cell(r)
-        if cell.indicator not in order:
-            order.append(cell.indicator)
-        by_key[(cell.indicator, cell.scope)] = cell
-    scopes = [*inp.pilots, REGION]
-
-    rows = tuple(
-        IndicatorRow(
-            indicator=code,
-            name=names.indicator(code),
-            unit=names.units.get(code, ""),
-            cells=tuple(
-                by_key.get((code, s)) or Cell(code, s, None, None, None, None, "missing_data") for s in scopes
-            ),
-        )
-        for code in order
-    )
-
+    cells = _Cells.of(inp.results, year)
+    rows = _indicator_rows(inp, cells)
     # Overall progress: each indicator in one class — met, else its pace, else none (no pace can be
     # judged: no base, no target at that scope, missing data); not applicable ones are left out.
-    region_cells = [by_key[(code, REGION)] for code in order if (code, REGION) in by_key]
+    region_cells = cells.at(REGION)
     counts = _classes(region_cells)
-    locality_counts = []
-    for loc in inp.pilots:
-        per = _classes([c for code in order if (c := by_key.get((code, loc))) is not None])
-        locality_counts.append((loc, tuple(per[k] for k in CLASS_ORDER)))
-    headlines = tuple(
+    locality_counts = tuple((loc, _class_counts(cells.at(loc))) for loc in inp.pilots)
+    dims, ranking = _ranking(inp.results.composite, inp.names)
+    late, late_summary = _late(inp)
+    return BulletinContent(
+        title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
+        subtitle=f"{inp.period_label}（第{inp.serial}期）",
+        heading_lines=_heading_lines(inp),
+        notices=_notices(inp.run),
+        header_label=_header_label(inp),
+        intro=(
+            f"根据《{inp.plan_title}》“定期评估、及时通报”的要求，现将{inp.period_label}"
+            f"{inp.region}各试点地区实施进展和评估结果通报如下。"
+        ),
+        run=inp.run,
+        period_code=inp.period_code,
+        period_label=inp.period_label,
+        as_of=inp.as_of,
+        year=year,
+        counts=tuple((k, counts[k]) for k in CLASS_ORDER),
+        locality_pace_counts=locality_counts,
+        overview=_overview(inp, counts),
+        headlines=_headlines(inp, region_cells),
+        pilots=inp.pilots,
+        names=inp.names,
+        indicators=rows,
+        dimensions=dims,
+        ranking=ranking,
+        ranking_note=_ranking_note(inp.results.composite, ranking, inp.names),
+        warnings=_warnings(inp, rows, ranking, cells.by_key, cells.order),
+        supervision=_supervision(inp.supervision, inp.pilots, inp.names, inp.as_of),
+        late=late,
+        late_summary=late_summary,
+        trend=tuple(sorted(inp.trend, key=lambda p: (p.year, p.rank))),
+        notes=inp.notes,
+        basis=inp.basis,
+        pace_thresholds=_thresholds(inp.results),
+    )
+
+
+def _indicator_rows(inp: BulletinInput, cells: _Cells) -> tuple[IndicatorRow, ...]:
+    """Each indicator with a cell per pilot unit, then the region (missing data where there is none)."""
+    scopes = [*inp.pilots, REGION]
+    return tuple(
+        IndicatorRow(
+            indicator=code,
+            name=inp.names.indicator(code),
+            unit=inp.names.units.get(code, ""),
+            cells=tuple(
+                cells.by_key.get((code, s)) or Cell(code, s, None, None, None, None, "missing_data")
+                for s in scopes
+            ),
+        )
+        for code in cells.order
+    )
+
+
+def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headline, ...]:
+    """The region's indicators with a target for the plan's last year."""
+    names = inp.names
+    return tuple(
         Headline(
             indicator=c.indicator,
             name=names.indicator(c.indicator),
             unit=names.units.get(c.indicator, ""),
             value=c.value,
             target=c.target,
-            target_year=_target_year(results, c.indicator),
+            target_year=_target_year(inp.results, c.indicator),
             completion=c.completion,
             pace=c.pace,
             outcome=c.outcome,
-            year=year,
+            year=inp.run.year,
             progress=c.progress,
             elapsed=c.elapsed,
             pace_gap=c.pace_gap,
@@ -481,10 +529,13 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         for c in region_cells
         if c.target is not None
         and c.outcome != "not_applicable"
-        and _target_year(results, c.indicator) == inp.end_year
+        and _target_year(inp.results, c.indicator) == inp.end_year
     )
+
+
+def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
     evaluated = sum(counts.values())
-    overview = (
+    return (
         f"{inp.period_label}，全区域{evaluated}项可评估指标中，已达到目标{counts['met']}项，"
         f"进度超前{counts['ahead']}项、正常{counts['on_pace']}项、滞后{counts['lagging']}项、"
         f"严重滞后{counts['seriously_lagging']}项"
@@ -492,109 +543,94 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         + f"。全区域主要指标对照{inp.end_year}年目标的完成情况见表1，各地区指标进度分布见表2。"
     )
 
-    # The composite ranking.
-    composite = results.get("composite") or {}
-    dims = tuple(d["dimension"] for d in composite.get("dimension_weights", []))
+
+def _ranking(composite: CompositeResult | None, names: Names) -> tuple[tuple[str, ...], tuple[RankRow, ...]]:
+    """The dimensions (codes) and the composite ranking, best first."""
+    if composite is None:
+        return (), ()
+    dims = tuple(d.dimension for d in composite.dimension_weights)
     ranking = []
-    for s in composite.get("scores", []):
-        by_dim = {d["dimension"]: d["score"] for d in s.get("dimensions", [])}
+    for s in composite.scores:
+        by_dim = {d.dimension: d.score for d in s.dimensions}
         ranking.append(
             RankRow(
-                rank=s["rank"],
-                locality=s["locality"],
-                name=names.locality(s["locality"]),
-                score=s["score"],
+                rank=s.rank,
+                locality=s.locality,
+                name=names.locality(s.locality),
+                score=s.score,
                 dimensions=tuple(by_dim.get(d) for d in dims),
-                previous_rank=s.get("previous_rank"),
-                change=s.get("rank_change"),
-                tied=bool(s.get("tied")),
+                previous_rank=s.previous_rank,
+                change=s.rank_change,
+                tied=s.tied,
             )
         )
-    if ranking:
-        first, last = ranking[0], ranking[-1]
-        ranking_note = (
-            f"按{METHOD_ZH.get(composite.get('method', ''), composite.get('method', ''))}合成各维度得分，{first.name}以{score(first.score)}分居首，"
-            f"{last.name}以{score(last.score)}分列末位。“较上次”为与上一年评估排名相比的变化。"
-        )
-    else:
-        ranking_note = "方案未设评估维度，本期无综合排名。"
-    unranked = [names.locality(e["locality"]) for e in composite.get("excluded", [])]
-    if ranking and unranked:
-        ranking_note += f"{'、'.join(unranked)}本期缺少数值，未参与排名。"
+    return dims, tuple(ranking)
 
-    warnings = _warnings(inp, rows, ranking, by_key, order)
-    supervision = _supervision(inp.supervision, inp.pilots, names, inp.as_of)
+
+def _ranking_note(composite: CompositeResult | None, ranking: Sequence[RankRow], names: Names) -> str:
+    if composite is None or not ranking:
+        return "方案未设评估维度，本期无综合排名。"
+    first, last = ranking[0], ranking[-1]
+    method = METHOD_ZH.get(composite.method.value, composite.method.value)
+    note = (
+        f"按{method}合成各维度得分，{first.name}以{score(first.score)}分居首，"
+        f"{last.name}以{score(last.score)}分列末位。“较上次”为与上一年评估排名相比的变化。"
+    )
+    unranked = [names.locality(e.locality) for e in composite.excluded]
+    if unranked:
+        note += f"{'、'.join(unranked)}本期缺少数值，未参与排名。"
+    return note
+
+
+def _late(inp: BulletinInput) -> tuple[tuple[LateRow, ...], str]:
+    """The late reporters, latest first (then in the plan's order), and the sentence on them."""
     position = {code: k for k, code in enumerate(inp.pilots)}
     late = tuple(sorted(inp.late, key=lambda r: (-r.days_late, position.get(r.locality, len(position)))))
     if not inp.late_checked:
-        late_summary = "本期未设报送截止日期，无法判定迟报。"
-    elif late:
-        late_summary = (
-            f"截至{_cn_date(inp.as_of)}，{len(late)}个地区迟报或未按期报齐："
-            + "、".join(names.locality(r.locality) for r in late)
-            + "。"
-        )
-    else:
-        late_summary = f"截至{_cn_date(inp.as_of)}，各试点地区均按期报送。"
+        return late, "本期未设报送截止日期，无法判定迟报。"
+    if late:
+        names = "、".join(inp.names.locality(r.locality) for r in late)
+        return late, f"截至{_cn_date(inp.as_of)}，{len(late)}个地区迟报或未按期报齐：{names}。"
+    return late, f"截至{_cn_date(inp.as_of)}，各试点地区均按期报送。"
 
+
+def _notices(run: RunInfo) -> tuple[str, ...]:
+    """What the first page says in a box: sample data, unaccepted values."""
     notices = []
-    if inp.run.sample:
+    if run.sample:
         notices.append(SAMPLE_NOTICE)
-    if inp.run.includes_unaccepted:
+    if run.includes_unaccepted:
         notices.append(UNACCEPTED_NOTICE)
+    return tuple(notices)
+
+
+def _header_label(inp: BulletinInput) -> str:
     label = "示例数据 · " if inp.run.sample else ""
     label += "含未确认数据 · " if inp.run.includes_unaccepted else ""
-    header_label = f"{label}{inp.region}工作进展情况通报 · {inp.period_label} · 第{inp.serial}期"
-    heading_lines = (
+    return f"{label}{inp.region}工作进展情况通报 · {inp.period_label} · 第{inp.serial}期"
+
+
+def _heading_lines(inp: BulletinInput) -> tuple[str, ...]:
+    """The issuer, the date and the run cited."""
+    run = inp.run
+    return (
         inp.issuer,
         f"{_cn_date(inp.as_of)}",
-        f"依据评估运行 #{inp.run.id}（{inp.run.year}年，数据版本 {inp.run.data_sha256[:12]}，"
-        f"{inp.run.data_count}个数值，截至 {moment_zh(inp.run.data_as_of)}）",
-    )
-    intro = (
-        f"根据《{inp.plan_title}》“定期评估、及时通报”的要求，现将{inp.period_label}"
-        f"{inp.region}各试点地区实施进展和评估结果通报如下。"
-    )
-    return BulletinContent(
-        title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
-        subtitle=f"{inp.period_label}（第{inp.serial}期）",
-        heading_lines=heading_lines,
-        notices=tuple(notices),
-        header_label=header_label,
-        intro=intro,
-        run=inp.run,
-        period_code=inp.period_code,
-        period_label=inp.period_label,
-        as_of=inp.as_of,
-        year=year,
-        counts=tuple((k, counts[k]) for k in CLASS_ORDER),
-        locality_pace_counts=tuple(locality_counts),
-        overview=overview,
-        headlines=headlines,
-        pilots=inp.pilots,
-        names=names,
-        indicators=rows,
-        dimensions=dims,
-        ranking=tuple(ranking),
-        ranking_note=ranking_note,
-        warnings=warnings,
-        supervision=supervision,
-        late=late,
-        late_summary=late_summary,
-        trend=tuple(sorted(inp.trend, key=lambda p: (p.year, p.rank))),
-        notes=inp.notes,
-        basis=inp.basis,
-        pace_thresholds=_thresholds(results),
+        f"依据评估运行 #{run.id}（{run.year}年，数据版本 {run.data_sha256[:12]}，"
+        f"{run.data_count}个数值，截至 {moment_zh(run.data_as_of)}）",
     )
 
 
-def _thresholds(results: Mapping[str, Any]) -> tuple[float, float, float]:
-    """The pace thresholds the run used (its parameters), else the engine's defaults."""
-    try:
-        pace = results["parameters"]["indicators"]["pace"]
-        return (float(pace["ahead"]), float(pace["on_pace"]), float(pace["lagging"]))
-    except (KeyError, TypeError, ValueError):
-        return PACE_THRESHOLDS
+def _thresholds(results: Evaluation) -> tuple[float, float, float]:
+    """The pace thresholds the run used (its parameters)."""
+    pace = results.parameters.indicators.pace
+    return (pace.ahead, pace.on_pace, pace.lagging)
+
+
+def _class_counts(cells: Sequence[Cell]) -> tuple[int, ...]:
+    """How many of the cells are in each class, in CLASS_ORDER."""
+    counts = _classes(cells)
+    return tuple(counts[k] for k in CLASS_ORDER)
 
 
 def _classes(cells: Sequence[Cell]) -> dict[str, int]:
@@ -611,11 +647,10 @@ def _classes(cells: Sequence[Cell]) -> dict[str, int]:
     return out
 
 
-def _target_year(results: Mapping[str, Any], indicator: str) -> int | None:
-    for r in results["indicators"]:
-        if r["indicator"] == indicator and r["scope"] == REGION:
-            ty = r.get("target_year")
-            return int(ty) if ty is not None else None
+def _target_year(results: Evaluation, indicator: str) -> int | None:
+    for r in results.indicators:
+        if r.indicator == indicator and r.scope == REGION:
+            return r.target_year
     return None
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from planwatch.core.bulletin.content import (
     CLASS_ORDER,
     CLASS_ZH,
-    PACE_ZH,
     REGION,
     BulletinContent,
     Cell,
@@ -26,6 +25,7 @@ from planwatch.core.bulletin.content import (
     status_zh,
     statuses_zh,
 )
+from planwatch.core.evaluation.labels import PACE_ZH
 
 
 @dataclass(frozen=True)

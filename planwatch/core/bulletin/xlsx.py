@@ -17,6 +17,7 @@ from planwatch.core.bulletin.content import (
     CLASS_ZH,
     REGION,
     BulletinContent,
+    SupervisionSection,
     engine_zh,
     moment_zh,
     status_zh,
@@ -68,7 +69,32 @@ def _sheet(
 
 def build_xlsx(c: BulletinContent) -> bytes:
     book = Workbook()
-    names = c.names
+    _bulletin_sheet(book, c)
+    _overview_sheets(book, c)
+    _headline_sheet(book, c)
+    _ranking_sheet(book, c)
+    _indicator_sheet(book, c)
+    _sheet(
+        book,
+        "预警 Warnings",
+        ["类别 kind", "对象 subject", "内容 text"],
+        [(w.kind, w.subject, w.text) for w in c.warnings],
+    )
+    if c.supervision is not None:
+        _supervision_sheets(book, c, c.supervision)
+    _late_sheet(book, c)
+    _sheet(
+        book,
+        "趋势 Trend",
+        ["年度 year", "地区代码 locality", "地区 locality_zh", "综合得分 score", "排名 rank", "评估运行 run"],
+        [(p.year, p.locality, c.names.locality(p.locality), p.score, p.rank, p.run_id) for p in c.trend],
+        formats={3: SCORE},
+    )
+    return _saved(book, c)
+
+
+def _bulletin_sheet(book: Workbook, c: BulletinContent) -> None:
+    """The first sheet: what the bulletin is, the run it cites and the data version, the notices."""
     r = c.run
     info: list[tuple[str, Any]] = [
         ("标题 title", c.title),
@@ -101,6 +127,8 @@ def build_xlsx(c: BulletinContent) -> bytes:
         if isinstance(row[1].value, dt.date):
             row[1].number_format = "yyyy-mm-dd"
 
+
+def _overview_sheets(book: Workbook, c: BulletinContent) -> None:
     _sheet(
         book,
         "总体 Overview",
@@ -111,8 +139,11 @@ def build_xlsx(c: BulletinContent) -> bytes:
         book,
         "分地区进度 By locality",
         ["地区代码 locality", "地区 locality_zh", *(f"{CLASS_ZH[k]} {k}" for k in CLASS_ORDER)],
-        [(loc, names.locality(loc), *n) for loc, n in c.locality_pace_counts],
+        [(loc, c.names.locality(loc), *n) for loc, n in c.locality_pace_counts],
     )
+
+
+def _headline_sheet(book: Workbook, c: BulletinContent) -> None:
     _sheet(
         book,
         "主要指标 Headlines",
@@ -151,6 +182,9 @@ def build_xlsx(c: BulletinContent) -> bytes:
         ],
         formats={6: PERCENT, 7: PERCENT, 8: PERCENT, 9: PERCENT},
     )
+
+
+def _ranking_sheet(book: Workbook, c: BulletinContent) -> None:
     _sheet(
         book,
         "排名 Ranking",
@@ -159,7 +193,7 @@ def build_xlsx(c: BulletinContent) -> bytes:
             "地区代码 locality",
             "地区 locality_zh",
             "综合得分 score",
-            *(f"{names.dimension(d)} {d}" for d in c.dimensions),
+            *(f"{c.names.dimension(d)} {d}" for d in c.dimensions),
             "上次排名 previous_rank",
             "较上次 rank_change",
             "并列 tied",
@@ -170,27 +204,30 @@ def build_xlsx(c: BulletinContent) -> bytes:
         ],
         formats={k: SCORE for k in range(3, 4 + len(c.dimensions))},
     )
-    indicator_rows = []
-    for row in c.indicators:
-        for cell in row.cells:
-            indicator_rows.append(
-                (
-                    row.indicator,
-                    row.name,
-                    row.unit,
-                    cell.scope,
-                    names.locality(cell.scope),
-                    cell.value,
-                    cell.target,
-                    cell.completion,
-                    cell.progress,
-                    cell.elapsed,
-                    cell.pace_gap,
-                    cell.pace,
-                    status_zh(cell),
-                    cell.outcome,
-                )
-            )
+
+
+def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
+    """Every indicator at every scope (the pilot units, then the region)."""
+    rows = [
+        (
+            row.indicator,
+            row.name,
+            row.unit,
+            cell.scope,
+            c.names.locality(cell.scope),
+            cell.value,
+            cell.target,
+            cell.completion,
+            cell.progress,
+            cell.elapsed,
+            cell.pace_gap,
+            cell.pace,
+            status_zh(cell),
+            cell.outcome,
+        )
+        for row in c.indicators
+        for cell in row.cells
+    ]
     _sheet(
         book,
         "指标 Indicators",
@@ -210,69 +247,68 @@ def build_xlsx(c: BulletinContent) -> bytes:
             "状态 status_zh",
             "结果 outcome",
         ],
-        indicator_rows,
+        rows,
         formats={7: PERCENT, 8: PERCENT, 9: PERCENT, 10: PERCENT},
+    )
+
+
+def _supervision_sheets(book: Workbook, c: BulletinContent, s: SupervisionSection) -> None:
+    names = c.names
+    _sheet(
+        book,
+        "督查 Supervision",
+        [
+            "地区代码 locality",
+            "地区 locality_zh",
+            "任务 task",
+            "节点 milestone",
+            "责任单位 owner",
+            "截止日期 due_on",
+            "状态 flag",
+            "逾期天数 days_late",
+            "完成 percent",
+            "原因 reasons",
+        ],
+        [
+            (
+                m.locality,
+                names.locality(m.locality),
+                m.task,
+                m.milestone,
+                m.owner,
+                m.due_on,
+                m.flag,
+                m.days_late,
+                m.percent,
+                m.reasons,
+            )
+            for m in s.rows
+        ],
     )
     _sheet(
         book,
-        "预警 Warnings",
-        ["类别 kind", "对象 subject", "内容 text"],
-        [(w.kind, w.subject, w.text) for w in c.warnings],
+        "督查分地区 Supervision by locality",
+        [
+            "地区代码 locality",
+            "地区 locality_zh",
+            "逾期 overdue",
+            "有风险 at_risk",
+            "节点总数 milestones",
+        ],
+        [(loc, names.locality(loc), o, k, None) for loc, o, k in s.by_locality]
+        + [
+            (
+                REGION,
+                "合计",
+                sum(x[1] for x in s.by_locality),
+                sum(x[2] for x in s.by_locality),
+                s.milestones,
+            )
+        ],
     )
-    if c.supervision is not None:
-        s = c.supervision
-        _sheet(
-            book,
-            "督查 Supervision",
-            [
-                "地区代码 locality",
-                "地区 locality_zh",
-                "任务 task",
-                "节点 milestone",
-                "责任单位 owner",
-                "截止日期 due_on",
-                "状态 flag",
-                "逾期天数 days_late",
-                "完成 percent",
-                "原因 reasons",
-            ],
-            [
-                (
-                    m.locality,
-                    names.locality(m.locality),
-                    m.task,
-                    m.milestone,
-                    m.owner,
-                    m.due_on,
-                    m.flag,
-                    m.days_late,
-                    m.percent,
-                    m.reasons,
-                )
-                for m in s.rows
-            ],
-        )
-        _sheet(
-            book,
-            "督查分地区 Supervision by locality",
-            [
-                "地区代码 locality",
-                "地区 locality_zh",
-                "逾期 overdue",
-                "有风险 at_risk",
-                "节点总数 milestones",
-            ],
-            [(loc, names.locality(loc), o, k, None) for loc, o, k in s.by_locality]
-            + [
-                (
-                    REGION,
-                    "合计",
-                    sum(x[1] for x in s.by_locality),
-                    sum(x[2] for x in s.by_locality),
-                    s.milestones,
-                )
-            ],
-        )
+
+
+def _late_sheet(book: Workbook, c: BulletinContent) -> None:
     _sheet(
         book,
         "迟报 Late",
@@ -289,7 +325,7 @@ def build_xlsx(c: BulletinContent) -> bytes:
         [
             (
                 x.locality,
-                names.locality(x.locality),
+                c.names.locality(x.locality),
                 x.period,
                 x.due_on,
                 x.required,
@@ -300,13 +336,10 @@ def build_xlsx(c: BulletinContent) -> bytes:
             for x in c.late
         ],
     )
-    _sheet(
-        book,
-        "趋势 Trend",
-        ["年度 year", "地区代码 locality", "地区 locality_zh", "综合得分 score", "排名 rank", "评估运行 run"],
-        [(p.year, p.locality, names.locality(p.locality), p.score, p.rank, p.run_id) for p in c.trend],
-        formats={3: SCORE},
-    )
+
+
+def _saved(book: Workbook, c: BulletinContent) -> bytes:
+    """The workbook's bytes: dates shown as dates, the properties and the zip dated the as-of day."""
     for ws in book.worksheets:
         for row in ws.iter_rows(min_row=2):
             for cell in row:

@@ -27,10 +27,13 @@ from planwatch.core.evaluation.engine import Evaluation, EvaluationParameters, e
 from planwatch.core.evaluation.indicator import PanelEvaluation, evaluate_panel, indicator_results
 from planwatch.core.evaluation.planinput import (
     dimensions_from_plan,
+    evaluation_input,
     evaluation_input_from_plan,
+    indicator_spec,
     indicators_from_plan,
     localities_from_plan,
     period_from_plan,
+    pilot_units,
     targets_from_plan,
 )
 from planwatch.core.evaluation.sensitivity import perturbed_weights, sensitivity_analysis
@@ -66,15 +69,18 @@ __all__ = [
     "equal_weights",
     "evaluate",
     "evaluate_panel",
+    "evaluation_input",
     "evaluation_input_from_plan",
     "expert_weights",
     "indicator_results",
+    "indicator_spec",
     "indicators_from_plan",
     "localities_from_plan",
     "minmax_normalize",
     "panel_from_arrays",
     "period_from_plan",
     "perturbed_weights",
+    "pilot_units",
     "rank",
     "sensitivity_analysis",
     "target_normalize",

@@ -72,12 +72,12 @@ class Panel:
         for i, spec in enumerate(self.indicators):
             if spec.code == code:
                 return i
-        raise InvalidParameters(f"unknown indicator {code!r}", f"未知指标 {code!r}。")
+        raise InvalidParameters(f"未知指标 {code!r}。", f"unknown indicator {code!r}")
 
     def year_index(self, year: int) -> int:
         if year not in self.years:
             raise InvalidParameters(
-                f"year {year} is outside the evaluated years", f"{year}年不在评估年份范围内。"
+                f"{year}年不在评估年份范围内。", f"year {year} is outside the evaluated years"
             )
         return year - self.years[0]
 
@@ -109,7 +109,7 @@ def _check_unique(codes: Sequence[str], what: str) -> None:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
-            raise InvalidParameters(f"duplicate {what} code {code!r}", f"重复的代码 {code!r}。")
+            raise InvalidParameters(f"重复的代码 {code!r}。", f"duplicate {what} code {code!r}")
         seen.add(code)
 
 
@@ -119,36 +119,36 @@ def _validate(
     _check_unique([spec.code for spec in indicators], "indicator")
     _check_unique([loc.code for loc in localities], "locality")
     if any(loc.code == REGION for loc in localities):
-        raise InvalidParameters(f"{REGION!r} is reserved for the whole region", f"{REGION!r} 为全区域保留。")
+        raise InvalidParameters(f"{REGION!r} 为全区域保留。", f"{REGION!r} is reserved for the whole region")
     codes = {spec.code for spec in indicators}
     for spec in indicators:
         for role, component in spec.components.items():
             if component not in codes:
                 raise InvalidParameters(
-                    f"indicator {spec.code}: component {role} {component!r} is not among the indicators",
                     f"指标 {spec.code} 的构成项 {component!r} 不在指标之中。",
+                    f"indicator {spec.code}: component {role} {component!r} is not among the indicators",
                 )
         kind = KINDS[spec.kind]
         if spec.aggregation == Aggregation.SUM and Aggregation.SUM not in kind.aggregations:
             raise InvalidParameters(
-                f"indicator {spec.code}: a {spec.kind.value} cannot be summed over localities",
                 f"指标 {spec.code} 为比率类指标，不能按地区加总。",
+                f"indicator {spec.code}: a {spec.kind.value} cannot be summed over localities",
             )
         if spec.aggregation == Aggregation.RECOMPUTE and Aggregation.RECOMPUTE not in kind.aggregations:
             raise InvalidParameters(
-                f"indicator {spec.code}: a {spec.kind.value} has nothing to recompute from",
                 f"指标 {spec.code} 没有可重新计算的构成项。",
+                f"indicator {spec.code}: a {spec.kind.value} has nothing to recompute from",
             )
         if spec.aggregation == Aggregation.RECOMPUTE and set(spec.components) != set(kind.components):
             needed = ", ".join(sorted(kind.components))
             raise InvalidParameters(
-                f"indicator {spec.code}: recompute needs the components {needed}",
                 f"指标 {spec.code} 重新计算需要构成项 {needed}。",
+                f"indicator {spec.code}: recompute needs the components {needed}",
             )
         if kind.needs_base and spec.base_year is None:
             raise InvalidParameters(
-                f"indicator {spec.code}: a {spec.kind.value} needs a base year",
                 f"指标 {spec.code} 需要基期年份。",
+                f"indicator {spec.code}: a {spec.kind.value} needs a base year",
             )
 
 
@@ -173,19 +173,19 @@ def build_panel(inp: EvaluationInput) -> Panel:
         if i is None or s is None:
             unknown = indicator if i is None else scope
             raise InvalidParameters(
-                f"{what} for unknown indicator or locality {unknown!r}",
                 f"{what}：未知指标或地区 {unknown!r}。",
+                f"{what} for unknown indicator or locality {unknown!r}",
             )
         number = float(value)
         if not math.isfinite(number):
             raise InvalidParameters(
-                f"{what} {indicator}/{scope}/{year} is not a finite number",
                 f"{indicator}/{scope}/{year} 不是有限数值。",
+                f"{what} {indicator}/{scope}/{year} is not a finite number",
             )
         y = year - first
         if not math.isnan(array[i, s, y]):
             raise InvalidParameters(
-                f"{what} {indicator}/{scope}/{year} is given twice", f"{indicator}/{scope}/{year} 重复给出。"
+                f"{indicator}/{scope}/{year} 重复给出。", f"{what} {indicator}/{scope}/{year} is given twice"
             )
         array[i, s, y] = number
 
@@ -227,18 +227,18 @@ def panel_from_arrays(
         _validate(period, indicators, localities)
     n_i, n_l, n_y = len(indicators), len(localities), len(years)
     if list(years) != list(range(years[0], years[0] + n_y)):
-        raise InvalidParameters("years must be consecutive", "年份应连续。")
+        raise InvalidParameters("年份应连续。", "years must be consecutive")
     needed = {period.base_year, period.end_year, *(pace_base_year(s, period) for s in indicators)}
     if not all(years[0] <= year <= years[-1] for year in needed):
         raise InvalidParameters(
-            "the years must cover the plan's base and end years and every indicator's base year",
             "年份范围应覆盖方案基期、终止年和各指标基期。",
+            "the years must cover the plan's base and end years and every indicator's base year",
         )
     values = np.asarray(values, dtype=np.float64)
     targets = np.array(targets, dtype=np.float64)  # a copy: the panel is read-only
     if values.shape != (n_i, n_l, n_y) or targets.shape != (n_i, n_l + 1, n_y):
         raise InvalidParameters(
-            "array shapes do not fit the indicators, localities and years", "数组维度不匹配。"
+            "数组维度不匹配。", "array shapes do not fit the indicators, localities and years"
         )
     reported = (
         np.full((n_i, n_y), np.nan)
@@ -307,8 +307,8 @@ class _Region:
         spec = self.indicators[i]
         if i in stack:
             raise InvalidParameters(
-                f"indicator {spec.code}: its components form a cycle",
                 f"指标 {spec.code} 的构成项循环引用。",
+                f"indicator {spec.code}: its components form a cycle",
             )
         if spec.aggregation == Aggregation.SUM:
             self._sum(i)
@@ -319,9 +319,9 @@ class _Region:
             self.is_reported[i] = ~np.isnan(self.reported[i])
         if spec.aggregation != Aggregation.NONE and (~np.isnan(self.reported[i])).any():
             raise InvalidParameters(
+                f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
                 f"indicator {spec.code}: a region value is reported, but the region's value is "
                 f"aggregated ({spec.aggregation.value}); report region values only for aggregation none",
-                f"指标 {spec.code} 的全区域数值由各地汇总，不应直接填报。",
             )
         self.done.add(i)
 

@@ -33,6 +33,7 @@ from planwatch.core.evaluation.types import (
     Normalization,
     PairwiseMatrix,
     WeightMethod,
+    WeightScheme,
 )
 from planwatch.core.evaluation.weights import ahp_weights, entropy_weights, equal_weights, expert_weights
 from planwatch.core.kinds import Direction
@@ -72,24 +73,24 @@ class DecisionMatrix:
     def __post_init__(self) -> None:
         n_l, n_i = len(self.localities), len(self.indicators)
         if len(set(self.localities)) != n_l or len(set(self.indicators)) != n_i:
-            raise InvalidParameters("duplicate locality or indicator codes", "地区或指标代码重复。")
+            raise InvalidParameters("地区或指标代码重复。", "duplicate locality or indicator codes")
         if len(self.dimensions) != n_i or len(self.directions) != n_i:
             raise InvalidParameters(
-                "one dimension and one direction per indicator", "每个指标应有一个维度和方向。"
+                "每个指标应有一个维度和方向。", "one dimension and one direction per indicator"
             )
         if np.shape(self.values) != (n_l, n_i) or np.shape(self.targets) != (n_l, n_i):
             raise InvalidParameters(
-                "values and targets must be localities × indicators", "数值和目标应为地区 × 指标。"
+                "数值和目标应为地区 × 指标。", "values and targets must be localities × indicators"
             )
         unknown = sorted(set(self.dimensions) - set(self.dimension_weights))
         if unknown:
             raise InvalidParameters(
-                f"indicators in unknown dimensions: {', '.join(unknown)}",
                 f"指标所属维度未定义：{', '.join(unknown)}。",
+                f"indicators in unknown dimensions: {', '.join(unknown)}",
             )
         if n_l < 1 or n_i < 1:
             raise InvalidParameters(
-                "the composite index needs localities and indicators", "综合指数需要地区和指标。"
+                "综合指数需要地区和指标。", "the composite index needs localities and indicators"
             )
 
 
@@ -251,87 +252,173 @@ class Prepared:
     notes: tuple[str, ...]
 
 
-def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -> Prepared:  # noqa: C901
+def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -> Prepared:
+    """The matrix normalized (indicators without any value dropped, localities without any value
+    left out) and the weights, within each dimension and of the dimensions."""
     params = params or CompositeParameters()
-    scheme = params.weights
     notes: list[str] = []
-    values = np.asarray(matrix.values, dtype=np.float64)
-    targets = np.asarray(matrix.targets, dtype=np.float64)
-    higher = np.array([d == Direction.HIGHER_IS_BETTER for d in matrix.directions], dtype=bool)
-
-    present = ~np.isnan(values)
-    keep = np.asarray(present.any(axis=0), dtype=bool)
-    kept: list[bool] = keep.tolist()
-    dropped = tuple(
-        DroppedIndicator(code, "no_values") for code, k in zip(matrix.indicators, kept, strict=True) if not k
-    )
-    cols = np.flatnonzero(keep)
-    if cols.size == 0:
-        raise InvalidParameters("no indicator has any value", "没有任何指标有数值。")
-    indicators = tuple(matrix.indicators[j] for j in cols)
-    dims = tuple(matrix.dimensions[j] for j in cols)
-    values, targets, higher, present = values[:, cols], targets[:, cols], higher[cols], present[:, cols]
-
-    normalized = minmax_normalize(values, higher)
-    used = [Normalization.MIN_MAX] * len(cols)
-    if params.normalization == Normalization.TARGET:
-        by_target = target_normalize(values, targets, higher)
-        for j in range(len(cols)):
-            if np.array_equal(np.isnan(by_target[:, j]), ~present[:, j]):
-                normalized[:, j] = by_target[:, j]
-                used[j] = Normalization.TARGET
-            else:
-                notes.append(f"{indicators[j]}: min_max (a locality with a value has no usable target)")
-
-    localities = matrix.localities
-    missing_cols = np.isnan(normalized)
-    # A locality without a single value (it has not reported the year yet) has nothing to be scored
-    # on: it is not ranked, whatever the missing-value policy, rather than ranked last on zeros.
-    silent = missing_cols.all(axis=1)
-    excluded: tuple[ExcludedLocality, ...] = tuple(
-        ExcludedLocality(code, indicators) for code, s in zip(localities, silent.tolist(), strict=True) if s
-    )
-    if silent.any():
-        reported = ~silent
-        localities = tuple(code for code, r in zip(localities, reported.tolist(), strict=True) if r)
-        values, normalized, missing_cols = values[reported], normalized[reported], missing_cols[reported]
-    if params.missing == MissingPolicy.EXCLUDE:
-        rows = ~missing_cols.any(axis=1)
-        excluded += tuple(
-            ExcludedLocality(code, tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])))
-            for r, code in enumerate(localities)
-            if not rows[r]
-        )
-        if not rows.any():
-            raise InvalidParameters(
-                "every locality misses some value: none can be ranked", "各地区均有缺失数据，无法排名。"
-            )
-        localities = tuple(code for code, r in zip(localities, rows, strict=True) if r)
-        normalized, missing_cols = normalized[rows], missing_cols[rows]
-        if params.normalization == Normalization.MIN_MAX or Normalization.MIN_MAX in used:
-            # min-max is relative: normalize again among the localities that are ranked
-            again = minmax_normalize(values[rows], higher)
-            for j, how in enumerate(used):
-                if how == Normalization.MIN_MAX:
-                    normalized[:, j] = again[:, j]
-    missing = tuple(
-        tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(localities))
-    )
-    normalized = np.where(missing_cols, 0.0, normalized)
-
+    kept = _Columns.of(matrix)
+    normalized, used = _normalized(kept, params.normalization, notes)
+    rows = _Rows.of(matrix.localities, kept, normalized, used, params)
+    dims = kept.dimensions
     # Dimensions kept, in the plan's order.
     dimension_codes = tuple(code for code in matrix.dimension_weights if code in set(dims))
     lost = [code for code in matrix.dimension_weights if code not in set(dims)]
     if lost:
         notes.append(f"dimensions without indicators: {', '.join(lost)} (their weight is shared out)")
-    members = {code: [j for j, d in enumerate(dims) if d == code] for code in dimension_codes}
-
-    # Weights within each dimension.
-    within = np.zeros(len(indicators))
     ahp: list[AhpResult] = []
+    within = _within_weights(matrix, kept, rows.normalized, dimension_codes, params.weights, ahp)
+    dw = _dimension_weights(matrix, dimension_codes, params.weights, ahp)
+    dim_of = {code: k for k, code in enumerate(dimension_codes)}
+    weights = np.array([dw[dim_of[d]] for d in dims]) * within
+    return Prepared(
+        localities=rows.localities,
+        indicators=kept.indicators,
+        dimensions=dims,
+        dimension_codes=dimension_codes,
+        normalized=rows.normalized,
+        normalization=tuple(used),
+        within=within,
+        dimension_weights=dw,
+        weights=weights,
+        missing=rows.missing,
+        excluded=rows.excluded,
+        dropped=kept.dropped,
+        ahp=tuple(ahp),
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Columns:
+    """The indicators with a value somewhere (the others dropped): their values and targets."""
+
+    indicators: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    values: np.ndarray  # (L, I)
+    targets: np.ndarray  # (L, I)
+    higher: np.ndarray  # (I,) bool
+    present: np.ndarray  # (L, I) bool
+    dropped: tuple[DroppedIndicator, ...]
+
+    @classmethod
+    def of(cls, matrix: DecisionMatrix) -> _Columns:
+        values = np.asarray(matrix.values, dtype=np.float64)
+        targets = np.asarray(matrix.targets, dtype=np.float64)
+        higher = np.array([d == Direction.HIGHER_IS_BETTER for d in matrix.directions], dtype=bool)
+        present = ~np.isnan(values)
+        keep = np.asarray(present.any(axis=0), dtype=bool)
+        kept: list[bool] = keep.tolist()
+        dropped = tuple(
+            DroppedIndicator(code, "no_values")
+            for code, k in zip(matrix.indicators, kept, strict=True)
+            if not k
+        )
+        cols = np.flatnonzero(keep)
+        if cols.size == 0:
+            raise InvalidParameters("没有任何指标有数值。", "no indicator has any value")
+        return cls(
+            indicators=tuple(matrix.indicators[j] for j in cols),
+            dimensions=tuple(matrix.dimensions[j] for j in cols),
+            values=values[:, cols],
+            targets=targets[:, cols],
+            higher=higher[cols],
+            present=present[:, cols],
+            dropped=dropped,
+        )
+
+
+def _normalized(
+    kept: _Columns, normalization: Normalization, notes: list[str]
+) -> tuple[np.ndarray, list[Normalization]]:
+    """The values normalized, and how each indicator was: by its targets where asked and every
+    locality with a value has a usable target, else min-max."""
+    normalized = minmax_normalize(kept.values, kept.higher)
+    used = [Normalization.MIN_MAX] * len(kept.indicators)
+    if normalization == Normalization.TARGET:
+        by_target = target_normalize(kept.values, kept.targets, kept.higher)
+        for j in range(len(kept.indicators)):
+            if np.array_equal(np.isnan(by_target[:, j]), ~kept.present[:, j]):
+                normalized[:, j] = by_target[:, j]
+                used[j] = Normalization.TARGET
+            else:
+                notes.append(f"{kept.indicators[j]}: min_max (a locality with a value has no usable target)")
+    return normalized, used
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The localities ranked, their normalized values (a missing one as 0, the worst) and the
+    indicators each misses; the localities left out."""
+
+    localities: tuple[str, ...]
+    normalized: np.ndarray
+    missing: tuple[tuple[str, ...], ...]
+    excluded: tuple[ExcludedLocality, ...]
+
+    @classmethod
+    def of(
+        cls,
+        localities: tuple[str, ...],
+        kept: _Columns,
+        normalized: np.ndarray,
+        used: list[Normalization],
+        params: CompositeParameters,
+    ) -> _Rows:
+        indicators, values = kept.indicators, kept.values
+        missing_cols = np.isnan(normalized)
+        # A locality without a single value (it has not reported the year yet) has nothing to be
+        # scored on: it is not ranked, whatever the missing-value policy, rather than ranked last on
+        # zeros.
+        silent = missing_cols.all(axis=1)
+        excluded: tuple[ExcludedLocality, ...] = tuple(
+            ExcludedLocality(code, indicators)
+            for code, s in zip(localities, silent.tolist(), strict=True)
+            if s
+        )
+        if silent.any():
+            reported = ~silent
+            localities = tuple(code for code, r in zip(localities, reported.tolist(), strict=True) if r)
+            values, normalized, missing_cols = values[reported], normalized[reported], missing_cols[reported]
+        if params.missing == MissingPolicy.EXCLUDE:
+            rows = ~missing_cols.any(axis=1)
+            excluded += tuple(
+                ExcludedLocality(code, tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])))
+                for r, code in enumerate(localities)
+                if not rows[r]
+            )
+            if not rows.any():
+                raise InvalidParameters(
+                    "各地区均有缺失数据，无法排名。", "every locality misses some value: none can be ranked"
+                )
+            localities = tuple(code for code, r in zip(localities, rows, strict=True) if r)
+            normalized, missing_cols = normalized[rows], missing_cols[rows]
+            if params.normalization == Normalization.MIN_MAX or Normalization.MIN_MAX in used:
+                # min-max is relative: normalize again among the localities that are ranked
+                again = minmax_normalize(values[rows], kept.higher)
+                for j, how in enumerate(used):
+                    if how == Normalization.MIN_MAX:
+                        normalized[:, j] = again[:, j]
+        missing = tuple(
+            tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(localities))
+        )
+        return cls(localities, np.where(missing_cols, 0.0, normalized), missing, excluded)
+
+
+def _within_weights(
+    matrix: DecisionMatrix,
+    kept: _Columns,
+    normalized: np.ndarray,
+    dimension_codes: tuple[str, ...],
+    scheme: WeightScheme,
+    ahp: list[AhpResult],
+) -> np.ndarray:
+    """Each indicator's weight within its dimension; an AHP matrix's result is added to `ahp`."""
+    indicators, dims = kept.indicators, kept.dimensions
+    within = np.zeros(len(indicators))
     method = scheme.indicators
     for code in dimension_codes:
-        idx = members[code]
+        idx = [j for j, d in enumerate(dims) if d == code]
         if method == WeightMethod.EQUAL:
             w = equal_weights(len(idx))
         elif method == WeightMethod.EXPERT:
@@ -343,57 +430,43 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
             ahp.append(result)
         else:
             raise InvalidParameters(
-                f"indicator weights cannot be {method.value!r}", f"指标权重方法 {method.value!r} 不适用。"
+                f"指标权重方法 {method.value!r} 不适用。", f"indicator weights cannot be {method.value!r}"
             )
         within[idx] = w
+    return within
 
-    # Dimension weights.
+
+def _dimension_weights(
+    matrix: DecisionMatrix, dimension_codes: tuple[str, ...], scheme: WeightScheme, ahp: list[AhpResult]
+) -> np.ndarray:
+    """The weights of the dimensions kept, summing to 1; an AHP matrix's result goes first in `ahp`."""
     dmethod = scheme.dimensions
     if dmethod == WeightMethod.PLAN:
         dw = np.array([float(matrix.dimension_weights[c]) for c in dimension_codes])
         if not np.all(np.isfinite(dw)) or np.any(dw < 0) or dw.sum() <= 0:
-            raise InvalidParameters("the plan's dimension weights are not usable", "方案的维度权重不可用。")
-        dw = dw / dw.sum()
-    elif dmethod == WeightMethod.EQUAL:
-        dw = equal_weights(len(dimension_codes))
-    elif dmethod == WeightMethod.EXPERT:
-        dw = expert_weights(dimension_codes, scheme.dimension_expert, "dimension")
-    elif dmethod == WeightMethod.AHP:
+            raise InvalidParameters("方案的维度权重不可用。", "the plan's dimension weights are not usable")
+        return np.asarray(dw / dw.sum(), dtype=np.float64)
+    if dmethod == WeightMethod.EQUAL:
+        return equal_weights(len(dimension_codes))
+    if dmethod == WeightMethod.EXPERT:
+        return expert_weights(dimension_codes, scheme.dimension_expert, "dimension")
+    if dmethod == WeightMethod.AHP:
         if scheme.dimension_ahp is None:
             raise InvalidParameters(
-                "AHP dimension weights need a pairwise matrix", "维度层次分析法需要判断矩阵。"
+                "维度层次分析法需要判断矩阵。", "AHP dimension weights need a pairwise matrix"
             )
         if set(scheme.dimension_ahp.codes) != set(matrix.dimension_weights):
             raise InvalidParameters(
-                "the dimensions' pairwise matrix must compare exactly the plan's dimensions",
                 "维度判断矩阵应恰好比较方案的各维度。",
+                "the dimensions' pairwise matrix must compare exactly the plan's dimensions",
             )
         result = ahp_weights(scheme.dimension_ahp, what="dimensions")
         ahp.insert(0, result)
         by_code = dict(zip(result.codes, result.weights, strict=True))
         dw = np.array([by_code[c] for c in dimension_codes])
-        dw = dw / dw.sum()
-    else:
-        raise InvalidParameters(
-            f"dimension weights cannot be {dmethod.value!r}", f"维度权重方法 {dmethod.value!r} 不适用。"
-        )
-    dim_of = {code: k for k, code in enumerate(dimension_codes)}
-    weights = np.array([dw[dim_of[d]] for d in dims]) * within
-    return Prepared(
-        localities=localities,
-        indicators=indicators,
-        dimensions=dims,
-        dimension_codes=dimension_codes,
-        normalized=normalized,
-        normalization=tuple(used),
-        within=within,
-        dimension_weights=dw,
-        weights=weights,
-        missing=missing,
-        excluded=excluded,
-        dropped=dropped,
-        ahp=tuple(ahp),
-        notes=tuple(notes),
+        return np.asarray(dw / dw.sum(), dtype=np.float64)
+    raise InvalidParameters(
+        f"维度权重方法 {dmethod.value!r} 不适用。", f"dimension weights cannot be {dmethod.value!r}"
     )
 
 
@@ -406,14 +479,14 @@ def _ahp_for(
 ) -> tuple[np.ndarray, AhpResult]:
     if not isinstance(pairwise, PairwiseMatrix):
         raise InvalidParameters(
-            f"AHP weights: no pairwise matrix for dimension {dimension}", f"维度 {dimension} 缺少判断矩阵。"
+            f"维度 {dimension} 缺少判断矩阵。", f"AHP weights: no pairwise matrix for dimension {dimension}"
         )
     all_codes = [code for code, d in zip(matrix.indicators, matrix.dimensions, strict=True) if d == dimension]
     if set(pairwise.codes) != set(all_codes):
         raise InvalidParameters(
+            f"维度 {dimension} 的判断矩阵应恰好比较其指标。",
             f"the pairwise matrix of dimension {dimension} must compare exactly its indicators "
             f"({', '.join(all_codes)})",
-            f"维度 {dimension} 的判断矩阵应恰好比较其指标。",
         )
     result = ahp_weights(pairwise, what=dimension)
     by_code = dict(zip(result.codes, result.weights, strict=True))

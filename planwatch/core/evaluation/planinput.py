@@ -1,14 +1,21 @@
-"""Evaluation inputs from a plan file's document (planwatch.core.planfile.PlanDocument).
+"""The evaluation's input from a plan: the one reading of a plan into the core's `EvaluationInput`,
+whoever read the plan — the plan file (`evaluation_input_from_plan`) or the database
+(planwatch.evaluation.runs.build_input, which gives the rows it queried to the same functions).
 
-The Django side can build the same inputs from its models; these helpers keep the two readings of
-a plan (which localities count in region totals, which indicators have a base, …) in one place.
+- `pilot_units`: the pilot (reporting) units, each counted in region totals or not
+  (planwatch.core.hierarchy: 顺德区 is inside 佛山市, whose figures include it);
+- `indicator_spec`: an indicator as the engine reads it (its kind, rule, base, components, dimension);
+- `evaluation_input`: the parts put together, targets and values in the plan's order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TypeVar
 
 from planwatch.core.evaluation.types import (
+    REGION,
     DimensionSpec,
     EvaluationInput,
     IndicatorSpec,
@@ -17,16 +24,108 @@ from planwatch.core.evaluation.types import (
     PlanPeriod,
     TargetSpec,
 )
-from planwatch.core.planfile import PlanDocument
+from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total
+from planwatch.core.planfile import Aggregation, Direction, IndicatorKind, PlanDocument
 
 __all__ = [
     "dimensions_from_plan",
+    "evaluation_input",
     "evaluation_input_from_plan",
+    "indicator_spec",
     "indicators_from_plan",
     "localities_from_plan",
     "period_from_plan",
+    "pilot_units",
     "targets_from_plan",
 ]
+
+Item = TypeVar("Item", Observation, TargetSpec)
+
+
+# --- the rules, over plain rows -------------------------------------------------------------------
+
+
+def pilot_units(localities: Iterable[LocalityNode]) -> tuple[LocalitySpec, ...]:
+    """The pilot (reporting) units in the given order, each with its parent's code and whether it
+    counts toward region totals: not when a pilot ancestor's figures include it (顺德区 in 佛山市)."""
+    nodes = by_code(localities)
+    return tuple(
+        LocalitySpec(
+            code=code, counted_in_region_total=counted_in_region_total(code, nodes), parent=node.parent
+        )
+        for code, node in nodes.items()
+        if node.pilot
+    )
+
+
+def indicator_spec(
+    code: str,
+    kind: str,
+    aggregation: str,
+    direction: str,
+    *,
+    binding: bool,
+    region_target: bool,
+    base_year: int | None,
+    base_value: Decimal | float | None,
+    components: Mapping[str, str],
+    dimension: str | None,
+) -> IndicatorSpec:
+    """An indicator as the engine reads it: codes as the vocabularies' members, the base value a
+    float, the components by role."""
+    return IndicatorSpec(
+        code=code,
+        kind=IndicatorKind(kind),
+        aggregation=Aggregation(aggregation),
+        direction=Direction(direction),
+        binding=binding,
+        region_target=region_target,
+        base_year=base_year,
+        base_value=float(base_value) if base_value is not None else None,
+        components=dict(sorted(components.items())),
+        dimension=dimension,
+    )
+
+
+def evaluation_input(
+    period: PlanPeriod,
+    indicators: Sequence[IndicatorSpec],
+    localities: Sequence[LocalitySpec],
+    dimensions: Sequence[DimensionSpec],
+    targets: Iterable[TargetSpec] = (),
+    observations: Iterable[Observation] = (),
+) -> EvaluationInput:
+    """The input, with targets and values in the plan's order: by indicator, then scope (the pilot
+    units in order, then the region), then year. Codes the plan does not know keep their place at
+    the end (the engine refuses them, naming them)."""
+    return EvaluationInput(
+        period=period,
+        indicators=tuple(indicators),
+        localities=tuple(localities),
+        targets=_in_plan_order(targets, indicators, localities),
+        observations=_in_plan_order(observations, indicators, localities),
+        dimensions=tuple(dimensions),
+    )
+
+
+def _in_plan_order(
+    items: Iterable[Item], indicators: Sequence[IndicatorSpec], localities: Sequence[LocalitySpec]
+) -> tuple[Item, ...]:
+    indicator_order = {spec.code: k for k, spec in enumerate(indicators)}
+    scope_order = {loc.code: k for k, loc in enumerate(localities)}
+    scope_order[REGION] = len(scope_order)
+
+    def key(item: Item) -> tuple[int, int, int]:
+        return (
+            indicator_order.get(item.indicator, len(indicator_order)),
+            scope_order.get(item.scope, len(scope_order)),
+            item.year,
+        )
+
+    return tuple(sorted(items, key=key))
+
+
+# --- from a plan file -----------------------------------------------------------------------------
 
 
 def period_from_plan(doc: PlanDocument) -> PlanPeriod:
@@ -36,16 +135,16 @@ def period_from_plan(doc: PlanDocument) -> PlanPeriod:
 
 def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
     return tuple(
-        IndicatorSpec(
-            code=ind.code,
-            kind=ind.kind,
-            aggregation=ind.aggregation,
-            direction=ind.direction,
+        indicator_spec(
+            ind.code,
+            ind.kind,
+            ind.aggregation,
+            ind.direction,
             binding=ind.binding,
             region_target=ind.region_target,
             base_year=ind.base.year if ind.base else None,
-            base_value=float(ind.base.value) if ind.base and ind.base.value is not None else None,
-            components=dict(sorted(ind.components.items())),
+            base_value=ind.base.value if ind.base else None,
+            components=ind.components,
             dimension=ind.dimension,
         )
         for ind in doc.indicators
@@ -53,26 +152,9 @@ def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
 
 
 def localities_from_plan(doc: PlanDocument) -> tuple[LocalitySpec, ...]:
-    """The pilot (reporting) units, in the file's order. A pilot unit counts toward a region total
-    unless one of its ancestors is a pilot unit whose figures include its children's (顺德区 in
-    佛山市)."""
-    by_code = {loc.code: loc for loc in doc.localities}
-
-    def counted(code: str) -> bool:
-        parent = by_code[code].parent
-        seen = {code}
-        while parent is not None and parent in by_code and parent not in seen:
-            ancestor = by_code[parent]
-            if ancestor.pilot and ancestor.figures_include_children:
-                return False
-            seen.add(parent)
-            parent = ancestor.parent
-        return True
-
-    return tuple(
-        LocalitySpec(code=loc.code, counted_in_region_total=counted(loc.code), parent=loc.parent)
-        for loc in doc.localities
-        if loc.pilot
+    """The pilot (reporting) units, in the file's order (`pilot_units`)."""
+    return pilot_units(
+        LocalityNode(loc.code, loc.parent, loc.pilot, loc.figures_include_children) for loc in doc.localities
     )
 
 
@@ -99,11 +181,13 @@ def evaluation_input_from_plan(
     plan_targets = targets_from_plan(doc)
     keys = {(t.indicator, t.scope, t.year) for t in plan_targets}
     entered = tuple(t for t in targets if (t.indicator, t.scope, t.year) not in keys)
-    return EvaluationInput(
-        period=period_from_plan(doc),
-        indicators=indicators_from_plan(doc),
-        localities=localities_from_plan(doc),
+    indicators = indicators_from_plan(doc)
+    localities = localities_from_plan(doc)
+    return evaluation_input(
+        period_from_plan(doc),
+        indicators,
+        localities,
+        dimensions_from_plan(doc),
         targets=plan_targets + entered,
-        observations=tuple(observations),
-        dimensions=dimensions_from_plan(doc),
+        observations=observations,
     )

@@ -28,8 +28,7 @@ def perturbed_weights(weights: np.ndarray, sens: SensitivityParameters) -> np.nd
     rng = np.random.default_rng(sens.seed)
     factors = rng.uniform(1.0 - sens.spread, 1.0 + sens.spread, size=(sens.draws, w.size))
     drawn = w[None, :] * factors
-    renormalized: np.ndarray = drawn / drawn.sum(axis=1, keepdims=True)
-    return renormalized
+    return np.asarray(drawn / drawn.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
 def sensitivity_analysis(

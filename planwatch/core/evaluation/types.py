@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from planwatch.core.errors import InvalidParameters
+from planwatch.core.errors import EvaluationError, InvalidParameters
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
 from planwatch.core.planfile import REGION
 
@@ -57,6 +59,8 @@ __all__ = [
     "TargetSpec",
     "WeightMethod",
     "WeightScheme",
+    "UnreadableResults",
+    "from_jsonable",
     "to_jsonable",
 ]
 
@@ -75,9 +79,9 @@ class PlanPeriod:
     def __post_init__(self) -> None:
         if not self.base_year <= self.start_year <= self.end_year:
             raise InvalidParameters(
+                "方案期限：应满足基期 ≤ 起始年 ≤ 终止年。",
                 f"plan period: expected base_year ≤ start_year ≤ end_year, got "
                 f"{self.base_year}, {self.start_year}, {self.end_year}",
-                "方案期限：应满足基期 ≤ 起始年 ≤ 终止年。",
             )
 
 
@@ -165,8 +169,8 @@ class PaceThresholds:
     def __post_init__(self) -> None:
         if not self.ahead >= self.on_pace >= self.lagging:
             raise InvalidParameters(
-                "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
                 "时序进度阈值应满足：超前 ≥ 正常 ≥ 滞后。",
+                "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
             )
 
 
@@ -181,8 +185,8 @@ class ProgressThresholds:
     def __post_init__(self) -> None:
         if not self.on_track >= self.needs_acceleration >= self.limited:
             raise InvalidParameters(
-                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
                 "进展评估阈值应满足：按期 ≥ 需加速 ≥ 有限进展。",
+                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
             )
 
 
@@ -256,8 +260,8 @@ class SensitivityParameters:
     def __post_init__(self) -> None:
         if self.draws < 1 or not 0 <= self.spread < 1:
             raise InvalidParameters(
-                "sensitivity: draws must be ≥ 1 and spread in [0, 1)",
                 "敏感性分析：抽样次数应 ≥ 1，扰动幅度应在 [0, 1) 内。",
+                "sensitivity: draws must be ≥ 1 and spread in [0, 1)",
             )
 
 
@@ -499,3 +503,166 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {str(key): to_jsonable(value) for key, value in sorted(obj.items())}
     raise TypeError(f"not JSON-ready: {type(obj).__name__}")
+
+
+class UnreadableResults(EvaluationError):
+    """Stored JSON that does not fit the type asked for (a conflict with the data's state: 409);
+    `path` names the first place that does not fit."""
+
+    status = 409
+
+    def __init__(self, path: str, expected: tuple[str, str], got: object):
+        self.path = path
+        shown = repr(got) if len(repr(got)) <= 60 else f"{type(got).__name__} …"
+        super().__init__(
+            f"存储的评估结果无法读取：{path} 应为{expected[0]}，而非 {shown}",
+            f"stored evaluation results cannot be read: {path}: expected {expected[1]}, got {shown}",
+        )
+
+
+T = TypeVar("T")
+_Decoder = Callable[[Any, str], Any]
+_DECODERS: dict[Any, _Decoder] = {}
+
+
+def from_jsonable(kind: type[T], data: Any) -> T:
+    """The inverse of `to_jsonable`: the result (or input, or parameters) of type `kind` from its
+    JSON data, every field checked against its type. Lists become tuples, enum values their enum,
+    a None where a float is due the non-finite float it stood for (NaN); a field missing from the
+    data takes its default (a field added since the data was stored), keys the type does not have
+    are left out. Raises UnreadableResults naming the first place that does not fit."""
+    value: T = _decoder(kind)(data, "$")
+    return value
+
+
+def _decoder(hint: Any) -> _Decoder:
+    decoder = _DECODERS.get(hint)
+    if decoder is None:
+        decoder = _DECODERS[hint] = _make_decoder(hint)
+    return decoder
+
+
+def _make_decoder(hint: Any) -> _Decoder:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType or origin is typing.Union:
+        return _optional(hint, args)
+    if origin is tuple:
+        return _tuple(args)
+    if origin is Mapping or origin is dict:
+        return _mapping(args[1])
+    if hint is float:
+        return _float
+    if hint in (int, str, bool):
+        return _plain(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _enum(hint)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass(hint)
+    raise TypeError(f"from_jsonable: no decoder for {hint!r}")
+
+
+def _optional(hint: Any, args: tuple[Any, ...]) -> _Decoder:
+    rest = [arg for arg in args if arg is not type(None)]
+    if len(rest) != 1 or len(args) != 2:
+        raise TypeError(f"from_jsonable: no decoder for {hint!r}")
+    inner = _decoder(rest[0])
+
+    def decode(data: Any, path: str) -> Any:
+        return None if data is None else inner(data, path)
+
+    return decode
+
+
+def _tuple(args: tuple[Any, ...]) -> _Decoder:
+    if len(args) == 2 and args[1] is Ellipsis:
+        each = _decoder(args[0])
+
+        def decode_all(data: Any, path: str) -> Any:
+            if not isinstance(data, list):
+                raise UnreadableResults(path, ("列表", "a list"), data)
+            return tuple(each(item, f"{path}[{k}]") for k, item in enumerate(data))
+
+        return decode_all
+    parts = [_decoder(arg) for arg in args]
+
+    def decode(data: Any, path: str) -> Any:
+        if not isinstance(data, list) or len(data) != len(parts):
+            raise UnreadableResults(path, (f"{len(parts)}项的列表", f"a list of {len(parts)}"), data)
+        return tuple(
+            part(item, f"{path}[{k}]") for k, (part, item) in enumerate(zip(parts, data, strict=True))
+        )
+
+    return decode
+
+
+def _mapping(value_hint: Any) -> _Decoder:
+    each = _decoder(value_hint)
+
+    def decode(data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise UnreadableResults(path, ("对象", "an object"), data)
+        return {str(key): each(value, f"{path}.{key}") for key, value in data.items()}
+
+    return decode
+
+
+def _float(data: Any, path: str) -> float:
+    if data is None:
+        return math.nan  # to_jsonable writes a non-finite float as None
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        raise UnreadableResults(path, ("数值", "a number"), data)
+    return float(data)
+
+
+_PLAIN_NAMES = {
+    int: ("整数", "an integer"),
+    str: ("文本", "a text"),
+    bool: ("true 或 false", "true or false"),
+}
+
+
+def _plain(kind: type) -> _Decoder:
+    name = _PLAIN_NAMES[kind]
+
+    def decode(data: Any, path: str) -> Any:
+        if type(data) is not kind:
+            raise UnreadableResults(path, name, data)
+        return data
+
+    return decode
+
+
+def _enum(kind: type[enum.Enum]) -> _Decoder:
+    def decode(data: Any, path: str) -> Any:
+        try:
+            return kind(data)
+        except ValueError:
+            values = " | ".join(str(m.value) for m in kind)
+            raise UnreadableResults(path, (f" {values} 之一", f"one of {values}"), data) from None
+
+    return decode
+
+
+def _dataclass(kind: type) -> _Decoder:
+    hints = typing.get_type_hints(kind)
+    fields = [
+        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+        for f in dataclasses.fields(kind)
+        if f.init
+    ]
+    decoders: dict[str, _Decoder] = {}
+
+    def decode(data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            raise UnreadableResults(path, (f"对象（{kind.__name__}）", f"an object ({kind.__name__})"), data)
+        if not decoders:  # made on first use: a dataclass may refer to itself through its fields
+            decoders.update((name, _decoder(hints[name])) for name, _ in fields)
+        given = {}
+        for name, required in fields:
+            if name in data:
+                given[name] = decoders[name](data[name], f"{path}.{name}")
+            elif required:
+                raise UnreadableResults(f"{path}.{name}", ("有值", "a value"), None)
+        return kind(**given)
+
+    return decode

@@ -44,7 +44,7 @@ RECIPROCAL_TOLERANCE = 1e-6
 
 def equal_weights(n: int) -> np.ndarray:
     if n < 1:
-        raise InvalidParameters("no criteria to weigh", "没有需要赋权的指标。")
+        raise InvalidParameters("没有需要赋权的指标。", "no criteria to weigh")
     return np.full(n, 1.0 / n)
 
 
@@ -53,17 +53,16 @@ def expert_weights(codes: Sequence[str], given: Mapping[str, float], what: str =
     missing = [code for code in codes if code not in given]
     if missing:
         raise InvalidParameters(
-            f"expert weights: no weight for {what} {', '.join(missing)}",
             f"专家权重缺少：{', '.join(missing)}。",
+            f"expert weights: no weight for {what} {', '.join(missing)}",
         )
     w = np.array([float(given[code]) for code in codes])
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise InvalidParameters(
-            "expert weights must be finite, non-negative and not all zero",
             "专家权重应为有限非负数且不全为零。",
+            "expert weights must be finite, non-negative and not all zero",
         )
-    normalized: np.ndarray = w / w.sum()
-    return normalized
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def entropy_weights(matrix: np.ndarray) -> np.ndarray:
@@ -76,11 +75,11 @@ def entropy_weights(matrix: np.ndarray) -> np.ndarray:
     x = np.asarray(matrix, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] < 1:
         raise InvalidParameters(
-            "entropy weights need a matrix with at least one column", "熵权法需要至少一列数据。"
+            "熵权法需要至少一列数据。", "entropy weights need a matrix with at least one column"
         )
     if not np.all(np.isfinite(x)) or np.any(x < 0):
         raise InvalidParameters(
-            "entropy weights need finite, non-negative values", "熵权法要求数据为有限非负数。"
+            "熵权法要求数据为有限非负数。", "entropy weights need finite, non-negative values"
         )
     m, n = x.shape
     if m < 2:
@@ -93,8 +92,7 @@ def entropy_weights(matrix: np.ndarray) -> np.ndarray:
     divergence = np.clip(1.0 - entropy, 0.0, None)
     if divergence.sum() <= 0:
         return equal_weights(n)
-    weights: np.ndarray = divergence / divergence.sum()
-    return weights
+    return np.asarray(divergence / divergence.sum(), dtype=np.float64)
 
 
 def ahp_weights(
@@ -115,22 +113,22 @@ def ahp_weights(
     n = a.shape[0] if a.ndim == 2 else 0
     if a.ndim != 2 or a.shape != (n, n) or n < 1 or len(codes) != n:
         raise InvalidParameters(
-            "a pairwise comparison matrix must be square, one row per code",
             "判断矩阵应为方阵，每个代码一行。",
+            "a pairwise comparison matrix must be square, one row per code",
         )
     if n not in RANDOM_INDEX:
         raise InvalidParameters(
-            f"AHP: at most {max(RANDOM_INDEX)} criteria can be compared (no random index for {n})",
             f"层次分析法最多比较 {max(RANDOM_INDEX)} 个因素。",
+            f"AHP: at most {max(RANDOM_INDEX)} criteria can be compared (no random index for {n})",
         )
     if not np.all(np.isfinite(a)) or np.any(a <= 0):
-        raise InvalidParameters("pairwise comparisons must be positive numbers", "判断矩阵元素应为正数。")
+        raise InvalidParameters("判断矩阵元素应为正数。", "pairwise comparisons must be positive numbers")
     if not np.allclose(np.diag(a), 1.0, rtol=0, atol=RECIPROCAL_TOLERANCE) or not np.allclose(
         a * a.T, 1.0, rtol=0, atol=RECIPROCAL_TOLERANCE
     ):
         raise InvalidParameters(
-            "a pairwise comparison matrix must have ones on the diagonal and a_ji = 1 / a_ij",
             "判断矩阵对角线应为1，且 a_ji = 1 / a_ij。",
+            "a pairwise comparison matrix must have ones on the diagonal and a_ji = 1 / a_ij",
         )
     eigenvalues, eigenvectors = np.linalg.eig(a)
     k = int(np.argmax(eigenvalues.real))

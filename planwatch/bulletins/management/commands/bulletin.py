@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="record this user as the bulletin's author")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import datetime as dt
-
         plan = plan_named(options["plan"])
         formats = [f for f in options["format"].split(",") if f.strip()]
         out = Path(options["output"])
@@ -86,12 +85,8 @@ class Command(BaseCommand):
                 as_of=as_of,
                 progress=lambda step: self.stderr.write(f"… {step}"),
             )
-        except RunRefused as exc:
+        except (RunRefused, BulletinError, FontMissing) as exc:
             raise CommandError(f"{exc.zh}\n{exc.en}") from None
-        except BulletinError as exc:
-            raise CommandError(f"{exc.zh}\n{exc.en}") from None
-        except FontMissing as exc:
-            raise CommandError(str(exc)) from None
         try:
             out.mkdir(parents=True, exist_ok=True)
             for fmt in bulletin.formats:

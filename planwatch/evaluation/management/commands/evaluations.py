@@ -39,8 +39,8 @@ class Command(BaseCommand):
                     str(run.year),
                     moment.strftime("%Y-%m-%d %H:%M") if moment else "",
                     run.created_by.get_username() if run.created_by else "—",
-                    parameters_summary(run.parameters),
-                    f"{run.data_hash[:12]} ({run.data_version.get('count', 0)})",
+                    parameters_summary(run.params),
+                    f"{run.data_hash[:12]} ({run.version.count})",
                     ", ".join(flags) or "—",
                     clip(run.label, 30),
                 ]

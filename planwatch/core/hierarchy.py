@@ -1,0 +1,67 @@
+"""The locality hierarchy: which pilot units count in the region total, and whose figures include
+whose. Django-free: plain tuples in, codes out.
+
+A pilot unit counts toward a region total unless one of its ancestors is a pilot unit whose
+figures include its children's: 顺德区 is a pilot unit, but 佛山市's figures include it, so summing
+both would count it twice. 佛山市's figures "include" 顺德区's, and a row entered under 顺德区
+counts for 顺德区 and for 佛山市 (and once in the region, whose total leaves 顺德区 out).
+
+    localities = by_code(LocalityNode(code, parent, pilot, includes) for … in rows)
+    counted_in_region_total("SD", localities)   # False
+    included_in("SD", localities)               # ("FS",)
+    including(localities)                       # {"SD": ("FS",)}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+__all__ = ["LocalityNode", "by_code", "counted_in_region_total", "included_in", "including"]
+
+
+class LocalityNode(NamedTuple):
+    """A locality as the hierarchy needs it: its code, its parent's code, whether it is a pilot
+    (reporting) unit and whether its figures already include its children's."""
+
+    code: str
+    parent: str | None
+    pilot: bool
+    figures_include_children: bool
+
+
+def by_code(nodes: Iterable[LocalityNode]) -> dict[str, LocalityNode]:
+    """The nodes by code, in their order."""
+    return {node.code: node for node in nodes}
+
+
+def included_in(code: str, localities: Mapping[str, LocalityNode]) -> tuple[str, ...]:
+    """The pilot ancestors of `code` whose figures include their children's, nearest first
+    (顺德区 → ("FS",)). The walk up stops at a parent that is not among `localities` or that was
+    already seen (a cycle)."""
+    out: list[str] = []
+    seen = {code}
+    parent = localities[code].parent
+    while parent is not None and parent in localities and parent not in seen:
+        ancestor = localities[parent]
+        if ancestor.pilot and ancestor.figures_include_children:
+            out.append(parent)
+        seen.add(parent)
+        parent = ancestor.parent
+    return tuple(out)
+
+
+def counted_in_region_total(code: str, localities: Mapping[str, LocalityNode]) -> bool:
+    """Whether the locality's figures are added into the region total: a pilot unit that no pilot
+    ancestor's figures include."""
+    return localities[code].pilot and not included_in(code, localities)
+
+
+def including(localities: Mapping[str, LocalityNode]) -> dict[str, tuple[str, ...]]:
+    """Pilot unit → the pilot units whose figures include it, nearest first ({"SD": ("FS",)}); only
+    the pilot units some other includes, in the order of `localities`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for code, node in localities.items():
+        if node.pilot and (outer := included_in(code, localities)):
+            out[code] = outer
+    return out

@@ -1,0 +1,42 @@
+"""The data version of an evaluation run: which values and targets it read, how many, as of when.
+
+`build_input` makes one; a run stores it as JSON (`to_jsonable`) in `EvaluationRun.data_version`
+and reads it back with `EvaluationRun.version` (`from_jsonable(DataVersion, …)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["DataVersion", "TargetsVersion"]
+
+
+@dataclass(frozen=True)
+class TargetsVersion:
+    """The targets read: all of the plan's, from the plan text, entered by users, or sample data."""
+
+    as_of: str | None  # the last change, ISO in local time
+    sha256: str  # over (indicator, scope, year, value, origin), sorted
+    count: int
+    by_origin: Mapping[str, int]  # plan, user, sample → how many
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """The values read: a sha256 over their indicator, locality, period, value, status and version."""
+
+    as_of: str | None  # the last change, ISO in local time
+    sha256: str
+    count: int  # values read, blank ones included
+    statuses: tuple[str, ...]  # the workflow statuses read
+    observed: int  # values read that are not blank: the observations
+    years: tuple[int, ...]  # the years with an observation
+    sample_values: int  # values of the sample data among those read
+    targets: TargetsVersion
+    plan_version: int | None
+
+    @property
+    def sample(self) -> bool:
+        """Whether any value or target read is sample data (示例数据)."""
+        return self.sample_values > 0 or self.targets.by_origin.get("sample", 0) > 0

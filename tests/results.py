@@ -1,0 +1,48 @@
+"""Evaluation results made by hand for tests of what reads them (dashboards, bulletins): the core's
+typed results with only the fields a test names, the others empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planwatch.core.evaluation import REGION, IndicatorResult, Outcome, PaceStatus
+
+
+def indicator_result(
+    indicator: str = "I01",
+    scope: str = REGION,
+    *,
+    year: int = 2018,
+    outcome: str = "evaluated",
+    pace: str | None = None,
+    **fields: Any,
+) -> IndicatorResult:
+    """An IndicatorResult of `indicator` at `scope` in `year`; measures not given are None."""
+    empty: dict[str, Any] = {
+        "value": None,
+        "target": None,
+        "target_year": None,
+        "base_year": 2016,
+        "base_value": None,
+        "met": None,
+        "completion": None,
+        "progress": None,
+        "elapsed": None,
+        "pace_gap": None,
+        "sdg_ratio": None,
+        "sdg_status": None,
+        "forecast": None,
+        "forecast_method": None,
+        "likely_met": None,
+        "year_target": None,
+        "year_completion": None,
+        "year_met": None,
+    }
+    return IndicatorResult(
+        indicator=indicator,
+        scope=scope,
+        year=year,
+        outcome=Outcome(outcome),
+        pace=PaceStatus(pace) if pace else None,
+        **{**empty, **fields},
+    )
