@@ -1,9 +1,26 @@
-"""The `planwatch` console script: Django's management commands, with start-up errors made readable."""
+"""The command line: the `planwatch` console script (Django's management commands, with start-up
+errors made readable), and the base of every PlanWatch command, which says any refusal of PlanWatch
+(the root of its errors) in both languages and exits with status 1."""
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from planwatch.core.errors import PlanWatchError
+
+
+class Command(BaseCommand):
+    """A PlanWatch command: its `handle` raises what it refuses; here it becomes one message."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except PlanWatchError as exc:
+            raise CommandError(exc.describe()) from None
 
 
 def main(argv: list[str] | None = None) -> None:

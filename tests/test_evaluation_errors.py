@@ -20,7 +20,7 @@ from planwatch.reporting.sample import load_sample
     [
         (EvaluationError("评估无法进行", "cannot evaluate"), 400),
         (InvalidParameters("参数错误", "bad parameters"), 400),
-        (RunRefused("年份不在方案之内", "year outside the plan", kind="invalid_year", path="year"), 400),
+        (RunRefused("年份不在方案之内", "year outside the plan", reason="invalid_year", path="year"), 400),
         (BulletinError("报告期错误", "bad period"), 400),
         (
             UnknownYear("年份 'abc' 不是方案的评估年份", "year 'abc' is not an evaluation year", raw="abc"),
@@ -40,7 +40,7 @@ def test_the_core_refusals_keep_their_kinds():
     assert isinstance(judgements, EvaluationError) and judgements.status == 400
     assert judgements.zh.startswith("判断矩阵（innovation）") and "CR = 0.2000" in judgements.en
     refused = RunRefused.from_core(judgements)
-    assert (refused.kind, refused.path, refused.cr) == ("inconsistent_judgements", "ahp", 0.2)
+    assert (refused.reason, refused.path, refused.cr) == ("inconsistent_judgements", "ahp", 0.2)
     assert isinstance(refused, EvaluationError)
     wrapped = RunRefused.from_core(InvalidParameters("参数错误", "bad parameters"))
     assert wrapped.zh == "无法按这些参数进行评估：参数错误"

@@ -42,19 +42,19 @@ def test_roll_up_adds_the_inner_units_rows_to_their_city():
         ("FS", 2018, "signed"): core.Cell([2], [2]),
         ("ZH", 2018, "signed"): core.Cell([4], [4]),
     }
-    out = core.roll_up(counts, {"SD": ["FS"]})
+    out = core.roll_up(counts, {"SD": ("FS",)})
     assert out[("FS", 2018, "signed")] == core.Cell([2, 3], [1, 2, 3])
     assert out[("SD", 2018, "signed")] == core.Cell([3], [1, 3])  # its own rows only
     assert out[("ZH", 2018, "signed")] == core.Cell([4], [4])
     assert counts[("FS", 2018, "signed")] == core.Cell([2], [2])  # not changed in place
     # A city without rows of its own still counts its district's.
-    assert core.roll_up({("SD", 2018, "signed"): core.Cell([3], [3])}, {"SD": ["FS"]})[
+    assert core.roll_up({("SD", 2018, "signed"): core.Cell([3], [3])}, {"SD": ("FS",)})[
         ("FS", 2018, "signed")
     ] == core.Cell([3], [3])
 
 
 def test_including_follows_the_parents(plan):
-    assert services.including(plan) == {"SD": ["FS"]}
+    assert services.including(plan) == {"SD": ("FS",)}
     assert services.counted_localities(plan, plan.localities.get(code="FS")) == ["FS", "SD"]
 
 

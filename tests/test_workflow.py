@@ -197,8 +197,8 @@ def test_conflict_second_save_gets_the_current_value(plan, cast, period, zh):
     wf.save_values(cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=seen)])
     with pytest.raises(wf.Conflict) as caught:
         wf.save_values(cast.zoe, zh, period, [wf.Entry(value.indicator, Decimal(7), expected_version=seen)])
-    assert caught.value.current == 6
-    assert "zack" in caught.value.zh
+    assert "zack" in caught.value.zh and "修改为 6" in caught.value.zh and "to 6" in caught.value.en
+    assert caught.value.indicator == "I07"
     assert ReportedValue.objects.get(pk=value.pk).value == 6
 
 

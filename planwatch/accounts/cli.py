@@ -29,7 +29,4 @@ def read_input(path: Path) -> bytes:
 
 def plan_named(code: str | None) -> Plan:
     """The plan given with --plan, or the only plan loaded."""
-    try:
-        return find_plan(code)
-    except LookupError as exc:
-        raise CommandError(str(exc)) from None
+    return find_plan(code)

@@ -20,10 +20,10 @@ from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.models import profile_of
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.values import ErrorsOut, Refused, refused
+from planwatch.api.values import ErrorsOut, refused
+from planwatch.core.errors import Kind
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import RunRefused, parameters_from_options, run_evaluation, run_record
-from planwatch.reporting import datavaluesets as dvs
+from planwatch.evaluation.runs import parameters_from_options, run_evaluation, run_record
 
 router = Router(tags=["evaluations"])  # under /plans
 runs_router = Router(tags=["evaluations"])  # under /evaluations
@@ -93,10 +93,6 @@ def runs() -> QuerySet[EvaluationRun]:
     return EvaluationRun.objects.select_related("plan", "created_by")
 
 
-def refused_run(exc: RunRefused) -> Refused:
-    return Refused(exc.status, [dvs.Problem(dvs.Kind.INVALID, exc.zh, exc.en, path=exc.path)])
-
-
 @router.post(
     "/{plan_code}/evaluations",
     response={201: RunOut, 200: RunOut, 400: ErrorsOut, 403: ErrorsOut, **NOT_FOUND},
@@ -111,29 +107,26 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
             403,
             "只有省级用户可以发起评估",
             "only the province may run evaluations",
-            kind=dvs.Kind.FORBIDDEN,
+            kind=Kind.FORBIDDEN,
         )
-    try:
-        params = parameters_from_options(
-            method=payload.method,
-            normalization=payload.normalization,
-            weights=payload.weights,
-            ahp=payload.ahp,
-            expert=payload.expert,
-            sensitivity=payload.sensitivity,
-        )
-        run = run_evaluation(
-            plan,
-            payload.year,
-            params=params,
-            include_unaccepted=payload.include_submitted,
-            user=request.user,
-            label=payload.label,
-            notes=payload.notes,
-            reuse=payload.reuse,
-        )
-    except RunRefused as exc:
-        raise refused_run(exc) from None
+    params = parameters_from_options(
+        method=payload.method,
+        normalization=payload.normalization,
+        weights=payload.weights,
+        ahp=payload.ahp,
+        expert=payload.expert,
+        sensitivity=payload.sensitivity,
+    )
+    run = run_evaluation(
+        plan,
+        payload.year,
+        params=params,
+        include_unaccepted=payload.include_submitted,
+        user=request.user,
+        label=payload.label,
+        notes=payload.notes,
+        reuse=payload.reuse,
+    )
     stored = runs().get(pk=run.pk)
     stored.reused = run.reused
     return Status(200 if run.reused else 201, run_record(stored))

@@ -27,6 +27,7 @@ from ninja import Field, NinjaAPI, Router, Schema, Status
 from planwatch.accounts.models import profile_of
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import Number
+from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import datavaluesets as dvs
 from planwatch.reporting import exports
@@ -160,68 +161,25 @@ REFUSED: dict[int, Any] = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut}
 # --- errors -------------------------------------------------------------------------------------
 
 
-class Refused(Exception):
-    """Answered as `status` {"errors": [...]}."""
-
-    def __init__(self, status: int, problems: list[dvs.Problem]):
-        self.status, self.problems = status, problems
-
-
 def refused(
-    status: int, zh: str, en: str, *, path: str | None = None, kind: dvs.Kind = dvs.Kind.INVALID
+    status: int, zh: str, en: str, *, path: str | None = None, kind: Kind = Kind.INVALID
 ) -> Refused:
-    return Refused(status, [dvs.Problem(kind, zh, en, path=path)])
-
-
-WORKFLOW_STATUS: list[tuple[type[wf.WorkflowError], int, dvs.Kind]] = [
-    (wf.NotAllowed, 403, dvs.Kind.FORBIDDEN),
-    (wf.Conflict, 409, dvs.Kind.CONFLICT),
-    (wf.IllegalTransition, 409, dvs.Kind.WORKFLOW),
-    (wf.PeriodClosed, 400, dvs.Kind.CLOSED),
-    (wf.CommentRequired, 400, dvs.Kind.INVALID),
-    (wf.InvalidValues, 400, dvs.Kind.VALIDATION),
-]
-
-
-def workflow_answer(error: wf.WorkflowError) -> tuple[int, list[dict[str, Any]]]:
-    """The status and the error list of a refused workflow step."""
-    status, kind = 400, dvs.Kind.WORKFLOW
-    for cls, code, name in WORKFLOW_STATUS:
-        if isinstance(error, cls):
-            status, kind = code, name
-            break
-    if isinstance(error, wf.InvalidValues):
-        problems = [
-            dvs.Problem(kind, f.zh, f.en, path="new_value", indicator=f.indicator) for f in error.findings
-        ]
-    else:
-        problems = [dvs.Problem(kind, error.zh, error.en, indicator=getattr(error, "indicator", None))]
-    return status, [p.as_dict() for p in problems]
+    """A request refused with one problem at `path`; its status follows from its kind (`status`
+    says which is meant, and must agree)."""
+    issue = Issue(kind, zh, en, path=path)
+    assert issue.status == status, (status, kind)
+    return Refused([issue])
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
-    """Workflow refusals and rejected value sets become 400/403/409 {"errors": [...]}."""
+    """Every refusal of PlanWatch (the root of its errors) is answered in one place: its status and
+    {"errors": [...]}, each problem with its place, kind and message in both languages."""
 
-    def on_workflow_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        assert isinstance(exc, wf.WorkflowError)
-        status, errors = workflow_answer(exc)
-        return api.create_response(request, {"errors": errors}, status=status)
+    def on_refusal(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, PlanWatchError)
+        return api.create_response(request, {"errors": [i.as_dict() for i in exc.issues]}, status=exc.status)
 
-    def on_rejected(request: HttpRequest, exc: Any) -> HttpResponse:
-        assert isinstance(exc, dvs.ValueSetRejected)
-        return api.create_response(
-            request, {"errors": [p.as_dict() for p in exc.problems]}, status=exc.status
-        )
-
-    def on_refused(request: HttpRequest, exc: Any) -> HttpResponse:
-        assert isinstance(exc, Refused)
-        return api.create_response(
-            request, {"errors": [p.as_dict() for p in exc.problems]}, status=exc.status
-        )
-
-    api.add_exception_handler(wf.WorkflowError, on_workflow_error)
-    api.add_exception_handler(dvs.ValueSetRejected, on_rejected)
-    api.add_exception_handler(Refused, on_refused)
+    api.add_exception_handler(PlanWatchError, on_refusal)
 
 
 # --- lookups ------------------------------------------------------------------------------------
@@ -249,7 +207,7 @@ def body_locality(plan: Plan, code: str) -> Locality:
             f"本方案没有地区代码“{code}”",
             f"no locality {code!r} in plan {plan.code!r}",
             path="locality",
-            kind=dvs.Kind.UNKNOWN,
+            kind=Kind.UNKNOWN,
         )
     return locality
 
@@ -262,7 +220,7 @@ def body_period(plan: Plan, code: str) -> Period:
             f"本方案没有报告期“{code}”",
             f"no period {code!r} in plan {plan.code!r}",
             path="period",
-            kind=dvs.Kind.UNKNOWN,
+            kind=Kind.UNKNOWN,
         )
     return period
 
@@ -274,17 +232,16 @@ def body_indicators(plan: Plan, codes: list[str] | None) -> list[str] | None:
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise Refused(
-            400,
             [
-                dvs.Problem(
-                    dvs.Kind.UNKNOWN,
+                Issue(
+                    Kind.UNKNOWN,
                     f"本方案没有指标“{code}”",
                     f"no indicator {code!r} in plan {plan.code!r}",
                     path=f"indicators[{codes.index(code)}]",
                     indicator=code,
                 )
                 for code in unknown
-            ],
+            ]
         )
     if not codes:
         raise refused(
@@ -654,7 +611,7 @@ def audit_log(
             403,
             "只有省级用户可以查看审计日志",
             "only the province may read the audit log",
-            kind=dvs.Kind.FORBIDDEN,
+            kind=Kind.FORBIDDEN,
         )
     entries = exports.visible_events(
         request.user, exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True))

@@ -92,6 +92,12 @@ class PlanWatchError(Exception):
         """The message in one language."""
         return self.en if english else self.zh
 
+    def describe(self) -> str:
+        """The message for a terminal or a log: both languages, each problem on a line of its own."""
+        if len(self.issues) < 2:
+            return f"{self.zh}\n{self.en}" if self.en != self.zh else self.zh
+        return "\n".join(f"  {_placed(i, i.zh)} / {_placed(i, i.en)}" for i in self.issues)
+
     @property
     def issues(self) -> list[Issue]:
         """Every problem of this error, each with its place (one, unless it says several at once)."""
@@ -127,7 +133,7 @@ class NotAllowed(PlanWatchError):
     kind = Kind.FORBIDDEN
 
 
-class NotFound(PlanWatchError):
+class NotFound(PlanWatchError, LookupError):
     """Nothing there, or nothing the caller may see (404): a hidden draft is as absent as a missing value."""
 
     status = 404

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from planwatch.core import numbers
-from planwatch.forms import DateInput
+from planwatch.pages import DateInput
 from planwatch.plans.models import Plan, pick
 
 from .models import DATE_COLUMNS, LedgerItem, LedgerType

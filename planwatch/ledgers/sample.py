@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,7 @@ def _sample_values(plan: Plan) -> dict[tuple[str, str, int], int]:
 
 
 def _own_values(
-    values: dict[tuple[str, str, int], int], including: dict[str, list[str]]
+    values: dict[tuple[str, str, int], int], including: Mapping[str, Sequence[str]]
 ) -> dict[tuple[str, str, int], int]:
     """The counts each locality's own rows must reach: a locality's counts include the rows of the
     pilot units inside it (佛山市's include 顺德区's), so 佛山市's own rows are its value less 顺德区's.

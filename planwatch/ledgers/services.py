@@ -5,7 +5,7 @@ through the reporting workflow, source "ledger")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,12 +15,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.core import hierarchy, numbers
 from planwatch.core import ledger as core
-from planwatch.core import numbers
 from planwatch.core.errors import (
     Conflict,
     IllegalTransition,
     NotAllowed,
+    NotFound,
     PeriodClosed,
     PlanWatchError,
     refuse,
@@ -28,7 +29,7 @@ from planwatch.core.errors import (
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import EDITABLE, Action, Step, SubjectKind, transition
-from planwatch.plans.models import Locality, Plan
+from planwatch.plans.models import Locality, Plan, hierarchy_nodes
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import Period, ReportedValue
@@ -56,7 +57,7 @@ def get_ledger(plan: Plan, code: str) -> LedgerType:
     try:
         return plan.ledger_types.get(code=code)
     except LedgerType.DoesNotExist:
-        raise LookupError(f"no ledger {code!r} in plan {plan.code}") from None
+        raise NotFound(f"方案 {plan.code} 没有台账“{code}”", f"no ledger {code!r} in plan {plan.code}") from None
 
 
 def derived_indicator_codes(plan: Plan) -> set[str]:
@@ -519,26 +520,11 @@ def counted_items(
     return items.filter(review=R.ACCEPTED) if accepted_only else items
 
 
-def including(plan: Plan) -> dict[str, list[str]]:
-    """Pilot unit code → the pilot units whose figures include it (顺德区 → [佛山市]), by the
-    localities' parents, as Locality.counted_in_region_total: a row entered under 顺德区 counts for
-    顺德区 and for 佛山市 (and so once in the region, whose total leaves 顺德区 out). One query."""
-    rows = list(plan.localities.values_list("pk", "code", "parent_id", "pilot", "figures_include_children"))
-    by_id = {row[0]: row for row in rows}
-    out: dict[str, list[str]] = {}
-    for pk, code, parent, pilot, _includes in rows:
-        if not pilot:
-            continue
-        outer, seen = [], {pk}
-        while parent is not None and parent in by_id and parent not in seen:
-            _, parent_code, grand, parent_pilot, includes = by_id[parent]
-            if parent_pilot and includes:
-                outer.append(parent_code)
-            seen.add(parent)
-            parent = grand
-        if outer:
-            out[code] = outer
-    return out
+def including(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Pilot unit code → the pilot units whose figures include it (顺德区 → (佛山市,)): a row entered
+    under 顺德区 counts for 顺德区 and for 佛山市 (and so once in the region, whose total leaves 顺德区
+    out). The hierarchy's rule (planwatch.core.hierarchy), on the plan's localities: one query."""
+    return hierarchy.including(hierarchy_nodes(list(plan.localities.all())))
 
 
 def counted_localities(plan: Plan, locality: Locality) -> list[str]:
@@ -587,7 +573,7 @@ def feed_counts(
     *,
     accepted_only: bool = False,
     within: QuerySet[LedgerItem] | None = None,
-    inside: dict[str, list[str]] | None = None,
+    inside: Mapping[str, Sequence[str]] | None = None,
 ) -> core.Counts:
     """Counts keyed by (locality code, year, indicator code): each feed's stage, over the rows its
     `where` selects. A locality's counts include the rows of the pilot units inside it (`including`)."""
@@ -598,7 +584,7 @@ def feed_counts(
 def _feed_counts_of(
     ledger: LedgerType,
     items: list[tuple[core.Item, dict[str, Any]]],
-    inside: dict[str, list[str]] | None = None,
+    inside: Mapping[str, Sequence[str]] | None = None,
 ) -> core.Counts:
     start, end = _years(ledger)
     out: core.Counts = {}

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.models import profile_of
 from planwatch.core.errors import PlanWatchError, WorkbookRejected
+from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import download
@@ -196,13 +197,11 @@ def upload(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     if upload_file is None:
         messages.error(request, _("Choose a workbook to upload."))
         return redirect("ledgers:list", plan.code, lt.code)
+    refusal_goes_to(request, reverse("ledgers:list", args=[plan.code, lt.code]))
     try:
         saved = excel.import_ledger(lt, upload_file.read(), upload_file.name or "upload.xlsx", request.user)
     except WorkbookRejected as exc:
         return _render(request, "rejected.html", plan, ledger=lt, error=exc)
-    except PlanWatchError as exc:
-        messages.error(request, pick(exc.zh, exc.en))
-        return redirect("ledgers:list", plan.code, lt.code)
     messages.success(request, _("%(n)d row(s) imported.") % {"n": len(saved)})
     return redirect("ledgers:list", plan.code, lt.code)
 
@@ -257,18 +256,12 @@ def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRes
     lt = _ledger(plan, ledger)
     obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
     action = request.POST.get("action", "")
-    try:
-        if action == "return":
-            services.return_item(request.user, obj, request.POST.get("comment", ""))
-        elif action in services.TRANSITIONS:
-            obj = services.TRANSITIONS[action](request.user, obj)
-        else:
-            raise Http404(action)
-    except PlanWatchError as exc:
-        messages.error(request, pick(exc.zh, exc.en))
-    else:
-        stale = services.stale_message(services.stale_values(lt, [obj])) if action == "accept" else None
-        messages.success(request, _("Done.") + (" " + pick(*stale) if stale else ""))
+    if action not in {"return", *services.TRANSITIONS}:
+        raise Http404(action)
+    refusal_goes_to(request, reverse("ledgers:item", args=[plan.code, lt.code, obj.pk]))
+    obj = services.move(request.user, obj, action, comment=request.POST.get("comment", ""))
+    stale = services.stale_message(services.stale_values(lt, [obj])) if action == "accept" else None
+    messages.success(request, _("Done.") + (" " + pick(*stale) if stale else ""))
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
 
 
@@ -279,11 +272,8 @@ def delete(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRespons
     plan = _plan(code)
     lt = _ledger(plan, ledger)
     obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
-    try:
-        services.delete_item(request.user, obj)
-    except PlanWatchError as exc:
-        messages.error(request, pick(exc.zh, exc.en))
-        return redirect("ledgers:item", plan.code, lt.code, obj.pk)
+    refusal_goes_to(request, reverse("ledgers:item", args=[plan.code, lt.code, obj.pk]))
+    services.delete_item(request.user, obj)
     messages.success(request, _("Draft row “%(name)s” deleted.") % {"name": obj.name})
     return redirect("ledgers:list", plan.code, lt.code)
 
@@ -300,18 +290,16 @@ def move_all(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     query = request.POST.get("query", "")
     items, _f = _filtered(request, lt, QueryDict(query))  # the list's filters, as they were shown
     done: list[LedgerItem] = []
-    try:
-        moved, left = services.move_all(request.user, items.order_by("pk"), action, moved_items=done)
-    except PlanWatchError as exc:
-        messages.error(request, pick(exc.zh, exc.en) + " " + _("No row was moved."))
-    else:
-        stale = services.stale_message(services.stale_values(lt, done)) if action == "accept" else None
-        messages.success(
-            request,
-            _("%(moved)d row(s) done; %(left)d left as they were.") % {"moved": moved, "left": left}
-            + (" " + pick(*stale) if stale else ""),
-        )
-    return redirect(reverse("ledgers:list", args=[plan.code, lt.code]) + (f"?{query}" if query else ""))
+    back = reverse("ledgers:list", args=[plan.code, lt.code]) + (f"?{query}" if query else "")
+    refusal_goes_to(request, back)
+    moved, left = services.move_all(request.user, items.order_by("pk"), action, moved_items=done)
+    stale = services.stale_message(services.stale_values(lt, done)) if action == "accept" else None
+    messages.success(
+        request,
+        _("%(moved)d row(s) done; %(left)d left as they were.") % {"moved": moved, "left": left}
+        + (" " + pick(*stale) if stale else ""),
+    )
+    return redirect(back)
 
 
 @login_required
@@ -326,10 +314,8 @@ def upload_evidence(request: HttpRequest, code: str, ledger: str, pk: int) -> Ht
     if upload_file is None:
         messages.error(request, _("Choose a file to attach."))
     else:
-        try:
-            services.attach_evidence(request.user, obj, upload_file)
-        except PlanWatchError as exc:
-            messages.error(request, exc.en if exc.zh == exc.en else pick(exc.zh, exc.en))
+        refusal_goes_to(request, reverse("ledgers:item", args=[plan.code, lt.code, obj.pk]))
+        services.attach_evidence(request.user, obj, upload_file)
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
 
 
@@ -520,15 +506,11 @@ def duplicates(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         target = get_object_or_404(lt.items, pk=request.POST.get("item", "0"))
-        try:
-            if request.POST.get("action") == "keep":
-                services.keep_both(request.user, target)
-            elif request.POST.get("action") == "merge":
-                services.merge(
-                    request.user, target, get_object_or_404(lt.items, pk=request.POST.get("into", "0"))
-                )
-        except PlanWatchError as exc:
-            messages.error(request, pick(exc.zh, exc.en))
+        refusal_goes_to(request, reverse("ledgers:duplicates", args=[plan.code, lt.code]))
+        if request.POST.get("action") == "keep":
+            services.keep_both(request.user, target)
+        elif request.POST.get("action") == "merge":
+            services.merge(request.user, target, get_object_or_404(lt.items, pk=request.POST.get("into", "0")))
         return redirect("ledgers:duplicates", plan.code, lt.code)
     flagged = (
         lt.items.filter(duplicate_flag=True).select_related("locality").order_by("normalized_name", "pk")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 
+from planwatch.core.errors import NotFound
 from planwatch.plans.models import Locality, Plan
 
 
 def find_plan(code: str | None) -> Plan:
-    """The plan by code, or the only plan loaded. LookupError says why not."""
+    """The plan by code, or the only plan loaded. NotFound (a LookupError) says why not."""
     plans = Plan.objects.defer("source_text")
     if code:
         plans = plans.filter(code=code)
     found = list(plans[:2])
     if not found:
-        raise LookupError(f"no such plan: {code}" if code else "no plan is loaded: run load_plan first")
+        if code:
+            raise NotFound(f"没有代码为 {code} 的方案", f"no such plan: {code}")
+        raise NotFound("尚未载入方案：请先运行 load_plan", "no plan is loaded: run load_plan first")
     if len(found) > 1:
-        raise LookupError("several plans are loaded: name one with --plan")
+        raise NotFound("已载入多个方案：请用 --plan 指定一个", "several plans are loaded: name one with --plan")
     return found[0]
 
 
@@ -34,6 +37,10 @@ def find_locality(plan: Plan, text: str) -> Locality:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise LookupError(f"{text!r} names several localities: {', '.join(h.code for h in hits)}")
+            codes = ", ".join(h.code for h in hits)
+            raise NotFound(f"“{text}”对应多个地区：{codes}", f"{text!r} names several localities: {codes}")
     known = ", ".join(f"{loc.code} {loc.name_zh}" for loc in localities if loc.pilot)
-    raise LookupError(f"no locality {text!r} in plan {plan.code} (pilot units: {known})")
+    raise NotFound(
+        f"方案 {plan.code} 没有地区“{text}”（试点单位：{known}）",
+        f"no locality {text!r} in plan {plan.code} (pilot units: {known})",
+    )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from planwatch.accounts.models import profile_of
 from planwatch.core import numbers
 from planwatch.core import workbook as wbk
-from planwatch.core.errors import Kind, PlanWatchError, Problem, WorkbookRejected
+from planwatch.core.errors import Kind, NotFound, PlanWatchError, Problem, WorkbookRejected
 from planwatch.core.planfile import UNITS
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
@@ -56,8 +56,11 @@ def _shown(value: Decimal | None) -> str:
 def find_period(plan: Plan, code: str) -> Period:
     period = plan.periods.filter(code=code.strip()).first()
     if period is None:
-        known = ", ".join(plan.periods.values_list("code", flat=True)) or "none yet"
-        raise LookupError(f"no period {code!r} in plan {plan.code} (periods: {known})")
+        known = ", ".join(plan.periods.values_list("code", flat=True))
+        raise NotFound(
+            f"方案 {plan.code} 没有填报期“{code}”（填报期：{known or '尚无'}）",
+            f"no period {code!r} in plan {plan.code} (periods: {known or 'none yet'})",
+        )
     return period
 
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.models import profile_of
-from planwatch.forms import DateInput
 from planwatch.kernel.models import SUBJECTS, VERBS
+from planwatch.pages import DateInput
 from planwatch.plans.models import Locality, Plan, frequency_choices
 from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import Period, PeriodException, RevisionRequest

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from planwatch.core import supervision as core
+from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.workflow import required_indicators
@@ -95,8 +96,6 @@ class Row:
 def evaluation_pace(plan: Plan, year: int) -> dict[str, dict[str, str]]:
     """Pace (时序进度) per scope (a locality's code or "region") and indicator, from the latest stored
     evaluation run of `year` or before; empty if there is none."""
-    from planwatch.evaluation.models import EvaluationRun
-
     run = (
         EvaluationRun.objects.filter(plan=plan, year__lte=year)
         .order_by("-year", "-created_at", "-pk")
@@ -105,9 +104,9 @@ def evaluation_pace(plan: Plan, year: int) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     if run is None:
         return out
-    for r in (run.results or {}).get("indicators", []):
-        if r.get("pace") and r.get("year", run.year) == run.year:
-            out.setdefault(str(r.get("scope")), {})[str(r.get("indicator"))] = str(r["pace"])
+    for r in run.evaluation.indicators:
+        if r.pace and r.year == run.year:
+            out.setdefault(r.scope, {})[r.indicator] = str(r.pace.value)
     return out
 
 

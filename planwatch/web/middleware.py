@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.defaults import page_not_found, permission_denied
+
+from planwatch.core.errors import PlanWatchError
+from planwatch.pages import refusal_page
+from planwatch.plans.models import in_english
 
 
 def chinese_first(
@@ -20,3 +29,42 @@ def chinese_first(
         return get_response(request)
 
     return middleware
+
+
+class PlanWatchErrors:
+    """The web's one place for any refusal of PlanWatch (the root of its errors) that a view lets
+    through: 403 and 404 pages with the reason in the page's language; after a form (POST), the
+    reason as a message on the page it came from; else a page that says it, with its status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, PlanWatchError) or request.path.startswith("/api/"):
+            return None
+        message = exc.text(in_english())
+        if exc.status == 403:
+            return permission_denied(request, PermissionDenied(message))
+        if exc.status == 404:
+            return page_not_found(request, Http404(message))
+        if request.method == "POST":
+            messages.error(request, message)
+            return redirect(_back(request))
+        english = in_english()
+        issues = [issue.text(english) for issue in exc.issues] if len(exc.issues) > 1 else []
+        context = {"message": message, "issues": issues}
+        return render(request, "400.html", context, status=exc.status)
+
+
+def _back(request: HttpRequest) -> str:
+    """The page the view named (planwatch.pages.refusal_goes_to), else the page the form was sent
+    from (this site's own), else the address it was sent to."""
+    if named := refusal_page(request):
+        return named
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        return referer
+    return request.get_full_path()

@@ -3,15 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import QuerySet
 
 from planwatch.accounts.models import ApiToken, hash_token
+from planwatch.cli import Command as PlanWatchCommand
 
 SHOWN_PREFIX_LENGTH = 10  # ApiToken.issue() keeps the token's first 10 characters as its prefix
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Issue an API token for a user and print it (only its hash is kept: it cannot be shown again), "
         "or revoke a token with --revoke PREFIX."

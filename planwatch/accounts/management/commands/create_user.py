@@ -3,15 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from planwatch.accounts.models import Profile
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Unit
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Create or update a user with a role and scope (for batch set-up of accounts)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,11 +25,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-            locality = find_locality(plan, options["locality"]) if options["locality"] else None
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = find_plan(options["plan"])
+        locality = find_locality(plan, options["locality"]) if options["locality"] else None
         role = options["role"]
         unit = None
         if options["unit"]:

@@ -4,9 +4,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.models import Profile
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.models import Plan
 
 # One demo user per role: the province, a lead unit, and 珠海's reporter and approver.
@@ -20,7 +21,7 @@ DEMO_ROLES = [
 ]
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Create (or reset) the demo administrator and print the login."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,16 +6,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import active_user, plan_named
 from planwatch.bulletins import services
-from planwatch.core.bulletin import FORMATS, BulletinError, FontMissing
+from planwatch.cli import Command as PlanWatchCommand
+from planwatch.core.bulletin import FORMATS
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import METHODS, WEIGHTS, RunRefused, parameters_from_options
+from planwatch.evaluation.runs import METHODS, WEIGHTS, parameters_from_options
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Build a bulletin of a period (a year such as 2018, or a quarter such as 2018Q3) from one "
         "evaluation run — the stored run given with --run, or the period's year evaluated now on accepted "
@@ -67,26 +68,23 @@ class Command(BaseCommand):
             run = EvaluationRun.objects.filter(pk=options["run"]).select_related("plan").first()
             if run is None:
                 raise CommandError(f"--run {options['run']}: no such evaluation run")
-        try:
-            params = parameters_from_options(
-                method=options["method"],
-                normalization=options["normalization"],
-                weights=options["weights"],
-                sensitivity=not options["no_sensitivity"],
-            )
-            bulletin = services.build_bulletin(
-                plan,
-                options["period"],
-                formats=formats,
-                include_unaccepted=options["include_unaccepted"],
-                user=user,
-                run=run,
-                params=params,
-                as_of=as_of,
-                progress=lambda step: self.stderr.write(f"… {step}"),
-            )
-        except (RunRefused, BulletinError, FontMissing) as exc:
-            raise CommandError(f"{exc.zh}\n{exc.en}") from None
+        params = parameters_from_options(
+            method=options["method"],
+            normalization=options["normalization"],
+            weights=options["weights"],
+            sensitivity=not options["no_sensitivity"],
+        )
+        bulletin = services.build_bulletin(
+            plan,
+            options["period"],
+            formats=formats,
+            include_unaccepted=options["include_unaccepted"],
+            user=user,
+            run=run,
+            params=params,
+            as_of=as_of,
+            progress=lambda step: self.stderr.write(f"… {step}"),
+        )
         try:
             out.mkdir(parents=True, exist_ok=True)
             for fmt in bulletin.formats:

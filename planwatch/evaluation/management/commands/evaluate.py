@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.evaluation import report
 from planwatch.evaluation.runs import (
     METHODS,
     WEIGHTS,
-    RunRefused,
     parameters_from_options,
     run_evaluation,
     run_record,
@@ -21,10 +21,6 @@ from planwatch.evaluation.runs import (
 from planwatch.reporting.management.commands.export_values import write
 
 FORMATS = ["table", "json", "xlsx"]
-
-
-def refused(exc: RunRefused) -> CommandError:
-    return CommandError(f"{exc.zh}\n{exc.en}")
 
 
 def read_json(path: str, option: str) -> Any:
@@ -36,7 +32,7 @@ def read_json(path: str, option: str) -> Any:
         raise CommandError(f"{option}: {path} is not UTF-8 JSON: {exc}") from None
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Evaluate a year on the stored values (accepted ones unless --include-submitted): completion, "
         "pace and forecast of every indicator, the region's values, the composite index with its "
@@ -87,26 +83,23 @@ class Command(BaseCommand):
         plan = plan_named(options["plan"])
         ahp = read_json(options["ahp_file"], "--ahp-file") if options["ahp_file"] else None
         expert = read_json(options["expert_file"], "--expert-file") if options["expert_file"] else None
-        try:
-            params = parameters_from_options(
-                method=options["method"],
-                normalization=options["normalization"],
-                weights=options["weights"],
-                ahp=ahp,
-                expert=expert,
-                sensitivity=not options["no_sensitivity"],
-            )
-            run = run_evaluation(
-                plan,
-                options["year"],
-                params=params,
-                include_unaccepted=options["include_submitted"],
-                label=options["label"],
-                notes=options["notes"],
-                reuse=not options["new"],
-            )
-        except RunRefused as exc:
-            raise refused(exc) from None
+        params = parameters_from_options(
+            method=options["method"],
+            normalization=options["normalization"],
+            weights=options["weights"],
+            ahp=ahp,
+            expert=expert,
+            sensitivity=not options["no_sensitivity"],
+        )
+        run = run_evaluation(
+            plan,
+            options["year"],
+            params=params,
+            include_unaccepted=options["include_submitted"],
+            label=options["label"],
+            notes=options["notes"],
+            reuse=not options["new"],
+        )
         content: str | bytes
         if fmt == "json":
             content = json.dumps(run_record(run), ensure_ascii=False, indent=2) + "\n"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import aligned, clip
 from planwatch.evaluation.runs import parameters_summary
 from planwatch.reporting import exports
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "List the stored evaluation runs: id, year, when, parameters, data version, flags."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import active_user, plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.ledgers import services
 from planwatch.plans.lookup import find_locality
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Write the counts derived from the ledgers as draft values of a year (source: ledger)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,10 +28,7 @@ class Command(BaseCommand):
         plan = plan_named(options["plan"])
         localities = None
         if options["locality"]:
-            try:
-                localities = [find_locality(plan, options["locality"])]
-            except LookupError as exc:
-                raise CommandError(str(exc)) from None
+            localities = [find_locality(plan, options["locality"])]
         result = services.derive_values(plan, options["year"], user, localities=localities)
         for locality, indicator, value in result.written:
             self.stdout.write(f"{locality} {indicator} {options['year']}: {value}")

@@ -3,13 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.ledgers import excel, services
 from planwatch.plans.lookup import find_plan
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Write a ledger as an Excel workbook; an empty ledger gives the template."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -18,11 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-            ledger = services.get_ledger(plan, options["ledger"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = find_plan(options["plan"])
+        ledger = services.get_ledger(plan, options["ledger"])
         items = ledger.items.select_related("locality", "key_field")
         Path(options["output"]).write_bytes(excel.export_ledger(ledger, items))
         self.stdout.write(f"{options['output']}: {items.count()} row(s) of ledger {ledger.code}")

@@ -3,15 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import active_user, read_input
-from planwatch.core.errors import PlanWatchError, WorkbookRejected
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.ledgers import excel, services
 from planwatch.plans.lookup import find_plan
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Check a ledger workbook whole, then save every row — or save nothing and list every problem "
         "by sheet, cell and reason (exit status 1)."
@@ -25,17 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["user"])
-        try:
-            plan = find_plan(options["plan"])
-            ledger = services.get_ledger(plan, options["ledger"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = find_plan(options["plan"])
+        ledger = services.get_ledger(plan, options["ledger"])
         path = Path(options["file"])
         data = read_input(path)
-        try:
-            saved = excel.import_ledger(ledger, data, path.name, user)
-        except WorkbookRejected as exc:
-            raise CommandError(exc.describe()) from None
-        except PlanWatchError as exc:
-            raise CommandError(str(exc)) from None
+        saved = excel.import_ledger(ledger, data, path.name, user)
         self.stdout.write(f"{path.name}: {len(saved)} row(s) saved to ledger {ledger.code}")

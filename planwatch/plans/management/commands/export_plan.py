@@ -3,15 +3,16 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.core.planfile import dump_plan
 from planwatch.plans.loader import plan_to_document
 from planwatch.plans.models import Plan
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Write a loaded plan back as a plan file; loading the export gives the same plan."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from planwatch.core.errors import PlanFileError
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.loader import load_plan_file
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Check a plan file whole and load it: a changed file makes a new plan version."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,10 +22,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no such user: {options['user']}")
-        try:
-            result = load_plan_file(options["file"], user=user)
-        except PlanFileError as exc:
-            raise CommandError(exc.describe()) from None
+        result = load_plan_file(options["file"], user=user)
         plan = result.plan
         if result.status == "unchanged":
             self.stdout.write(f"{plan.code}: unchanged, still version {result.version}")

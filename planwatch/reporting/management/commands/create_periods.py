@@ -3,14 +3,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.reporting.models import Period
 from planwatch.reporting.periods import create_periods
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Create a year's reporting periods, with due dates and entry locks."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.reporting import exports
 from planwatch.reporting.management.commands.export_values import write
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Write the audit log, oldest first: when, who, what, old and new value and status, comment, "
         "source. --since/--until take a date (whole days, Beijing time) or a date-time."

@@ -4,13 +4,13 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.reporting import excel
-from planwatch.reporting.workflow import WorkflowError
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Write the Excel values template of one locality and period (see docs/excel.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,21 +27,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = excel.find_plan(options["plan"])
-            locality = excel.find_locality(plan, options["locality"])
-            period = excel.find_period(plan, options["period"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = excel.find_plan(options["plan"])
+        locality = excel.find_locality(plan, options["locality"])
+        period = excel.find_period(plan, options["period"])
         user = None
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no such user: {options['user']}")
-        try:
-            data = excel.export_template(plan, locality, period, user)
-        except WorkflowError as exc:
-            raise CommandError(str(exc)) from None
+        data = excel.export_template(plan, locality, period, user)
         output = Path(options["output"] or excel.template_file_name(locality, period))
         output.write_bytes(data)
         self.stdout.write(

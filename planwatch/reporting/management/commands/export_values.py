@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.lookup import find_locality
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Write reported values with their indicator, locality, period, value, status, sample flag and "
         "source. Runs as the system: drafts and returned values are left out unless --include-drafts."
@@ -40,10 +41,7 @@ class Command(BaseCommand):
         plan = plan_named(options["plan"])
         locality_code = None
         if options["locality"]:
-            try:
-                locality_code = find_locality(plan, options["locality"]).code
-            except LookupError as exc:
-                raise CommandError(str(exc)) from None
+            locality_code = find_locality(plan, options["locality"]).code
         if options["period"] and not plan.periods.filter(code=options["period"]).exists():
             known = ", ".join(plan.periods.values_list("code", flat=True)) or "none yet"
             raise CommandError(f"no period {options['period']!r} in plan {plan.code}: known periods: {known}")
@@ -67,7 +65,7 @@ class Command(BaseCommand):
             self.stderr.write(f"wrote {len(records)} value(s) to {output}")
 
 
-def write(command: BaseCommand, content: str | bytes, output: str | None) -> None:
+def write(command: PlanWatchCommand, content: str | bytes, output: str | None) -> None:
     """To the file, or to standard output (text only)."""
     if output:
         mode = "wb" if isinstance(content, bytes) else "w"

@@ -3,14 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import active_user, read_input
-from planwatch.core.errors import WorkbookRejected
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.reporting import excel
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Check a filled-in Excel values template whole, then save every value as a draft — or save "
         "nothing and list every problem by sheet, cell and reason (exit status 1)."
@@ -26,8 +26,5 @@ class Command(BaseCommand):
         user = active_user(options["user"])
         path = Path(options["file"])
         data = read_input(path)
-        try:
-            result = excel.import_values(data, path.name, user)
-        except WorkbookRejected as exc:
-            raise CommandError(exc.describe()) from None
+        result = excel.import_values(data, path.name, user)
         self.stdout.write(result.describe())

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.models import Plan
 from planwatch.reporting.sample import load_sample
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Load deterministic sample data (示例数据): locality targets and accepted values, 2016–2019, "
         "ledger rows, and action plans with milestones dated from today."

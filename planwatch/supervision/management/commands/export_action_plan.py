@@ -3,13 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.supervision import excel
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "Write the Excel action plan template of one locality and year, with its milestones (see docs/supervision.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,11 +22,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = find_plan(options["plan"])
-            locality = find_locality(plan, options["locality"])
-        except LookupError as exc:
-            raise CommandError(str(exc)) from None
+        plan = find_plan(options["plan"])
+        locality = find_locality(plan, options["locality"])
         output = Path(options["output"] or excel.file_name(locality, options["year"]))
         output.write_bytes(excel.export_action_plan(plan, locality, options["year"]))
         self.stdout.write(f"wrote {output}: {locality.name_zh} {locality.code}, {options['year']}")

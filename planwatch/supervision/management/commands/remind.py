@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.supervision.management.commands._common import as_of
 from planwatch.supervision.services import remind
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = (
         "Remind people of milestones due soon or overdue and of reporting periods due soon or overdue "
         "for localities that have not submitted: in-app notifications and e-mails, never twice for the "

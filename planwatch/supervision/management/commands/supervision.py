@@ -3,14 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
+from planwatch.cli import Command as PlanWatchCommand
 from planwatch.supervision import services
 from planwatch.supervision.management.commands._common import as_of
 
 
-class Command(BaseCommand):
+class Command(PlanWatchCommand):
     help = "The supervision list: overdue and at-risk milestones with locality, task, owner, due date, days late."
 
     def add_arguments(self, parser: CommandParser) -> None:
