@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",  # its bundled Swagger UI files, so that /api/v1/docs loads nothing from a CDN
-    "rules",  # {% load rules %}: templates ask the permissions of planwatch.accounts.permissions
     "planwatch.kernel",
     "planwatch.accounts",
     "planwatch.plans",

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from planwatch.core.evaluation import REGION, IndicatorResult, Outcome, PaceStatus
+from planwatch.core.evaluation import (
+    REGION,
+    Evaluation,
+    EvaluationParameters,
+    IndicatorResult,
+    Outcome,
+    PaceStatus,
+)
 
 
 def indicator_result(
@@ -46,3 +53,8 @@ def indicator_result(
         pace=PaceStatus(pace) if pace else None,
         **{**empty, **fields},
     )
+
+
+def evaluation(year: int, *indicators: IndicatorResult) -> Evaluation:
+    """An Evaluation of `year` holding only the given indicator results (default parameters)."""
+    return Evaluation(year, EvaluationParameters(), indicators, (), None, None)

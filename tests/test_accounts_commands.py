@@ -17,8 +17,8 @@ def test_create_user_by_locality_name(plan):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"role": "locality_reporter"}, "needs --locality"),
-        ({"role": "lead_unit"}, "needs --unit"),
+        ({"role": "locality_reporter"}, "needs their locality"),
+        ({"role": "lead_unit"}, "needs their unit"),
         ({"role": "locality_reporter", "locality": "广州"}, "no locality"),
         ({"role": "locality_reporter", "locality": "广东"}, "not a pilot unit"),
         ({"role": "lead_unit", "unit": "XYZ"}, "no unit"),

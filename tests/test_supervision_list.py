@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
+from planwatch.core.evaluation import to_jsonable
 from planwatch.supervision import actions
 from planwatch.supervision.services import supervision_list
+from tests.results import evaluation, indicator_result
 
 D = dt.date
 
@@ -99,9 +101,7 @@ def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
         data_version={},
         data_hash="x",
         input_hash="x",
-        results={
-            "indicators": [{"indicator": indicator.code, "scope": "ZH", "year": 2017, "pace": "lagging"}]
-        },
+        results=to_jsonable(evaluation(2017, indicator_result(indicator.code, "ZH", year=2017, pace="lagging"))),
         results_hash="x",
         engine_version="test",
     )

@@ -92,41 +92,34 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
 
-    # --- what the role may do; every check on the server goes through these -------------------
+    @classmethod
+    def scope_problems(cls, role: str, locality: Any, unit: Any) -> list[tuple[str, str, str]]:
+        """(field, Chinese, English) for each way a role and its scope do not fit: a locality's
+        reporter or approver needs their (pilot) locality, a lead unit's user their unit."""
+        out = []
+        if role in cls.LOCALITY_ROLES and locality is None:
+            out.append(
+                (
+                    "locality",
+                    "地区的填报员或审核员须指定所属地区",
+                    "a locality's reporter or approver needs their locality",
+                )
+            )
+        if locality is not None and not locality.pilot:
+            out.append(
+                ("locality", f"{locality.name_zh}不是试点单位", f"{locality.name_en} is not a pilot unit")
+            )
+        if role == cls.Role.LEAD_UNIT and unit is None:
+            out.append(("unit", "牵头单位用户须指定所属单位", "a lead unit's user needs their unit"))
+        return out
 
-    @property
-    def is_province(self) -> bool:
-        return self.role in self.PROVINCE_ROLES or self.user.is_superuser
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == self.Role.PROVINCE_ADMIN or self.user.is_superuser
-
-    def in_locality(self, locality_id: int | None) -> bool:
-        return self.role in self.LOCALITY_ROLES and self.locality_id == locality_id
-
-    def leads(self, indicator: Any) -> bool:
-        return self.role == self.Role.LEAD_UNIT and indicator.lead_unit_id == self.unit_id
-
-    def can_see_drafts(self, locality_id: int | None) -> bool:
-        """Drafts are the locality's own business until submitted: only its users see them."""
-        return self.in_locality(locality_id) or self.is_admin
-
-    def can_enter(self, locality_id: int | None, indicator: Any) -> bool:
-        """Write values (as drafts): a locality's own users, or a lead unit for its indicators."""
-        return self.in_locality(locality_id) or self.leads(indicator) or self.is_admin
-
-    def can_submit(self, locality_id: int | None, indicator: Any) -> bool:
-        return self.can_enter(locality_id, indicator)
-
-    def can_approve(self, locality_id: int | None) -> bool:
-        return (self.role == self.Role.LOCALITY_APPROVER and self.locality_id == locality_id) or self.is_admin
-
-    def can_accept(self, indicator: Any) -> bool:
-        return self.is_province or self.leads(indicator)
-
-    def can_decide_revisions(self) -> bool:
-        return self.is_province
+    def snapshot(self) -> dict[str, Any]:
+        """The role and scope, for the audit."""
+        return {
+            "role": self.role,
+            "locality": self.locality.code if self.locality_id and self.locality else None,
+            "unit": self.unit.code if self.unit_id and self.unit else None,
+        }
 
 
 def profile_of(user: Any) -> Profile:

@@ -2,7 +2,7 @@
 predicates on the user's role and scope.
 
 Views, the API, importers and the review kernel ask `has_perm("value.approve", user, value)`;
-templates ask `{% has_perm "value.approve" user value as ok %}` (`{% load rules %}`). A role is
+templates ask `{% may "value.approve" user value as ok %}` (planwatch.web.templatetags). A role is
 defined in accounts/models.py (Profile.Role) and what it may do here, nowhere else.
 
 Subjects of review (planwatch.kernel.review) need a permission per move: `<kind>.submit`,
@@ -257,7 +257,9 @@ PERMISSIONS: dict[str, Predicate] = {
     "progress_update.approve": is_province,  # the province reviews updates: comment on one, return it
     "progress_update.comment": is_province,
     # the province's pages
+    "province.manage": is_province,
     "period.manage": is_province,
+    "evaluation.run": is_province,
     "audit.view": is_province,
     "audit.view_private": is_admin,
     "bulletin.generate": is_province,

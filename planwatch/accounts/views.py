@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.forms import UserForm
-from planwatch.accounts.models import Profile, profile_of
-from planwatch.plans.models import Plan
+from planwatch.accounts.models import Profile
+from planwatch.accounts.permissions import has_perm
+from planwatch.core.errors import PlanWatchError
+from planwatch.plans.models import Plan, in_english
 
 User = get_user_model()
 
 
 def _admin_plan(request: HttpRequest, code: str) -> Plan:
-    if not profile_of(request.user).is_admin:
+    if not has_perm("users.manage", request.user):
         raise PermissionDenied(_("Only the province administrator manages users."))
     return get_object_or_404(Plan, code=code)
 
@@ -51,29 +51,27 @@ def user_edit(request: HttpRequest, code: str, user_id: int | None = None) -> Ht
         }
     form = UserForm(request.POST or None, plan=plan, editing=editing, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user = _save_user(form, editing)
-        messages.success(request, _("Saved %(user)s.") % {"user": user.username})
-        return redirect("accounts:users", code=plan.code)
+        data = form.cleaned_data
+        account = Account(
+            username=data["username"],
+            role=data["role"],
+            locality=data["locality"] if data["role"] in Profile.LOCALITY_ROLES else None,
+            unit=data["unit"],
+            full_name=data["full_name"],
+            email=data["email"],
+            is_active=data["is_active"] if editing is not None else True,
+            password=data["password"],
+        )
+        try:
+            user = save_user(request.user, account, editing=editing, plan=plan)
+        except PlanWatchError as refused:  # said beside the fields
+            for issue in refused.issues:
+                form.add_error(issue.path if issue.path in form.fields else None, issue.text(in_english()))
+        else:
+            messages.success(request, _("Saved %(user)s.") % {"user": user.username})
+            return redirect("accounts:users", code=plan.code)
     return render(
         request,
         "accounts/user_form.html",
         {"plan": plan, "section": "users", "form": form, "editing": editing},
     )
-
-
-@transaction.atomic
-def _save_user(form: UserForm, editing: Any) -> Any:
-    data = form.cleaned_data
-    user = editing or User(username=data["username"])
-    user.username = data["username"]
-    first, _sep, last = data["full_name"].partition(" ")
-    user.first_name, user.last_name = first, last
-    user.email = data["email"]
-    user.is_active = data["is_active"] if editing is not None else True
-    if data["password"]:
-        user.set_password(data["password"])
-    user.save()
-    Profile.objects.update_or_create(
-        user=user, defaults={"role": data["role"], "locality": data["locality"], "unit": data["unit"]}
-    )
-    return user

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.core.errors import Kind
@@ -102,7 +102,7 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
     """Evaluate `year` on the accepted values (with `include_submitted`, also submitted and approved
     ones) and store the run with its parameters, data version and results."""
     plan = get_plan(plan_code)
-    if not profile_of(request.user).is_province:
+    if not has_perm("evaluation.run", request.user):
         raise refused(
             403,
             "只有省级用户可以发起评估",

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import Number
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
@@ -397,6 +397,7 @@ def read_value_set(request: HttpRequest) -> dvs.ValueSet:
         415,
         f"不支持的内容类型 {content_type}：请用 application/json 或 text/csv",
         f"unsupported content type {content_type!r}: send application/json or text/csv",
+        kind=Kind.UNSUPPORTED,
     )
 
 
@@ -606,7 +607,7 @@ def audit_log(
     include their whole day; date-times without an offset are Beijing time). Province roles only.
     JSON pages with `limit` and `offset`: X-Total-Count gives the total, a Link header the next page."""
     plan = get_plan(plan_code)
-    if not profile_of(request.user).is_province:
+    if not has_perm("audit.view", request.user):
         raise refused(
             403,
             "只有省级用户可以查看审计日志",

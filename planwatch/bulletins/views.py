@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.bulletins import services
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import bulletin as core
@@ -35,7 +35,7 @@ def _plan(code: str) -> Plan:
 
 
 def _may_generate(user: Any) -> bool:
-    return profile_of(user).is_province
+    return has_perm("bulletin.generate", user)
 
 
 def _periods(plan: Plan) -> list[str]:

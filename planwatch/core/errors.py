@@ -21,9 +21,17 @@ class Kind(StrEnum):
     CONFLICT = "conflict"  # changed since the version the caller read
     WORKFLOW = "workflow"  # a transition that the subject's state does not allow
     NOT_FOUND = "not_found"  # nothing there (or nothing the caller may see)
+    UNSUPPORTED = "unsupported"  # a kind of content (a media type) that is not read
 
 
-STATUS = {Kind.FORBIDDEN: 403, Kind.LOCKED: 409, Kind.CONFLICT: 409, Kind.WORKFLOW: 409, Kind.NOT_FOUND: 404}
+STATUS = {
+    Kind.FORBIDDEN: 403,
+    Kind.LOCKED: 409,
+    Kind.CONFLICT: 409,
+    Kind.WORKFLOW: 409,
+    Kind.NOT_FOUND: 404,
+    Kind.UNSUPPORTED: 415,
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def status_of(issues: Sequence[Issue]) -> int:
     """403 when anything is outside the caller's scope, else 400 for any input or validation
     problem, else 409 (locked values, version conflicts, transitions), else 404."""
     statuses = {issue.status for issue in issues}
-    for status in (403, 400, 409, 404):
+    for status in (403, 415, 400, 409, 404):
         if status in statuses:
             return status
     return 400

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Locality, Plan, Target, pick
@@ -241,7 +241,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
         stage_dates=[(_stage_label(lt, s), obj.stage_date(s)) for s in lt.stage_codes],
         evidence=obj.evidence.select_related("uploaded_by"),
         actions=services.allowed_actions(request.user, obj),
-        is_province=profile_of(request.user).is_province,
+        resolves_duplicates=has_perm("ledger.resolve_duplicates", request.user),
         may_edit=may_write and obj.review in services.EDITABLE,
         may_attach=may_write,
         may_delete=services.may_delete(request.user, obj),
@@ -442,9 +442,8 @@ def _derive_state(
 ) -> dict[str, Any] | None:
     """Whether "write these counts as reported values" has anything to do for this user and year:
     None (not theirs to write: the button is not shown), or {"enabled", "reason"}."""
-    profile = profile_of(request.user)
     indicators = list(plan.indicators.filter(code__in=[f["indicator"] for f in lt.feeds]))
-    pairs = {(loc.pk, i.pk) for loc in localities for i in indicators if profile.can_enter(loc.pk, i)}
+    pairs = {(loc.pk, i.pk) for loc in localities for i in indicators if wf.may_enter(request.user, loc, i)}
     if not pairs:
         return None
     period = Period.objects.filter(plan=plan, code=str(year)).first()
@@ -473,10 +472,8 @@ def _derive_state(
 
 def services_localities(request: HttpRequest, plan: Plan) -> QuerySet[Locality]:
     localities = plan.localities.filter(pilot=True).order_by("order")
-    profile = profile_of(request.user)
-    if profile.role in profile.LOCALITY_ROLES and not profile.is_admin:
-        localities = localities.filter(pk=profile.locality_id or 0)
-    return localities
+    own = own_locality_id(request.user)
+    return localities if own is None or has_perm("audit.view_private", request.user) else localities.filter(pk=own)
 
 
 @login_required
@@ -502,7 +499,7 @@ def derive(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
 def duplicates(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     plan = _plan(code)
     lt = _ledger(plan, ledger)
-    if not profile_of(request.user).is_province:
+    if not has_perm("ledger.resolve_duplicates", request.user):
         raise PermissionDenied
     if request.method == "POST":
         target = get_object_or_404(lt.items, pk=request.POST.get("item", "0"))

@@ -19,7 +19,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from planwatch.accounts.models import profile_of
 from planwatch.core import numbers
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import Kind, NotFound, PlanWatchError, Problem, WorkbookRejected
@@ -84,8 +83,7 @@ def writable_indicators(user: Any, locality: Locality, period: Period) -> list[I
     indicators = list(workflow.required_indicators(period).select_related("lead_unit"))
     if user is None:
         return indicators
-    profile = profile_of(user)
-    return [i for i in indicators if profile.can_enter(locality.pk, i)]
+    return [i for i in indicators if workflow.may_enter(user, locality, i)]
 
 
 def may_use_template(user: Any, locality: Locality, period: Period) -> bool:

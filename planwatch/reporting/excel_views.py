@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.plans.models import Locality, Plan
-from planwatch.reporting import excel
+from planwatch.reporting import excel, workflow
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.workflow import EDITABLE
 
@@ -68,7 +68,6 @@ def downloads(user: Any, plan: Plan) -> list[tuple[Locality, list[Period]]]:
     that hold an indicator the user may report and are not done: a period is done for a locality
     once it has sent values (submitted or further) and holds no draft or returned value of the
     user's any more, as the accepted years of the sample data. Two queries for the values."""
-    profile = profile_of(user)
     indicators = list(plan.indicators.all())
     by_frequency: dict[str, list[Any]] = defaultdict(list)
     for ind in indicators:
@@ -78,16 +77,17 @@ def downloads(user: Any, plan: Plan) -> list[tuple[Locality, list[Period]]]:
     localities = [
         loc
         for loc in plan.localities.filter(pilot=True)
-        if any(profile.can_enter(loc.pk, ind) for ind in indicators)
+        if any(workflow.may_enter(user, loc, ind) for ind in indicators)
     ]
     values = ReportedValue.objects.filter(period__plan=plan, locality__in=localities)
     by_id = {ind.pk: ind for ind in indicators}
+    by_loc = {loc.pk: loc for loc in localities}
     editable = {
         (loc_id, period_id)
         for loc_id, period_id, ind_id in values.filter(status__in=EDITABLE).values_list(
             "locality_id", "period_id", "indicator_id"
         )
-        if profile.can_enter(loc_id, by_id[ind_id])
+        if workflow.may_enter(user, by_loc[loc_id], by_id[ind_id])
     }
     sent = set(values.exclude(status__in=EDITABLE).values_list("locality_id", "period_id").distinct())
     out = []
@@ -96,7 +96,7 @@ def downloads(user: Any, plan: Plan) -> list[tuple[Locality, list[Period]]]:
             p
             for p in periods
             if p.is_open_for(locality.pk, today, {e.locality_id: e.open_until for e in p.exceptions.all()})
-            and any(profile.can_enter(locality.pk, ind) for ind in by_frequency[p.frequency])
+            and any(workflow.may_enter(user, locality, ind) for ind in by_frequency[p.frequency])
             and ((locality.pk, p.pk) in editable or (locality.pk, p.pk) not in sent)
         ]
         out.append((locality, open_periods))
@@ -166,7 +166,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             "problems": problem_rows(rejected.problems) if rejected else [],
             "max_mb": excel.MAX_UPLOAD_BYTES // 2**20,
             # The command line is the province's (it runs on the server), not a city reporter's.
-            "show_command_line": profile_of(request.user).is_province,
+            "show_command_line": has_perm("province.manage", request.user),
         },
         status=status,
     )

@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.kernel.models import SUBJECTS, VERBS
-from planwatch.pages import DateInput
+from planwatch.pages import DateInput, refusal_goes_to
 from planwatch.plans.models import Locality, Plan, frequency_choices
 from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import Period, PeriodException, RevisionRequest
@@ -25,7 +26,7 @@ from planwatch.reporting.periods import create_periods
 
 
 def _province_plan(request: HttpRequest, code: str) -> Plan:
-    if not profile_of(request.user).is_province:
+    if not has_perm("province.manage", request.user):
         raise PermissionDenied(_("Only the province manages periods, revisions and the audit log."))
     return get_object_or_404(Plan, code=code)
 
@@ -123,16 +124,14 @@ def revisions(request: HttpRequest, code: str) -> HttpResponse:
         revision = get_object_or_404(
             RevisionRequest, pk=request.POST.get("request"), value__indicator__plan=plan
         )
-        try:
-            workflow.decide_revision(
-                request.user,
-                revision,
-                approve=request.POST.get("decision") == "approve",
-                comment=request.POST.get("comment", ""),
-            )
-            messages.success(request, _("Decision recorded."))
-        except workflow.WorkflowError as exc:
-            messages.error(request, exc.zh if not request.LANGUAGE_CODE.startswith("en") else exc.en)
+        refusal_goes_to(request, reverse("manage:revisions", args=[plan.code]))
+        workflow.decide_revision(
+            request.user,
+            revision,
+            approve=request.POST.get("decision") == "approve",
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("Decision recorded."))
         return redirect("manage:revisions", code=plan.code)
     rows = RevisionRequest.objects.filter(value__indicator__plan=plan).select_related(
         "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"

@@ -35,6 +35,7 @@ from planwatch.core.planfile import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
 from planwatch.ledgers import services as ledger_services
+from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
@@ -770,24 +771,17 @@ def _review(request: HttpRequest, page: EntryPage, action: str) -> HttpResponse:
         if not codes:
             messages.error(request, _("Select the indicators first (the boxes on the left)."))
             return redirect(_entry_url(locality, period, page.plan))
-    try:
-        if action == "approve":
-            moved = wf.approve(user, locality, period)
-            done = _("Approved %(n)d value(s).")
-        elif action.startswith("accept"):
-            moved = wf.accept(user, locality, period, codes=codes)
-            done = _("Accepted %(n)d value(s): accepted values are locked.")
-        else:
-            moved = wf.return_values(
-                user, locality, period, request.POST.get("return_comment", ""), codes=codes
-            )
-            done = _("Returned %(n)d value(s) to the reporter.")
-    except wf.NotAllowed as e:
-        raise PermissionDenied(_message(e)) from e
-    except wf.WorkflowError as e:
-        messages.error(request, _message(e))
+    refusal_goes_to(request, _entry_url(locality, period, page.plan))
+    if action == "approve":
+        moved = wf.approve(user, locality, period)
+        done = _("Approved %(n)d value(s).")
+    elif action.startswith("accept"):
+        moved = wf.accept(user, locality, period, codes=codes)
+        done = _("Accepted %(n)d value(s): accepted values are locked.")
     else:
-        messages.success(request, done % {"n": len(moved)})
+        moved = wf.return_values(user, locality, period, request.POST.get("return_comment", ""), codes=codes)
+        done = _("Returned %(n)d value(s) to the reporter.")
+    messages.success(request, done % {"n": len(moved)})
     return redirect(_entry_url(locality, period, page.plan))
 
 
@@ -806,21 +800,13 @@ def _revise(request: HttpRequest, page: EntryPage, code: str) -> HttpResponse:
     if error or new_value is None:
         row.revise_errors.append(error or _("Enter the corrected value."))
         return _render_entry(request, page, [f"{code}: {row.revise_errors[0]}"])
+    refusal_goes_to(request, _entry_url(page.locality, page.period, page.plan, code))
     try:
         wf.request_revision(request.user, row.value, new_value, row.revise_reason)
-    except wf.NotAllowed as e:
-        raise PermissionDenied(_message(e)) from e
-    except (wf.InvalidValues, wf.CommentRequired) as e:
-        findings = getattr(e, "findings", None)
-        row.revise_errors += [pick(f.zh, f.en) for f in findings] if findings else [_message(e)]
+    except (wf.InvalidValues, wf.CommentRequired) as e:  # said beside the fields, their input kept
+        row.revise_errors += [issue.text(in_english()) for issue in e.issues]
         return _render_entry(request, page, [f"{code}: {row.revise_errors[0]}"])
-    except wf.WorkflowError as e:
-        messages.error(request, _message(e))
-    else:
-        messages.success(
-            request,
-            _("Revision of %(code)s requested: the province decides.") % {"code": code},
-        )
+    messages.success(request, _("Revision of %(code)s requested: the province decides.") % {"code": code})
     return redirect(_entry_url(page.locality, page.period, page.plan, code))
 
 
@@ -862,11 +848,8 @@ def upload_evidence(
     if upload is None:
         messages.error(request, _("Choose a file to attach."))
         return back
-    try:
-        evidence = wf.attach_evidence(request.user, value, upload)
-    except PlanWatchError as e:
-        messages.error(request, f"{indicator_code}: {_message(e)}")
-        return back
+    refusal_goes_to(request, back.url)
+    evidence = wf.attach_evidence(request.user, value, upload)
     messages.success(
         request, _("%(code)s: attached %(name)s.") % {"code": indicator_code, "name": evidence.original_name}
     )

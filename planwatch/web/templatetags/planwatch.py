@@ -3,12 +3,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from planwatch.accounts.models import profile_of
+from planwatch.accounts.permissions import has_perm
 from planwatch.core import numbers
 from planwatch.core.kinds import whole_number_unit
 from planwatch.plans.models import in_english, pick
@@ -31,15 +32,16 @@ def fixed(value: Decimal | None, unit: str) -> str:
     return numbers.fixed(value, 0 if whole_number_unit(unit) else 2)
 
 
+@register.simple_tag
+def may(permission: str, user: Any, obj: Any = None) -> bool:
+    """The one way a template asks a permission (planwatch.accounts.permissions):
+    {% may "value.approve" user value as ok %}."""
+    return bool(has_perm(permission, user, obj))
+
+
 @register.filter
 def get(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def is_province(user: object) -> bool:
-    """Whether the signed-in user works for the province (the management pages are theirs)."""
-    return bool(getattr(user, "is_authenticated", False)) and profile_of(user).is_province
 
 
 @register.filter

@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 
+from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.models import Profile
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.kernel import audit
 from planwatch.plans.models import Plan
 
 # One demo user per role: the province, a lead unit, and 珠海's reporter and approver.
@@ -32,12 +34,12 @@ class Command(PlanWatchCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user, created = get_user_model().objects.get_or_create(username=options["username"])
-        user.is_staff = user.is_superuser = user.is_active = True
-        user.set_password(options["password"])
-        user.save()
-        Profile.objects.update_or_create(user=user, defaults={"role": Profile.Role.PROVINCE_ADMIN})
-        self.stdout.write(f"demo administrator {'created' if created else 'reset'}: {user.username}")
+        editing = get_user_model().objects.filter(username=options["username"]).first()
+        account = Account(
+            options["username"], Profile.Role.PROVINCE_ADMIN, password=options["password"], superuser=True
+        )
+        user = save_user(None, account, editing=editing, via=audit.Via(audit.Source.COMMAND))
+        self.stdout.write(f"demo administrator {'reset' if editing else 'created'}: {user.username}")
         if options["with_roles"]:
             plan = Plan.objects.first()
             if plan is None:

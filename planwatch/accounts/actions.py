@@ -1,0 +1,97 @@
+"""Changing users: one action for the users page, the create_user and demo_user commands, each
+change audited (who changed whose role, scope or password, when, through what)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from planwatch.accounts.models import Profile
+from planwatch.core.errors import PlanWatchError, refuse
+from planwatch.kernel import audit
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the province administrator sets them up: name, contact, role and scope."""
+
+    username: str
+    role: str
+    locality: Any = None
+    unit: Any = None
+    full_name: str = ""
+    email: str = ""
+    is_active: bool = True
+    password: str = ""  # empty: keep the current one (a new user needs one)
+    superuser: bool = False  # the Django admin's full rights (the demo's administrator)
+
+
+def _problem(field: str, zh: str, en: str) -> PlanWatchError:
+    error = PlanWatchError(zh, en)
+    error.place = field
+    return error
+
+
+def _snapshot(user: Any, profile: Profile | None) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "full_name": user.get_full_name(),
+        "email": user.email,
+        "active": user.is_active,
+        "superuser": user.is_superuser,
+        **(profile.snapshot() if profile else {"role": None, "locality": None, "unit": None}),
+    }
+
+
+def _plan_code(account: Account, plan: Any) -> str:
+    scope = account.locality or account.unit
+    return scope.plan.code if scope is not None else (plan.code if plan is not None else "")
+
+
+@transaction.atomic
+def save_user(
+    actor: Any, account: Account, *, editing: Any = None, plan: Any = None, via: audit.Via = audit.WEB
+) -> Any:
+    """Create a user (editing None) or change one, with the role's scope checked and the password
+    held to the validators; one audit event (`user.create` or `user.update`), saying whether the
+    password changed but never what it is. A save that changes nothing writes nothing."""
+    User = get_user_model()
+    problems = [_problem(*p) for p in Profile.scope_problems(account.role, account.locality, account.unit)]
+    if editing is None and not account.password:
+        problems.append(_problem("password", "新用户须设置密码", "a new user needs a password"))
+    taken = User.objects.filter(username=account.username)
+    if editing is not None:
+        taken = taken.exclude(pk=editing.pk)
+    if taken.exists():
+        problems.append(_problem("username", "该用户名已被使用", "this user name is taken"))
+    if account.password:
+        try:
+            validate_password(account.password, editing)
+        except ValidationError as exc:
+            problems += [_problem("password", m, m) for m in exc.messages]
+    refuse(problems)
+    user = editing or User(username=account.username)
+    profile = Profile.objects.filter(user=user).first() if user.pk else None
+    old = _snapshot(user, profile) if user.pk else None
+    user.username = account.username
+    user.first_name, _sep, user.last_name = account.full_name.partition(" ")
+    user.email, user.is_active = account.email, account.is_active
+    user.is_staff = user.is_superuser = account.superuser or (user.is_superuser and editing is not None)
+    if account.password:
+        user.set_password(account.password)
+    new_profile = Profile(user=user, role=account.role, locality=account.locality, unit=account.unit)
+    if old is not None and old == _snapshot(user, new_profile) and not account.password:
+        return user  # saved unchanged
+    user.save()
+    Profile.objects.update_or_create(
+        user=user, defaults={"role": account.role, "locality": account.locality, "unit": account.unit}
+    )
+    subject = audit.Subject("user", user.pk, user.username, plan=_plan_code(account, plan))
+    new = {**_snapshot(user, new_profile), "password_changed": bool(account.password)}
+    audit.record("user.update" if old else "user.create", actor, subject, via=via, old=old, new=new)
+    return user
