@@ -1,5 +1,5 @@
-"""Changing users: one action for the users page, the create_user and demo_user commands, each
-change audited (who changed whose role, scope or password, when, through what)."""
+"""Changing users and their API tokens: one action each for the users page and the commands, each
+change audited (who changed whose role, scope, password or token, when, through what)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from planwatch.accounts.models import Profile
+from planwatch.accounts.models import ApiToken, Profile
 from planwatch.core.errors import PlanWatchError, refuse
 from planwatch.kernel import audit
 
@@ -95,3 +95,25 @@ def save_user(
     new = {**_snapshot(user, new_profile), "password_changed": bool(account.password)}
     audit.record("user.update" if old else "user.create", actor, subject, via=via, old=old, new=new)
     return user
+
+
+def _token_subject(token: ApiToken) -> audit.Subject:
+    return audit.Subject("token", token.pk, f"{token.user.get_username()}: {token.name} ({token.prefix}…)")
+
+
+@transaction.atomic
+def issue_token(actor: Any, user: Any, name: str, *, via: audit.Via = audit.WEB) -> tuple[ApiToken, str]:
+    """A new API token for `user`, audited (its prefix only; the token is shown once, to the caller)."""
+    token, raw = ApiToken.issue(user, name)
+    audit.record(
+        "token.create", actor, _token_subject(token), via=via, new={"name": name, "prefix": token.prefix}
+    )
+    return token, raw
+
+
+@transaction.atomic
+def revoke_token(actor: Any, token: ApiToken, *, via: audit.Via = audit.WEB) -> ApiToken:
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    audit.record("token.revoke", actor, _token_subject(token), via=via, new={"revoked": True})
+    return token

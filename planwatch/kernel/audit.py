@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from planwatch.core.planfile import canonical_decimal
+from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel.models import AuditEvent, Source
 
 __all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many"]

@@ -42,6 +42,9 @@ VERBS = {
     "keep": _("Kept as not a duplicate"),
     "merge": _("Merged"),
     "progress": _("Progress reported"),
+    "dates": _("Dates changed"),
+    "grant": _("Exception granted"),
+    "revoke": _("Revoked"),
 }
 
 # What an event is about, by its subject type.

@@ -1,4 +1,5 @@
-"""Changes to targets by users. Each goes through one function, in a transaction, with its audit row."""
+"""Changes to targets by users. Each goes through one function, in a transaction, with its revision
+(the target's own history) and one event of the audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from planwatch.core.errors import PlanWatchError
+from planwatch.kernel import audit
 from planwatch.plans.models import Indicator, Locality, Target, TargetRevision
 
 
@@ -38,7 +40,19 @@ def revise_target(target: Target, new_value: Decimal, reason: str, user: Any) ->
     if target.origin == Target.Origin.SAMPLE:
         target.origin = Target.Origin.USER  # a person has now set it: it is no longer made up
     target.save(update_fields=["value", "origin", "updated_at"])
+    _record("target.revise", user, target, old=revision.old_value, reason=reason)
     return revision
+
+
+def _record(type: str, user: Any, target: Target, *, old: Decimal | None, reason: str) -> None:
+    audit.record(
+        type,
+        user,
+        target.audit_subject(),
+        old=None if old is None else {"value": old},
+        new={"value": target.value},
+        comment=reason,
+    )
 
 
 @transaction.atomic
@@ -66,4 +80,5 @@ def set_locality_target(
         reason=reason.strip() or "entered",
         changed_by=user if getattr(user, "pk", None) else None,
     )
+    _record("target.create", user, target, old=None, reason=reason.strip())
     return target

@@ -20,6 +20,7 @@ from django.utils import translation
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.core.numbers import canonical_decimal, json_number
+from planwatch.kernel import audit
 from planwatch.plans.models import (
     CrossCheck,
     Dimension,
@@ -140,6 +141,14 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
 
     version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
     version.save(update_fields=["summary"])
+    audit.record(
+        f"plan.{'create' if status == 'created' else 'update'}",
+        user,
+        audit.Subject("plan", plan.pk, f"{plan.code} v{plan.version}", plan=plan.code),
+        via=audit.Via(audit.Source.COMMAND if user is None else audit.Source.WEB, file_name),
+        new={"version": plan.version, "hash": content_hash},
+        comment=version.summary,
+    )
     return LoadResult(plan, status, plan.version, changes)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import hierarchy, kinds, planfile
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
+from planwatch.kernel.audit import Subject
 
 
 def in_english() -> bool:
@@ -535,6 +536,18 @@ class Target(Sourced):
     @property
     def is_sample(self) -> bool:
         return self.origin == self.Origin.SAMPLE
+
+    def audit_subject(self) -> Subject:
+        scope = self.locality.name_zh if self.locality_id and self.locality else "全区域"
+        return Subject(
+            "target",
+            self.pk,
+            f"{self.indicator.code} {scope} {self.year} 目标",
+            plan=self.indicator.plan.code,
+            locality=self.locality.code if self.locality_id and self.locality else "",
+            indicator=self.indicator.code,
+            period=str(self.year),
+        )
 
 
 class TargetRevision(models.Model):

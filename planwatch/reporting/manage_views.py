@@ -21,8 +21,8 @@ from planwatch.kernel.models import SUBJECTS, VERBS
 from planwatch.pages import DateInput, refusal_goes_to
 from planwatch.plans.models import Locality, Plan, frequency_choices
 from planwatch.reporting import exports, workflow
-from planwatch.reporting.models import Period, PeriodException, RevisionRequest
-from planwatch.reporting.periods import create_periods
+from planwatch.reporting.models import Period, RevisionRequest
+from planwatch.reporting.periods import create_periods, grant_exception, set_dates
 
 
 def _province_plan(request: HttpRequest, code: str) -> Plan:
@@ -70,7 +70,7 @@ def periods(request: HttpRequest, code: str) -> HttpResponse:
     plan = _province_plan(request, code)
     form = NewPeriodsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        made = [p for p, _ in create_periods(plan, **form.cleaned_data)]
+        made = [p for p, _ in create_periods(plan, **form.cleaned_data, user=request.user)]
         messages.success(request, _("Periods ready: %(codes)s") % {"codes": ", ".join(p.code for p in made)})
         return redirect("manage:periods", code=plan.code)
     rows = plan.periods.prefetch_related("exceptions__locality").order_by("-starts_on", "frequency")
@@ -88,19 +88,12 @@ def period_edit(request: HttpRequest, code: str, period_code: str) -> HttpRespon
     dates = PeriodDatesForm(request.POST if "dates" in request.POST else None, instance=period)
     grant = ExceptionForm(request.POST if "grant" in request.POST else None, plan=plan)
     if "dates" in request.POST and dates.is_valid():
-        dates.save()
+        set_dates(request.user, period, dates.cleaned_data["due_on"], dates.cleaned_data["locks_on"])
         messages.success(request, _("Dates saved."))
         return redirect("manage:period", code=plan.code, period_code=period.code)
     if "grant" in request.POST and grant.is_valid():
-        PeriodException.objects.update_or_create(
-            period=period,
-            locality=grant.cleaned_data["locality"],
-            defaults={
-                "open_until": grant.cleaned_data["open_until"],
-                "reason": grant.cleaned_data["reason"],
-                "granted_by": request.user if request.user.is_authenticated else None,
-            },
-        )
+        data = grant.cleaned_data
+        grant_exception(request.user, period, data["locality"], data["open_until"], data["reason"])
         messages.success(request, _("Exception granted."))
         return redirect("manage:period", code=plan.code, period_code=period.code)
     return render(

@@ -41,6 +41,9 @@ class Period(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def audit_subject(self) -> Subject:
+        return Subject("period", self.pk, f"填报期 {self.code}", plan=self.plan.code, period=self.code)
+
     @property
     def is_base(self) -> bool:
         """A period before the plan's first year (2016, the base year): its values are the bases the

@@ -1,15 +1,18 @@
-"""Reporting periods of a plan: created by year and frequency, with due and lock dates."""
+"""Reporting periods of a plan: created by year and frequency, with due and lock dates, and the
+exceptions that keep one open for one locality. Each change is audited."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from planwatch.plans.models import Plan
-from planwatch.reporting.models import Period
+from planwatch.kernel import audit
+from planwatch.plans.models import Locality, Plan
+from planwatch.reporting.models import Period, PeriodException
 
 
 def _spans(year: int, frequency: str) -> list[tuple[str, dt.date, dt.date]]:
@@ -39,6 +42,8 @@ def create_periods(
     due_after_days: int,
     lock_after_days: int | None = None,
     reschedule: bool = False,
+    user: Any = None,
+    via: audit.Via = audit.WEB,
 ) -> list[tuple[Period, str]]:
     """The year's periods of one frequency, each with what was done: "created", "kept" (an existing
     period keeps its dates) or "rescheduled" (with `reschedule`, an existing period takes the new due
@@ -62,9 +67,64 @@ def create_periods(
             },
         )
         done = "created" if created else "kept"
+        if created:
+            audit.record("period.create", user, period.audit_subject(), via=via, new=_dates(period))
         if not created and reschedule and (period.due_on, period.locks_on) != (due, locks):
-            period.due_on, period.locks_on = due, locks
-            period.save(update_fields=["due_on", "locks_on"])
+            set_dates(user, period, due, locks, via=via)
             done = "rescheduled"
         periods.append((period, done))
     return periods
+
+
+def _dates(period: Period) -> dict[str, Any]:
+    return {"due_on": period.due_on, "locks_on": period.locks_on}
+
+
+@transaction.atomic
+def set_dates(
+    user: Any, period: Period, due_on: dt.date | None, locks_on: dt.date | None, *, via: audit.Via = audit.WEB
+) -> Period:
+    """A period's due day and the day entry locks; saved unchanged, nothing is written."""
+    old = _dates(period)
+    if (period.due_on, period.locks_on) == (due_on, locks_on):
+        return period
+    period.due_on, period.locks_on = due_on, locks_on
+    period.save(update_fields=["due_on", "locks_on"])
+    audit.record("period.dates", user, period.audit_subject(), via=via, old=old, new=_dates(period))
+    return period
+
+
+@transaction.atomic
+def grant_exception(
+    user: Any,
+    period: Period,
+    locality: Locality,
+    open_until: dt.date,
+    reason: str,
+    *,
+    via: audit.Via = audit.WEB,
+) -> PeriodException:
+    """Keep a period open for one locality after the lock, with a reason (or change the one given)."""
+    before = PeriodException.objects.filter(period=period, locality=locality).first()
+    exception, _created = PeriodException.objects.update_or_create(
+        period=period,
+        locality=locality,
+        defaults={
+            "open_until": open_until,
+            "reason": reason,
+            "granted_by": user if getattr(user, "pk", None) else None,
+        },
+    )
+    subject = period.audit_subject()
+    subject = audit.Subject(
+        "exception",
+        exception.pk,
+        f"{subject.label} {locality.name_zh}",
+        plan=subject.plan,
+        locality=locality.code,
+        period=period.code,
+    )
+    old = {"open_until": before.open_until, "reason": before.reason} if before else None
+    new = {"open_until": open_until, "reason": reason}
+    audit.record("exception.grant", user, subject, via=via, old=old, new=new, comment=reason)
+    return exception

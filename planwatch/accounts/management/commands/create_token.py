@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 from django.db.models import QuerySet
 
+from planwatch.accounts.actions import issue_token, revoke_token
 from planwatch.accounts.models import ApiToken, hash_token
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.kernel import audit
 
 SHOWN_PREFIX_LENGTH = 10  # ApiToken.issue() keeps the token's first 10 characters as its prefix
 
@@ -36,7 +38,7 @@ class Command(PlanWatchCommand):
             raise CommandError("give --user NAME to issue a token, or --revoke PREFIX")
 
     def issue(self, username: str, name: str) -> None:
-        token, raw = ApiToken.issue(find_user(username), name)
+        token, raw = issue_token(None, find_user(username), name, via=audit.Via(audit.Source.COMMAND))
         # The token alone on stdout, so that TOKEN=$(planwatch create_token --user …) works.
         self.stdout.write(raw)
         self.stderr.write(
@@ -52,9 +54,7 @@ class Command(PlanWatchCommand):
             raise CommandError(f"no active token starts with {prefix_or_token!r}")
         if len(found) > 1:
             raise CommandError(f"{len(found)} tokens start with {prefix_or_token!r}: add --user to choose")
-        token = found[0]
-        token.revoked = True
-        token.save(update_fields=["revoked"])
+        token = revoke_token(None, found[0], via=audit.Via(audit.Source.COMMAND))
         self.stdout.write(f"Token {token.prefix}… ({token.name!r}) of {token.user.get_username()} revoked.")
 
 

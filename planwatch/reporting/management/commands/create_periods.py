@@ -7,6 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.kernel import audit
 from planwatch.reporting.models import Period
 from planwatch.reporting.periods import create_periods
 
@@ -48,6 +49,7 @@ class Command(PlanWatchCommand):
             # An explicit due date is a decision about this period: it applies to an existing one too,
             # so that `make demo` run again months later opens the demo year again.
             reschedule=due_on is not None,
+            via=audit.Via(audit.Source.COMMAND),
         )
         for p, done in periods:
             self.stdout.write(
