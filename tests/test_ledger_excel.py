@@ -168,7 +168,7 @@ def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast,
     assert f"Ledger!{cols['started_on']}4" in text and "signed ≤ started ≤ producing" in text
     assert f"Ledger!{cols['investment']}5" in text and "不是数字" in text
     assert f"Ledger!{cols['signed_on']}5" in text
-    assert f"Ledger!{cols['locality']}6" in text and "you may not import rows of Foshan" in text
+    assert f"Ledger!{cols['locality']}6" in text and "you may not change the ledger of Foshan" in text
     assert f"Ledger!{cols['name']}7" in text and f"Ledger!{cols['key_field']}7" in text
     assert f"Ledger!{cols['status']}7" in text and "未知状态「whatever」，应为：有效、暂停" in text
     assert not LedgerItem.objects.exists() and not events().exists()

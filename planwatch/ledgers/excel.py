@@ -17,7 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planwatch.core import numbers
-from planwatch.core.errors import PlanWatchError, Problem, WorkbookRejected
+from planwatch.core.errors import Issue, Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality
 from planwatch.plans.models import KeyField
@@ -189,6 +189,48 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
 
 
+# Where a refusal of the workflow about a row is said: its field's column, else by its kind.
+CELL_OF_KIND = {Kind.FORBIDDEN: "locality", Kind.WORKFLOW: "id", Kind.LOCKED: "id", Kind.CONFLICT: "id"}
+
+
+def _at_cell(cols: list[Column], row: int, issue: Issue) -> Problem:
+    """A problem of a row's save at its cell: the field the issue names, else by its kind."""
+    keys = [c.key for c in cols]
+    key = issue.path if issue.path in keys else CELL_OF_KIND.get(issue.kind, "name" if issue.path else "id")
+    key = key if key in keys else "name"
+    return _problem(SHEET, f"{get_column_letter(keys.index(key) + 1)}{row}", issue.zh, issue.en)
+
+
+def _attributes(cols: list[Column], values: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for col in cols:
+        if col.key.startswith("attr:") and _text(values[col.key]):
+            raw = values[col.key]
+            out[col.key[5:]] = _date(raw).isoformat() if isinstance(raw, dt.date) else _text(raw)  # type: ignore[union-attr]
+    return out
+
+
+def _read_investment(ledger: LedgerType, item: LedgerItem, values: dict[str, Any], bad: Any) -> None:
+    if not ledger.has_investment:
+        return
+    raw = values["investment"]
+    investment = numbers.decimal_or_none(_text(raw))  # None for a blank cell
+    if investment is None and _text(raw):
+        bad("investment", f"总投资「{_text(raw)}」不是数字", f"investment {_text(raw)!r} is not a number")
+    else:
+        item.investment = investment
+
+
+def _read_dates(ledger: LedgerType, item: LedgerItem, values: dict[str, Any], bad: Any) -> None:
+    for stage in ledger.stage_codes:
+        key = DATE_COLUMNS.get(stage, f"date:{stage}")
+        try:
+            item.set_stage_date(stage, _date(values[key]))
+        except ValueError:
+            bad(key, f"日期「{_text(values[key])}」无法识别", f"date {_text(values[key])!r} not understood")
+            item.set_stage_date(stage, None)
+
+
 @transaction.atomic
 def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) -> list[LedgerItem]:
     """Check every row, then save them all (source excel), or save nothing and raise
@@ -229,7 +271,7 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
 
     plan = ledger.plan
     key_fields = key_field_names(list(KeyField.objects.filter(plan=plan)))
-    existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field")}
+    existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field", "ledger__plan")}
     statuses = status_names()
     pending: list[LedgerItem] = []
     rows: list[int] = []
@@ -251,18 +293,11 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
             if found is None:
                 bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
                 continue
-            if found.review not in services.EDITABLE:
-                bad(
-                    "id",
-                    f"编号 {raw_id} 已{found.get_review_display()}，不能修改",
-                    f"item {raw_id} is {found.review} and cannot be changed",
-                )
-                continue
             item = found
         else:
             item = LedgerItem(ledger=ledger)
         try:
-            locality = find_locality(plan, _text(values["locality"]))
+            item.locality = find_locality(plan, _text(values["locality"]))
         except LookupError:
             bad(
                 "locality",
@@ -270,51 +305,15 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
                 f"unknown locality {_text(values['locality'])!r}",
             )
             continue
-        if not services.can_write(user, locality) or (
-            item.pk and not services.can_write(user, item.locality)
-        ):
-            bad(
-                "locality",
-                f"您无权导入{locality.name_zh}的数据",
-                f"you may not import rows of {locality.name_en}",
-            )
-            continue
-        item.locality = locality
         kf = _text(values["key_field"])
         if kf and kf.casefold() not in key_fields:
             bad("key_field", f"未知重点领域「{kf}」", f"unknown key field {kf!r}")
         item.key_field = key_fields.get(kf.casefold()) if kf else None
         item.name = _text(values["name"])
         item.identifier = _text(values["identifier"]).upper()
-        attributes = {}
-        for col in cols:
-            if col.key.startswith("attr:") and _text(values[col.key]):
-                raw_attr = values[col.key]
-                is_date = isinstance(raw_attr, dt.date)
-                attributes[col.key[5:]] = _date(raw_attr).isoformat() if is_date else _text(raw_attr)  # type: ignore[union-attr]
-        item.attributes = attributes
-        if ledger.has_investment:
-            raw = values["investment"]
-            investment = numbers.decimal_or_none(_text(raw))  # None for a blank cell
-            if investment is None and _text(raw):
-                bad(
-                    "investment",
-                    f"总投资「{_text(raw)}」不是数字",
-                    f"investment {_text(raw)!r} is not a number",
-                )
-            else:
-                item.investment = investment
-        for stage in ledger.stage_codes:
-            key = DATE_COLUMNS.get(stage, f"date:{stage}")
-            try:
-                item.set_stage_date(stage, _date(values[key]))
-            except ValueError:
-                bad(
-                    key,
-                    f"日期「{_text(values[key])}」无法识别",
-                    f"date {_text(values[key])!r} not understood",
-                )
-                item.set_stage_date(stage, None)
+        item.attributes = _attributes(cols, values)
+        _read_investment(ledger, item, values, bad)
+        _read_dates(ledger, item, values, bad)
         status = _text(values["status"]) or LedgerItem.Status.ACTIVE
         if status.casefold() not in statuses:
             known = "、".join(status_labels().values())
@@ -324,17 +323,17 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         else:
             item.status = statuses[status.casefold()]
         item.notes = _text(values["notes"])
-        for key, zh, en in services.validation_problems(item):
-            bad(key if key in {c.key for c in cols} else "name", zh, en)
         pending.append(item)
         rows.append(r)
+    via = audit.Via(audit.Source.EXCEL, source)
+    saved = []
+    for item, r in zip(pending, rows, strict=True):
+        try:
+            with transaction.atomic():  # a savepoint: the row's problems are said with the others'
+                saved.append(services.save_item(user, item, via=via, refresh=False))
+        except PlanWatchError as refused:
+            problems += [_at_cell(cols, r, issue) for issue in refused.issues]
     if problems:
         raise WorkbookRejected(source, problems)
-    saved = []
-    for n, item in enumerate(pending):
-        try:
-            saved.append(services.save_item(user, item, via=audit.Via(audit.Source.EXCEL, source), refresh=False))
-        except PlanWatchError as exc:  # e.g. a locked period: the whole import is rolled back
-            raise WorkbookRejected(source, [_problem(SHEET, f"A{rows[n]}", exc.zh, exc.en)]) from None
     services.refresh_duplicates(ledger)  # once for the workbook, not once per row
     return saved

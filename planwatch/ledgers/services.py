@@ -20,6 +20,8 @@ from planwatch.core import ledger as core
 from planwatch.core.errors import (
     Conflict,
     IllegalTransition,
+    Issue,
+    Kind,
     NotAllowed,
     NotFound,
     PeriodClosed,
@@ -41,11 +43,13 @@ R = LedgerItem.Review
 
 
 class InvalidRow(PlanWatchError):
-    """A row whose fields break its ledger's rules; `problems` are (field, Chinese, English)."""
+    """A row whose fields break its ledger's rules; `problems` are (field, Chinese, English), and
+    each issue's path is its field."""
 
     def __init__(self, problems: list[tuple[str, str, str]]):
         self.problems = problems
-        super().__init__("；".join(p[1] for p in problems), "; ".join(p[2] for p in problems))
+        issues = [Issue(Kind.INVALID, zh, en, path=field) for field, zh, en in problems]
+        super().__init__("；".join(p[1] for p in problems), "; ".join(p[2] for p in problems), issues=issues)
 
 
 def ensure_default_ledgers(plan: Plan) -> list[LedgerType]:
@@ -57,7 +61,9 @@ def get_ledger(plan: Plan, code: str) -> LedgerType:
     try:
         return plan.ledger_types.get(code=code)
     except LedgerType.DoesNotExist:
-        raise NotFound(f"方案 {plan.code} 没有台账“{code}”", f"no ledger {code!r} in plan {plan.code}") from None
+        raise NotFound(
+            f"方案 {plan.code} 没有台账“{code}”", f"no ledger {code!r} in plan {plan.code}"
+        ) from None
 
 
 def derived_indicator_codes(plan: Plan) -> set[str]:
@@ -106,9 +112,13 @@ def can_write(user: Any, locality: Locality) -> bool:
 
 def check_write(user: Any, locality: Locality) -> None:
     if not can_write(user, locality):
-        raise NotAllowed(
-            f"您无权修改{locality.name_zh}的台账", f"you may not change the ledger of {locality.name_en}"
-        )
+        raise _not_yours(locality)
+
+
+def _not_yours(locality: Locality) -> NotAllowed:
+    return NotAllowed(
+        f"您无权修改{locality.name_zh}的台账", f"you may not change the ledger of {locality.name_en}"
+    )
 
 
 def may_accept(user: Any, ledger: LedgerType) -> bool:
@@ -235,13 +245,8 @@ def _edit_problems(
     user: Any, item: LedgerItem, before: LedgerItem, expected_version: int | None
 ) -> list[PlanWatchError]:
     problems: list[PlanWatchError] = []
-    if not can_write(user, before.locality):
-        problems.append(
-            NotAllowed(
-                f"您无权修改{before.locality.name_zh}的台账",
-                f"you may not change the ledger of {before.locality.name_en}",
-            )
-        )
+    if not can_write(user, before.locality) and before.locality_id != item.locality_id:
+        problems.append(_not_yours(before.locality))
     if before.review not in EDITABLE:
         problems.append(
             IllegalTransition(
@@ -274,9 +279,11 @@ def save_item(
     returned row changes), the version the user read, the periods its dates fall in; then one audit
     event, and the duplicate flags refreshed (an import saving many rows passes refresh=False and
     refreshes once at the end). A row saved unchanged writes nothing."""
-    check_write(user, item.locality)
-    if problems := validation_problems(item):
-        raise InvalidRow(problems)
+    problems: list[PlanWatchError] = []
+    if not can_write(user, item.locality):
+        problems.append(_not_yours(item.locality))
+    if invalid := validation_problems(item):
+        problems.append(InvalidRow(invalid))
     item.normalized_name = core.normalize_name(item.name)
     years = _counted_years(item)
     old = None
@@ -284,17 +291,17 @@ def save_item(
         before = (
             LedgerItem.objects.select_for_update().select_related("locality", "ledger__plan").get(pk=item.pk)
         )
-        refuse(_edit_problems(user, item, before, expected_version))
+        problems += _edit_problems(user, item, before, expected_version)
         years |= _counted_years(before)
         old = before.snapshot()
         item.review = before.review
-        if item.snapshot() == old:  # saved unchanged: nothing to write, nothing to audit
+        if not problems and item.snapshot() == old:  # saved unchanged: nothing to write, nothing to audit
             return before
         item.version = before.version + 1
     else:
         item.created_by = user
         item.review = R.DRAFT
-    refuse(closed_periods(user, item, years, today))
+    refuse([*problems, *closed_periods(user, item, years, today)])
     item.updated_by = user
     item.save()
     type = "ledger_row.update" if old else "ledger_row.create"
