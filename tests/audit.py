@@ -11,12 +11,15 @@ from planwatch.kernel.models import AuditEvent
 
 def events(subject: Any = None, *, kind: str | None = None, verb: str | None = None, **filters: Any) -> QuerySet[AuditEvent]:
     """The events of one subject (a value, a ledger row, a milestone …), or of a kind of subject
-    ("value", "ledger_row" …), or all; `verb` keeps those of one action ("save", "submit" …)."""
+    ("value", "ledger_row" …), or all but the plan loads the fixtures make; `verb` keeps those of one
+    action ("save", "submit" …)."""
     found = AuditEvent.objects.all()
     if subject is not None:
         found = found.filter(**_of(subject))
     elif kind is not None:
         found = found.filter(subject_type=kind)
+    else:
+        found = found.exclude(subject_type="plan")
     if verb is not None:
         found = found.filter(type__endswith=f".{verb}")
     return found.filter(**filters).order_by("id")

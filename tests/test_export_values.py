@@ -258,7 +258,7 @@ def log(plan: Plan, cast: Any, period: Any) -> Plan:
 
 
 def test_audit_csv_oldest_first(log: Plan) -> None:
-    rows = read_csv(run("export_audit")[0])
+    rows = read_csv(run("export_audit", "--subject", "value")[0])
     assert list(rows[0]) == AUDIT_COLUMNS
     assert [(r["user"], r["action"], r["old_value"], r["new_value"], r["comment"]) for r in rows] == [
         ("zoe", "save", "", "5", ""),
@@ -270,16 +270,16 @@ def test_audit_csv_oldest_first(log: Plan) -> None:
 
 
 def test_audit_since_and_until(log: Plan) -> None:
-    assert len(read_csv(run("export_audit", "--since", "2019-03-02")[0])) == 2
-    assert len(read_csv(run("export_audit", "--until", "2019-03-01")[0])) == 1
-    assert len(read_csv(run("export_audit", "--since", "2019-03-01T09:30")[0])) == 2
-    assert len(read_csv(run("export_audit", "--since", "2019-03-03")[0])) == 0
+    assert len(read_csv(run("export_audit", "--subject", "value", "--since", "2019-03-02")[0])) == 2
+    assert len(read_csv(run("export_audit", "--subject", "value", "--until", "2019-03-01")[0])) == 1
+    assert len(read_csv(run("export_audit", "--subject", "value", "--since", "2019-03-01T09:30")[0])) == 2
+    assert len(read_csv(run("export_audit", "--subject", "value", "--since", "2019-03-03")[0])) == 0
     with pytest.raises(CommandError, match="--since 'March'"):
-        run("export_audit", "--since", "March")
+        run("export_audit", "--subject", "value", "--since", "March")
 
 
 def test_audit_json_and_xlsx(log: Plan, tmp_path: Path) -> None:
-    rows = json.loads(run("export_audit", "--format", "json")[0])
+    rows = json.loads(run("export_audit", "--subject", "value", "--format", "json")[0])
     assert [(r["action"], r["old_value"], r["new_value"]) for r in rows] == [
         ("save", None, 5),
         ("save", 5, 6),
@@ -287,9 +287,9 @@ def test_audit_json_and_xlsx(log: Plan, tmp_path: Path) -> None:
     ]
     assert rows[0]["at"] == "2019-03-01T09:00:00+08:00"
     with pytest.raises(CommandError, match="needs a file"):
-        run("export_audit", "--format", "xlsx")
+        run("export_audit", "--subject", "value", "--format", "xlsx")
     target = tmp_path / "audit.xlsx"
-    _, err = run("export_audit", "--format", "xlsx", "-o", str(target))
+    _, err = run("export_audit", "--subject", "value", "--format", "xlsx", "-o", str(target))
     assert "wrote 3 audit entries" in err
     sheet = load_workbook(target).active
     assert sheet is not None and sheet.title == "audit"

@@ -139,10 +139,10 @@ def test_province_downloads_the_audit_log(client, plan, cast, period):
     assert response["Content-Disposition"].endswith('-audit.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 2 and "zoe" in rows[1]
+    assert len(rows) == 3 and "plan.create" in rows[1] and "zoe" in rows[2]  # the plan's load, the value
     csv = client.get(url(plan, "audit_export"), {"format": "csv"}).content.decode("utf-8-sig")
-    assert csv.count("\n") == 2 and "I07" in csv
+    assert csv.count("\n") == 3 and "I07" in csv
     # The save of a draft is 珠海's own business: the province reviewer's log does not hold it.
     client.force_login(cast.pat)
     csv = client.get(url(plan, "audit_export"), {"format": "csv"}).content.decode("utf-8-sig")
-    assert csv.count("\n") == 1 and "I07" not in csv
+    assert csv.count("\n") == 2 and "I07" not in csv

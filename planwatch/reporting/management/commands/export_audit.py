@@ -1,4 +1,5 @@
-"""planwatch export_audit: the audit log (every change and transition of every value)."""
+"""planwatch export_audit: the audit log (every change anywhere: values, ledger rows, milestones,
+periods, targets, users, plan loads …), or the events of one kind of subject."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.kernel.models import SUBJECTS
 from planwatch.reporting import exports
 from planwatch.reporting.management.commands.export_values import write
 
@@ -22,6 +24,9 @@ class Command(PlanWatchCommand):
         parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
         parser.add_argument("--since", help="from this date or date-time on (inclusive)")
         parser.add_argument("--until", help="up to this date (inclusive) or date-time (exclusive)")
+        parser.add_argument(
+            "--subject", choices=sorted(SUBJECTS), help="only the events of this kind of subject, e.g. value"
+        )
         parser.add_argument("--format", choices=exports.FORMATS, default="csv")
         parser.add_argument(
             "-o", "--output", help="the file to write (default: standard output; not for xlsx)"
@@ -41,7 +46,10 @@ class Command(PlanWatchCommand):
                         f"--{name} {options[name]!r}: use a date (2019-03-01) or a date-time (2019-03-01T08:00)"
                     ) from None
         plan = plan_named(options["plan"])
-        records = exports.audit_records(exports.audit_of(plan, **bounds))
+        events = exports.audit_of(plan, **bounds)
+        if options["subject"]:
+            events = events.filter(subject_type=options["subject"])
+        records = exports.audit_records(events)
         write(self, exports.render(records, exports.AUDIT_COLUMNS, fmt, "audit"), output)
         if output:
             self.stderr.write(
