@@ -63,6 +63,7 @@ test: install
 	DJANGO_SETTINGS_MODULE=planwatch.test_settings $(BIN)/planwatch compilemessages --ignore=.venv -v0
 	$(BIN)/ruff check planwatch tests
 	$(BIN)/mypy planwatch
+	$(BIN)/lint-imports --no-cache
 	env -u DATABASE_URL $(BIN)/pytest -n auto
 	@case "$${DATABASE_URL:-}" in \
 	  postgres*) echo "--- again on PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -n auto ;; \
@@ -73,6 +74,7 @@ lint: install
 	$(BIN)/ruff check planwatch tests
 	$(BIN)/ruff format --check planwatch tests
 	$(BIN)/mypy planwatch
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) var/static $(VENDOR) node_modules

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from planwatch.core.errors import PlanWatchError
@@ -21,6 +23,21 @@ class Command(BaseCommand):
             return super().execute(*args, **options)
         except PlanWatchError as exc:
             raise CommandError(exc.describe()) from None
+
+
+def active_user(username: str) -> Any:
+    """The active user named on the command line, whose role and scope the command runs under."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no such active user: {username}")
+    return user
+
+
+def read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "planwatch.supervision",
     "planwatch.bulletins",
     "planwatch.dashboards",
+    "planwatch.demo",
     "planwatch.web",
     "planwatch.api",
 ]

@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 
 from planwatch.accounts.models import ApiToken
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
-from planwatch.reporting.sample import load_sample
 
 API = "/api/v1"
 PLAN = "prw-mic2025"

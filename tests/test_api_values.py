@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from planwatch.accounts.models import ApiToken
+from planwatch.demo.sample import load_sample
 from planwatch.kernel import audit
 from planwatch.ledgers import services
 from planwatch.plans.models import Plan
@@ -32,7 +33,7 @@ from planwatch.reporting.models import (
     RevisionRequest,
     ValueComment,
 )
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.audit import events
 from tests.fed import FED
 

@@ -8,7 +8,7 @@ import docx
 import pytest
 
 from planwatch.bulletins.models import Bulletin
-from planwatch.reporting.sample import load_sample
+from planwatch.demo.sample import load_sample
 from tests.browser import screenshot
 from tests.test_browser_reporting import log_in
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from planwatch.dashboards import data
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
-from planwatch.reporting.sample import load_sample
 from tests.browser import ARTIFACTS, screenshot
 from tests.test_browser_reporting import log_in
 

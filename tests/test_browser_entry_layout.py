@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.demo.sample import load_sample
+from planwatch.reporting.sample import yearly_period
 from tests.browser import ARTIFACTS, screenshot
 from tests.test_browser_reporting import log_in
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planwatch.reporting.sample import load_sample
+from planwatch.demo.sample import load_sample
 from tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

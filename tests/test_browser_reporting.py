@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from planwatch.core.planfile import UNITS
+from planwatch.core.kinds import UNITS
+from planwatch.demo.sample import load_sample
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Evidence, ReportedValue
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.browser import ARTIFACTS, screenshot
 from tests.fed import save_reported
 

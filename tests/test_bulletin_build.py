@@ -40,11 +40,11 @@ def _files(bulletin: Any) -> dict[str, bytes]:
 def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any]:
     from planwatch.bulletins import services
     from planwatch.core.bulletin import BulletinError
+    from planwatch.demo.sample import load_sample
     from planwatch.evaluation.runs import parameters_from_options
     from planwatch.kernel import audit
     from planwatch.plans.loader import load_plan_file
     from planwatch.reporting.models import ReportedValue
-    from planwatch.reporting.sample import load_sample
     from planwatch.supervision.models import ActionPlan, Milestone
 
     media = tmp_path_factory.mktemp("media")

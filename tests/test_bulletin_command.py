@@ -14,7 +14,7 @@ from planwatch.evaluation.runs import run_evaluation
 
 @pytest.fixture
 def sample(plan, settings, tmp_path):
-    from planwatch.reporting.sample import load_sample
+    from planwatch.demo.sample import load_sample
 
     settings.MEDIA_ROOT = tmp_path / "media"
     load_sample(plan)

@@ -14,7 +14,7 @@ from planwatch.evaluation.runs import parameters_from_options
 
 @pytest.fixture
 def sample(plan, cast, settings, tmp_path):
-    from planwatch.reporting.sample import load_sample
+    from planwatch.demo.sample import load_sample
 
     settings.MEDIA_ROOT = tmp_path
     load_sample(plan)

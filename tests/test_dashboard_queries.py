@@ -12,9 +12,9 @@ import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.loader import load_plan_file
-from planwatch.reporting.sample import load_sample
 from tests.conftest import SEED_PLAN, SEED_TEXT
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,11 @@ from openpyxl import load_workbook
 
 from planwatch.core.evaluation import PaceStatus
 from planwatch.dashboards import data
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.reporting.models import ReportedValue
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.results import indicator_result
 
 pytestmark = pytest.mark.django_db

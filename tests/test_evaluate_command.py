@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
-from planwatch.reporting.sample import load_sample
 
 SHEETS = ["Ranking", "Dimensions", "Indicators", "Region", "Sensitivity", "Run"]
 NAMES_ZH = ["珠海市", "佛山市", "中山市", "江门市", "阳江市", "肇庆市", "顺德区"]

@@ -28,7 +28,7 @@ from planwatch.core.evaluation import (
     to_jsonable,
     topsis_scores,
 )
-from planwatch.core.planfile import Direction
+from planwatch.core.kinds import Direction
 
 HI, LO = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
 

@@ -10,9 +10,9 @@ from planwatch.core.bulletin import BulletinError
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, InvalidParameters, PlanWatchError
 from planwatch.core.evaluation import UnreadableResults
 from planwatch.dashboards.data import UnknownYear, chosen_year
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, parameters_from_options, run_evaluation
-from planwatch.reporting.sample import load_sample
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from planwatch.core.evaluation import (
     evaluate_panel,
     indicator_results,
 )
-from planwatch.core.planfile import Aggregation, Direction, IndicatorKind
+from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
 
 PERIOD = PlanPeriod(base_year=2016, start_year=2017, end_year=2019)
 A = LocalitySpec("A")

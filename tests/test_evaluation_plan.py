@@ -25,7 +25,8 @@ from planwatch.core.evaluation import (
     evaluation_input_from_plan,
     to_jsonable,
 )
-from planwatch.core.planfile import read_plan_file, whole_number_unit
+from planwatch.core.kinds import whole_number_unit
+from planwatch.core.planfile import read_plan_file
 from planwatch.core.validation import CrossRule, check_cross
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.yaml"

@@ -22,7 +22,8 @@ from planwatch.core.evaluation import (
     indicator_results,
     localities_from_plan,
 )
-from planwatch.core.planfile import Aggregation, IndicatorKind, read_plan_file
+from planwatch.core.kinds import Aggregation, IndicatorKind
+from planwatch.core.planfile import read_plan_file
 
 PERIOD = PlanPeriod(base_year=2016, start_year=2017, end_year=2019)
 SEED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.yaml"

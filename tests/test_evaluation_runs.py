@@ -28,7 +28,9 @@ from planwatch.core.evaluation import (
     from_jsonable,
     to_jsonable,
 )
-from planwatch.core.planfile import read_plan_file, whole_number_unit
+from planwatch.core.kinds import whole_number_unit
+from planwatch.core.planfile import read_plan_file
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import as_table
 from planwatch.evaluation.runs import (
@@ -43,7 +45,7 @@ from planwatch.evaluation.runs import (
 )
 from planwatch.plans.models import Plan, Target
 from planwatch.reporting.models import ReportedValue
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.conftest import SEED_PLAN
 
 PILOTS = {"ZH", "FS", "ZS", "JM", "YJ", "ZQ", "SD"}

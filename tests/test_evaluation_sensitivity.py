@@ -17,7 +17,7 @@ from planwatch.core.evaluation import (
     sensitivity_analysis,
     to_jsonable,
 )
-from planwatch.core.planfile import Direction
+from planwatch.core.kinds import Direction
 
 VALUES = np.array([[9.0, 9.0, 9.0, 9.0], [5.0, 6.0, 2.0, 7.0], [6.0, 5.0, 7.0, 2.0], [1.0, 2.0, 1.0, 1.0]])
 

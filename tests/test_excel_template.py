@@ -160,7 +160,7 @@ def test_metadata_sheet_hidden_and_complete(plan, cast, period, zh):
 
 
 def test_sample_data_is_marked(plan, cast, period, zh):
-    from planwatch.reporting.sample import load_sample
+    from planwatch.demo.sample import load_sample
 
     load_sample(plan)
     ws = open_book(excel.export_template(plan, zh, yearly_period(plan, 2018), cast.alice))[wbk.VALUES_SHEET]

@@ -16,10 +16,11 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from planwatch.demo.sample import load_sample
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.audit import events
 
 S = ReportedValue.Status

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from planwatch.core.bulletin.content import SAMPLE_MILESTONE, MilestoneRow, SupervisionInput, _supervision
+from planwatch.demo.sample import load_sample
 from planwatch.reporting.models import Period
-from planwatch.reporting.sample import load_sample
 from planwatch.supervision import actions, services
 from planwatch.supervision.models import ActionPlan, Milestone
 from planwatch.supervision.sample import demo_year, load_sample_supervision

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from planwatch.core.planfile import IndicatorKind
+from planwatch.core.kinds import IndicatorKind
 from planwatch.core.validation import IndicatorRules, check_outlier, check_value
 from planwatch.core.workbook import value_rule
 

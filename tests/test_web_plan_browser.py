@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from planwatch.reporting.sample import load_sample
+from planwatch.demo.sample import load_sample
 
 PAGES = ["plan", "key_fields", "tasks", "indicators", "localities", "units", "source"]
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from planwatch.demo.sample import load_sample
 from planwatch.ledgers import services
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
@@ -20,7 +21,7 @@ from planwatch.reporting.models import (
     RevisionRequest,
     ValueComment,
 )
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from tests.audit import events
 from tests.fed import save_reported
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from planwatch.demo.sample import load_sample
 from planwatch.ledgers import services
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from planwatch.web.context_processors import plan_has_sample
 
 BANNER = 'class="sample-banner"'

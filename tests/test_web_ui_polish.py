@@ -13,8 +13,9 @@ import re
 import pytest
 from django.utils import translation
 
+from planwatch.demo.sample import load_sample
 from planwatch.reporting.models import Period, ReportedValue
-from planwatch.reporting.sample import load_sample, yearly_period
+from planwatch.reporting.sample import yearly_period
 from planwatch.reporting.workflow import NotAllowed
 from planwatch.web.templatetags.planwatch import one_language, parens, series
 

@@ -19,11 +19,11 @@ from django.db.models import Q
 from rules import Predicate, predicate
 
 from planwatch.accounts.models import Profile, profile_of
-from planwatch.kernel.review import EDITABLE
+from planwatch.kernel.review import EDITABLE, allowed
 
 __all__ = ["event_scope", "has_perm", "own_locality_id", "profile_of", "value_scope"]
 
-has_perm = rules.has_perm
+has_perm = allowed  # the typed way to ask a permission
 Role = Profile.Role
 
 

@@ -14,3 +14,8 @@ class LedgersConfig(AppConfig):
         from planwatch.plans.loader import PlanPart, register_part
 
         register_part(PlanPart("ledgers", plansync.sync_ledgers, plansync.ledger_dicts))
+        # The values counted from the ledgers' rows, on the entry form (reporting, below ledgers).
+        from planwatch.ledgers import services
+        from planwatch.reporting.feeds import Feed, register_feed
+
+        register_feed(Feed(services.accepted_counts, services.unwritten_values, services.derive_values))

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.core.planfile import canonical_decimal
+from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel.audit import Subject
 from planwatch.plans.models import Indicator, KeyField, Locality, Plan
 from planwatch.reporting.models import ReportedValue

@@ -1,6 +1,6 @@
 """Sample ledger rows (示例数据) behind the sample values of the indicators the ledgers feed.
 
-Called by planwatch.reporting.sample.load_sample once its sample values are written. For each
+Called by planwatch.demo.sample.load_sample once its sample values are written. For each
 declared ledger and pilot locality, rows are made up so that the counts derived from them equal the
 sample values of the years the plan counts (its start year to its end year); where the sample
 values cannot be reached by rows (a count that falls, or more projects started than signed), the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +30,11 @@ from planwatch.core.errors import (
 )
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
-from planwatch.kernel.review import EDITABLE, Action, Step, SubjectKind, transition
+from planwatch.kernel.review import EDITABLE, REPORTED, Action, Step, SubjectKind, transition
 from planwatch.plans.models import Locality, Plan, hierarchy_nodes
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
+from planwatch.reporting.feeds import Unwritten, Written
 from planwatch.reporting.models import Period, ReportedValue
 
 from .models import DATE_COLUMNS, LedgerEvidence, LedgerItem, LedgerType
@@ -628,12 +629,6 @@ def rows_behind(
     return list(cell.new if kind == "new" else cell.cumulative)
 
 
-@dataclass
-class DeriveResult:
-    written: list[tuple[str, str, int]] = field(default_factory=list)  # (locality, indicator, value)
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (locality, reason zh, reason en)
-
-
 def derive_values(
     plan: Plan,
     year: int,
@@ -642,14 +637,14 @@ def derive_values(
     today: dt.date | None = None,
     ledgers: list[LedgerType] | None = None,
     localities: Iterable[Locality] | None = None,
-) -> DeriveResult:
+) -> Written:
     """Write each feed's count of **accepted** rows (cumulative from the plan's start, or the stock)
     as its indicator's value for `year`, for each pilot locality the user may enter (of
     `localities`, when given: the entry form writes its own locality's only), where the yearly
     period exists and is open. The values are drafts of the reporting workflow (source ledger); a
     locality whose value is already submitted or accepted is skipped. The ledger is the record: a
     locality with no accepted row gets 0."""
-    result = DeriveResult()
+    result = Written()
     period = Period.objects.filter(plan=plan, code=str(year)).first()
     if period is None:
         result.skipped.append(("*", f"没有 {year} 年的填报期", f"no period {year}"))
@@ -782,15 +777,6 @@ def accepted_counts(plan: Plan, locality: Locality, year: int) -> dict[str, int]
     return out
 
 
-@dataclass(frozen=True)
-class Unwritten:
-    """A ledger-fed value that "write from the ledger" would write now."""
-
-    indicator: str
-    count: int  # the accepted rows, as derive_values counts them
-    current: Decimal | None  # the draft written before (the count has changed since), or None
-
-
 def unwritten_values(
     plan: Plan,
     locality: Locality,
@@ -842,13 +828,6 @@ class Stale:
     status: str
 
 
-LOCKED_STATUSES = (
-    ReportedValue.Status.SUBMITTED,
-    ReportedValue.Status.APPROVED,
-    ReportedValue.Status.ACCEPTED,
-)
-
-
 def stale_values(ledger: LedgerType, items: Iterable[LedgerItem]) -> list[Stale]:
     """After rows of `ledger` were accepted: the values these rows count in (their locality and the
     pilot units including it, the years from their stage's year to the plan's last, the feeds whose
@@ -879,7 +858,7 @@ def stale_values(ledger: LedgerType, items: Iterable[LedgerItem]) -> list[Stale]
             indicator__code__in={k[2] for k in keys},
             locality__code__in={k[0] for k in keys},
             period__code__in=[str(y) for y in {k[1] for k in keys}],
-            status__in=LOCKED_STATUSES,
+            status__in=REPORTED,
         ).select_related("indicator", "locality", "period")
     )
     values = [v for v in values if (v.locality.code, int(v.period.code), v.indicator.code) in keys]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from planwatch.core import numbers
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import Kind, NotFound, PlanWatchError, Problem, WorkbookRejected
-from planwatch.core.planfile import UNITS
+from planwatch.core.kinds import UNITS
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
 from planwatch.reporting import workflow

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
 from planwatch.core import sample
-from planwatch.core.planfile import Aggregation, IndicatorKind, whole_number_unit
+from planwatch.core.kinds import Aggregation, IndicatorKind, whole_number_unit
 from planwatch.kernel import audit
-from planwatch.plans.models import Plan, Target
+from planwatch.plans.models import Indicator, Locality, Plan, Target
 from planwatch.reporting.models import Period, ReportedValue
 
 SAMPLE_LABEL = "示例数据 (sample data)"
-
-
-@dataclass
-class SampleResult:
-    targets: int
-    values: int
-    periods: int
-    ledger_rows: int = 0
-    supervision_year: int | None = None
-    action_plans: int = 0
-    milestones: int = 0
 
 
 def yearly_period(plan: Plan, year: int) -> Period:
@@ -42,21 +32,17 @@ def yearly_period(plan: Plan, year: int) -> Period:
     return period
 
 
-@transaction.atomic
-def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
-    """Replace the plan's sample targets and values with a fresh, identical, deterministic set."""
-    Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()
-    ReportedValue.objects.filter(indicator__plan=plan, is_sample=True).delete()
+@dataclass
+class SampleValues:
+    targets: int
+    values: int
+    periods: int
 
-    localities = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
-    by_code = {loc.code: loc for loc in localities}
-    indicators = list(plan.indicators.prefetch_related("components__component", "targets__locality"))
-    plan_targets = {
-        (t.indicator.code, t.locality.code if t.locality else None, t.year): t.value
-        for ind in indicators
-        for t in ind.targets.all()
-    }
-    specs = [
+
+def _specs(plan: Plan, indicators: list[Indicator]) -> list[sample.SampleIndicator]:
+    """What planwatch.core.sample needs of each indicator (the plan's own targets held fixed)."""
+    plan_targets = _plan_targets(indicators)
+    return [
         sample.SampleIndicator(
             code=ind.code,
             kind=IndicatorKind(ind.kind),
@@ -75,20 +61,23 @@ def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
         )
         for ind in indicators
     ]
-    data = sample.generate(
-        specs,
-        [
-            sample.SampleLocality(
-                loc.code, loc.counted_in_region_total(), loc.parent.code if loc.parent else None
-            )
-            for loc in localities
-        ],
-        years=range(plan.base_year, plan.end_year + 1),
-        start_year=plan.start_year,
-        seed=plan.code,
-    )
+
+
+def _plan_targets(indicators: list[Indicator]) -> dict[tuple[str, str | None, int], Decimal]:
+    return {
+        (t.indicator.code, t.locality.code if t.locality else None, t.year): t.value
+        for ind in indicators
+        for t in ind.targets.all()
+    }
+
+
+def _new_targets(
+    data: sample.SampleData, indicators: list[Indicator], by_code: dict[str, Locality]
+) -> list[Target]:
+    """The sample's locality targets that the plan's text does not give itself."""
+    plan_targets = _plan_targets(indicators)
     ind_by_code = {ind.code: ind for ind in indicators}
-    new_targets = [
+    return [
         Target(
             indicator=ind_by_code[ind_code],
             locality=by_code[loc_code],
@@ -104,7 +93,12 @@ def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
         # The text's own targets stay: sample targets only fill what users would enter.
         if (ind_code, loc_code, year) not in plan_targets
     ]
-    Target.objects.bulk_create(new_targets)
+
+
+def _accepted_values(
+    plan: Plan, data: sample.SampleData, indicators: list[Indicator], by_code: dict[str, Locality]
+) -> tuple[list[ReportedValue], int]:
+    ind_by_code = {ind.code: ind for ind in indicators}
     periods = {year: yearly_period(plan, year) for year in range(plan.base_year, plan.end_year + 1)}
     values = [
         ReportedValue(
@@ -119,8 +113,34 @@ def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
         )
         for (ind_code, loc_code, year), value in sorted(data.actuals.items())
     ]
+    return values, len(periods)
+
+
+@transaction.atomic
+def load_sample_values(plan: Plan) -> SampleValues:
+    """Replace the plan's sample targets and values with a fresh, identical, deterministic set; the
+    values are accepted, and the audit says where they came from."""
+    Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()
+    ReportedValue.objects.filter(indicator__plan=plan, is_sample=True).delete()
+    localities = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
+    by_code = {loc.code: loc for loc in localities}
+    indicators = list(plan.indicators.prefetch_related("components__component", "targets__locality"))
+    data = sample.generate(
+        _specs(plan, indicators),
+        [
+            sample.SampleLocality(
+                loc.code, loc.counted_in_region_total(), loc.parent.code if loc.parent else None
+            )
+            for loc in localities
+        ],
+        years=range(plan.base_year, plan.end_year + 1),
+        start_year=plan.start_year,
+        seed=plan.code,
+    )
+    new_targets = _new_targets(data, indicators, by_code)
+    Target.objects.bulk_create(new_targets)
+    values, periods = _accepted_values(plan, data, indicators, by_code)
     ReportedValue.objects.bulk_create(values)
-    # Sample values go through the model as accepted values; the audit says where they came from.
     created = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
     via = audit.Via(ReportedValue.Source.SAMPLE, SAMPLE_LABEL)
     audit.record_many(
@@ -134,20 +154,4 @@ def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
         )
         for value in created.select_related("indicator", "locality", "period__plan")
     )
-    # The ledgers' sample rows behind the counted indicators' sample values (planwatch.ledgers).
-    from planwatch.ledgers.sample import load_sample_ledgers
-
-    rows = load_sample_ledgers(plan)
-    # Sample action plans and milestones, dated from `today` (planwatch.supervision).
-    from planwatch.supervision.sample import load_sample_supervision
-
-    sup = load_sample_supervision(plan, today)
-    return SampleResult(
-        targets=len(new_targets),
-        values=len(values),
-        periods=len(periods),
-        ledger_rows=rows,
-        supervision_year=sup.year,
-        action_plans=sup.action_plans,
-        milestones=sup.milestones,
-    )
+    return SampleValues(len(new_targets), len(values), periods)

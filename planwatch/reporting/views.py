@@ -30,14 +30,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core import numbers
 from planwatch.core.errors import Kind, PlanWatchError
+from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.numbers import NumberProblem
-from planwatch.core.planfile import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
-from planwatch.ledgers import services as ledger_services
 from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
-from planwatch.reporting import exports
+from planwatch.reporting import exports, feeds
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import download
 from planwatch.reporting.models import (
@@ -529,7 +528,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     return EntryPage(plan, locality, period, user, rows, previous_period, is_open, today)
 
 
-def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwritten]:
+def _ledger_unwritten(user: Any, page: EntryPage) -> list[feeds.Unwritten]:
     """The ledger-fed values of the form that "write every value counted from the ledgers" would
     write now (each row gets its count): none where the form has no ledger-fed row. On the way, a
     ledger-fed value already submitted, approved or accepted whose count of accepted rows has
@@ -546,11 +545,11 @@ def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwrit
         if r.ledger_url
         and r.value is not None
         and r.value.value is not None
-        and r.value.status in ledger_services.LOCKED_STATUSES
+        and r.value.status in REPORTED
     ]
     if (not writable and not locked) or page.period.code != str(page.period.year):
         return []  # nothing to write or to compare: no need to count the rows
-    counts = ledger_services.accepted_counts(page.plan, page.locality, page.period.year)
+    counts = feeds.accepted_counts(page.plan, page.locality, page.period.year)
     for r in locked:
         count = counts.get(r.code, 0)
         if r.value is not None and r.value.value != count:
@@ -559,7 +558,7 @@ def _ledger_unwritten(user: Any, page: EntryPage) -> list[ledger_services.Unwrit
                 r.revise_value = str(count)
     if not writable:
         return []
-    unwritten = ledger_services.unwritten_values(
+    unwritten = feeds.unwritten_values(
         page.plan, page.locality, page.period, user, today=page.today, counts=counts
     )
     by_code = page.by_code
@@ -638,7 +637,7 @@ def _derive_ledgers(request: HttpRequest, page: EntryPage) -> HttpResponse:
         raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
     if period.code != str(period.year):
         return HttpResponseBadRequest("not a yearly period")
-    result = ledger_services.derive_values(plan, period.year, request.user, localities=[locality])
+    result = feeds.derive_values(plan, period.year, request.user, localities=[locality])
     messages.success(request, _("%(n)d value(s) written from the ledger.") % {"n": len(result.written)})
     for _place, zh, en in result.skipped:
         messages.warning(request, pick(zh, en))

@@ -36,7 +36,7 @@ from planwatch.core.errors import (
     PlanWatchError,
     refuse,
 )
-from planwatch.core.planfile import CheckKind, IndicatorKind
+from planwatch.core.kinds import CheckKind, IndicatorKind
 from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition

@@ -1,6 +1,6 @@
 """Sample action plans and milestones (示例数据) for the demo, so that the supervision list is not empty.
 
-Called by planwatch.reporting.sample.load_sample after the sample values and ledger rows. Each pilot
+Called by planwatch.demo.sample.load_sample after the sample values and ledger rows. Each pilot
 locality gets a sample action plan for the demo year (see `demo_year`) with four or five milestones on
 real tasks of the plan, owned by each task's lead unit. Their dates are relative to `today`, so that on
 that day the list always shows a mix: one milestone done, one in progress and due later, one overdue,

@@ -25,7 +25,8 @@ from planwatch.core.evaluation.types import (
     TargetSpec,
 )
 from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total
-from planwatch.core.planfile import Aggregation, Direction, IndicatorKind, PlanDocument
+from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
+from planwatch.core.planfile import PlanDocument
 
 __all__ = [
     "dimensions_from_plan",

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import active_user, plan_named
 from planwatch.bulletins import services
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import active_user
 from planwatch.core.bulletin import FORMATS
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import METHODS, WEIGHTS, parameters_from_options
+from planwatch.plans.lookup import find_plan
 
 
 class Command(PlanWatchCommand):
@@ -51,7 +52,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("--user", help="record this user as the bulletin's author")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         formats = [f for f in options["format"].split(",") if f.strip()]
         out = Path(options["output"])
         if out.exists() and not out.is_dir():

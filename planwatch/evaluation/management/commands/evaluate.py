@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.evaluation import report
 from planwatch.evaluation.runs import (
@@ -18,6 +17,7 @@ from planwatch.evaluation.runs import (
     run_evaluation,
     run_record,
 )
+from planwatch.plans.lookup import find_plan
 from planwatch.reporting.management.commands.export_values import write
 
 FORMATS = ["table", "json", "xlsx"]
@@ -80,7 +80,7 @@ class Command(PlanWatchCommand):
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         ahp = read_json(options["ahp_file"], "--ahp-file") if options["ahp_file"] else None
         expert = read_json(options["expert_file"], "--expert-file") if options["expert_file"] else None
         params = parameters_from_options(

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import aligned, clip
 from planwatch.evaluation.runs import parameters_summary
+from planwatch.plans.lookup import find_plan
 from planwatch.reporting import exports
 
 
@@ -23,7 +23,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         runs = EvaluationRun.objects.filter(plan=plan).select_related("created_by").defer("results")
         if options["year"] is not None:
             runs = runs.filter(year=options["year"])

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from planwatch.accounts.cli import active_user, plan_named
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import active_user
 from planwatch.ledgers import services
-from planwatch.plans.lookup import find_locality
+from planwatch.plans.lookup import find_locality, find_plan
 
 
 class Command(PlanWatchCommand):
@@ -25,7 +25,7 @@ class Command(PlanWatchCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["user"])
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         localities = None
         if options["locality"]:
             localities = [find_locality(plan, options["locality"])]

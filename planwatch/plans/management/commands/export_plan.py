@@ -5,10 +5,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.core.planfile import dump_plan
 from planwatch.plans.loader import plan_to_document
+from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Plan
 
 
@@ -21,7 +21,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         text = dump_plan(plan_to_document(Plan.objects.get(pk=plan.pk)), options["format"])
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as fh:

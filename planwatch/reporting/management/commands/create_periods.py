@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.kernel import audit
+from planwatch.plans.lookup import find_plan
 from planwatch.reporting.models import Period
 from planwatch.reporting.periods import create_periods
 
@@ -31,7 +31,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         year, due_on = options["year"], options["due_on"]
         due_after_days = options["due_after_days"]
         if due_on is not None:

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.kernel.models import SUBJECTS
+from planwatch.plans.lookup import find_plan
 from planwatch.reporting import exports
 from planwatch.reporting.management.commands.export_values import write
 
@@ -45,7 +45,7 @@ class Command(PlanWatchCommand):
                     raise CommandError(
                         f"--{name} {options[name]!r}: use a date (2019-03-01) or a date-time (2019-03-01T08:00)"
                     ) from None
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         events = exports.audit_of(plan, **bounds)
         if options["subject"]:
             events = events.filter(subject_type=options["subject"])

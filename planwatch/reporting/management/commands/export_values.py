@@ -6,9 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
-from planwatch.plans.lookup import find_locality
+from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
@@ -38,7 +37,7 @@ class Command(PlanWatchCommand):
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         locality_code = None
         if options["locality"]:
             locality_code = find_locality(plan, options["locality"]).code

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from planwatch.accounts.cli import active_user, read_input
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import active_user, read_input
 from planwatch.reporting import excel
 
 

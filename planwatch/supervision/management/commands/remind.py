@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.plans.lookup import find_plan
 from planwatch.supervision.management.commands._common import as_of
 from planwatch.supervision.services import remind
 
@@ -23,6 +23,6 @@ class Command(PlanWatchCommand):
         parser.add_argument("--days", type=int, help="how many days ahead is 'due soon' (default: setting)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         result = remind(plan, as_of(options["as_of"]), window_days=options["days"])
         self.stdout.write(result.describe())

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from planwatch.accounts.cli import plan_named
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.plans.lookup import find_plan
 from planwatch.supervision import services
 from planwatch.supervision.management.commands._common import as_of
 
@@ -24,7 +24,7 @@ class Command(PlanWatchCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plan = plan_named(options["plan"])
+        plan = find_plan(options["plan"])
         today = as_of(options["as_of"])
         rows = services.supervision_list(plan, today, window_days=options["days"])
         fmt, output = options["format"], options["output"]

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.demo.sample import load_sample
 from planwatch.plans.models import Plan
-from planwatch.reporting.sample import load_sample
 
 
 class Command(PlanWatchCommand):
