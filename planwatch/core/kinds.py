@@ -80,6 +80,14 @@ class LocalityLevel(Term):
     COUNTY = "county", "县", "County"
 
 
+class Approver(Term):
+    """Who approves a locality's values and rows, relative to it (a step of the plan's approval chain)."""
+
+    SELF = "self", "本级", "Its own approver"
+    PARENT = "parent", "上一级", "Its parent's approver"
+    GRANDPARENT = "grandparent", "上两级", "Its grandparent's approver"
+
+
 class UnitKind(Term):
     PROVINCIAL_DEPARTMENT = "provincial_department", "省直部门", "Provincial department"
     LOCAL_GOVERNMENT = "local_government", "地方政府", "Local government"

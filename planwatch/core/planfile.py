@@ -26,6 +26,7 @@ from planwatch.core.kinds import (
     KINDS,
     UNITS,
     Aggregation,
+    Approver,
     AttributeType,
     CheckKind,
     CountKind,
@@ -296,9 +297,20 @@ LEDGER_COLUMNS = {
 }
 
 
+class Review(Strict):
+    """Who approves, in order, before the province accepts, by locality level ("default" for the
+    others): the seed plan's is every pilot unit's own approver, [self]."""
+
+    approval: dict[str, list[Approver]] = {"default": [Approver.SELF]}
+
+
+DEFAULT_REVIEW = Review()
+
+
 class PlanDocument(Strict):
     format: str
     plan: PlanHeader
+    review: Review | None = None
     localities: list[Locality] = Field(min_length=1)
     units: list[Unit] = Field(min_length=1)
     dimensions: list[Dimension] = []
@@ -315,7 +327,10 @@ class PlanDocument(Strict):
         return self.plan.source_text or ""
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        data = self.model_dump(mode="json")
+        if data.get("review") is None:  # optional: a file without it hashes as it did before
+            data.pop("review", None)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
@@ -540,6 +555,7 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:
     for check in (
         _check_header,
         _check_localities,
+        _check_review,
         _check_units_and_dimensions,
         _check_goals,
         _check_key_fields,
@@ -583,6 +599,23 @@ def _check_localities(c: _Checks) -> None:
             parent = c.localities[parent].parent
     if not c.pilots:
         c.add(("localities",), "no locality is marked as a pilot (reporting) unit")
+
+
+def _check_review(c: _Checks) -> None:
+    """Each approval chain is for a locality level the plan has (or "default"), and names each
+    approver once."""
+    if c.doc.review is None:
+        return
+    levels = {loc.level for loc in c.doc.localities}
+    for level, chain in c.doc.review.approval.items():
+        loc = ("review", "approval", level)
+        if level != "default" and level not in levels:
+            known = ", ".join(sorted(levels))
+            c.add(loc, f"no locality of the plan is at level {level!r} (levels: {known}, or default)")
+        if not chain:
+            c.add(loc, "an approval chain needs at least one approver")
+        if len(set(chain)) != len(chain):
+            c.add(loc, "an approver is named twice")
 
 
 def _check_units_and_dimensions(c: _Checks) -> None:

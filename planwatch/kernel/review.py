@@ -21,11 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.permissions import has_perm
 from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rules.permissions import has_perm
 
 from planwatch.core.errors import CommentRequired, IllegalTransition, NotAllowed, PlanWatchError, refuse
 from planwatch.kernel import audit
@@ -237,10 +237,12 @@ def _apply(step: Step, subject: Any, move: Move) -> None:
     fields = [kind.state_field]
     if "approvals" in columns:
         # A further level of approval keeps the subject submitted until the last level approves.
-        done = subject.approvals + 1 if move.action == Action.APPROVE else 0
-        if move.action == Action.APPROVE and done < kind.levels(subject):
-            target = State.SUBMITTED
-        subject.approvals = done
+        if move.action == Action.APPROVE:
+            subject.approvals += 1
+            if subject.approvals < kind.levels(subject):
+                target = State.SUBMITTED
+        elif move.action in (Action.SUBMIT, Action.RETURN):
+            subject.approvals = 0  # the chain starts again
         fields.append("approvals")
     setattr(subject, kind.state_field, target)
     if "version" in columns:

@@ -39,6 +39,7 @@ from planwatch.plans.models import (
     TaskGroup,
     TaskUnit,
     Unit,
+    default_approval,
 )
 
 M = TypeVar("M", bound=models.Model)
@@ -169,6 +170,7 @@ def _save_plan(plan: Plan | None, doc: planfile.PlanDocument) -> Plan:
         "end_year": header.period.end_year,
         "horizon_year": header.period.horizon_year,
         "source_text": doc.source_text,
+        "approval": (doc.review or planfile.DEFAULT_REVIEW).model_dump(mode="json")["approval"],
     }
     if plan is None:
         return Plan.objects.create(code=header.code, version=1, **plan_fields)
@@ -525,6 +527,8 @@ def plan_to_document(plan: Plan) -> planfile.PlanDocument:
     data: dict[str, Any] = {
         "format": planfile.FORMAT,
         "plan": _header_dict(plan),
+        # said only where it is not the default, so that a plan file without it exports as it was
+        "review": None if plan.approval == default_approval() else {"approval": plan.approval},
         "localities": _locality_dicts(plan),
         "units": [
             {"code": u.code, "name": _t(u.name_zh, u.name_en), "kind": u.kind} for u in plan.units.all()

@@ -97,12 +97,12 @@ class Sourced(models.Model):
         abstract = True
 
 
-APPROVERS = ("self", "parent", "grandparent")
+APPROVERS = tuple(kinds.Approver)  # each step one level further up
 
 
 def default_approval() -> dict[str, list[str]]:
     """The seed plan's: every pilot unit's own approver approves, then the province accepts."""
-    return {"default": ["self"]}
+    return {"default": [kinds.Approver.SELF.value]}
 
 
 class Plan(models.Model):
