@@ -250,7 +250,7 @@ def test_charts_and_annex_from_plain_data():
 def test_unknown_format_is_refused():
     from planwatch.core.bulletin import BulletinError
 
-    with pytest.raises(BulletinError, match="docx, pdf or xlsx"):
+    with pytest.raises(BulletinError, match="docx, pdf, xlsx"):
         render(build_content(make_input()), "odt")
 
 

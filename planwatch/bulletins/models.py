@@ -10,8 +10,9 @@ from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 
 
-def bulletin_path(instance: Bulletin, filename: str) -> str:
-    return f"bulletins/{instance.plan.code}/{instance.period_code}/{filename}"
+def bulletin_path(instance: BulletinFile, filename: str) -> str:
+    bulletin = instance.bulletin
+    return f"bulletins/{bulletin.plan.code}/{bulletin.period_code}/{filename}"
 
 
 class Bulletin(models.Model):
@@ -35,9 +36,6 @@ class Bulletin(models.Model):
     )
     title = models.CharField(max_length=300)
     formats = models.JSONField(default=list)
-    docx = models.FileField(upload_to=bulletin_path, max_length=300, blank=True)
-    pdf = models.FileField(upload_to=bulletin_path, max_length=300, blank=True)
-    xlsx = models.FileField(upload_to=bulletin_path, max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Created at"))
     build_seconds = models.FloatField(default=0)
@@ -52,8 +50,25 @@ class Bulletin(models.Model):
         return f"{self.plan.code} {self.period_code} 第{self.serial}期"
 
     def file_of(self, fmt: str) -> models.fields.files.FieldFile | None:
-        field = {"docx": self.docx, "pdf": self.pdf, "xlsx": self.xlsx}.get(fmt)
-        return field if field else None
+        stored = next((f for f in self.files.all() if f.format == fmt), None)
+        return stored.file if stored is not None and stored.file else None
 
     def file_name(self, fmt: str) -> str:
         return f"bulletin-{self.plan.code}-{self.period_code}-{self.serial}.{fmt}"
+
+
+class BulletinFile(models.Model):
+    """One format of a bulletin, as stored (planwatch.core.bulletin.FORMATS)."""
+
+    bulletin = models.ForeignKey(Bulletin, models.CASCADE, related_name="files")
+    format = models.CharField(max_length=10)
+    file = models.FileField(upload_to=bulletin_path, max_length=300)
+
+    class Meta:
+        verbose_name = _("Bulletin file")
+        verbose_name_plural = _("Bulletin files")
+        ordering = ["bulletin", "format"]
+        constraints = [models.UniqueConstraint(fields=["bulletin", "format"], name="unique_bulletin_format")]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} {self.format}"

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from planwatch.bulletins.models import Bulletin
+from planwatch.bulletins.models import Bulletin, BulletinFile
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
@@ -349,7 +349,7 @@ def render(
     progress("gathering supervision, reporting and the map")
     inp = gather(plan, which, run, as_of, serial)
     content = core.build_content(inp)
-    if {"docx", "pdf"} & set(formats):  # the annex holds the numbers, not the pictures
+    if any(core.FORMATS[f].charts for f in formats):  # the annex holds the numbers, not the pictures
         progress("drawing charts")
         content = content.with_charts(core.draw_charts(content, inp.map_shapes))
     files = core.render_all(content, list(formats), progress)
@@ -361,8 +361,8 @@ def _formats(formats: Sequence[str]) -> list[str]:
     unknown = [f for f in chosen if f not in core.FORMATS]
     if unknown or not chosen:
         raise BulletinError(
-            f"格式：{'、'.join(unknown) or '未指定'}：应为 docx、pdf、xlsx",
-            f"formats: {', '.join(unknown) or 'none given'}: choose from docx, pdf, xlsx",
+            f"格式：{'、'.join(unknown) or '未指定'}：应为 {'、'.join(core.FORMATS)}",
+            f"formats: {', '.join(unknown) or 'none given'}: choose from {', '.join(core.FORMATS)}",
         )
     return [f for f in core.FORMATS if f in chosen]
 
@@ -371,7 +371,7 @@ def build_bulletin(
     plan: Plan,
     period_code: str,
     *,
-    formats: Sequence[str] = core.FORMATS,
+    formats: Sequence[str] = tuple(core.FORMATS),
     include_unaccepted: bool = False,
     user: Any = None,
     run: EvaluationRun | None = None,
@@ -413,10 +413,11 @@ def build_bulletin(
             formats=chosen,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        for fmt, data in files.items():
-            getattr(bulletin, fmt).save(bulletin.file_name(fmt), ContentFile(data), save=False)
         bulletin.build_seconds = round(time.monotonic() - started, 3)
         bulletin.save()
+        for fmt, data in files.items():
+            stored = BulletinFile(bulletin=bulletin, format=fmt)
+            stored.file.save(bulletin.file_name(fmt), ContentFile(data), save=True)
     progress(f"bulletin #{bulletin.pk} 第{serial}期 done in {bulletin.build_seconds:.1f} s")
     return bulletin
 

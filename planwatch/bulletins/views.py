@@ -23,12 +23,6 @@ from planwatch.core.bulletin import BulletinError, FontMissing
 from planwatch.dashboards.data import latest_accepted_year
 from planwatch.plans.models import Plan, pick
 
-CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
 
 def _plan(code: str) -> Plan:
     return get_object_or_404(Plan, code=code)
@@ -105,7 +99,7 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
 def download(request: HttpRequest, code: str, pk: int, fmt: str) -> FileResponse:
     plan = _plan(code)
     bulletin = get_object_or_404(Bulletin, plan=plan, pk=pk)
-    stored = bulletin.file_of(fmt) if fmt in CONTENT_TYPES else None
+    stored = bulletin.file_of(fmt) if fmt in core.FORMATS else None
     if stored is None:
         raise Http404("no such file")
     try:
@@ -113,5 +107,5 @@ def download(request: HttpRequest, code: str, pk: int, fmt: str) -> FileResponse
     except FileNotFoundError:
         raise Http404("the file is missing from storage") from None
     return FileResponse(
-        handle, as_attachment=True, filename=bulletin.file_name(fmt), content_type=CONTENT_TYPES[fmt]
+        handle, as_attachment=True, filename=bulletin.file_name(fmt), content_type=core.FORMATS[fmt].content_type
     )

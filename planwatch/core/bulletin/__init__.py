@@ -11,6 +11,7 @@ database, and keeps the files.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from planwatch.core.bulletin.charts import FontMissing, cjk_font, draw_charts
 from planwatch.core.bulletin.content import (
@@ -30,14 +31,13 @@ from planwatch.core.bulletin.docx import build_docx
 from planwatch.core.bulletin.pdf import build_pdf
 from planwatch.core.bulletin.xlsx import build_xlsx
 
-FORMATS = ("docx", "pdf", "xlsx")
-
 __all__ = [
     "FORMATS",
     "BulletinContent",
     "BulletinError",
     "BulletinInput",
     "FontMissing",
+    "Format",
     "LateRow",
     "MapShape",
     "MilestoneRow",
@@ -52,17 +52,39 @@ __all__ = [
 ]
 
 
-def render(content: BulletinContent, fmt: str) -> bytes:
-    """The bulletin in one format: docx, pdf or xlsx."""
-    if fmt == "docx":
-        return build_docx(content)
-    if fmt == "pdf":
-        return build_pdf(content)
-    if fmt == "xlsx":
-        return build_xlsx(content)
-    raise BulletinError(
-        f"未知格式 {fmt!r}：应为 docx、pdf 或 xlsx", f"unknown format {fmt!r}: use docx, pdf or xlsx"
+@dataclass(frozen=True)
+class Format:
+    """A format a bulletin is written in: one registry row (and a builder module) each."""
+
+    code: str
+    build: Callable[[BulletinContent], bytes]
+    content_type: str
+    charts: bool  # its content carries the charts (drawn once for every format that needs them)
+
+
+FORMATS: dict[str, Format] = {
+    f.code: f
+    for f in (
+        Format(
+            "docx",
+            build_docx,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            True,
+        ),
+        Format("pdf", build_pdf, "application/pdf", True),
+        Format(
+            "xlsx", build_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False
+        ),
     )
+}
+
+
+def render(content: BulletinContent, fmt: str) -> bytes:
+    """The bulletin in one of FORMATS."""
+    if fmt not in FORMATS:
+        known_zh, known_en = "、".join(FORMATS), ", ".join(FORMATS)
+        raise BulletinError(f"未知格式 {fmt!r}：应为 {known_zh}", f"unknown format {fmt!r}: use {known_en}")
+    return FORMATS[fmt].build(content)
 
 
 def render_all(
