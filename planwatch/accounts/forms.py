@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from planwatch.accounts.models import Profile
+from planwatch.accounts.models import role_choices
 from planwatch.plans.models import Locality, Plan, Unit
 
 
@@ -15,7 +15,7 @@ class UserForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Profile.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=role_choices)
     locality = forms.ModelChoiceField(label=_("Locality"), queryset=Locality.objects.none(), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

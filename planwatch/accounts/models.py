@@ -11,6 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core.kinds import Term
+from planwatch.plans.models import term_choices
+
 TOKEN_PREFIX = "pw_"
 
 
@@ -52,22 +55,28 @@ class ApiToken(models.Model):
         return token
 
 
+def role_choices() -> list[tuple[str, str]]:
+    return term_choices(Profile.Role)
+
+
 class Profile(models.Model):
     """A user's role and scope: what they may see and do, and for which locality or unit."""
 
-    class Role(models.TextChoices):
-        PROVINCE_ADMIN = "province_admin", _("Province administrator")
-        PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
-        LEAD_UNIT = "lead_unit", _("Lead unit")
-        LOCALITY_REPORTER = "locality_reporter", _("Locality reporter")
-        LOCALITY_APPROVER = "locality_approver", _("Locality approver")
-        VIEWER = "viewer", _("Viewer")
+    class Role(Term):
+        """The roles, each named in Chinese and English (what each may do: accounts/permissions.py)."""
+
+        PROVINCE_ADMIN = "province_admin", "省级管理员", "Province administrator"
+        PROVINCE_REVIEWER = "province_reviewer", "省级审核人", "Province reviewer"
+        LEAD_UNIT = "lead_unit", "牵头单位", "Lead unit"
+        LOCALITY_REPORTER = "locality_reporter", "地区填报人", "Locality reporter"
+        LOCALITY_APPROVER = "locality_approver", "地区审核人", "Locality approver"
+        VIEWER = "viewer", "查看者", "Viewer"
 
     LOCALITY_ROLES = {Role.LOCALITY_REPORTER, Role.LOCALITY_APPROVER}
     PROVINCE_ROLES = {Role.PROVINCE_ADMIN, Role.PROVINCE_REVIEWER}
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile")
-    role = models.CharField(max_length=30, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(max_length=30, choices=role_choices, default=Role.VIEWER)
     locality = models.ForeignKey(
         "plans.Locality", models.PROTECT, null=True, blank=True, related_name="profiles"
     )

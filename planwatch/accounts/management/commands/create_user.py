@@ -19,7 +19,7 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
-        parser.add_argument("--role", required=True, choices=Profile.Role.values)
+        parser.add_argument("--role", required=True, choices=[role.value for role in Profile.Role])
         parser.add_argument("--locality", help="for locality roles: code or name, e.g. ZH or 珠海")
         parser.add_argument("--unit", help="for the lead-unit role: the unit's code, e.g. DST")
         parser.add_argument("--plan", help="the plan's code (default: the only plan)")
