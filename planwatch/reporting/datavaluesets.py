@@ -452,10 +452,6 @@ def _reused_by_another(batch: ImportBatch) -> ValueSetRejected:
     )
 
 
-class _Rollback(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-
 
 def import_value_set(
     user: Any, plan: Plan, value_set: ValueSet, *, today: dt.date | None = None
@@ -486,8 +482,6 @@ def import_value_set(
             result = _import(user, plan, value_set, today)
             result.batch = batch
             return result
-    except _Rollback as rollback:
-        raise ValueSetRejected(rollback.problems) from None
     except IntegrityError:
         batch = previous_import(value_set.import_id)
         if batch is not None:
@@ -616,7 +610,7 @@ def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -
         result.unchanged += len(saved.unchanged)
         result.warnings += saved.warnings
     if problems:
-        raise _Rollback(sorted(problems, key=_position))
+        raise ValueSetRejected(sorted(problems, key=_position))  # nothing of it is kept
     return result
 
 

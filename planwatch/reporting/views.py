@@ -700,7 +700,7 @@ def _place(page: EntryPage, refused: PlanWatchError) -> list[str]:
     return unplaced
 
 
-class _NotSaved(Exception):
+class _NotSaved(PlanWatchError):
     """Some values are not numbers: whatever else the form holds is checked, then nothing is kept."""
 
 
