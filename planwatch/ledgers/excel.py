@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
@@ -231,11 +232,12 @@ def _read_dates(ledger: LedgerType, item: LedgerItem, values: dict[str, Any], ba
             item.set_stage_date(stage, None)
 
 
-@transaction.atomic
-def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) -> list[LedgerItem]:
-    """Check every row, then save them all (source excel), or save nothing and raise
-    WorkbookRejected listing each problem with its cell."""
-    source = PurePath(file_name).name
+# Says a problem of the row being read at the cell of a column, named by its key: bad(key, zh, en).
+_Bad = Callable[[str, str, str], None]
+
+
+def _open_workbook(data: bytes, source: str) -> Workbook:
+    """The uploaded workbook; raises WorkbookRejected if it cannot be read or has no ledger sheet."""
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
@@ -244,95 +246,171 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
         ) from None
     if SHEET not in book.sheetnames:
         raise WorkbookRejected(source, [Problem("", f"缺少工作表 {SHEET} / the sheet {SHEET} is missing")])
-    sheet = book[SHEET]
-    problems: list[Problem] = []
-    if ABOUT in book.sheetnames:
-        meta = {_text(r[0]): _text(r[1]) for r in book[ABOUT].iter_rows(values_only=True) if len(r) > 1}
-        if meta.get("ledger") and meta["ledger"] != ledger.code:
-            problems.append(
-                _problem(
-                    ABOUT, "B2", f"此文件是台账 {meta['ledger']}", f"this file is ledger {meta['ledger']}"
-                )
-            )
-    cols = columns(ledger)
-    header = [_text(c.value) for c in sheet[HEADER_ROW]]
-    for c, col in enumerate(cols):
-        if c >= len(header) or not header[c].startswith(col.zh):
-            problems.append(
-                _problem(
-                    SHEET,
-                    f"{get_column_letter(c + 1)}{HEADER_ROW}",
-                    f"表头应为「{col.zh}」",
-                    f"header should be {col.en!r}",
-                )
-            )
-    if problems:
-        raise WorkbookRejected(source, problems)
+    return book
 
-    plan = ledger.plan
-    key_fields = key_field_names(list(KeyField.objects.filter(plan=plan)))
-    existing = {i.pk: i for i in ledger.items.select_related("locality", "key_field", "ledger__plan")}
-    statuses = status_names()
-    pending: list[LedgerItem] = []
-    rows: list[int] = []
+
+def _check_about(book: Workbook, ledger: LedgerType) -> list[Problem]:
+    """The About sheet, if the workbook has one, must be about this ledger."""
+    if ABOUT not in book.sheetnames:
+        return []
+    meta = {_text(r[0]): _text(r[1]) for r in book[ABOUT].iter_rows(values_only=True) if len(r) > 1}
+    if meta.get("ledger") and meta["ledger"] != ledger.code:
+        return [
+            _problem(ABOUT, "B2", f"此文件是台账 {meta['ledger']}", f"this file is ledger {meta['ledger']}")
+        ]
+    return []
+
+
+def _check_header(sheet: Any, cols: list[Column]) -> list[Problem]:
+    """Each column's header must start with its Chinese name."""
+    header = [_text(c.value) for c in sheet[HEADER_ROW]]
+    return [
+        _problem(
+            SHEET,
+            f"{get_column_letter(c + 1)}{HEADER_ROW}",
+            f"表头应为「{col.zh}」",
+            f"header should be {col.en!r}",
+        )
+        for c, col in enumerate(cols)
+        if c >= len(header) or not header[c].startswith(col.zh)
+    ]
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the rows are read against, fetched once for the workbook: the ledger's items by ID, and
+    its plan's key fields and the statuses by every name the import accepts."""
+
+    key_fields: dict[str, KeyField]
+    items: dict[int, LedgerItem]
+    statuses: dict[str, str]
+
+
+def _known(ledger: LedgerType) -> _Known:
+    return _Known(
+        key_fields=key_field_names(list(KeyField.objects.filter(plan=ledger.plan))),
+        items={i.pk: i for i in ledger.items.select_related("locality", "key_field", "ledger__plan")},
+        statuses=status_names(),
+    )
+
+
+def _bad_at(cols: list[Column], r: int, problems: list[Problem]) -> _Bad:
+    """How the problems of row `r` are said: at the row's cell of the column named, in `problems`."""
+    keys = [c.key for c in cols]
+
+    def bad(key: str, zh: str, en: str) -> None:
+        problems.append(_problem(SHEET, f"{get_column_letter(keys.index(key) + 1)}{r}", zh, en))
+
+    return bad
+
+
+def _item_of_row(
+    ledger: LedgerType, raw_id: str, items: dict[int, LedgerItem], bad: _Bad
+) -> LedgerItem | None:
+    """The item a row's ID names, or a new one if the ID is blank; None if the ledger has no such
+    item."""
+    if not raw_id:
+        return LedgerItem(ledger=ledger)
+    found = items.get(int(raw_id)) if raw_id.isdigit() else None
+    if found is None:
+        bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
+    return found
+
+
+def _read_key_field(
+    item: LedgerItem, values: dict[str, Any], key_fields: dict[str, KeyField], bad: _Bad
+) -> None:
+    kf = _text(values["key_field"])
+    if kf and kf.casefold() not in key_fields:
+        bad("key_field", f"未知重点领域「{kf}」", f"unknown key field {kf!r}")
+    item.key_field = key_fields.get(kf.casefold()) if kf else None
+
+
+def _read_status(item: LedgerItem, values: dict[str, Any], statuses: dict[str, str], bad: _Bad) -> None:
+    """The status by its code or label; blank is active."""
+    status = _text(values["status"]) or LedgerItem.Status.ACTIVE
+    if status.casefold() not in statuses:
+        known = "、".join(status_labels().values())
+        bad("status", f"未知状态「{status}」，应为：{known}", f"unknown status {status!r}: one of {known}")
+    else:
+        item.status = statuses[status.casefold()]
+
+
+def _read_item(
+    ledger: LedgerType, cols: list[Column], values: dict[str, Any], known: _Known, bad: _Bad
+) -> LedgerItem | None:
+    """A row's item with its fields set from the row's cells; None if the row names an item or a
+    locality that does not exist (the rest of the row is not read). Other problems are said through
+    `bad` and the item is still returned, so that saving it says the row's other problems too."""
+    item = _item_of_row(ledger, _text(values["id"]), known.items, bad)
+    if item is None:
+        return None
+    try:
+        item.locality = find_locality(ledger.plan, _text(values["locality"]))
+    except LookupError:
+        bad(
+            "locality",
+            f"未知地区「{_text(values['locality'])}」",
+            f"unknown locality {_text(values['locality'])!r}",
+        )
+        return None
+    _read_key_field(item, values, known.key_fields, bad)
+    item.name = _text(values["name"])
+    item.identifier = _text(values["identifier"]).upper()
+    item.attributes = _attributes(cols, values)
+    _read_investment(ledger, item, values, bad)
+    _read_dates(ledger, item, values, bad)
+    _read_status(item, values, known.statuses, bad)
+    item.notes = _text(values["notes"])
+    return item
+
+
+def _read_rows(
+    ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem]
+) -> list[tuple[int, LedgerItem]]:
+    """The item of each row that is not blank, with its row number; the problems found go to
+    `problems`."""
+    known = _known(ledger)
+    pending: list[tuple[int, LedgerItem]] = []
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
         values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
         if all(v is None or _text(v) == "" for v in values.values()):
             continue
+        item = _read_item(ledger, cols, values, known, _bad_at(cols, r, problems))
+        if item is not None:
+            pending.append((r, item))
+    return pending
 
-        def at(key: str) -> str:
-            return f"{get_column_letter([c.key for c in cols].index(key) + 1)}{r}"  # noqa: B023
 
-        def bad(key: str, zh: str, en: str) -> None:
-            problems.append(_problem(SHEET, at(key), zh, en))  # noqa: B023
-
-        item: LedgerItem
-        raw_id = _text(values["id"])
-        if raw_id:
-            found = existing.get(int(raw_id)) if raw_id.isdigit() else None
-            if found is None:
-                bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
-                continue
-            item = found
-        else:
-            item = LedgerItem(ledger=ledger)
-        try:
-            item.locality = find_locality(plan, _text(values["locality"]))
-        except LookupError:
-            bad(
-                "locality",
-                f"未知地区「{_text(values['locality'])}」",
-                f"unknown locality {_text(values['locality'])!r}",
-            )
-            continue
-        kf = _text(values["key_field"])
-        if kf and kf.casefold() not in key_fields:
-            bad("key_field", f"未知重点领域「{kf}」", f"unknown key field {kf!r}")
-        item.key_field = key_fields.get(kf.casefold()) if kf else None
-        item.name = _text(values["name"])
-        item.identifier = _text(values["identifier"]).upper()
-        item.attributes = _attributes(cols, values)
-        _read_investment(ledger, item, values, bad)
-        _read_dates(ledger, item, values, bad)
-        status = _text(values["status"]) or LedgerItem.Status.ACTIVE
-        if status.casefold() not in statuses:
-            known = "、".join(status_labels().values())
-            bad(
-                "status", f"未知状态「{status}」，应为：{known}", f"unknown status {status!r}: one of {known}"
-            )
-        else:
-            item.status = statuses[status.casefold()]
-        item.notes = _text(values["notes"])
-        pending.append(item)
-        rows.append(r)
+def _save_items(
+    user: Any, pending: list[tuple[int, LedgerItem]], cols: list[Column], source: str, problems: list[Problem]
+) -> list[LedgerItem]:
+    """Save each item through services.save_item (source excel); a refused row leaves nothing behind
+    and its problems go to `problems`, at its cells."""
     via = audit.Via(audit.Source.EXCEL, source)
     saved = []
-    for item, r in zip(pending, rows, strict=True):
+    for r, item in pending:
         try:
             with transaction.atomic():  # a savepoint: the row's problems are said with the others'
                 saved.append(services.save_item(user, item, via=via, refresh=False))
         except PlanWatchError as refused:
-            problems += [_at_cell(cols, r, issue) for issue in refused.issues]
+            problems.extend(_at_cell(cols, r, issue) for issue in refused.issues)
+    return saved
+
+
+@transaction.atomic
+def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) -> list[LedgerItem]:
+    """Check every row, then save them all (source excel), or save nothing and raise
+    WorkbookRejected listing each problem with its cell."""
+    source = PurePath(file_name).name
+    book = _open_workbook(data, source)
+    sheet = book[SHEET]
+    cols = columns(ledger)
+    problems = _check_about(book, ledger) + _check_header(sheet, cols)
+    if problems:
+        raise WorkbookRejected(source, problems)
+    pending = _read_rows(ledger, sheet, cols, problems)
+    saved = _save_items(user, pending, cols, source, problems)
     if problems:
         raise WorkbookRejected(source, problems)
     services.refresh_duplicates(ledger)  # once for the workbook, not once per row

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -141,11 +142,47 @@ def _text_field(raw: dict[str, Any], name: str, place: Place, problems: list[Pro
     return ""
 
 
-def parse_json(body: bytes | str) -> ValueSet:
-    """{"import_id": …, "period": "2018", "locality": "ZH", "values": [{"indicator": "I01",
-    "value": 12, "version": 3, "comment": "…"}, …]}; `version` and `comment` are optional, `value`
-    is a JSON number or null (left blank). Raises ValueSetRejected listing every problem."""
-    problems: list[Problem] = []
+def _unknown_fields(raw: dict[str, Any], known: set[str], place: Place, problems: list[Problem]) -> None:
+    """A problem for each field of `raw` that is not one of `known`, in alphabetical order."""
+    for extra in sorted(set(raw) - known):
+        problems.append(
+            place.problem(Kind.INVALID, f"未知字段 {extra}", f"unknown field {extra!r}", field=extra)
+        )
+
+
+def _too_long(place: Place) -> Problem:
+    """The import id at `place` is longer than an import batch keeps."""
+    return place.problem(
+        Kind.INVALID,
+        f"import_id 超过 {MAX_IMPORT_ID} 个字符",
+        f"import_id is longer than {MAX_IMPORT_ID} characters",
+        field="import_id",
+    )
+
+
+def _storable(value: Decimal, place: Place, indicator: str | None, problems: list[Problem]) -> Decimal | None:
+    """`value` if it can be stored, else None and its problem in `problems`."""
+    if why := check_number(value):
+        problems.append(place.problem(Kind.INVALID, *why, field="value", indicator=indicator))
+        return None
+    return value
+
+
+def _bad_version(place: Place, indicator: str | None) -> Problem:
+    return place.problem(
+        Kind.INVALID,
+        "version 应为非负整数",
+        "version must be a non-negative integer",
+        field="version",
+        indicator=indicator,
+    )
+
+
+# --- parsing JSON -------------------------------------------------------------------------------
+
+
+def _load_json(body: bytes | str) -> dict[str, Any]:
+    """The body's JSON object; raises ValueSetRejected if it is not valid JSON or not an object."""
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         data = json.loads(text, parse_float=Decimal)
@@ -155,224 +192,286 @@ def parse_json(body: bytes | str) -> ValueSet:
         ) from None
     if not isinstance(data, dict):
         raise ValueSetRejected([Problem(Kind.INVALID, "应为 JSON 对象", "expected a JSON object")])
-    top = Place()
-    for extra in sorted(set(data) - {"import_id", "period", "locality", "values"}):
-        problems.append(
-            top.problem(Kind.INVALID, f"未知字段 {extra}", f"unknown field {extra!r}", field=extra)
-        )
+    return data
+
+
+def _json_envelope(
+    data: dict[str, Any], top: Place, problems: list[Problem]
+) -> tuple[str, str, str, list[Any]]:
+    """The set's own fields: its import id, period and locality ("" if missing) and its list of
+    values (empty if missing or not a list); their problems go to `problems`."""
+    _unknown_fields(data, {"import_id", "period", "locality", "values"}, top, problems)
     import_id = _text_field(data, "import_id", top, problems)
     if len(import_id) > MAX_IMPORT_ID:
-        problems.append(
-            top.problem(
-                Kind.INVALID,
-                f"import_id 超过 {MAX_IMPORT_ID} 个字符",
-                f"import_id is longer than {MAX_IMPORT_ID} characters",
-                field="import_id",
-            )
-        )
+        problems.append(_too_long(top))
     period = _text_field(data, "period", top, problems)
     locality = _text_field(data, "locality", top, problems)
     values = data.get("values")
-    rows: list[Row] = []
     if not isinstance(values, list) or not values:
         problems.append(
             top.problem(
                 Kind.INVALID, "values 应为非空列表", "values must be a non-empty list", field="values"
             )
         )
-        values = []
+        return import_id, period, locality, []
+    return import_id, period, locality, values
+
+
+def _json_number(
+    raw: dict[str, Any], place: Place, indicator: str | None, problems: list[Problem]
+) -> Decimal | None:
+    """A value's `value`: a JSON number, or None if null (left blank) or if it has a problem (said
+    in `problems`)."""
+    if "value" not in raw:
+        problems.append(
+            place.problem(Kind.INVALID, "缺少 value", "value is missing", field="value", indicator=indicator)
+        )
+        return None
+    item = raw["value"]
+    if item is None:
+        return None
+    if isinstance(item, bool) or not isinstance(item, int | Decimal):
+        shown = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str)
+        zh, en = _number_problem(shown)
+        problems.append(
+            place.problem(
+                Kind.INVALID,
+                zh + "（应为 JSON 数字或 null）",
+                en + " (expected a JSON number or null)",
+                field="value",
+                indicator=indicator,
+            )
+        )
+        return None
+    return _storable(Decimal(item), place, indicator, problems)
+
+
+def _json_version(
+    raw: dict[str, Any], place: Place, indicator: str | None, problems: list[Problem]
+) -> int | None:
+    """A value's optional `version`: a non-negative integer, or None if left out or if it has a
+    problem (said in `problems`)."""
+    version = raw.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
+        problems.append(_bad_version(place, indicator))
+        return None
+    return version
+
+
+def _json_comment(raw: dict[str, Any], place: Place, indicator: str | None, problems: list[Problem]) -> str:
+    """A value's optional `comment`: a string, "" if left out or if it has a problem (said in
+    `problems`)."""
+    comment = raw.get("comment") or ""
+    if not isinstance(comment, str):
+        problems.append(
+            place.problem(
+                Kind.INVALID,
+                "comment 应为文本",
+                "comment must be a string",
+                field="comment",
+                indicator=indicator,
+            )
+        )
+        return ""
+    return comment
+
+
+def _json_row(
+    raw: Any, place: Place, problems: list[Problem], *, period: str, locality: str, top: Place
+) -> Row | None:
+    """One item of `values`, with the set's period and locality (given at `top`); None if it has a
+    problem. Unknown fields are said in `problems` but do not drop the value."""
+    if not isinstance(raw, dict):
+        problems.append(place.problem(Kind.INVALID, "应为 JSON 对象", "expected a JSON object"))
+        return None
+    _unknown_fields(raw, {"indicator", "value", "version", "comment"}, place, problems)
+    before = len(problems)
+    indicator = _text_field(raw, "indicator", place, problems)
+    named = indicator or None
+    value = _json_number(raw, place, named, problems)
+    version = _json_version(raw, place, named, problems)
+    comment = _json_comment(raw, place, named, problems)
+    if len(problems) > before:
+        return None
+    return Row(place, period, locality, indicator, value, version, comment, period_place=top)
+
+
+def parse_json(body: bytes | str) -> ValueSet:
+    """{"import_id": …, "period": "2018", "locality": "ZH", "values": [{"indicator": "I01",
+    "value": 12, "version": 3, "comment": "…"}, …]}; `version` and `comment` are optional, `value`
+    is a JSON number or null (left blank). Raises ValueSetRejected listing every problem."""
+    problems: list[Problem] = []
+    top = Place()
+    import_id, period, locality, values = _json_envelope(_load_json(body), top, problems)
     fatal = bool(problems)  # without its import id, period or locality the set cannot be checked
+    rows: list[Row] = []
     for index, raw in enumerate(values):
         place = Place(path=f"values[{index}]")
-        if not isinstance(raw, dict):
-            problems.append(place.problem(Kind.INVALID, "应为 JSON 对象", "expected a JSON object"))
-            continue
-        for extra in sorted(set(raw) - {"indicator", "value", "version", "comment"}):
-            problems.append(
-                place.problem(Kind.INVALID, f"未知字段 {extra}", f"unknown field {extra!r}", field=extra)
-            )
-        indicator = _text_field(raw, "indicator", place, problems)
-        ok = bool(indicator)
-        value: Decimal | None = None
-        if "value" not in raw:
-            problems.append(
-                place.problem(
-                    Kind.INVALID, "缺少 value", "value is missing", field="value", indicator=indicator or None
-                )
-            )
-            ok = False
-        else:
-            item = raw["value"]
-            if item is None:
-                value = None
-            elif isinstance(item, bool) or not isinstance(item, int | Decimal):
-                shown = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str)
-                zh, en = _number_problem(shown)
-                problems.append(
-                    place.problem(
-                        Kind.INVALID,
-                        zh + "（应为 JSON 数字或 null）",
-                        en + " (expected a JSON number or null)",
-                        field="value",
-                        indicator=indicator or None,
-                    )
-                )
-                ok = False
-            else:
-                value = Decimal(item)
-                if why := check_number(value):
-                    problems.append(
-                        place.problem(Kind.INVALID, *why, field="value", indicator=indicator or None)
-                    )
-                    ok = False
-        version = raw.get("version")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
-            problems.append(
-                place.problem(
-                    Kind.INVALID,
-                    "version 应为非负整数",
-                    "version must be a non-negative integer",
-                    field="version",
-                    indicator=indicator or None,
-                )
-            )
-            ok = False
-        comment = raw.get("comment") or ""
-        if not isinstance(comment, str):
-            problems.append(
-                place.problem(
-                    Kind.INVALID,
-                    "comment 应为文本",
-                    "comment must be a string",
-                    field="comment",
-                    indicator=indicator or None,
-                )
-            )
-            ok = False
-        if ok:
-            rows.append(Row(place, period, locality, indicator, value, version, comment, period_place=top))
+        row = _json_row(raw, place, problems, period=period, locality=locality, top=top)
+        if row is not None:
+            rows.append(row)
     if fatal:
         raise ValueSetRejected(problems)
     return ValueSet(import_id, rows, problems)
 
 
-def parse_csv(body: bytes | str) -> ValueSet:
-    """A header row `import_id,period,locality,indicator,value,version,comment` (`version` and
-    `comment` may be left out), then one value per row; every row has the same import id. A blank
-    value is a value left blank. UTF-8, with or without a byte order mark."""
+# --- parsing CSV --------------------------------------------------------------------------------
+
+
+def _csv_text(body: bytes | str) -> str:
+    """The body as text without its byte order mark; raises ValueSetRejected if it is not UTF-8."""
     if isinstance(body, bytes):
         try:
-            text = body.decode("utf-8-sig")
+            return body.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValueSetRejected(
                 [Problem(Kind.INVALID, "CSV 文件须为 UTF-8 编码", "the CSV file must be UTF-8")]
             ) from None
-    else:
-        text = body.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return body.removeprefix("\ufeff")
+
+
+def _bad_csv(exc: csv.Error) -> ValueSetRejected:
+    return ValueSetRejected([Problem(Kind.INVALID, f"CSV 格式错误：{exc}", f"bad CSV: {exc}")])
+
+
+def _csv_header(reader: Iterator[list[str]]) -> list[str]:
+    """The column names of the first row. Raises ValueSetRejected if there is no first row, or if a
+    required column is missing, a column unknown or one given twice."""
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ValueSetRejected([Problem(Kind.INVALID, "CSV 文件为空", "the CSV file is empty")]) from None
     except csv.Error as exc:
-        raise ValueSetRejected([Problem(Kind.INVALID, f"CSV 格式错误：{exc}", f"bad CSV: {exc}")]) from None
+        raise _bad_csv(exc) from None
     problems: list[Problem] = []
-    header_place = Place(row=1)
+    place = Place(row=1)
     for name in CSV_REQUIRED:
         if name not in header:
             problems.append(
-                header_place.problem(
-                    Kind.INVALID, f"缺少列 {name}", f"column {name!r} is missing", field=name
-                )
+                place.problem(Kind.INVALID, f"缺少列 {name}", f"column {name!r} is missing", field=name)
             )
     for name in header:
         if name not in CSV_COLUMNS:
             problems.append(
-                header_place.problem(Kind.INVALID, f"未知列 {name}", f"unknown column {name!r}", field=name)
+                place.problem(Kind.INVALID, f"未知列 {name}", f"unknown column {name!r}", field=name)
             )
     if len(set(header)) != len(header):
-        problems.append(header_place.problem(Kind.INVALID, "列名重复", "a column appears twice"))
+        problems.append(place.problem(Kind.INVALID, "列名重复", "a column appears twice"))
     if problems:
         raise ValueSetRejected(problems)
-    rows: list[Row] = []
-    import_ids: dict[str, int] = {}
+    return header
+
+
+def _csv_records(reader: Iterator[list[str]]) -> list[list[str]]:
+    """The rows after the header, all read before any is checked: raises ValueSetRejected if the
+    file is not valid CSV."""
     try:
-        records = list(reader)
+        return list(reader)
     except csv.Error as exc:
-        raise ValueSetRejected([Problem(Kind.INVALID, f"CSV 格式错误：{exc}", f"bad CSV: {exc}")]) from None
-    for number, cells in enumerate(records, start=2):
-        if not any(c.strip() for c in cells):
-            continue  # blank lines, e.g. at the end of a file saved by Excel
-        place = Place(row=number)
-        if len(cells) != len(header):
+        raise _bad_csv(exc) from None
+
+
+def _csv_cells(
+    place: Place, cells: list[str], header: list[str], problems: list[Problem]
+) -> dict[str, str] | None:
+    """A row's cells by column name, stripped; None if it has not as many cells as the header (said
+    in `problems`)."""
+    if len(cells) != len(header):
+        problems.append(
+            place.problem(
+                Kind.INVALID,
+                f"该行有 {len(cells)} 列，表头有 {len(header)} 列",
+                f"the row has {len(cells)} cells, the header {len(header)}",
+            )
+        )
+        return None
+    return {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+
+
+def _csv_number(text: str, place: Place, indicator: str | None, problems: list[Problem]) -> Decimal | None:
+    """A row's value: None if blank (left blank) or if it has a problem (said in `problems`)."""
+    if not text:
+        return None
+    value = numbers.decimal_or_none(text)
+    if value is None:
+        problems.append(
+            place.problem(Kind.INVALID, *_number_problem(text), field="value", indicator=indicator)
+        )
+        return None
+    return _storable(value, place, indicator, problems)
+
+
+def _csv_version(text: str, place: Place, indicator: str | None, problems: list[Problem]) -> int | None:
+    """A row's version: a non-negative integer, or None if blank or if it has a problem (said in
+    `problems`)."""
+    if not text:
+        return None
+    try:
+        version = int(text)
+    except ValueError:
+        version = -1
+    if version < 0:
+        problems.append(_bad_version(place, indicator))
+        return None
+    return version
+
+
+def _csv_row(place: Place, raw: dict[str, str], problems: list[Problem]) -> Row | None:
+    """One row's value, or None if it has a problem (said in `problems`)."""
+    indicator = raw["indicator"] or None
+    before = len(problems)
+    for name in ("import_id", "period", "locality", "indicator"):
+        if not raw[name]:
             problems.append(
                 place.problem(
-                    Kind.INVALID,
-                    f"该行有 {len(cells)} 列，表头有 {len(header)} 列",
-                    f"the row has {len(cells)} cells, the header {len(header)}",
+                    Kind.INVALID, f"{name} 为空", f"{name} is empty", field=name, indicator=indicator
                 )
             )
+    value = _csv_number(raw["value"], place, indicator, problems)
+    version = _csv_version(raw.get("version", ""), place, indicator, problems)
+    if len(problems) > before:
+        return None
+    return Row(
+        place,
+        raw["period"],
+        raw["locality"],
+        raw["indicator"],
+        value,
+        version,
+        raw.get("comment", ""),
+        period_place=place,
+    )
+
+
+def _csv_rows(
+    records: list[list[str]], header: list[str], problems: list[Problem]
+) -> tuple[list[Row], dict[str, int]]:
+    """The rows that could be read, and each import id given with the first row that gives it.
+    Blank lines are skipped, e.g. at the end of a file saved by Excel."""
+    rows: list[Row] = []
+    import_ids: dict[str, int] = {}
+    for number, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
             continue
-        raw = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
-        indicator = raw["indicator"] or None
-        ok = True
-        for name in ("import_id", "period", "locality", "indicator"):
-            if not raw[name]:
-                problems.append(
-                    place.problem(
-                        Kind.INVALID, f"{name} 为空", f"{name} is empty", field=name, indicator=indicator
-                    )
-                )
-                ok = False
+        place = Place(row=number)
+        raw = _csv_cells(place, cells, header, problems)
+        if raw is None:
+            continue
         if raw["import_id"]:
             import_ids.setdefault(raw["import_id"], number)
-        value: Decimal | None = None
-        if raw["value"]:
-            value = numbers.decimal_or_none(raw["value"])
-            if value is None:
-                problems.append(
-                    place.problem(
-                        Kind.INVALID, *_number_problem(raw["value"]), field="value", indicator=indicator
-                    )
-                )
-                ok = False
-            else:
-                if why := check_number(value):
-                    problems.append(place.problem(Kind.INVALID, *why, field="value", indicator=indicator))
-                    ok = False
-        version: int | None = None
-        if raw.get("version"):
-            try:
-                version = int(raw["version"])
-                if version < 0:
-                    raise ValueError
-            except ValueError:
-                problems.append(
-                    place.problem(
-                        Kind.INVALID,
-                        "version 应为非负整数",
-                        "version must be a non-negative integer",
-                        field="version",
-                        indicator=indicator,
-                    )
-                )
-                ok = False
-        if ok:
-            rows.append(
-                Row(
-                    place,
-                    raw["period"],
-                    raw["locality"],
-                    raw["indicator"],
-                    value,
-                    version,
-                    raw.get("comment", ""),
-                    period_place=place,
-                )
-            )
+        row = _csv_row(place, raw, problems)
+        if row is not None:
+            rows.append(row)
+    return rows, import_ids
+
+
+def _check_across_rows(rows: list[Row], import_ids: dict[str, int], problems: list[Problem]) -> None:
+    """The checks of the file as a whole. Raises ValueSetRejected with every problem found if nothing
+    is left to check (no value row, or no import id) or if the import id is not one for the file
+    or too long."""
     if not rows and not problems:
         problems.append(Problem(Kind.INVALID, "CSV 文件没有数据行", "the CSV file has no value rows"))
-    fatal = not import_ids or not rows  # nothing left to check
+    fatal = not import_ids or not rows
     if len(import_ids) > 1:
         fatal = True
         first, *others = import_ids.items()
@@ -388,16 +487,20 @@ def parse_csv(body: bytes | str) -> ValueSet:
     for import_id, number in import_ids.items():
         if len(import_id) > MAX_IMPORT_ID:
             fatal = True
-            problems.append(
-                Place(row=number).problem(
-                    Kind.INVALID,
-                    f"import_id 超过 {MAX_IMPORT_ID} 个字符",
-                    f"import_id is longer than {MAX_IMPORT_ID} characters",
-                    field="import_id",
-                )
-            )
+            problems.append(_too_long(Place(row=number)))
     if fatal:
         raise ValueSetRejected(problems)
+
+
+def parse_csv(body: bytes | str) -> ValueSet:
+    """A header row `import_id,period,locality,indicator,value,version,comment` (`version` and
+    `comment` may be left out), then one value per row; every row has the same import id. A blank
+    value is a value left blank. UTF-8, with or without a byte order mark."""
+    reader = csv.reader(io.StringIO(_csv_text(body), newline=""))
+    header = _csv_header(reader)
+    problems: list[Problem] = []
+    rows, import_ids = _csv_rows(_csv_records(reader), header, problems)
+    _check_across_rows(rows, import_ids, problems)
     return ValueSet(next(iter(import_ids)), rows, problems)
 
 
@@ -512,12 +615,16 @@ def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_
     """The rows by locality and period, their codes looked up; unknown codes and duplicates are
     problems of the input. Everything else (scope, period, locks, versions, the rules) is the
     workflow's to check."""
-    periods = {p.code: p for p in Period.objects.filter(plan=plan, code__in={r.period for r in value_set.rows})}
+    periods = {
+        p.code: p for p in Period.objects.filter(plan=plan, code__in={r.period for r in value_set.rows})
+    }
     localities = {
-        loc.code: loc for loc in Locality.objects.filter(plan=plan, code__in={r.locality for r in value_set.rows})
+        loc.code: loc
+        for loc in Locality.objects.filter(plan=plan, code__in={r.locality for r in value_set.rows})
     }
     indicators = {
-        ind.code: ind for ind in Indicator.objects.filter(plan=plan, code__in={r.indicator for r in value_set.rows})
+        ind.code: ind
+        for ind in Indicator.objects.filter(plan=plan, code__in={r.indicator for r in value_set.rows})
     }
     groups: dict[tuple[str, str], _Group] = {}
     seen: dict[tuple[str, str, str], Row] = {}
@@ -538,7 +645,10 @@ def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_
             zh, en = f"本方案没有报告期“{row.period}”", f"no period {row.period!r} in plan {plan.code!r}"
             once(where, "period", where.problem(Kind.UNKNOWN, zh, en, field="period"))
         if locality is None:
-            zh, en = f"本方案没有地区代码“{row.locality}”", f"no locality {row.locality!r} in plan {plan.code!r}"
+            zh, en = (
+                f"本方案没有地区代码“{row.locality}”",
+                f"no locality {row.locality!r} in plan {plan.code!r}",
+            )
             once(where, "locality", where.problem(Kind.UNKNOWN, zh, en, field="locality"))
         elif not locality.pilot:
             zh = f"{locality.name_zh}不是本方案的试点单位，不填报数值"
@@ -546,8 +656,13 @@ def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_
             once(where, "locality", where.problem(Kind.INVALID, zh, en, field="locality"))
             locality = None
         if indicator is None:
-            zh, en = f"本方案没有指标“{row.indicator}”", f"no indicator {row.indicator!r} in plan {plan.code!r}"
-            problems.append(row.place.problem(Kind.UNKNOWN, zh, en, field="indicator", indicator=row.indicator))
+            zh, en = (
+                f"本方案没有指标“{row.indicator}”",
+                f"no indicator {row.indicator!r} in plan {plan.code!r}",
+            )
+            problems.append(
+                row.place.problem(Kind.UNKNOWN, zh, en, field="indicator", indicator=row.indicator)
+            )
         key = (row.period, row.locality, row.indicator)
         if key in seen:
             problems.append(_duplicate(row, seen[key].place))
@@ -580,7 +695,9 @@ def _placed(issue: Issue, group: _Group, places: dict[str, Place]) -> Problem:
     place = places.get(issue.indicator or "", first.period_place or first.place)
     if issue.kind == Kind.CLOSED:
         place = first.period_place or first.place
-    return place.problem(issue.kind, issue.zh, issue.en, field=FIELD_OF.get(issue.kind), indicator=issue.indicator)
+    return place.problem(
+        issue.kind, issue.zh, issue.en, field=FIELD_OF.get(issue.kind), indicator=issue.indicator
+    )
 
 
 def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.kernel import audit
-from planwatch.plans.models import Locality, Plan
+from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
 from planwatch.supervision import actions
 from planwatch.supervision.models import ActionPlan, Milestone
 
@@ -174,16 +174,20 @@ def _read_meta(wb: Any, source: str) -> dict[str, str]:
     return meta
 
 
-def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
-    """Check the whole workbook, then write every milestone, or write nothing and list every problem."""
+def _open_workbook(data: bytes, source: str) -> Any:
+    """The uploaded workbook; raises WorkbookRejected if it cannot be read."""
     try:
-        wb = load_workbook(BytesIO(data), data_only=True)
+        return load_workbook(BytesIO(data), data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
         raise WorkbookRejected(
             source,
             [_p("", "无法读取该文件，请上传 .xlsx 工作簿", "cannot read the file: upload an .xlsx workbook")],
         ) from None
-    meta = _read_meta(wb, source)
+
+
+def _read_target(meta: dict[str, str], source: str) -> tuple[Plan, Locality, int]:
+    """The plan, locality and year the template was exported for; raises WorkbookRejected if its
+    metadata does not name them."""
     plan = Plan.objects.filter(code=meta.get("plan", "")).first()
     if plan is None:
         raise WorkbookRejected(source, [_p(f"{META}!B2", "方案不存在", f"no plan {meta.get('plan')!r}")])
@@ -194,7 +198,11 @@ def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
             source,
             [_p(f"{META}!B4", "模板中的地区或年份无效", "the template's locality or year is not valid")],
         )
-    year = int(year_text)
+    return plan, locality, int(year_text)
+
+
+def _check_can_write(user: Any, locality: Locality, source: str) -> None:
+    """Raises WorkbookRejected unless the user may change the locality's action plans."""
     if not actions.can_write(user, locality):
         raise WorkbookRejected(
             source,
@@ -206,117 +214,199 @@ def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
                 )
             ],
         )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the rows are read against, fetched once for the workbook: the plan's tasks, units and
+    indicators by code, and the milestones of the action plan (if there is one yet) by number."""
+
+    tasks: dict[str, Task]
+    units: dict[str, Unit]
+    indicators: dict[str, Indicator]
+    milestones: dict[int, Milestone]
+
+
+def _known(plan: Plan, locality: Locality, year: int) -> _Known:
     tasks = {t.code: t for t in plan.tasks.all()}
     units = {u.code: u for u in plan.units.all()}
     indicators = {i.code: i for i in plan.indicators.all()}
     action_plan = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
-    existing = {m.pk: m for m in action_plan.milestones.all()} if action_plan else {}
+    milestones = {m.pk: m for m in action_plan.milestones.all()} if action_plan else {}
+    return _Known(tasks, units, indicators, milestones)
 
-    problems: list[Problem] = []
+
+def _read_number(
+    r: int, cell: Any, milestones: dict[int, Milestone], seen: set[int], problems: list[Problem]
+) -> int | None:
+    """The milestone a row's number names (added to `seen`); None if blank (a new milestone) or if
+    the number is not one of the action plan's or was seen in an earlier row (said in `problems`)."""
+    text = _text(cell)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) not in milestones:
+        problems.append(
+            _p(
+                f"{SHEET}!A{r}",
+                "编号不属于本行动计划，新增请留空",
+                "no such milestone in this action plan: leave it blank for a new one",
+            )
+        )
+        return None
+    if int(text) in seen:
+        problems.append(_p(f"{SHEET}!A{r}", "编号重复", "the same milestone twice"))
+        return None
+    seen.add(int(text))
+    return int(text)
+
+
+def _read_task(r: int, cell: Any, tasks: dict[str, Task], problems: list[Problem]) -> Task | None:
+    """The task a row's code names; None if there is none (said in `problems`)."""
+    task = tasks.get(_text(cell))
+    if task is None:
+        problems.append(
+            _p(
+                f"{SHEET}!B{r}",
+                f"任务编号 {_text(cell) or '（空）'} 不存在，见“参考”表",
+                f"no task {_text(cell)!r}: see the Reference sheet",
+            )
+        )
+    return task
+
+
+def _read_unit(r: int, cell: Any, units: dict[str, Unit], problems: list[Problem]) -> Unit | None:
+    """The owner unit a row's code names; None if blank or if there is none (said in `problems`)."""
+    if not _text(cell):
+        return None
+    unit = units.get(_text(cell))
+    if unit is None:
+        problems.append(_p(f"{SHEET}!D{r}", f"责任单位编号 {_text(cell)} 不存在", f"no unit {_text(cell)!r}"))
+    return unit
+
+
+def _read_dates(
+    r: int, start_cell: Any, due_cell: Any, problems: list[Problem]
+) -> tuple[dt.date | None, dt.date | None]:
+    """A row's start date (optional) and due date (required), None if blank or unreadable; a start
+    after the due date is a problem too (all said in `problems`)."""
+    starts_on, due_on = _date(start_cell), _date(due_cell)
+    if isinstance(starts_on, str):
+        problems.append(
+            _p(f"{SHEET}!F{r}", "开始日期格式应为 YYYY-MM-DD", "give the start date as YYYY-MM-DD")
+        )
+    if due_on is None:
+        problems.append(_p(f"{SHEET}!G{r}", "完成时限不能为空", "the due date is required"))
+    elif isinstance(due_on, str):
+        problems.append(_p(f"{SHEET}!G{r}", "完成时限格式应为 YYYY-MM-DD", "give the due date as YYYY-MM-DD"))
+    elif isinstance(starts_on, dt.date) and starts_on > due_on:
+        problems.append(_p(f"{SHEET}!F{r}", "开始日期晚于完成时限", "the start date is after the due date"))
+    return (
+        starts_on if isinstance(starts_on, dt.date) else None,
+        due_on if isinstance(due_on, dt.date) else None,
+    )
+
+
+def _read_indicators(
+    r: int, cell: Any, indicators: dict[str, Indicator], problems: list[Problem]
+) -> list[Indicator]:
+    """The indicators a row links, their codes separated by commas, 、, semicolons or spaces; an
+    unknown code is a problem (said in `problems`)."""
+    linked = []
+    for code in (c for c in re.split(r"[,，、;；\s]+", _text(cell)) if c):
+        if code in indicators:
+            linked.append(indicators[code])
+        else:
+            problems.append(_p(f"{SHEET}!I{r}", f"指标 {code} 不存在", f"no indicator {code!r}"))
+    return linked
+
+
+def _read_row(
+    r: int, cells: list[Any], known: _Known, seen: set[int], problems: list[Problem]
+) -> tuple[int | None, actions.MilestoneData] | None:
+    """Row `r`'s milestone: its number (None for a new one) and its fields; None if the row has a
+    problem (said in `problems`)."""
+    before = len(problems)
+    pk = _read_number(r, cells[0], known.milestones, seen, problems)
+    task = _read_task(r, cells[1], known.tasks, problems)
+    title = _text(cells[2])
+    if not title:
+        problems.append(_p(f"{SHEET}!C{r}", "里程碑名称不能为空", "the milestone needs a title"))
+    unit = _read_unit(r, cells[3], known.units, problems)
+    starts_on, due_on = _read_dates(r, cells[5], cells[6], problems)
+    linked = _read_indicators(r, cells[8], known.indicators, problems)
+    if len(problems) > before or task is None or due_on is None:
+        return None
+    return (
+        pk,
+        actions.MilestoneData(
+            task=task,
+            title=title,
+            due_on=due_on,
+            owner_unit=unit,
+            owner_person=_text(cells[4]),
+            starts_on=starts_on,
+            deliverable=_text(cells[7]),
+            indicators=linked,
+            order=r - FIRST_ROW,
+        ),
+    )
+
+
+def _read_rows(
+    ws: Any, known: _Known, problems: list[Problem]
+) -> list[tuple[int | None, actions.MilestoneData]]:
+    """The milestone of each row that is not blank; the problems found go to `problems`."""
     rows: list[tuple[int | None, actions.MilestoneData]] = []
     seen: set[int] = set()
-    ws = wb[SHEET]
     for r, values in enumerate(
         ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True), FIRST_ROW
     ):
         cells = list(values) + [None] * (len(COLUMNS) - len(values))
         if all(_text(v) == "" for v in cells):
             continue
-        before = len(problems)
-        pk: int | None = None
-        if _text(cells[0]):
-            if not _text(cells[0]).isdigit() or int(_text(cells[0])) not in existing:
-                problems.append(
-                    _p(
-                        f"{SHEET}!A{r}",
-                        "编号不属于本行动计划，新增请留空",
-                        "no such milestone in this action plan: leave it blank for a new one",
-                    )
-                )
-            elif int(_text(cells[0])) in seen:
-                problems.append(_p(f"{SHEET}!A{r}", "编号重复", "the same milestone twice"))
-            else:
-                pk = int(_text(cells[0]))
-                seen.add(pk)
-        task = tasks.get(_text(cells[1]))
-        if task is None:
-            problems.append(
-                _p(
-                    f"{SHEET}!B{r}",
-                    f"任务编号 {_text(cells[1]) or '（空）'} 不存在，见“参考”表",
-                    f"no task {_text(cells[1])!r}: see the Reference sheet",
-                )
-            )
-        title = _text(cells[2])
-        if not title:
-            problems.append(_p(f"{SHEET}!C{r}", "里程碑名称不能为空", "the milestone needs a title"))
-        unit = None
-        if _text(cells[3]):
-            unit = units.get(_text(cells[3]))
-            if unit is None:
-                problems.append(
-                    _p(
-                        f"{SHEET}!D{r}",
-                        f"责任单位编号 {_text(cells[3])} 不存在",
-                        f"no unit {_text(cells[3])!r}",
-                    )
-                )
-        starts_on, due_on = _date(cells[5]), _date(cells[6])
-        if isinstance(starts_on, str):
-            problems.append(
-                _p(f"{SHEET}!F{r}", "开始日期格式应为 YYYY-MM-DD", "give the start date as YYYY-MM-DD")
-            )
-        if due_on is None:
-            problems.append(_p(f"{SHEET}!G{r}", "完成时限不能为空", "the due date is required"))
-        elif isinstance(due_on, str):
-            problems.append(
-                _p(f"{SHEET}!G{r}", "完成时限格式应为 YYYY-MM-DD", "give the due date as YYYY-MM-DD")
-            )
-        elif isinstance(starts_on, dt.date) and starts_on > due_on:
-            problems.append(
-                _p(f"{SHEET}!F{r}", "开始日期晚于完成时限", "the start date is after the due date")
-            )
-        linked = []
-        for code in (c for c in re.split(r"[,，、;；\s]+", _text(cells[8])) if c):
-            if code in indicators:
-                linked.append(indicators[code])
-            else:
-                problems.append(_p(f"{SHEET}!I{r}", f"指标 {code} 不存在", f"no indicator {code!r}"))
-        if len(problems) > before or task is None or not isinstance(due_on, dt.date):
+        row = _read_row(r, cells, known, seen, problems)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _write_milestones(
+    user: Any,
+    action_plan: ActionPlan,
+    rows: list[tuple[int | None, actions.MilestoneData]],
+    milestones: dict[int, Milestone],
+    via: audit.Via,
+) -> ImportResult:
+    """Add each new milestone and edit each numbered one, counting those added, changed and
+    unchanged."""
+    result = ImportResult(action_plan)
+    for pk, milestone_data in rows:
+        if pk is None:
+            actions.add_milestone(user, action_plan, milestone_data, via=via)
+            result.added += 1
             continue
-        rows.append(
-            (
-                pk,
-                actions.MilestoneData(
-                    task=task,
-                    title=title,
-                    due_on=due_on,
-                    owner_unit=unit,
-                    owner_person=_text(cells[4]),
-                    starts_on=starts_on if isinstance(starts_on, dt.date) else None,
-                    deliverable=_text(cells[7]),
-                    indicators=linked,
-                    order=r - FIRST_ROW,
-                ),
-            )
-        )
+        milestone = milestones[pk]
+        before_snapshot = actions.snapshot(milestone)
+        milestone = actions.edit_milestone(user, milestone, milestone_data, via=via)
+        if actions.snapshot(milestone) == before_snapshot:
+            result.unchanged += 1
+        else:
+            result.changed += 1
+    return result
+
+
+def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
+    """Check the whole workbook, then write every milestone, or write nothing and list every problem."""
+    wb = _open_workbook(data, source)
+    plan, locality, year = _read_target(_read_meta(wb, source), source)
+    _check_can_write(user, locality, source)
+    known = _known(plan, locality, year)
+    problems: list[Problem] = []
+    rows = _read_rows(wb[SHEET], known, problems)
     if problems:
         raise WorkbookRejected(source, problems)
 
     via = audit.Via(audit.Source.EXCEL, source)
     with transaction.atomic():
         action_plan = actions.open_action_plan(user, plan, locality, year, via=via)
-        result = ImportResult(action_plan)
-        for pk, milestone_data in rows:
-            if pk is None:
-                actions.add_milestone(user, action_plan, milestone_data, via=via)
-                result.added += 1
-                continue
-            milestone = existing[pk]
-            before_snapshot = actions.snapshot(milestone)
-            milestone = actions.edit_milestone(user, milestone, milestone_data, via=via)
-            if actions.snapshot(milestone) == before_snapshot:
-                result.unchanged += 1
-            else:
-                result.changed += 1
-    return result
+        return _write_milestones(user, action_plan, rows, known.milestones, via)
