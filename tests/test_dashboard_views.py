@@ -155,7 +155,7 @@ def test_a_year_without_accepted_values_is_an_empty_state(client, sampled, cast)
     assert not EvaluationRun.objects.filter(year=2017).exists()
 
 
-@pytest.mark.parametrize("asked", ["abc", "2016", "2031", "-1"])
+@pytest.mark.parametrize("asked", ["abc", "2016", "2031", "-1", "²"])
 @pytest.mark.parametrize("tail", ["", "localities/ZH/"])
 def test_a_year_not_evaluated_is_not_found_and_says_so(client, sampled, cast, asked, tail):
     """?year=abc, the base year 2016 or a year after the plan: 404 naming the plan's evaluation

@@ -180,6 +180,12 @@ def test_bad_rows_reject_the_whole_import_with_cells_named(tmp_path, plan, cast,
     assert not LedgerItem.objects.exists()
 
 
+def test_an_id_that_only_looks_like_a_number_is_named_not_crashed_on(plan, cast, ledger):
+    # "²" is a digit to str.isdigit() but not a number to int(): it once made the import crash.
+    with pytest.raises(WorkbookRejected, match="no item ² in this ledger"):
+        excel.import_ledger(ledger, workbook(ledger, [{**GOOD[0], "id": "²"}]), "x.xlsx", cast.zoe)
+
+
 def test_not_a_workbook_and_wrong_header(plan, cast, ledger):
     with pytest.raises(WorkbookRejected, match="not a readable Excel workbook"):
         excel.import_ledger(ledger, b"nonsense", "x.xlsx", cast.zoe)

@@ -146,7 +146,7 @@ def chosen_year(raw: str | None, years: list[int], default: int | None) -> int |
     Raises UnknownYear for any other ?year= (abc, the base year, a year without a period)."""
     if raw is None or raw == "":
         return default
-    if raw.isdigit() and int(raw) in years:
+    if raw.isdecimal() and int(raw) in years:
         return int(raw)
     raise UnknownYear(
         f"年份 {raw!r} 不是方案的评估年份", f"year {raw!r} is not an evaluation year of the plan", raw=raw

@@ -311,7 +311,7 @@ def _item_of_row(
     item."""
     if not raw_id:
         return LedgerItem(ledger=ledger)
-    found = items.get(int(raw_id)) if raw_id.isdigit() else None
+    found = items.get(int(raw_id)) if raw_id.isdecimal() else None
     if found is None:
         bad("id", f"本台账没有编号 {raw_id}", f"no item {raw_id} in this ledger")
     return found

@@ -45,7 +45,7 @@ def _sample_values(plan: Plan) -> dict[tuple[str, str, int], int]:
         for ind, loc, period, value in rows.values_list(
             "indicator__code", "locality__code", "period__code", "value"
         )
-        if period.isdigit()
+        if period.isdecimal()
     }
 
 

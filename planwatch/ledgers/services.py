@@ -165,7 +165,7 @@ def filter_items(ledger: LedgerType, items: QuerySet[LedgerItem], f: dict[str, s
     if f.get("review"):
         items = items.filter(review=f["review"])
     year_text = f.get("year") or ""
-    year = int(year_text) if year_text.isdigit() else None
+    year = int(year_text) if year_text.isdecimal() else None
     stages = ledger.stage_codes
     chosen = [f["stage"]] if f.get("stage") in stages else stages if year else []
     match = Q(pk__in=[])

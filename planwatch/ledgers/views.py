@@ -183,7 +183,7 @@ def export(request: HttpRequest, code: str, ledger: str) -> FileResponse:
     items, _f = _filtered(request, lt)
     ids = request.GET.get("ids", "")
     if ids:
-        items = items.filter(pk__in=[int(i) for i in ids.split(",") if i.isdigit()])
+        items = items.filter(pk__in=[int(i) for i in ids.split(",") if i.isdecimal()])
     data = excel.export_ledger(lt, items)
     return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"{lt.code}.xlsx")
 
@@ -376,7 +376,7 @@ def funnel(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     lt = _ledger(plan, ledger)
     last = plan.last_year
     year_text = request.GET.get("year", "")
-    if year_text.isdigit():
+    if year_text.isdecimal():
         year = int(year_text)
     else:  # the year being reported now, where the derive button writes; else the plan's end year
         year = services.entry_year(plan, request.user, today=timezone.localdate()) or plan.end_year
@@ -482,7 +482,7 @@ def derive(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     plan = _plan(code)
     lt = _ledger(plan, ledger)
     year_text = request.POST.get("year", "")
-    if not year_text.isdigit():
+    if not year_text.isdecimal():
         raise Http404(year_text)
     result = services.derive_values(plan, int(year_text), request.user, ledgers=[lt])
     messages.success(request, _("%(n)d value(s) written from the ledger.") % {"n": len(result.written)})

@@ -193,7 +193,7 @@ def _read_target(meta: dict[str, str], source: str) -> tuple[Plan, Locality, int
         raise WorkbookRejected(source, [_p(f"{META}!B2", "方案不存在", f"no plan {meta.get('plan')!r}")])
     locality = plan.localities.filter(code=meta.get("locality", "")).first()
     year_text = meta.get("year", "")
-    if locality is None or not year_text.isdigit():
+    if locality is None or not year_text.isdecimal():
         raise WorkbookRejected(
             source,
             [_p(f"{META}!B4", "模板中的地区或年份无效", "the template's locality or year is not valid")],
@@ -244,7 +244,7 @@ def _read_number(
     text = _text(cell)
     if not text:
         return None
-    if not text.isdigit() or int(text) not in milestones:
+    if not text.isdecimal() or int(text) not in milestones:
         problems.append(
             _p(
                 f"{SHEET}!A{r}",
