@@ -114,6 +114,16 @@ def test_unknown_codes_are_refused_with_their_path(
     assert not ActionPlan.objects.exists()
 
 
+def test_every_problem_of_a_milestone_is_said_at_once(cast: Any, body: dict[str, Any]) -> None:
+    bad = {**body, "task": "T99", "title": " ", "starts_on": "2018-05-01", "indicators": ["X9"]}
+    response = post_json(as_user(cast.zoe), f"{PLAN}/action-plans/ZH/2018/milestones", bad)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["path"] for e in errors] == ["task", "indicators[0]", "title", "starts_on"]
+    assert errors[3]["message_en"] == "“Starts on” is after “Due on”."
+    assert errors[3]["message_zh"] == "“开始日期”晚于“截止日期”"
+
+
 def test_a_refused_milestone_leaves_no_empty_action_plan(cast: Any, body: dict[str, Any]) -> None:
     response = post_json(
         as_user(cast.zoe), f"{PLAN}/action-plans/ZH/2018/milestones", {**body, "starts_on": "2018-05-01"}

@@ -54,6 +54,17 @@ def test_locality_adds_a_milestone_and_an_update(client, plan, cast, base):
     assert "建成示范车间" in page and 'class="bar overdue"' in page
 
 
+def test_a_form_with_several_problems_names_each_once(client, plan, cast, base):
+    c = _login(client, cast.zoe)
+    c.cookies["django_language"] = "en"
+    form = {"task": "", "title": "", "due_on": "31/03/2018", "starts_on": "2018-01-01", "indicators": ["X9"]}
+    page = c.post(f"{base}ZH/2018/", form).content.decode()
+    for said in ("choose a task", "the milestone needs a title", "Give the due date as YYYY-MM-DD.", "X9"):
+        assert page.count(said) == 1, said
+    assert "the due date is required" not in page  # unreadable, not missing: said once
+    assert not Milestone.objects.exists()
+
+
 def test_other_locality_cannot_write(client, plan, cast, base):
     c = _login(client, cast.fred)
     task = plan.tasks.order_by("order").first()

@@ -22,7 +22,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.values import ErrorsOut, refused
+from planwatch.api.values import ErrorsOut
 from planwatch.kernel import audit
 from planwatch.plans.models import Plan
 from planwatch.supervision import actions, services
@@ -213,32 +213,19 @@ def _detail(m: Milestone) -> MilestoneDetailOut:
 
 
 def _data(plan: Plan, body: MilestoneIn) -> actions.MilestoneData:
-    """The milestone as the actions take it; unknown codes refused with their JSON path."""
-    task = plan.tasks.filter(code=body.task).first()
-    if task is None:
-        raise refused(400, f"任务 {body.task} 不存在", f"no task {body.task!r} in this plan", path="task")
-    unit = None
-    if body.owner_unit:
-        unit = plan.units.filter(code=body.owner_unit).first()
-        if unit is None:
-            raise refused(
-                400, f"单位 {body.owner_unit} 不存在", f"no unit {body.owner_unit!r}", path="owner_unit"
-            )
-    found = {i.code: i for i in plan.indicators.filter(code__in=body.indicators)}
-    for n, code in enumerate(body.indicators):
-        if code not in found:
-            raise refused(400, f"指标 {code} 不存在", f"no indicator {code!r}", path=f"indicators[{n}]")
-    return actions.MilestoneData(
-        task=task,
+    """The milestone as the actions take it; every problem refused with its JSON path."""
+    entered = actions.MilestoneInput(
+        task=body.task,
         title=body.title,
         due_on=body.due_on,
-        owner_unit=unit,
+        owner_unit=body.owner_unit or "",
         owner_person=body.owner_person,
         starts_on=body.starts_on,
         deliverable=body.deliverable,
-        indicators=[found[c] for c in body.indicators],
+        indicators=body.indicators,
         order=body.order,
     )
+    return actions.read_milestone(actions.Codes.of(plan), entered)
 
 
 # --- endpoints ------------------------------------------------------------------------------------

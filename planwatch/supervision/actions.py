@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import translation
 
 from planwatch.accounts.permissions import has_perm
-from planwatch.core.errors import CommentRequired, IllegalTransition, NotAllowed, PlanWatchError, refuse
+from planwatch.core.errors import (
+    CommentRequired,
+    IllegalTransition,
+    Issue,
+    Kind,
+    NotAllowed,
+    PlanWatchError,
+    Refused,
+    refuse,
+)
 from planwatch.kernel import audit
 from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, transition, transitioned
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
@@ -34,20 +44,25 @@ __all__ = [
     "CommentRequired",
     "IllegalTransition",
     "InvalidMilestone",
+    "Codes",
     "MilestoneData",
+    "MilestoneInput",
     "NotAllowed",
     "add_milestone",
     "can_write",
     "comment_update",
     "edit_milestone",
     "open_action_plan",
+    "require_write",
     "post_update",
+    "read_milestone",
     "return_update",
 ]
 
 
-class InvalidMilestone(PlanWatchError):
-    """A milestone whose fields do not fit the plan or each other."""
+class InvalidMilestone(Refused):
+    """A milestone whose fields do not fit the plan or each other: every problem, each at its field
+    (`title`, `task`, `owner_unit`, `starts_on`, `indicators`)."""
 
 
 @dataclass
@@ -91,7 +106,8 @@ def can_review(user: Any) -> bool:
     return has_perm("progress_update.comment", user)
 
 
-def _require_write(user: Any, locality: Locality) -> None:
+def require_write(user: Any, locality: Locality) -> None:
+    """Raises NotAllowed unless the user may change the locality's action plans."""
     if not can_write(user, locality):
         raise NotAllowed(
             f"您无权修改{locality.name_zh}的行动计划",
@@ -115,30 +131,129 @@ def snapshot(m: Milestone) -> dict[str, Any]:
     return {**data.snapshot(), "status": m.status, "percent": m.percent}
 
 
-def check_milestone(plan: Plan, data: MilestoneData) -> list[tuple[str, str]]:
-    """Problems with a milestone's fields, each in Chinese and English; empty if none."""
-    problems: list[tuple[str, str]] = []
-    if not data.title.strip():
-        problems.append(("里程碑名称不能为空", "the milestone needs a title"))
-    if data.task.plan_id != plan.pk:
-        problems.append((f"任务 {data.task.code} 不属于本方案", f"task {data.task.code} is not of this plan"))
-    if data.owner_unit is not None and data.owner_unit.plan_id != plan.pk:
+def label(field_name: str) -> tuple[str, str]:
+    """A milestone field's label in Chinese and English: the form's, the template's and the
+    messages' one name for it."""
+    field = Milestone._meta.get_field(field_name)
+    assert isinstance(field, models.Field)
+    name = field.verbose_name
+    with translation.override("zh-hans"):
+        zh = str(name)
+    with translation.override("en"):
+        return zh, str(name)
+
+
+def _issue(path: str, zh: str, en: str) -> Issue:
+    return Issue(Kind.INVALID, zh, en, path=path)
+
+
+def _rules(title: str, starts_on: dt.date | None, due_on: dt.date | None) -> list[Issue]:
+    """The rules of a milestone's own fields: a title, and a start no later than the due date."""
+    problems = []
+    if not title.strip():
+        problems.append(_issue("title", "里程碑名称不能为空", "the milestone needs a title"))
+    if starts_on and due_on and starts_on > due_on:
+        (start_zh, start_en), (due_zh, due_en) = label("starts_on"), label("due_on")
         problems.append(
-            (f"单位 {data.owner_unit.code} 不属于本方案", f"unit {data.owner_unit.code} is not of this plan")
+            _issue("starts_on", f"“{start_zh}”晚于“{due_zh}”", f"“{start_en}” is after “{due_en}”.")
         )
-    if data.starts_on and data.starts_on > data.due_on:
-        problems.append(("开始日期晚于完成时限", "the start date is after the due date"))
-    for indicator in data.indicators:
+    return problems
+
+
+def check_milestone(plan: Plan, data: MilestoneData) -> list[Issue]:
+    """Problems with a milestone's fields, each at its field in Chinese and English; empty if none."""
+    problems = _rules(data.title, data.starts_on, data.due_on)
+    if data.task.plan_id != plan.pk:
+        code = data.task.code
+        problems.append(_issue("task", f"任务 {code} 不属于本方案", f"task {code} is not of this plan"))
+    if data.owner_unit is not None and data.owner_unit.plan_id != plan.pk:
+        code = data.owner_unit.code
+        problems.append(_issue("owner_unit", f"单位 {code} 不属于本方案", f"unit {code} is not of this plan"))
+    for n, indicator in enumerate(data.indicators):
         if indicator.plan_id != plan.pk:
+            code = indicator.code
             problems.append(
-                (f"指标 {indicator.code} 不属于本方案", f"indicator {indicator.code} is not of this plan")
+                _issue(
+                    f"indicators[{n}]", f"指标 {code} 不属于本方案", f"indicator {code} is not of this plan"
+                )
             )
     return problems
 
 
-def _raise_if(problems: list[tuple[str, str]]) -> None:
+@dataclass(frozen=True)
+class Codes:
+    """What a milestone's codes name in a plan, fetched once for a form, a request or a workbook."""
+
+    tasks: dict[str, Task]
+    units: dict[str, Unit]
+    indicators: dict[str, Indicator]
+
+    @classmethod
+    def of(cls, plan: Plan) -> Codes:
+        return cls(
+            {t.code: t for t in plan.tasks.all()},
+            {u.code: u for u in plan.units.all()},
+            {i.code: i for i in plan.indicators.all()},
+        )
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    """A milestone as entered on the form, in the API or in a workbook row: codes and text, the
+    dates as read (None if blank)."""
+
+    task: str
+    title: str
+    due_on: dt.date | None
+    owner_unit: str = ""
+    owner_person: str = ""
+    starts_on: dt.date | None = None
+    deliverable: str = ""
+    indicators: Sequence[str] = ()
+    order: int = 0
+
+
+def read_milestone(codes: Codes, entered: MilestoneInput) -> MilestoneData:
+    """The milestone the input names; raises InvalidMilestone with every problem, each at its field
+    (`task`, `title`, `owner_unit`, `starts_on`, `due_on`, `indicators[n]`). The web form, the API
+    and the Excel import each read their input into a MilestoneInput and ask this one check."""
+    problems = []
+    task = codes.tasks.get(entered.task.strip())
+    code = entered.task.strip()
+    if not code:
+        problems.append(_issue("task", "请选择任务", "choose a task"))
+    elif task is None:
+        problems.append(_issue("task", f"任务编号 {code} 不存在", f"no task {code!r} in this plan"))
+    unit = codes.units.get(entered.owner_unit.strip()) if entered.owner_unit.strip() else None
+    if entered.owner_unit.strip() and unit is None:
+        code = entered.owner_unit.strip()
+        problems.append(_issue("owner_unit", f"责任单位编号 {code} 不存在", f"no unit {code!r} in this plan"))
+    for n, code in enumerate(entered.indicators):
+        if code not in codes.indicators:
+            problems.append(
+                _issue(f"indicators[{n}]", f"指标 {code} 不存在", f"no indicator {code!r} in this plan")
+            )
+    if entered.due_on is None:
+        problems.append(_issue("due_on", "截止日期不能为空", "the due date is required"))
+    problems += _rules(entered.title, entered.starts_on, entered.due_on)
+    _raise_if(problems)
+    assert task is not None and entered.due_on is not None  # said above otherwise
+    return MilestoneData(
+        task=task,
+        title=entered.title,
+        due_on=entered.due_on,
+        owner_unit=unit,
+        owner_person=entered.owner_person,
+        starts_on=entered.starts_on,
+        deliverable=entered.deliverable,
+        indicators=[codes.indicators[c] for c in entered.indicators],
+        order=entered.order,
+    )
+
+
+def _raise_if(problems: list[Issue]) -> None:
     if problems:
-        raise InvalidMilestone("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+        raise InvalidMilestone(problems)
 
 
 # --- action plans and milestones ------------------------------------------------------------------
@@ -151,7 +266,7 @@ def open_action_plan(
     """The locality's action plan for the year, created (and audited) if it does not exist yet."""
     if locality.plan_id != plan.pk:
         raise NotAllowed(f"{locality.name_zh}不属于本方案", f"{locality.name_en} is not of this plan")
-    _require_write(user, locality)
+    require_write(user, locality)
     action_plan, created = ActionPlan.objects.get_or_create(plan=plan, locality=locality, year=year)
     if created:
         new = {"locality": locality.code, "year": year}
@@ -163,7 +278,7 @@ def open_action_plan(
 def add_milestone(
     user: Any, action_plan: ActionPlan, data: MilestoneData, *, via: audit.Via = audit.WEB
 ) -> Milestone:
-    _require_write(user, action_plan.locality)
+    require_write(user, action_plan.locality)
     _raise_if(check_milestone(action_plan.plan, data))
     milestone = Milestone.objects.create(
         action_plan=action_plan,
@@ -186,7 +301,7 @@ def edit_milestone(
     user: Any, milestone: Milestone, data: MilestoneData, *, via: audit.Via = audit.WEB
 ) -> Milestone:
     action_plan = milestone.action_plan
-    _require_write(user, action_plan.locality)
+    require_write(user, action_plan.locality)
     _raise_if(check_milestone(action_plan.plan, data))
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     old = snapshot(milestone)
@@ -211,7 +326,7 @@ def edit_milestone(
 @transaction.atomic
 def delete_milestone(user: Any, milestone: Milestone, *, via: audit.Via = audit.WEB) -> None:
     action_plan = milestone.action_plan
-    _require_write(user, action_plan.locality)
+    require_write(user, action_plan.locality)
     if milestone.updates.exists():
         raise IllegalTransition(
             "已有进展报告的里程碑不能删除", "a milestone with progress updates cannot be deleted"
@@ -252,7 +367,7 @@ def post_update(
     """Report progress (the update is submitted to the province): the milestone takes its status
     and percent."""
     action_plan = milestone.action_plan
-    _require_write(user, action_plan.locality)
+    require_write(user, action_plan.locality)
     problems: list[PlanWatchError] = [IllegalTransition(*p) for p in check_progress(status, percent)]
     if status == Status.AT_RISK and not narrative.strip():
         problems.append(

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.kernel import audit
-from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
+from planwatch.plans.models import Locality, Plan
 from planwatch.supervision import actions
 from planwatch.supervision.models import ActionPlan, Milestone
 
@@ -33,7 +33,7 @@ COLUMNS = [
     ("责任单位编号", "Owner unit"),
     ("责任人", "Owner"),
     ("开始日期", "Starts on"),
-    ("完成时限", "Due on"),
+    ("截止日期", "Due on"),
     ("成果形式", "Deliverable"),
     ("关联指标", "Linked indicators"),
 ]
@@ -203,37 +203,25 @@ def _read_target(meta: dict[str, str], source: str) -> tuple[Plan, Locality, int
 
 def _check_can_write(user: Any, locality: Locality, source: str) -> None:
     """Raises WorkbookRejected unless the user may change the locality's action plans."""
-    if not actions.can_write(user, locality):
-        raise WorkbookRejected(
-            source,
-            [
-                _p(
-                    "",
-                    f"您无权修改{locality.name_zh}的行动计划",
-                    f"you may not change the action plan of {locality.name_en}",
-                )
-            ],
-        )
+    try:
+        actions.require_write(user, locality)
+    except actions.NotAllowed as exc:
+        raise WorkbookRejected(source, [_p("", exc.zh, exc.en)]) from None
 
 
 @dataclass(frozen=True)
 class _Known:
-    """What the rows are read against, fetched once for the workbook: the plan's tasks, units and
-    indicators by code, and the milestones of the action plan (if there is one yet) by number."""
+    """What the rows are read against, fetched once for the workbook: what the plan's codes name,
+    and the milestones of the action plan (if there is one yet) by number."""
 
-    tasks: dict[str, Task]
-    units: dict[str, Unit]
-    indicators: dict[str, Indicator]
+    codes: actions.Codes
     milestones: dict[int, Milestone]
 
 
 def _known(plan: Plan, locality: Locality, year: int) -> _Known:
-    tasks = {t.code: t for t in plan.tasks.all()}
-    units = {u.code: u for u in plan.units.all()}
-    indicators = {i.code: i for i in plan.indicators.all()}
     action_plan = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
     milestones = {m.pk: m for m in action_plan.milestones.all()} if action_plan else {}
-    return _Known(tasks, units, indicators, milestones)
+    return _Known(actions.Codes.of(plan), milestones)
 
 
 def _read_number(
@@ -260,96 +248,64 @@ def _read_number(
     return int(text)
 
 
-def _read_task(r: int, cell: Any, tasks: dict[str, Task], problems: list[Problem]) -> Task | None:
-    """The task a row's code names; None if there is none (said in `problems`)."""
-    task = tasks.get(_text(cell))
-    if task is None:
-        problems.append(
-            _p(
-                f"{SHEET}!B{r}",
-                f"任务编号 {_text(cell) or '（空）'} 不存在，见“参考”表",
-                f"no task {_text(cell)!r}: see the Reference sheet",
-            )
-        )
-    return task
-
-
-def _read_unit(r: int, cell: Any, units: dict[str, Unit], problems: list[Problem]) -> Unit | None:
-    """The owner unit a row's code names; None if blank or if there is none (said in `problems`)."""
-    if not _text(cell):
-        return None
-    unit = units.get(_text(cell))
-    if unit is None:
-        problems.append(_p(f"{SHEET}!D{r}", f"责任单位编号 {_text(cell)} 不存在", f"no unit {_text(cell)!r}"))
-    return unit
-
-
 def _read_dates(
     r: int, start_cell: Any, due_cell: Any, problems: list[Problem]
 ) -> tuple[dt.date | None, dt.date | None]:
-    """A row's start date (optional) and due date (required), None if blank or unreadable; a start
-    after the due date is a problem too (all said in `problems`)."""
+    """A row's start and due dates, None if blank or unreadable (an unreadable one said in
+    `problems`; a blank due date is said by actions.read_milestone)."""
     starts_on, due_on = _date(start_cell), _date(due_cell)
     if isinstance(starts_on, str):
         problems.append(
             _p(f"{SHEET}!F{r}", "开始日期格式应为 YYYY-MM-DD", "give the start date as YYYY-MM-DD")
         )
-    if due_on is None:
-        problems.append(_p(f"{SHEET}!G{r}", "完成时限不能为空", "the due date is required"))
-    elif isinstance(due_on, str):
-        problems.append(_p(f"{SHEET}!G{r}", "完成时限格式应为 YYYY-MM-DD", "give the due date as YYYY-MM-DD"))
-    elif isinstance(starts_on, dt.date) and starts_on > due_on:
-        problems.append(_p(f"{SHEET}!F{r}", "开始日期晚于完成时限", "the start date is after the due date"))
+    if isinstance(due_on, str):
+        problems.append(_p(f"{SHEET}!G{r}", "截止日期格式应为 YYYY-MM-DD", "give the due date as YYYY-MM-DD"))
     return (
         starts_on if isinstance(starts_on, dt.date) else None,
         due_on if isinstance(due_on, dt.date) else None,
     )
 
 
-def _read_indicators(
-    r: int, cell: Any, indicators: dict[str, Indicator], problems: list[Problem]
-) -> list[Indicator]:
-    """The indicators a row links, their codes separated by commas, 、, semicolons or spaces; an
-    unknown code is a problem (said in `problems`)."""
-    linked = []
-    for code in (c for c in re.split(r"[,，、;；\s]+", _text(cell)) if c):
-        if code in indicators:
-            linked.append(indicators[code])
-        else:
-            problems.append(_p(f"{SHEET}!I{r}", f"指标 {code} 不存在", f"no indicator {code!r}"))
-    return linked
+def _codes(cell: Any) -> list[str]:
+    """The indicator codes of a cell, separated by commas, 、, semicolons or spaces."""
+    return [c for c in re.split(r"[,，、;；\s]+", _text(cell)) if c]
+
+
+# The column of each field that actions.read_milestone places its problems at.
+COLUMN_OF_FIELD = {"task": "B", "title": "C", "owner_unit": "D", "starts_on": "F", "due_on": "G"}
 
 
 def _read_row(
     r: int, cells: list[Any], known: _Known, seen: set[int], problems: list[Problem]
 ) -> tuple[int | None, actions.MilestoneData] | None:
     """Row `r`'s milestone: its number (None for a new one) and its fields; None if the row has a
-    problem (said in `problems`)."""
+    problem (said in `problems`). The cells are read here; the milestone's codes and rules are
+    checked by actions.read_milestone."""
     before = len(problems)
     pk = _read_number(r, cells[0], known.milestones, seen, problems)
-    task = _read_task(r, cells[1], known.tasks, problems)
-    title = _text(cells[2])
-    if not title:
-        problems.append(_p(f"{SHEET}!C{r}", "里程碑名称不能为空", "the milestone needs a title"))
-    unit = _read_unit(r, cells[3], known.units, problems)
     starts_on, due_on = _read_dates(r, cells[5], cells[6], problems)
-    linked = _read_indicators(r, cells[8], known.indicators, problems)
-    if len(problems) > before or task is None or due_on is None:
-        return None
-    return (
-        pk,
-        actions.MilestoneData(
-            task=task,
-            title=title,
-            due_on=due_on,
-            owner_unit=unit,
-            owner_person=_text(cells[4]),
-            starts_on=starts_on,
-            deliverable=_text(cells[7]),
-            indicators=linked,
-            order=r - FIRST_ROW,
-        ),
+    entered = actions.MilestoneInput(
+        task=_text(cells[1]),
+        title=_text(cells[2]),
+        due_on=due_on,
+        owner_unit=_text(cells[3]),
+        owner_person=_text(cells[4]),
+        starts_on=starts_on,
+        deliverable=_text(cells[7]),
+        indicators=_codes(cells[8]),
+        order=r - FIRST_ROW,
     )
+    said = {p.path for p in problems[before:]}
+    try:
+        data = actions.read_milestone(known.codes, entered)
+    except actions.InvalidMilestone as exc:
+        for issue in exc.issues:
+            cell = f"{SHEET}!{COLUMN_OF_FIELD.get(issue.path or '', 'I')}{r}"
+            if cell not in said:  # an unreadable date is said once, as unreadable
+                problems.append(_p(cell, issue.zh, issue.en))
+        problems[before:] = sorted(problems[before:], key=lambda p: p.path)  # by column
+        return None
+    return None if len(problems) > before else (pk, data)
 
 
 def _read_rows(

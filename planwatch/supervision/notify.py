@@ -64,5 +64,3 @@ def notify(user: Any, key: str, zh: str, en: str, link: str, result: RemindResul
         )
         Notification.objects.filter(pk=note.pk).update(emailed=True)
         result.emailed += 1
-
-

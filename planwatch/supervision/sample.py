@@ -148,7 +148,13 @@ def load_sample_supervision(plan: Plan, today: dt.date | None = None) -> Supervi
     pilots = [loc for loc in plan.localities.filter(pilot=True).order_by("order") if loc.pk not in taken]
     for n, locality in enumerate(pilots):
         ap = ActionPlan.objects.create(plan=plan, locality=locality, year=year, is_sample=True)
-        audit.record("action_plan.create", None, ap.audit_subject(), via=VIA, new={"locality": locality.code, "year": year})
+        audit.record(
+            "action_plan.create",
+            None,
+            ap.audit_subject(),
+            via=VIA,
+            new={"locality": locality.code, "year": year},
+        )
         result.action_plans += 1
         for k, spec in enumerate(_specs(n)):
             task = tasks[(3 * n + k) % len(tasks)]

@@ -41,6 +41,11 @@ def _message(error: WorkflowError) -> str:
     return pick(error.zh, error.en)
 
 
+def _messages(error: WorkflowError) -> list[str]:
+    """Each problem of a refusal on a line of its own, in the page's language."""
+    return [pick(issue.zh, issue.en) for issue in error.issues]
+
+
 def _today(request: HttpRequest) -> dt.date:
     try:
         return dt.date.fromisoformat(request.GET.get("as_of", ""))
@@ -145,39 +150,33 @@ def timeline(plan: Plan, milestones: list[Milestone], year: int, today: dt.date)
 
 
 def _milestone_data(request: HttpRequest, plan: Plan) -> tuple[actions.MilestoneData | None, list[str]]:
+    """The milestone the form holds, or the problems to show (one per field): the dates read here,
+    the rest checked by actions.read_milestone."""
     post = request.POST
-    errors = []
-    task = plan.tasks.filter(code=post.get("task", "")).first()
-    if task is None:
-        errors.append(_("Choose a task."))
-    due_on = _date(post.get("due_on"))
-    if due_on is None:
-        errors.append(_("Give the due date as YYYY-MM-DD."))
-    starts_on = _date(post.get("starts_on"))
+    errors: dict[str, str] = {}
+    due_on, starts_on = _date(post.get("due_on")), _date(post.get("starts_on"))
+    if post.get("due_on", "").strip() and due_on is None:
+        errors["due_on"] = _("Give the due date as YYYY-MM-DD.")
     if post.get("starts_on", "").strip() and starts_on is None:
-        errors.append(_("Give the start date as YYYY-MM-DD."))
-    elif starts_on and due_on and starts_on > due_on:
-        # Said here, with the form's own labels, rather than by actions.check_milestone (whose
-        # wording follows the spreadsheet's column 完成时限); returning no data keeps it to once.
-        errors.append(_("“%(start)s” is after “%(due)s”.") % {"start": _("Starts on"), "due": _("Due on")})
-    unit = plan.units.filter(code=post.get("owner_unit", "")).first()
-    indicators = list(plan.indicators.filter(code__in=post.getlist("indicators")))
-    if errors or task is None or due_on is None:
-        return None, errors
-    return (
-        actions.MilestoneData(
-            task=task,
-            title=post.get("title", ""),
-            due_on=due_on,
-            owner_unit=unit,
-            owner_person=post.get("owner_person", ""),
-            starts_on=starts_on,
-            deliverable=post.get("deliverable", ""),
-            indicators=indicators,
-            order=_int(post.get("order")),
-        ),
-        [],
+        errors["starts_on"] = _("Give the start date as YYYY-MM-DD.")
+    entered = actions.MilestoneInput(
+        task=post.get("task", ""),
+        title=post.get("title", ""),
+        due_on=due_on,
+        owner_unit=post.get("owner_unit", ""),
+        owner_person=post.get("owner_person", ""),
+        starts_on=starts_on,
+        deliverable=post.get("deliverable", ""),
+        indicators=post.getlist("indicators"),
+        order=_int(post.get("order")),
     )
+    try:
+        data = actions.read_milestone(actions.Codes.of(plan), entered)
+    except actions.InvalidMilestone as exc:
+        for issue in exc.issues:
+            errors.setdefault(issue.path or "", pick(issue.zh, issue.en))
+        return None, list(errors.values())
+    return (None, list(errors.values())) if errors else (data, [])
 
 
 @login_required
@@ -210,10 +209,14 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
                     messages.success(request, _("Milestone added."))
                 return redirect("supervision:action_plan", code=code, locality_code=locality_code, year=year)
             except WorkflowError as exc:
-                errors.append(_message(exc))
+                errors += _messages(exc)
     ap_found = ActionPlan.objects.filter(plan=plan, locality=locality, year=year).first()
     milestones = (
-        list(ap_found.milestones.select_related("task", "owner_unit", "action_plan__locality").prefetch_related("indicators"))
+        list(
+            ap_found.milestones.select_related(
+                "task", "owner_unit", "action_plan__locality"
+            ).prefetch_related("indicators")
+        )
         if ap_found
         else []
     )
