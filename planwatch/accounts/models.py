@@ -114,10 +114,8 @@ class Profile(models.Model):
                     "a locality's reporter or approver needs their locality",
                 )
             )
-        if locality is not None and not locality.pilot:
-            out.append(
-                ("locality", f"{locality.name_zh}不是试点单位", f"{locality.name_en} is not a pilot unit")
-            )
+        if locality is not None and (refusal := locality.not_a_pilot()):
+            out.append(("locality", refusal.zh, refusal.en))
         if role == cls.Role.LEAD_UNIT and unit is None:
             out.append(("unit", "牵头单位用户须指定所属单位", "a lead unit's user needs their unit"))
         return out

@@ -232,8 +232,8 @@ def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
                 out.append((key, f"「{attr['zh']}」不能为空", f"{attr['en']} is required"))
         elif problem := _attribute_problem(attr, value):
             out.append((key, *problem))
-    if item.locality_id and not item.locality.pilot:
-        out.append(("locality", "不是试点单位", "not a pilot unit"))
+    if item.locality_id and (refusal := item.locality.not_a_pilot()):
+        out.append(("locality", refusal.zh, refusal.en))
     return out
 
 

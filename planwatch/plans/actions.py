@@ -60,8 +60,8 @@ def set_locality_target(
     indicator: Indicator, locality: Locality, year: int, value: Decimal, reason: str, user: Any
 ) -> Target:
     """Enter or change a locality's target: the breakdown the text leaves to the lead units."""
-    if not locality.pilot or locality.plan_id != indicator.plan_id:
-        raise TargetChangeRefused(f"{locality.name_zh} is not a pilot unit of this plan")
+    if refusal := locality.not_a_pilot(indicator.plan_id):
+        raise refusal
     target = Target.objects.filter(indicator=indicator, locality=locality, year=year).first()
     if target is not None:
         revise_target(target, value, reason, user)

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import hierarchy, kinds, planfile
+from planwatch.core.errors import NotAllowed
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 from planwatch.kernel.audit import Subject
 
@@ -214,6 +215,17 @@ class Locality(Bilingual):
         if self.map_longitude is None or self.map_latitude is None:
             return None
         return (self.map_longitude, self.map_latitude)
+
+    def not_a_pilot(self, plan_id: int | None = None) -> NotAllowed | None:
+        """Why this locality reports no values, keeps no ledger, has no targets and no users of its
+        own: None for a pilot unit of its plan (of plan `plan_id`, when given)."""
+        if plan_id is not None and plan_id != self.plan_id:
+            return NotAllowed(f"{self.name_zh}不属于本方案", f"{self.name_en} is not of this plan")
+        if self.pilot:
+            return None
+        return NotAllowed(
+            f"{self.name_zh}不是本方案的试点单位", f"{self.name_en} is not a pilot unit of this plan"
+        )
 
     def approval_chain(self) -> list[Locality]:
         """The localities whose approvers approve this locality's values, in order (the plan's

@@ -650,10 +650,8 @@ def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_
                 f"no locality {row.locality!r} in plan {plan.code!r}",
             )
             once(where, "locality", where.problem(Kind.UNKNOWN, zh, en, field="locality"))
-        elif not locality.pilot:
-            zh = f"{locality.name_zh}不是本方案的试点单位，不填报数值"
-            en = f"{locality.name_en} is not a pilot unit of this plan and reports no values"
-            once(where, "locality", where.problem(Kind.INVALID, zh, en, field="locality"))
+        elif refusal := locality.not_a_pilot():
+            once(where, "locality", where.problem(Kind.INVALID, refusal.zh, refusal.en, field="locality"))
             locality = None
         if indicator is None:
             zh, en = (

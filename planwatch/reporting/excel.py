@@ -111,12 +111,10 @@ def export_template(
     """The values template of one locality and period, as .xlsx bytes, under the user's scope:
     one row per indicator the user may report, with the locality's target for the period's year,
     the previous period's value (as far as the user may see it) and the current value, if any."""
-    if locality.plan_id != plan.pk or period.plan_id != plan.pk:
-        raise workflow.NotAllowed("地区或期间不属于本方案", "the locality or period is not of this plan")
-    if not locality.pilot:
-        raise workflow.NotAllowed(
-            f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
-        )
+    if period.plan_id != plan.pk:
+        raise workflow.NotAllowed("报告期不属于本方案", "the period is not of this plan")
+    if refusal := locality.not_a_pilot(plan.pk):
+        raise refusal
     indicators = writable_indicators(user, locality, period)
     derived = workflow.ledger_derived(indicators)  # counted from a ledger: shown, locked
     if not indicators:
@@ -300,15 +298,9 @@ def _match(content: wbk.WorkbookContent, plan: Plan | None, problems: list[Probl
                 f"unknown locality {meta.locality_code!r}",
             )
         )
-    elif not locality.pilot:
+    elif refusal := locality.not_a_pilot():
         bad = True
-        problems.append(
-            _problem(
-                content.meta_cell("locality"),
-                f"{locality.name_zh}不是本方案的试点单位",
-                f"{locality.name_en} is not a pilot unit of this plan",
-            )
-        )
+        problems.append(_problem(content.meta_cell("locality"), refusal.zh, refusal.en))
     period = found.periods.filter(code=meta.period_code).first()
     if period is None:
         bad = True

@@ -205,10 +205,8 @@ def ensure_open(period: Period, locality: Locality, today: dt.date | None = None
 
 
 def _check_scope(locality: Locality, period: Period) -> None:
-    if locality.plan_id != period.plan_id or not locality.pilot:
-        raise NotAllowed(
-            f"{locality.name_zh}不是本方案的试点单位", f"{locality.name_en} is not a pilot unit of this plan"
-        )
+    if refusal := locality.not_a_pilot(period.plan_id):
+        raise refusal
 
 
 def _name(user: Any) -> str:

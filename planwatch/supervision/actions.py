@@ -264,8 +264,8 @@ def open_action_plan(
     user: Any, plan: Plan, locality: Locality, year: int, *, via: audit.Via = audit.WEB
 ) -> ActionPlan:
     """The locality's action plan for the year, created (and audited) if it does not exist yet."""
-    if locality.plan_id != plan.pk:
-        raise NotAllowed(f"{locality.name_zh}不属于本方案", f"{locality.name_en} is not of this plan")
+    if refusal := locality.not_a_pilot(plan.pk):
+        raise refusal
     require_write(user, locality)
     action_plan, created = ActionPlan.objects.get_or_create(plan=plan, locality=locality, year=year)
     if created:
