@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import django
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from planwatch.core.errors import PlanWatchError
 
@@ -23,6 +27,41 @@ class Command(BaseCommand):
             return super().execute(*args, **options)
         except PlanWatchError as exc:
             raise CommandError(exc.describe()) from None
+
+
+def add_plan_argument(parser: CommandParser) -> None:
+    """--plan, the plan a command works on (planwatch.plans.lookup.find_plan reads it)."""
+    parser.add_argument("--plan", help="the plan's code (needed when several plans are loaded)")
+
+
+def add_output_arguments(parser: CommandParser, formats: Sequence[str], default: str) -> None:
+    """--format and -o/--output, read back by `output_of`."""
+    parser.add_argument("--format", choices=formats, default=default)
+    parser.add_argument("-o", "--output", help="the file to write (default: standard output; not for xlsx)")
+
+
+def output_of(options: dict[str, Any]) -> tuple[str, str | None]:
+    """The format and the file to write (None: standard output); a workbook needs a file."""
+    fmt, output = options["format"], options["output"]
+    if fmt == "xlsx" and not output:
+        raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
+    return fmt, output
+
+
+def write_output(command: BaseCommand, content: str | bytes, output: str | None) -> None:
+    """To the file, or to standard output (text only)."""
+    if not output:
+        assert isinstance(content, str)
+        command.stdout.write(content, ending="")
+        return
+    try:
+        if isinstance(content, bytes):
+            Path(output).write_bytes(content)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(content)
+    except OSError as exc:
+        raise CommandError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def active_user(username: str) -> Any:
@@ -42,12 +81,7 @@ def read_input(path: Path) -> bytes:
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planwatch.settings")
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import execute_from_command_line
-
     try:
-        import django
-
         django.setup()
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"planwatch: configuration error: {exc}\n")

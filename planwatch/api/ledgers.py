@@ -18,7 +18,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
+from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.kernel import audit
 from planwatch.ledgers import services
@@ -345,9 +345,7 @@ def count_rows(
     keeps the accepted rows only (those the reported values count)."""
     plan = get_plan(plan_code)
     lt = _ledger(plan, ledger)
-    place = plan.localities.filter(code=locality).first()
-    if place is None:
-        raise NotFound(f"No locality {locality!r} in plan {plan.code}.")
+    place = get_one(plan.localities.all(), "locality", locality, plan)
     if key not in lt.stage_codes and lt.feed_of(key) is None:
         raise NotFound(f"{key!r} is neither a stage of {lt.code} nor an indicator it feeds.")
     visible = services.visible_items(request.user, lt.items.all())

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
+from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
 from planwatch.api.values import ErrorsOut
 from planwatch.kernel import audit
 from planwatch.plans.models import Plan
@@ -240,13 +240,9 @@ def findings(request: HttpRequest, plan_code: str, filters: Query[FindingsQuery]
     plan = get_plan(plan_code)
     locality = unit = None
     if filters.locality:
-        locality = plan.localities.filter(code=filters.locality).first()
-        if locality is None:
-            raise NotFound(f"No locality {filters.locality!r} in plan {plan.code!r}.")
+        locality = get_one(plan.localities.all(), "locality", filters.locality, plan)
     if filters.unit:
-        unit = plan.units.filter(code=filters.unit).first()
-        if unit is None:
-            raise NotFound(f"No unit {filters.unit!r} in plan {plan.code!r}.")
+        unit = get_one(plan.units.all(), "unit", filters.unit, plan)
     rows = services.supervision_list(
         plan,
         filters.as_of or dt.date.today(),
@@ -289,9 +285,7 @@ def add_milestone(
     request: HttpRequest, plan_code: str, locality: str, year: int, body: MilestoneIn
 ) -> Status[MilestoneDetailOut]:
     plan = get_plan(plan_code)
-    place = plan.localities.filter(code=locality).first()
-    if place is None:
-        raise NotFound(f"No locality {locality!r} in plan {plan.code!r}.")
+    place = get_one(plan.localities.all(), "locality", locality, plan)
     data = _data(plan, body)
     with transaction.atomic():  # a refused milestone leaves no empty action plan behind
         ap = actions.open_action_plan(request.user, plan, place, year, via=API)

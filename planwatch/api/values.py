@@ -28,6 +28,7 @@ from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import Number
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
+from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import datavaluesets as dvs
 from planwatch.reporting import exports
@@ -161,9 +162,7 @@ REFUSED: dict[int, Any] = {400: ErrorsOut, 403: ErrorsOut, 409: ErrorsOut}
 # --- errors -------------------------------------------------------------------------------------
 
 
-def refused(
-    status: int, zh: str, en: str, *, path: str | None = None, kind: Kind = Kind.INVALID
-) -> Refused:
+def refused(status: int, zh: str, en: str, *, path: str | None = None, kind: Kind = Kind.INVALID) -> Refused:
     """A request refused with one problem at `path`; its status follows from its kind (`status`
     says which is meant, and must agree)."""
     issue = Issue(kind, zh, en, path=path)
@@ -204,8 +203,7 @@ def body_locality(plan: Plan, code: str) -> Locality:
     if locality is None:
         raise refused(
             400,
-            f"本方案没有地区代码“{code}”",
-            f"no locality {code!r} in plan {plan.code!r}",
+            *no_such(plan, "locality", code),
             path="locality",
             kind=Kind.UNKNOWN,
         )
@@ -217,8 +215,7 @@ def body_period(plan: Plan, code: str) -> Period:
     if period is None:
         raise refused(
             400,
-            f"本方案没有报告期“{code}”",
-            f"no period {code!r} in plan {plan.code!r}",
+            *no_such(plan, "period", code),
             path="period",
             kind=Kind.UNKNOWN,
         )
@@ -235,8 +232,7 @@ def body_indicators(plan: Plan, codes: list[str] | None) -> list[str] | None:
             [
                 Issue(
                     Kind.UNKNOWN,
-                    f"本方案没有指标“{code}”",
-                    f"no indicator {code!r} in plan {plan.code!r}",
+                    *no_such(plan, "indicator", code),
                     path=f"indicators[{codes.index(code)}]",
                     indicator=code,
                 )
@@ -615,7 +611,8 @@ def audit_log(
             kind=Kind.FORBIDDEN,
         )
     entries = exports.visible_events(
-        request.user, exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True))
+        request.user,
+        exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True)),
     )
     records = exports.audit_records(entries)
     if format == "csv":

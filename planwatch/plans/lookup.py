@@ -7,6 +7,20 @@ import re
 from planwatch.core.errors import NotFound
 from planwatch.plans.models import Locality, Plan
 
+# What each kind of code is called, in Chinese and English: the one wording of a code that names
+# nothing in the plan, wherever it is typed (a data value set, the API, the command line).
+CODE_NAMES = {
+    "indicator": ("指标", "indicator"),
+    "locality": ("地区代码", "locality"),
+    "period": ("报告期", "period"),
+}
+
+
+def no_such(plan: Plan, what: str, code: str) -> tuple[str, str]:
+    """The message for a `what` code (indicator, locality, period) that the plan does not have."""
+    zh, en = CODE_NAMES[what]
+    return f"本方案没有{zh}“{code}”", f"no {en} {code!r} in plan {plan.code!r}"
+
 
 def find_plan(code: str | None) -> Plan:
     """The plan by code, or the only plan loaded. NotFound (a LookupError) says why not."""
@@ -19,7 +33,9 @@ def find_plan(code: str | None) -> Plan:
             raise NotFound(f"没有代码为 {code} 的方案", f"no such plan: {code}")
         raise NotFound("尚未载入方案：请先运行 load_plan", "no plan is loaded: run load_plan first")
     if len(found) > 1:
-        raise NotFound("已载入多个方案：请用 --plan 指定一个", "several plans are loaded: name one with --plan")
+        raise NotFound(
+            "已载入多个方案：请用 --plan 指定一个", "several plans are loaded: name one with --plan"
+        )
     return found[0]
 
 

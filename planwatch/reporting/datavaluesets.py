@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from planwatch.core import numbers, validation
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
 from planwatch.core.numbers import NumberProblem
+from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ImportBatch, Period, ReportedValue
@@ -555,7 +556,6 @@ def _reused_by_another(batch: ImportBatch) -> ValueSetRejected:
     )
 
 
-
 def import_value_set(
     user: Any, plan: Plan, value_set: ValueSet, *, today: dt.date | None = None
 ) -> ImportResult:
@@ -642,22 +642,16 @@ def _resolve(plan: Plan, value_set: ValueSet, problems: list[Problem]) -> list[_
         locality = localities.get(row.locality)
         indicator = indicators.get(row.indicator)
         if period is None:
-            zh, en = f"本方案没有报告期“{row.period}”", f"no period {row.period!r} in plan {plan.code!r}"
+            zh, en = no_such(plan, "period", row.period)
             once(where, "period", where.problem(Kind.UNKNOWN, zh, en, field="period"))
         if locality is None:
-            zh, en = (
-                f"本方案没有地区代码“{row.locality}”",
-                f"no locality {row.locality!r} in plan {plan.code!r}",
-            )
+            zh, en = no_such(plan, "locality", row.locality)
             once(where, "locality", where.problem(Kind.UNKNOWN, zh, en, field="locality"))
         elif refusal := locality.not_a_pilot():
             once(where, "locality", where.problem(Kind.INVALID, refusal.zh, refusal.en, field="locality"))
             locality = None
         if indicator is None:
-            zh, en = (
-                f"本方案没有指标“{row.indicator}”",
-                f"no indicator {row.indicator!r} in plan {plan.code!r}",
-            )
+            zh, en = no_such(plan, "indicator", row.indicator)
             problems.append(
                 row.place.problem(Kind.UNKNOWN, zh, en, field="indicator", indicator=row.indicator)
             )

@@ -628,13 +628,17 @@ def entry(request: HttpRequest, code: str, locality_code: str, period_code: str)
     return HttpResponseBadRequest("unknown action")
 
 
+def _may_not_report(locality: Locality) -> PermissionDenied:
+    return PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+
+
 def _derive_ledgers(request: HttpRequest, page: EntryPage) -> HttpResponse:
     """Write every ledger-fed value of this locality and year from the accepted ledger rows, as the
     ledgers' own button does (planwatch.ledgers.services.derive_values: scope, period lock, the
     workflow with source ledger), then show the form again with the values."""
     plan, locality, period = page.plan, page.locality, page.period
     if not any(r.ledger_url and wf.may_enter(request.user, locality, r.indicator) for r in page.rows):
-        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+        raise _may_not_report(locality)
     if period.code != str(period.year):
         return HttpResponseBadRequest("not a yearly period")
     result = feeds.derive_values(plan, period.year, request.user, localities=[locality])
@@ -709,7 +713,7 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
     said at once; then submit if asked."""
     user, locality, period = request.user, page.locality, page.period
     if not (page.may_write or page.may_review):
-        raise PermissionDenied(_("You may not report values for %(locality)s.") % {"locality": locality.name})
+        raise _may_not_report(locality)
     _keep_inputs(page, request.POST)
     entries, comments = _entries_of(page, request.POST)
     result, unplaced = None, []

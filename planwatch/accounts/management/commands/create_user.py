@@ -8,6 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.models import Profile
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.plans.models import Unit
@@ -22,7 +23,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("--role", required=True, choices=[role.value for role in Profile.Role])
         parser.add_argument("--locality", help="for locality roles: code or name, e.g. ZH or 珠海")
         parser.add_argument("--unit", help="for the lead-unit role: the unit's code, e.g. DST")
-        parser.add_argument("--plan", help="the plan's code (default: the only plan)")
+        add_plan_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = find_plan(options["plan"])

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from planwatch.bulletins import services
 from planwatch.cli import Command as PlanWatchCommand
-from planwatch.cli import active_user
+from planwatch.cli import active_user, add_plan_argument
 from planwatch.core.bulletin import FORMATS
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import METHODS, WEIGHTS, parameters_from_options
@@ -27,7 +27,7 @@ class Command(PlanWatchCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", required=True, help="2018 or 2018Q3")
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument(
             "--format", default=",".join(FORMATS), help="comma-separated: docx,pdf,xlsx (default: all three)"
         )

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.demo.sample import load_sample
+from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Plan
 
 
@@ -20,13 +21,9 @@ class Command(PlanWatchCommand):
         parser.add_argument("--plan", help="the plan's code (default: every loaded plan)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        plans = Plan.objects.all()
-        if options["plan"]:
-            plans = plans.filter(code=options["plan"])
-        if not plans:
-            raise CommandError(
-                "no such plan" if options["plan"] else "no plan is loaded: run load_plan first"
-            )
+        # The plan named, else every plan loaded (find_plan says when there is none).
+        plans = [find_plan(options["plan"])] if options["plan"] else list(Plan.objects.all())
+        plans = plans or [find_plan(None)]
         for plan in plans:
             result = load_sample(plan, timezone.localdate())
             self.stdout.write(

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_output_arguments, add_plan_argument, output_of, write_output
 from planwatch.evaluation import report
 from planwatch.evaluation.runs import (
     METHODS,
@@ -18,7 +19,6 @@ from planwatch.evaluation.runs import (
     run_record,
 )
 from planwatch.plans.lookup import find_plan
-from planwatch.reporting.management.commands.export_values import write
 
 FORMATS = ["table", "json", "xlsx"]
 
@@ -43,7 +43,7 @@ class Command(PlanWatchCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="the year to evaluate, e.g. 2018")
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--method", choices=METHODS, default="weighted_sum", help="composite aggregation")
         parser.add_argument("--normalization", choices=["target", "minmax"], default="target")
         parser.add_argument(
@@ -71,15 +71,10 @@ class Command(PlanWatchCommand):
         parser.add_argument(
             "--new", action="store_true", help="store a new run even if an identical one exists"
         )
-        parser.add_argument("--format", choices=FORMATS, default="table")
-        parser.add_argument(
-            "-o", "--output", help="the file to write (default: standard output; not for xlsx)"
-        )
+        add_output_arguments(parser, FORMATS, "table")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        fmt, output = options["format"], options["output"]
-        if fmt == "xlsx" and not output:
-            raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
+        fmt, output = output_of(options)
         plan = find_plan(options["plan"])
         ahp = read_json(options["ahp_file"], "--ahp-file") if options["ahp_file"] else None
         expert = read_json(options["expert_file"], "--expert-file") if options["expert_file"] else None
@@ -107,7 +102,7 @@ class Command(PlanWatchCommand):
             content = report.as_workbook(run)
         else:
             content = report.as_table(run)
-        write(self, content, output)
+        write_output(self, content, output)
         what = "reused stored run" if run.reused else "stored run"
         self.stderr.write(
             f"{what} #{run.pk} ({plan.code} {run.year}, data {run.data_hash[:12]})"

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import aligned, clip
 from planwatch.evaluation.runs import parameters_summary
@@ -18,7 +19,7 @@ class Command(PlanWatchCommand):
     help = "List the stored evaluation runs: id, year, when, parameters, data version, flags."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--year", type=int, help="only the runs of this year")
         parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
-from planwatch.cli import active_user
+from planwatch.cli import active_user, add_plan_argument
 from planwatch.ledgers import services
 from planwatch.plans.lookup import find_locality, find_plan
 
@@ -18,7 +18,7 @@ class Command(PlanWatchCommand):
         parser.add_argument(
             "--user", required=True, help="the user the values are saved as, under their scope"
         )
-        parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+        add_plan_argument(parser)
         parser.add_argument(
             "--locality", help="only this locality (code or name), as the entry form's button"
         )

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.ledgers import excel, services
 from planwatch.plans.lookup import find_plan
 
@@ -16,7 +17,7 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--ledger", required=True, help="the ledger's code, e.g. investment_projects")
         parser.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-        parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+        add_plan_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = find_plan(options["plan"])

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
-from planwatch.cli import active_user, read_input
+from planwatch.cli import active_user, add_plan_argument, read_input
 from planwatch.ledgers import excel, services
 from planwatch.plans.lookup import find_plan
 
@@ -21,7 +21,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("file", help="the ledger workbook (.xlsx)")
         parser.add_argument("--ledger", required=True, help="the ledger's code, e.g. investment_projects")
         parser.add_argument("--user", required=True, help="the user the rows are saved as, under their scope")
-        parser.add_argument("--plan", help="the plan's code (needed when several are loaded)")
+        add_plan_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = active_user(options["user"])

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.core.planfile import dump_plan
 from planwatch.plans.loader import plan_to_document
 from planwatch.plans.lookup import find_plan
@@ -16,7 +17,7 @@ class Command(PlanWatchCommand):
     help = "Write a loaded plan back as a plan file; loading the export gives the same plan."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
 

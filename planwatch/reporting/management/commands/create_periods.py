@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_plan
 from planwatch.reporting.models import Period
@@ -28,7 +29,7 @@ class Command(PlanWatchCommand):
                 "an existing period is rescheduled to it"
             ),
         )
-        parser.add_argument("--plan", help="the plan's code (default: the only plan)")
+        add_plan_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = find_plan(options["plan"])

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_output_arguments, add_plan_argument, output_of, write_output
 from planwatch.kernel.models import SUBJECTS
 from planwatch.plans.lookup import find_plan
 from planwatch.reporting import exports
-from planwatch.reporting.management.commands.export_values import write
 
 
 class Command(PlanWatchCommand):
@@ -21,21 +21,16 @@ class Command(PlanWatchCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--since", help="from this date or date-time on (inclusive)")
         parser.add_argument("--until", help="up to this date (inclusive) or date-time (exclusive)")
         parser.add_argument(
             "--subject", choices=sorted(SUBJECTS), help="only the events of this kind of subject, e.g. value"
         )
-        parser.add_argument("--format", choices=exports.FORMATS, default="csv")
-        parser.add_argument(
-            "-o", "--output", help="the file to write (default: standard output; not for xlsx)"
-        )
+        add_output_arguments(parser, exports.FORMATS, "csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        fmt, output = options["format"], options["output"]
-        if fmt == "xlsx" and not output:
-            raise CommandError("--format xlsx needs a file: add -o FILE.xlsx")
+        fmt, output = output_of(options)
         bounds = {}
         for name in ("since", "until"):
             if options[name]:
@@ -50,7 +45,7 @@ class Command(PlanWatchCommand):
         if options["subject"]:
             events = events.filter(subject_type=options["subject"])
         records = exports.audit_records(events)
-        write(self, exports.render(records, exports.AUDIT_COLUMNS, fmt, "audit"), output)
+        write_output(self, exports.render(records, exports.AUDIT_COLUMNS, fmt, "audit"), output)
         if output:
             self.stderr.write(
                 f"wrote {len(records)} audit entr{'y' if len(records) == 1 else 'ies'} to {output}"

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.reporting import excel
 
 
@@ -16,7 +17,7 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--locality", required=True, help="code (ZH) or name (珠海, 珠海市, Zhuhai)")
         parser.add_argument("--period", required=True, help="the period's code, e.g. 2018")
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument(
             "--user",
             help="export as this user: only the indicators they may report, only the values they may see "

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.plans.lookup import find_locality, find_plan
 from planwatch.supervision import excel
 
@@ -16,7 +17,7 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--locality", required=True, help="code (ZH) or name (珠海, 珠海市, Zhuhai)")
         parser.add_argument("--year", required=True, type=int)
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument(
             "-o", "--output", help="the file to write (default: <locality>_<year>_行动计划.xlsx)"
         )

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.plans.lookup import find_plan
 from planwatch.supervision.management.commands._common import as_of
 from planwatch.supervision.services import remind
@@ -18,7 +19,7 @@ class Command(PlanWatchCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--as-of", help="judge as on this day, YYYY-MM-DD (default: today)")
         parser.add_argument("--days", type=int, help="how many days ahead is 'due soon' (default: setting)")
 

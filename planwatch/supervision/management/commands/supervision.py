@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
 from planwatch.plans.lookup import find_plan
 from planwatch.supervision import services
 from planwatch.supervision.management.commands._common import as_of
@@ -15,7 +16,7 @@ class Command(PlanWatchCommand):
     help = "The supervision list: overdue and at-risk milestones with locality, task, owner, due date, days late."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--plan", help="the plan's code (default: the only plan loaded)")
+        add_plan_argument(parser)
         parser.add_argument("--as-of", help="judge as on this day, YYYY-MM-DD (default: today)")
         parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
         parser.add_argument("-o", "--output", help="write to this file (required for xlsx)")
