@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,12 @@ class Subject:
     locality: str = ""
     indicator: str = ""
     period: str = ""
+
+    def part(self, type: str, id: object, label: str, **codes: str) -> Subject:
+        """A subject within this one (a milestone's progress update, a period's exception): its
+        own type, id and label, this one's plan, locality, indicator and period unless `codes`
+        says otherwise."""
+        return replace(self, type=type, id=id, label=label, **codes)
 
 
 def jsonable(value: Any) -> Any:

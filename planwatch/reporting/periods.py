@@ -115,15 +115,9 @@ def grant_exception(
             "granted_by": user if getattr(user, "pk", None) else None,
         },
     )
-    subject = period.audit_subject()
-    subject = audit.Subject(
-        "exception",
-        exception.pk,
-        f"{subject.label} {locality.name_zh}",
-        plan=subject.plan,
-        locality=locality.code,
-        period=period.code,
-    )
+    of_period = period.audit_subject()
+    label = f"{of_period.label} {locality.name_zh}"
+    subject = of_period.part("exception", exception.pk, label, locality=locality.code)
     old = {"open_until": before.open_until, "reason": before.reason} if before else None
     new = {"open_until": open_until, "reason": reason}
     audit.record("exception.grant", user, subject, via=via, old=old, new=new, comment=reason)

@@ -93,14 +93,7 @@ class Milestone(models.Model):
 
     def audit_subject(self) -> Subject:
         ap = self.action_plan
-        return Subject(
-            "milestone",
-            self.pk,
-            f"{ap.locality.name_zh} {ap.year}：{self.title}",
-            plan=ap.plan.code,
-            locality=ap.locality.code,
-            period=str(ap.year),
-        )
+        return ap.audit_subject().part("milestone", self.pk, f"{ap.locality.name_zh} {ap.year}：{self.title}")
 
 
 class ProgressUpdate(models.Model):
@@ -138,14 +131,7 @@ class ProgressUpdate(models.Model):
 
     def audit_subject(self) -> Subject:
         subject = self.milestone.audit_subject()
-        return Subject(
-            "progress_update",
-            self.pk,
-            f"{subject.label}（{self.percent}%）",
-            plan=subject.plan,
-            locality=subject.locality,
-            period=subject.period,
-        )
+        return subject.part("progress_update", self.pk, f"{subject.label}（{self.percent}%）")
 
 
 def evidence_path(instance: UpdateEvidence, filename: str) -> str:
