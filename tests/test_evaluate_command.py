@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
+from planwatch.core import numbers
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
@@ -47,7 +48,7 @@ def test_the_table_shows_the_ranking_and_the_region_with_chinese_names(sampled):
     ranks = [int(m) for m in re.findall(r"^\s*(\d)\*?\s", ranking, flags=re.M)]
     assert ranks == list(range(1, 8))
     first = next(s for s in run.results["composite"]["scores"] if s["rank"] == 1)
-    assert re.search(rf"^\s*1\*?\s+\S+\s+{first['score']:.4f}", ranking, flags=re.M)
+    assert re.search(rf"^\s*1\*?\s+\S+\s+{numbers.score(first['score'])}", ranking, flags=re.M)
     energy = next(line for line in out.splitlines() if line.startswith("I29"))
     assert "不适用" in energy
     assert "排名区间" in out  # sensitivity on by default

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pymcdm import weights as pymcdm_weights
 from pymcdm.methods import TOPSIS
 
+from planwatch.core import numbers
 from planwatch.core.evaluation import (
     CompositeMethod,
     CompositeParameters,
@@ -24,10 +25,12 @@ from planwatch.core.evaluation import (
     entropy_weights,
     minmax_normalize,
     rank,
+    shown,
     target_normalize,
     to_jsonable,
     topsis_scores,
 )
+from planwatch.core.evaluation.composite import rank_rows
 from planwatch.core.kinds import Direction
 
 HI, LO = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
@@ -76,9 +79,24 @@ def test_target_normalization_caps_and_is_direction_aware():
     x = np.array([[50.0, 0.9, 5.0], [120.0, 0.8, -1.0], [np.nan, 1.2, 0.0]])
     t = np.array([[100.0, 0.85, 0.0], [100.0, 0.85, 0.0], [100.0, 0.85, 0.0]])
     out = target_normalize(x, t, [True, False, True])
-    assert out[0].tolist() == [0.5, pytest.approx(0.85 / 0.9), 1.0]
-    assert out[1].tolist() == [1.0, 1.0, 0.0]  # a target of 0: met scores 1, not met 0
-    assert np.isnan(out[2, 0]) and out[2, 1] == pytest.approx(0.85 / 1.2) and out[2, 2] == 1.0
+    assert out[0, :2].tolist() == [0.5, pytest.approx(0.85 / 0.9)]
+    assert out[1, :2].tolist() == [1.0, 1.0]
+    assert np.isnan(out[2, 0]) and out[2, 1] == pytest.approx(0.85 / 1.2)
+    # A target of 0 is no scale: no target score (the indicator falls back to min-max), met or not.
+    assert np.isnan(out[:, 2]).all()
+    assert np.isnan(target_normalize(np.array([[3.0]]), np.array([[-2.0]]), [True])).all()
+
+
+def test_a_zero_target_does_not_give_full_marks():
+    # I1's target is 0 for every locality: 5 and 1 "meet" it, but min-max decides: 5 → 1, 1 → 0.
+    # Before, both scored 1 (target met). I0 is by target: 5/10 = .5 and 10/10 = 1.
+    m = matrix([[5, 5], [10, 1]], targets=[[10, 0], [10, 0]])
+    result = composite_index(m)
+    used = {w.indicator: w.normalization for w in result.weights}
+    assert used == {"I0": Normalization.TARGET, "I1": Normalization.MIN_MAX}
+    assert any(note.startswith("I1: min_max") for note in result.notes)
+    assert scores(result) == {"L0": pytest.approx(0.5 * 0.5 + 0.5 * 1.0), "L1": pytest.approx(0.5 * 1.0 + 0.0)}
+    assert ranks(result) == {"L0": 1, "L1": 2}
 
 
 def test_target_normalization_falls_back_to_minmax_for_an_indicator_without_every_target():
@@ -108,17 +126,53 @@ def test_weighted_sum_by_hand_with_dimensions_and_plan_weights():
     assert ranks(result) == {"L2": 1, "L1": 2, "L0": 3}
     assert [w.weight for w in result.weights] == pytest.approx([0.3, 0.3, 0.4])
     by_dim = {s.locality: {d.dimension: (d.score, d.rank) for d in s.dimensions} for s in result.scores}
-    assert by_dim["L1"]["innovation"] == (pytest.approx(0.75), 1)  # tied with L2, L1 first by code
-    assert by_dim["L2"]["innovation"] == (pytest.approx(0.75), 2)
+    assert by_dim["L1"]["innovation"] == (pytest.approx(0.75), 1)  # tied with L2: both first
+    assert by_dim["L2"]["innovation"] == (pytest.approx(0.75), 1)
+    assert by_dim["L0"]["innovation"] == (pytest.approx(0.0), 3)
     assert [s.locality for s in result.scores] == ["L2", "L1", "L0"]
 
 
-def test_ties_are_ranked_by_locality_code_and_flagged():
+def test_ties_share_a_rank_listed_by_locality_code_and_flagged():
     m = matrix([[1], [2], [1]], localities=["ZS", "FS", "JM"])
     result = composite_index(m, MINMAX_WS)
-    assert ranks(result) == {"FS": 1, "JM": 2, "ZS": 3}
+    assert ranks(result) == {"FS": 1, "JM": 2, "ZS": 2}
+    assert [s.locality for s in result.scores] == ["FS", "JM", "ZS"]
     assert {s.locality: s.tied for s in result.scores} == {"FS": False, "JM": True, "ZS": True}
-    assert rank([0.5, 0.5, 0.5], ["b", "c", "a"])[0].tolist() == [2, 3, 1]
+    assert rank([0.5, 0.5, 0.5])[0].tolist() == [1, 1, 1]
+    assert rank([0.9, 0.5, 0.5, 0.1])[0].tolist() == [1, 2, 2, 4]  # competition ranking
+
+
+def test_scores_equal_as_shown_share_a_rank():
+    # Shown with three decimals (numbers.score): 0.8477 and 0.8476 both read 0.848, and tie; 0.8474
+    # reads 0.847 and ranks after them, third (competition ranking: 1, 1, 3).
+    assert numbers.SCORE_DECIMALS == 3 and numbers.score(0.8477) == numbers.score(0.8476) == "0.848"
+    ranks_, tied = rank([0.8477, 0.8476, 0.8474])
+    assert ranks_.tolist() == [1, 1, 3] and tied.tolist() == [True, True, False]
+    # The issue's case in a composite index: a single indicator, by target, values 84.77 and 84.76
+    # of 100 → scores 0.8477 and 0.8476, ranked 6th and 7th before, now sharing a rank.
+    result = composite_index(matrix([[84.77], [84.76], [90.0]], targets=[[100.0]] * 3))
+    assert [(s.locality, s.rank, s.tied) for s in result.scores] == [("L2", 1, False), ("L0", 2, True), ("L1", 2, True)]
+    assert result.rank_decimals == 3
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(0.8475, "0.848"), (0.0005, "0.001"), (0.0015, "0.002"), (0.1235, "0.123"), (1.0, "1.000")],
+)
+def test_ranks_compare_the_very_number_shown(value, expected):
+    # numpy's round scales by 1000 first and can land on the other side of a half; the rank key is
+    # the number the formatter shows, whatever the float.
+    assert numbers.score(value) == expected
+    assert shown([value])[0] == float(expected)
+
+
+def test_rank_tiers_put_every_locality_of_a_later_tier_below():
+    ranks_, tied = rank([0.9, 0.5, 0.5, 0.1], tiers=[1, 0, 0, 0])
+    assert ranks_.tolist() == [4, 1, 1, 3] and tied.tolist() == [False, True, True, False]
+    assert rank_rows(np.array([[0.9, 0.5, 0.5, 0.1], [0.1, 0.2, 0.3, 0.4]]), [1, 0, 0, 0]).tolist() == [
+        [4, 1, 1, 3],
+        [4, 3, 2, 1],
+    ]
 
 
 def test_rank_change_from_the_previous_year():
@@ -345,11 +399,20 @@ def test_rescaling_an_indicator_does_not_change_the_scores(problem, how, weighti
     ),
     methods,
 )
-def test_ranks_are_a_permutation(columns, how):
+def test_ranks_are_competition_ranks_of_the_scores_as_shown(columns, how):
+    """Each rank is 1 + the number of localities whose shown score is higher: ranks run from 1, a
+    shared rank is followed by a gap (1, 2, 2, 4), and equal shown scores always share a rank."""
     first, second = columns
     values = [[a, b] for a, b in zip(first, second, strict=True)]
     m = matrix(values, [[5.0, 5.0]] * len(values))
     result = composite_index(m, CompositeParameters(normalization=how[0], method=how[1]))
-    assert sorted(s.rank for s in result.scores) == list(range(1, len(values) + 1))
+    shown_score = {s.locality: numbers.score(s.score) for s in result.scores}
+    for s in result.scores:
+        assert s.rank == 1 + sum(float(shown_score[o.locality]) > float(shown_score[s.locality]) for o in result.scores)
+        assert s.tied == any(o.rank == s.rank for o in result.scores if o is not s)
+    assert min(s.rank for s in result.scores) == 1
+    assert [s.rank for s in result.scores] == sorted(s.rank for s in result.scores)
     for dim in range(len(result.dimension_weights)):
-        assert sorted(s.dimensions[dim].rank for s in result.scores) == list(range(1, len(values) + 1))
+        dim_shown = [float(numbers.score(s.dimensions[dim].score)) for s in result.scores]
+        for s, own in zip(result.scores, dim_shown, strict=True):
+            assert s.dimensions[dim].rank == 1 + sum(other > own for other in dim_shown)

@@ -169,7 +169,7 @@ def test_figures(value, shown):
 
 def test_percent_and_score():
     assert numbers.percent(0.579) == "57.9%" and numbers.percent(None) == "—"
-    assert numbers.score(0.123456) == "0.1235" and numbers.score(None) == "—"
+    assert numbers.score(0.123456) == "0.123" and numbers.score(None) == "—"  # SCORE_DECIMALS
 
 
 def test_a_whole_int_is_spelt_as_its_decimal():

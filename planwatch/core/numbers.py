@@ -239,6 +239,12 @@ def percent(share: float | None) -> str:
     return NONE if share is None else f"{share * 100:.1f}%"
 
 
+# Composite scores are shown with this many decimals everywhere (pages, bulletins, exports), and
+# ranked at the same precision: two scores shown alike share a rank (docs/methodology.md, "Ranks").
+SCORE_DECIMALS = 3
+SCORE_EXCEL_FORMAT = "0." + "0" * SCORE_DECIMALS  # the same precision in a spreadsheet cell
+
+
 def score(value: float | None) -> str:
-    """A score of the composite index, with four decimals."""
-    return NONE if value is None else f"{value:.4f}"
+    """A score of the composite index as shown: SCORE_DECIMALS decimals (0.848)."""
+    return NONE if value is None else f"{value:.{SCORE_DECIMALS}f}"

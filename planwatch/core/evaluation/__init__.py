@@ -13,12 +13,14 @@ The formulas, their sources and the defaults are in docs/methodology.md.
 
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, InvalidParameters
 from planwatch.core.evaluation.aggregate import Panel, build_panel, panel_from_arrays
+from planwatch.core.evaluation.binding import binding_checks, binding_status, failures
 from planwatch.core.evaluation.composite import (
     DecisionMatrix,
     composite_index,
     decision_matrix,
     minmax_normalize,
     rank,
+    shown,
     target_normalize,
     topsis_scores,
     weighted_sum_scores,
@@ -36,7 +38,12 @@ from planwatch.core.evaluation.planinput import (
     pilot_units,
     targets_from_plan,
 )
-from planwatch.core.evaluation.sensitivity import perturbed_weights, sensitivity_analysis
+from planwatch.core.evaluation.sensitivity import (
+    compare_methods,
+    kendall_tau,
+    perturbed_weights,
+    sensitivity_analysis,
+)
 from planwatch.core.evaluation.types import *  # noqa: F403 - the vocabulary, listed in types.__all__
 from planwatch.core.evaluation.types import __all__ as _types_all
 from planwatch.core.evaluation.weights import (
@@ -61,7 +68,10 @@ __all__ = [
     "Panel",
     "PanelEvaluation",
     "ahp_weights",
+    "binding_checks",
+    "binding_status",
     "build_panel",
+    "compare_methods",
     "composite_index",
     "decision_matrix",
     "dimensions_from_plan",
@@ -72,9 +82,11 @@ __all__ = [
     "evaluation_input",
     "evaluation_input_from_plan",
     "expert_weights",
+    "failures",
     "indicator_results",
     "indicator_spec",
     "indicators_from_plan",
+    "kendall_tau",
     "localities_from_plan",
     "minmax_normalize",
     "panel_from_arrays",
@@ -83,6 +95,7 @@ __all__ = [
     "pilot_units",
     "rank",
     "sensitivity_analysis",
+    "shown",
     "target_normalize",
     "targets_from_plan",
     "topsis_scores",

@@ -2,31 +2,40 @@
 aggregated (weighted sum or TOPSIS) into a score per dimension and overall, with each locality's
 rank and its change from the previous year.
 
-Ranking: higher score first; scores are compared after rounding to 12 decimals, and equal scores
-are ordered by locality code (Unicode order), so that ranks are always a permutation of 1…n and the
-same input gives the same ranks. `LocalityScore.tied` says when a rank was decided that way.
+Ranking: higher score first, compared at the precision the scores are shown with
+(`planwatch.core.numbers.SCORE_DECIMALS`): scores shown alike share a rank, and the next rank skips
+(competition ranking 1, 2, 2, 4). Rows of equal rank are listed by locality code (Unicode order), so
+the same input gives the same ranks in the same order. `LocalityScore.tied` says a rank is shared.
+Binding (约束性) indicators are kept out of the dimensions; a locality failing one is marked, ranked
+below the others or left out, as `CompositeParameters.binding` says.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from planwatch.core.errors import InvalidParameters
+from planwatch.core.evaluation.binding import failures
 from planwatch.core.evaluation.indicator import PanelEvaluation
 from planwatch.core.evaluation.types import (
     AhpResult,
+    BindingCheck,
+    BindingConsequence,
     CompositeMethod,
     CompositeParameters,
     CompositeResult,
     DimensionScore,
     DimensionSpec,
     DimensionWeight,
+    DominantIndicator,
     DroppedIndicator,
     ExcludedLocality,
+    ExclusionReason,
+    IncludedLocality,
     IndicatorWeight,
     LocalityScore,
     MissingPolicy,
@@ -37,29 +46,35 @@ from planwatch.core.evaluation.types import (
 )
 from planwatch.core.evaluation.weights import ahp_weights, entropy_weights, equal_weights, expert_weights
 from planwatch.core.kinds import Direction
+from planwatch.core.numbers import SCORE_DECIMALS
 
 __all__ = [
     "DecisionMatrix",
     "Prepared",
     "composite_index",
     "decision_matrix",
+    "dominant_indicators",
     "minmax_normalize",
     "prepare",
     "rank",
     "rank_rows",
+    "rank_tiers",
     "scores_for_weights",
+    "shown",
     "target_normalize",
     "topsis_scores",
     "weighted_sum_scores",
 ]
 
-DECIMALS = 12
-
 
 @dataclass(frozen=True, eq=False)
 class DecisionMatrix:
     """Localities × indicators: values and each locality's target (NaN: none), the dimension and
-    direction of each indicator, and the dimensions' weights (their order is the dimensions')."""
+    direction of each indicator, and the dimensions' weights (their order is the dimensions').
+
+    binding_failed: locality → the binding indicators it fails in the year (they are not columns:
+    binding indicators are kept out of the dimensions, and listed in binding_indicators);
+    included_in: locality → the locality whose figures include its own (顺德区 → 佛山市)."""
 
     localities: tuple[str, ...]
     indicators: tuple[str, ...]
@@ -69,6 +84,9 @@ class DecisionMatrix:
     targets: np.ndarray  # (L, I)
     dimension_weights: Mapping[str, float]
     year: int | None = None
+    binding_failed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    binding_indicators: tuple[str, ...] = ()
+    included_in: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n_l, n_i = len(self.localities), len(self.indicators)
@@ -99,21 +117,25 @@ def decision_matrix(
     year: int,
     dimensions: Sequence[DimensionSpec],
     indicators: Iterable[str] | None = None,
+    binding: Iterable[BindingCheck] = (),
 ) -> DecisionMatrix:
-    """The localities' values and governing targets in `year` for the indicators that have a
-    dimension (or those named), from a panel evaluation."""
+    """The localities' values and governing targets in `year` for the expected (预期性) indicators
+    that have a dimension (or those named), from a panel evaluation; the binding ones are set apart,
+    and `binding` (the year's checks, planwatch.core.evaluation.binding) says who fails them."""
     panel = ev.panel
     y = panel.year_index(year)
     wanted = None if indicators is None else set(indicators)
     known = {dim.code for dim in dimensions}
-    chosen = [
+    in_dimension = [
         i
         for i, spec in enumerate(panel.indicators)
         if spec.dimension is not None and spec.dimension in known and (wanted is None or spec.code in wanted)
     ]
+    chosen = [i for i in in_dimension if not panel.indicators[i].binding]
+    codes = [loc.code for loc in panel.localities]
     n_l = len(panel.localities)
     return DecisionMatrix(
-        localities=tuple(loc.code for loc in panel.localities),
+        localities=tuple(codes),
         indicators=tuple(panel.indicators[i].code for i in chosen),
         dimensions=tuple(str(panel.indicators[i].dimension) for i in chosen),
         directions=tuple(panel.indicators[i].direction for i in chosen),
@@ -121,6 +143,15 @@ def decision_matrix(
         targets=np.ascontiguousarray(ev.target[chosen, :n_l, y].T),
         dimension_weights={dim.code: float(dim.weight) for dim in dimensions},
         year=year,
+        binding_failed=failures(c for c in binding if c.year == year),
+        binding_indicators=tuple(
+            panel.indicators[i].code for i in in_dimension if panel.indicators[i].binding
+        ),
+        included_in={
+            loc.code: loc.parent
+            for loc in panel.localities
+            if not loc.counted_in_region_total and loc.parent is not None and loc.parent in codes
+        },
     )
 
 
@@ -155,16 +186,19 @@ def minmax_normalize(values: np.ndarray, higher: Sequence[bool] | np.ndarray) ->
 def target_normalize(
     values: np.ndarray, targets: np.ndarray, higher: Sequence[bool] | np.ndarray
 ) -> np.ndarray:
-    """value / target capped to [0, 1]; where lower is better, target / value capped to [0, 1].
-    A target of zero or less cannot be divided by: the value then scores 1 when it meets the target
-    and 0 when not. NaN where the value or the target is missing."""
+    """value / target capped to [0, 1]; where lower is better, target / value capped to [0, 1]
+    (1 when the value is at or below the target). NaN where the value is missing or the target is
+    missing or not positive: a target of zero or less gives no scale to measure the value on (with
+    a target of 0, any value would score full or nothing), so such an indicator falls back to
+    min-max normalization (see `_normalized`)."""
     x = np.asarray(values, dtype=np.float64)
     t = np.asarray(targets, dtype=np.float64)
     hi = np.asarray(higher, dtype=bool)[None, :]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        up = np.where(t > 0, np.clip(x / t, 0.0, 1.0), np.where(x >= t, 1.0, 0.0))
-        down = np.where(x <= t, 1.0, np.where((t > 0) & (x > 0), np.clip(t / x, 0.0, 1.0), 0.0))
-    return np.where(np.isfinite(x) & np.isfinite(t), np.where(hi, up, down), np.nan)
+        up = np.clip(x / t, 0.0, 1.0)
+        down = np.where(x <= t, 1.0, np.clip(t / x, 0.0, 1.0))
+    usable = np.isfinite(x) & np.isfinite(t) & (t > 0)
+    return np.where(usable, np.where(hi, up, down), np.nan)
 
 
 # --- aggregation --------------------------------------------------------------------------------
@@ -203,30 +237,63 @@ def scores_for_weights(normalized: np.ndarray, weights: np.ndarray, method: Comp
 # --- ranking ------------------------------------------------------------------------------------
 
 
-def rank(scores: Sequence[float] | np.ndarray, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks 1…n (best first; equal scores ordered by code) and whether each shares its score."""
-    key = np.round(np.asarray(scores, dtype=np.float64), DECIMALS)
-    code_order = np.argsort(np.array(codes, dtype=object), kind="stable")
-    code_rank = np.empty(len(codes), dtype=np.int64)
-    code_rank[code_order] = np.arange(len(codes))
-    order = np.lexsort((code_rank, -key))
-    ranks = np.empty(len(codes), dtype=np.int64)
-    ranks[order] = np.arange(1, len(codes) + 1)
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+def shown(scores: Sequence[float] | np.ndarray) -> np.ndarray:
+    """The scores rounded as they are shown (`numbers.score`: SCORE_DECIMALS decimals, rounded
+    half to even on the binary value, as Python formats). numpy's rounding scales first and can
+    differ within rounding of a half: those few values are rounded one by one as Python does."""
+    x = np.array(scores, dtype=np.float64)
+    out = np.round(x, SCORE_DECIMALS)
+    with np.errstate(invalid="ignore"):
+        scaled = x * 10.0**SCORE_DECIMALS
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for index in zip(*np.nonzero(near_half), strict=True):
+        out[index] = round(float(x[index]), SCORE_DECIMALS)
+    return out
+
+
+def _competition(key: np.ndarray) -> np.ndarray:
+    """Per row of (N, m) keys (higher is better): 1 + the number of strictly higher keys."""
+    m = key.shape[1]
+    order = np.argsort(-key, axis=1, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=1)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, np.arange(m)[None, :], 0), axis=1)
+    ranks = np.empty(key.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    return ranks
+
+
+def rank_rows(scores: np.ndarray, tiers: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+    """Competition ranks (1, 2, 2, 4) for each row of an (N, L) score matrix, on the scores as shown.
+    With `tiers` (one per locality, 0 first), every locality of a tier ranks below every locality of
+    the tiers before it (the binding consequence cap)."""
+    key = shown(np.atleast_2d(np.asarray(scores, dtype=np.float64)))
+    n_l = key.shape[1]
+    tier = np.zeros(n_l, dtype=np.int64) if tiers is None else np.asarray(tiers, dtype=np.int64)
+    ranks = np.empty(key.shape, dtype=np.int64)
+    before = 0
+    for t in np.unique(tier):
+        cols = np.flatnonzero(tier == t)
+        ranks[:, cols] = _competition(key[:, cols]) + before
+        before += cols.size
+    return ranks
+
+
+def rank(
+    scores: Sequence[float] | np.ndarray, tiers: Sequence[int] | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Competition ranks (best first, scores equal as shown share a rank) and whether each rank is
+    shared."""
+    ranks = rank_rows(np.asarray(scores, dtype=np.float64)[None, :], tiers)[0]
+    _, inverse, counts = np.unique(ranks, return_inverse=True, return_counts=True)
     return ranks, counts[inverse] > 1
 
 
-def rank_rows(scores: np.ndarray, codes: Sequence[str]) -> np.ndarray:
-    """Ranks for each row of an (N, L) score matrix, by the same rule as `rank`."""
-    key = np.round(np.asarray(scores, dtype=np.float64), DECIMALS)
-    code_order = np.argsort(np.array(codes, dtype=object), kind="stable")
-    keyed = -key[:, code_order]
-    order = np.argsort(keyed, axis=1, kind="stable")  # ties keep code order
-    ranks_sorted = np.empty_like(order)
-    np.put_along_axis(ranks_sorted, order, np.arange(1, key.shape[1] + 1)[None, :], axis=1)
-    ranks = np.empty_like(ranks_sorted)
-    ranks[:, code_order] = ranks_sorted
-    return ranks
+def rank_tiers(localities: Sequence[str], matrix: DecisionMatrix, params: CompositeParameters) -> np.ndarray:
+    """Per locality: 1 when the consequence is cap and it fails a binding indicator, else 0."""
+    capped = params.binding == BindingConsequence.CAP
+    return np.array([int(capped and code in matrix.binding_failed) for code in localities], dtype=np.int64)
 
 
 # --- preparing the matrix and the weights --------------------------------------------------------
@@ -259,7 +326,7 @@ def prepare(matrix: DecisionMatrix, params: CompositeParameters | None = None) -
     notes: list[str] = []
     kept = _Columns.of(matrix)
     normalized, used = _normalized(kept, params.normalization, notes)
-    rows = _Rows.of(matrix.localities, kept, normalized, used, params)
+    rows = _Rows.of(matrix, kept, normalized, used, params)
     dims = kept.dimensions
     # Dimensions kept, in the plan's order.
     dimension_codes = tuple(code for code in matrix.dimension_weights if code in set(dims))
@@ -332,7 +399,7 @@ def _normalized(
     kept: _Columns, normalization: Normalization, notes: list[str]
 ) -> tuple[np.ndarray, list[Normalization]]:
     """The values normalized, and how each indicator was: by its targets where asked and every
-    locality with a value has a usable target, else min-max."""
+    locality with a value has a usable (positive) target, else min-max."""
     normalized = minmax_normalize(kept.values, kept.higher)
     used = [Normalization.MIN_MAX] * len(kept.indicators)
     if normalization == Normalization.TARGET:
@@ -342,7 +409,9 @@ def _normalized(
                 normalized[:, j] = by_target[:, j]
                 used[j] = Normalization.TARGET
             else:
-                notes.append(f"{kept.indicators[j]}: min_max (a locality with a value has no usable target)")
+                notes.append(
+                    f"{kept.indicators[j]}: min_max (a locality with a value has no target, or one of zero or less)"
+                )
     return normalized, used
 
 
@@ -359,50 +428,60 @@ class _Rows:
     @classmethod
     def of(
         cls,
-        localities: tuple[str, ...],
+        matrix: DecisionMatrix,
         kept: _Columns,
         normalized: np.ndarray,
         used: list[Normalization],
         params: CompositeParameters,
     ) -> _Rows:
-        indicators, values = kept.indicators, kept.values
+        """Left out, in this order: a locality without a single value (it has not reported the year
+        yet: nothing to score it on, under any policy, rather than ranked last on zeros); one failing
+        a binding indicator, under the consequence exclude; one missing a value, under the missing
+        policy exclude. Min-max is relative: it is normalized again among those ranked."""
+        localities, indicators = matrix.localities, kept.indicators
         missing_cols = np.isnan(normalized)
-        # A locality without a single value (it has not reported the year yet) has nothing to be
-        # scored on: it is not ranked, whatever the missing-value policy, rather than ranked last on
-        # zeros.
-        silent = missing_cols.all(axis=1)
-        excluded: tuple[ExcludedLocality, ...] = tuple(
-            ExcludedLocality(code, indicators)
-            for code, s in zip(localities, silent.tolist(), strict=True)
-            if s
-        )
-        if silent.any():
-            reported = ~silent
-            localities = tuple(code for code, r in zip(localities, reported.tolist(), strict=True) if r)
-            values, normalized, missing_cols = values[reported], normalized[reported], missing_cols[reported]
+        keep = ~missing_cols.all(axis=1)
+        excluded = [
+            ExcludedLocality(code, indicators, ExclusionReason.NO_VALUES)
+            for code, k in zip(localities, keep.tolist(), strict=True)
+            if not k
+        ]
+        reported = keep.copy()
+
+        def missed(r: int) -> tuple[str, ...]:
+            return tuple(indicators[j] for j in np.flatnonzero(missing_cols[r]))
+
+        if params.binding == BindingConsequence.EXCLUDE:
+            for r, code in enumerate(localities):
+                if keep[r] and code in matrix.binding_failed:
+                    keep[r] = False
+                    excluded.append(
+                        ExcludedLocality(
+                            code, missed(r), ExclusionReason.BINDING_FAILED, matrix.binding_failed[code]
+                        )
+                    )
         if params.missing == MissingPolicy.EXCLUDE:
-            rows = ~missing_cols.any(axis=1)
-            excluded += tuple(
-                ExcludedLocality(code, tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])))
-                for r, code in enumerate(localities)
-                if not rows[r]
+            for r, code in enumerate(localities):
+                if keep[r] and missing_cols[r].any():
+                    keep[r] = False
+                    excluded.append(ExcludedLocality(code, missed(r), ExclusionReason.MISSING_VALUES))
+        if not keep.any():
+            raise InvalidParameters(
+                "没有可以排名的地区（均缺少数值、有缺失数据或未通过约束性指标）。",
+                "no locality can be ranked: each lacks values, misses some value (missing policy "
+                "exclude) or fails a binding indicator (consequence exclude)",
             )
-            if not rows.any():
-                raise InvalidParameters(
-                    "各地区均有缺失数据，无法排名。", "every locality misses some value: none can be ranked"
-                )
-            localities = tuple(code for code, r in zip(localities, rows, strict=True) if r)
-            normalized, missing_cols = normalized[rows], missing_cols[rows]
-            if params.normalization == Normalization.MIN_MAX or Normalization.MIN_MAX in used:
-                # min-max is relative: normalize again among the localities that are ranked
-                again = minmax_normalize(values[rows], kept.higher)
-                for j, how in enumerate(used):
-                    if how == Normalization.MIN_MAX:
-                        normalized[:, j] = again[:, j]
+        normalized, missing_cols = normalized[keep].copy(), missing_cols[keep]
+        if not np.array_equal(keep, reported) and Normalization.MIN_MAX in used:
+            again = minmax_normalize(kept.values[keep], kept.higher)
+            for j, how in enumerate(used):
+                if how == Normalization.MIN_MAX:
+                    normalized[:, j] = again[:, j]
+        ranked = tuple(code for code, k in zip(localities, keep.tolist(), strict=True) if k)
         missing = tuple(
-            tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(localities))
+            tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(ranked))
         )
-        return cls(localities, np.where(missing_cols, 0.0, normalized), missing, excluded)
+        return cls(ranked, np.where(missing_cols, 0.0, normalized), missing, tuple(excluded))
 
 
 def _within_weights(
@@ -497,6 +576,22 @@ def _ahp_for(
 # --- the index ----------------------------------------------------------------------------------
 
 
+def dominant_indicators(prep: Prepared, threshold: float) -> tuple[DominantIndicator, ...]:
+    """The indicators taking more than `threshold` of their dimension's weight, in a dimension of two
+    indicators or more (one alone has all of it whatever the weighting)."""
+    out = []
+    for code in prep.dimension_codes:
+        idx = [j for j, d in enumerate(prep.dimensions) if d == code]
+        if len(idx) < 2:
+            continue
+        out += [
+            DominantIndicator(code, prep.indicators[j], float(prep.within[j]))
+            for j in idx
+            if round(float(prep.within[j]), 12) > threshold
+        ]
+    return tuple(out)
+
+
 def composite_index(
     matrix: DecisionMatrix,
     params: CompositeParameters | None = None,
@@ -507,18 +602,19 @@ def composite_index(
     prep = prepare(matrix, params)
     x, codes = prep.normalized, prep.localities
     overall = scores_for_weights(x, prep.weights, params.method)
-    ranks, tied = rank(overall, codes)
+    ranks, tied = rank(overall, rank_tiers(codes, matrix, params))
     dim_scores: list[np.ndarray] = []
     dim_ranks: list[np.ndarray] = []
     for code in prep.dimension_codes:
         idx = [j for j, d in enumerate(prep.dimensions) if d == code]
         s = scores_for_weights(x[:, idx], prep.within[idx], params.method)
         dim_scores.append(s)
-        dim_ranks.append(rank(s, codes)[0])
+        dim_ranks.append(rank(s)[0])
     before = {s.locality: s.rank for s in previous.scores} if previous is not None else {}
     if set(before) != set(codes):
         # Ranks among other localities do not compare: first of one is not "up 5" from sixth of seven.
         before = {}
+    flagged = params.binding in (BindingConsequence.MARK, BindingConsequence.CAP)
     rows = []
     for r, code in enumerate(codes):
         prev = before.get(code)
@@ -535,9 +631,10 @@ def composite_index(
                     for k, dim in enumerate(prep.dimension_codes)
                 ),
                 missing_indicators=prep.missing[r],
+                binding_failed=matrix.binding_failed.get(code, ()) if flagged else (),
             )
         )
-    rows.sort(key=lambda row: row.rank)
+    rows.sort(key=lambda row: (row.rank, row.locality))  # equal ranks by code, in Unicode order
     return CompositeResult(
         year=matrix.year,
         normalization=params.normalization,
@@ -560,4 +657,13 @@ def composite_index(
         dropped=prep.dropped,
         ahp=prep.ahp,
         notes=prep.notes,
+        binding=params.binding,
+        binding_indicators=matrix.binding_indicators,
+        rank_decimals=SCORE_DECIMALS,
+        included=tuple(
+            IncludedLocality(code, within)
+            for code, within in matrix.included_in.items()
+            if code in codes and within in codes
+        ),
+        dominant=dominant_indicators(prep, params.dominance),
     )

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from planwatch.core.errors import EvaluationError
 from planwatch.core.evaluation.aggregate import build_panel
+from planwatch.core.evaluation.binding import binding_checks
 from planwatch.core.evaluation.composite import composite_index, decision_matrix
 from planwatch.core.evaluation.indicator import evaluate_panel, indicator_results
 from planwatch.core.evaluation.sensitivity import sensitivity_analysis
 from planwatch.core.evaluation.types import (
+    BindingCheck,
     CompositeParameters,
     CompositeResult,
     EvaluationInput,
@@ -43,6 +45,8 @@ class Evaluation:
     sensitivity: SensitivityResult | None
     # The region's values of the years before `year` too (by indicator, year): for trend charts.
     region_history: tuple[RegionValue, ...] = ()
+    # Each binding (约束性) indicator at each locality in `year`: pass, fail, or neither (by indicator).
+    binding: tuple[BindingCheck, ...] = ()
 
 
 def evaluate(
@@ -61,14 +65,20 @@ def evaluate(
     region_values = panel.region_values()
     region = tuple(r for r in region_values if r.year == year)
     history = tuple(r for r in region_values if r.year <= year)
+    binding_codes = [spec.code for spec in panel.indicators if spec.binding]
+    localities = [loc.code for loc in panel.localities]
+    binding = binding_checks(results, binding_codes, localities)
     composite = sensitivity = None
     if inp.dimensions:
         if previous is None and year - 1 >= inp.period.start_year and year - 1 in panel.years:
             try:
-                previous = composite_index(decision_matrix(ev, year - 1, inp.dimensions), params.composite)
+                before = binding_checks(indicator_results(ev, [year - 1]), binding_codes, localities)
+                previous = composite_index(
+                    decision_matrix(ev, year - 1, inp.dimensions, binding=before), params.composite
+                )
             except EvaluationError:
                 previous = None
-        matrix = decision_matrix(ev, year, inp.dimensions)
+        matrix = decision_matrix(ev, year, inp.dimensions, binding=binding)
         composite = composite_index(matrix, params.composite, previous)
         if params.sensitivity is not None:
             sensitivity = sensitivity_analysis(matrix, params.composite, params.sensitivity)
@@ -80,4 +90,5 @@ def evaluate(
         composite=composite,
         sensitivity=sensitivity,
         region_history=history,
+        binding=binding,
     )

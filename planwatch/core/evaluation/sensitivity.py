@@ -1,25 +1,47 @@
-"""How stable the ranks are when the weights move.
+"""How stable the ranks are when the weights move, and when the method changes.
 
 Each draw multiplies every indicator's weight by its own uniform factor in [1 − spread, 1 + spread]
 (numpy's PCG64 generator from a fixed seed), renormalizes the weights to add up to 1 and ranks the
 localities again on the same normalized matrix. Same input and seed, same draws, same numbers.
+
+The methods compared: the indicators weighted equally, by entropy, and by AHP where the run has
+pairwise matrices, each aggregated by weighted sum and by TOPSIS; each ranking against the run's own
+by Kendall's τ-b, with the localities that move and the leaders.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
-from planwatch.core.evaluation.composite import DecisionMatrix, prepare, rank, rank_rows, scores_for_weights
+from planwatch.core.errors import EvaluationError
+from planwatch.core.evaluation.composite import (
+    DecisionMatrix,
+    dominant_indicators,
+    prepare,
+    rank,
+    rank_rows,
+    rank_tiers,
+    scores_for_weights,
+)
 from planwatch.core.evaluation.types import (
+    CompositeMethod,
     CompositeParameters,
+    MethodRanking,
     RankStability,
     SensitivityParameters,
     SensitivityResult,
+    WeightMethod,
 )
 
-__all__ = ["perturbed_weights", "sensitivity_analysis"]
+__all__ = ["compare_methods", "kendall_tau", "perturbed_weights", "sensitivity_analysis"]
 
 CHUNK_CELLS = 4_000_000  # draws are scored in chunks of at most this many (draw × locality) cells
+COMPARED_WEIGHTINGS = (WeightMethod.EQUAL, WeightMethod.ENTROPY, WeightMethod.AHP)
+COMPARED_METHODS = (CompositeMethod.WEIGHTED_SUM, CompositeMethod.TOPSIS)
 
 
 def perturbed_weights(weights: np.ndarray, sens: SensitivityParameters) -> np.ndarray:
@@ -31,26 +53,91 @@ def perturbed_weights(weights: np.ndarray, sens: SensitivityParameters) -> np.nd
     return np.asarray(drawn / drawn.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
+def kendall_tau(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray) -> float | None:
+    """Kendall's τ-b of two rankings of the same items (ties allowed), counted exactly over the
+    pairs: (C − D) / √((P − T_a)(P − T_b)), with C concordant and D discordant pairs, P all pairs,
+    T_a and T_b the pairs tied in a and in b. None for fewer than two items or a ranking all tied."""
+    x, y = np.asarray(a), np.asarray(b)
+    n = x.size
+    if n < 2:
+        return None
+    i, j = np.triu_indices(n, k=1)
+    sx, sy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
+    concordant_minus_discordant = int((sx * sy).sum())
+    pairs = n * (n - 1) // 2
+    untied_a, untied_b = pairs - int((sx == 0).sum()), pairs - int((sy == 0).sum())
+    if untied_a == 0 or untied_b == 0:
+        return None
+    return concordant_minus_discordant / math.sqrt(untied_a * untied_b)
+
+
+def compare_methods(
+    matrix: DecisionMatrix, params: CompositeParameters | None = None
+) -> tuple[tuple[MethodRanking, ...], bool]:
+    """The ranking under the run's own method first, then under each other combination of equal,
+    entropy and (where the run has pairwise matrices) AHP indicator weights with weighted sum and
+    TOPSIS; and whether the leaders differ between any two. A combination the data cannot make
+    (an AHP matrix that does not fit) is left out."""
+    params = params or CompositeParameters()
+    own = (params.weights.indicators, params.method)
+    weightings = [w for w in COMPARED_WEIGHTINGS if w != WeightMethod.AHP or params.weights.ahp]
+    combos = [own, *((w, m) for w in weightings for m in COMPARED_METHODS if (w, m) != own)]
+    out: list[MethodRanking] = []
+    base: np.ndarray | None = None
+    for weighting, method in combos:
+        asked = dataclasses.replace(
+            params, weights=dataclasses.replace(params.weights, indicators=weighting), method=method
+        )
+        try:
+            prep = prepare(matrix, asked)
+        except EvaluationError:
+            if (weighting, method) == own:
+                raise
+            continue
+        codes = prep.localities
+        ranks = rank(
+            scores_for_weights(prep.normalized, prep.weights, method), rank_tiers(codes, matrix, asked)
+        )[0]
+        base = ranks if base is None else base
+        order = sorted(range(len(codes)), key=lambda r: (int(ranks[r]), codes[r]))
+        out.append(
+            MethodRanking(
+                weighting=weighting,
+                method=method,
+                default=(weighting, method) == own,
+                ranks=tuple((codes[r], int(ranks[r])) for r in order),
+                leaders=tuple(codes[r] for r in order if ranks[r] == 1),
+                kendall_tau=kendall_tau(base, ranks),
+                moved=tuple(codes[r] for r in order if ranks[r] != base[r]),
+                dominant=dominant_indicators(prep, asked.dominance),
+            )
+        )
+    leaders = {m.leaders for m in out}
+    return tuple(out), len(leaders) > 1
+
+
 def sensitivity_analysis(
     matrix: DecisionMatrix,
     params: CompositeParameters | None = None,
     sens: SensitivityParameters | None = None,
 ) -> SensitivityResult:
-    """Each locality's rank range, how often it keeps its base rank, and its rank distribution."""
+    """Each locality's rank range, how often it keeps its base rank, and its rank distribution; the
+    rankings by the other methods (`compare_methods`)."""
     params = params or CompositeParameters()
     sens = sens or SensitivityParameters()
     prep = prepare(matrix, params)
     codes = prep.localities
     x = prep.normalized
+    tiers = rank_tiers(codes, matrix, params)
     base = scores_for_weights(x, prep.weights, params.method)
-    base_ranks, _ = rank(base, codes)
+    base_ranks, _ = rank(base, tiers)
     drawn = perturbed_weights(prep.weights, sens)
     n_l = len(codes)
     step = max(1, CHUNK_CELLS // max(1, n_l))
     ranks = np.empty((sens.draws, n_l), dtype=np.int64)
     for start in range(0, sens.draws, step):
         block = drawn[start : start + step]
-        ranks[start : start + step] = rank_rows(scores_for_weights(x, block, params.method), codes)
+        ranks[start : start + step] = rank_rows(scores_for_weights(x, block, params.method), tiers)
     lowest, highest = ranks.min(axis=0), ranks.max(axis=0)
     mean = ranks.mean(axis=0)
     held = (ranks == base_ranks[None, :]).mean(axis=0)
@@ -69,11 +156,14 @@ def sensitivity_analysis(
                 distribution=tuple((int(v), int(c)) for v, c in zip(values, counts, strict=True)),
             )
         )
-    stability.sort(key=lambda row: row.base_rank)
+    stability.sort(key=lambda row: (row.base_rank, row.locality))
+    methods, leader_varies = compare_methods(matrix, params)
     return SensitivityResult(
         draws=sens.draws,
         spread=sens.spread,
         seed=sens.seed,
         method=params.method,
         stability=tuple(stability),
+        methods=methods,
+        leader_varies=leader_varies,
     )

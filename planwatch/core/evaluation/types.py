@@ -25,22 +25,29 @@ from planwatch.core.planfile import REGION
 __all__ = [
     "REGION",
     "AhpResult",
+    "BindingCheck",
+    "BindingConsequence",
+    "BindingStatus",
     "CompositeMethod",
     "CompositeParameters",
     "CompositeResult",
     "DimensionScore",
     "DimensionSpec",
     "DimensionWeight",
+    "DominantIndicator",
     "DroppedIndicator",
     "EvaluationInput",
     "ExcludedLocality",
+    "ExclusionReason",
     "ForecastMethod",
     "IndicatorParameters",
     "IndicatorResult",
     "IndicatorSpec",
+    "IncludedLocality",
     "IndicatorWeight",
     "LocalityScore",
     "LocalitySpec",
+    "MethodRanking",
     "MissingPolicy",
     "Normalization",
     "Note",
@@ -219,6 +226,15 @@ class MissingPolicy(StrEnum):
     EXCLUDE = "exclude"  # a locality with any missing value is not ranked
 
 
+class BindingConsequence(StrEnum):
+    """What failing a binding (约束性) indicator does to a locality's composite rank."""
+
+    NONE = "none"  # nothing: the pass / fail list stands beside the ranking
+    MARK = "mark"  # ranked by its score, and flagged (LocalityScore.binding_failed)
+    CAP = "cap"  # flagged, and ranked below every locality that fails no binding indicator
+    EXCLUDE = "exclude"  # not ranked: listed in CompositeResult.excluded with the indicators failed
+
+
 @dataclass(frozen=True, slots=True)
 class PairwiseMatrix:
     """A pairwise comparison matrix on Saaty's 1–9 scale: values[i][j] = importance of codes[i]
@@ -245,10 +261,22 @@ class WeightScheme:
 
 @dataclass(frozen=True)
 class CompositeParameters:
+    """How the composite index is made. `binding`: the consequence of failing a binding indicator
+    (default mark). `dominance`: an indicator with more than this share of its dimension's weight is
+    reported as dominating it (default 0.5, "over half")."""
+
     normalization: Normalization = Normalization.TARGET
     weights: WeightScheme = WeightScheme()
     method: CompositeMethod = CompositeMethod.WEIGHTED_SUM
     missing: MissingPolicy = MissingPolicy.WORST
+    binding: BindingConsequence = BindingConsequence.MARK
+    dominance: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.dominance <= 1:
+            raise InvalidParameters(
+                "主导指标阈值应在 (0, 1] 内。", "the dominance threshold must be in (0, 1]"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +386,27 @@ class IndicatorResult:
     notes: tuple[Note, ...] = ()
 
 
+class BindingStatus(StrEnum):
+    """A locality's standing on a binding (约束性) indicator in a year, from `IndicatorResult.met`."""
+
+    PASS = "pass"  # met is True  (达标)
+    FAIL = "fail"  # met is False (未达标)
+    NOT_REPORTED = "not_reported"  # no value (未报送): neither pass nor fail
+    NO_TARGET = "no_target"  # a value, but no target to judge it by (无目标): neither pass nor fail
+
+
+@dataclass(frozen=True, slots=True)
+class BindingCheck:
+    """One binding indicator at one locality in one year: pass, fail, or why neither."""
+
+    indicator: str
+    locality: str
+    year: int
+    status: BindingStatus
+    value: float | None
+    target: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class RegionValue:
     """How the region's value of an indicator in a year was made."""
@@ -413,18 +462,47 @@ class DimensionScore:
 class LocalityScore:
     locality: str
     score: float  # 0–1
-    rank: int  # 1 = best; ties broken by locality code
-    tied: bool  # True when another locality has the same score (to 12 decimals)
+    rank: int  # 1 = best; competition ranking (1, 2, 2, 4) on the score as shown
+    tied: bool  # True when another locality shares the rank (the same score as shown)
     previous_rank: int | None
     rank_change: int | None  # previous_rank − rank: positive means moved up
     dimensions: tuple[DimensionScore, ...]
     missing_indicators: tuple[str, ...]  # counted as the worst value (missing policy "worst")
+    # Binding indicators failed, under the consequences mark and cap (flagged; cap also ranks it
+    # below every locality that fails none); empty under none.
+    binding_failed: tuple[str, ...] = ()
+
+
+class ExclusionReason(StrEnum):
+    NO_VALUES = "no_values"  # no value at all for the year (not reported yet)
+    MISSING_VALUES = "missing_values"  # some value missing, under the missing policy "exclude"
+    BINDING_FAILED = "binding_failed"  # a binding indicator failed, under the consequence "exclude"
 
 
 @dataclass(frozen=True, slots=True)
 class ExcludedLocality:
     locality: str
     missing_indicators: tuple[str, ...]
+    reason: ExclusionReason = ExclusionReason.MISSING_VALUES
+    binding_failed: tuple[str, ...] = ()  # reason binding_failed: the binding indicators failed
+
+
+@dataclass(frozen=True, slots=True)
+class IncludedLocality:
+    """A ranked locality whose figures are inside another ranked locality's (顺德区 within 佛山市):
+    the two are ranked side by side, but `within`'s figures include `locality`'s."""
+
+    locality: str
+    within: str
+
+
+@dataclass(frozen=True, slots=True)
+class DominantIndicator:
+    """An indicator that takes more than the dominance threshold of its dimension's weight."""
+
+    dimension: str
+    indicator: str
+    share: float  # its weight within the dimension
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +526,12 @@ class CompositeResult:
     dropped: tuple[DroppedIndicator, ...] = ()
     ahp: tuple[AhpResult, ...] = ()
     notes: tuple[str, ...] = ()
+    # Added by issue 14; a run stored before reads the defaults, which say what it did then.
+    binding: BindingConsequence = BindingConsequence.NONE  # the consequence applied
+    binding_indicators: tuple[str, ...] = ()  # binding indicators kept out of the dimensions
+    rank_decimals: int = 12  # the precision the scores were ranked at (the shown one since issue 14)
+    included: tuple[IncludedLocality, ...] = ()  # ranked localities inside another ranked one
+    dominant: tuple[DominantIndicator, ...] = ()  # indicators dominating their dimension
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,12 +546,29 @@ class RankStability:
 
 
 @dataclass(frozen=True, slots=True)
+class MethodRanking:
+    """The ranking under one combination of indicator weighting and aggregation, against the run's
+    own (`default`): Kendall's τ-b between the two rankings, the localities whose rank differs."""
+
+    weighting: WeightMethod  # the indicators' weights within each dimension
+    method: CompositeMethod
+    default: bool  # the run's own weighting and aggregation
+    ranks: tuple[tuple[str, int], ...]  # (locality, rank), best first
+    leaders: tuple[str, ...]  # the localities ranked first
+    kendall_tau: float | None  # None: fewer than two localities, or one ranking all tied
+    moved: tuple[str, ...]  # localities ranked otherwise than by the run's own method
+    dominant: tuple[DominantIndicator, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SensitivityResult:
     draws: int
     spread: float
     seed: int
     method: CompositeMethod
     stability: tuple[RankStability, ...]  # by base rank
+    methods: tuple[MethodRanking, ...] = ()  # the run's own first, then the others compared
+    leader_varies: bool = False  # some method ranks another locality (or set of them) first
 
 
 # --- JSON ---------------------------------------------------------------------------------------
