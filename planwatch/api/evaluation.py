@@ -44,6 +44,11 @@ class EvaluationIn(Schema):
     expert: dict[str, Any] | None = Field(
         None, description='Expert weights: {"dimensions": {"<code>": w}, "indicators": {"<code>": w}}.'
     )
+    binding: Literal["none", "mark", "cap", "exclude"] = Field(
+        "mark",
+        description="What failing a binding (约束性) indicator does to a locality's rank: none, mark "
+        "(flagged, the default), cap (ranked below every locality passing them) or exclude (not ranked).",
+    )
     include_submitted: bool = Field(
         False, description="Also read submitted and approved values; the run is marked includes_unaccepted."
     )
@@ -116,6 +121,7 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
         ahp=payload.ahp,
         expert=payload.expert,
         sensitivity=payload.sensitivity,
+        binding=payload.binding,
     )
     run = run_evaluation(
         plan,

@@ -16,8 +16,20 @@ from typing import Any
 from django.utils import timezone
 
 from planwatch.core import numbers
-from planwatch.core.evaluation import REGION, CompositeResult, Evaluation, SensitivityResult
+from planwatch.core.evaluation import (
+    REGION,
+    CompositeResult,
+    Evaluation,
+    ExclusionReason,
+    SensitivityResult,
+)
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
+from planwatch.core.evaluation.words import (
+    BINDING_STATUS_WORDS,
+    BINDING_WORDS,
+    method_name,
+    ranking_sentences,
+)
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
 from planwatch.plans.models import Plan
@@ -28,19 +40,32 @@ REGION_ZH = "全区域"
 
 @dataclass
 class Names:
-    """The Chinese names of the plan's localities, indicators and dimensions, by code."""
+    """The names of the plan's localities, indicators and dimensions by code: Chinese, and English
+    for the notes given in both languages."""
 
     localities: dict[str, str] = field(default_factory=dict)
     indicators: dict[str, str] = field(default_factory=dict)
     dimensions: dict[str, str] = field(default_factory=dict)
+    english: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → code → English name
 
     @classmethod
     def of(cls, plan: Plan) -> Names:
+        rows = {
+            "localities": list(plan.localities.values_list("code", "name_zh", "name_en")),
+            "indicators": list(plan.indicators.values_list("code", "name_zh", "name_en")),
+            "dimensions": list(plan.dimensions.values_list("code", "name_zh", "name_en")),
+        }
         return cls(
-            localities={**dict(plan.localities.values_list("code", "name_zh")), REGION: REGION_ZH},
-            indicators=dict(plan.indicators.values_list("code", "name_zh")),
-            dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
+            localities={**{c: zh for c, zh, _ in rows["localities"]}, REGION: REGION_ZH},
+            indicators={c: zh for c, zh, _ in rows["indicators"]},
+            dimensions={c: zh for c, zh, _ in rows["dimensions"]},
+            english={kind: {c: en for c, _, en in found} for kind, found in rows.items()},
         )
+
+    def pair(self, kind: str, code: str) -> tuple[str, str]:
+        """(Chinese, English) name of a locality, indicator or dimension (kind: their plural)."""
+        zh = getattr(self, kind).get(code, code)
+        return zh, self.english.get(kind, {}).get(code, zh)
 
     def locality(self, code: str) -> str:
         return self.localities.get(code, code)
@@ -145,7 +170,7 @@ def ranking_lines(run: EvaluationRun, names: Names) -> list[str]:
     for score in composite.scores:
         by_dim = {d.dimension: d.score for d in score.dimensions}
         row = [
-            str(score.rank) + ("*" if score.tied else ""),
+            str(score.rank) + ("*" if score.tied else "") + ("△" if score.binding_failed else ""),
             names.locality(score.locality),
             _score(score.score),
             *(_score(by_dim.get(d)) for d in dims),
@@ -156,7 +181,57 @@ def ranking_lines(run: EvaluationRun, names: Names) -> list[str]:
             row += [f"{s.min_rank}–{s.max_rank}", _percent(s.held_share)] if s else ["—", "—"]
         rows.append(row)
     lines = ["综合排名 Composite ranking", *aligned(header, rows, right)]
-    return lines + _ranking_notes(composite, sensitivity if stability else None, names)
+    notes = _ranking_notes(composite, sensitivity if stability else None, names)
+    return lines + notes + sentences(evaluation, names) + method_lines(sensitivity, names)
+
+
+def binding_lines(run: EvaluationRun, names: Names) -> list[str]:
+    """The binding (约束性) indicators, pass or fail per locality; first in the table."""
+    checks = run.evaluation.binding
+    if not checks:
+        return []
+    localities = list(dict.fromkeys(c.locality for c in checks))
+    by = {(c.indicator, c.locality): c for c in checks}
+    header = ["指标", "名称", *(names.locality(loc) for loc in localities)]
+    rows = [
+        [
+            code,
+            clip(names.indicator(code), 20),
+            *(BINDING_STATUS_WORDS[by[(code, loc)].status][0] for loc in localities),
+        ]
+        for code in dict.fromkeys(c.indicator for c in checks)
+    ]
+    return [
+        "约束性指标 Binding indicators (达标 passed · 未达标 failed · 未报送 not reported · 无目标 no target)",
+        *aligned(header, rows, [False] * len(header)),
+    ]
+
+
+def method_lines(sensitivity: SensitivityResult | None, names: Names) -> list[str]:
+    """The rankings by the methods compared: Kendall's τ against the run's, the localities moving."""
+    if sensitivity is None or not sensitivity.methods:
+        return []
+    header = ["方法", "第一名", "τ", "名次变化的地区"]
+    rows = [
+        [
+            method_name(m.weighting, m.method)[0] + ("（本次）" if m.default else ""),
+            "、".join(names.locality(c) for c in m.leaders),
+            "—" if m.kendall_tau is None else f"{m.kendall_tau:.3f}",
+            "、".join(names.locality(c) for c in m.moved) or "—",
+        ]
+        for m in sensitivity.methods
+    ]
+    return [
+        "",
+        "方法比较 Methods compared (Kendall τ-b against this run's ranking)",
+        *aligned(header, rows, [False, False, True, False]),
+    ]
+
+
+def sentences(evaluation: Evaluation, names: Names) -> list[str]:
+    """The ranking's notes (leader by method, a district inside a city, a dominant indicator), each
+    in Chinese then English."""
+    return [f"{r['text_zh']} {r['text_en']}" for r in _note_records(evaluation, names)]
 
 
 def _ranking_notes(
@@ -164,7 +239,16 @@ def _ranking_notes(
 ) -> list[str]:
     notes = []
     if any(s.tied for s in composite.scores):
-        notes.append("* 得分相同，按地区代码排序 (tied score, ordered by code)")
+        notes.append("* 得分按显示精度相同，名次并列 (same score as shown: the rank is shared)")
+    if any(s.binding_failed for s in composite.scores):
+        zh, en = BINDING_WORDS[composite.binding]
+        notes.append(f"△ {zh} ({en})")
+    for e in composite.excluded:
+        if e.reason == ExclusionReason.BINDING_FAILED:
+            notes.append(
+                f"{names.locality(e.locality)} 约束性指标未达标，未参与排名 (failed a binding indicator, not "
+                f"ranked): {', '.join(e.binding_failed)}"
+            )
     if sensitivity is not None:
         notes.append(
             f"排名区间、保持率：权重 ±{sensitivity.spread * 100:g}% 随机扰动 {sensitivity.draws} 次 "
@@ -203,8 +287,13 @@ def region_lines(run: EvaluationRun, names: Names) -> list[str]:
 
 def as_table(run: EvaluationRun, names: Names | None = None) -> str:
     names = names or Names.of(run.plan)
-    blocks = [header_lines(run), ranking_lines(run, names), region_lines(run, names)]
-    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+    blocks = [
+        header_lines(run),
+        binding_lines(run, names),
+        ranking_lines(run, names),
+        region_lines(run, names),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
 
 
 # --- workbook -----------------------------------------------------------------------------------
@@ -249,8 +338,8 @@ Records = list[dict[str, Any]]
 
 
 def sheets(run: EvaluationRun, names: Names | None = None) -> list[tuple[str, Records, list[str]]]:
-    """The workbook's sheets as (title, records, columns): Ranking, Dimensions, Weights, Indicators
-    (per indicator × locality), Region, Sensitivity, Run."""
+    """The workbook's sheets as (title, records, columns): Binding (first), Ranking, Dimensions,
+    Weights, Indicators (per indicator × locality), Region, Sensitivity, Methods, Notes, Run."""
     names = names or Names.of(run.plan)
     caveat = " ".join(f"{c.zh} {c.en}" for c in caveats(run))
     flag = ["caveat"] if caveat else []
@@ -262,10 +351,15 @@ def sheets(run: EvaluationRun, names: Names | None = None) -> list[tuple[str, Re
     by_indicator = ["indicator", "indicator_zh"]
     return [
         (
+            "Binding",
+            _binding_records(evaluation, names),
+            [*by_indicator, *by_locality, "year", "status", "status_zh", "value", "target"],
+        ),
+        (
             "Ranking",
             _ranking_records(composite, dims, names, caveat),
             ["rank", *by_locality, "score", "tied", "previous_rank", "rank_change", *dims]
-            + ["missing_indicators", *flag],
+            + ["missing_indicators", "binding_failed", *flag],
         ),
         (
             "Dimensions",
@@ -297,6 +391,22 @@ def sheets(run: EvaluationRun, names: Names | None = None) -> list[tuple[str, Re
             _sensitivity_records(evaluation.sensitivity, names),
             [*by_locality, "base_rank", "min_rank", "max_rank", "mean_rank", "held_share", "distribution"],
         ),
+        (
+            "Methods",
+            _method_records(evaluation.sensitivity, names),
+            [
+                "weighting",
+                "method",
+                "method_zh",
+                "default",
+                "leaders",
+                "kendall_tau",
+                "moved",
+                "ranks",
+                "dominant",
+            ],
+        ),
+        ("Notes", _note_records(evaluation, names), ["note", "text_zh", "text_en"]),
         ("Run", run_items(run), ["item", "value"]),
     ]
 
@@ -318,6 +428,7 @@ def _ranking_records(
                 "rank_change": score.rank_change,
                 **{d: by_dim.get(d) for d in dims},
                 "missing_indicators": _cell(score.missing_indicators),
+                "binding_failed": _cell(score.binding_failed),
                 "caveat": caveat,
             }
         )
@@ -404,6 +515,53 @@ def _sensitivity_records(sensitivity: SensitivityResult | None, names: Names) ->
             "distribution": _cell(s.distribution),
         }
         for s in (sensitivity.stability if sensitivity else ())
+    ]
+
+
+def _binding_records(evaluation: Evaluation, names: Names) -> Records:
+    return [
+        {
+            "indicator": c.indicator,
+            "indicator_zh": names.indicator(c.indicator),
+            "locality": c.locality,
+            "locality_zh": names.locality(c.locality),
+            "year": c.year,
+            "status": c.status.value,
+            "status_zh": BINDING_STATUS_WORDS[c.status][0],
+            "value": c.value,
+            "target": c.target,
+        }
+        for c in evaluation.binding
+    ]
+
+
+def _method_records(sensitivity: SensitivityResult | None, names: Names) -> Records:
+    return [
+        {
+            "weighting": m.weighting.value,
+            "method": m.method.value,
+            "method_zh": method_name(m.weighting, m.method)[0],
+            "default": m.default,
+            "leaders": _cell(m.leaders),
+            "kendall_tau": m.kendall_tau,
+            "moved": _cell(m.moved),
+            "ranks": _cell(m.ranks),
+            "dominant": ", ".join(f"{d.dimension}:{d.indicator}:{d.share:.3f}" for d in m.dominant),
+        }
+        for m in (sensitivity.methods if sensitivity else ())
+    ]
+
+
+def _note_records(evaluation: Evaluation, names: Names) -> Records:
+    return [
+        {"note": s.code, "text_zh": s.zh, "text_en": s.en}
+        for s in ranking_sentences(
+            evaluation.composite,
+            evaluation.sensitivity,
+            lambda code: names.pair("localities", code),
+            lambda code: names.pair("indicators", code),
+            lambda code: names.pair("dimensions", code),
+        )
     ]
 
 

@@ -36,6 +36,7 @@ from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
 from planwatch.core.evaluation import (
     REGION,
+    BindingConsequence,
     CompositeMethod,
     CompositeParameters,
     DimensionSpec,
@@ -57,6 +58,7 @@ from planwatch.core.evaluation import (
     pilot_units,
     to_jsonable,
 )
+from planwatch.core.evaluation.words import BINDING_WORDS, METHOD_WORDS, NORMALIZATION_WORDS, WEIGHT_WORDS
 from planwatch.core.hierarchy import LocalityNode
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
@@ -66,6 +68,7 @@ from planwatch.reporting.models import Period, ReportedValue
 
 __all__ = [
     "ACCEPTED",
+    "BINDING",
     "ENGINE_VERSION",
     "METHODS",
     "WEIGHTS",
@@ -97,6 +100,7 @@ NORMALIZATIONS = {
     "min_max": Normalization.MIN_MAX,
 }
 WEIGHTS = ["equal", "entropy", "expert", "ahp"]
+BINDING = [c.value for c in BindingConsequence]  # none, mark (default), cap, exclude
 
 
 def _engine_version() -> str:
@@ -106,7 +110,9 @@ def _engine_version() -> str:
         own = metadata.version("planwatch")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
         own = "0"
-    return f"planwatch {own}; evaluation 1; numpy {np.__version__}"
+    # evaluation 2 (issue 14): ranks at the shown precision, binding indicators apart, zero targets
+    # by min-max, methods compared.
+    return f"planwatch {own}; evaluation 2; numpy {np.__version__}"
 
 
 ENGINE_VERSION = _engine_version()
@@ -469,6 +475,7 @@ def parameters_from_options(
     ahp: Mapping[str, Any] | None = None,
     expert: Mapping[str, Any] | None = None,
     sensitivity: bool = True,
+    binding: str = BindingConsequence.MARK.value,
 ) -> EvaluationParameters:
     """The core's parameters from the options of the command and the API.
 
@@ -480,9 +487,16 @@ def parameters_from_options(
     - expert: {"dimensions": {code: weight}, "indicators": {code: weight}}, either part or both.
 
     Given `ahp` or `expert` without `weights`, that is the method. Sensitivity: 1,000 draws, ±20 %,
-    seed 20170421 (the core's defaults), or none.
+    seed 20170421 (the core's defaults), or none. binding: what failing a binding (约束性) indicator
+    does to the rank — none, mark (default), cap or exclude.
     """
     _check_method(method, normalization)
+    if binding not in BINDING:
+        raise _bad(
+            f"约束性指标未达标的处理应为 {'、'.join(BINDING)} 之一，而非 {binding!r}",
+            f"binding must be one of {', '.join(BINDING)}, not {binding!r}",
+            "binding",
+        )
     weights = _weights_method(weights, ahp, expert)
     if weights == "entropy":
         scheme = WeightScheme(indicators=WeightMethod.ENTROPY)
@@ -494,7 +508,10 @@ def parameters_from_options(
         scheme = WeightScheme()
     return EvaluationParameters(
         composite=CompositeParameters(
-            normalization=NORMALIZATIONS[normalization], weights=scheme, method=CompositeMethod(method)
+            normalization=NORMALIZATIONS[normalization],
+            weights=scheme,
+            method=CompositeMethod(method),
+            binding=BindingConsequence(binding),
         ),
         sensitivity=SensitivityParameters() if sensitivity else None,
     )
@@ -594,40 +611,28 @@ def parameters_summary(params: EvaluationParameters) -> str:
         composite.method.value,
         composite.normalization.value,
         f"{weights.indicators.value}/{weights.dimensions.value}",
+        f"binding {composite.binding.value}",
         f"±{sensitivity.spread * 100:g}% × {sensitivity.draws}" if sensitivity else "no sensitivity",
     ]
     return " · ".join(parts)
 
 
 # The parameters in words, for pages and bulletins (the summary above keeps the codes, as the
-# command line and the API print them).
-_METHOD_WORDS = {
-    CompositeMethod.WEIGHTED_SUM: ("加权求和", "weighted sum"),
-    CompositeMethod.TOPSIS: ("TOPSIS", "TOPSIS"),
-}
-_NORMALIZATION_WORDS = {
-    Normalization.TARGET: ("目标值标准化", "normalized to the target"),
-    Normalization.MIN_MAX: ("极差标准化", "min–max normalization"),
-}
-_WEIGHT_WORDS = {
-    WeightMethod.EQUAL: ("等权", "equal weights"),
-    WeightMethod.ENTROPY: ("熵权", "entropy weights"),
-    WeightMethod.EXPERT: ("专家权重", "expert weights"),
-    WeightMethod.AHP: ("AHP权重", "AHP weights"),
-    WeightMethod.PLAN: ("方案权重", "the plan's weights"),
-}
+# command line and the API print them); the words themselves are in planwatch.core.evaluation.words.
 
 
 def parameters_label(params: EvaluationParameters, *, english: bool = False) -> str:
     """The run's parameters in words of the page's language: `加权求和 · 目标值标准化 · 指标等权、维度方案权重
-    · 敏感性 ±20% × 1000次` / `weighted sum · normalized to the target · indicators: equal weights,
-    dimensions: the plan's weights · sensitivity ±20% × 1000 draws`."""
+    · 约束性指标未达标者标注 · 敏感性 ±20% × 1000次` / `weighted sum · normalized to the target ·
+    indicators: equal weights, dimensions: the plan's weights · binding indicator failed: marked ·
+    sensitivity ±20% × 1000 draws`."""
     k = 1 if english else 0
     composite, sensitivity = params.composite, params.sensitivity
-    method = _METHOD_WORDS[composite.method][k]
-    normalization = _NORMALIZATION_WORDS[composite.normalization][k]
-    by_indicator = _WEIGHT_WORDS[composite.weights.indicators][k]
-    by_dimension = _WEIGHT_WORDS[composite.weights.dimensions][k]
+    method = METHOD_WORDS[composite.method][k]
+    normalization = NORMALIZATION_WORDS[composite.normalization][k]
+    by_indicator = WEIGHT_WORDS[composite.weights.indicators][k]
+    by_dimension = WEIGHT_WORDS[composite.weights.dimensions][k]
+    binding = BINDING_WORDS[composite.binding][k]
     if english:
         weighting = f"indicators: {by_indicator}, dimensions: {by_dimension}"
         spread = (
@@ -642,7 +647,7 @@ def parameters_label(params: EvaluationParameters, *, english: bool = False) -> 
             if sensitivity
             else "未做敏感性分析"
         )
-    return " · ".join([method, normalization, weighting, spread])
+    return " · ".join([method, normalization, weighting, binding, spread])
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from planwatch.cli import Command as PlanWatchCommand
 from planwatch.cli import active_user, add_plan_argument
 from planwatch.core.bulletin import FORMATS
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import METHODS, WEIGHTS, parameters_from_options
+from planwatch.evaluation.runs import BINDING, METHODS, WEIGHTS, parameters_from_options
 from planwatch.plans.lookup import find_plan
 
 
@@ -43,6 +43,12 @@ class Command(PlanWatchCommand):
         parser.add_argument("--method", choices=METHODS, default="weighted_sum")
         parser.add_argument("--normalization", choices=["target", "minmax"], default="target")
         parser.add_argument("--weights", choices=[w for w in WEIGHTS if w not in ("ahp", "expert")])
+        parser.add_argument(
+            "--binding",
+            choices=BINDING,
+            default="mark",
+            help="what failing a binding (约束性) indicator does to the rank (default mark)",
+        )
         parser.add_argument(
             "--no-sensitivity", action="store_true", help="skip the rank stability (faster evaluation)"
         )
@@ -74,6 +80,7 @@ class Command(PlanWatchCommand):
             normalization=options["normalization"],
             weights=options["weights"],
             sensitivity=not options["no_sensitivity"],
+            binding=options["binding"],
         )
         bulletin = services.build_bulletin(
             plan,

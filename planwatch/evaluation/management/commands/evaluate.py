@@ -12,6 +12,7 @@ from planwatch.cli import Command as PlanWatchCommand
 from planwatch.cli import add_output_arguments, add_plan_argument, output_of, write_output
 from planwatch.evaluation import report
 from planwatch.evaluation.runs import (
+    BINDING,
     METHODS,
     WEIGHTS,
     parameters_from_options,
@@ -61,6 +62,13 @@ class Command(PlanWatchCommand):
             help='expert weights as JSON: {"dimensions": {"<code>": w}, "indicators": {"<code>": w}} (either part)',
         )
         parser.add_argument(
+            "--binding",
+            choices=BINDING,
+            default="mark",
+            help="what failing a binding (约束性) indicator does to a locality's rank: none, mark (flagged; "
+            "the default), cap (ranked below every locality passing them) or exclude (not ranked)",
+        )
+        parser.add_argument(
             "--include-submitted",
             action="store_true",
             help="also read submitted and approved values (the run is marked as including unaccepted values)",
@@ -85,6 +93,7 @@ class Command(PlanWatchCommand):
             ahp=ahp,
             expert=expert,
             sensitivity=not options["no_sensitivity"],
+            binding=options["binding"],
         )
         run = run_evaluation(
             plan,
