@@ -5,6 +5,7 @@ it, drafts never show, and the indicator's data downloads as CSV and XLSX."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -14,6 +15,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from planwatch.core import numbers
 from planwatch.core.evaluation import PaceStatus
 from planwatch.dashboards import data
 from planwatch.demo.sample import load_sample
@@ -71,7 +73,7 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     # the ranking, best first, with the run's scores and changes
     ranking = [(r["code"], r["value"], r["change"]) for r in response.context["ranking"]]
     assert ranking == [
-        (s["locality"], f"{s['score']:.4f}", s["rank_change"]) for s in run.results["composite"]["scores"]
+        (s["locality"], numbers.score(s["score"]), s["rank_change"]) for s in run.results["composite"]["scores"]
     ]
     assert ranking[0][0] == "YJ"
     # the map's data: composite scores and each indicator's completion per pilot unit, 顺德区 a point
@@ -187,7 +189,7 @@ def test_the_run_line_says_the_parameters_in_words_and_the_time_plainly(client, 
     client.force_login(cast.vic)
     chinese = client.get(url(sampled, "?year=2018")).content.decode()
     line = chinese.split('id="run"')[1].split("</p>")[0]
-    assert "加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 敏感性 ±20% × 1000次" in line
+    assert "加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 约束性指标未达标者标注 · 敏感性 ±20% × 1000次" in line
     for code in ("weighted_sum", "target ·", "equal/plan", "T1", "T0", "T2"):
         assert code not in line
     as_of = data.moment_text(run.data_version["as_of"])
@@ -246,7 +248,7 @@ def test_locality_page(client, sampled, cast):
     )
     score = next(s for s in run.results["composite"]["scores"] if s["locality"] == "ZH")
     assert response.context["score"].rank == score["rank"]
-    assert response.context["score_value"] == f"{score['score']:.4f}"
+    assert response.context["score_value"] == numbers.score(score["score"])
     radar = response.context["radar"]
     assert radar["series"][0]["value"] == [d["score"] for d in score["dimensions"]]
     rows = {r["indicator"].code: r for r in response.context["rows"]}
@@ -402,9 +404,89 @@ def test_parameters_in_words_for_every_method_and_weighting():
     params = parameters_from_options(
         method="topsis", normalization="minmax", weights="entropy", sensitivity=False
     )
-    assert parameters_label(params) == "TOPSIS · 极差标准化 · 指标熵权、维度方案权重 · 未做敏感性分析"
+    assert parameters_label(params) == (
+        "TOPSIS · 极差标准化 · 指标熵权、维度方案权重 · 约束性指标未达标者标注 · 未做敏感性分析"
+    )
     assert parameters_label(params, english=True) == (
         "TOPSIS · min–max normalization · indicators: entropy weights, dimensions: the plan's weights"
-        " · no sensitivity analysis"
+        " · binding indicator failed: marked · no sensitivity analysis"
     )
+    capped = parameters_from_options(binding="cap", sensitivity=False)
+    assert "约束性指标未达标者排在达标者之后" in parameters_label(capped)
+    assert "binding cap" in parameters_summary(capped)
     assert parameters_summary(params).startswith("topsis · min_max")  # the command line keeps the codes
+
+
+# --- binding indicators first, and what the ranking must say (issue 14, parts 5 and 7) -------------
+
+
+def test_overview_shows_the_binding_list_first(client, sampled, cast):
+    run = run_evaluation(sampled, 2019)
+    client.force_login(cast.vic)
+    page = client.get(url(sampled, "?year=2019")).content.decode()
+    # first: before the counts by status, the map and the ranking
+    assert page.index('id="binding-card"') < page.index('class="status-counts"') < page.index('id="ranking"')
+    table = page.split('id="binding"')[1].split("</table>")[0]
+    checks = {(c.indicator, c.locality): c.status.value for c in run.evaluation.binding}
+    assert {i for i, _ in checks} == {"I29"}  # the seed plan's binding indicator
+    words = {"pass": "达标", "fail": "未达标", "not_reported": "未报送", "no_target": "无目标"}
+    for (_code, loc), status in checks.items():
+        cell = table.split(f'data-locality="{loc}"')[1].split("</td>")[0]
+        assert f"bd-{status}" in cell and words[status] in cell
+    # a marked locality (the default consequence) carries the flag in the ranking
+    failed = [s.locality for s in run.evaluation.composite.scores if s.binding_failed]
+    assert failed and all(
+        "binding" in page.split(f'<tr data-locality="{loc}"')[1].split("</tr>")[0] for loc in failed
+    )
+    assert "约束性指标未达标者标注" in page.split('id="binding-note"')[1]
+    # binding indicators are not averaged into a dimension
+    assert "I29" not in [w.indicator for w in run.evaluation.composite.weights]
+
+
+def test_locality_page_shows_its_binding_indicators_first(client, sampled, cast):
+    run = run_evaluation(sampled, 2019)
+    client.force_login(cast.vic)
+    in_english(client)
+    page = client.get(url(sampled, "localities/ZH/?year=2019")).content.decode()
+    assert page.index('id="binding-card"') < page.index('id="locality-score"') < page.index('id="radar-card"')
+    check = next(c for c in run.evaluation.binding if c.locality == "ZH")
+    row = page.split('id="binding"')[1].split('data-indicator="I29"')[1].split("</tr>")[0]
+    assert {"pass": "passed", "fail": "failed"}.get(check.status.value, "—") in row
+    assert data.number(check.value) in row
+
+
+def test_overview_says_when_the_leader_depends_on_the_method_and_that_foshan_includes_shunde(
+    client, sampled, cast
+):
+    run = run_evaluation(sampled, 2019)
+    sensitivity = run.evaluation.sensitivity
+    client.force_login(cast.vic)
+    page = client.get(url(sampled, "?year=2019")).content.decode()
+    notes = page.split('id="ranking-notes"')[1].split("</ul>")[0]
+    assert sensitivity.leader_varies  # the sample data's leader moves with the method
+    leader_line = notes.split('data-note="leader_varies">')[1].split("</li>")[0]
+    assert leader_line.startswith("第一名随方法变化：")
+    for m in sensitivity.methods:
+        assert all(sampled.localities.get(code=c).name_zh in leader_line for c in m.leaders)
+    assert "等权·加权求和，本次采用" in leader_line
+    assert "佛山市的数据包含顺德区的数据" in notes.split('data-note="included">')[1]
+    # the methods compared, with Kendall's τ
+    methods = page.split('id="methods"')[1].split("</details>")[0]
+    assert "熵权·TOPSIS" in methods and "1.00" in methods
+    in_english(client)
+    english = html.unescape(client.get(url(sampled, "?year=2019")).content.decode())
+    notes = english.split('id="ranking-notes"')[1].split("</ul>")[0]
+    assert "The leader depends on the method:" in notes
+    assert "Foshan's figures include Shunde District's" in notes
+
+
+def test_no_leader_sentence_when_every_method_agrees(client, sampled, cast):
+    run = run_evaluation(sampled, 2019)
+    stored = run.results
+    for m in stored["sensitivity"]["methods"]:
+        m["leaders"] = ["YJ"]
+    stored["sensitivity"]["leader_varies"] = False
+    EvaluationRun.objects.filter(pk=run.pk).update(results=stored)
+    client.force_login(cast.vic)
+    page = client.get(url(sampled, "?year=2019")).content.decode()
+    assert "第一名随方法变化" not in page

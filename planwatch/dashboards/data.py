@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
-from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore, Outcome, to_jsonable
+from planwatch.core.evaluation import (
+    REGION,
+    BindingCheck,
+    ExclusionReason,
+    IndicatorResult,
+    LocalityScore,
+    Outcome,
+    to_jsonable,
+)
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
@@ -272,18 +280,26 @@ class Results:
     scores: tuple[LocalityScore, ...] = ()  # best first
     score_of: dict[str, LocalityScore] = field(default_factory=dict)
     dimensions: list[str] = field(default_factory=list)
-    unranked: list[str] = field(default_factory=list)  # pilot units left out of the ranking
+    unranked: list[str] = field(default_factory=list)  # pilot units left out for want of values
+    excluded_binding: list[str] = field(default_factory=list)  # left out: a binding indicator failed
+    binding: tuple[BindingCheck, ...] = ()  # each binding indicator at each pilot unit, pass or fail
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
         evaluation = run.evaluation
         out = cls(run=run, by_key={(r.indicator, r.scope): r for r in evaluation.indicators})
+        out.binding = evaluation.binding
         composite = evaluation.composite
         if composite is not None:
             out.scores = composite.scores
             out.score_of = {s.locality: s for s in composite.scores}
             out.dimensions = [d.dimension for d in composite.dimension_weights]
-            out.unranked = [e.locality for e in composite.excluded]
+            out.unranked = [
+                e.locality for e in composite.excluded if e.reason != ExclusionReason.BINDING_FAILED
+            ]
+            out.excluded_binding = [
+                e.locality for e in composite.excluded if e.reason == ExclusionReason.BINDING_FAILED
+            ]
         return out
 
     def get(self, indicator: str, scope: str = REGION) -> IndicatorResult | None:

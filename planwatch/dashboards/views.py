@@ -17,10 +17,16 @@ from django.utils.translation import gettext as _
 
 from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
-from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
+from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore
+from planwatch.core.evaluation.words import (
+    BINDING_STATUS_WORDS,
+    BINDING_WORDS,
+    method_name,
+    ranking_sentences,
+)
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
+from planwatch.plans.models import Dimension, Indicator, Locality, Plan, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -77,6 +83,80 @@ def _inside(localities: list[Locality]) -> list[dict[str, str]]:
         {"district": by_code[code].name, "city": by_code[outer[0]].name}
         for code, outer in hierarchy.including(hierarchy_nodes(localities)).items()
     ]
+
+
+# --- binding indicators and the ranking's notes -------------------------------------------------
+
+
+def _binding_cell(check: BindingCheck) -> dict[str, Any]:
+    """A binding check as shown: its status (达标 / 未达标 / 未报送 / 无目标) with value and target."""
+    words = BINDING_STATUS_WORDS[check.status]
+    return {
+        "key": check.status.value,
+        "label": words[1] if _is_english() else words[0],
+        "value": data.number(check.value),
+        "target": data.number(check.target),
+    }
+
+
+def _binding_table(
+    results: data.Results, localities: list[Locality], indicators: list[Indicator]
+) -> list[dict[str, Any]]:
+    """One row per binding indicator, a cell per pilot unit (in the plan's order)."""
+    by = {(c.indicator, c.locality): c for c in results.binding}
+    rows = []
+    for ind in indicators:
+        if not any((ind.code, loc.code) in by for loc in localities):
+            continue
+        rows.append(
+            {
+                "indicator": ind,
+                "cells": [
+                    {"locality": loc, **_binding_cell(c)} if (c := by.get((ind.code, loc.code))) else None
+                    for loc in localities
+                ],
+            }
+        )
+    return rows
+
+
+def _ranking_notes(plan: Plan, results: data.Results, localities: list[Locality]) -> dict[str, Any]:
+    """The sentences beside the ranking (leader by method, a district inside a city, a dominant
+    indicator) in the page's language, and the rankings by the methods compared."""
+    evaluation = results.run.evaluation
+    english = _is_english()
+    loc_names = {loc.code: (loc.name_zh, loc.name_en) for loc in localities}
+    ind_names = {i.code: (i.name_zh, i.name_en) for i in plan.indicators.all()}
+    dim_names = {d.code: (d.name_zh, d.name_en) for d in Dimension.objects.filter(plan=plan)}
+    sentences = ranking_sentences(
+        evaluation.composite,
+        evaluation.sensitivity,
+        lambda code: loc_names.get(code, (code, code)),
+        lambda code: ind_names.get(code, (code, code)),
+        lambda code: dim_names.get(code, (code, code)),
+    )
+    sensitivity = evaluation.sensitivity
+    k = 1 if english else 0
+
+    def names(codes: tuple[str, ...]) -> list[str]:
+        return [loc_names.get(code, (code, code))[k] for code in codes]
+
+    methods = [
+        {
+            "name": method_name(m.weighting, m.method)[k],
+            "default": m.default,
+            "leaders": names(m.leaders),
+            "tau": "—" if m.kendall_tau is None else f"{m.kendall_tau:.2f}",
+            "moved": names(m.moved),
+        }
+        for m in (sensitivity.methods if sensitivity else ())
+    ]
+    composite = evaluation.composite
+    return {
+        "ranking_notes": [(s.code, s.text(english)) for s in sentences],
+        "methods": methods,
+        "binding_consequence": BINDING_WORDS[composite.binding][k] if composite else "",
+    }
 
 
 def _status(result: IndicatorResult | None) -> dict[str, str]:
@@ -145,16 +225,23 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         for s in results.scores
     ]
     unranked = [by_code[c].name if c in by_code else c for c in results.unranked]
+    excluded_binding = [by_code[c].name if c in by_code else c for c in results.excluded_binding]
     chart = _overview_chart(plan, year, pilots, indicators, results)
     return _render(
         request,
         "overview.html",
         plan,
+        binding=_binding_table(results, pilots, indicators),
+        pilots=pilots,
         rows=rows,
         counts=counts,
         ranking=ranking,
+        any_tied=any(s.tied for s in results.scores),
+        any_flagged=any(s.binding_failed for s in results.scores),
         unranked=unranked,
+        excluded_binding=excluded_binding,
         chart=chart,
+        **_ranking_notes(plan, results, localities),
         **context,
     )
 
@@ -243,11 +330,19 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
     dims = data.dimension_names(plan)
     dimension_rows, radar = _dimensions(loc, results, score, dims) if results and score else ([], None)
     tasks = _locality_tasks(plan, loc, year, results)
+    by_indicator = {ind.code: ind for ind in indicators}
+    binding = [
+        {"indicator": by_indicator.get(c.indicator), "code": c.indicator, **_binding_cell(c)}
+        for c in (results.binding if results else ())
+        if c.locality == loc.code
+    ]
     return _render(
         request,
         "locality.html",
         plan,
         locality=loc,
+        binding=binding,
+        excluded_binding=bool(results and loc.code in results.excluded_binding),
         years=years,
         year=year,
         period=period,
