@@ -21,6 +21,7 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
+from planwatch.core import numbers
 from tests.conftest import SEED_PLAN
 
 AS_OF = dt.date(2019, 6, 30)
@@ -116,18 +117,30 @@ def test_docx_ranking_table_equals_the_run(built):
     expected = ranking_of(built["a_run"])
     assert len(rows) == len(expected) == 7
     for row, score in zip(rows, expected, strict=True):
-        assert row[0].rstrip("*") == str(score["rank"])
+        assert row[0].rstrip("*△") == str(score["rank"])
+        assert row[0].endswith("△") == bool(score["binding_failed"])  # marked: the default consequence
         assert row[1] == built["names"][score["locality"]]
-        assert row[2] == f"{score['score']:.4f}"
+        assert row[2] == numbers.score(score["score"])
         assert row[-2] == str(score["previous_rank"])
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings[:4] == [
-        "一、总体进展",
-        "二、综合评估排名",
-        "三、各地区指标完成情况",
-        "四、滞后地区和指标预警",
+    assert headings[:5] == [
+        "一、约束性指标",
+        "二、总体进展",
+        "三、综合评估排名",
+        "四、各地区指标完成情况",
+        "五、滞后地区和指标预警",
     ]
-    assert "五、督查督办情况" in headings and "六、数据报送情况" in headings
+    assert "六、督查督办情况" in headings and "七、数据报送情况" in headings
+    # the binding indicators' table comes first, I29 at every pilot unit
+    first = next(t for t in doc.tables if len(t.columns) > 1)
+    assert [c.text for c in first.rows[0].cells][:2] == ["代码", "指标"] and first.rows[1].cells[0].text == "I29"
+    checks = {c["locality"]: c["status"] for c in built["a_run"]["binding"]}
+    words = {"pass": "达标", "fail": "未达标", "not_reported": "未报送", "no_target": "无目标"}
+    assert [c.text.split("\n")[0] for c in first.rows[1].cells[2:]] == [words[s] for s in checks.values()]
+    # the ranking says the leader depends on the method (it does, on the sample data)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert built["a_run"]["sensitivity"]["leader_varies"]
+    assert "第一名随方法变化：" in text and "佛山市的数据包含顺德区的数据" in text
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert any(c.startswith("图1 ") for c in captions) and any(c.startswith("表3 ") for c in captions)
     assert len(doc.inline_shapes) == 3  # ranking bars, map, trend
@@ -157,7 +170,7 @@ def test_xlsx_ranking_equals_the_run_and_cites_it(built):
     book = load_workbook(io.BytesIO(built["a_files"]["xlsx"]))
     rows = list(book["排名 Ranking"].iter_rows(min_row=2, values_only=True))
     expected = ranking_of(built["a_run"])
-    assert [(r[0], r[1], r[3], r[-3], r[-2]) for r in rows] == [
+    assert [(r[0], r[1], r[3], r[-4], r[-3]) for r in rows] == [
         (s["rank"], s["locality"], s["score"], s["previous_rank"], s["rank_change"]) for s in expected
     ]
     info = dict(book["通报 Bulletin"].iter_rows(min_row=2, values_only=True))
@@ -195,7 +208,7 @@ def test_pdf_text_has_the_chinese_title_and_the_run_numbers(built, tmp_path):
     compact = "".join(text.split())
     assert "珠江西岸六市一区创建“中国制造2025”试点示范城市群工作进展情况通报" in compact
     for score in ranking_of(built["a_run"]):
-        assert f"{score['score']:.4f}" in text
+        assert numbers.score(score["score"]) in text
         assert built["names"][score["locality"]] in text
     first = "".join(pdf_text(built["a_files"]["pdf"], tmp_path, first_page_only=True).split())
     assert "示例数据" in first and f"评估运行#{built['a'].run_id}" in first
@@ -260,7 +273,7 @@ def test_the_2018_bulletin_does_not_call_i29_missed_before_2019(built, tmp_path)
 def test_section_seven_and_the_cover_in_words(built, tmp_path):
     text = pdf_text(built["a_files"]["pdf"], tmp_path)
     compact = "".join(text.split())
-    assert "评估参数：加权求和·目标值标准化·指标等权、维度方案权重·敏感性±20%×1000次" in compact
+    assert "评估参数：加权求和·目标值标准化·指标等权、维度方案权重·约束性指标未达标者标注·敏感性±20%×1000次" in compact
     assert "读取数值状态：已确认" in compact and "软件版本：PlanWatch" in compact
     for code in ("weighted_sum", "equal/plan", "accepted", "计算引擎"):
         assert code not in compact

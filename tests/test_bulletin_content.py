@@ -25,6 +25,9 @@ from planwatch.core.bulletin import (
 )
 from planwatch.core.bulletin.tables import outline
 from planwatch.core.evaluation import (
+    BindingCheck,
+    BindingConsequence,
+    BindingStatus,
     CompositeMethod,
     CompositeResult,
     DimensionScore,
@@ -32,10 +35,13 @@ from planwatch.core.evaluation import (
     Evaluation,
     EvaluationParameters,
     ExcludedLocality,
+    IncludedLocality,
     IndicatorResult,
     LocalityScore,
+    MethodRanking,
     MissingPolicy,
     Normalization,
+    SensitivityResult,
     WeightMethod,
 )
 from tests.results import indicator_result
@@ -312,8 +318,8 @@ def test_the_annex_keeps_exact_numbers_with_percent_and_score_formats():
     headline = next(book["主要指标 Headlines"].iter_rows(min_row=2))
     assert headline[6].value == 0.8 and headline[6].number_format == "0.0%"
     ranking = next(book["排名 Ranking"].iter_rows(min_row=2))
-    assert ranking[3].value == 0.91 and ranking[3].number_format == "0.0000"
-    assert ranking[4].value == 0.9 and ranking[4].number_format == "0.0000"  # the dimension score
+    assert ranking[3].value == 0.91 and ranking[3].number_format == "0.000"
+    assert ranking[4].value == 0.9 and ranking[4].number_format == "0.000"  # the dimension score
     assert ranking[0].number_format == "General"  # the rank stays an integer
 
 
@@ -364,3 +370,80 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     t4 = indicator_table(c, 4)
     assert t4.rows[0][-1] == "96.1%\n−23.3\n严重滞后"
     assert t4.rows[1][-1] == "85.0%\n−15.0\n滞后"
+
+
+# --- binding indicators first and what the ranking must say (issue 14, parts 5 and 7) -------------
+
+
+def with_binding_and_methods(consequence=BindingConsequence.MARK, leaders=(("X",), ("Y",))) -> BulletinInput:
+    """X passes the binding indicator C, Y fails it; 乙区 (Y) is inside 甲市 (X); the leader is X by
+    the run's own method and Y by entropy weights."""
+    data = results()
+    assert data.composite is not None
+    scores = tuple(
+        replace(s, binding_failed=("C",) if s.locality == "Y" else ()) for s in data.composite.scores
+    )
+    composite = replace(
+        data.composite, scores=scores, binding=consequence, included=(IncludedLocality("Y", "X"),)
+    )
+    methods = tuple(
+        MethodRanking(w, CompositeMethod.WEIGHTED_SUM, k == 0, (), lead, 1.0 if k == 0 else -1.0, ())
+        for k, (w, lead) in enumerate(zip((WeightMethod.EQUAL, WeightMethod.ENTROPY), leaders, strict=True))
+    )
+    sensitivity = SensitivityResult(
+        1000, 0.2, 1, CompositeMethod.WEIGHTED_SUM, (), methods, len(set(leaders)) > 1
+    )
+    checks = (
+        BindingCheck("C", "X", 2018, BindingStatus.PASS, 3.5, 3.0),
+        BindingCheck("C", "Y", 2018, BindingStatus.FAIL, 1.0, 3.0),
+    )
+    evaluation = replace(data, composite=composite, sensitivity=sensitivity, binding=checks)
+    inp = make_input()
+    names = replace(inp.names, indicators={**inp.names.indicators, "C": "能耗下降率"})
+    return replace(inp, results=evaluation, names=names)
+
+
+def test_the_binding_list_comes_first_in_every_format():
+    c = build_content(with_binding_and_methods())
+    assert [(r.indicator, [(x.locality, x.label) for x in r.cells]) for r in c.binding] == [
+        ("C", [("X", "达标"), ("Y", "未达标")])
+    ]
+    assert "C 能耗下降率：达标1个，未达标1个（乙区）" in c.binding_summary
+    headings = [b.text for b in outline(c) if b.kind == "heading"]
+    assert headings[:3] == ["一、约束性指标", "二、总体进展", "三、综合评估排名"]
+    first_table = next(b.table for b in outline(c) if b.kind == "table")
+    assert first_table is not None and first_table.key == "binding"
+    assert first_table.rows[0][2:] == ("达标\n3.5", "未达标\n1")
+    book = load_workbook(io.BytesIO(render(c, "xlsx")))
+    assert book.sheetnames[:2] == ["通报 Bulletin", "约束性指标 Binding"]
+    assert [r[4].value for r in book["约束性指标 Binding"].iter_rows(min_row=2)] == ["达标", "未达标"]
+    # without binding indicators, the sections keep their numbers
+    plain = [b.text for b in outline(build_content(make_input())) if b.kind == "heading"]
+    assert plain[:2] == ["一、总体进展", "二、综合评估排名"]
+
+
+def test_a_failing_locality_is_marked_in_the_ranking():
+    from planwatch.core.bulletin.tables import ranking_table
+
+    c = build_content(with_binding_and_methods())
+    table = ranking_table(c, 1)
+    assert [row[0] for row in table.rows] == ["1", "2△"]
+    assert "△约束性指标未达标" in table.note
+    assert "约束性指标未达标的地区以△标注" in c.ranking_note
+    capped = build_content(with_binding_and_methods(BindingConsequence.CAP))
+    assert "并排在没有约束性指标未达标的地区之后" in capped.ranking_note
+
+
+def test_the_bulletin_says_when_the_leader_depends_on_the_method_and_that_the_city_includes_the_district():
+    c = build_content(with_binding_and_methods())
+    assert (
+        c.ranking_sentences[0] == "第一名随方法变化：甲市（等权·加权求和，本次采用）；乙区（熵权·加权求和）。"
+    )
+    assert c.ranking_sentences[1].startswith("甲市的数据包含乙区的数据")
+    ranking_section = [b for b in outline(c) if b.kind == "bullets" and b.items == c.ranking_sentences]
+    assert ranking_section
+    book = load_workbook(io.BytesIO(render(c, "xlsx")))
+    notes = [r[0].value for r in book["排名说明 Ranking notes"].iter_rows(min_row=2)]
+    assert notes == list(c.ranking_sentences)
+    steady = build_content(with_binding_and_methods(leaders=(("X",), ("X",))))
+    assert not any(s.startswith("第一名随方法变化") for s in steady.ranking_sentences)

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field, replace
 
 from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
-from planwatch.core.evaluation import CompositeResult, Evaluation, IndicatorResult
+from planwatch.core.evaluation import (
+    BindingConsequence,
+    CompositeResult,
+    Evaluation,
+    ExclusionReason,
+    IndicatorResult,
+)
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH
+from planwatch.core.evaluation.words import BINDING_STATUS_WORDS, BINDING_WORDS, ranking_sentences
 
 REGION = "region"
 
@@ -226,6 +233,30 @@ class RankRow:
     previous_rank: int | None
     change: int | None
     tied: bool
+    binding_failed: tuple[str, ...] = ()  # binding indicators failed (consequences mark and cap)
+
+
+@dataclass(frozen=True)
+class BindingCell:
+    """A binding (约束性) indicator at a pilot unit: pass | fail | not_reported | no_target."""
+
+    locality: str
+    status: str
+    value: float | None
+    target: float | None
+
+    @property
+    def label(self) -> str:
+        """达标 / 未达标 / 未报送 / 无目标."""
+        return binding_label(self.status)
+
+
+@dataclass(frozen=True)
+class BindingRow:
+    indicator: str
+    name: str
+    unit: str
+    cells: tuple[BindingCell, ...]  # the pilots in order
 
 
 @dataclass(frozen=True)
@@ -284,6 +315,9 @@ class BulletinContent:
     notes: tuple[str, ...] = ()
     basis: tuple[str, ...] = ()
     pace_thresholds: tuple[float, float, float] = PACE_THRESHOLDS  # ahead, on_pace, lagging (gap)
+    binding: tuple[BindingRow, ...] = ()  # the binding indicators, pass or fail: shown first
+    binding_summary: str = ""
+    ranking_sentences: tuple[str, ...] = ()  # leader by method, a district in a city, dominance
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -335,7 +369,13 @@ def pace_rules_zh(thresholds: tuple[float, float, float]) -> str:
 
 
 def score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
+    """A composite score as every display shows it (numbers.SCORE_DECIMALS decimals)."""
+    return numbers.score(value)
+
+
+def binding_label(status: str) -> str:
+    """达标 / 未达标 / 未报送 / 无目标 for a binding check's status."""
+    return next((zh for code, (zh, _) in BINDING_STATUS_WORDS.items() if code.value == status), status)
 
 
 def change(value: int | None) -> str:
@@ -454,6 +494,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
     locality_counts = tuple((loc, _class_counts(cells.at(loc))) for loc in inp.pilots)
     dims, ranking = _ranking(inp.results.composite, inp.names)
     late, late_summary = _late(inp)
+    binding = _binding_rows(inp)
     return BulletinContent(
         title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
         subtitle=f"{inp.period_label}（第{inp.serial}期）",
@@ -487,6 +528,71 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         notes=inp.notes,
         basis=inp.basis,
         pace_thresholds=_thresholds(inp.results),
+        binding=binding,
+        binding_summary=_binding_summary(inp, binding),
+        ranking_sentences=_sentences(inp),
+    )
+
+
+def _binding_rows(inp: BulletinInput) -> tuple[BindingRow, ...]:
+    """Each binding indicator with a cell per pilot unit, from the run's checks."""
+    by = {(c.indicator, c.locality): c for c in inp.results.binding}
+    codes = list(dict.fromkeys(c.indicator for c in inp.results.binding))
+    return tuple(
+        BindingRow(
+            indicator=code,
+            name=inp.names.indicator(code),
+            unit=inp.names.units.get(code, ""),
+            cells=tuple(
+                BindingCell(loc, c.status.value, c.value, c.target)
+                if (c := by.get((code, loc))) is not None
+                else BindingCell(loc, "not_reported", None, None)
+                for loc in inp.pilots
+            ),
+        )
+        for code in codes
+    )
+
+
+def _binding_summary(inp: BulletinInput, rows: Sequence[BindingRow]) -> str:
+    """约束性指标 I29 单位GDP能耗累计下降率：达标3个地区，未达标4个（珠海市、…）。 — one sentence per indicator."""
+    if not rows:
+        return ""
+    parts = []
+    for row in rows:
+        by_status: dict[str, list[str]] = {}
+        for cell in row.cells:
+            by_status.setdefault(cell.status, []).append(inp.names.locality(cell.locality))
+        counted = [
+            f"{binding_label(status)}{len(by_status[status])}个"
+            + (f"（{'、'.join(by_status[status])}）" if status != "pass" else "")
+            for status in ("pass", "fail", "not_reported", "no_target")
+            if by_status.get(status)
+        ]
+        parts.append(f"{row.indicator} {row.name}：{'，'.join(counted)}")
+    return (
+        "约束性指标单独考核，对照当年目标判断达标与否，不计入综合指数维度得分。"
+        + "；".join(parts)
+        + "。未报送数值或未设目标的，既不算达标也不算未达标。"
+    )
+
+
+def _sentences(inp: BulletinInput) -> tuple[str, ...]:
+    """The ranking's notes in Chinese (planwatch.core.evaluation.words)."""
+    names = inp.names
+
+    def pair(name: str) -> tuple[str, str]:
+        return name, name
+
+    return tuple(
+        s.zh
+        for s in ranking_sentences(
+            inp.results.composite,
+            inp.results.sensitivity,
+            lambda code: pair(names.locality(code)),
+            lambda code: pair(names.indicator(code)),
+            lambda code: pair(names.dimension(code)),
+        )
     )
 
 
@@ -562,6 +668,7 @@ def _ranking(composite: CompositeResult | None, names: Names) -> tuple[tuple[str
                 previous_rank=s.previous_rank,
                 change=s.rank_change,
                 tied=s.tied,
+                binding_failed=s.binding_failed,
             )
         )
     return dims, tuple(ranking)
@@ -576,7 +683,19 @@ def _ranking_note(composite: CompositeResult | None, ranking: Sequence[RankRow],
         f"按{method}合成各维度得分，{first.name}以{score(first.score)}分居首，"
         f"{last.name}以{score(last.score)}分列末位。“较上次”为与上一年评估排名相比的变化。"
     )
-    unranked = [names.locality(e.locality) for e in composite.excluded]
+    unranked = [
+        names.locality(e.locality) for e in composite.excluded if e.reason != ExclusionReason.BINDING_FAILED
+    ]
+    failed = [
+        names.locality(e.locality) for e in composite.excluded if e.reason == ExclusionReason.BINDING_FAILED
+    ]
+    if any(r.tied for r in ranking):
+        note += f"得分按显示的{numbers.SCORE_DECIMALS}位小数相同者名次并列（标*）。"
+    if any(r.binding_failed for r in ranking):
+        rule = "，并排在没有约束性指标未达标的地区之后" if composite.binding == BindingConsequence.CAP else ""
+        note += f"约束性指标未达标的地区以△标注{rule}。"
+    if failed:
+        note += f"{'、'.join(failed)}约束性指标未达标，按本次评估参数（{BINDING_WORDS[composite.binding][0]}）未参与排名。"
     if unranked:
         note += f"{'、'.join(unranked)}本期缺少数值，未参与排名。"
     return note

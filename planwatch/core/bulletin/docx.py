@@ -90,6 +90,8 @@ def _widths(t: Table) -> list[float] | None:
         return [1.1, 1.8, *([12.6 / (n - 2)] * (n - 2))]
     if t.key == "classes":
         return [2.6, *([14.0 / (n - 1)] * (n - 1))]
+    if t.key == "binding":
+        return [1.0, 4.4, *([11.2 / (n - 2)] * (n - 2))]
     return None
 
 

@@ -146,10 +146,42 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
     )
 
 
+def binding_table(c: BulletinContent, number_: int) -> Table:
+    """The binding (约束性) indicators × pilot units: 达标 / 未达标 / 未报送 / 无目标, with the value."""
+    rows = tuple(
+        (
+            row.indicator,
+            row.name,
+            *(
+                f"{cell.label}\n{number(cell.value)}" if cell.value is not None else cell.label
+                for cell in row.cells
+            ),
+        )
+        for row in c.binding
+    )
+    marks = tuple(
+        (
+            "",
+            "",
+            *({"pass": "met", "fail": "seriously_lagging"}.get(cell.status, "") for cell in row.cells),
+        )
+        for row in c.binding
+    )
+    return Table(
+        "binding",
+        f"表{number_} 约束性指标达标情况",
+        ("代码", "指标", *(c.names.locality(loc).removesuffix("市") for loc in c.pilots)),
+        rows,
+        (False, False, *(True for _ in c.pilots)),
+        "每格第一行为达标情况（对照当年目标），第二行为实际值；未报送、无目标的不计达标或未达标。",
+        marks,
+    )
+
+
 def ranking_table(c: BulletinContent, number_: int) -> Table:
     rows = tuple(
         (
-            f"{r.rank}{'*' if r.tied else ''}",
+            f"{r.rank}{'*' if r.tied else ''}{'△' if r.binding_failed else ''}",
             r.name,
             score(r.score),
             *(score(d) for d in r.dimensions),
@@ -164,7 +196,12 @@ def ranking_table(c: BulletinContent, number_: int) -> Table:
         ("排名", "地区", "综合得分", *(c.names.dimension(d) for d in c.dimensions), "上次排名", "较上次"),
         rows,
         (True, False, True, *(True for _ in c.dimensions), True, True),
-        "*得分相同，按地区代码排序。" if any(r.tied for r in c.ranking) else "",
+        "".join(
+            [
+                "*得分按显示精度相同，名次并列。" if any(r.tied for r in c.ranking) else "",
+                "△约束性指标未达标。" if any(r.binding_failed for r in c.ranking) else "",
+            ]
+        ),
     )
 
 
@@ -287,7 +324,18 @@ def outline(c: BulletinContent) -> list[Block]:
             blocks.append(Block("figure", f"图{figure_no} {chart.caption}", chart=chart))
             figure_no += 1
 
-    blocks.append(Block("heading", "一、总体进展"))
+    numerals = iter("一二三四五六七八九十")
+
+    def heading(text: str) -> None:
+        blocks.append(Block("heading", f"{next(numerals)}、{text}"))
+
+    if c.binding:
+        heading("约束性指标")
+        blocks.append(Block("para", c.binding_summary))
+        blocks.append(Block("table", table=binding_table(c, table_no)))
+        table_no += 1
+
+    heading("总体进展")
     blocks.append(Block("para", c.overview))
     if c.headlines:
         blocks.append(Block("table", table=headline_table(c, table_no)))
@@ -296,44 +344,40 @@ def outline(c: BulletinContent) -> list[Block]:
         blocks.append(Block("table", table=class_table(c, table_no)))
         table_no += 1
 
-    blocks.append(Block("heading", "二、综合评估排名"))
+    heading("综合评估排名")
+    blocks.append(Block("para", c.ranking_note))
     if c.ranking:
-        blocks.append(Block("para", c.ranking_note))
         blocks.append(Block("table", table=ranking_table(c, table_no)))
         table_no += 1
+        if c.ranking_sentences:
+            blocks.append(Block("bullets", items=c.ranking_sentences))
         figure("ranking")
         figure("map")
         figure("trend")
-    else:
-        blocks.append(Block("para", c.ranking_note))
 
-    blocks.append(Block("heading", "三、各地区指标完成情况"))
+    heading("各地区指标完成情况")
     blocks.append(Block("table", table=indicator_table(c, table_no)))
     table_no += 1
 
-    blocks.append(Block("heading", "四、滞后地区和指标预警"))
+    heading("滞后地区和指标预警")
     if c.warnings:
         blocks.append(Block("para", pace_note(c)))
         blocks.append(Block("bullets", items=warning_lines(c)))
     else:
         blocks.append(Block("para", "本期无滞后指标和地区。"))
 
-    section = 5
-    numerals = "五六七八"
     if c.supervision is not None:
-        blocks.append(Block("heading", f"{numerals[section - 5]}、督查督办情况"))
+        heading("督查督办情况")
         blocks.append(Block("para", c.supervision.summary))
         for t in supervision_tables(c, table_no):
             blocks.append(Block("table", table=t))
             table_no += 1
-        section += 1
-    blocks.append(Block("heading", f"{numerals[section - 5]}、数据报送情况"))
+    heading("数据报送情况")
     blocks.append(Block("para", c.late_summary))
     late = late_table(c, table_no)
     if late is not None:
         blocks.append(Block("table", table=late))
         table_no += 1
-    section += 1
-    blocks.append(Block("heading", f"{numerals[section - 5]}、数据来源"))
+    heading("数据来源")
     blocks.append(Block("bullets", items=tuple(run_lines(c)) + c.notes))
     return blocks

@@ -12,6 +12,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from planwatch.core import numbers
 from planwatch.core.bulletin.content import (
     CLASS_ORDER,
     CLASS_ZH,
@@ -28,9 +29,10 @@ from planwatch.core.bulletin.zipfix import fixed_zip
 BOLD = Font(bold=True)
 RED = Font(bold=True, color="C00000")
 HEAD_FILL = PatternFill("solid", fgColor="D9D9D9")
-# Number formats: the cells keep the exact value (0.57875), Excel shows 57.9% / 0.9123.
+# Number formats: the cells keep the exact value (0.57875), Excel shows 57.9% / 0.912 (a score at
+# the precision every display shows and ranks it at: numbers.SCORE_DECIMALS).
 PERCENT = "0.0%"
-SCORE = "0.0000"
+SCORE = numbers.SCORE_EXCEL_FORMAT
 
 
 def _sheet(
@@ -70,6 +72,8 @@ def _sheet(
 def build_xlsx(c: BulletinContent) -> bytes:
     book = Workbook()
     _bulletin_sheet(book, c)
+    if c.binding:
+        _binding_sheet(book, c)
     _overview_sheets(book, c)
     _headline_sheet(book, c)
     _ranking_sheet(book, c)
@@ -197,12 +201,57 @@ def _ranking_sheet(book: Workbook, c: BulletinContent) -> None:
             "上次排名 previous_rank",
             "较上次 rank_change",
             "并列 tied",
+            "约束性指标未达标 binding_failed",
         ],
         [
-            (x.rank, x.locality, x.name, x.score, *x.dimensions, x.previous_rank, x.change, x.tied)
+            (
+                x.rank,
+                x.locality,
+                x.name,
+                x.score,
+                *x.dimensions,
+                x.previous_rank,
+                x.change,
+                x.tied,
+                ", ".join(x.binding_failed),
+            )
             for x in c.ranking
         ],
         formats={k: SCORE for k in range(3, 4 + len(c.dimensions))},
+    )
+    if c.ranking_sentences:
+        _sheet(book, "排名说明 Ranking notes", ["说明 note"], [(t,) for t in c.ranking_sentences])
+
+
+def _binding_sheet(book: Workbook, c: BulletinContent) -> None:
+    """The binding (约束性) indicators at every pilot unit: first after the bulletin sheet."""
+    _sheet(
+        book,
+        "约束性指标 Binding",
+        [
+            "代码 indicator",
+            "指标 indicator_zh",
+            "地区代码 locality",
+            "地区 locality_zh",
+            "达标情况 status_zh",
+            "状态 status",
+            "实际值 value",
+            "目标值 target",
+        ],
+        [
+            (
+                row.indicator,
+                row.name,
+                cell.locality,
+                c.names.locality(cell.locality),
+                cell.label,
+                cell.status,
+                cell.value,
+                cell.target,
+            )
+            for row in c.binding
+            for cell in row.cells
+        ],
     )
 
 
