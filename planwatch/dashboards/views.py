@@ -26,7 +26,7 @@ from planwatch.core.evaluation.words import (
 )
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Dimension, Indicator, Locality, Plan, hierarchy_nodes, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -120,14 +120,19 @@ def _binding_table(
     return rows
 
 
-def _ranking_notes(plan: Plan, results: data.Results, localities: list[Locality]) -> dict[str, Any]:
+def _ranking_notes(
+    results: data.Results, localities: list[Locality], indicators: list[Indicator]
+) -> dict[str, Any]:
     """The sentences beside the ranking (leader by method, a district inside a city, a dominant
-    indicator) in the page's language, and the rankings by the methods compared."""
+    indicator) in the page's language, and the rankings by the methods compared. No query: the
+    names come from the localities and indicators (with their dimensions) the page has read."""
     evaluation = results.run.evaluation
     english = _is_english()
     loc_names = {loc.code: (loc.name_zh, loc.name_en) for loc in localities}
-    ind_names = {i.code: (i.name_zh, i.name_en) for i in plan.indicators.all()}
-    dim_names = {d.code: (d.name_zh, d.name_en) for d in Dimension.objects.filter(plan=plan)}
+    ind_names = {i.code: (i.name_zh, i.name_en) for i in indicators}
+    dim_names = {
+        i.dimension.code: (i.dimension.name_zh, i.dimension.name_en) for i in indicators if i.dimension
+    }
     sentences = ranking_sentences(
         evaluation.composite,
         evaluation.sensitivity,
@@ -241,7 +246,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         unranked=unranked,
         excluded_binding=excluded_binding,
         chart=chart,
-        **_ranking_notes(plan, results, localities),
+        **_ranking_notes(results, localities, indicators),
         **context,
     )
 
