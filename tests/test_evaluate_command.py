@@ -45,12 +45,16 @@ def test_the_table_shows_the_ranking_and_the_region_with_chinese_names(sampled):
     assert "创新能力" in out and "资源配置" in out  # the dimensions by name
     assert run.data_hash[:12] in out and "示例数据" in out  # the data version, the sample caveat
     ranking = out.split("综合排名")[1].split("区域指标")[0]
-    ranks = [int(m) for m in re.findall(r"^\s*(\d)\*?\s", ranking, flags=re.M)]
-    assert ranks == list(range(1, 8))
+    ranks = [int(m) for m in re.findall(r"^\s*(\d)\*?△?\s", ranking, flags=re.M)]
+    assert ranks == [s["rank"] for s in run.results["composite"]["scores"]]
     first = next(s for s in run.results["composite"]["scores"] if s["rank"] == 1)
-    assert re.search(rf"^\s*1\*?\s+\S+\s+{numbers.score(first['score'])}", ranking, flags=re.M)
-    energy = next(line for line in out.splitlines() if line.startswith("I29"))
+    assert re.search(rf"^\s*1\*?△?\s+\S+\s+{numbers.score(first['score'])}", ranking, flags=re.M)
+    energy = next(line for line in out.split("区域指标")[1].splitlines() if line.startswith("I29"))
     assert "不适用" in energy
+    # the binding indicators come first: I29 passed or failed at each pilot unit
+    binding = out.split("约束性指标 Binding indicators")[1].split("综合排名")[0]
+    assert out.index("约束性指标 Binding indicators") < out.index("综合排名")
+    assert next(line for line in binding.splitlines() if line.startswith("I29")).count("达标") == 7
     assert "排名区间" in out  # sensitivity on by default
 
 
@@ -98,7 +102,7 @@ def test_xlsx_has_the_sheets_and_the_runs_ranking(sampled, tmp_path: Path):
     evaluate("--year", "2018", "--format", "xlsx", "-o", str(target))
     run = EvaluationRun.objects.get()
     book = load_workbook(target)
-    assert set(SHEETS) <= set(book.sheetnames) and book.sheetnames[0] == "Ranking"
+    assert set(SHEETS) <= set(book.sheetnames) and book.sheetnames[:2] == ["Binding", "Ranking"]
     rows = list(book["Ranking"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert header[:4] == ("rank", "locality", "locality_zh", "score")
@@ -216,9 +220,24 @@ def test_evaluations_lists_the_stored_runs(sampled):
     lines = out.getvalue().splitlines()
     runs = list(EvaluationRun.objects.all())  # newest first
     assert lines[2].split()[0] == str(runs[0].pk) and lines[3].split()[0] == str(runs[1].pk)
-    assert "topsis · target · equal/plan · ±20% × 1000" in lines[2]
-    assert "weighted_sum · target · equal/plan · no sensitivity" in lines[3]
+    assert "topsis · target · equal/plan · binding mark · ±20% × 1000" in lines[2]
+    assert "weighted_sum · target · equal/plan · binding mark · no sensitivity" in lines[3]
     assert runs[1].data_hash[:12] in lines[3] and "年度通报" in lines[3] and "示例" in lines[3]
     only = io.StringIO()
     call_command("evaluations", "--year", "2017", stdout=only)
     assert len(only.getvalue().splitlines()) == 3
+
+
+def test_binding_cap_ranks_the_failing_localities_last_and_is_stored(sampled):
+    evaluate("--year", "2019", "--binding", "cap", "--no-sensitivity", "--format", "json")
+    run = EvaluationRun.objects.get()
+    assert run.parameters["composite"]["binding"] == "cap"
+    failing = {c["locality"] for c in run.results["binding"] if c["status"] == "fail"}
+    scores = run.results["composite"]["scores"]
+    assert failing and len(failing) < len(scores)
+    passing_ranks = [s["rank"] for s in scores if s["locality"] not in failing]
+    failing_ranks = [s["rank"] for s in scores if s["locality"] in failing]
+    assert max(passing_ranks) < min(failing_ranks)
+    assert all(s["binding_failed"] == ["I29"] for s in scores if s["locality"] in failing)
+    with pytest.raises(CommandError):
+        evaluate("--year", "2019", "--binding", "drop")
