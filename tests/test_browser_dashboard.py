@@ -58,6 +58,16 @@ def test_dashboards_in_both_languages(page, live_server, plan, cast):
         assert page.get_attribute("#run", "data-run") == str(run.pk)
         assert drawn(page, "#map") > 1000
         assert drawn(page, "#ranking-chart") > 100
+        # the binding indicators first, above the counts and the map; the leader's dependence on
+        # the method said beside the ranking
+        binding_box, counts_box = (
+            page.locator("#binding-card").bounding_box(),
+            page.locator(".status-counts").bounding_box(),
+        )
+        assert binding_box is not None and counts_box is not None and binding_box["y"] < counts_box["y"]
+        assert page.locator("#binding tr[data-indicator=I29] .bd").count() == 7
+        leader = page.locator("#ranking-notes li[data-note=leader_varies]").inner_text()
+        assert leader.startswith("第一名随方法变化" if lang == "zh" else "The leader depends on the method")
         for s in scores:
             row = page.locator(f"#ranking tr[data-locality={s['locality']}]")
             assert row.locator(".score").inner_text() == data.score(s["score"])
@@ -97,6 +107,7 @@ def test_dashboards_in_both_languages(page, live_server, plan, cast):
             "() => echarts.getInstanceByDom(document.getElementById('map'))"
             ".convertToPixel({geoIndex: 0}, [113.29, 22.81])"
         )
+        page.locator("#map").scroll_into_view_if_needed()  # below the binding indicators' table
         box = page.locator("#map").bounding_box()
         assert box is not None
         with page.expect_navigation():

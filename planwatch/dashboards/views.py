@@ -15,7 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from planwatch.core import hierarchy
+from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore
 from planwatch.core.evaluation.words import (
@@ -294,6 +294,7 @@ def _overview_chart(
         )
     return {
         "map_url": static("vendor/echarts/guangdong.json"),
+        "score_decimals": numbers.SCORE_DECIMALS,  # the charts show scores as the tables do
         "measures": measures,
         "localities": localities,
         "ranking": [{"code": s.locality, "score": s.score, "rank": s.rank} for s in results.scores],

@@ -77,10 +77,14 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  // Scores are shown at the precision they are ranked at (planwatch.core.numbers.SCORE_DECIMALS,
+  // given by the page with the chart's data).
+  var scoreDecimals = 3;
+
   function format(value, kind) {
     if (value === null || value === undefined || isNaN(value)) return "—";
     if (kind === "share") return (value * 100).toFixed(1) + "%";
-    if (kind === "score") return value.toFixed(4);
+    if (kind === "score") return value.toFixed(scoreDecimals);
     return String(Math.round(value * 100) / 100);
   }
 
@@ -283,6 +287,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof echarts === "undefined") return;
     var overview = readJson("overview-data");
+    if (overview && typeof overview.score_decimals === "number") scoreDecimals = overview.score_decimals;
     drawMap(overview);
     drawRanking(overview);
     drawRadar(readJson("radar-data"));
