@@ -242,3 +242,14 @@ def test_the_openapi_document_describes_the_endpoints(client):
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     assert set(paths[f"{API}/plans/{{plan_code}}/evaluations"]) == {"get", "post"}
     assert "get" in paths[f"{API}/evaluations/{{run_id}}"]
+
+
+def test_the_binding_consequence_is_a_parameter_and_the_results_carry_the_checks(sampled, cast):
+    body = answer(post(as_user(cast.alice), {"year": 2019, "binding": "exclude", "sensitivity": False}), 201)
+    assert body["parameters"]["composite"]["binding"] == "exclude"
+    failing = {c["locality"] for c in body["results"]["binding"] if c["status"] == "fail"}
+    composite = body["results"]["composite"]
+    assert failing and {s["locality"] for s in composite["scores"]} == PILOTS - failing
+    assert {e["locality"] for e in composite["excluded"] if e["reason"] == "binding_failed"} == failing
+    assert composite["binding_indicators"] == ["I29"] and composite["rank_decimals"] == 3
+    assert post(as_user(cast.alice), {"year": 2019, "binding": "drop"}).status_code == 422

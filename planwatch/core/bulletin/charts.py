@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planwatch.core.bulletin.content import BulletinContent, Chart, MapShape
+from planwatch.core.bulletin.content import BulletinContent, Chart, MapShape, score
 from planwatch.core.errors import PlanWatchError
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not with the package
@@ -90,7 +90,7 @@ def ranking_chart(content: BulletinContent) -> bytes:
     colours = ["#c0392b" if r.rank == 1 else "#2e86c1" for r in rows]
     bars = ax.barh(labels, scores, color=colours)
     for bar, value in zip(bars, scores, strict=True):
-        ax.text(value + 0.005, bar.get_y() + bar.get_height() / 2, f"{value:.4f}", va="center", fontsize=8)
+        ax.text(value + 0.005, bar.get_y() + bar.get_height() / 2, score(value), va="center", fontsize=8)
     ax.set_xlim(0, max([1.0, *scores]) * 1.08)
     ax.set_xlabel("综合得分")
     ax.spines[["top", "right"]].set_visible(False)
