@@ -118,6 +118,27 @@ class CheckKind(Term):
     SHARE = "share", "占比", "Share of"  # share = left ÷ right × 100, within a tolerance in points
 
 
+class DerivedMetric(Term):
+    """A measure PlanWatch computes from its own records, per locality and year: the plan file's
+    `derived_indicators[].metric`. Each word is one row of the registry of derived metrics
+    (planwatch.evaluation.derived.METRICS: unit, direction, ideal target and the function that
+    counts it). Every derived metric is a rate in percent (`DERIVED_UNIT`)."""
+
+    MILESTONES_ON_TIME = "milestones_on_time", "行动计划里程碑按期完成率", "Milestones done on time"
+    VALUES_ON_TIME = "values_on_time", "数据按期报送率", "Values reported on time"
+    RETURNS_PER_SUBMISSION = (
+        "returns_per_submission",
+        "数据退回率（退回次数 ÷ 报送次数）",
+        "Returns per submission",
+    )
+
+
+# Every derived metric is a share of records, in percent: the plan file bounds its target to 0–100.
+DERIVED_UNIT = "%"
+# What every place that shows a derived indicator says beside it: it is not one of the text's.
+DERIVED_MARK = ("PlanWatch 口径，非方案原文", "PlanWatch's measure, not the plan text's")
+
+
 class AttributeType(Term):
     """The type of a ledger's own column."""
 

@@ -58,6 +58,7 @@ from planwatch.core.evaluation import (
     to_jsonable,
 )
 from planwatch.core.hierarchy import LocalityNode
+from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
@@ -171,7 +172,9 @@ def _moment(value: Any) -> str | None:
 # --- the input ----------------------------------------------------------------------------------
 
 
-def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, DataVersion]:
+def build_input(
+    plan: Plan, *, statuses: Sequence[str] = ACCEPTED, as_of: dt.date | None = None
+) -> tuple[EvaluationInput, DataVersion]:
     """The core's input from the database, and the data version of what was read.
 
     Six queries whatever the amount of data: localities, dimensions, indicators, components,
@@ -180,19 +183,25 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
     Targets are all of the plan's — from the plan text, entered by users, or sample data — and the
     data version counts each origin. The rows read become the input as the plan file's do
     (planwatch.core.evaluation.planinput).
+
+    Then the plan's derived indicators (planwatch.evaluation.derived): one query when it declares
+    none, else a fixed number per metric. They are added after the text's indicators, with their
+    targets and their rates as observations, computed from the records as they stand on `as_of`
+    (today by default); the data version says so (`derived`).
     """
     statuses = sorted(set(statuses))
     localities, pilots = _localities(plan)
     indicators, code_of = _indicators(plan)
     targets = _targets(plan, code_of, pilots)
     values = _values(plan, statuses, code_of, pilots)
+    extra = derived.read(plan, pilots, as_of=as_of)
     inp = evaluation_input(
         PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
-        indicators,
+        (*indicators, *extra.specs),
         localities,
         _dimensions(plan),
-        targets=targets.specs,
-        observations=values.observations,
+        targets=[*targets.specs, *extra.targets],
+        observations=[*values.observations, *extra.observations],
     )
     version = DataVersion(
         as_of=_moment(values.as_of),
@@ -209,6 +218,7 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
             by_origin=dict(sorted(targets.by_origin.items())),
         ),
         plan_version=plan.version,
+        derived=extra.version,
     )
     return inp, version
 
@@ -688,13 +698,15 @@ def run_evaluation(
     label: str = "",
     notes: str = "",
     reuse: bool = True,
+    as_of: dt.date | None = None,
 ) -> EvaluationRun:
     """Evaluate `year` on the plan's values and store the run, in one transaction.
 
     With `reuse` (the default), a stored run of the plan with the same input hash (engine version,
     year, statuses, parameters and the whole input) and the same data version (the same values at
     the same versions) is returned instead of a new one, with `run.reused` set: it holds the very
-    numbers a new run would. Raises RunRefused.
+    numbers a new run would. The derived indicators are computed from the records as they stand
+    on `as_of` (today by default). Raises RunRefused.
     """
     params = params or parameters_from_options()
     statuses = WITH_UNACCEPTED if include_unaccepted else ACCEPTED
@@ -707,7 +719,7 @@ def run_evaluation(
             path="year",
         )
     with transaction.atomic():
-        inp, version = build_input(plan, statuses=statuses)
+        inp, version = build_input(plan, statuses=statuses, as_of=as_of)
         if year not in version.years:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
             which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
