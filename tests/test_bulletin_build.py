@@ -164,8 +164,11 @@ def test_xlsx_ranking_equals_the_run_and_cites_it(built):
     assert info["评估运行 evaluation run"] == built["a"].run_id
     assert info["数据版本 data version sha256"] == built["a"].data_hash
     assert info["示例数据 sample data"] is True and info["含未确认数据 includes unaccepted"] is False
-    # every indicator of every pilot unit and the region
-    assert len(list(book["指标 Indicators"].iter_rows(min_row=2))) == 35 * 8
+    # every indicator of every pilot unit and the region: the text's 35 and the 3 derived ones
+    # (PW01–PW03), which are named with their mark
+    indicators = list(book["指标 Indicators"].iter_rows(min_row=2, values_only=True))
+    assert len(indicators) == (35 + 3) * 8
+    assert any("PlanWatch 口径，非方案原文" in str(cell) for row in indicators for cell in row)
 
 
 def test_xlsx_names_the_late_reporter_and_the_overdue_milestone(built):

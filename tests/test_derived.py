@@ -516,3 +516,54 @@ def test_names_carry_the_mark(small):
         derived.names(small, english=True)["D2"]
         == "Values reported on time (PlanWatch's measure, not the plan text's)"
     )
+
+
+def test_a_locality_that_reported_nothing_is_not_ranked_on_its_lateness(small, people):
+    """2019 (due 31 March 2020): 甲市 submits both values on 20 March 2020, 乙市 sends nothing. On
+    30 June 2020 乙市 reported 0 % on time, which is shown; but having reported nothing of the year,
+    it is not ranked on the rates PlanWatch derives (ranking it on them would read as a result)."""
+    ca = small.localities.get(code="CA")
+    year = yearly_period(small, 2019)
+    save(people.ann, ca, year, I01=20, I02=35)
+    with on(dt.date(2020, 3, 20)):
+        wf.submit(people.ann, ca, year)
+    run = run_evaluation(
+        small,
+        2019,
+        params=parameters_from_options(sensitivity=False),
+        include_unaccepted=True,
+        as_of=dt.date(2020, 6, 30),
+    )
+    results = {(r.indicator, r.scope): r for r in run.evaluation.indicators}
+    assert results[("D2", "CA")].value == 100.0 and results[("D2", "CB")].value == 0.0
+    composite = run.evaluation.composite
+    assert [s.locality for s in composite.scores] == ["CA"]
+    assert [e.locality for e in composite.excluded] == ["CB"]
+
+
+def test_the_dashboards_show_them_apart_with_their_mark(client, plan, cast):
+    """The seed plan with its sample data: the sample values were loaded accepted, without a
+    submission, so they are never late (PW02 100 %); they have no submissions (PW03 none); the sample
+    milestones are dated from today, none due in 2018 (PW01 none). Computed from sample records:
+    labelled 示例数据."""
+    from planwatch.demo.sample import load_sample
+
+    load_sample(plan)
+    client.force_login(cast.pat)
+    page = client.get(f"/plans/{plan.code}/dashboard/?year=2018")
+    assert page.status_code == 200
+    rows = {r["indicator"].code: r for r in page.context["derived_rows"]}
+    assert list(rows) == ["PW01", "PW02", "PW03"]
+    assert (rows["PW02"]["value"], rows["PW02"]["target"]) == ("100", "100")
+    assert rows["PW01"]["value"] == "—" and rows["PW03"]["value"] == "—"
+    assert page.context["derived_sample"]
+    html = page.content.decode()
+    table = html.split('id="derived-table"')[1].split("</table>")[0]
+    assert table.count("PlanWatch 口径，非方案原文") == 3
+    assert "示例数据" in html.split('id="derived-card"')[1].split("</section>")[0]
+    # Not among the text's indicators of the region table, and no link to an indicator page.
+    assert "PW02" not in html.split('id="region-table"')[1].split("</table>")[0]
+    assert "/indicators/PW02/" not in html
+    locality = client.get(f"/plans/{plan.code}/dashboard/localities/ZH/?year=2018")
+    assert [r["indicator"].code for r in locality.context["derived_rows"]] == ["PW01", "PW02", "PW03"]
+    assert "PlanWatch 口径，非方案原文" in locality.content.decode()

@@ -19,6 +19,7 @@ from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
 from planwatch.dashboards import data
+from planwatch.evaluation import derived
 from planwatch.evaluation.runs import caveats, parameters_label
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
 from planwatch.reporting import exports
@@ -82,6 +83,26 @@ def _inside(localities: list[Locality]) -> list[dict[str, str]]:
 def _status(result: IndicatorResult | None) -> dict[str, str]:
     key = data.status_key(result)
     return {"key": key, "label": data.status_label(key)}
+
+
+def _derived_context(plan: Plan, results: data.Results | None, scope: str) -> dict[str, Any]:
+    """The derived indicators' rows for one scope (the region or a pilot unit): each with the run's
+    result and its mark (PlanWatch 口径，非方案原文); whether they were computed from sample records."""
+    rows = []
+    for ind in derived.declared(plan) if results else []:
+        r = results.get(ind.code, scope) if results else None
+        rows.append(
+            {
+                "indicator": ind,
+                "result": r,
+                "value": data.number(r.value) if r else "—",
+                "target": data.number(r.target) if r else "—",
+                "completion": data.percent(r.completion) if r else "—",
+                "status": _status(r),
+            }
+        )
+    version = results.run.version.derived if results else None
+    return {"derived_rows": rows, "derived_sample": bool(version and version.sample_records)}
 
 
 # --- the region overview ------------------------------------------------------------------------
@@ -155,6 +176,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         ranking=ranking,
         unranked=unranked,
         chart=chart,
+        **_derived_context(plan, results, REGION),
         **context,
     )
 
@@ -262,6 +284,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         radar=radar,
         tasks=tasks,
         today=dt.date.today(),
+        **_derived_context(plan, results, loc.code),
         **_run_context(choice),
     )
 

@@ -293,7 +293,7 @@ def read(plan: Plan, pilots: Mapping[int, str], *, as_of: dt.date | None = None)
 def _spec(ind: DerivedIndicator, metric: Metric) -> IndicatorSpec:
     """A rate in % of one locality's records: read by the engine as a share with no region rule (the
     region's rate is given as its own observation) and no base year (a rate has no way from a base:
-    no pace)."""
+    no pace); derived, so that a locality is not ranked on these alone."""
     return indicator_spec(
         ind.code,
         IndicatorKind.SHARE,
@@ -305,6 +305,7 @@ def _spec(ind: DerivedIndicator, metric: Metric) -> IndicatorSpec:
         base_value=None,
         components={},
         dimension=ind.dimension.code if ind.dimension else None,
+        derived=True,
     )
 
 

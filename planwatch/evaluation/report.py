@@ -18,6 +18,7 @@ from django.utils import timezone
 from planwatch.core import numbers
 from planwatch.core.evaluation import REGION, CompositeResult, Evaluation, SensitivityResult
 from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
+from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
 from planwatch.plans.models import Plan
@@ -38,7 +39,8 @@ class Names:
     def of(cls, plan: Plan) -> Names:
         return cls(
             localities={**dict(plan.localities.values_list("code", "name_zh")), REGION: REGION_ZH},
-            indicators=dict(plan.indicators.values_list("code", "name_zh")),
+            # the derived indicators with their mark: PlanWatch 口径，非方案原文
+            indicators={**dict(plan.indicators.values_list("code", "name_zh")), **derived.names(plan)},
             dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
         )
 

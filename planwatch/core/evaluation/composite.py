@@ -69,12 +69,15 @@ class DecisionMatrix:
     targets: np.ndarray  # (L, I)
     dimension_weights: Mapping[str, float]
     year: int | None = None
+    # One per indicator: computed from PlanWatch's records rather than reported (IndicatorSpec.derived);
+    # empty: none is.
+    derived: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
         n_l, n_i = len(self.localities), len(self.indicators)
         if len(set(self.localities)) != n_l or len(set(self.indicators)) != n_i:
             raise InvalidParameters("地区或指标代码重复。", "duplicate locality or indicator codes")
-        if len(self.dimensions) != n_i or len(self.directions) != n_i:
+        if len(self.dimensions) != n_i or len(self.directions) != n_i or len(self.derived) not in (0, n_i):
             raise InvalidParameters(
                 "每个指标应有一个维度和方向。", "one dimension and one direction per indicator"
             )
@@ -121,6 +124,7 @@ def decision_matrix(
         targets=np.ascontiguousarray(ev.target[chosen, :n_l, y].T),
         dimension_weights={dim.code: float(dim.weight) for dim in dimensions},
         year=year,
+        derived=tuple(panel.indicators[i].derived for i in chosen),
     )
 
 
@@ -300,6 +304,7 @@ class _Columns:
     higher: np.ndarray  # (I,) bool
     present: np.ndarray  # (L, I) bool
     dropped: tuple[DroppedIndicator, ...]
+    derived: np.ndarray  # (I,) bool: computed, not reported
 
     @classmethod
     def of(cls, matrix: DecisionMatrix) -> _Columns:
@@ -325,6 +330,7 @@ class _Columns:
             higher=higher[cols],
             present=present[:, cols],
             dropped=dropped,
+            derived=np.asarray(matrix.derived or (False,) * len(matrix.indicators), dtype=bool)[cols],
         )
 
 
@@ -369,8 +375,9 @@ class _Rows:
         missing_cols = np.isnan(normalized)
         # A locality without a single value (it has not reported the year yet) has nothing to be
         # scored on: it is not ranked, whatever the missing-value policy, rather than ranked last on
-        # zeros.
-        silent = missing_cols.all(axis=1)
+        # zeros. The rates PlanWatch derives from its records (late reporting …) are no report.
+        reported_cols = ~kept.derived if not kept.derived.all() else np.ones_like(kept.derived)
+        silent = missing_cols[:, reported_cols].all(axis=1)
         excluded: tuple[ExcludedLocality, ...] = tuple(
             ExcludedLocality(code, indicators)
             for code, s in zip(localities, silent.tolist(), strict=True)

@@ -71,6 +71,7 @@ def indicator_spec(
     base_value: Decimal | float | None,
     components: Mapping[str, str],
     dimension: str | None,
+    derived: bool = False,
 ) -> IndicatorSpec:
     """An indicator as the engine reads it: codes as the vocabularies' members, the base value a
     float, the components by role."""
@@ -85,6 +86,7 @@ def indicator_spec(
         base_value=float(base_value) if base_value is not None else None,
         components=dict(sorted(components.items())),
         dimension=dimension,
+        derived=derived,
     )
 
 

@@ -99,6 +99,9 @@ class IndicatorSpec:
     base_value: float | None = None  # the region's base value where the plan states or implies one
     components: Mapping[str, str] = field(default_factory=dict)  # role → indicator code
     dimension: str | None = None  # evaluation dimension; None: not in the composite index
+    # Computed by PlanWatch from its own records (a derived indicator: planwatch.evaluation.derived),
+    # not reported: a locality that has reported nothing of the year is not ranked on these alone.
+    derived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
