@@ -42,6 +42,7 @@ RUN_FIELDS = {
     "results_hash",
     "engine_version",
     "reused",
+    "derived_indicators",
 }
 
 
@@ -88,6 +89,21 @@ def test_the_province_makes_a_run(sampled, cast):
     assert body["results"] == run.results
     assert {s["locality"] for s in body["results"]["composite"]["scores"]} == PILOTS
     assert body["created_at"].endswith("+08:00")
+    # PlanWatch's own measures among the results, marked as not the text's
+    derived = {d["code"]: d for d in body["derived_indicators"]}
+    assert list(derived) == ["PW01", "PW02", "PW03"]
+    assert derived["PW03"] == {
+        "code": "PW03",
+        "metric": "returns_per_submission",
+        "name_zh": "数据退回率（退回次数 ÷ 报送次数）",
+        "name_en": "Returns per submission",
+        "mark_zh": "PlanWatch 口径，非方案原文",
+        "mark_en": "PlanWatch's measure, not the plan text's",
+        "unit": "%",
+        "direction": "lower_is_better",
+        "dimension": "coordination",
+        "target": 10.0,
+    }
     energy = next(
         r for r in body["results"]["indicators"] if r["indicator"] == "I29" and r["scope"] == "region"
     )

@@ -578,3 +578,18 @@ def test_the_plan_browser_lists_them_apart_from_the_texts_indicators(client, pla
     assert table.count('derived-mark">PlanWatch 口径，非方案原文<') == 3  # each row marked
     assert "行动计划里程碑按期完成率" in table and "数据退回率" in table
     assert ">10<" in table  # PW03's target, as the plan file sets it
+
+
+def test_the_sample_milestones_count_as_their_story_says(plan):
+    """The demo's action plans, dated from `today` (1 July 2019): in each pilot unit one milestone was
+    done before its due day (“已按期印发”), one is overdue and not done; the others are not due yet.
+    Milestones done on time: 1 of 2 everywhere, all of it sample data (示例数据)."""
+    from planwatch.demo.sample import load_sample
+
+    today = dt.date(2019, 7, 1)
+    load_sample(plan, today)
+    scope = Scope(plan, pilots_of(plan), (2019,), today)
+    tallies = METRICS[DerivedMetric.MILESTONES_ON_TIME].count(scope)
+    assert tallies == {(code, 2019): Tally(1, 2, 2) for code in ("ZH", "FS", "ZS", "JM", "YJ", "ZQ", "SD")}
+    _, version = build_input(plan, as_of=today)
+    assert version.derived is not None and version.derived.sample_records > 0 and version.sample

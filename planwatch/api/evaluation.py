@@ -83,6 +83,11 @@ class RunSummaryOut(Schema):
     results_hash: str
     engine_version: str
     reused: bool
+    derived_indicators: list[dict[str, Any]] = Field(
+        description="The derived indicators among the results: rates PlanWatch computes from its own "
+        "records (code, metric, name_zh/en, mark_zh/en — PlanWatch 口径，非方案原文 —, unit, direction, "
+        "dimension, target). Not indicators of the plan text."
+    )
 
 
 class RunOut(RunSummaryOut):

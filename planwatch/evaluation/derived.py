@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -42,7 +42,7 @@ from planwatch.evaluation.models import DerivedIndicator
 from planwatch.evaluation.version import DerivedVersion
 from planwatch.kernel.models import AuditEvent, Source
 from planwatch.kernel.review import REPORTED, Action
-from planwatch.plans.models import Plan, pick
+from planwatch.plans.models import Plan
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.workflow import VALUE, required_indicators
 
@@ -60,8 +60,8 @@ __all__ = [
 @dataclass(frozen=True)
 class Tally:
     """What a metric counted for one locality (or the region) and year: `part` of the `whole`
-    records judged count (done on time, reported on time, returned); `sample` of the whole are
-    records of the sample data (示例数据)."""
+    records judged count (done on time, reported on time; returns of submissions); `sample`: how
+    many of the records counted are sample data (示例数据)."""
 
     part: int = 0
     whole: int = 0
@@ -163,8 +163,8 @@ def values_on_time(scope: Scope) -> Tallies:
             for indicator_id in required[period.frequency]:
                 pk, status, value, is_sample = values.get((indicator_id, locality_id, period.pk), (None,) * 4)
                 reported = status in REPORTED and value is not None
-                if not reported and scope.as_of <= period.due_on:  # type: ignore[operator]
-                    continue  # not due yet, not sent yet: not judged
+                if not reported and not period.is_late(0, 1, scope.as_of):
+                    continue  # not sent yet, and not late yet: not judged
                 late = period.days_late(int(reported), 1, scope.as_of, first.get(str(pk)))
                 add(tallies, (code, period.year), late == 0, sample=bool(is_sample))
     return tallies
@@ -257,17 +257,15 @@ def read(plan: Plan, pilots: Mapping[int, str], *, as_of: dt.date | None = None)
     year from the plan's start to `as_of` (today by default), records judged on `as_of`. One query
     for the indicators, then each metric's own (a fixed number whatever the records)."""
     as_of = as_of or timezone.localdate()
-    declared = list(
-        DerivedIndicator.objects.filter(plan=plan).select_related("dimension").order_by("order", "id")
-    )
+    indicators = declared(plan)
     out = DerivedRead()
-    if not declared:
+    if not indicators:
         return out
     years = tuple(range(plan.start_year, min(plan.last_year, as_of.year) + 1))
     scope = Scope(plan, pilots, years, as_of)
     scopes = [*pilots.values(), REGION]
     sample = 0
-    for ind in declared:
+    for ind in indicators:
         metric = metric_of(ind)
         out.specs.append(_spec(ind, metric))
         target = float(target_of(ind))
@@ -283,7 +281,7 @@ def read(plan: Plan, pilots: Mapping[int, str], *, as_of: dt.date | None = None)
                 sample += tally.sample if locality != REGION else 0
     out.version = DerivedVersion(
         as_of=as_of.isoformat(),
-        indicators=tuple(ind.code for ind in declared),
+        indicators=tuple(ind.code for ind in indicators),
         observed=len(out.observations),
         sample_records=sample,
     )
@@ -338,10 +336,27 @@ def declared(plan: Plan) -> list[DerivedIndicator]:
     )
 
 
-def label(ind: DerivedIndicator) -> str:
-    """The name and the mark in the page's language."""
-    return pick(f"{ind.name_zh}（{kinds.DERIVED_MARK[0]}）", f"{ind.name_en} ({kinds.DERIVED_MARK[1]})")
-
-
-def codes_of(indicators: Iterable[DerivedIndicator]) -> set[str]:
-    return {ind.code for ind in indicators}
+def described(plan: Plan, codes: Sequence[str]) -> list[dict[str, object]]:
+    """The derived indicators of these codes as JSON data (a run's record, the API): what each
+    measures, its mark, unit, direction, dimension and the target applied."""
+    zh_mark, en_mark = kinds.DERIVED_MARK
+    out: list[dict[str, object]] = []
+    for ind in declared(plan):
+        if ind.code not in codes:
+            continue
+        metric = metric_of(ind)
+        out.append(
+            {
+                "code": ind.code,
+                "metric": ind.metric,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "mark_zh": zh_mark,
+                "mark_en": en_mark,
+                "unit": metric.unit,
+                "direction": metric.direction.value,
+                "dimension": ind.dimension.code if ind.dimension else None,
+                "target": float(target_of(ind)),
+            }
+        )
+    return out

@@ -790,6 +790,10 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
         "results_hash": run.results_hash,
         "engine_version": run.engine_version,
         "reused": run.reused,
+        # PlanWatch's own measures among the results (PlanWatch 口径，非方案原文), not the text's
+        "derived_indicators": derived.described(
+            run.plan, run.version.derived.indicators if run.version.derived else ()
+        ),
     }
     if results:
         record["results"] = run.results
