@@ -559,7 +559,7 @@ def test_the_dashboards_show_them_apart_with_their_mark(client, plan, cast):
     assert page.context["derived_sample"]
     html = page.content.decode()
     table = html.split('id="derived-table"')[1].split("</table>")[0]
-    assert table.count('derived-mark">PlanWatch 口径，非方案原文<') == 3
+    assert table.count('small derived-mark">PlanWatch 口径，非方案原文<') == 3
     assert "示例数据" in html.split('id="derived-card"')[1].split("</section>")[0]
     # Not among the text's indicators of the region table, and no link to an indicator page.
     assert "PW02" not in html.split('id="region-table"')[1].split("</table>")[0]
@@ -575,7 +575,7 @@ def test_the_plan_browser_lists_them_apart_from_the_texts_indicators(client, pla
     texts, computed = html.split('id="derived-indicators"')
     assert "PW01" not in texts and "I01" not in computed
     table = computed.split("</table>")[0]
-    assert table.count('derived-mark">PlanWatch 口径，非方案原文<') == 3  # each row marked
+    assert table.count('small derived-mark">PlanWatch 口径，非方案原文<') == 3  # each row marked
     assert "行动计划里程碑按期完成率" in table and "数据退回率" in table
     assert ">10<" in table  # PW03's target, as the plan file sets it
 
