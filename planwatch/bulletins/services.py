@@ -107,6 +107,8 @@ def _names(plan: Plan) -> core.Names:
         indicators=dict(plan.indicators.values_list("code", "name_zh")),
         dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
         units={code: unit for code, unit in plan.indicators.values_list("code", "unit")},
+        kinds=dict(plan.indicators.values_list("code", "kind")),
+        binding=frozenset(plan.indicators.filter(binding=True).values_list("code", flat=True)),
     )
 
 

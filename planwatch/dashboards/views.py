@@ -115,18 +115,20 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
                 "indicator": ind,
                 "result": r,
                 "value": data.number(r.value),
+                "year_target": data.number(r.year_target),
                 "target": data.number(r.target),
                 "completion": data.percent(r.completion),
                 "elapsed": data.percent(r.elapsed),
                 "progress": data.percent(r.progress),
                 "status": _status(r),
+                **data.verdicts(r, ind),
                 "missing": [names[c].name if c in names else c for c in r.missing_localities],
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
-    # The five steps of pace always; any other state (未评估, 缺数据…) when it occurs, under the very
+    # The four steps of pace always; any other state (完成, 缺数据…) when it occurs, under the very
     # label the table gives it.
-    always = ("met", "ahead", "on_pace", "lagging", "seriously_lagging")
+    always = ("ahead", "on_pace", "lagging", "seriously_lagging")
     counts = [
         {"key": key, "label": data.status_label(key), "n": counted.get(key, 0)}
         for key in data.STATUS_ORDER
@@ -308,9 +310,12 @@ def _locality_rows(
                 "value": data.number(float(value)) if shown and value is not None else "—",
                 "sample": shown and is_sample,
                 "workflow": status if shown else "",
+                "year_target": data.number(r.year_target) if r else "—",
                 "target": data.number(r.target) if r else "—",
                 "target_year": r.target_year if r else None,
                 "completion": data.percent(r.completion) if r else "—",
+                "elapsed": data.percent(r.elapsed) if r else "—",
+                **data.verdicts(r, ind),
                 "status": _status(r)
                 if r
                 else {"key": "not_assessed", "label": data.status_label("not_assessed")},

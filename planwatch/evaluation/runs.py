@@ -58,6 +58,7 @@ from planwatch.core.evaluation import (
     to_jsonable,
 )
 from planwatch.core.hierarchy import LocalityNode
+from planwatch.core.kinds import Qualifier
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
@@ -106,7 +107,7 @@ def _engine_version() -> str:
         own = metadata.version("planwatch")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
         own = "0"
-    return f"planwatch {own}; evaluation 1; numpy {np.__version__}"
+    return f"planwatch {own}; evaluation 2; numpy {np.__version__}"
 
 
 ENGINE_VERSION = _engine_version()
@@ -253,6 +254,8 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             "base_year",
             "base_value",
             "dimension__code",
+            "lead_unit__name_zh",
+            "lead_unit__name_en",
         )
     )
     components: dict[int, dict[str, str]] = {}
@@ -272,8 +275,22 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             base_value=base_value,
             components=components.get(pk, {}),
             dimension=dimension,
+            lead=(lead_zh, lead_en) if lead_zh else None,
         )
-        for pk, code, kind, aggregation, direction, binding, region_target, base_year, base_value, dimension in rows
+        for (
+            pk,
+            code,
+            kind,
+            aggregation,
+            direction,
+            binding,
+            region_target,
+            base_year,
+            base_value,
+            dimension,
+            lead_zh,
+            lead_en,
+        ) in rows
     )
     return specs, {row[0]: row[1] for row in rows}
 
@@ -289,9 +306,9 @@ class _TargetsRead:
 def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
     """The region's targets (no locality) and the pilot units'. One query."""
     read = _TargetsRead()
-    for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
+    for indicator_id, locality_id, year, amount, qualifier, origin, updated_at in Target.objects.filter(
         indicator__plan=plan
-    ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
+    ).values_list("indicator_id", "locality_id", "year", "value", "qualifier", "origin", "updated_at"):
         if locality_id is None:
             scope = REGION
         elif locality_id in pilots:
@@ -299,7 +316,9 @@ def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) 
         else:
             continue  # a target of a locality that is not evaluated
         code = code_of[indicator_id]
-        read.specs.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        read.specs.append(
+            TargetSpec(indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier))
+        )
         read.rows.append((code, scope, year, _number(amount), origin))
         read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
         read.as_of = _later(read.as_of, updated_at)
