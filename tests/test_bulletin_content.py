@@ -74,7 +74,7 @@ def score(
 
 def results() -> Evaluation:
     rows = (
-        result("A", "X", completion=1.2, pace="ahead", outcome="target_met"),
+        result("A", "X", completion=1.2, pace="ahead"),
         result("A", "Y", completion=0.4, pace="seriously_lagging"),
         result("A", "region", completion=0.8, pace="lagging"),
         result("B", "X", completion=0.7, pace="on_pace"),

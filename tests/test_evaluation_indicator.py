@@ -11,8 +11,8 @@ import pytest
 
 from planwatch.core.evaluation import (
     REGION,
-    EvaluationInput,
     AnnualVerdict,
+    EvaluationInput,
     ForecastMethod,
     IndicatorParameters,
     IndicatorResult,
@@ -254,8 +254,21 @@ def test_missing_value_is_missing_data_not_zero():
     assert r.annual is None
 
 
-def test_no_target_at_this_scope_says_so_in_both_verdicts():
+def test_an_indicator_without_any_target_is_not_judged():
     r = results(count(), {2017: 30}, {}, 2017)
+    assert r.outcome == Outcome.NOT_APPLICABLE and r.annual is None and r.pace is None
+    assert Note.NO_TARGETS in r.notes
+
+
+def test_no_target_at_this_scope_says_so_in_both_verdicts():
+    inp = EvaluationInput(
+        period=PERIOD,
+        indicators=(count(),),
+        localities=(A, LocalitySpec("B")),
+        targets=(TargetSpec("X", "B", 2017, 40),),
+        observations=(Observation("X", "A", 2017, 30),),
+    )
+    (r,) = indicator_results(evaluate_panel(build_panel(inp)), [2017], scopes=["A"])
     assert r.outcome == Outcome.EVALUATED
     assert r.value == 30 and r.completion is None
     assert r.annual == AnnualVerdict.NO_TARGET and r.pace is None

@@ -49,7 +49,9 @@ class Names:
             localities={**dict(plan.localities.values_list("code", "name_zh")), REGION: REGION_ZH},
             indicators=dict(plan.indicators.values_list("code", "name_zh")),
             dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
-            kinds={code: (kind, unit) for code, kind, unit in plan.indicators.values_list("code", "kind", "unit")},
+            kinds={
+                code: (kind, unit) for code, kind, unit in plan.indicators.values_list("code", "kind", "unit")
+            },
         )
 
     def why(self, result: IndicatorResult) -> Explanation:
@@ -194,7 +196,18 @@ def _ranking_notes(
 
 
 def region_lines(run: EvaluationRun, names: Names) -> list[str]:
-    header = ["指标", "名称", "数值", "年度目标", "完成度", "年度评价", "规划目标", "时序进度", "进度评价", "预测达标"]
+    header = [
+        "指标",
+        "名称",
+        "数值",
+        "年度目标",
+        "完成度",
+        "年度评价",
+        "规划目标",
+        "时序进度",
+        "进度评价",
+        "预测达标",
+    ]
     rows = [
         [
             r.indicator,

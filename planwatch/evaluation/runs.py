@@ -317,7 +317,9 @@ def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) 
             continue  # a target of a locality that is not evaluated
         code = code_of[indicator_id]
         read.specs.append(
-            TargetSpec(indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier))
+            TargetSpec(
+                indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier)
+            )
         )
         read.rows.append((code, scope, year, _number(amount), origin))
         read.by_origin[origin] = read.by_origin.get(origin, 0) + 1

@@ -283,7 +283,9 @@ def _state_problems(entry: Entry, current: ReportedValue | None) -> list[PlanWat
         return [locked_error(current)]
     if entry.expected_version != ANY_VERSION:
         current_version = current.version if current else None
-        if entry.expected_version != current_version and not (current is None and entry.expected_version == 0):
+        if entry.expected_version != current_version and not (
+            current is None and entry.expected_version == 0
+        ):
             return [conflict_error(entry.indicator.code, current)]
     return []
 

@@ -548,9 +548,7 @@ def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
         f"{inp.period_label}，全区域{evaluated}项可评估指标中，"
         f"进度超前{counts['ahead']}项、符合序时进度{counts['on_pace']}项、滞后{counts['lagging']}项、"
         f"严重滞后{counts['seriously_lagging']}项"
-        + "".join(
-            f"，{CLASS_ZH[k]}{counts[k]}项" for k in ("met", "nearly_met", "not_met") if counts[k]
-        )
+        + "".join(f"，{CLASS_ZH[k]}{counts[k]}项" for k in ("met", "nearly_met", "not_met") if counts[k])
         + (f"，暂无法判断{counts['none']}项" if counts["none"] else "")
         + f"。全区域主要指标对照{inp.end_year}年目标的完成情况见表1，各地区指标进度分布见表2。"
     )

@@ -269,9 +269,13 @@ def panel_from_arrays(
         base_values[i] = full[i, :, b]
         if spec.base_value is not None and math.isnan(base_values[i, n_l]):
             base_values[i, n_l] = float(spec.base_value)
-    worded = np.zeros(targets.shape, dtype=np.int8) if qualifiers is None else np.array(qualifiers, dtype=np.int8)
+    worded = (
+        np.zeros(targets.shape, dtype=np.int8) if qualifiers is None else np.array(qualifiers, dtype=np.int8)
+    )
     if worded.shape != targets.shape:
-        raise InvalidParameters("数组维度不匹配。", "array shapes do not fit the indicators, localities and years")
+        raise InvalidParameters(
+            "数组维度不匹配。", "array shapes do not fit the indicators, localities and years"
+        )
     full.setflags(write=False)
     targets.setflags(write=False)
     worded.setflags(write=False)

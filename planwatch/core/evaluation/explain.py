@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from planwatch.core.evaluation.formulas import measure_of
 from planwatch.core.evaluation.types import AnnualVerdict, IndicatorResult, Note, Outcome
-from planwatch.core.kinds import IndicatorKind
+from planwatch.core.kinds import IndicatorKind, unit_name_en
 from planwatch.core.numbers import figure, percent
 
 __all__ = ["Explanation", "explain"]
@@ -29,7 +29,13 @@ class Explanation:
 
 
 def _amount(value: float | None, unit: str) -> str:
+    """800个, 12%; in English 800 units, 12% (a unit as its English name, after a space)."""
     return f"{figure(value)}{unit}"
+
+
+def _amount_en(value: float | None, unit: str) -> str:
+    name = unit_name_en(unit)
+    return f"{figure(value)}{name}" if name in ("", "%") else f"{figure(value)} {name}"
 
 
 def _points(gap: float) -> tuple[str, str]:
@@ -59,7 +65,7 @@ def _annual(r: IndicatorResult, unit: str) -> tuple[str, str] | None:
     done_en = f", {percent(r.completion)} reached" if r.completion is not None else ""
     return (
         f"{which_zh} {_amount(r.year_target, unit)}{q_zh}，实际 {_amount(r.value, unit)}{done}",
-        f"{which_en} {_amount(r.year_target, unit)}{q_en}, actual {_amount(r.value, unit)}{done_en}",
+        f"{which_en} {_amount_en(r.year_target, unit)}{q_en}, actual {_amount_en(r.value, unit)}{done_en}",
     )
 
 
@@ -75,13 +81,15 @@ def _progress(r: IndicatorResult, kind: IndicatorKind | str | None, unit: str) -
     return (
         f"规划目标 {_amount(r.target, unit)}（{r.target_year}年），{done_zh} {percent(r.progress)}，"
         f"时序进度 {percent(r.elapsed)}，{gap_zh}",
-        f"final target {_amount(r.target, unit)} ({r.target_year}), {percent(r.progress)} {done_en}, "
+        f"final target {_amount_en(r.target, unit)} ({r.target_year}), {percent(r.progress)} {done_en}, "
         f"{percent(r.elapsed)} of the time elapsed, {gap_en}",
     )
 
 
 def _why_not(r: IndicatorResult) -> tuple[str, str]:
     if r.outcome == Outcome.NOT_APPLICABLE:
+        if Note.NO_TARGETS in r.notes:
+            return "该指标未设目标（构成项），不作评价", "the indicator has no targets (a component): not judged"
         if Note.NO_REGION_TARGET in r.notes:
             return "方案未设区域整体目标", "the plan sets no region-wide target"
         return "区域数值不可加总", "the region has no value of its own"

@@ -49,7 +49,9 @@ class PanelEvaluation:
     """Every measure over (indicator, scope, year). NaN / −1 mean "none"; notes is a bit set."""
 
     panel: Panel
-    year_target: np.ndarray  # the target the year is judged against (its own; the final one from the final year)
+    year_target: (
+        np.ndarray
+    )  # the target the year is judged against (its own; the final one from the final year)
     year_qualifier: np.ndarray  # int8 index into QUALIFIERS
     met: np.ndarray  # int8: 1 met, 0 not met, −1 unknown
     completion: np.ndarray
@@ -176,7 +178,9 @@ class _Frame:
     has_a: np.ndarray
     has_t: np.ndarray
     both: np.ndarray
-    applies: np.ndarray  # (I, S, 1): the scope has targets of its own (not the region where the plan sets none)
+    applies: (
+        np.ndarray
+    )  # (I, S, 1): the scope has targets of its own (not the region where the plan sets none)
 
 
 def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:
@@ -190,6 +194,7 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
     has_a, has_t = np.isfinite(a), np.isfinite(target)
     region_target = np.array([spec.region_target for spec in panel.indicators])[:, None, None]
     is_region = (np.arange(a.shape[1]) == a.shape[1] - 1)[None, :, None]
+    targeted = np.isfinite(panel.targets).any(axis=(1, 2))[:, None, None]  # a component has none
     f = _Frame(
         panel=panel,
         traits=traits,
@@ -202,7 +207,7 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         has_a=has_a,
         has_t=has_t,
         both=has_a & has_t,
-        applies=~(is_region & ~region_target),
+        applies=targeted & ~(is_region & ~region_target),
     )
     notes = _Notes(a.shape)
     after_end = f.yr > panel.period.end_year
@@ -273,12 +278,18 @@ def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
     no_base = both & ~is_avg & np.isnan(base0)
     notes.add(no_base, Note.NO_BASE)
     same = both & ~is_avg & (target == base0)
+    # A target on the wrong side of the base (below it where higher is better) leaves no way to
+    # cover: a share of it would fall as the value rises.
+    better = np.where(t.higher, 1.0, -1.0)
+    with np.errstate(invalid="ignore"):
+        behind = both & np.where(is_avg, (gt - 1.0) * better < 0, (target - base0) * better < 0)
+    notes.add(behind, Note.TARGET_BEHIND_BASE)
     bad_growth = both & is_avg & ((ga <= 0) | (gt <= 0))
     notes.add(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
     notes.add(bad_growth, Note.UNDEFINED_GROWTH)
     progress_ok = both & np.where(
         is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (f.target_year > b), ~no_base & ~same
-    )
+    ) & ~behind
     return np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
 
 
@@ -395,8 +406,12 @@ def _outcome(f: _Frame, notes: _Notes) -> np.ndarray:
     region = n_s - 1
     is_region = np.zeros((1, n_s, 1), dtype=bool)
     is_region[0, region, 0] = True
-    not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in panel.indicators])[:, None, None]
-    notes.add(np.broadcast_to(~f.applies, a.shape), Note.NO_REGION_TARGET)
+    not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in panel.indicators])[
+        :, None, None
+    ]
+    targeted = np.isfinite(panel.targets).any(axis=(1, 2))[:, None, None]
+    notes.add(np.broadcast_to(~targeted, a.shape), Note.NO_TARGETS)
+    notes.add(np.broadcast_to(targeted & ~f.applies, a.shape), Note.NO_REGION_TARGET)
     region_none = is_region & not_additive & ~has_a
     notes.add(region_none, Note.NOT_ADDITIVE)
     invalid_region = np.zeros(a.shape, dtype=bool)

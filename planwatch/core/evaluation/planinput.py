@@ -166,7 +166,9 @@ def localities_from_plan(doc: PlanDocument) -> tuple[LocalitySpec, ...]:
 
 def targets_from_plan(doc: PlanDocument) -> tuple[TargetSpec, ...]:
     return tuple(
-        TargetSpec(indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value), qualifier=t.qualifier)
+        TargetSpec(
+            indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value), qualifier=t.qualifier
+        )
         for ind in doc.indicators
         for t in ind.targets
     )

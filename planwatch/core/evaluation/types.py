@@ -99,7 +99,9 @@ class IndicatorSpec:
     base_value: float | None = None  # the region's base value where the plan states or implies one
     components: Mapping[str, str] = field(default_factory=dict)  # role → indicator code
     dimension: str | None = None  # evaluation dimension; None: not in the composite index
-    lead: tuple[str, str] | None = None  # the lead unit (牵头单位), in Chinese and English: who owes its breakdown
+    lead: tuple[str, str] | None = (
+        None  # the lead unit (牵头单位), in Chinese and English: who owes its breakdown
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +313,7 @@ class ForecastMethod(StrEnum):
 class Note(StrEnum):
     """Why a measure of a result is None, or how it was made. Listed in this order."""
 
+    NO_TARGETS = "no_targets"  # the indicator has no target anywhere (a component, an input): not judged
     NO_YEAR_TARGET = "no_year_target"  # no target set for this year at this scope: no annual verdict
     NO_FINAL_TARGET = "no_final_target"  # no final target at this scope: no progress, no pace
     NO_REGION_TARGET = "no_region_target"  # the plan sets no region-wide target (e.g. energy intensity)
@@ -320,6 +323,7 @@ class Note(StrEnum):
     INVALID_BASE = "invalid_base"  # a base of zero or less: no growth rate from it
     TARGET_NOT_POSITIVE = "target_not_positive"  # completion needs a positive target
     TARGET_EQUALS_BASE = "target_equals_base"  # no way to cover: the target is the base
+    TARGET_BEHIND_BASE = "target_behind_base"  # the target is not beyond the base in the better direction
     BEFORE_BASE_YEAR = "before_base_year"  # no time has elapsed: no pace
     FINAL_YEAR_REACHED = "final_year_reached"  # in or after the final target's year: completion only
     INSUFFICIENT_HISTORY = "insufficient_history"  # fewer than two points for a trend or a growth rate
