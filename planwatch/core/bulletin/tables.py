@@ -147,7 +147,7 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         + "、".join(PACE_ZH.values())
         + "）按此判断："
         + pace_rules_zh(c.pace_thresholds)
-        + "；已达标的按实际值与目标值判断，不列差值；“不适用”为该范围未设目标或不可汇总。",
+        + "；规划目标年起按完成情况评价，不列差值；“不适用”为该范围未设目标或不可汇总。",
         tuple(marks),
     )
 
