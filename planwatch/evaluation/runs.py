@@ -53,6 +53,7 @@ from planwatch.core.evaluation import (
     WeightScheme,
     evaluate,
     evaluation_input,
+    explain,
     indicator_spec,
     pilot_units,
     to_jsonable,
@@ -802,4 +803,18 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
     }
     if results:
         record["results"] = run.results
+        record["explanations"] = explanations(run)
     return record
+
+
+def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
+    """Each indicator result's one-line reason (planwatch.core.evaluation.explain). One query."""
+    kinds = {
+        code: (kind, unit)
+        for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list("code", "kind", "unit")
+    }
+    out = []
+    for r in run.evaluation.indicators:
+        why = explain(r, *kinds.get(r.indicator, (None, "")))
+        out.append({"indicator": r.indicator, "scope": r.scope, "year": r.year, "zh": why.zh, "en": why.en})
+    return out
