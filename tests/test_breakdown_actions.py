@@ -95,7 +95,11 @@ def test_submit_return_with_a_comment_resubmit_approve(plan, cast):
     returned = actions.return_breakdown(cast.pat, ind, "合计低于区域目标，请补足")
     assert (returned.status, returned.comment) == (State.RETURNED, "合计低于区域目标，请补足")
     event = AuditEvent.objects.get(type="breakdown.return")
-    assert (event.actor_name, event.comment, event.new_state) == ("pat", "合计低于区域目标，请补足", "returned")
+    assert (event.actor_name, event.comment, event.new_state) == (
+        "pat",
+        "合计低于区域目标，请补足",
+        "returned",
+    )
     actions.save_targets(cast.lena, ind, entries({"ZH": 20, "FS": 45}))  # returned: editable again
     actions.submit(cast.lena, ind)
     approved = actions.approve(cast.pat, ind)

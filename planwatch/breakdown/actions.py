@@ -56,6 +56,7 @@ __all__ = [
     "breakdown_of",
     "mode",
     "move",
+    "problems_of",
     "return_breakdown",
     "save_targets",
     "submit",
@@ -297,6 +298,12 @@ def _check_entries(known: _Known, entries: Sequence[Entry]) -> list[Issue]:
     for entry in good:
         problems += _check_value(known, entry, after)
     return problems
+
+
+def problems_of(indicator: Indicator, entries: Sequence[Entry]) -> list[Issue]:
+    """Every problem of the cells on their own (not of the user's right to write them), each at its
+    place: what a workbook says beside the cells it could not read."""
+    return _check_entries(_Known.of(indicator), entries)
 
 
 def _write(known: _Known, entry: Entry, reason: str, user: Any, via: audit.Via, saved: Saved) -> None:

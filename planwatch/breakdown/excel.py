@@ -338,9 +338,12 @@ def import_breakdown(
         raise WorkbookRejected(source, problems)
     ws = wb[SHEET]
     problems = _check_header(ws, years)
-    entries = _read_cells(ws, formulas[SHEET], years, problems) if not problems else []
     if problems:
-        raise WorkbookRejected(source, _sorted(problems))
+        raise WorkbookRejected(source, problems)
+    entries = _read_cells(ws, formulas[SHEET], years, problems)
+    if problems:  # the cells it could not read, and what is wrong with those it could
+        said = actions.problems_of(indicator, entries)
+        raise WorkbookRejected(source, _sorted(problems + [_problem(i.path or "", i.zh, i.en) for i in said]))
     try:
         return actions.save_targets(
             user, indicator, entries, reason=reason, via=audit.Via(audit.Source.EXCEL, source)

@@ -18,7 +18,7 @@ from planwatch.core.numbers import plain
 from planwatch.kernel.review import STATE_WORDS, State
 from planwatch.plans.models import Indicator, Locality, Plan, Target, TargetRevision, hierarchy_nodes, pick
 
-from .models import Breakdown
+from .models import Breakdown, broken_down
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,14 @@ def read_table(indicator: Indicator, breakdown: Breakdown) -> Table:
     targets = indicator.targets.select_related("locality")
     adjustments = breakdown.adjustments() if breakdown.pk else []
     return build_table(facts, indicator, breakdown, targets, adjustments)
+
+
+def read_tables(plan: Plan) -> list[Table]:
+    """Every breakdown of the plan, in the plan's order (four queries and the plan's localities)."""
+    facts = PlanFacts.of(plan)
+    indicators = list(broken_down(plan).prefetch_related("targets__locality"))
+    stored = {b.indicator_id: b for b in Breakdown.objects.filter(indicator__in=indicators)}
+    return [
+        build_table(facts, ind, stored.get(ind.pk) or Breakdown(indicator=ind), ind.targets.all())
+        for ind in indicators
+    ]

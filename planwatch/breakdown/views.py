@@ -22,8 +22,8 @@ from planwatch.reporting.excel_views import UploadForm, attachment, problem_rows
 from planwatch.reporting.views import parse_number
 
 from . import actions, excel
-from .models import Breakdown, adjustments, broken_down
-from .table import PlanFacts, Table, build_table, read_table
+from .models import adjustments, broken_down
+from .table import Table, read_table, read_tables
 
 WORKFLOW = (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.RETURNED)  # a breakdown's states
 
@@ -48,13 +48,7 @@ def _render(
 def index(request: HttpRequest, code: str) -> HttpResponse:
     """Every indicator with its breakdown's state, shortfalls and lead unit: what waits on whom."""
     plan = _plan(code)
-    facts = PlanFacts.of(plan)
-    indicators = list(broken_down(plan).prefetch_related("targets__locality"))
-    stored = {b.indicator_id: b for b in Breakdown.objects.filter(indicator__in=indicators)}
-    tables = [
-        build_table(facts, ind, stored.get(ind.pk) or actions.breakdown_of(ind), ind.targets.all())
-        for ind in indicators
-    ]
+    tables = read_tables(plan)
     counts = {state.value: sum(t.breakdown.status == state for t in tables) for state in WORKFLOW}
     return _render(
         request,

@@ -21,7 +21,7 @@ from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -494,7 +494,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     years, pilots, table = _indicator_table(plan, ind)
     # Targets changed after the province approved the breakdown (一 说明3), the latest first.
     revised = list(adjustments(indicator=ind))
-    latest = {}
+    latest: dict[tuple[int | None, int], TargetRevision] = {}
     for revision in revised:
         latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
