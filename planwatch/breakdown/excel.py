@@ -24,7 +24,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planwatch.core import workbook as wbk
-from planwatch.core.errors import PlanWatchError, Problem, WorkbookRejected
+from planwatch.core.errors import Issue, PlanWatchError, Problem, WorkbookRejected
 from planwatch.core.numbers import cell_number, parse_cell
 from planwatch.kernel import audit
 from planwatch.plans.models import Indicator
@@ -342,12 +342,15 @@ def import_breakdown(
         raise WorkbookRejected(source, problems)
     entries = _read_cells(ws, formulas[SHEET], years, problems)
     if problems:  # the cells it could not read, and what is wrong with those it could
-        said = actions.problems_of(indicator, entries)
-        raise WorkbookRejected(source, _sorted(problems + [_problem(i.path or "", i.zh, i.en) for i in said]))
+        raise WorkbookRejected(source, _sorted(problems + _placed(actions.problems_of(indicator, entries))))
     try:
         return actions.save_targets(
             user, indicator, entries, reason=reason, via=audit.Via(audit.Source.EXCEL, source)
         )
     except PlanWatchError as exc:
-        said = [_problem(issue.path or "", issue.zh, issue.en) for issue in exc.issues]
-        raise WorkbookRejected(source, _sorted(said)) from None
+        raise WorkbookRejected(source, _sorted(_placed(exc.issues))) from None
+
+
+def _placed(issues: list[Issue]) -> list[Problem]:
+    """The problems of the cells, each at its sheet and cell (a refusal of the user: at none)."""
+    return [_problem(issue.path or "", issue.zh, issue.en) for issue in issues]
