@@ -42,7 +42,10 @@ def test_enter_submit_approve_and_adjust_on_the_page(client, plan, cast):
 
     assert client.post(table_url(plan), form(I22_2019)).status_code == 302
     page = client.get(table_url(plan)).content.decode()
-    assert "合计低于区域目标" in page and "合计低于区域目标：合计 83 万人，区域目标 108 万人，相差 25 万人" in page
+    assert (
+        "合计低于区域目标" in page
+        and "合计低于区域目标：合计 83 万人，区域目标 108 万人，相差 25 万人" in page
+    )
     assert client.post(table_url(plan), {"action": "submit"}).status_code == 302
     assert Breakdown.objects.get(indicator__code="I22").status == "submitted"
 

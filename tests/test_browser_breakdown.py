@@ -36,7 +36,10 @@ def test_lead_unit_breaks_down_province_approves_lead_unit_adjusts(page, live_se
     flag = page.locator("#totals td[data-year='2019'] .flag.shortfall")
     flag.wait_for()
     assert flag.inner_text() == "合计低于区域目标"
-    assert "合计 83 万人，区域目标 108 万人，相差 25 万人" in page.locator("#totals td[data-year='2019']").inner_text()
+    assert (
+        "合计 83 万人，区域目标 108 万人，相差 25 万人"
+        in page.locator("#totals td[data-year='2019']").inner_text()
+    )
     screenshot(page, "breakdown-shortfall")
     page.click("#submit")
     page.wait_for_selector("#breakdown-state.submitted")
