@@ -84,3 +84,20 @@ def test_the_sample_breakdown_is_labelled(client, plan, cast):
     client.force_login(cast.pat)
     index = client.get(reverse("breakdown:index", args=[plan.code])).content.decode()
     assert "示例数据" in index
+
+
+def test_the_demo_gives_a_lead_unit_login_that_breaks_indicators_down(client, plan):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from planwatch.breakdown import actions
+    from planwatch.breakdown.models import broken_down
+
+    call_command("demo_user", "--with-roles")  # as `make demo` runs it
+    lead = get_user_model().objects.get(username="lead_dst")
+    led = [ind.code for ind in broken_down(plan).filter(lead_unit=lead.profile.unit)]
+    assert led == ["I22", "I23", "I24", "I25", "I26", "I27", "I28"]
+    assert actions.mode(lead, actions.breakdown_of(plan.indicators.get(code="I22"))) == actions.Mode.EDIT
+    client.force_login(lead)
+    page = client.get(reverse("breakdown:index", args=[plan.code])).content.decode()
+    assert 'data-indicator="I22"' in page

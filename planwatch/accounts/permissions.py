@@ -268,7 +268,6 @@ PERMISSIONS: dict[str, Predicate] = {
     "progress_update.comment": is_province,
     # target breakdowns: the lead unit enters, submits and later revises (with a reason); the
     # province approves or returns
-    "breakdown.view": signed_in,
     "breakdown.work": is_lead_unit | is_province,
     "breakdown.edit": leads_breakdown,
     "breakdown.submit": leads_breakdown,
