@@ -36,8 +36,9 @@ def test_enter_submit_approve_and_adjust_on_the_page(client, plan, cast):
     client.force_login(cast.lena)
     page = client.get(table_url(plan)).content.decode()
     assert 'name="t-ZH-2019"' in page and "各地合计（按区域规则）" in page
-    bad = client.post(table_url(plan), form({**I22_2019, "ZS": "十五"}))
+    bad = client.post(table_url(plan), form({**I22_2019, "ZS": "十五", "JM": "-2"}))
     assert bad.status_code == 400 and 'value="十五"' in bad.content.decode()  # the typed text kept
+    assert bad.context["errors"].keys() == {"ZS-2019", "JM-2019"}  # every cell's problem at once
     assert not Target.objects.filter(indicator__code="I22", locality__isnull=False).exists()
 
     assert client.post(table_url(plan), form(I22_2019)).status_code == 302

@@ -107,6 +107,11 @@ class Table:
         return any(c.sample for r in self.rows for c in r.cells)
 
     @property
+    def summed(self) -> bool:
+        """The indicator's region rule adds the localities up (else no column has a total)."""
+        return any(c.summed for c in self.columns)
+
+    @property
     def shortfalls(self) -> list[Column]:
         return [c for c in self.columns if c.shortfall]
 

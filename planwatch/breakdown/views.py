@@ -77,7 +77,10 @@ def _entries(request: HttpRequest, table: Table) -> tuple[list[actions.Entry], d
 def _save(request: HttpRequest, plan: Plan, ind: Indicator, table: Table) -> HttpResponse:
     entries, errors = _entries(request, table)
     reason = request.POST.get("reason", "")
-    if not errors:
+    if errors:  # the cells that are no numbers, and what is wrong with the others
+        said = actions.problems_of(ind, [e for e in entries if e.place not in errors])
+        errors.update({issue.path or "": pick(issue.zh, issue.en) for issue in said})
+    else:
         try:
             saved = actions.save_targets(request.user, ind, entries, reason=reason)
         except PlanWatchError as exc:
