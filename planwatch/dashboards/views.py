@@ -15,12 +15,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from planwatch.breakdown.models import adjustments
 from planwatch.core import hierarchy
 from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION, IndicatorResult, LocalityScore
 from planwatch.dashboards import data
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -496,6 +497,11 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     plan = _plan(code)
     ind = _indicator(plan, indicator_code)
     years, pilots, table = _indicator_table(plan, ind)
+    # Targets changed after the province approved the breakdown (一 说明3), the latest first.
+    revised = list(adjustments(indicator=ind))
+    latest: dict[tuple[int | None, int], TargetRevision] = {}
+    for revision in revised:
+        latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
     for loc in pilots:
@@ -510,6 +516,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
                     "sample": bool(value and value[2]),
                     "target": data.number(float(target[0])) if target else "",
                     "target_sample": bool(target and target[1] == "sample"),
+                    "adjusted": latest.get((loc.pk, year)),
                 }
             )
         final = table["targets"].get((loc.pk, plan.end_year))
@@ -560,6 +567,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         chart=chart,
         has_values=has_values,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
+        adjustments=revised,
     )
 
 

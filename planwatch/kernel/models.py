@@ -57,6 +57,7 @@ SUBJECTS = {
     "period": _("Reporting period"),
     "exception": _("Period exception"),
     "target": _("Target"),
+    "breakdown": _("Target breakdown"),
     "plan": _("Implementation plan"),
     "user": _("User"),
     "token": _("API token"),
