@@ -8,10 +8,14 @@ Lena leads 省科技厅 (I22 制造业技能人才, 万人, region target 108 in
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from planwatch.breakdown.models import Breakdown
 from planwatch.plans.models import Target, TargetRevision
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import yearly_period
 from tests.browser import screenshot
 from tests.test_browser_reporting import log_in, log_out
 
@@ -79,7 +83,21 @@ def test_lead_unit_breaks_down_province_approves_lead_unit_adjusts(page, live_se
     assert "12" in page.locator("#indicator-table tr[data-locality=ZH]").inner_text()
     screenshot(page, "breakdown-adjusted-on-dashboard")
 
-    # --- the lead engineer extends the test here: the dashboard's annual verdicts (完成 / 基本完成 /
-    # 未完成) against the adjusted targets, each with its one-line reason. ---
+    # In 2019, the final year, 珠海's accepted 11.5 is judged against its adjusted target of 12 (not
+    # the 10 first entered): 95.8 %, 基本完成, with the numbers in one line beside the verdict.
+    ReportedValue.objects.create(
+        indicator=plan.indicators.get(code="I22"),
+        locality=plan.localities.get(code="ZH"),
+        period=yearly_period(plan, 2019),
+        value=Decimal("11.5"),
+        status=ReportedValue.Status.ACCEPTED,
+    )
+    page.goto(f"{base}/dashboard/localities/ZH/?year=2019")
+    row = page.locator("#locality-table tr[data-indicator=I22]")
+    row.wait_for()
+    assert row.locator("td.annual .st").inner_text() == "基本完成"
+    assert row.locator("td.pace").inner_text() == "—"  # in the final year, completion only
+    assert "2019年规划目标 12万人，实际 11.5万人，完成 95.8%" in row.locator(".why").inner_text()
+    screenshot(page, "breakdown-verdict-on-locality-dashboard")
 
     assert not page.console_errors
