@@ -224,7 +224,7 @@ def locked_error(value: ReportedValue) -> Locked:
     code = value.indicator.code
     accepted = value.status == Status.ACCEPTED
     return Locked(
-        f"{code} 已{value.get_status_display()}，不能修改"
+        f"{code} {value.get_status_display()}，不能修改"
         + ("；如需更改请提交修订申请" if accepted else "；如需修改请先退回"),
         f"{code} is {value.status} and cannot be changed"
         + ("; request a revision" if accepted else "; have it returned first"),
