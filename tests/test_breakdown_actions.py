@@ -19,6 +19,7 @@ from planwatch.breakdown.models import Breakdown, adjustments
 from planwatch.breakdown.table import read_table
 from planwatch.core.errors import CommentRequired, IllegalTransition, Locked, NotAllowed, Refused
 from planwatch.core.evaluation.breakdown import TotalState
+from planwatch.evaluation.runs import build_input
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import State
 from planwatch.plans.models import Target, TargetRevision
@@ -215,3 +216,18 @@ def test_the_sample_breakdown_stays_sample_until_someone_sets_a_target(plan, cas
     actions.save_targets(cast.lena, ind, [Entry("ZH", 2019, current + 1)])
     table = read_table(ind, actions.breakdown_of(ind))
     assert not table.cell("ZH-2019").sample and table.cell("FS-2019").sample
+
+
+def test_the_evaluation_reads_a_breakdown_only_once_the_province_has_approved_it(plan, cast):
+    """A draft or submitted breakdown judges nobody: 珠海's I22 result has no 2019 target until Pat
+    approves, then its final target is the 10 the lead unit entered."""
+    def zhuhai_target() -> list[float]:
+        inp, _ = build_input(plan)
+        return [t.value for t in inp.targets if (t.indicator, t.scope, t.year) == ("I22", "ZH", 2019)]
+
+    actions.save_targets(cast.lena, i22(plan), entries(I22_2019))
+    assert zhuhai_target() == []
+    actions.submit(cast.lena, i22(plan))
+    assert zhuhai_target() == []
+    actions.approve(cast.pat, i22(plan))
+    assert zhuhai_target() == [10.0]

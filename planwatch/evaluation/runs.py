@@ -62,6 +62,7 @@ from planwatch.core.hierarchy import LocalityNode
 from planwatch.core.kinds import Qualifier
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
+from planwatch.kernel.review import State
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -305,17 +306,39 @@ class _TargetsRead:
 
 
 def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
-    """The region's targets (no locality) and the pilot units'. One query."""
+    """The region's targets (no locality) and the pilot units'. One query.
+
+    A locality target a lead unit entered counts once the province has approved its indicator's
+    breakdown (docs/breakdown.md): a draft or a submitted breakdown judges nobody yet. The plan's own
+    targets and the sample's always count."""
     read = _TargetsRead()
-    for indicator_id, locality_id, year, amount, qualifier, origin, updated_at in Target.objects.filter(
-        indicator__plan=plan
-    ).values_list("indicator_id", "locality_id", "year", "value", "qualifier", "origin", "updated_at"):
+    for (
+        indicator_id,
+        locality_id,
+        year,
+        amount,
+        qualifier,
+        origin,
+        updated_at,
+        breakdown,
+    ) in Target.objects.filter(indicator__plan=plan).values_list(
+        "indicator_id",
+        "locality_id",
+        "year",
+        "value",
+        "qualifier",
+        "origin",
+        "updated_at",
+        "indicator__breakdown__status",
+    ):
         if locality_id is None:
             scope = REGION
         elif locality_id in pilots:
             scope = pilots[locality_id]
         else:
             continue  # a target of a locality that is not evaluated
+        if origin == Target.Origin.USER and breakdown not in (None, State.ACCEPTED):
+            continue  # entered, not yet approved
         code = code_of[indicator_id]
         read.specs.append(
             TargetSpec(
@@ -811,7 +834,9 @@ def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
     """Each indicator result's one-line reason (planwatch.core.evaluation.explain). One query."""
     kinds = {
         code: (kind, unit)
-        for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list("code", "kind", "unit")
+        for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list(
+            "code", "kind", "unit"
+        )
     }
     out = []
     for r in run.evaluation.indicators:
