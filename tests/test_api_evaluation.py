@@ -77,7 +77,9 @@ def errors(response: Any, status: int) -> list[dict[str, Any]]:
 
 def test_the_province_makes_a_run(sampled, cast):
     body = answer(post(as_user(cast.alice), {"year": 2018, "label": "2018年度通报"}), 201)
-    assert set(body) == RUN_FIELDS | {"results"}
+    assert set(body) == RUN_FIELDS | {"results", "explanations"}
+    why = {(e["indicator"], e["scope"]): e for e in body["explanations"]}
+    assert why[("I01", "region")]["zh"].startswith("未设2018年目标；规划目标 800个（2019年）")
     run = EvaluationRun.objects.get()
     assert body["id"] == run.pk and body["year"] == 2018 and body["plan"] == PLAN
     assert body["created_by"] == "alice" and body["label"] == "2018年度通报" and body["reused"] is False

@@ -90,8 +90,20 @@ class RunSummaryOut(Schema):
     )
 
 
+class ExplanationOut(Schema):
+    indicator: str
+    scope: str
+    year: int
+    zh: str
+    en: str
+
+
 class RunOut(RunSummaryOut):
     results: dict[str, Any] = Field(description="indicators, region, composite, sensitivity (to_jsonable).")
+    explanations: list[ExplanationOut] = Field(
+        description="Each indicator result's verdicts in one line with their numbers, as the dashboards "
+        "and the bulletins give them (docs/methodology.md, “Verdicts”)."
+    )
 
 
 def runs() -> QuerySet[EvaluationRun]:

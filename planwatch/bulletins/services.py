@@ -114,6 +114,8 @@ def _names(plan: Plan) -> core.Names:
             **{code: unit for code, unit in plan.indicators.values_list("code", "unit")},
             **dict.fromkeys(marked, DERIVED_UNIT),
         },
+        kinds=dict(plan.indicators.values_list("code", "kind")),
+        binding=frozenset(plan.indicators.filter(binding=True).values_list("code", flat=True)),
     )
 
 

@@ -94,13 +94,41 @@ class UnitKind(Term):
     GROUP = "group", "单位组", "Group of units"  # units named together, e.g. a joint conference's members
 
 
+class Reach(StrEnum):
+    """How a value reaches its target, by the target's qualifier (docs/methodology.md, "Qualifiers")."""
+
+    INCLUSIVE = "inclusive"  # at or beyond the target (以上, 不少于, an exact figure)
+    STRICT = "strict"  # beyond the target, not at it (超)
+    TOLERANT = "tolerant"  # within a tolerance short of the target (左右, 约, 基本实现)
+
+
 class Qualifier(Term):
-    """How a target's figure is meant. An exact figure says nothing more."""
+    """How a target's figure is meant, as the text words it. An exact figure says nothing more."""
 
     EXACT = "exact", "", ""
     AT_LEAST = "at_least", "以上", "at least"
+    NOT_LESS_THAN = "not_less_than", "不少于", "not less than"
+    OVER = "over", "超", "over"
     ABOUT = "about", "左右", "about"
+    APPROX = "approx", "约", "approximately"
+    BASICALLY = "basically", "基本实现", "basically achieved"
     AT_MOST = "at_most", "以内", "at most"
+
+    @property
+    def reach(self) -> Reach:
+        return QUALIFIER_REACH[self]
+
+
+QUALIFIER_REACH = {
+    Qualifier.EXACT: Reach.INCLUSIVE,
+    Qualifier.AT_LEAST: Reach.INCLUSIVE,
+    Qualifier.NOT_LESS_THAN: Reach.INCLUSIVE,
+    Qualifier.OVER: Reach.STRICT,
+    Qualifier.ABOUT: Reach.TOLERANT,
+    Qualifier.APPROX: Reach.TOLERANT,
+    Qualifier.BASICALLY: Reach.TOLERANT,
+    Qualifier.AT_MOST: Reach.INCLUSIVE,
+}
 
 
 class RuleKind(Term):

@@ -53,14 +53,17 @@ from planwatch.core.evaluation import (
     WeightScheme,
     evaluate,
     evaluation_input,
+    explain,
     indicator_spec,
     pilot_units,
     to_jsonable,
 )
 from planwatch.core.hierarchy import LocalityNode
+from planwatch.core.kinds import Qualifier
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
+from planwatch.kernel.review import State
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -107,7 +110,7 @@ def _engine_version() -> str:
         own = metadata.version("planwatch")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
         own = "0"
-    return f"planwatch {own}; evaluation 1; numpy {np.__version__}"
+    return f"planwatch {own}; evaluation 2; numpy {np.__version__}"
 
 
 ENGINE_VERSION = _engine_version()
@@ -263,6 +266,8 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             "base_year",
             "base_value",
             "dimension__code",
+            "lead_unit__name_zh",
+            "lead_unit__name_en",
         )
     )
     components: dict[int, dict[str, str]] = {}
@@ -282,8 +287,22 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             base_value=base_value,
             components=components.get(pk, {}),
             dimension=dimension,
+            lead=(lead_zh, lead_en) if lead_zh else None,
         )
-        for pk, code, kind, aggregation, direction, binding, region_target, base_year, base_value, dimension in rows
+        for (
+            pk,
+            code,
+            kind,
+            aggregation,
+            direction,
+            binding,
+            region_target,
+            base_year,
+            base_value,
+            dimension,
+            lead_zh,
+            lead_en,
+        ) in rows
     )
     return specs, {row[0]: row[1] for row in rows}
 
@@ -297,19 +316,45 @@ class _TargetsRead:
 
 
 def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
-    """The region's targets (no locality) and the pilot units'. One query."""
+    """The region's targets (no locality) and the pilot units'. One query.
+
+    A locality target a lead unit entered counts once the province has approved its indicator's
+    breakdown (docs/breakdown.md): a draft or a submitted breakdown judges nobody yet. The plan's own
+    targets and the sample's always count."""
     read = _TargetsRead()
-    for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
-        indicator__plan=plan
-    ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
+    for (
+        indicator_id,
+        locality_id,
+        year,
+        amount,
+        qualifier,
+        origin,
+        updated_at,
+        breakdown,
+    ) in Target.objects.filter(indicator__plan=plan).values_list(
+        "indicator_id",
+        "locality_id",
+        "year",
+        "value",
+        "qualifier",
+        "origin",
+        "updated_at",
+        "indicator__breakdown__status",
+    ):
         if locality_id is None:
             scope = REGION
         elif locality_id in pilots:
             scope = pilots[locality_id]
         else:
             continue  # a target of a locality that is not evaluated
+        if origin == Target.Origin.USER and breakdown not in (None, State.ACCEPTED):
+            continue  # entered, not yet approved
         code = code_of[indicator_id]
-        read.specs.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        read.specs.append(
+            TargetSpec(
+                indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier)
+            )
+        )
         read.rows.append((code, scope, year, _number(amount), origin))
         read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
         read.as_of = _later(read.as_of, updated_at)
@@ -797,4 +842,20 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
     }
     if results:
         record["results"] = run.results
+        record["explanations"] = explanations(run)
     return record
+
+
+def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
+    """Each indicator result's one-line reason (planwatch.core.evaluation.explain). One query."""
+    kinds = {
+        code: (kind, unit)
+        for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list(
+            "code", "kind", "unit"
+        )
+    }
+    out = []
+    for r in run.evaluation.indicators:
+        why = explain(r, *kinds.get(r.indicator, (None, "")))
+        out.append({"indicator": r.indicator, "scope": r.scope, "year": r.year, "zh": why.zh, "en": why.en})
+    return out

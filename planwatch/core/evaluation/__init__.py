@@ -24,6 +24,7 @@ from planwatch.core.evaluation.composite import (
     weighted_sum_scores,
 )
 from planwatch.core.evaluation.engine import Evaluation, EvaluationParameters, evaluate
+from planwatch.core.evaluation.explain import Explanation, explain
 from planwatch.core.evaluation.indicator import PanelEvaluation, evaluate_panel, indicator_results
 from planwatch.core.evaluation.planinput import (
     dimensions_from_plan,
@@ -54,6 +55,7 @@ __all__ = [
     "RANDOM_INDEX",
     "DecisionMatrix",
     "Evaluation",
+    "Explanation",
     "EvaluationError",
     "EvaluationParameters",
     "InconsistentJudgements",
@@ -69,6 +71,7 @@ __all__ = [
     "equal_weights",
     "evaluate",
     "evaluate_panel",
+    "explain",
     "evaluation_input",
     "evaluation_input_from_plan",
     "expert_weights",

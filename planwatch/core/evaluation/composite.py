@@ -103,8 +103,8 @@ def decision_matrix(
     dimensions: Sequence[DimensionSpec],
     indicators: Iterable[str] | None = None,
 ) -> DecisionMatrix:
-    """The localities' values and governing targets in `year` for the indicators that have a
-    dimension (or those named), from a panel evaluation."""
+    """The localities' values and the targets `year` is judged against (its own; the final one from
+    the final year on) for the indicators that have a dimension (or those named)."""
     panel = ev.panel
     y = panel.year_index(year)
     wanted = None if indicators is None else set(indicators)
@@ -121,7 +121,7 @@ def decision_matrix(
         dimensions=tuple(str(panel.indicators[i].dimension) for i in chosen),
         directions=tuple(panel.indicators[i].direction for i in chosen),
         values=np.ascontiguousarray(panel.values[chosen, :n_l, y].T),
-        targets=np.ascontiguousarray(ev.target[chosen, :n_l, y].T),
+        targets=np.ascontiguousarray(ev.year_target[chosen, :n_l, y].T),
         dimension_weights={dim.code: float(dim.weight) for dim in dimensions},
         year=year,
         derived=tuple(panel.indicators[i].derived for i in chosen),
