@@ -53,7 +53,7 @@ demo: install $(SECRET_FILE)
 	echo ""; \
 	echo "PlanWatch is serving at http://$(HOST):$(PORT)/"; \
 	echo "Log in as: $(DEMO_USER) / $(DEMO_PASSWORD)  (province administrator)"; \
-	echo "Other roles, same password: province, lead_dst, zhuhai_reporter, zhuhai_approver, foshan_reporter, leader"; \
+	echo "Other roles, same password: province, lead_dst (leads I22-I28: 目标分解), zhuhai_reporter, zhuhai_approver, foshan_reporter, leader"; \
 	echo ""; \
 	exec $(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 

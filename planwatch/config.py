@@ -69,6 +69,14 @@ def env_database(name: str, default_sqlite_path: Path) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["CONN_MAX_AGE"] = 0
+        # Several web workers write one file: a transaction takes the write lock when it begins
+        # (IMMEDIATE, so two readers never deadlock upgrading to writers, which SQLite answers with
+        # "database is locked"), waits up to 20 s for it, and readers do not block the writer (WAL).
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     return dict(config)
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "planwatch.evaluation",
     "planwatch.ledgers",
     "planwatch.supervision",
+    "planwatch.breakdown",
     "planwatch.bulletins",
     "planwatch.dashboards",
     "planwatch.demo",

@@ -45,6 +45,7 @@ urlpatterns = [
     path("plans/<slug:code>/ledgers/", include("planwatch.ledgers.urls")),
     path("plans/<slug:code>/excel/", include("planwatch.reporting.excel_urls")),
     path("plans/<slug:code>/supervision/", include("planwatch.supervision.urls")),
+    path("plans/<slug:code>/breakdown/", include("planwatch.breakdown.urls")),
     path("plans/<slug:code>/bulletins/", include("planwatch.bulletins.urls")),
     path("plans/<slug:code>/dashboard/", include("planwatch.dashboards.urls")),
     path("", include("planwatch.web.urls")),

@@ -13,6 +13,7 @@ from planwatch.core.evaluation import (
     Outcome,
     PaceStatus,
 )
+from planwatch.core.kinds import Qualifier
 
 
 def indicator_result(
@@ -31,19 +32,18 @@ def indicator_result(
         "target_year": None,
         "base_year": 2016,
         "base_value": None,
+        "year_target": None,
+        "qualifier": Qualifier.EXACT,
         "met": None,
         "completion": None,
+        "annual": None,
         "progress": None,
         "elapsed": None,
         "pace_gap": None,
         "sdg_ratio": None,
-        "sdg_status": None,
         "forecast": None,
         "forecast_method": None,
         "likely_met": None,
-        "year_target": None,
-        "year_completion": None,
-        "year_met": None,
     }
     return IndicatorResult(
         indicator=indicator,

@@ -527,10 +527,18 @@ def test_the_openapi_document_lists_every_path(client: Client) -> None:
         f"{API}/plans/{{plan_code}}/milestones/{{milestone_id}}/updates": {"post"},
         f"{API}/plans/{{plan_code}}/updates/{{update_id}}/review": {"post"},
     }
+    breakdown = f"{API}/plans/{{plan_code}}/breakdowns"
+    breakdown_paths = {  # tests/test_api_breakdown.py
+        breakdown: {"get"},
+        f"{breakdown}/{{indicator_code}}": {"get"},
+        f"{breakdown}/{{indicator_code}}/targets": {"put"},
+        f"{breakdown}/{{indicator_code}}/transition": {"post"},
+    }
     ledger_paths = {p for p in document["paths"] if "/ledgers" in p}  # tests/test_api_ledgers.py
     assert set(document["paths"]) - ledger_paths == (
-        plan_paths | set(value_paths) | set(evaluation_paths) | set(supervision_paths)
+        plan_paths | set(value_paths) | set(evaluation_paths) | set(supervision_paths) | set(breakdown_paths)
     )
+    assert {path: set(document["paths"][path]) for path in breakdown_paths} == breakdown_paths
     assert {path: set(document["paths"][path]) for path in supervision_paths} == supervision_paths
     # The plan itself is read-only: only values (and evaluation runs) are written.
     assert all(set(document["paths"][path]) == {"get"} for path in plan_paths)

@@ -42,6 +42,7 @@ RUN_FIELDS = {
     "results_hash",
     "engine_version",
     "reused",
+    "derived_indicators",
 }
 
 
@@ -76,7 +77,9 @@ def errors(response: Any, status: int) -> list[dict[str, Any]]:
 
 def test_the_province_makes_a_run(sampled, cast):
     body = answer(post(as_user(cast.alice), {"year": 2018, "label": "2018年度通报"}), 201)
-    assert set(body) == RUN_FIELDS | {"results"}
+    assert set(body) == RUN_FIELDS | {"results", "explanations"}
+    why = {(e["indicator"], e["scope"]): e for e in body["explanations"]}
+    assert why[("I01", "region")]["zh"].startswith("未设2018年目标；规划目标 800个（2019年）")
     run = EvaluationRun.objects.get()
     assert body["id"] == run.pk and body["year"] == 2018 and body["plan"] == PLAN
     assert body["created_by"] == "alice" and body["label"] == "2018年度通报" and body["reused"] is False
@@ -88,6 +91,21 @@ def test_the_province_makes_a_run(sampled, cast):
     assert body["results"] == run.results
     assert {s["locality"] for s in body["results"]["composite"]["scores"]} == PILOTS
     assert body["created_at"].endswith("+08:00")
+    # PlanWatch's own measures among the results, marked as not the text's
+    derived = {d["code"]: d for d in body["derived_indicators"]}
+    assert list(derived) == ["PW01", "PW02", "PW03"]
+    assert derived["PW03"] == {
+        "code": "PW03",
+        "metric": "returns_per_submission",
+        "name_zh": "数据退回率（退回次数 ÷ 报送次数）",
+        "name_en": "Returns per submission",
+        "mark_zh": "PlanWatch 口径，非方案原文",
+        "mark_en": "PlanWatch's measure, not the plan text's",
+        "unit": "%",
+        "direction": "lower_is_better",
+        "dimension": "coordination",
+        "target": 10.0,
+    }
     energy = next(
         r for r in body["results"]["indicators"] if r["indicator"] == "I29" and r["scope"] == "region"
     )

@@ -25,6 +25,7 @@ from planwatch.core.bulletin import (
 )
 from planwatch.core.bulletin.tables import outline
 from planwatch.core.evaluation import (
+    AnnualVerdict,
     BindingCheck,
     BindingConsequence,
     BindingStatus,
@@ -48,7 +49,13 @@ from tests.results import indicator_result
 
 
 def result(
-    indicator: str, scope: str, *, completion: float | None, pace: str | None, outcome: str = "evaluated"
+    indicator: str,
+    scope: str,
+    *,
+    completion: float | None = None,
+    pace: str | None,
+    outcome: str = "evaluated",
+    annual: AnnualVerdict | None = None,
 ) -> IndicatorResult:
     return indicator_result(
         indicator,
@@ -60,6 +67,7 @@ def result(
         target=None if outcome == "not_applicable" else 100.0,
         target_year=2019,
         completion=completion,
+        annual=annual,
     )
 
 
@@ -80,7 +88,7 @@ def score(
 
 def results() -> Evaluation:
     rows = (
-        result("A", "X", completion=1.2, pace="ahead", outcome="target_met"),
+        result("A", "X", completion=1.2, pace="ahead"),
         result("A", "Y", completion=0.4, pace="seriously_lagging"),
         result("A", "region", completion=0.8, pace="lagging"),
         result("B", "X", completion=0.7, pace="on_pace"),
@@ -156,16 +164,18 @@ def make_input(
 def test_overall_progress_counts_each_indicator_in_one_class():
     c = build_content(make_input())
     assert dict(c.counts) == {
-        "met": 0,
         "ahead": 0,
         "on_pace": 0,
         "lagging": 1,
         "seriously_lagging": 0,
+        "met": 0,
+        "nearly_met": 0,
+        "not_met": 0,
         "none": 0,
     }
     by_locality = dict(c.locality_pace_counts)
-    assert by_locality["X"] == (1, 0, 1, 0, 0, 0)  # A met (not also "ahead"), B on pace
-    assert by_locality["Y"] == (0, 0, 0, 0, 1, 1)  # A seriously lagging, B missing
+    assert by_locality["X"] == (1, 1, 0, 0, 0, 0, 0, 0)  # A ahead, B on pace: one class each
+    assert by_locality["Y"] == (0, 0, 0, 1, 0, 0, 0, 1)  # A seriously lagging, B missing
     assert "1项可评估指标" in c.overview
     assert [h.indicator for h in c.headlines] == ["A"]  # B has no region target
 
@@ -177,7 +187,7 @@ def test_ranking_and_warnings_name_the_lagging():
         (2, "乙区", 0.52, -1),
     ]
     texts = [w.text for w in c.warnings]
-    assert any("A 项目数" in t and "80.0%" in t for t in texts)
+    assert any(t.startswith("A 项目数：全区域进度滞后") for t in texts)
     assert any(t.startswith("乙区有1项指标严重滞后") for t in texts)
     assert c.title == "示范城市群工作进展情况通报"
     assert c.subtitle == "2018年度（第3期）"
@@ -261,26 +271,32 @@ def test_unknown_format_is_refused():
 
 
 def binding_results(year: int) -> Evaluation:
-    """I29-like: a binding indicator with a target for 2019, not met yet, X on pace, Y without a
-    pace; and the region with no target of its own (not applicable)."""
+    """I29-like: a binding indicator with a final target for 2019. In 2018, no 2018 target: X on pace,
+    Y without a pace; in 2019, X not met and Y nearly met (which is not met for a binding target). The
+    region has no target of its own (not applicable)."""
+    final = year >= 2019
+    x_annual = AnnualVerdict.NOT_MET if final else AnnualVerdict.NO_TARGET
+    y_annual = AnnualVerdict.NEARLY_MET if final else AnnualVerdict.NO_TARGET
     rows = (
-        replace(result("E", "X", completion=0.864, pace="on_pace", outcome="binding_not_met"), year=year),
-        replace(result("E", "Y", completion=None, pace=None, outcome="binding_not_met"), year=year),
+        replace(result("E", "X", pace=None if final else "on_pace", annual=x_annual), year=year),
+        replace(result("E", "Y", completion=None, pace=None, annual=y_annual), year=year),
         replace(result("E", "region", completion=None, pace=None, outcome="not_applicable"), year=year),
     )
-    return replace(results(), indicators=results().indicators + rows)
+    status = BindingStatus.FAIL if final else BindingStatus.NO_TARGET
+    checks = tuple(BindingCheck("E", loc, year, status, None, None) for loc in ("X", "Y"))
+    return replace(results(), indicators=results().indicators + rows, binding=checks)
 
 
-def test_a_binding_target_is_not_met_only_from_its_target_year():
-    before = build_content(replace(make_input(), results=binding_results(2018)))
+def test_a_binding_target_is_not_met_only_against_a_target_for_the_year():
+    inp = make_input()
+    before = build_content(replace(inp, results=binding_results(2018)))
     assert [w for w in before.warnings if w.kind == "binding"] == []
     cells = {c.scope: c for row in before.indicators if row.indicator == "E" for c in row.cells}
     from planwatch.core.bulletin.content import status_zh
 
-    assert status_zh(cells["X"]) == "正常"  # judged by its pace, as table 4 shows it
-    assert status_zh(cells["Y"]) == "无法判断"  # not "约束性未达标" before 2019
-    due = make_input()
-    reached = build_content(replace(due, results=binding_results(2019), run=replace(due.run, year=2019)))
+    assert status_zh(cells["X"]) == "符合序时进度"  # judged by its pace, as table 4 shows it
+    assert status_zh(cells["Y"]) == "无年度目标"  # not "约束性未达标" without a 2018 target
+    reached = build_content(replace(inp, results=binding_results(2019), run=replace(inp.run, year=2019)))
     binding = [w.text for w in reached.warnings if w.kind == "binding"]
     assert binding == ["甲市 E E（约束性指标）未达标。", "乙区 E E（约束性指标）未达标。"]
 
@@ -357,7 +373,7 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     assert "C 示范企业数（目标进程85.0%，落后时序进度15.0个百分点；完成度85.0%）" in lagging
     assert "乙区有1项指标严重滞后：L 技能人才数（落后时序进度23.3个百分点）。" in lines
     # The thresholds named in words match the class: more than 20 points behind is serious.
-    assert "落后超过5个百分点为滞后，落后超过20个百分点为严重滞后" in indicator_table(c, 4).note
+    assert "低于时序进度为滞后，落后超过20个百分点为严重滞后" in indicator_table(c, 4).note
     # Table 1 shows 目标进程 and 时序进度 beside the status; table 4 the gap under the completion.
     t1 = headline_table(c, 1)
     row = dict(zip(t1.header, t1.rows[0], strict=True))

@@ -50,6 +50,9 @@ def test_database_url_default_is_a_sqlite_file(monkeypatch, tmp_path):
     db = config.env_database("DATABASE_URL", tmp_path / "var" / "pw.sqlite3")
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["NAME"] == str(tmp_path / "var" / "pw.sqlite3")
+    # several workers write one file: writers queue for the lock instead of failing "database is locked"
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE" and db["OPTIONS"]["timeout"] == 20
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
     assert (tmp_path / "var").is_dir()
 
 

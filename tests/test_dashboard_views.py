@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from planwatch.core import numbers
-from planwatch.core.evaluation import PaceStatus
+from planwatch.core.evaluation import AnnualVerdict, PaceStatus
 from planwatch.dashboards import data
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
@@ -59,13 +59,25 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     assert f'data-run="{run.pk}"' in page
     assert EvaluationRun.objects.count() == 1  # the stored run, not a new one
     rows = {r["indicator"].code: r for r in response.context["rows"]}
-    region = {r.indicator: r for r in run.evaluation.indicators if r.scope == "region"}
+    text = set(
+        sampled.indicators.values_list("code", flat=True)
+    )  # the derived ones have a table of their own
+    region = {
+        r.indicator: r for r in run.evaluation.indicators if r.scope == "region" and r.indicator in text
+    }
     assert rows["I01"]["value"] == data.number(region["I01"].value) == "463"
-    assert rows["I01"]["completion"] == data.percent(region["I01"].completion) == "57.9%"
-    assert rows["I01"]["status"]["key"] == "lagging"
-    # the counts by status are those of the run's region results: the five steps of pace always,
-    # any other state (未评估…) when it occurs, as the table names it
-    expected = {key: 0 for key in ("met", "ahead", "on_pace", "lagging", "seriously_lagging")}
+    # the plan sets the region no 2018 target: no annual completion, progress to 2019 against time
+    assert rows["I01"]["completion"] == "—" and rows["I01"]["annual"]["key"] == "no_target"
+    assert rows["I01"]["progress"] == data.percent(region["I01"].progress) == "57.9%"
+    assert rows["I01"]["elapsed"] == "66.7%"
+    assert rows["I01"]["status"]["key"] == "lagging" == rows["I01"]["pace"]["key"]
+    assert rows["I01"]["why"] == (
+        "no target set for 2018; final target 800 units (2019), 57.9% reached, 66.7% of the time elapsed, "
+        "8.8 points behind"
+    )
+    # the counts by status are those of the run's region results: the four steps of pace always,
+    # any other state (完成, 缺数据…) when it occurs, as the table names it
+    expected = {key: 0 for key in ("ahead", "on_pace", "lagging", "seriously_lagging")}
     for r in region.values():
         key = data.status_key(r)
         expected[key] = expected.get(key, 0) + 1
@@ -82,7 +94,7 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     assert composite["key"] == "composite"
     assert composite["values"] == {s["locality"]: s["score"] for s in run.results["composite"]["scores"]}
     i01_measure = next(m for m in chart["measures"] if m["key"] == "I01")
-    assert i01_measure["values"]["ZH"] == pytest.approx(75 / 146)
+    assert i01_measure["values"]["ZH"] == pytest.approx(75 / 97)  # against 珠海's 2018 target
     shunde = next(loc for loc in chart["localities"] if loc["code"] == "SD")
     assert shunde["point"] == [113.29, 22.81]
     assert next(loc for loc in chart["localities"] if loc["code"] == "FS")["point"] is None
@@ -215,11 +227,11 @@ def test_english_pages_name_the_localities_in_english(client, sampled, cast):
     assert "Unit: " in heading and sampled.indicators.get(code="I01").unit_label in heading
 
 
-def test_binding_target_is_missed_only_from_its_target_year():
-    before = indicator_result(outcome="binding_not_met", year=2018, target_year=2019)
-    assert data.status_key(before) == "not_assessed"
+def test_before_the_final_year_the_pace_shows_and_from_it_the_completion_verdict():
+    before = indicator_result(year=2018, target_year=2019, annual=AnnualVerdict.NO_TARGET)
     assert data.status_key(replace(before, pace=PaceStatus.ON_PACE)) == "on_pace"
-    assert data.status_key(replace(before, year=2019)) == "binding_not_met"
+    assert data.status_key(before) == "no_target"
+    assert data.status_key(replace(before, year=2019, annual=AnnualVerdict.NOT_MET)) == "not_met"
 
 
 def test_locality_page(client, sampled, cast):
@@ -386,13 +398,13 @@ def test_plan_page_and_nav_link_to_the_dashboard(client, plan, cast):
     assert f'href="/plans/{plan.code}/dashboard/"' in page and 'id="dashboard-link"' in page
 
 
-def test_status_keys_follow_outcome_then_pace():
-    assert data.status_key(indicator_result(outcome="target_met", pace="ahead")) == "met"
-    assert data.status_key(indicator_result(outcome="binding_met")) == "met"
+def test_status_keys_follow_outcome_then_pace_then_the_annual_verdict():
+    assert data.status_key(indicator_result(pace="ahead", annual=AnnualVerdict.MET)) == "ahead"
+    assert data.status_key(indicator_result(annual=AnnualVerdict.NEARLY_MET)) == "nearly_met"
     assert data.status_key(indicator_result(pace="seriously_lagging")) == "seriously_lagging"
-    assert data.status_key(indicator_result(outcome="binding_not_met")) == "binding_not_met"
+    assert data.status_key(indicator_result()) == "not_assessed"
     assert data.status_key(indicator_result(outcome="missing_data")) == "missing_data"
-    assert data.status_key(indicator_result(outcome="not_applicable")) == "not_assessed"
+    assert data.status_key(indicator_result(outcome="not_applicable")) == "not_applicable"
     assert data.status_key(None) == "missing_data"
     assert (data.number(3486.414), data.number(800.0), data.number(None)) == ("3,486.41", "800", "—")
     assert data.percent(0.5789) == "57.9%"

@@ -11,6 +11,7 @@ import pytest
 
 from planwatch.core.evaluation import (
     REGION,
+    AnnualVerdict,
     EvaluationInput,
     ForecastMethod,
     IndicatorParameters,
@@ -24,8 +25,6 @@ from planwatch.core.evaluation import (
     PaceStatus,
     PaceThresholds,
     PlanPeriod,
-    ProgressStatus,
-    ProgressThresholds,
     TargetSpec,
     build_panel,
     evaluate_panel,
@@ -66,41 +65,35 @@ def approx(x: float) -> object:
     return pytest.approx(x, rel=1e-12, abs=1e-12)
 
 
-# --- each kind, by hand ---------------------------------------------------------------------------
+# --- each kind, by hand (final target only: progress against 时序进度) ---------------------------
 
 
 def test_cumulative_count_counts_from_the_plans_start():
     r = results(count(), {2017: 30, 2018: 70}, {2019: 120}, 2018)
     assert r.outcome == Outcome.EVALUATED
     assert r.base_year == 2016  # the year before the plan's start
-    assert r.completion == approx(70 / 120)
+    assert r.year_target is None and r.completion is None and r.met is None
+    assert r.annual == AnnualVerdict.NO_TARGET and Note.NO_YEAR_TARGET in r.notes
+    assert r.target == 120 and r.target_year == 2019
     assert r.progress == approx(70 / 120)  # the count starts at 0
     assert r.elapsed == approx(2 / 3)  # 2017 and 2018 of 2017–2019
     assert r.pace_gap == approx(70 / 120 - 2 / 3)
     assert r.pace == PaceStatus.LAGGING
-    # Open SDG: a count starts at 0, so the growth ratio starts at the first report (2017).
-    cagr_observed = 70 / 30 - 1
-    cagr_required = (120 / 30) ** (1 / 2) - 1
-    assert r.sdg_ratio == approx(cagr_observed / cagr_required)
-    assert r.sdg_status == ProgressStatus.ON_TRACK
-    assert Note.SDG_BASE_SHIFTED in r.notes
+    assert r.sdg_ratio is None  # a count does not compound: no growth ratio
     # Least squares through (2016, 0), (2017, 30), (2018, 70): slope 35, intercept −5/3 at 2016.
     assert r.forecast_method == ForecastMethod.LINEAR
     assert r.forecast == approx(-5 / 3 + 35 * 3)
     assert r.likely_met is False
-    assert r.met is False
 
 
-def test_level_with_a_base_share_of_target_and_share_of_the_way():
+def test_level_with_a_base_share_of_the_way():
     spec = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.SUM)
     r = results(spec, {2016: 100, 2017: 112, 2018: 130}, {2019: 160}, 2018)
     assert r.base_value == 100
-    assert r.completion == approx(130 / 160)
     assert r.progress == approx((130 - 100) / (160 - 100))
     assert r.pace_gap == approx(0.5 - 2 / 3)
     assert r.pace == PaceStatus.LAGGING
-    assert r.sdg_ratio == approx((1.3**0.5 - 1) / (1.6 ** (1 / 3) - 1))
-    assert r.sdg_status == ProgressStatus.NEEDS_ACCELERATION
+    assert r.sdg_ratio is None
     assert r.forecast == approx(99 + 15 * 3)  # through (0, 100), (1, 112), (2, 130)
     assert r.likely_met is False
 
@@ -108,22 +101,17 @@ def test_level_with_a_base_share_of_target_and_share_of_the_way():
 def test_level_without_a_base_has_no_share_of_the_way_and_says_so():
     spec = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.SUM)
     r = results(spec, {2017: 112, 2018: 130}, {2019: 160}, 2018)
-    assert r.completion == approx(130 / 160)
     assert r.progress is None and r.pace is None and r.pace_gap is None
     assert Note.NO_BASE in r.notes
-    assert r.sdg_ratio == approx((130 / 112 - 1) / ((160 / 112) ** (1 / 2) - 1))
-    assert Note.SDG_BASE_SHIFTED in r.notes
 
 
 def test_average_annual_growth_is_compound_over_base_to_target_year():
     spec = IndicatorSpec("G", IndicatorKind.AVG_ANNUAL_GROWTH, Aggregation.NONE, base_year=2016)
     r = results(spec, {2017: 9, 2018: 10}, {2019: 12}, 2018)
-    assert r.completion == approx(10 / 12)
     # The level index (1.10)² against the (1.12)³ required, on a log scale.
     assert r.progress == approx(2 * math.log(1.10) / (3 * math.log(1.12)))
     assert r.pace == PaceStatus.LAGGING
     assert r.sdg_ratio == approx(10 / 12)  # the observed compound rate over the required one
-    assert r.sdg_status == ProgressStatus.NEEDS_ACCELERATION
     # Compound trend: least squares through ln index (0, 0), (1, ln 1.09), (2, 2 ln 1.10).
     ys = [0.0, math.log(1.09), 2 * math.log(1.10)]
     slope = (ys[2] - ys[0]) / 2
@@ -137,7 +125,6 @@ def test_average_annual_growth_is_compound_over_base_to_target_year():
 def test_growth_at_the_required_compound_rate_is_on_pace():
     spec = IndicatorSpec("G", IndicatorKind.AVG_ANNUAL_GROWTH, Aggregation.NONE, base_year=2016)
     r = results(spec, {2017: 12}, {2019: 12}, 2017)
-    assert r.met is True and r.outcome == Outcome.TARGET_MET
     assert r.progress == approx(1 / 3)  # log scale: a constant rate covers the way evenly
     assert r.pace == PaceStatus.ON_PACE
 
@@ -145,19 +132,16 @@ def test_growth_at_the_required_compound_rate_is_on_pace():
 def test_growth_over_a_base_year():
     spec = IndicatorSpec("G", IndicatorKind.GROWTH_OVER_BASE, Aggregation.NONE, base_year=2016)
     r = results(spec, {2018: 12}, {2019: 20}, 2018)
-    assert r.completion == approx(0.6)
     assert r.progress == approx(0.6)
     assert r.pace == PaceStatus.LAGGING  # 0.6 − 2/3 = −0.067
     assert r.sdg_ratio == approx((1.12**0.5 - 1) / (1.2 ** (1 / 3) - 1))
-    assert r.sdg_status == ProgressStatus.NEEDS_ACCELERATION
 
 
 def test_share_with_its_base_share():
     spec = IndicatorSpec("S", IndicatorKind.SHARE, Aggregation.NONE)
     r = results(spec, {2016: 30, 2018: 33}, {2019: 35}, 2018)
-    assert r.completion == approx(33 / 35)
     assert r.progress == approx(3 / 5)
-    assert r.sdg_ratio == approx(((33 / 30) ** 0.5 - 1) / ((35 / 30) ** (1 / 3) - 1))
+    assert r.sdg_ratio is None
 
 
 def energy(**kw: object) -> IndicatorSpec:
@@ -173,41 +157,33 @@ def energy(**kw: object) -> IndicatorSpec:
     )
 
 
-def test_cumulative_decrease_from_2015_binding_not_met():
+def test_cumulative_decrease_from_2015_against_its_2017_target():
     r = results(energy(), {2016: 3, 2017: 6}, {2017: 8}, 2017)
-    assert r.outcome == Outcome.BINDING_NOT_MET
+    assert r.outcome == Outcome.EVALUATED
     assert r.base_year == 2015
-    assert r.completion == approx(0.75)
-    assert r.progress == approx(0.75)
-    assert r.elapsed == 1.0  # 2015 → 2017
-    assert r.pace == PaceStatus.SERIOUSLY_LAGGING
-    # The input (energy per unit of GDP) should fall: index 0.94 against 0.92, both from 2015.
-    assert r.sdg_ratio == approx((1 - 0.94**0.5) / (1 - 0.92**0.5))
-    assert r.sdg_status == ProgressStatus.NEEDS_ACCELERATION
-    assert r.forecast is None and Note.TARGET_YEAR_REACHED in r.notes
+    assert r.year_target == 8 and r.completion == approx(0.75) and r.met is False
+    assert r.annual == AnnualVerdict.NOT_MET
+    # Only a 2017 target: no final (2019) target, so no progress and no pace — never the 2017 one.
+    assert r.target is None and r.pace is None and Note.NO_FINAL_TARGET in r.notes
     earlier = results(energy(), {2016: 3, 2017: 6}, {2017: 8}, 2016)
-    assert earlier.elapsed == 0.5 and earlier.progress == approx(3 / 8)
-    assert earlier.pace == PaceStatus.LAGGING
+    assert earlier.annual == AnnualVerdict.NO_TARGET and earlier.pace is None
 
 
-def test_cumulative_decrease_binding_met():
+def test_cumulative_decrease_met():
     r = results(energy(), {2017: 8.5}, {2017: 8}, 2017)
-    assert r.outcome == Outcome.BINDING_MET
-    assert r.met is True
-    assert r.sdg_status == ProgressStatus.TARGET_ACHIEVED
+    assert r.met is True and r.annual == AnnualVerdict.MET
 
 
 def test_lower_is_better_level_is_direction_aware():
     spec = IndicatorSpec("E", IndicatorKind.LEVEL, Aggregation.NONE, direction=Direction.LOWER_IS_BETTER)
-    r = results(spec, {2016: 1.0, 2018: 0.9}, {2019: 0.85}, 2018)
-    assert r.met is False
-    assert r.completion == approx(0.85 / 0.9)  # target / value
+    r = results(spec, {2016: 1.0, 2018: 0.9, 2019: 0.9}, {2019: 0.85}, 2018)
     assert r.progress == approx((0.9 - 1.0) / (0.85 - 1.0))
-    assert r.pace == PaceStatus.ON_PACE
-    assert r.sdg_ratio == approx((1 - 0.9**0.5) / (1 - 0.85 ** (1 / 3)))
-    assert r.sdg_status == ProgressStatus.ON_TRACK
-    met = results(spec, {2016: 1.0, 2018: 0.8}, {2019: 0.85}, 2018)
-    assert met.outcome == Outcome.TARGET_MET
+    assert r.pace == PaceStatus.ON_PACE  # ⅔ of the way in ⅔ of the time
+    final = results(spec, {2016: 1.0, 2019: 0.9}, {2019: 0.85}, 2019)
+    assert final.met is False and final.completion == approx(0.85 / 0.9)  # target / value
+    assert final.annual == AnnualVerdict.NEARLY_MET  # 94.4 %
+    met = results(spec, {2016: 1.0, 2019: 0.8}, {2019: 0.85}, 2019)
+    assert met.annual == AnnualVerdict.MET
 
 
 # --- pace boundaries ----------------------------------------------------------------------------
@@ -220,9 +196,8 @@ SHORT = PlanPeriod(base_year=2016, start_year=2017, end_year=2018)  # half the p
     [
         (55, PaceStatus.AHEAD),  # gap +0.05 exactly
         (54.99, PaceStatus.ON_PACE),
-        (50, PaceStatus.ON_PACE),
-        (45, PaceStatus.ON_PACE),  # gap −0.05 exactly
-        (44.99, PaceStatus.LAGGING),
+        (50, PaceStatus.ON_PACE),  # exactly at 时序进度
+        (49.99, PaceStatus.LAGGING),  # below 时序进度 is lagging (band 0)
         (30, PaceStatus.LAGGING),  # gap −0.20 exactly
         (29.99, PaceStatus.SERIOUSLY_LAGGING),
         (0, PaceStatus.SERIOUSLY_LAGGING),
@@ -235,28 +210,17 @@ def test_pace_default_thresholds_at_their_boundaries(value, status):
 
 
 def test_pace_thresholds_are_configurable():
-    params = IndicatorParameters(pace=PaceThresholds(ahead=0.25, on_pace=0.0, lagging=-0.25))
-    assert (
-        results(count(), {2017: 75}, {2018: 100}, 2017, period=SHORT, params=params).pace == PaceStatus.AHEAD
-    )
-    assert (
-        results(count(), {2017: 74}, {2018: 100}, 2017, period=SHORT, params=params).pace
-        == PaceStatus.ON_PACE
-    )
-    assert (
-        results(count(), {2017: 50}, {2018: 100}, 2017, period=SHORT, params=params).pace
-        == PaceStatus.ON_PACE
-    )
-    assert (
-        results(count(), {2017: 49}, {2018: 100}, 2017, period=SHORT, params=params).pace
-        == PaceStatus.LAGGING
-    )
-    assert (
-        results(count(), {2017: 25}, {2018: 100}, 2017, period=SHORT, params=params).pace
-        == PaceStatus.LAGGING
-    )
-    bad = results(count(), {2017: 24}, {2018: 100}, 2017, period=SHORT, params=params)
-    assert bad.pace == PaceStatus.SERIOUSLY_LAGGING
+    params = IndicatorParameters(pace=PaceThresholds(ahead=0.25, on_pace=-0.05, lagging=-0.25))
+
+    def pace(value: float) -> PaceStatus | None:
+        return results(count(), {2017: value}, {2018: 100}, 2017, period=SHORT, params=params).pace
+
+    assert pace(75) == PaceStatus.AHEAD
+    assert pace(74) == PaceStatus.ON_PACE
+    assert pace(45) == PaceStatus.ON_PACE  # a band of 5 points below 时序进度
+    assert pace(44) == PaceStatus.LAGGING
+    assert pace(25) == PaceStatus.LAGGING
+    assert pace(24) == PaceStatus.SERIOUSLY_LAGGING
 
 
 def test_pace_thresholds_must_be_in_order():
@@ -270,38 +234,14 @@ def test_no_pace_at_the_base_year():
     assert Note.BEFORE_BASE_YEAR in r.notes
 
 
-# --- Open SDG boundaries: the ratio of an average growth rate is value / target --------------------
+# --- Open SDG: a supporting figure for growth kinds, never a status ----------------------------------
 
 
-@pytest.mark.parametrize(
-    ("value", "status"),
-    [
-        (9.5, ProgressStatus.ON_TRACK),  # ratio 0.95 exactly
-        (9.49, ProgressStatus.NEEDS_ACCELERATION),
-        (6, ProgressStatus.NEEDS_ACCELERATION),  # 0.60 exactly
-        (5.99, ProgressStatus.LIMITED_PROGRESS),
-        (0, ProgressStatus.LIMITED_PROGRESS),  # 0 exactly
-        (-0.01, ProgressStatus.DETERIORATION),
-        (10, ProgressStatus.TARGET_ACHIEVED),
-    ],
-)
-def test_open_sdg_statuses_at_their_boundaries(value, status):
+def test_open_sdg_ratio_of_an_average_growth_rate_is_value_over_target():
     spec = IndicatorSpec("G", IndicatorKind.AVG_ANNUAL_GROWTH, Aggregation.NONE, base_year=2016)
-    r = results(spec, {2018: value}, {2019: 10}, 2018)
-    assert r.sdg_status == status
-    if status != ProgressStatus.TARGET_ACHIEVED:
-        assert r.sdg_ratio == approx(value / 10)
-
-
-def test_open_sdg_thresholds_are_configurable():
-    spec = IndicatorSpec("G", IndicatorKind.AVG_ANNUAL_GROWTH, Aggregation.NONE, base_year=2016)
-    params = IndicatorParameters(
-        progress=ProgressThresholds(on_track=0.9, needs_acceleration=0.5, limited=0.1)
-    )
-    assert results(spec, {2018: 9}, {2019: 10}, 2018, params=params).sdg_status == ProgressStatus.ON_TRACK
-    assert (
-        results(spec, {2018: 0.5}, {2019: 10}, 2018, params=params).sdg_status == ProgressStatus.DETERIORATION
-    )
+    r = results(spec, {2018: 9.5}, {2019: 10}, 2018)
+    assert r.sdg_ratio == approx(0.95)
+    assert not hasattr(r, "sdg_status")
 
 
 # --- explicit outcomes --------------------------------------------------------------------------
@@ -311,55 +251,62 @@ def test_missing_value_is_missing_data_not_zero():
     r = results(count(), {2017: 30}, {2019: 120}, 2018)
     assert r.outcome == Outcome.MISSING_DATA
     assert r.value is None and r.completion is None and r.pace is None and r.forecast is None
+    assert r.annual is None
 
 
-def test_no_target_at_this_scope_is_not_applicable():
+def test_an_indicator_without_any_target_is_not_judged():
     r = results(count(), {2017: 30}, {}, 2017)
-    assert r.outcome == Outcome.NOT_APPLICABLE
+    assert r.outcome == Outcome.NOT_APPLICABLE and r.annual is None and r.pace is None
+    assert Note.NO_TARGETS in r.notes
+
+
+def test_no_target_at_this_scope_says_so_in_both_verdicts():
+    inp = EvaluationInput(
+        period=PERIOD,
+        indicators=(count(),),
+        localities=(A, LocalitySpec("B")),
+        targets=(TargetSpec("X", "B", 2017, 40),),
+        observations=(Observation("X", "A", 2017, 30),),
+    )
+    (r,) = indicator_results(evaluate_panel(build_panel(inp)), [2017], scopes=["A"])
+    assert r.outcome == Outcome.EVALUATED
     assert r.value == 30 and r.completion is None
-    assert Note.NO_TARGET in r.notes
+    assert r.annual == AnnualVerdict.NO_TARGET and r.pace is None
+    assert Note.NO_YEAR_TARGET in r.notes and Note.NO_FINAL_TARGET in r.notes
 
 
-def test_target_already_met_before_the_target_year():
+def test_final_target_already_reached_before_the_final_year_is_ahead():
     r = results(count(), {2017: 130}, {2019: 120}, 2017)
-    assert r.outcome == Outcome.TARGET_MET and r.met is True
-    assert r.completion == approx(130 / 120)
     assert r.pace == PaceStatus.AHEAD
-    assert r.sdg_status == ProgressStatus.TARGET_ACHIEVED
+    assert r.annual == AnnualVerdict.NO_TARGET  # no 2017 target: the 2019 one does not stand in
 
 
-def test_zero_base_level_gives_no_growth_ratio_and_says_so():
+def test_zero_base_level_is_fine_for_the_way():
     spec = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.SUM)
     r = results(spec, {2016: 0, 2018: 5}, {2019: 10}, 2018)
     assert r.outcome == Outcome.EVALUATED
     assert r.progress == approx(0.5)  # the way from 0 to 10 is fine
-    assert r.sdg_ratio is None and r.sdg_status is None
-    assert Note.INVALID_BASE in r.notes
-
-
-def test_negative_base_level_gives_no_growth_ratio():
-    spec = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.NONE)
-    r = results(spec, {2016: -4, 2018: 2}, {2019: 8}, 2018)
-    assert r.progress == approx(6 / 12)
-    assert r.sdg_ratio is None and Note.INVALID_BASE in r.notes
 
 
 def test_a_target_of_zero_gives_no_completion_ratio():
-    r = results(count(), {2017: 0}, {2019: 0}, 2017)
-    assert r.outcome == Outcome.TARGET_MET
+    r = results(count(), {2019: 0}, {2019: 0}, 2019)
+    assert r.met is True and r.annual == AnnualVerdict.MET
     assert r.completion is None and Note.TARGET_NOT_POSITIVE in r.notes
 
 
-def test_the_end_year_target_governs_and_the_years_own_target_is_beside_it():
+def test_the_years_own_target_judges_the_year_and_the_final_target_the_pace():
     r = results(count(), {2017: 30, 2018: 70}, {2017: 40, 2018: 80, 2019: 120}, 2018)
+    assert r.year_target == 80 and r.completion == approx(70 / 80) and r.met is False
+    assert r.annual == AnnualVerdict.NOT_MET  # 87.5 % < 90 %
     assert r.target == 120 and r.target_year == 2019
-    assert r.year_target == 80 and r.year_completion == approx(70 / 80) and r.year_met is False
+    assert r.pace == PaceStatus.LAGGING
 
 
-def test_after_the_last_target_year_the_last_target_governs():
+def test_after_the_final_year_the_final_target_judges_completion_only():
     r = results(count(), {2019: 100, 2020: 130}, {2019: 120}, 2020, period=PERIOD)
-    assert r.target_year == 2019 and r.elapsed == 1.0
-    assert r.outcome == Outcome.TARGET_MET and r.forecast is None
+    assert r.target_year == 2019 and r.year_target == 120 and r.elapsed == 1.0
+    assert r.annual == AnnualVerdict.MET and r.pace is None and r.forecast is None
+    assert Note.FINAL_YEAR_REACHED in r.notes
 
 
 def test_single_report_of_a_level_without_base_has_no_forecast():
@@ -381,10 +328,10 @@ def test_region_result_of_the_energy_indicator_is_not_applicable():
     by_scope = {r.scope: r for r in indicator_results(ev, [2017])}
     region = by_scope[REGION]
     assert region.outcome == Outcome.NOT_APPLICABLE
-    assert region.completion is None and region.value is None
+    assert region.completion is None and region.value is None and region.annual is None
     assert Note.NO_REGION_TARGET in region.notes and Note.NOT_ADDITIVE in region.notes
-    assert by_scope["A"].outcome == Outcome.BINDING_NOT_MET
-    assert by_scope["B"].outcome == Outcome.BINDING_MET
+    assert by_scope["A"].annual == AnnualVerdict.NOT_MET
+    assert by_scope["B"].annual == AnnualVerdict.MET
 
 
 def test_results_are_ordered_by_indicator_scope_and_year():

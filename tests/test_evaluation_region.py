@@ -8,6 +8,7 @@ import pytest
 
 from planwatch.core.evaluation import (
     REGION,
+    AnnualVerdict,
     EvaluationInput,
     IndicatorSpec,
     InvalidParameters,
@@ -15,6 +16,7 @@ from planwatch.core.evaluation import (
     Note,
     Observation,
     Outcome,
+    PaceStatus,
     PlanPeriod,
     TargetSpec,
     build_panel,
@@ -54,7 +56,7 @@ def test_sum_never_counts_shunde_twice():
         [spec], obs("I01", 2018, ZH=10, FS=20, SD=5), [TargetSpec("I01", REGION, 2019, 60)]
     )
     assert results["I01"].value == 30  # not 35
-    assert results["I01"].completion == pytest.approx(30 / 60)
+    assert results["I01"].progress == pytest.approx(30 / 60)
     assert made[("I01", 2018)].counted == ("ZH", "FS")
     assert made[("I01", 2018)].missing == ()
 
@@ -82,9 +84,9 @@ def test_share_is_recomputed_from_summed_numerator_and_denominator():
     )
     observations = obs("I24", 2018, ZH=3, FS=8, SD=4) + obs("I22", 2018, ZH=10, FS=20, SD=9)
     observations += obs("I25", 2018, ZH=30, FS=40, SD=44.4)
-    results, _ = region_result([num, den, share], observations, [TargetSpec("I25", REGION, 2019, 35)])
+    results, _ = region_result([num, den, share], observations, [TargetSpec("I25", REGION, 2018, 35)])
     assert results["I25"].value == pytest.approx(11 / 30 * 100)  # not the mean of 30 % and 40 %
-    assert results["I25"].outcome == Outcome.TARGET_MET
+    assert results["I25"].annual == AnnualVerdict.MET  # 36.7 % against 35 %
 
 
 def growth_indicators(kind):
@@ -110,7 +112,7 @@ def test_growth_over_base_is_recomputed_from_the_summed_levels():
         growth_indicators(IndicatorKind.GROWTH_OVER_BASE), observations, [TargetSpec("I04", REGION, 2019, 20)]
     )
     assert results["I04"].value == pytest.approx(20.0)
-    assert results["I04"].outcome == Outcome.TARGET_MET
+    assert results["I04"].pace == PaceStatus.AHEAD  # the 2019 growth reached in 2018
 
 
 def test_recomputed_growth_misses_the_localities_missing_at_the_base_year():

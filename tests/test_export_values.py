@@ -234,6 +234,8 @@ AUDIT_COLUMNS = [
     "period",
     "old_value",
     "new_value",
+    "old",
+    "new",
     "old_status",
     "new_status",
     "comment",

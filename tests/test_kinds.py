@@ -32,6 +32,7 @@ VOCABULARIES = [
     kinds.AttributeType,
     kinds.CountKind,
     kinds.Quantity,
+    kinds.DerivedMetric,
 ]
 
 

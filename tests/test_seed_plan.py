@@ -91,7 +91,7 @@ REGION_TARGETS_2019 = [
     ("I26", "130", "个", "三（八）", "exact", "创新实践基地总数达130个"),
     ("I27", "50", "%", "三（八）", "exact", "入选人才总数比2016年增长50%"),
     # 基本实现 ("basically achieve") read as 100 %: the number is the plan file's, not the text's.
-    ("I28", "100", "%", "三（八）", "about", "基本实现每个重点制造业基地均有1所以上对口职业院校"),
+    ("I28", "100", "%", "三（八）", "basically", "基本实现每个重点制造业基地均有1所以上对口职业院校"),
 ]
 NUMBER_NOT_WRITTEN = {"I28"}
 

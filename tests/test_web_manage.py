@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from planwatch.kernel.models import AuditEvent
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Period, PeriodException, ReportedValue, RevisionRequest
 
@@ -74,6 +75,20 @@ def test_a_due_date_reschedules_an_existing_period(plan, capsys):
     assert (period.due_on, period.locks_on) == (dt.date(2027, 1, 31), dt.date(2027, 2, 10))
     assert period.is_open_for(0, dt.date(2027, 1, 1), exceptions={})
     assert capsys.readouterr().out.strip().endswith("(rescheduled)")
+
+
+def test_province_reschedules_a_period_and_it_is_saved_and_audited(client, plan, cast, period):
+    client.force_login(cast.pat)
+    response = client.post(
+        url(plan, "period", period.code), {"dates": "1", "due_on": "2019-03-20", "locks_on": "2019-04-30"}
+    )
+    assert response.status_code == 302
+    period.refresh_from_db()
+    assert (period.due_on, period.locks_on) == (dt.date(2019, 3, 20), dt.date(2019, 4, 30))
+    event = AuditEvent.objects.get(type="period.dates")
+    assert event.new == {"due_on": "2019-03-20", "locks_on": "2019-04-30"} and event.actor == cast.pat
+    page = client.get(url(plan, "period", period.code)).content.decode()
+    assert 'value="2019-03-20"' in page and 'value="2019-04-30"' in page
 
 
 def test_exception_keeps_entry_open_for_one_locality(client, plan, cast, period):

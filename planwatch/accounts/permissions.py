@@ -224,6 +224,16 @@ def sees_row(user: Any, row: Any) -> bool:
     return writes_locality(user, row)
 
 
+# --- target breakdowns (分解表) ---------------------------------------------------------------------
+
+
+@predicate
+def leads_breakdown(user: Any, breakdown: Any) -> bool:
+    """The lead unit of the breakdown's indicator (四（一）: 各牵头部门…分解落实), or the administrator
+    (who stands in where an indicator has no lead unit)."""
+    return leads(user, getattr(breakdown, "indicator", None)) or is_admin(user)
+
+
 # --- the rules ----------------------------------------------------------------------------------
 
 PERMISSIONS: dict[str, Predicate] = {
@@ -256,6 +266,13 @@ PERMISSIONS: dict[str, Predicate] = {
     "action_plan.write": writes_locality,
     "progress_update.approve": is_province,  # the province reviews updates: comment on one, return it
     "progress_update.comment": is_province,
+    # target breakdowns: the lead unit enters, submits and later revises (with a reason); the
+    # province approves or returns
+    "breakdown.work": is_lead_unit | is_province,
+    "breakdown.edit": leads_breakdown,
+    "breakdown.submit": leads_breakdown,
+    "breakdown.approve": is_province,
+    "breakdown.revise": leads_breakdown,
     # the province's pages
     "province.manage": is_province,
     "period.manage": is_province,

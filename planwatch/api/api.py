@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
 from planwatch.api.auth import API_AUTH
+from planwatch.api.breakdown import router as breakdown_router
 from planwatch.api.evaluation import router as evaluation_router
 from planwatch.api.evaluation import runs_router as evaluation_runs_router
 from planwatch.api.ledgers import router as ledgers_router
@@ -39,7 +40,8 @@ api = NinjaAPI(
     "(JSON or CSV), moved through the workflow, revised, with their history and the audit log; and "
     "evaluation runs (completion, pace, region values, the composite index and its ranking), stored "
     "with their parameters and data version; and task supervision (action plans, milestones, progress "
-    "updates and the list of overdue and at-risk milestones).",
+    "updates and the list of overdue and at-risk milestones); and the target breakdowns (分解表: the "
+    "localities' targets by year, entered by the lead units and approved by the province).",
     auth=API_AUTH,
     docs=docs,
     renderer=ReadableJSONRenderer(),
@@ -51,4 +53,5 @@ api.add_router("/plans", evaluation_router)
 api.add_router("/evaluations", evaluation_runs_router)
 api.add_router("/plans", supervision_router)
 api.add_router("/plans", ledgers_router)
+api.add_router("/plans", breakdown_router)
 register_error_handlers(api)

@@ -88,10 +88,27 @@ class RunSummaryOut(Schema):
     results_hash: str
     engine_version: str
     reused: bool
+    derived_indicators: list[dict[str, Any]] = Field(
+        description="The derived indicators among the results: rates PlanWatch computes from its own "
+        "records (code, metric, name_zh/en, mark_zh/en — PlanWatch 口径，非方案原文 —, unit, direction, "
+        "dimension, target). Not indicators of the plan text."
+    )
+
+
+class ExplanationOut(Schema):
+    indicator: str
+    scope: str
+    year: int
+    zh: str
+    en: str
 
 
 class RunOut(RunSummaryOut):
     results: dict[str, Any] = Field(description="indicators, region, composite, sensitivity (to_jsonable).")
+    explanations: list[ExplanationOut] = Field(
+        description="Each indicator result's verdicts in one line with their numbers, as the dashboards "
+        "and the bulletins give them (docs/methodology.md, “Verdicts”)."
+    )
 
 
 def runs() -> QuerySet[EvaluationRun]:

@@ -26,6 +26,8 @@ from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
 from planwatch.core.geo import MapFileMissing, read_city_map
+from planwatch.core.kinds import DERIVED_UNIT
+from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
 from planwatch.kernel.models import AuditEvent
@@ -102,11 +104,17 @@ def run_info(run: EvaluationRun) -> core.RunInfo:
 
 
 def _names(plan: Plan) -> core.Names:
+    """The plan's names by code; the derived indicators' with their mark (PlanWatch 口径，非方案原文)."""
+    marked = derived.names(plan)
     return core.Names(
         localities=dict(plan.localities.values_list("code", "name_zh")),
-        indicators=dict(plan.indicators.values_list("code", "name_zh")),
+        indicators={**dict(plan.indicators.values_list("code", "name_zh")), **marked},
         dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
-        units={code: unit for code, unit in plan.indicators.values_list("code", "unit")},
+        units={
+            **{code: unit for code, unit in plan.indicators.values_list("code", "unit")},
+            **dict.fromkeys(marked, DERIVED_UNIT),
+        },
+        kinds=dict(plan.indicators.values_list("code", "kind")),
     )
 
 

@@ -107,5 +107,8 @@ def download(request: HttpRequest, code: str, pk: int, fmt: str) -> FileResponse
     except FileNotFoundError:
         raise Http404("the file is missing from storage") from None
     return FileResponse(
-        handle, as_attachment=True, filename=bulletin.file_name(fmt), content_type=core.FORMATS[fmt].content_type
+        handle,
+        as_attachment=True,
+        filename=bulletin.file_name(fmt),
+        content_type=core.FORMATS[fmt].content_type,
     )

@@ -94,13 +94,41 @@ class UnitKind(Term):
     GROUP = "group", "单位组", "Group of units"  # units named together, e.g. a joint conference's members
 
 
+class Reach(StrEnum):
+    """How a value reaches its target, by the target's qualifier (docs/methodology.md, "Qualifiers")."""
+
+    INCLUSIVE = "inclusive"  # at or beyond the target (以上, 不少于, an exact figure)
+    STRICT = "strict"  # beyond the target, not at it (超)
+    TOLERANT = "tolerant"  # within a tolerance short of the target (左右, 约, 基本实现)
+
+
 class Qualifier(Term):
-    """How a target's figure is meant. An exact figure says nothing more."""
+    """How a target's figure is meant, as the text words it. An exact figure says nothing more."""
 
     EXACT = "exact", "", ""
     AT_LEAST = "at_least", "以上", "at least"
+    NOT_LESS_THAN = "not_less_than", "不少于", "not less than"
+    OVER = "over", "超", "over"
     ABOUT = "about", "左右", "about"
+    APPROX = "approx", "约", "approximately"
+    BASICALLY = "basically", "基本实现", "basically achieved"
     AT_MOST = "at_most", "以内", "at most"
+
+    @property
+    def reach(self) -> Reach:
+        return QUALIFIER_REACH[self]
+
+
+QUALIFIER_REACH = {
+    Qualifier.EXACT: Reach.INCLUSIVE,
+    Qualifier.AT_LEAST: Reach.INCLUSIVE,
+    Qualifier.NOT_LESS_THAN: Reach.INCLUSIVE,
+    Qualifier.OVER: Reach.STRICT,
+    Qualifier.ABOUT: Reach.TOLERANT,
+    Qualifier.APPROX: Reach.TOLERANT,
+    Qualifier.BASICALLY: Reach.TOLERANT,
+    Qualifier.AT_MOST: Reach.INCLUSIVE,
+}
 
 
 class RuleKind(Term):
@@ -116,6 +144,27 @@ class CheckKind(Term):
 
     NOT_GREATER = "not_greater", "不大于", "Not greater than"  # left ≤ right
     SHARE = "share", "占比", "Share of"  # share = left ÷ right × 100, within a tolerance in points
+
+
+class DerivedMetric(Term):
+    """A measure PlanWatch computes from its own records, per locality and year: the plan file's
+    `derived_indicators[].metric`. Each word is one row of the registry of derived metrics
+    (planwatch.evaluation.derived.METRICS: unit, direction, ideal target and the function that
+    counts it). Every derived metric is a rate in percent (`DERIVED_UNIT`)."""
+
+    MILESTONES_ON_TIME = "milestones_on_time", "行动计划里程碑按期完成率", "Milestones done on time"
+    VALUES_ON_TIME = "values_on_time", "数据按期报送率", "Values reported on time"
+    RETURNS_PER_SUBMISSION = (
+        "returns_per_submission",
+        "数据退回率（退回次数 ÷ 报送次数）",
+        "Returns per submission",
+    )
+
+
+# Every derived metric is a share of records, in percent: the plan file bounds its target to 0–100.
+DERIVED_UNIT = "%"
+# What every place that shows a derived indicator says beside it: it is not one of the text's.
+DERIVED_MARK = ("PlanWatch 口径，非方案原文", "PlanWatch's measure, not the plan text's")
 
 
 class AttributeType(Term):

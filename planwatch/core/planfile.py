@@ -30,6 +30,7 @@ from planwatch.core.kinds import (
     AttributeType,
     CheckKind,
     CountKind,
+    DerivedMetric,
     Direction,
     Frequency,
     IndicatorKind,
@@ -210,6 +211,27 @@ class Indicator(Strict):
     targets: list[Target] = []
 
 
+class DerivedIndicator(Strict):
+    """An indicator PlanWatch computes from its own records, per locality and year (its `metric`,
+    planwatch.evaluation.derived): PlanWatch's measure, not the plan text's. No sentence of the text
+    defines it, so it has no `source`; nobody reports it, so it has no unit of its own (every metric
+    is a rate in %) and no targets by year: one `target` rate holds for every locality and year
+    (none: the metric's ideal, 100 % on time or 0 returns)."""
+
+    code: Code
+    metric: DerivedMetric
+    dimension: Code | None = None
+    target: Decimal | None = Field(
+        default=None, ge=0, le=100, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES
+    )  # in %
+    note: Text | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _canonical(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else canonical_decimal(value)
+
+
 class Rule(Strict):
     code: Code
     number: int = Field(ge=1)
@@ -321,6 +343,7 @@ class PlanDocument(Strict):
     rules: list[Rule] = []
     checks: list[Check] = []
     ledgers: list[Ledger] = []
+    derived_indicators: list[DerivedIndicator] = []
 
     @property
     def source_text(self) -> str:
@@ -330,6 +353,8 @@ class PlanDocument(Strict):
         data = self.model_dump(mode="json")
         if data.get("review") is None:  # optional: a file without it hashes as it did before
             data.pop("review", None)
+        if not data.get("derived_indicators"):  # the same
+            data.pop("derived_indicators", None)
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     def content_hash(self) -> str:
@@ -561,6 +586,7 @@ def check_plan(doc: PlanDocument) -> list[tuple[Loc, str]]:
         _check_key_fields,
         _check_tasks,
         _check_indicators,
+        _check_derived_indicators,
         _check_rules,
         _check_cross_checks,
         _check_ledgers,
@@ -758,6 +784,22 @@ def _within(value: Decimal, bounds: tuple[Decimal, Decimal] | None) -> bool:
     return bounds is None or bounds[0] <= value <= bounds[1]
 
 
+def _check_derived_indicators(c: _Checks) -> None:
+    """Codes of their own (not an indicator's), a known dimension, each metric declared once."""
+    derived = c.doc.derived_indicators
+    c.duplicates([(("derived_indicators", i), x.code) for i, x in enumerate(derived)], "derived indicator")
+    metrics: dict[DerivedMetric, str] = {}
+    for i, ind in enumerate(derived):
+        loc: Loc = ("derived_indicators", i)
+        if ind.code in c.indicators:
+            c.add(loc + ("code",), f"{ind.code!r} is already the code of an indicator of the text")
+        if ind.dimension is not None and ind.dimension not in c.dimensions:
+            c.add(loc + ("dimension",), f"unknown dimension {ind.dimension!r}")
+        if ind.metric in metrics:
+            c.add(loc + ("metric",), f"{ind.metric.value} is already measured by {metrics[ind.metric]}")
+        metrics.setdefault(ind.metric, ind.code)
+
+
 def _check_rules(c: _Checks) -> None:
     c.duplicates([(("rules", i), x.code) for i, x in enumerate(c.doc.rules)], "rule")
     for i, rule in enumerate(c.doc.rules):
@@ -871,7 +913,7 @@ _Dumper.add_representer(str, _str_representer)
 def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
     """The document as a plan file, with the source text inline."""
     data = doc.model_dump(mode="json", exclude_none=True)
-    for key in ("value", "weight", "tolerance", "threshold"):  # numbers as numbers, not strings
+    for key in ("value", "weight", "tolerance", "threshold", "target"):  # numbers as numbers, not strings
         _numbers_in(data, key)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

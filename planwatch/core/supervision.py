@@ -66,6 +66,31 @@ def days_late(m: MilestoneFacts, today: dt.date) -> int:
     return max(0, (today - m.due_on).days)
 
 
+def done_on(updates: Iterable[tuple[str, dt.date]]) -> dt.date | None:
+    """The day a milestone was done, from its standing progress updates (the returned ones left out)
+    in the order they were posted, as (status, day): the day of the first update of the last run of
+    updates saying done; None when the last one does not say done. Done, then reopened and done
+    again, is done on the second day."""
+    day: dt.date | None = None
+    for status, posted in updates:
+        if status != DONE:
+            day = None
+        elif day is None:
+            day = posted
+    return day
+
+
+def finished_on_time(due_on: dt.date, done: dt.date | None, today: dt.date) -> bool | None:
+    """Whether a milestone was done by its due date (on the due day counts): True when done on or
+    before it; False when done after it, or not done and the due day has passed (late, as
+    `days_late` counts it); None while it is not done and not yet late."""
+    if done is not None:
+        return done <= due_on
+    if today > due_on:
+        return False
+    return None
+
+
 def assess(
     m: MilestoneFacts,
     today: dt.date,

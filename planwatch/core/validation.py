@@ -267,10 +267,10 @@ class InvalidValues(Refused):
 
     def __init__(self, findings: Sequence[Finding]):
         self.findings = list(findings)
-        super().__init__(
-            [Issue(Kind.VALIDATION, f.zh, f.en, indicator=f.indicator) for f in self.findings]
-        )
+        super().__init__([Issue(Kind.VALIDATION, f.zh, f.en, indicator=f.indicator) for f in self.findings])
         details = "; ".join(f"{f.indicator}: {f.en}" for f in self.findings)
-        self.zh = "数值未通过校验，未保存任何数据：" + "；".join(f"{f.indicator}：{f.zh}" for f in self.findings)
+        self.zh = "数值未通过校验，未保存任何数据：" + "；".join(
+            f"{f.indicator}：{f.zh}" for f in self.findings
+        )
         self.en = f"values failed validation, nothing was saved: {details}"
         self.args = (f"{self.zh} / {self.en}",)

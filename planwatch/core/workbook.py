@@ -68,12 +68,12 @@ MAX_COMMENT_CHARS = 2000
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
 
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_SAMPLE_FONT_COLOR = "9C5700"
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+SAMPLE_FONT_COLOR = "9C5700"
 _THIN = Side(style="thin", color="BFBFBF")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 # --- plain data in ------------------------------------------------------------------------------
@@ -95,11 +95,20 @@ class TemplateMeta:
         Not a signature — anyone may recompute it — but every rule is enforced again on upload;
         it only tells an accidentally edited (or hand-made) workbook apart from an exported one.
         """
-        text = "|".join(
-            [FORMAT, str(self.format_version), self.plan_code, str(self.plan_version)]
-            + [self.locality_code, self.period_code]
+        return checksum(
+            FORMAT,
+            str(self.format_version),
+            self.plan_code,
+            str(self.plan_version),
+            self.locality_code,
+            self.period_code,
         )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def checksum(*fields: str) -> str:
+    """A check of a workbook's metadata fields (its `_meta` sheet): an edited one no longer matches.
+    Every PlanWatch workbook that is uploaded again records one."""
+    return hashlib.sha256("|".join(fields).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,8 @@ class Template:
 # --- building -----------------------------------------------------------------------------------
 
 
-def _font(**kw: Any) -> Font:
+def font(**kw: Any) -> Font:
+    """The workbooks' font (a CJK one), with `kw` (bold, size, color)."""
     return Font(name=FONT_NAME, **kw)
 
 
@@ -193,9 +203,10 @@ def build_template(template: Template) -> bytes:
     return out.getvalue()
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, **style: Any) -> Cell:
+def put(ws: Worksheet, row: int, col: int, value: Any, **style: Any) -> Cell:
+    """Write a cell in the workbooks' font, top-aligned and wrapped unless `style` says otherwise."""
     cell = ws.cell(row=row, column=col, value=value)
-    cell.font = style.pop("font", _font())
+    cell.font = style.pop("font", font())
     cell.alignment = style.pop("alignment", Alignment(vertical="top", wrap_text=True))
     for key, val in style.items():
         setattr(cell, key, val)
@@ -207,8 +218,8 @@ def _write_title(ws: Worksheet, template: Template) -> None:
     meta = template.meta
     sample_zh, sample_en = ("【示例数据】", "[Sample data] ") if template.sample else ("", "")
     last = get_column_letter(len(HEADERS))
-    title_font = _font(bold=True, size=14, color=_SAMPLE_FONT_COLOR if template.sample else None)
-    _put(
+    title_font = font(bold=True, size=14, color=SAMPLE_FONT_COLOR if template.sample else None)
+    put(
         ws,
         TITLE_ROW,
         1,
@@ -216,7 +227,7 @@ def _write_title(ws: Worksheet, template: Template) -> None:
         font=title_font,
         alignment=Alignment(vertical="center"),
     )
-    _put(
+    put(
         ws,
         TITLE_ROW,
         5,
@@ -229,7 +240,7 @@ def _write_title(ws: Worksheet, template: Template) -> None:
     ws.row_dimensions[TITLE_ROW].height = 26
 
     exported = " ".join(x for x in [template.exported_at, template.exported_by] if x)
-    _put(
+    put(
         ws,
         INFO_ROW,
         1,
@@ -238,7 +249,7 @@ def _write_title(ws: Worksheet, template: Template) -> None:
         + (f" · 导出 {exported}" if exported else "")
         + f"\n{template.plan_title_en} (version {meta.plan_version}) · {template.locality_name_en}"
         f" · period {meta.period_code}" + (f" · exported {exported}" if exported else ""),
-        font=_font(size=9, color="595959"),
+        font=font(size=9, color="595959"),
     )
     ws.merge_cells(f"A{INFO_ROW}:{last}{INFO_ROW}")
     ws.row_dimensions[INFO_ROW].height = 30
@@ -255,21 +266,21 @@ def _write_title(ws: Worksheet, template: Template) -> None:
     if template.sample:
         help_zh += "本表中的目标值和上期值为示例数据，并非官方数字。"
         help_en += " Targets and previous values in this sheet are sample data, not official figures."
-    _put(ws, HELP_ROW, 1, f"{help_zh}\n{help_en}", font=_font(size=9))
+    put(ws, HELP_ROW, 1, f"{help_zh}\n{help_en}", font=font(size=9))
     ws.merge_cells(f"A{HELP_ROW}:{last}{HELP_ROW}")
     ws.row_dimensions[HELP_ROW].height = 44
 
 
 def _write_header(ws: Worksheet) -> None:
     for col, (zh, en, width) in enumerate(HEADERS, start=1):
-        _put(
+        put(
             ws,
             HEADER_ROW,
             col,
             f"{zh}\n{en}",
-            font=_font(bold=True),
-            fill=_HEADER_FILL,
-            border=_BORDER,
+            font=font(bold=True),
+            fill=HEADER_FILL,
+            border=BORDER,
             alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
         )
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -290,27 +301,27 @@ def _write_rows(ws: Worksheet, rows: Sequence[TemplateRow]) -> None:
     numbers = Alignment(horizontal="right", vertical="top")
     for offset, item in enumerate(rows):
         row = FIRST_ROW + offset
-        _put(ws, row, CODE_COL, item.code, border=_BORDER)
+        put(ws, row, CODE_COL, item.code, border=BORDER)
         name = f"{item.name_zh}\n{item.name_en}" if item.name_en else item.name_zh
-        _put(ws, row, NAME_COL, name, border=_BORDER)
+        put(ws, row, NAME_COL, name, border=BORDER)
         unit = f"{item.unit}\n{item.unit_en}" if item.unit_en else item.unit
-        _put(ws, row, UNIT_COL, unit, border=_BORDER)
-        _put(ws, row, TARGET_COL, cell_number(item.target), border=_BORDER, alignment=numbers)
-        _put(ws, row, PREVIOUS_COL, cell_number(item.previous), border=_BORDER, alignment=numbers)
-        value = _put(ws, row, VALUE_COL, cell_number(item.value), border=_BORDER, alignment=numbers)
-        comment = _put(ws, row, COMMENT_COL, None, border=_BORDER)
+        put(ws, row, UNIT_COL, unit, border=BORDER)
+        put(ws, row, TARGET_COL, cell_number(item.target), border=BORDER, alignment=numbers)
+        put(ws, row, PREVIOUS_COL, cell_number(item.previous), border=BORDER, alignment=numbers)
+        value = put(ws, row, VALUE_COL, cell_number(item.value), border=BORDER, alignment=numbers)
+        comment = put(ws, row, COMMENT_COL, None, border=BORDER)
         status = item.status_zh + (f"\n{item.status_en}" if item.status_en else "")
-        _put(ws, row, STATUS_COL, status or None, border=_BORDER, font=_font(size=9, color="595959"))
+        put(ws, row, STATUS_COL, status or None, border=BORDER, font=font(size=9, color="595959"))
         if item.editable:
             for cell in (value, comment):
                 cell.protection = Protection(locked=False)
-                cell.fill = _INPUT_FILL
+                cell.fill = INPUT_FILL
             if item.rule not in validations:
                 validations[item.rule] = _validation(item.rule)
             validations[item.rule].add(value.coordinate)
             comments.add(comment.coordinate)
         else:
-            value.fill = comment.fill = _LOCKED_FILL
+            value.fill = comment.fill = LOCKED_FILL
     for dv in [*validations.values(), comments]:
         if dv.sqref:
             ws.add_data_validation(dv)
@@ -436,19 +447,23 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:
-    """Read a filled-in template. A file that is no workbook at all raises WorkbookRejected;
-    anything else wrong is listed in the result's `problems`, every one with its cell."""
+def open_workbook(data: bytes, source: str = "workbook") -> tuple[Any, Any]:
+    """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas.
+    A file that is no .xlsx workbook at all (empty, an old .xls, a zip bomb, broken) raises
+    WorkbookRejected saying why. Every upload of a PlanWatch workbook is opened here."""
     reason = _not_a_workbook(data)
     if reason is None:
         try:
-            wb = _open(data, data_only=True)
-            formulas = _open(data, data_only=False)
+            return _open(data, data_only=True), _open(data, data_only=False)
         except Exception:  # openpyxl raises many kinds on a broken file; any means "unreadable"
             reason = ("无法作为 Excel 工作簿打开", "cannot be opened as an Excel workbook")
-    if reason is not None:
-        raise WorkbookRejected(source, [_problem("", *reason)])
+    raise WorkbookRejected(source, [_problem("", *reason)])
 
+
+def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:
+    """Read a filled-in template. A file that is no workbook at all raises WorkbookRejected;
+    anything else wrong is listed in the result's `problems`, every one with its cell."""
+    wb, formulas = open_workbook(data, source)
     content = WorkbookContent(meta=None)
     _read_meta(wb, content)
     if VALUES_SHEET not in wb.sheetnames:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q
-from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
@@ -24,9 +23,10 @@ from planwatch.core.evaluation import (
     ExclusionReason,
     IndicatorResult,
     LocalityScore,
-    Outcome,
+    explain,
     to_jsonable,
 )
+from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
 from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
@@ -39,42 +39,34 @@ Status = ReportedValue.Status
 # returned values are the locality's own business (see Profile.can_see_drafts) and show nowhere here.
 SHOWN_STATUSES: tuple[str, ...] = (Status.SUBMITTED.value, Status.APPROVED.value, Status.ACCEPTED.value)
 
-# The status of one indicator at one scope, as the evaluation gives it (outcome, then pace). The
-# CSS class of each is `st-<key>`; the colours are in dashboards.css.
-STATUS_LABELS = {
-    "met": _("Target met"),
-    "ahead": _("Ahead"),
-    "on_pace": _("On pace"),
-    "lagging": _("Lagging"),
-    "seriously_lagging": _("Seriously lagging"),
-    "binding_not_met": _("Binding target not met"),
-    "missing_data": _("Missing data"),
-    "invalid_base": _("Invalid base"),
-    "not_assessed": _("Not assessed"),
-}
-STATUS_ORDER = list(STATUS_LABELS)
+# The one status of a result (planwatch.core.evaluation.labels.headline) and its words. The CSS class
+# of each is `st-<key>`; the colours are in dashboards.css.
+STATUS_ORDER = list(HEADLINE_WORDS)
 
 
 def status_key(result: IndicatorResult | None) -> str:
-    """One key per result: met, the pace (ahead … seriously lagging), or why there is none."""
+    return headline(result)
+
+
+def status_label(key: str) -> str:
+    words = HEADLINE_WORDS.get(key)
+    return pick(*words) if words else key
+
+
+def _badge(words: dict[str, tuple[str, str]], key: str | None) -> dict[str, str] | None:
+    return None if key is None else {"key": key, "label": pick(*words[key])}
+
+
+def verdicts(result: IndicatorResult | None, indicator: Indicator) -> dict[str, Any]:
+    """A result's two verdicts, each with its own label, and the one line that explains them."""
     if result is None:
-        return "missing_data"
-    outcome = result.outcome
-    if outcome in (Outcome.TARGET_MET, Outcome.BINDING_MET):
-        return "met"
-    if result.pace is not None:
-        return result.pace.value
-    if outcome == Outcome.BINDING_NOT_MET and not binding_year_reached(result):
-        return "not_assessed"  # a binding target is missed only once its year is reached
-    if outcome in (Outcome.BINDING_NOT_MET, Outcome.MISSING_DATA, Outcome.INVALID_BASE):
-        return outcome.value
-    return "not_assessed"
-
-
-def binding_year_reached(result: IndicatorResult) -> bool:
-    """Whether the result's year has reached its target year. The engine's `binding_not_met` means
-    "not (yet) met": before the target year a binding indicator is judged by its pace, like any other."""
-    return result.target_year is None or result.year >= result.target_year
+        return {"annual": None, "pace": None, "why": ""}
+    why = explain(result, indicator.kind, indicator.unit)
+    return {
+        "annual": _badge(ANNUAL_WORDS, result.annual.value if result.annual else None),
+        "pace": _badge(PACE_WORDS, result.pace.value if result.pace else None),
+        "why": pick(why.zh, why.en),
+    }
 
 
 # --- numbers as shown ---------------------------------------------------------------------------
@@ -324,10 +316,6 @@ def dimension_names(plan: Plan) -> dict[str, str]:
 def map_name(locality: Locality) -> str:
     """The name a city has in the map file (its Chinese name, 珠海市)."""
     return locality.name_zh
-
-
-def status_label(key: str) -> str:
-    return str(STATUS_LABELS.get(key, key))
 
 
 def label(zh: str, en: str) -> str:

@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from planwatch.breakdown.models import adjustments
 from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
 from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore
@@ -25,8 +26,9 @@ from planwatch.core.evaluation.words import (
     ranking_sentences,
 )
 from planwatch.dashboards import data
+from planwatch.evaluation import derived
 from planwatch.evaluation.runs import caveats, parameters_label
-from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, in_english
+from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
@@ -169,6 +171,26 @@ def _status(result: IndicatorResult | None) -> dict[str, str]:
     return {"key": key, "label": data.status_label(key)}
 
 
+def _derived_context(plan: Plan, results: data.Results | None, scope: str) -> dict[str, Any]:
+    """The derived indicators' rows for one scope (the region or a pilot unit): each with the run's
+    result and its mark (PlanWatch 口径，非方案原文); whether they were computed from sample records."""
+    rows = []
+    for ind in derived.declared(plan) if results else []:
+        r = results.get(ind.code, scope) if results else None
+        rows.append(
+            {
+                "indicator": ind,
+                "result": r,
+                "value": data.number(r.value) if r else "—",
+                "target": data.number(r.target) if r else "—",
+                "completion": data.percent(r.completion) if r else "—",
+                "status": _status(r),
+            }
+        )
+    version = results.run.version.derived if results else None
+    return {"derived_rows": rows, "derived_sample": bool(version and version.sample_records)}
+
+
 # --- the region overview ------------------------------------------------------------------------
 
 
@@ -200,18 +222,20 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
                 "indicator": ind,
                 "result": r,
                 "value": data.number(r.value),
+                "year_target": data.number(r.year_target),
                 "target": data.number(r.target),
                 "completion": data.percent(r.completion),
                 "elapsed": data.percent(r.elapsed),
                 "progress": data.percent(r.progress),
                 "status": _status(r),
+                **data.verdicts(r, ind),
                 "missing": [names[c].name if c in names else c for c in r.missing_localities],
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
-    # The five steps of pace always; any other state (未评估, 缺数据…) when it occurs, under the very
+    # The four steps of pace always; any other state (完成, 缺数据…) when it occurs, under the very
     # label the table gives it.
-    always = ("met", "ahead", "on_pace", "lagging", "seriously_lagging")
+    always = ("ahead", "on_pace", "lagging", "seriously_lagging")
     counts = [
         {"key": key, "label": data.status_label(key), "n": counted.get(key, 0)}
         for key in data.STATUS_ORDER
@@ -247,6 +271,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         excluded_binding=excluded_binding,
         chart=chart,
         **_ranking_notes(results, localities, indicators),
+        **_derived_context(plan, results, REGION),
         **context,
     )
 
@@ -363,6 +388,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         radar=radar,
         tasks=tasks,
         today=dt.date.today(),
+        **_derived_context(plan, results, loc.code),
         **_run_context(choice),
     )
 
@@ -409,9 +435,12 @@ def _locality_rows(
                 "value": data.number(float(value)) if shown and value is not None else "—",
                 "sample": shown and is_sample,
                 "workflow": status if shown else "",
+                "year_target": data.number(r.year_target) if r else "—",
                 "target": data.number(r.target) if r else "—",
                 "target_year": r.target_year if r else None,
                 "completion": data.percent(r.completion) if r else "—",
+                "elapsed": data.percent(r.elapsed) if r else "—",
+                **data.verdicts(r, ind),
                 "status": _status(r)
                 if r
                 else {"key": "not_assessed", "label": data.status_label("not_assessed")},
@@ -592,6 +621,11 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     plan = _plan(code)
     ind = _indicator(plan, indicator_code)
     years, pilots, table = _indicator_table(plan, ind)
+    # Targets changed after the province approved the breakdown (一 说明3), the latest first.
+    revised = list(adjustments(indicator=ind))
+    latest: dict[tuple[int | None, int], TargetRevision] = {}
+    for revision in revised:
+        latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
     for loc in pilots:
@@ -606,6 +640,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
                     "sample": bool(value and value[2]),
                     "target": data.number(float(target[0])) if target else "",
                     "target_sample": bool(target and target[1] == "sample"),
+                    "adjusted": latest.get((loc.pk, year)),
                 }
             )
         final = table["targets"].get((loc.pk, plan.end_year))
@@ -656,6 +691,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         chart=chart,
         has_values=has_values,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
+        adjustments=revised,
     )
 
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.models import DerivedIndicator, EvaluationRun
+from planwatch.plans.admin import ReadOnlyFromPlanFile
 
 FIELDS = (
     "plan",
@@ -44,3 +45,11 @@ class EvaluationRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(DerivedIndicator)
+class DerivedIndicatorAdmin(ReadOnlyFromPlanFile):
+    """From the plan file's `derived_indicators:`: change the file and load it again."""
+
+    list_display = ["code", "plan", "metric", "dimension", "target"]
+    list_filter = ["plan", "metric"]

@@ -21,9 +21,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core import kinds
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, from_jsonable
+from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 from planwatch.evaluation.version import DataVersion
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Dimension, Plan, pick, term_choices
 
 
 class EvaluationRun(models.Model):
@@ -95,3 +97,67 @@ class EvaluationRun(models.Model):
     def version(self) -> DataVersion:
         """What the run read: which values and targets, how many, as of when."""
         return from_jsonable(DataVersion, self.data_version)
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return term_choices(kinds.DerivedMetric)
+
+
+class DerivedIndicator(models.Model):
+    """An indicator PlanWatch computes from its own records (the plan file's `derived_indicators`):
+    its metric's rate per locality and year (planwatch.evaluation.derived), evaluated in its
+    dimension beside the text's indicators. PlanWatch's measure, not the plan text's: it has no
+    clause and no quote, nobody reports it (it is on no entry form and no template), and wherever it
+    is shown it says so (`mark`)."""
+
+    Metric = kinds.DerivedMetric
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="derived_indicators")
+    code = models.CharField(max_length=40)
+    metric = models.CharField(max_length=40, choices=metric_choices)
+    dimension = models.ForeignKey(
+        Dimension, models.SET_NULL, null=True, blank=True, related_name="derived_indicators"
+    )
+    # The rate every locality is held to each year, in %; empty: the metric's ideal.
+    target = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True)
+    note_zh = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Derived indicator")
+        verbose_name_plural = _("Derived indicators")
+        ordering = ["plan", "order"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_derived_indicator_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def term(self) -> kinds.DerivedMetric:
+        return kinds.DerivedMetric(self.metric)
+
+    @property
+    def name_zh(self) -> str:
+        return self.term.zh
+
+    @property
+    def name_en(self) -> str:
+        return self.term.en
+
+    @property
+    def name(self) -> str:
+        return pick(self.term.zh, self.term.en)
+
+    @property
+    def mark(self) -> str:
+        """PlanWatch 口径，非方案原文 — shown beside it wherever it is shown."""
+        return pick(*kinds.DERIVED_MARK)
+
+    @property
+    def note(self) -> str:
+        return pick(self.note_zh, self.note_en)
+
+    @property
+    def unit_label(self) -> str:
+        return pick(kinds.DERIVED_UNIT, kinds.unit_name_en(kinds.DERIVED_UNIT))

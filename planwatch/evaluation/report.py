@@ -21,15 +21,19 @@ from planwatch.core.evaluation import (
     CompositeResult,
     Evaluation,
     ExclusionReason,
+    Explanation,
+    IndicatorResult,
     SensitivityResult,
+    explain,
 )
-from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH, SDG_ZH
+from planwatch.core.evaluation.labels import ANNUAL_ZH, OUTCOME_ZH, PACE_ZH
 from planwatch.core.evaluation.words import (
     BINDING_STATUS_WORDS,
     BINDING_WORDS,
     method_name,
     ranking_sentences,
 )
+from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
 from planwatch.plans.models import Plan
@@ -47,6 +51,7 @@ class Names:
     indicators: dict[str, str] = field(default_factory=dict)
     dimensions: dict[str, str] = field(default_factory=dict)
     english: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → code → English name
+    kinds: dict[str, tuple[str, str]] = field(default_factory=dict)  # indicator code → (kind, unit)
 
     @classmethod
     def of(cls, plan: Plan) -> Names:
@@ -57,15 +62,28 @@ class Names:
         }
         return cls(
             localities={**{c: zh for c, zh, _ in rows["localities"]}, REGION: REGION_ZH},
-            indicators={c: zh for c, zh, _ in rows["indicators"]},
+            # the derived indicators with their mark: PlanWatch 口径，非方案原文
+            indicators={**{c: zh for c, zh, _ in rows["indicators"]}, **derived.names(plan)},
             dimensions={c: zh for c, zh, _ in rows["dimensions"]},
-            english={kind: {c: en for c, _, en in found} for kind, found in rows.items()},
+            english={
+                kind: {c: en for c, _, en in found}
+                | (derived.names(plan, english=True) if kind == "indicators" else {})
+                for kind, found in rows.items()
+            },
+            kinds={
+                code: (kind, unit) for code, kind, unit in plan.indicators.values_list("code", "kind", "unit")
+            },
         )
 
     def pair(self, kind: str, code: str) -> tuple[str, str]:
         """(Chinese, English) name of a locality, indicator or dimension (kind: their plural)."""
         zh = getattr(self, kind).get(code, code)
         return zh, self.english.get(kind, {}).get(code, zh)
+
+    def why(self, result: IndicatorResult) -> Explanation:
+        """The one-line reason of the result's verdicts (planwatch.core.evaluation.explain)."""
+        kind, unit = self.kinds.get(result.indicator, (None, ""))
+        return explain(result, kind, unit)
 
     def locality(self, code: str) -> str:
         return self.localities.get(code, code)
@@ -263,17 +281,29 @@ def _ranking_notes(
 
 
 def region_lines(run: EvaluationRun, names: Names) -> list[str]:
-    header = ["指标", "名称", "数值", "目标", "结果", "完成度", "时序进度", "进展评估", "预测达标"]
+    header = [
+        "指标",
+        "名称",
+        "数值",
+        "年度目标",
+        "完成度",
+        "年度评价",
+        "规划目标",
+        "时序进度",
+        "进度评价",
+        "预测达标",
+    ]
     rows = [
         [
             r.indicator,
             clip(names.indicator(r.indicator), 28),
             _number(r.value),
-            _number(r.target),
-            OUTCOME_ZH.get(r.outcome.value, r.outcome.value),
+            _number(r.year_target),
             _percent(r.completion),
-            PACE_ZH.get(r.pace.value, "—") if r.pace else "—",
-            SDG_ZH.get(r.sdg_status.value, "—") if r.sdg_status else "—",
+            ANNUAL_ZH[r.annual] if r.annual else OUTCOME_ZH[r.outcome],
+            _number(r.target),
+            _percent(r.elapsed),
+            PACE_ZH[r.pace] if r.pace else "—",
             _yes_no(r.likely_met),
         ]
         for r in run.evaluation.indicators
@@ -281,7 +311,7 @@ def region_lines(run: EvaluationRun, names: Names) -> list[str]:
     ]
     return [
         "区域指标 Region summary (顺德区计入佛山市，不重复计算 Shunde counted within Foshan)",
-        *aligned(header, rows, [False, False, True, True, False, True, False, False, False]),
+        *aligned(header, rows, [False, False, True, True, True, False, True, True, False, False]),
     ]
 
 
@@ -301,22 +331,22 @@ def as_table(run: EvaluationRun, names: Names | None = None) -> str:
 RESULT_COLUMNS = [
     "outcome",
     "value",
-    "target",
-    "target_year",
+    "year_target",
+    "qualifier",
     "met",
     "completion",
+    "annual",
+    "target",
+    "target_year",
     "progress",
     "elapsed",
     "pace_gap",
     "pace",
+    "why",
     "sdg_ratio",
-    "sdg_status",
     "forecast",
     "forecast_method",
     "likely_met",
-    "year_target",
-    "year_completion",
-    "year_met",
     "base_year",
     "base_value",
     "missing_localities",
@@ -479,7 +509,7 @@ def _result_records(evaluation: Evaluation, names: Names, caveat: str) -> tuple[
     by_region = {r.indicator: r for r in evaluation.region}
     indicators, region = [], []
     for r in evaluation.indicators:
-        values = {c: _cell(getattr(r, c)) for c in RESULT_COLUMNS}
+        values = {c: _cell(getattr(r, c)) for c in RESULT_COLUMNS if c != "why"} | {"why": names.why(r).zh}
         named = {"indicator": r.indicator, "indicator_zh": names.indicator(r.indicator)}
         if r.scope != REGION:
             indicators.append(

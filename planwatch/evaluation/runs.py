@@ -54,14 +54,18 @@ from planwatch.core.evaluation import (
     WeightScheme,
     evaluate,
     evaluation_input,
+    explain,
     indicator_spec,
     pilot_units,
     to_jsonable,
 )
 from planwatch.core.evaluation.words import BINDING_WORDS, METHOD_WORDS, NORMALIZATION_WORDS, WEIGHT_WORDS
 from planwatch.core.hierarchy import LocalityNode
+from planwatch.core.kinds import Qualifier
+from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
+from planwatch.kernel.review import State
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -110,8 +114,8 @@ def _engine_version() -> str:
         own = metadata.version("planwatch")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
         own = "0"
-    # evaluation 2 (issue 14): ranks at the shown precision, binding indicators apart, zero targets
-    # by min-max, methods compared.
+    # evaluation 2 (issue 14): the two verdicts, qualifiers, ranks at the shown precision, binding
+    # indicators apart, zero targets by min-max, methods compared, derived indicators.
     return f"planwatch {own}; evaluation 2; numpy {np.__version__}"
 
 
@@ -177,7 +181,9 @@ def _moment(value: Any) -> str | None:
 # --- the input ----------------------------------------------------------------------------------
 
 
-def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[EvaluationInput, DataVersion]:
+def build_input(
+    plan: Plan, *, statuses: Sequence[str] = ACCEPTED, as_of: dt.date | None = None
+) -> tuple[EvaluationInput, DataVersion]:
     """The core's input from the database, and the data version of what was read.
 
     Six queries whatever the amount of data: localities, dimensions, indicators, components,
@@ -186,19 +192,25 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
     Targets are all of the plan's — from the plan text, entered by users, or sample data — and the
     data version counts each origin. The rows read become the input as the plan file's do
     (planwatch.core.evaluation.planinput).
+
+    Then the plan's derived indicators (planwatch.evaluation.derived): one query when it declares
+    none, else a fixed number per metric. They are added after the text's indicators, with their
+    targets and their rates as observations, computed from the records as they stand on `as_of`
+    (today by default); the data version says so (`derived`).
     """
     statuses = sorted(set(statuses))
     localities, pilots = _localities(plan)
     indicators, code_of = _indicators(plan)
     targets = _targets(plan, code_of, pilots)
     values = _values(plan, statuses, code_of, pilots)
+    extra = derived.read(plan, pilots, as_of=as_of)
     inp = evaluation_input(
         PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
-        indicators,
+        (*indicators, *extra.specs),
         localities,
         _dimensions(plan),
-        targets=targets.specs,
-        observations=values.observations,
+        targets=[*targets.specs, *extra.targets],
+        observations=[*values.observations, *extra.observations],
     )
     version = DataVersion(
         as_of=_moment(values.as_of),
@@ -215,6 +227,7 @@ def build_input(plan: Plan, *, statuses: Sequence[str] = ACCEPTED) -> tuple[Eval
             by_origin=dict(sorted(targets.by_origin.items())),
         ),
         plan_version=plan.version,
+        derived=extra.version,
     )
     return inp, version
 
@@ -259,6 +272,8 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             "base_year",
             "base_value",
             "dimension__code",
+            "lead_unit__name_zh",
+            "lead_unit__name_en",
         )
     )
     components: dict[int, dict[str, str]] = {}
@@ -278,8 +293,22 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             base_value=base_value,
             components=components.get(pk, {}),
             dimension=dimension,
+            lead=(lead_zh, lead_en) if lead_zh else None,
         )
-        for pk, code, kind, aggregation, direction, binding, region_target, base_year, base_value, dimension in rows
+        for (
+            pk,
+            code,
+            kind,
+            aggregation,
+            direction,
+            binding,
+            region_target,
+            base_year,
+            base_value,
+            dimension,
+            lead_zh,
+            lead_en,
+        ) in rows
     )
     return specs, {row[0]: row[1] for row in rows}
 
@@ -293,19 +322,45 @@ class _TargetsRead:
 
 
 def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
-    """The region's targets (no locality) and the pilot units'. One query."""
+    """The region's targets (no locality) and the pilot units'. One query.
+
+    A locality target a lead unit entered counts once the province has approved its indicator's
+    breakdown (docs/breakdown.md): a draft or a submitted breakdown judges nobody yet. The plan's own
+    targets and the sample's always count."""
     read = _TargetsRead()
-    for indicator_id, locality_id, year, amount, origin, updated_at in Target.objects.filter(
-        indicator__plan=plan
-    ).values_list("indicator_id", "locality_id", "year", "value", "origin", "updated_at"):
+    for (
+        indicator_id,
+        locality_id,
+        year,
+        amount,
+        qualifier,
+        origin,
+        updated_at,
+        breakdown,
+    ) in Target.objects.filter(indicator__plan=plan).values_list(
+        "indicator_id",
+        "locality_id",
+        "year",
+        "value",
+        "qualifier",
+        "origin",
+        "updated_at",
+        "indicator__breakdown__status",
+    ):
         if locality_id is None:
             scope = REGION
         elif locality_id in pilots:
             scope = pilots[locality_id]
         else:
             continue  # a target of a locality that is not evaluated
+        if origin == Target.Origin.USER and breakdown not in (None, State.ACCEPTED):
+            continue  # entered, not yet approved
         code = code_of[indicator_id]
-        read.specs.append(TargetSpec(indicator=code, scope=scope, year=year, value=float(amount)))
+        read.specs.append(
+            TargetSpec(
+                indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier)
+            )
+        )
         read.rows.append((code, scope, year, _number(amount), origin))
         read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
         read.as_of = _later(read.as_of, updated_at)
@@ -693,13 +748,15 @@ def run_evaluation(
     label: str = "",
     notes: str = "",
     reuse: bool = True,
+    as_of: dt.date | None = None,
 ) -> EvaluationRun:
     """Evaluate `year` on the plan's values and store the run, in one transaction.
 
     With `reuse` (the default), a stored run of the plan with the same input hash (engine version,
     year, statuses, parameters and the whole input) and the same data version (the same values at
     the same versions) is returned instead of a new one, with `run.reused` set: it holds the very
-    numbers a new run would. Raises RunRefused.
+    numbers a new run would. The derived indicators are computed from the records as they stand
+    on `as_of` (today by default). Raises RunRefused.
     """
     params = params or parameters_from_options()
     statuses = WITH_UNACCEPTED if include_unaccepted else ACCEPTED
@@ -712,7 +769,7 @@ def run_evaluation(
             path="year",
         )
     with transaction.atomic():
-        inp, version = build_input(plan, statuses=statuses)
+        inp, version = build_input(plan, statuses=statuses, as_of=as_of)
         if year not in version.years:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
             which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
@@ -783,7 +840,27 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
         "results_hash": run.results_hash,
         "engine_version": run.engine_version,
         "reused": run.reused,
+        # PlanWatch's own measures among the results (PlanWatch 口径，非方案原文), not the text's
+        "derived_indicators": derived.described(
+            run.plan, run.version.derived.indicators if run.version.derived else ()
+        ),
     }
     if results:
         record["results"] = run.results
+        record["explanations"] = explanations(run)
     return record
+
+
+def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
+    """Each indicator result's one-line reason (planwatch.core.evaluation.explain). One query."""
+    kinds = {
+        code: (kind, unit)
+        for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list(
+            "code", "kind", "unit"
+        )
+    }
+    out = []
+    for r in run.evaluation.indicators:
+        why = explain(r, *kinds.get(r.indicator, (None, "")))
+        out.append({"indicator": r.indicator, "scope": r.scope, "year": r.year, "zh": why.zh, "en": why.en})
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DataVersion", "TargetsVersion"]
+__all__ = ["DataVersion", "DerivedVersion", "TargetsVersion"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,17 @@ class TargetsVersion:
     sha256: str  # over (indicator, scope, year, value, origin), sorted
     count: int
     by_origin: Mapping[str, int]  # plan, user, sample → how many
+
+
+@dataclass(frozen=True)
+class DerivedVersion:
+    """The derived indicators read (planwatch.evaluation.derived): computed from PlanWatch's own
+    records as they stood on `as_of`; their observations are in the run's input (and its hash)."""
+
+    as_of: str  # the day the records were judged on, ISO
+    indicators: tuple[str, ...]  # their codes
+    observed: int  # the rates computed (localities and region, every year)
+    sample_records: int  # records of the sample data among those counted
 
 
 @dataclass(frozen=True)
@@ -35,8 +46,13 @@ class DataVersion:
     sample_values: int  # values of the sample data among those read
     targets: TargetsVersion
     plan_version: int | None
+    derived: DerivedVersion | None = None  # none: the plan declares no derived indicator
 
     @property
     def sample(self) -> bool:
-        """Whether any value or target read is sample data (示例数据)."""
-        return self.sample_values > 0 or self.targets.by_origin.get("sample", 0) > 0
+        """Whether any value, target or record counted for a derived indicator is sample data (示例数据)."""
+        return (
+            self.sample_values > 0
+            or self.targets.by_origin.get("sample", 0) > 0
+            or (self.derived is not None and self.derived.sample_records > 0)
+        )

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.core.numbers import grouped
+
 
 class Source(models.TextChoices):
     """Through what a change came."""
@@ -57,6 +59,7 @@ SUBJECTS = {
     "period": _("Reporting period"),
     "exception": _("Period exception"),
     "target": _("Target"),
+    "breakdown": _("Target breakdown"),
     "plan": _("Implementation plan"),
     "user": _("User"),
     "token": _("API token"),
@@ -123,6 +126,25 @@ class AuditEvent(models.Model):
 
     def _part(self, data: Any, key: str) -> Any:
         return data.get(key) if isinstance(data, dict) else None
+
+    @staticmethod
+    def _shown(data: Any) -> str:
+        """What changed, as text: a number alone as the number; otherwise each field and its value
+        (“role：reporter；locality：ZH”). The state is shown apart (old_state, new_state)."""
+        if not isinstance(data, dict):
+            return ""
+        parts = [(key, value) for key, value in data.items() if key != "state"]
+        if [key for key, _ in parts] == ["value"]:
+            return grouped(parts[0][1])
+        return "；".join(f"{key}：{'—' if value in (None, '') else value}" for key, value in parts)
+
+    @property
+    def old_shown(self) -> str:
+        return self._shown(self.old)
+
+    @property
+    def new_shown(self) -> str:
+        return self._shown(self.new)
 
     @property
     def old_value(self) -> Decimal | None:

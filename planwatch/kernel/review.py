@@ -148,6 +148,10 @@ class SubjectKind:
     queryset: Callable[[], models.QuerySet[Any]] | None = None
     facts: Callable[[Any], dict[str, Any]] = _no_facts
 
+    def event(self, action: str) -> str:
+        """The type of the audit event a move writes: `value.submit`, `value.return` …"""
+        return f"{self.name}.{action}"
+
     def move(self, state: str, action: str) -> Move | None:
         return next((m for m in self.moves if m.source == state and m.action == action), None)
 
@@ -257,7 +261,7 @@ def _apply(step: Step, subject: Any, move: Move) -> None:
     facts = kind.facts(subject)
     new = {**facts, "state": target, **({"approvals": subject.approvals} if "approvals" in columns else {})}
     audit.record(
-        f"{kind.name}.{move.action}",
+        kind.event(move.action),
         step.user,
         kind.audit_subject(subject),
         via=step.via,

@@ -186,7 +186,9 @@ class LedgerItem(models.Model):
             "dates": self.dates,
             "status": self.status,
             "review": self.review,
-            "investment": None if self.investment is None else f"{canonical_decimal(Decimal(self.investment)):f}",
+            "investment": None
+            if self.investment is None
+            else f"{canonical_decimal(Decimal(self.investment)):f}",
             "notes": self.notes,
         }
 

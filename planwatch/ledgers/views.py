@@ -72,7 +72,9 @@ def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list
     new = new if isinstance(new, dict) else {}
 
     def flat(snap: dict[str, Any]) -> dict[str, Any]:
-        out = {("review" if k == "state" else k): v for k, v in snap.items() if k not in ("attributes", "dates")}
+        out = {
+            ("review" if k == "state" else k): v for k, v in snap.items() if k not in ("attributes", "dates")
+        }
         if out.get("investment") not in (None, ""):  # "20000.00" as stored, "20000" as typed
             out["investment"] = f"{Decimal(str(out['investment'])).normalize():f}"
         out.update({f"attr:{k}": v for k, v in (snap.get("attributes") or {}).items()})
@@ -473,7 +475,11 @@ def _derive_state(
 def services_localities(request: HttpRequest, plan: Plan) -> QuerySet[Locality]:
     localities = plan.localities.filter(pilot=True).order_by("order")
     own = own_locality_id(request.user)
-    return localities if own is None or has_perm("audit.view_private", request.user) else localities.filter(pk=own)
+    return (
+        localities
+        if own is None or has_perm("audit.view_private", request.user)
+        else localities.filter(pk=own)
+    )
 
 
 @login_required
@@ -507,7 +513,9 @@ def duplicates(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         if request.POST.get("action") == "keep":
             services.keep_both(request.user, target)
         elif request.POST.get("action") == "merge":
-            services.merge(request.user, target, get_object_or_404(lt.items, pk=request.POST.get("into", "0")))
+            services.merge(
+                request.user, target, get_object_or_404(lt.items, pk=request.POST.get("into", "0"))
+            )
         return redirect("ledgers:duplicates", plan.code, lt.code)
     flagged = (
         lt.items.filter(duplicate_flag=True).select_related("locality").order_by("normalized_name", "pk")

@@ -419,7 +419,9 @@ def _entries(
     for row in content.rows:
         ind = by_code.get(row.code)
         if ind is None:
-            problems.append(_problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}"))
+            problems.append(
+                _problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}")
+            )
         elif row.value is not None:
             out.append((row, workflow.Entry(ind, row.value, workflow.ANY_VERSION, row.comment.strip())))
         elif not workflow.may_enter(user, match.locality, ind):  # a row of someone else's, even blank
@@ -473,14 +475,14 @@ def _save(
 ) -> ImportResult:
     locality, period = match.locality, match.period
     entries = _entries(user, content, match, _written_here(user, match), problems)
-    before = {
-        v.indicator_id: v.value for v in ReportedValue.objects.filter(locality=locality, period=period)
-    }
+    before = {v.indicator_id: v.value for v in ReportedValue.objects.filter(locality=locality, period=period)}
     rows = {entry.indicator.code: row for row, entry in entries}
     via = workflow.Via(source=ReportedValue.Source.EXCEL, detail=source)
     try:
         with transaction.atomic():  # a savepoint: whatever the workflow refuses leaves nothing
-            saved = workflow.save_values(user, locality, period, [e for _r, e in entries], via=via, today=today)
+            saved = workflow.save_values(
+                user, locality, period, [e for _r, e in entries], via=via, today=today
+            )
             if problems:
                 raise _reject(source, problems)
     except PlanWatchError as refused:
@@ -491,7 +493,9 @@ def _save(
     def imported(value: ReportedValue, comment: str = "") -> ImportedValue:
         row, ind = rows[value.indicator.code], value.indicator
         old = before.get(value.indicator_id)
-        return ImportedValue(ind.code, ind.name_zh, ind.name_en, row.value_cell, old, value.value, comment, row.comment_cell)
+        return ImportedValue(
+            ind.code, ind.name_zh, ind.name_en, row.value_cell, old, value.value, comment, row.comment_cell
+        )
 
     result = ImportResult(source, match.plan, locality, period)
     result.saved = [imported(v) for v in saved.saved]

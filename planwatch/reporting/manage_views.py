@@ -42,15 +42,12 @@ class NewPeriodsForm(forms.Form):
     )
 
 
-class PeriodDatesForm(forms.ModelForm):
-    class Meta:
-        model = Period
-        fields = ["due_on", "locks_on"]
-        widgets = {
-            "due_on": DateInput(),
-            "locks_on": DateInput(),
-        }
-        labels = {"due_on": gettext_lazy("Due on"), "locks_on": gettext_lazy("Entry locks after")}
+class PeriodDatesForm(forms.Form):
+    """The dates only: a form bound to the period itself would copy them onto it while validating,
+    and set_dates would then see nothing to save."""
+
+    due_on = forms.DateField(label=gettext_lazy("Due on"), widget=DateInput(), required=False)
+    locks_on = forms.DateField(label=gettext_lazy("Entry locks after"), widget=DateInput(), required=False)
 
 
 class ExceptionForm(forms.Form):
@@ -85,7 +82,10 @@ def periods(request: HttpRequest, code: str) -> HttpResponse:
 def period_edit(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
     plan = _province_plan(request, code)
     period = get_object_or_404(Period, plan=plan, code=period_code)
-    dates = PeriodDatesForm(request.POST if "dates" in request.POST else None, instance=period)
+    dates = PeriodDatesForm(
+        request.POST if "dates" in request.POST else None,
+        initial={"due_on": period.due_on, "locks_on": period.locks_on},
+    )
     grant = ExceptionForm(request.POST if "grant" in request.POST else None, plan=plan)
     if "dates" in request.POST and dates.is_valid():
         set_dates(request.user, period, dates.cleaned_data["due_on"], dates.cleaned_data["locks_on"])

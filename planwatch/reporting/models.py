@@ -50,7 +50,9 @@ class Period(models.Model):
         growth rates are measured from, entered as history, never late and never reminded of."""
         return self.year < self.plan.start_year
 
-    def days_late(self, reported: int, required: int, today: dt.date, submitted_on: dt.date | None = None) -> int:
+    def days_late(
+        self, reported: int, required: int, today: dt.date, submitted_on: dt.date | None = None
+    ) -> int:
         """The one definition of late, in days (0: not late). A locality is late when the due day has
         passed and it has not submitted (or got further with) every value the period requires: late
         by the days since the due day; or, once it has, when it submitted after the due day: late by

@@ -169,7 +169,11 @@ def _waiting(p: Progress) -> list[str]:
 
 def _link_label(user: Any, p: Progress) -> str:
     locality = p.locality
-    if p.submitted and has_perm("locality.own", user, locality) and has_perm("locality.approve", user, locality):
+    if (
+        p.submitted
+        and has_perm("locality.own", user, locality)
+        and has_perm("locality.approve", user, locality)
+    ):
         return _("Review values")  # the approver's own locality, with submitted values waiting
     if has_perm("locality.see_drafts", user, locality):
         return _("Fill in")
@@ -463,7 +467,9 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     values = {
         v.indicator_id: v
         for v in wf.visible_values(user, ReportedValue.objects.filter(locality=locality, period=period))
-        .select_related("indicator__lead_unit", "updated_by", "locality__plan", "locality__parent", "period__plan")
+        .select_related(
+            "indicator__lead_unit", "updated_by", "locality__plan", "locality__parent", "period__plan"
+        )
         .prefetch_related(
             Prefetch("comments", queryset=ValueComment.objects.select_related("author")),
             Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
@@ -542,10 +548,7 @@ def _ledger_unwritten(user: Any, page: EntryPage) -> list[feeds.Unwritten]:
     locked = [
         r
         for r in page.rows
-        if r.ledger_url
-        and r.value is not None
-        and r.value.value is not None
-        and r.value.status in REPORTED
+        if r.ledger_url and r.value is not None and r.value.value is not None and r.value.status in REPORTED
     ]
     if (not writable and not locked) or page.period.code != str(page.period.year):
         return []  # nothing to write or to compare: no need to count the rows
@@ -690,7 +693,9 @@ def _place(page: EntryPage, refused: PlanWatchError) -> list[str]:
     english = in_english()
     current = {
         v.indicator.code: v
-        for v in ReportedValue.objects.filter(locality=page.locality, period=page.period).select_related("indicator")
+        for v in ReportedValue.objects.filter(locality=page.locality, period=page.period).select_related(
+            "indicator"
+        )
     }
     unplaced = []
     for issue in refused.issues:
@@ -731,7 +736,11 @@ def _save(request: HttpRequest, page: EntryPage, *, submit: bool) -> HttpRespons
     except _NotSaved:
         pass
     if unplaced or any(row.errors for row in page.rows):
-        marked = [_("Nothing was saved: correct the values marked below.")] if any(r.errors for r in page.rows) else []
+        marked = (
+            [_("Nothing was saved: correct the values marked below.")]
+            if any(r.errors for r in page.rows)
+            else []
+        )
         return _render_entry(request, page, unplaced + marked)
     if entries:
         messages.success(request, _("Saved %(n)d value(s) as drafts.") % {"n": len(entries)})

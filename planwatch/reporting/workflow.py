@@ -224,7 +224,7 @@ def locked_error(value: ReportedValue) -> Locked:
     code = value.indicator.code
     accepted = value.status == Status.ACCEPTED
     return Locked(
-        f"{code} 已{value.get_status_display()}，不能修改"
+        f"{code} {value.get_status_display()}，不能修改"
         + ("；如需更改请提交修订申请" if accepted else "；如需修改请先退回"),
         f"{code} is {value.status} and cannot be changed"
         + ("; request a revision" if accepted else "; have it returned first"),
@@ -283,7 +283,9 @@ def _state_problems(entry: Entry, current: ReportedValue | None) -> list[PlanWat
         return [locked_error(current)]
     if entry.expected_version != ANY_VERSION:
         current_version = current.version if current else None
-        if entry.expected_version != current_version and not (current is None and entry.expected_version == 0):
+        if entry.expected_version != current_version and not (
+            current is None and entry.expected_version == 0
+        ):
             return [conflict_error(entry.indicator.code, current)]
     return []
 

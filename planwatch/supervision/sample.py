@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from planwatch.kernel import audit
 from planwatch.plans.models import Plan, Task, TaskUnit
@@ -45,6 +46,7 @@ class Spec:
     percent: int
     linked: bool  # linked to the task's indicators
     narrative: str = ""  # a progress update with this narrative; none if empty
+    posted: int = 0  # the update's day, in days from `today` (the done one: before its due day)
 
 
 def _specs(n: int) -> list[Spec]:
@@ -59,6 +61,7 @@ def _specs(n: int) -> list[Spec]:
             100,
             True,
             "示例数据：年度工作方案已按期印发并报送省经信委。",
+            posted=-50,  # done on time, as it says: milestones done on time count it so
         ),
         Spec(
             "推进重点项目建设",
@@ -177,6 +180,10 @@ def load_sample_supervision(plan: Plan, today: dt.date | None = None) -> Supervi
                 update = ProgressUpdate.objects.create(
                     milestone=m, status=spec.status, percent=spec.percent, narrative=spec.narrative
                 )
+                if spec.posted:
+                    day = today + dt.timedelta(spec.posted)
+                    posted = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+                    ProgressUpdate.objects.filter(pk=update.pk).update(created_at=posted)
                 m.status, m.percent = spec.status, spec.percent
                 m.save(update_fields=["status", "percent"])
                 audit.record(

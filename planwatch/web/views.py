@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from planwatch.core import numbers
+from planwatch.evaluation import derived
 from planwatch.plans.models import Indicator, IndicatorComponent, Plan, Target, Task, TaskUnit
 from planwatch.reporting.models import ReportedValue
 
@@ -111,7 +113,11 @@ def indicators(request: HttpRequest, code: str) -> HttpResponse:
         .annotate(used_as_component=_used_as_component())
         .prefetch_related("tasks", Prefetch("targets", queryset=Target.objects.filter(locality=None)))
     )
-    return _render(request, "indicators.html", plan, "indicators", indicators=rows)
+    # The derived indicators, with the target a run applies (the file's, else the metric's ideal).
+    computed = [
+        {"indicator": ind, "target": numbers.figure(derived.target_of(ind))} for ind in derived.declared(plan)
+    ]
+    return _render(request, "indicators.html", plan, "indicators", indicators=rows, derived=computed)
 
 
 @login_required

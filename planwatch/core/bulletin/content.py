@@ -17,25 +17,27 @@ from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import (
     BindingConsequence,
+    BindingStatus,
     CompositeResult,
     Evaluation,
     ExclusionReason,
     IndicatorResult,
+    explain,
 )
-from planwatch.core.evaluation.labels import OUTCOME_ZH, PACE_ZH
+from planwatch.core.evaluation.labels import HEADLINE_WORDS, PACE_ZH, headline
 from planwatch.core.evaluation.words import BINDING_STATUS_WORDS, BINDING_WORDS, ranking_sentences
 
 REGION = "region"
 
 PACE_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging")
-MET_OUTCOMES = ("target_met", "binding_met")
-# The pace is judged on the gap 目标进程 − 时序进度 (docs/methodology.md, "Pace"): the engine's
+# The pace is judged on the gap 目标进程 − 时序进度 (docs/methodology.md, "Verdicts"): the engine's
 # defaults (PaceThresholds); a bulletin says those of its run (parameters.indicators.pace).
-PACE_THRESHOLDS = (0.05, -0.05, -0.2)
+PACE_THRESHOLDS = (0.05, 0.0, -0.2)
 METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
-# Each result falls in one class: met, else its pace, else none (no pace can be judged).
-CLASS_ORDER = ("met", "ahead", "on_pace", "lagging", "seriously_lagging", "none")
-CLASS_ZH = {"met": "已达标", **PACE_ZH, "none": "无法判断"}
+# Each result falls in one class, its headline (planwatch.core.evaluation.labels.headline): its pace
+# before the final year, its completion verdict from then on, else none (nothing can be judged).
+CLASS_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging", "met", "nearly_met", "not_met", "none")
+CLASS_ZH = {**{k: HEADLINE_WORDS[k][0] for k in CLASS_ORDER[:-1]}, "none": "无法判断"}
 # The statuses a run read, as a reader says them.
 STATUS_ZH = {
     "accepted": "已确认",
@@ -68,6 +70,11 @@ class Names:
     indicators: Mapping[str, str]
     dimensions: Mapping[str, str]
     units: Mapping[str, str] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)  # indicator code → kind
+
+    def why(self, r: IndicatorResult) -> str:
+        """The one-line reason of a result's verdicts (planwatch.core.evaluation.explain)."""
+        return explain(r, self.kinds.get(r.indicator), self.units.get(r.indicator, "")).zh
 
     def locality(self, code: str) -> str:
         return "全区域" if code == REGION else self.localities.get(code, code)
@@ -195,6 +202,8 @@ class Headline:
     progress: float | None = None  # 目标进程: the share of the way from the base to the target
     elapsed: float | None = None  # 时序进度: the share of the period from the base year that has passed
     pace_gap: float | None = None  # progress − elapsed: what the pace (超前…严重滞后) is judged on
+    headline: str = "not_assessed"  # its one status (planwatch.core.evaluation.labels.headline)
+    why: str = ""  # the one-line reason with its numbers
 
 
 @dataclass(frozen=True)
@@ -213,6 +222,9 @@ class Cell:
     progress: float | None = None  # 目标进程
     elapsed: float | None = None  # 时序进度
     pace_gap: float | None = None  # 目标进程 − 时序进度: what the pace is judged on
+    annual: str | None = None  # 完成 / 基本完成 / 未完成 / 无年度目标 (AnnualVerdict)
+    headline: str = "missing_data"  # its one status (planwatch.core.evaluation.labels.headline)
+    why: str = ""  # the one-line reason with its numbers
 
 
 @dataclass(frozen=True)
@@ -318,6 +330,7 @@ class BulletinContent:
     binding: tuple[BindingRow, ...] = ()  # the binding indicators, pass or fail: shown first
     binding_summary: str = ""
     ranking_sentences: tuple[str, ...] = ()  # leader by method, a district in a city, dominance
+    nearly_met: float = 0.9  # 基本完成: the completion at least this (CompletionThresholds)
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -362,9 +375,10 @@ def pace_rules_zh(thresholds: tuple[float, float, float]) -> str:
     def pts(x: float) -> str:
         return f"{abs(x):g}"
 
+    below = "低于时序进度为滞后" if on_pace == 0 else f"落后超过{pts(on_pace)}个百分点为滞后"
     return (
-        f"目标进程超出时序进度{pts(ahead)}个百分点及以上为超前，"
-        f"落后超过{pts(on_pace)}个百分点为滞后，落后超过{pts(lagging)}个百分点为严重滞后，其间为正常"
+        f"目标进程超出时序进度{pts(ahead)}个百分点及以上为超前，{below}，"
+        f"落后超过{pts(lagging)}个百分点为严重滞后，其间为符合序时进度"
     )
 
 
@@ -384,26 +398,9 @@ def change(value: int | None) -> str:
     return f"↑{value}" if value > 0 else f"↓{-value}" if value < 0 else "持平"
 
 
-def binding_missed(cell: Cell | Headline) -> bool:
-    """A binding (约束性) target not met once its target year is reached. The engine's outcome
-    `binding_not_met` means "not (yet) met": before the target year the indicator is judged by its
-    pace like any other, and is not "未达标"."""
-    if cell.outcome != "binding_not_met":
-        return False
-    if cell.year is None or cell.target_year is None:
-        return True
-    return cell.year >= cell.target_year
-
-
 def status_zh(cell: Cell | Headline) -> str:
-    """What a reader needs of one result: 已达标, 超前/正常/滞后/严重滞后, or why there is none."""
-    if cell.outcome in MET_OUTCOMES:
-        return "已达标"
-    if cell.pace:
-        return PACE_ZH.get(cell.pace, cell.pace)
-    if cell.outcome == "binding_not_met" and not binding_missed(cell):
-        return CLASS_ZH["none"]
-    return OUTCOME_ZH.get(cell.outcome, cell.outcome)
+    """What a reader needs of one result, in one word: its headline status."""
+    return HEADLINE_WORDS.get(cell.headline, ("无法判断", ""))[0]
 
 
 def _cn_date(day: dt.date) -> str:
@@ -443,7 +440,7 @@ def engine_zh(engine: str) -> str:
 # --- building ---------------------------------------------------------------------------------------
 
 
-def _cell(r: IndicatorResult) -> Cell:
+def _cell(r: IndicatorResult, names: Names) -> Cell:
     return Cell(
         indicator=r.indicator,
         scope=r.scope,
@@ -457,6 +454,9 @@ def _cell(r: IndicatorResult) -> Cell:
         progress=r.progress,
         elapsed=r.elapsed,
         pace_gap=r.pace_gap,
+        annual=r.annual.value if r.annual is not None else None,
+        headline=headline(r),
+        why=names.why(r),
     )
 
 
@@ -468,13 +468,13 @@ class _Cells:
     order: tuple[str, ...]
 
     @classmethod
-    def of(cls, results: Evaluation, year: int) -> _Cells:
+    def of(cls, results: Evaluation, year: int, names: Names) -> _Cells:
         by_key: dict[tuple[str, str], Cell] = {}
         order: dict[str, None] = {}
         for r in results.indicators:
             if r.year == year:
                 order.setdefault(r.indicator)
-                by_key[(r.indicator, r.scope)] = _cell(r)
+                by_key[(r.indicator, r.scope)] = _cell(r, names)
         return cls(by_key, tuple(order))
 
     def at(self, scope: str) -> list[Cell]:
@@ -485,7 +485,7 @@ class _Cells:
 def build_content(inp: BulletinInput) -> BulletinContent:
     """The bulletin's content: every number comes from the run's results or the inputs given."""
     year = inp.run.year
-    cells = _Cells.of(inp.results, year)
+    cells = _Cells.of(inp.results, year, inp.names)
     rows = _indicator_rows(inp, cells)
     # Overall progress: each indicator in one class — met, else its pace, else none (no pace can be
     # judged: no base, no target at that scope, missing data); not applicable ones are left out.
@@ -528,6 +528,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         notes=inp.notes,
         basis=inp.basis,
         pace_thresholds=_thresholds(inp.results),
+        nearly_met=inp.results.parameters.indicators.completion.nearly_met,
         binding=binding,
         binding_summary=_binding_summary(inp, binding),
         ranking_sentences=_sentences(inp),
@@ -631,6 +632,8 @@ def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headli
             progress=c.progress,
             elapsed=c.elapsed,
             pace_gap=c.pace_gap,
+            headline=c.headline,
+            why=c.why,
         )
         for c in region_cells
         if c.target is not None
@@ -642,10 +645,11 @@ def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headli
 def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
     evaluated = sum(counts.values())
     return (
-        f"{inp.period_label}，全区域{evaluated}项可评估指标中，已达到目标{counts['met']}项，"
-        f"进度超前{counts['ahead']}项、正常{counts['on_pace']}项、滞后{counts['lagging']}项、"
+        f"{inp.period_label}，全区域{evaluated}项可评估指标中，"
+        f"进度超前{counts['ahead']}项、符合序时进度{counts['on_pace']}项、滞后{counts['lagging']}项、"
         f"严重滞后{counts['seriously_lagging']}项"
-        + (f"，暂无法判断进度{counts['none']}项" if counts["none"] else "")
+        + "".join(f"，{CLASS_ZH[k]}{counts[k]}项" for k in ("met", "nearly_met", "not_met") if counts[k])
+        + (f"，暂无法判断{counts['none']}项" if counts["none"] else "")
         + f"。全区域主要指标对照{inp.end_year}年目标的完成情况见表1，各地区指标进度分布见表2。"
     )
 
@@ -757,12 +761,7 @@ def _classes(cells: Sequence[Cell]) -> dict[str, int]:
     for c in cells:
         if c.outcome == "not_applicable":
             continue
-        if c.outcome in MET_OUTCOMES:
-            out["met"] += 1
-        elif c.pace in out:
-            out[c.pace] += 1
-        else:
-            out["none"] += 1
+        out[c.headline if c.headline in out else "none"] += 1
     return out
 
 
@@ -790,9 +789,7 @@ def _warnings(
                 Warning(
                     "indicator",
                     code,
-                    f"{code} {names.indicator(code)}：全区域进度{PACE_ZH[c.pace]}"
-                    + (f"（{pace_basis(c)}）" if c.pace_gap is not None else "")
-                    + f"，完成度{percent(c.completion)}。",
+                    f"{code} {names.indicator(code)}：全区域进度{PACE_ZH[c.pace]}（{c.why}）。",
                     pace=c.pace,
                     short=f"{code} {names.indicator(code)}（"
                     + (f"{pace_basis(c)}；" if c.pace_gap is not None else "")
@@ -823,11 +820,11 @@ def _warnings(
                     f"{names.locality(loc)}有{len(serious)}项指标严重滞后：{listed}。",
                 )
             )
-    # Binding indicators not met by their target year (before it, their pace is what counts).
-    for loc in [*inp.pilots, REGION]:
+    # Binding indicators failed against the year's target: the run's pass / fail checks.
+    failed = {(c.indicator, c.locality) for c in inp.results.binding if c.status == BindingStatus.FAIL}
+    for loc in inp.pilots:
         for code in order:
-            p = by_key.get((code, loc))
-            if p is not None and binding_missed(p):
+            if (code, loc) in failed:
                 out.append(
                     Warning(
                         "binding",

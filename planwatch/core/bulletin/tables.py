@@ -13,7 +13,6 @@ from planwatch.core.bulletin.content import (
     Cell,
     Chart,
     Headline,
-    binding_missed,
     change,
     engine_zh,
     moment_zh,
@@ -40,12 +39,20 @@ class Table:
     marks: tuple[tuple[str, ...], ...] = ()
 
 
+# The colour of a cell by its headline status: a completion verdict takes the colour of its kin.
+MARKS = {
+    "ahead": "ahead",
+    "on_pace": "on_pace",
+    "lagging": "lagging",
+    "seriously_lagging": "seriously_lagging",
+    "met": "met",
+    "nearly_met": "lagging",
+    "not_met": "seriously_lagging",
+}
+
+
 def _mark(cell: Cell | Headline) -> str:
-    if cell.outcome in ("target_met", "binding_met"):
-        return "met"
-    if cell.pace:
-        return cell.pace
-    return "seriously_lagging" if binding_missed(cell) else ""
+    return MARKS.get(cell.headline, "")
 
 
 def pace_note(c: BulletinContent) -> str:
@@ -54,7 +61,8 @@ def pace_note(c: BulletinContent) -> str:
         "进度按目标进程与时序进度之差判断：目标进程为从基期值到目标值已完成的比例，"
         "时序进度为从基期到目标年已经过的时间比例；"
         + pace_rules_zh(c.pace_thresholds)
-        + "。已达到目标的计为“已达标”。完成度（实际值÷目标值，逆向指标为目标值÷实际值）不作为进度判断依据。"
+        + f"。自规划目标年起只作完成情况评价：达到目标为完成，完成度不低于{percent(c.nearly_met)}为基本完成，其余为未完成。"
+        "完成度（实际值÷目标值，逆向指标为目标值÷实际值）不作为进度判断依据。"
     )
 
 
@@ -103,8 +111,8 @@ def class_table(c: BulletinContent, number_: int) -> Table:
         ("地区", *(CLASS_ZH[k] for k in CLASS_ORDER)),
         rows,
         (False, *(True for _ in CLASS_ORDER)),
-        "每项指标只计一类：已达到目标的计为“已达标”，其余按目标进程与时序进度之差判断（见表1注）；"
-        "“无法判断”为缺数据或无基期值等。",
+        "每项指标只计一类：规划目标年之前按目标进程与时序进度之差判断（见表1注），"
+        "自规划目标年起按完成情况评价；“无法判断”为缺数据或无基期值等。",
         marks,
     )
 
@@ -120,9 +128,7 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         for cell in row.cells:
             if cell.completion is None and cell.pace_gap is None:
                 cells.append(status_zh(cell) if cell.outcome != "not_applicable" else "—")
-            elif (
-                cell.pace and cell.outcome not in ("target_met", "binding_met") and cell.pace_gap is not None
-            ):
+            elif cell.pace and cell.pace_gap is not None:
                 # the status is judged on the gap: print it, under the completion
                 cells.append(f"{percent(cell.completion)}\n{points(cell.pace_gap)}\n{status_zh(cell)}")
             else:
@@ -141,7 +147,7 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         + "、".join(PACE_ZH.values())
         + "）按此判断："
         + pace_rules_zh(c.pace_thresholds)
-        + "；已达标的按实际值与目标值判断，不列差值；“不适用”为该范围未设目标或不可汇总。",
+        + "；规划目标年起按完成情况评价，不列差值；“不适用”为该范围未设目标或不可汇总。",
         tuple(marks),
     )
 

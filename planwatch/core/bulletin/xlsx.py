@@ -165,6 +165,7 @@ def _headline_sheet(book: Workbook, c: BulletinContent) -> None:
             "进度 pace",
             "状态 status_zh",
             "结果 outcome",
+            "说明 why",
         ],
         [
             (
@@ -181,6 +182,7 @@ def _headline_sheet(book: Workbook, c: BulletinContent) -> None:
                 h.pace,
                 status_zh(h),
                 h.outcome,
+                h.why,
             )
             for h in c.headlines
         ],
@@ -273,6 +275,8 @@ def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
             cell.pace,
             status_zh(cell),
             cell.outcome,
+            cell.annual,
+            cell.why,
         )
         for row in c.indicators
         for cell in row.cells
@@ -295,6 +299,8 @@ def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
             "进度 pace",
             "状态 status_zh",
             "结果 outcome",
+            "年度评价 annual",
+            "说明 why",
         ],
         rows,
         formats={7: PERCENT, 8: PERCENT, 9: PERCENT, 10: PERCENT},

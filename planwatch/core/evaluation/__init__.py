@@ -26,6 +26,7 @@ from planwatch.core.evaluation.composite import (
     weighted_sum_scores,
 )
 from planwatch.core.evaluation.engine import Evaluation, EvaluationParameters, evaluate
+from planwatch.core.evaluation.explain import Explanation, explain
 from planwatch.core.evaluation.indicator import PanelEvaluation, evaluate_panel, indicator_results
 from planwatch.core.evaluation.planinput import (
     dimensions_from_plan,
@@ -61,6 +62,7 @@ __all__ = [
     "RANDOM_INDEX",
     "DecisionMatrix",
     "Evaluation",
+    "Explanation",
     "EvaluationError",
     "EvaluationParameters",
     "InconsistentJudgements",
@@ -79,6 +81,7 @@ __all__ = [
     "equal_weights",
     "evaluate",
     "evaluate_panel",
+    "explain",
     "evaluation_input",
     "evaluation_input_from_plan",
     "expert_weights",

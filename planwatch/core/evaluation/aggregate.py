@@ -28,9 +28,11 @@ from planwatch.core.evaluation.types import (
     PlanPeriod,
     RegionValue,
 )
-from planwatch.core.kinds import KINDS, Aggregation
+from planwatch.core.kinds import KINDS, Aggregation, Qualifier
 
-__all__ = ["Panel", "build_panel", "panel_from_arrays", "pace_base_year"]
+__all__ = ["QUALIFIERS", "Panel", "build_panel", "panel_from_arrays", "pace_base_year"]
+
+QUALIFIERS = list(Qualifier)  # a target's qualifier in the panel: its index here
 
 
 def pace_base_year(spec: IndicatorSpec, period: PlanPeriod) -> int:
@@ -58,6 +60,7 @@ class Panel:
     years: tuple[int, ...]
     values: np.ndarray  # (I, S, Y) float64
     targets: np.ndarray  # (I, S, Y) float64
+    qualifiers: np.ndarray  # (I, S, Y) int8: each target's index in QUALIFIERS (0, exact, where none)
     base_years: np.ndarray  # (I,) int64
     base_values: np.ndarray  # (I, S) float64
     region_missing: dict[tuple[int, int], tuple[str, ...]]
@@ -191,8 +194,12 @@ def build_panel(inp: EvaluationInput) -> Panel:
 
     for obs in inp.observations:
         place(values, "value", obs.indicator, obs.scope, obs.year, obs.value)
+    qualifiers = np.zeros(shape, dtype=np.int8)
     for target in inp.targets:
         place(targets, "target", target.indicator, target.scope, target.year, target.value)
+        qualifiers[ind_index[target.indicator], scope_index[target.scope], target.year - first] = (
+            QUALIFIERS.index(target.qualifier)
+        )
     return panel_from_arrays(
         inp.period,
         indicators,
@@ -201,6 +208,7 @@ def build_panel(inp: EvaluationInput) -> Panel:
         values[:, :-1, :],
         targets,
         region_reported=values[:, -1, :],
+        qualifiers=qualifiers,
         validated=True,
     )
 
@@ -214,10 +222,12 @@ def panel_from_arrays(
     targets: np.ndarray,
     region_reported: np.ndarray | None = None,
     *,
+    qualifiers: np.ndarray | None = None,
     validated: bool = False,
 ) -> Panel:
     """The panel from arrays: values (I, L, Y) of the localities, targets (I, L + 1, Y) with the
-    region's last, optionally values reported for the region itself (I, Y). NaN means none.
+    region's last, optionally values reported for the region itself (I, Y) and the targets'
+    qualifiers (indices in QUALIFIERS, shaped like targets; exact where not given). NaN means none.
 
     Years must be consecutive and include the plan's base and end years and every indicator's base
     year. The region row is aggregated here.
@@ -259,8 +269,16 @@ def panel_from_arrays(
         base_values[i] = full[i, :, b]
         if spec.base_value is not None and math.isnan(base_values[i, n_l]):
             base_values[i, n_l] = float(spec.base_value)
+    worded = (
+        np.zeros(targets.shape, dtype=np.int8) if qualifiers is None else np.array(qualifiers, dtype=np.int8)
+    )
+    if worded.shape != targets.shape:
+        raise InvalidParameters(
+            "数组维度不匹配。", "array shapes do not fit the indicators, localities and years"
+        )
     full.setflags(write=False)
     targets.setflags(write=False)
+    worded.setflags(write=False)
     return Panel(
         period=period,
         indicators=indicators,
@@ -268,6 +286,7 @@ def panel_from_arrays(
         years=years,
         values=full,
         targets=targets,
+        qualifiers=worded,
         base_years=base_years,
         base_values=base_values,
         region_missing=region.missing,

@@ -87,12 +87,15 @@ class DecisionMatrix:
     binding_failed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     binding_indicators: tuple[str, ...] = ()
     included_in: Mapping[str, str] = field(default_factory=dict)
+    # One per indicator: computed from PlanWatch's records rather than reported (IndicatorSpec.derived);
+    # empty: none is.
+    derived: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
         n_l, n_i = len(self.localities), len(self.indicators)
         if len(set(self.localities)) != n_l or len(set(self.indicators)) != n_i:
             raise InvalidParameters("地区或指标代码重复。", "duplicate locality or indicator codes")
-        if len(self.dimensions) != n_i or len(self.directions) != n_i:
+        if len(self.dimensions) != n_i or len(self.directions) != n_i or len(self.derived) not in (0, n_i):
             raise InvalidParameters(
                 "每个指标应有一个维度和方向。", "one dimension and one direction per indicator"
             )
@@ -119,9 +122,10 @@ def decision_matrix(
     indicators: Iterable[str] | None = None,
     binding: Iterable[BindingCheck] = (),
 ) -> DecisionMatrix:
-    """The localities' values and governing targets in `year` for the expected (预期性) indicators
-    that have a dimension (or those named), from a panel evaluation; the binding ones are set apart,
-    and `binding` (the year's checks, planwatch.core.evaluation.binding) says who fails them."""
+    """The localities' values and the targets `year` is judged against (its own; the final one from
+    the final year on) for the expected (预期性) indicators that have a dimension (or those named),
+    from a panel evaluation; the binding ones are set apart, and `binding` (the year's checks,
+    planwatch.core.evaluation.binding) says who fails them."""
     panel = ev.panel
     y = panel.year_index(year)
     wanted = None if indicators is None else set(indicators)
@@ -140,7 +144,7 @@ def decision_matrix(
         dimensions=tuple(str(panel.indicators[i].dimension) for i in chosen),
         directions=tuple(panel.indicators[i].direction for i in chosen),
         values=np.ascontiguousarray(panel.values[chosen, :n_l, y].T),
-        targets=np.ascontiguousarray(ev.target[chosen, :n_l, y].T),
+        targets=np.ascontiguousarray(ev.year_target[chosen, :n_l, y].T),
         dimension_weights={dim.code: float(dim.weight) for dim in dimensions},
         year=year,
         binding_failed=failures(c for c in binding if c.year == year),
@@ -152,6 +156,7 @@ def decision_matrix(
             for loc in panel.localities
             if not loc.counted_in_region_total and loc.parent is not None and loc.parent in codes
         },
+        derived=tuple(panel.indicators[i].derived for i in chosen),
     )
 
 
@@ -367,6 +372,7 @@ class _Columns:
     higher: np.ndarray  # (I,) bool
     present: np.ndarray  # (L, I) bool
     dropped: tuple[DroppedIndicator, ...]
+    derived: np.ndarray  # (I,) bool: computed, not reported
 
     @classmethod
     def of(cls, matrix: DecisionMatrix) -> _Columns:
@@ -392,6 +398,7 @@ class _Columns:
             higher=higher[cols],
             present=present[:, cols],
             dropped=dropped,
+            derived=np.asarray(matrix.derived or (False,) * len(matrix.indicators), dtype=bool)[cols],
         )
 
 
@@ -440,7 +447,10 @@ class _Rows:
         policy exclude. Min-max is relative: it is normalized again among those ranked."""
         localities, indicators = matrix.localities, kept.indicators
         missing_cols = np.isnan(normalized)
-        keep = ~missing_cols.all(axis=1)
+        # A locality without a single value (it has not reported the year yet) has nothing to be
+        # scored on; the rates PlanWatch derives from its records (late reporting …) are no report.
+        reported_cols = ~kept.derived if not kept.derived.all() else np.ones_like(kept.derived)
+        keep = ~missing_cols[:, reported_cols].all(axis=1)
         excluded = [
             ExcludedLocality(code, indicators, ExclusionReason.NO_VALUES)
             for code, k in zip(localities, keep.tolist(), strict=True)

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from planwatch.core.evaluation.aggregate import Panel
+from planwatch.core.evaluation.aggregate import QUALIFIERS, Panel
 from planwatch.core.evaluation.formulas import Measure, Scale, measure_of
 from planwatch.core.evaluation.types import (
+    AnnualVerdict,
     ForecastMethod,
     IndicatorParameters,
     IndicatorResult,
@@ -25,18 +26,19 @@ from planwatch.core.evaluation.types import (
     Note,
     Outcome,
     PaceStatus,
-    ProgressStatus,
 )
-from planwatch.core.kinds import Aggregation, Direction
+from planwatch.core.kinds import Aggregation, Direction, Reach
 
 __all__ = ["PanelEvaluation", "evaluate_panel", "indicator_results"]
 
 OUTCOMES = list(Outcome)
+ANNUALS = list(AnnualVerdict)
 PACES = list(PaceStatus)
-PROGRESSES = list(ProgressStatus)
 METHODS = [ForecastMethod.LINEAR, ForecastMethod.COMPOUND]
 NOTES = list(Note)
 _BIT = {note: np.uint32(1 << k) for k, note in enumerate(NOTES)}
+_STRICT = [k for k, q in enumerate(QUALIFIERS) if q.reach == Reach.STRICT]
+_TOLERANT = [k for k, q in enumerate(QUALIFIERS) if q.reach == Reach.TOLERANT]
 
 DECIMALS = 12  # status boundaries are compared after rounding to this many decimals
 RELATIVE_TOLERANCE = 1e-9  # "target met": value ≥ target − 1e-9 × max(1, |target|)
@@ -47,30 +49,41 @@ class PanelEvaluation:
     """Every measure over (indicator, scope, year). NaN / −1 mean "none"; notes is a bit set."""
 
     panel: Panel
-    target: np.ndarray  # governing target
-    target_year: np.ndarray  # its year (NaN: none)
+    year_target: (
+        np.ndarray
+    )  # the target the year is judged against (its own; the final one from the final year)
+    year_qualifier: np.ndarray  # int8 index into QUALIFIERS
     met: np.ndarray  # int8: 1 met, 0 not met, −1 unknown
     completion: np.ndarray
+    annual: np.ndarray  # int8 index into AnnualVerdict, −1 none
+    target: np.ndarray  # the final target
+    target_year: np.ndarray  # its year (NaN: none)
     progress: np.ndarray
     elapsed: np.ndarray
     pace_gap: np.ndarray
     pace: np.ndarray  # int8 index into PaceStatus, −1 none
     sdg_ratio: np.ndarray
-    sdg_status: np.ndarray  # int8 index into ProgressStatus, −1 none
     forecast: np.ndarray
     forecast_method: np.ndarray  # int8 index into (linear, compound), −1 none
     likely_met: np.ndarray  # int8
-    year_completion: np.ndarray
-    year_met: np.ndarray  # int8
     outcome: np.ndarray  # int8 index into Outcome
     notes: np.ndarray  # uint32 bit set over Note
 
 
-def _meets(value: np.ndarray, target: np.ndarray, higher: np.ndarray) -> np.ndarray:
-    """int8: 1 when value reaches target in the indicator's direction, 0 when not, −1 when unknown."""
+def _meets(
+    value: np.ndarray, target: np.ndarray, higher: np.ndarray, qualifier: np.ndarray, about: float
+) -> np.ndarray:
+    """int8: 1 when value reaches target in the indicator's direction by the target's qualifier
+    (超: beyond it; 左右 / 约 / 基本实现: within `about` of it; otherwise at or beyond it), 0 when not,
+    −1 when unknown. A relative 1e-9 absorbs rounding."""
     with np.errstate(invalid="ignore"):
         diff = np.where(higher, value - target, target - value)
-        ok = diff >= -RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(target))
+        eps = RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(target))
+        strict = np.isin(qualifier, _STRICT)
+        tolerant = np.isin(qualifier, _TOLERANT)
+        ok = np.where(
+            strict, diff > eps, np.where(tolerant, diff >= -(about * np.abs(target) + eps), diff >= -eps)
+        )
     known = np.isfinite(value) & np.isfinite(target)
     return np.where(known, ok.astype(np.int8), np.int8(-1)).astype(np.int8)
 
@@ -85,30 +98,20 @@ def _completion(value: np.ndarray, target: np.ndarray, higher: np.ndarray) -> tu
     return np.where(known & ok, ratio, np.nan), bad_target
 
 
-def _governing_targets(panel: Panel) -> tuple[np.ndarray, np.ndarray]:
-    """For each year: the first target at or after max(year, the plan's end year); after the last
-    target's year, the last target."""
+def _final_targets(panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each scope's final target (规划目标), shape (I, S, 1): its target for the plan's end year, else
+    its first target after it; never one of an earlier year. With its year and qualifier."""
     tg = panel.targets
-    n_i, n_s, n_y = tg.shape
-    has = ~np.isnan(tg)
-    nxt = np.full(tg.shape, -1, dtype=np.int64)
-    following = np.full((n_i, n_s), -1, dtype=np.int64)
-    for j in range(n_y - 1, -1, -1):
-        following = np.where(has[:, :, j], j, following)
-        nxt[:, :, j] = following
-    last = np.where(has.any(axis=2), n_y - 1 - np.argmax(has[:, :, ::-1], axis=2), -1)
-    years = panel.years
-    target = np.full(tg.shape, np.nan)
-    target_year = np.full(tg.shape, np.nan)
-    rows = np.arange(n_i)[:, None]
-    cols = np.arange(n_s)[None, :]
-    for k, year in enumerate(years):
-        j0 = min(max(year, panel.period.end_year), years[-1]) - years[0]
-        gov = np.where(nxt[:, :, j0] >= 0, nxt[:, :, j0], last)
-        safe = np.maximum(gov, 0)
-        target[:, :, k] = np.where(gov >= 0, tg[rows, cols, safe], np.nan)
-        target_year[:, :, k] = np.where(gov >= 0, years[0] + safe, np.nan)
-    return target, target_year
+    n_i, n_s, _ = tg.shape
+    end = panel.period.end_year - panel.years[0]
+    later = ~np.isnan(tg[:, :, end:])
+    found = later.any(axis=2)
+    j = end + np.argmax(later, axis=2)
+    rows, cols = np.arange(n_i)[:, None], np.arange(n_s)[None, :]
+    target = np.where(found, tg[rows, cols, j], np.nan)[:, :, None]
+    year = np.where(found, panel.years[0] + j, np.nan).astype(np.float64)[:, :, None]
+    qualifier = np.where(found, panel.qualifiers[rows, cols, j], 0).astype(np.int8)[:, :, None]
+    return target, year, qualifier
 
 
 def _status(value: np.ndarray, bounds: Iterable[float]) -> np.ndarray:
@@ -130,7 +133,6 @@ class _Traits:
     higher: np.ndarray  # higher is better
     annual: np.ndarray  # an average annual growth rate: compounded
     from_zero: np.ndarray  # the way to the target starts at 0
-    from_start: np.ndarray  # counted from the plan's start
     level_like: np.ndarray  # compared as a level
     decrease: np.ndarray  # a decrease: the level index is 1 − value / 100
 
@@ -146,7 +148,6 @@ class _Traits:
             higher=column(spec.direction == Direction.HIGHER_IS_BETTER for spec in specs),
             annual=column(m.scale == Scale.ANNUAL_GROWTH for m in measures),
             from_zero=column(m.from_zero for m in measures),
-            from_start=column(m.from_start for m in measures),
             level_like=column(m.scale == Scale.LEVEL for m in measures),
             decrease=column(m.scale == Scale.DECREASE for m in measures),
         )
@@ -164,7 +165,7 @@ class _Notes:
 
 @dataclass(frozen=True, eq=False)
 class _Frame:
-    """What every step of `evaluate_panel` reads: the values, the governing targets, the base."""
+    """What every step of `evaluate_panel` reads: the values, the final targets, the base."""
 
     panel: Panel
     traits: _Traits
@@ -172,11 +173,14 @@ class _Frame:
     yr: np.ndarray  # years (1, 1, Y)
     b: np.ndarray  # base years (I, 1, 1)
     bv: np.ndarray  # base values (I, S, 1)
-    target: np.ndarray
+    target: np.ndarray  # final targets (I, S, 1)
     target_year: np.ndarray
     has_a: np.ndarray
     has_t: np.ndarray
     both: np.ndarray
+    applies: (
+        np.ndarray
+    )  # (I, S, 1): the scope has targets of its own (not the region where the plan sets none)
 
 
 def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:
@@ -184,8 +188,13 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
     params = params or IndicatorParameters()
     a = panel.values
     traits = _Traits.of(panel.indicators)
-    target, target_year = _governing_targets(panel)
+    final, final_year, final_q = _final_targets(panel)
+    target = np.broadcast_to(final, a.shape)
+    target_year = np.broadcast_to(final_year, a.shape)
     has_a, has_t = np.isfinite(a), np.isfinite(target)
+    region_target = np.array([spec.region_target for spec in panel.indicators])[:, None, None]
+    is_region = (np.arange(a.shape[1]) == a.shape[1] - 1)[None, :, None]
+    targeted = np.isfinite(panel.targets).any(axis=(1, 2))[:, None, None]  # a component has none
     f = _Frame(
         panel=panel,
         traits=traits,
@@ -198,41 +207,68 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         has_a=has_a,
         has_t=has_t,
         both=has_a & has_t,
+        applies=targeted & ~(is_region & ~region_target),
     )
     notes = _Notes(a.shape)
-    met = _meets(a, target, traits.higher)
-    completion, bad_target = _completion(a, target, traits.higher)
+    after_end = f.yr > panel.period.end_year
+    year_target = np.where(after_end, target, panel.targets)
+    year_q = np.where(after_end, final_q, panel.qualifiers).astype(np.int8)
+    about = params.completion.about
+    met = _meets(a, year_target, traits.higher, year_q, about)
+    completion, bad_target = _completion(a, year_target, traits.higher)
     notes.add(bad_target, Note.TARGET_NOT_POSITIVE)
+    annual = _annual(f, year_target, met, completion, params, notes)
     progress = _progress(f, notes)
     elapsed, pace_gap, pace = _pace(f, progress, params, notes)
-    sdg_ratio, sdg_status = _sdg(f, met, params, notes)
     forecast, forecast_method = _forecast(f, notes)
     return PanelEvaluation(
         panel=panel,
-        target=target,
-        target_year=target_year,
+        year_target=year_target,
+        year_qualifier=year_q,
         met=met,
         completion=completion,
+        annual=annual,
+        target=target,
+        target_year=target_year,
         progress=progress,
         elapsed=elapsed,
         pace_gap=pace_gap,
         pace=pace,
-        sdg_ratio=sdg_ratio,
-        sdg_status=sdg_status,
+        sdg_ratio=_sdg(f, notes),
         forecast=forecast,
         forecast_method=forecast_method,
-        likely_met=_meets(forecast, target, traits.higher),
-        # Against a target set for exactly this year.
-        year_completion=_completion(a, panel.targets, traits.higher)[0],
-        year_met=_meets(a, panel.targets, traits.higher),
-        outcome=_outcome(f, met, notes),
+        likely_met=_meets(forecast, target, traits.higher, np.broadcast_to(final_q, a.shape), about),
+        outcome=_outcome(f, notes),
         notes=notes.bits,
     )
 
 
+def _annual(
+    f: _Frame,
+    year_target: np.ndarray,
+    met: np.ndarray,
+    completion: np.ndarray,
+    params: IndicatorParameters,
+    notes: _Notes,
+) -> np.ndarray:
+    """完成 / 基本完成 / 未完成 against the year's target; 无年度目标 where the scope has none."""
+    judged = f.has_a & np.isfinite(year_target)
+    missing = f.has_a & ~np.isfinite(year_target) & f.applies
+    notes.add(missing, Note.NO_YEAR_TARGET)
+    nearly = _status(completion, (params.completion.nearly_met,)) == 0
+    verdict = np.select(
+        [judged & (met == 1), judged & nearly, judged, missing],
+        [ANNUALS.index(v) for v in (AnnualVerdict.MET, AnnualVerdict.NEARLY_MET, AnnualVerdict.NOT_MET)]
+        + [ANNUALS.index(AnnualVerdict.NO_TARGET)],
+        -1,
+    )
+    return verdict.astype(np.int8)
+
+
 def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
-    """The share of the way from the base to the target (compounded for an average annual rate)."""
+    """The share of the way from the base to the final target (compounded for an average annual rate)."""
     a, target, b, both, t = f.a, f.target, f.b, f.both, f.traits
+    notes.add(f.has_a & ~f.has_t & f.applies, Note.NO_FINAL_TARGET)
     is_avg = t.annual
     base0 = np.where(t.from_zero, 0.0, f.bv)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -242,11 +278,19 @@ def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
     no_base = both & ~is_avg & np.isnan(base0)
     notes.add(no_base, Note.NO_BASE)
     same = both & ~is_avg & (target == base0)
+    # A target on the wrong side of the base (below it where higher is better) leaves no way to
+    # cover: a share of it would fall as the value rises.
+    better = np.where(t.higher, 1.0, -1.0)
+    with np.errstate(invalid="ignore"):
+        behind = both & np.where(is_avg, (gt - 1.0) * better < 0, (target - base0) * better < 0)
+    notes.add(behind, Note.TARGET_BEHIND_BASE)
     bad_growth = both & is_avg & ((ga <= 0) | (gt <= 0))
     notes.add(same | (both & is_avg & (gt == 1.0)), Note.TARGET_EQUALS_BASE)
     notes.add(bad_growth, Note.UNDEFINED_GROWTH)
-    progress_ok = both & np.where(
-        is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (f.target_year > b), ~no_base & ~same
+    progress_ok = (
+        both
+        & np.where(is_avg, (ga > 0) & (gt > 0) & (gt != 1.0) & (f.target_year > b), ~no_base & ~same)
+        & ~behind
     )
     return np.where(progress_ok, np.where(is_avg, compound, linear), np.nan)
 
@@ -254,57 +298,43 @@ def _progress(f: _Frame, notes: _Notes) -> np.ndarray:
 def _pace(
     f: _Frame, progress: np.ndarray, params: IndicatorParameters, notes: _Notes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The share of the way against the share of the period elapsed (时序进度): elapsed, gap, status."""
+    """The share of the way against the share of the period elapsed (时序进度): elapsed, gap, status.
+    Before the final target's year only: from then on only the completion verdict applies."""
     span = f.target_year - f.b
     with np.errstate(divide="ignore", invalid="ignore"):
         elapsed = np.where(f.has_t & (span > 0), np.clip((f.yr - f.b) / span, 0.0, 1.0), np.nan)
     started = elapsed > 0
+    before_final = f.yr < f.target_year
     notes.add(f.both & (elapsed == 0), Note.BEFORE_BASE_YEAR)
-    pace_gap = np.where(started & np.isfinite(progress), progress - np.where(started, elapsed, 0.0), np.nan)
+    notes.add(f.both & ~before_final, Note.FINAL_YEAR_REACHED)
+    judged = started & before_final & np.isfinite(progress)
+    pace_gap = np.where(judged, progress - np.where(started, elapsed, 0.0), np.nan)
     th = params.pace
     return elapsed, pace_gap, _status(pace_gap, (th.ahead, th.on_pace, th.lagging))
 
 
-def _sdg(
-    f: _Frame, met: np.ndarray, params: IndicatorParameters, notes: _Notes
-) -> tuple[np.ndarray, np.ndarray]:
-    """Open SDG: the ratio of observed to required compound growth, and its status."""
-    a, target, yr, b, bv, both, t = f.a, f.target, f.yr, f.b, f.bv, f.both, f.traits
-    panel = f.panel
-    is_avg, level_like, decrease = t.annual, t.level_like, t.decrease
+def _sdg(f: _Frame, notes: _Notes) -> np.ndarray:
+    """Open SDG's ratio of observed to required compound growth, for growth kinds only (a level or
+    a count does not compound): a supporting figure that sets no status."""
+    a, target, yr, b, both, t = f.a, f.target, f.yr, f.b, f.both, f.traits
+    growth = ~t.level_like
+    is_avg, decrease = t.annual, t.decrease
     sign = np.where(t.higher, 1.0, -1.0)
-    valid_after = f.has_a & (yr > b)
-    first = np.argmax(valid_after, axis=2)  # (I, S): first reported year after the base year
-    any_after = np.any(valid_after, axis=2)
-    first_value = np.take_along_axis(a, first[:, :, None], axis=2)
-    first_year = panel.years[0] + first[:, :, None].astype(np.float64)
-    first_value = np.where(any_after[:, :, None], first_value, np.nan)
-    use_first = level_like & (t.from_start | np.isnan(bv))
-    u0 = np.where(level_like, np.where(use_first, first_value, bv), 1.0)
-    t0 = np.where(use_first, first_year, b)
-    notes.add(both & use_first & np.isfinite(u0) & (yr > t0), Note.SDG_BASE_SHIFTED)
-    ut = np.where(level_like, a, np.where(decrease, 1.0 - a / 100.0, 1.0 + a / 100.0))
-    uT = np.where(level_like, target, np.where(decrease, 1.0 - target / 100.0, 1.0 + target / 100.0))
+    ut = np.where(decrease, 1.0 - a / 100.0, 1.0 + a / 100.0)
+    uT = np.where(decrease, 1.0 - target / 100.0, 1.0 + target / 100.0)
     d = np.where(decrease, -sign, sign)
-    n_obs, n_req = yr - t0, f.target_year - t0
+    n_obs, n_req = yr - b, f.target_year - b
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        cagr_o = np.where(is_avg, a / 100.0, (ut / u0) ** (1.0 / n_obs) - 1.0)
-        cagr_r = np.where(is_avg, target / 100.0, (uT / u0) ** (1.0 / n_req) - 1.0)
+        cagr_o = np.where(is_avg, a / 100.0, ut ** (1.0 / n_obs) - 1.0)
+        cagr_r = np.where(is_avg, target / 100.0, uT ** (1.0 / n_req) - 1.0)
         ratio = d * cagr_o / np.abs(cagr_r)
     history_ok = (n_obs >= 1) & (n_req >= 1)
-    base_ok = is_avg | (u0 > 0)
     growth_ok = is_avg | ((ut >= 0) & (uT >= 0))
-    notes.add(both & ~is_avg & np.isfinite(u0) & (u0 <= 0), Note.INVALID_BASE)
-    notes.add(both & ~is_avg & base_ok & ~growth_ok, Note.UNDEFINED_GROWTH)
-    notes.add(both & np.isfinite(u0) & ~history_ok, Note.INSUFFICIENT_HISTORY)
-    notes.add(both & history_ok & base_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
-    sdg_ok = both & history_ok & base_ok & growth_ok & np.isfinite(ratio)
-    sdg_ratio = np.where(sdg_ok, ratio, np.nan)
-    pt = params.progress
-    sdg_status = _status(sdg_ratio, (pt.on_track, pt.needs_acceleration, pt.limited)) + np.int8(1)
-    sdg_status = np.where(np.isnan(sdg_ratio), np.int8(-1), sdg_status)
-    sdg_status = np.where(both & (met == 1), np.int8(0), sdg_status).astype(np.int8)
-    return sdg_ratio, sdg_status
+    judged = both & growth
+    notes.add(judged & ~growth_ok, Note.UNDEFINED_GROWTH)
+    notes.add(judged & ~history_ok, Note.INSUFFICIENT_HISTORY)
+    notes.add(judged & history_ok & growth_ok & (cagr_r == 0), Note.TARGET_EQUALS_BASE)
+    return np.where(judged & history_ok & growth_ok & np.isfinite(ratio), ratio, np.nan)
 
 
 def _forecast(f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
@@ -349,7 +379,6 @@ def _forecast(f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
     value = _bounded(np.where(level_like, fitted, back), t.measures)
     future = f.has_t & (f.target_year > yr)
     fc_ok = future & f.has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
-    notes.add(f.both & ~future, Note.TARGET_YEAR_REACHED)
     notes.add(f.both & future & (n < 2), Note.INSUFFICIENT_HISTORY)
     forecast_method = np.where(fc_ok, np.where(level_like, np.int8(0), np.int8(1)), np.int8(-1))
     return np.where(fc_ok, value, np.nan), forecast_method.astype(np.int8)
@@ -372,20 +401,19 @@ def _bounded(value: np.ndarray, measures: tuple[Measure, ...]) -> np.ndarray:
     return value
 
 
-def _outcome(f: _Frame, met: np.ndarray, notes: _Notes) -> np.ndarray:
-    """The outcome, first rule that applies."""
+def _outcome(f: _Frame, notes: _Notes) -> np.ndarray:
+    """Whether the result can be judged, first rule that applies."""
     panel, a, has_a = f.panel, f.a, f.has_a
-    specs = panel.indicators
     n_s = a.shape[1]
     region = n_s - 1
     is_region = np.zeros((1, n_s, 1), dtype=bool)
     is_region[0, region, 0] = True
-    region_target = np.array([spec.region_target for spec in specs])[:, None, None]
-    binding = np.array([spec.binding for spec in specs])[:, None, None]
-    not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in specs])[:, None, None]
-    no_target = ~f.has_t
-    notes.add(no_target & is_region & ~region_target, Note.NO_REGION_TARGET)
-    notes.add(no_target & ~(is_region & ~region_target), Note.NO_TARGET)
+    not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in panel.indicators])[
+        :, None, None
+    ]
+    targeted = np.isfinite(panel.targets).any(axis=(1, 2))[:, None, None]
+    notes.add(np.broadcast_to(~targeted, a.shape), Note.NO_TARGETS)
+    notes.add(np.broadcast_to(targeted & ~f.applies, a.shape), Note.NO_REGION_TARGET)
     region_none = is_region & not_additive & ~has_a
     notes.add(region_none, Note.NOT_ADDITIVE)
     invalid_region = np.zeros(a.shape, dtype=bool)
@@ -396,42 +424,28 @@ def _outcome(f: _Frame, met: np.ndarray, notes: _Notes) -> np.ndarray:
         missing_region[i, region, y] = True
     notes.add(missing_region & ~has_a, Note.MISSING_LOCALITIES)
     return np.select(
-        [
-            no_target | region_none,
-            invalid_region & ~has_a,
-            ~has_a,
-            (met == 1) & binding,
-            met == 1,
-            binding,
-        ],
-        [
-            OUTCOMES.index(Outcome.NOT_APPLICABLE),
-            OUTCOMES.index(Outcome.INVALID_BASE),
-            OUTCOMES.index(Outcome.MISSING_DATA),
-            OUTCOMES.index(Outcome.BINDING_MET),
-            OUTCOMES.index(Outcome.TARGET_MET),
-            OUTCOMES.index(Outcome.BINDING_NOT_MET),
-        ],
+        [~f.applies | region_none, invalid_region & ~has_a, ~has_a],
+        [OUTCOMES.index(o) for o in (Outcome.NOT_APPLICABLE, Outcome.INVALID_BASE, Outcome.MISSING_DATA)],
         OUTCOMES.index(Outcome.EVALUATED),
     ).astype(np.int8)
 
 
 _FIELDS = (
-    "target",
-    "target_year",
+    "year_target",
+    "year_qualifier",
     "met",
     "completion",
+    "annual",
+    "target",
+    "target_year",
     "progress",
     "elapsed",
     "pace_gap",
     "pace",
     "sdg_ratio",
-    "sdg_status",
     "forecast",
     "forecast_method",
     "likely_met",
-    "year_completion",
-    "year_met",
     "outcome",
     "notes",
 )
@@ -485,12 +499,13 @@ def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -
     panel = ev.panel
     pick = np.ix_(ii, ss, ys)
     # Plain Python lists, [indicator][scope][year] (NaN becomes None in _fill).
-    columns: dict[str, Any] = {name: getattr(ev, name)[pick].tolist() for name in _FIELDS}
+    columns: dict[str, Any] = {
+        name: np.broadcast_to(getattr(ev, name), panel.values.shape)[pick].tolist() for name in _FIELDS
+    }
     values = panel.values[pick].tolist()
-    year_targets = panel.targets[pick].tolist()
     base_values = panel.base_values[np.ix_(ii, ss)].tolist()
     out: list[IndicatorResult] = []
-    _fill(out, ev, ii, ss, ys, columns, values, year_targets, base_values)
+    _fill(out, ev, ii, ss, ys, columns, values, base_values)
     return tuple(out)
 
 
@@ -502,50 +517,46 @@ def _fill(  # noqa: PLR0913 - the columns of indicator_results
     ys: list[int],
     c: dict[str, Any],
     values: Any,
-    year_targets: Any,
     base_values: Any,
 ) -> None:
     panel = ev.panel
     scope_codes = panel.scopes
     region = len(scope_codes) - 1
+    no_target = ANNUALS.index(AnnualVerdict.NO_TARGET)
     for a, i in enumerate(ii):
-        code = panel.indicators[i].code
+        spec = panel.indicators[i]
         base_year = int(panel.base_years[i])
         for b, s in enumerate(ss):
             scope = scope_codes[s]
             for k, y in enumerate(ys):
                 target_year = c["target_year"][a][b][k]
-                pace, sdg, method = (
-                    c["pace"][a][b][k],
-                    c["sdg_status"][a][b][k],
-                    c["forecast_method"][a][b][k],
-                )
-                met, likely, year_met = c["met"][a][b][k], c["likely_met"][a][b][k], c["year_met"][a][b][k]
+                pace, annual, method = c["pace"][a][b][k], c["annual"][a][b][k], c["forecast_method"][a][b][k]
+                met, likely = c["met"][a][b][k], c["likely_met"][a][b][k]
                 out.append(
                     IndicatorResult(
-                        indicator=code,
+                        indicator=spec.code,
                         scope=scope,
                         year=panel.years[y],
                         outcome=OUTCOMES[c["outcome"][a][b][k]],
                         value=_none(values[a][b][k]),
+                        year_target=_none(c["year_target"][a][b][k]),
+                        qualifier=QUALIFIERS[c["year_qualifier"][a][b][k]],
+                        met=None if met < 0 else met == 1,
+                        completion=_none(c["completion"][a][b][k]),
+                        annual=None if annual < 0 else ANNUALS[annual],
                         target=_none(c["target"][a][b][k]),
                         target_year=None if target_year != target_year else int(target_year),
                         base_year=base_year,
                         base_value=_none(base_values[a][b]),
-                        met=None if met < 0 else met == 1,
-                        completion=_none(c["completion"][a][b][k]),
                         progress=_none(c["progress"][a][b][k]),
                         elapsed=_none(c["elapsed"][a][b][k]),
                         pace_gap=_none(c["pace_gap"][a][b][k]),
                         pace=None if pace < 0 else PACES[pace],
                         sdg_ratio=_none(c["sdg_ratio"][a][b][k]),
-                        sdg_status=None if sdg < 0 else PROGRESSES[sdg],
                         forecast=_none(c["forecast"][a][b][k]),
                         forecast_method=None if method < 0 else METHODS[method],
                         likely_met=None if likely < 0 else likely == 1,
-                        year_target=_none(year_targets[a][b][k]),
-                        year_completion=_none(c["year_completion"][a][b][k]),
-                        year_met=None if year_met < 0 else year_met == 1,
+                        owed_by=spec.lead if annual == no_target and s != region else None,
                         missing_localities=panel.region_missing.get((i, y), ()) if s == region else (),
                         notes=_notes(c["notes"][a][b][k]),
                     )

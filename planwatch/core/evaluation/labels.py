@@ -1,20 +1,62 @@
-"""The Chinese words for the engine's codes, one table for every report (text, workbook, bulletin)."""
+"""The words for the engine's codes, in Chinese and English: one table for every report (pages,
+text, workbook, bulletin, API)."""
 
-PACE_ZH = {"ahead": "超前", "on_pace": "正常", "lagging": "滞后", "seriously_lagging": "严重滞后"}
-SDG_ZH = {
-    "target_achieved": "已达标",
-    "on_track": "按期推进",
-    "needs_acceleration": "需加速",
-    "limited_progress": "进展有限",
-    "deterioration": "倒退",
+from planwatch.core.evaluation.types import AnnualVerdict, IndicatorResult, Outcome, PaceStatus
+
+__all__ = [
+    "ANNUAL_WORDS",
+    "ANNUAL_ZH",
+    "HEADLINE_WORDS",
+    "OUTCOME_WORDS",
+    "OUTCOME_ZH",
+    "PACE_WORDS",
+    "PACE_ZH",
+    "headline",
+]
+
+ANNUAL_WORDS: dict[str, tuple[str, str]] = {
+    AnnualVerdict.MET: ("完成", "met"),
+    AnnualVerdict.NEARLY_MET: ("基本完成", "nearly met"),
+    AnnualVerdict.NOT_MET: ("未完成", "not met"),
+    AnnualVerdict.NO_TARGET: ("无年度目标", "no target for the year"),
 }
-OUTCOME_ZH = {
-    "evaluated": "已评估",
-    "target_met": "已达标",
-    "binding_met": "约束性达标",
-    # The engine's binding_not_met is "not (yet) met": before the target year it is not a failure.
-    "binding_not_met": "约束性尚未达标",
-    "missing_data": "缺数据",
-    "invalid_base": "基数无效",
-    "not_applicable": "不适用",
+PACE_WORDS: dict[str, tuple[str, str]] = {
+    PaceStatus.AHEAD: ("超前", "ahead"),
+    PaceStatus.ON_PACE: ("符合序时进度", "on pace"),
+    PaceStatus.LAGGING: ("滞后", "lagging"),
+    PaceStatus.SERIOUSLY_LAGGING: ("严重滞后", "seriously lagging"),
 }
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
+    Outcome.EVALUATED: ("已评估", "evaluated"),
+    Outcome.MISSING_DATA: ("缺数据", "missing data"),
+    Outcome.INVALID_BASE: ("基数无效", "invalid base"),
+    Outcome.NOT_APPLICABLE: ("不适用", "not applicable"),
+}
+ANNUAL_ZH = {code: words[0] for code, words in ANNUAL_WORDS.items()}
+PACE_ZH = {code: words[0] for code, words in PACE_WORDS.items()}
+OUTCOME_ZH = {code: words[0] for code, words in OUTCOME_WORDS.items()}
+
+# One status per result where a page or a bulletin has room for one (a map's colour, a count by
+# status): progress against 时序进度 before the final year, the completion verdict from then on (or
+# where there is no pace), else why there is neither.
+HEADLINE_WORDS: dict[str, tuple[str, str]] = {
+    **{str(k): v for k, v in PACE_WORDS.items()},
+    **{str(k): v for k, v in ANNUAL_WORDS.items()},
+    Outcome.MISSING_DATA: OUTCOME_WORDS[Outcome.MISSING_DATA],
+    Outcome.INVALID_BASE: OUTCOME_WORDS[Outcome.INVALID_BASE],
+    Outcome.NOT_APPLICABLE: OUTCOME_WORDS[Outcome.NOT_APPLICABLE],
+    "not_assessed": ("无法判断", "not assessed"),
+}
+
+
+def headline(result: IndicatorResult | None) -> str:
+    """The one status of a result: a key of HEADLINE_WORDS."""
+    if result is None:
+        return Outcome.MISSING_DATA.value
+    if result.outcome != Outcome.EVALUATED:
+        return result.outcome.value
+    if result.pace is not None:
+        return result.pace.value
+    if result.annual is not None:
+        return result.annual.value
+    return "not_assessed"

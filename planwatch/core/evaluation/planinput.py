@@ -26,7 +26,7 @@ from planwatch.core.evaluation.types import (
 )
 from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
-from planwatch.core.planfile import PlanDocument
+from planwatch.core.planfile import PlanDocument, with_defaults
 
 __all__ = [
     "dimensions_from_plan",
@@ -71,6 +71,8 @@ def indicator_spec(
     base_value: Decimal | float | None,
     components: Mapping[str, str],
     dimension: str | None,
+    derived: bool = False,
+    lead: tuple[str, str] | None = None,
 ) -> IndicatorSpec:
     """An indicator as the engine reads it: codes as the vocabularies' members, the base value a
     float, the components by role."""
@@ -85,6 +87,8 @@ def indicator_spec(
         base_value=float(base_value) if base_value is not None else None,
         components=dict(sorted(components.items())),
         dimension=dimension,
+        derived=derived,
+        lead=lead,
     )
 
 
@@ -135,6 +139,8 @@ def period_from_plan(doc: PlanDocument) -> PlanPeriod:
 
 
 def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
+    units = {unit.code: (unit.name.zh, unit.name.en) for unit in doc.units}
+    doc = with_defaults(doc)  # an indicator's lead unit is its first task's where not declared
     return tuple(
         indicator_spec(
             ind.code,
@@ -147,6 +153,7 @@ def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
             base_value=ind.base.value if ind.base else None,
             components=ind.components,
             dimension=ind.dimension,
+            lead=units.get(ind.lead_unit) if ind.lead_unit else None,
         )
         for ind in doc.indicators
     )
@@ -161,7 +168,9 @@ def localities_from_plan(doc: PlanDocument) -> tuple[LocalitySpec, ...]:
 
 def targets_from_plan(doc: PlanDocument) -> tuple[TargetSpec, ...]:
     return tuple(
-        TargetSpec(indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value))
+        TargetSpec(
+            indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value), qualifier=t.qualifier
+        )
         for ind in doc.indicators
         for t in ind.targets
     )

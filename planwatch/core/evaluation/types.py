@@ -19,15 +19,17 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from planwatch.core.errors import EvaluationError, InvalidParameters
-from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
+from planwatch.core.kinds import Aggregation, Direction, IndicatorKind, Qualifier
 from planwatch.core.planfile import REGION
 
 __all__ = [
     "REGION",
     "AhpResult",
+    "AnnualVerdict",
     "BindingCheck",
     "BindingConsequence",
     "BindingStatus",
+    "CompletionThresholds",
     "CompositeMethod",
     "CompositeParameters",
     "CompositeResult",
@@ -57,8 +59,6 @@ __all__ = [
     "PaceThresholds",
     "PairwiseMatrix",
     "PlanPeriod",
-    "ProgressStatus",
-    "ProgressThresholds",
     "RankStability",
     "RegionValue",
     "SensitivityParameters",
@@ -106,6 +106,12 @@ class IndicatorSpec:
     base_value: float | None = None  # the region's base value where the plan states or implies one
     components: Mapping[str, str] = field(default_factory=dict)  # role → indicator code
     dimension: str | None = None  # evaluation dimension; None: not in the composite index
+    # Computed by PlanWatch from its own records (a derived indicator: planwatch.evaluation.derived),
+    # not reported: a locality that has reported nothing of the year is not ranked on these alone.
+    derived: bool = False
+    lead: tuple[str, str] | None = (
+        None  # the lead unit (牵头单位), in Chinese and English: who owes its breakdown
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,7 @@ class TargetSpec:
     scope: str
     year: int
     value: float
+    qualifier: Qualifier = Qualifier.EXACT  # 以上, 超, 左右 … as the text words it
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,43 +171,46 @@ class EvaluationInput:
 
 @dataclass(frozen=True, slots=True)
 class PaceThresholds:
-    """Bounds on the pace gap (share of the way covered − share of the period elapsed).
+    """Bounds on the pace gap (share of the way to the final target covered − share of the period
+    elapsed, 时序进度), for 超前 / 符合序时进度 / 滞后 / 严重滞后.
 
     gap ≥ ahead → ahead; gap ≥ on_pace → on pace; gap ≥ lagging → lagging; else seriously lagging.
+    By default anything below 时序进度 is lagging (on_pace = 0: the band below the time line is 0).
     """
 
     ahead: float = 0.05
-    on_pace: float = -0.05
+    on_pace: float = 0.0
     lagging: float = -0.20
 
     def __post_init__(self) -> None:
         if not self.ahead >= self.on_pace >= self.lagging:
             raise InvalidParameters(
-                "时序进度阈值应满足：超前 ≥ 正常 ≥ 滞后。",
+                "时序进度阈值应满足：超前 ≥ 符合序时进度 ≥ 滞后。",
                 "pace thresholds must satisfy ahead ≥ on_pace ≥ lagging",
             )
 
 
 @dataclass(frozen=True, slots=True)
-class ProgressThresholds:
-    """Open SDG's thresholds on the ratio of observed to required compound growth."""
+class CompletionThresholds:
+    """The annual (or final-year) verdict: 完成 when the target is reached (by its qualifier);
+    基本完成 when the completion is at least `nearly_met`; else 未完成. `about` is the tolerance of a
+    target worded 左右 / 约 / 基本实现: reached within that share short of the figure."""
 
-    on_track: float = 0.95
-    needs_acceleration: float = 0.60
-    limited: float = 0.0
+    nearly_met: float = 0.90
+    about: float = 0.05
 
     def __post_init__(self) -> None:
-        if not self.on_track >= self.needs_acceleration >= self.limited:
+        if not 0 < self.nearly_met <= 1 or not 0 <= self.about < 1:
             raise InvalidParameters(
-                "进展评估阈值应满足：按期 ≥ 需加速 ≥ 有限进展。",
-                "progress thresholds must satisfy on_track ≥ needs_acceleration ≥ limited",
+                "完成度阈值：基本完成应在 (0, 1] 内，“左右”的容差应在 [0, 1) 内。",
+                "completion thresholds: nearly_met must be in (0, 1] and about in [0, 1)",
             )
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorParameters:
     pace: PaceThresholds = PaceThresholds()
-    progress: ProgressThresholds = ProgressThresholds()
+    completion: CompletionThresholds = CompletionThresholds()
 
 
 class Normalization(StrEnum):
@@ -297,32 +307,33 @@ class SensitivityParameters:
 
 
 class Outcome(StrEnum):
-    """The result of one indicator at one scope in one year: always one of these, never a silent 0 %."""
+    """Whether a result could be judged at all: always one of these, never a silent 0 %. Whether a
+    target is met is the verdicts' (`annual`, `pace`), not the outcome's."""
 
-    EVALUATED = "evaluated"  # a target, a value: completion and pace computed, target not met yet
-    TARGET_MET = "target_met"  # the (expected) target is already met
-    BINDING_MET = "binding_met"  # a binding (约束性) indicator whose target is met
-    BINDING_NOT_MET = "binding_not_met"  # a binding indicator whose target is not (yet) met
+    EVALUATED = "evaluated"  # a value: the verdicts that have a target are given
     MISSING_DATA = "missing_data"  # no value (for the region: which localities are missing)
     INVALID_BASE = "invalid_base"  # the value cannot be computed: its base is zero or negative
-    NOT_APPLICABLE = "not_applicable"  # no target at this scope, or no region value (not additive)
+    NOT_APPLICABLE = "not_applicable"  # the region has no target of its own, or no value (not additive)
+
+
+class AnnualVerdict(StrEnum):
+    """Against the year's own target (年度目标), or the final target in and after the final year
+    (目标一致法): 完成 / 基本完成 / 未完成; or no target set for the year."""
+
+    MET = "met"  # 完成
+    NEARLY_MET = "nearly_met"  # 基本完成: completion ≥ CompletionThresholds.nearly_met
+    NOT_MET = "not_met"  # 未完成
+    NO_TARGET = "no_target"  # 无年度目标: none set for the year (never an earlier year's)
 
 
 class PaceStatus(StrEnum):
-    AHEAD = "ahead"
-    ON_PACE = "on_pace"
-    LAGGING = "lagging"
-    SERIOUSLY_LAGGING = "seriously_lagging"
+    """Progress to the final target against 时序进度 (the share of the period elapsed), before the
+    final year only."""
 
-
-class ProgressStatus(StrEnum):
-    """Open SDG's progress categories."""
-
-    TARGET_ACHIEVED = "target_achieved"
-    ON_TRACK = "on_track"  # ratio ≥ 0.95
-    NEEDS_ACCELERATION = "needs_acceleration"  # 0.60 ≤ ratio < 0.95
-    LIMITED_PROGRESS = "limited_progress"  # 0 ≤ ratio < 0.60
-    DETERIORATION = "deterioration"  # ratio < 0
+    AHEAD = "ahead"  # 超前
+    ON_PACE = "on_pace"  # 符合序时进度
+    LAGGING = "lagging"  # 滞后
+    SERIOUSLY_LAGGING = "seriously_lagging"  # 严重滞后
 
 
 class ForecastMethod(StrEnum):
@@ -333,7 +344,9 @@ class ForecastMethod(StrEnum):
 class Note(StrEnum):
     """Why a measure of a result is None, or how it was made. Listed in this order."""
 
-    NO_TARGET = "no_target"  # no target for this scope
+    NO_TARGETS = "no_targets"  # the indicator has no target anywhere (a component, an input): not judged
+    NO_YEAR_TARGET = "no_year_target"  # no target set for this year at this scope: no annual verdict
+    NO_FINAL_TARGET = "no_final_target"  # no final target at this scope: no progress, no pace
     NO_REGION_TARGET = "no_region_target"  # the plan sets no region-wide target (e.g. energy intensity)
     NOT_ADDITIVE = "not_additive"  # aggregation none: the region has no value of its own
     MISSING_LOCALITIES = "missing_localities"  # the region value lacks some localities' values
@@ -341,22 +354,28 @@ class Note(StrEnum):
     INVALID_BASE = "invalid_base"  # a base of zero or less: no growth rate from it
     TARGET_NOT_POSITIVE = "target_not_positive"  # completion needs a positive target
     TARGET_EQUALS_BASE = "target_equals_base"  # no way to cover: the target is the base
+    TARGET_BEHIND_BASE = "target_behind_base"  # the target is not beyond the base in the better direction
     BEFORE_BASE_YEAR = "before_base_year"  # no time has elapsed: no pace
+    FINAL_YEAR_REACHED = "final_year_reached"  # in or after the final target's year: completion only
     INSUFFICIENT_HISTORY = "insufficient_history"  # fewer than two points for a trend or a growth rate
     UNDEFINED_GROWTH = "undefined_growth"  # a compound measure of a value at or below −100 %
-    TARGET_YEAR_REACHED = "target_year_reached"  # no forecast: the target year is here or past
-    SDG_BASE_SHIFTED = "sdg_base_shifted"  # the growth ratio starts at the first reported year
 
 
 @dataclass(frozen=True, slots=True)
 class IndicatorResult:
-    """One indicator at one scope (a locality or REGION) in one year.
+    """One indicator at one scope (a locality or REGION) in one year. docs/methodology.md.
 
-    completion: the share of the target reached (value / target; target / value where lower is
-    better). progress: the share of the way from the base to the target covered. elapsed: the share
-    of the period from the base year to the target year that has passed. pace_gap = progress −
-    elapsed. sdg_ratio: observed over required compound growth (Open SDG). forecast: the value the
-    trend gives for the target year. year_*: against a target set for exactly this year, if any.
+    The annual verdict: `year_target` is the target the year is judged against — the scope's own
+    target for this year before the final year, the final target in and after it (never an
+    earlier year's); `qualifier` its wording; `completion` the share of it reached (value / target;
+    target / value where lower is better); `met` whether it is reached by its qualifier; `annual`
+    the verdict; `owed_by` who owes a missing locality target (the indicator's lead unit).
+
+    Progress: `target` / `target_year` the final target; `progress` the share of the way from the
+    base to it covered; `elapsed` the share of the period from the base year to the target year
+    passed (时序进度); `pace_gap` = progress − elapsed; `pace` the verdict, before the final year
+    only. `sdg_ratio`: Open SDG's observed over required compound growth, for growth kinds only, a
+    supporting figure that sets no status. `forecast`: the trend's value in the target year.
     """
 
     indicator: str
@@ -364,24 +383,24 @@ class IndicatorResult:
     year: int
     outcome: Outcome
     value: float | None
+    year_target: float | None
+    qualifier: Qualifier
+    met: bool | None
+    completion: float | None
+    annual: AnnualVerdict | None
     target: float | None
     target_year: int | None
     base_year: int
     base_value: float | None
-    met: bool | None
-    completion: float | None
     progress: float | None
     elapsed: float | None
     pace_gap: float | None
     pace: PaceStatus | None
     sdg_ratio: float | None
-    sdg_status: ProgressStatus | None
     forecast: float | None
     forecast_method: ForecastMethod | None
     likely_met: bool | None
-    year_target: float | None
-    year_completion: float | None
-    year_met: bool | None
+    owed_by: tuple[str, str] | None = None
     missing_localities: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
 

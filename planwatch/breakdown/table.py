@@ -1,0 +1,226 @@
+"""Reading a breakdown as the annex lays it out (附件：发展目标各地分解表): one indicator, the pilot units
+as rows, the plan's years as columns, and under each column the localities' total by the region's
+rule beside the region's target (planwatch.core.evaluation.breakdown). The page, the workbook and the
+API read the same `Table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from planwatch.core.evaluation.breakdown import BreakdownTotal, TotalState, breakdown_totals, describe_total
+from planwatch.core.evaluation.planinput import indicator_spec, pilot_units
+from planwatch.core.evaluation.types import REGION, PlanPeriod, TargetSpec
+from planwatch.core.hierarchy import LocalityNode, included_in
+from planwatch.core.numbers import plain
+from planwatch.kernel.review import STATE_WORDS, State
+from planwatch.plans.models import Indicator, Locality, Plan, Target, TargetRevision, hierarchy_nodes, pick
+
+from .models import Breakdown, broken_down
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A locality's target for a year; `fixed` when the plan text sets it (not the breakdown's to
+    change); `adjusted`: its latest change since the province approved the breakdown."""
+
+    locality: Locality
+    year: int
+    target: Target | None
+    adjusted: TargetRevision | None = None
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.target.value if self.target else None
+
+    @property
+    def fixed(self) -> bool:
+        return self.target is not None and self.target.origin == Target.Origin.PLAN
+
+    @property
+    def sample(self) -> bool:
+        return self.target is not None and self.target.is_sample
+
+    @property
+    def key(self) -> str:
+        """The cell's name in problems: ZH-2018."""
+        return f"{self.locality.code}-{self.year}"
+
+    @property
+    def field(self) -> str:
+        """The cell's input on the page: t-ZH-2018."""
+        return f"t-{self.key}"
+
+    @property
+    def plain(self) -> str:
+        """The target as an input field holds it: digits, no grouping (1200, 35.5)."""
+        return "" if self.value is None else plain(self.value)
+
+
+@dataclass(frozen=True)
+class Row:
+    locality: Locality
+    cells: list[Cell]
+    included_in: list[Locality] = field(default_factory=list)  # whose figures include it (顺德区: 佛山市)
+
+    @property
+    def counted(self) -> bool:
+        return not self.included_in
+
+
+@dataclass(frozen=True)
+class Column:
+    """A year: the region's target, the localities' total, and one line on them."""
+
+    year: int
+    region_target: Target | None
+    total: BreakdownTotal
+    zh: str
+    en: str
+
+    @property
+    def text(self) -> str:
+        return pick(self.zh, self.en)
+
+    @property
+    def shortfall(self) -> bool:
+        return self.total.shortfall
+
+    @property
+    def summed(self) -> bool:
+        return self.total.state != TotalState.NOT_SUMMED
+
+
+@dataclass(frozen=True)
+class Table:
+    indicator: Indicator
+    breakdown: Breakdown
+    years: list[int]
+    rows: list[Row]
+    columns: list[Column]
+
+    @property
+    def sample(self) -> bool:
+        """Some target shown is sample data (示例数据) of `planwatch load_sample`."""
+        return any(c.sample for r in self.rows for c in r.cells)
+
+    @property
+    def summed(self) -> bool:
+        """The indicator's region rule adds the localities up (else no column has a total)."""
+        return any(c.summed for c in self.columns)
+
+    @property
+    def shortfalls(self) -> list[Column]:
+        return [c for c in self.columns if c.shortfall]
+
+    @property
+    def state_words(self) -> tuple[str, str]:
+        return STATE_WORDS[State(self.breakdown.status)]
+
+    def cell(self, key: str) -> Cell | None:
+        return next((c for r in self.rows for c in r.cells if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What every breakdown of a plan reads alike, fetched once: its years, its pilot units (each
+    counted in the region total or not) and the localities' nodes of the hierarchy."""
+
+    plan: Plan
+    years: list[int]
+    pilots: list[Locality]
+    nodes: dict[str, LocalityNode]
+    by_code: dict[str, Locality]
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanFacts:
+        localities = list(plan.localities.all())
+        return cls(
+            plan,
+            list(range(plan.start_year, plan.end_year + 1)),
+            [loc for loc in localities if loc.pilot],
+            hierarchy_nodes(localities),
+            {loc.code: loc for loc in localities},
+        )
+
+    @property
+    def period(self) -> PlanPeriod:
+        plan = self.plan
+        return PlanPeriod(plan.base_year, plan.start_year, plan.end_year)
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        return {loc.code: (loc.name_zh, loc.name_en) for loc in self.pilots}
+
+
+def _totals(facts: PlanFacts, indicator: Indicator, targets: list[Target]) -> tuple[BreakdownTotal, ...]:
+    spec = indicator_spec(
+        indicator.code,
+        indicator.kind,
+        indicator.aggregation,
+        indicator.direction,
+        binding=indicator.binding,
+        region_target=indicator.region_target,
+        base_year=indicator.base_year,
+        base_value=None,
+        components={},
+        dimension=None,
+    )
+    specs = [
+        TargetSpec(indicator.code, t.locality.code if t.locality else REGION, t.year, float(t.value))
+        for t in targets
+    ]
+    localities = pilot_units(facts.nodes.values())
+    return breakdown_totals(facts.period, spec, localities, specs, facts.years)
+
+
+def build_table(
+    facts: PlanFacts,
+    indicator: Indicator,
+    breakdown: Breakdown,
+    targets: Iterable[Target],
+    adjustments: Iterable[TargetRevision] = (),
+) -> Table:
+    """The table of one indicator from its targets (each with its locality) and its adjustments."""
+    targets = list(targets)
+    by_cell = {(t.locality_id, t.year): t for t in targets}
+    latest: dict[tuple[int | None, int], TargetRevision] = {}
+    for revision in adjustments:  # newest first: keep the first of each cell
+        latest.setdefault((revision.locality_id, revision.year), revision)
+    rows = [
+        Row(
+            loc,
+            [
+                Cell(loc, year, by_cell.get((loc.pk, year)), latest.get((loc.pk, year)))
+                for year in facts.years
+            ],
+            [facts.by_code[code] for code in included_in(loc.code, facts.nodes)],
+        )
+        for loc in facts.pilots
+    ]
+    names = facts.names()
+    columns = []
+    for total in _totals(facts, indicator, targets):
+        zh, en = describe_total(total, indicator.unit, names)
+        columns.append(Column(total.year, by_cell.get((None, total.year)), total, zh, en))
+    return Table(indicator, breakdown, facts.years, rows, columns)
+
+
+def read_table(indicator: Indicator, breakdown: Breakdown) -> Table:
+    """The table of one indicator, read from the database (three queries and the plan's localities)."""
+    facts = PlanFacts.of(indicator.plan)
+    targets = indicator.targets.select_related("locality")
+    adjustments = breakdown.adjustments() if breakdown.pk else []
+    return build_table(facts, indicator, breakdown, targets, adjustments)
+
+
+def read_tables(plan: Plan) -> list[Table]:
+    """Every breakdown of the plan, in the plan's order (four queries and the plan's localities)."""
+    facts = PlanFacts.of(plan)
+    indicators = list(broken_down(plan).prefetch_related("targets__locality"))
+    stored = {b.indicator_id: b for b in Breakdown.objects.filter(indicator__in=indicators)}
+    return [
+        build_table(facts, ind, stored.get(ind.pk) or Breakdown(indicator=ind), ind.targets.all())
+        for ind in indicators
+    ]

@@ -1,0 +1,173 @@
+"""The breakdown (分解表): an indicator's locality targets, added up by the region's rule and set
+beside the region's target, year by year. Django-free: plain frozen dataclasses in and out.
+
+The localities' targets of a year are aggregated exactly as the evaluation aggregates values
+(`aggregate.build_panel`): the sum over the localities counted in the region total (顺德区 is inside
+佛山市, whose figures include it, so it is not added twice — planwatch.core.hierarchy). A total with a
+counted locality missing is not made; the localities missing are named. Only an indicator whose
+region rule is a sum adds up: a share or rate recomputed from components, or an indicator that is not
+additive at all, has no total, and says why.
+
+A total *falls short* of the region target when it is below it for a higher-is-better indicator,
+above it for a lower-is-better one (the engine's tolerance for rounding, `RELATIVE_TOLERANCE`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from planwatch.core.evaluation.aggregate import build_panel
+from planwatch.core.evaluation.indicator import RELATIVE_TOLERANCE
+from planwatch.core.evaluation.types import (
+    REGION,
+    EvaluationInput,
+    IndicatorSpec,
+    LocalitySpec,
+    Observation,
+    PlanPeriod,
+    TargetSpec,
+)
+from planwatch.core.kinds import Aggregation, Direction
+from planwatch.core.numbers import figure
+
+__all__ = ["BreakdownTotal", "TotalState", "breakdown_totals", "describe_total"]
+
+
+class TotalState(StrEnum):
+    """What a year's total of the localities' targets says against the region's target."""
+
+    COVERED = "covered"  # the total reaches the region target
+    SHORTFALL = "shortfall"  # the total falls short of it (direction-aware)
+    NO_REGION_TARGET = "no_region_target"  # a total, but the region has no target for the year
+    INCOMPLETE = "incomplete"  # a locality counted in the total has no target for the year yet
+    NOT_SUMMED = "not_summed"  # the indicator's region rule does not add the localities up
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownTotal:
+    """One year of a breakdown: the localities' total, the region's target, and what they say.
+
+    `gap` is by how much the total misses the region target (positive), when it does; `counted`
+    the localities added up, `missing` those counted that have no target yet."""
+
+    indicator: str
+    year: int
+    aggregation: Aggregation
+    direction: Direction
+    state: TotalState
+    total: float | None = None
+    region_target: float | None = None
+    gap: float | None = None
+    counted: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def shortfall(self) -> bool:
+        return self.state == TotalState.SHORTFALL
+
+
+def _falls_short(total: float, target: float, direction: Direction) -> float | None:
+    """By how much the total misses the target in the indicator's direction; None if it does not."""
+    gap = target - total if direction == Direction.HIGHER_IS_BETTER else total - target
+    return gap if gap > RELATIVE_TOLERANCE * max(1.0, abs(target)) else None
+
+
+def breakdown_totals(
+    period: PlanPeriod,
+    spec: IndicatorSpec,
+    localities: Sequence[LocalitySpec],
+    targets: Sequence[TargetSpec],
+    years: Sequence[int],
+) -> tuple[BreakdownTotal, ...]:
+    """For each year: the total of the localities' targets by the indicator's region rule, beside the
+    region's target (scope REGION among `targets`). Targets of other indicators are ignored."""
+    own = [t for t in targets if t.indicator == spec.code]
+    region = {t.year: t.value for t in own if t.scope == REGION}
+
+    def row(year: int, state: TotalState, **fields: object) -> BreakdownTotal:
+        return BreakdownTotal(
+            indicator=spec.code,
+            year=year,
+            aggregation=spec.aggregation,
+            direction=spec.direction,
+            state=state,
+            region_target=region.get(year),
+            **fields,  # type: ignore[arg-type]
+        )
+
+    if spec.aggregation != Aggregation.SUM:
+        return tuple(row(year, TotalState.NOT_SUMMED) for year in years)
+    summed = IndicatorSpec(spec.code, spec.kind, Aggregation.SUM, spec.direction)
+    # The localities' targets are the values the panel adds up, as it adds up reported values.
+    observations = tuple(Observation(spec.code, t.scope, t.year, t.value) for t in own if t.scope != REGION)
+    first = min([period.base_year, *years])
+    last = max([period.end_year, *years])
+    panel = build_panel(
+        EvaluationInput(
+            period=PlanPeriod(first, period.start_year, last),  # the panel covers every year asked
+            indicators=(summed,),
+            localities=tuple(localities),
+            observations=observations,
+        )
+    )
+    made = {r.year: r for r in panel.region_values()}
+    out = []
+    for year in years:
+        made_here = made[year]
+        total, target = made_here.value, region.get(year)
+        if total is None or math.isnan(total):
+            missing = made_here.missing or made_here.counted
+            out.append(row(year, TotalState.INCOMPLETE, counted=made_here.counted, missing=missing))
+            continue
+        gap = None if target is None else _falls_short(total, target, spec.direction)
+        if target is None:
+            state = TotalState.NO_REGION_TARGET
+        else:
+            state = TotalState.SHORTFALL if gap is not None else TotalState.COVERED
+        out.append(row(year, state, total=total, gap=gap, counted=made_here.counted))
+    return tuple(out)
+
+
+def describe_total(
+    item: BreakdownTotal, unit: str = "", names: Mapping[str, tuple[str, str]] | None = None
+) -> tuple[str, str]:
+    """One line on a year's total, in Chinese and English: the page, the workbook and the API say
+    the same. `names` gives the localities' names (Chinese, English) by code."""
+    names = names or {}
+    total, target, gap = figure(item.total), figure(item.region_target), figure(item.gap)
+    u = f" {unit}" if unit else ""
+    if item.state == TotalState.NOT_SUMMED:
+        if item.aggregation == Aggregation.RECOMPUTE:
+            return (
+                "不适用合计：本指标的区域值由构成项重新计算（比率或增长率），各地目标不能相加",
+                "No total: the region's value is recomputed from its components (a share or rate); "
+                "the localities' targets do not add up",
+            )
+        return (
+            "不适用合计：本指标不可加总，各地目标分别考核",
+            "No total: the indicator is not additive; each locality's target stands on its own",
+        )
+    if item.state == TotalState.INCOMPLETE:
+        zh = "、".join(names.get(code, (code, code))[0] for code in item.missing)
+        en = ", ".join(names.get(code, (code, code))[1] for code in item.missing)
+        return f"尚缺{zh}的目标，无法合计", f"No total yet: no target for {en}"
+    if item.state == TotalState.NO_REGION_TARGET:
+        return f"合计 {total}{u}；本年没有区域目标", f"Total {total}{u}; no region target for {item.year}"
+    if item.state == TotalState.COVERED:
+        return (
+            f"合计 {total}{u}，达到区域目标 {target}{u}",
+            f"Total {total}{u} reaches the region target {target}{u}",
+        )
+    if item.direction == Direction.LOWER_IS_BETTER:
+        return (
+            f"合计高于区域目标（越低越好）：合计 {total}{u}，区域目标 {target}{u}，超出 {gap}{u}",
+            f"The total exceeds the region target (lower is better): {total}{u} against {target}{u}, "
+            f"{gap}{u} over",
+        )
+    return (
+        f"合计低于区域目标：合计 {total}{u}，区域目标 {target}{u}，相差 {gap}{u}",
+        f"The total falls short of the region target: {total}{u} against {target}{u}, {gap}{u} short",
+    )
