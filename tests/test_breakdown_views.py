@@ -22,9 +22,14 @@ def form(values: dict[str, object], year: int = 2019, **extra: str) -> dict[str,
 
 def test_the_menu_leads_lead_units_and_the_province_to_the_breakdown(client, plan, cast):
     index = reverse("breakdown:index", args=[plan.code])
-    for user, shown in ((cast.lena, True), (cast.pat, True), (cast.zoe, False)):
+    # a lead unit from the sections; the province from its management tabs (the top bar keeps one row)
+    for user, where, shown in (
+        (cast.lena, "web:plan", True),
+        (cast.pat, "manage:periods", True),
+        (cast.zoe, "web:plan", False),
+    ):
         client.force_login(user)
-        page = client.get(reverse("web:plan", args=[plan.code])).content.decode()
+        page = client.get(reverse(where, args=[plan.code])).content.decode()
         assert (f'href="{index}"' in page) is shown, user
     client.force_login(cast.pat)
     page = client.get(index).content.decode()
