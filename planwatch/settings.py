@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",  # its bundled Swagger UI files, so that /api/v1/docs loads nothing from a CDN
+    "axes",  # failed logins counted, and a user locked out after too many (see "Logins" below)
+    "csp",
     "planwatch.kernel",
     "planwatch.accounts",
     "planwatch.plans",
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "planwatch.web.middleware.chinese_first",
@@ -60,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "planwatch.web.middleware.PlanWatchErrors",
+    "axes.middleware.AxesMiddleware",  # last: it turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "planwatch.urls"
@@ -85,13 +90,49 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "planwatch.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins (docs/security.md). Every password set anywhere (the users page, the password page, the
+# commands, the Django admin) is held to these validators: 12 characters at least, not a common
+# password, not all digits, not like the user's name. The last one is not a check: Django calls
+# it after any password change, and it revokes the user's API tokens.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "planwatch.accounts.passwords.RevokeApiTokensOnChange"},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# django-axes counts failed logins per user name (whatever the address, so that many addresses
+# cannot share out the guesses); after PLANWATCH_LOGIN_FAILURES of them the user is locked out
+# for PLANWATCH_LOCKOUT_MINUTES, the right password included; a successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env_number("PLANWATCH_LOGIN_FAILURES", 5, minimum=1))
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("PLANWATCH_LOCKOUT_MINUTES", 15, minimum=1))
+# By user name only, deliberately: officials of one office share an address (NAT, the proxy), and
+# locking an address would lock them all out for one person's typing. axes.W006 warns about a
+# lockout that rotating user agents or cookies can dodge; the user name cannot be rotated.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "planwatch.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+# A session ends after PLANWATCH_IDLE_MINUTES without a request (each request renews it) and
+# when the browser closes.
+SESSION_COOKIE_AGE = int(env_number("PLANWATCH_IDLE_MINUTES", 60, minimum=1) * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# API tokens expire this many days after they are issued (docs/api.md).
+PLANWATCH_API_TOKEN_DAYS = int(env_number("PLANWATCH_API_TOKEN_DAYS", 90, minimum=1))
 
 # Chinese first: officials work in Simplified Chinese; English is the switch.
 LANGUAGE_CODE = "zh-hans"
@@ -116,6 +157,39 @@ MEDIA_ROOT = VAR_DIR / "media"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS: PLANWATCH_HTTPS=1 says the site is served over TLS, ended by a reverse proxy in front of
+# gunicorn that sets X-Forwarded-Proto (README, "In production"). Then plain HTTP is redirected,
+# the cookies are sent over HTTPS only and browsers are told to use nothing else (HSTS).
+PLANWATCH_HTTPS = env_bool("PLANWATCH_HTTPS", False)
+if PLANWATCH_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env_number("PLANWATCH_HSTS_SECONDS", 365 * 24 * 3600, minimum=0))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PLANWATCH_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PLANWATCH_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the site itself only
+# (ECharts is served from vendor/), no inline script or event handler (the pages' data comes in
+# json_script blocks, which are not run); inline style attributes are allowed (bars' widths).
+# With DEBUG the policy is only reported, so Django's debug pages still work.
+_CSP_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_POLICY}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_POLICY}
 
 LOGGING = {
     "version": 1,

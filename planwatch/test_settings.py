@@ -11,8 +11,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django-axes stays on (the browser tests log in through the real form); the test client's
+# login() passes no request, so tests call client.login(request=HttpRequest(), …) or force_login.
 
 # Serve static files straight from the apps in tests (no collectstatic), live server included.
 STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The idle timeout renews the session on every request, one more write each; the tests that count
+# a page's queries count the page's own (tests/test_logins.py checks the renewal with it on).
+SESSION_SAVE_EVERY_REQUEST = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -158,7 +159,7 @@ def test_role_by_role_only_the_province_gets_past_the_403(client, sample, role, 
     call_command(
         "create_user", username="u", password="u-password-1", role=role, locality=locality, unit=unit
     )
-    assert client.login(username="u", password="u-password-1")
+    assert client.login(request=HttpRequest(), username="u", password="u-password-1")
     response = client.post(generate_url(sample), {"period": "bad", "format": ["xlsx"]})
     if role in Profile.PROVINCE_ROLES:
         assert response.status_code == 400  # past the check, refused for the bad period
@@ -176,7 +177,7 @@ def test_the_demos_leader_is_refused(client, sample):
     call_command(
         "demo_user", username="admin", password="planwatch-demo", with_roles=True, stdout=io.StringIO()
     )
-    assert client.login(username="leader", password="planwatch-demo")
+    assert client.login(request=HttpRequest(), username="leader", password="planwatch-demo")
     response = client.post(generate_url(sample), {"period": "2018", "format": ["xlsx"]})
     assert response.status_code == 403
     assert not Bulletin.objects.exists()

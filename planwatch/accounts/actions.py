@@ -82,8 +82,10 @@ def save_user(
     user.first_name, _sep, user.last_name = account.full_name.partition(" ")
     user.email, user.is_active = account.email, account.is_active
     user.is_staff = user.is_superuser = account.superuser or (user.is_superuser and editing is not None)
+    revoked: list[str] = []
     if account.password:
         user.set_password(account.password)
+        revoked = ApiToken.revoke_all_of(user) if user.pk else []
     new_profile = Profile(user=user, role=account.role, locality=account.locality, unit=account.unit)
     if old is not None and old == _snapshot(user, new_profile) and not account.password:
         return user  # saved unchanged
@@ -93,7 +95,21 @@ def save_user(
     )
     subject = audit.Subject("user", user.pk, user.username, plan=_plan_code(account, plan))
     new = {**_snapshot(user, new_profile), "password_changed": bool(account.password)}
+    if revoked:
+        new["tokens_revoked"] = revoked
     audit.record("user.update" if old else "user.create", actor, subject, via=via, old=old, new=new)
+    return user
+
+
+@transaction.atomic
+def change_own_password(user: Any, form: Any, *, via: audit.Via = audit.WEB) -> Any:
+    """A signed-in user's new password from Django's PasswordChangeForm (already valid: the old
+    password right, the new one held to the validators): set, the user's API tokens revoked, one
+    audit event `user.password_change` naming the revoked tokens' prefixes, never the password."""
+    revoked = ApiToken.revoke_all_of(user)
+    form.save()
+    subject = audit.Subject("user", user.pk, user.get_username())
+    audit.record("user.password_change", user, subject, via=via, new={"tokens_revoked": revoked})
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart.")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        help_text="Refused from then on (PLANWATCH_API_TOKEN_DAYS after issue)."
+    )
     revoked = models.BooleanField(default=False)
 
     class Meta:
@@ -41,18 +45,39 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, user: models.Model, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, user: models.Model, name: str, *, days: int | None = None) -> tuple[ApiToken, str]:
+        """A new token, valid for `days` (default PLANWATCH_API_TOKEN_DAYS)."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+        lifetime = timedelta(days=days or settings.PLANWATCH_API_TOKEN_DAYS)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            token_hash=hash_token(raw),
+            prefix=raw[:10],
+            expires_at=timezone.now() + lifetime,
+        )
         return token, raw
 
     @classmethod
     def authenticate(cls, raw: str) -> ApiToken | None:
-        token = cls.objects.select_related("user").filter(token_hash=hash_token(raw), revoked=False).first()
+        """The token if it is known, not revoked, not expired and its user active; else None."""
+        token = (
+            cls.objects.select_related("user")
+            .filter(token_hash=hash_token(raw), revoked=False, expires_at__gt=timezone.now())
+            .first()
+        )
         if token is None or not token.user.is_active:
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token
+
+    @classmethod
+    def revoke_all_of(cls, user: models.Model) -> list[str]:
+        """Revoke every active token of the user (after a password change); their prefixes."""
+        active = cls.objects.filter(user=user, revoked=False)
+        prefixes = list(active.values_list("prefix", flat=True))
+        active.update(revoked=True)
+        return prefixes
 
 
 def role_choices() -> list[tuple[str, str]]:

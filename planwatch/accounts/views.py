@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from planwatch.accounts.actions import Account, save_user
+from planwatch.accounts.actions import Account, change_own_password, save_user
 from planwatch.accounts.forms import UserForm
 from planwatch.accounts.models import Profile
 from planwatch.accounts.permissions import has_perm
@@ -75,3 +79,30 @@ def user_edit(request: HttpRequest, code: str, user_id: int | None = None) -> Ht
         "accounts/user_form.html",
         {"plan": plan, "section": "users", "form": form, "editing": editing},
     )
+
+
+def locked_out(
+    request: HttpRequest, original_response: object = None, credentials: object = None
+) -> HttpResponse:
+    """What django-axes answers a locked-out login (AXES_LOCKOUT_CALLABLE): 429, and for how long."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+class PasswordChange(PasswordChangeView):
+    """Every signed-in user changes their own password: the old one, the new one twice (held to
+    the validators); the change revokes their API tokens and is audited; they stay signed in."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("web:password_change")  # which then says it is done
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        change_own_password(self.request.user, form)
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request, _("Your password has been changed. Your API tokens no longer work: issue new ones.")
+        )
+        return redirect(self.get_success_url())

@@ -47,6 +47,7 @@ VERBS = {
     "dates": _("Dates changed"),
     "grant": _("Exception granted"),
     "revoke": _("Revoked"),
+    "password_change": _("Password changed"),
 }
 
 # What an event is about, by its subject type.

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from planwatch.accounts.views import PasswordChange
 from planwatch.web import views
 
 app_name = "web"
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", PasswordChange.as_view(), name="password_change"),
     path("plans/<slug:code>/", views.plan_detail, name="plan"),
     path("plans/<slug:code>/key-fields/", views.key_fields, name="key_fields"),
     path("plans/<slug:code>/tasks/", views.tasks, name="tasks"),
