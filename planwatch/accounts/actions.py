@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from planwatch.accounts.models import ApiToken, Profile
 from planwatch.core.errors import PlanWatchError, refuse
@@ -48,6 +49,18 @@ def _snapshot(user: Any, profile: Profile | None) -> dict[str, Any]:
     }
 
 
+def _password_problems(password: str, user: Any) -> list[PlanWatchError]:
+    """What the validators (settings.AUTH_PASSWORD_VALIDATORS) say of a password, Chinese and English."""
+    said: dict[str, list[str]] = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                said[language] = list(exc.messages)
+    return [_problem("password", zh, en) for zh, en in zip(said.get("zh-hans", []), said.get("en", []))]
+
+
 def _plan_code(account: Account, plan: Any) -> str:
     scope = account.locality or account.unit
     return scope.plan.code if scope is not None else (plan.code if plan is not None else "")
@@ -70,10 +83,7 @@ def save_user(
     if taken.exists():
         problems.append(_problem("username", "该用户名已被使用", "this user name is taken"))
     if account.password:
-        try:
-            validate_password(account.password, editing)
-        except ValidationError as exc:
-            problems += [_problem("password", m, m) for m in exc.messages]
+        problems += _password_problems(account.password, editing)
     refuse(problems)
     user = editing or User(username=account.username)
     profile = Profile.objects.filter(user=user).first() if user.pk else None
@@ -118,12 +128,14 @@ def _token_subject(token: ApiToken) -> audit.Subject:
 
 
 @transaction.atomic
-def issue_token(actor: Any, user: Any, name: str, *, via: audit.Via = audit.WEB) -> tuple[ApiToken, str]:
-    """A new API token for `user`, audited (its prefix only; the token is shown once, to the caller)."""
-    token, raw = ApiToken.issue(user, name)
-    audit.record(
-        "token.create", actor, _token_subject(token), via=via, new={"name": name, "prefix": token.prefix}
-    )
+def issue_token(
+    actor: Any, user: Any, name: str, *, days: int | None = None, via: audit.Via = audit.WEB
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`, audited (its prefix and expiry only; the token is shown once, to
+    the caller); it expires after `days` (default PLANWATCH_API_TOKEN_DAYS)."""
+    token, raw = ApiToken.issue(user, name, days=days)
+    new = {"name": name, "prefix": token.prefix, "expires_at": token.expires_at}
+    audit.record("token.create", actor, _token_subject(token), via=via, new=new)
     return token, raw
 
 

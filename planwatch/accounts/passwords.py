@@ -1,4 +1,5 @@
-"""What follows a password change, whatever changed it: the user's API tokens stop working.
+"""Passwords: the length rule said in PlanWatch's words, and what follows a password change,
+whatever changed it: the user's API tokens stop working.
 
 Django calls `password_changed()` of every entry in AUTH_PASSWORD_VALIDATORS after a user saved
 with a new password (the users page, the password page, `create_user`, `demo_user`, the Django
@@ -10,10 +11,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from planwatch.accounts.models import ApiToken
 from planwatch.kernel import audit
+
+
+class MinimumLength(MinimumLengthValidator):
+    """Django's length rule (12 characters in settings), with a message translated here: Django
+    5.2's own wording has no Chinese yet."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short: it must have at least %(min_length)d character.",
+            "This password is too short: it must have at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "At least %(min_length)d character.", "At least %(min_length)d characters.", self.min_length
+        ) % {"min_length": self.min_length}
 
 
 class RevokeApiTokensOnChange:

@@ -24,6 +24,11 @@ class Command(PlanWatchCommand):
         parser.add_argument("--user", help="the user the token acts as (required to issue one)")
         parser.add_argument("--name", default="cli", help="a label to tell tokens apart (default: cli)")
         parser.add_argument(
+            "--days",
+            type=int,
+            help="days until the token expires (default: PLANWATCH_API_TOKEN_DAYS, 90 unless set)",
+        )
+        parser.add_argument(
             "--revoke",
             metavar="PREFIX",
             help="revoke the token with this prefix (its first 10 characters) or this whole token",
@@ -33,16 +38,20 @@ class Command(PlanWatchCommand):
         if options["revoke"]:
             self.revoke(options["revoke"], options["user"])
         elif options["user"]:
-            self.issue(options["user"], options["name"])
+            self.issue(options["user"], options["name"], options["days"])
         else:
             raise CommandError("give --user NAME to issue a token, or --revoke PREFIX")
 
-    def issue(self, username: str, name: str) -> None:
-        token, raw = issue_token(None, find_user(username), name, via=audit.Via(audit.Source.COMMAND))
+    def issue(self, username: str, name: str, days: int | None) -> None:
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1")
+        via = audit.Via(audit.Source.COMMAND)
+        token, raw = issue_token(None, find_user(username), name, days=days, via=via)
         # The token alone on stdout, so that TOKEN=$(planwatch create_token --user …) works.
         self.stdout.write(raw)
         self.stderr.write(
-            f"Token {token.prefix}… ({name!r}) issued for {username}. Keep it now: it is not shown again."
+            f"Token {token.prefix}… ({name!r}) issued for {username}, valid until "
+            f"{token.expires_at:%Y-%m-%d %H:%M %Z}. Keep it now: it is not shown again."
         )
 
     def revoke(self, prefix_or_token: str, username: str | None) -> None:
