@@ -309,7 +309,16 @@ def test_production_settings_from_the_environment(tmp_path: Path) -> None:
         PLANWATCH_LOCKOUT_MINUTES="30",
     )
     result = planwatch_command("shell", "-c", code, env=env)
-    assert result.stdout.splitlines()[-1].split() == ["True", "True", "True", "31536000", "1200", "30", "3", "0:30:00"]
+    assert result.stdout.splitlines()[-1].split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "1200",
+        "30",
+        "3",
+        "0:30:00",
+    ]
 
 
 def test_every_page_carries_a_content_security_policy(client: Client, bob: Any, plan: Any) -> None:

@@ -58,7 +58,8 @@ def _password_problems(password: str, user: Any) -> list[PlanWatchError]:
                 validate_password(password, user)
             except ValidationError as exc:
                 said[language] = list(exc.messages)
-    return [_problem("password", zh, en) for zh, en in zip(said.get("zh-hans", []), said.get("en", []))]
+    pairs = zip(said.get("zh-hans", []), said.get("en", []), strict=True)
+    return [_problem("password", zh, en) for zh, en in pairs]
 
 
 def _plan_code(account: Account, plan: Any) -> str:
