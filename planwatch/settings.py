@@ -90,7 +90,7 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "planwatch.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Logins (docs/security.md). Every password set anywhere (the users page, the password page, the
+# Logins (README, "Logins"). Every password set anywhere (the users page, the password page, the
 # commands, the Django admin) is held to these validators: 12 characters at least, not a common
 # password, not all digits, not like the user's name. The last one is not a check: Django calls
 # it after any password change, and it revokes the user's API tokens.
