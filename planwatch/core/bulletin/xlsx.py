@@ -25,6 +25,7 @@ from planwatch.core.bulletin.content import (
     statuses_zh,
 )
 from planwatch.core.bulletin.zipfix import fixed_zip
+from planwatch.core.evaluation.labels import ANNUAL_ZH
 
 BOLD = Font(bold=True)
 RED = Font(bold=True, color="C00000")
@@ -275,7 +276,7 @@ def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
             cell.pace,
             status_zh(cell),
             cell.outcome,
-            cell.annual,
+            ANNUAL_ZH.get(cell.annual, "") if cell.annual else "",
             cell.why,
         )
         for row in c.indicators
