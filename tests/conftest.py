@@ -88,3 +88,26 @@ def period(plan):
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", max_examples=2_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --- the second pass on PostgreSQL: only the tests that touch a database -----------------------------
+# `make test` runs every test on SQLite, then again on PostgreSQL when DATABASE_URL names one. A test
+# that uses no database (the evaluation core, the numbers, the plan file's parser …) gives the same
+# answer on both; the second pass leaves it out (PLANWATCH_DATABASE_TESTS_ONLY=1, set by the Makefile).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PLANWATCH_DATABASE_TESTS_ONLY") != "1":
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if uses_database else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
