@@ -5,7 +5,6 @@ data version and repeats the first page's notices (示例数据, 含未确认数
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from planwatch.core.bulletin.content import (
     statuses_zh,
 )
 from planwatch.core.bulletin.zipfix import fixed_zip
+from planwatch.core.cells import workbook_bytes
 
 BOLD = Font(bold=True)
 RED = Font(bold=True, color="C00000")
@@ -405,6 +405,4 @@ def _saved(book: Workbook, c: BulletinContent) -> bytes:
     book.properties.title = f"{c.title} {c.subtitle}"
     book.properties.created = moment
     book.properties.modified = moment
-    out = io.BytesIO()
-    book.save(out)
-    return fixed_zip(out.getvalue(), c.as_of)
+    return fixed_zip(workbook_bytes(book), c.as_of)
