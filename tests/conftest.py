@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 from hypothesis import settings
 
 from planwatch.plans.loader import load_plan_file
@@ -34,6 +37,31 @@ def bob(django_user_model):
 
 
 pytest_plugins = ["tests.browser"]
+
+APPEND_ONLY = importlib.import_module("planwatch.kernel.migrations.0004_audit_append_only")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_empties_the_audit_log_too() -> Iterator[None]:
+    """A transactional test ends with Django's flush, which on SQLite empties each table with DELETE,
+    which the audit log's trigger refuses: the flush lifts the triggers while it runs. (PostgreSQL's
+    flush is a TRUNCATE, which row triggers do not see.)"""
+    flush = SQLiteOperations.execute_sql_flush
+
+    def execute_sql_flush(self: SQLiteOperations, sql_list: list[str]) -> None:
+        triggers = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'planwatch_audit_%'"
+        with self.connection.cursor() as cursor:
+            had = cursor.execute(triggers).fetchone()[0]
+        install, remove = APPEND_ONLY.SQLITE
+        flush(self, [*remove, *sql_list] if had else sql_list)
+        with self.connection.cursor() as cursor:
+            if had and "kernel_auditevent" in self.connection.introspection.table_names(cursor):
+                for sql in install:
+                    cursor.execute(sql)
+
+    SQLiteOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    SQLiteOperations.execute_sql_flush = flush  # type: ignore[method-assign]
 
 
 # --- the reporting cast: one person per role, in 珠海 and 佛山 -------------------------------------
