@@ -13,7 +13,7 @@ from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel import chain
 from planwatch.kernel.models import AuditEvent, Source
 
-__all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many"]
+__all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many", "verify"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,10 @@ def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
             events[0].save(using=using)
             return events
         return AuditEvent.objects.using(using).bulk_create(events, batch_size=1000)
+
+
+def verify(using: str | None = None) -> chain.Walk:
+    """Walk the whole audit log, oldest first, to the first event that does not follow the one
+    before it (`planwatch verify_audit`)."""
+    events = AuditEvent.objects.using(using or router.db_for_read(AuditEvent)).order_by("id")
+    return chain.walk(events.iterator(chunk_size=2000))
