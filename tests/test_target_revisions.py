@@ -45,7 +45,9 @@ def test_entering_a_locality_target(plan, alice):
 
 
 def test_a_province_is_not_a_pilot_unit(plan, alice):
-    with pytest.raises(NotAllowed, match="广东省不是本方案的试点单位 / Guangdong Province is not a pilot unit"):
+    with pytest.raises(
+        NotAllowed, match="广东省不是本方案的试点单位 / Guangdong Province is not a pilot unit"
+    ):
         set_locality_target(
             plan.indicators.get(code="I01"), plan.localities.get(code="GD"), 2019, Decimal(1), "x", alice
         )

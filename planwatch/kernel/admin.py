@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from planwatch.kernel.models import AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Lists, filters and detail pages; no adding, changing or deleting."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

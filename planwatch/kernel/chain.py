@@ -14,10 +14,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
-
-from planwatch.core.numbers import canonical_decimal
 
 # The fields an event's hash covers, in the order they are written (the JSON's keys are sorted).
 HASHED = (
@@ -39,13 +37,15 @@ HASHED = (
     "private",
 )
 GENESIS = ""  # what the first event "follows"
+_EXACT = Context(prec=1000)  # normalizing rounds no digit off (28 by default)
 
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float | Decimal):
-        return f"{canonical_decimal(Decimal(repr(value) if isinstance(value, float) else value)):f}"
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+        return "0" if number.is_zero() else f"{_EXACT.normalize(number):f}"
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -69,7 +69,9 @@ class TargetAdmin(ReadOnlyAdmin):
     @admin.display(description=_("Where to change it"))
     def where_to_change(self, target: models.Target) -> str:
         indicator = target.indicator
-        url = reverse("breakdown:table", kwargs={"code": indicator.plan.code, "indicator_code": indicator.code})
+        url = reverse(
+            "breakdown:table", kwargs={"code": indicator.plan.code, "indicator_code": indicator.code}
+        )
         return format_html('<a href="{}">{}</a>', url, _("The indicator's breakdown page"))
 
 
