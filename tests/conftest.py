@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from hypothesis import settings
 
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
+from tests.audit import APPEND_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PLAN = ROOT / "plans" / "pearl_river_west_2017.yaml"
@@ -37,8 +37,6 @@ def bob(django_user_model):
 
 
 pytest_plugins = ["tests.browser"]
-
-APPEND_ONLY = importlib.import_module("planwatch.kernel.migrations.0004_audit_append_only")
 
 
 @pytest.fixture(scope="session", autouse=True)

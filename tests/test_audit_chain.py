@@ -6,7 +6,6 @@ deleted or inserted behind the application's back."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 from typing import Any
 
@@ -20,22 +19,13 @@ from planwatch.kernel import audit, chain
 from planwatch.kernel.models import AuditEvent
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import load_sample_values
-
-APPEND_ONLY = importlib.import_module("planwatch.kernel.migrations.0004_audit_append_only")
+from tests.audit import triggers_lifted
 
 
 def note(n: int, actor: Any = None) -> AuditEvent:
     return audit.record(
         "period.dates", actor, audit.Subject("period", n, f"期 {n}", plan="p"), old={"n": n}, new={"n": 1e30}
     )
-
-
-def lift_triggers() -> None:
-    """What someone with the database's owner rights could do (rolled back with the test)."""
-    remove = APPEND_ONLY.SQLITE[1] if connection.vendor == "sqlite" else [APPEND_ONLY.POSTGRESQL[1]]
-    with connection.cursor() as cursor:
-        for sql in remove:
-            cursor.execute(sql)
 
 
 def verify_fails() -> str:
@@ -131,8 +121,8 @@ def test_a_deleted_value_keeps_its_events(plan):
 @pytest.mark.django_db
 def test_verify_audit_names_an_edited_event():
     _first, second, _third = note(1), note(2), note(3)
-    lift_triggers()
-    AuditEvent.objects.filter(pk=second.pk).update(comment="事后补记")
+    with triggers_lifted():  # what someone who owns the tables could do
+        AuditEvent.objects.filter(pk=second.pk).update(comment="事后补记")
     message = verify_fails()
     assert f"#{second.pk} period.dates 期 2" in message and "edited" in message and "被修改" in message
 
@@ -140,8 +130,8 @@ def test_verify_audit_names_an_edited_event():
 @pytest.mark.django_db
 def test_verify_audit_names_the_event_after_a_deleted_one():
     first, second, third = note(1), note(2), note(3)
-    lift_triggers()
-    AuditEvent.objects.filter(pk=second.pk).delete()
+    with triggers_lifted():  # what someone who owns the tables could do
+        AuditEvent.objects.filter(pk=second.pk).delete()
     message = verify_fails()
     assert f"#{third.pk} period.dates" in message and f"does not follow #{first.pk}" in message
     assert f"events #{second.pk}–#{second.pk} are missing" in message
@@ -155,8 +145,8 @@ def test_verify_audit_names_an_inserted_event():
     message = verify_fails()
     assert f"#{forged.pk} value.accept 伪造" in message and "inserted" in message
     # … and one given a hash of its own, but not in the chain (written between two events)
-    lift_triggers()
-    AuditEvent.objects.filter(pk=forged.pk).update(hash=chain.link("", forged))
+    with triggers_lifted():  # what someone who owns the tables could do
+        AuditEvent.objects.filter(pk=forged.pk).update(hash=chain.link("", forged))
     second = note(2)
     assert second.hash == chain.link(AuditEvent.objects.get(pk=forged.pk).hash, second)
     assert f"#{forged.pk} value.accept 伪造" in verify_fails() and first.pk < forged.pk
@@ -165,8 +155,8 @@ def test_verify_audit_names_an_inserted_event():
 @pytest.mark.django_db
 def test_an_event_moved_in_time_breaks_the_chain():
     note(1), (second := note(2))
-    lift_triggers()
-    AuditEvent.objects.filter(pk=second.pk).update(at=second.at - dt.timedelta(days=1))
+    with triggers_lifted():  # what someone who owns the tables could do
+        AuditEvent.objects.filter(pk=second.pk).update(at=second.at - dt.timedelta(days=1))
     assert f"#{second.pk}" in verify_fails()
 
 
