@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 from hypothesis import settings
 
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
+from tests.audit import APPEND_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PLAN = ROOT / "plans" / "pearl_river_west_2017.yaml"
@@ -34,6 +37,29 @@ def bob(django_user_model):
 
 
 pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_empties_the_audit_log_too() -> Iterator[None]:
+    """A transactional test ends with Django's flush, which on SQLite empties each table with DELETE,
+    which the audit log's trigger refuses: the flush lifts the triggers while it runs. (PostgreSQL's
+    flush is a TRUNCATE, which row triggers do not see.)"""
+    flush = SQLiteOperations.execute_sql_flush
+
+    def execute_sql_flush(self: SQLiteOperations, sql_list: list[str]) -> None:
+        triggers = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'planwatch_audit_%'"
+        with self.connection.cursor() as cursor:
+            had = cursor.execute(triggers).fetchone()[0]
+        install, remove = APPEND_ONLY.SQLITE
+        flush(self, [*remove, *sql_list] if had else sql_list)
+        with self.connection.cursor() as cursor:
+            if had and "kernel_auditevent" in self.connection.introspection.table_names(cursor):
+                for sql in install:
+                    cursor.execute(sql)
+
+    SQLiteOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    SQLiteOperations.execute_sql_flush = flush  # type: ignore[method-assign]
 
 
 # --- the reporting cast: one person per role, in 珠海 and 佛山 -------------------------------------
@@ -88,3 +114,26 @@ def period(plan):
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", max_examples=2_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --- the second pass on PostgreSQL: only the tests that touch a database -----------------------------
+# `make test` runs every test on SQLite, then again on PostgreSQL when DATABASE_URL names one. A test
+# that uses no database (the evaluation core, the numbers, the plan file's parser …) gives the same
+# answer on both; the second pass leaves it out (PLANWATCH_DATABASE_TESTS_ONLY=1, set by the Makefile).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PLANWATCH_DATABASE_TESTS_ONLY") != "1":
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if uses_database else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept

@@ -34,7 +34,7 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.sample import yearly_period
-from tests.audit import events
+from tests.audit import backdate, events
 from tests.fed import FED
 
 S = ReportedValue.Status
@@ -940,8 +940,8 @@ def test_the_audit_log_since_and_until(cast: Any, period: Any, zoe: Client) -> N
     answer(post_json(zoe, DVS, value_set("a", I07=5)), 200)
     answer(post_json(zoe, DVS, value_set("b", I07=6)), 200)
     first, second = events()
-    events(pk=first.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
-    events(pk=second.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 2, 23, 30)))
+    backdate(events(pk=first.pk), timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
+    backdate(events(pk=second.pk), timezone.make_aware(dt.datetime(2019, 3, 2, 23, 30)))
     pat = as_user(cast.alice)  # the administrator: the events are of drafts
 
     def details(query: str) -> list[str]:

@@ -171,11 +171,13 @@ def test_overall_progress_counts_each_indicator_in_one_class():
         "met": 0,
         "nearly_met": 0,
         "not_met": 0,
+        "no_target": 0,
         "none": 0,
     }
     by_locality = dict(c.locality_pace_counts)
-    assert by_locality["X"] == (1, 1, 0, 0, 0, 0, 0, 0)  # A ahead, B on pace: one class each
-    assert by_locality["Y"] == (0, 0, 0, 1, 0, 0, 0, 1)  # A seriously lagging, B missing
+    # by pace (ahead, on pace, lagging, seriously, none), then by annual verdict (met … no target)
+    assert by_locality["X"] == (1, 1, 0, 0, 0, 0, 0, 0, 0)  # A ahead, B on pace
+    assert by_locality["Y"] == (0, 0, 0, 1, 1, 0, 0, 0, 0)  # A seriously lagging, B missing
     assert "1项可评估指标" in c.overview
     assert [h.indicator for h in c.headlines] == ["A"]  # B has no region target
 
@@ -348,9 +350,16 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
 
     def judged(indicator: str, completion: float, progress: float, pace: str) -> IndicatorResult:
         return replace(
-            result(indicator, "region", completion=completion, pace=pace),
+            result(
+                indicator,
+                "region",
+                completion=completion,
+                pace=pace,
+                annual=AnnualVerdict.NEARLY_MET if completion >= 0.9 else AnnualVerdict.NOT_MET,
+            ),
+            year_target=100.0,
             progress=progress,
-            elapsed=1.0,
+            elapsed=2 / 3,
             pace_gap=progress - 1.0,
         )
 
@@ -369,8 +378,9 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     lines = warning_lines(c)
     serious = next(line for line in lines if line.startswith("全区域进度严重滞后"))
     lagging = next(line for line in lines if line.startswith("全区域进度滞后"))
-    assert "L 技能人才数（目标进程76.7%，落后时序进度23.3个百分点；完成度96.1%）" in serious
-    assert "C 示范企业数（目标进程85.0%，落后时序进度15.0个百分点；完成度85.0%）" in lagging
+    # each with its one-line reason (planwatch.core.evaluation.explain), the same as on the dashboards
+    assert "L 技能人才数（2018年目标 100，实际 96.1，完成 96.1%；规划目标 100（2019年），目标进度 76.7%，" in serious
+    assert "C 示范企业数（2018年目标 100，实际 85，完成 85.0%；" in lagging
     assert "乙区有1项指标严重滞后：L 技能人才数（落后时序进度23.3个百分点）。" in lines
     # The thresholds named in words match the class: more than 20 points behind is serious.
     assert "低于时序进度为滞后，落后超过20个百分点为严重滞后" in indicator_table(c, 4).note
@@ -380,12 +390,13 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     assert (row["完成度"], row["目标进程"], row["时序进度"], row["进度"]) == (
         "96.1%",
         "76.7%",
-        "100.0%",
+        "66.7%",
         "严重滞后",
     )
+    # Table 4: the annual verdict with its completion, then the gap with the progress verdict.
     t4 = indicator_table(c, 4)
-    assert t4.rows[0][-1] == "96.1%\n−23.3\n严重滞后"
-    assert t4.rows[1][-1] == "85.0%\n−15.0\n滞后"
+    assert t4.rows[0][-1] == "96.1% 基本完成\n−23.3 严重滞后"
+    assert t4.rows[1][-1] == "85.0% 未完成\n−15.0 滞后"
 
 
 # --- binding indicators first and what the ranking must say (issue 14, parts 5 and 7) -------------

@@ -39,6 +39,7 @@ from planwatch.reporting import workflow as wf
 from planwatch.reporting.sample import yearly_period
 from planwatch.supervision import actions
 from planwatch.supervision.models import Milestone, ProgressUpdate
+from tests.audit import backdate
 from tests.conftest import SEED_PLAN, _person
 
 AS_OF = dt.date(2019, 6, 30)
@@ -151,7 +152,7 @@ def on(day: dt.date) -> Iterator[None]:
     events = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
     updates = ProgressUpdate.objects.aggregate(m=Max("id"))["m"] or 0
     yield
-    AuditEvent.objects.filter(id__gt=events).update(at=noon(day))
+    backdate(AuditEvent.objects.filter(id__gt=events), noon(day))
     ProgressUpdate.objects.filter(id__gt=updates).update(created_at=noon(day))
 
 

@@ -94,7 +94,7 @@ def test_with_the_final_target_2018_progress_is_judged_against_elapsed_time():
     assert r.pace == PaceStatus.LAGGING  # 51.4 % against 66.7 %: 15.3 points behind
     assert explain(r, "cumulative_count").zh == (
         "未设2018年目标（应由省经济和信息化委分解下达）；"
-        "规划目标 146（2019年），完成 51.4%，时序进度 66.7%，落后 15.3 个百分点"
+        "规划目标 146（2019年）已完成 51.4%，时序进度 66.7%，落后 15.3 个百分点"
     )
     assert explain(r, "cumulative_count").en.endswith(
         "final target 146 (2019), 51.4% reached, 66.7% of the time elapsed, 15.3 points behind"
@@ -118,6 +118,21 @@ def test_in_the_final_year_98_7_percent_is_nearly_met_and_no_pace():
     assert r.annual == AnnualVerdict.NEARLY_MET
     assert r.pace is None and r.pace_gap is None
     assert explain(r, "cumulative_count").zh == "2019年规划目标 100，实际 98.7，完成 98.7%"
+
+
+def test_the_reason_words_the_gap_apart_from_the_verdict():
+    """3 points above 时序进度 is 符合序时进度 (超前 starts at +5): the reason says 高于, not 超前."""
+    r = judged(projects(), {2018: 70}, {2019: 100}, 2018)
+    assert r.pace == PaceStatus.ON_PACE
+    assert "高于时序进度 3.3 个百分点" in explain(r, "cumulative_count").zh and "超前" not in explain(r).zh
+
+
+def test_the_reason_says_why_there_is_no_pace():
+    level = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.NONE)
+    r = judged(level, {2016: 50, 2018: 60}, {2019: 50}, 2018)
+    assert r.pace is None and explain(r).zh.endswith("规划目标等于基期值，无法计算进度")
+    r = judged(level, {2018: 60}, {2019: 80}, 2018)
+    assert explain(r).zh.endswith("缺基期值，无法计算进度")
 
 
 def test_annual_verdict_boundaries_and_configurable_threshold():

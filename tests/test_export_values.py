@@ -21,7 +21,7 @@ from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
-from tests.audit import events
+from tests.audit import backdate, events
 
 S = ReportedValue.Status
 VALUE_COLUMNS = [
@@ -253,10 +253,8 @@ def log(plan: Plan, cast: Any, period: Any) -> Plan:
         cast.zack, zh, period, [wf.Entry(value.indicator, Decimal(6), expected_version=1, comment="更正")]
     )
     first, *rest = events()
-    events(pk=first.pk).update(at=timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
-    events(pk__in=[e.pk for e in rest]).update(
-        at=timezone.make_aware(dt.datetime(2019, 3, 2, 10))
-    )
+    backdate(events(pk=first.pk), timezone.make_aware(dt.datetime(2019, 3, 1, 9)))
+    backdate(events(pk__in=[e.pk for e in rest]), timezone.make_aware(dt.datetime(2019, 3, 2, 10)))
     return plan
 
 

@@ -12,17 +12,18 @@ years, with a checksum (planwatch.core.workbook.checksum).
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planwatch.core import cells
 from planwatch.core import workbook as wbk
 from planwatch.core.errors import Issue, PlanWatchError, Problem, WorkbookRejected
 from planwatch.core.numbers import cell_number, parse_cell
@@ -152,9 +153,10 @@ def _write_rows(ws: Worksheet, table: Table, editable: bool) -> None:
         wbk.put(ws, r, FIRST_YEAR_COL + len(table.years), _note(row) or None, border=wbk.BORDER)
 
 
-def _write_totals(ws: Worksheet, table: Table) -> None:
+def _write_totals(ws: Worksheet, table: Table) -> list[Cell]:
     """Under the localities, after a blank row: the region's target, the total (a formula over the
-    localities counted in the region total, for a summed indicator) and its one line at export."""
+    localities counted in the region total, for a summed indicator) and its one line at export.
+    Returns the cells holding a formula (the only formulas of any export: cells.workbook_bytes)."""
     region_row = FIRST_ROW + len(table.rows) + 1
     counted = [FIRST_ROW + k for k, row in enumerate(table.rows) if row.counted]
     labels = [
@@ -164,6 +166,7 @@ def _write_totals(ws: Worksheet, table: Table) -> None:
     labels.append(("合计与区域目标\nTotal against the region target", region_row + 2))
     for label, r in labels:
         wbk.put(ws, r, NAME_COL, label, font=wbk.font(bold=True), border=wbk.BORDER)
+    formulas: list[Cell] = []
     for k, column in enumerate(table.columns):
         col = FIRST_YEAR_COL + k
         letter = get_column_letter(col)
@@ -172,11 +175,14 @@ def _write_totals(ws: Worksheet, table: Table) -> None:
         total: Any = "不适用 n/a"
         if column.summed:
             total = "=SUM(" + ",".join(f"{letter}{r}" for r in counted) + ")"
-        wbk.put(ws, region_row + 1, col, total, border=wbk.BORDER, fill=wbk.LOCKED_FILL)
+        cell = wbk.put(ws, region_row + 1, col, total, border=wbk.BORDER, fill=wbk.LOCKED_FILL)
+        if column.summed:
+            formulas.append(cell)
         wbk.put(
             ws, region_row + 2, col, f"{column.zh}\n{column.en}", border=wbk.BORDER, font=wbk.font(size=9)
         )
     ws.row_dimensions[region_row + 2].height = 90
+    return formulas
 
 
 def _write_meta(ws: Worksheet, table: Table) -> None:
@@ -199,7 +205,7 @@ def export_breakdown(table: Table, user: Any) -> bytes:
     _write_head(ws, table, user, editable)
     _write_header(ws, table)
     _write_rows(ws, table, editable)
-    _write_totals(ws, table)
+    formulas = _write_totals(ws, table)
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=FIRST_YEAR_COL)
     ws.protection.sheet = True  # against slips, not against anyone: every rule is checked on upload
     ws.protection.formatColumns = ws.protection.formatRows = False
@@ -207,9 +213,7 @@ def export_breakdown(table: Table, user: Any) -> bytes:
     wb.security = WorkbookProtection(lockStructure=True)
     wb.properties.creator = "PlanWatch"
     wb.properties.title = f"{table.indicator.code} 分解表"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return cells.workbook_bytes(wb, formulas)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planwatch.core.cells import workbook_bytes
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.core.kinds import ValueRule
 from planwatch.core.kinds import value_rule as value_rule  # the rule of a row (reporting.excel)
@@ -198,9 +199,7 @@ def build_template(template: Template) -> bytes:
     wb.properties.title = f"{template.locality_name_zh} {template.meta.period_code} 指标数据填报表"
     wb.properties.subject = f"{template.meta.plan_code} v{template.meta.plan_version}"
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any, **style: Any) -> Cell:

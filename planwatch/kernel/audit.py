@@ -7,10 +7,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections, router, transaction
+
 from planwatch.core.numbers import canonical_decimal
+from planwatch.kernel import chain
 from planwatch.kernel.models import AuditEvent, Source
 
-__all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many"]
+__all__ = ["WEB", "Source", "Subject", "Via", "jsonable", "record", "record_many", "verify"]
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,42 @@ def event(
     )
 
 
+# The key of the PostgreSQL advisory lock that makes writers of the audit log take turns.
+CHAIN_LOCK = 0x504C414E57415443  # "PLANWATC"
+
+
+def _last_hash(using: str) -> str:
+    """The hash of the last event, with the chain locked until the transaction ends: on PostgreSQL
+    by an advisory lock, so that concurrent writers chain one after the other; SQLite lets one
+    writer at a time in (PlanWatch's transactions begin IMMEDIATE)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+    last = AuditEvent.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
+    return last or chain.GENESIS
+
+
 def record(type: str, actor: Any, subject: Subject, **fields: Any) -> AuditEvent:
-    """Write one event of the audit log, in the caller's transaction."""
-    audit_event = event(type, actor, subject, **fields)
-    audit_event.save()
-    return audit_event
+    """Write one event of the audit log, in the caller's transaction, chained to the last one."""
+    return record_many([event(type, actor, subject, **fields)])[0]
 
 
 def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """Write many events at once (a sample load, a bulk import)."""
-    return AuditEvent.objects.bulk_create(list(events), batch_size=1000)
+    """Write many events at once (a sample load, a bulk import), in order, each chained to the one
+    before (planwatch.kernel.chain)."""
+    events = list(events)
+    using = router.db_for_write(AuditEvent)
+    with transaction.atomic(using=using):
+        chain.seal(_last_hash(using), events)
+        if len(events) == 1:
+            events[0].save(using=using)
+            return events
+        return AuditEvent.objects.using(using).bulk_create(events, batch_size=1000)
+
+
+def verify(using: str | None = None) -> chain.Walk:
+    """Walk the whole audit log, oldest first, to the first event that does not follow the one
+    before it (`planwatch verify_audit`)."""
+    events = AuditEvent.objects.using(using or router.db_for_read(AuditEvent)).order_by("id")
+    return chain.walk(events.iterator(chunk_size=2000))

@@ -71,7 +71,9 @@ class AuditEvent(models.Model):
     """One change: what (its type and subject), who, when, through what, old and new, and why.
 
     Nothing refers to the subject by a foreign key, so that deleting a value, a row or a user never
-    takes its history with it; the actor's name is kept beside the link to the user."""
+    takes its history with it; the actor's name is kept beside the link to the user. The log is
+    append-only (database triggers refuse UPDATE and DELETE, but for the link to a deleted user
+    going to NULL) and each event is chained to the one before by its hash."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("When"))
     type = models.CharField(max_length=60, db_index=True, verbose_name=_("Event"))
@@ -103,6 +105,8 @@ class AuditEvent(models.Model):
     # A change of a draft: its locality's (and, for a value, its lead unit's) business only, as the
     # draft itself is (planwatch.accounts.permissions).
     private = models.BooleanField(default=False)
+    # SHA-256 of the previous event's hash and this event's fields (planwatch.kernel.chain).
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Audit event")

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from planwatch.core import numbers
+from planwatch.core import cells, numbers
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality
@@ -108,9 +108,7 @@ def export_ledger(ledger: LedgerType, items: Any) -> bytes:
     about.append(
         ["地区 Locality", "、".join(loc.name_zh for loc in ledger.plan.localities.filter(pilot=True))]
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return cells.workbook_bytes(book)
 
 
 def status_labels() -> dict[str, str]:

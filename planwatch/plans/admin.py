@@ -1,27 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from planwatch.kernel.admin import ReadOnlyAdmin
 from planwatch.plans import models
-from planwatch.plans.actions import revise_target
 
 
-class ReadOnlyFromPlanFile(admin.ModelAdmin):
+class ReadOnlyFromPlanFile(ReadOnlyAdmin):
     """Items that come from the plan file: change the file and load it again, not the row."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(models.Plan)
@@ -67,35 +56,23 @@ class IndicatorAdmin(ReadOnlyFromPlanFile):
     search_fields = ["code", "name_zh", "name_en"]
 
 
-class TargetForm(forms.ModelForm):
-    reason = forms.CharField(
-        label=_("Reason for the revision"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to revise a target."),
-    )
-
-    class Meta:
-        model = models.Target
-        fields = ["value"]
-
-
 @admin.register(models.Target)
-class TargetAdmin(admin.ModelAdmin):
-    """Targets are revised with a reason, and every revision is recorded."""
+class TargetAdmin(ReadOnlyAdmin):
+    """Targets come from the plan file or the indicator's breakdown page, where a revision is made
+    with a reason, reviewed and audited; here they are only read."""
 
-    form = TargetForm
     list_display = ["indicator", "locality", "year", "value", "qualifier", "origin"]
     list_filter = ["indicator__plan", "origin", "year", "locality"]
     search_fields = ["indicator__code", "indicator__name_zh"]
-    readonly_fields = ["indicator", "locality", "year", "qualifier", "origin", "clause", "quote"]
+    readonly_fields = ["where_to_change"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # The form has already put the new value on `obj`; revise from the stored one.
-        stored = models.Target.objects.get(pk=obj.pk)
-        revise_target(stored, form.cleaned_data["value"], form.cleaned_data["reason"], request.user)
+    @admin.display(description=_("Where to change it"))
+    def where_to_change(self, target: models.Target) -> str:
+        indicator = target.indicator
+        url = reverse(
+            "breakdown:table", kwargs={"code": indicator.plan.code, "indicator_code": indicator.code}
+        )
+        return format_html('<a href="{}">{}</a>', url, _("The indicator's breakdown page"))
 
 
 @admin.register(models.TargetRevision)

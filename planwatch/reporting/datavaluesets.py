@@ -30,6 +30,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from planwatch.core import numbers, validation
+from planwatch.core.cells import csv_unguard
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
 from planwatch.core.numbers import NumberProblem
 from planwatch.plans.lookup import no_such
@@ -375,8 +376,9 @@ def _csv_records(reader: Iterator[list[str]]) -> list[list[str]]:
 def _csv_cells(
     place: Place, cells: list[str], header: list[str], problems: list[Problem]
 ) -> dict[str, str] | None:
-    """A row's cells by column name, stripped; None if it has not as many cells as the header (said
-    in `problems`)."""
+    """A row's cells by column name, stripped and without the quote our CSV exports put before a text
+    that could start a formula (`csv_unguard`); None if it has not as many cells as the header
+    (said in `problems`)."""
     if len(cells) != len(header):
         problems.append(
             place.problem(
@@ -386,7 +388,7 @@ def _csv_cells(
             )
         )
         return None
-    return {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    return {name: csv_unguard(cell.strip()).strip() for name, cell in zip(header, cells, strict=True)}
 
 
 def _csv_number(text: str, place: Place, indicator: str | None, problems: list[Problem]) -> Decimal | None:

@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from planwatch.accounts.permissions import event_scope
-from planwatch.core import numbers
+from planwatch.core import cells, numbers
 from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
@@ -213,17 +213,23 @@ def _text(cell: Any) -> str:
     return str(cell)
 
 
+def _csv_cell(cell: Any) -> str:
+    """A CSV cell: text guarded against formulas (`cells.csv_field`), anything else as `_text`."""
+    return cells.csv_field(cell) if isinstance(cell, str) else _text(cell)
+
+
 def to_csv(records: Sequence[Record], columns: Sequence[str]) -> str:
     """CSV with a header row, starting with a byte order mark so that Excel reads it as UTF-8.
 
-    A blank cell is a value left blank (null); booleans are `true` / `false`.
+    A blank cell is a value left blank (null); booleans are `true` / `false`. A text that could
+    start a formula (`=`, `+`, `-`, `@`…) gets a leading `'` (docs/excel.md, "Safe exports").
     """
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_text(record[c]) for c in columns])
+        writer.writerow([_csv_cell(record[c]) for c in columns])
     return out.getvalue()
 
 
@@ -260,9 +266,7 @@ def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[Record], Sequence[str]]]
         sheet = first if index == 0 else book.create_sheet()
         sheet.title = title
         _fill_sheet(sheet, records, columns)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return cells.workbook_bytes(book)
 
 
 def _fill_sheet(sheet: Any, records: Sequence[Record], columns: Sequence[str]) -> None:

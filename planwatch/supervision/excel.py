@@ -16,6 +16,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
+from planwatch.core import cells
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.models import Locality, Plan
@@ -105,9 +106,7 @@ def export_action_plan(plan: Plan, locality: Locality, year: int) -> bytes:
     ):
         meta.append([key, value])
     meta.sheet_state = "hidden"
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return cells.workbook_bytes(wb)
 
 
 @dataclass

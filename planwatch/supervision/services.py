@@ -6,13 +6,13 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from planwatch.core import cells
 from planwatch.core import supervision as core
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
@@ -237,9 +237,7 @@ def as_xlsx(rows: list[Row], today: dt.date) -> bytes:
         ws.append(_cells(r))
     for col, w in zip("ABCDEFGHIJK", (10, 8, 40, 20, 12, 12, 8, 8, 8, 30, 10), strict=True):
         ws.column_dimensions[col].width = w
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return cells.workbook_bytes(wb)
 
 
 # --- reminders ----------------------------------------------------------------------------------------

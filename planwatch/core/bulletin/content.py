@@ -36,8 +36,15 @@ PACE_THRESHOLDS = (0.05, 0.0, -0.2)
 METHOD_ZH = {"weighted_sum": "加权求和法", "topsis": "TOPSIS法（逼近理想解排序）"}
 # Each result falls in one class, its headline (planwatch.core.evaluation.labels.headline): its pace
 # before the final year, its completion verdict from then on, else none (nothing can be judged).
-CLASS_ORDER = ("ahead", "on_pace", "lagging", "seriously_lagging", "met", "nearly_met", "not_met", "none")
-CLASS_ZH = {**{k: HEADLINE_WORDS[k][0] for k in CLASS_ORDER[:-1]}, "none": "无法判断"}
+# Each result is counted twice, once in each group: by its progress verdict (its pace before the final
+# year; "none" where there is none) and by its annual verdict (where it has one).
+PACE_CLASSES = ("ahead", "on_pace", "lagging", "seriously_lagging", "none")
+ANNUAL_CLASSES = ("met", "nearly_met", "not_met", "no_target")
+CLASS_ORDER = PACE_CLASSES + ANNUAL_CLASSES
+CLASS_ZH = {
+    **{k: HEADLINE_WORDS[k][0] for k in CLASS_ORDER if k != "none"},
+    "none": "无法判断进度",
+}
 # The statuses a run read, as a reader says them.
 STATUS_ZH = {
     "accepted": "已确认",
@@ -643,14 +650,15 @@ def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headli
 
 
 def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
-    evaluated = sum(counts.values())
+    evaluated = sum(counts[k] for k in PACE_CLASSES)
+    annual = "、".join(f"{CLASS_ZH[k]}{counts[k]}项" for k in ANNUAL_CLASSES if counts[k])
     return (
         f"{inp.period_label}，全区域{evaluated}项可评估指标中，"
         f"进度超前{counts['ahead']}项、符合序时进度{counts['on_pace']}项、滞后{counts['lagging']}项、"
         f"严重滞后{counts['seriously_lagging']}项"
-        + "".join(f"，{CLASS_ZH[k]}{counts[k]}项" for k in ("met", "nearly_met", "not_met") if counts[k])
-        + (f"，暂无法判断{counts['none']}项" if counts["none"] else "")
-        + f"。全区域主要指标对照{inp.end_year}年目标的完成情况见表1，各地区指标进度分布见表2。"
+        + (f"，无法判断进度{counts['none']}项" if counts["none"] else "")
+        + (f"；对照年度目标，{annual}" if annual else "")
+        + "。"
     )
 
 
@@ -761,7 +769,9 @@ def _classes(cells: Sequence[Cell]) -> dict[str, int]:
     for c in cells:
         if c.outcome == "not_applicable":
             continue
-        out[c.headline if c.headline in out else "none"] += 1
+        out[c.pace if c.pace in PACE_CLASSES else "none"] += 1
+        if c.annual in ANNUAL_CLASSES:
+            out[c.annual] += 1
     return out
 
 
@@ -791,9 +801,7 @@ def _warnings(
                     code,
                     f"{code} {names.indicator(code)}：全区域进度{PACE_ZH[c.pace]}（{c.why}）。",
                     pace=c.pace,
-                    short=f"{code} {names.indicator(code)}（"
-                    + (f"{pace_basis(c)}；" if c.pace_gap is not None else "")
-                    + f"完成度{percent(c.completion)}）",
+                    short=f"{code} {names.indicator(code)}（{c.why}）",
                 )
             )
     # Localities with seriously lagging indicators.

@@ -24,7 +24,7 @@ from planwatch.core.bulletin.content import (
     status_zh,
     statuses_zh,
 )
-from planwatch.core.evaluation.labels import PACE_ZH
+from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,29 @@ def class_table(c: BulletinContent, number_: int) -> Table:
     )
     return Table(
         "classes",
-        f"表{number_} 各地区指标进度分布（项）",
+        f"表{number_} 各地区指标进度与年度完成情况分布（项）",
         ("地区", *(CLASS_ZH[k] for k in CLASS_ORDER)),
         rows,
         (False, *(True for _ in CLASS_ORDER)),
-        "每项指标只计一类：规划目标年之前按目标进程与时序进度之差判断（见表1注），"
-        "自规划目标年起按完成情况评价；“无法判断”为缺数据或无基期值等。",
+        "每项指标在两组中各计一次：前五列按进度评价（规划目标年之前，目标进程与时序进度之差），"
+        "“无法判断进度”为规划目标年及以后、缺数据、无规划目标或无基期值等；后四列按年度评价（对照当年目标，"
+        "规划目标年起对照规划目标），“无年度目标”为当年未分解目标。",
         marks,
     )
+
+
+def _verdict_lines(cell: Cell) -> str:
+    """A cell of table 各地区指标完成度与进度: the annual verdict with its completion, then the progress
+    verdict with its gap; what there is of them, or why there is neither."""
+    lines = []
+    if cell.annual is not None:
+        word = ANNUAL_ZH[cell.annual]
+        lines.append(f"{percent(cell.completion)} {word}" if cell.completion is not None else word)
+    if cell.pace is not None and cell.pace_gap is not None:
+        lines.append(f"{points(cell.pace_gap)} {PACE_ZH[cell.pace]}")
+    if lines:
+        return "\n".join(lines)
+    return status_zh(cell) if cell.outcome != "not_applicable" else "—"
 
 
 def indicator_table(c: BulletinContent, number_: int) -> Table:
@@ -126,13 +141,7 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         cells = []
         row_marks = []
         for cell in row.cells:
-            if cell.completion is None and cell.pace_gap is None:
-                cells.append(status_zh(cell) if cell.outcome != "not_applicable" else "—")
-            elif cell.pace and cell.pace_gap is not None:
-                # the status is judged on the gap: print it, under the completion
-                cells.append(f"{percent(cell.completion)}\n{points(cell.pace_gap)}\n{status_zh(cell)}")
-            else:
-                cells.append(f"{percent(cell.completion)}\n{status_zh(cell)}")
+            cells.append(_verdict_lines(cell))
             row_marks.append(_mark(cell))
         rows.append((row.indicator, row.name, *cells))
         marks.append(("", "", *row_marks))
@@ -142,12 +151,13 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
         header,
         tuple(rows),
         (False, False, *(True for _ in scopes)),
-        "每格第一行为完成度（实际值÷目标值，逆向指标为目标值÷实际值）；第二行为目标进程减时序进度的差"
-        "（百分点，负数为落后），进度（"
+        "每格为两项评价：年度评价（对照当年目标的完成度，实际值÷目标值，逆向指标为目标值÷实际值；"
+        f"完成、基本完成（完成度不低于{percent(c.nearly_met)}）、未完成，或无年度目标）；"
+        "进度评价（规划目标年之前，目标进程减时序进度的差，百分点，负数为落后；"
         + "、".join(PACE_ZH.values())
         + "）按此判断："
         + pace_rules_zh(c.pace_thresholds)
-        + "；规划目标年起按完成情况评价，不列差值；“不适用”为该范围未设目标或不可汇总。",
+        + "；规划目标年起只作年度评价。“不适用”为该范围未设目标或不可汇总。",
         tuple(marks),
     )
 
@@ -342,7 +352,13 @@ def outline(c: BulletinContent) -> list[Block]:
         table_no += 1
 
     heading("总体进展")
-    blocks.append(Block("para", c.overview))
+    refs = [
+        f"全区域主要指标对照规划目标的完成情况见表{table_no}" if c.headlines else "",
+        f"各地区指标进度与年度完成情况分布见表{table_no + bool(c.headlines)}"
+        if c.locality_pace_counts
+        else "",
+    ]
+    blocks.append(Block("para", c.overview + "，".join(r for r in refs if r) + ("。" if any(refs) else "")))
     if c.headlines:
         blocks.append(Block("table", table=headline_table(c, table_no)))
         table_no += 1

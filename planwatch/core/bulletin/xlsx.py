@@ -5,7 +5,6 @@ data version and repeats the first page's notices (示例数据, 含未确认数
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +24,8 @@ from planwatch.core.bulletin.content import (
     statuses_zh,
 )
 from planwatch.core.bulletin.zipfix import fixed_zip
+from planwatch.core.cells import workbook_bytes
+from planwatch.core.evaluation.labels import ANNUAL_ZH
 
 BOLD = Font(bold=True)
 RED = Font(bold=True, color="C00000")
@@ -275,7 +276,7 @@ def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
             cell.pace,
             status_zh(cell),
             cell.outcome,
-            cell.annual,
+            ANNUAL_ZH.get(cell.annual, "") if cell.annual else "",
             cell.why,
         )
         for row in c.indicators
@@ -405,6 +406,4 @@ def _saved(book: Workbook, c: BulletinContent) -> bytes:
     book.properties.title = f"{c.title} {c.subtitle}"
     book.properties.created = moment
     book.properties.modified = moment
-    out = io.BytesIO()
-    book.save(out)
-    return fixed_zip(out.getvalue(), c.as_of)
+    return fixed_zip(workbook_bytes(book), c.as_of)

@@ -45,7 +45,7 @@ def binding_checks(
                         year=year,
                         status=binding_status(r) if r is not None else BindingStatus.NOT_REPORTED,
                         value=r.value if r is not None else None,
-                        target=r.target if r is not None else None,
+                        target=r.year_target if r is not None else None,  # the target the year is judged by
                     )
                 )
     return tuple(out)

@@ -31,7 +31,7 @@ from planwatch.core.evaluation.types import (
     TargetSpec,
 )
 from planwatch.core.kinds import Aggregation, Direction
-from planwatch.core.numbers import figure
+from planwatch.core.numbers import DECIMAL_PLACES, figure
 
 __all__ = ["BreakdownTotal", "TotalState", "breakdown_totals", "describe_total"]
 
@@ -72,7 +72,7 @@ class BreakdownTotal:
 def _falls_short(total: float, target: float, direction: Direction) -> float | None:
     """By how much the total misses the target in the indicator's direction; None if it does not."""
     gap = target - total if direction == Direction.HIGHER_IS_BETTER else total - target
-    return gap if gap > RELATIVE_TOLERANCE * max(1.0, abs(target)) else None
+    return round(gap, DECIMAL_PLACES) if gap > RELATIVE_TOLERANCE * max(1.0, abs(target)) else None
 
 
 def breakdown_totals(
@@ -122,6 +122,8 @@ def breakdown_totals(
             missing = made_here.missing or made_here.counted
             out.append(row(year, TotalState.INCOMPLETE, counted=made_here.counted, missing=missing))
             continue
+        # Targets are stored with DECIMAL_PLACES decimals: so is their sum (95.99, not 95.99000000000001).
+        total = round(total, DECIMAL_PLACES)
         gap = None if target is None else _falls_short(total, target, spec.direction)
         if target is None:
             state = TotalState.NO_REGION_TARGET

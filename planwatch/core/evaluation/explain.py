@@ -39,11 +39,12 @@ def _amount_en(value: float | None, unit: str) -> str:
 
 
 def _points(gap: float) -> tuple[str, str]:
+    """The gap in words that are not the verdict's (超前, 滞后 are the verdict's own labels)."""
     points = f"{abs(gap) * 100:.1f}"
     if points == "0.0":
         return "与时序进度持平", "level with the time elapsed"
     if gap > 0:
-        return f"超前 {points} 个百分点", f"{points} points ahead"
+        return f"高于时序进度 {points} 个百分点", f"{points} points above the time elapsed"
     return f"落后 {points} 个百分点", f"{points} points behind"
 
 
@@ -72,18 +73,41 @@ def _annual(r: IndicatorResult, unit: str) -> tuple[str, str] | None:
 def _progress(r: IndicatorResult, kind: IndicatorKind | str | None, unit: str) -> tuple[str, str] | None:
     if Note.NO_FINAL_TARGET in r.notes:
         return "未设规划目标，无法判断序时进度", "no final target: no pace"
+    if r.pace is None and r.year < (r.target_year or r.year):
+        for note, zh, en in _NO_WAY:
+            if note in r.notes:
+                return zh, en
     if r.pace_gap is None or r.elapsed is None or r.progress is None:
         return None
     from_zero = kind is not None and measure_of(IndicatorKind(kind)).from_zero
-    done_zh = "完成" if from_zero else "目标进度"
+    # A count's progress is the share of the final target reached; a level's the share of the way
+    # from its base: neither is the year's completion (完成度), so neither is worded as it.
+    done_zh = "已完成" if from_zero else "，目标进度"
     done_en = "reached" if from_zero else "of the way covered"
     gap_zh, gap_en = _points(r.pace_gap)
     return (
-        f"规划目标 {_amount(r.target, unit)}（{r.target_year}年），{done_zh} {percent(r.progress)}，"
+        f"规划目标 {_amount(r.target, unit)}（{r.target_year}年）{done_zh} {percent(r.progress)}，"
         f"时序进度 {percent(r.elapsed)}，{gap_zh}",
         f"final target {_amount_en(r.target, unit)} ({r.target_year}), {percent(r.progress)} {done_en}, "
         f"{percent(r.elapsed)} of the time elapsed, {gap_en}",
     )
+
+
+# Why there is no pace before the final year, in the order asked.
+_NO_WAY = (
+    (Note.NO_BASE, "缺基期值，无法计算进度", "no base value: no progress to measure"),
+    (
+        Note.TARGET_EQUALS_BASE,
+        "规划目标等于基期值，无法计算进度",
+        "the final target equals the base: no way to cover",
+    ),
+    (
+        Note.TARGET_BEHIND_BASE,
+        "规划目标不高于基期值，无法计算进度",
+        "the final target is not beyond the base",
+    ),
+    (Note.BEFORE_BASE_YEAR, "尚在基期，无序时进度", "the base year: no time has elapsed"),
+)
 
 
 def _why_not(r: IndicatorResult) -> tuple[str, str]:

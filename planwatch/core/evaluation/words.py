@@ -107,7 +107,7 @@ def ranking_sentences(
         out.append(
             Sentence(
                 "included",
-                f"{city_zh}的数据包含{district_zh}的数据：两者并列排名，{district_zh}的成绩同时计入{city_zh}。",
+                f"{city_zh}的数据包含{district_zh}的数据：两者分别排名，{district_zh}的成绩同时计入{city_zh}。",
                 f"{city_en}'s figures include {district_en}'s: the two are ranked side by side, and "
                 f"{district_en}'s results count in {city_en}'s too.",
                 inc.locality,
