@@ -620,13 +620,38 @@ def test_a_version_for_a_value_not_yet_saved_is_a_conflict(cast: Any, period: An
     answer(post_json(zoe, DVS, body), 200)
 
 
-def test_without_versions_the_current_one_is_used(cast: Any, period: Any, zoe: Client) -> None:
+def test_without_versions_the_senders_own_values_are_overwritten(cast: Any, period: Any, zoe: Client) -> None:
     answer(post_json(zoe, DVS, value_set("a", I07=5, I08=1)), 200)
-    answer(post_json(as_user(cast.zack), DVS, value_set("b", I07=6)), 200)
     result = answer(post_json(zoe, DVS, value_set("c", I07=7, I08=1, I09=2)), 200)
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 1)
     assert stored() == {"I07": 7, "I08": 1, "I09": 2}
-    assert ReportedValue.objects.get(indicator__code="I07").version == 3
+    assert ReportedValue.objects.get(indicator__code="I07").version == 2
+
+
+def test_without_a_version_another_writers_value_is_a_conflict(cast: Any, period: Any, zoe: Client) -> None:
+    """Two writers: the second, sending no version, is refused, the entry named; nothing written."""
+    answer(post_json(zoe, DVS, value_set("a", I07=5, I08=1)), 200)
+    problems = errors(post_json(as_user(cast.zack), DVS, value_set("b", I09=3, I08=1, I07=6)), 409)
+    assert [(p["path"], p["kind"], p["indicator"]) for p in problems] == [
+        ("values[2].version", "conflict", "I07")
+    ]
+    assert "last changed by zoe to 5 (current version 1)" in problems[0]["message_en"]
+    assert "zoe" in problems[0]["message_zh"] and "未附版本号" in problems[0]["message_zh"]
+    assert stored() == {"I07": 5, "I08": 1}
+    # the same value again is no change, and sending the version read overwrites
+    body = value_set("c") | {"values": [{"indicator": "I07", "value": 6, "version": 1}]}
+    assert answer(post_json(as_user(cast.zack), DVS, body), 200)["updated"] == 1
+    assert answer(post_json(as_user(cast.zack), DVS, value_set("d", I07=6, I08=1)), 200)["unchanged"] == 2
+    # now zoe, without a version, is the one refused
+    assert errors(post_json(zoe, DVS, value_set("e", I07=7)), 409)[0]["indicator"] == "I07"
+
+
+def test_a_repeated_set_without_versions_is_idempotent(cast: Any, period: Any, zoe: Client) -> None:
+    """The same user sending the same values again, under a new import id, changes nothing."""
+    answer(post_json(zoe, DVS, value_set("a", I07=5, I08=1)), 200)
+    result = answer(post_json(zoe, DVS, value_set("b", I07=5, I08=1)), 200)
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 2)
+    assert ReportedValue.objects.get(indicator__code="I07").version == 1
 
 
 def test_out_of_scope_wins_over_other_problems(cast: Any, period: Any, zoe: Client) -> None:

@@ -271,6 +271,24 @@ def test_locality_page(client, sampled, cast):
     assert 'id="no-tasks"' in page and "action plan" in page
 
 
+@pytest.mark.parametrize(("who", "sees"), [("vic", False), ("fred", False), ("zoe", True), ("alice", True)])
+def test_hidden_drafts_read_as_not_reported(client, sampled, cast, who, sees):
+    """Another locality's draft or returned value is its own business: to those who may not see it,
+    it is "no value", never "draft" (草稿) or "returned"; its own users still read its state."""
+    p2018 = yearly_period(sampled, 2018)
+    zh = ReportedValue.objects.filter(locality__code="ZH", period=p2018)
+    zh.filter(indicator__code="I01").update(status=ReportedValue.Status.DRAFT)
+    zh.filter(indicator__code="I02").update(status=ReportedValue.Status.RETURNED)
+    client.force_login(getattr(cast, who))
+    in_english(client)
+    response = client.get(url(sampled, "localities/ZH/?year=2018"))
+    states = {item["indicator"].code: item["status"] for item in response.context["not_reported"]}
+    assert states == ({"I01": "draft", "I02": "returned"} if sees else {"I01": "", "I02": ""})
+    card = response.content.decode().split('id="missing-card"')[1].split("</section>")[0]
+    assert ("Draft" in card and "Returned" in card) is sees
+    assert card.count("no value") == (0 if sees else 2)
+
+
 def test_locality_page_all_reported_names_the_year_and_glosses_sample_once(client, sampled, cast):
     run_evaluation(sampled, 2018)
     client.force_login(cast.vic)

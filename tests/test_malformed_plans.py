@@ -199,6 +199,13 @@ CASES = [
         change=_set(["plan", "source_text_file"], "missing.txt"),
         line_of="source_text_file: missing.txt",
     ),
+    Case(
+        "source-text-file-outside-the-folder",
+        "plan.source_text_file",
+        f"{SEED_TEXT} is outside the plan file's folder",
+        change=_set(["plan", "source_text_file"], str(SEED_TEXT)),
+        line_of="source_text_file: /",
+    ),
     Case("no-source-text", "plan.source_text", "the plan's source text is missing", change=_no_source_text),
     Case(
         "wrong-format",

@@ -163,7 +163,18 @@ def _ledger_out(lt: LedgerType) -> LedgerOut:
     )
 
 
-def _item_out(item: LedgerItem) -> ItemOut:
+def _items_out(user: Any, items: Any) -> list[ItemOut]:
+    """Rows as the API gives them; `duplicate_flag` as the user sees it (services.seen_duplicates)."""
+    rows = list(items)
+    seen = services.seen_duplicates(user, rows)
+    return [_item_out(i, i.pk in seen) for i in rows]
+
+
+def _one_out(user: Any, item: LedgerItem) -> ItemOut:
+    return _items_out(user, [item])[0]
+
+
+def _item_out(item: LedgerItem, flagged: bool) -> ItemOut:
     return ItemOut(
         id=item.pk,
         ledger=item.ledger.code,
@@ -179,7 +190,7 @@ def _item_out(item: LedgerItem) -> ItemOut:
         review=item.review,
         notes=item.notes,
         is_sample=item.is_sample,
-        duplicate_flag=item.duplicate_flag,
+        duplicate_flag=flagged,
         version=item.version,
         evidence=[e.original_name for e in item.evidence.all()],
     )
@@ -260,13 +271,13 @@ def list_items(request: HttpRequest, plan_code: str, ledger: str, filters: Query
     year, status, review)."""
     lt = _ledger(get_plan(plan_code), ledger)
     items = services.filter_items(lt, _items(request, lt), filters.dict())
-    return [_item_out(i) for i in items]
+    return _items_out(request.user, items)
 
 
 @router.get("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **NOT_FOUND})
 def get_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> ItemOut:
     lt = _ledger(get_plan(plan_code), ledger)
-    return _item_out(_item(request, lt, item_id))
+    return _one_out(request.user, _item(request, lt, item_id))
 
 
 @router.post("/{plan_code}/ledgers/{ledger}/items", response={201: ItemOut, **REFUSED})
@@ -277,7 +288,7 @@ def create_item(request: HttpRequest, plan_code: str, ledger: str, body: ItemIn)
     item = LedgerItem(ledger=lt)
     _fill(plan, lt, item, body)
     services.save_item(request.user, item, via=API)
-    return Status(201, _item_out(_item(request, lt, item.pk)))
+    return Status(201, _one_out(request.user, _item(request, lt, item.pk)))
 
 
 @router.put("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **REFUSED})
@@ -289,7 +300,7 @@ def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int,
     item = _item(request, lt, item_id)
     _fill(plan, lt, item, body)
     services.save_item(request.user, item, via=API, expected_version=body.version)
-    return _item_out(_item(request, lt, item.pk))
+    return _one_out(request.user, _item(request, lt, item.pk))
 
 
 @router.post("/{plan_code}/ledgers/{ledger}/items/{item_id}/transition", response={200: ItemOut, **REFUSED})
@@ -304,7 +315,7 @@ def transition(
         services.return_item(request.user, item, body.comment, via=API)
     else:
         services.TRANSITIONS[body.action](request.user, item, via=API)
-    return _item_out(lt.items.select_related("ledger", "locality", "key_field").get(pk=item.pk))
+    return _one_out(request.user, lt.items.select_related("ledger", "locality", "key_field").get(pk=item.pk))
 
 
 @router.post("/{plan_code}/ledgers/{ledger}/transition", response={200: MovedOut, **REFUSED})
@@ -359,5 +370,5 @@ def count_rows(
         kind=kind,
         accepted_only=accepted,
         count=len(ids),
-        items=[_item_out(i) for i in items],
+        items=_items_out(request.user, items),
     )

@@ -471,13 +471,7 @@ def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = 
     # Resolve the source text before validation, so the document always carries it inline.
     header = data.get("plan")
     if isinstance(header, dict) and header.get("source_text_file") and base_dir is not None:
-        source_path = base_dir / str(header["source_text_file"])
-        try:
-            header["source_text"] = source_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            line = _line_of(root, ("plan", "source_text_file"))
-            problem = Problem("plan.source_text_file", f"cannot read {source_path.name}", line)
-            raise PlanFileError(name, [problem]) from None
+        header["source_text"] = _source_text(name, root, base_dir, str(header["source_text_file"]))
         header["source_text_file"] = None
 
     try:
@@ -495,6 +489,22 @@ def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = 
     if problems:
         raise PlanFileError(name, problems)
     return with_defaults(document)
+
+
+def _source_text(name: str, root: Any, base_dir: Path, given: str) -> str:
+    """The text of `source_text_file`: a file in the plan file's folder (or below it), never one
+    outside it, however named (`..`, an absolute path, a link leading out)."""
+    line = _line_of(root, ("plan", "source_text_file"))
+    folder = base_dir.resolve()
+    source_path = (base_dir / given).resolve()
+    if not source_path.is_relative_to(folder):
+        message = f"{given} is outside the plan file's folder: name a file in that folder"
+        raise PlanFileError(name, [Problem("plan.source_text_file", message, line)])
+    try:
+        return source_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        problem = Problem("plan.source_text_file", f"cannot read {source_path.name}", line)
+        raise PlanFileError(name, [problem]) from None
 
 
 def _duplicate_keys(

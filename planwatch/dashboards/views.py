@@ -30,6 +30,7 @@ from planwatch.evaluation import derived
 from planwatch.evaluation.runs import caveats, parameters_label
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
+from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.models import Milestone
 
@@ -355,7 +356,9 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         if year is not None
         else None
     )
-    rows, not_reported = _locality_rows(indicators, loc, results, _history(plan, loc), years, year)
+    rows, not_reported = _locality_rows(
+        indicators, loc, results, _history(request.user, plan, loc), years, year
+    )
     workflow = Counter(row["workflow"] for row in rows if row["workflow"])
     score = results.score_of.get(loc.code) if results else None
     dims = data.dimension_names(plan)
@@ -396,12 +399,16 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
 History = dict[int, dict[int, tuple[Any, str, bool]]]  # indicator id → year → (value, status, sample)
 
 
-def _history(plan: Plan, loc: Locality) -> History:
-    """The locality's yearly values over the years, one query; drafts only count as "not reported"."""
+def _history(user: Any, plan: Plan, loc: Locality) -> History:
+    """The locality's yearly values over the years that the user may see, one query; drafts only
+    count as "not reported", and a draft hidden from the user (value.view) is not there at all."""
     history: History = defaultdict(dict)
-    for indicator_id, value_year, value, status, is_sample in ReportedValue.objects.filter(
+    values = ReportedValue.objects.filter(
         locality=loc, indicator__plan=plan, period__frequency=Period.Frequency.YEARLY
-    ).values_list("indicator_id", "period__year", "value", "status", "is_sample"):
+    )
+    for indicator_id, value_year, value, status, is_sample in wf.visible_values(user, values).values_list(
+        "indicator_id", "period__year", "value", "status", "is_sample"
+    ):
         history[indicator_id][value_year] = (value, status, is_sample)
     return history
 

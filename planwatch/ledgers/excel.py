@@ -276,18 +276,20 @@ def _check_header(sheet: Any, cols: list[Column]) -> list[Problem]:
 
 @dataclass(frozen=True)
 class _Known:
-    """What the rows are read against, fetched once for the workbook: the ledger's items by ID, and
-    its plan's key fields and the statuses by every name the import accepts."""
+    """What the rows are read against, fetched once for the workbook: the ledger's items by ID that
+    the user may see (a hidden row's ID reads as no row at all), and its plan's key fields and the
+    statuses by every name the import accepts."""
 
     key_fields: dict[str, KeyField]
     items: dict[int, LedgerItem]
     statuses: dict[str, str]
 
 
-def _known(ledger: LedgerType) -> _Known:
+def _known(user: Any, ledger: LedgerType) -> _Known:
+    items = services.visible_items(user, ledger.items.select_related("locality", "key_field", "ledger__plan"))
     return _Known(
         key_fields=key_field_names(list(KeyField.objects.filter(plan=ledger.plan))),
-        items={i.pk: i for i in ledger.items.select_related("locality", "key_field", "ledger__plan")},
+        items={i.pk: i for i in items},
         statuses=status_names(),
     )
 
@@ -364,11 +366,11 @@ def _read_item(
 
 
 def _read_rows(
-    ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem]
+    user: Any, ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem]
 ) -> list[tuple[int, LedgerItem]]:
     """The item of each row that is not blank, with its row number; the problems found go to
     `problems`."""
-    known = _known(ledger)
+    known = _known(user, ledger)
     pending: list[tuple[int, LedgerItem]] = []
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
         values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
@@ -407,7 +409,7 @@ def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) ->
     problems = _check_about(book, ledger) + _check_header(sheet, cols)
     if problems:
         raise WorkbookRejected(source, problems)
-    pending = _read_rows(ledger, sheet, cols, problems)
+    pending = _read_rows(user, ledger, sheet, cols, problems)
     saved = _save_items(user, pending, cols, source, problems)
     if problems:
         raise WorkbookRejected(source, problems)

@@ -483,6 +483,50 @@ def refresh_duplicates(ledger: LedgerType) -> int:
     return len(flagged)
 
 
+def _similar_q(item: LedgerItem) -> Q:
+    """The rows that look like `item` (core.duplicate_groups: the same identifier anywhere, or the
+    same normalized name in the same locality)."""
+    same_name = Q(normalized_name=item.normalized_name, locality_id=item.locality_id)
+    identifier = item.identifier.strip()
+    return same_name | Q(identifier__iexact=identifier) if identifier else same_name
+
+
+def similar_items(user: Any, item: LedgerItem) -> QuerySet[LedgerItem]:
+    """The rows the user may see (`visible_items`) that look like `item`: a hidden row (another
+    locality's draft) is never named, nor counted, to someone who may not see it."""
+    others = item.ledger.items.exclude(pk=item.pk).exclude(status=LedgerItem.Status.MERGED)
+    return visible_items(user, others.filter(_similar_q(item))).select_related("locality")
+
+
+def seen_duplicates(user: Any, items: Iterable[LedgerItem]) -> set[int]:
+    """The flagged rows of `items` that the user sees flagged: those with a similar row the user may
+    see (one query). A row flagged only because of a hidden row reads as not flagged."""
+    flagged = [i for i in items if i.duplicate_flag]
+    if not flagged:
+        return set()
+    found = Q()
+    for item in flagged:
+        found |= _similar_q(item)
+    ledger_ids = {i.ledger_id for i in flagged}
+    rows = visible_items(
+        user, LedgerItem.objects.filter(ledger_id__in=ledger_ids).exclude(status=LedgerItem.Status.MERGED)
+    ).filter(found)
+    others = list(rows.values_list("pk", "ledger_id", "locality_id", "identifier", "normalized_name"))
+    return {
+        i.pk
+        for i in flagged
+        if any(
+            pk != i.pk
+            and ledger == i.ledger_id
+            and (
+                (ident.strip() and ident.strip().upper() == i.identifier.strip().upper())
+                or (name == i.normalized_name and loc == i.locality_id)
+            )
+            for pk, ledger, loc, ident, name in others
+        )
+    }
+
+
 def _require_province(user: Any) -> None:
     if not has_perm("ledger.resolve_duplicates", user):
         raise NotAllowed("只有省级主管部门可以处理重复项", "only the province resolves duplicates")

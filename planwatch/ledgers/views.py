@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,11 +57,14 @@ def _stage_label(ledger: LedgerType, stage: str) -> str:
 PAGE_SIZE = 100  # rows per page of the list; the Excel download holds every row of the filter
 
 
-def _with_dates(ledger: LedgerType, items: Any) -> list[LedgerItem]:
-    """The rows, each with `row_dates`: its stage dates in the ledger's order (for the table)."""
+def _with_dates(user: Any, ledger: LedgerType, items: Any) -> list[LedgerItem]:
+    """The rows, each with `row_dates`: its stage dates in the ledger's order (for the table), and
+    `seen_duplicate`: flagged as a possible duplicate of a row the user may see."""
     rows = list(items)
+    seen = services.seen_duplicates(user, rows)
     for it in rows:
         it.row_dates = [it.stage_date(s) for s in ledger.stage_codes]  # type: ignore[attr-defined]
+        it.seen_duplicate = it.pk in seen  # type: ignore[attr-defined]
     return rows
 
 
@@ -161,7 +164,7 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         "list.html",
         plan,
         ledger=lt,
-        items=_with_dates(lt, page.object_list),
+        items=_with_dates(request.user, lt, page.object_list),
         page=page,
         page_query=query.urlencode(),
         filters=f,
@@ -173,7 +176,11 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         reviews=LedgerItem.Review.choices,
         years=plan.monitored_years(),
         may_import=any(services.can_write(request.user, loc) for loc in localities),
-        flagged=services.visible_items(request.user, lt.items.filter(duplicate_flag=True)).count(),
+        flagged=len(
+            services.seen_duplicates(
+                request.user, services.visible_items(request.user, lt.items.filter(duplicate_flag=True))
+            )
+        ),
         bulk_actions=services.bulk_actions(request.user, lt, items),
     )
 
@@ -215,16 +222,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
     obj = get_object_or_404(
         services.visible_items(request.user, lt.items.select_related("locality", "key_field")), pk=pk
     )
-    similar = []
-    if obj.duplicate_flag:
-        similar = list(
-            lt.items.exclude(pk=obj.pk)
-            .exclude(status=LedgerItem.Status.MERGED)
-            .filter(
-                Q(identifier=obj.identifier) & ~Q(identifier="")
-                | Q(normalized_name=obj.normalized_name, locality=obj.locality)
-            )
-        )
+    similar = list(services.similar_items(request.user, obj)) if obj.duplicate_flag else []
     attrs = {a["code"]: a for a in lt.attributes}
     places = {loc.code: loc.name for loc in plan.localities.all()}
     may_write = services.can_write(request.user, obj.locality) and obj.status != LedgerItem.Status.MERGED
@@ -236,6 +234,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
         item=obj,
         audit=[(a, _changes(lt, a.old, a.new, places)) for a in services.history_of(obj)],
         similar=similar,
+        flagged=obj.duplicate_flag and bool(similar),
         attributes=[
             (pick(a["zh"], a["en"]), obj.attributes.get(code, ""), a.get("unit", ""))
             for code, a in attrs.items()
@@ -358,7 +357,7 @@ def count_rows(
         stage=label,
         kind=kind,
         accepted=accepted,
-        items=_with_dates(lt, items),
+        items=_with_dates(request.user, lt, items),
         stage_names=[_stage_label(lt, s) for s in lt.stage_codes],
         ids=",".join(str(i) for i in ids),
     )

@@ -7,7 +7,8 @@ indicator by code, with an import id chosen by the sender. It arrives as JSON or
 1. answers "already imported" if the import id was imported before (a repeated upload is a no-op);
 2. checks everything: unknown codes, duplicates, values that are not numbers, the caller's scope
    (a locality's users write only their locality, a lead unit only the indicators it leads), the
-   period being open, values already locked in the workflow, version conflicts, and the validation
+   period being open, values already locked in the workflow, version conflicts (a value sent
+   without a version may only create a value or change one the same user wrote last), and the validation
    rules of workflow.save_values (kinds, units, cross-indicator checks);
 3. writes every value through workflow.save_values (drafts, audited with source API and the import
    id), or nothing at all, raising `ValueSetRejected` with every problem found.
@@ -699,7 +700,7 @@ def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -
     result = ImportResult(value_set.import_id, False, len(value_set.rows))
     for group in _resolve(plan, value_set, problems):
         entries = [
-            wf.Entry(ind, row.value, wf.ANY_VERSION if row.version is None else row.version, row.comment)
+            wf.Entry(ind, row.value, wf.OWN_VERSION if row.version is None else row.version, row.comment)
             for row, ind in group.rows
         ]
         places = {ind.code: row.place for row, ind in group.rows}

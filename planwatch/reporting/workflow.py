@@ -81,13 +81,16 @@ DRAFT_LIKE = list(EDITABLE)
 # --- inputs and results -------------------------------------------------------------------------
 
 FREQUENCY_ZH = {"yearly": "每年", "quarterly": "每季度", "monthly": "每月"}
-ANY_VERSION = -1  # an entry that takes whatever version the value has now (an import without versions)
+ANY_VERSION = -1  # an entry that takes whatever version the value has now (an Excel import)
+# An entry sent without the version its sender read (a data value set without versions): it may
+# create a value or change one its own user wrote last; a value someone else wrote is a conflict.
+OWN_VERSION = -2
 
 
 @dataclass(frozen=True)
 class Entry:
     """One value to save. `expected_version` is the version the user saw (None: a new value;
-    ANY_VERSION: whatever is there now)."""
+    ANY_VERSION: whatever is there now; OWN_VERSION: whatever the user wrote last)."""
 
     indicator: Indicator
     value: Decimal | None
@@ -247,6 +250,18 @@ def conflict_error(code: str, current: ReportedValue | None) -> Conflict:
     )
 
 
+def unread_conflict(code: str, current: ReportedValue) -> Conflict:
+    """A value sent without a version over one someone else wrote: the sender cannot have read it."""
+    shown = "—" if current.value is None else f"{current.value.normalize():f}"
+    by = _name(current.updated_by)
+    return Conflict(
+        f"{code} 最近由 {by} 修改为 {shown}（当前版本 {current.version}），未附版本号不能覆盖："
+        "请核对后附上所读的版本号重新提交",
+        f"{code} was last changed by {by} to {shown} (current version {current.version}): "
+        "without a version it is not overwritten; check it and send the version you read",
+    )
+
+
 # --- saving -------------------------------------------------------------------------------------
 
 
@@ -277,11 +292,16 @@ def not_yours(locality: Locality, indicator: Indicator) -> NotAllowed:
     )
 
 
-def _state_problems(entry: Entry, current: ReportedValue | None) -> list[PlanWatchError]:
-    """What refuses a change: a locked value, a version other than the one the user read."""
+def _state_problems(user: Any, entry: Entry, current: ReportedValue | None) -> list[PlanWatchError]:
+    """What refuses a change: a locked value, a version other than the one the user read, a value
+    sent without a version over one someone else wrote (or moved) last."""
     if current is not None and current.status not in EDITABLE:
         return [locked_error(current)]
-    if entry.expected_version != ANY_VERSION:
+    if entry.expected_version == OWN_VERSION:
+        # Only a change of the value is refused: a comment on it overwrites nothing.
+        if current is not None and current.value != entry.value and current.updated_by_id != user.pk:
+            return [unread_conflict(entry.indicator.code, current)]
+    elif entry.expected_version != ANY_VERSION:
         current_version = current.version if current else None
         if entry.expected_version != current_version and not (
             current is None and entry.expected_version == 0
@@ -352,7 +372,7 @@ def save_values(
         current = existing.get(entry.indicator.pk)
         found = _scope_problems(user, locality, period, entry, current)
         if not found and entry in changing:
-            found = _state_problems(entry, current)
+            found = _state_problems(user, entry, current)
             if not found and entry.value is not None:
                 checked.append(entry)
         problems += [_on(p, entry.indicator.code) for p in found]
@@ -812,4 +832,4 @@ def decide_revision(
     return request
 
 
-__all__ += ["ANY_VERSION", "State", "attach_evidence", "locked_error", "conflict_error"]
+__all__ += ["ANY_VERSION", "OWN_VERSION", "State", "attach_evidence", "locked_error", "conflict_error"]
