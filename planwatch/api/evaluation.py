@@ -173,5 +173,5 @@ def list_runs(request: HttpRequest, plan_code: str, year: int | None = None) -> 
 def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
     run = runs().filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"No evaluation run {run_id}.")
+        raise NotFound(f"没有编号为 {run_id} 的评估", f"No evaluation run {run_id}.")
     return run_record(run)

@@ -189,7 +189,9 @@ def _ledger(plan: Plan, code: str) -> LedgerType:
     try:
         return services.get_ledger(plan, code)
     except LookupError:
-        raise NotFound(f"No ledger {code!r} in plan {plan.code}.") from None
+        raise NotFound(
+            f"方案 {plan.code} 没有台账“{code}”", f"No ledger {code!r} in plan {plan.code}."
+        ) from None
 
 
 def _items(request: HttpRequest, lt: LedgerType) -> Any:
@@ -202,7 +204,10 @@ def _items(request: HttpRequest, lt: LedgerType) -> Any:
 def _item(request: HttpRequest, lt: LedgerType, item_id: int) -> LedgerItem:
     item = _items(request, lt).filter(pk=item_id).first()
     if item is None:
-        raise NotFound(f"No item {item_id} in ledger {lt.code}, or not yours to see.")
+        raise NotFound(
+            f"台账 {lt.code} 中没有编号为 {item_id} 的条目，或您无权查看",
+            f"No item {item_id} in ledger {lt.code}, or not yours to see.",
+        )
     return item
 
 
@@ -347,7 +352,10 @@ def count_rows(
     lt = _ledger(plan, ledger)
     place = get_one(plan.localities.all(), "locality", locality, plan)
     if key not in lt.stage_codes and lt.feed_of(key) is None:
-        raise NotFound(f"{key!r} is neither a stage of {lt.code} nor an indicator it feeds.")
+        raise NotFound(
+            f"“{key}”既不是台账 {lt.code} 的阶段，也不是它所支撑的指标",
+            f"{key!r} is neither a stage of {lt.code} nor an indicator it feeds.",
+        )
     visible = services.visible_items(request.user, lt.items.all())
     ids = services.rows_behind(lt, place, year, key, kind, accepted_only=accepted, within=visible)
     items = _items(request, lt).filter(pk__in=ids)

@@ -46,8 +46,21 @@ def scope_of(locality: Locality | None) -> str:
     return locality.code if locality is not None else planfile.REGION
 
 
-class ErrorOut(Schema):
-    detail: str
+class ProblemOut(Schema):
+    path: str | None = Field(description="Where in a JSON body, e.g. values[2].value.")
+    row: int | None = Field(description="The row of a CSV upload, the header being row 1.")
+    column: str | None = Field(description="The column of a CSV upload.")
+    indicator: str | None
+    kind: str = Field(
+        description="invalid, unknown, closed, validation, forbidden, locked, conflict, workflow, "
+        "not_found, unsupported, unauthenticated or server_error."
+    )
+    message_zh: str
+    message_en: str
+
+
+class ErrorsOut(Schema):
+    errors: list[ProblemOut]
 
 
 # --- plans --------------------------------------------------------------------------------------

@@ -200,7 +200,10 @@ def _milestone(plan: Plan, milestone_id: int) -> Milestone:
         .first()
     )
     if m is None:
-        raise NotFound(f"No milestone {milestone_id} in plan {plan.code!r}.")
+        raise NotFound(
+            f"方案 {plan.code} 没有编号为 {milestone_id} 的节点",
+            f"No milestone {milestone_id} in plan {plan.code!r}.",
+        )
     return m
 
 
@@ -339,7 +342,10 @@ def review_update(request: HttpRequest, plan_code: str, update_id: int, body: Re
     plan = get_plan(plan_code)
     update = ProgressUpdate.objects.filter(pk=update_id, milestone__action_plan__plan=plan).first()
     if update is None:
-        raise NotFound(f"No progress update {update_id} in plan {plan.code!r}.")
+        raise NotFound(
+            f"方案 {plan.code} 没有编号为 {update_id} 的进展报告",
+            f"No progress update {update_id} in plan {plan.code!r}.",
+        )
     if body.action == "comment":
         actions.comment_update(request.user, update, body.comment, via=API)
     else:
