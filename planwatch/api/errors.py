@@ -57,7 +57,11 @@ def answer(issues: Sequence[Issue], status: int) -> HttpResponse:
 def _place(loc: Sequence[Any]) -> str:
     """ninja's location of a problem (`["body", "body", "values", 2, "value"]`) as a path:
     `values[2].value`; a parameter by its name."""
-    parts = [p for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
+    parts = list(loc)
+    if parts and parts[0] in ("body", "form") and len(parts) > 2:
+        parts = parts[2:]  # the operation's name of its body ("payload") is no place of the request
+    elif parts and parts[0] in ("body", "query", "path", "form", "header", "cookie"):
+        parts = parts[1:]
     path = ""
     for part in parts:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
@@ -96,10 +100,10 @@ def register_error_handlers(api: NinjaAPI) -> None:
         kind, zh, _ = GENERIC.get(exc.status_code, GENERIC[400])
         return answer([Issue(kind, zh, str(exc))], exc.status_code)
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return answer([generic_issue(404)], 404)
 
-    def on_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_error(request: HttpRequest, exc: Any) -> HttpResponse:
         # Django's own path for an unhandled error: logged (and re-raised by the test client).
         logger.error("Server error on %s", request.path, exc_info=exc)
         got_request_exception.send(sender=None, request=request)

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
+from planwatch.api.schemas import RowId, StoredNumber, Version, YearPath, text_of
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.kernel import audit
 from planwatch.ledgers import services
@@ -91,14 +92,14 @@ class ItemOut(Schema):
 class ItemIn(Schema):
     locality: str = Field(description="A pilot unit's code.")
     key_field: str | None = None
-    name: str
-    identifier: str = ""
-    investment: Decimal | None = Field(default=None, description="Total investment, 万元.")
+    name: str = text_of(LedgerItem, "name")
+    identifier: str = text_of(LedgerItem, "identifier", "")
+    investment: StoredNumber | None = Field(default=None, description="Total investment, 万元.")
     dates: dict[str, dt.date | None] = {}
     attributes: dict[str, str] = {}
     status: Literal["active", "suspended", "cancelled"] = "active"
     notes: str = ""
-    version: int | None = Field(default=None, description="On a change: the version read.")
+    version: Version | None = Field(default=None, description="On a change: the version read.")
 
 
 class TransitionIn(Schema):
@@ -201,7 +202,7 @@ def _items(request: HttpRequest, lt: LedgerType) -> Any:
     )
 
 
-def _item(request: HttpRequest, lt: LedgerType, item_id: int) -> LedgerItem:
+def _item(request: HttpRequest, lt: LedgerType, item_id: RowId) -> LedgerItem:
     item = _items(request, lt).filter(pk=item_id).first()
     if item is None:
         raise NotFound(
@@ -269,7 +270,7 @@ def list_items(request: HttpRequest, plan_code: str, ledger: str, filters: Query
 
 
 @router.get("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **NOT_FOUND})
-def get_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> ItemOut:
+def get_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId) -> ItemOut:
     lt = _ledger(get_plan(plan_code), ledger)
     return _item_out(_item(request, lt, item_id))
 
@@ -286,7 +287,7 @@ def create_item(request: HttpRequest, plan_code: str, ledger: str, body: ItemIn)
 
 
 @router.put("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **REFUSED})
-def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int, body: ItemIn) -> ItemOut:
+def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId, body: ItemIn) -> ItemOut:
     """Change a draft or returned row; with `version`, a change saved by someone else since is
     refused, never overwritten."""
     plan = get_plan(plan_code)
@@ -299,7 +300,7 @@ def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int,
 
 @router.post("/{plan_code}/ledgers/{ledger}/items/{item_id}/transition", response={200: ItemOut, **REFUSED})
 def transition(
-    request: HttpRequest, plan_code: str, ledger: str, item_id: int, body: TransitionIn
+    request: HttpRequest, plan_code: str, ledger: str, item_id: RowId, body: TransitionIn
 ) -> ItemOut:
     """submit (the locality), approve (its approver), accept (the province or the lead unit of an
     indicator fed), return (with a comment)."""
@@ -325,7 +326,7 @@ def move_all(
 
 
 @router.delete("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={204: None, **REFUSED})
-def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> Status[None]:
+def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId) -> Status[None]:
     """Delete a draft row, never submitted (others are cancelled through their status instead);
     the audit keeps what it was."""
     lt = _ledger(get_plan(plan_code), ledger)
@@ -341,7 +342,7 @@ def count_rows(
     plan_code: str,
     ledger: str,
     locality: str,
-    year: int,
+    year: YearPath,
     key: str,
     kind: Literal["new", "cumulative"] = "cumulative",
     accepted: bool = False,

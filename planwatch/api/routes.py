@@ -25,6 +25,8 @@ from planwatch.api.schemas import (
     TargetRevisionOut,
     TaskOut,
     UnitOut,
+    YearPath,
+    YearQuery,
 )
 from planwatch.core import planfile
 from planwatch.core.errors import NotFound
@@ -179,7 +181,7 @@ def list_targets(
     plan_code: str,
     indicator: str | None = None,
     scope: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     origin: OriginFilter | None = None,
 ) -> QuerySet[Target]:
     """Targets, optionally only those of one indicator, scope (`region` or a locality code), year
@@ -204,7 +206,7 @@ def list_targets(
     summary="The revision history of one target",
 )
 def target_revisions(
-    request: HttpRequest, plan_code: str, indicator_code: str, scope: str, year: int
+    request: HttpRequest, plan_code: str, indicator_code: str, scope: str, year: YearPath
 ) -> QuerySet[TargetRevision]:
     """Newest first. Revisions outlive their target, so a removed target still has its history."""
     plan = get_plan(plan_code)

@@ -16,7 +16,6 @@ for the web pages and imports: the caller is `request.user`, whether signed in b
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -26,7 +25,7 @@ from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.schemas import ErrorsOut, Number
+from planwatch.api.schemas import ErrorsOut, Number, RowId, StoredNumber
 from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
@@ -115,7 +114,7 @@ class TransitionOut(Schema):
 
 
 class RevisionRequestIn(Schema):
-    new_value: Annotated[Decimal, Field(max_digits=24, decimal_places=6)]
+    new_value: StoredNumber
     reason: str
 
 
@@ -513,7 +512,7 @@ def list_revision_requests(
     response={200: RevisionRequestOut, **REFUSED, **NOT_FOUND},
     summary="Accept or reject a revision request (the province)",
 )
-def decide_revision(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
+def decide_revision(request: HttpRequest, request_id: RowId, payload: DecisionIn) -> dict[str, Any]:
     """`approve: true` changes the value (still accepted, its version bumped); `false` rejects the
     request. Either way the audit records it, with the comment."""
     found = revision_requests().filter(pk=request_id).first()

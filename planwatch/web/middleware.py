@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.defaults import page_not_found, permission_denied
@@ -94,14 +94,18 @@ class RejectMalformedInput:
 _ESCAPED_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
 
 
+def _fields(data: QueryDict) -> list[tuple[str, str]]:
+    return [(name, str(value)) for name, values in data.lists() for value in values]
+
+
 def _malformed(request: HttpRequest) -> Issue | None:
     if inputs.NUL in request.path:
         return inputs.nul_issue("path")
-    if issue := inputs.nul_in_fields(request.GET.items()):
+    if issue := inputs.nul_in_fields(_fields(request.GET)):
         return issue
     content_type = (request.content_type or "").lower()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return inputs.nul_in_fields(request.POST.items())
+        return inputs.nul_in_fields(_fields(request.POST))
     if content_type not in ("application/json", "") or request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     body = request.body
