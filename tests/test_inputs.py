@@ -107,7 +107,7 @@ def test_the_web_form_refuses_a_milestone_order_beyond_its_column(client, plan, 
 
 @pytest.mark.parametrize("raw", ["1e30", "NaN", "Infinity", "-Infinity"])
 def test_investments_that_cannot_be_stored_are_refused(plan, cast, raw) -> None:
-    body = '{"locality": "ZH", "name": "示例项目 X", "investment": %s}' % raw
+    body = '{"locality": "ZH", "name": "示例项目 X", "investment": ' + raw + "}"
     response = send(as_user(cast.zoe), f"{PLAN}/ledgers/investment_projects/items", body)
     problem = error(response, 422)
     assert problem["path"] == "investment"
