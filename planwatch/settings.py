@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "planwatch.api.errors.ApiErrorBodies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "planwatch.web.middleware.chinese_first",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "planwatch.web.middleware.RejectMalformedInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "planwatch.web.middleware.PlanWatchErrors",
     "axes.middleware.AxesMiddleware",  # last: it turns a locked-out login into the lockout page

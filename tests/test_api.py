@@ -20,6 +20,7 @@ from planwatch.accounts.models import ApiToken
 from planwatch.core import planfile
 from planwatch.plans.loader import load_plan_document
 from planwatch.plans.models import Locality, Plan, Target
+from tests.api_errors import message_en
 
 SEED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.yaml"
 
@@ -79,7 +80,7 @@ ALL_URLS = [
 
 @pytest.mark.parametrize("url", ALL_URLS)
 def test_every_endpoint_answers_401_without_credentials(client: Client, plan: Plan, url: str) -> None:
-    assert get_json(client, url, 401) == {"detail": "Unauthorized"}
+    assert message_en(get_json(client, url, 401)) == "Unauthorized"
 
 
 @pytest.mark.parametrize("url", ALL_URLS)
@@ -225,7 +226,7 @@ def test_plan_detail_lists_versions_newest_first(api: Client, alice: Any) -> Non
     [f"{API}/plans/nope", f"{API}/plans/nope/localities", f"{API}/plans/nope/targets"],
 )
 def test_an_unknown_plan_is_404(api: Client, url: str) -> None:
-    assert get_json(api, url, 404) == {"detail": "No plan with code 'nope'."}
+    assert message_en(get_json(api, url, 404)) == "No plan with code 'nope'."
 
 
 # --- localities, units, key fields --------------------------------------------------------------
@@ -300,7 +301,7 @@ def test_task_detail(api: Client) -> None:
 
 def test_an_unknown_task_is_404(api: Client) -> None:
     body = get_json(api, f"{PLAN_URL}/tasks/T9.9", 404)
-    assert body == {"detail": f"No task with code 'T9.9' in plan '{PLAN}'."}
+    assert message_en(body) == f"No task with code 'T9.9' in plan '{PLAN}'."
 
 
 # --- indicators ---------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ def test_indicator_detail_embeds_its_targets(api: Client) -> None:
 
 def test_an_unknown_indicator_is_404(api: Client) -> None:
     body = get_json(api, f"{PLAN_URL}/indicators/I999", 404)
-    assert body == {"detail": f"No indicator with code 'I999' in plan '{PLAN}'."}
+    assert message_en(body) == f"No indicator with code 'I999' in plan '{PLAN}'."
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -434,9 +435,9 @@ def test_target_revisions_of_a_locality_and_of_nothing(api: Client) -> None:
 
 def test_target_revisions_404_for_unknown_codes(api: Client) -> None:
     body = get_json(api, f"{PLAN_URL}/targets/I999/region/2019/revisions", 404)
-    assert body == {"detail": f"No indicator with code 'I999' in plan '{PLAN}'."}
+    assert message_en(body) == f"No indicator with code 'I999' in plan '{PLAN}'."
     body = get_json(api, f"{PLAN_URL}/targets/I01/XX/2019/revisions", 404)
-    assert "No scope 'XX'" in body["detail"]
+    assert "No scope 'XX'" in message_en(body)
 
 
 # --- cost: a constant number of queries ---------------------------------------------------------

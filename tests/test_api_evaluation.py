@@ -17,6 +17,7 @@ from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
+from tests.api_errors import message_en
 
 API = "/api/v1"
 PLAN = "prw-mic2025"
@@ -253,7 +254,7 @@ def test_unknown_plans_and_runs_are_404(sampled, cast):
     client = as_user(cast.alice)
     assert client.get(f"{API}/plans/nope/evaluations").status_code == 404
     assert post(client, QUICK, url=f"{API}/plans/nope/evaluations").status_code == 404
-    assert answer(client.get(f"{API}/evaluations/999"), 404) == {"detail": "No evaluation run 999."}
+    assert message_en(answer(client.get(f"{API}/evaluations/999"), 404)) == "No evaluation run 999."
 
 
 def test_the_openapi_document_describes_the_endpoints(client):

@@ -34,6 +34,7 @@ from planwatch.reporting.models import (
     ValueComment,
 )
 from planwatch.reporting.sample import yearly_period
+from tests.api_errors import message_en
 from tests.audit import backdate, events
 from tests.fed import FED
 
@@ -188,7 +189,7 @@ def test_values_filters(plan: Plan, cast: Any, period: Any) -> None:
     assert keys("?period=2017") == [("I07", "ZH", "2017")]
     assert keys("?locality=XX") == []
     assert client.get(VALUES + "?status=guess").status_code == 422
-    assert answer(client.get(f"{API}/plans/nope/values"), 404) == {"detail": "No plan with code 'nope'."}
+    assert message_en(answer(client.get(f"{API}/plans/nope/values"), 404)) == "No plan with code 'nope'."
 
 
 def test_values_csv_is_the_same_list_with_a_bom(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
@@ -246,8 +247,8 @@ def test_listing_values_costs_a_few_queries_whatever_their_number(
 
 def test_reading_values_needs_credentials(client: Client, plan: Plan) -> None:
     for url in [VALUES, VALUES + ".csv", AUDIT, f"{VALUES}/I07/ZH/2018/history"]:
-        assert answer(client.get(url), 401) == {"detail": "Unauthorized"}
-    assert answer(post_json(client, DVS, value_set(I07=1)), 401) == {"detail": "Unauthorized"}
+        assert message_en(answer(client.get(url), 401)) == "Unauthorized"
+    assert message_en(answer(post_json(client, DVS, value_set(I07=1)), 401)) == "Unauthorized"
 
 
 # --- data value sets: the good paths ----------------------------------------------------------------
@@ -874,7 +875,7 @@ def test_revision_errors(plan: Plan, cast: Any, period: Any, zoe: Client) -> Non
         422,
     )
     response = post_json(zoe, revision_url(locality="FS"), {"new_value": 1, "reason": "x"})
-    assert answer(response, 404) == {"detail": "No value of I07 for FS in 2018 in plan 'prw-mic2025'."}
+    assert message_en(answer(response, 404)) == "No value of I07 for FS in 2018 in plan 'prw-mic2025'."
     assert post_json(zoe, revision_url(), {"new_value": "x", "reason": "x"}).status_code == 422
     assert answer(
         post_json(as_user(cast.pat), f"{API}/revision-requests/999/decision", {"approve": True}), 404
@@ -922,7 +923,7 @@ def test_history_lists_who_when_what_and_through_what(cast: Any, period: Any, zo
 def test_history_of_a_hidden_or_missing_value_is_404(plan: Plan, cast: Any, period: Any, zoe: Client) -> None:
     answer(post_json(zoe, DVS, value_set(I07=5)), 200)
     fred = as_user(cast.fred)
-    assert answer(fred.get(f"{VALUES}/I07/ZH/2018/history"), 404)["detail"].startswith("No value of I07")
+    assert message_en(answer(fred.get(f"{VALUES}/I07/ZH/2018/history"), 404)).startswith("No value of I07")
     assert answer(zoe.get(f"{VALUES}/I08/ZH/2018/history"), 404)
     assert answer(zoe.get(f"{API}/plans/nope/values/I07/ZH/2018/history"), 404)
     ReportedValue.objects.update(status=S.SUBMITTED)
@@ -988,7 +989,9 @@ def test_the_audit_log_costs_a_few_queries(
 ) -> None:
     put_values(plan, "ZH", period, S.DRAFT)
     for value in ReportedValue.objects.select_related("indicator", "locality", "period__plan"):
-        audit.record("value.save", cast.zoe, value.audit_subject(), new={"value": value.value, "state": "draft"})
+        audit.record(
+            "value.save", cast.zoe, value.audit_subject(), new={"value": value.value, "state": "draft"}
+        )
     _, raw = ApiToken.issue(cast.pat, "script")
     for url in [AUDIT, AUDIT + "?format=csv", f"{PLAN_URL}/revision-requests"]:
         with django_assert_max_num_queries(6):

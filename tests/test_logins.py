@@ -224,7 +224,7 @@ def test_an_expired_token_is_refused(bob: Any, plan: Any) -> None:
     assert Client().get(PLANS_API, headers=bearer(raw)).status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = Client().get(PLANS_API, headers=bearer(raw))
-    assert response.status_code == 401 and response.json() == {"detail": "Unauthorized"}
+    assert response.status_code == 401 and response.json()["errors"][0]["kind"] == "unauthenticated"
 
 
 def test_create_token_takes_days_and_says_the_expiry(bob: Any, capsys: Any) -> None:

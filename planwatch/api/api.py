@@ -2,23 +2,25 @@
 the evaluation runs.
 
 Every endpoint needs a signed-in session or an API token (planwatch.api.auth); without one the answer
-is 401 {"detail": "Unauthorized"}. The OpenAPI document and the interactive docs are open: they
+is 401. Every error, whatever its status, answers {"errors": [...]} (planwatch.api.errors). The OpenAPI document and the interactive docs are open: they
 describe the API and hold no plan data.
 """
 
 from typing import Any
 
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from planwatch.api.auth import API_AUTH
 from planwatch.api.breakdown import router as breakdown_router
+from planwatch.api.errors import declare_errors, register_error_handlers
 from planwatch.api.evaluation import router as evaluation_router
 from planwatch.api.evaluation import runs_router as evaluation_runs_router
 from planwatch.api.ledgers import router as ledgers_router
 from planwatch.api.routes import router as plans_router
 from planwatch.api.supervision import router as supervision_router
-from planwatch.api.values import register_error_handlers, revisions_router
+from planwatch.api.values import revisions_router
 from planwatch.api.values import router as values_router
 
 # Swagger UI is served from ninja's bundled static files ("ninja" is in INSTALLED_APPS): nothing is
@@ -32,7 +34,16 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params: dict[str, Any] = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class PlanWatchAPI(NinjaAPI):
+    """The API, its OpenAPI document declaring every error status each operation can answer."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_errors(schema)
+        return schema
+
+
+api = PlanWatchAPI(
     title="PlanWatch API",
     version="1",
     description="The plans monitored by PlanWatch (codes, texts, indicators, targets and their "

@@ -10,14 +10,13 @@ the same revisions and audit events (source "api").
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from planwatch.api.routes import NOT_FOUND, get_one, get_plan
-from planwatch.api.schemas import Number, as_number
+from planwatch.api.schemas import Number, StoredNumber, Year, as_number
 from planwatch.api.values import REFUSED
 from planwatch.breakdown import actions
 from planwatch.breakdown.models import broken_down
@@ -90,8 +89,8 @@ class BreakdownOut(SummaryOut):
 
 class TargetIn(Schema):
     locality: str = Field(description="A pilot unit's code, e.g. ZH.")
-    year: int
-    value: Decimal | None = Field(description="The target; null takes it away.")
+    year: Year
+    value: StoredNumber | None = Field(description="The target; null takes it away.")
 
 
 class TargetsIn(Schema):

@@ -20,6 +20,7 @@ from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
+from planwatch.api.schemas import RowId, Year, YearQuery
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.core.errors import Kind
 from planwatch.evaluation.models import EvaluationRun
@@ -30,7 +31,7 @@ runs_router = Router(tags=["evaluations"])  # under /evaluations
 
 
 class EvaluationIn(Schema):
-    year: int = Field(description="The year to evaluate, e.g. 2018.")
+    year: Year = Field(description="The year to evaluate, e.g. 2018.")
     method: Literal["weighted_sum", "topsis"] = "weighted_sum"
     normalization: Literal["target", "minmax", "min_max"] = "target"
     weights: Literal["equal", "entropy", "expert", "ahp"] | None = Field(
@@ -160,7 +161,7 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
     response={200: list[RunSummaryOut], **NOT_FOUND},
     summary="The plan's evaluation runs",
 )
-def list_runs(request: HttpRequest, plan_code: str, year: int | None = None) -> list[dict[str, Any]]:
+def list_runs(request: HttpRequest, plan_code: str, year: YearQuery = None) -> list[dict[str, Any]]:
     """Newest first, without their results (read one run for those)."""
     plan = get_plan(plan_code)
     found = runs().filter(plan=plan).defer("results")
@@ -170,8 +171,8 @@ def list_runs(request: HttpRequest, plan_code: str, year: int | None = None) -> 
 
 
 @runs_router.get("/{run_id}", response={200: RunOut, **NOT_FOUND}, summary="One evaluation run")
-def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+def get_run(request: HttpRequest, run_id: RowId) -> dict[str, Any]:
     run = runs().filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"No evaluation run {run_id}.")
+        raise NotFound(f"没有编号为 {run_id} 的评估", f"No evaluation run {run_id}.")
     return run_record(run)

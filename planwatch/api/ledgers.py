@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
+from planwatch.api.schemas import RowId, StoredNumber, Version, YearPath, text_of
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.kernel import audit
 from planwatch.ledgers import services
@@ -91,14 +92,14 @@ class ItemOut(Schema):
 class ItemIn(Schema):
     locality: str = Field(description="A pilot unit's code.")
     key_field: str | None = None
-    name: str
-    identifier: str = ""
-    investment: Decimal | None = Field(default=None, description="Total investment, 万元.")
+    name: str = text_of(LedgerItem, "name")
+    identifier: str = text_of(LedgerItem, "identifier", "")
+    investment: StoredNumber | None = Field(default=None, description="Total investment, 万元.")
     dates: dict[str, dt.date | None] = {}
     attributes: dict[str, str] = {}
     status: Literal["active", "suspended", "cancelled"] = "active"
     notes: str = ""
-    version: int | None = Field(default=None, description="On a change: the version read.")
+    version: Version | None = Field(default=None, description="On a change: the version read.")
 
 
 class TransitionIn(Schema):
@@ -200,7 +201,9 @@ def _ledger(plan: Plan, code: str) -> LedgerType:
     try:
         return services.get_ledger(plan, code)
     except LookupError:
-        raise NotFound(f"No ledger {code!r} in plan {plan.code}.") from None
+        raise NotFound(
+            f"方案 {plan.code} 没有台账“{code}”", f"No ledger {code!r} in plan {plan.code}."
+        ) from None
 
 
 def _items(request: HttpRequest, lt: LedgerType) -> Any:
@@ -210,10 +213,13 @@ def _items(request: HttpRequest, lt: LedgerType) -> Any:
     )
 
 
-def _item(request: HttpRequest, lt: LedgerType, item_id: int) -> LedgerItem:
+def _item(request: HttpRequest, lt: LedgerType, item_id: RowId) -> LedgerItem:
     item = _items(request, lt).filter(pk=item_id).first()
     if item is None:
-        raise NotFound(f"No item {item_id} in ledger {lt.code}, or not yours to see.")
+        raise NotFound(
+            f"台账 {lt.code} 中没有编号为 {item_id} 的条目，或您无权查看",
+            f"No item {item_id} in ledger {lt.code}, or not yours to see.",
+        )
     return item
 
 
@@ -275,7 +281,7 @@ def list_items(request: HttpRequest, plan_code: str, ledger: str, filters: Query
 
 
 @router.get("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **NOT_FOUND})
-def get_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> ItemOut:
+def get_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId) -> ItemOut:
     lt = _ledger(get_plan(plan_code), ledger)
     return _one_out(request.user, _item(request, lt, item_id))
 
@@ -292,7 +298,7 @@ def create_item(request: HttpRequest, plan_code: str, ledger: str, body: ItemIn)
 
 
 @router.put("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={200: ItemOut, **REFUSED})
-def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int, body: ItemIn) -> ItemOut:
+def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId, body: ItemIn) -> ItemOut:
     """Change a draft or returned row; with `version`, a change saved by someone else since is
     refused, never overwritten."""
     plan = get_plan(plan_code)
@@ -305,7 +311,7 @@ def update_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int,
 
 @router.post("/{plan_code}/ledgers/{ledger}/items/{item_id}/transition", response={200: ItemOut, **REFUSED})
 def transition(
-    request: HttpRequest, plan_code: str, ledger: str, item_id: int, body: TransitionIn
+    request: HttpRequest, plan_code: str, ledger: str, item_id: RowId, body: TransitionIn
 ) -> ItemOut:
     """submit (the locality), approve (its approver), accept (the province or the lead unit of an
     indicator fed), return (with a comment)."""
@@ -331,7 +337,7 @@ def move_all(
 
 
 @router.delete("/{plan_code}/ledgers/{ledger}/items/{item_id}", response={204: None, **REFUSED})
-def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: int) -> Status[None]:
+def delete_item(request: HttpRequest, plan_code: str, ledger: str, item_id: RowId) -> Status[None]:
     """Delete a draft row, never submitted (others are cancelled through their status instead);
     the audit keeps what it was."""
     lt = _ledger(get_plan(plan_code), ledger)
@@ -347,7 +353,7 @@ def count_rows(
     plan_code: str,
     ledger: str,
     locality: str,
-    year: int,
+    year: YearPath,
     key: str,
     kind: Literal["new", "cumulative"] = "cumulative",
     accepted: bool = False,
@@ -358,7 +364,10 @@ def count_rows(
     lt = _ledger(plan, ledger)
     place = get_one(plan.localities.all(), "locality", locality, plan)
     if key not in lt.stage_codes and lt.feed_of(key) is None:
-        raise NotFound(f"{key!r} is neither a stage of {lt.code} nor an indicator it feeds.")
+        raise NotFound(
+            f"“{key}”既不是台账 {lt.code} 的阶段，也不是它所支撑的指标",
+            f"{key!r} is neither a stage of {lt.code} nor an indicator it feeds.",
+        )
     visible = services.visible_items(request.user, lt.items.all())
     ids = services.rows_behind(lt, place, year, key, kind, accepted_only=accepted, within=visible)
     items = _items(request, lt).filter(pk__in=ids)

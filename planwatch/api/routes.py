@@ -11,10 +11,9 @@ from typing import TypeVar
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Router
-from ninja.errors import HttpError
 
 from planwatch.api.schemas import (
-    ErrorOut,
+    ErrorsOut,
     IndicatorDetailOut,
     IndicatorOut,
     KeyFieldOut,
@@ -26,8 +25,11 @@ from planwatch.api.schemas import (
     TargetRevisionOut,
     TaskOut,
     UnitOut,
+    YearPath,
+    YearQuery,
 )
 from planwatch.core import planfile
+from planwatch.core.errors import NotFound
 from planwatch.plans.models import (
     Indicator,
     KeyField,
@@ -44,14 +46,13 @@ router = Router(tags=["plans"])
 
 M = TypeVar("M", bound=Model)
 
-NOT_FOUND = {404: ErrorOut}
+# A code that names nothing in the plan raises NotFound (planwatch.core.errors): answered 404 in the
+# API's one shape of errors, {"errors": [{"kind": "not_found", "message_zh", "message_en", …}]}.
+NOT_FOUND = {404: ErrorsOut}
+__all__ = ["NOT_FOUND", "NotFound", "get_one", "get_plan", "get_scope"]
 
-
-class NotFound(HttpError):
-    """A code that names nothing in the plan; answered as 404 {"detail": "..."}."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(404, message)
+# What each kind of item is called in Chinese, for the message of a code that names nothing.
+ITEM_NAMES = {"task": "任务", "indicator": "指标", "locality": "地区", "unit": "单位"}
 
 
 # --- lookups ------------------------------------------------------------------------------------
@@ -65,14 +66,17 @@ def plans() -> QuerySet[Plan]:
 def get_plan(plan_code: str, queryset: QuerySet[Plan] | None = None) -> Plan:
     plan = (queryset if queryset is not None else plans()).filter(code=plan_code).first()
     if plan is None:
-        raise NotFound(f"No plan with code {plan_code!r}.")
+        raise NotFound(f"没有代码为“{plan_code}”的方案", f"No plan with code {plan_code!r}.")
     return plan
 
 
 def get_one(queryset: QuerySet[M], what: str, code: str, plan: Plan) -> M:
     item = queryset.filter(code=code).first()
     if item is None:
-        raise NotFound(f"No {what} with code {code!r} in plan {plan.code!r}.")
+        raise NotFound(
+            f"方案 {plan.code} 没有代码为“{code}”的{ITEM_NAMES.get(what, what)}",
+            f"No {what} with code {code!r} in plan {plan.code!r}.",
+        )
     return item
 
 
@@ -83,7 +87,8 @@ def get_scope(plan: Plan, scope: str) -> Locality | None:
     locality = plan.localities.filter(code=scope).first()
     if locality is None:
         raise NotFound(
-            f"No scope {scope!r} in plan {plan.code!r}: use {planfile.REGION!r} or a locality code."
+            f"方案 {plan.code} 没有范围“{scope}”：请用 {planfile.REGION} 或地区代码",
+            f"No scope {scope!r} in plan {plan.code!r}: use {planfile.REGION!r} or a locality code.",
         )
     return locality
 
@@ -176,7 +181,7 @@ def list_targets(
     plan_code: str,
     indicator: str | None = None,
     scope: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     origin: OriginFilter | None = None,
 ) -> QuerySet[Target]:
     """Targets, optionally only those of one indicator, scope (`region` or a locality code), year
@@ -201,7 +206,7 @@ def list_targets(
     summary="The revision history of one target",
 )
 def target_revisions(
-    request: HttpRequest, plan_code: str, indicator_code: str, scope: str, year: int
+    request: HttpRequest, plan_code: str, indicator_code: str, scope: str, year: YearPath
 ) -> QuerySet[TargetRevision]:
     """Newest first. Revisions outlive their target, so a removed target still has its history."""
     plan = get_plan(plan_code)

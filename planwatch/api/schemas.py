@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from ninja import Field, Schema
+from django.db.models import Model
+from ninja import Field, Path, Query, Schema
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from planwatch.core import numbers, planfile
+from planwatch.kernel import columns
+from planwatch.ledgers.models import LedgerItem
 from planwatch.plans.models import (
     Dimension,
     Indicator,
@@ -26,6 +31,8 @@ from planwatch.plans.models import (
     TargetRevision,
     Task,
 )
+from planwatch.reporting.datavaluesets import check_number
+from planwatch.supervision.models import Milestone
 
 # Values go out as JSON numbers, not the strings ninja makes of Decimals: 800, not "800.000000".
 Number = int | float
@@ -46,8 +53,21 @@ def scope_of(locality: Locality | None) -> str:
     return locality.code if locality is not None else planfile.REGION
 
 
-class ErrorOut(Schema):
-    detail: str
+class ProblemOut(Schema):
+    path: str | None = Field(description="Where in a JSON body, e.g. values[2].value.")
+    row: int | None = Field(description="The row of a CSV upload, the header being row 1.")
+    column: str | None = Field(description="The column of a CSV upload.")
+    indicator: str | None
+    kind: str = Field(
+        description="invalid, unknown, closed, validation, forbidden, locked, conflict, workflow, "
+        "not_found, unsupported, unauthenticated or server_error."
+    )
+    message_zh: str
+    message_en: str
+
+
+class ErrorsOut(Schema):
+    errors: list[ProblemOut]
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -336,3 +356,39 @@ class TargetRevisionOut(Schema):
     def resolve_plan_version(revision: TargetRevision) -> int | None:
         version = revision.plan_version
         return version.number if version is not None else None
+
+
+# --- input that the columns can hold ------------------------------------------------------------
+# Each integer and text an operation takes is bounded by the column it ends in (planwatch.kernel.
+# columns): a number beyond it answers 422 at its place, never a database error.
+
+ID_LOW, ID_HIGH = columns.int_range(Plan, "id")
+YEAR_LOW, YEAR_HIGH = columns.int_range(Target, "year")
+ORDER_LOW, ORDER_HIGH = columns.int_range(Milestone, "order")
+VERSION_LOW, VERSION_HIGH = columns.int_range(LedgerItem, "version")
+
+RowId = Annotated[int, Path(ge=ID_LOW, le=ID_HIGH, description="A row's id.")]
+YearPath = Annotated[int, Path(ge=YEAR_LOW, le=YEAR_HIGH, description="A year, e.g. 2018.")]
+YearQuery = Annotated[int | None, Query(None, ge=YEAR_LOW, le=YEAR_HIGH, description="Only this year.")]
+Year = Annotated[int, Field(ge=YEAR_LOW, le=YEAR_HIGH, description="A year, e.g. 2018.")]
+Order = Annotated[int, Field(ge=ORDER_LOW, le=ORDER_HIGH, description="Position in its list.")]
+Version = Annotated[int, Field(ge=VERSION_LOW, le=VERSION_HIGH, description="The version read.")]
+
+
+def text_of(model: type[Model], name: str, default: Any = ..., **extra: Any) -> Any:
+    """A text as long as its column holds (unbounded for a text column without a limit)."""
+    return Field(default, max_length=columns.max_length(model, name), **extra)
+
+
+def _storable(value: Decimal) -> Decimal:
+    """A number that fits the value columns (24 digits, 6 after the point): 1e30, NaN and Infinity
+    are refused with the message of planwatch.reporting.datavaluesets.check_number."""
+    if why := check_number(value):
+        zh, en = why
+        raise PydanticCustomError("not_storable", "{en}", {"zh": zh, "en": en})
+    return value
+
+
+# A number to store: JSON's NaN and Infinity (which Python reads) and numbers beyond the column
+# are refused at their place with status 422.
+StoredNumber = Annotated[Decimal, Field(allow_inf_nan=True), AfterValidator(_storable)]

@@ -22,6 +22,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
+from planwatch.api.schemas import Order, RowId, YearPath, YearQuery, text_of
 from planwatch.api.values import ErrorsOut
 from planwatch.kernel import audit
 from planwatch.plans.models import Plan
@@ -39,7 +40,7 @@ MilestoneStatus = Literal["not_started", "in_progress", "done", "at_risk"]
 
 
 class FindingOut(Schema):
-    milestone_id: int
+    milestone_id: RowId
     locality: str
     locality_zh: str
     year: int
@@ -113,14 +114,14 @@ class ActionPlanOut(Schema):
 
 class MilestoneIn(Schema):
     task: str = Field(description="A task code of the plan, e.g. T1.1.")
-    title: str
+    title: str = text_of(Milestone, "title")
     due_on: dt.date
     starts_on: dt.date | None = None
     owner_unit: str | None = Field(None, description="A unit code of the plan, e.g. DST.")
-    owner_person: str = ""
+    owner_person: str = text_of(Milestone, "owner_person", "")
     deliverable: str = ""
     indicators: list[str] = Field(default_factory=list, description="Linked indicator codes.")
-    order: int = 0
+    order: Order = 0
 
 
 class UpdateIn(Schema):
@@ -191,7 +192,7 @@ def _milestones(plan: Plan) -> QuerySet[Milestone]:
     )
 
 
-def _milestone(plan: Plan, milestone_id: int) -> Milestone:
+def _milestone(plan: Plan, milestone_id: RowId) -> Milestone:
     updates = ProgressUpdate.objects.select_related("author", "commented_by").prefetch_related("evidence")
     m = (
         _milestones(plan)
@@ -200,7 +201,10 @@ def _milestone(plan: Plan, milestone_id: int) -> Milestone:
         .first()
     )
     if m is None:
-        raise NotFound(f"No milestone {milestone_id} in plan {plan.code!r}.")
+        raise NotFound(
+            f"方案 {plan.code} 没有编号为 {milestone_id} 的节点",
+            f"No milestone {milestone_id} in plan {plan.code!r}.",
+        )
     return m
 
 
@@ -253,7 +257,7 @@ def findings(request: HttpRequest, plan_code: str, filters: Query[FindingsQuery]
 
 
 @router.get("/{plan_code}/action-plans", response={200: list[ActionPlanOut], **NOT_FOUND})
-def list_action_plans(request: HttpRequest, plan_code: str, year: int | None = None) -> list[ActionPlanOut]:
+def list_action_plans(request: HttpRequest, plan_code: str, year: YearQuery = None) -> list[ActionPlanOut]:
     plan = get_plan(plan_code)
     plans = (
         ActionPlan.objects.filter(plan=plan).select_related("locality").order_by("year", "locality__order")
@@ -282,7 +286,7 @@ def list_action_plans(request: HttpRequest, plan_code: str, year: int | None = N
     summary="Add a milestone to a locality's action plan (opened if need be)",
 )
 def add_milestone(
-    request: HttpRequest, plan_code: str, locality: str, year: int, body: MilestoneIn
+    request: HttpRequest, plan_code: str, locality: str, year: YearPath, body: MilestoneIn
 ) -> Status[MilestoneDetailOut]:
     plan = get_plan(plan_code)
     place = get_one(plan.localities.all(), "locality", locality, plan)
@@ -294,14 +298,14 @@ def add_milestone(
 
 
 @router.get("/{plan_code}/milestones/{milestone_id}", response={200: MilestoneDetailOut, **NOT_FOUND})
-def get_milestone(request: HttpRequest, plan_code: str, milestone_id: int) -> MilestoneDetailOut:
+def get_milestone(request: HttpRequest, plan_code: str, milestone_id: RowId) -> MilestoneDetailOut:
     plan = get_plan(plan_code)
     return _detail(_milestone(plan, milestone_id))
 
 
 @router.put("/{plan_code}/milestones/{milestone_id}", response={200: MilestoneDetailOut, **REFUSED})
 def edit_milestone(
-    request: HttpRequest, plan_code: str, milestone_id: int, body: MilestoneIn
+    request: HttpRequest, plan_code: str, milestone_id: RowId, body: MilestoneIn
 ) -> MilestoneDetailOut:
     plan = get_plan(plan_code)
     m = _milestone(plan, milestone_id)
@@ -310,7 +314,7 @@ def edit_milestone(
 
 
 @router.delete("/{plan_code}/milestones/{milestone_id}", response={204: None, **REFUSED})
-def delete_milestone(request: HttpRequest, plan_code: str, milestone_id: int) -> Status[None]:
+def delete_milestone(request: HttpRequest, plan_code: str, milestone_id: RowId) -> Status[None]:
     plan = get_plan(plan_code)
     actions.delete_milestone(request.user, _milestone(plan, milestone_id), via=API)
     return Status(204, None)
@@ -322,7 +326,7 @@ def delete_milestone(request: HttpRequest, plan_code: str, milestone_id: int) ->
     summary="Report progress on a milestone (evidence files: on its web page)",
 )
 def post_update(
-    request: HttpRequest, plan_code: str, milestone_id: int, body: UpdateIn
+    request: HttpRequest, plan_code: str, milestone_id: RowId, body: UpdateIn
 ) -> Status[MilestoneDetailOut]:
     plan = get_plan(plan_code)
     m = _milestone(plan, milestone_id)
@@ -335,11 +339,16 @@ def post_update(
     response={200: MilestoneDetailOut, **REFUSED},
     summary="The province comments on or returns a progress update",
 )
-def review_update(request: HttpRequest, plan_code: str, update_id: int, body: ReviewIn) -> MilestoneDetailOut:
+def review_update(
+    request: HttpRequest, plan_code: str, update_id: RowId, body: ReviewIn
+) -> MilestoneDetailOut:
     plan = get_plan(plan_code)
     update = ProgressUpdate.objects.filter(pk=update_id, milestone__action_plan__plan=plan).first()
     if update is None:
-        raise NotFound(f"No progress update {update_id} in plan {plan.code!r}.")
+        raise NotFound(
+            f"方案 {plan.code} 没有编号为 {update_id} 的进展报告",
+            f"No progress update {update_id} in plan {plan.code!r}.",
+        )
     if body.action == "comment":
         actions.comment_update(request.user, update, body.comment, via=API)
     else:

@@ -16,18 +16,17 @@ for the web pages and imports: the caller is `request.user`, whether signed in b
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.schemas import Number
-from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
+from planwatch.api.schemas import ErrorsOut, Number, RowId, StoredNumber
+from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import datavaluesets as dvs
@@ -77,22 +76,6 @@ class AuditOut(Schema):
     source_detail: str
 
 
-class ProblemOut(Schema):
-    path: str | None = Field(description="Where in a JSON body, e.g. values[2].value.")
-    row: int | None = Field(description="The row of a CSV upload, the header being row 1.")
-    column: str | None = Field(description="The column of a CSV upload.")
-    indicator: str | None
-    kind: str = Field(
-        description="invalid, unknown, closed, validation, forbidden, locked, conflict, or workflow."
-    )
-    message_zh: str
-    message_en: str
-
-
-class ErrorsOut(Schema):
-    errors: list[ProblemOut]
-
-
 class WarningOut(Schema):
     indicator: str
     code: str
@@ -131,7 +114,7 @@ class TransitionOut(Schema):
 
 
 class RevisionRequestIn(Schema):
-    new_value: Annotated[Decimal, Field(max_digits=24, decimal_places=6)]
+    new_value: StoredNumber
     reason: str
 
 
@@ -170,17 +153,6 @@ def refused(status: int, zh: str, en: str, *, path: str | None = None, kind: Kin
     return Refused([issue])
 
 
-def register_error_handlers(api: NinjaAPI) -> None:
-    """Every refusal of PlanWatch (the root of its errors) is answered in one place: its status and
-    {"errors": [...]}, each problem with its place, kind and message in both languages."""
-
-    def on_refusal(request: HttpRequest, exc: Any) -> HttpResponse:
-        assert isinstance(exc, PlanWatchError)
-        return api.create_response(request, {"errors": [i.as_dict() for i in exc.issues]}, status=exc.status)
-
-    api.add_exception_handler(PlanWatchError, on_refusal)
-
-
 # --- lookups ------------------------------------------------------------------------------------
 
 
@@ -194,7 +166,10 @@ def get_value(request: HttpRequest, plan: Plan, indicator: str, locality: str, p
         visible(request, plan), indicator=indicator, locality=locality, period=period
     ).first()
     if value is None:
-        raise NotFound(f"No value of {indicator} for {locality} in {period} in plan {plan.code!r}.")
+        raise NotFound(
+            f"没有 {locality} {period} 年度指标 {indicator} 的数值",
+            f"No value of {indicator} for {locality} in {period} in plan {plan.code!r}.",
+        )
     return value
 
 
@@ -537,7 +512,7 @@ def list_revision_requests(
     response={200: RevisionRequestOut, **REFUSED, **NOT_FOUND},
     summary="Accept or reject a revision request (the province)",
 )
-def decide_revision(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
+def decide_revision(request: HttpRequest, request_id: RowId, payload: DecisionIn) -> dict[str, Any]:
     """`approve: true` changes the value (still accepted, its version bumped); `false` rejects the
     request. Either way the audit records it, with the comment."""
     found = revision_requests().filter(pk=request_id).first()
@@ -545,7 +520,7 @@ def decide_revision(request: HttpRequest, request_id: int, payload: DecisionIn) 
         found is None
         or not wf.visible_values(request.user, ReportedValue.objects.filter(pk=found.value_id)).exists()
     ):
-        raise NotFound(f"No revision request {request_id}.")
+        raise NotFound(f"没有编号为 {request_id} 的修改申请", f"No revision request {request_id}.")
     wf.decide_revision(request.user, found, approve=payload.approve, comment=payload.comment, via=API_VIA)
     return revision_record(revision_requests().get(pk=request_id))
 

@@ -21,7 +21,9 @@ class Kind(StrEnum):
     CONFLICT = "conflict"  # changed since the version the caller read
     WORKFLOW = "workflow"  # a transition that the subject's state does not allow
     NOT_FOUND = "not_found"  # nothing there (or nothing the caller may see)
-    UNSUPPORTED = "unsupported"  # a kind of content (a media type) that is not read
+    UNSUPPORTED = "unsupported"  # a kind of content (a media type) or a method that is not taken
+    UNAUTHENTICATED = "unauthenticated"  # no sign-in: no session, no valid API token
+    SERVER_ERROR = "server_error"  # a fault of the server, logged
 
 
 STATUS = {
@@ -31,6 +33,8 @@ STATUS = {
     Kind.WORKFLOW: 409,
     Kind.NOT_FOUND: 404,
     Kind.UNSUPPORTED: 415,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.SERVER_ERROR: 500,
 }
 
 
@@ -64,6 +68,12 @@ class Issue:
             "message_zh": self.zh,
             "message_en": self.en,
         }
+
+
+def errors_body(issues: Sequence[Issue]) -> dict[str, Any]:
+    """The API's one shape of an error answer: `{"errors": [{path, row, column, indicator, kind,
+    message_zh, message_en}, …]}`, whatever the status."""
+    return {"errors": [issue.as_dict() for issue in issues]}
 
 
 def status_of(issues: Sequence[Issue]) -> int:

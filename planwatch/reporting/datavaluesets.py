@@ -24,13 +24,13 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from planwatch.core import numbers, validation
+from planwatch.core import inputs, numbers, validation
 from planwatch.core.cells import csv_unguard
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
 from planwatch.core.numbers import NumberProblem
@@ -322,15 +322,21 @@ def parse_json(body: bytes | str) -> ValueSet:
 
 
 def _csv_text(body: bytes | str) -> str:
-    """The body as text without its byte order mark; raises ValueSetRejected if it is not UTF-8."""
+    """The body as text without its byte order mark; raises ValueSetRejected if it is not UTF-8 or
+    holds a NUL character (which no text column takes), naming its row."""
     if isinstance(body, bytes):
         try:
-            return body.decode("utf-8-sig")
+            text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValueSetRejected(
                 [Problem(Kind.INVALID, "CSV 文件须为 UTF-8 编码", "the CSV file must be UTF-8")]
             ) from None
-    return body.removeprefix("\ufeff")
+    else:
+        text = body.removeprefix("\ufeff")
+    if (at := text.find(inputs.NUL)) >= 0:
+        row = text.count("\n", 0, at) + 1
+        raise ValueSetRejected([replace(inputs.nul_issue(f"row {row}"), path=None, row=row)])
+    return text
 
 
 def _bad_csv(exc: csv.Error) -> ValueSetRejected:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -339,7 +339,6 @@ def _comments(value: ReportedValue) -> set[str]:
     return {c.text for c in value.comments.all()}
 
 
-@transaction.atomic
 def save_values(
     user: Any,
     locality: Locality,
@@ -350,10 +349,20 @@ def save_values(
     today: dt.date | None = None,
 ) -> SaveResult:
     """Save values as drafts (and their comments), all or nothing: every problem of every entry is
-    found and refused at once; an entry that repeats what is there writes nothing."""
-    _check_scope(locality, period)
-    ensure_open(period, locality, today)
-    existing = {
+    found and refused at once; an entry that repeats what is there writes nothing.
+
+    Two first saves of the same new value at once: the second one's insert breaks the unique
+    constraint once the first is committed. It is then judged again against the value now there:
+    the same value is unchanged, another one a version conflict (the form had read none)."""
+    try:
+        return _save_values(user, locality, period, entries, via=via, today=today)
+    except IntegrityError:
+        return _save_values(user, locality, period, entries, via=via, today=today)
+
+
+def _existing(locality: Locality, period: Period) -> dict[int, ReportedValue]:
+    """The locality's values of the period, by indicator id, locked until the transaction ends."""
+    return {
         v.indicator_id: v
         # Lock the values only: PostgreSQL cannot lock the nullable side of the outer join to the
         # user, and locking the shared indicator and period rows would serialize every locality.
@@ -362,6 +371,21 @@ def save_values(
         .select_related("updated_by", "indicator", "locality", "period__plan")
         .prefetch_related("comments")
     }
+
+
+@transaction.atomic
+def _save_values(
+    user: Any,
+    locality: Locality,
+    period: Period,
+    entries: Sequence[Entry],
+    *,
+    via: Via,
+    today: dt.date | None,
+) -> SaveResult:
+    _check_scope(locality, period)
+    ensure_open(period, locality, today)
+    existing = _existing(locality, period)
     result = SaveResult()
     changing = _changes(entries, existing)
     result.unchanged = [existing[e.indicator.pk] for e in entries if e not in changing]

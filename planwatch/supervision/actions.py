@@ -31,7 +31,7 @@ from planwatch.core.errors import (
     Refused,
     refuse,
 )
-from planwatch.kernel import audit
+from planwatch.kernel import audit, columns
 from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, transition, transitioned
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
 from planwatch.reporting.evidence import evidence_problem
@@ -236,6 +236,7 @@ def read_milestone(codes: Codes, entered: MilestoneInput) -> MilestoneData:
     if entered.due_on is None:
         problems.append(_issue("due_on", "截止日期不能为空", "the due date is required"))
     problems += _rules(entered.title, entered.starts_on, entered.due_on)
+    problems += _fits_columns(entered)
     _raise_if(problems)
     assert task is not None and entered.due_on is not None  # said above otherwise
     return MilestoneData(
@@ -249,6 +250,21 @@ def read_milestone(codes: Codes, entered: MilestoneInput) -> MilestoneData:
         indicators=[codes.indicators[c] for c in entered.indicators],
         order=entered.order,
     )
+
+
+def _fits_columns(entered: MilestoneInput) -> list[Issue]:
+    """What the milestone's columns cannot hold: a title or owner too long, an order out of range."""
+    problems = []
+    for name, text in (("title", entered.title), ("owner_person", entered.owner_person)):
+        limit = columns.max_length(Milestone, name)
+        if limit is not None and len(text) > limit:
+            problems.append(_issue(name, f"不能超过 {limit} 个字符", f"at most {limit} characters"))
+    low, high = columns.int_range(Milestone, "order")
+    if not low <= entered.order <= high:
+        problems.append(
+            _issue("order", f"顺序应在 {low} 到 {high} 之间", f"order must be from {low} to {high}")
+        )
+    return problems
 
 
 def _raise_if(problems: list[Issue]) -> None:

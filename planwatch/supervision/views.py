@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from planwatch.accounts.permissions import own_locality_id
 from planwatch.core.errors import PlanWatchError as WorkflowError
+from planwatch.kernel import columns
 from planwatch.plans.models import Locality, Plan, pick
 from planwatch.reporting.evidence import download
 from planwatch.supervision import actions, services
@@ -61,10 +62,14 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _int(text: str | None, default: int = 0) -> int:
+    """A whole number typed in a form, as given when it fits an integer column (so that the check
+    of its own range can say so), else `default`."""
     try:
-        return int(text or "")
+        number = int(text or "")
     except ValueError:
         return default
+    low, high = columns.RANGES["BigIntegerField"]
+    return number if low <= number <= high else default
 
 
 # --- the supervision list ---------------------------------------------------------------------------

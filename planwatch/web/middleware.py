@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.defaults import page_not_found, permission_denied
 
-from planwatch.core.errors import PlanWatchError
+from planwatch.core import inputs
+from planwatch.core.errors import Issue, PlanWatchError, errors_body
 from planwatch.pages import refusal_page
 from planwatch.plans.models import in_english
 
@@ -68,3 +71,50 @@ def _back(request: HttpRequest) -> str:
     if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
         return referer
     return request.get_full_path()
+
+
+class RejectMalformedInput:
+    """The one place that refuses input the database cannot hold before any view reads it: a NUL
+    character in the address, a query parameter, a form field or a JSON body (PostgreSQL refuses NUL
+    in text), and a JSON body nested deeper than the parser can follow. The answer names the field:
+    for the API `{"errors": [...]}` with status 400, for a page the 400 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        issue = _malformed(request)
+        if issue is None:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse(errors_body([issue]), status=400, json_dumps_params={"ensure_ascii": False})
+        return render(request, "400.html", {"message": issue.text(in_english()), "issues": []}, status=400)
+
+
+_ESCAPED_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
+def _fields(data: QueryDict) -> list[tuple[str, str]]:
+    return [(name, str(value)) for name, values in data.lists() for value in values]
+
+
+def _malformed(request: HttpRequest) -> Issue | None:
+    if inputs.NUL in request.path:
+        return inputs.nul_issue("path")
+    if issue := inputs.nul_in_fields(_fields(request.GET)):
+        return issue
+    content_type = (request.content_type or "").lower()
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return inputs.nul_in_fields(_fields(request.POST))
+    if content_type not in ("application/json", "") or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    body = request.body
+    if issue := inputs.too_deep(body):
+        return issue
+    if not _ESCAPED_NUL.search(body) and b"\x00" not in body:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the endpoint says so
+    return inputs.nul_in_json(document)
