@@ -44,9 +44,11 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
     from planwatch.demo.sample import load_sample
     from planwatch.evaluation.runs import parameters_from_options
     from planwatch.kernel import audit
+    from planwatch.kernel.models import AuditEvent
     from planwatch.plans.loader import load_plan_file
     from planwatch.reporting.models import ReportedValue
     from planwatch.supervision.models import ActionPlan, Milestone
+    from tests.audit import backdate
 
     media = tmp_path_factory.mktemp("media")
     data: dict[str, Any] = {}
@@ -58,8 +60,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
             locality__code="ZH", period__code="2018", indicator__code="I01"
         ).get()
         entry = audit.record("value.submit", None, zh_value.audit_subject())
-        entry.at = timezone.make_aware(dt.datetime(2019, 5, 10, 9, 0))
-        entry.save()
+        backdate(AuditEvent.objects.filter(pk=entry.pk), timezone.make_aware(dt.datetime(2019, 5, 10, 9, 0)))
         # One overdue milestone of 江门's action plan.
         ap = ActionPlan.objects.create(plan=plan, locality=plan.localities.get(code="JM"), year=2019)
         Milestone.objects.create(
