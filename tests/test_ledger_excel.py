@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +13,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from planwatch.core import workbook as wbk
 from planwatch.core.errors import WorkbookRejected
 from planwatch.ledgers import excel, services
 from planwatch.ledgers.models import LedgerItem
@@ -187,7 +189,7 @@ def test_an_id_that_only_looks_like_a_number_is_named_not_crashed_on(plan, cast,
 
 
 def test_not_a_workbook_and_wrong_header(plan, cast, ledger):
-    with pytest.raises(WorkbookRejected, match="not a readable Excel workbook"):
+    with pytest.raises(WorkbookRejected, match="not an Excel workbook"):
         excel.import_ledger(ledger, b"nonsense", "x.xlsx", cast.zoe)
     book = load_workbook(io.BytesIO(excel.export_ledger(ledger, [])))
     book[excel.SHEET]["D1"] = "别的"
@@ -241,3 +243,37 @@ def test_command_line_import_then_derive_shows_in_export_values(tmp_path, plan, 
     assert len(lines) == 3 and all("ledger" in line for line in lines)
     assert [line.split(",")[-1] if "," in line else line for line in lines]  # the CSV rows
     assert any(",2," in line or "\t2\t" in line or " 2 " in line for line in lines), lines
+
+
+# --- the one guard of uploads (issue 15, part 4): nothing that could hold a worker is read ------------
+
+
+def zip_bomb() -> bytes:
+    """A valid-looking .xlsx whose one sheet unpacks to 60 MB of zeros (about 60 KB packed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(plan, cast, ledger):
+    with pytest.raises(WorkbookRejected, match="unpacks to more than 50 MB"):
+        excel.import_ledger(ledger, zip_bomb(), "bomb.xlsx", cast.zoe)
+    assert not LedgerItem.objects.exists()
+
+
+def test_a_sheet_longer_than_the_limit_is_refused_with_its_name(plan, cast, ledger, monkeypatch):
+    monkeypatch.setattr(wbk, "MAX_ROWS", 3)
+    rows = [{**GOOD[1], "name": f"项目{n}"} for n in range(4)]
+    with pytest.raises(WorkbookRejected, match="Ledger: .*more than the 3 an upload may hold"):
+        excel.import_ledger(ledger, workbook(ledger, rows), "long.xlsx", cast.zoe)
+    assert not LedgerItem.objects.exists()
+
+
+def test_a_formula_without_a_computed_value_is_named_not_read_as_blank(plan, cast, ledger):
+    """A cell =1+1 written by a program and never saved in Excel has no value: not an empty investment."""
+    data = workbook(ledger, [{**GOOD[1], "investment": "=1+1"}])
+    with pytest.raises(WorkbookRejected, match=r"Ledger!\w+\d+: .*the formula =1\+1 has no computed value"):
+        excel.import_ledger(ledger, data, "formula.xlsx", cast.zoe)
+    assert not LedgerItem.objects.exists()

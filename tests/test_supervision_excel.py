@@ -14,6 +14,7 @@ from planwatch.core.errors import WorkbookRejected
 from planwatch.supervision import actions, excel
 from planwatch.supervision.models import Milestone
 from tests.audit import events
+from tests.test_ledger_excel import zip_bomb
 
 
 def _filled(plan, rows, locality="ZH", year=2018) -> bytes:
@@ -134,3 +135,10 @@ def test_commands_round_trip_and_fail_on_rejection(plan, cast, tmp_path, capsys)
     with pytest.raises(CommandError):
         call_command("import_action_plan", str(target), "--user", "nobody")
     assert actions.Milestone.objects.count() == 1
+
+
+def test_an_action_plan_upload_goes_through_the_one_guard(plan, cast):
+    """A zip bomb is refused before it is unpacked (issue 15, part 4), as for every other upload."""
+    with pytest.raises(WorkbookRejected, match="unpacks to more than 50 MB"):
+        excel.import_action_plan(zip_bomb(), "bomb.xlsx", cast.zoe)
+    assert not Milestone.objects.exists()

@@ -65,6 +65,7 @@ INPUT_COLUMNS = (VALUE_COL, COMMENT_COL)
 
 MAX_ROWS = 2000  # far more indicators than any plan has; bounds the work on a hostile file
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks to more
+MAX_ROWS = 20_000  # rows of any one sheet of an uploaded workbook (the sheet's stated dimension)
 MAX_COMMENT_CHARS = 2000
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
@@ -446,17 +447,60 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _too_many_rows(data: bytes) -> list[Problem]:
+    """Sheets longer than MAX_ROWS, read from their stated dimensions without loading their cells."""
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return [
+            _problem(
+                ws.title,
+                f"工作表有 {ws.max_row} 行，超过上传上限 {MAX_ROWS} 行，请分批上传",
+                f"the sheet has {ws.max_row} rows, more than the {MAX_ROWS} an upload may hold: split it",
+            )
+            for ws in book.worksheets
+            if (ws.max_row or 0) > MAX_ROWS
+        ]
+    finally:
+        book.close()
+
+
 def open_workbook(data: bytes, source: str = "workbook") -> tuple[Any, Any]:
     """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas.
-    A file that is no .xlsx workbook at all (empty, an old .xls, a zip bomb, broken) raises
-    WorkbookRejected saying why. Every upload of a PlanWatch workbook is opened here."""
+    The one guard of every upload of a PlanWatch workbook (values, breakdown, ledger, action plan):
+    a file that is no .xlsx workbook at all (empty, an old .xls, broken), one that unpacks to more
+    than MAX_UNPACKED_BYTES (a zip bomb) or has a sheet of more than MAX_ROWS rows raises
+    WorkbookRejected saying why, before its cells are read."""
     reason = _not_a_workbook(data)
     if reason is None:
         try:
+            if long := _too_many_rows(data):
+                raise WorkbookRejected(source, long)
             return _open(data, data_only=True), _open(data, data_only=False)
+        except WorkbookRejected:
+            raise
         except Exception:  # openpyxl raises many kinds on a broken file; any means "unreadable"
             reason = ("无法作为 Excel 工作簿打开", "cannot be opened as an Excel workbook")
     raise WorkbookRejected(source, [_problem("", *reason)])
+
+
+def uncomputed_formulas(values: Any, formulas: Any, sheet: str) -> list[Problem]:
+    """Cells of `sheet` holding a formula without a computed value (written by a program, never
+    opened and saved in Excel): read as blank they would lose what the formula means, so each is a
+    problem at its cell. For sheets that hold data only (ledger rows, milestones)."""
+    if sheet not in values.sheetnames:
+        return []
+    computed = values[sheet]
+    return [
+        _problem(
+            f"{sheet}!{cell.coordinate}",
+            f"公式 {str(cell.value)[:40]} 没有计算结果：请在 Excel 中打开并保存后再上传，或填写数值",
+            f"the formula {str(cell.value)[:40]} has no computed value: open and save the file in Excel, "
+            "or enter the value",
+        )
+        for row in formulas[sheet].iter_rows()
+        for cell in row
+        if cell.data_type == "f" and computed[cell.coordinate].value is None
+    ]
 
 
 def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:

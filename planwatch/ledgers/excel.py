@@ -4,7 +4,6 @@ import with every problem named by sheet and cell, in Chinese then English."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,11 +12,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from planwatch.core import cells, numbers
+from planwatch.core import cells, numbers, workbook
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.lookup import find_locality
@@ -235,15 +234,13 @@ _Bad = Callable[[str, str, str], None]
 
 
 def _open_workbook(data: bytes, source: str) -> Workbook:
-    """The uploaded workbook; raises WorkbookRejected if it cannot be read or has no ledger sheet."""
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise WorkbookRejected(
-            source, [Problem("", "不是可读取的 Excel 文件 / not a readable Excel workbook")]
-        ) from None
+    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook);
+    raises WorkbookRejected if it cannot be read, has no ledger sheet or a formula without a value."""
+    book, formulas = workbook.open_workbook(data, source)
     if SHEET not in book.sheetnames:
         raise WorkbookRejected(source, [Problem("", f"缺少工作表 {SHEET} / the sheet {SHEET} is missing")])
+    if uncomputed := workbook.uncomputed_formulas(book, formulas, SHEET):
+        raise WorkbookRejected(source, uncomputed)
     return book
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import Any
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
-from planwatch.core import cells
+from planwatch.core import cells, workbook
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.plans.models import Locality, Plan
@@ -174,14 +173,13 @@ def _read_meta(wb: Any, source: str) -> dict[str, str]:
 
 
 def _open_workbook(data: bytes, source: str) -> Any:
-    """The uploaded workbook; raises WorkbookRejected if it cannot be read."""
-    try:
-        return load_workbook(BytesIO(data), data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
-        raise WorkbookRejected(
-            source,
-            [_p("", "无法读取该文件，请上传 .xlsx 工作簿", "cannot read the file: upload an .xlsx workbook")],
-        ) from None
+    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook);
+    raises WorkbookRejected if it cannot be read or a milestone cell holds a formula without a value."""
+    book, formulas = workbook.open_workbook(data, source)
+    problems = [p for sheet in book.sheetnames for p in workbook.uncomputed_formulas(book, formulas, sheet)]
+    if problems:
+        raise WorkbookRejected(source, problems)
+    return book
 
 
 def _read_target(meta: dict[str, str], source: str) -> tuple[Plan, Locality, int]:
