@@ -196,8 +196,11 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {"()": "planwatch.web.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # An ordinary refusal (403) is one line without traceback; a server error keeps its traceback.
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
 }
 
 # Reporting: outlier warnings against a locality's own history, and the entry lock.

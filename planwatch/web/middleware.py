@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.log import log_response
 from django.views.defaults import page_not_found, permission_denied
 
 from planwatch.core import inputs
@@ -50,7 +51,10 @@ class PlanWatchErrors:
             return None
         message = exc.text(in_english())
         if exc.status == 403:
-            return permission_denied(request, PermissionDenied(message))
+            response = permission_denied(request, PermissionDenied(message))
+            # Logged with its reason, as Django logs a PermissionDenied (one line: planwatch.web.logs).
+            log_response("Forbidden: %s", request.path, response=response, request=request, exception=exc)
+            return response
         if exc.status == 404:
             return page_not_found(request, Http404(message))
         if request.method == "POST":
