@@ -53,7 +53,8 @@ demo: install $(SECRET_FILE)
 	echo ""; \
 	echo "PlanWatch is serving at http://$(HOST):$(PORT)/"; \
 	echo "Log in as: $(DEMO_USER) / $(DEMO_PASSWORD)  (province administrator)"; \
-	echo "Other roles, same password: province, lead_dst (leads I22-I28: 目标分解), zhuhai_reporter, zhuhai_approver, foshan_reporter, leader"; \
+	echo "Other roles, same password: province, lead_dst (leads I22-I28: 目标分解), zhuhai_reporter, foshan_reporter, leader"; \
+	echo "Approvers, one per pilot unit: zhuhai_approver, foshan_approver, zhongshan_approver, jiangmen_approver, yangjiang_approver, zhaoqing_approver, shunde_approver"; \
 	echo ""; \
 	exec $(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 

@@ -38,3 +38,29 @@ def test_demo_user_with_roles(plan, capsys):
     assert users.get(username="lead_dst").profile.unit.code == "DST"
     assert users.get(username="leader").profile.role == "viewer"
     assert "created zhuhai_approver" in capsys.readouterr().out
+
+
+def test_demo_user_gives_every_pilot_unit_an_approver(plan, capsys):
+    call_command("demo_user", "--with-roles")
+    approvers = {
+        user.username: user.profile.locality.code
+        for user in get_user_model().objects.filter(profile__role="locality_approver")
+    }
+    assert approvers == {
+        "zhuhai_approver": "ZH",
+        "foshan_approver": "FS",
+        "zhongshan_approver": "ZS",
+        "jiangmen_approver": "JM",
+        "yangjiang_approver": "YJ",
+        "zhaoqing_approver": "ZQ",
+        "shunde_approver": "SD",
+    }
+    assert set(approvers.values()) == set(plan.pilot_units().values_list("code", flat=True))
+    # The logins of before stay as they were.
+    usernames = set(get_user_model().objects.values_list("username", flat=True))
+    assert {"admin", "province", "lead_dst", "zhuhai_reporter", "foshan_reporter", "leader"} <= usernames
+    out = capsys.readouterr().out
+    assert "created foshan_approver" in out and "created shunde_approver" in out
+    # Run again (as `make demo` does on every start): the same users, reset, none added.
+    call_command("demo_user", "--with-roles")
+    assert get_user_model().objects.filter(profile__role="locality_approver").count() == 7

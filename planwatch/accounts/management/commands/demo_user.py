@@ -10,17 +10,33 @@ from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.models import Profile
 from planwatch.cli import Command as PlanWatchCommand
 from planwatch.kernel import audit
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Locality, Plan
 
-# One demo user per role: the province, a lead unit, and 珠海's reporter and approver.
+# One demo user per role: the province, a lead unit, 珠海's and 佛山's reporters and a viewer; and
+# an approver for every pilot unit of the plan (demo_approvers), so that no locality's values stay stuck.
 DEMO_ROLES = [
     ("province", Profile.Role.PROVINCE_REVIEWER, None, "EIC"),
     ("lead_dst", Profile.Role.LEAD_UNIT, None, "DST"),
     ("zhuhai_reporter", Profile.Role.LOCALITY_REPORTER, "ZH", None),
-    ("zhuhai_approver", Profile.Role.LOCALITY_APPROVER, "ZH", None),
     ("foshan_reporter", Profile.Role.LOCALITY_REPORTER, "FS", None),
     ("leader", Profile.Role.VIEWER, None, None),
 ]
+
+
+def demo_login_stem(locality: Locality) -> str:
+    """A locality's part of a demo login: the first word of its English name in lower case (珠海市
+    Zhuhai: zhuhai; 顺德区 Shunde District: shunde), else its code in lower case."""
+    words = locality.name_en.split()
+    word = words[0].lower() if words else ""
+    return word if word.isascii() and word.isalnum() else locality.code.lower()
+
+
+def demo_approvers(plan: Plan) -> list[tuple[str, str, str | None, str | None]]:
+    """An approver for every pilot unit of the plan: zhuhai_approver, foshan_approver, …"""
+    return [
+        (f"{demo_login_stem(loc)}_approver", Profile.Role.LOCALITY_APPROVER, loc.code, None)
+        for loc in plan.pilot_units().order_by("id")
+    ]
 
 
 class Command(PlanWatchCommand):
@@ -44,7 +60,7 @@ class Command(PlanWatchCommand):
             plan = Plan.objects.first()
             if plan is None:
                 raise CommandError("load a plan first: the demo roles need its localities and units")
-            for username, role, locality, unit in DEMO_ROLES:
+            for username, role, locality, unit in [*DEMO_ROLES, *demo_approvers(plan)]:
                 call_command(
                     "create_user",
                     username=username,
