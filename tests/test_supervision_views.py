@@ -262,11 +262,43 @@ def test_the_timeline_widens_to_milestones_outside_the_year(client, plan, cast, 
     late = actions.add_milestone(
         cast.zoe,
         ap,
-        actions.MilestoneData(task=task, title="跨年验收", starts_on=dt.date(2019, 1, 1), due_on=dt.date(2019, 12, 31)),
+        actions.MilestoneData(
+            task=task, title="跨年验收", starts_on=dt.date(2019, 1, 1), due_on=dt.date(2019, 12, 31)
+        ),
     )
     response = _login(client, cast.zoe).get(f"{base}ZH/2018/")
-    assert response.context["months"] == ["2018年", "2019年"]
+    assert [c.label for c in response.context["months"]] == ["2018年", "2019年"]
     bar = next(b for b in response.context["bars"] if b.milestone.pk == late.pk)
     assert bar.left == pytest.approx(50, abs=0.2) and bar.width == pytest.approx(50, abs=0.2)
     late.delete()  # within the year again: by month
     assert len(_login(client, cast.zoe).get(f"{base}ZH/2018/").context["months"]) == 12
+
+
+def test_the_timeline_spans_the_plan_year_and_the_milestones_own_dates(client, plan, cast, base):
+    """A 2020 plan: from the earlier of 1 January 2020 and the first start to the later of
+    31 December 2020 and the last due date, no further; each year's column as wide as its days."""
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2020)
+    task = plan.tasks.order_by("order").first()
+
+    def add(title, starts_on, due_on):
+        data = actions.MilestoneData(task=task, title=title, starts_on=starts_on, due_on=due_on)
+        return actions.add_milestone(cast.zoe, ap, data)
+
+    inside = add("年内", dt.date(2020, 3, 1), dt.date(2020, 6, 30))
+    c = _login(client, cast.zoe)
+    response = c.get(f"{base}ZH/2020/")
+    months = response.context["months"]
+    assert [m.label for m in months][0] == "1月" and len(months) == 12
+    assert sum(m.days for m in months) == 366  # 2020 is a leap year, nothing beyond it
+    page = response.content.decode()
+    assert "2027" not in page and "grid-template-columns: 31fr 29fr 31fr" in page
+    add("提前启动", dt.date(2019, 10, 1), dt.date(2020, 2, 29))
+    late = add("跨年验收", dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+    response = c.get(f"{base}ZH/2020/")
+    columns = response.context["months"]
+    assert [(m.label, m.days) for m in columns] == [("2019年", 92), ("2020年", 366), ("2021年", 181)]
+    span = 92 + 366 + 181  # 1 October 2019 to 30 June 2021, not 31 December 2021
+    bars = {b.milestone.pk: b for b in response.context["bars"]}
+    assert bars[late.pk].left == pytest.approx(100 * (92 + 366) / span, abs=0.01)
+    assert bars[late.pk].left + bars[late.pk].width == pytest.approx(100, abs=0.01)
+    assert bars[inside.pk].left == pytest.approx(100 * (92 + 31 + 29) / span, abs=0.01)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from calendar import monthrange
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,20 +129,38 @@ class Bar:
     flag: str
 
 
-def timeline_span(year: int, milestones: list[Milestone]) -> tuple[dt.date, dt.date, list[str]]:
-    """The dates the timeline covers and its column labels: the action plan's year by month, or, when
-    some milestone falls outside that year, every year the milestones reach, by year."""
+@dataclass(frozen=True)
+class Column:
+    """A column of the timeline's head: its label, and as wide as the days of the span it covers."""
+
+    label: str
+    days: int
+
+
+def timeline_span(year: int, milestones: list[Milestone]) -> tuple[dt.date, dt.date, list[Column]]:
+    """The dates the timeline covers and its columns: from the earlier of 1 January of the action
+    plan's year and the first milestone's start, to the later of 31 December of that year and the last
+    due date — the plan year and the milestones' own dates, nothing more. Its columns are the year's
+    months when that is all, else the calendar years the span touches, each as wide as its part."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     first = min([start, *(m.starts_on or m.due_on for m in milestones)])
     last = max([end, *(m.due_on for m in milestones)])
     if (first, last) == (start, end):
-        return start, end, [pick(f"{i}月", calendar.month_abbr[i]) for i in range(1, 13)]
+        months = [
+            Column(pick(f"{i}月", calendar.month_abbr[i]), monthrange(year, i)[1]) for i in range(1, 13)
+        ]
+        return start, end, months
     years = range(first.year, last.year + 1)
-    return dt.date(first.year, 1, 1), dt.date(last.year, 12, 31), [pick(f"{y}年", str(y)) for y in years]
+    return first, last, [Column(pick(f"{y}年", str(y)), _days_of(y, first, last)) for y in years]
+
+
+def _days_of(year: int, first: dt.date, last: dt.date) -> int:
+    """How many days of the year fall between first and last (both included)."""
+    return (min(last, dt.date(year, 12, 31)) - max(first, dt.date(year, 1, 1))).days + 1
 
 
 def timeline(plan: Plan, milestones: list[Milestone], year: int, today: dt.date) -> list[Bar]:
-    start, end, _labels = timeline_span(year, milestones)
+    start, end, _columns = timeline_span(year, milestones)
     span = (end - start).days + 1
     flags = {pk: f.flag.value for pk, f in services.findings(plan, milestones, today).items()}
     bars = []
