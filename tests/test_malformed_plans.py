@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from planwatch.core.errors import PlanFileError
-from planwatch.core.planfile import read_plan_file
+from planwatch.core.planfile import dump_plan, parse_plan_text, read_plan_file
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Indicator, Locality, Plan, PlanVersion, Target, TargetRevision
 from planwatch.reporting.models import Period, ReportedValue
@@ -680,3 +680,36 @@ def test_removing_what_reported_values_refer_to_changes_nothing(
     assert (plan.version, plan.document_number) == (1, "")
     assert Target.objects.get(indicator__code="I02", locality=None).value == 700
     assert not TargetRevision.objects.exists()
+
+
+# --- a plan file cannot take the loader down (issue 15, part 4) -----------------------------------
+
+
+def test_an_alias_bomb_is_refused_at_its_line_before_anything_is_built():
+    """Nine lines that would expand to 9⁹ nodes: an alias of a value that itself holds aliases is
+    refused (plain aliases of a shared value, as yaml.safe_dump writes them, stay allowed)."""
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 9):
+        prev, cur = chr(ord("a") + n - 1), chr(ord("a") + n)
+        lines.append(f"{cur}: &{cur} [{', '.join(['*' + prev] * 9)}]")
+    with pytest.raises(PlanFileError) as refused:
+        parse_plan_text("\n".join(lines), name="bomb.yaml")
+    (problem,) = refused.value.problems
+    assert problem.line == 3 and "*b names a value that itself holds aliases" in problem.message
+
+
+def test_nesting_deeper_than_the_format_needs_is_refused():
+    with pytest.raises(PlanFileError, match="nested deeper than 32 levels"):
+        parse_plan_text("plan: " + "[" * 10_000 + "]" * 10_000, name="deep.yaml")
+
+
+def test_a_file_far_larger_than_any_plan_is_refused_unread():
+    with pytest.raises(PlanFileError, match="larger than 5 MB"):
+        parse_plan_text("# " + "x" * (6 * 2**20), name="huge.yaml")
+
+
+def test_the_seed_plan_exports_without_aliases_and_reads_back():
+    doc = read_plan_file(SEED_PLAN)
+    text = dump_plan(doc)
+    assert "&id" not in text and "*id" not in text
+    assert parse_plan_text(text, name="again.yaml") == doc

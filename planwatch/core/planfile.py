@@ -442,10 +442,58 @@ def read_plan_file(path: str | Path) -> PlanDocument:
     return parse_plan_text(text, name=name, base_dir=path.parent)
 
 
+MAX_PLAN_BYTES = 5 * 1024 * 1024  # a plan file, the seed's is about 0.1 MB
+MAX_PLAN_DEPTH = 32  # nesting of mappings and lists; the format needs about 8
+
+
+MAX_PLAN_ALIASES = 1000  # uses of an anchor (*name); the seed has a handful
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """YAML as a plan file needs it, refused at the line before anything is built: an alias of a node
+    that itself holds aliases (how an alias bomb turns a few lines into billions of nodes), more than
+    MAX_PLAN_ALIASES aliases, or nesting deeper than MAX_PLAN_DEPTH. Plain aliases of a shared value,
+    as yaml.safe_dump writes them, stay allowed."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.aliases = 0
+        self.holding_aliases: set[str] = set()  # anchors whose node holds an alias
+
+    def _refuse(self, problem: str) -> None:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        raise yaml.composer.ComposerError(None, None, problem, mark)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if event.anchor in self.holding_aliases:
+                self._refuse(f"*{event.anchor} names a value that itself holds aliases: write it out")
+            if self.aliases > MAX_PLAN_ALIASES:
+                self._refuse(f"more than {MAX_PLAN_ALIASES} aliases")
+            return super().compose_node(parent, index)
+        self.depth += 1
+        before = self.aliases
+        try:
+            if self.depth > MAX_PLAN_DEPTH:
+                self._refuse(f"nested deeper than {MAX_PLAN_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and self.aliases > before:
+                self.holding_aliases.add(anchor)
+
+
 def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = None) -> PlanDocument:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PLAN_BYTES:
+        limit = f"larger than {MAX_PLAN_BYTES // 2**20} MB: not a plan file"
+        raise PlanFileError(name, [Problem("", limit)])
     loader = None
     try:  # compose once, keeping the nodes for their line numbers, and build the data from them
-        loader = yaml.SafeLoader(text)
+        loader = _PlanLoader(text)
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -909,7 +957,11 @@ def _check_ledger_feed(
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Writes a plan file as it is read: every value written out, no aliases (which a plan file may
+    not hold, _PlanLoader)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
