@@ -106,15 +106,13 @@ def run_info(run: EvaluationRun) -> core.RunInfo:
 def _names(plan: Plan) -> core.Names:
     """The plan's names by code; the derived indicators' with their mark (PlanWatch 口径，非方案原文)."""
     marked = derived.names(plan)
+    indicators = list(plan.indicators.values_list("code", "name_zh", "unit", "kind"))
     return core.Names(
         localities=dict(plan.localities.values_list("code", "name_zh")),
-        indicators={**dict(plan.indicators.values_list("code", "name_zh")), **marked},
+        indicators={**{code: name for code, name, _, _ in indicators}, **marked},
         dimensions=dict(plan.dimensions.values_list("code", "name_zh")),
-        units={
-            **{code: unit for code, unit in plan.indicators.values_list("code", "unit")},
-            **dict.fromkeys(marked, DERIVED_UNIT),
-        },
-        kinds=dict(plan.indicators.values_list("code", "kind")),
+        units={**{code: unit for code, _, unit, _ in indicators}, **dict.fromkeys(marked, DERIVED_UNIT)},
+        kinds={code: kind for code, _, _, kind in indicators},
     )
 
 

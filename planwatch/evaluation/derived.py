@@ -320,13 +320,19 @@ def _with_region(tallies: Mapping[tuple[str, int], Tally]) -> dict[tuple[str, in
 # --- names, for every place that shows them -----------------------------------------------------
 
 
-def names(plan: Plan, *, english: bool = False) -> dict[str, str]:
-    """The derived indicators' names by code, each with its mark: `数据按期报送率（PlanWatch 口径，非方案原文）`."""
+def name_pairs(plan: Plan) -> dict[str, tuple[str, str]]:
+    """The derived indicators' names by code, in Chinese and English, each with its mark:
+    `数据按期报送率（PlanWatch 口径，非方案原文）`. One query."""
     zh_mark, en_mark = kinds.DERIVED_MARK
     return {
-        ind.code: f"{ind.name_en} ({en_mark})" if english else f"{ind.name_zh}（{zh_mark}）"
+        ind.code: (f"{ind.name_zh}（{zh_mark}）", f"{ind.name_en} ({en_mark})")
         for ind in DerivedIndicator.objects.filter(plan=plan).order_by("order", "id")
     }
+
+
+def names(plan: Plan, *, english: bool = False) -> dict[str, str]:
+    """The derived indicators' names by code in one language, with their mark (name_pairs)."""
+    return {code: pair[1 if english else 0] for code, pair in name_pairs(plan).items()}
 
 
 def declared(plan: Plan) -> list[DerivedIndicator]:

@@ -57,22 +57,19 @@ class Names:
     def of(cls, plan: Plan) -> Names:
         rows = {
             "localities": list(plan.localities.values_list("code", "name_zh", "name_en")),
-            "indicators": list(plan.indicators.values_list("code", "name_zh", "name_en")),
             "dimensions": list(plan.dimensions.values_list("code", "name_zh", "name_en")),
         }
+        indicators = list(plan.indicators.values_list("code", "name_zh", "name_en", "kind", "unit"))
+        # the derived indicators with their mark: PlanWatch 口径，非方案原文
+        rows["indicators"] = [(c, zh, en) for c, zh, en, _, _ in indicators] + [
+            (c, zh, en) for c, (zh, en) in derived.name_pairs(plan).items()
+        ]
         return cls(
             localities={**{c: zh for c, zh, _ in rows["localities"]}, REGION: REGION_ZH},
-            # the derived indicators with their mark: PlanWatch 口径，非方案原文
-            indicators={**{c: zh for c, zh, _ in rows["indicators"]}, **derived.names(plan)},
+            indicators={c: zh for c, zh, _ in rows["indicators"]},
             dimensions={c: zh for c, zh, _ in rows["dimensions"]},
-            english={
-                kind: {c: en for c, _, en in found}
-                | (derived.names(plan, english=True) if kind == "indicators" else {})
-                for kind, found in rows.items()
-            },
-            kinds={
-                code: (kind, unit) for code, kind, unit in plan.indicators.values_list("code", "kind", "unit")
-            },
+            english={kind: {c: en for c, _, en in found} for kind, found in rows.items()},
+            kinds={c: (kind, unit) for c, _, _, kind, unit in indicators},
         )
 
     def pair(self, kind: str, code: str) -> tuple[str, str]:

@@ -365,16 +365,6 @@ def points(gap: float | None) -> str:
     return f"{'+' if tenths > 0 else '−'}{abs(tenths) / 10:.1f}"
 
 
-def pace_basis(cell: Cell | Headline) -> str:
-    """The figures a pace is judged on, named: 目标进程76.7%，落后时序进度23.3个百分点."""
-    if cell.pace_gap is None:
-        return ""
-    gap = round(cell.pace_gap * 1000) / 10
-    where = "落后" if gap < 0 else "超前"
-    relation = "与时序进度持平" if gap == 0 else f"{where}时序进度{abs(gap):.1f}个百分点"
-    return f"目标进程{percent(cell.progress)}，{relation}"
-
-
 def pace_rules_zh(thresholds: tuple[float, float, float]) -> str:
     """The pace classes in words, from the gap thresholds (ahead, on_pace, lagging)."""
     ahead, on_pace, lagging = (round(t * 100, 1) for t in thresholds)

@@ -178,9 +178,9 @@ class _Frame:
     has_a: np.ndarray
     has_t: np.ndarray
     both: np.ndarray
-    applies: (
-        np.ndarray
-    )  # (I, S, 1): the scope has targets of its own (not the region where the plan sets none)
+    targeted: np.ndarray  # (I, 1, 1): the indicator has a target somewhere (a component has none)
+    is_region: np.ndarray  # (1, S, 1): the region's scope, the last
+    applies: np.ndarray  # (I, S, 1): judged (targeted, and not the region where the plan sets none)
 
 
 def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> PanelEvaluation:
@@ -207,6 +207,8 @@ def evaluate_panel(panel: Panel, params: IndicatorParameters | None = None) -> P
         has_a=has_a,
         has_t=has_t,
         both=has_a & has_t,
+        targeted=targeted,
+        is_region=is_region,
         applies=targeted & ~(is_region & ~region_target),
     )
     notes = _Notes(a.shape)
@@ -404,14 +406,11 @@ def _bounded(value: np.ndarray, measures: tuple[Measure, ...]) -> np.ndarray:
 def _outcome(f: _Frame, notes: _Notes) -> np.ndarray:
     """Whether the result can be judged, first rule that applies."""
     panel, a, has_a = f.panel, f.a, f.has_a
-    n_s = a.shape[1]
-    region = n_s - 1
-    is_region = np.zeros((1, n_s, 1), dtype=bool)
-    is_region[0, region, 0] = True
+    region = a.shape[1] - 1
+    targeted, is_region = f.targeted, f.is_region
     not_additive = np.array([spec.aggregation == Aggregation.NONE for spec in panel.indicators])[
         :, None, None
     ]
-    targeted = np.isfinite(panel.targets).any(axis=(1, 2))[:, None, None]
     notes.add(np.broadcast_to(~targeted, a.shape), Note.NO_TARGETS)
     notes.add(np.broadcast_to(targeted & ~f.applies, a.shape), Note.NO_REGION_TARGET)
     region_none = is_region & not_additive & ~has_a
