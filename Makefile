@@ -56,7 +56,8 @@ demo: install $(SECRET_FILE)
 	echo "Other roles, same password: province, lead_dst (leads I22-I28: 目标分解), zhuhai_reporter, foshan_reporter, leader"; \
 	echo "Approvers, one per pilot unit: zhuhai_approver, foshan_approver, zhongshan_approver, jiangmen_approver, yangjiang_approver, zhaoqing_approver, shunde_approver"; \
 	echo ""; \
-	exec $(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	$(BIN)/planwatch db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn planwatch.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 # Every test on SQLite; then again on PostgreSQL when DATABASE_URL names one (the tests that touch a
 # database: one that uses none answers the same on both, tests/conftest.py).

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "ninja",  # its bundled Swagger UI files, so that /api/v1/docs loads nothing from a CDN
     "axes",  # failed logins counted, and a user locked out after too many (see "Logins" below)
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "planwatch.kernel",
     "planwatch.accounts",
     "planwatch.plans",
@@ -91,6 +93,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "planwatch.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Long work (large imports, bulletin builds) runs on the job runner: django-tasks with its database
+# backend, so no other server; `planwatch db_worker` runs the queue (docs/jobs.md).
+TASKS = {"default": {"BACKEND": env_str("PLANWATCH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # Logins (README, "Logins"). Every password set anywhere (the users page, the password page, the
 # commands, the Django admin) is held to these validators: 12 characters at least, not a common

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 
 from planwatch.ledgers import services
 from tests.browser import screenshot
@@ -40,6 +41,9 @@ def test_import_through_the_page_updates_the_funnel(page, live_server, plan, cas
     page.goto(f"{live_server.url}/plans/{plan.code}/ledgers/{ledger.code}/")
     page.set_input_files("input[name=file]", str(path))
     page.click("form[enctype] button[type=submit]")
+    page.wait_for_selector("#job-links")  # the import ran on the job runner; its page shows the way on
+    assert "已导入 2 行" in page.inner_text("#job-message")
+    page.click("#job-links a >> nth=0")
     page.wait_for_selector("tr.ledger-row")
     assert page.locator("tr.ledger-row").count() == 2
     screenshot(page, "ledger-list")
@@ -55,3 +59,24 @@ def test_import_through_the_page_updates_the_funnel(page, live_server, plan, cas
     page.click("#funnel-ZH a.count[data-stage=signed]")
     page.wait_for_selector("tr.ledger-row")
     assert page.locator("tr.ledger-row").count() == 2
+
+
+def test_the_job_page_follows_a_worker_to_the_end(page, live_server, plan, cast, tmp_path, settings):  # type: ignore[no-untyped-def]
+    """On the production runner the upload waits for a worker; the page polls and shows the end."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ledger = services.get_ledger(plan, services.INVESTMENT_PROJECTS)
+    path = tmp_path / "zh-projects.xlsx"
+    path.write_bytes(workbook(ledger, [{"locality": "ZH", "name": "项目丙", "investment": 12000}]))
+    page.goto(f"{live_server.url}/")
+    page.fill("input[name=username]", "zoe")
+    page.fill("input[name=password]", "zoe-password")
+    page.click("button[type=submit].primary")
+    page.goto(f"{live_server.url}/plans/{plan.code}/ledgers/{ledger.code}/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_selector("#job-progress")
+    assert page.inner_text("#job-state") == "等待处理"
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.wait_for_selector("#job-links", timeout=10_000)  # the page saw the end by itself
+    assert "已导入 1 行" in page.inner_text("#job-message")
+    assert page.console_errors == []

@@ -223,9 +223,13 @@ def test_web_upload_rejection_lists_the_cells(client, plan, cast, ledger):
     client.force_login(cast.zoe)
     upload = io.BytesIO(workbook(ledger, [{"locality": "ZH", "name": "x", "investment": "abc"}]))
     upload.name = "bad.xlsx"
-    response = client.post(reverse("ledgers:import", args=[plan.code, ledger.code]), {"file": upload})
+    response = client.post(
+        reverse("ledgers:import", args=[plan.code, ledger.code]), {"file": upload}, follow=True
+    )
     assert response.status_code == 200
-    assert "Ledger!" in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith("/jobs/")
+    html = response.content.decode()
+    assert 'id="job-problems"' in html and "Ledger!" in html and "bad.xlsx" in html
     assert not LedgerItem.objects.exists()
 
 
@@ -257,14 +261,17 @@ def zip_bomb() -> bytes:
     return out.getvalue()
 
 
-def test_a_zip_bomb_is_refused_before_it_is_unpacked(plan, cast, ledger):
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(plan, cast, ledger, monkeypatch):
+    monkeypatch.setattr(
+        wbk, "IN_BACKGROUND", wbk.Limits(50 * 2**20, 10)
+    )  # a ledger is read in the background
     with pytest.raises(WorkbookRejected, match="unpacks to more than 50 MB"):
         excel.import_ledger(ledger, zip_bomb(), "bomb.xlsx", cast.zoe)
     assert not LedgerItem.objects.exists()
 
 
 def test_a_sheet_longer_than_the_limit_is_refused_with_its_name(plan, cast, ledger, monkeypatch):
-    monkeypatch.setattr(wbk, "MAX_ROWS", 3)
+    monkeypatch.setattr(wbk, "IN_BACKGROUND", wbk.Limits(wbk.MAX_UNPACKED_BYTES, 3))
     rows = [{**GOOD[1], "name": f"项目{n}"} for n in range(4)]
     with pytest.raises(WorkbookRejected, match="Ledger: .*more than the 3 an upload may hold"):
         excel.import_ledger(ledger, workbook(ledger, rows), "long.xlsx", cast.zoe)

@@ -234,6 +234,12 @@ def leads_breakdown(user: Any, breakdown: Any) -> bool:
     return leads(user, getattr(breakdown, "indicator", None)) or is_admin(user)
 
 
+@predicate
+def started_job(user: Any, job: Any) -> bool:
+    """A background job is its starter's: what it read and what it found are theirs."""
+    return bool(user.is_authenticated and job.user_id == user.pk)
+
+
 # --- the rules ----------------------------------------------------------------------------------
 
 PERMISSIONS: dict[str, Predicate] = {
@@ -282,6 +288,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "bulletin.generate": is_province,
     "users.manage": is_admin,
     "plan.load": is_admin,
+    "job.view": started_job,
 }
 
 for _name, _rule in PERMISSIONS.items():

@@ -63,9 +63,23 @@ HEADERS: list[tuple[str, str, int]] = [  # Chinese, English, column width
 CODE_COL, NAME_COL, UNIT_COL, TARGET_COL, PREVIOUS_COL, VALUE_COL, COMMENT_COL, STATUS_COL = range(1, 9)
 INPUT_COLUMNS = (VALUE_COL, COMMENT_COL)
 
-MAX_ROWS = 2000  # far more indicators than any plan has; bounds the work on a hostile file
+MAX_VALUE_ROWS = 2000  # rows of a values template: far more indicators than any plan has
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks to more
 MAX_ROWS = 20_000  # rows of any one sheet of an uploaded workbook (the sheet's stated dimension)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a workbook may be: unpacked bytes, rows of any one sheet."""
+
+    unpacked_bytes: int
+    rows: int
+
+
+# Read in a web request: small enough to answer well within the worker's timeout.
+IN_REQUEST = Limits(MAX_UNPACKED_BYTES, MAX_ROWS)
+# Read by the job runner, outside any request (a ledger of a whole province): bounded all the same.
+IN_BACKGROUND = Limits(8 * MAX_UNPACKED_BYTES, 10 * MAX_ROWS)
 MAX_COMMENT_CHARS = 2000
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
@@ -422,7 +436,7 @@ def _open(data: bytes, *, data_only: bool) -> Any:
         return load_workbook(io.BytesIO(data), data_only=data_only, keep_links=False)
 
 
-def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
+def _not_a_workbook(data: bytes, limits: Limits) -> tuple[str, str] | None:
     """Why the bytes cannot be an .xlsx workbook, or None when they might be one."""
     if not data:
         return "文件是空的", "the file is empty"
@@ -442,38 +456,40 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
         return "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)"
     if "xl/workbook.xml" not in names:
         return "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)"
-    if unpacked > MAX_UNPACKED_BYTES:
-        return "工作簿解压后过大", f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"
+    if unpacked > limits.unpacked_bytes:
+        mb = limits.unpacked_bytes // 2**20
+        return f"工作簿解压后超过 {mb} MB", f"the workbook unpacks to more than {mb} MB"
     return None
 
 
-def _too_many_rows(data: bytes) -> list[Problem]:
-    """Sheets longer than MAX_ROWS, read from their stated dimensions without loading their cells."""
+def _too_many_rows(data: bytes, limit: int) -> list[Problem]:
+    """Sheets longer than `limit`, read from their stated dimensions without loading their cells."""
     book = load_workbook(io.BytesIO(data), read_only=True)
     try:
         return [
             _problem(
                 ws.title,
-                f"工作表有 {ws.max_row} 行，超过上传上限 {MAX_ROWS} 行，请分批上传",
-                f"the sheet has {ws.max_row} rows, more than the {MAX_ROWS} an upload may hold: split it",
+                f"工作表有 {ws.max_row} 行，超过上传上限 {limit} 行，请分批上传",
+                f"the sheet has {ws.max_row} rows, more than the {limit} an upload may hold: split it",
             )
             for ws in book.worksheets
-            if (ws.max_row or 0) > MAX_ROWS
+            if (ws.max_row or 0) > limit
         ]
     finally:
         book.close()
 
 
-def open_workbook(data: bytes, source: str = "workbook") -> tuple[Any, Any]:
+def open_workbook(data: bytes, source: str = "workbook", limits: Limits | None = None) -> tuple[Any, Any]:
     """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas.
     The one guard of every upload of a PlanWatch workbook (values, breakdown, ledger, action plan):
     a file that is no .xlsx workbook at all (empty, an old .xls, broken), one that unpacks to more
-    than MAX_UNPACKED_BYTES (a zip bomb) or has a sheet of more than MAX_ROWS rows raises
+    than its limits allow (a zip bomb) or has a sheet of more rows than they allow raises
     WorkbookRejected saying why, before its cells are read."""
-    reason = _not_a_workbook(data)
+    limits = limits or IN_REQUEST
+    reason = _not_a_workbook(data, limits)
     if reason is None:
         try:
-            if long := _too_many_rows(data):
+            if long := _too_many_rows(data, limits.rows):
                 raise WorkbookRejected(source, long)
             return _open(data, data_only=True), _open(data, data_only=False)
         except WorkbookRejected:
@@ -639,12 +655,12 @@ def _read_rows(ws: Worksheet, formulas: Worksheet, content: WorkbookContent) -> 
         content.layout_ok = False
         return
     last = ws.max_row
-    if last - FIRST_ROW + 1 > MAX_ROWS:
+    if last - FIRST_ROW + 1 > MAX_VALUE_ROWS:
         content.problems.append(
             _problem(
-                f"{VALUES_SHEET}!A{FIRST_ROW + MAX_ROWS}",
-                f"行数过多（超过 {MAX_ROWS} 行）",
-                f"too many rows (more than {MAX_ROWS})",
+                f"{VALUES_SHEET}!A{FIRST_ROW + MAX_VALUE_ROWS}",
+                f"行数过多（超过 {MAX_VALUE_ROWS} 行）",
+                f"too many rows (more than {MAX_VALUE_ROWS})",
             )
         )
         content.layout_ok = False

@@ -168,3 +168,51 @@ class AuditEvent(models.Model):
     @property
     def new_state(self) -> str:
         return str(self._part(self.new, "state") or "")
+
+
+class Job(models.Model):
+    """One piece of long work a user started (an import, a bulletin build), run by the job runner
+    (django-tasks, database backend) outside the web request: what it is, how far it got, and how it
+    ended. The work's own changes are audited by the actions it calls; this row is its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=40, verbose_name=_("Kind"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("User")
+    )
+    plan_code = models.CharField(max_length=40, blank=True, default="")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    step = models.CharField(max_length=200, blank=True, default="", verbose_name=_("Step"))
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # What the work reads, kept in the database so that a worker on any machine can read it.
+    payload = models.BinaryField(default=b"", editable=False)
+    payload_name = models.CharField(max_length=255, blank=True, default="")
+    params = models.JSONField(default=dict)
+    # Done: {"zh", "en", "links": [[url, label zh, label en]…]}; failed: {"zh", "en", "problems": […]}.
+    outcome = models.JSONField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Background job")
+        verbose_name_plural = _("Background jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, self.done * 100 // self.total) if self.total else None

@@ -19,3 +19,5 @@ class LedgersConfig(AppConfig):
         from planwatch.reporting.feeds import Feed, register_feed
 
         register_feed(Feed(services.accepted_counts, services.unwritten_values, services.derive_values))
+        # A ledger workbook is imported on the job runner: its kind of job registered here.
+        from planwatch.ledgers import jobs  # noqa: F401

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -19,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from planwatch.core import cells, numbers, workbook
 from planwatch.core.errors import Issue, Kind, PlanWatchError, Problem, WorkbookRejected
 from planwatch.kernel import audit
+from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.plans.lookup import find_locality
 from planwatch.plans.models import KeyField
 
@@ -234,9 +236,10 @@ _Bad = Callable[[str, str, str], None]
 
 
 def _open_workbook(data: bytes, source: str) -> Workbook:
-    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook);
-    raises WorkbookRejected if it cannot be read, has no ledger sheet or a formula without a value."""
-    book, formulas = workbook.open_workbook(data, source)
+    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook),
+    with the limits of work outside a web request (a ledger import runs on the job runner); raises
+    WorkbookRejected if it cannot be read, has no ledger sheet or a formula without a value."""
+    book, formulas = workbook.open_workbook(data, source, workbook.IN_BACKGROUND)
     if SHEET not in book.sheetnames:
         raise WorkbookRejected(source, [Problem("", f"缺少工作表 {SHEET} / the sheet {SHEET} is missing")])
     if uncomputed := workbook.uncomputed_formulas(book, formulas, SHEET):
@@ -363,13 +366,15 @@ def _read_item(
 
 
 def _read_rows(
-    user: Any, ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem]
+    user: Any, ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem], progress: Steps
 ) -> list[tuple[int, LedgerItem]]:
     """The item of each row that is not blank, with its row number; the problems found go to
     `problems`."""
     known = _known(user, ledger)
     pending: list[tuple[int, LedgerItem]] = []
+    progress.step(gettext_noop("Checking the rows"), total=max(0, (sheet.max_row or 0) - FIRST_ROW + 1))
     for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
+        progress.advance(r - FIRST_ROW + 1)
         values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
         if all(v is None or _text(v) == "" for v in values.values()):
             continue
@@ -380,13 +385,20 @@ def _read_rows(
 
 
 def _save_items(
-    user: Any, pending: list[tuple[int, LedgerItem]], cols: list[Column], source: str, problems: list[Problem]
+    user: Any,
+    pending: list[tuple[int, LedgerItem]],
+    cols: list[Column],
+    source: str,
+    problems: list[Problem],
+    progress: Steps,
 ) -> list[LedgerItem]:
     """Save each item through services.save_item (source excel); a refused row leaves nothing behind
     and its problems go to `problems`, at its cells."""
     via = audit.Via(audit.Source.EXCEL, source)
     saved = []
-    for r, item in pending:
+    progress.step(gettext_noop("Saving the rows"), total=len(pending))
+    for n, (r, item) in enumerate(pending, start=1):
+        progress.advance(n)
         try:
             with transaction.atomic():  # a savepoint: the row's problems are said with the others'
                 saved.append(services.save_item(user, item, via=via, refresh=False))
@@ -395,20 +407,25 @@ def _save_items(
     return saved
 
 
-@transaction.atomic
-def import_ledger(ledger: LedgerType, data: bytes, file_name: str, user: Any) -> list[LedgerItem]:
-    """Check every row, then save them all (source excel), or save nothing and raise
-    WorkbookRejected listing each problem with its cell."""
+def import_ledger(
+    ledger: LedgerType, data: bytes, file_name: str, user: Any, progress: Steps = SILENT
+) -> list[LedgerItem]:
+    """Check every row, then save them all (source excel) in one transaction, or save nothing and
+    raise WorkbookRejected listing each problem with its cell. Runs on the job runner from the web
+    (planwatch.ledgers.jobs), telling `progress` its steps; the command line calls it directly."""
     source = PurePath(file_name).name
+    progress.step(gettext_noop("Reading the workbook"))
     book = _open_workbook(data, source)
     sheet = book[SHEET]
     cols = columns(ledger)
     problems = _check_about(book, ledger) + _check_header(sheet, cols)
     if problems:
         raise WorkbookRejected(source, problems)
-    pending = _read_rows(user, ledger, sheet, cols, problems)
-    saved = _save_items(user, pending, cols, source, problems)
-    if problems:
-        raise WorkbookRejected(source, problems)
-    services.refresh_duplicates(ledger)  # once for the workbook, not once per row
+    pending = _read_rows(user, ledger, sheet, cols, problems, progress)  # reads only: no write lock yet
+    with transaction.atomic():
+        saved = _save_items(user, pending, cols, source, problems, progress)
+        if problems:
+            raise WorkbookRejected(source, problems)
+        progress.step(gettext_noop("Looking for duplicates"))
+        services.refresh_duplicates(ledger)  # once for the workbook, not once per row
     return saved

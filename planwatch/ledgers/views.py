@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from planwatch.accounts.permissions import has_perm, own_locality_id
-from planwatch.core.errors import PlanWatchError, WorkbookRejected
+from planwatch.core.errors import PlanWatchError
+from planwatch.kernel import jobs
 from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
@@ -30,6 +32,7 @@ from planwatch.reporting.evidence import download
 from planwatch.reporting.models import Period, ReportedValue
 
 from . import excel, services
+from . import jobs as ledger_jobs
 from .forms import ItemForm, below_threshold_message, field_name
 from .models import DATE_COLUMNS, LedgerItem, LedgerType
 
@@ -175,7 +178,7 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         statuses=LedgerItem.Status.choices,
         reviews=LedgerItem.Review.choices,
         years=plan.monitored_years(),
-        may_import=any(services.can_write(request.user, loc) for loc in localities),
+        may_import=_may_import(request, plan),
         flagged=len(
             services.seen_duplicates(
                 request.user, services.visible_items(request.user, lt.items.filter(duplicate_flag=True))
@@ -206,13 +209,17 @@ def upload(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
     if upload_file is None:
         messages.error(request, _("Choose a workbook to upload."))
         return redirect("ledgers:list", plan.code, lt.code)
-    refusal_goes_to(request, reverse("ledgers:list", args=[plan.code, lt.code]))
-    try:
-        saved = excel.import_ledger(lt, upload_file.read(), upload_file.name or "upload.xlsx", request.user)
-    except WorkbookRejected as exc:
-        return _render(request, "rejected.html", plan, ledger=lt, error=exc)
-    messages.success(request, _("%(n)d row(s) imported.") % {"n": len(saved)})
-    return redirect("ledgers:list", plan.code, lt.code)
+    if not _may_import(request, plan):
+        raise PermissionDenied(_("Your role does not write ledger rows."))
+    job = jobs.start(
+        ledger_jobs.IMPORT,
+        request.user,
+        plan_code=plan.code,
+        payload=upload_file.read(),
+        payload_name=PurePath(upload_file.name or "upload.xlsx").name,
+        params={"ledger": lt.pk},
+    )
+    return redirect("web:job", job.pk)
 
 
 @login_required
@@ -469,6 +476,11 @@ def _derive_state(
             "until a value is returned."
         )
     return {"enabled": False, "reason": reason % {"year": year}}
+
+
+def _may_import(request: HttpRequest, plan: Plan) -> bool:
+    """A workbook of rows may be imported by who writes rows for some locality of the plan."""
+    return any(services.can_write(request.user, loc) for loc in services_localities(request, plan))
 
 
 def services_localities(request: HttpRequest, plan: Plan) -> QuerySet[Locality]:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from planwatch.accounts.views import PasswordChange
-from planwatch.web import views
+from planwatch.web import jobs, views
 
 app_name = "web"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", PasswordChange.as_view(), name="password_change"),
+    path("jobs/<int:pk>/", jobs.job_page, name="job"),
+    path("jobs/<int:pk>/status.json", jobs.job_status, name="job_status"),
     path("plans/<slug:code>/", views.plan_detail, name="plan"),
     path("plans/<slug:code>/key-fields/", views.key_fields, name="key_fields"),
     path("plans/<slug:code>/tasks/", views.tasks, name="tasks"),

@@ -8,3 +8,28 @@ document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// A background job's page (web/job.html): its step and counts read every second from the job's
+// status; when it ends the page is loaded again, showing what was done and the ways on.
+const job = document.getElementById("job");
+if (job && job.dataset.finished === "0") {
+  const poll = async () => {
+    try {
+      const response = await fetch(job.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const state = await response.json();
+        if (state.finished) return window.location.reload();
+        document.getElementById("job-state").textContent = state.state_label;
+        document.getElementById("job-step").textContent = state.step;
+        document.getElementById("job-count").textContent = state.total ? `${state.done} / ${state.total}` : "";
+        const bar = document.getElementById("job-progress");
+        if (state.percent === null) bar.removeAttribute("value");
+        else bar.value = state.percent;
+      }
+    } catch (error) {
+      // The server is busy or the network paused: ask again at the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  };
+  window.setTimeout(poll, 1000);
+}

@@ -1,0 +1,212 @@
+"""Long work outside the web request, on the job runner (django-tasks with its database backend:
+no extra server; workers, `planwatch db_worker`, on any machine that reaches the database).
+
+A kind of job is one row of KINDS (`register(JobKind(...))` from the app that owns the work); a
+web page calls `start(kind, user, payload=…)`, which records a Job and enqueues `run_job`; the page
+then shows the job (planwatch.web: /jobs/<id>/), which reads its step and counts until it ends.
+
+The handler does the work through the same actions as the web form (each change audited by them),
+tells its progress through `Progress`, and returns what happened (`Outcome`); an input problem
+(a PlanWatchError, e.g. WorkbookRejected with its cells) ends the job as failed with the problems
+listed; anything else ends it as failed with a plain message, and is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone
+from django_tasks import task
+
+from planwatch.core.errors import InputRejected, PlanWatchError
+from planwatch.kernel.models import Job
+
+log = logging.getLogger(__name__)
+
+# Progress is written at most this often (seconds): a page polls; the work should not wait on it.
+WRITE_EVERY = 0.5
+
+
+@dataclass(frozen=True)
+class Link:
+    """The way on from a finished job: a page, with its label in Chinese and English."""
+
+    url: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job did, said in Chinese and English, with the ways on."""
+
+    zh: str
+    en: str
+    links: list[Link] = field(default_factory=list)
+
+
+Handler = Callable[[Job, "Progress"], Outcome]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of long work: its code, its name (zh, en) and the function that does it."""
+
+    code: str
+    zh: str
+    en: str
+    handler: Handler
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    KINDS[kind.code] = kind
+    return kind
+
+
+class Steps(Protocol):
+    """What long work tells of its progress: a step (by its English name, translated where shown)
+    with the number of items it goes through, and how many are done."""
+
+    def step(self, label: str, total: int = 0) -> None: ...
+
+    def advance(self, done: int) -> None: ...
+
+
+class _Silent:
+    """Progress told to no one: the command line, the tests."""
+
+    def step(self, label: str, total: int = 0) -> None:
+        return None
+
+    def advance(self, done: int) -> None:
+        return None
+
+
+SILENT: Steps = _Silent()
+
+
+class Progress:
+    """A handler's steps and counts, written to its Job for the page to show.
+
+    Inside an import's one transaction the job's own connection cannot show anything before the
+    commit; on PostgreSQL the counts go through a second connection of their own, on SQLite (one
+    writer at a time) the step is shown as it was when the transaction began, and the counts when
+    it ends."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._written = 0.0
+        self._side: Any = None
+
+    def step(self, label: str, total: int = 0) -> None:
+        """A new step, by its English name (translated on the page); `total` items to go through."""
+        self.job.step, self.job.done, self.job.total = label, 0, total
+        self._write(force=True)
+
+    def advance(self, done: int) -> None:
+        self.job.done = done
+        self._write()
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._written < WRITE_EVERY:
+            return
+        self._written = now
+        fields = {"step": self.job.step, "done": self.job.done, "total": self.job.total}
+        if not connection.in_atomic_block:
+            Job.objects.filter(pk=self.job.pk).update(**fields)
+        elif connection.vendor == "postgresql":
+            self._write_aside(fields)
+
+    def _write_aside(self, fields: dict[str, Any]) -> None:
+        if self._side is None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = connection.ops.quote_name(Job._meta.db_table)
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET step = %s, done = %s, total = %s WHERE id = %s",  # noqa: S608
+                [fields["step"], fields["done"], fields["total"], self.job.pk],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def start(
+    kind: str,
+    user: Any,
+    *,
+    plan_code: str = "",
+    payload: bytes = b"",
+    payload_name: str = "",
+    params: dict[str, Any] | None = None,
+) -> Job:
+    """Record a job of `kind` for `user` and put it on the runner's queue."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job.objects.create(
+        kind=kind,
+        user=user,
+        plan_code=plan_code,
+        payload=payload,
+        payload_name=payload_name,
+        params=params or {},
+    )
+    result = run_job.enqueue(job.pk)
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+def _finish(job: Job, state: str, outcome: dict[str, Any]) -> None:
+    Job.objects.filter(pk=job.pk).update(
+        state=state, outcome=outcome, finished_at=timezone.now(), done=job.done, total=job.total
+    )
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """Run one job to its end; whatever happens, the job says how it ended."""
+    job = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).select_related("user").first()
+    if job is None:
+        return "gone"
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, started_at=timezone.now())
+    progress = Progress(job)
+    try:
+        outcome = KINDS[job.kind].handler(job, progress)
+    except InputRejected as rejected:
+        problems = [{"path": p.path, "line": p.line, "message": p.message} for p in rejected.problems]
+        _finish(job, Job.State.FAILED, {"source": rejected.source, "problems": problems})
+        return "rejected"
+    except PlanWatchError as refused:
+        issues = refused.issues if len(refused.issues) > 1 else []
+        problems = [{"path": i.path or "", "line": i.row, "message": f"{i.zh} / {i.en}"} for i in issues]
+        _finish(job, Job.State.FAILED, {"zh": refused.zh, "en": refused.en, "problems": problems})
+        return "refused"
+    except Exception:
+        log.exception("job %s (%s) failed", job.pk, job.kind)
+        _finish(
+            job,
+            Job.State.FAILED,
+            {
+                "zh": "处理时出现系统错误，任务未完成；错误已记录，请联系管理员。",
+                "en": "A server error stopped the work. It was logged: tell the administrator.",
+                "problems": [],
+            },
+        )
+        return "error"
+    finally:
+        progress.close()
+    links = [[link.url, link.zh, link.en] for link in outcome.links]
+    _finish(job, Job.State.DONE, {"zh": outcome.zh, "en": outcome.en, "links": links})
+    return "done"

@@ -1,0 +1,58 @@
+"""The page of a background job (planwatch.kernel.jobs): its step and counts while it runs, what it
+did and the ways on when it is done, every problem with its place when it failed. The page reads
+/jobs/<id>/status.json every second (web/job.js); without JavaScript it reloads itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
+
+from planwatch.accounts.permissions import has_perm
+from planwatch.kernel.jobs import KINDS
+from planwatch.kernel.models import Job
+from planwatch.plans.models import Plan, pick
+
+
+def _job(request: HttpRequest, pk: int) -> Job:
+    job = get_object_or_404(Job, pk=pk)
+    if not has_perm("job.view", request.user, job):
+        raise PermissionDenied(gettext("This job was started by another user."))
+    return job
+
+
+def job_state(job: Job) -> dict[str, Any]:
+    """What the page shows of a job, in the active language."""
+    kind = KINDS.get(job.kind)
+    outcome = job.outcome or {}
+    return {
+        "id": job.pk,
+        "kind": pick(kind.zh, kind.en) if kind else job.kind,
+        "state": job.state,
+        "state_label": job.get_state_display(),
+        "finished": job.finished,
+        "step": gettext(job.step) if job.step else "",
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "message": pick(outcome.get("zh", ""), outcome.get("en", "")),
+        "source": outcome.get("source", ""),
+        "problems": outcome.get("problems", []),
+        "links": [{"url": url, "label": pick(zh, en)} for url, zh, en in outcome.get("links", [])],
+    }
+
+
+@login_required
+def job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    plan = Plan.objects.filter(code=job.plan_code).first() if job.plan_code else None
+    return render(request, "web/job.html", {"job": job, "state": job_state(job), "plan": plan})
+
+
+@login_required
+def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(job_state(_job(request, pk)))

@@ -1,0 +1,133 @@
+"""Long work on the job runner (planwatch.kernel.jobs): a ledger workbook uploaded on the web is
+imported by a worker of the database backend, outside the request; its page shows the step and the
+counts, then what was done with the ways on, or every problem with its cell; only its starter sees it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from planwatch.kernel import jobs
+from planwatch.kernel.models import Job
+from planwatch.ledgers import jobs as ledger_jobs
+from planwatch.ledgers.models import LedgerItem
+from tests.test_ledger_excel import GOOD, workbook
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(plan):
+    return plan.ledger_types.get(code="investment_projects")
+
+
+@pytest.fixture
+def on_the_database_backend(settings):
+    """The production runner: jobs wait in the database until a worker takes them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def upload(client, plan, ledger, rows, name="zh.xlsx", **kw):
+    data = io.BytesIO(workbook(ledger, rows))
+    data.name = name
+    return client.post(reverse("ledgers:import", args=[plan.code, ledger.code]), {"file": data}, **kw)
+
+
+def test_an_upload_waits_for_a_worker_and_the_page_says_so(
+    client, plan, cast, ledger, on_the_database_backend
+):
+    client.force_login(cast.zoe)
+    response = upload(client, plan, ledger, GOOD)
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("web:job", args=[job.pk])
+    assert job.state == Job.State.QUEUED and job.user == cast.zoe and job.payload_name == "zh.xlsx"
+    assert DBTaskResult.objects.filter(pk=job.task_id).exists()
+    assert not LedgerItem.objects.exists()  # nothing imported in the request
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-finished="0"' in page and "等待" in page
+    assert client.get(reverse("web:job_status", args=[job.pk])).json()["state"] == "queued"
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.finished_at is not None
+    assert LedgerItem.objects.count() == len(GOOD)
+    assert all(item.review == LedgerItem.Review.DRAFT for item in LedgerItem.objects.all())
+    status = client.get(reverse("web:job_status", args=[job.pk])).json()
+    assert status["finished"] and "已导入 2 行" in status["message"]
+    page = client.get(reverse("web:job", args=[job.pk])).content.decode()
+    assert 'id="job-links"' in page and "?review=draft" in page and "funnel" in page
+
+
+def test_a_rejected_workbook_lists_every_cell_and_writes_nothing(client, plan, cast, ledger):
+    client.force_login(cast.zoe)
+    bad = [{"locality": "ZH", "name": "x", "investment": "abc"}, {"locality": "XX", "name": "y"}]
+    page = upload(client, plan, ledger, bad, name="bad.xlsx", follow=True).content.decode()
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED
+    assert [p["path"].split("!")[0] for p in job.outcome["problems"]] == ["Ledger", "Ledger"]
+    assert 'id="job-problems"' in page and "bad.xlsx" in page and "未保存任何数据" in page
+    assert not LedgerItem.objects.exists()
+
+
+def test_an_unexpected_failure_is_logged_and_said_plainly(client, plan, cast, ledger, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ledger_jobs.excel, "import_ledger", broken)
+    client.force_login(cast.zoe)
+    page = upload(client, plan, ledger, GOOD, follow=True).content.decode()
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED and "系统错误" in job.outcome["zh"]
+    assert "disk on fire" not in page and "Traceback" not in page
+    assert "disk on fire" in caplog.text
+
+
+@pytest.mark.parametrize("who", ["fred", "alice", "vic"])
+def test_a_job_is_its_starters_only(client, plan, cast, ledger, who):
+    client.force_login(cast.zoe)
+    upload(client, plan, ledger, GOOD)
+    job = Job.objects.get()
+    client.force_login(getattr(cast, who))
+    assert client.get(reverse("web:job", args=[job.pk])).status_code == 403
+    assert client.get(reverse("web:job_status", args=[job.pk])).status_code == 403
+    client.logout()
+    assert client.get(reverse("web:job", args=[job.pk])).status_code == 302
+
+
+def test_who_writes_no_rows_cannot_start_an_import(client, plan, cast, ledger):
+    client.force_login(cast.vic)
+    assert upload(client, plan, ledger, GOOD).status_code == 403
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_written_for_the_page_outside_a_transaction(django_user_model):
+    """(Inside the import's transaction, PostgreSQL takes a second connection; SQLite waits for the end.)"""
+    zoe = django_user_model.objects.create_user("zoe")
+    job = Job.objects.create(kind=ledger_jobs.IMPORT, user=zoe)
+    progress = jobs.Progress(job)
+    progress.step("Checking the rows", total=200)
+    progress.advance(50)  # within half a second of the step: kept for the next write
+    assert Job.objects.values_list("step", "done", "total").get(pk=job.pk) == ("Checking the rows", 0, 200)
+    progress.step("Saving the rows", total=10)
+    job.refresh_from_db()
+    assert (job.step, job.total, job.percent) == ("Saving the rows", 10, 0)
+
+
+def test_the_page_translates_the_step(client, cast):
+    job = Job.objects.create(kind=ledger_jobs.IMPORT, user=cast.zoe, step="Saving the rows", done=5, total=20)
+    client.force_login(cast.zoe)
+    page = client.get(reverse("web:job", args=[job.pk])).content.decode()
+    assert "导入台账" in page and "5 / 20" in page and 'value="25"' in page
+    assert "Saving the rows" not in page
+
+
+def test_an_unknown_kind_is_refused_before_anything_is_queued(cast):
+    with pytest.raises(ValueError, match="unknown job kind"):
+        jobs.start("nothing", cast.zoe)
+    assert not Job.objects.exists()
