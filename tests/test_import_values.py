@@ -234,6 +234,56 @@ def test_returned_values_are_editable_and_locked_ones_left_alone(ctx):
     assert (value.value, value.status) == (6, S.DRAFT)
 
 
+# --- nobody overwritten unread (issue 15, part 5): the template says what its reporter read ------
+
+
+@pytest.fixture
+def zed(django_user_model, plan):
+    """A second reporter of 珠海."""
+    from tests.conftest import _person
+
+    return _person(django_user_model, plan, "zed", "locality_reporter", locality="ZH")
+
+
+def i07(ctx) -> ReportedValue:
+    return ReportedValue.objects.get(locality=ctx.zh, period=ctx.period, indicator__code="I07")
+
+
+def test_a_value_changed_by_someone_else_since_the_export_is_a_conflict_at_its_cell(ctx, zed):
+    I07 = ctx.plan.indicators.get(code="I07")
+    wf.save_values(zed, ctx.zh, ctx.period, [wf.Entry(I07, Decimal(7), expected_version=i07(ctx).version)])
+    before = snapshot()
+    with pytest.raises(WorkbookRejected) as refused:
+        excel.import_values(filled(ctx.template, I07=6), FILE, ctx.cast.zoe)
+    assert paths(refused.value) == [cell(ctx.rows, "I07")]
+    assert "zed" in str(refused.value) and "7" in str(refused.value)
+    assert snapshot() == before
+    # What zed wrote, sent as it stands, overwrites nothing: the rest of the workbook is saved.
+    excel.import_values(filled(ctx.template, I07=7), FILE, ctx.cast.zoe)
+    assert i07(ctx).value == 7 and i07(ctx).updated_by == zed
+
+
+def test_the_same_workbook_uploaded_twice_overwrites_only_its_own_values(ctx):
+    excel.import_values(filled(ctx.template, I07=6), FILE, ctx.cast.zoe)
+    excel.import_values(filled(ctx.template, I07=8), FILE, ctx.cast.zoe)  # her own write since: hers
+    assert i07(ctx).value == 8
+
+
+def test_a_template_of_before_without_versions_overwrites_no_one_else(ctx, zed):
+    I07 = ctx.plan.indicators.get(code="I07")
+    book = openpyxl.load_workbook(io.BytesIO(ctx.template))
+    meta = book[wbk.META_SHEET]
+    for r in range(meta.max_row, 0, -1):
+        if str(meta.cell(row=r, column=1).value).startswith(wbk.VERSION_PREFIX):
+            meta.delete_rows(r)
+    out = io.BytesIO()
+    book.save(out)
+    wf.save_values(zed, ctx.zh, ctx.period, [wf.Entry(I07, Decimal(7), expected_version=i07(ctx).version)])
+    with pytest.raises(WorkbookRejected, match="I07"):
+        excel.import_values(filled(out.getvalue(), I07=6), FILE, ctx.cast.zoe)
+    assert i07(ctx).value == 7
+
+
 def test_outlier_warnings_are_reported_not_blocking(ctx):
     plan, zoe, zh = ctx.plan, ctx.cast.zoe, ctx.zh
     p2017 = yearly_period(plan, 2017)

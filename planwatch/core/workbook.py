@@ -83,6 +83,8 @@ IN_BACKGROUND = Limits(8 * MAX_UNPACKED_BYTES, 10 * MAX_ROWS)
 MAX_COMMENT_CHARS = 2000
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
+# A _meta row "version:I01 | 3 | 12.5": the version and the value of I01 as exported ("" for none).
+VERSION_PREFIX = "version:"
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
@@ -141,6 +143,7 @@ class TemplateRow:
     editable: bool = True  # False: submitted, approved or accepted: the inputs stay locked
     status_zh: str = ""
     status_en: str = ""
+    version: int = 0  # the stored value's version when the template was exported (0: none yet)
 
 
 @dataclass(frozen=True)
@@ -372,8 +375,12 @@ def _write_meta(ws: Worksheet, template: Template) -> None:
             "PlanWatch 用本表核对上传的文件，请勿改动 / PlanWatch matches uploads with this sheet: do not edit",
         ),
     ]
+    # The version of each value as exported: the upload changes only what its reporter read
+    # (reporting.excel; a value changed by someone else since is a conflict at its cell).
     for key, value in rows:
         ws.append([key, value])
+    for row in template.rows:
+        ws.append([f"{VERSION_PREFIX}{row.code}", row.version, "" if row.value is None else f"{row.value:f}"])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 40
     ws.sheet_state = "hidden"
@@ -408,6 +415,25 @@ class ReadRow:
         return self.cell(COMMENT_COL)
 
 
+@dataclass(frozen=True)
+class Exported:
+    """A value as the template showed it when exported: what its reporter read."""
+
+    version: int
+    value: Decimal | None
+
+
+def _read_as_exported(version: Any, value: Any) -> Exported | None:
+    if type(version) is not int or version < 0:
+        return None
+    if value in (None, ""):
+        return Exported(version, None)
+    try:
+        return Exported(version, Decimal(str(value)))
+    except ArithmeticError:
+        return None
+
+
 @dataclass
 class WorkbookContent:
     """What a workbook holds, and the problems found in it on its own.
@@ -418,6 +444,8 @@ class WorkbookContent:
 
     meta: TemplateMeta | None
     rows: list[ReadRow] = field(default_factory=list)
+    # Each indicator's value as exported, by code (none in a template of before).
+    exported: dict[str, Exported] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     meta_cells: dict[str, str] = field(default_factory=dict)
     layout_ok: bool = True  # False: the values sheet is missing or not laid out as the template
@@ -552,9 +580,12 @@ def _read_meta(wb: Any, content: WorkbookContent) -> None:
         return
     ws = wb[META_SHEET]
     found: dict[str, Any] = {}
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 100), max_col=2):
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 100 + MAX_VALUE_ROWS), max_col=3):
         key = row[0].value
-        if isinstance(key, str) and key.strip() in META_KEYS and key.strip() not in found:
+        if isinstance(key, str) and key.startswith(VERSION_PREFIX):
+            if (read := _read_as_exported(row[1].value, row[2].value)) is not None:
+                content.exported[key.removeprefix(VERSION_PREFIX)] = read
+        elif isinstance(key, str) and key.strip() in META_KEYS and key.strip() not in found:
             found[key.strip()] = row[1].value
             content.meta_cells[key.strip()] = f"{META_SHEET}!{row[1].coordinate}"
     problems: list[Problem] = []

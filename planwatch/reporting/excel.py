@@ -163,6 +163,7 @@ def export_template(
                 editable=(value is None or value.status in workflow.EDITABLE) and ind.pk not in derived,
                 status_zh=status_zh + ("（示例数据）" if value and value.is_sample else ""),
                 status_en=status_en + (" (sample)" if value and value.is_sample else ""),
+                version=value.version if value else 0,
             )
         )
     now = timezone.localtime(now or timezone.now())
@@ -423,7 +424,15 @@ def _entries(
                 _problem(row.code_cell, f"未知指标 {row.code}", f"unknown indicator {row.code!r}")
             )
         elif row.value is not None:
-            out.append((row, workflow.Entry(ind, row.value, workflow.ANY_VERSION, row.comment.strip())))
+            read = content.exported.get(row.code)  # None: a template of before, which did not say
+            entry = workflow.Entry(
+                ind,
+                row.value,
+                read.version if read else workflow.OWN_VERSION,
+                row.comment.strip(),
+                read=workflow.Read(read.value) if read else None,
+            )
+            out.append((row, entry))
         elif not workflow.may_enter(user, match.locality, ind):  # a row of someone else's, even blank
             refused = workflow.not_yours(match.locality, ind)
             problems.append(_problem(row.code_cell, refused.zh, refused.en))

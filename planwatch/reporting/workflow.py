@@ -81,7 +81,6 @@ DRAFT_LIKE = list(EDITABLE)
 # --- inputs and results -------------------------------------------------------------------------
 
 FREQUENCY_ZH = {"yearly": "每年", "quarterly": "每季度", "monthly": "每月"}
-ANY_VERSION = -1  # an entry that takes whatever version the value has now (an Excel import)
 # An entry sent without the version its sender read (a data value set without versions): it may
 # create a value or change one its own user wrote last; a value someone else wrote is a conflict.
 OWN_VERSION = -2
@@ -90,12 +89,21 @@ OWN_VERSION = -2
 @dataclass(frozen=True)
 class Entry:
     """One value to save. `expected_version` is the version the user saw (None: a new value;
-    ANY_VERSION: whatever is there now; OWN_VERSION: whatever the user wrote last)."""
+    OWN_VERSION: whatever the user wrote last). An Excel upload says instead the value its
+    template showed (`read`): what changed since is someone else's only if the value did."""
 
     indicator: Indicator
     value: Decimal | None
     expected_version: int | None = None
     comment: str = ""
+    read: Read | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """The value a user read before writing (in an exported template); None: there was none."""
+
+    value: Decimal | None
 
 
 @dataclass
@@ -293,20 +301,23 @@ def not_yours(locality: Locality, indicator: Indicator) -> NotAllowed:
 
 
 def _state_problems(user: Any, entry: Entry, current: ReportedValue | None) -> list[PlanWatchError]:
-    """What refuses a change: a locked value, a version other than the one the user read, a value
-    sent without a version over one someone else wrote (or moved) last."""
+    """What refuses a change: a locked value; a value someone else changed since the user read it
+    (by its version, or for an upload by the value its template showed); a value sent without a
+    version over one someone else wrote (or moved) last. Only a change of the value overwrites: a
+    comment on it, or the value sent as it stands, overwrites nothing."""
     if current is not None and current.status not in EDITABLE:
         return [locked_error(current)]
+    overwrites_another = (
+        current is not None and current.value != entry.value and current.updated_by_id != user.pk
+    )
+    if entry.read is not None:
+        changed_since = current is not None and current.value != entry.read.value
+        return [conflict_error(entry.indicator.code, current)] if changed_since and overwrites_another else []
     if entry.expected_version == OWN_VERSION:
-        # Only a change of the value is refused: a comment on it overwrites nothing.
-        if current is not None and current.value != entry.value and current.updated_by_id != user.pk:
-            return [unread_conflict(entry.indicator.code, current)]
-    elif entry.expected_version != ANY_VERSION:
-        current_version = current.version if current else None
-        if entry.expected_version != current_version and not (
-            current is None and entry.expected_version == 0
-        ):
-            return [conflict_error(entry.indicator.code, current)]
+        return [unread_conflict(entry.indicator.code, current)] if current and overwrites_another else []
+    current_version = current.version if current else None
+    if entry.expected_version != current_version and not (current is None and entry.expected_version == 0):
+        return [conflict_error(entry.indicator.code, current)]
     return []
 
 
@@ -856,4 +867,4 @@ def decide_revision(
     return request
 
 
-__all__ += ["ANY_VERSION", "OWN_VERSION", "State", "attach_evidence", "locked_error", "conflict_error"]
+__all__ += ["OWN_VERSION", "Read", "State", "attach_evidence", "locked_error", "conflict_error"]
