@@ -4,6 +4,7 @@ which `check --deploy` is clean."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -204,8 +205,19 @@ def test_a_password_changed_anywhere_else_revokes_the_tokens_too(bob: Any) -> No
     bob.set_password("a-new-long-password")
     bob.save()
     assert Client().get(PLANS_API, headers=bearer(raw)).status_code == 401
-    event = AuditEvent.objects.get(type="token.revoke")
-    assert (event.source, event.new["revoked"]) == ("system", [token.prefix])
+    event = AuditEvent.objects.get(type="user.password_change")
+    assert (event.source, event.new["tokens_revoked"], event.subject_label) == (
+        "system",
+        [token.prefix],
+        "bob",
+    )
+    assert "a-new-long-password" not in str(event.new)
+
+
+def test_changepassword_is_audited_once(bob: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "another-long-password-9")
+    call_command("changepassword", "bob", stdout=io.StringIO())
+    assert AuditEvent.objects.filter(type="user.password_change", subject_label="bob").count() == 1
 
 
 # --- tokens expire -------------------------------------------------------------------------------

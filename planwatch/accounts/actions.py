@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import translation
 
 from planwatch.accounts.models import ApiToken, Profile
+from planwatch.accounts.passwords import audited_here
 from planwatch.core.errors import PlanWatchError, refuse
 from planwatch.kernel import audit
 
@@ -100,7 +101,8 @@ def save_user(
     new_profile = Profile(user=user, role=account.role, locality=account.locality, unit=account.unit)
     if old is not None and old == _snapshot(user, new_profile) and not account.password:
         return user  # saved unchanged
-    user.save()
+    with audited_here():  # in the event below
+        user.save()
     Profile.objects.update_or_create(
         user=user, defaults={"role": account.role, "locality": account.locality, "unit": account.unit}
     )
@@ -118,7 +120,8 @@ def change_own_password(user: Any, form: Any, *, via: audit.Via = audit.WEB) -> 
     password right, the new one held to the validators): set, the user's API tokens revoked, one
     audit event `user.password_change` naming the revoked tokens' prefixes, never the password."""
     revoked = ApiToken.revoke_all_of(user)
-    form.save()
+    with audited_here():  # in the event below
+        form.save()
     subject = audit.Subject("user", user.pk, user.get_username())
     audit.record("user.password_change", user, subject, via=via, new={"tokens_revoked": revoked})
     return user
