@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "planwatch.api.errors.ApiErrorBodies",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "planwatch.web.middleware.renew_idle_session",
     "planwatch.web.middleware.chinese_first",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,7 +138,7 @@ AXES_VERBOSE = False
 # A session ends after PLANWATCH_IDLE_MINUTES without a request (each request renews it) and
 # when the browser closes.
 SESSION_COOKIE_AGE = int(env_number("PLANWATCH_IDLE_MINUTES", 60, minimum=1) * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # renewed at most once a minute: web.middleware.renew_idle_session
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # API tokens expire this many days after they are issued (docs/api.md).
 PLANWATCH_API_TOKEN_DAYS = int(env_number("PLANWATCH_API_TOKEN_DAYS", 90, minimum=1))

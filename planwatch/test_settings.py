@@ -18,9 +18,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# The idle timeout renews the session on every request, one more write each; the tests that count
-# a page's queries count the page's own (tests/test_logins.py checks the renewal with it on).
-SESSION_SAVE_EVERY_REQUEST = False
 
 # Jobs run where they are started, so a test sees an import end as the page redirects to it; the
 # database backend and its worker are tested on their own (tests/test_jobs.py).

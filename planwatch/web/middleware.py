@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,41 @@ from planwatch.core import inputs
 from planwatch.core.errors import Issue, PlanWatchError, errors_body
 from planwatch.pages import refusal_page
 from planwatch.plans.models import in_english
+
+# The idle timeout is renewed at most this often (seconds): not a database write on every page.
+RENEW_SESSION_EVERY = 60
+
+
+def renew_idle_session(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A signed-in session lasts SESSION_COOKIE_AGE (PLANWATCH_IDLE_MINUTES) after its last request:
+    renewed (saved again) when a request comes more than a minute after the last renewal, so a
+    session ends between the idle time less a minute and the idle time after its last request.
+    Saving on every request (SESSION_SAVE_EVERY_REQUEST) would write to the database on every page
+    view, and on SQLite wait behind any long write (a large import on the job runner)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        session = getattr(request, "session", None)
+        signed_in = session is not None and session.session_key and not session.is_empty()
+        if signed_in and time.time() - int(session.get(RENEWED_AT, 0)) >= RENEW_SESSION_EVERY:
+            session_renewed(session)  # marks it modified: SessionMiddleware saves it
+        return response
+
+    return middleware
+
+
+RENEWED_AT = "_renewed_at"
+
+
+def session_renewed(session: Any, **_: Any) -> None:
+    session[RENEWED_AT] = int(time.time())
+
+
+def renewed_at_login(sender: Any, request: HttpRequest, **_: Any) -> None:
+    """A login saves the session: its renewal counts from there (web.apps connects this)."""
+    session_renewed(request.session)
 
 
 def chinese_first(
