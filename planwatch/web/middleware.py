@@ -34,7 +34,7 @@ def renew_idle_session(
 
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
-        session = getattr(request, "session", None)
+        session: Any = getattr(request, "session", None)
         signed_in = session is not None and session.session_key and not session.is_empty()
         if signed_in and time.time() - int(session.get(RENEWED_AT, 0)) >= RENEW_SESSION_EVERY:
             session_renewed(session)  # marks it modified: SessionMiddleware saves it
