@@ -79,7 +79,7 @@ class Limits:
 # Read in a web request: small enough to answer well within the worker's timeout.
 IN_REQUEST = Limits(MAX_UNPACKED_BYTES, MAX_ROWS)
 # Read by the job runner, outside any request (a ledger of a whole province): bounded all the same.
-IN_BACKGROUND = Limits(8 * MAX_UNPACKED_BYTES, 10 * MAX_ROWS)
+IN_BACKGROUND = Limits(4 * MAX_UNPACKED_BYTES, 10 * MAX_ROWS)  # 100,000 ledger rows unpack to ~63 MB
 MAX_COMMENT_CHARS = 2000
 
 META_KEYS = ("format", "format_version", "plan", "plan_version", "locality", "period", "check")
