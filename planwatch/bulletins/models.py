@@ -188,7 +188,7 @@ class BulletinAddressee(models.Model):
     class Meta:
         verbose_name = _("Bulletin addressee")
         verbose_name_plural = _("Bulletin addressees")
-        ordering = ["bulletin", "role", "order", "id"]
+        ordering = ["bulletin", "order", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(locality__isnull=False, unit__isnull=True)

@@ -434,7 +434,7 @@ def issue_info(bulletin: Bulletin) -> core.IssueInfo | None:
         return None
     to: list[str] = []
     copies: list[str] = []
-    for a in bulletin.addressees.select_related("locality", "unit").order_by("role", "order", "id"):
+    for a in bulletin.addressees.select_related("locality", "unit").order_by("order", "id"):
         (to if a.role == BulletinAddressee.Role.TO else copies).append(a.name)
     if bulletin.copies_other.strip():
         copies.append(bulletin.copies_other.strip())

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "Bulletin addressee",
                 "verbose_name_plural": "Bulletin addressees",
-                "ordering": ["bulletin", "role", "order", "id"],
+                "ordering": ["bulletin", "order", "id"],
             },
         ),
         migrations.RemoveConstraint(
