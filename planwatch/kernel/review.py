@@ -7,6 +7,10 @@ row, a `SubjectKind`, naming its model and what is particular to it. The moves a
       ▲                  │  ▲ approve (a further level)│                │
       └──── returned ◄───┴──┴───────── return ─────────┴──── reopen ────┘
 
+What the province issues (a bulletin, 通报) has states and moves of its own, `IssueState` and
+`ISSUE_MOVES` (draft ──issue──► issued ──withdraw / supersede──► withdrawn / superseded), moved by the
+same transition().
+
 `transition()` locks the subjects, checks every one of them (the move exists from its state, the
 user holds the move's permission for it, a comment where one is needed, the kind's own guards),
 refuses with every problem at once or moves them all, writes one audit event per subject and, once
