@@ -253,3 +253,50 @@ def test_the_province_works_a_draft_through_the_pages(sample, cast, client):
     assert client.post(withdraw, {"reason": ""}).status_code == 400
     client.post(withdraw, {"reason": "数据有误"})
     assert Bulletin.objects.get().state == "withdrawn"
+
+
+def test_a_draft_is_made_again_keeping_its_words_or_prefilled_again(sample, cast):
+    b = issuing.edit_words(cast.pat, draft(sample, user=cast.pat), {"problems": "自己写的问题。"})
+    b = issuing.regenerate_draft(cast.pat, b)
+    assert b.problems == "自己写的问题。" and b.files_current and b.is_draft
+    b = issuing.regenerate_draft(cast.pat, b, refill=True)
+    assert b.problems != "自己写的问题。" and "全区域进度" in b.problems
+    types = AuditEvent.objects.filter(subject_type="bulletin", subject_id=str(b.pk)).values_list(
+        "type", flat=True
+    )
+    assert list(types.order_by("id")) == [
+        "bulletin.create",
+        "bulletin.update",
+        "bulletin.regenerate",
+        "bulletin.regenerate",
+    ]
+    with pytest.raises(NotAllowed):
+        issuing.regenerate_draft(cast.zoe, b)
+
+
+def test_an_issue_that_loses_its_number_meanwhile_writes_its_files_again(sample, cast, monkeypatch):
+    """The files are written before the short transaction that numbers: if another issue of the
+    series takes the number meanwhile, they are written again with the next one."""
+    from openpyxl import load_workbook
+
+    from planwatch.bulletins import services
+
+    mine = words_done(cast.pat, draft(sample, "2019", user=cast.pat))
+    other = words_done(cast.pat, draft(sample, "2019", user=cast.pat))
+    real = services.render
+    numbers = []
+
+    def render(*args, **kwargs):
+        numbers.append(args[4])
+        if len(numbers) == 1:  # while my files are written, another issue takes 第1期
+            monkeypatch.setattr(services, "render", real)
+            issuing.issue(cast.pat, other, form(sample))
+            monkeypatch.setattr(services, "render", render)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "render", render)
+    mine = issuing.issue(cast.pat, mine, form(sample))
+    assert numbers == [1, 2] and mine.number == 2 and Bulletin.objects.get(pk=other.pk).number == 1
+    book = load_workbook(mine.file_of("xlsx"))
+    info = dict(book["通报 Bulletin"].iter_rows(min_row=2, values_only=True))
+    assert info["期别 issue"] == "2019年度（第2期）"

@@ -27,9 +27,11 @@ from django.utils import timezone
 from planwatch.accounts.permissions import addressed_to, bulletin_scope, has_perm
 from planwatch.bulletins import services
 from planwatch.bulletins.models import WORDS, Bulletin, BulletinAddressee, BulletinFile
+from planwatch.core.bulletin import IssueInfo
 from planwatch.core.bulletin.content import TO_WRITE
 from planwatch.core.errors import (
     CommentRequired,
+    Conflict,
     IllegalTransition,
     Issue,
     Kind,
@@ -38,7 +40,16 @@ from planwatch.core.errors import (
     Refused,
 )
 from planwatch.kernel import audit
-from planwatch.kernel.review import ISSUE_MOVES, IssueAction, IssueState, Step, SubjectKind, transition
+from planwatch.kernel.review import (
+    ISSUE_MOVES,
+    IssueAction,
+    IssueState,
+    Step,
+    SubjectKind,
+    forbidden,
+    refusal,
+    transition,
+)
 from planwatch.plans.models import Locality, Plan, Unit
 
 __all__ = [
@@ -328,45 +339,84 @@ def _check_issue(b: Bulletin, form: IssueForm) -> list[Issue]:
     return problems
 
 
+def _may_issue(user: Any, b: Bulletin, form: IssueForm) -> None:
+    """Raises unless the user may issue the bulletin now with this form: its state and the user's
+    permission as the kernel judges them (transition() judges them again), then every problem of
+    the form and of the words at once."""
+    if BULLETIN.move(b.state, IssueAction.ISSUE) is None:
+        raise refusal(BULLETIN, b, IssueAction.ISSUE)
+    if not has_perm("bulletin.issue", user, b):
+        raise forbidden(BULLETIN, b, IssueAction.ISSUE)
+    if problems := _check_issue(b, form):
+        raise Refused(problems)
+
+
+def _info(form: IssueForm, issued_on: dt.date) -> IssueInfo:
+    """What the files will say of the issue, in the order the addressees are stored (issue_info)."""
+    a = form.addressees
+    return IssueInfo(
+        document_number=form.document_number.strip(),
+        office=form.office.strip(),
+        signed_by=form.signed_by.strip(),
+        issued_on=issued_on,
+        to=tuple(p.name_zh for p in [*a.to_localities, *a.to_units]),
+        copies=tuple(p.name_zh for p in [*a.copy_localities, *a.copy_units])
+        + ((a.copies_other.strip(),) if a.copies_other.strip() else ()),
+    )
+
+
+ATTEMPTS = 3  # another issue of the plan's series may take the number while the files are written
+
+
 def issue(user: Any, bulletin: Bulletin, form: IssueForm, *, via: audit.Via = audit.WEB) -> Bulletin:
     """签发: the draft gets the next number of its year and series, what the form gives, and its files
-    written again with them; then it is frozen. All or nothing, every problem at once."""
-    with transaction.atomic():
-        Plan.objects.select_for_update().get(pk=bulletin.plan_id)  # one issue of a plan at a time
-        b = Bulletin.objects.select_for_update().select_related("plan", "run").get(pk=bulletin.pk)
-        if b.is_draft and not has_perm("bulletin.issue", user, b):
-            raise NotAllowed(f"您无权签发{b.audit_subject().label}", "you may not issue this bulletin")
-        if b.is_draft and (problems := _check_issue(b, form)):
-            raise Refused(problems)
-        if b.is_draft:
-            b.number = next_number(b.plan, b.year, b.series)
-            b.document_number = form.document_number.strip()
-            b.signed_by = form.signed_by.strip()
-            b.office = form.office.strip()
-            b.issued_on = form.issued_on or timezone.localdate()
-            b.issued_by = user if getattr(user, "is_authenticated", False) else None
-            b.copies_other = form.addressees.copies_other.strip()
-            b.save()
-            BulletinAddressee.objects.filter(bulletin=b).delete()
-            BulletinAddressee.objects.bulk_create(form.addressees.rows(b))
-        moved = transition(BULLETIN, user, [b], IssueAction.ISSUE, via=via)  # checks, moves, audits
-        b = moved.subjects[0]
+    written again with them; then it is frozen. All or nothing, every problem at once.
+
+    The files (seconds) are written before the transaction, with the number the series will give;
+    the transaction (short) takes the plan's lock, checks that the number is still the next one and
+    the draft unchanged (else writes them again), numbers, moves, audits and stores the files."""
+    for _attempt in range(ATTEMPTS):
+        b = Bulletin.objects.select_related("plan", "run").get(pk=bulletin.pk)
+        _may_issue(user, b, form)
+        number = next_number(b.plan, b.year, b.series)
+        issued_on = form.issued_on or timezone.localdate()
         content, files = services.render(
             b.plan,
             services.period_of(b.plan, b.period_code),
             b.run,
             b.as_of,
-            b.number,
+            number,
             b.formats,
             series=services.series_zh(b.series),
-            issue=services.issue_info(b),
+            issue=_info(form, issued_on),
             words=services.words_of(b),
         )
-        b.title = f"{content.title} {content.subtitle}"
-        b.files_current = True
-        b.save(update_fields=["title", "files_current"])
-        services.store_files(b, files)
-        return b
+        with transaction.atomic():
+            Plan.objects.select_for_update().get(pk=b.plan_id)  # one issue of a plan at a time
+            locked = Bulletin.objects.select_for_update().select_related("plan", "run").get(pk=b.pk)
+            if locked.version != b.version or next_number(b.plan, b.year, b.series) != number:
+                continue  # edited, or another issue took the number meanwhile: write them again
+            _may_issue(user, locked, form)
+            locked.number = number
+            locked.document_number = form.document_number.strip()
+            locked.signed_by = form.signed_by.strip()
+            locked.office = form.office.strip()
+            locked.issued_on = issued_on
+            locked.issued_by = user if getattr(user, "is_authenticated", False) else None
+            locked.copies_other = form.addressees.copies_other.strip()
+            locked.title = f"{content.title} {content.subtitle}"
+            locked.files_current = True
+            locked.save()
+            BulletinAddressee.objects.filter(bulletin=locked).delete()
+            BulletinAddressee.objects.bulk_create(form.addressees.rows(locked))
+            moved = transition(BULLETIN, user, [locked], IssueAction.ISSUE, via=via)  # checks, moves, audits
+            issued: Bulletin = moved.subjects[0]
+            services.store_files(issued, files)
+            return issued
+    raise Conflict(
+        "同一系列的其他通报正在签发或本通报刚被修改，请重试",
+        "another bulletin of the series was being issued, or this one was just changed: try again",
+    )
 
 
 def withdraw(user: Any, bulletin: Bulletin, reason: str, *, via: audit.Via = audit.WEB) -> Bulletin:
