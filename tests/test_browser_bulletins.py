@@ -62,6 +62,7 @@ def test_province_drafts_edits_previews_issues_and_a_locality_reads_it(
     page.wait_for_selector("#stale")
     preview = page.locator("#preview").inner_text()
     assert "存在问题" in preview and PROBLEMS in preview  # the preview shows the edited words
+    screenshot(page, "bulletins-draft")
 
     page.fill("#issue input[name=document_number]", "粤经信函〔2020〕5号")
     page.fill("#issue input[name=signed_by]", "王五")

@@ -196,6 +196,7 @@ def regenerate_draft(
     with transaction.atomic():
         _draft(user, bulletin, "bulletin.edit", ("重新生成", "regenerate"))  # checked before the work
     b = Bulletin.objects.select_related("plan", "run").get(pk=bulletin.pk)
+    version = b.version
     which = services.period_of(b.plan, b.period_code)
     run = services.cited_run(
         b.plan,
@@ -227,7 +228,8 @@ def regenerate_draft(
         if refill:
             for key in WORDS:
                 setattr(b, key, content.words.text(key))
-        b.files_current = True
+        # words edited while the files were written: they do not hold the edit
+        b.files_current = refill or b.version == version
         b.version += 1
         b.save()
         services.store_files(b, files)

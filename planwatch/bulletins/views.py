@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -195,7 +196,7 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
                 pk=bulletin.pk
             ),
             "history": history,
-            "today": dt.date.today().isoformat(),
+            "today": timezone.localdate().isoformat(),
             **context,
         },
         status=status,
