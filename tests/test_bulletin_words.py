@@ -32,12 +32,15 @@ OVERDUE = MilestoneRow(
 def test_the_words_are_prefilled_with_the_lagging_and_the_overdue_and_their_numbers():
     c = build_content(make_input(supervision=SupervisionInput(4, (OVERDUE,))))
     words = prefill(c)
-    # 存在问题: the region's lagging indicator with its one-line reason (explain), the locality with a
-    # seriously lagging indicator and its gap, the overdue milestone counted per locality
-    lagging = next(w for w in c.warnings if w.kind == "indicator")
-    assert f"全区域进度{PACE_ZH['lagging']}的指标1项：{lagging.short}。" in words.problems
+    # 存在问题: the region's lagging indicators (with their gap to 时序进度 where known), the locality
+    # with a seriously lagging indicator, the overdue milestones counted per locality and named
+    assert f"全区域进度{PACE_ZH['lagging']}的指标1项：A 项目数。" in words.problems
     assert "乙区有1项指标严重滞后" in words.problems
-    assert "逾期节点1个（乙区1个）" in words.problems
+    assert "逾期节点1个（乙区1个）：乙区 任务T1 遴选示范项目（逾期30天）。" in words.problems
+    # a seriously lagging one is said with its one-line reason (explain), as in the warnings
+    serious = replace(c, warnings=tuple(replace(w, pace="seriously_lagging") for w in c.warnings))
+    short = next(w.short for w in c.warnings if w.kind == "indicator")
+    assert f"全区域进度{PACE_ZH['seriously_lagging']}的指标1项：{short}。" in prefill(serious).problems
     # 总体评价: the overview's counts, the ranking's first and last
     assert c.overview in words.assessment and "甲市居首，乙区列末位" in words.assessment
     # 下一步工作 names what lags; the passages the province writes are marked

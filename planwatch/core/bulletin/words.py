@@ -16,6 +16,7 @@ from planwatch.core.bulletin.content import (
     TO_WRITE,
     BulletinContent,
     OfficeWords,
+    points,
 )
 from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
 
@@ -43,19 +44,19 @@ def _region_cells(c: BulletinContent, annual: str = "", pace: str = "") -> list[
 
 def _assessment(c: BulletinContent) -> str:
     counts = dict(c.counts)
-    evaluated = sum(counts.get(k, 0) for k in PACE_CLASSES)
+    paced = sum(counts.get(k, 0) for k in PACE_CLASSES if k != "none")
     lines = [c.overview]
     if c.ranking:
         first, last = c.ranking[0], c.ranking[-1]
         lines.append(f"综合评估中，{first.name}居首，{last.name}列末位（共{len(c.ranking)}个地区参与排名）。")
     behind = counts.get("lagging", 0) + counts.get("seriously_lagging", 0)
-    if evaluated:
+    if paced:
         lines.append(
-            f"总体看，{evaluated}项可评估指标中{CLASS_ZH['lagging']}和{CLASS_ZH['seriously_lagging']}的共{behind}项，"
-            f"{TO_WRITE}结合各地情况写明总体评价】"
+            f"总体看，{paced}项可判断进度的指标中{CLASS_ZH['lagging']}和{CLASS_ZH['seriously_lagging']}的共{behind}项。"
         )
-    else:
-        lines.append(f"{TO_WRITE}结合各地情况写明总体评价】")
+    elif counts.get("not_met", 0):
+        lines.append(f"对照年度目标，{CLASS_ZH['not_met']}的共{counts['not_met']}项。")
+    lines.append(f"{TO_WRITE}结合各地情况写明总体评价】")
     return "\n".join(lines)
 
 
@@ -83,19 +84,61 @@ def _overdue(c: BulletinContent) -> tuple[int, list[str]]:
     return sum(overdue for _loc, overdue, _risk in s.by_locality), per
 
 
+def _overdue_rows(c: BulletinContent) -> list[str]:
+    """Each overdue milestone: “珠海市 任务T1 遴选示范项目（逾期30天）”."""
+    if c.supervision is None:
+        return []
+    return [
+        f"{c.names.locality(r.locality)} 任务{r.task} {r.milestone}（逾期{r.days_late}天）"
+        for r in c.supervision.rows
+        if r.flag == "overdue"
+    ]
+
+
+def _behind(c: BulletinContent, pace: str) -> list[str]:
+    """The region's indicators at this pace, each with its gap to 时序进度: “I01 名称（落后8.8个百分点）”."""
+    out = []
+    for row in c.indicators:
+        cell = next((x for x in row.cells if x.scope == REGION), None)
+        if cell is not None and cell.pace == pace:
+            gap = (
+                f"（落后时序进度{points(cell.pace_gap).lstrip('−')}个百分点）"
+                if cell.pace_gap is not None
+                else ""
+            )
+            out.append(f"{row.indicator} {row.name}{gap}")
+    return out
+
+
 def _problems(c: BulletinContent) -> str:
     lines = []
-    for pace in ("seriously_lagging", "lagging"):
-        group = [w.short for w in c.warnings if w.kind == "indicator" and w.pace == pace]
-        if group:
-            lines.append(f"全区域进度{PACE_ZH[pace]}的指标{len(group)}项：" + "；".join(group) + "。")
+    # Seriously lagging with its one-line reason (explain, as in the warnings); lagging with its gap.
+    serious = [w.short for w in c.warnings if w.kind == "indicator" and w.pace == "seriously_lagging"]
+    if serious:
+        lines.append(
+            f"全区域进度{PACE_ZH['seriously_lagging']}的指标{len(serious)}项：" + "；".join(serious) + "。"
+        )
+    lagging = _behind(c, "lagging")
+    if lagging:
+        lines.append(f"全区域进度{PACE_ZH['lagging']}的指标{len(lagging)}项：" + "、".join(lagging) + "。")
+    not_met = _region_cells(c, annual="not_met")
+    if not_met:
+        lines.append(f"全区域{ANNUAL_ZH['not_met']}年度目标的指标{len(not_met)}项：{_listed(not_met)}。")
     lines += [w.text for w in c.warnings if w.kind == "locality"]
-    failed = [w.text for w in c.warnings if w.kind == "binding"]
-    if failed:
-        lines.append(f"约束性指标未达标{len(failed)}项次。")
+    binding: dict[str, list[str]] = {}
+    for w in c.warnings:
+        if w.kind == "binding":
+            code, _, scope = w.subject.partition(":")
+            binding.setdefault(code, []).append(c.names.locality(scope))
+    lines += [
+        f"约束性指标 {code} {c.names.indicator(code)} 未达标：{'、'.join(where)}。"
+        for code, where in binding.items()
+    ]
     overdue, per = _overdue(c)
     if overdue:
-        lines.append(f"督查督办：年度行动计划逾期节点{overdue}个（{'、'.join(per)}）。")
+        lines.append(
+            f"督查督办：年度行动计划逾期节点{overdue}个（{'、'.join(per)}）：{'；'.join(_overdue_rows(c))}。"
+        )
     if c.late:
         lines.append(c.late_summary)
     if not lines:
@@ -105,11 +148,16 @@ def _problems(c: BulletinContent) -> str:
 
 def _next_steps(c: BulletinContent) -> str:
     behind = [w for w in c.warnings if w.kind == "indicator"]
+    not_met = _region_cells(c, annual="not_met")
     serious_places = [c.names.locality(w.subject) for w in c.warnings if w.kind == "locality"]
     overdue, per = _overdue(c)
     lines = []
     if behind:
         lines.append(f"针对全区域进度滞后的{len(behind)}项指标，各牵头单位加强调度，分析原因，提出措施。")
+    if not_met:
+        lines.append(
+            f"针对{ANNUAL_ZH['not_met']}年度目标的{len(not_met)}项指标，各牵头单位分析原因，提出措施。"
+        )
     if serious_places:
         lines.append(f"{'、'.join(serious_places)}对严重滞后的指标逐项制定整改措施。")
     if overdue:
