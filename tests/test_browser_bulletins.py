@@ -1,6 +1,7 @@
-"""The bulletins page in real Chromium: the province generates a Word bulletin, the page says it is
-building and counts the seconds, the form cannot be sent twice, and the new bulletin downloads and
-opens in python-docx with its Chinese title."""
+"""The bulletins pages in real Chromium: the province generates a draft (the page says it is building
+and counts the seconds, the form cannot be sent twice), edits its words (存在问题), previews them,
+issues it (签发); a locality's user then finds it, opens it and downloads the Word file, which
+python-docx reads back with the edited words and the issue number."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from planwatch.bulletins.models import Bulletin
 from planwatch.demo.sample import load_sample
 from tests.browser import screenshot
-from tests.test_browser_reporting import log_in
+from tests.test_browser_reporting import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +24,12 @@ WATCH_THE_BUILDING_LINE = """() => {
   }).observe(line, {attributes: true, childList: true, characterData: true, subtree: true});
 }"""
 
+PROBLEMS = "珠海市研发投入增长放缓，全区域有指标滞后，须加快推进。"
 
-def test_province_builds_a_bulletin_and_downloads_it(page, live_server, plan, cast, settings, tmp_path):
+
+def test_province_drafts_edits_previews_issues_and_a_locality_reads_it(
+    page, live_server, plan, cast, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     load_sample(plan)
     log_in(page, live_server, "pat")
@@ -38,18 +43,50 @@ def test_province_builds_a_bulletin_and_downloads_it(page, live_server, plan, ca
     # What the page showed is kept in sessionStorage, which outlives the navigation to the result.
     page.evaluate(WATCH_THE_BUILDING_LINE)
     page.click("#generate button[type=submit]")
-    page.wait_for_selector("table.bulletins", timeout=60000)
+    page.wait_for_selector("#preview", timeout=60000)
     shown = page.evaluate("JSON.parse(sessionStorage.getItem('building') || 'null')")
     assert shown is not None, "the building line never showed"
     assert shown["text"].startswith("正在生成通报") and shown["disabled"] is True
 
     bulletin = Bulletin.objects.get()
-    assert bulletin.formats == ["docx"] and bulletin.period_code == "2019"
-    assert page.locator(".messages").inner_text().startswith(f"第{bulletin.serial}期通报已生成")
-    screenshot(page, "bulletins-built")
+    assert bulletin.formats == ["docx"] and bulletin.period_code == "2019" and bulletin.is_draft
+    assert page.locator(".messages").inner_text().startswith("通报草稿已生成")
+    assert "2019年度（草稿，未签发）" in page.locator("#preview").inner_text()
+    # The words come prefilled from the evaluation; the province writes its own.
+    assert "【请" in page.locator("textarea[name=assessment]").input_value()
+    page.fill("textarea[name=assessment]", "2019年各地推进有力，总体进展平稳。")
+    page.fill("textarea[name=measures]", "各地加强统筹调度。")
+    page.fill("textarea[name=problems]", PROBLEMS)
+    page.fill("textarea[name=next_steps]", "加强调度，按时报送。")
+    page.click("#words button[type=submit]")
+    page.wait_for_selector("#stale")
+    preview = page.locator("#preview").inner_text()
+    assert "存在问题" in preview and PROBLEMS in preview  # the preview shows the edited words
+    screenshot(page, "bulletins-draft")
+
+    page.fill("#issue input[name=document_number]", "粤经信函〔2020〕5号")
+    page.fill("#issue input[name=signed_by]", "王五")
+    page.click("#issue button[type=submit]")
+    page.wait_for_selector("#number", timeout=60000)
+    bulletin.refresh_from_db()
+    assert (bulletin.state, bulletin.number) == ("issued", 1)
+    assert page.locator("#number").inner_text() == "2019年第1期"
+    assert page.locator("#words").count() == 0  # frozen: no form to change it
+    screenshot(page, "bulletins-issued")
+    log_out(page)
+
+    # 珠海's reporter finds it among the bulletins addressed to 珠海 and downloads the Word file.
+    log_in(page, live_server, "zoe")
+    page.goto(f"{live_server.url}/plans/{plan.code}/bulletins/")
+    page.click(f"#bulletin-{bulletin.pk} a[href$='/bulletins/{bulletin.pk}/']")
+    page.wait_for_selector("#preview")
+    assert PROBLEMS in page.locator("#preview").inner_text()
     with page.expect_download() as download:
-        page.click(f"#bulletin-{bulletin.pk} a:text('DOCX')")
-    assert download.value.suggested_filename == bulletin.file_name("docx")
+        page.click("#download-docx")
+    assert download.value.suggested_filename == bulletin.download_name("docx")
+    assert download.value.suggested_filename.startswith("2019年第1期 珠江西岸")
     document = docx.Document(download.value.path())
-    assert any("珠江西岸" in p.text for p in document.paragraphs[:8])
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert PROBLEMS in text and "2019年度（第1期）" in text and "粤经信函〔2020〕5号" in text
+    assert "签发人：王五" in text and "主送：珠海市" in text
     assert not page.console_errors, page.console_errors

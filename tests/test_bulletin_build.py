@@ -124,14 +124,17 @@ def test_docx_ranking_table_equals_the_run(built):
         assert row[2] == numbers.score(score["score"])
         assert row[-2] == str(score["previous_rank"])
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings[:5] == [
-        "一、约束性指标",
-        "二、总体进展",
-        "三、综合评估排名",
-        "四、各地区指标完成情况",
-        "五、滞后地区和指标预警",
+    # the office's words (prefilled in a draft) first and last, the generated sections between
+    assert headings[:7] == [
+        "一、总体评价",
+        "二、主要做法和成效",
+        "三、约束性指标",
+        "四、总体进展",
+        "五、综合评估排名",
+        "六、各地区指标完成情况",
+        "七、滞后地区和指标预警",
     ]
-    assert "六、督查督办情况" in headings and "七、数据报送情况" in headings
+    assert headings[-5:] == ["八、督查督办情况", "九、数据报送情况", "十、存在问题", "十一、下一步工作", "十二、数据来源"]
     # the binding indicators' table comes first, I29 at every pilot unit
     first = next(t for t in doc.tables if len(t.columns) > 1)
     assert [c.text for c in first.rows[0].cells][:2] == ["代码", "指标"] and first.rows[1].cells[0].text == "I29"

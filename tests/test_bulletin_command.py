@@ -31,7 +31,7 @@ def test_writes_the_files_and_shows_its_steps(sample, tmp_path):
     target = tmp_path / "out"
     out, err = run("--period", "2018", "--format", "xlsx", "-o", str(target), "--no-sensitivity")
     bulletin = Bulletin.objects.get()
-    written = target / f"bulletin-{sample.code}-2018-1.xlsx"
+    written = target / f"bulletin-{sample.code}-2018-draft-{bulletin.pk}.xlsx"  # a draft: no number yet
     assert out.strip() == str(written)
     assert "… evaluating 2018" in err and "… writing xlsx" in err
     assert f"evaluation run #{bulletin.run_id}" in err and "示例数据" in err
@@ -75,7 +75,7 @@ def test_a_quarter_evaluates_its_year_and_says_so(sample, tmp_path):
     run("--period", "2018q3", "--format", "xlsx", "-o", str(tmp_path), "--no-sensitivity")
     bulletin = Bulletin.objects.get()
     assert (bulletin.period_code, bulletin.year, bulletin.run.year) == ("2018Q3", 2018, 2018)
-    book = load_workbook(tmp_path / f"bulletin-{sample.code}-2018Q3-1.xlsx")
+    book = load_workbook(tmp_path / f"bulletin-{sample.code}-2018Q3-draft-{bulletin.pk}.xlsx")
     info = dict(book["通报 Bulletin"].iter_rows(min_row=2, values_only=True))
-    assert info["期别 issue"] == "2018年第三季度（第1期）"
+    assert info["期别 issue"] == "2018年第三季度（草稿，未签发）"  # a draft: numbered when issued
     assert "2018年度已读取的数值" in info["依据 basis 1"]

@@ -1,4 +1,5 @@
-"""The bulletins page: everyone signed in lists and downloads; only the province generates."""
+"""The bulletins page: the province generates drafts and sees every bulletin; the others see only the
+issued ones addressed to them (tests/test_bulletin_issue.py)."""
 
 from __future__ import annotations
 
@@ -77,8 +78,10 @@ def test_the_administrator_generates_and_downloads(client, sample, cast):
     bulletin = Bulletin.objects.get()
     assert bulletin.created_by == cast.alice and bulletin.formats == ["xlsx"]
     assert not bulletin.includes_unaccepted and bulletin.sample
-    page = response.content.decode()
-    assert f'id="bulletin-{bulletin.pk}"' in page and "示例数据" in page
+    page = response.content.decode()  # the draft's page
+    assert 'id="bulletin-title"' in page and "示例数据" in page and 'id="words"' in page
+    page = client.get(index_url(sample)).content.decode()
+    assert f'id="bulletin-{bulletin.pk}"' in page and "草稿" in page
     download = client.get(reverse("bulletins:download", args=[sample.code, bulletin.pk, "xlsx"]))
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -94,8 +97,16 @@ def test_include_unaccepted_is_an_explicit_choice(client, sample, cast):
     assert bulletin.includes_unaccepted and bulletin.run.includes_unaccepted
 
 
-def test_everyone_signed_in_lists_and_downloads(client, bulletin, cast):
+def test_the_province_lists_and_downloads_a_draft_the_others_do_not_see_it(client, bulletin, cast):
     for who in ["zoe", "lena", "vic"]:
+        client.force_login(getattr(cast, who))
+        page = client.get(index_url(bulletin.plan)).content.decode()
+        assert f'id="bulletin-{bulletin.pk}"' not in page, who
+        response = client.get(reverse("bulletins:download", args=[bulletin.plan.code, bulletin.pk, "xlsx"]))
+        assert response.status_code == 404, who
+        response = client.get(reverse("bulletins:detail", args=[bulletin.plan.code, bulletin.pk]))
+        assert response.status_code == 404, who
+    for who in ["alice", "pat"]:
         client.force_login(getattr(cast, who))
         page = client.get(index_url(bulletin.plan)).content.decode()
         assert f'id="bulletin-{bulletin.pk}"' in page, who
@@ -112,8 +123,8 @@ def test_the_page_lists_without_a_query_per_bulletin(client, bulletin, cast, dja
     from planwatch.bulletins.services import build_bulletin
 
     build_bulletin(bulletin.plan, "2017", formats=["xlsx"], params=parameters_from_options(sensitivity=False))
-    client.force_login(cast.vic)
-    with django_assert_max_num_queries(12):
+    client.force_login(cast.pat)
+    with django_assert_max_num_queries(14):
         response = client.get(index_url(bulletin.plan))
     assert response.content.decode().count('id="bulletin-') == 2
 
@@ -131,7 +142,7 @@ def test_the_form_offers_first_the_latest_period_with_accepted_values(client, sa
 
 
 def test_the_sample_badge_is_glossed_in_english_only(client, bulletin, cast):
-    client.force_login(cast.vic)
+    client.force_login(cast.pat)
     row = client.get(index_url(bulletin.plan)).content.decode().split(f'id="bulletin-{bulletin.pk}"')[1]
     assert '<span class="flag sample">示例数据</span>' in row.split("</tr>")[0]
     client.cookies["django_language"] = "en"

@@ -19,9 +19,9 @@ from django.db.models import Q
 from rules import Predicate, predicate
 
 from planwatch.accounts.models import Profile, profile_of
-from planwatch.kernel.review import EDITABLE, allowed
+from planwatch.kernel.review import EDITABLE, IssueState, allowed
 
-__all__ = ["event_scope", "has_perm", "own_locality_id", "profile_of", "value_scope"]
+__all__ = ["bulletin_scope", "event_scope", "has_perm", "own_locality_id", "profile_of", "value_scope"]
 
 has_perm = allowed  # the typed way to ask a permission
 Role = Profile.Role
@@ -240,6 +240,51 @@ def started_job(user: Any, job: Any) -> bool:
     return bool(user.is_authenticated and job.user_id == user.pk)
 
 
+# --- bulletins (通报) ----------------------------------------------------------------------------------
+
+
+def addressed_to(user: Any) -> Q | None:
+    """The bulletins whose 主送 or 抄送 names the user's locality or unit (as a query on bulletins);
+    None when the user has neither."""
+    p = _profile(user)
+    if p is None:
+        return None
+    if p.role in Profile.LOCALITY_ROLES and p.locality_id is not None:
+        return Q(addressees__locality_id=p.locality_id)
+    if p.role == Role.LEAD_UNIT and p.unit_id is not None:
+        return Q(addressees__unit_id=p.unit_id)
+    return None
+
+
+def bulletin_scope(user: Any) -> Q | None:
+    """`bulletin.view` as a query on bulletins (None: every bulletin, drafts too: the province). Anyone
+    else reads the issued ones (and those since withdrawn or superseded) addressed to their locality
+    or unit; never a draft. Use with .distinct() (a bulletin has several addressees)."""
+    if is_province(user):
+        return None
+    to = addressed_to(user)
+    if to is None:
+        return Q(pk__in=[])
+    return ~Q(state=IssueState.DRAFT) & to
+
+
+@predicate
+def sees_bulletin(user: Any, bulletin: Any) -> bool:
+    if is_province(user):
+        return True
+    if bulletin.state == IssueState.DRAFT:
+        return False
+    p = _profile(user)
+    if p is None:
+        return False
+    addressees = list(bulletin.addressees.all())
+    if p.role in Profile.LOCALITY_ROLES:
+        return any(a.locality_id == p.locality_id for a in addressees if a.locality_id is not None)
+    if p.role == Role.LEAD_UNIT:
+        return any(a.unit_id == p.unit_id for a in addressees if a.unit_id is not None)
+    return False
+
+
 # --- the rules ----------------------------------------------------------------------------------
 
 PERMISSIONS: dict[str, Predicate] = {
@@ -285,7 +330,14 @@ PERMISSIONS: dict[str, Predicate] = {
     "evaluation.run": is_province,
     "audit.view": is_province,
     "audit.view_private": is_admin,
+    # bulletins: the province drafts, edits, issues (签发), withdraws and supersedes; the addressees
+    # read the issued ones (the moves of planwatch.kernel.review's ISSUE_MOVES)
     "bulletin.generate": is_province,
+    "bulletin.edit": is_province,
+    "bulletin.delete": is_province,
+    "bulletin.issue": is_province,
+    "bulletin.withdraw": is_province,
+    "bulletin.view": sees_bulletin,
     "users.manage": is_admin,
     "plan.load": is_admin,
     "job.view": started_job,

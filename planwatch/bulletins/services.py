@@ -12,16 +12,16 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from planwatch.bulletins.models import Bulletin, BulletinFile
+from planwatch.bulletins.models import SERIES_ZH, WORDS, Bulletin, BulletinAddressee, BulletinFile, Series
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
@@ -30,6 +30,7 @@ from planwatch.core.kinds import DERIVED_UNIT
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
+from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
@@ -248,7 +249,15 @@ def map_shapes(plan: Plan) -> tuple[core.MapShape, ...]:
 
 
 def gather(
-    plan: Plan, which: BulletinPeriod, run: EvaluationRun, as_of: dt.date, serial: int
+    plan: Plan,
+    which: BulletinPeriod,
+    run: EvaluationRun,
+    as_of: dt.date,
+    serial: int | None,
+    *,
+    series: str = "",
+    issue: core.IssueInfo | None = None,
+    words: core.OfficeWords | None = None,
 ) -> core.BulletinInput:
     """The content's plain input: the run, the trend runs, supervision, late reporting, the map."""
     notes: list[str] = []
@@ -285,6 +294,9 @@ def gather(
         map_shapes=map_shapes(plan),
         notes=tuple(notes),
         basis=tuple(basis),
+        series=series,
+        issue=issue,
+        words=words or core.OfficeWords(),
     )
 
 
@@ -348,18 +360,42 @@ def render(
     which: BulletinPeriod,
     run: EvaluationRun,
     as_of: dt.date,
-    serial: int,
+    serial: int | None,
     formats: Sequence[str],
     progress: Progress = _quiet,
+    *,
+    series: str = "",
+    issue: core.IssueInfo | None = None,
+    words: core.OfficeWords | None = None,
 ) -> tuple[core.BulletinContent, dict[str, bytes]]:
+    """The content and the files. Without `words`, the office's sections are prefilled from the
+    content (planwatch.core.bulletin.words); `serial` None: a draft."""
     progress("gathering supervision, reporting and the map")
-    inp = gather(plan, which, run, as_of, serial)
-    content = core.build_content(inp)
+    inp, content = contents(plan, which, run, as_of, serial, series=series, issue=issue, words=words)
     if any(core.FORMATS[f].charts for f in formats):  # the annex holds the numbers, not the pictures
         progress("drawing charts")
         content = content.with_charts(core.draw_charts(content, inp.map_shapes))
     files = core.render_all(content, list(formats), progress)
     return content, files
+
+
+def contents(
+    plan: Plan,
+    which: BulletinPeriod,
+    run: EvaluationRun,
+    as_of: dt.date,
+    serial: int | None,
+    *,
+    series: str = "",
+    issue: core.IssueInfo | None = None,
+    words: core.OfficeWords | None = None,
+) -> tuple[core.BulletinInput, core.BulletinContent]:
+    """The bulletin's input and content (no charts); its words prefilled when none are given."""
+    inp = gather(plan, which, run, as_of, serial, series=series, issue=issue, words=words)
+    content = core.build_content(inp)
+    if words is None:
+        content = replace(content, words=core.prefill(content))
+    return inp, content
 
 
 def _formats(formats: Sequence[str]) -> list[str]:
@@ -373,6 +409,73 @@ def _formats(formats: Sequence[str]) -> list[str]:
     return [f for f in core.FORMATS if f in chosen]
 
 
+def series_of(which: BulletinPeriod, series: str | None = None) -> Series:
+    """The series a bulletin of the period is numbered in: the one asked (专报), else yearly for a
+    year and quarterly for a quarter."""
+    if series:
+        if series not in Series.values:
+            raise BulletinError(
+                f"通报类别 {series!r}：应为 {'、'.join(SERIES_ZH.values())}",
+                f"series {series!r}: choose from {', '.join(Series.values)}",
+            )
+        return Series(series)
+    return Series.YEARLY if which.code == str(which.year) else Series.QUARTERLY
+
+
+def series_zh(series: str) -> str:
+    """The series as the subtitle says it after the period: '' (yearly), 季度通报 is said by the period
+    (2018年第三季度), 专报."""
+    return SERIES_ZH[Series.SPECIAL] if series == Series.SPECIAL else ""
+
+
+def issue_info(bulletin: Bulletin) -> core.IssueInfo | None:
+    """What issuing gave the bulletin, as the content reads it; None for a draft."""
+    if bulletin.number is None or bulletin.issued_on is None:
+        return None
+    to: list[str] = []
+    copies: list[str] = []
+    for a in bulletin.addressees.select_related("locality", "unit").order_by("order", "id"):
+        (to if a.role == BulletinAddressee.Role.TO else copies).append(a.name)
+    if bulletin.copies_other.strip():
+        copies.append(bulletin.copies_other.strip())
+    return core.IssueInfo(
+        document_number=bulletin.document_number,
+        office=bulletin.office,
+        signed_by=bulletin.signed_by,
+        issued_on=bulletin.issued_on,
+        to=tuple(to),
+        copies=tuple(copies),
+    )
+
+
+def words_of(bulletin: Bulletin) -> core.OfficeWords:
+    return core.OfficeWords(**bulletin.words)
+
+
+def content_of(bulletin: Bulletin) -> tuple[core.BulletinInput, core.BulletinContent]:
+    """The bulletin's input and content as stored: its run, day, number, issue and words (no charts)."""
+    which = period_of(bulletin.plan, bulletin.period_code)
+    return contents(
+        bulletin.plan,
+        which,
+        bulletin.run,
+        bulletin.as_of,
+        bulletin.number,
+        series=series_zh(bulletin.series),
+        issue=issue_info(bulletin),
+        words=words_of(bulletin),
+    )
+
+
+def store_files(bulletin: Bulletin, files: dict[str, bytes]) -> None:
+    """Keep the files of the bulletin (replacing those of the same formats)."""
+    for fmt, data in files.items():
+        stored, _ = BulletinFile.objects.get_or_create(bulletin=bulletin, format=fmt)
+        if stored.file:
+            stored.file.delete(save=False)
+        stored.file.save(bulletin.file_name(fmt), ContentFile(data), save=True)
+
+
 def build_bulletin(
     plan: Plan,
     period_code: str,
@@ -384,12 +487,17 @@ def build_bulletin(
     params: EvaluationParameters | None = None,
     as_of: dt.date | None = None,
     progress: Progress = _quiet,
+    series: str | None = None,
+    via: audit.Via = audit.WEB,
 ) -> Bulletin:
-    """Make a bulletin of the period, store it with its files, and return it. Raises BulletinError
-    (bad period or formats, a run that does not fit, nothing to evaluate) and writes nothing then."""
+    """Make a draft bulletin of the period, its office's words prefilled from the evaluation, store
+    it with its files, and return it. Raises BulletinError (bad period, series or formats, a run that
+    does not fit, nothing to evaluate) and writes nothing then. A draft has no number: issuing
+    (planwatch.bulletins.issuing.issue) gives it one."""
     started = time.monotonic()
     chosen = _formats(formats)
     which = period_of(plan, period_code)
+    kind = series_of(which, series)
     as_of = as_of or timezone.localdate()
     cited = cited_run(
         plan,
@@ -400,15 +508,14 @@ def build_bulletin(
         user=user,
         progress=progress,
     )
-    serial = (Bulletin.objects.filter(plan=plan).aggregate(m=Max("serial"))["m"] or 0) + 1
-    content, files = render(plan, which, cited, as_of, serial, chosen, progress)
+    content, files = render(plan, which, cited, as_of, None, chosen, progress, series=series_zh(kind))
     progress("storing")
     with transaction.atomic():
         bulletin = Bulletin(
             plan=plan,
             period_code=which.code,
             year=which.year,
-            serial=serial,
+            series=kind,
             run=cited,
             data_version=cited.data_version,
             data_hash=cited.data_hash,
@@ -418,20 +525,34 @@ def build_bulletin(
             title=f"{content.title} {content.subtitle}",
             formats=chosen,
             created_by=user if getattr(user, "is_authenticated", False) else None,
+            **{key: content.words.text(key) for key in WORDS},
         )
         bulletin.build_seconds = round(time.monotonic() - started, 3)
         bulletin.save()
-        for fmt, data in files.items():
-            stored = BulletinFile(bulletin=bulletin, format=fmt)
-            stored.file.save(bulletin.file_name(fmt), ContentFile(data), save=True)
-    progress(f"bulletin #{bulletin.pk} 第{serial}期 done in {bulletin.build_seconds:.1f} s")
+        store_files(bulletin, files)
+        audit.record(
+            "bulletin.create",
+            user,
+            bulletin.audit_subject(),
+            via=via,
+            new={"state": bulletin.state, "run": cited.pk, "series": kind, "formats": chosen},
+        )
+    progress(f"bulletin #{bulletin.pk} (draft) done in {bulletin.build_seconds:.1f} s")
     return bulletin
 
 
 def regenerate(bulletin: Bulletin, formats: Sequence[str] | None = None) -> dict[str, bytes]:
-    """The bulletin's files made again from its run, day and number (nothing stored)."""
+    """The bulletin's files made again from its run, day, number, issue and words (nothing stored)."""
     which = period_of(bulletin.plan, bulletin.period_code)
     _, files = render(
-        bulletin.plan, which, bulletin.run, bulletin.as_of, bulletin.serial, formats or bulletin.formats
+        bulletin.plan,
+        which,
+        bulletin.run,
+        bulletin.as_of,
+        bulletin.number,
+        formats or bulletin.formats,
+        series=series_zh(bulletin.series),
+        issue=issue_info(bulletin),
+        words=words_of(bulletin),
     )
     return files

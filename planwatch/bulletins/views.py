@@ -1,26 +1,38 @@
-"""Bulletins (通报): the list with downloads, and the form that builds one (province only).
+"""Bulletins (通报): the list, a bulletin's page (its preview, the province's words and the issue
+form), the form that builds a draft (province only), and the downloads.
 
-The build is synchronous: the seed plan's bulletin takes a few seconds (see docs/bulletins.md).
+Who sees what is `bulletin.view` (planwatch.accounts.permissions): the province every bulletin, drafts
+too; a locality's or a lead unit's users the issued ones addressed to them. The build is synchronous:
+the seed plan's bulletin takes a few seconds (see docs/bulletins.md).
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from planwatch.accounts.permissions import has_perm
-from planwatch.bulletins import services
-from planwatch.bulletins.models import Bulletin
+from planwatch.bulletins import issuing, services
+from planwatch.bulletins.models import WORDS, Bulletin, BulletinAddressee, Series
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError, FontMissing
+from planwatch.core.bulletin.tables import outline
+from planwatch.core.errors import PlanWatchError
 from planwatch.dashboards.data import latest_accepted_year
+from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.review import STATE_WORDS
 from planwatch.plans.models import Plan, pick
 
 
@@ -46,7 +58,12 @@ def _periods(plan: Plan) -> list[str]:
 
 
 def _render(request: HttpRequest, plan: Plan, **context: Any) -> HttpResponse:
-    bulletins = Bulletin.objects.filter(plan=plan).select_related("run", "created_by").order_by("-serial")
+    bulletins = (
+        issuing.visible(request.user, plan)
+        .select_related("run", "created_by")
+        .prefetch_related("files")
+        .order_by("-year", "series", "-number", "-created_at", "-id")
+    )
     return render(
         request,
         "bulletins/index.html",
@@ -54,9 +71,11 @@ def _render(request: HttpRequest, plan: Plan, **context: Any) -> HttpResponse:
             "plan": plan,
             "section": "bulletins",
             "bulletins": bulletins,
+            "state_words": STATE_WORDS,
             "may_generate": _may_generate(request.user),
             "periods": _periods(plan),
             "formats": core.FORMATS,
+            "series": [(Series.SPECIAL.value, Series.SPECIAL.label)],
             # The form offers first the latest year with accepted values, as the dashboard shows.
             "chosen_period": str(latest_accepted_year(plan) or ""),
             **context,
@@ -80,7 +99,12 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
     include = request.POST.get("include_unaccepted") == "on"
     try:
         bulletin = services.build_bulletin(
-            plan, period, formats=formats, include_unaccepted=include, user=request.user
+            plan,
+            period,
+            formats=formats,
+            include_unaccepted=include,
+            user=request.user,
+            series=request.POST.get("series") or None,
         )
     except (BulletinError, FontMissing) as exc:
         error = pick(exc.zh, exc.en)
@@ -89,16 +113,213 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
         return response
     messages.success(
         request,
-        _("Bulletin no. %(serial)s built in %(seconds).1f s.")
-        % {"serial": bulletin.serial, "seconds": bulletin.build_seconds},
+        _("Draft bulletin built in %(seconds).1f s: edit its words, preview it, then issue it.")
+        % {"seconds": bulletin.build_seconds},
     )
-    return redirect("bulletins:index", code=plan.code)
+    return redirect("bulletins:detail", code=plan.code, pk=bulletin.pk)
+
+
+# --- one bulletin ------------------------------------------------------------------------------------
+
+
+def _bulletin(request: HttpRequest, code: str, pk: int) -> Bulletin:
+    """The bulletin, if the user may see it (a draft, or one not addressed to them, is not found)."""
+    plan = _plan(code)
+    bulletin = get_object_or_404(
+        Bulletin.objects.select_related("plan", "run", "created_by", "superseded_by").prefetch_related(
+            "files", Prefetch("addressees", BulletinAddressee.objects.select_related("locality", "unit"))
+        ),
+        plan=plan,
+        pk=pk,
+    )
+    if not has_perm("bulletin.view", request.user, bulletin):
+        raise Http404("no such bulletin")
+    return bulletin
+
+
+def _blocks(content: core.BulletinContent) -> list[dict[str, Any]]:
+    """The outline as the preview template reads it (a figure's picture as a data URI)."""
+    out = []
+    for block in outline(content):
+        item: dict[str, Any] = {"kind": block.kind, "text": block.text, "items": block.items}
+        if block.table is not None:
+            t = block.table
+            item["table"] = {
+                "caption": t.caption,
+                "header": t.header,
+                "rows": [
+                    [
+                        {
+                            "lines": text.split("\n"),
+                            "num": t.numeric[k],
+                            "mark": t.marks[i][k] if t.marks else "",
+                        }
+                        for k, text in enumerate(row)
+                    ]
+                    for i, row in enumerate(t.rows)
+                ],
+                "note": t.note,
+                "key": t.key,
+            }
+        if block.chart is not None and block.chart.png:
+            item["src"] = "data:image/png;base64," + base64.b64encode(block.chart.png).decode("ascii")
+        out.append(item)
+    return out
+
+
+def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **context: Any) -> HttpResponse:
+    plan = bulletin.plan
+    user = request.user
+    _inp, content = services.content_of(bulletin)
+    history = AuditEvent.objects.filter(subject_type="bulletin", subject_id=str(bulletin.pk)).order_by(
+        "at", "id"
+    )
+    draft = bulletin.is_draft
+    response = render(
+        request,
+        "bulletins/detail.html",
+        {
+            "plan": plan,
+            "section": "bulletins",
+            "b": bulletin,
+            "state_words": STATE_WORDS,
+            "content": content,
+            "blocks": _blocks(content),
+            "words": [(key, title, getattr(bulletin, key)) for key, title in WORDS.items()],
+            "may_edit": draft and has_perm("bulletin.edit", user, bulletin),
+            "may_issue": draft and issuing.BULLETIN.may(user, bulletin, "issue"),
+            "may_delete": draft and has_perm("bulletin.delete", user, bulletin),
+            "may_withdraw": issuing.BULLETIN.may(user, bulletin, "withdraw"),
+            "localities": plan.localities.filter(pilot=True).order_by("order"),
+            "units": plan.units.order_by("order"),
+            "replacements": Bulletin.objects.filter(plan=plan, state=Bulletin.State.ISSUED).exclude(
+                pk=bulletin.pk
+            ),
+            "history": history,
+            "today": timezone.localdate().isoformat(),
+            **context,
+        },
+        status=status,
+    )
+    return response
+
+
+@login_required
+def detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    return _detail(request, _bulletin(request, code, pk))
+
+
+def _refused(request: HttpRequest, bulletin: Bulletin, exc: PlanWatchError) -> HttpResponse:
+    errors = [pick(i.zh, i.en) for i in exc.issues] if len(exc.issues) > 1 else [pick(exc.zh, exc.en)]
+    return _detail(request, bulletin, status=exc.status, errors=errors, posted=request.POST)
+
+
+@login_required
+@require_POST
+def words(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, code, pk)
+    given = {key: request.POST[key] for key in WORDS if key in request.POST}
+    try:
+        issuing.edit_words(request.user, bulletin, given)
+    except PlanWatchError as exc:
+        return _refused(request, bulletin, exc)
+    messages.success(request, _("The bulletin's words are saved."))
+    return redirect("bulletins:detail", code=code, pk=pk)
+
+
+@login_required
+@require_POST
+def regenerate(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, code, pk)
+    try:
+        issuing.regenerate_draft(request.user, bulletin, refill=request.POST.get("refill") == "on")
+    except PlanWatchError as exc:  # FontMissing is one
+        return _refused(request, bulletin, exc)
+    messages.success(request, _("The draft is made again from the data as it is now."))
+    return redirect("bulletins:detail", code=code, pk=pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, code, pk)
+    try:
+        issuing.delete_draft(request.user, bulletin)
+    except PlanWatchError as exc:
+        return _refused(request, bulletin, exc)
+    messages.success(request, _("The draft is deleted."))
+    return redirect("bulletins:index", code=code)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, code, pk)
+    plan = bulletin.plan
+    post = request.POST
+
+    def chosen(model: Any, field: str) -> list[Any]:
+        ids = [int(i) for i in post.getlist(field) if i.isdigit()]
+        found = {x.pk: x for x in model.objects.filter(plan=plan, pk__in=ids)}
+        return [found[i] for i in ids if i in found]
+
+    form = issuing.IssueForm(
+        document_number=post.get("document_number", ""),
+        signed_by=post.get("signed_by", ""),
+        office=post.get("office", ""),
+        issued_on=_date(post.get("issued_on", "")),
+        addressees=issuing.Addressees(
+            to_localities=chosen(plan.localities.model, "to_locality"),
+            to_units=chosen(plan.units.model, "to_unit"),
+            copy_localities=chosen(plan.localities.model, "copy_locality"),
+            copy_units=chosen(plan.units.model, "copy_unit"),
+            copies_other=post.get("copies_other", ""),
+        ),
+    )
+    try:
+        issued = issuing.issue(request.user, bulletin, form)
+    except PlanWatchError as exc:  # FontMissing is one
+        return _refused(request, bulletin, exc)
+    messages.success(request, _("Issued as %(number)s.") % {"number": issued.number_label})
+    return redirect("bulletins:detail", code=code, pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    bulletin = _bulletin(request, code, pk)
+    reason = request.POST.get("reason", "")
+    by = request.POST.get("superseded_by", "")
+    try:
+        if by.isdigit():
+            replacement = get_object_or_404(Bulletin, plan=bulletin.plan, pk=int(by))
+            issuing.supersede(request.user, bulletin, replacement, reason)
+        else:
+            issuing.withdraw(request.user, bulletin, reason)
+    except PlanWatchError as exc:
+        return _refused(request, bulletin, exc)
+    messages.success(
+        request, _("The bulletin is superseded.") if by.isdigit() else _("The bulletin is withdrawn.")
+    )
+    return redirect("bulletins:detail", code=code, pk=pk)
+
+
+def attachment(filename: str, fallback: str) -> str:
+    """Content-Disposition for a Chinese file name: `filename` an ASCII fallback for old clients,
+    `filename*` the name itself (RFC 6266, RFC 5987)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(filename)}"
 
 
 @login_required
 def download(request: HttpRequest, code: str, pk: int, fmt: str) -> FileResponse:
-    plan = _plan(code)
-    bulletin = get_object_or_404(Bulletin, plan=plan, pk=pk)
+    bulletin = _bulletin(request, code, pk)
     stored = bulletin.file_of(fmt) if fmt in core.FORMATS else None
     if stored is None:
         raise Http404("no such file")
@@ -106,9 +327,6 @@ def download(request: HttpRequest, code: str, pk: int, fmt: str) -> FileResponse
         handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404("the file is missing from storage") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=bulletin.file_name(fmt),
-        content_type=core.FORMATS[fmt].content_type,
-    )
+    response = FileResponse(handle, as_attachment=True, content_type=core.FORMATS[fmt].content_type)
+    response["Content-Disposition"] = attachment(bulletin.download_name(fmt), bulletin.file_name(fmt))
+    return response

@@ -48,6 +48,10 @@ VERBS = {
     "grant": _("Exception granted"),
     "revoke": _("Revoked"),
     "password_change": _("Password changed"),
+    "issue": _("Issued"),
+    "withdraw": _("Withdrawn"),
+    "supersede": _("Superseded"),
+    "regenerate": _("Regenerated"),
 }
 
 # What an event is about, by its subject type.
@@ -64,6 +68,7 @@ SUBJECTS = {
     "plan": _("Implementation plan"),
     "user": _("User"),
     "token": _("API token"),
+    "bulletin": _("Bulletin"),
 }
 
 

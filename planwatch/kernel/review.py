@@ -7,6 +7,10 @@ row, a `SubjectKind`, naming its model and what is particular to it. The moves a
       ▲                  │  ▲ approve (a further level)│                │
       └──── returned ◄───┴──┴───────── return ─────────┴──── reopen ────┘
 
+What the province issues (a bulletin, 通报) has states and moves of its own, `IssueState` and
+`ISSUE_MOVES` (draft ──issue──► issued ──withdraw / supersede──► withdrawn / superseded), moved by the
+same transition().
+
 `transition()` locks the subjects, checks every one of them (the move exists from its state, the
 user holds the move's permission for it, a comment where one is needed, the kind's own guards),
 refuses with every problem at once or moves them all, writes one audit event per subject and, once
@@ -42,7 +46,7 @@ class State(models.TextChoices):
 EDITABLE = frozenset({State.DRAFT, State.RETURNED})  # the reporter's own: written, never seen by others
 REPORTED = (State.SUBMITTED, State.APPROVED, State.ACCEPTED)  # sent on: what counts as reported
 
-STATE_WORDS = {
+STATE_WORDS: dict[str, tuple[str, str]] = {
     State.DRAFT: ("草稿", "draft"),
     State.SUBMITTED: ("已提交", "submitted"),
     State.APPROVED: ("已审核", "approved"),
@@ -58,7 +62,7 @@ class Action(models.TextChoices):
     RETURN = "return", _("Return")
 
 
-ACTION_WORDS = {
+ACTION_WORDS: dict[str, tuple[str, str]] = {
     Action.SUBMIT: ("提交", "submitted"),
     Action.APPROVE: ("审核", "approved"),
     Action.ACCEPT: ("确认", "accepted"),
@@ -66,14 +70,50 @@ ACTION_WORDS = {
 }
 
 
+# --- issuing: what the province sends out (a bulletin, 通报) -----------------------------------------
+# A document the province issues is not reviewed but issued (签发): a draft until issued, then frozen;
+# an issued one can be withdrawn or superseded with a reason, never changed. Its own states and
+# moves, in the same transition(): checked, permissioned and audited alike.
+
+
+class IssueState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class IssueAction(models.TextChoices):
+    ISSUE = "issue", _("Issue")
+    WITHDRAW = "withdraw", _("Withdraw")
+    SUPERSEDE = "supersede", _("Supersede")
+
+
+STATE_WORDS.update(
+    {
+        IssueState.ISSUED: ("已签发", "issued"),
+        IssueState.WITHDRAWN: ("已撤回", "withdrawn"),
+        IssueState.SUPERSEDED: ("已被替代", "superseded"),
+    }
+)
+ACTION_WORDS.update(
+    {
+        IssueAction.ISSUE: ("签发", "issued"),
+        IssueAction.WITHDRAW: ("撤回", "withdrawn"),
+        IssueAction.SUPERSEDE: ("替代", "superseded"),
+    }
+)
+ACTIONS: dict[str, str] = {a.value: a for a in (*Action, *IssueAction)}  # every action, by its code
+
+
 @dataclass(frozen=True)
 class Move:
     """One row of the transition table: `action` takes a subject from `source` to `target` for a
     user holding the permission `<kind>.<permission>`."""
 
-    action: Action
-    source: State
-    target: State
+    action: str  # an Action or an IssueAction
+    source: str  # a State or an IssueState
+    target: str
     permission: str
     needs_comment: bool = False
 
@@ -88,6 +128,14 @@ MOVES: tuple[Move, ...] = (
     Move(Action.RETURN, State.ACCEPTED, State.RETURNED, "reopen", needs_comment=True),
 )
 
+# Issuing: the province issues a draft (numbered then), withdraws or supersedes an issued one, with a
+# reason. Nothing moves back to a draft: an issued document is never changed.
+ISSUE_MOVES: tuple[Move, ...] = (
+    Move(IssueAction.ISSUE, IssueState.DRAFT, IssueState.ISSUED, "issue"),
+    Move(IssueAction.WITHDRAW, IssueState.ISSUED, IssueState.WITHDRAWN, "withdraw", needs_comment=True),
+    Move(IssueAction.SUPERSEDE, IssueState.ISSUED, IssueState.SUPERSEDED, "withdraw", needs_comment=True),
+)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -95,7 +143,7 @@ class Step:
 
     kind: SubjectKind
     user: Any
-    action: Action
+    action: str  # a member of Action or IssueAction
     comment: str
     via: audit.Via
     today: dt.date
@@ -155,7 +203,7 @@ class SubjectKind:
     def move(self, state: str, action: str) -> Move | None:
         return next((m for m in self.moves if m.source == state and m.action == action), None)
 
-    def sources(self, action: str) -> list[State]:
+    def sources(self, action: str) -> list[str]:
         return [m.source for m in self.moves if m.action == action]
 
     def may(self, user: Any, subject: Any, action: str) -> bool:
@@ -165,7 +213,7 @@ class SubjectKind:
 
     def actions(self, user: Any, subject: Any) -> list[str]:
         """Every action the user may take on the subject now."""
-        return [a for a in Action.values if self.may(user, subject, a)]
+        return [a for a in dict.fromkeys(m.action for m in self.moves) if self.may(user, subject, a)]
 
 
 def allowed(permission: str, user: Any, obj: Any = None) -> bool:
@@ -194,7 +242,7 @@ def refusal(kind: SubjectKind, subject: Any, action: str) -> IllegalTransition:
     """The subject's state does not allow the action: “只有草稿或已退回的条目可以提交”."""
     zh_states = "或".join(STATE_WORDS[s][0] for s in kind.sources(action))
     en_states = " or ".join(STATE_WORDS[s][1] for s in kind.sources(action))
-    verb_zh, verb_en = ACTION_WORDS[Action(action)]
+    verb_zh, verb_en = ACTION_WORDS[action]
     label = kind.audit_subject(subject).label
     return IllegalTransition(
         f"{label}：只有{zh_states}的{kind.noun[0]}可以{verb_zh}",
@@ -203,7 +251,7 @@ def refusal(kind: SubjectKind, subject: Any, action: str) -> IllegalTransition:
 
 
 def forbidden(kind: SubjectKind, subject: Any, action: str) -> NotAllowed:
-    verb_zh, verb_en = ACTION_WORDS[Action(action)]
+    verb_zh, verb_en = ACTION_WORDS[action]
     label = kind.audit_subject(subject).label
     return NotAllowed(
         f"您无权{verb_zh}{label}",
@@ -212,8 +260,8 @@ def forbidden(kind: SubjectKind, subject: Any, action: str) -> NotAllowed:
 
 
 def comment_required(action: str) -> CommentRequired:
-    verb_zh, verb_en = ACTION_WORDS[Action(action)]
-    return CommentRequired(f"{verb_zh}须填写意见", f"a {Action(action).value} needs a comment")
+    verb_zh, verb_en = ACTION_WORDS[action]
+    return CommentRequired(f"{verb_zh}须填写意见", f"a {ACTIONS[action]} needs a comment")
 
 
 def _check(step: Step, subjects: Sequence[Any]) -> tuple[list[tuple[Any, Move]], list[PlanWatchError]]:
@@ -283,7 +331,9 @@ def transition(
 ) -> Moved:
     """Move every subject by `action`, all or nothing: lock, check (every problem at once), move,
     audit; after commit, tell the listeners of `transitioned`."""
-    step = Step(kind, user, Action(action), comment.strip(), via, today or timezone.localdate())
+    if action not in ACTIONS:
+        raise ValueError(f"{action!r} is not an action of the review kernel")
+    step = Step(kind, user, ACTIONS[action], comment.strip(), via, today or timezone.localdate())
     with transaction.atomic():
         rows = kind.queryset() if kind.queryset else kind.model._default_manager.all()
         locked = list(

@@ -18,10 +18,12 @@ from planwatch.core.bulletin.content import (
     BulletinContent,
     BulletinError,
     BulletinInput,
+    IssueInfo,
     LateRow,
     MapShape,
     MilestoneRow,
     Names,
+    OfficeWords,
     RunInfo,
     SupervisionInput,
     TrendPoint,
@@ -29,6 +31,7 @@ from planwatch.core.bulletin.content import (
 )
 from planwatch.core.bulletin.docx import build_docx
 from planwatch.core.bulletin.pdf import build_pdf
+from planwatch.core.bulletin.words import prefill
 from planwatch.core.bulletin.xlsx import build_xlsx
 
 __all__ = [
@@ -38,16 +41,19 @@ __all__ = [
     "BulletinInput",
     "FontMissing",
     "Format",
+    "IssueInfo",
     "LateRow",
     "MapShape",
     "MilestoneRow",
     "Names",
+    "OfficeWords",
     "RunInfo",
     "SupervisionInput",
     "TrendPoint",
     "build_content",
     "cjk_font",
     "draw_charts",
+    "prefill",
     "render",
 ]
 

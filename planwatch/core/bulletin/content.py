@@ -167,6 +167,51 @@ class MapShape:
     centre: tuple[float, float] | None = None  # where to write its name
 
 
+# The office's own words: the four sections every 通报 carries, by key, with their headings.
+WORD_SECTIONS = (
+    ("assessment", "总体评价"),
+    ("measures", "主要做法和成效"),
+    ("problems", "存在问题"),
+    ("next_steps", "下一步工作"),
+)
+# A prefilled passage the province is to write: issuing refuses words that still hold one.
+TO_WRITE = "【请"
+
+
+@dataclass(frozen=True)
+class OfficeWords:
+    """The province's own assessment, prefilled from the evaluation (planwatch.core.bulletin.words)
+    and edited before issuing; blank sections are left out of the bulletin."""
+
+    assessment: str = ""
+    measures: str = ""
+    problems: str = ""
+    next_steps: str = ""
+
+    def text(self, key: str) -> str:
+        return str(getattr(self, key)).strip()
+
+    def paragraphs(self, key: str) -> tuple[str, ...]:
+        """A section's paragraphs: its text split at line breaks, blank lines left out."""
+        return tuple(line.strip() for line in self.text(key).splitlines() if line.strip())
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.text(key) for key, _ in WORD_SECTIONS)
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    """What issuing (签发) gave a bulletin: 文号, 发文机关, 签发人, the day, 主送 and 抄送."""
+
+    document_number: str
+    office: str
+    signed_by: str
+    issued_on: dt.date
+    to: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class BulletinInput:
     plan_code: str
@@ -175,7 +220,7 @@ class BulletinInput:
     issuer: str
     period_code: str  # 2018 or 2018Q3
     period_label: str  # 2018年度 / 2018年第三季度
-    serial: int  # 第N期
+    serial: int | None  # 第N期 (per year and series); None: a draft, not issued
     as_of: dt.date  # the day supervision and late reporting are judged on
     run: RunInfo
     results: Evaluation  # the run's results
@@ -189,6 +234,9 @@ class BulletinInput:
     map_shapes: tuple[MapShape, ...] = ()
     notes: tuple[str, ...] = ()  # extra lines for the data sources (e.g. which runs the trend reads)
     basis: tuple[str, ...] = ()  # what the numbers rest on, after the opening paragraph (a quarter's)
+    series: str = ""  # the series in Chinese when not the yearly one: 专报, 季度通报
+    issue: IssueInfo | None = None  # None: a draft
+    words: OfficeWords = OfficeWords()
 
 
 # --- content ----------------------------------------------------------------------------------------
@@ -338,6 +386,10 @@ class BulletinContent:
     binding_summary: str = ""
     ranking_sentences: tuple[str, ...] = ()  # leader by method, a district in a city, dominance
     nearly_met: float = 0.9  # 基本完成: the completion at least this (CompletionThresholds)
+    words: OfficeWords = OfficeWords()  # the office's own sections
+    addressed: str = ""  # 主送：… (an issued bulletin)
+    copied: str = ""  # 抄送：…
+    draft: bool = False  # not issued: no number
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -494,7 +546,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
     binding = _binding_rows(inp)
     return BulletinContent(
         title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
-        subtitle=f"{inp.period_label}（第{inp.serial}期）",
+        subtitle=f"{inp.period_label}{inp.series}（{_number_zh(inp)}）",
         heading_lines=_heading_lines(inp),
         notices=_notices(inp.run),
         header_label=_header_label(inp),
@@ -529,7 +581,16 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         binding=binding,
         binding_summary=_binding_summary(inp, binding),
         ranking_sentences=_sentences(inp),
+        words=inp.words,
+        addressed=f"主送：{'、'.join(inp.issue.to)}" if inp.issue is not None and inp.issue.to else "",
+        copied=f"抄送：{'、'.join(inp.issue.copies)}" if inp.issue is not None and inp.issue.copies else "",
+        draft=inp.serial is None,
     )
+
+
+def _number_zh(inp: BulletinInput) -> str:
+    """第1期, or 草稿，未签发 for a draft."""
+    return "草稿，未签发" if inp.serial is None else f"第{inp.serial}期"
 
 
 def _binding_rows(inp: BulletinInput) -> tuple[BindingRow, ...]:
@@ -728,15 +789,24 @@ def _notices(run: RunInfo) -> tuple[str, ...]:
 def _header_label(inp: BulletinInput) -> str:
     label = "示例数据 · " if inp.run.sample else ""
     label += "含未确认数据 · " if inp.run.includes_unaccepted else ""
-    return f"{label}{inp.region}工作进展情况通报 · {inp.period_label} · 第{inp.serial}期"
+    return f"{label}{inp.region}工作进展情况通报 · {inp.period_label}{inp.series} · {_number_zh(inp)}"
 
 
 def _heading_lines(inp: BulletinInput) -> tuple[str, ...]:
-    """The issuer, the date and the run cited."""
+    """The issuer, the date and the run cited; an issued bulletin's 文号 and 签发人 too."""
     run = inp.run
+    issue = inp.issue
     return (
-        inp.issuer,
-        f"{_cn_date(inp.as_of)}",
+        *(
+            tuple(
+                line
+                for line in (issue.office or inp.issuer, issue.document_number, f"签发人：{issue.signed_by}")
+                if line.removeprefix("签发人：")
+            )
+            if issue is not None
+            else (inp.issuer,)
+        ),
+        f"{_cn_date(issue.issued_on if issue is not None else inp.as_of)}",
         f"依据评估运行 #{run.id}（{run.year}年，数据版本 {run.data_sha256[:12]}，"
         f"{run.data_count}个数值，截至 {moment_zh(run.data_as_of)}）",
     )

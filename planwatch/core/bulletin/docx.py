@@ -227,6 +227,8 @@ def _block(doc, block: Block) -> None:  # type: ignore[no-untyped-def]
     elif block.kind == "para":
         p = doc.add_paragraph(block.text)
         p.paragraph_format.first_line_indent = Pt(22)
+    elif block.kind == "address":
+        doc.add_paragraph(block.text)
     elif block.kind == "bullets":
         for item in block.items:
             doc.add_paragraph(item, style="List Bullet")

@@ -34,6 +34,7 @@ h1.title span.phrase { white-space: nowrap; }
           padding: 6pt 9pt; margin: 10pt 0; }
 h2 { font-size: 13pt; margin: 14pt 0 6pt 0; page-break-after: avoid; }
 p.para { text-indent: 2em; margin: 0 0 6pt 0; }
+p.address { margin: 6pt 0; }
 ul { margin: 0 0 6pt 0; padding-left: 1.4em; }
 li { margin-bottom: 2pt; }
 ul.source li { font-size: 8pt; word-break: break-all; }
@@ -97,6 +98,8 @@ def _block(block: Block) -> str:
         return f"<h2>{escape(block.text)}</h2>"
     if block.kind == "para":
         return f'<p class="para">{escape(block.text)}</p>'
+    if block.kind == "address":
+        return f'<p class="address">{escape(block.text)}</p>'
     if block.kind == "bullets":
         source = ' class="source"' if block.items and block.items[0].startswith("评估运行") else ""
         return f"<ul{source}>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>"

@@ -9,6 +9,7 @@ from planwatch.core.bulletin.content import (
     CLASS_ORDER,
     CLASS_ZH,
     REGION,
+    WORD_SECTIONS,
     BulletinContent,
     Cell,
     Chart,
@@ -297,7 +298,7 @@ def run_lines(c: BulletinContent) -> list[str]:
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # heading | para | table | figure | bullets
+    kind: str  # heading | para | table | figure | bullets | address (a line without indent: 主送, 抄送)
     text: str = ""
     level: int = 1
     table: Table | None = None
@@ -328,7 +329,11 @@ def warning_lines(c: BulletinContent) -> tuple[str, ...]:
 
 def outline(c: BulletinContent) -> list[Block]:
     """The body of the bulletin after its title block, in reading order."""
-    blocks: list[Block] = [Block("para", c.intro), *(Block("para", line) for line in c.basis)]
+    blocks: list[Block] = [
+        *([Block("address", c.addressed)] if c.addressed else []),
+        Block("para", c.intro),
+        *(Block("para", line) for line in c.basis),
+    ]
     table_no = 1
     figure_no = 1
     charts = {chart.key: chart for chart in c.charts}
@@ -340,10 +345,19 @@ def outline(c: BulletinContent) -> list[Block]:
             blocks.append(Block("figure", f"图{figure_no} {chart.caption}", chart=chart))
             figure_no += 1
 
-    numerals = iter("一二三四五六七八九十")
+    numerals = iter([*"一二三四五六七八九十", "十一", "十二", "十三", "十四"])
 
     def heading(text: str) -> None:
         blocks.append(Block("heading", f"{next(numerals)}、{text}"))
+
+    def words(*keys: str) -> None:
+        """The office's own sections (those written), each paragraph of them."""
+        for key, title in WORD_SECTIONS:
+            if key in keys and c.words.text(key):
+                heading(title)
+                blocks.extend(Block("para", p) for p in c.words.paragraphs(key))
+
+    words("assessment", "measures")
 
     if c.binding:
         heading("约束性指标")
@@ -400,6 +414,9 @@ def outline(c: BulletinContent) -> list[Block]:
     if late is not None:
         blocks.append(Block("table", table=late))
         table_no += 1
+    words("problems", "next_steps")
     heading("数据来源")
     blocks.append(Block("bullets", items=tuple(run_lines(c)) + c.notes))
+    if c.copied:
+        blocks.append(Block("address", c.copied))
     return blocks

@@ -14,12 +14,13 @@ from planwatch.cli import active_user, add_plan_argument
 from planwatch.core.bulletin import FORMATS
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import BINDING, METHODS, WEIGHTS, parameters_from_options
+from planwatch.kernel import audit
 from planwatch.plans.lookup import find_plan
 
 
 class Command(PlanWatchCommand):
     help = (
-        "Build a bulletin of a period (a year such as 2018, or a quarter such as 2018Q3) from one "
+        "Build a draft bulletin of a period (a year such as 2018, or a quarter such as 2018Q3) from one "
         "evaluation run — the stored run given with --run, or the period's year evaluated now on accepted "
         "values (a stored identical run is reused) — store it, and write its files to DIR. Steps are "
         "shown on standard error."
@@ -56,6 +57,12 @@ class Command(PlanWatchCommand):
             "--as-of", help="the day supervision and late reporting are judged on (default today)"
         )
         parser.add_argument("--user", help="record this user as the bulletin's author")
+        parser.add_argument(
+            "--series",
+            choices=["yearly", "quarterly", "special"],
+            help="the series it is numbered in when issued (default: yearly for a year, quarterly for a "
+            "quarter; special: 专报)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = find_plan(options["plan"])
@@ -92,6 +99,8 @@ class Command(PlanWatchCommand):
             params=params,
             as_of=as_of,
             progress=lambda step: self.stderr.write(f"… {step}"),
+            series=options["series"],
+            via=audit.Via(audit.Source.COMMAND, "planwatch bulletin"),
         )
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -106,6 +115,6 @@ class Command(PlanWatchCommand):
             " [含未确认数据 includes unaccepted]" if bulletin.includes_unaccepted else ""
         )
         self.stderr.write(
-            f"bulletin #{bulletin.pk} 第{bulletin.serial}期 ({plan.code} {bulletin.period_code}), "
+            f"bulletin #{bulletin.pk} (草稿 draft) ({plan.code} {bulletin.period_code}), "
             f"evaluation run #{bulletin.run_id}, data {bulletin.data_hash[:12]}{flags}"
         )

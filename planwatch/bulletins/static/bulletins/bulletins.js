@@ -1,10 +1,10 @@
-/* PlanWatch bulletins: while the server builds a bulletin (a few seconds), say so and count the
+/* PlanWatch bulletins: while the server builds or issues a bulletin (a few seconds), say so and count the
    seconds, and keep the form from being sent twice. The build itself runs in the request. */
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
-    var form = document.getElementById("generate");
-    var status = document.getElementById("building");
+    var form = document.getElementById("generate") || document.getElementById("issue");
+    var status = form && form.querySelector(".building");
     if (!form || !status) return;
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
