@@ -83,6 +83,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
     from planwatch.plans.loader import load_plan_file
     from planwatch.reporting import workflow as wf
     from planwatch.reporting.models import ReportedValue
+    from planwatch.reporting.periods import create_periods
     from planwatch.reporting.sample import yearly_period
     from planwatch.supervision.models import ActionPlan, Milestone
     from tests.audit import backdate
@@ -124,6 +125,12 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
                 "pages": len(document.pages),
             }
         data["run_2019"], data["hash_2019"] = b19.run_id, b19.data_hash
+        # A quarter's bulletin: the milestones due in the quarter (江门's falls in 2018Q4).
+        create_periods(plan, 2018, "quarterly", due_after_days=20)
+        data["quarters"] = {
+            code: services.supervision_input(plan, b18.run, DAY, services.period_of(plan, code))
+            for code in ("2018Q3", "2018Q4")
+        }
         # what the 2019 run read, for comparing after the changes below
         _, data["version_2019"] = build_input(plan, year=2019, as_of=DAY)
 
@@ -196,6 +203,12 @@ def test_the_2018_bulletin_supervision_holds_only_2018_milestones(built, tmp_pat
     assert "示例数据】" not in text  # none of the sample's 2020 milestones
     # the 2019 bulletin: no 2019 action plan yet
     assert "各地尚未录入2019年度行动计划节点，本期无督查督办事项。" in _text(built["2019"]["pdf"], tmp_path)
+
+
+def test_a_quarter_bulletin_supervises_the_milestones_due_in_it(built):
+    q3, q4 = built["quarters"]["2018Q3"], built["quarters"]["2018Q4"]
+    assert (q3.milestones, q3.rows, q3.scope) == (0, (), "2018年第三季度到期")
+    assert q4.milestones == 1 and [r.locality for r in q4.rows] == ["JM"] and q4.by_locality == {"JM": 1}
 
 
 # --- print ---------------------------------------------------------------------------------------------
