@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import CharField, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from planwatch.core import numbers
@@ -463,22 +465,26 @@ def _values(
         read.sample += bool(is_sample)
         read.as_of = _later(read.as_of, updated_at)
     if changed and moment is not None:
-        _as_they_stood(read, changed, statuses, code_of, pilots, moment)
+        since = rows.filter(updated_at__gte=moment).annotate(key=Cast("pk", CharField())).values("key")
+        _as_they_stood(read, changed, since, statuses, code_of, pilots, moment)
     return read
 
 
 def _as_they_stood(
     read: _ValuesRead,
     changed: Mapping[int, tuple[Any, ...]],
+    since: QuerySet[Any],
     statuses: Sequence[str],
     code_of: Mapping[int, str],
     pilots: Mapping[int, str],
     moment: dt.datetime,
 ) -> None:
-    """The values changed since `moment`, as their audit events say they stood before it. One query."""
+    """The values changed since `moment` (`changed`, and `since` the query that finds them again, so
+    that their events are read in one query however many they are), as their audit events say they
+    stood before it."""
     events: dict[str, list[tuple[str, dt.datetime, Any, str]]] = {}
     for subject, type_, at, new, source in (
-        AuditEvent.objects.filter(subject_type="value", subject_id__in=[str(pk) for pk in changed])
+        AuditEvent.objects.filter(subject_type="value", subject_id__in=Subquery(since))
         .order_by("at", "id")
         .values_list("subject_id", "type", "at", "new", "source")
     ):
@@ -492,7 +498,7 @@ def _as_they_stood(
         _, at, new, _ = before[-1]
         if new["state"] not in statuses:
             continue
-        since = sum(
+        bumps = sum(
             1
             for type_, when, _, source in history
             if when >= moment and type_ in VERSION_EVENTS and source != ReportedValue.Source.SAMPLE
@@ -500,7 +506,7 @@ def _as_they_stood(
         amount = new.get("value")
         value = None if amount is None else Decimal(str(amount))
         read.add(
-            code_of[indicator_id], pilots[locality_id], period, year, value, new["state"], version - since
+            code_of[indicator_id], pilots[locality_id], period, year, value, new["state"], version - bumps
         )
         read.sample += bool(is_sample)
         read.as_of = _later(read.as_of, at)
