@@ -26,6 +26,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import SEED_PLAN
@@ -114,7 +115,8 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
         data["sample_2020_milestones"] = Milestone.objects.filter(action_plan__year=2020).count()
 
         b18 = services.build_bulletin(plan, "2018", as_of=DAY, formats=["pdf", "xlsx"])
-        b19 = services.build_bulletin(plan, "2019", as_of=DAY, formats=["pdf", "xlsx"])
+        b19 = services.build_bulletin(plan, "2019", as_of=DAY, formats=["pdf", "xlsx", "docx"])
+        data["docx_2019"] = b19.file_of("docx").open("rb").read()
         for key, b in (("2018", b18), ("2019", b19)):
             document = _laid_out(plan, b)
             data[key] = {
@@ -207,7 +209,7 @@ def test_the_2018_bulletin_supervision_holds_only_2018_milestones(built, tmp_pat
 
 def test_a_quarter_bulletin_supervises_the_milestones_due_in_it(built):
     q3, q4 = built["quarters"]["2018Q3"], built["quarters"]["2018Q4"]
-    assert (q3.milestones, q3.rows, q3.scope) == (0, (), "2018年第三季度到期")
+    assert (q3.milestones, q3.rows, q3.scope, q3.quarter) == (0, (), "2018年第三季度到期", True)
     assert q4.milestones == 1 and [r.locality for r in q4.rows] == ["JM"] and q4.by_locality == {"JM": 1}
 
 
@@ -261,6 +263,9 @@ def test_the_final_year_reads_met_nearly_met_not_met(built, tmp_path):
     assert headlines.startswith("代码指标单位2019年实际目标值完成度完成情况")
     classes = text.partition("表3各地区指标完成情况分布（项）")[2]
     assert classes.startswith("地区完成基本完成未完成无年度目标")
+    doc = Document(io.BytesIO(built["docx_2019"]))
+    table = next(t for t in doc.tables if t.rows[0].cells[-1].text == "完成情况")
+    assert len(table.columns) == 7 and table.rows[0].cells[5].text == "完成度"
     # an earlier year keeps both verdicts
     assert "符合序时进度" in _text(built["2018"]["pdf"], tmp_path)
 

@@ -166,7 +166,7 @@ def supervision_input(
     scope = _scope_label(which)
     total = milestones_in(plan, year=year, due=due).count()
     if total == 0:
-        return core.SupervisionInput(0, (), scope)
+        return core.SupervisionInput(0, (), scope, quarter=quarter is not None)
     pace = _pace_by_scope(run)
     rows = []
     for loc in plan.localities.filter(pilot=True, action_plans__isnull=False).distinct().order_by("order"):
@@ -193,7 +193,7 @@ def supervision_input(
         .annotate(n=Count("pk"))
         .values_list("action_plan__locality__code", "n")
     )
-    return core.SupervisionInput(total, tuple(rows), scope, by_locality)
+    return core.SupervisionInput(total, tuple(rows), scope, by_locality, quarter=quarter is not None)
 
 
 def _is_quarter(which: BulletinPeriod) -> bool:

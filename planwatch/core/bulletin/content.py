@@ -150,6 +150,7 @@ class SupervisionInput:
     rows: tuple[MilestoneRow, ...]
     scope: str = ""
     by_locality: Mapping[str, int] = field(default_factory=dict)
+    quarter: bool = False  # the milestones due in a quarter (else a year's action plans)
 
 
 @dataclass(frozen=True)
@@ -505,6 +506,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
     dims, ranking = _ranking(inp.results.composite, inp.names)
     late, late_summary = _late(inp)
     binding = _binding_rows(inp)
+    final = year >= inp.end_year  # the plan's final year: verdicts only, no pace
     return BulletinContent(
         title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
         subtitle=f"{inp.period_label}（第{inp.serial}期）",
@@ -522,8 +524,8 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         year=year,
         counts=tuple((k, counts[k]) for k in CLASS_ORDER),
         locality_pace_counts=locality_counts,
-        overview=_overview(inp, counts),
-        final=year >= inp.end_year,
+        overview=_overview(inp, counts, final),
+        final=final,
         headlines=_headlines(inp, region_cells),
         pilots=inp.pilots,
         names=inp.names,
@@ -653,10 +655,10 @@ def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headli
     )
 
 
-def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
+def _overview(inp: BulletinInput, counts: Mapping[str, int], final: bool) -> str:
     evaluated = sum(counts[k] for k in PACE_CLASSES)
     annual = "、".join(f"{CLASS_ZH[k]}{counts[k]}项" for k in ANNUAL_CLASSES if counts[k])
-    if inp.run.year >= inp.end_year:
+    if final:
         # The final year: no pace is judged any more, each indicator is 完成 / 基本完成 / 未完成.
         return (
             f"{inp.period_label}为规划目标年，全区域{evaluated}项可评估指标对照规划目标"
@@ -869,7 +871,7 @@ def _supervision(
 ) -> SupervisionSection | None:
     if sup is None:
         return None
-    quarter = sup.scope.endswith("到期")  # the milestones due in a quarter, else a year's action plans
+    quarter = sup.quarter
     if sup.milestones == 0:
         none = (
             f"各地年度行动计划没有{sup.scope}的节点"

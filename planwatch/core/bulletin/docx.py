@@ -82,8 +82,12 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
 def _widths(t: Table) -> list[float] | None:
     """Column widths in cm for the tables whose columns are known (text width 16.6 cm)."""
     n = len(t.header)
+    if t.key == "headlines" and n == 7:  # the final year: no 目标进程 and 时序进度
+        return [1.1, 5.9, 1.1, 2.2, 2.0, 1.9, 2.4]
     if t.key == "headlines":
         return [1.1, 4.9, 1.1, 1.8, 1.5, 1.5, 1.5, 1.5, 1.7]
+    if t.key == "identifiers":
+        return [3.2, 13.4]
     if t.key == "indicators":
         return [1.0, 4.4, *([11.2 / (n - 2)] * (n - 2))]
     if t.key == "ranking":

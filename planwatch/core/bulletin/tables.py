@@ -315,7 +315,6 @@ def run_lines(c: BulletinContent) -> list[str]:
         f"数据版本：{short_id(r.data_sha256)}，{r.data_count}个数值，截至 {moment_zh(r.data_as_of)}",
         f"目标版本：{short_id(r.targets_sha256)}；方案版本 {r.plan_version}",
         f"软件版本：{engine_zh(r.engine_version)}",
-        "完整标识（sha256）见附件。",
     ]
 
 
@@ -448,6 +447,6 @@ def outline(c: BulletinContent) -> list[Block]:
         blocks.append(Block("table", table=late))
         table_no += 1
     heading("数据来源")
-    blocks.append(Block("bullets", items=tuple(run_lines(c)) + c.notes))
+    blocks.append(Block("bullets", items=(*run_lines(c), *c.notes, "完整标识（sha256）见附件。")))
     blocks.append(Block("table", table=identifier_table(c)))
     return blocks
