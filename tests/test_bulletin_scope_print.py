@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
@@ -158,7 +159,11 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
         request = wf.request_revision(zoe, value, value.value + 3, "统计口径更正")
         wf.decide_revision(pat, request, approve=True, comment="同意")
         data["revised"] = (float(value.value), float(value.value + 3))
-        _, data["version_2019_after"] = build_input(plan, year=2019, as_of=DAY)
+        with CaptureQueriesContext(connection) as as_day:
+            _, data["version_2019_after"] = build_input(plan, year=2019, as_of=DAY)
+        with CaptureQueriesContext(connection) as as_now:
+            build_input(plan, year=2019)
+        data["queries"] = (len(as_now), len(as_day))
         data["as_of_day_again"] = run_evaluation(plan, 2019, params=quick, as_of=DAY)
         today = run_evaluation(plan, 2019, params=quick, as_of=timezone.localdate())
         data["today"] = today
@@ -183,6 +188,8 @@ def test_a_2020_acceptance_leaves_the_2019_run_and_its_bulletin_unchanged(built)
 def test_a_value_revised_after_the_day_is_read_as_it_stood_that_day(built):
     before, after = built["version_2019"], built["version_2019_after"]
     assert after.sha256 == before.sha256 and after.by_year == before.by_year and after.count == before.count
+    now, day = built["queries"]
+    assert day == now + 1  # one query more: the history of the values changed since the day
     assert built["as_of_day_again"].pk == built["as_of_day"].pk and built["as_of_day_again"].reused
     today = built["today"]
     assert today.pk != built["as_of_day"].pk and today.data_hash != built["as_of_day"].data_hash
