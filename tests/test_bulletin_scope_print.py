@@ -28,6 +28,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from tests.conftest import SEED_PLAN
@@ -282,3 +283,16 @@ def test_the_annex_counts_the_milestones_per_locality(built):
     rows = list(book["督查分地区 Supervision by locality"].iter_rows(min_row=2, values_only=True))
     assert all(r[4] is not None for r in rows)
     assert sum(r[4] for r in rows if r[0] != "region") == next(r[4] for r in rows if r[0] == "region")
+
+
+def test_the_word_tables_keep_their_first_and_last_rows_company(built):
+    doc = Document(io.BytesIO(built["docx_2019"]))
+    table = next(t for t in doc.tables if len(t.rows) > 30)  # the indicators by unit
+
+    def keeps(row: Any) -> bool:
+        return all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+
+    rows = table.rows
+    assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+    assert keeps(rows[0]) and keeps(rows[1]) and keeps(rows[-2]) and not keeps(rows[-1])
+    assert not keeps(rows[5])  # a long table may break between its other rows

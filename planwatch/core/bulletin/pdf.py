@@ -11,11 +11,9 @@ from typing import Any
 
 from planwatch.core.bulletin.charts import cjk_font
 from planwatch.core.bulletin.content import BulletinContent
-from planwatch.core.bulletin.tables import Block, Table, outline
+from planwatch.core.bulletin.tables import KEEP_ROWS, Block, Table, outline
 
 MARK_CLASSES = {"met", "ahead", "lagging", "seriously_lagging"}
-# A table of at most this many rows is kept on one page (with its caption and note), never split.
-KEEP_ROWS = 12
 
 CSS = """
 @font-face { font-family: "PWCJK"; src: local("%(family)s"), url("%(url)s"); }

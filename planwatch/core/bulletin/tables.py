@@ -28,6 +28,10 @@ from planwatch.core.bulletin.content import (
 )
 from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
 
+# A table of at most this many rows is kept on one page with its caption and note, never split (PDF
+# and Word); a longer one never leaves its first or last row alone on a page.
+KEEP_ROWS = 12
+
 
 @dataclass(frozen=True)
 class Table:
