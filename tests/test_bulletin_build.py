@@ -55,14 +55,20 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Any
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         plan = load_plan_file(SEED_PLAN).plan
         load_sample(plan)
+        # The bulletin evaluates the values as they stood on its day (AS_OF): the sample's stood
+        # accepted since March 2019.
+        ReportedValue.objects.filter(indicator__plan=plan).update(
+            updated_at=timezone.make_aware(dt.datetime(2019, 3, 1, 9, 0))
+        )
         # 珠海 first submitted its 2018 values on 10 May 2019, 40 days after the due date.
         zh_value = ReportedValue.objects.filter(
             locality__code="ZH", period__code="2018", indicator__code="I01"
         ).get()
         entry = audit.record("value.submit", None, zh_value.audit_subject())
         backdate(AuditEvent.objects.filter(pk=entry.pk), timezone.make_aware(dt.datetime(2019, 5, 10, 9, 0)))
-        # One overdue milestone of 江门's action plan.
-        ap = ActionPlan.objects.create(plan=plan, locality=plan.localities.get(code="JM"), year=2019)
+        # One overdue milestone of 江门's 2018 action plan (load_sample's are of 2020: not in the
+        # 2018 bulletin).
+        ap = ActionPlan.objects.create(plan=plan, locality=plan.localities.get(code="JM"), year=2018)
         Milestone.objects.create(
             action_plan=ap,
             task=plan.tasks.order_by("order").first(),
@@ -137,7 +143,9 @@ def test_docx_ranking_table_equals_the_run(built):
     assert headings[-5:] == ["八、督查督办情况", "九、数据报送情况", "十、存在问题", "十一、下一步工作", "十二、数据来源"]
     # the binding indicators' table comes first, I29 at every pilot unit
     first = next(t for t in doc.tables if len(t.columns) > 1)
-    assert [c.text for c in first.rows[0].cells][:2] == ["代码", "指标"] and first.rows[1].cells[0].text == "I29"
+    assert [c.text for c in first.rows[0].cells][:2] == ["代码", "指标"] and first.rows[1].cells[
+        0
+    ].text == "I29"
     checks = {c["locality"]: c["status"] for c in built["a_run"]["binding"]}
     words = {"pass": "达标", "fail": "未达标", "not_reported": "未报送", "no_target": "无目标"}
     assert [c.text.split("\n")[0] for c in first.rows[1].cells[2:]] == [words[s] for s in checks.values()]
@@ -193,12 +201,19 @@ def test_xlsx_names_the_late_reporter_and_the_overdue_milestone(built):
     late = list(book["迟报 Late"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[2], r[7]) for r in late] == [("ZH", "2018", 40)]
     supervision = list(book["督查 Supervision"].iter_rows(min_row=2, values_only=True))
-    # load_sample also wrote sample action plans (dated from today): their rows say so.
-    sample = [r for r in supervision if str(r[3]).startswith("【示例数据】示例：")]
-    assert sample
-    assert [(r[0], r[3], r[6], r[7]) for r in supervision if r not in sample] == [
+    # Only the 2018 action plans: load_sample's sample plans of 2020 are not the 2018 bulletin's.
+    assert [(r[0], r[3], r[6], r[7]) for r in supervision] == [
         ("JM", "完成首批智能制造示范项目遴选", "overdue", 30)
     ]
+    by_locality = {
+        r[0]: r[2:] for r in book["督查分地区 Supervision by locality"].iter_rows(min_row=2, values_only=True)
+    }
+    assert by_locality["JM"] == (1, 0, 1) and by_locality["region"] == (
+        1,
+        0,
+        1,
+    )  # overdue, at risk, milestones
+    assert by_locality["ZH"] == (0, 0, 0)
 
 
 def pdf_text(data: bytes, tmp_path: Path, first_page_only: bool = False) -> str:
@@ -280,7 +295,10 @@ def test_the_2018_bulletin_calls_i29_missed_only_against_a_2018_target(built, tm
 def test_section_seven_and_the_cover_in_words(built, tmp_path):
     text = pdf_text(built["a_files"]["pdf"], tmp_path)
     compact = "".join(text.split())
-    assert "评估参数：加权求和·目标值标准化·指标等权、维度方案权重·约束性指标未达标者标注·敏感性±20%×1000次" in compact
+    assert (
+        "评估参数：加权求和·目标值标准化·指标等权、维度方案权重·约束性指标未达标者标注·敏感性±20%×1000次"
+        in compact
+    )
     assert "读取数值状态：已确认" in compact and "软件版本：PlanWatch" in compact
     for code in ("weighted_sum", "equal/plan", "accepted", "计算引擎"):
         assert code not in compact

@@ -35,8 +35,7 @@ from planwatch.kernel.models import AuditEvent
 from planwatch.plans.models import Plan
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
-from planwatch.supervision.models import Milestone
-from planwatch.supervision.services import supervision_list
+from planwatch.supervision.services import milestones_in, supervision_list
 
 Progress = Callable[[str], None]
 QUARTERS = "一二三四"
@@ -118,14 +117,15 @@ def _names(plan: Plan) -> core.Names:
 
 
 def trend_runs(run: EvaluationRun) -> list[EvaluationRun]:
-    """The latest stored run of each year up to the run's, with the same parameters, statuses and data
-    version as the run (so the same values): the trend chart's points. The run itself for its year."""
+    """The latest stored run of each year up to the run's, with the same parameters and statuses, that
+    read the same values as the run for its years (the data version's hashes per year, up to that
+    year): the trend chart's points. The run itself for its year."""
     same = canonical_json(run.parameters)
+    mine = run.version
     chosen: dict[int, EvaluationRun] = {run.year: run}
     candidates = EvaluationRun.objects.filter(
         plan_id=run.plan_id,
         year__lt=run.year,
-        data_hash=run.data_hash,
         includes_unaccepted=run.includes_unaccepted,
     ).order_by("year", "-created_at", "-id")
     for other in candidates:
@@ -133,6 +133,7 @@ def trend_runs(run: EvaluationRun) -> list[EvaluationRun]:
             other.year not in chosen
             and canonical_json(other.parameters) == same
             and other.statuses == run.statuses
+            and mine.same_values_until(other.year, other.version)
         ):
             chosen[other.year] = other
     return [chosen[y] for y in sorted(chosen)]
@@ -155,16 +156,23 @@ def _pace_by_scope(run: EvaluationRun) -> dict[str, dict[str, str]]:
     return out
 
 
-def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.SupervisionInput:
-    """Overdue and at-risk milestones as of the day, a linked indicator lagging by the cited run."""
-    total = Milestone.objects.filter(action_plan__plan=plan).count()
+def supervision_input(
+    plan: Plan, run: EvaluationRun, as_of: dt.date, which: BulletinPeriod | None = None
+) -> core.SupervisionInput:
+    """Overdue and at-risk milestones as of the day, a linked indicator lagging by the cited run: of
+    the action plans of the bulletin's year, and for a quarter the milestones due in it."""
+    year = which.year if which is not None else None
+    quarter = which.period if which is not None and _is_quarter(which) else None
+    due = (quarter.starts_on, quarter.ends_on) if quarter is not None else None
+    scope = _scope_label(which)
+    total = milestones_in(plan, year=year, due=due).count()
     if total == 0:
-        return core.SupervisionInput(0, ())
+        return core.SupervisionInput(0, (), scope, quarter=quarter is not None)
     pace = _pace_by_scope(run)
     rows = []
     for loc in plan.localities.filter(pilot=True, action_plans__isnull=False).distinct().order_by("order"):
         local = {**pace.get("region", {}), **pace.get(loc.code, {})}
-        for row in supervision_list(plan, as_of, locality_id=loc.pk, pace=local):
+        for row in supervision_list(plan, as_of, locality_id=loc.pk, pace=local, year=year, due=due):
             m = row.milestone
             rows.append(
                 core.MilestoneRow(
@@ -180,7 +188,25 @@ def supervision_input(plan: Plan, run: EvaluationRun, as_of: dt.date) -> core.Su
                     sample=m.action_plan.is_sample,
                 )
             )
-    return core.SupervisionInput(total, tuple(rows))
+    by_locality = dict(
+        milestones_in(plan, year=year, due=due)
+        .values("action_plan__locality__code")
+        .annotate(n=Count("pk"))
+        .values_list("action_plan__locality__code", "n")
+    )
+    return core.SupervisionInput(total, tuple(rows), scope, by_locality, quarter=quarter is not None)
+
+
+def _is_quarter(which: BulletinPeriod) -> bool:
+    return which.period is not None and which.period.frequency != Period.Frequency.YEARLY
+
+
+def _scope_label(which: BulletinPeriod | None) -> str:
+    """Which milestones the section covers, as its sentence says it: 2018 (2018年度行动计划) /
+    2018年第三季度到期."""
+    if which is None:
+        return ""
+    return f"{which.label}到期" if _is_quarter(which) else str(which.year)
 
 
 def late_input(plan: Plan, period: Period | None, as_of: dt.date) -> tuple[tuple[core.LateRow, ...], bool]:
@@ -288,7 +314,7 @@ def gather(
         pilots=tuple(plan.localities.filter(pilot=True).order_by("order").values_list("code", flat=True)),
         end_year=plan.end_year,
         trend=_trend(trend),
-        supervision=supervision_input(plan, run, as_of),
+        supervision=supervision_input(plan, run, as_of, which),
         late=late,
         late_checked=late_checked,
         map_shapes=map_shapes(plan),
@@ -321,10 +347,13 @@ def cited_run(
     include_unaccepted: bool,
     user: Any,
     progress: Progress,
+    as_of: dt.date | None = None,
 ) -> EvaluationRun:
     """The run the bulletin cites: the one given (checked), or the evaluation of the period's year on
-    accepted values (or, asked, unaccepted ones too) — a stored identical run is reused. The earlier
-    years are evaluated the same way for the trend."""
+    accepted values (or, asked, unaccepted ones too) as they stood on the bulletin's day `as_of` — a
+    stored identical run is reused, so a value of a later year accepted since, or any value changed
+    after that day, changes neither the run nor its data version. The earlier years are evaluated
+    the same way for the trend."""
     if run is not None:
         if run.plan_id != plan.pk or run.year != which.year:
             raise BulletinError(
@@ -341,12 +370,14 @@ def cited_run(
     try:
         progress(f"evaluating {which.year}")
         cited = run_evaluation(
-            plan, which.year, params=params, include_unaccepted=include_unaccepted, user=user
+            plan, which.year, params=params, include_unaccepted=include_unaccepted, user=user, as_of=as_of
         )
         for year in range(plan.start_year, which.year):
             progress(f"evaluating {year} (trend)")
             try:
-                run_evaluation(plan, year, params=params, include_unaccepted=include_unaccepted, user=user)
+                run_evaluation(
+                    plan, year, params=params, include_unaccepted=include_unaccepted, user=user, as_of=as_of
+                )
             except RunRefused as exc:
                 if exc.reason != "no_data":
                     raise
@@ -507,6 +538,7 @@ def build_bulletin(
         include_unaccepted=include_unaccepted,
         user=user,
         progress=progress,
+        as_of=as_of,
     )
     content, files = render(plan, which, cited, as_of, None, chosen, progress, series=series_zh(kind))
     progress("storing")

@@ -178,13 +178,15 @@ def _moment(value: dt.datetime | None) -> str | None:
     return exports.iso(local) if local is not None else None
 
 
-def data_marker(plan: Plan) -> dict[str, Any]:
-    """Two aggregate queries that tell whether the accepted values or the targets changed since a run
-    read them: counts and the last change, as the run's data version records them."""
+def data_marker(plan: Plan, year: int) -> dict[str, Any]:
+    """Two aggregate queries that tell whether the accepted values (of `year` and before: those a
+    run of `year` reads) or the targets changed since a run read them: counts and the last change,
+    as the run's data version records them."""
     values = ReportedValue.objects.filter(
         indicator__plan=plan,
         locality__pilot=True,
         period__frequency=Period.Frequency.YEARLY,
+        period__year__lte=year,
         status__in=ACCEPTED,
     ).aggregate(n=Count("id"), at=Max("updated_at"))
     targets = (
@@ -249,7 +251,7 @@ def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool
     if year is None:
         return RunChoice(year=None)
     run = latest_default_run(plan, year)
-    if run is not None and run_marker(run) == data_marker(plan):
+    if run is not None and run_marker(run) == data_marker(plan, year):
         return RunChoice(year=year, run=run)
     if not evaluate_if_needed:
         return RunChoice(year=year, run=run)

@@ -252,16 +252,20 @@ def target_of(ind: DerivedIndicator) -> Decimal:
     return ind.target if ind.target is not None else metric_of(ind).ideal
 
 
-def read(plan: Plan, pilots: Mapping[int, str], *, as_of: dt.date | None = None) -> DerivedRead:
+def read(
+    plan: Plan, pilots: Mapping[int, str], *, as_of: dt.date | None = None, until: int | None = None
+) -> DerivedRead:
     """The plan's derived indicators, with their values for every pilot unit and the region in each
-    year from the plan's start to `as_of` (today by default), records judged on `as_of`. One query
-    for the indicators, then each metric's own (a fixed number whatever the records)."""
+    year from the plan's start to `as_of` (today by default) — and to `until`, the year evaluated,
+    if given —, records judged on `as_of`. One query for the indicators, then each metric's own (a
+    fixed number whatever the records)."""
     as_of = as_of or timezone.localdate()
     indicators = declared(plan)
     out = DerivedRead()
     if not indicators:
         return out
-    years = tuple(range(plan.start_year, min(plan.last_year, as_of.year) + 1))
+    last = min(plan.last_year, as_of.year, until if until is not None else plan.last_year)
+    years = tuple(range(plan.start_year, last + 1))
     scope = Scope(plan, pilots, years, as_of)
     scopes = [*pilots.values(), REGION]
     sample = 0

@@ -1,9 +1,12 @@
 """Evaluation runs: the evaluation core run on the values in the database, and stored.
 
-- `build_input(plan, statuses=…)` reads the plan's indicators, pilot units, dimensions, targets and
-  yearly values in a fixed number of queries (six, whatever the amount of data) and returns the
-  core's `EvaluationInput` with the *data version*: which values were read (a sha256 over their
-  indicator, locality, period, value, status and version), how many, and as of when.
+- `build_input(plan, statuses=…, year=…, as_of=…)` reads the plan's indicators, pilot units,
+  dimensions, targets and yearly values in a fixed number of queries (six, whatever the amount of
+  data; one more for the history of values changed after `as_of`) and returns the core's
+  `EvaluationInput` with the *data version*: which values were read (a sha256 over their
+  indicator, locality, period, value, status and version, and one per year), how many, and as of
+  when. With `year`, only the values an evaluation of that year reads: those of that year and
+  before. With `as_of`, the values as they stood at the end of that day (their audit events).
 - `parameters_from_options(…)` turns what a person gives (`--method topsis`, an AHP file, the API's
   body) into the core's `EvaluationParameters`, refusing what does not fit with a message in Chinese
   and English.
@@ -31,6 +34,9 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import CharField, QuerySet, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
@@ -65,6 +71,7 @@ from planwatch.core.kinds import Qualifier
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
+from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import State
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
 from planwatch.reporting import exports
@@ -182,7 +189,11 @@ def _moment(value: Any) -> str | None:
 
 
 def build_input(
-    plan: Plan, *, statuses: Sequence[str] = ACCEPTED, as_of: dt.date | None = None
+    plan: Plan,
+    *,
+    statuses: Sequence[str] = ACCEPTED,
+    as_of: dt.date | None = None,
+    year: int | None = None,
 ) -> tuple[EvaluationInput, DataVersion]:
     """The core's input from the database, and the data version of what was read.
 
@@ -193,17 +204,28 @@ def build_input(
     data version counts each origin. The rows read become the input as the plan file's do
     (planwatch.core.evaluation.planinput).
 
+    `year`: only the values of that year and before — what an evaluation of `year` reads (its
+    year, the years before for the pace, the forecast and last year's ranking), so that a value of
+    a later year changes neither its input nor its data version. Targets are read whole (a year's
+    evaluation judges against the final target).
+
+    `as_of`: the values as they stood at the end of that day (local time): a value changed since is
+    read as its last audit event up to then says it was (value and state; its version then is its
+    version now less the changes since), a value that had no event by then is not read. (A value
+    deleted since — the sample data loaded again — is not read either.) Without it, the values as
+    they are.
+
     Then the plan's derived indicators (planwatch.evaluation.derived): one query when it declares
     none, else a fixed number per metric. They are added after the text's indicators, with their
-    targets and their rates as observations, computed from the records as they stand on `as_of`
-    (today by default); the data version says so (`derived`).
+    targets and their rates as observations (up to `year`), computed from the records as they stand
+    on `as_of` (today by default); the data version says so (`derived`).
     """
     statuses = sorted(set(statuses))
     localities, pilots = _localities(plan)
     indicators, code_of = _indicators(plan)
     targets = _targets(plan, code_of, pilots)
-    values = _values(plan, statuses, code_of, pilots)
-    extra = derived.read(plan, pilots, as_of=as_of)
+    values = _values(plan, statuses, code_of, pilots, until=year, moment=_end_of(as_of))
+    extra = derived.read(plan, pilots, as_of=as_of, until=year)
     inp = evaluation_input(
         PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
         (*indicators, *extra.specs),
@@ -216,6 +238,7 @@ def build_input(
         as_of=_moment(values.as_of),
         sha256=_rows_hash(sorted(values.rows)),
         count=len(values.rows),
+        by_year=_by_year(values),
         statuses=tuple(statuses),
         observed=len(values.observations),
         years=tuple(sorted({o.year for o in values.observations})),
@@ -371,31 +394,57 @@ def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) 
 class _ValuesRead:
     observations: list[Observation] = field(default_factory=list)
     rows: list[tuple[str, str, str, str | None, str, int]] = field(default_factory=list)  # for the sha256
+    years: list[int] = field(default_factory=list)  # the year of each row
     sample: int = 0
     as_of: dt.datetime | None = None
 
+    def add(
+        self, code: str, scope: str, period: str, year: int, value: Decimal | None, status: str, version: int
+    ) -> None:
+        self.rows.append((code, scope, period, _number(value), status, version))
+        self.years.append(year)
+        if value is not None:
+            self.observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+
+
+# The audit events of a value that bump its version (planwatch.reporting.workflow, kernel.review):
+# a save that changed it, a move of the review, a revision. Comments, evidence and revision
+# requests leave the version as it is.
+VERSION_EVENTS = frozenset(
+    {"value.save", "value.submit", "value.approve", "value.accept", "value.return", "value.revise"}
+)
+
+
+def _end_of(day: dt.date | None) -> dt.datetime | None:
+    """The first moment after `day` in local time (values changed before it stood on that day)."""
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
 
 def _values(
-    plan: Plan, statuses: Sequence[str], code_of: Mapping[int, str], pilots: Mapping[int, str]
+    plan: Plan,
+    statuses: Sequence[str],
+    code_of: Mapping[int, str],
+    pilots: Mapping[int, str],
+    *,
+    until: int | None = None,
+    moment: dt.datetime | None = None,
 ) -> _ValuesRead:
-    """The yearly values of the pilot units, in the statuses asked for. One query."""
+    """The yearly values of the pilot units (of `until` and before), in the statuses asked for, as
+    they stand — or as they stood before `moment`. One query; one more for the history of the
+    values changed since `moment`, if any."""
     read = _ValuesRead()
-    for (
-        indicator_id,
-        locality_id,
-        period,
-        year,
-        value,
-        status,
-        version,
-        is_sample,
-        updated_at,
-    ) in ReportedValue.objects.filter(
-        indicator__plan=plan,
-        locality__pilot=True,
-        period__frequency=Period.Frequency.YEARLY,
-        status__in=statuses,
-    ).values_list(
+    rows = ReportedValue.objects.filter(
+        indicator__plan=plan, locality__pilot=True, period__frequency=Period.Frequency.YEARLY
+    )
+    if until is not None:
+        rows = rows.filter(period__year__lte=until)
+    if moment is None:
+        rows = rows.filter(status__in=statuses)
+    changed: dict[int, tuple[Any, ...]] = {}
+    for row in rows.values_list(
+        "pk",
         "indicator_id",
         "locality_id",
         "period__code",
@@ -406,13 +455,70 @@ def _values(
         "is_sample",
         "updated_at",
     ):
-        code, scope = code_of[indicator_id], pilots[locality_id]
-        read.rows.append((code, scope, period, _number(value), status, version))
+        pk, indicator_id, locality_id, period, year, value, status, version, is_sample, updated_at = row
+        if moment is not None and updated_at is not None and updated_at >= moment:
+            changed[pk] = row
+            continue
+        if status not in statuses:
+            continue
+        read.add(code_of[indicator_id], pilots[locality_id], period, year, value, status, version)
         read.sample += bool(is_sample)
         read.as_of = _later(read.as_of, updated_at)
-        if value is not None:
-            read.observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+    if changed and moment is not None:
+        since = rows.filter(updated_at__gte=moment).annotate(key=Cast("pk", CharField())).values("key")
+        _as_they_stood(read, changed, since, statuses, code_of, pilots, moment)
     return read
+
+
+def _as_they_stood(
+    read: _ValuesRead,
+    changed: Mapping[int, tuple[Any, ...]],
+    since: QuerySet[Any],
+    statuses: Sequence[str],
+    code_of: Mapping[int, str],
+    pilots: Mapping[int, str],
+    moment: dt.datetime,
+) -> None:
+    """The values changed since `moment` (`changed`, and `since` the query that finds them again, so
+    that their events are read in one query however many they are), as their audit events say they
+    stood before it."""
+    events: dict[str, list[tuple[str, dt.datetime, Any, str]]] = {}
+    for subject, type_, at, new, source in (
+        AuditEvent.objects.filter(subject_type="value", subject_id__in=Subquery(since))
+        .order_by("at", "id")
+        .values_list("subject_id", "type", "at", "new", "source")
+    ):
+        events.setdefault(subject, []).append((type_, at, new, source))
+    for pk, row in changed.items():
+        _, indicator_id, locality_id, period, year, _, _, version, is_sample, _ = row
+        history = events.get(str(pk), [])
+        before = [e for e in history if e[1] < moment and isinstance(e[2], dict) and "state" in e[2]]
+        if not before:
+            continue  # not there yet
+        _, at, new, _ = before[-1]
+        if new["state"] not in statuses:
+            continue
+        bumps = sum(
+            1
+            for type_, when, _, source in history
+            if when >= moment and type_ in VERSION_EVENTS and source != ReportedValue.Source.SAMPLE
+        )
+        amount = new.get("value")
+        value = None if amount is None else Decimal(str(amount))
+        read.add(
+            code_of[indicator_id], pilots[locality_id], period, year, value, new["state"], version - bumps
+        )
+        read.sample += bool(is_sample)
+        read.as_of = _later(read.as_of, at)
+
+
+def _by_year(read: _ValuesRead) -> tuple[tuple[int, str], ...]:
+    """A sha256 of the values read per year, as the data version's sha256 is of them all: an
+    evaluation of an earlier year read the same values when its hashes equal these up to its year."""
+    rows: dict[int, list[tuple[str, str, str, str | None, str, int]]] = {}
+    for year, row in zip(read.years, read.rows, strict=True):
+        rows.setdefault(year, []).append(row)
+    return tuple((year, _rows_hash(sorted(rows[year]))) for year in sorted(rows))
 
 
 def _later(moment: dt.datetime | None, other: dt.datetime | None) -> dt.datetime | None:
@@ -769,7 +875,7 @@ def run_evaluation(
             path="year",
         )
     with transaction.atomic():
-        inp, version = build_input(plan, statuses=statuses, as_of=as_of)
+        inp, version = build_input(plan, statuses=statuses, as_of=as_of, year=year)
         if year not in version.years:
             which = "accepted, submitted or approved" if include_unaccepted else "accepted"
             which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"

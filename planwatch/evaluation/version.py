@@ -35,7 +35,8 @@ class DerivedVersion:
 
 @dataclass(frozen=True)
 class DataVersion:
-    """The values read: a sha256 over their indicator, locality, period, value, status and version."""
+    """The values read: a sha256 over their indicator, locality, period, value, status and version
+    (a run of a year reads the values of that year and before, as they stood on its as-of day)."""
 
     as_of: str | None  # the last change, ISO in local time
     sha256: str
@@ -47,6 +48,15 @@ class DataVersion:
     targets: TargetsVersion
     plan_version: int | None
     derived: DerivedVersion | None = None  # none: the plan declares no derived indicator
+    # (year, sha256 of that year's values read), by year: an earlier year's run read the same values
+    # when its own are these up to its year (runs stored before had none: empty)
+    by_year: tuple[tuple[int, str], ...] = ()
+
+    def same_values_until(self, year: int, other: DataVersion) -> bool:
+        """Whether `other` (a run of `year`) read exactly the values of `year` and before this one read."""
+        if not self.by_year or not other.by_year:
+            return self.sha256 == other.sha256  # runs stored before values were read per year
+        return tuple(pair for pair in self.by_year if pair[0] <= year) == tuple(other.by_year)
 
     @property
     def sample(self) -> bool:

@@ -42,9 +42,23 @@ def facts(m: Milestone) -> core.MilestoneFacts:
     )
 
 
-def milestones_of(plan: Plan) -> QuerySet[Milestone]:
+def milestones_in(
+    plan: Plan, *, year: int | None = None, due: tuple[dt.date, dt.date] | None = None
+) -> QuerySet[Milestone]:
+    """The plan's milestones; of the action plans of `year`, and due between `due`'s two days, if given."""
+    qs = Milestone.objects.filter(action_plan__plan=plan)
+    if year is not None:
+        qs = qs.filter(action_plan__year=year)
+    if due is not None:
+        qs = qs.filter(due_on__gte=due[0], due_on__lte=due[1])
+    return qs
+
+
+def milestones_of(
+    plan: Plan, *, year: int | None = None, due: tuple[dt.date, dt.date] | None = None
+) -> QuerySet[Milestone]:
     return (
-        Milestone.objects.filter(action_plan__plan=plan)
+        milestones_in(plan, year=year, due=due)
         .select_related("action_plan__locality", "task", "owner_unit")
         .prefetch_related("indicators")
     )
@@ -146,9 +160,12 @@ def supervision_list(
     window_days: int | None = None,
     pace: Mapping[str, str] | None = None,
     use_evaluation: bool = True,
+    year: int | None = None,
+    due: tuple[dt.date, dt.date] | None = None,
 ) -> list[Row]:
-    """Overdue and at-risk milestones, optionally of one locality, owner unit or task; overdue first."""
-    qs = milestones_of(plan)
+    """Overdue and at-risk milestones, optionally of one locality, owner unit or task, of the action
+    plans of one year and due between two days; overdue first."""
+    qs = milestones_of(plan, year=year, due=due)
     if locality_id is not None:
         qs = qs.filter(action_plan__locality_id=locality_id)
     if unit_id is not None:

@@ -55,6 +55,8 @@ STATUS_ZH = {
 }
 SAMPLE_NOTICE = "示例数据：本通报依据示例数据生成，所有地区数字均为虚构，不是官方数字。"
 SAMPLE_MILESTONE = "【示例数据】"  # before the title of a sample action plan's milestone
+# How many hex digits of a run's hashes the body prints (数据版本 afb0dc67040d); the annex has them whole.
+SHORT_ID = 12
 UNACCEPTED_NOTICE = (
     "含未确认数据：应用户要求，本通报读取了已提交、已审核但尚未确认的数值，数字可能变化，不作正式依据。"
 )
@@ -139,11 +141,16 @@ class MilestoneRow:
 
 @dataclass(frozen=True)
 class SupervisionInput:
-    """Overdue and at-risk milestones as of a day; `milestones` is the plan's count of milestones
-    (0: the localities have entered no action plan milestones yet)."""
+    """Overdue and at-risk milestones as of a day; `milestones` is the count of milestones the section
+    covers (0: the localities have entered none for the period yet), `scope` which ones in words
+    (2018 — the year's action plans, 2018年度行动计划; 2018年第三季度到期 — those due in the quarter), and
+    `by_locality` the count per pilot unit (code)."""
 
     milestones: int
     rows: tuple[MilestoneRow, ...]
+    scope: str = ""
+    by_locality: Mapping[str, int] = field(default_factory=dict)
+    quarter: bool = False  # the milestones due in a quarter (else a year's action plans)
 
 
 @dataclass(frozen=True)
@@ -341,6 +348,7 @@ class SupervisionSection:
     rows: tuple[MilestoneRow, ...]
     by_locality: tuple[tuple[str, int, int], ...]  # locality, overdue, at risk
     summary: str
+    totals: Mapping[str, int] = field(default_factory=dict)  # milestones per locality (code)
 
 
 @dataclass(frozen=True)
@@ -390,6 +398,7 @@ class BulletinContent:
     addressed: str = ""  # 主送：… (an issued bulletin)
     copied: str = ""  # 抄送：…
     draft: bool = False  # not issued: no number
+    final: bool = False  # the plan's final year (or after): verdicts only, 完成 / 基本完成 / 未完成
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -450,6 +459,11 @@ def change(value: int | None) -> str:
 def status_zh(cell: Cell | Headline) -> str:
     """What a reader needs of one result, in one word: its headline status."""
     return HEADLINE_WORDS.get(cell.headline, ("无法判断", ""))[0]
+
+
+def short_id(digest: str) -> str:
+    """A hash as the body prints it: its first SHORT_ID hex digits (the annex has it whole)."""
+    return digest[:SHORT_ID]
 
 
 def _cn_date(day: dt.date) -> str:
@@ -544,6 +558,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
     dims, ranking = _ranking(inp.results.composite, inp.names)
     late, late_summary = _late(inp)
     binding = _binding_rows(inp)
+    final = year >= inp.end_year  # the plan's final year: verdicts only, no pace
     return BulletinContent(
         title=f"{inp.plan_title.removesuffix('实施方案')}工作进展情况通报",
         subtitle=f"{inp.period_label}{inp.series}（{_number_zh(inp)}）",
@@ -561,7 +576,8 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         year=year,
         counts=tuple((k, counts[k]) for k in CLASS_ORDER),
         locality_pace_counts=locality_counts,
-        overview=_overview(inp, counts),
+        overview=_overview(inp, counts, final),
+        final=final,
         headlines=_headlines(inp, region_cells),
         pilots=inp.pilots,
         names=inp.names,
@@ -700,9 +716,16 @@ def _headlines(inp: BulletinInput, region_cells: Sequence[Cell]) -> tuple[Headli
     )
 
 
-def _overview(inp: BulletinInput, counts: Mapping[str, int]) -> str:
+def _overview(inp: BulletinInput, counts: Mapping[str, int], final: bool) -> str:
     evaluated = sum(counts[k] for k in PACE_CLASSES)
     annual = "、".join(f"{CLASS_ZH[k]}{counts[k]}项" for k in ANNUAL_CLASSES if counts[k])
+    if final:
+        # The final year: no pace is judged any more, each indicator is 完成 / 基本完成 / 未完成.
+        return (
+            f"{inp.period_label}为规划目标年，全区域{evaluated}项可评估指标对照规划目标"
+            + (f"：{annual}" if annual else "均无法评价")
+            + "。"
+        )
     return (
         f"{inp.period_label}，全区域{evaluated}项可评估指标中，"
         f"进度超前{counts['ahead']}项、符合序时进度{counts['on_pace']}项、滞后{counts['lagging']}项、"
@@ -807,7 +830,7 @@ def _heading_lines(inp: BulletinInput) -> tuple[str, ...]:
             else (inp.issuer,)
         ),
         f"{_cn_date(issue.issued_on if issue is not None else inp.as_of)}",
-        f"依据评估运行 #{run.id}（{run.year}年，数据版本 {run.data_sha256[:12]}，"
+        f"依据评估运行 #{run.id}（{run.year}年，数据版本 {short_id(run.data_sha256)}，"
         f"{run.data_count}个数值，截至 {moment_zh(run.data_as_of)}）",
     )
 
@@ -918,8 +941,14 @@ def _supervision(
 ) -> SupervisionSection | None:
     if sup is None:
         return None
+    quarter = sup.quarter
     if sup.milestones == 0:
-        return SupervisionSection(0, (), (), "各地尚未录入年度行动计划节点，本期无督查督办事项。")
+        none = (
+            f"各地年度行动计划没有{sup.scope}的节点"
+            if quarter
+            else f"各地尚未录入{sup.scope}年度行动计划节点"
+        )
+        return SupervisionSection(0, (), (), f"{none}，本期无督查督办事项。")
     # A sample action plan's milestones say so wherever the section shows them (PDF, Word, XLSX).
     rows = tuple(
         replace(r, milestone=f"{SAMPLE_MILESTONE}{r.milestone}") if r.sample else r for r in sup.rows
@@ -931,10 +960,12 @@ def _supervision(
         by_loc.append((loc, overdue, risk))
     overdue_total = sum(1 for r in sup.rows if r.flag == "overdue")
     risk_total = sum(1 for r in sup.rows if r.flag == "at_risk")
-    summary = (
-        f"截至{_cn_date(as_of)}，各地年度行动计划共{sup.milestones}个节点，"
-        f"其中逾期{overdue_total}个、有风险{risk_total}个。"
+    which = (
+        f"各地年度行动计划中{sup.scope}的节点共{sup.milestones}个"
+        if quarter
+        else f"各地{sup.scope}年度行动计划共{sup.milestones}个节点"
     )
+    summary = f"截至{_cn_date(as_of)}，{which}，其中逾期{overdue_total}个、有风险{risk_total}个。"
     if any(r.sample for r in rows):
         summary += "标注“示例数据”的节点为演示用示例，并非真实进展。"
-    return SupervisionSection(sup.milestones, rows, tuple(by_loc), summary)
+    return SupervisionSection(sup.milestones, rows, tuple(by_loc), summary, dict(sup.by_locality))

@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from planwatch.core.bulletin.content import BulletinContent
-from planwatch.core.bulletin.tables import Block, Table, outline
+from planwatch.core.bulletin.tables import KEEP_ROWS, Block, Table, outline
 from planwatch.core.bulletin.zipfix import fixed_zip
 
 BODY_FONT = "SimSun"  # 宋体 on a Chinese Windows; other machines substitute their CJK serif
@@ -72,6 +72,15 @@ def _page_number(paragraph) -> None:  # type: ignore[no-untyped-def]
     paragraph.add_run(" 页")
 
 
+def _keep_row(row, *, with_next: bool) -> None:  # type: ignore[no-untyped-def]
+    pr = row._tr.get_or_add_trPr()
+    pr.append(OxmlElement("w:cantSplit"))
+    if with_next:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
+
+
 def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -82,8 +91,12 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
 def _widths(t: Table) -> list[float] | None:
     """Column widths in cm for the tables whose columns are known (text width 16.6 cm)."""
     n = len(t.header)
+    if t.key == "headlines" and n == 7:  # the final year: no 目标进程 and 时序进度
+        return [1.1, 5.9, 1.1, 2.2, 2.0, 1.9, 2.4]
     if t.key == "headlines":
         return [1.1, 4.9, 1.1, 1.8, 1.5, 1.5, 1.5, 1.5, 1.7]
+    if t.key == "identifiers":
+        return [3.2, 13.4]
     if t.key == "indicators":
         return [1.0, 4.4, *([11.2 / (n - 2)] * (n - 2))]
     if t.key == "ranking":
@@ -114,6 +127,7 @@ def _table(doc, t: Table, font_size: float) -> None:  # type: ignore[no-untyped-
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _shade(cell, "D9D9D9")
     _repeat_header(table.rows[0])
+    _keep_row(table.rows[0], with_next=True)
     for i, row in enumerate(t.rows):
         cells = table.add_row().cells
         for k, text in enumerate(row):
@@ -129,6 +143,11 @@ def _table(doc, t: Table, font_size: float) -> None:  # type: ignore[no-untyped-
             mark = t.marks[i][k] if t.marks else ""
             if mark in MARK_COLOURS and mark != "on_pace":
                 _shade(cell, MARK_COLOURS[mark])
+        # As in the PDF, no row alone on a page: a row is not split, the header and the first row
+        # keep with the next one, and so does the row before the last (Word's "keep with next" on a
+        # row's paragraphs); a short table (KEEP_ROWS) keeps together whole.
+        last = len(t.rows) - 1
+        _keep_row(table.rows[-1], with_next=i < last and (i in (0, last - 1) or len(t.rows) <= KEEP_ROWS))
     if widths:
         # Word reads the cells' widths, LibreOffice and WPS the table grid's: set both.
         for k, column in enumerate(table.columns):

@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import re
 from html import escape
+from typing import Any
 
 from planwatch.core.bulletin.charts import cjk_font
 from planwatch.core.bulletin.content import BulletinContent
-from planwatch.core.bulletin.tables import Block, Table, outline
+from planwatch.core.bulletin.tables import KEEP_ROWS, Block, Table, outline
 
 MARK_CLASSES = {"met", "ahead", "lagging", "seriously_lagging"}
 
@@ -48,11 +49,22 @@ td:first-child { white-space: nowrap; }
 table.headlines td:last-child { white-space: nowrap; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
+/* No table leaves one row alone on a page: its first row stays with the second (and the caption
+   above), its last row with the one before; a short table is not split at all. */
+tbody tr:first-child { break-after: avoid; }
+tbody tr:last-child { break-before: avoid; }
+div.keep { break-inside: avoid; }
+p.note { break-before: avoid; }
+table.identifiers td { word-break: break-all; font-size: 7.5pt; }
+table.identifiers td:first-child { width: 28mm; }
 td.num { text-align: right; white-space: nowrap; }
 td.met { background: #d5f5e3; } td.ahead { background: #d6eaf8; }
 td.lagging { background: #fcf3cf; } td.seriously_lagging { background: #f5b7b1; }
 .note { font-size: 8pt; color: #333; margin: 0 0 8pt 0; }
 figure { margin: 6pt 0 10pt 0; text-align: center; page-break-inside: avoid; }
+/* A figure's caption is its last child: its own "avoid" would pass to the figure and chain every
+   figure to the next, pushing them all to a new page and leaving the page before nearly empty. */
+figure .caption { page-break-after: auto; }
 figure img { width: 150mm; }
 """
 
@@ -87,9 +99,11 @@ def _table(t: Table) -> str:
             cells.append(f"<td{attr}>{escape(text).replace(chr(10), '<br>')}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     note = f'<p class="note">注：{escape(t.note)}</p>' if t.note else ""
+    keep = " keep" if len(t.rows) <= KEEP_ROWS else ""
     return (
-        f'<p class="caption">{escape(t.caption)}</p>'
-        f'<table class="{t.key}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{note}'
+        f'<div class="table{keep}"><p class="caption">{escape(t.caption)}</p>'
+        f'<table class="{t.key}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        f"{note}</div>"
     )
 
 
@@ -141,9 +155,14 @@ def to_html(c: BulletinContent) -> str:
     )
 
 
-def build_pdf(c: BulletinContent) -> bytes:
+def layout(c: BulletinContent) -> Any:
+    """The bulletin laid out on its pages (a WeasyPrint Document: `.pages`, `.write_pdf()`)."""
     from weasyprint import HTML
 
-    data = HTML(string=to_html(c)).write_pdf()
+    return HTML(string=to_html(c)).render()
+
+
+def build_pdf(c: BulletinContent) -> bytes:
+    data = layout(c).write_pdf()
     assert data is not None
     return bytes(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planwatch.core.bulletin.content import (
+    ANNUAL_CLASSES,
     CLASS_ORDER,
     CLASS_ZH,
     REGION,
@@ -22,10 +23,15 @@ from planwatch.core.bulletin.content import (
     percent,
     points,
     score,
+    short_id,
     status_zh,
     statuses_zh,
 )
 from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
+
+# A table of at most this many rows is kept on one page with its caption and note, never split (PDF
+# and Word); a longer one never leaves its first or last row alone on a page.
+KEEP_ROWS = 12
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,18 @@ def pace_note(c: BulletinContent) -> str:
     )
 
 
+def verdict_note(c: BulletinContent) -> str:
+    """How the final year's verdict is judged (no pace any more)."""
+    return (
+        f"规划目标年只作完成情况评价：达到目标为完成，完成度不低于{percent(c.nearly_met)}为基本完成，其余为未完成"
+        "（完成度为实际值÷目标值，逆向指标为目标值÷实际值）。"
+    )
+
+
 def headline_table(c: BulletinContent, number_: int) -> Table:
+    """The region's headline figures against the final targets; in the final year the verdict only
+    (完成 / 基本完成 / 未完成), without 目标进程 and 时序进度, which no longer judge anything."""
+    final = c.final
     rows = tuple(
         (
             h.indicator,
@@ -76,45 +93,56 @@ def headline_table(c: BulletinContent, number_: int) -> Table:
             number(h.value),
             number(h.target),
             percent(h.completion),
-            percent(h.progress),
-            percent(h.elapsed),
+            *(() if final else (percent(h.progress), percent(h.elapsed))),
             status_zh(h),
         )
         for h in c.headlines
     )
-    marks = tuple(("", "", "", "", "", "", "", "", _mark(h)) for h in c.headlines)
+    width = 7 if final else 9
+    marks = tuple(("",) * (width - 1) + (_mark(h),) for h in c.headlines)
+    header = ("代码", "指标", "单位", f"{c.year}年实际", "目标值", "完成度")
     return Table(
         "headlines",
         f"表{number_} 全区域主要指标完成情况（对照目标年目标）",
-        ("代码", "指标", "单位", f"{c.year}年实际", "目标值", "完成度", "目标进程", "时序进度", "进度"),
+        (*header, "完成情况") if final else (*header, "目标进程", "时序进度", "进度"),
         rows,
-        (False, False, False, True, True, True, True, True, False),
-        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。" + pace_note(c),
+        (False, False, False, True, True, True, *((True, True) if not final else ()), False),
+        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。"
+        + (verdict_note(c) if final else pace_note(c)),
         marks,
     )
 
 
 def class_table(c: BulletinContent, number_: int) -> Table:
-    rows = tuple((c.names.locality(loc), *(str(n) for n in counts)) for loc, counts in c.locality_pace_counts)
+    """Per pilot unit, how many indicators in each class; in the final year the verdicts only."""
+    classes = ANNUAL_CLASSES if c.final else CLASS_ORDER
+    picked = [CLASS_ORDER.index(k) for k in classes]
+    counts_of = [(loc, tuple(counts[i] for i in picked)) for loc, counts in c.locality_pace_counts]
+    rows = tuple((c.names.locality(loc), *(str(n) for n in counts)) for loc, counts in counts_of)
     marks = tuple(
         (
             "",
             *(
                 k if n and k in ("met", "lagging", "seriously_lagging") else ""
-                for k, n in zip(CLASS_ORDER, counts, strict=True)
+                for k, n in zip(classes, counts, strict=True)
             ),
         )
-        for _, counts in c.locality_pace_counts
+        for _, counts in counts_of
+    )
+    note = (
+        "规划目标年只作完成情况评价（对照规划目标）：完成、基本完成、未完成；“无年度目标”为未设目标。"
+        if c.final
+        else "每项指标在两组中各计一次：前五列按进度评价（规划目标年之前，目标进程与时序进度之差），"
+        "“无法判断进度”为规划目标年及以后、缺数据、无规划目标或无基期值等；后四列按年度评价（对照当年目标，"
+        "规划目标年起对照规划目标），“无年度目标”为当年未分解目标。"
     )
     return Table(
         "classes",
-        f"表{number_} 各地区指标进度与年度完成情况分布（项）",
-        ("地区", *(CLASS_ZH[k] for k in CLASS_ORDER)),
+        f"表{number_} 各地区指标{'完成情况' if c.final else '进度与年度完成情况'}分布（项）",
+        ("地区", *(CLASS_ZH[k] for k in classes)),
         rows,
-        (False, *(True for _ in CLASS_ORDER)),
-        "每项指标在两组中各计一次：前五列按进度评价（规划目标年之前，目标进程与时序进度之差），"
-        "“无法判断进度”为规划目标年及以后、缺数据、无规划目标或无基期值等；后四列按年度评价（对照当年目标，"
-        "规划目标年起对照规划目标），“无年度目标”为当年未分解目标。",
+        (False, *(True for _ in classes)),
+        note,
         marks,
     )
 
@@ -229,9 +257,11 @@ def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
     counts = Table(
         "supervision_counts",
         f"表{first} 各地区督查督办节点情况",
-        ("地区", "逾期", "有风险"),
-        tuple((c.names.locality(loc), str(o), str(r)) for loc, o, r in s.by_locality),
-        (False, True, True),
+        ("地区", "节点数", "逾期", "有风险"),
+        tuple(
+            (c.names.locality(loc), str(s.totals.get(loc, 0)), str(o), str(r)) for loc, o, r in s.by_locality
+        ),
+        (False, True, True, True),
     )
     rows = tuple(
         (
@@ -280,17 +310,37 @@ def late_table(c: BulletinContent, number_: int) -> Table | None:
 
 
 def run_lines(c: BulletinContent) -> list[str]:
-    """Where the numbers come from: the run and its data version."""
+    """Where the numbers come from: the run and its data version, identifiers short (the annex,
+    identifier_table, has them whole)."""
     r = c.run
     return [
         f"评估运行：#{r.id}（{r.year}年，创建于 {moment_zh(r.created_at)}）",
         f"评估参数：{r.parameters}",
         f"读取数值状态：{statuses_zh(r.statuses)}{'（含未确认数据）' if r.includes_unaccepted else ''}",
-        f"数据版本：{r.data_count}个数值，截至 {moment_zh(r.data_as_of)}，sha256 {r.data_sha256}",
-        f"目标版本：sha256 {r.targets_sha256}；方案版本 {r.plan_version}",
-        f"输入哈希：{r.input_hash}；结果哈希：{r.results_hash}",
+        f"数据版本：{short_id(r.data_sha256)}，{r.data_count}个数值，截至 {moment_zh(r.data_as_of)}",
+        f"目标版本：{short_id(r.targets_sha256)}；方案版本 {r.plan_version}",
         f"软件版本：{engine_zh(r.engine_version)}",
     ]
+
+
+def identifier_table(c: BulletinContent) -> Table:
+    """The annex: the run's and its data's identifiers in full, for checking the bulletin against the
+    run it cites (planwatch evaluations, the API)."""
+    r = c.run
+    return Table(
+        "identifiers",
+        "附件 评估运行与数据版本完整标识",
+        ("项目", "标识"),
+        (
+            ("评估运行", f"#{r.id}（{r.year}年）"),
+            ("数据版本 sha256", r.data_sha256),
+            ("目标版本 sha256", r.targets_sha256),
+            ("输入哈希 sha256", r.input_hash),
+            ("结果哈希 sha256", r.results_hash),
+            ("软件版本", r.engine_version),
+        ),
+        (False, False),
+    )
 
 
 # --- the document's outline, shared by the DOCX and PDF builders ------------------------------------
@@ -416,7 +466,8 @@ def outline(c: BulletinContent) -> list[Block]:
         table_no += 1
     words("problems", "next_steps")
     heading("数据来源")
-    blocks.append(Block("bullets", items=tuple(run_lines(c)) + c.notes))
+    blocks.append(Block("bullets", items=(*run_lines(c), *c.notes, "完整标识（sha256）见附件。")))
+    blocks.append(Block("table", table=identifier_table(c)))
     if c.copied:
         blocks.append(Block("address", c.copied))
     return blocks

@@ -351,7 +351,7 @@ def _supervision_sheets(book: Workbook, c: BulletinContent, s: SupervisionSectio
             "有风险 at_risk",
             "节点总数 milestones",
         ],
-        [(loc, names.locality(loc), o, k, None) for loc, o, k in s.by_locality]
+        [(loc, names.locality(loc), o, k, s.totals.get(loc, 0)) for loc, o, k in s.by_locality]
         + [
             (
                 REGION,

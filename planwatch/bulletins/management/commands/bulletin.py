@@ -54,7 +54,9 @@ class Command(PlanWatchCommand):
             "--no-sensitivity", action="store_true", help="skip the rank stability (faster evaluation)"
         )
         parser.add_argument(
-            "--as-of", help="the day supervision and late reporting are judged on (default today)"
+            "--as-of",
+            help="the bulletin's day: values are read as they stood at its end, supervision and late "
+            "reporting judged on it (default today)",
         )
         parser.add_argument("--user", help="record this user as the bulletin's author")
         parser.add_argument(
