@@ -70,9 +70,7 @@ def _laid_out(plan: Any, bulletin: Any) -> Any:
     from planwatch.core import bulletin as core
     from planwatch.core.bulletin import pdf
 
-    which = services.period_of(plan, bulletin.period_code)
-    inp = services.gather(plan, which, bulletin.run, bulletin.as_of, bulletin.serial)
-    content = core.build_content(inp)
+    inp, content = services.content_of(bulletin)
     return pdf.layout(content.with_charts(core.draw_charts(content, inp.map_shapes)))
 
 
