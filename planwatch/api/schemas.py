@@ -369,7 +369,6 @@ ORDER_LOW, ORDER_HIGH = columns.int_range(Milestone, "order")
 VERSION_LOW, VERSION_HIGH = columns.int_range(LedgerItem, "version")
 
 
-
 # --- a JSON body's values have the JSON type the document declares --------------------------------
 # Pydantic's lax mode would read `true` as 1, "12" as 12 and 0 as 1970-01-01; a path or a query
 # parameter is always text, and read so, but a body's number must be a JSON number, its date a
@@ -388,7 +387,9 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _iso_date(value: Any) -> Any:
     if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return value
-    raise PydanticCustomError("date_type", "a date is expected as YYYY-MM-DD, not {value!r}", {"value": value})
+    raise PydanticCustomError(
+        "date_type", "a date is expected as YYYY-MM-DD, not {value!r}", {"value": value}
+    )
 
 
 JsonNumber = BeforeValidator(_json_number)
