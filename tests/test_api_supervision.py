@@ -174,6 +174,29 @@ def test_progress_rules_are_the_actions(cast: Any, late: Milestone) -> None:
     assert late.updates.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("percent", False), ("percent", "50"), ("status", 1)],
+)
+def test_a_body_value_of_another_json_type_is_refused_at_its_place(
+    cast: Any, late: Milestone, field: str, value: Any
+) -> None:
+    """The document says `percent` is an integer: `false` is not read as 0, nor "50" as 50."""
+    body = {"status": "in_progress", "percent": 50, field: value}
+    response = post_json(as_user(cast.zoe), f"{PLAN}/milestones/{late.pk}/updates", body)
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == field
+    assert late.updates.count() == 1
+
+
+@pytest.mark.parametrize("as_of", ["0", "20180410", "2018-4-10"])
+def test_a_day_is_written_as_the_document_says(cast: Any, late: Milestone, as_of: str) -> None:
+    """`as_of=0` is not 1 January 1970: a day is YYYY-MM-DD, in a query as in a body."""
+    response = as_user(cast.vic).get(f"{PLAN}/supervision", {"as_of": as_of})
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "as_of"
+    moved = post_json(as_user(cast.zoe), f"{PLAN}/milestones/{late.pk}", {"due_on": 0}, method="put")
+    assert moved.status_code == 422 and "due_on" in [e["path"] for e in moved.json()["errors"]]
+
+
 def test_the_supervision_list_with_a_controlled_day(cast: Any, late: Milestone) -> None:
     vic = as_user(cast.vic)  # every signed-in user reads supervision
     rows = vic.get(f"{PLAN}/supervision", {"as_of": "2018-04-10"}).json()

@@ -20,7 +20,7 @@ from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.schemas import RowId, Year, YearQuery
+from planwatch.api.schemas import Flag, RowId, Year, YearQuery
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.core.errors import Kind
 from planwatch.evaluation.models import EvaluationRun
@@ -50,13 +50,13 @@ class EvaluationIn(Schema):
         description="What failing a binding (约束性) indicator does to a locality's rank: none, mark "
         "(flagged, the default), cap (ranked below every locality passing them) or exclude (not ranked).",
     )
-    include_submitted: bool = Field(
+    include_submitted: Flag = Field(
         False, description="Also read submitted and approved values; the run is marked includes_unaccepted."
     )
-    sensitivity: bool = Field(True, description="Rank stability under ±20 % weights, 1,000 draws.")
+    sensitivity: Flag = Field(True, description="Rank stability under ±20 % weights, 1,000 draws.")
     label: str = Field("", max_length=200)
     notes: str = ""
-    reuse: bool = Field(True, description="Answer an identical stored run (200) rather than store another.")
+    reuse: Flag = Field(True, description="Answer an identical stored run (200) rather than store another.")
 
 
 class CaveatOut(Schema):

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
-from planwatch.api.schemas import RowId, StoredNumber, Version, YearPath, text_of
+from planwatch.api.schemas import Date, RowId, StoredNumber, Version, YearPath, text_of
 from planwatch.api.values import ErrorsOut, refused
 from planwatch.kernel import audit
 from planwatch.ledgers import services
@@ -95,7 +95,7 @@ class ItemIn(Schema):
     name: str = text_of(LedgerItem, "name")
     identifier: str = text_of(LedgerItem, "identifier", "")
     investment: StoredNumber | None = Field(default=None, description="Total investment, 万元.")
-    dates: dict[str, dt.date | None] = {}
+    dates: dict[str, Date | None] = {}
     attributes: dict[str, str] = {}
     status: Literal["active", "suspended", "cancelled"] = "active"
     notes: str = ""

@@ -10,12 +10,13 @@ prefetch every relation the resolvers follow (see planwatch.api.routes).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db.models import Model
 from ninja import Field, Path, Query, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, Strict
 from pydantic_core import PydanticCustomError
 
 from planwatch.core import numbers, planfile
@@ -367,12 +368,43 @@ YEAR_LOW, YEAR_HIGH = columns.int_range(Target, "year")
 ORDER_LOW, ORDER_HIGH = columns.int_range(Milestone, "order")
 VERSION_LOW, VERSION_HIGH = columns.int_range(LedgerItem, "version")
 
+
+# --- a JSON body's values have the JSON type the document declares --------------------------------
+# Pydantic's lax mode would read `true` as 1, "12" as 12 and 0 as 1970-01-01; a path or a query
+# parameter is always text, and read so, but a body's number must be a JSON number, its date a
+# "YYYY-MM-DD" text and its flag true or false (422 at its place otherwise, as the document says).
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("number_type", "a number is expected, not {value!r}", {"value": value})
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "date_type", "a date is expected as YYYY-MM-DD, not {value!r}", {"value": value}
+    )
+
+
+JsonNumber = BeforeValidator(_json_number)
+# A date of a body or a query, e.g. 2019-03-31.
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+# true or false in a body.
+Flag = Annotated[bool, Strict()]
+
 RowId = Annotated[int, Path(ge=ID_LOW, le=ID_HIGH, description="A row's id.")]
 YearPath = Annotated[int, Path(ge=YEAR_LOW, le=YEAR_HIGH, description="A year, e.g. 2018.")]
 YearQuery = Annotated[int | None, Query(None, ge=YEAR_LOW, le=YEAR_HIGH, description="Only this year.")]
-Year = Annotated[int, Field(ge=YEAR_LOW, le=YEAR_HIGH, description="A year, e.g. 2018.")]
-Order = Annotated[int, Field(ge=ORDER_LOW, le=ORDER_HIGH, description="Position in its list.")]
-Version = Annotated[int, Field(ge=VERSION_LOW, le=VERSION_HIGH, description="The version read.")]
+Year = Annotated[int, Field(ge=YEAR_LOW, le=YEAR_HIGH, description="A year, e.g. 2018."), JsonNumber]
+Order = Annotated[int, Field(ge=ORDER_LOW, le=ORDER_HIGH, description="Position in its list."), JsonNumber]
+Version = Annotated[int, Field(ge=VERSION_LOW, le=VERSION_HIGH, description="The version read."), JsonNumber]
+Percent = Annotated[int, Field(ge=0, le=100, description="Per cent done, 0–100."), JsonNumber]
 
 
 def text_of(model: type[Model], name: str, default: Any = ..., **extra: Any) -> Any:
@@ -391,4 +423,4 @@ def _storable(value: Decimal) -> Decimal:
 
 # A number to store: JSON's NaN and Infinity (which Python reads) and numbers beyond the column
 # are refused at their place with status 422.
-StoredNumber = Annotated[Decimal, Field(allow_inf_nan=True), AfterValidator(_storable)]
+StoredNumber = Annotated[Decimal, Field(allow_inf_nan=True), JsonNumber, AfterValidator(_storable)]

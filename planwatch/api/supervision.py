@@ -22,7 +22,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from planwatch.api.routes import NOT_FOUND, NotFound, get_one, get_plan
-from planwatch.api.schemas import Order, RowId, YearPath, YearQuery, text_of
+from planwatch.api.schemas import Date, Order, Percent, RowId, YearPath, YearQuery, text_of
 from planwatch.api.values import ErrorsOut
 from planwatch.kernel import audit
 from planwatch.plans.models import Plan
@@ -115,8 +115,8 @@ class ActionPlanOut(Schema):
 class MilestoneIn(Schema):
     task: str = Field(description="A task code of the plan, e.g. T1.1.")
     title: str = text_of(Milestone, "title")
-    due_on: dt.date
-    starts_on: dt.date | None = None
+    due_on: Date
+    starts_on: Date | None = None
     owner_unit: str | None = Field(None, description="A unit code of the plan, e.g. DST.")
     owner_person: str = text_of(Milestone, "owner_person", "")
     deliverable: str = ""
@@ -126,7 +126,7 @@ class MilestoneIn(Schema):
 
 class UpdateIn(Schema):
     status: MilestoneStatus
-    percent: int = Field(ge=0, le=100)
+    percent: Percent
     narrative: str = ""
 
 
@@ -136,7 +136,7 @@ class ReviewIn(Schema):
 
 
 class FindingsQuery(Schema):
-    as_of: dt.date | None = Field(None, description="The day to judge on; today by default.")
+    as_of: Date | None = Field(None, description="The day to judge on; today by default.")
     locality: str | None = Field(None, description="Only this locality's milestones.")
     unit: str | None = Field(None, description="Only milestones this unit owns.")
 

@@ -25,7 +25,7 @@ from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
-from planwatch.api.schemas import ErrorsOut, Number, RowId, StoredNumber
+from planwatch.api.schemas import ErrorsOut, Flag, Number, RowId, StoredNumber
 from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
@@ -119,7 +119,7 @@ class RevisionRequestIn(Schema):
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: Flag
     comment: str = ""
 
 

@@ -305,13 +305,17 @@ def parse_moment(text: str, *, end: bool = False) -> dt.datetime:
     """
     text = text.strip()
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        moment = dt.datetime.fromisoformat(text)
-        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-    if end:
-        day += dt.timedelta(days=1)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            moment = dt.datetime.fromisoformat(text)
+            moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        else:
+            moment = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=int(end)), dt.time()))
+        moment.astimezone(dt.UTC)  # the database compares in UTC: 9999-12-31 of Beijing is not a moment
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of dates") from None
+    return moment
 
 
 def render(records: Sequence[Record], columns: Sequence[str], fmt: str, sheet_title: str) -> str | bytes:
