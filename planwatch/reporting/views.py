@@ -130,6 +130,7 @@ class Progress:
     late: bool = False
     waiting: list[str] = field(default_factory=list)
     link_label: str = ""
+    reviews: bool = False  # the link goes to the review workbench (reporting.workbench)
 
     @property
     def filled(self) -> int:
@@ -226,6 +227,7 @@ def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[P
         p.late = period.is_late(p.reported, required, today)
         p.waiting = _waiting(p)
         p.link_label = _link_label(user, p)
+        p.reviews = p.link_label == _("Review values") and has_perm("locality.review", user, loc)
         rows.append(p)
     return rows
 
@@ -255,6 +257,26 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- the entry form ------------------------------------------------------------------------------
+
+
+def change_percent(value: Decimal | None, previous: Decimal | None, unit: str) -> Decimal | None:
+    """The change from the previous period in % of it; None for a rate in % (said in points)."""
+    if value is None or not previous or (UNITS[unit][0] if unit in UNITS else "") == "percent":
+        return None
+    return ((value - previous) / abs(previous) * 100).quantize(Decimal("0.1"))
+
+
+def change_text(value: Decimal | None, previous: Decimal | None, unit: str) -> str:
+    """The change from the previous period as the pages say it: "+3 (+42.9%)", or "+1.5 pts" for a
+    rate in % (−0.47 % → 1.0 % is a change of 1.47 points, not of 313 %)."""
+    if value is None or previous is None:
+        return ""
+    change = value - previous
+    sign = "+" if change > 0 else ""
+    if (UNITS[unit][0] if unit in UNITS else "") == "percent":
+        return f"{sign}{numbers.grouped(change)} {_('pts')}"
+    percent = change_percent(value, previous, unit)
+    return f"{sign}{numbers.grouped(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
 
 
 @dataclass
@@ -315,21 +337,19 @@ class Row:
 
     @property
     def change_percent(self) -> Decimal | None:
-        change = self.change
-        if change is None or self.quantity == "percent" or not self.previous or not self.previous.value:
-            return None
-        return (change / abs(self.previous.value) * 100).quantize(Decimal("0.1"))
+        return change_percent(
+            self.value.value if self.value else None,
+            self.previous.value if self.previous else None,
+            self.indicator.unit,
+        )
 
     @property
     def change_text(self) -> str:
-        change = self.change
-        if change is None:
-            return ""
-        sign = "+" if change > 0 else ""
-        if self.quantity == "percent":
-            return f"{sign}{numbers.grouped(change)} {_('pts')}"
-        percent = self.change_percent
-        return f"{sign}{numbers.grouped(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
+        return change_text(
+            self.value.value if self.value else None,
+            self.previous.value if self.previous else None,
+            self.indicator.unit,
+        )
 
     @property
     def previous_plain(self) -> str:
