@@ -89,7 +89,7 @@ def test_approve_a_selection_return_one_then_the_province_accepts(client, plan, 
 
     # a selection, approved at once: each value through the kernel, one audit event each
     response = client.post(page, {"action": "approve", "select": [i07.pk, i08.pk]}, follow=True)
-    assert "Approved 2 value(s)" in response.content.decode() or "已审核 2 项" in response.content.decode()
+    assert "已审核通过 2 项数值：I07、I08。" in response.content.decode()
     assert {value_of(zh, p2018, c).status for c in ("I07", "I08")} == {S.APPROVED}
     assert value_of(zh, p2018, "I09").status == S.SUBMITTED
     assert events(i07, verb="approve").count() == 1 and events(i08, verb="approve").count() == 1

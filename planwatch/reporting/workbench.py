@@ -261,7 +261,8 @@ def _item(
 
 
 def locality_workbench(user: Any, plan: Plan, locality: Locality, period: Period) -> Workbench:
-    """Every indicator of the period for one locality: the lead unit's own indicators first."""
+    """Every indicator of the period for one locality: the lead unit's own indicators first, then
+    the values with warnings."""
     indicators = list(wf.required_indicators(period).select_related("lead_unit"))
     values = _values(user, period, locality=locality, indicator__in=indicators)
     by_indicator = {v.indicator_id: v for v in values}
@@ -276,7 +277,8 @@ def locality_workbench(user: Any, plan: Plan, locality: Locality, period: Period
     items = [
         _item(user, i, locality, by_indicator.get(i.pk), context, findings, i.pk in led) for i in indicators
     ]
-    items.sort(key=lambda item: not item.led)  # stable: the plan's order otherwise
+    # What the user's unit leads first, then what has warnings: stable, the plan's order otherwise.
+    items.sort(key=lambda item: (not item.led, not item.flagged))
     return Workbench(plan, period, user, items, earlier_periods, locality=locality)
 
 
@@ -300,6 +302,7 @@ def indicator_workbench(user: Any, plan: Plan, indicator: Indicator, period: Per
         value = next((v for v in mine if v.indicator_id == indicator.pk), None)
         findings = wf.findings_of(mine, loc, period) if value is not None else []
         items.append(_item(user, indicator, loc, value, context, findings, led))
+    items.sort(key=lambda item: not item.flagged)  # the values with warnings first
     return Workbench(plan, period, user, items, earlier_periods, indicator=indicator)
 
 

@@ -22,8 +22,13 @@ if (bulk) {
   // Runs before app.js's listener on the document: the question names the action and the count.
   bulk.addEventListener("submit", (event) => {
     const button = event.submitter;
-    const n = boxes().filter((box) => box.checked).length;
-    if (button && button.dataset.confirm) bulk.dataset.confirm = button.dataset.confirm.replace("{n}", n);
+    const chosen = boxes().filter((box) => box.checked);
+    const flagged = chosen.filter((box) => box.dataset.flagged).length;
+    if (button && button.dataset.confirm) {
+      const space = document.documentElement.lang.startsWith("zh") ? "" : " ";
+      const warn = flagged ? space + bulk.dataset.flagged.replace("{m}", flagged) : "";
+      bulk.dataset.confirm = button.dataset.confirm.replace("{n}", chosen.length) + warn;
+    }
   });
   show();
 }
