@@ -168,3 +168,25 @@ def test_the_validation_report_lists_every_warning(client, plan, cast, jump):
     assert ">85 <" in i07 and "比上期变化 1114%" in i07 and EXPLANATION in i07
     assert "与上期相比的变化" in i07 or "Change from the previous period" in i07
     assert '<strong id="warning-count">1</strong>' in html and '<strong id="error-count">0</strong>' in html
+
+
+def test_the_lead_unit_sees_its_indicators_first_and_accepts_only_those(client, plan, cast, jump):
+    zh, p2018 = jump
+    wf.approve(cast.zack, zh, p2018)
+    led = set(plan.indicators.filter(lead_unit__code="DST").values_list("code", flat=True))
+    client.force_login(cast.lena)
+    html = client.get(url(plan, "ZH", "2018") + "?show=all").content.decode()
+    order = re.findall(r'<tr id="item-(\w+)"', html)
+    assert set(order[: len(led)]) == led  # what it leads first
+    selectable = re.findall(r'<tr id="item-(\w+)"[^>]*>\s*<td class="select"><input type="checkbox"', html)
+    assert set(selectable) == led
+    assert "本单位牵头" in row(html, "I22")
+    # one of its own accepted from the indicator's page across localities
+    i22 = value_of(zh, p2018, "I22")
+    client.post(url(plan, "I22", "2018", name="review:indicator"), {"one": f"accept:{i22.pk}"})
+    assert value_of(zh, p2018, "I22").status == S.ACCEPTED
+    # not one it does not lead, even sent by hand
+    i07 = value_of(zh, p2018, "I07")
+    response = client.post(url(plan, "ZH", "2018"), {"one": f"accept:{i07.pk}"}, follow=True)
+    assert value_of(zh, p2018, "I07").status == S.APPROVED
+    assert "您无权确认I07 珠海市 2018" in response.content.decode()
