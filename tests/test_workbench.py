@@ -190,3 +190,14 @@ def test_the_lead_unit_sees_its_indicators_first_and_accepts_only_those(client, 
     response = client.post(url(plan, "ZH", "2018"), {"one": f"accept:{i07.pk}"}, follow=True)
     assert value_of(zh, p2018, "I07").status == S.APPROVED
     assert "您无权确认I07 珠海市 2018" in response.content.decode()
+
+
+def test_the_entry_form_shows_reviewers_the_warning_and_the_comment_too(client, plan, cast, jump):
+    """The finding of issue 12: the approver's form showed no warning and hid the explanation."""
+    client.force_login(cast.zack)
+    html = client.get(reverse("reporting:entry", args=[plan.code, "ZH", "2018"])).content.decode()
+    start = html.index('<tr id="row-I07"')
+    i07 = html[start : html.index("</tr>", start)]
+    assert "has-warning" in i07 and "比上期变化 1114%" in i07
+    assert "<details open" in i07 and EXPLANATION in i07
+    assert reverse("review:locality", args=[plan.code, "ZH", "2018"]) in html  # the way to the workbench

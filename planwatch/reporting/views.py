@@ -516,9 +516,12 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
         t.indicator_id: t
         for t in Target.objects.filter(indicator__plan=plan, locality=locality, year=period.year)
     }
-    editable_values: list[ReportedValue] = [v for v in values.values() if v.status in wf.EDITABLE]
+    # Warnings beside the values still to be written or reviewed: the reporter explains them, the
+    # approver and the province read them (accepted values are done with).
+    checked = {*wf.EDITABLE, S.SUBMITTED, S.APPROVED}
+    checked_values: list[ReportedValue] = [v for v in values.values() if v.status in checked]
     warnings: dict[str, list[str]] = {}
-    for finding in wf.warnings_of(editable_values, locality, period) if editable_values else []:
+    for finding in wf.warnings_of(checked_values, locality, period) if checked_values else []:
         warnings.setdefault(finding.indicator, []).append(pick(finding.zh, finding.en))
 
     derived = wf.ledger_fed(indicators)  # counted from a ledger: shown, never typed
@@ -542,13 +545,13 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
             input=_plain(value.value) if value else "",
             original=_plain(value.value) if value else "",
             version=value.version if value else 0,
-            warnings=warnings.get(ind.code, []) if value and status in wf.EDITABLE else [],
+            warnings=warnings.get(ind.code, []) if value and status in checked else [],
         )
         if ind.pk in derived:
             args = [plan.code, derived[ind.pk], locality.code, period.year, ind.code, "cumulative"]
             row.ledger_url = reverse("ledgers:count", args=args) + "?accepted=1"
         row.can_comment = row.editable or bool(value and has_perm("value.comment", user, value))
-        if row.warnings and not row.comment_count:
+        if row.warnings and not row.comment_count and status in wf.EDITABLE:
             row.warnings.append(_("Add a comment explaining this value before submitting."))
         rows.append(row)
     return EntryPage(plan, locality, period, user, rows, previous_period, is_open, today)
