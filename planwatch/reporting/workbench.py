@@ -32,6 +32,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.core.errors import PlanWatchError
@@ -300,7 +301,7 @@ def indicator_workbench(user: Any, plan: Plan, indicator: Indicator, period: Per
     for loc in pilots:
         mine = by_locality.get(loc.pk, [])
         value = next((v for v in mine if v.indicator_id == indicator.pk), None)
-        findings = wf.findings_of(mine, loc, period) if value is not None else []
+        findings = wf.findings_of(mine, loc, period, only=[indicator.code]) if value is not None else []
         items.append(_item(user, indicator, loc, value, context, findings, led))
     items.sort(key=lambda item: not item.flagged)  # the values with warnings first
     return Workbench(plan, period, user, items, earlier_periods, indicator=indicator)
@@ -335,6 +336,20 @@ def _show(request: HttpRequest, bench: Workbench) -> str:
     return "waiting" if bench.waiting else "all"
 
 
+def _periods(bench: Workbench) -> list[tuple[str, str, bool]]:
+    """(code, url, chosen) of the periods of the page's frequency: the same page for another period."""
+    periods = bench.plan.periods.filter(frequency=bench.period.frequency)
+    if bench.locality is not None:
+        name, subject = "review:locality", bench.locality.code
+    else:
+        assert bench.indicator is not None
+        name, subject = "review:indicator", bench.indicator.code
+    return [
+        (p.code, reverse(name, args=[bench.plan.code, subject, p.code]), p.pk == bench.period.pk)
+        for p in periods
+    ]
+
+
 def _render(request: HttpRequest, bench: Workbench, **context: Any) -> HttpResponse:
     show = _show(request, bench)
     return render(
@@ -347,6 +362,7 @@ def _render(request: HttpRequest, bench: Workbench, **context: Any) -> HttpRespo
             "period": bench.period,
             "items": bench.shown(show),
             "show": show,
+            "periods": _periods(bench),
             "shows": [
                 ("waiting", _("Waiting for me"), len(bench.waiting)),
                 ("flagged", _("With warnings"), len(bench.flagged)),
@@ -358,6 +374,7 @@ def _render(request: HttpRequest, bench: Workbench, **context: Any) -> HttpRespo
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def locality_page(request: HttpRequest, code: str, locality_code: str, period_code: str) -> HttpResponse:
     """/plans/<plan>/review/<locality>/<period>/: every indicator of one locality."""
     plan, locality, period = _locality_scope(code, locality_code, period_code)
@@ -376,6 +393,7 @@ def locality_page(request: HttpRequest, code: str, locality_code: str, period_co
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def indicator_page(request: HttpRequest, code: str, indicator_code: str, period_code: str) -> HttpResponse:
     """/plans/<plan>/review/indicator/<indicator>/<period>/: one indicator in every pilot unit."""
     indicator = get_object_or_404(
@@ -508,6 +526,7 @@ class Violation:
 
 
 @login_required
+@require_GET
 def validation_page(request: HttpRequest, code: str, locality_code: str, period_code: str) -> HttpResponse:
     """/plans/<plan>/review/<locality>/<period>/validation/: every rule a value of the locality and
     period breaks and every warning, with the value, the rule and the explanation (what the

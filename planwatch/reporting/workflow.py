@@ -616,14 +616,16 @@ def warnings_of(values: list[ReportedValue], locality: Locality, period: Period)
 
 
 def findings_of(
-    values: Sequence[ReportedValue], locality: Locality, period: Period
+    values: Sequence[ReportedValue], locality: Locality, period: Period, *, only: Iterable[str] | None = None
 ) -> list[validation.Finding]:
     """Every finding of saved values, errors and warnings, as saving them would find them (each on
     its own and against its history, the plan's rules across indicators, growth rates against their
-    levels): the validation report of a locality and period. Only `values` are read for the rules
-    across indicators, so that a reader's report says nothing of values hidden from them."""
+    levels): the validation report of a locality and period; `only` the findings of these indicator
+    codes. Only `values` are read for the rules across indicators, so that a reader's report says
+    nothing of values hidden from them."""
     present = [v for v in values if v.value is not None]
-    entries = [Entry(v.indicator, v.value) for v in present]
+    codes = None if only is None else set(only)
+    entries = [Entry(v.indicator, v.value) for v in present if codes is None or v.indicator.code in codes]
     return _findings(locality, period, entries, {v.indicator_id: v for v in present})
 
 
