@@ -201,3 +201,15 @@ def test_the_entry_form_shows_reviewers_the_warning_and_the_comment_too(client, 
     assert "has-warning" in i07 and "比上期变化 1114%" in i07
     assert "<details open" in i07 and EXPLANATION in i07
     assert reverse("review:locality", args=[plan.code, "ZH", "2018"]) in html  # the way to the workbench
+
+
+def test_in_english_too(client, plan, cast, jump):
+    client.force_login(cast.zack)
+    client.cookies["django_language"] = "en"
+    html = client.get(url(plan, "ZH", "2018")).content.decode()
+    assert "Review workbench" in html and "changed by 1114 % from the previous period" in row(html, "I07")
+    report = client.get(url(plan, "ZH", "2018", name="review:validation")).content.decode()
+    assert "Change from the previous period" in report
+    i08 = value_of(*jump, "I08")
+    response = client.post(url(plan, "ZH", "2018"), {"one": f"approve:{i08.pk}"}, follow=True)
+    assert "Approved 1 value(s): I08." in response.content.decode()
