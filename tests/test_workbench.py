@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from planwatch.reporting import workflow as wf
@@ -59,8 +60,14 @@ def row(html: str, key: str) -> str:
     return html[start : html.index("</tr>", start)]
 
 
-def test_the_approver_sees_the_flagged_value_with_the_comment_target_and_years(client, plan, cast, jump):
+def test_the_approver_sees_the_flagged_value_with_the_comment_target_and_years(
+    client, plan, cast, jump, settings, tmp_path
+):
     zh, p2018 = jump
+    settings.MEDIA_ROOT = tmp_path / "media"
+    wf.attach_evidence(
+        cast.zoe, value_of(zh, p2018, "I07"), SimpleUploadedFile("项目清单.pdf", b"%PDF-1.4\n")
+    )
     client.force_login(cast.zack)
     html = client.get(url(plan, "ZH", "2018")).content.decode()
     # what waits for him, first: every value he may approve
@@ -70,6 +77,7 @@ def test_the_approver_sees_the_flagged_value_with_the_comment_target_and_years(c
     assert "has-warning" in i07 and "waiting" in i07
     assert "比上期变化 1114%" in i07  # the warning, said beside the value
     assert EXPLANATION in i07  # the reporter's comment inline, not behind a link
+    assert ">项目清单.pdf</a>" in i07  # and the evidence
     assert "+1,114.3%" in i07 or "+1114.3%" in i07  # the change from 2017
     assert 'data-label="2016">' in i07 and 'data-label="2017">7<' in i07  # the years before, side by side
     assert 'class="target' in i07  # the locality's target (sample) beside it
