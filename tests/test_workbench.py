@@ -163,6 +163,12 @@ def test_another_city_sees_nothing(client, plan, cast, jump):
     client.force_login(cast.zoe)
     assert client.get(url(plan, "ZH", "2018")).status_code == 403
     assert client.get(url(plan, "ZH", "2018", name="review:validation")).status_code == 200
+    # /review/ takes an approver to the workbench of their locality, anyone else to the reporting home
+    latest = plan.periods.order_by("starts_on").last().code
+    client.force_login(cast.zack)
+    assert client.get(url(plan, name="review:index")).url == url(plan, "ZH", latest)
+    client.force_login(cast.pat)
+    assert client.get(url(plan, name="review:index")).url.endswith(f"/report/?period={latest}")
 
 
 def test_the_validation_report_lists_every_warning(client, plan, cast, jump):

@@ -30,18 +30,19 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from planwatch.accounts.permissions import has_perm
+from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.validation import Finding
 from planwatch.kernel.review import REPORTED, Action, forbidden, refusal
 from planwatch.plans.models import CrossCheck, Indicator, Locality, Plan, Target, in_english, pick
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Evidence, Period, ReportedValue, ValueComment
-from planwatch.reporting.views import STATUS_LABELS, change_percent, change_text
+from planwatch.reporting.views import STATUS_LABELS, _chosen_period, change_percent, change_text
 from planwatch.reporting.workflow import VALUE
 
 EARLIER = 4  # periods shown before this one: five years side by side for a yearly plan
@@ -409,6 +410,22 @@ def indicator_page(request: HttpRequest, code: str, indicator_code: str, period_
     if request.method == "POST":
         return _act(request, bench)
     return _render(request, bench, title=f"{indicator.code} {indicator.name} {period.code}")
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest, code: str) -> HttpResponse:
+    """/plans/<plan>/review/: a locality's approver goes to the workbench of their locality for the
+    latest period that has started; everyone else to the reporting home, which links each
+    locality's workbench."""
+    plan = get_object_or_404(Plan, code=code)
+    period = _chosen_period(list(plan.periods.all()), None, timezone.localdate())
+    own = own_locality_id(request.user)
+    locality = plan.localities.filter(pk=own, pilot=True).first() if own else None
+    if period is not None and locality is not None and has_perm("locality.review", request.user, locality):
+        return redirect("review:locality", plan.code, locality.code, period.code)
+    home = reverse("reporting:home", args=[plan.code])
+    return redirect(f"{home}?period={period.code}" if period else home)
 
 
 # --- acting on values ---------------------------------------------------------------------------

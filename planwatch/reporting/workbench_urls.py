@@ -11,6 +11,7 @@ from planwatch.reporting import workbench
 app_name = "review"
 
 urlpatterns = [
+    path("", workbench.index, name="index"),
     path("<str:locality_code>/<str:period_code>/", workbench.locality_page, name="locality"),
     path(
         "<str:locality_code>/<str:period_code>/validation/",
