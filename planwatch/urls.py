@@ -42,6 +42,7 @@ urlpatterns = [
     path("plans/<slug:code>/users/", include("planwatch.accounts.urls")),
     path("plans/<slug:code>/manage/", include("planwatch.reporting.manage_urls")),
     path("plans/<slug:code>/report/", include("planwatch.reporting.urls")),
+    path("plans/<slug:code>/review/", include("planwatch.reporting.workbench_urls")),
     path("plans/<slug:code>/ledgers/", include("planwatch.ledgers.urls")),
     path("plans/<slug:code>/excel/", include("planwatch.reporting.excel_urls")),
     path("plans/<slug:code>/supervision/", include("planwatch.supervision.urls")),

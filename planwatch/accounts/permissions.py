@@ -303,6 +303,10 @@ PERMISSIONS: dict[str, Predicate] = {
     "locality.report": reports_for,
     "locality.approve": approves_locality,
     "plan.accept": accepts_something,
+    # the reviewer's workbench of a locality (its approvers, the province, the lead units)
+    "locality.review": approves_locality | accepts_something,
+    "locality.validation_report": approves_locality | accepts_something | own_locality,
+    "indicator.lead": predicate(leads),
     # ledger rows
     "ledger_row.view": sees_row,
     "ledger_row.write": writes_locality,

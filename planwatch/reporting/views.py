@@ -130,6 +130,7 @@ class Progress:
     late: bool = False
     waiting: list[str] = field(default_factory=list)
     link_label: str = ""
+    reviews: bool = False  # the link goes to the review workbench (reporting.workbench)
 
     @property
     def filled(self) -> int:
@@ -226,6 +227,7 @@ def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[P
         p.late = period.is_late(p.reported, required, today)
         p.waiting = _waiting(p)
         p.link_label = _link_label(user, p)
+        p.reviews = p.link_label == _("Review values") and has_perm("locality.review", user, loc)
         rows.append(p)
     return rows
 
@@ -255,6 +257,26 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- the entry form ------------------------------------------------------------------------------
+
+
+def change_percent(value: Decimal | None, previous: Decimal | None, unit: str) -> Decimal | None:
+    """The change from the previous period in % of it; None for a rate in % (said in points)."""
+    if value is None or not previous or (UNITS[unit][0] if unit in UNITS else "") == "percent":
+        return None
+    return ((value - previous) / abs(previous) * 100).quantize(Decimal("0.1"))
+
+
+def change_text(value: Decimal | None, previous: Decimal | None, unit: str) -> str:
+    """The change from the previous period as the pages say it: "+3 (+42.9%)", or "+1.5 pts" for a
+    rate in % (−0.47 % → 1.0 % is a change of 1.47 points, not of 313 %)."""
+    if value is None or previous is None:
+        return ""
+    change = value - previous
+    sign = "+" if change > 0 else ""
+    if (UNITS[unit][0] if unit in UNITS else "") == "percent":
+        return f"{sign}{numbers.grouped(change)} {_('pts')}"
+    percent = change_percent(value, previous, unit)
+    return f"{sign}{numbers.grouped(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
 
 
 @dataclass
@@ -315,21 +337,19 @@ class Row:
 
     @property
     def change_percent(self) -> Decimal | None:
-        change = self.change
-        if change is None or self.quantity == "percent" or not self.previous or not self.previous.value:
-            return None
-        return (change / abs(self.previous.value) * 100).quantize(Decimal("0.1"))
+        return change_percent(
+            self.value.value if self.value else None,
+            self.previous.value if self.previous else None,
+            self.indicator.unit,
+        )
 
     @property
     def change_text(self) -> str:
-        change = self.change
-        if change is None:
-            return ""
-        sign = "+" if change > 0 else ""
-        if self.quantity == "percent":
-            return f"{sign}{numbers.grouped(change)} {_('pts')}"
-        percent = self.change_percent
-        return f"{sign}{numbers.grouped(change)}" + (f" ({sign}{percent}%)" if percent is not None else "")
+        return change_text(
+            self.value.value if self.value else None,
+            self.previous.value if self.previous else None,
+            self.indicator.unit,
+        )
 
     @property
     def previous_plain(self) -> str:
@@ -496,9 +516,12 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
         t.indicator_id: t
         for t in Target.objects.filter(indicator__plan=plan, locality=locality, year=period.year)
     }
-    editable_values: list[ReportedValue] = [v for v in values.values() if v.status in wf.EDITABLE]
+    # Warnings beside the values still to be written or reviewed: the reporter explains them, the
+    # approver and the province read them (accepted values are done with).
+    checked = {*wf.EDITABLE, S.SUBMITTED, S.APPROVED}
+    checked_values: list[ReportedValue] = [v for v in values.values() if v.status in checked]
     warnings: dict[str, list[str]] = {}
-    for finding in wf.warnings_of(editable_values, locality, period) if editable_values else []:
+    for finding in wf.warnings_of(checked_values, locality, period) if checked_values else []:
         warnings.setdefault(finding.indicator, []).append(pick(finding.zh, finding.en))
 
     derived = wf.ledger_fed(indicators)  # counted from a ledger: shown, never typed
@@ -522,13 +545,13 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
             input=_plain(value.value) if value else "",
             original=_plain(value.value) if value else "",
             version=value.version if value else 0,
-            warnings=warnings.get(ind.code, []) if value and status in wf.EDITABLE else [],
+            warnings=warnings.get(ind.code, []) if value and status in checked else [],
         )
         if ind.pk in derived:
             args = [plan.code, derived[ind.pk], locality.code, period.year, ind.code, "cumulative"]
             row.ledger_url = reverse("ledgers:count", args=args) + "?accepted=1"
         row.can_comment = row.editable or bool(value and has_perm("value.comment", user, value))
-        if row.warnings and not row.comment_count:
+        if row.warnings and not row.comment_count and status in wf.EDITABLE:
             row.warnings.append(_("Add a comment explaining this value before submitting."))
         rows.append(row)
     return EntryPage(plan, locality, period, user, rows, previous_period, is_open, today)

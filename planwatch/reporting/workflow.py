@@ -64,6 +64,7 @@ __all__ = [
     "add_comment",
     "approve",
     "decide_revision",
+    "findings_of",
     "request_revision",
     "return_values",
     "save_values",
@@ -614,6 +615,20 @@ def warnings_of(values: list[ReportedValue], locality: Locality, period: Period)
     return findings
 
 
+def findings_of(
+    values: Sequence[ReportedValue], locality: Locality, period: Period, *, only: Iterable[str] | None = None
+) -> list[validation.Finding]:
+    """Every finding of saved values, errors and warnings, as saving them would find them (each on
+    its own and against its history, the plan's rules across indicators, growth rates against their
+    levels): the validation report of a locality and period; `only` the findings of these indicator
+    codes. Only `values` are read for the rules across indicators, so that a reader's report says
+    nothing of values hidden from them."""
+    present = [v for v in values if v.value is not None]
+    codes = None if only is None else set(only)
+    entries = [Entry(v.indicator, v.value) for v in present if codes is None or v.indicator.code in codes]
+    return _findings(locality, period, entries, {v.indicator_id: v for v in present})
+
+
 def warnings_needing_comment(values: list[ReportedValue], locality: Locality, period: Period) -> list[str]:
     flagged = {f.indicator for f in warnings_of(values, locality, period)}
     commented = set(
@@ -752,13 +767,16 @@ def submit(
 
 
 @transaction.atomic
-def approve(user: Any, locality: Locality, period: Period, *, via: Via = WEB) -> list[ReportedValue]:
-    """The locality's approver (at each level the plan asks for) signs off what was submitted."""
+def approve(
+    user: Any, locality: Locality, period: Period, *, codes: Iterable[str] | None = None, via: Via = WEB
+) -> list[ReportedValue]:
+    """The locality's approver (at each level the plan asks for) signs off what was submitted (all,
+    or the indicators of `codes`)."""
     if not has_perm("locality.approve", user, locality):
         raise NotAllowed(
             f"您无权审核{locality.name_zh}的数据", f"you may not approve {locality.name_en}'s values"
         )
-    candidates = _values(locality, period, [Status.SUBMITTED], None)
+    candidates = _values(locality, period, [Status.SUBMITTED], codes)
     return _move(
         user,
         candidates,
