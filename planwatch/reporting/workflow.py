@@ -828,6 +828,13 @@ def request_revision(
     return request
 
 
+def revision_requests(plan: Plan) -> QuerySet[RevisionRequest]:
+    """The plan's revision requests (the revisions page, the province's inbox), newest first."""
+    return RevisionRequest.objects.filter(value__indicator__plan=plan).select_related(
+        "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"
+    )
+
+
 @transaction.atomic
 def decide_revision(
     user: Any, request: RevisionRequest, *, approve: bool, comment: str = "", via: Via = WEB

@@ -8,3 +8,22 @@ document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// The top bar's inbox badge: how many things wait on the user (planwatch.inbox), asked once the
+// page is shown so that no page waits for it.
+document.addEventListener("DOMContentLoaded", () => {
+  const link = document.querySelector("a.inbox-link[data-count-url]");
+  if (!link) return;
+  fetch(link.dataset.countUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((data) => {
+      if (!data) return;
+      const badge = link.querySelector("[data-inbox-badge]");
+      const total = data.count + data.unread;
+      badge.textContent = String(data.count);
+      badge.hidden = total === 0;
+      if (data.unread) badge.classList.add("unread");
+      link.title = `${data.count} · ${data.unread}`;
+    })
+    .catch(() => {});
+});
