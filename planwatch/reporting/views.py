@@ -254,6 +254,25 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def chase(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
+    """催报: remind the reporters of every locality the reporting home shows late, in one click."""
+    plan = _plan(code)
+    period = get_object_or_404(plan.periods, code=period_code)
+    back = f"{reverse('reporting:home', args=[plan.code])}?period={period.code}"
+    refusal_goes_to(request, back)
+    today = timezone.localdate()
+    late = [r.locality for r in progress_of(plan, period, request.user, today) if r.late]
+    told = wf.chase(request.user, period, late, today=today)
+    messages.success(
+        request,
+        _("Reminded %(people)d people of %(localities)d late localities: %(names)s.")
+        % {"people": told, "localities": len(late), "names": "、".join(loc.name for loc in late)},
+    )
+    return redirect(back)
+
+
 # --- the entry form ------------------------------------------------------------------------------
 
 

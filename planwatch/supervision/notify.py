@@ -1,33 +1,8 @@
-"""Who a supervision reminder goes to (a locality's users, a unit's lead-unit users); the
-notification itself and its delivery are planwatch.notifications'."""
+"""Supervision's reminders go through planwatch.notifications: who (people), how (delivery)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth import get_user_model
-
-from planwatch.accounts.models import Profile
 from planwatch.notifications.delivery import RemindResult, notify
+from planwatch.notifications.people import locality_users, unit_users
 
 __all__ = ["RemindResult", "locality_users", "notify", "unit_users"]
-
-
-def locality_users(locality_id: int) -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True, profile__locality_id=locality_id, profile__role__in=list(Profile.LOCALITY_ROLES)
-        )
-        .order_by("pk")
-    )
-
-
-def unit_users(unit_id: int | None) -> list[Any]:
-    if unit_id is None:
-        return []
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, profile__unit_id=unit_id, profile__role=Profile.Role.LEAD_UNIT)
-        .order_by("pk")
-    )
