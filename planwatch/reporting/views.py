@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.core import numbers
 from planwatch.core.errors import Kind, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
@@ -482,7 +482,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     """The form as the database has it now, with what this user may see and do per row."""
     today = timezone.localdate()
     is_open = period.is_open_for(locality.pk, today)
-    indicators = list(wf.required_indicators(period).select_related("lead_unit"))
+    indicators = led_first(user, wf.required_indicators(period).select_related("lead_unit"))
     values = {
         v.indicator_id: v
         for v in wf.visible_values(user, ReportedValue.objects.filter(locality=locality, period=period))
