@@ -4,6 +4,7 @@ the group robot's webhook (a local stub); the daily digest; the province's 催�
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -230,10 +231,10 @@ def test_the_daily_digest(client, plan, cast, period, zh, mailoutbox, django_cap
         wf.return_values(cast.zack, zh, period, "请核对 I08", codes=["I08"])
     assert mailoutbox == []  # kept for the digest
     assert Notification.objects.filter(user=cast.zoe, delivery__email="digest").count() == 2
-    call_command("send_digest", stdout=open("/dev/null", "w"))
+    call_command("send_digest", stdout=io.StringIO())
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["zoe@example.org"]
     assert "请核对 I07" in mailoutbox[0].body and "请核对 I08" in mailoutbox[0].body
-    call_command("send_digest", stdout=open("/dev/null", "w"))
+    call_command("send_digest", stdout=io.StringIO())
     assert len(mailoutbox) == 1  # never twice
 
 
