@@ -19,11 +19,10 @@ document.addEventListener("DOMContentLoaded", () => {
     .then((data) => {
       if (!data) return;
       const badge = link.querySelector("[data-inbox-badge]");
-      const total = data.count + data.unread;
       badge.textContent = String(data.count);
-      badge.hidden = total === 0;
-      if (data.unread) badge.classList.add("unread");
-      link.title = `${data.count} · ${data.unread}`;
+      badge.hidden = data.count === 0; // what waits on the user
+      link.classList.toggle("has-unread", data.unread > 0); // and a dot for unread notifications
+      link.dataset.unread = String(data.unread);
     })
     .catch(() => {});
 });
