@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import threading
 from decimal import Decimal
@@ -273,6 +274,14 @@ def test_a_lead_unit_sees_the_indicators_it_leads_first(client, plan, cast):
     page = client.get(reverse("web:indicators", args=[plan.code])).content.decode()
     first_other = next(i.code for i in indicators if i.code not in mine)
     assert page.index(f">{mine[0]}<") < page.index(f">{first_other}<")
+    # the entry form, and the list of breakdowns, too
+    period = yearly_period(plan, 2018)
+    form = client.get(reverse("reporting:entry", args=[plan.code, "ZH", period.code])).content.decode()
+    rows = re.findall(r'<tr id="row-([A-Z]\d+)"', form)
+    led = [c for c in rows if c in mine]
+    assert led and rows[: len(led)] == led
+    index = client.get(reverse("breakdown:index", args=[plan.code])).content.decode()
+    assert index.index(mine[0]) < index.index(first_other)
 
 
 def test_a_flagged_value_shows_in_the_inbox_of_its_approver(plan, cast, zh):
