@@ -153,6 +153,14 @@ def test_the_old_reminders_page_is_the_inbox_and_shows_what_waits(client, plan, 
     assert old.status_code == 302 and old["Location"] == reverse("inbox:home", args=[plan.code])
     page = client.get(old["Location"]).content.decode()
     assert "待审核的数值" in page and 'id="values_to_approve"' in page
+    # following a notification reads it; nobody follows another's
+    note = Notification.objects.create(user=cast.zack, text_zh="甲", text_en="a", link="/x/", dedupe_key="k")
+    client.force_login(cast.zoe)
+    assert client.get(reverse("inbox:open", args=[plan.code, note.pk])).status_code == 404
+    client.force_login(cast.zack)
+    assert client.get(reverse("inbox:open", args=[plan.code, note.pk]))["Location"] == "/x/"
+    note.refresh_from_db()
+    assert note.read_at is not None
     # and it is every role's landing page
     assert client.get("/")["Location"] == reverse("inbox:home", args=[plan.code])
 
@@ -240,7 +248,7 @@ def test_the_daily_digest(client, plan, cast, period, zh, mailoutbox, django_cap
 
 
 def test_the_province_chases_late_localities_in_one_click(
-    client, plan, cast, zh, mailoutbox, django_capture_on_commit_callbacks
+    client, plan, cast, zh, mailoutbox, robot, django_capture_on_commit_callbacks
 ):
     period = yearly_period(plan, 2019)  # due 2020-03-31: long past, nobody has reported
     url = reverse("reporting:chase", args=[plan.code, period.code])
@@ -255,6 +263,10 @@ def test_the_province_chases_late_localities_in_one_click(
     told = {n.user.username for n in Notification.objects.all()}
     assert told == {"zoe", "zack", "fred", "fay"}
     assert {m.to[0] for m in mailoutbox} == {f"{u}@example.org" for u in told}
+    # the group robot is told once per late locality, not once per person
+    assert len(robot) == 2
+    assert sum("珠海市" in c["json"]["text"]["content"] for c in robot) == 1
+    assert sum("佛山市" in c["json"]["text"]["content"] for c in robot) == 1
     event = AuditEvent.objects.get(type="period.chase")
     assert event.actor == cast.pat and "ZH" in event.new["localities"] and "FS" in event.new["localities"]
     with django_capture_on_commit_callbacks(execute=True):

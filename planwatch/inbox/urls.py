@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("count/", views.badge, name="count"),
     path("read/", views.mark_read, name="read"),
+    path("notifications/<int:pk>/", views.open_note, name="open"),
     path("email/", views.preference, name="preference"),
 ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -58,6 +59,16 @@ def badge(request: HttpRequest, code: str) -> JsonResponse:
     user: Any = request.user
     unread = _notes(user).filter(read_at__isnull=True).count()
     return JsonResponse({"count": count(plan, user, timezone.localdate()), "unread": unread})
+
+
+@login_required
+def open_note(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Follow one of one's notifications: it is read from then on."""
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    if note.read_at is None:
+        Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
+    inside = note.link.startswith("/") and not note.link.startswith("//")  # a path of this site only
+    return redirect(note.link if inside else reverse("inbox:home", args=[code]))
 
 
 @login_required
