@@ -49,19 +49,21 @@ LINKS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def reporter(kind: SubjectKind, subject: Any) -> Any:
-    """Who reported the subject: the last to submit it (the audit log), else its author."""
-    about = kind.audit_subject(subject)
-    last = (
+def reporters(kind: SubjectKind, subjects: list[Any]) -> dict[Any, Any]:
+    """Who reported each subject (by pk): the last to submit it (the audit log, one query for all),
+    else its author."""
+    about = {str(kind.audit_subject(s).id): s.pk for s in subjects}
+    types = {kind.audit_subject(s).type for s in subjects}
+    events = (
         AuditEvent.objects.filter(
-            type=kind.event(Action.SUBMIT), subject_type=about.type, subject_id=str(about.id)
+            type=kind.event(Action.SUBMIT), subject_type__in=types, subject_id__in=list(about)
         )
         .exclude(actor=None)
         .select_related("actor")
-        .order_by("-id")
-        .first()
+        .order_by("id")
     )
-    return last.actor if last is not None else getattr(subject, "author", None)
+    found = {about[e.subject_id]: e.actor for e in events}  # the last submit wins
+    return {s.pk: found.get(s.pk) or getattr(s, "author", None) for s in subjects}
 
 
 def next_actors(kind: SubjectKind, subject: Any, people: list[Any]) -> list[Any]:
@@ -75,9 +77,10 @@ def concerned(kind: SubjectKind, subjects: list[Any], actor: Any) -> dict[Any, l
     """Each person concerned, with the subjects that concern them (in order), the actor left out."""
     people = list(get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk"))
     out: dict[int, tuple[Any, list[Any]]] = {}
+    authors = reporters(kind, subjects)
     for subject in subjects:
         found = next_actors(kind, subject, people)
-        author = reporter(kind, subject)
+        author = authors[subject.pk]
         if author is not None and author.is_active:
             found.append(author)
         for user in found:
