@@ -305,3 +305,30 @@ def test_a_flagged_value_shows_in_the_inbox_of_its_approver(plan, cast, zh):
     wf.submit(cast.zoe, zh, p2018)
     assert Decimal(value.__class__.objects.get(pk=value.pk).value) == 40
     assert waiting(plan, cast.zack, p2018)["values_to_approve"] == wf.required_indicators(p2018).count()
+
+
+def test_milestones_overdue_at_risk_or_due_soon_wait_on_their_locality_and_the_province(plan, cast, zh):
+    import datetime as dt
+
+    from planwatch.supervision import actions
+
+    ap = actions.open_action_plan(cast.zoe, plan, zh, 2018)
+    task = plan.tasks.order_by("order").first()
+
+    def milestone(title: str, due: dt.date):  # type: ignore[no-untyped-def]
+        return actions.add_milestone(cast.zoe, ap, actions.MilestoneData(task=task, title=title, due_on=due))
+
+    milestone("逾期事项", dt.date(2018, 5, 31))
+    soon = milestone("即将到期", dt.date(2018, 6, 30))
+    actions.post_update(cast.zoe, soon, "in_progress", 90, "基本完成")  # on pace: due soon, not at risk
+    milestone("年底事项", dt.date(2018, 12, 31))  # neither
+    today = dt.date(2018, 6, 20)
+
+    def texts(user) -> list[str]:  # type: ignore[no-untyped-def]
+        boxes = {b.source.key: b for b in inbox(plan, user, today)}
+        return [i.text_zh for i in boxes["milestones"].items]
+
+    mine = texts(cast.zoe)
+    assert len(mine) == 2 and "逾期事项" in mine[0] and "即将到期" in mine[1] and "2018-06-30" in mine[1]
+    assert texts(cast.zack) == mine and texts(cast.pat) == mine
+    assert texts(cast.fred) == [] and texts(cast.vic) == []

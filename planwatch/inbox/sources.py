@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -26,6 +27,7 @@ from planwatch.accounts.models import Profile, profile_of
 from planwatch.accounts.permissions import has_perm, led_first
 from planwatch.breakdown.actions import BREAKDOWN
 from planwatch.breakdown.models import Breakdown
+from planwatch.core import supervision as rules
 from planwatch.kernel.review import Action, State, SubjectKind
 from planwatch.ledgers.models import LedgerItem
 from planwatch.ledgers.services import LEDGER_ROW, visible_items
@@ -199,18 +201,22 @@ def _revisions(plan: Plan, user: Any, today: dt.date) -> list[Item]:
 
 
 def _milestones(plan: Plan, user: Any, today: dt.date) -> list[Item]:
-    """Overdue and at-risk milestones (the supervision page's list): a locality's own for its
-    users, a unit's own for a lead unit, all of them for the province."""
+    """Overdue and at-risk milestones (the supervision page's list), then those due soon (within
+    PLANWATCH_REMIND_DAYS, as `planwatch remind` judges them): a locality's own for its users, a
+    unit's own for a lead unit, all of them for the province."""
     p = profile_of(user)
     if p.role in Profile.LOCALITY_ROLES and p.locality_id:
-        rows = supervision.supervision_list(plan, today, locality_id=p.locality_id)
+        scope: dict[str, int] = {"locality_id": p.locality_id}
     elif p.role == Profile.Role.LEAD_UNIT and p.unit_id:
-        rows = supervision.supervision_list(plan, today, unit_id=p.unit_id)
+        scope = {"unit_id": p.unit_id}
     elif has_perm("province.manage", user):
-        rows = supervision.supervision_list(plan, today)
+        scope = {}
     else:
         return []
     out = []
+    rows = supervision.supervision_list(
+        plan, today, locality_id=scope.get("locality_id"), unit_id=scope.get("unit_id")
+    )
     for row in rows:
         m = row.milestone
         locality = m.action_plan.locality
@@ -221,6 +227,25 @@ def _milestones(plan: Plan, user: Any, today: dt.date) -> list[Item]:
                 reverse("supervision:milestone", args=[plan.code, m.pk]),
                 due=m.due_on,
                 overdue=m.due_on < today,
+            )
+        )
+    flagged = {row.milestone.pk for row in rows}
+    window = settings.PLANWATCH_REMIND_DAYS
+    soon = supervision.milestones_of(plan).filter(due_on__gte=today, due_on__lte=today + dt.timedelta(window))
+    if "locality_id" in scope:
+        soon = soon.filter(action_plan__locality_id=scope["locality_id"])
+    if "unit_id" in scope:
+        soon = soon.filter(owner_unit_id=scope["unit_id"])
+    for m in soon.order_by("due_on", "pk"):
+        if m.pk in flagged or not rules.due_soon(supervision.facts(m), today, window):
+            continue
+        locality = m.action_plan.locality
+        out.append(
+            Item(
+                f"{locality.name_zh}「{m.title}」将于 {m.due_on} 到期，当前完成 {m.percent}%",
+                f"{locality.name_en}: “{m.title}” is due on {m.due_on}, {m.percent}% done",
+                reverse("supervision:milestone", args=[plan.code, m.pk]),
+                due=m.due_on,
             )
         )
     return out
@@ -270,6 +295,10 @@ for _source in (
         ("退回待修改的台账条目", "Ledger rows returned to fix"),
         _ledger_rows(State.RETURNED, Action.SUBMIT, "已退回，待修改", "returned, to fix"),
     ),
-    Source("milestones", ("逾期或有风险的里程碑", "Milestones overdue or at risk"), _milestones),
+    Source(
+        "milestones",
+        ("逾期、有风险或即将到期的里程碑", "Milestones overdue, at risk or due soon"),
+        _milestones,
+    ),
 ):
     register(_source)
