@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "planwatch.kernel",
     "planwatch.accounts",
+    "planwatch.notifications",
     "planwatch.plans",
     "planwatch.reporting",
     "planwatch.evaluation",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "planwatch.supervision",
     "planwatch.breakdown",
     "planwatch.bulletins",
+    "planwatch.inbox",
     "planwatch.dashboards",
     "planwatch.demo",
     "planwatch.web",
@@ -243,3 +245,10 @@ EMAIL_PORT = int(env_number("EMAIL_PORT", 25, minimum=1))
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# Notifications (docs/notifications.md): the group robot of 企业微信 (WeCom) or 钉钉 (DingTalk) that is
+# told of every workflow event, off while empty; its time limit; and the site's address, which the
+# e-mails and the robot's messages put before their links.
+PLANWATCH_WEBHOOK_URL = env_str("PLANWATCH_WEBHOOK_URL", "")
+PLANWATCH_WEBHOOK_TIMEOUT = env_number("PLANWATCH_WEBHOOK_TIMEOUT", 5, minimum=0.1)
+PLANWATCH_SITE_URL = env_str("PLANWATCH_SITE_URL", "").rstrip("/")

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.api.api import api
+from planwatch.inbox.views import old_notifications
 from planwatch.plans.models import Plan
 
 admin.site.site_header = _("PlanWatch administration")
@@ -45,6 +46,8 @@ urlpatterns = [
     path("plans/<slug:code>/review/", include("planwatch.reporting.workbench_urls")),
     path("plans/<slug:code>/ledgers/", include("planwatch.ledgers.urls")),
     path("plans/<slug:code>/excel/", include("planwatch.reporting.excel_urls")),
+    path("plans/<slug:code>/inbox/", include("planwatch.inbox.urls")),
+    path("plans/<slug:code>/supervision/notifications/", old_notifications),  # now the inbox
     path("plans/<slug:code>/supervision/", include("planwatch.supervision.urls")),
     path("plans/<slug:code>/breakdown/", include("planwatch.breakdown.urls")),
     path("plans/<slug:code>/bulletins/", include("planwatch.bulletins.urls")),

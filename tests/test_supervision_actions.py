@@ -125,7 +125,7 @@ def test_only_the_province_comments_or_returns(plan, cast, milestone, who):
 def test_the_author_is_told_when_the_province_returns_or_comments(
     plan, cast, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from planwatch.supervision.models import Notification
+    from planwatch.notifications.models import Notification
 
     cast.zoe.email = "zoe@example.org"
     cast.zoe.save()
@@ -145,7 +145,7 @@ def test_the_author_is_told_when_the_province_returns_or_comments(
     notes = list(Notification.objects.filter(user=cast.zoe).order_by("id"))
     assert [n.text_zh for n in notes] == [
         "您的进展报告（示范车间）收到省级审核意见：请补充验收材料",
-        "您的进展报告被退回（示范车间）：材料不全",
+        "pat 退回了 1 个进展报告：珠海市 2018：示范车间（40%）。意见：材料不全",
     ]
     assert notes[1].link == f"/plans/{plan.code}/supervision/milestone/{m.pk}/"
     assert len(mailoutbox) == 2 and mailoutbox[1].to == ["zoe@example.org"]

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from planwatch.notifications.models import Notification
 from planwatch.supervision import actions
-from planwatch.supervision.models import Milestone, Notification
+from planwatch.supervision.models import Milestone
 from planwatch.supervision.services import remind
 
 D = dt.date

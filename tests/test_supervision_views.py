@@ -129,14 +129,16 @@ def test_anonymous_is_sent_to_login(client, plan, base):
 
 
 def test_notifications_page_and_mark_read(client, plan, cast, base, late):
-    from planwatch.supervision.models import Notification
+    from planwatch.notifications.models import Notification
     from planwatch.supervision.services import remind
 
     remind(plan, dt.date(2018, 4, 2), window_days=14)
     c = _login(client, cast.zoe)
-    page = c.get(f"{base}notifications/").content.decode()
+    # The old reminders address leads to the inbox, which shows the notifications (and what waits).
+    assert c.get(f"{base}notifications/")["Location"] == f"/plans/{plan.code}/inbox/"
+    page = c.get(f"/plans/{plan.code}/inbox/").content.decode()
     assert "逾期事项" in page
-    assert c.post(f"{base}notifications/").status_code == 302
+    assert c.post(f"/plans/{plan.code}/inbox/read/").status_code == 302
     assert not Notification.objects.filter(user=cast.zoe, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=cast.zack, read_at__isnull=True).exists()
 

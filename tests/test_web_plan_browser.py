@@ -30,9 +30,10 @@ def test_pages_need_a_login(client, plan, page):
 
 
 def test_home_goes_to_the_only_plan(browser, plan):
+    """… to its inbox (待办): every role lands on what waits on it (docs/notifications.md)."""
     response = browser.get("/")
     assert response.status_code == 302
-    assert response.url == reverse("web:plan", args=[plan.code])
+    assert response.url == reverse("inbox:home", args=[plan.code])
 
 
 def test_plan_page_is_chinese_even_for_an_english_browser(browser, plan):

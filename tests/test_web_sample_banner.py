@@ -35,7 +35,7 @@ def pages(plan) -> list[str]:
         f"{base}/supervision/",
         f"{base}/supervision/ZH/2020/",
         f"{base}/supervision/task/{task}/",
-        f"{base}/supervision/notifications/",
+        f"{base}/inbox/",
         f"{base}/bulletins/",
         f"{base}/manage/periods/",
         f"{base}/manage/revisions/",

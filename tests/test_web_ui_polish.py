@@ -245,7 +245,7 @@ def test_supervision_says_no_action_plan_as_an_empty_state(client, plan, cast):
     assert '<p class="empty" id="no-action-plans">No action plan yet.</p>' in html
     assert '<li class="empty">' not in html
     assert '<button type="submit" class="secondary">Show</button>' in html
-    notes = client.get(f"/plans/{plan.code}/supervision/notifications/").content.decode()
+    notes = client.get(f"/plans/{plan.code}/inbox/").content.decode()
     assert '<p class="empty">No notifications.</p>' in notes and '<li class="empty">' not in notes
 
 

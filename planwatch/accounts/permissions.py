@@ -12,7 +12,8 @@ and `<kind>.reopen` (to return an accepted one, where the kind allows it).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import rules
 from django.db.models import Q
@@ -21,7 +22,16 @@ from rules import Predicate, predicate
 from planwatch.accounts.models import Profile, profile_of
 from planwatch.kernel.review import EDITABLE, IssueState, allowed
 
-__all__ = ["bulletin_scope", "event_scope", "has_perm", "own_locality_id", "profile_of", "value_scope"]
+__all__ = [
+    "bulletin_scope",
+    "event_scope",
+    "has_perm",
+    "led_first",
+    "own_locality_id",
+    "profile_of",
+    "stands_in",
+    "value_scope",
+]
 
 has_perm = allowed  # the typed way to ask a permission
 Role = Profile.Role
@@ -82,6 +92,26 @@ def leads(user: Any, indicator: Any) -> bool:
         and indicator is not None
         and indicator.lead_unit_id == p.unit_id
     )
+
+
+T = TypeVar("T")
+
+
+def led_first(user: Any, items: Iterable[T], indicator: Callable[[T], Any] = lambda item: item) -> list[T]:
+    """The items in their order, those of the indicators the user's unit leads first: every list of
+    indicators (or of things of an indicator: values, targets, breakdowns) a lead unit's user sees
+    is ordered by this, and only this. `indicator(item)` is the item's indicator."""
+    items = list(items)
+    p = _profile(user)
+    if p is None or p.role != Role.LEAD_UNIT or p.unit_id is None:
+        return items
+    return sorted(items, key=lambda item: getattr(indicator(item), "lead_unit_id", None) != p.unit_id)
+
+
+def stands_in(user: Any) -> bool:
+    """The administrator (or a superuser), who may act in anyone's place: told of a move only when
+    nobody else may take the next one (planwatch.inbox.events)."""
+    return bool(is_admin(user))
 
 
 def approves_at(user: Any, locality: Any, level: int) -> bool:
@@ -331,6 +361,7 @@ PERMISSIONS: dict[str, Predicate] = {
     # the province's pages
     "province.manage": is_province,
     "period.manage": is_province,
+    "period.chase": is_province,  # remind the late localities' reporters, from the reporting home
     "evaluation.run": is_province,
     "audit.view": is_province,
     "audit.view_private": is_admin,

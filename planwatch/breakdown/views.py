@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from planwatch.accounts.permissions import led_first
 from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.kernel.review import Action, State
 from planwatch.pages import refusal_goes_to
@@ -48,7 +49,7 @@ def _render(
 def index(request: HttpRequest, code: str) -> HttpResponse:
     """Every indicator with its breakdown's state, shortfalls and lead unit: what waits on whom."""
     plan = _plan(code)
-    tables = read_tables(plan)
+    tables = led_first(request.user, read_tables(plan), lambda t: t.indicator)  # its own first
     counts = {state.value: sum(t.breakdown.status == state for t in tables) for state in WORKFLOW}
     return _render(
         request,

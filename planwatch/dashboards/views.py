@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from planwatch.accounts.permissions import led_first
 from planwatch.breakdown.models import adjustments
 from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
@@ -207,7 +208,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     if choice.run is None:
         return _render(request, "overview.html", plan, **context)
     results = data.Results.of(choice.run)
-    indicators = data.indicators(plan)
+    indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
     pilots = data.pilots(plan)
     localities = list(plan.localities.all())
     context["inside"] = _inside(localities)
@@ -350,7 +351,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
     choice = data.run_for(plan, year, request.user)
     results = data.Results.of(choice.run) if choice.run else None
-    indicators = data.indicators(plan)
+    indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
     period = (
         Period.objects.filter(plan=plan, frequency=Period.Frequency.YEARLY, year=year).first()
         if year is not None

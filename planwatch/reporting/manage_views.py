@@ -126,9 +126,7 @@ def revisions(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Decision recorded."))
         return redirect("manage:revisions", code=plan.code)
-    rows = RevisionRequest.objects.filter(value__indicator__plan=plan).select_related(
-        "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"
-    )
+    rows = workflow.revision_requests(plan)
     return render(
         request,
         "manage/revisions.html",

@@ -12,6 +12,7 @@ app_name = "reporting"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("chase/<str:period_code>/", views.chase, name="chase"),
     path("<str:locality_code>/<str:period_code>/", views.entry, name="entry"),
     path(
         "<str:locality_code>/<str:period_code>/<str:indicator_code>/history/",

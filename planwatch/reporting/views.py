@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.core import numbers
 from planwatch.core.errors import Kind, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
@@ -254,6 +254,25 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
         late_count=sum(r.late for r in rows),
         today=today,
     )
+
+
+@login_required
+@require_POST
+def chase(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
+    """催报: remind the reporters of every locality the reporting home shows late, in one click."""
+    plan = _plan(code)
+    period = get_object_or_404(plan.periods, code=period_code)
+    back = f"{reverse('reporting:home', args=[plan.code])}?period={period.code}"
+    refusal_goes_to(request, back)
+    today = timezone.localdate()
+    late = [r.locality for r in progress_of(plan, period, request.user, today) if r.late]
+    told = wf.chase(request.user, period, late, today=today)
+    messages.success(
+        request,
+        _("Reminded %(people)d people of %(localities)d late localities: %(names)s.")
+        % {"people": told, "localities": len(late), "names": "、".join(loc.name for loc in late)},
+    )
+    return redirect(back)
 
 
 # --- the entry form ------------------------------------------------------------------------------
@@ -483,7 +502,7 @@ def load_page(user: Any, plan: Plan, locality: Locality, period: Period) -> Entr
     """The form as the database has it now, with what this user may see and do per row."""
     today = timezone.localdate()
     is_open = period.is_open_for(locality.pk, today)
-    indicators = list(wf.required_indicators(period).select_related("lead_unit"))
+    indicators = led_first(user, wf.required_indicators(period).select_related("lead_unit"))
     values = {
         v.indicator_id: v
         for v in wf.visible_values(user, ReportedValue.objects.filter(locality=locality, period=period))

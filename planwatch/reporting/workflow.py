@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from planwatch.accounts.permissions import has_perm, value_scope
@@ -40,6 +41,8 @@ from planwatch.core.kinds import CheckKind, IndicatorKind
 from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
+from planwatch.notifications.delivery import notify
+from planwatch.notifications.people import locality_users
 from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import Evidence, Period, ReportedValue, RevisionRequest, ValueComment
@@ -855,6 +858,50 @@ def request_revision(
         comment=f"→ {new_value.normalize():f}: {reason.strip()}",
     )
     return request
+
+
+@transaction.atomic
+def chase(
+    user: Any, period: Period, late: Sequence[Locality], *, via: Via = WEB, today: dt.date | None = None
+) -> int:
+    """Remind the reporters of the late localities (the reporting home's list) of the period: one
+    action, one audit event; after commit a notification (and its e-mail) to each of them, once a
+    day at most. The number of people it will tell."""
+    if not has_perm("period.chase", user):
+        raise NotAllowed("只有省级用户可以催报", "only the province reminds late localities")
+    if not late:
+        raise IllegalTransition(f"{period.code} 没有逾期未报的地区", f"no locality is late for {period.code}")
+    day = (today or timezone.localdate()).isoformat()
+    people = [(loc, person) for loc in late for person in locality_users(loc.pk)]
+    audit.record(
+        "period.chase",
+        user,
+        period.audit_subject(),
+        new={"localities": [loc.code for loc in late], "people": [p.get_username() for _l, p in people]},
+        via=via,
+    )
+
+    def send() -> None:
+        for loc, person in people:
+            event = f"chase:{period.pk}:{loc.pk}:{day}"
+            notify(
+                person,
+                f"{event}:{person.pk}",
+                f"请尽快报送 {loc.name_zh} {period.code} 的数据（报送期限 {period.due_on}，已逾期）",
+                f"Please submit {loc.name_en}'s {period.code} data: they were due on {period.due_on}",
+                reverse("reporting:entry", args=[period.plan.code, loc.code, period.code]),
+                event=event,
+            )
+
+    transaction.on_commit(send)
+    return len(people)
+
+
+def revision_requests(plan: Plan) -> QuerySet[RevisionRequest]:
+    """The plan's revision requests (the revisions page, the province's inbox), newest first."""
+    return RevisionRequest.objects.filter(value__indicator__plan=plan).select_related(
+        "value__indicator", "value__locality", "value__period", "requested_by", "decided_by"
+    )
 
 
 @transaction.atomic

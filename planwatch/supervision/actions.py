@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import translation
 
@@ -32,7 +31,7 @@ from planwatch.core.errors import (
     refuse,
 )
 from planwatch.kernel import audit, columns
-from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, transition, transitioned
+from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, transition
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
 from planwatch.reporting.evidence import evidence_problem
 from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, UpdateEvidence
@@ -476,22 +475,3 @@ def return_update(
     """Return an update with a comment: the milestone goes back to its last standing update."""
     moved = transition(PROGRESS_UPDATE, user, [update], Action.RETURN, comment=comment, via=via)
     return moved.subjects[0]  # type: ignore[no-any-return]
-
-
-@receiver(transitioned, dispatch_uid="supervision.update_returned")
-def _on_return(
-    sender: Any, kind: str, action: str, ids: list[int], actor: Any, comment: str, **kw: Any
-) -> None:
-    """The author of a returned update is told why."""
-    if kind != PROGRESS_UPDATE.name or action != Action.RETURN:
-        return
-    for update in ProgressUpdate.objects.filter(pk__in=ids).select_related(
-        "author", "milestone__action_plan__plan"
-    ):
-        _tell_author(
-            update,
-            actor,
-            f"update-returned:{update.pk}",
-            f"您的进展报告被退回（{update.milestone.title}）：{comment}",
-            f"Your progress update was returned ({update.milestone.title}): {comment}",
-        )

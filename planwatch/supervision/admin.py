@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from planwatch.kernel.admin import ReadOnlyAdmin
-from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate
 
 
 @admin.register(ActionPlan)
@@ -22,9 +22,3 @@ class MilestoneAdmin(ReadOnlyAdmin):
 class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_display = ["milestone", "status", "percent", "author", "created_at", "review"]
     list_filter = ["review", "status"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "text_zh", "read_at", "emailed"]
-    list_filter = ["emailed"]

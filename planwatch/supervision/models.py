@@ -1,5 +1,5 @@
 """Task supervision (督查督办): yearly action plans of the localities, milestones, progress updates,
-evidence, the audit of every change, and in-app notifications."""
+evidence and the audit of every change (notifications: planwatch.notifications)."""
 
 from __future__ import annotations
 
@@ -154,24 +154,3 @@ class UpdateEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class Notification(models.Model):
-    """An in-app notification; `dedupe_key` makes sure the same thing is never sent twice."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
-    text_zh = models.TextField()
-    text_en = models.TextField()
-    link = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed = models.BooleanField(default=False)
-    dedupe_key = models.CharField(max_length=200, unique=True)
-
-    class Meta:
-        verbose_name = _("Notification")
-        verbose_name_plural = _("Notifications")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.text_en

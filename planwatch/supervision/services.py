@@ -284,7 +284,8 @@ def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> Rem
             continue
         people = {u.pk: u for u in locality_users(locality.pk) + unit_users(m.owner_unit_id)}
         for user in people.values():
-            notify(user, f"milestone:{m.pk}:{m.due_on}:{kind}:{user.pk}", zh, en, link, result)
+            event = f"milestone:{m.pk}:{m.due_on}:{kind}"  # the group robot is told once of it
+            notify(user, f"{event}:{user.pk}", zh, en, link, result, event=event)
 
     for period in Period.objects.filter(
         plan=plan, due_on__isnull=False, due_on__lte=today + dt.timedelta(window)
@@ -326,5 +327,6 @@ def remind(plan: Plan, today: dt.date, *, window_days: int | None = None) -> Rem
                     en,
                     link,
                     result,
+                    event=f"period:{period.pk}:{period.due_on}:{kind}:{locality.pk}",
                 )
     return result

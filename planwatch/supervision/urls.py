@@ -8,7 +8,6 @@ app_name = "supervision"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("notifications/", views.notifications, name="notifications"),
     path("milestone/<int:pk>/", views.milestone, name="milestone"),
     path("evidence/<int:pk>/", views.evidence, name="evidence"),
     path("task/<str:task_code>/", views.task, name="task"),

@@ -26,7 +26,7 @@ from planwatch.kernel import columns
 from planwatch.plans.models import Locality, Plan, pick
 from planwatch.reporting.evidence import download
 from planwatch.supervision import actions, services
-from planwatch.supervision.models import ActionPlan, Milestone, Notification, ProgressUpdate, UpdateEvidence
+from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, UpdateEvidence
 
 S = Milestone.Status
 
@@ -354,25 +354,4 @@ def task(request: HttpRequest, code: str, task_code: str) -> HttpResponse:
         task=t,
         rows=[(m, flags.get(m.pk)) for m in milestones],
         today=today,
-    )
-
-
-# --- the signed-in user's notifications -----------------------------------------------------------
-
-
-@login_required
-def notifications(request: HttpRequest, code: str) -> HttpResponse:
-    """The user's reminders, newest first; POST marks them all read."""
-    plan = _plan(code)
-    user: Any = request.user  # signed in: login_required
-    mine = Notification.objects.filter(user=user)
-    if request.method == "POST":
-        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("supervision:notifications", code=code)
-    return _render(
-        request,
-        "notifications.html",
-        plan,
-        notes=mine[:200],
-        unread=mine.filter(read_at__isnull=True).count(),
     )

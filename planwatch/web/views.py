@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from planwatch.accounts.permissions import led_first
 from planwatch.core import numbers
 from planwatch.evaluation import derived
 from planwatch.plans.models import Indicator, IndicatorComponent, Plan, Target, Task, TaskUnit
@@ -27,7 +28,7 @@ def _render(request: HttpRequest, template: str, plan: Plan, section: str, **con
 def home(request: HttpRequest) -> HttpResponse:
     plans = list(Plan.objects.all())
     if len(plans) == 1:
-        return redirect("web:plan", code=plans[0].code)
+        return redirect("inbox:home", code=plans[0].code)  # every role lands on what waits on it
     return render(request, "web/plan_list.html", {"plans": plans})
 
 
@@ -117,7 +118,8 @@ def indicators(request: HttpRequest, code: str) -> HttpResponse:
     computed = [
         {"indicator": ind, "target": numbers.figure(derived.target_of(ind))} for ind in derived.declared(plan)
     ]
-    return _render(request, "indicators.html", plan, "indicators", indicators=rows, derived=computed)
+    shown = led_first(request.user, rows)  # a lead unit's own indicators first
+    return _render(request, "indicators.html", plan, "indicators", indicators=shown, derived=computed)
 
 
 @login_required

@@ -33,3 +33,21 @@ if (job && job.dataset.finished === "0") {
   };
   window.setTimeout(poll, 1000);
 }
+
+// The top bar's inbox badge: how many things wait on the user (planwatch.inbox), asked once the
+// page is shown so that no page waits for it.
+document.addEventListener("DOMContentLoaded", () => {
+  const link = document.querySelector("a.inbox-link[data-count-url]");
+  if (!link) return;
+  fetch(link.dataset.countUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((data) => {
+      if (!data) return;
+      const badge = link.querySelector("[data-inbox-badge]");
+      badge.textContent = String(data.count);
+      badge.hidden = data.count === 0; // what waits on the user
+      link.classList.toggle("has-unread", data.unread > 0); // and a dot for unread notifications
+      link.dataset.unread = String(data.unread);
+    })
+    .catch(() => {});
+});

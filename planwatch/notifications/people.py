@@ -1,0 +1,30 @@
+"""Who a reminder goes to: a locality's own users, a unit's lead-unit users (active ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from planwatch.accounts.models import Profile
+
+
+def locality_users(locality_id: int) -> list[Any]:
+    """The locality's reporters and approvers."""
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True, profile__locality_id=locality_id, profile__role__in=list(Profile.LOCALITY_ROLES)
+        )
+        .order_by("pk")
+    )
+
+
+def unit_users(unit_id: int | None) -> list[Any]:
+    if unit_id is None:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, profile__unit_id=unit_id, profile__role=Profile.Role.LEAD_UNIT)
+        .order_by("pk")
+    )
