@@ -51,8 +51,12 @@ def test_the_approver_lands_on_the_inbox_with_a_badge(page, live_server, plan, c
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "inbox-approver-phone")
     page.set_viewport_size({"width": 1366, "height": 768})
-    item.click()
-    page.wait_for_url(f"**/report/ZH/{p2018.code}/")
+    item.click()  # to the reviewer's workbench: the flagged value highlighted, its comment beside it
+    page.wait_for_url(f"**/review/ZH/{p2018.code}/")
+    row = page.locator("tr#item-I11")
+    assert "has-warning" in (row.get_attribute("class") or "")
+    assert "新建一批省级智能制造示范基地" in row.inner_text()
+    screenshot(page, "inbox-to-workbench")
     log_out(page)
 
     wf.return_values(cast.zack, zh, p2018, "请补充示范基地名单", codes=["I11"])

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from planwatch.bulletins.models import Bulletin
 from planwatch.evaluation.runs import parameters_from_options
+from planwatch.notifications.models import Notification
 
 
 @pytest.fixture
@@ -78,8 +79,14 @@ def test_the_administrator_generates_and_downloads(client, sample, cast):
     bulletin = Bulletin.objects.get()
     assert bulletin.created_by == cast.alice and bulletin.formats == ["xlsx"]
     assert not bulletin.includes_unaccepted and bulletin.sample
-    page = response.content.decode()  # the draft's page
+    job = response.content.decode()  # built on the job runner: its page, with the way to the draft
+    draft = reverse("bulletins:detail", args=[sample.code, bulletin.pk])
+    assert response.redirect_chain[-1][0].startswith("/jobs/") and f'href="{draft}"' in job
+    assert "通报草稿已生成" in job
+    page = client.get(draft).content.decode()
     assert 'id="bulletin-title"' in page and "示例数据" in page and 'id="words"' in page
+    note = Notification.objects.get(user=cast.alice)  # and the inbox is told it is ready
+    assert note.link == response.redirect_chain[-1][0] and "生成通报已完成" in note.text_zh
     page = client.get(index_url(sample)).content.decode()
     assert f'id="bulletin-{bulletin.pk}"' in page and "草稿" in page
     download = client.get(reverse("bulletins:download", args=[sample.code, bulletin.pk, "xlsx"]))

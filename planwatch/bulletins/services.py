@@ -368,12 +368,12 @@ def cited_run(
             )
         return run
     try:
-        progress(f"evaluating {which.year}")
+        progress("evaluating the year")
         cited = run_evaluation(
             plan, which.year, params=params, include_unaccepted=include_unaccepted, user=user, as_of=as_of
         )
         for year in range(plan.start_year, which.year):
-            progress(f"evaluating {year} (trend)")
+            progress("evaluating the earlier years (trend)")
             try:
                 run_evaluation(
                     plan, year, params=params, include_unaccepted=include_unaccepted, user=user, as_of=as_of
@@ -505,6 +505,13 @@ def store_files(bulletin: Bulletin, files: dict[str, bytes]) -> None:
         if stored.file:
             stored.file.delete(save=False)
         stored.file.save(bulletin.file_name(fmt), ContentFile(data), save=True)
+
+
+def check_request(plan: Plan, period_code: str, formats: Sequence[str], series: str | None) -> None:
+    """What build_bulletin refuses at once, checked before a build is queued: the period, the
+    series and the formats (BulletinError naming the first wrong one)."""
+    _formats(formats)
+    series_of(period_of(plan, period_code), series)
 
 
 def build_bulletin(

@@ -25,12 +25,14 @@ from django.views.decorators.http import require_POST
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.bulletins import issuing, services
+from planwatch.bulletins import jobs as bulletin_jobs
 from planwatch.bulletins.models import WORDS, Bulletin, BulletinAddressee, Series
 from planwatch.core import bulletin as core
-from planwatch.core.bulletin import BulletinError, FontMissing
+from planwatch.core.bulletin import BulletinError
 from planwatch.core.bulletin.tables import outline
 from planwatch.core.errors import PlanWatchError
 from planwatch.dashboards.data import latest_accepted_year
+from planwatch.kernel import jobs
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import STATE_WORDS
 from planwatch.plans.models import Plan, pick
@@ -97,26 +99,17 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
     formats = request.POST.getlist("format")
     period = request.POST.get("period", "")
     include = request.POST.get("include_unaccepted") == "on"
+    series = request.POST.get("series") or None
     try:
-        bulletin = services.build_bulletin(
-            plan,
-            period,
-            formats=formats,
-            include_unaccepted=include,
-            user=request.user,
-            series=request.POST.get("series") or None,
-        )
-    except (BulletinError, FontMissing) as exc:
+        services.check_request(plan, period, formats, series)
+    except BulletinError as exc:
         error = pick(exc.zh, exc.en)
         response = _render(request, plan, errors=[error], chosen_period=period, chosen_formats=formats)
         response.status_code = 400
         return response
-    messages.success(
-        request,
-        _("Draft bulletin built in %(seconds).1f s: edit its words, preview it, then issue it.")
-        % {"seconds": bulletin.build_seconds},
-    )
-    return redirect("bulletins:detail", code=plan.code, pk=bulletin.pk)
+    params = {"period": period, "formats": formats, "include_unaccepted": include, "series": series}
+    job = jobs.start(bulletin_jobs.BUILD, request.user, plan_code=plan.code, params=params)
+    return redirect("web:job", job.pk)
 
 
 # --- one bulletin ------------------------------------------------------------------------------------

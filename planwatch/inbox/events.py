@@ -26,7 +26,7 @@ from django.utils import timezone
 from planwatch.accounts.permissions import stands_in
 from planwatch.breakdown.actions import BREAKDOWN
 from planwatch.kernel.models import AuditEvent
-from planwatch.kernel.review import ACTION_WORDS, Action, SubjectKind, transitioned
+from planwatch.kernel.review import ACTION_WORDS, ACTIONS, Action, SubjectKind, transitioned
 from planwatch.ledgers.services import LEDGER_ROW
 from planwatch.notifications.delivery import notify
 from planwatch.reporting.workflow import VALUE
@@ -34,6 +34,7 @@ from planwatch.supervision.actions import PROGRESS_UPDATE
 
 log = logging.getLogger("planwatch.notifications")
 
+# The kinds of subject whose moves are told; an app above the inbox adds its own (`tell_of`).
 KINDS: dict[str, SubjectKind] = {k.name: k for k in (VALUE, LEDGER_ROW, PROGRESS_UPDATE, BREAKDOWN)}
 
 # Where a subject is acted on, per kind.
@@ -47,6 +48,20 @@ LINKS: dict[str, Callable[[Any], str]] = {
     ),
     BREAKDOWN.name: lambda b: reverse("breakdown:table", args=[b.indicator.plan.code, b.indicator.code]),
 }
+
+
+# Who is told of a kind's moves, where it is not the next actors and the reporter (a bulletin:
+# its addressees): audience(subjects, action, people) → each person with the subjects for them.
+Audience = Callable[[list[Any], str, list[Any]], dict[Any, list[Any]]]
+AUDIENCES: dict[str, Audience] = {}
+
+
+def tell_of(kind: SubjectKind, link: Callable[[Any], str], audience: Audience | None = None) -> None:
+    """Tell the moves of `kind` too (from an app above the inbox), acted on at `link`."""
+    KINDS[kind.name] = kind
+    LINKS[kind.name] = link
+    if audience is not None:
+        AUDIENCES[kind.name] = audience
 
 
 def reporters(kind: SubjectKind, subjects: list[Any]) -> dict[Any, Any]:
@@ -73,9 +88,12 @@ def next_actors(kind: SubjectKind, subject: Any, people: list[Any]) -> list[Any]
     return in_person or may
 
 
-def concerned(kind: SubjectKind, subjects: list[Any], actor: Any) -> dict[Any, list[Any]]:
+def concerned(kind: SubjectKind, subjects: list[Any], actor: Any, action: str = "") -> dict[Any, list[Any]]:
     """Each person concerned, with the subjects that concern them (in order), the actor left out."""
     people = list(get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk"))
+    if kind.name in AUDIENCES:
+        told = AUDIENCES[kind.name](subjects, action, people)
+        return {user: subs for user, subs in told.items() if user.pk != getattr(actor, "pk", None)}
     out: dict[int, tuple[Any, list[Any]]] = {}
     authors = reporters(kind, subjects)
     for subject in subjects:
@@ -93,7 +111,7 @@ def concerned(kind: SubjectKind, subjects: list[Any], actor: Any) -> dict[Any, l
 
 
 def message(kind: SubjectKind, action: str, subjects: list[Any], actor: Any, comment: str) -> tuple[str, str]:
-    verb_zh, verb_en = ACTION_WORDS[Action(action)]
+    verb_zh, verb_en = ACTION_WORDS[ACTIONS[action]]
     who = (actor.get_full_name() or actor.get_username()) if actor is not None else "PlanWatch"
     labels = [kind.audit_subject(s).label for s in subjects]
     shown = "、".join(labels[:5]) + ("…" if len(labels) > 5 else "")
@@ -116,7 +134,7 @@ def tell(kind_name: str, action: str, ids: list[int], actor: Any, comment: str) 
     digest = hashlib.sha256(f"{kind_name}:{action}:{sorted(ids)}:{moment}".encode()).hexdigest()[:16]
     event = f"{kind.event(action)}:{digest}"
     made = 0
-    for user, mine in concerned(kind, subjects, actor).items():
+    for user, mine in concerned(kind, subjects, actor, action).items():
         zh, en = message(kind, action, mine, actor, comment)
         link = LINKS[kind.name](mine[0]) if kind.name in LINKS else ""
         if notify(user, f"{event}:{user.pk}", zh, en, link, event=event) is not None:

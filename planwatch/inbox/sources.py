@@ -115,7 +115,9 @@ def _grouped(subjects: list[Any], key: Callable[[Any], Any]) -> dict[Any, list[A
 
 def _values(state: State, action: Action, zh: str, en: str) -> Callable[[Plan, Any, dt.date], list[Item]]:
     """Reported values in `state` the user may move by `action`, by locality and period (the
-    entry form's values: filled in, seen through `value.view`), lead indicators' first."""
+    entry form's values: filled in, seen through `value.view`), lead indicators' first; to be
+    reviewed on the reviewer's workbench, to be fixed on the entry form."""
+    page = "review:locality" if action in (Action.APPROVE, Action.ACCEPT) else "reporting:entry"
 
     def items(plan: Plan, user: Any, today: dt.date) -> list[Item]:
         rows: QuerySet[ReportedValue] = wf.VALUE.queryset().filter(  # type: ignore[misc]
@@ -130,7 +132,7 @@ def _values(state: State, action: Action, zh: str, en: str) -> Callable[[Plan, A
                 Item(
                     f"{locality.name_zh} {period.code}：{len(group)} 项数值{zh}（{codes}）",
                     f"{locality.name_en} {period.code}: {len(group)} value(s) {en} ({codes.replace('、', ', ')})",
-                    reverse("reporting:entry", args=[plan.code, locality.code, period.code]),
+                    reverse(page, args=[plan.code, locality.code, period.code]),
                     len(group),
                     due=period.due_on,
                 )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
@@ -64,6 +65,9 @@ class JobKind:
 
 
 KINDS: dict[str, JobKind] = {}
+
+# Sent when a job has ended (done or failed), with `job`: the notifications tell its starter.
+job_finished = Signal()
 
 
 def register(kind: JobKind) -> JobKind:
@@ -172,6 +176,11 @@ def _finish(job: Job, state: str, outcome: dict[str, Any]) -> None:
     Job.objects.filter(pk=job.pk).update(
         state=state, outcome=outcome, finished_at=timezone.now(), done=job.done, total=job.total
     )
+    job.refresh_from_db()
+    try:
+        job_finished.send(sender=Job, job=job)
+    except Exception:  # telling must not turn a finished job into a failed one
+        log.exception("telling that job %s ended failed", job.pk)
 
 
 @task()

@@ -122,10 +122,13 @@ TRANSPORTS: tuple[Transport, ...] = (
 )
 
 
-def deliver(note: Notification) -> dict[str, str]:
-    """Offer the notification to every transport; record (and answer) what became of it."""
+def deliver(note: Notification, channels: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Offer the notification to every transport (or those of `channels`); record (and answer)
+    what became of it."""
     outcome: dict[str, str] = {}
     for transport in TRANSPORTS:
+        if channels is not None and transport.name not in channels:
+            continue
         if note.delivery.get(transport.name) in (SENT, DIGEST):
             outcome[transport.name] = note.delivery[transport.name]
             continue  # never twice
@@ -149,8 +152,10 @@ def notify(
     result: RemindResult | None = None,
     *,
     event: str = "",
+    channels: tuple[str, ...] | None = None,
 ) -> Notification | None:
-    """One notification per dedupe key, ever, delivered at once; None when it was made before."""
+    """One notification per dedupe key, ever, delivered at once (by every transport, or those of
+    `channels`); None when it was made before."""
     note, created = Notification.objects.get_or_create(
         dedupe_key=key[:200],
         defaults={"user": user, "text_zh": zh, "text_en": en, "link": link[:300], "event": event[:200]},
@@ -160,7 +165,7 @@ def notify(
         result.skipped += 1
         return None
     result.created += 1
-    if deliver(note).get("email") == SENT:
+    if deliver(note, channels).get("email") == SENT:
         result.emailed += 1
     return note
 
