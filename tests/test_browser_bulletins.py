@@ -56,6 +56,9 @@ def test_province_drafts_edits_previews_issues_and_a_locality_reads_it(
     page.fill("#issue input[name=document_number]", "粤经信函〔2020〕5号")
     page.fill("#issue input[name=signed_by]", "王五")
     page.click("#issue button[type=submit]")
+    page.wait_for_selector("#job-links", timeout=60000)  # issued on the job runner: the way on
+    assert "已签发：2019年第1期" in page.inner_text("#job-message")
+    page.click("#job-links a >> nth=0")
     page.wait_for_selector("#number", timeout=60000)
     bulletin.refresh_from_db()
     assert (bulletin.state, bulletin.number) == ("issued", 1)

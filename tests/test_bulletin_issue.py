@@ -229,8 +229,8 @@ def test_the_province_works_a_draft_through_the_pages(sample, cast, client):
         reverse("bulletins:generate", args=[sample.code]), {"period": "2018", "format": ["xlsx"]}
     )
     b = Bulletin.objects.get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/bulletins/{b.pk}/")
-    page = client.get(response["Location"]).content.decode()
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")  # the job runner's
+    page = client.get(reverse("bulletins:detail", args=[sample.code, b.pk])).content.decode()
     assert (
         'id="preview"' in page
         and "一、总体评价" in page
@@ -246,8 +246,9 @@ def test_the_province_works_a_draft_through_the_pages(sample, cast, client):
     response = client.post(
         issue_url, {"document_number": "粤经信函〔2019〕3号", "signed_by": "李四", "to_locality": [zh.pk]}
     )
-    assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
+    assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+    assert "已签发：2018年第1期" in client.get(response["Location"]).content.decode()
+    page = client.get(reverse("bulletins:detail", args=[sample.code, b.pk])).content.decode()
     assert "2018年第1期" in page and "主送：珠海市" in page and "慢。" in page and 'id="words"' not in page
     withdraw = reverse("bulletins:withdraw", args=[sample.code, b.pk])
     assert client.post(withdraw, {"reason": ""}).status_code == 400

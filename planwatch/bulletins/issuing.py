@@ -187,14 +187,19 @@ def edit_words(
         return b
 
 
+def may_regenerate(user: Any, bulletin: Bulletin) -> None:
+    """Raises unless the user may make the draft again now (checked before the work is queued)."""
+    with transaction.atomic():
+        _draft(user, bulletin, "bulletin.edit", ("重新生成", "regenerate"))
+
+
 def regenerate_draft(
-    user: Any, bulletin: Bulletin, *, refill: bool = False, via: audit.Via = audit.WEB
+    user: Any, bulletin: Bulletin, *, refill: bool = False, via: audit.Via = audit.WEB, progress: Any = None
 ) -> Bulletin:
     """A draft made again from the data as it is now: its period evaluated again with the cited
     run's parameters and statuses (a stored identical run is reused), judged as of today, its files
     written again. Its words are kept (edited by the province) unless `refill`: then prefilled again."""
-    with transaction.atomic():
-        _draft(user, bulletin, "bulletin.edit", ("重新生成", "regenerate"))  # checked before the work
+    may_regenerate(user, bulletin)  # checked before the work
     b = Bulletin.objects.select_related("plan", "run").get(pk=bulletin.pk)
     version = b.version
     which = services.period_of(b.plan, b.period_code)
@@ -205,7 +210,7 @@ def regenerate_draft(
         params=b.run.params,
         include_unaccepted=b.includes_unaccepted,
         user=user,
-        progress=services._quiet,
+        progress=progress or services._quiet,
     )
     as_of = timezone.localdate()
     content, files = services.render(
@@ -215,6 +220,7 @@ def regenerate_draft(
         as_of,
         None,
         b.formats,
+        progress or services._quiet,
         series=services.series_zh(b.series),
         words=None if refill else services.words_of(b),
     )
@@ -341,6 +347,49 @@ def _check_issue(b: Bulletin, form: IssueForm) -> list[Issue]:
     return problems
 
 
+def as_params(form: IssueForm) -> dict[str, Any]:
+    """The form as plain data (a job's params): ids, texts and the day."""
+    a = form.addressees
+    return {
+        "document_number": form.document_number,
+        "signed_by": form.signed_by,
+        "office": form.office,
+        "issued_on": form.issued_on.isoformat() if form.issued_on else None,
+        "to_localities": [x.pk for x in a.to_localities],
+        "to_units": [x.pk for x in a.to_units],
+        "copy_localities": [x.pk for x in a.copy_localities],
+        "copy_units": [x.pk for x in a.copy_units],
+        "copies_other": a.copies_other,
+    }
+
+
+def from_params(plan: Plan, params: dict[str, Any]) -> IssueForm:
+    """The form again from `as_params`, the localities and units read back in their order."""
+
+    def read(rows: Any, ids: list[int]) -> list[Any]:
+        found = {x.pk: x for x in rows.filter(pk__in=ids)}
+        return [found[i] for i in ids if i in found]
+
+    return IssueForm(
+        document_number=params["document_number"],
+        signed_by=params["signed_by"],
+        office=params["office"],
+        issued_on=dt.date.fromisoformat(params["issued_on"]) if params["issued_on"] else None,
+        addressees=Addressees(
+            to_localities=read(plan.localities.all(), params["to_localities"]),
+            to_units=read(plan.units.all(), params["to_units"]),
+            copy_localities=read(plan.localities.all(), params["copy_localities"]),
+            copy_units=read(plan.units.all(), params["copy_units"]),
+            copies_other=params["copies_other"],
+        ),
+    )
+
+
+def may_issue(user: Any, b: Bulletin, form: IssueForm) -> None:
+    """Every refusal of issuing, checked before the work is queued (issue() checks again)."""
+    _may_issue(user, Bulletin.objects.select_related("plan", "run").get(pk=b.pk), form)
+
+
 def _may_issue(user: Any, b: Bulletin, form: IssueForm) -> None:
     """Raises unless the user may issue the bulletin now with this form: its state and the user's
     permission as the kernel judges them (transition() judges them again), then every problem of
@@ -370,7 +419,9 @@ def _info(form: IssueForm, issued_on: dt.date) -> IssueInfo:
 ATTEMPTS = 3  # another issue of the plan's series may take the number while the files are written
 
 
-def issue(user: Any, bulletin: Bulletin, form: IssueForm, *, via: audit.Via = audit.WEB) -> Bulletin:
+def issue(
+    user: Any, bulletin: Bulletin, form: IssueForm, *, via: audit.Via = audit.WEB, progress: Any = None
+) -> Bulletin:
     """签发: the draft gets the next number of its year and series, what the form gives, and its files
     written again with them; then it is frozen. All or nothing, every problem at once.
 
@@ -389,6 +440,7 @@ def issue(user: Any, bulletin: Bulletin, form: IssueForm, *, via: audit.Via = au
             b.as_of,
             number,
             b.formats,
+            progress or services._quiet,
             series=services.series_zh(b.series),
             issue=_info(form, issued_on),
             words=services.words_of(b),

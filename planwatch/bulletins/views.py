@@ -225,11 +225,12 @@ def words(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def regenerate(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     bulletin = _bulletin(request, code, pk)
     try:
-        issuing.regenerate_draft(request.user, bulletin, refill=request.POST.get("refill") == "on")
-    except PlanWatchError as exc:  # FontMissing is one
+        issuing.may_regenerate(request.user, bulletin)
+    except PlanWatchError as exc:
         return _refused(request, bulletin, exc)
-    messages.success(request, _("The draft is made again from the data as it is now."))
-    return redirect("bulletins:detail", code=code, pk=pk)
+    params = {"bulletin": bulletin.pk, "refill": request.POST.get("refill") == "on"}
+    job = jobs.start(bulletin_jobs.REGENERATE, request.user, plan_code=code, params=params)
+    return redirect("web:job", job.pk)
 
 
 @login_required
@@ -277,11 +278,12 @@ def issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         ),
     )
     try:
-        issued = issuing.issue(request.user, bulletin, form)
-    except PlanWatchError as exc:  # FontMissing is one
+        issuing.may_issue(request.user, bulletin, form)  # every problem of the form, at once
+    except PlanWatchError as exc:
         return _refused(request, bulletin, exc)
-    messages.success(request, _("Issued as %(number)s.") % {"number": issued.number_label})
-    return redirect("bulletins:detail", code=code, pk=pk)
+    params = {"bulletin": bulletin.pk, "form": issuing.as_params(form)}
+    job = jobs.start(bulletin_jobs.ISSUE, request.user, plan_code=code, params=params)
+    return redirect("web:job", job.pk)
 
 
 @login_required
