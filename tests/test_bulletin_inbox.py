@@ -11,7 +11,8 @@ from django.urls import reverse
 from planwatch.bulletins.issuing import withdraw
 from planwatch.inbox.sources import inbox
 from planwatch.notifications.models import Notification
-from tests.test_bulletin_issue import issued, sample  # noqa: F401  (a fixture)
+from tests.test_bulletin_issue import issued
+from tests.test_bulletin_issue import sample as sample  # a fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,10 @@ def listed(plan, user):
 
 
 def test_the_addressees_are_told_once_and_find_it_in_their_inbox(
-    sample, cast, django_capture_on_commit_callbacks
-):  # noqa: F811
+    sample,  # noqa: F811
+    cast,
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         b = issued(cast, sample, to=("ZH",))
     told = Notification.objects.filter(link=reverse("bulletins:detail", args=[sample.code, b.pk]))
