@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import include, path, reverse
 
 from planwatch.core.errors import NotAllowed
+from planwatch.web.logs import OneLineRefusals
 
 
 def _not_allowed(request: HttpRequest) -> HttpResponse:
@@ -77,3 +80,23 @@ def test_a_server_error_keeps_its_traceback(test_urls, db, caplog):
     assert record.levelno == logging.ERROR
     assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
     assert "Traceback" in caplog.text and "a bug" in caplog.text
+
+
+def test_the_line_keeps_its_reason_when_the_filter_meets_it_twice():
+    """Two handlers (or a logging set up again) may each run the filter on one record."""
+    try:
+        raise PermissionDenied("不属于你的地区")
+    except PermissionDenied:
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request",
+            logging.WARNING,
+            __file__,
+            1,
+            "Forbidden (Permission denied): %s",
+            ("/x/",),
+            sys.exc_info(),
+        )
+    record.status_code = 403
+    OneLineRefusals().filter(record)
+    OneLineRefusals().filter(record)
+    assert record.getMessage().endswith("reason=不属于你的地区")

@@ -29,8 +29,8 @@ class OneLineRefusals(logging.Filter):
     """A 403 on django.request: one line (method, path, user, reason) at WARNING, no traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) != 403:
-            return True
+        if getattr(record, "status_code", None) != 403 or getattr(record, "one_line", False):
+            return True  # not a refusal, or made one line already (the filter may be met twice)
         request = getattr(record, "request", None)
         exc = record.exc_info[1] if record.exc_info else None
         reason = _one_line(str(exc)) if exc is not None and str(exc) else "Forbidden"
@@ -43,4 +43,5 @@ class OneLineRefusals(logging.Filter):
         )
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+        record.one_line = True
         return True
