@@ -969,3 +969,16 @@ def _supervision(
     if any(r.sample for r in rows):
         summary += "标注“示例数据”的节点为演示用示例，并非真实进展。"
     return SupervisionSection(sup.milestones, rows, tuple(by_loc), summary, dict(sup.by_locality))
+
+
+def binding_lines(c: BulletinContent) -> list[str]:
+    """One line per binding indicator that failed somewhere, naming where (the warnings' order)."""
+    binding: dict[str, list[str]] = {}
+    for w in c.warnings:
+        if w.kind == "binding":
+            code, _, scope = w.subject.partition(":")
+            binding.setdefault(code, []).append(c.names.locality(scope))
+    return [
+        f"约束性指标 {code} {c.names.indicator(code)} 未达标：{'、'.join(where)}。"
+        for code, where in binding.items()
+    ]

@@ -15,6 +15,7 @@ from planwatch.core.bulletin.content import (
     Cell,
     Chart,
     Headline,
+    binding_lines,
     change,
     engine_zh,
     moment_zh,
@@ -364,15 +365,7 @@ def warning_lines(c: BulletinContent) -> tuple[str, ...]:
         if group:
             lines.append(f"全区域进度{PACE_ZH[pace]}的指标（{len(group)}项）：" + "；".join(group) + "。")
     lines += [w.text for w in c.warnings if w.kind == "locality"]
-    binding: dict[str, list[str]] = {}
-    for w in c.warnings:
-        if w.kind == "binding":
-            code, _, scope = w.subject.partition(":")
-            binding.setdefault(code, []).append(c.names.locality(scope))
-    lines += [
-        f"约束性指标 {code} {c.names.indicator(code)} 未达标：{'、'.join(where)}。"
-        for code, where in binding.items()
-    ]
+    lines += binding_lines(c)
     lines += [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
     return tuple(lines)
 

@@ -16,6 +16,7 @@ from planwatch.core.bulletin.content import (
     TO_WRITE,
     BulletinContent,
     OfficeWords,
+    binding_lines,
     points,
 )
 from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
@@ -125,15 +126,7 @@ def _problems(c: BulletinContent) -> str:
     if not_met:
         lines.append(f"全区域{ANNUAL_ZH['not_met']}年度目标的指标{len(not_met)}项：{_listed(not_met)}。")
     lines += [w.text for w in c.warnings if w.kind == "locality"]
-    binding: dict[str, list[str]] = {}
-    for w in c.warnings:
-        if w.kind == "binding":
-            code, _, scope = w.subject.partition(":")
-            binding.setdefault(code, []).append(c.names.locality(scope))
-    lines += [
-        f"约束性指标 {code} {c.names.indicator(code)} 未达标：{'、'.join(where)}。"
-        for code, where in binding.items()
-    ]
+    lines += binding_lines(c)
     overdue, per = _overdue(c)
     if overdue:
         lines.append(
