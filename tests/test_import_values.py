@@ -946,6 +946,16 @@ def test_upload_success_lists_the_saved_values(client, ctx):
     )
 
 
+def test_upload_success_shows_the_way_on(client, ctx):
+    """To the entry form, to check and submit; and the ledger-fed values still to write there."""
+    client.force_login(ctx.cast.zoe)
+    html = client.post(upload_url(ctx.plan), {"file": SimpleUploadedFile(FILE, ctx.good)}).content.decode()
+    entry = reverse("reporting:entry", args=[ctx.plan.code, "ZH", ctx.period.code])
+    assert 'id="import-way-on"' in html and f'href="{entry}"' in html
+    assert "在填报表中核对并提交" in html
+    assert "台账计数的" in html and "I01" in html  # the ledger's I01… not yet written for 2018
+
+
 def test_upload_rejection_lists_every_problem_and_writes_nothing(client, ctx):
     client.force_login(ctx.cast.zoe)
     data = edit(ctx.good, {"I07": "abc", "I08": -1, "I25": 130})

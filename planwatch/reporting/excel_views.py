@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from planwatch.accounts.permissions import has_perm
 from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.plans.models import Locality, Plan
-from planwatch.reporting import excel, workflow
+from planwatch.reporting import excel, feeds, workflow
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.workflow import EDITABLE
 
@@ -128,6 +129,25 @@ def template_download(request: HttpRequest, code: str, locality_code: str, perio
     return response
 
 
+def way_on(user: Any, plan: Plan, result: excel.ImportResult) -> dict[str, Any]:
+    """After an upload: the entry form (to check and submit what was saved), and the ledger-fed
+    values still to write there, if any."""
+    locality, period = result.locality, result.period
+    unwritten: list[str] = []
+    if period.code == str(period.year):
+        counts = feeds.accepted_counts(plan, locality, period.year)
+        unwritten = [
+            u.indicator
+            for u in feeds.unwritten_values(
+                plan, locality, period, user, today=timezone.localdate(), counts=counts
+            )
+        ]
+    return {
+        "entry_url": reverse("reporting:entry", args=[plan.code, locality.code, period.code]),
+        "unwritten": unwritten,
+    }
+
+
 @login_required
 def upload(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
@@ -164,6 +184,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             "result": result,
             "rejected": rejected,
             "problems": problem_rows(rejected.problems) if rejected else [],
+            "way_on": way_on(request.user, plan, result) if result else None,
             "max_mb": excel.MAX_UPLOAD_BYTES // 2**20,
             # The command line is the province's (it runs on the server), not a city reporter's.
             "show_command_line": has_perm("province.manage", request.user),
