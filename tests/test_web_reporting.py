@@ -487,6 +487,20 @@ def test_validation_errors_show_next_to_the_field_and_save_nothing(client, plan,
     assert 'aria-invalid="true"' in row_html(html, "I25")
 
 
+def test_every_problem_of_a_save_is_listed_at_the_top_with_a_link_to_its_field(
+    client, plan, cast, period, zh
+):
+    """Without JavaScript: text, a negative count and a share above 100 at once, each kind said."""
+    as_user(client, cast.zoe)
+    response = post_values(client, plan, zh, period, I07="五", I08="-1", I25="130")
+    html = response.content.decode()
+    top = html[html.index('id="form-problems"') : html.index("</nav>", html.index('id="form-problems"'))]
+    for code in ("I07", "I08", "I25"):
+        assert f'href="#value-{code}"' in top and f'id="value-{code}"' in html
+        assert "field-error" in row_html(html, code)
+    assert top.count("<li>") == 3 and not ReportedValue.objects.exists()
+
+
 def test_text_in_a_number_field_saves_nothing(client, plan, cast, period, zh):
     as_user(client, cast.zoe)
     response = post_values(client, plan, zh, period, I07="5", I08="十二")

@@ -412,6 +412,11 @@ class EntryPage:
         return {row.code: row for row in self.rows}
 
     @property
+    def problem_rows(self) -> list[Row]:
+        """The rows with a problem, listed above the form with a link to each field."""
+        return [row for row in self.rows if row.errors]
+
+    @property
     def may_write(self) -> bool:
         return any(wf.may_enter(self.user, self.locality, r.indicator) for r in self.rows)
 
