@@ -46,3 +46,18 @@ def test_entry_table_fits_1366_in_both_languages(page, live_server, plan, cast):
         if lang == "en":
             assert "No lock date: entry stays open" in line and "not locked" not in line, line
         assert "Entry locked after" not in line and "填报锁定日期" not in line, line
+
+
+def test_entry_form_at_phone_width_has_no_sideways_scroll(page, live_server, plan, cast):
+    """390 px (a phone): the page does not scroll sideways; each value's row reads as a card."""
+    load_sample(plan)
+    log_in(page, live_server, "zoe")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/plans/{plan.code}/report/ZH/2018/")
+    screenshot(page, "entry-phone")
+    page.locator("#row-I07").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "entry-phone-screen.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    field = page.locator("#value-I07")
+    box = field.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # reachable, on screen
