@@ -83,6 +83,29 @@ def test_import_saves_every_row_and_round_trips(tmp_path, plan, cast, ledger):
     assert LedgerItem.objects.count() == 2
 
 
+def test_an_export_with_accepted_rows_takes_new_rows_and_leaves_the_accepted_ones(tmp_path, plan, cast, ledger):
+    """Export → add a row → upload: the accepted rows, as exported, are no change and no problem."""
+    excel.import_ledger(ledger, workbook(ledger, GOOD), "zh.xlsx", cast.zoe)
+    accept_all(cast, *LedgerItem.objects.all())
+    book = load_workbook(io.BytesIO(excel.export_ledger(ledger, LedgerItem.objects.all())))
+    sheet = book[excel.SHEET]
+    header = [c.value for c in sheet[1]]
+    row = [None] * len(header)
+    row[1], row[3] = "珠海", "项目丙"  # locality, name (the template's columns)
+    sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    before = events(kind="ledger_row").count()
+    saved = excel.import_ledger(ledger, out.getvalue(), "again.xlsx", cast.zoe)
+    assert [i.name for i in saved if i.review == LedgerItem.Review.DRAFT] == ["项目丙"]
+    assert events(kind="ledger_row").count() == before + 1  # only the new row: created, audited
+    sheet.cell(row=2, column=header.index(next(h for h in header if "名称" in str(h))) + 1, value="改名")
+    book.save(out := io.BytesIO())
+    with pytest.raises(WorkbookRejected, match="该条目已确认，不能修改") as refused:
+        excel.import_ledger(ledger, out.getvalue(), "changed.xlsx", cast.zoe)
+    assert "已已" not in str(refused.value)
+
+
 def test_the_export_writes_names_and_chinese_labels_and_reads_them_back(tmp_path, plan, cast, ledger):
     """Officials read 佛山市 and 有效, not FS and active; the import takes what the export writes
     (and the codes, and the English labels), whatever the language of the session."""

@@ -251,7 +251,7 @@ def _edit_problems(
     if before.review not in EDITABLE:
         problems.append(
             IllegalTransition(
-                f"该条目已{before.get_review_display()}，不能修改；如需修改请先退回",
+                f"该条目{before.get_review_display()}，不能修改；如需修改请先退回",
                 f"the row is {before.review} and cannot be changed: have it returned first",
             )
         )
@@ -292,12 +292,12 @@ def save_item(
         before = (
             LedgerItem.objects.select_for_update().select_related("locality", "ledger__plan").get(pk=item.pk)
         )
-        problems += _edit_problems(user, item, before, expected_version)
-        years |= _counted_years(before)
         old = before.snapshot()
         item.review = before.review
-        if not problems and item.snapshot() == old:  # saved unchanged: nothing to write, nothing to audit
-            return before
+        if item.snapshot() == old:  # saved unchanged, whatever its state: nothing to write or audit
+            return before  # (an exported ledger uploaded again with new rows added, its accepted rows as they were)
+        problems += _edit_problems(user, item, before, expected_version)
+        years |= _counted_years(before)
         item.version = before.version + 1
     else:
         item.created_by = user
