@@ -55,9 +55,13 @@ def test_province_drafts_edits_previews_issues_and_a_locality_reads_it(
 
     page.fill("#issue input[name=document_number]", "粤经信函〔2020〕5号")
     page.fill("#issue input[name=signed_by]", "王五")
+    page.fill("#issue input[name=office]", "广东省经济和信息化委员会")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#issue button[type=submit]")
     page.wait_for_selector("#job-links", timeout=60000)  # issued on the job runner: the way on
     assert "已签发：2019年第1期" in page.inner_text("#job-message")
+    assert asked and "签发" in asked[0]  # an irreversible step is confirmed first
     page.click("#job-links a >> nth=0")
     page.wait_for_selector("#number", timeout=60000)
     bulletin.refresh_from_db()

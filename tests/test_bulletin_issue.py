@@ -242,9 +242,16 @@ def test_the_province_works_a_draft_through_the_pages(sample, cast, client):
     issue_url = reverse("bulletins:issue", args=[sample.code, b.pk])
     refused = client.post(issue_url, {"document_number": "", "signed_by": ""})
     assert refused.status_code == 400 and "请填写签发人" in refused.content.decode()
+    assert "请填写发文机关" in refused.content.decode()
     zh = sample.localities.get(code="ZH")
     response = client.post(
-        issue_url, {"document_number": "粤经信函〔2019〕3号", "signed_by": "李四", "to_locality": [zh.pk]}
+        issue_url,
+        {
+            "document_number": "粤经信函〔2019〕3号",
+            "signed_by": "李四",
+            "office": "广东省经济和信息化委员会",
+            "to_locality": [zh.pk],
+        },
     )
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
     assert "已签发：2018年第1期" in client.get(response["Location"]).content.decode()

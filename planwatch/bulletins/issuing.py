@@ -320,6 +320,8 @@ def _check_issue(b: Bulletin, form: IssueForm) -> list[Issue]:
         problems.append(
             Issue(Kind.INVALID, "请填写文号", "the document number is missing", path="document_number")
         )
+    if not form.office.strip():
+        problems.append(Issue(Kind.INVALID, "请填写发文机关", "the issuing office is missing", path="office"))
     a = form.addressees
     if not (a.to_localities or a.to_units):
         problems.append(Issue(Kind.INVALID, "请选择主送单位", "choose whom it is addressed to", path="to"))
