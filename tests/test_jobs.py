@@ -71,6 +71,7 @@ def test_a_rejected_workbook_lists_every_cell_and_writes_nothing(client, plan, c
     assert job.state == Job.State.FAILED
     assert [p["path"].split("!")[0] for p in job.outcome["problems"]] == ["Ledger", "Ledger"]
     assert 'id="job-problems"' in page and "bad.xlsx" in page and "未保存任何数据" in page
+    assert f'id="job-back" href="{reverse("ledgers:list", args=[plan.code, ledger.code])}"' in page
     assert not LedgerItem.objects.exists()
 
 

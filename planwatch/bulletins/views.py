@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -108,6 +109,7 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
         response.status_code = 400
         return response
     params = {"period": period, "formats": formats, "include_unaccepted": include, "series": series}
+    params["back"] = reverse("bulletins:index", args=[plan.code])
     job = jobs.start(bulletin_jobs.BUILD, request.user, plan_code=plan.code, params=params)
     return redirect("web:job", job.pk)
 
@@ -220,6 +222,10 @@ def words(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return redirect("bulletins:detail", code=code, pk=pk)
 
 
+def _here(bulletin: Bulletin) -> str:
+    return reverse("bulletins:detail", args=[bulletin.plan.code, bulletin.pk])
+
+
 @login_required
 @require_POST
 def regenerate(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -228,7 +234,7 @@ def regenerate(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         issuing.may_regenerate(request.user, bulletin)
     except PlanWatchError as exc:
         return _refused(request, bulletin, exc)
-    params = {"bulletin": bulletin.pk, "refill": request.POST.get("refill") == "on"}
+    params = {"bulletin": bulletin.pk, "refill": request.POST.get("refill") == "on", "back": _here(bulletin)}
     job = jobs.start(bulletin_jobs.REGENERATE, request.user, plan_code=code, params=params)
     return redirect("web:job", job.pk)
 
@@ -281,7 +287,7 @@ def issue(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         issuing.may_issue(request.user, bulletin, form)  # every problem of the form, at once
     except PlanWatchError as exc:
         return _refused(request, bulletin, exc)
-    params = {"bulletin": bulletin.pk, "form": issuing.as_params(form)}
+    params = {"bulletin": bulletin.pk, "form": issuing.as_params(form), "back": _here(bulletin)}
     job = jobs.start(bulletin_jobs.ISSUE, request.user, plan_code=code, params=params)
     return redirect("web:job", job.pk)
 

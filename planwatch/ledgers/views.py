@@ -217,7 +217,7 @@ def upload(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         plan_code=plan.code,
         payload=upload_file.read(),
         payload_name=PurePath(upload_file.name or "upload.xlsx").name,
-        params={"ledger": lt.pk},
+        params={"ledger": lt.pk, "back": reverse("ledgers:list", args=[plan.code, lt.code])},
     )
     return redirect("web:job", job.pk)
 

@@ -43,6 +43,7 @@ def job_state(job: Job) -> dict[str, Any]:
         "source": outcome.get("source", ""),
         "problems": outcome.get("problems", []),
         "links": [{"url": url, "label": pick(zh, en)} for url, zh, en in outcome.get("links", [])],
+        "back": job.params.get("back", ""),  # where the work was asked for: to try again
     }
 
 
