@@ -92,3 +92,11 @@ def test_the_tables_stay_the_runs_whatever_the_words():
     worded = replace(plain, words=OfficeWords(problems="问题很多。"))
     tables = [b.table for b in outline(plain) if b.table is not None]
     assert tables == [b.table for b in outline(worded) if b.table is not None]
+
+
+def test_one_unit_ranked_is_no_first_and_last():
+    """A first and a last of one are the same unit: the words and the note say only that it was ranked."""
+    c = build_content(make_input())
+    one = replace(c, ranking=c.ranking[:1])
+    words = prefill(one)
+    assert "列末位" not in words.assessment and "仅" in words.assessment

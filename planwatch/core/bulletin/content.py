@@ -768,6 +768,8 @@ def _ranking_note(composite: CompositeResult | None, ranking: Sequence[RankRow],
     note = (
         f"按{method}合成各维度得分，{first.name}以{score(first.score)}分居首，"
         f"{last.name}以{score(last.score)}分列末位。“较上次”为与上一年评估排名相比的变化。"
+        if len(ranking) > 1
+        else f"按{method}合成各维度得分，仅{first.name}参与排名（{score(first.score)}分），暂不比较各地位次。"
     )
     unranked = [
         names.locality(e.locality) for e in composite.excluded if e.reason != ExclusionReason.BINDING_FAILED

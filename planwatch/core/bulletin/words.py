@@ -47,9 +47,11 @@ def _assessment(c: BulletinContent) -> str:
     counts = dict(c.counts)
     paced = sum(counts.get(k, 0) for k in PACE_CLASSES if k != "none")
     lines = [c.overview]
-    if c.ranking:
+    if len(c.ranking) > 1:  # a first and a last of one are the same: no ranking to tell
         first, last = c.ranking[0], c.ranking[-1]
         lines.append(f"综合评估中，{first.name}居首，{last.name}列末位（共{len(c.ranking)}个地区参与排名）。")
+    elif c.ranking:
+        lines.append(f"综合评估中仅{c.ranking[0].name}的数据完整、参与排名，暂不比较各地位次。")
     behind = counts.get("lagging", 0) + counts.get("seriously_lagging", 0)
     if paced:
         lines.append(
