@@ -168,6 +168,15 @@ def own_locality(user: Any, locality: Any) -> bool:
 
 
 @predicate
+def is_locality_reporter(user: Any, locality: Any) -> bool:
+    """The locality's own reporter (填报人): whose work it is to enter and submit its values."""
+    p = _profile(user)
+    return (
+        p is not None and p.role == Role.LOCALITY_REPORTER and p.locality_id == getattr(locality, "pk", None)
+    )
+
+
+@predicate
 def reports_for(user: Any, locality: Any) -> bool:
     """May report something of the locality: its own users, a lead unit (its indicators), the admin."""
     return own_locality(user, locality) or is_lead_unit(user) or is_admin(user)
@@ -331,6 +340,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "locality.see_drafts": sees_drafts_of,
     "locality.own": own_locality,
     "locality.report": reports_for,
+    "locality.enter_values": is_locality_reporter,
     "locality.approve": approves_locality,
     "plan.accept": accepts_something,
     # the reviewer's workbench of a locality (its approvers, the province, the lead units)

@@ -33,7 +33,8 @@ from planwatch.ledgers.models import LedgerItem
 from planwatch.ledgers.services import LEDGER_ROW, visible_items
 from planwatch.plans.models import Plan, pick
 from planwatch.reporting import workflow as wf
-from planwatch.reporting.models import ReportedValue, RevisionRequest
+from planwatch.reporting.models import Period, ReportedValue, RevisionRequest
+from planwatch.reporting.views import progress_of
 from planwatch.supervision import services as supervision
 
 
@@ -253,7 +254,31 @@ def _milestones(plan: Plan, user: Any, today: dt.date) -> list[Item]:
     return out
 
 
+def _to_report(plan: Plan, user: Any, today: dt.date) -> list[Item]:
+    """The periods open for entry that the user's own locality has not yet fully submitted: what
+    it still has to enter or submit (the reporting home's counts; returned values have a row of
+    their own), due or late."""
+    out = []
+    for period in Period.objects.filter(plan=plan, starts_on__lte=today).order_by("starts_on"):
+        for p in progress_of(plan, period, user, today):
+            to_do = p.draft + p.missing
+            if not (p.own and p.open and to_do and has_perm("locality.enter_values", user, p.locality)):
+                continue
+            out.append(
+                Item(
+                    f"{p.locality.name_zh} {period.code}：{to_do} 项数值待填报或提交",
+                    f"{p.locality.name_en} {period.code}: {to_do} value(s) to enter or submit",
+                    reverse("reporting:entry", args=[plan.code, p.locality.code, period.code]),
+                    to_do,
+                    due=period.due_on,
+                    overdue=p.late,
+                )
+            )
+    return out
+
+
 for _source in (
+    Source("values_to_report", ("待填报的数值", "Values to report"), _to_report),
     Source(
         "values_to_approve",
         ("待审核的数值", "Values to approve"),
