@@ -38,7 +38,7 @@ def upload(client, plan, ledger, rows, name="zh.xlsx", **kw):
 
 
 def test_an_upload_waits_for_a_worker_and_the_page_says_so(
-    client, plan, cast, ledger, on_the_database_backend
+    client, plan, cast, ledger, on_the_database_backend, monkeypatch
 ):
     client.force_login(cast.zoe)
     response = upload(client, plan, ledger, GOOD)
@@ -51,6 +51,8 @@ def test_an_upload_waits_for_a_worker_and_the_page_says_so(
     assert 'data-finished="0"' in page and "等待" in page
     assert client.get(reverse("web:job_status", args=[job.pk])).json()["state"] == "queued"
 
+    # The worker closes old connections between tasks: here that is the test's own transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     job.refresh_from_db()

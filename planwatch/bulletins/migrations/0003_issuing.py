@@ -18,6 +18,11 @@ def old_bulletins_become_drafts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each step in a transaction of its own: on PostgreSQL a table whose existing rows were given new
+    # values (and foreign keys to check at commit) cannot have an index made in the same transaction
+    # ("pending trigger events").
+    atomic = False
+
     dependencies = [
         ("bulletins", "0002_bulletin_files"),
         ("evaluation", "0002_derived_indicator"),
