@@ -128,12 +128,18 @@ DATABASE_FIXTURES = frozenset(
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("PLANWATCH_DATABASE_TESTS_ONLY") != "1":
         return
+    # Also left out: the tests that drive the whole application from outside — in Chromium
+    # (`browser`) or through the API against its OpenAPI document (`once`). What they check is the
+    # pages and the contract, the same on both databases; the database behaviour under them is
+    # tested on both by the tests that call the actions, queries and views directly. (CI's time:
+    # the two passes together stay well under 30 minutes.)
     kept, left = [], []
     for item in items:
         uses_database = item.get_closest_marker("django_db") is not None or bool(
             DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         )
-        (kept if uses_database else left).append(item)
+        from_outside = item.get_closest_marker("browser") or item.get_closest_marker("once")
+        (kept if uses_database and not from_outside else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept

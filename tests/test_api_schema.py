@@ -162,6 +162,7 @@ def _load_schema() -> Any:
 schema = _load_schema()
 
 
+@pytest.mark.once  # the API against its own document: the SQLite pass checks it (tests/conftest.py)
 @pytest.mark.parametrize("who", CAST)
 @schema.parametrize()
 @hypothesis.settings(
