@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from planwatch.accounts.models import Profile, profile_of
-from planwatch.accounts.permissions import has_perm, led_first
+from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.breakdown.actions import BREAKDOWN
 from planwatch.breakdown.models import Breakdown
 from planwatch.core import supervision as rules
@@ -257,12 +257,17 @@ def _milestones(plan: Plan, user: Any, today: dt.date) -> list[Item]:
 def _to_report(plan: Plan, user: Any, today: dt.date) -> list[Item]:
     """The periods open for entry that the user's own locality has not yet fully submitted: what
     it still has to enter or submit (the reporting home's counts; returned values have a row of
-    their own), due or late."""
+    their own), due or late. Asked on every page (the badge): nothing is counted for anyone but a
+    locality's reporter."""
+    own_id = own_locality_id(user)
+    own = plan.localities.filter(pk=own_id).first() if own_id is not None else None
+    if own is None or not has_perm("locality.enter_values", user, own):
+        return []
     out = []
     for period in Period.objects.filter(plan=plan, starts_on__lte=today).order_by("starts_on"):
         for p in progress_of(plan, period, user, today):
             to_do = p.draft + p.missing
-            if not (p.own and p.open and to_do and has_perm("locality.enter_values", user, p.locality)):
+            if not (p.own and p.open and to_do):
                 continue
             out.append(
                 Item(

@@ -173,10 +173,8 @@ def start(
 
 
 def _finish(job: Job, state: str, outcome: dict[str, Any]) -> None:
-    Job.objects.filter(pk=job.pk).update(
-        state=state, outcome=outcome, finished_at=timezone.now(), done=job.done, total=job.total
-    )
-    job.refresh_from_db()
+    job.state, job.outcome, job.finished_at = state, outcome, timezone.now()
+    job.save(update_fields=["state", "outcome", "finished_at", "done", "total"])
     try:
         job_finished.send(sender=Job, job=job)
     except Exception:  # telling must not turn a finished job into a failed one
