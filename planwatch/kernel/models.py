@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +73,105 @@ SUBJECTS = {
     "token": _("API token"),
     "bulletin": _("Bulletin"),
 }
+
+# The model each subject type is a row of: its fields' names and choices label what an event's old and
+# new hold ("status：at_risk" reads 状态：有风险). By label, not import: the kernel sits below them all.
+SUBJECT_MODELS = {
+    "value": "reporting.ReportedValue",
+    "ledger_row": "ledgers.LedgerItem",
+    "action_plan": "supervision.ActionPlan",
+    "milestone": "supervision.Milestone",
+    "progress_update": "supervision.ProgressUpdate",
+    "period": "reporting.Period",
+    "exception": "reporting.PeriodException",
+    "user": "accounts.Profile",
+    "token": "accounts.ApiToken",
+    "bulletin": "bulletins.Bulletin",
+}
+
+# What an event's old and new hold that is no labelled field of its subject's model.
+FIELDS = {
+    "active": _("Active"),
+    "attributes": _("Attributes"),
+    "dates": _("Dates"),
+    "due_on": _("Due on"),
+    "email": _("E-mail"),
+    "formats": _("Formats"),
+    "full_name": _("Full name"),
+    "hash": _("Fingerprint"),
+    "indicators": _("Linked indicators"),
+    "locality": _("Locality"),
+    "locks_on": _("Locks on"),
+    "order": _("Order"),
+    "password_changed": _("Password changed"),
+    "percent": _("Percent complete"),
+    "role": _("Role"),
+    "run": _("Evaluation run"),
+    "series": _("Series"),
+    "status": _("Status"),
+    "superuser": _("Administrator"),
+    "unit": _("Unit"),
+    "update": _("Progress update"),
+    "username": _("User name"),
+    "version": _("Version"),
+    "year": _("Year"),
+}
+YES_NO = {True: _("Yes"), False: _("No")}
+
+
+def _field(subject_type: str, key: str) -> models.Field | None:  # type: ignore[type-arg]
+    label = SUBJECT_MODELS.get(subject_type)
+    if label is None:
+        return None
+    try:
+        field = apps.get_model(label)._meta.get_field(key)
+    except (LookupError, FieldDoesNotExist):
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def field_label(subject_type: str, key: str) -> Any:
+    """A key of an event's old or new, named for a reader: its model field's own label, else FIELDS."""
+    field = _field(subject_type, key)
+    if field is not None and field._verbose_name is not None:  # type: ignore[attr-defined]
+        return field.verbose_name
+    return FIELDS.get(key, key)
+
+
+def value_label(subject_type: str, key: str, value: Any) -> Any:
+    """A value of an event's old or new, for a reader: a choice by its label, yes or no, a list joined."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, bool):
+        return YES_NO[value]
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    field = _field(subject_type, key)
+    if field is not None and field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+# A key of old or new by its name for a reader, given the key that holds it ("" at the top).
+Words = Callable[[str, str], Any]
+# Subject types whose old and new hold keys only their own app can name (a ledger row's attributes and
+# stage dates are its ledger's, from the plan file): a function that gives each of a page's events of
+# that type its Words, registered by that app (planwatch.ledgers.apps).
+NAMERS: dict[str, Callable[[list[AuditEvent]], None]] = {}
+
+
+def register_namer(subject_type: str, namer: Callable[[list[AuditEvent]], None]) -> None:
+    NAMERS[subject_type] = namer
+
+
+def name_fields(events: Iterable[AuditEvent]) -> None:
+    """Let the apps name the keys of these events' old and new that only they can (NAMERS)."""
+    by_type: dict[str, list[AuditEvent]] = {}
+    for event in events:
+        by_type.setdefault(event.subject_type, []).append(event)
+    for subject_type, some in by_type.items():
+        if subject_type in NAMERS:
+            NAMERS[subject_type](some)
 
 
 class AuditEvent(models.Model):
@@ -137,16 +239,29 @@ class AuditEvent(models.Model):
     def _part(self, data: Any, key: str) -> Any:
         return data.get(key) if isinstance(data, dict) else None
 
-    @staticmethod
-    def _shown(data: Any) -> str:
-        """What changed, as text: a number alone as the number; otherwise each field and its value
-        (“role：reporter；locality：ZH”). The state is shown apart (old_state, new_state)."""
+    # How the keys of old and new are named: by the subject's model (field_label), or by its app's
+    # own words (name_fields) where only the app knows them.
+    words: Words | None = None
+
+    def _label(self, key: str, within: str = "") -> Any:
+        return self.words(key, within) if self.words else field_label(self.subject_type, key)
+
+    def _shown(self, data: Any) -> str:
+        """What changed, as text: a number alone as the number; otherwise each field and its value,
+        named for a reader (“角色：地区填报人；地区：ZH”). The state is shown apart (old_state, new_state)."""
         if not isinstance(data, dict):
             return ""
         parts = [(key, value) for key, value in data.items() if key != "state"]
         if [key for key, _ in parts] == ["value"]:
             return grouped(parts[0][1])
-        return "；".join(f"{key}：{'—' if value in (None, '') else value}" for key, value in parts)
+        return "；".join(f"{self._label(key)}：{self._value(key, value)}" for key, value in parts)
+
+    def _value(self, key: str, value: Any) -> Any:
+        if isinstance(value, dict) and value:
+            return "，".join(
+                f"{self._label(k, key)} {value_label(self.subject_type, k, v)}" for k, v in value.items()
+            )
+        return value_label(self.subject_type, key, value)
 
     @property
     def old_shown(self) -> str:

@@ -20,4 +20,8 @@ class LedgersConfig(AppConfig):
 
         register_feed(Feed(services.accepted_counts, services.unwritten_values, services.derive_values))
         # A ledger workbook is imported on the job runner: its kind of job registered here.
-        from planwatch.ledgers import jobs  # noqa: F401
+        # A ledger row's changes in the audit log, named by its ledger's own words.
+        from planwatch.kernel.models import register_namer
+        from planwatch.ledgers import jobs, words  # noqa: F401
+
+        register_namer("ledger_row", words.name_audit_fields)

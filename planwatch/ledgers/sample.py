@@ -24,11 +24,12 @@ from planwatch.core.ledger import normalize_name
 from planwatch.kernel import audit
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import SAMPLE_LABEL
 
 from . import services
 from .models import LedgerItem, LedgerType
 
-NOTE = "示例数据，非真实条目。Sample data, not a real item."
+NOTE = f"{SAMPLE_LABEL}，非真实条目。"
 SHORT = {"investment_projects": "项目"}
 # Month and day of each stage's sample date, so that stages within one year stay in order.
 STAGE_DAYS = [(3, 1), (6, 1), (10, 1)]
@@ -170,7 +171,7 @@ def load_sample_ledgers(plan: Plan) -> int:
     created = LedgerItem.objects.filter(ledger__plan=plan, is_sample=True).select_related(
         "locality", "key_field"
     )
-    sample = audit.Via(audit.Source.SAMPLE, "示例数据 (sample data)")
+    sample = audit.Via(audit.Source.SAMPLE, SAMPLE_LABEL)
     audit.record_many(
         audit.event("ledger_row.create", None, item.audit_subject(), via=sample, new=item.snapshot())
         for item in created.select_related("ledger__plan")

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -31,10 +31,10 @@ from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import download
 from planwatch.reporting.models import Period, ReportedValue
 
-from . import excel, services
+from . import excel, services, words
 from . import jobs as ledger_jobs
 from .forms import ItemForm, below_threshold_message, field_name
-from .models import DATE_COLUMNS, LedgerItem, LedgerType
+from .models import LedgerItem, LedgerType
 
 
 def _plan(code: str) -> Plan:
@@ -50,11 +50,6 @@ def _ledger(plan: Plan, code: str) -> LedgerType:
 
 def _render(request: HttpRequest, template: str, plan: Plan, **context: Any) -> HttpResponse:
     return render(request, f"ledgers/{template}", {"plan": plan, "section": "ledgers", **context})
-
-
-def _stage_label(ledger: LedgerType, stage: str) -> str:
-    zh, en = ledger.stage_name(stage)
-    return pick(zh, en)
 
 
 PAGE_SIZE = 100  # rows per page of the list; the Excel download holds every row of the filter
@@ -87,23 +82,9 @@ def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list
         out.update({f"date:{k}": v for k, v in (snap.get("dates") or {}).items()})
         return out
 
-    stage_of = {column: stage for stage, column in DATE_COLUMNS.items()}
-    attributes = {a["code"]: a for a in lt.attributes}
-
     def label(key: str) -> str:
-        if key in stage_of:
-            return _stage_label(lt, stage_of[key])
-        if key.startswith("date:"):
-            return _stage_label(lt, key[5:])
-        if key.startswith("attr:"):
-            a = attributes.get(key[5:])
-            return pick(a["zh"], a["en"]) if a else key[5:]
-        if key == "merged_into":
-            return _("Merged into")
-        try:
-            return str(getattr(LedgerItem._meta.get_field(key), "verbose_name", key))
-        except FieldDoesNotExist:  # a key of an older snapshot
-            return key
+        within, _colon, name = key.rpartition(":")
+        return words.field_label(lt, name, {"attr": "attributes", "date": "dates"}.get(within, ""))
 
     def shown(key: str, value: Any) -> str:
         if value is None or value == "":
@@ -173,8 +154,8 @@ def item_list(request: HttpRequest, code: str, ledger: str) -> HttpResponse:
         filters=f,
         localities=localities,
         key_fields=plan.key_fields.order_by("number"),
-        stages=[(s, _stage_label(lt, s)) for s in lt.stage_codes],
-        stage_names=[_stage_label(lt, s) for s in lt.stage_codes],
+        stages=[(s, words.stage_label(lt, s)) for s in lt.stage_codes],
+        stage_names=[words.stage_label(lt, s) for s in lt.stage_codes],
         statuses=LedgerItem.Status.choices,
         reviews=LedgerItem.Review.choices,
         years=plan.monitored_years(),
@@ -246,7 +227,7 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
             (pick(a["zh"], a["en"]), obj.attributes.get(code, ""), a.get("unit", ""))
             for code, a in attrs.items()
         ],
-        stage_dates=[(_stage_label(lt, s), obj.stage_date(s)) for s in lt.stage_codes],
+        stage_dates=[(words.stage_label(lt, s), obj.stage_date(s)) for s in lt.stage_codes],
         evidence=obj.evidence.select_related("uploaded_by"),
         actions=services.allowed_actions(request.user, obj),
         resolves_duplicates=has_perm("ledger.resolve_duplicates", request.user),
@@ -353,7 +334,11 @@ def count_rows(
     visible = services.visible_items(request.user, lt.items.all())
     ids = services.rows_behind(lt, locality, year, stage, kind, accepted_only=accepted, within=visible)
     items = lt.items.filter(pk__in=ids).select_related("locality", "key_field")
-    label = f"{feed['indicator']} · {_stage_label(lt, feed['stage'])}" if feed else _stage_label(lt, stage)
+    label = (
+        f"{feed['indicator']} · {words.stage_label(lt, feed['stage'])}"
+        if feed
+        else words.stage_label(lt, stage)
+    )
     return _render(
         request,
         "count.html",
@@ -365,14 +350,14 @@ def count_rows(
         kind=kind,
         accepted=accepted,
         items=_with_dates(request.user, lt, items),
-        stage_names=[_stage_label(lt, s) for s in lt.stage_codes],
+        stage_names=[words.stage_label(lt, s) for s in lt.stage_codes],
         ids=",".join(str(i) for i in ids),
     )
 
 
 def _feed_label(lt: LedgerType, feed: dict[str, Any]) -> str:
     where = " ".join(feed.get("where", {}).values())
-    return f"{feed['indicator']} {where or _stage_label(lt, feed['stage'])}"
+    return f"{feed['indicator']} {where or words.stage_label(lt, feed['stage'])}"
 
 
 @login_required

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from planwatch.accounts.permissions import event_scope
 from planwatch.core import cells, numbers
-from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.models import AuditEvent, name_fields
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
 
@@ -195,7 +195,9 @@ def value_records(values: Iterable[ReportedValue]) -> list[Record]:
 
 
 def audit_records(entries: Iterable[AuditEvent]) -> list[Record]:
-    return [audit_record(e) for e in entries]
+    events = list(entries)
+    name_fields(events)
+    return [audit_record(e) for e in events]
 
 
 # --- writers ------------------------------------------------------------------------------------

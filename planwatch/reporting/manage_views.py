@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.permissions import has_perm
-from planwatch.kernel.models import SUBJECTS, VERBS
+from planwatch.kernel.models import SUBJECTS, VERBS, name_fields
 from planwatch.pages import DateInput, refusal_goes_to
 from planwatch.plans.models import Locality, Plan, frequency_choices
 from planwatch.reporting import exports, workflow
@@ -160,6 +160,8 @@ def audit(request: HttpRequest, code: str) -> HttpResponse:
             value = f".{chosen[key]}" if key == "action" else chosen[key]
             events = events.filter(**{lookup: value})
     page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    name_fields(page.object_list)
     return render(
         request,
         "manage/audit.html",

@@ -14,7 +14,7 @@ from planwatch.kernel import audit
 from planwatch.plans.models import Indicator, Locality, Plan, Target
 from planwatch.reporting.models import Period, ReportedValue
 
-SAMPLE_LABEL = "示例数据 (sample data)"
+SAMPLE_LABEL = "示例数据"  # the one label of sample data, in every language (docs: README "Sample data")
 
 
 def yearly_period(plan: Plan, year: int) -> Period:

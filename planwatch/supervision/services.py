@@ -17,6 +17,7 @@ from planwatch.core import supervision as core
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.sample import SAMPLE_LABEL
 from planwatch.reporting.workflow import required_indicators
 from planwatch.supervision.models import Milestone
 from planwatch.supervision.notify import RemindResult, locality_users, notify, unit_users
@@ -27,7 +28,7 @@ REASON_TEXT = {
     core.Reason.BEHIND_SCHEDULE: ("进度落后于时间", "behind schedule"),
     core.Reason.INDICATOR_LAGGING: ("关联指标进度滞后", "linked indicator lagging"),
 }
-SAMPLE_LABEL = "示例数据"
+
 FLAG_TEXT = {core.Flag.OVERDUE: ("逾期", "overdue"), core.Flag.AT_RISK: ("有风险", "at risk")}
 
 

@@ -334,11 +334,11 @@ def identifier_table(c: BulletinContent) -> Table:
         ("项目", "标识"),
         (
             ("评估运行", f"#{r.id}（{r.year}年）"),
-            ("数据版本 sha256", r.data_sha256),
-            ("目标版本 sha256", r.targets_sha256),
-            ("输入哈希 sha256", r.input_hash),
-            ("结果哈希 sha256", r.results_hash),
-            ("软件版本", r.engine_version),
+            ("数据版本（SHA-256）", r.data_sha256),
+            ("目标版本（SHA-256）", r.targets_sha256),
+            ("输入哈希（SHA-256）", r.input_hash),
+            ("结果哈希（SHA-256）", r.results_hash),
+            ("软件版本", engine_zh(r.engine_version)),
         ),
         (False, False),
     )
@@ -459,7 +459,7 @@ def outline(c: BulletinContent) -> list[Block]:
         table_no += 1
     words("problems", "next_steps")
     heading("数据来源")
-    blocks.append(Block("bullets", items=(*run_lines(c), *c.notes, "完整标识（sha256）见附件。")))
+    blocks.append(Block("bullets", items=(*run_lines(c), *c.notes, "完整标识（SHA-256）见附件。")))
     blocks.append(Block("table", table=identifier_table(c)))
     if c.copied:
         blocks.append(Block("address", c.copied))

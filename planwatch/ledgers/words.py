@@ -1,0 +1,55 @@
+"""A ledger row's fields by their names for a reader: its stages and attributes are its ledger's (the
+plan file names them), the rest are the row's model fields. The item page's history and the audit log
+both name a row's changes here."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
+
+from planwatch.kernel.models import AuditEvent
+from planwatch.plans.models import pick
+
+from .models import DATE_COLUMNS, LedgerItem, LedgerType
+
+STAGE_OF_COLUMN = {column: stage for stage, column in DATE_COLUMNS.items()}
+
+
+def stage_label(ledger: LedgerType, stage: str) -> str:
+    zh, en = ledger.stage_name(stage)
+    return pick(zh, en)
+
+
+def field_label(ledger: LedgerType, key: str, within: str = "") -> str:
+    """`key` of a row of `ledger`, as it stands in a snapshot: at the top (`within` ""), or inside
+    its `attributes` or `dates`."""
+    if within == "attributes":
+        attribute = next((a for a in ledger.attributes if a["code"] == key), None)
+        return pick(attribute["zh"], attribute["en"]) if attribute else key
+    if within == "dates":
+        return stage_label(ledger, key)
+    if STAGE_OF_COLUMN.get(key) in ledger.stage_codes:
+        return stage_label(ledger, STAGE_OF_COLUMN[key])
+    if key == "merged_into":
+        return _("Merged into")
+    if key == "attributes":
+        return _("Attributes")
+    if key == "dates":
+        return _("Dates")
+    try:
+        return str(getattr(LedgerItem._meta.get_field(key), "verbose_name", key))
+    except FieldDoesNotExist:  # a key of an older snapshot
+        return key
+
+
+def name_audit_fields(events: list[AuditEvent]) -> None:
+    """Give each ledger row's event its ledger's words (kernel.models.name_fields)."""
+    ids = {int(e.subject_id) for e in events if e.subject_id.isdigit()}
+    ledgers = dict(LedgerItem.objects.filter(pk__in=ids).values_list("pk", "ledger"))
+    by_pk = LedgerType.objects.in_bulk(set(ledgers.values()))
+    for event in events:
+        ledger = by_pk.get(ledgers.get(int(event.subject_id), -1)) if event.subject_id.isdigit() else None
+        if ledger is not None:
+            event.words = partial(field_label, ledger)
