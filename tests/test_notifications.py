@@ -342,3 +342,24 @@ def test_milestones_overdue_at_risk_or_due_soon_wait_on_their_locality_and_the_p
     assert len(mine) == 2 and "逾期事项" in mine[0] and "即将到期" in mine[1] and "2018-06-30" in mine[1]
     assert texts(cast.zack) == mine and texts(cast.pat) == mine
     assert texts(cast.fred) == [] and texts(cast.vic) == []
+
+
+def test_a_revision_request_tells_the_province_and_its_decision_the_one_who_asked(
+    plan, cast, period, zh, django_capture_on_commit_callbacks
+):
+    indicator = plan.indicators.get(code="I07")
+    wf.save_values(cast.zoe, zh, period, [wf.Entry(indicator, Decimal(10), expected_version=0)])
+    value = indicator.values.get(locality=zh, period=period)
+    type(value).objects.filter(pk=value.pk).update(status="accepted")
+    value.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        request = wf.request_revision(cast.zoe, value, Decimal(12), "统计口径更正")
+    # the province reviewer decides (the administrator only stands in); nobody else is told
+    asked = Notification.objects.get()
+    assert asked.user == cast.pat and "申请将" in asked.text_zh and "统计口径更正" in asked.text_zh
+    assert asked.link == reverse("manage:revisions", args=[plan.code])
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.decide_revision(cast.pat, request, approve=False, comment="请附统计局证明")
+    answer = Notification.objects.exclude(pk=asked.pk).get()
+    assert answer.user == cast.zoe and "已驳回" in answer.text_zh and "请附统计局证明" in answer.text_zh
+    assert answer.link == reverse("reporting:history", args=[plan.code, "ZH", period.code, "I07"])

@@ -1,4 +1,5 @@
-"""Who a reminder goes to: a locality's own users, a unit's lead-unit users (active ones)."""
+"""Who a reminder goes to: a locality's own users, a unit's lead-unit users, those who may do a thing
+(active ones)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from planwatch.accounts.models import Profile
+from planwatch.accounts.permissions import has_perm, stands_in
 
 
 def locality_users(locality_id: int) -> list[Any]:
@@ -28,3 +30,11 @@ def unit_users(unit_id: int | None) -> list[Any]:
         .objects.filter(is_active=True, profile__unit_id=unit_id, profile__role=Profile.Role.LEAD_UNIT)
         .order_by("pk")
     )
+
+
+def who_may(permission: str, *args: Any) -> list[Any]:
+    """Those who may do `permission` (accounts.permissions); the administrator only when nobody else
+    may — as for the review kernel's moves (planwatch.inbox.events.next_actors)."""
+    people = get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk")
+    may = [u for u in people if has_perm(permission, u, *args)]
+    return [u for u in may if not stands_in(u)] or may

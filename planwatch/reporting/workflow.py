@@ -42,7 +42,7 @@ from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
 from planwatch.notifications.delivery import notify
-from planwatch.notifications.people import locality_users
+from planwatch.notifications.people import locality_users, who_may
 from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import Evidence, Period, ReportedValue, RevisionRequest, ValueComment
@@ -857,7 +857,34 @@ def request_revision(
         old={"value": value.value, "state": value.status},
         comment=f"→ {new_value.normalize():f}: {reason.strip()}",
     )
+    transaction.on_commit(lambda: _tell_revision(request, user))
     return request
+
+
+def _tell_revision(request: RevisionRequest, actor: Any) -> None:
+    """A revision request is told to those who decide it; its decision to the one who asked."""
+    value = request.value
+    plan, what = value.indicator.plan, value.audit_subject().label
+    shown = f"{request.new_value.normalize():f}"
+    if request.status == RevisionRequest.Status.PENDING:
+        people = who_may("revision.decide")
+        zh = f"{request.requested_by} 申请将 {what} 修订为 {shown}。原因：{request.reason}"
+        en = f"{request.requested_by} asks to revise {what} to {shown}. Reason: {request.reason}"
+        link = reverse("manage:revisions", args=[plan.code])
+    else:
+        people = [request.requested_by] if request.requested_by and request.requested_by.is_active else []
+        accepted = request.status == RevisionRequest.Status.ACCEPTED
+        zh = f"{what} 的修订申请（{shown}）已{'同意' if accepted else '驳回'}"
+        en = f"The revision of {what} to {shown} was {'accepted' if accepted else 'rejected'}"
+        if request.decision_comment:
+            zh, en = f"{zh}。意见：{request.decision_comment}", f"{en}. Comment: {request.decision_comment}"
+        link = reverse(
+            "reporting:history", args=[plan.code, value.locality.code, value.period.code, value.indicator.code]
+        )
+    event = f"revision.{request.status}:{request.pk}"
+    for person in people:
+        if person.pk != getattr(actor, "pk", None):
+            notify(person, f"{event}:{person.pk}", zh, en, link, event=event)
 
 
 @transaction.atomic
@@ -929,6 +956,7 @@ def decide_revision(
         _record("value.revise", user, value, via, old=old, comment=request.reason)
     else:
         _record("value.reject_revision", user, value, via, old=old, comment=comment.strip())
+    transaction.on_commit(lambda: _tell_revision(request, user))
     return request
 
 
