@@ -71,7 +71,9 @@ ALLOWED = {
     "png",
     "xls",
     # methods and software by their names
-    "TOPSIS", "SHA", "numpy", "NumPy",
+    "TOPSIS",
+    "numpy",
+    "NumPy",
     # the product and the language switch
     "PlanWatch",
     "English",
