@@ -182,9 +182,12 @@ def _unit_list(text: str) -> list[str] | None:
 
 @dataclass
 class UnitsFound:
-    lead: list[str]
+    lead: list[str]  # the lead unit (the first named); others: the participating units, in order
     others: list[str]
     quote: str  # the text naming them, as written
+
+    def __post_init__(self) -> None:
+        self.lead, self.others = self.lead[:1], self.lead[1:] + self.others
 
 
 def units_in(line: Line) -> UnitsFound | None:
@@ -467,7 +470,7 @@ class TargetFinder:
             after = folded[m.end() : m.end() + 4]
             if self.not_before.search(before) or self.not_after.match(after):
                 continue
-            if chinese and (number in ("一", "两", "二") or not self._verb_near(before)):
+            if chinese and (number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))):
                 continue
             value, unit = _unit_and_value(value, m.group("magnitude") or "", m.group("unit"))
             if unit in ("元", "万元", "亿元") and self.threshold.search(before) and re.match(r"[\u4e00-\u9fff]", after):
