@@ -68,11 +68,18 @@ def test_seed_targets(seed_draft) -> None:
     by_value = {(t.value, t.unit, t.scope): t for t in seed_draft.targets}
     projects = by_value[(Decimal(800), "个", "region")]
     assert (projects.kind, projects.year, projects.year_implied) == ("cumulative_count", 2019, False)
-    assert Decimal(1) not in {t.value for t in seed_draft.targets if t.unit == "亿元"}  # 投资超1亿元: no target
+    assert Decimal(1) not in {
+        t.value for t in seed_draft.targets if t.unit == "亿元"
+    }  # 投资超1亿元: no target
     teams = by_value[(Decimal(40), "家", "region")]
     assert teams.qualifier in ("at_least", "about")
     skilled = by_value[(Decimal(108), "万人", "region")]
-    assert (skilled.kind, skilled.base_year, skilled.base_value, skilled.base_implied) == ("level", 2016, Decimal(90), True)
+    assert (skilled.kind, skilled.base_year, skilled.base_value, skilled.base_implied) == (
+        "level",
+        2016,
+        Decimal(90),
+        True,
+    )
     growth = by_value[(Decimal(20), "%", "region")]
     assert growth.kind in ("growth_over_base", "avg_annual_growth")
     share = by_value[(Decimal(35), "%", "region")]
@@ -107,7 +114,11 @@ def test_small_document_numerals_units_and_labelled_fields() -> None:
     [
         ("（省经济和信息化委，珠江西岸六市一区政府）", ["省经济和信息化委"], ["珠江西岸六市一区政府"]),
         ("(省经济和信息化委,珠江西岸六市一区政府)", ["省经济和信息化委"], ["珠江西岸六市一区政府"]),
-        ("（牵头单位：市发展改革委，配合单位：市委组织部、各区、县级市）", ["市发展改革委"], ["市委组织部", "各区、县级市"]),
+        (
+            "（牵头单位：市发展改革委，配合单位：市委组织部、各区、县级市）",
+            ["市发展改革委"],
+            ["市委组织部", "各区、县级市"],
+        ),
         ("责任单位：省科技厅、人力资源社会保障厅", ["省科技厅"], ["省人力资源社会保障厅"]),
         ("部门分工:省发展改革委牵头,各地、各部门配合。", ["省发展改革委"], ["各地", "各部门"]),
         ("（省发展改革委牵头，各县（市、区）人民政府配合）", ["省发展改革委"], ["各县(市、区)人民政府"]),
@@ -171,7 +182,9 @@ def test_html() -> None:
 def test_pdf_with_a_text_layer() -> None:
     weasyprint = pytest.importorskip("weasyprint")
     html = "".join(f"<p>{line}</p>" for line in SMALL.splitlines())
-    pdf = weasyprint.HTML(string=f"<html><body style='font-family: Noto Serif CJK SC'>{html}</body></html>").write_pdf()
+    pdf = weasyprint.HTML(
+        string=f"<html><body style='font-family: Noto Serif CJK SC'>{html}</body></html>"
+    ).write_pdf()
     text = read_document(pdf, "plan.pdf")
     assert "骨干企业" in text
     assert draft(text).targets
@@ -193,7 +206,7 @@ def test_a_scanned_pdf_without_text_is_refused() -> None:
         (b"   \n\n", "blank.txt", "文件为空"),
         (bytes(range(256)) * 10, "binary.bin", "二进制"),
         (b"PK\x03\x04broken", "broken.docx", "Word"),
-        ("just some English words, no policy here".encode(), "english.txt", "中文"),
+        (b"just some English words, no policy here", "english.txt", "中文"),
     ],
 )
 def test_bad_documents_are_refused(data: bytes, name: str, message: str) -> None:

@@ -37,7 +37,14 @@ def test_score_printed() -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"\x00\x01\x02\x03" * 100, "binary"), ("一、总体要求\n全面推进各项工作，提升治理能力和治理水平，确保落实。".encode(), "no quantitative target")],
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03" * 100, "binary"),
+        (
+            "一、总体要求\n全面推进各项工作，提升治理能力和治理水平，确保落实。".encode(),
+            "no quantitative target",
+        ),
+    ],
 )
 def test_bad_documents_are_refused_without_a_draft(tmp_path: Path, content: bytes, message: str) -> None:
     document = tmp_path / "bad.txt"
@@ -61,7 +68,9 @@ def test_the_resolved_draft_loads(tmp_path: Path) -> None:
         call_command("load_plan", str(output), stdout=StringIO())
     assert not Plan.objects.exists()
     text = output.read_text(encoding="utf-8")
-    output.write_text("\n".join(line for line in text.splitlines() if not re.match(r"\s*review: ", line)) + "\n")
+    output.write_text(
+        "\n".join(line for line in text.splitlines() if not re.match(r"\s*review: ", line)) + "\n"
+    )
     out = StringIO()
     call_command("load_plan", str(output), stdout=out)
     assert "created, version 1" in out.getvalue() or "version 1" in out.getvalue()

@@ -50,7 +50,9 @@ class Node:
     line: Line | None
     parent: Node | None = None
     children: list[Node] = field(default_factory=list)
-    body: list[Line] = field(default_factory=list)  # its own lines (the heading's included), not its children's
+    body: list[Line] = field(
+        default_factory=list
+    )  # its own lines (the heading's included), not its children's
 
     @property
     def clause(self) -> str:
@@ -171,7 +173,11 @@ def _unit_list(text: str) -> list[str] | None:
                 continue
             match = prefix_rule.match(item)
             if index == 0:
-                prefix = match.group("prefix") if match and match.group("prefix") in ("省", "市", "区", "县") else ""
+                prefix = (
+                    match.group("prefix")
+                    if match and match.group("prefix") in ("省", "市", "区", "县")
+                    else ""
+                )
             elif not match and "政府" not in item and prefix:
                 item = prefix + item
             names.append(item)
@@ -207,9 +213,9 @@ def units_in(line: Line) -> UnitsFound | None:
     if lead_rule:
         lead = _unit_list(lead_rule.group("units")) or []
         part = p.get("units", "labelled_participants").regex.search(inner)
-        others = _unit_list(part.group("units")) if part else []
+        others = (_unit_list(part.group("units")) if part else None) or []
         if lead:
-            return UnitsFound(lead, others or [], quote)
+            return UnitsFound(lead, others, quote)
     if closing is None:
         return None
     in_parenthesis = p.get("units", "lead_in_parenthesis").regex.match(inner)
@@ -270,7 +276,19 @@ class Header:
 def _date(match: re.Match[str], chinese: bool) -> dt.date | None:
     try:
         if chinese:
-            digits = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+            digits = {
+                "〇": 0,
+                "零": 0,
+                "一": 1,
+                "二": 2,
+                "三": 3,
+                "四": 4,
+                "五": 5,
+                "六": 6,
+                "七": 7,
+                "八": 8,
+                "九": 9,
+            }
             year = int("".join(str(digits[c]) for c in match["year"]))
             return dt.date(year, _zh_number(match["month"]), _zh_number(match["day"]))
         return dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
@@ -418,7 +436,9 @@ def _subject(text: str) -> str:
     for _ in range(3):
         stripped = re.sub(r"^(?:珠江西岸地区|珠江西岸|全省|全市|全区|全县|各地|我省|我市)", "", text)
         stripped = re.sub(
-            r"^(?:支持|培育|新引进|引进|推进|实施|组织实施|建设|新建|孵化|发展壮大|实现|推动|打造)+", "", stripped
+            r"^(?:支持|培育|新引进|引进|推进|实施|组织实施|建设|新建|孵化|发展壮大|实现|推动|打造)+",
+            "",
+            stripped,
         )
         if stripped == text:
             break
@@ -451,7 +471,9 @@ class TargetFinder:
         kinds = {rule.name: rule for rule in p.section("kinds")}
         self.level_verb = kinds["level_verb"].regex
         self.count_verb = kinds["count_verb"].regex
-        self.percent_kinds = [kinds[name] for name in ("avg_annual_growth", "growth_over_base", "decrease", "growth")]
+        self.percent_kinds = [
+            kinds[name] for name in ("avg_annual_growth", "growth_over_base", "decrease", "growth")
+        ]
 
     def quantities(self, folded: str) -> list[Quantity]:
         mask = _masked(folded)
@@ -470,10 +492,16 @@ class TargetFinder:
             after = folded[m.end() : m.end() + 4]
             if self.not_before.search(before) or self.not_after.match(after):
                 continue
-            if chinese and (number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))):
+            if chinese and (
+                number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))
+            ):
                 continue
             value, unit = _unit_and_value(value, m.group("magnitude") or "", m.group("unit"))
-            if unit in ("元", "万元", "亿元") and self.threshold.search(before) and re.match(r"[\u4e00-\u9fff]", after):
+            if (
+                unit in ("元", "万元", "亿元")
+                and self.threshold.search(before)
+                and re.match(r"[\u4e00-\u9fff]", after)
+            ):
                 continue  # 投资超1亿元装备制造业项目: what is counted, not a target
             out.append(Quantity(m.start(), m.end(), value, unit, chinese))
         for m in self.percent_words.finditer(folded):
@@ -483,7 +511,9 @@ class TargetFinder:
 
     def _verb_near(self, before: str) -> bool:
         return bool(
-            self.count_verb.search(before) or self.level_verb.search(before) or re.search(r"增长|下降|提高", before)
+            self.count_verb.search(before)
+            or self.level_verb.search(before)
+            or re.search(r"增长|下降|提高", before)
         )
 
     def qualifier(self, folded: str, quantity: Quantity) -> str:
@@ -506,7 +536,9 @@ class TargetFinder:
     def find(self, ctx: SentenceContext) -> list[DraftTarget]:
         folded = ctx.sentence.folded
         quote = ctx.sentence.text.strip()
-        start = ctx.line.start + ctx.sentence.start + (len(ctx.sentence.text) - len(ctx.sentence.text.lstrip()))
+        start = (
+            ctx.line.start + ctx.sentence.start + (len(ctx.sentence.text) - len(ctx.sentence.text.lstrip()))
+        )
         out: list[DraftTarget] = []
         skip: list[tuple[int, int]] = []
         every = self.every_one.search(folded)
@@ -567,7 +599,9 @@ class TargetFinder:
         year, implied = self._year_of(ctx, folded, quantity.start)
         if implied:
             if year is None:
-                evidence.doubt("原文此句未写年份，暂按方案期末计 / the sentence gives no year: the plan's end year", 0.6)
+                evidence.doubt(
+                    "原文此句未写年份，暂按方案期末计 / the sentence gives no year: the plan's end year", 0.6
+                )
             else:
                 evidence.doubt("年份取自所在章节标题 / the year is the section heading's", 0.85)
         base_year: int | None = None
@@ -644,7 +678,18 @@ class TargetFinder:
     ) -> str:
         if quantity.unit == "%":
             subject = clause
-            for word in ("年均增长", "年均增速", "年均提高", "增长", "提高", "下降", "降低", "减少", "增加", "上升"):
+            for word in (
+                "年均增长",
+                "年均增速",
+                "年均提高",
+                "增长",
+                "提高",
+                "下降",
+                "降低",
+                "减少",
+                "增加",
+                "上升",
+            ):
                 if word in subject:
                     subject = subject[: subject.rindex(word)]
                     break
@@ -661,7 +706,9 @@ class TargetFinder:
                 share = re.search(r"占(?P<whole>.+?)(?:的)?(?:比重|比例)?(?:达到|达|为)?$", clause)
                 if share and previous is not None:
                     return f"{re.sub(r'数$', '', previous.name)}占{share['whole'].rstrip('的')}比重"
-                return (subject.rstrip("的") or "比重") + ("" if subject.endswith(("率", "比重", "比例")) else "比重")
+                return (subject.rstrip("的") or "比重") + (
+                    "" if subject.endswith(("率", "比重", "比例")) else "比重"
+                )
             return subject + suffix
         after = folded[quantity.end :]
         after = re.sub(r"^(?:以上|及以上|左右|以内|以下)", "", after)
@@ -743,15 +790,22 @@ def draft(text: str) -> Draft:
             lead = None
             participants: list[str] = []
             if found:
-                codes = [registry.code_for(name, node.clause, found.quote, quote_line.start) for name in found.lead]
-                codes += [registry.code_for(name, node.clause, found.quote, quote_line.start) for name in found.others]
+                codes = [
+                    registry.code_for(name, node.clause, found.quote, quote_line.start) for name in found.lead
+                ]
+                codes += [
+                    registry.code_for(name, node.clause, found.quote, quote_line.start)
+                    for name in found.others
+                ]
                 lead = codes[0]
                 for unit_code in codes[1:]:
                     if unit_code != lead and unit_code not in participants:
                         participants.append(unit_code)
             else:
                 evidence.doubt("未找到牵头单位 / no lead unit found", 0.3)
-            task = DraftTask(code, group.code, None if own else node.number, node.title, lead, participants, evidence)
+            task = DraftTask(
+                code, group.code, None if own else node.number, node.title, lead, participants, evidence
+            )
             group.tasks.append(task)
             task_of_node[id(node)] = code
         task_groups.append(group)
@@ -779,15 +833,17 @@ def draft(text: str) -> Draft:
     heading_year_rule = patterns().get("years", "heading_year").regex
     for line in lines:
         node = owner.get(line.start, root)
-        task = None
+        task_code: str | None = None
         heading_year = None
         for candidate in [node, *node.ancestors()]:
-            task = task or task_of_node.get(id(candidate))
-            if heading_year is None and candidate.line is not None:
-                if m := heading_year_rule.match(fold(candidate.title)):
-                    heading_year = int(m["year"])
+            task_code = task_code or task_of_node.get(id(candidate))
+            title_year = (
+                heading_year_rule.match(fold(candidate.title)) if candidate.line is not None else None
+            )
+            if heading_year is None and title_year:
+                heading_year = int(title_year["year"])
         for sentence in sentences_of(line):
-            ctx = SentenceContext(line, sentence, node.clause, task, heading_year)
+            ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
             targets += finder.find(ctx)
     targets = _dedupe(targets)
     if not targets:
@@ -801,7 +857,10 @@ def draft(text: str) -> Draft:
     for target in targets:
         if target.year == 0:
             target.year = end_year
-        if target.kind in ("growth_over_base", "cumulative_decrease", "avg_annual_growth") and target.base_year is None:
+        if (
+            target.kind in ("growth_over_base", "cumulative_decrease", "avg_annual_growth")
+            and target.base_year is None
+        ):
             target.base_year = target.year - 1 if start_year == end_year else base_year
             target.base_implied = True
 
@@ -857,7 +916,9 @@ def _period(text: str, header: Header, targets: list[DraftTarget]) -> tuple[int,
     years += [t.year for t in targets if t.year]
     latest = max(years, default=end_year)
     horizon = latest if latest > end_year else None
-    start_year = issued if issued is not None and issued <= end_year else min([end_year, *(y for y in years if y)])
+    start_year = (
+        issued if issued is not None and issued <= end_year else min([end_year, *(y for y in years if y)])
+    )
     bases = Counter(t.base_year for t in targets if t.base_year)
     base_year = bases.most_common(1)[0][0] if bases else start_year - 1
     base_year = min(base_year, start_year)
@@ -882,7 +943,11 @@ def _localities(text: str, header: Header, targets: list[DraftTarget]) -> list[D
     def add(division: geo.Division, pilot: bool, evidence: Evidence, mentioned: list[str]) -> None:
         codes[division.name] = f"L{len(codes) + 1:02d}"
         parent = codes.get(division.parent) if division.parent else None
-        out.append(DraftLocality(codes[division.name], division.name, division.level, parent, pilot, False, mentioned, evidence))
+        out.append(
+            DraftLocality(
+                codes[division.name], division.name, division.level, parent, pilot, False, mentioned, evidence
+            )
+        )
 
     if province is not None:
         evidence = Evidence("", province.name)
@@ -904,7 +969,10 @@ def _localities(text: str, header: Header, targets: list[DraftTarget]) -> list[D
         quote = _sentence_at(text, start) if start >= 0 else division.name
         evidence = Evidence("", quote, start, 0.8)
         if not pilot:
-            evidence.doubt(f"文中未点名{division.name}，因其下级被点名而列入 / listed as the parent of a named place", 0.8)
+            evidence.doubt(
+                f"文中未点名{division.name}，因其下级被点名而列入 / listed as the parent of a named place",
+                0.8,
+            )
         add(division, pilot, evidence, named.get(division.name, []))
     if not any(loc.pilot for loc in out) and province is not None:
         province_row = out[0]
@@ -948,7 +1016,9 @@ def _locality_targets(targets: list[DraftTarget], localities: list[DraftLocality
         matched: list[DraftLocality] = []
         for part in parts:
             hits = [m for m in geo.find_places(part, None) if m.division.level != "province"]
-            hits = hits or [m for m in geo.find_places(part, _province_name(localities)) if m.division.level != "province"]
+            hits = hits or [
+                m for m in geo.find_places(part, _province_name(localities)) if m.division.level != "province"
+            ]
             if hits and hits[-1].division.name in by_name:
                 matched.append(by_name[hits[-1].division.name])
         if len(matched) != len(parts) or Decimal(len(matched)) != target.value:
@@ -963,10 +1033,13 @@ def _locality_targets(targets: list[DraftTarget], localities: list[DraftLocality
         for loc in matched:
             evidence = Evidence(target.evidence.clause, target.evidence.quote, target.evidence.start, 0.6)
             evidence.doubt(
-                f"按原文列举推得{loc.name}的目标（{counts[loc.code]}）/ {loc.name}'s target read from the list", 0.6
+                f"按原文列举推得{loc.name}的目标（{counts[loc.code]}）/ {loc.name}'s target read from the list",
+                0.6,
             )
             if target.year_implied:
-                evidence.doubt("原文此句未写年份，暂按方案期末计 / the sentence gives no year: the plan's end year", 0.6)
+                evidence.doubt(
+                    "原文此句未写年份，暂按方案期末计 / the sentence gives no year: the plan's end year", 0.6
+                )
             result.append(
                 DraftTarget(
                     name=target.name,

@@ -39,8 +39,10 @@ def read_document(data: bytes, name: str) -> str:
     else:
         raw = _decode(data, name)
         head = raw.lstrip()[:1000].lower()
-        if suffix in {".html", ".htm", ".mhtml"} or head.startswith(("<!doctype html", "<html")) or (
-            "<body" in head or "<p" in head or "<div" in head
+        if (
+            suffix in {".html", ".htm", ".mhtml"}
+            or head.startswith(("<!doctype html", "<html"))
+            or ("<body" in head or "<p" in head or "<div" in head)
         ):
             text = _html_text(raw)
         else:
@@ -55,7 +57,9 @@ def read_document(data: bytes, name: str) -> str:
                 "the PDF has no text layer (a scan?): run OCR on it first, or give the Word or text version.",
             )
         raise _refuse(
-            name, "未读到中文正文，不是可起草的政策文件。", "no Chinese text found: not a policy document to draft from."
+            name,
+            "未读到中文正文，不是可起草的政策文件。",
+            "no Chinese text found: not a policy document to draft from.",
         )
     return text
 
@@ -70,7 +74,9 @@ def _is_docx(data: bytes) -> bool:
 
 def _decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:4096]:
-        raise _refuse(name, "这是二进制文件，不是文本、Word、PDF或网页。", "a binary file, not text, Word, PDF or HTML.")
+        raise _refuse(
+            name, "这是二进制文件，不是文本、Word、PDF或网页。", "a binary file, not text, Word, PDF or HTML."
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -83,7 +89,9 @@ def _docx_text(data: bytes, name: str) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises many kinds for a broken file: all mean "unreadable"
-        raise _refuse(name, "Word文件已损坏，无法读取。", "the Word file is damaged and cannot be read.") from None
+        raise _refuse(
+            name, "Word文件已损坏，无法读取。", "the Word file is damaged and cannot be read."
+        ) from None
     lines = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
         for row in table.rows:

@@ -105,6 +105,9 @@ def misses(draft: Draft, gold: PlanDocument) -> dict[str, tuple[list[Hashable], 
     """Per aspect: the gold items the draft misses, and the drafted items the gold file does not have."""
     drafted, expected = draft_items(draft), gold_items(gold)
     return {
-        aspect: (list((expected[aspect] - drafted[aspect]).elements()), list((drafted[aspect] - expected[aspect]).elements()))
+        aspect: (
+            list((expected[aspect] - drafted[aspect]).elements()),
+            list((drafted[aspect] - expected[aspect]).elements()),
+        )
         for aspect in ASPECTS
     }

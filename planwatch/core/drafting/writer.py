@@ -132,8 +132,15 @@ def write_draft(draft: Draft, document_name: str) -> str:
     fallback_unit = draft.units[0].code if draft.units else "U01"
     if not units:
         evidence = Evidence("", h.issuer, -1, 0.5)
-        evidence.doubt("文中未写责任单位：暂以发文机关为责任单位 / no responsible unit named: the issuer", 0.5)
-        units = [(_marked({"code": "U01", "name": _text(h.issuer), "kind": "provincial_department"}, evidence), evidence)]
+        evidence.doubt(
+            "文中未写责任单位：暂以发文机关为责任单位 / no responsible unit named: the issuer", 0.5
+        )
+        units = [
+            (
+                _marked({"code": "U01", "name": _text(h.issuer), "kind": "provincial_department"}, evidence),
+                evidence,
+            )
+        ]
 
     key_field_groups = [
         (
@@ -157,7 +164,12 @@ def write_draft(draft: Draft, document_name: str) -> str:
         task_groups_text = "task_groups:\n"
         for group in draft.task_groups:
             task_groups_text += _comment(group.evidence)
-            head = {"code": group.code, "number": group.number, "title": _text(group.title), "source": _source(group.evidence)}
+            head = {
+                "code": group.code,
+                "number": group.number,
+                "title": _text(group.title),
+                "source": _source(group.evidence),
+            }
             task_groups_text += _dump([head])
             rows = []
             for task in group.tasks:

@@ -22,7 +22,9 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("document", help="the policy document")
         parser.add_argument("-o", "--output", help="the draft plan file to write (default: standard output)")
-        parser.add_argument("--score", metavar="GOLD", help="a plan file made by hand: print P/R/F1, write nothing")
+        parser.add_argument(
+            "--score", metavar="GOLD", help="a plan file made by hand: print P/R/F1, write nothing"
+        )
         parser.add_argument("--misses", action="store_true", help="with --score: list what differs")
 
     def handle(self, *args: Any, **options: Any) -> None:
