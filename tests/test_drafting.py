@@ -217,3 +217,21 @@ def test_bad_documents_are_refused(data: bytes, name: str, message: str) -> None
 def test_a_text_with_no_targets_is_refused() -> None:
     with pytest.raises(NothingToDraft, match="未找到量化目标"):
         draft("一、总体要求\n　　全面贯彻落实各项工作部署，推动高质量发展，不断提升治理能力和治理水平。")
+
+
+def test_magnitudes_qualifiers_and_units_outside_the_vocabulary() -> None:
+    result = draft(
+        "一、主要目标\n到2020年，全省数字经济规模达到3.5万亿元，城镇登记失业率控制在3.5%以内，"
+        "煤炭消费总量不超过1.6亿吨，新建5G基站不少于17万座，单位GDP能耗比2015年下降17%。\n"
+    )
+    rows = {t.name: t for t in result.targets}
+    assert (rows["数字经济规模"].value, rows["数字经济规模"].unit) == (Decimal(35000), "亿元")
+    assert (rows["城镇登记失业率"].kind, rows["城镇登记失业率"].qualifier) == ("share", "at_most")
+    coal = rows["煤炭消费总量"]
+    assert (coal.value, coal.unit, coal.qualifier) == (Decimal(160_000_000), "吨", "at_most")
+    assert coal.evidence.needs_review  # 吨 is no unit of measure of PlanWatch's
+    assert rows["5G基站数"].qualifier == "not_less_than"
+    energy = rows["单位GDP能耗下降率"]
+    assert (energy.kind, energy.base_year) == ("cumulative_decrease", 2015)
+    text = write_draft(result, "x.txt")
+    assert "direction: lower_is_better" in text

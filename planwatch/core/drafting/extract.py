@@ -425,6 +425,12 @@ def _clause_before(folded: str, start: int) -> str:
     return folded[cut:start]
 
 
+# What may stand between an indicator's name and its figure: not part of the name.
+_TRAILING_VERBS = re.compile(
+    r"(?:达到|达|总数达|总量达|控制在|不超过|不高于|不少于|不低于|超过|超|约|保持在|稳定在|为)+$"
+)
+
+
 def _round(value: Decimal) -> Decimal:
     """At most two decimal places, no exponent (90, not 9E+1)."""
     value = value.quantize(Decimal("0.01"))
@@ -694,7 +700,7 @@ class TargetFinder:
                     subject = subject[: subject.rindex(word)]
                     break
             subject = re.sub(r"(?:比|较)(?:19|20)\d{2}年.*$", "", subject)
-            subject = _subject(subject)
+            subject = _subject(_TRAILING_VERBS.sub("", subject))
             if not subject and previous is not None:
                 subject = re.sub(r"数$", "", previous.name)
             suffix = {
@@ -717,9 +723,11 @@ class TargetFinder:
         post = post.lstrip("的")
         if len(post) >= 2 and not re.match(r"^(?:以上|左右|的)", post):
             return post + ("" if post.endswith("数") else "数")
-        subject = _subject(re.sub(r"(?:达到|达|总数达|总量达|达到了)$", "", clause))
+        subject = _subject(_TRAILING_VERBS.sub("", clause))
         if not subject and previous is not None:
             subject = previous.name
+        if quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
+            return subject
         return subject + ("" if subject.endswith(("数", "量", "额", "值", "总数")) else "数")
 
 

@@ -197,6 +197,8 @@ def write_draft(draft: Draft, document_name: str) -> str:
             "kind": first.kind,
             "aggregation": "sum" if first.kind in ("cumulative_count", "level") else "none",
         }
+        if first.qualifier == "at_most":  # 控制在, 不超过: a ceiling, lower is better
+            indicator["direction"] = "lower_is_better"
         if first.base_year is not None:
             base: dict[str, Any] = {"year": first.base_year}
             if first.base_value is not None:
