@@ -21,6 +21,10 @@ GOLD_PAIRS = [
         ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2021_gwr_tasks.txt",
         ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2021_gwr_tasks.gold.yaml",
     ),
+    (
+        ROOT / "tests" / "fixtures" / "drafting" / "jiangsu_2007_labour_tasks.txt",
+        ROOT / "tests" / "fixtures" / "drafting" / "jiangsu_2007_labour_tasks.gold.yaml",
+    ),
 ]
 
 

@@ -235,3 +235,37 @@ def test_magnitudes_qualifiers_and_units_outside_the_vocabulary() -> None:
     assert (energy.kind, energy.base_year) == ("cumulative_decrease", 2015)
     text = write_draft(result, "x.txt")
     assert "direction: lower_is_better" in text
+
+
+JIANGSU = (ROOT / "tests" / "fixtures" / "drafting" / "jiangsu_2007_labour_tasks.txt").read_text(
+    encoding="utf-8"
+)
+
+
+def test_the_notice_figures_are_not_the_plans_and_a_circle_is_a_zero() -> None:
+    result = draft(JIANGSU)
+    assert str(result.header.issued_on) == "2007-03-23"  # 二○○七年三月二十三日
+    assert result.header.document_number == "苏劳社[2007]18号"
+    assert Decimal(50) not in {t.value for t in result.targets if t.unit == "项"}  # 分解成50项具体工作任务
+    assert {t.year for t in result.targets} == {2007}
+
+
+def test_a_range_and_an_increase_over_last_year() -> None:
+    rows = {t.name: t for t in draft(JIANGSU).targets}
+    bases = rows["农民创业辅导示范基地数"]
+    assert (bases.value, bases.qualifier) == (Decimal(5), "at_least") and bases.evidence.needs_review
+    funds = rows["省安排补助资金"]
+    assert (funds.value, funds.base_year, funds.base_value, funds.base_implied) == (
+        Decimal("61.7"),
+        2006,
+        Decimal("50.5"),
+        True,
+    )
+    assert Decimal("11.2") not in {t.value for t in rows.values()}
+    assert "贫困户实现脱贫比例" in rows
+
+
+def test_a_text_naming_no_place_has_one_locality_to_review() -> None:
+    result = draft(JIANGSU)
+    assert len(result.localities) == 1 and result.localities[0].pilot
+    assert result.localities[0].evidence.needs_review

@@ -108,6 +108,8 @@ def outline(lines: list[Line]) -> tuple[Node, dict[int, Node]]:
         rest_folded = match.group("rest")
         title_match = p.get("numbering", "title_end").regex.match(rest_folded)
         title_folded = title_match.group("title") if title_match else rest_folded.rstrip("。")
+        if len(title_folded) > 40 and "," in title_folded:  # a long first sentence: its first clause
+            title_folded = title_folded[: title_folded.index(",")]
         start = match.start("rest")
         title = line.text[start : start + len(title_folded)].strip()
         while len(stack) > 1 and stack[-1].level >= level:
@@ -279,6 +281,9 @@ def _date(match: re.Match[str], chinese: bool) -> dt.date | None:
             digits = {
                 "〇": 0,
                 "零": 0,
+                "○": 0,
+                "O": 0,
+                "Ｏ": 0,
                 "一": 1,
                 "二": 2,
                 "三": 3,
@@ -292,7 +297,7 @@ def _date(match: re.Match[str], chinese: bool) -> dt.date | None:
             year = int("".join(str(digits[c]) for c in match["year"]))
             return dt.date(year, _zh_number(match["month"]), _zh_number(match["day"]))
         return dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, KeyError):
         return None
 
 
@@ -413,6 +418,7 @@ class Quantity:
     value: Decimal
     unit: str
     chinese: bool
+    range_from: str = ""  # 5-10个: the range as written; the value is its lower end
 
 
 def _kind_rules(side: str) -> list[Pattern]:
@@ -438,6 +444,7 @@ def _round(value: Decimal) -> Decimal:
 
 
 def _subject(text: str) -> str:
+    text = re.sub(r"^\s*(?:\d{1,2}[.、]|\([一二三四五六七八九十\d]{1,3}\))", "", text)
     text = _LEAD_WORDS.sub("", text.strip(" ,、"))
     for _ in range(3):
         stripped = re.sub(r"^(?:珠江西岸地区|珠江西岸|全省|全市|全区|全县|各地|我省|我市)", "", text)
@@ -469,6 +476,8 @@ class TargetFinder:
         self.threshold = p.get("quantities", "threshold").regex
         self.not_before = p.get("quantities", "not_a_target_before").regex
         self.not_after = p.get("quantities", "not_a_target_after").regex
+        self.range = p.get("quantities", "range").regex
+        self.increase = p.get("quantities", "increase_over_last_year").regex
         self.year_marker = p.get("years", "target_year_marker").regex
         self.base_year = p.get("years", "base_year").regex
         self.qualifiers = p.section("qualifiers")
@@ -509,7 +518,14 @@ class TargetFinder:
                 and re.match(r"[\u4e00-\u9fff]", after)
             ):
                 continue  # 投资超1亿元装备制造业项目: what is counted, not a target
-            out.append(Quantity(m.start(), m.end(), value, unit, chinese))
+            quantity = Quantity(m.start(), m.end(), value, unit, chinese)
+            if not chinese and (low := self.range.search(folded, 0, m.start())):
+                low_value, _ = _unit_and_value(
+                    Decimal(low["low"]), m.group("magnitude") or "", m.group("unit")
+                )
+                quantity.range_from = folded[low.start() : m.end()]
+                quantity.value = low_value
+            out.append(quantity)
         for m in self.percent_words.finditer(folded):
             if not mask[m.start()] and (value := _value(m.group("number"))) is not None:
                 out.append(Quantity(m.start(), m.end(), value, "%", True))
@@ -600,8 +616,24 @@ class TargetFinder:
         previous: DraftTarget | None,
     ) -> DraftTarget | None:
         clause = _clause_before(folded, quantity.start)
+        if (
+            self.increase.search(clause)
+            and previous is not None
+            and previous.unit == quantity.unit
+            and previous.kind == "level"
+            and previous.base_value is None
+        ):
+            # 61.7亿元，比上年增加11.2亿元: the base is implied (50.5), the increase no target.
+            stated = self.base_year.search(clause)
+            previous.base_year = int(stated["year"]) if stated else None
+            previous.base_value = _round(previous.value - quantity.value)
+            previous.base_implied = True
+            return None
         qualifier = self.qualifier(folded, quantity)
         evidence = Evidence(ctx.clause, quote, start, 0.9)
+        if quantity.range_from:
+            qualifier = "at_least"
+            evidence.doubt(f"原文为区间“{quantity.range_from}”，暂取下限 / a range: its lower end", 0.6)
         year, implied = self._year_of(ctx, folded, quantity.start)
         if implied:
             if year is None:
@@ -708,6 +740,10 @@ class TargetFinder:
                 "growth_over_base": f"比{base_year}年增长率" if base_year else "增长率",
                 "cumulative_decrease": "下降率",
             }.get(kind, "")
+            if kind == "share" and (
+                whose := re.match(r"^(?:以上|左右)?的([^,;:。、]{2,20})", folded[quantity.end :])
+            ):
+                return whose.group(1) + "比例"
             if kind == "share":
                 share = re.search(r"占(?P<whole>.+?)(?:的)?(?:比重|比例)?(?:达到|达|为)?$", clause)
                 if share and previous is not None:
@@ -838,8 +874,11 @@ def draft(text: str) -> Draft:
 
     finder = TargetFinder()
     targets: list[DraftTarget] = []
+    body_start = _body_start(lines)
     heading_year_rule = patterns().get("years", "heading_year").regex
     for line in lines:
+        if line.start < body_start:
+            continue  # the notice that issues the plan: its figures are not the plan's
         node = owner.get(line.start, root)
         task_code: str | None = None
         heading_year = None
@@ -865,6 +904,8 @@ def draft(text: str) -> Draft:
     for target in targets:
         if target.year == 0:
             target.year = end_year
+        if target.base_value is not None and target.base_year is None:
+            target.base_year = target.year - 1
         if (
             target.kind in ("growth_over_base", "cumulative_decrease", "avg_annual_growth")
             and target.base_year is None
@@ -894,6 +935,17 @@ def draft(text: str) -> Draft:
         task_groups=task_groups,
         targets=targets,
     )
+
+
+def _body_start(lines: list[Line]) -> int:
+    """Where the plan itself starts: after the date that closes the notice issuing it, if the
+    document opens with one (its first 40 lines), else at the top."""
+    p = patterns()
+    dates = (p.get("header", "date").regex, p.get("header", "date_chinese").regex)
+    for line in lines[:40]:
+        if any(rule.match(line.folded) for rule in dates):
+            return line.end
+    return 0
 
 
 def _dedupe(targets: list[DraftTarget]) -> list[DraftTarget]:
@@ -991,6 +1043,10 @@ def _localities(text: str, header: Header, targets: list[DraftTarget]) -> list[D
         for division in geo.divisions():
             if division.parent == province.name and division.level == "city":
                 add(division, True, Evidence("", division.name, -1, 0.8), [])
+    if not out:
+        evidence = Evidence("", header.region, -1, 0.4)
+        evidence.doubt("文中未写明地区：请填写方案覆盖的地区 / no place named: give the plan's region", 0.4)
+        out.append(DraftLocality("L01", header.region, "province", None, True, False, [], evidence))
     by_code = {loc.code: loc for loc in out}
     for loc in out:  # a pilot city with a pilot district: its figures include the district's
         if loc.pilot and loc.parent and by_code[loc.parent].pilot:
