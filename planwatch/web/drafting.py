@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from planwatch.accounts.permissions import has_perm
 from planwatch.core.drafting.extract import draft
 from planwatch.core.drafting.model import Draft
-from planwatch.core.drafting.reading import read_document
+from planwatch.core.drafting.reading import MAX_DOCUMENT_BYTES, DocumentUnreadable, read_document
 from planwatch.core.drafting.review import REJECT, Blocker, Decision, apply_review
 from planwatch.core.drafting.writer import indicators_of, write_draft
-from planwatch.core.errors import PlanWatchError
+from planwatch.core.errors import PlanFileError, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, Qualifier, UnitKind
-from planwatch.core.planfile import PlanFileError, parse_plan_text
+from planwatch.core.planfile import parse_plan_text
 from planwatch.plans.models import Plan
 
 
@@ -204,9 +204,13 @@ def new_draft(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/drafting.html", {"plan": plan, "section": "manage"})
     try:
-        if "document" in request.FILES:
-            upload = request.FILES["document"]
+        upload = request.FILES.get("document")
+        if upload is not None:
             name = upload.name or "document"
+            if (upload.size or 0) > MAX_DOCUMENT_BYTES:  # refused before it is read into memory
+                raise DocumentUnreadable(
+                    f"{name}：文件超过20 MB。", f"{name}: the file is larger than 20 MB."
+                )
             text = read_document(upload.read(), name)
         else:
             name = request.POST.get("document_name", "document")
