@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.core.drafting.extract import draft
@@ -26,6 +27,18 @@ from planwatch.core.errors import PlanFileError, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, Qualifier, UnitKind
 from planwatch.core.planfile import parse_plan_text
 from planwatch.plans.models import Plan
+
+
+HEADER_LABELS = {
+    "title": gettext_lazy("Title"),
+    "issuer": gettext_lazy("Issuer"),
+    "issued_on": gettext_lazy("Date of issue"),
+    "document_number": gettext_lazy("Document number"),
+    "region": gettext_lazy("Region"),
+    "base_year": gettext_lazy("Base year"),
+    "start_year": gettext_lazy("Start year"),
+    "end_year": gettext_lazy("End year"),
+}
 
 
 def _province_plan(request: HttpRequest, code: str) -> Plan:
@@ -185,6 +198,9 @@ def _context(
         "document_name": name,
         "segments": segments,
         "header": rows["header"],
+        "header_fields": [
+            (name, HEADER_LABELS[name], value) for name, value in rows["header"]["values"].items()
+        ],
         "targets": [rows[f"target-{i}"] for i in range(len(draft_.targets))],
         "tasks": [rows[f"task-{i}"] for i in range(len(draft_.tasks()))],
         "units": [rows[f"unit-{i}"] for i in range(len(draft_.units))],
