@@ -28,7 +28,6 @@ from planwatch.core.kinds import UNITS, IndicatorKind, Qualifier, UnitKind
 from planwatch.core.planfile import parse_plan_text
 from planwatch.plans.models import Plan
 
-
 HEADER_LABELS = {
     "title": gettext_lazy("Title"),
     "issuer": gettext_lazy("Issuer"),
