@@ -26,14 +26,14 @@ def test_province_drafts_reviews_and_saves_a_plan_that_loads(page, live_server, 
     page.click("form button.primary")
     page.wait_for_selector(".drafting-source mark")
     flagged = page.locator("tr.flagged, .card.flagged")
-    assert flagged.count() == 13
+    assert flagged.count() == 14
     screenshot(page, "drafting-review")
 
     # Saving is blocked while marked items are unchecked, and the page says which and why.
     page.click("#save-draft")
     page.wait_for_selector("#blockers")
     assert "尚待核对" in page.locator("#blockers").inner_text()
-    assert page.locator("#blockers li").count() == 13
+    assert page.locator("#blockers li").count() == 14
 
     # A target's sentence is one click away: its indicator code links to the highlighted sentence.
     first_implied = page.locator("table.drafting-targets tr.flagged").first

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from planwatch.demo.sample import load_sample
+from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.models import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,3 +79,23 @@ def test_the_resolved_draft_loads(tmp_path: Path) -> None:
     plan = Plan.objects.get()
     assert plan.tasks.count() == 18
     assert plan.localities.filter(pilot=True).count() == 7
+
+
+@pytest.mark.django_db
+def test_the_resolved_draft_is_evaluated_and_ranks_the_seven_pilot_units(tmp_path: Path) -> None:
+    output = tmp_path / "draft.yaml"
+    run(str(SEED), "-o", str(output))
+    text = output.read_text(encoding="utf-8")
+    output.write_text(
+        "\n".join(line for line in text.splitlines() if not re.match(r"\s*review: ", line)) + "\n"
+    )
+    call_command("load_plan", str(output), stdout=StringIO())
+    drafted = Plan.objects.get()
+    load_sample(drafted)  # 示例数据: values to evaluate
+    out = StringIO()
+    call_command("evaluate", "--plan", drafted.code, "--year", "2019", stdout=out, stderr=StringIO())
+    scores = EvaluationRun.objects.get().results["composite"]["scores"]
+    ranked = {drafted.localities.get(code=s["locality"]).name_zh for s in scores if s.get("rank")}
+    assert ranked == {"珠海市", "佛山市", "中山市", "江门市", "阳江市", "肇庆市", "顺德区"}, out.getvalue()[
+        :800
+    ]

@@ -28,6 +28,7 @@ def flagged_items(text: str) -> list[str]:
     keys += [f"unit-{i}" for i, x in enumerate(result.units) if x.evidence.needs_review]
     keys += [f"task-{i}" for i, x in enumerate(result.tasks()) if x.evidence.needs_review]
     keys += [f"target-{i}" for i, x in enumerate(result.targets) if x.evidence.needs_review]
+    keys += [f"dimension-{i}" for i, x in enumerate(result.dimensions) if x.evidence.needs_review]
     return keys
 
 

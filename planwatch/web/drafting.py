@@ -114,6 +114,8 @@ def _originals(draft_: Draft) -> dict[str, dict[str, str]]:
         }
     for i, unit in enumerate(draft_.units):
         out[f"unit-{i}"] = {"name": unit.name, "kind": unit.kind}
+    for i, dimension in enumerate(draft_.dimensions):
+        out[f"dimension-{i}"] = {"name": dimension.name}
     for i, task in enumerate(draft_.tasks()):
         out[f"task-{i}"] = {"title": task.title, "lead": task.lead or ""}
     for i, t in enumerate(draft_.targets):
@@ -187,6 +189,8 @@ def _context(
         rows[f"unit-{i}"].update(index=i, unit=unit)
     for i, loc in enumerate(draft_.localities):
         rows[f"locality-{i}"].update(index=i, locality=loc)
+    for i, dimension in enumerate(draft_.dimensions):
+        rows[f"dimension-{i}"].update(index=i, dimension=dimension)
     segments = _segments(draft_)
     for item, anchor in anchors(segments).items():
         rows[item]["anchor"] = anchor
@@ -204,6 +208,7 @@ def _context(
         "tasks": [rows[f"task-{i}"] for i in range(len(draft_.tasks()))],
         "units": [rows[f"unit-{i}"] for i in range(len(draft_.units))],
         "localities": [rows[f"locality-{i}"] for i in range(len(draft_.localities))],
+        "dimensions": [rows[f"dimension-{i}"] for i in range(len(draft_.dimensions))],
         "unit_choices": sorted({*UNITS, *(t.unit for t in draft_.targets)}),
         "kind_choices": [k.value for k in IndicatorKind],
         "qualifier_choices": [q.value for q in Qualifier],

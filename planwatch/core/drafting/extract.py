@@ -16,6 +16,7 @@ import cn2an
 from planwatch.core.drafting import divisions as geo
 from planwatch.core.drafting.model import (
     Draft,
+    DraftDimension,
     DraftHeader,
     DraftKeyField,
     DraftKeyFieldGroup,
@@ -934,7 +935,22 @@ def draft(text: str) -> Draft:
         key_field_groups=key_field_groups,
         task_groups=task_groups,
         targets=targets,
+        dimensions=[_dimension(text)],
     )
+
+
+def _dimension(text: str) -> DraftDimension:
+    """One evaluation dimension for every indicator with a target, weight 1 (PlanWatch's proposal):
+    the text may name dimensions, but never which indicator is in which nor their weights."""
+    named = re.search(r"围绕([\u4e00-\u9fff、]{4,60}?)等[^。]{0,20}?(?:评估|评价|考核)", text)
+    evidence = Evidence("", named.group(0) if named else "", text.find(named.group(0)) if named else -1, 0.5)
+    also = f"原文列出的评估维度：{named.group(1)}；" if named else ""
+    evidence.doubt(
+        f"{also}原文未将指标分配到维度、未给权重：暂设一个“综合”维度（权重1）包含全部有目标的指标，"
+        "以便评估对报送单位排名，请核对 / one dimension for every indicator, PlanWatch's proposal",
+        0.5,
+    )
+    return DraftDimension("overall", "综合", 1, evidence)
 
 
 def _body_start(lines: list[Line]) -> int:

@@ -105,6 +105,18 @@ class DraftKeyFieldGroup:
 
 
 @dataclass
+class DraftDimension:
+    """An evaluation dimension. Texts name dimensions (创新能力、质量效益……) but do not assign
+    indicators to them nor weigh them: the draft proposes one dimension holding every indicator with
+    a target, so that an evaluation can rank the reporting units, marked for review."""
+
+    code: str
+    name: str
+    weight: int
+    evidence: Evidence
+
+
+@dataclass
 class DraftTarget:
     """A quantitative target as the text states it."""
 
@@ -133,6 +145,7 @@ class Draft:
     key_field_groups: list[DraftKeyFieldGroup]
     task_groups: list[DraftTaskGroup]
     targets: list[DraftTarget]
+    dimensions: list[DraftDimension] = field(default_factory=list)
 
     def tasks(self) -> list[DraftTask]:
         return [task for group in self.task_groups for task in group.tasks]
@@ -143,4 +156,5 @@ class Draft:
         items += [unit.evidence for unit in self.units]
         items += [task.evidence for task in self.tasks()]
         items += [target.evidence for target in self.targets]
+        items += [dimension.evidence for dimension in self.dimensions]
         return sum(1 for item in items if item.needs_review)

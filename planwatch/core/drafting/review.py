@@ -96,7 +96,7 @@ def _edit_target(target: DraftTarget, item: str, fields: dict[str, str], blocker
 
 
 def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
-    """Apply the reviewer's decisions (keyed "header", "locality-N", "unit-N", "task-N", "target-N",
+    """Apply the reviewer's decisions (keyed "header", "locality-N", "unit-N", "dimension-N", "task-N", "target-N",
     N the item's index in the draft) to the draft, in place; return what still blocks saving — an
     item marked for review and neither checked, edited nor rejected, or an edit that cannot be read.
     An item without a decision is accepted as drafted (and blocks if it is marked)."""
@@ -145,6 +145,12 @@ def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
         if kind := d.fields.get("kind", "").strip():
             unit.kind = kind
         _resolve(unit.evidence, f"unit-{index}", d, blockers)
+
+    for index, dimension in enumerate(draft.dimensions):
+        d = decision(f"dimension-{index}")
+        if name := d.fields.get("name", "").strip():
+            dimension.name = name
+        _resolve(dimension.evidence, f"dimension-{index}", d, blockers)
 
     unit_codes = {unit.code for unit in draft.units}
     tasks = draft.tasks()

@@ -186,6 +186,11 @@ def write_draft(draft: Draft, document_name: str) -> str:
     else:
         task_groups_text = "task_groups: []\n"
 
+    dimension = draft.dimensions[0].code if draft.dimensions else None
+    dimensions = [
+        (_marked({"code": d.code, "name": _text(d.name), "weight": d.weight}, d.evidence), d.evidence)
+        for d in draft.dimensions
+    ]
     indicators = indicators_of(draft)
     indicators_text = "indicators:\n"
     for code, targets in indicators:
@@ -208,6 +213,8 @@ def write_draft(draft: Draft, document_name: str) -> str:
             elif first.base_implied:
                 base["note"] = _text("原文未写基期，按方案基期（年度方案按上年）计。")
             indicator["base"] = base
+        if dimension:
+            indicator["dimension"] = dimension
         if first.task:
             indicator["tasks"] = [first.task]
         indicator["source"] = _source(first.evidence)
@@ -240,6 +247,8 @@ def write_draft(draft: Draft, document_name: str) -> str:
     body = f"format: {FORMAT}\n" + _dump({"plan": plan})
     body += _items("localities", localities)
     body += _items("units", units)
+    if dimensions:
+        body += _items("dimensions", dimensions)
     if key_field_groups:
         body += _items("key_field_groups", key_field_groups)
     body += task_groups_text + indicators_text
