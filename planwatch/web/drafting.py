@@ -14,8 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.core.drafting.extract import draft
@@ -24,7 +24,7 @@ from planwatch.core.drafting.reading import MAX_DOCUMENT_BYTES, DocumentUnreadab
 from planwatch.core.drafting.review import REJECT, Blocker, Decision, apply_review
 from planwatch.core.drafting.writer import indicators_of, write_draft
 from planwatch.core.errors import PlanFileError, PlanWatchError
-from planwatch.core.kinds import UNITS, IndicatorKind, Qualifier, UnitKind
+from planwatch.core.kinds import UNITS, IndicatorKind, LocalityLevel, Qualifier, Term, UnitKind
 from planwatch.core.planfile import parse_plan_text
 from planwatch.plans.models import Plan
 
@@ -38,6 +38,12 @@ HEADER_LABELS = {
     "start_year": gettext_lazy("Start year"),
     "end_year": gettext_lazy("End year"),
 }
+
+
+def _choices(vocabulary: type[Term]) -> list[tuple[str, str]]:
+    """A vocabulary's words as (code, name in the page's language) for a select."""
+    english = (get_language() or "").startswith("en")
+    return [(term.value, (term.en if english else term.zh) or "—") for term in vocabulary]
 
 
 def _province_plan(request: HttpRequest, code: str) -> Plan:
@@ -210,9 +216,10 @@ def _context(
         "localities": [rows[f"locality-{i}"] for i in range(len(draft_.localities))],
         "dimensions": [rows[f"dimension-{i}"] for i in range(len(draft_.dimensions))],
         "unit_choices": sorted({*UNITS, *(t.unit for t in draft_.targets)}),
-        "kind_choices": [k.value for k in IndicatorKind],
-        "qualifier_choices": [q.value for q in Qualifier],
-        "unit_kind_choices": [k.value for k in UnitKind],
+        "kind_choices": _choices(IndicatorKind),
+        "qualifier_choices": _choices(Qualifier),
+        "unit_kind_choices": _choices(UnitKind),
+        "level_names": dict(_choices(LocalityLevel)),
         "review_count": draft_.review_count(),
         **extra,
     }
