@@ -25,6 +25,10 @@ GOLD_PAIRS = [
         ROOT / "tests" / "fixtures" / "drafting" / "jiangsu_2007_labour_tasks.txt",
         ROOT / "tests" / "fixtures" / "drafting" / "jiangsu_2007_labour_tasks.gold.yaml",
     ),
+    (
+        ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2015_prd_tasks.txt",
+        ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2015_prd_tasks.gold.yaml",
+    ),
 ]
 
 
@@ -38,9 +42,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for document, gold in GOLD_PAIRS:
         for s in scores(document, gold):
+            p, r, f1 = s.figures()
             print(
-                f"| {document.name} | {s.aspect} | {s.gold} | {s.drafted} | {s.matched} | "
-                f"{s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} |"
+                f"| {document.name} | {s.aspect} | {s.gold} | {s.drafted} | {s.matched} | {p} | {r} | {f1} |"
             )
 
 

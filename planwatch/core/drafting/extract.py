@@ -326,7 +326,9 @@ def header_of(text: str, lines: list[Line]) -> Header:
                     issuer = m["issuer"]
                     break
             break
-    if m := p.get("header", "title_in_notice").regex.search(fold(text[:3000])):
+    if (m := p.get("header", "title_in_notice").regex.search(fold(text[:3000]))) or (
+        m := p.get("header", "title_in_notice_heading").regex.search(fold(text[:3000]))
+    ):
         title = m["title"]
     else:
         for line in head:
@@ -746,8 +748,13 @@ class TargetFinder:
             ):
                 return whose.group(1) + "比例"
             if kind == "share":
-                share = re.search(r"占(?P<whole>.+?)(?:的)?(?:比重|比例)?(?:达到|达|为)?$", clause)
-                if share and previous is not None:
+                share = re.search(
+                    r"(?P<part>[^占]*)占(?P<whole>.+?)(?:的)?(?:比重|比例)?(?:达到|达|为)?$", clause
+                )
+                part = _subject(share["part"]) if share else ""
+                if share and part:  # 研发经费支出占地区生产总值比重达2.7%
+                    return f"{part}占{share['whole'].rstrip('的')}比重"
+                if share and previous is not None:  # 其中高技能人才38万人，占……的35%
                     return f"{re.sub(r'数$', '', previous.name)}占{share['whole'].rstrip('的')}比重"
                 return (subject.rstrip("的") or "比重") + (
                     "" if subject.endswith(("率", "比重", "比例")) else "比重"

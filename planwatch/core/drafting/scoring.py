@@ -36,10 +36,21 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to score: neither the gold file nor the draft has such items."""
+        return self.gold == 0 and self.drafted == 0
+
+    def figures(self) -> tuple[str, str, str]:
+        if self.empty:
+            return ("n/a", "n/a", "n/a")
+        return (f"{self.precision:.3f}", f"{self.recall:.3f}", f"{self.f1:.3f}")
+
     def line(self) -> str:
+        p, r, f1 = self.figures()
         return (
             f"{self.aspect:<13} gold {self.gold:>3}  drafted {self.drafted:>3}  matched {self.matched:>3}  "
-            f"P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}"
+            f"P {p}  R {r}  F1 {f1}"
         )
 
 
