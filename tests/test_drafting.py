@@ -269,3 +269,76 @@ def test_a_text_naming_no_place_has_one_locality_to_review() -> None:
     result = draft(JIANGSU)
     assert len(result.localities) == 1 and result.localities[0].pilot
     assert result.localities[0].evidence.needs_review
+
+
+TABLE_PLAN = """示例省推进制造业高质量发展行动计划
+一、主要目标
+　　到2020年，全省制造业高质量发展取得明显成效，主要指标见下表。
+指标名称\t单位\t2017年基数\t2020年目标
+规模以上工业增加值年均增长率\t%\t\t≥7
+高新技术企业数\t家\t33000\t50000
+先进制造业增加值占规模以上工业增加值比重\t%\t48\t55左右
+单位工业增加值能耗下降率\t%\t\t18
+二、重点任务
+"""
+
+
+def test_a_table_of_targets() -> None:
+    result = draft(TABLE_PLAN)
+    rows = {t.name: t for t in result.targets}
+    growth = rows["规模以上工业增加值年均增长率"]
+    assert (growth.value, growth.unit, growth.year, growth.kind, growth.qualifier) == (
+        Decimal(7),
+        "%",
+        2020,
+        "avg_annual_growth",
+        "at_least",
+    )
+    firms = rows["高新技术企业数"]
+    assert (firms.value, firms.unit, firms.kind, firms.base_year, firms.base_value) == (
+        Decimal(50000),
+        "家",
+        "level",
+        2017,
+        Decimal(33000),
+    )
+    share = rows["先进制造业增加值占规模以上工业增加值比重"]
+    assert (share.kind, share.value, share.qualifier) == ("share", Decimal(55), "about")
+    assert rows["单位工业增加值能耗下降率"].kind == "cumulative_decrease"
+    assert all(t.evidence.quote in TABLE_PLAN for t in result.targets)
+    assert len(result.targets) == 4  # the table's lines are read as a table, not as sentences
+
+
+def test_a_word_table_is_read_as_a_table() -> None:
+    document = docx.Document()
+    document.add_paragraph("一、主要目标")
+    document.add_paragraph("　　到2020年，主要指标见下表。")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(
+        [["指标", "单位", "2020年"], ["省级工业设计中心数", "个", "300"], ["研发投入强度", "%", "2.8"]]
+    ):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_paragraph("二、重点任务")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    result = draft(read_document(buffer.getvalue(), "plan.docx"))
+    values = {(t.name, t.value, t.unit, t.year, t.kind) for t in result.targets}
+    assert ("省级工业设计中心数", Decimal(300), "个", 2020, "level") in values
+    assert ("研发投入强度", Decimal("2.8"), "%", 2020, "share") in values
+    assert all(t.evidence.clause == "一" for t in result.targets)
+
+
+def test_an_html_table_is_read_as_a_table() -> None:
+    page = (
+        "<html><body><p>一、主要目标</p><p>到2020年，主要指标如下。</p><table>"
+        "<tr><th>指标</th><th>单位</th><th>2020年目标</th></tr>"
+        "<tr><td>新能源汽车产量</td><td>万辆</td><td>20</td></tr>"
+        "<tr><td>工业机器人密度</td><td>台/万人</td><td>150</td></tr></table></body></html>"
+    )
+    result = draft(read_document(page.encode(), "plan.html"))
+    assert {(t.name, t.value, t.year) for t in result.targets} == {
+        ("新能源汽车产量", 20, 2020),
+        ("工业机器人密度", 150, 2020),
+    }
+    assert all(t.evidence.needs_review for t in result.targets)  # 万辆, 台/万人: no units of PlanWatch's

@@ -775,6 +775,128 @@ class TargetFinder:
         return subject + ("" if subject.endswith(("数", "量", "额", "值", "总数")) else "数")
 
 
+# --- tables of targets --------------------------------------------------------------------------
+
+_TABLE_QUALIFIERS = {
+    "≥": "at_least",
+    ">": "over",
+    "≤": "at_most",
+    "<": "at_most",
+    "约": "approx",
+    "超过": "over",
+}
+_TABLE_QUALIFIERS |= {
+    "不低于": "not_less_than",
+    "不少于": "not_less_than",
+    "以上": "at_least",
+    "左右": "about",
+}
+_TABLE_QUALIFIERS |= {"以内": "at_most", "以下": "at_most"}
+
+
+def _table_kind(name: str, unit: str) -> str:
+    if unit == "%":
+        if "年均" in name:
+            return "avg_annual_growth"
+        if re.search(r"下降|降低|减少", name):
+            return "cumulative_decrease"
+        if re.search(r"增长|增速", name):
+            return "growth_over_base"
+        return "share"
+    if (
+        unit in UNITS
+        and UNITS[unit].quantity.value == "count"
+        and re.search(r"累计|新增|新建|新引进|引进|培育", name)
+    ):
+        return "cumulative_count"
+    return "level"
+
+
+@dataclass
+class TableHeader:
+    name: int  # the column of the indicator's name
+    unit: int | None  # of the unit
+    years: dict[int, int]  # column → the year its figures are for
+    bases: dict[int, int]  # column → the base year its figures are of
+
+
+def table_targets(
+    lines: list[Line], owner: dict[int, Node], task_of_node: dict[int, str]
+) -> tuple[list[DraftTarget], set[int]]:
+    """The targets of tables (指标表): each row's figure in each year column, with the row's unit.
+    Also the lines the tables take (their figures are read here, not as sentences)."""
+    p = patterns()
+    indicator_rule = p.get("tables", "indicator_column").regex
+    unit_rule = p.get("tables", "unit_column").regex
+    year_rule = p.get("tables", "year_column").regex
+    base_rule = p.get("tables", "base_column").regex
+    cell_rule = p.get("tables", "cell_value").regex
+    out: list[DraftTarget] = []
+    taken: set[int] = set()
+    header: TableHeader | None = None
+    for line in lines:
+        if "\t" not in line.text:
+            header = None
+            continue
+        cells = [cell.strip() for cell in line.folded.split("\t")]
+        columns = {i: cell for i, cell in enumerate(cells)}
+        name_col = next((i for i, c in columns.items() if indicator_rule.match(c)), None)
+        unit_col = next((i for i, c in columns.items() if unit_rule.match(c)), None)
+        years = {i: int(m["year"]) for i, c in columns.items() if (m := year_rule.match(c))}
+        if name_col is not None and years:
+            bases = {i: int(m["year"]) for i, c in columns.items() if (m := base_rule.match(c))}
+            header = TableHeader(name_col, unit_col, years, bases)
+            taken.add(line.start)
+            continue
+        if header is None:
+            continue
+        taken.add(line.start)
+        if header.name >= len(cells) or not cells[header.name]:
+            continue
+        name = line.text.split("\t")[header.name].strip()
+        unit = cells[header.unit] if header.unit is not None and header.unit < len(cells) else ""
+        base_year: int | None = None
+        base_value: Decimal | None = None
+        for i, year in header.bases.items():
+            if i < len(cells) and (m := cell_rule.match(cells[i])):
+                base_year, base_value = year, Decimal(m["number"])
+        node = owner.get(line.start)
+        task = None
+        for candidate in [node, *node.ancestors()] if node else []:
+            task = task or task_of_node.get(id(candidate))
+        for i, year in header.years.items():
+            if i >= len(cells) or not (m := cell_rule.match(cells[i])):
+                continue
+            row_unit = unit or ("%" if m["unit"] else "")
+            qualifier = _TABLE_QUALIFIERS.get(m["before"] or m["after"] or "", "exact")
+            evidence = Evidence(node.clause if node else "", line.text, line.start, 0.8)
+            if row_unit not in UNITS:
+                evidence.doubt(
+                    f"计量单位“{row_unit}”需改为单位表中的单位 / unit {row_unit!r} is not one PlanWatch knows",
+                    0.5,
+                )
+            kind = _table_kind(name, row_unit)
+            out.append(
+                DraftTarget(
+                    name=name,
+                    value=Decimal(m["number"]),
+                    unit=row_unit or "个",
+                    year=year,
+                    year_implied=False,
+                    qualifier=qualifier,
+                    kind=kind,
+                    base_year=base_year if kind != "share" else None,
+                    base_value=base_value if kind == "level" else None,
+                    base_implied=False,
+                    task=task,
+                    scope="region",
+                    evidence=evidence,
+                    indicator="@" + name,
+                )
+            )
+    return out, taken
+
+
 # --- the draft ----------------------------------------------------------------------------------
 
 
@@ -883,10 +1005,13 @@ def draft(text: str) -> Draft:
     finder = TargetFinder()
     targets: list[DraftTarget] = []
     body_start = _body_start(lines)
+    in_tables, table_lines = table_targets(
+        [line for line in lines if line.start >= body_start], owner, task_of_node
+    )
     heading_year_rule = patterns().get("years", "heading_year").regex
     for line in lines:
-        if line.start < body_start:
-            continue  # the notice that issues the plan: its figures are not the plan's
+        if line.start < body_start or line.start in table_lines:
+            continue  # the notice that issues the plan: its figures are not the plan's; tables: below
         node = owner.get(line.start, root)
         task_code: str | None = None
         heading_year = None
@@ -900,7 +1025,7 @@ def draft(text: str) -> Draft:
         for sentence in sentences_of(line):
             ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
             targets += finder.find(ctx)
-    targets = _dedupe(targets)
+    targets = _dedupe(targets + in_tables)
     if not targets:
         raise NothingToDraft(
             "文中未找到量化目标（如“到2020年，……达到100家”），未生成草稿。",

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import docx.table
 import pypdf
 from bs4 import BeautifulSoup
 
@@ -92,10 +93,18 @@ def _docx_text(data: bytes, name: str) -> str:
         raise _refuse(
             name, "Word文件已损坏，无法读取。", "the Word file is damaged and cannot be read."
         ) from None
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
+    lines: list[str] = []
+    for block in document.iter_inner_content():  # paragraphs and tables, in the document's order
+        if isinstance(block, docx.table.Table):
+            for row in block.rows:  # a row a line, its cells separated by tabs (a merged cell once)
+                cells: list[str] = []
+                for cell in row.cells:
+                    text = " ".join(cell.text.split())
+                    if not cells or text != cells[-1]:
+                        cells.append(text)
+                lines.append("\t".join(cells))
+        else:
+            lines.append(block.text)
     return "\n".join(lines)
 
 
@@ -115,8 +124,11 @@ def _html_text(raw: str) -> str:
     soup = BeautifulSoup(raw, "html.parser")
     for tag in soup(["script", "style", "noscript", "head"]):
         tag.decompose()
+    for row in soup.find_all("tr"):  # a table row a line, its cells separated by tabs
+        cells = [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"])]
+        row.replace_with("\n" + "\t".join(cells) + "\n")
     for tag in soup.find_all(_BLOCKS):
         tag.insert_before("\n")
         tag.insert_after("\n")
     text = soup.get_text()
-    return "\n".join(line.strip() for line in text.splitlines())
+    return "\n".join(line.strip(" \u3000\xa0") for line in text.splitlines())
