@@ -242,7 +242,7 @@ def write_draft(draft: Draft, document_name: str) -> str:
         f"{len(draft.units)} units, {len(draft.localities)} localities; {reviews} item(s) marked `review:`.\n"
         "# Each item's confidence is in the comment above it. Check every item marked `review:`, correct it,\n"
         "# then delete its `review:` line: `planwatch load_plan` refuses the file while one is left.\n"
-        "# English texts are copies of the Chinese until translated.\n"
+        "# English texts are copies of the Chinese until translated. Give the plan its own code (plan.code).\n"
     )
     body = f"format: {FORMAT}\n" + _dump({"plan": plan})
     body += _items("localities", localities)
