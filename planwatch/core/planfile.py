@@ -416,8 +416,16 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+# A draft written by `planwatch draft_plan` marks what it is unsure of with `review:` on the item;
+# the file loads once every marker is resolved and deleted (docs/drafting.md).
+REVIEW_MARKER = "review"
+
+
 def _pydantic_message(error: Any) -> str:
     kind = error["type"]
+    loc = error.get("loc", ())
+    if kind == "extra_forbidden" and len(loc) > 1 and loc[-1] == REVIEW_MARKER:
+        return "still marked for review by the drafter: check the item, then delete this `review:` line"
     if kind in MESSAGES:
         return MESSAGES[kind]
     if kind in {"enum", "literal_error"}:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from planwatch.accounts.views import PasswordChange
-from planwatch.web import jobs, views
+from planwatch.web import drafting, jobs, views
 
 app_name = "web"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("plans/<slug:code>/localities/", views.localities, name="localities"),
     path("plans/<slug:code>/units/", views.units, name="units"),
     path("plans/<slug:code>/source/", views.source_text, name="source"),
+    path("plans/<slug:code>/manage/drafting/", drafting.new_draft, name="drafting"),
 ]
