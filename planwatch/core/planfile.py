@@ -25,6 +25,7 @@ from planwatch.core.errors import PlanFileError, Problem
 from planwatch.core.kinds import (
     KINDS,
     UNITS,
+    YEARLY,
     Aggregation,
     Approver,
     AttributeType,
@@ -772,6 +773,9 @@ def _check_unit_and_region_rule(c: _Checks, loc: Loc, ind: Indicator) -> None:
         c.add(loc + ("aggregation",), "a percentage cannot be summed over localities: use recompute or none")
     if ind.aggregation == Aggregation.SUM and Aggregation.SUM not in kind.aggregations:
         c.add(loc + ("aggregation",), f"an indicator of kind {ind.kind.value} cannot be summed")
+    elif ind.aggregation not in kind.aggregations:
+        allowed = ", ".join(sorted(a.value for a in kind.aggregations))
+        c.add(loc + ("aggregation",), f"an indicator of kind {ind.kind.value} allows only {allowed}")
 
 
 def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
@@ -793,6 +797,20 @@ def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
             c.add(loc + ("components", role), f"unknown indicator {component!r}")
         elif component == ind.code:
             c.add(loc + ("components", role), "an indicator cannot be its own component")
+        elif role == YEARLY and not _yearly_figures_of(c.indicators[component], ind):
+            c.add(
+                loc + ("components", role),
+                f"{component} is not yearly figures of {ind.unit}'s quantity (a level, reported yearly)",
+            )
+
+
+def _yearly_figures_of(yearly: Indicator, total: Indicator) -> bool:
+    """The yearly figures a cumulative sum adds up: a level, reported yearly, of the same quantity."""
+    return (
+        yearly.kind == IndicatorKind.LEVEL
+        and yearly.frequency == Frequency.YEARLY
+        and quantity_of(yearly.unit) == quantity_of(total.unit)
+    )
 
 
 def _check_indicator_references(c: _Checks, loc: Loc, ind: Indicator) -> None:
