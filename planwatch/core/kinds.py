@@ -275,9 +275,8 @@ class Kind:
     aggregation: Aggregation  # its usual region rule
     aggregations: frozenset[Aggregation]  # the region rules it allows
     formula: Formula
-    # The component roles: those a recomputed indicator names (all of them), or, for a kind that is
-    # not recomputed, those it may name (a cumulative sum's yearly figures).
-    components: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()  # the components a recomputed indicator names, by role
+    optional_components: tuple[str, ...] = ()  # roles it may name without being recomputed
     needs_base: bool = False  # measured against a base year, which it must declare
     bounds: tuple[Decimal, Decimal] | None = None  # the range of its values
     never_falls: bool = False  # a value cannot be below the previous period's
@@ -314,16 +313,6 @@ KINDS: dict[IndicatorKind, Kind] = {
             never_falls=True,
             running_total=True,
             ledger_count=CountKind.SINCE_START,
-        ),
-        Kind(
-            IndicatorKind.CUMULATIVE_SUM,
-            quantities=frozenset({Quantity.YUAN}),
-            aggregation=Aggregation.SUM,
-            aggregations=_SUMMED,
-            formula=Formula.COUNT,  # from zero at the plan's start, like a cumulative count
-            components=(YEARLY,),  # optional: the indicator of the yearly figures it adds up
-            never_falls=True,
-            running_total=True,
         ),
         Kind(
             IndicatorKind.LEVEL,
@@ -371,6 +360,16 @@ KINDS: dict[IndicatorKind, Kind] = {
             components=("level",),
             needs_base=True,
             bounds=(Decimal(-100), Decimal(100)),
+        ),
+        Kind(
+            IndicatorKind.CUMULATIVE_SUM,
+            quantities=frozenset({Quantity.YUAN}),
+            aggregation=Aggregation.SUM,
+            aggregations=_SUMMED,
+            formula=Formula.COUNT,  # from zero at the plan's start, like a cumulative count
+            optional_components=(YEARLY,),  # the indicator of the yearly figures it adds up
+            never_falls=True,
+            running_total=True,
         ),
     )
 }

@@ -846,7 +846,7 @@ def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
             c.add(
                 loc + ("components",), f"recompute needs exactly the components {', '.join(sorted(needed))}"
             )
-    elif ind.components and set(ind.components) - needed:
+    elif ind.components and set(ind.components) - needed - set(KINDS[ind.kind].optional_components):
         c.add(loc + ("components",), f"unexpected components for kind {ind.kind.value}")
     for role, component in ind.components.items():
         if component not in c.indicators:

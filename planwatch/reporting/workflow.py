@@ -647,7 +647,7 @@ def running_total_errors(
     return findings
 
 
-RUNNING_TOTAL_KINDS = [code for code, kind in KINDS.items() if YEARLY in kind.components]
+RUNNING_TOTAL_KINDS = [code for code, kind in KINDS.items() if YEARLY in kind.optional_components]
 
 
 def warnings_of(values: list[ReportedValue], locality: Locality, period: Period) -> list[validation.Finding]:
