@@ -18,6 +18,9 @@ from tests.test_load_plan import indicator, region_target, seed_data, write_plan
 
 pytestmark = pytest.mark.django_db
 
+# A figure the tests change: not the quoted sentence's, so the file says why (figure_note).
+REVISED = {"zh": "测试：修订的数字。", "en": "Test: a revised figure."}
+
 
 def revised(plan: Plan, code: str, value: int, alice: Any) -> Target:
     revise_target(region_target(plan, code), Decimal(value), "按2017年实际完成情况调整", alice)
@@ -41,7 +44,7 @@ def test_a_reload_keeps_a_revision_when_the_file_figure_is_unchanged(plan: Plan,
 def test_a_changed_file_figure_replaces_a_revision_and_says_so(plan: Plan, cast: Any, tmp_path: Path) -> None:
     revised(plan, "I01", 850, cast.alice)
     data = seed_data()
-    indicator(data, "I01")["targets"][0]["value"] = 900
+    indicator(data, "I01")["targets"][0].update(value=900, figure_note=REVISED)
 
     result = load_plan_file(write_plan(tmp_path, data))
 
@@ -61,7 +64,7 @@ def test_a_target_users_entered_gives_way_only_when_the_file_sets_it(plan: Plan,
     load_plan_file(write_plan(tmp_path, data, "v2.yaml"))
     assert Target.objects.get(indicator=i16, locality=zhuhai, year=2019).value == 400  # untouched
 
-    indicator(data, "I16")["targets"].append({**indicator(data, "I16")["targets"][0], "scope": "ZH", "value": 450})
+    indicator(data, "I16")["targets"].append({**indicator(data, "I16")["targets"][0], "scope": "ZH", "value": 450, "figure_note": REVISED})
     result = load_plan_file(write_plan(tmp_path, data, "v3.yaml"))
     assert result.changes == ["I16 ZH 2019: 400 → 450 (replaces a value set by users)"]
     target = Target.objects.get(indicator=i16, locality=zhuhai, year=2019)

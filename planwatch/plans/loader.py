@@ -111,7 +111,6 @@ def register_part(part: PlanPart) -> None:
     PARTS[part.key] = part
 
 
-@transaction.atomic
 def breakdown_warnings(doc: planfile.PlanDocument, file_name: str) -> list[str]:
     """The plan's locality targets against its region targets (plan_breakdown_problems): refused
     whole, nothing written, where the file says `breakdown_check: error`; else the warnings."""
@@ -123,6 +122,7 @@ def breakdown_warnings(doc: planfile.PlanDocument, file_name: str) -> list[str]:
     return [f"{planfile.format_path(loc)}: {message}" for loc, message in found]
 
 
+@transaction.atomic
 def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any = None) -> LoadResult:
     warnings = breakdown_warnings(doc, file_name)
     content_hash = doc.content_hash()
