@@ -137,7 +137,9 @@ def _sum_of_share(data: dict[str, Any]) -> None:
 
 def _region_target_on_i29(data: dict[str, Any]) -> None:
     i29 = ind(data, "I29")
-    i29["targets"] = [{"scope": "region", "year": 2019, "value": 10, "figure_note": REVISED, "source": i29["source"]}]
+    i29["targets"] = [
+        {"scope": "region", "year": 2019, "value": 10, "figure_note": REVISED, "source": i29["source"]}
+    ]
 
 
 def _duplicate_target(data: dict[str, Any]) -> None:
