@@ -153,7 +153,10 @@ def check_outlier(
         # period adds: three years of 800 projects are 800, 1600, 2400, not a 100 % jump in year two.
         points = [Decimal(0), *history, value]
         added = [b - a for a, b in zip(points, points[1:], strict=False)]
-        return _outliers(rules, added[-1], added[:-1], settings, "本期新增", "what this period adds")
+        # Adding less than before, or nothing, is plausible (a slow year); adding far more is not.
+        return _outliers(
+            rules, added[-1], added[:-1], settings, "本期新增", "what this period adds", rises_only=True
+        )
     return _outliers(rules, value, history, settings, "", "")
 
 
@@ -164,12 +167,16 @@ def _outliers(
     settings: OutlierSettings,
     what_zh: str,
     what_en: str,
+    *,
+    rises_only: bool = False,
 ) -> list[Finding]:
     code = rules.code
     rate = rules.unit == "%"
     findings = []
     previous = history[-1]
     change = float(value - previous)
+    if rises_only and change <= 0:
+        return []
     if rate:
         if abs(change) > settings.jump_points:
             findings.append(
