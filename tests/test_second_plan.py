@@ -161,3 +161,11 @@ def test_a_figure_not_in_its_sentence_is_refused(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CommandError, match="5701 is not a number of the quoted sentence"):
         call_command("load_plan", str(path))
+
+
+def test_demo_roles_name_the_plan_when_several_are_loaded(both):
+    with pytest.raises(CommandError, match="several plans are loaded: name one with --plan"):
+        call_command("demo_user", "--with-roles", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_user", "--with-roles", "--plan", CODE, stdout=out)
+    assert "shantou_approver" in out.getvalue() and "guangzhou_reporter" in out.getvalue()
