@@ -169,3 +169,26 @@ def test_demo_roles_name_the_plan_when_several_are_loaded(both):
     out = io.StringIO()
     call_command("demo_user", "--with-roles", "--plan", CODE, stdout=out)
     assert "shantou_approver" in out.getvalue() and "guangzhou_reporter" in out.getvalue()
+
+
+def test_a_breakdown_short_of_the_region_is_not_submitted_where_the_plan_makes_it_an_error(
+    db, django_user_model
+):
+    from planwatch.accounts.models import Profile
+    from planwatch.breakdown import actions as breakdown
+    from planwatch.breakdown.table import read_table
+    from planwatch.core.errors import Refused
+
+    second = load_plan_file(SECOND).plan
+    assert second.breakdown_check == "error"
+    admin = django_user_model.objects.create_user("ada", "ada@example.org", "ada-password")
+    Profile.objects.create(user=admin, role=Profile.Role.PROVINCE_ADMIN)
+    i02 = second.indicators.get(code="I02")
+    cities = list(second.localities.filter(pilot=True).values_list("code", flat=True))
+    breakdown.save_targets(admin, i02, [breakdown.Entry(c, 2018, Decimal(200)) for c in cities])
+    table = read_table(i02, breakdown.breakdown_of(i02))
+    assert table.blocking and [c.year for c in table.shortfalls] == [2018]
+    with pytest.raises(Refused, match="4,200 亿元"):  # 21 × 200, short of 5700
+        breakdown.submit(admin, i02)
+    breakdown.save_targets(admin, i02, [breakdown.Entry(c, 2018, Decimal(300)) for c in cities])
+    assert breakdown.submit(admin, i02).status == "submitted"
