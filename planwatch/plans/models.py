@@ -562,6 +562,11 @@ class Target(Sourced):
         return pick(self.note_zh, self.note_en)
 
     @property
+    def figure_note(self) -> str:
+        """Why the figure is not a number of its quoted sentence (the plan file's `figure_note`)."""
+        return pick(self.figure_note_zh, self.figure_note_en)
+
+    @property
     def is_sample(self) -> bool:
         return self.origin == self.Origin.SAMPLE
 
