@@ -192,3 +192,23 @@ def test_a_breakdown_short_of_the_region_is_not_submitted_where_the_plan_makes_i
         breakdown.submit(admin, i02)
     breakdown.save_targets(admin, i02, [breakdown.Entry(c, 2018, Decimal(300)) for c in cities])
     assert breakdown.submit(admin, i02).status == "submitted"
+
+
+def test_the_sample_running_totals_keep_their_rule(both):
+    from planwatch.core.validation import check_running_total
+
+    _, second, _ = both
+    values = {
+        (code, loc, year): value
+        for code, loc, year, value in ReportedValue.objects.filter(indicator__plan=second).values_list(
+            "indicator__code", "locality__code", "period__year", "value"
+        )
+    }
+    cities = second.localities.filter(pilot=True).values_list("code", flat=True)
+    for city in cities:
+        for year in (2018, 2019, 2020):
+            figures = [values[("I02", city, y)] for y in range(2018, year + 1)]
+            assert (
+                check_running_total("I01", "万亿元", values[("I01", city, year)], "I02", "亿元", figures)
+                == []
+            )
