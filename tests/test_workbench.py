@@ -221,7 +221,10 @@ def test_in_english_too(client, plan, cast, jump):
     client.force_login(cast.zack)
     client.cookies["django_language"] = "en"
     html = client.get(url(plan, "ZH", "2018")).content.decode()
-    assert "Review workbench" in html and "what this period adds changed by 1014 % from the previous period" in row(html, "I07")
+    assert (
+        "Review workbench" in html
+        and "what this period adds changed by 1014 % from the previous period" in row(html, "I07")
+    )
     report = client.get(url(plan, "ZH", "2018", name="review:validation")).content.decode()
     assert "Change from the previous period" in report
     i08 = value_of(*jump, "I08")

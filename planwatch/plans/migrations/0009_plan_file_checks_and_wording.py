@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0008_vocabularies_from_core'),
+        ("plans", "0008_vocabularies_from_core"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='base_localities',
+            model_name="indicator",
+            name="base_localities",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='breakdown_check',
-            field=models.CharField(blank=True, default='', max_length=10),
+            model_name="plan",
+            name="breakdown_check",
+            field=models.CharField(blank=True, default="", max_length=10),
         ),
         migrations.AddField(
-            model_name='plan',
-            name='bulletin_basis',
+            model_name="plan",
+            name="bulletin_basis",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='target',
-            name='figure_note_en',
+            model_name="target",
+            name="figure_note_en",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='target',
-            name='figure_note_zh',
+            model_name="target",
+            name="figure_note_zh",
             field=models.TextField(blank=True),
         ),
     ]
