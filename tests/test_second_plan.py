@@ -212,3 +212,23 @@ def test_the_sample_running_totals_keep_their_rule(both):
                 check_running_total("I01", "万亿元", values[("I01", city, year)], "I02", "亿元", figures)
                 == []
             )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "--year", "2019"],
+        ["bulletin", "--period", "2019", "-o", "out"],
+        ["export_plan"],
+        ["export_values"],
+        ["create_periods", "--year", "2021"],
+        ["evaluations"],
+        ["load_sample", "--plan", "nope"],
+    ],
+)
+def test_a_command_of_one_plan_names_it_or_refuses_clearly(plan, args):
+    load_plan_file(SECOND)
+    with pytest.raises(
+        CommandError, match="several plans are loaded: name one with --plan|no such plan: nope"
+    ):
+        call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
