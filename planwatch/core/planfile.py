@@ -17,7 +17,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,6 +47,7 @@ from planwatch.core.kinds import (
 )
 from planwatch.core.kinds import whole_number_unit as whole_number_unit  # re-exported for older callers
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS, canonical_decimal, json_number
+from planwatch.core.validation import Severity  # an error refuses the file, a warning is reported
 
 FORMAT = "planwatch/plan@1"
 REGION = "region"  # the target scope meaning "the plan's whole region"
@@ -88,13 +88,6 @@ class Period(Strict):
     start_year: int = Field(ge=1949, le=2100)
     end_year: int = Field(ge=1949, le=2100)
     horizon_year: int | None = Field(default=None, ge=1949, le=2100)
-
-
-class Severity(StrEnum):
-    """How a check the plan file chooses is taken: an error refuses the file, a warning is reported."""
-
-    ERROR = "error"
-    WARNING = "warning"
 
 
 class BulletinBasis(Strict):

@@ -21,6 +21,7 @@ from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.core.evaluation.breakdown import plan_breakdown_problems
 from planwatch.core.numbers import canonical_decimal, json_number
+from planwatch.core.validation import Severity
 from planwatch.kernel import audit
 from planwatch.plans.models import (
     CrossCheck,
@@ -115,7 +116,7 @@ def breakdown_warnings(doc: planfile.PlanDocument, file_name: str) -> list[str]:
     """The plan's locality targets against its region targets (plan_breakdown_problems): refused
     whole, nothing written, where the file says `breakdown_check: error`; else the warnings."""
     found = plan_breakdown_problems(doc)
-    if doc.plan.breakdown_check == planfile.Severity.ERROR and found:
+    if doc.plan.breakdown_check == Severity.ERROR and found:
         raise PlanFileError(
             file_name, [Problem(planfile.format_path(loc), message) for loc, message in found]
         )
