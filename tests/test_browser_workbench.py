@@ -30,7 +30,7 @@ def test_the_approver_reviews_on_the_workbench(page, live_server, plan, cast):
     i07 = page.locator("#item-I07")
     assert "has-warning" in (i07.get_attribute("class") or "")
     assert i07.locator(".wb-warning").is_visible()
-    assert "比上期变化 1114%" in i07.locator(".wb-warning").inner_text()
+    assert "本期新增比上期变化 1014%" in i07.locator(".wb-warning").inner_text()
     assert (
         i07.locator(".wb-comments").is_visible() and EXPLANATION in i07.locator(".wb-comments").inner_text()
     )

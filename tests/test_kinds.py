@@ -143,7 +143,7 @@ def test_validation_reads_the_bounds(kind):
 
 def test_only_a_kind_that_never_falls_refuses_a_fall():
     falls = {k for k in IndicatorKind if KINDS[k].never_falls}
-    assert falls == {IndicatorKind.CUMULATIVE_COUNT}
+    assert falls == {IndicatorKind.CUMULATIVE_COUNT, IndicatorKind.CUMULATIVE_SUM}
     level = IndicatorRules("X", IndicatorKind.LEVEL, "个")
     assert check_value(level, Decimal(3), previous=Decimal(5)) == []
 

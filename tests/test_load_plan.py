@@ -43,6 +43,9 @@ PLANWATCH = Path(sys.executable).parent / "planwatch"
 
 pytestmark = pytest.mark.django_db
 
+# A figure the tests change: not the quoted sentence's, so the file says why (figure_note).
+REVISED = {"zh": "测试：修订的数字。", "en": "Test: a revised figure."}
+
 
 def seed_data() -> dict[str, Any]:
     return yaml.safe_load(SEED_PLAN.read_text(encoding="utf-8"))
@@ -114,7 +117,7 @@ def test_load_plan_command_records_the_user(django_user_model) -> None:
 def test_a_changed_target_makes_version_2_and_a_revision(plan: Plan, tmp_path: Path) -> None:
     before = region_target(plan, "I01")
     data = seed_data()
-    indicator(data, "I01")["targets"][0]["value"] = 900
+    indicator(data, "I01")["targets"][0].update(value=900, figure_note=REVISED)
     path = write_plan(tmp_path, data, "prw-v2.yaml")
 
     out = run_command("load_plan", str(path))
@@ -143,7 +146,7 @@ def test_a_changed_target_makes_version_2_and_a_revision(plan: Plan, tmp_path: P
 
 def test_a_change_by_the_loader_api_carries_the_changes(plan: Plan, tmp_path: Path) -> None:
     data = seed_data()
-    indicator(data, "I25")["targets"][0]["value"] = 36.5
+    indicator(data, "I25")["targets"][0].update(value=36.5, figure_note=REVISED)
     result = load_plan_file(write_plan(tmp_path, data))
     assert (result.status, result.version) == ("updated", 2)
     assert result.changes == ["I25 region 2019: 35 → 36.5"]
@@ -167,7 +170,7 @@ def test_a_removed_target_gets_a_revision_to_none(plan: Plan, tmp_path: Path) ->
 def test_an_added_target_gets_a_revision_from_none(plan: Plan, tmp_path: Path) -> None:
     data = seed_data()
     targets = indicator(data, "I01")["targets"]
-    targets.append({**copy.deepcopy(targets[0]), "year": 2018, "value": 500})
+    targets.append({**copy.deepcopy(targets[0]), "year": 2018, "value": 500, "figure_note": REVISED})
     result = load_plan_file(write_plan(tmp_path, data))
     assert result.changes == ["I01 region 2018: — → 500"]
     revision = TargetRevision.objects.get()
@@ -177,7 +180,7 @@ def test_an_added_target_gets_a_revision_from_none(plan: Plan, tmp_path: Path) -
 
 def test_loading_the_old_file_again_is_a_new_version(plan: Plan, tmp_path: Path) -> None:
     data = seed_data()
-    indicator(data, "I16")["targets"][0]["value"] = 3000
+    indicator(data, "I16")["targets"][0].update(value=3000, figure_note=REVISED)
     load_plan_file(write_plan(tmp_path, data))
     result = load_plan_file(SEED_PLAN)
     assert (result.status, result.version, result.changes) == ("updated", 3, ["I16 region 2019: 3000 → 2800"])
@@ -270,7 +273,7 @@ def test_export_to_standard_output(plan: Plan, capsys: pytest.CaptureFixture[str
 
 def test_export_after_a_new_version_gives_the_new_file(plan: Plan, tmp_path: Path) -> None:
     data = seed_data()
-    indicator(data, "I10")["targets"][0]["value"] = 1250
+    indicator(data, "I10")["targets"][0].update(value=1250, figure_note=REVISED)
     changed = write_plan(tmp_path, data)
     load_plan_file(changed)
     plan.refresh_from_db()

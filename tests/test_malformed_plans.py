@@ -40,6 +40,9 @@ INDEX = {
     **{loc["code"]: i for i, loc in enumerate(SEED["localities"])},
 }
 
+# A figure the tests change: not the quoted sentence's, so the file says why (figure_note).
+REVISED = {"zh": "测试：修订的数字。", "en": "Test: a revised figure."}
+
 
 def ind(data: dict[str, Any], code: str) -> dict[str, Any]:
     return data["indicators"][INDEX[code]]
@@ -134,7 +137,9 @@ def _sum_of_share(data: dict[str, Any]) -> None:
 
 def _region_target_on_i29(data: dict[str, Any]) -> None:
     i29 = ind(data, "I29")
-    i29["targets"] = [{"scope": "region", "year": 2019, "value": 10, "source": i29["source"]}]
+    i29["targets"] = [
+        {"scope": "region", "year": 2019, "value": 10, "figure_note": REVISED, "source": i29["source"]}
+    ]
 
 
 def _duplicate_target(data: dict[str, Any]) -> None:
@@ -607,7 +612,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once(plan: Plan, tmp_path: Path) -> None:
     data = copy.deepcopy(SEED)
-    ind(data, "I01")["targets"][0]["value"] = -1
+    ind(data, "I01")["targets"][0].update(value=-1, figure_note=REVISED)
     ind(data, "I04")["dimension"] = "nowhere"
     task(data, 1, 0)["lead"] = "NDRC"
     shutil.copy(SEED_TEXT, tmp_path / SEED_TEXT.name)
@@ -656,7 +661,7 @@ def test_removing_what_reported_values_refer_to_changes_nothing(
     _reported_value(plan, "I04", "ZH")  # I04: no ledger feeds it, no check refers to it
     data = copy.deepcopy(SEED)
     # Changes the loader would make before it reaches the removal: all of them must be undone.
-    ind(data, "I02")["targets"][0]["value"] = 999
+    ind(data, "I02")["targets"][0].update(value=999, figure_note=REVISED)
     data["plan"]["document_number"] = "changed"
     if removed == "indicator":
         data["indicators"] = [i for i in data["indicators"] if i["code"] != "I04"]

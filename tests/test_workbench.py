@@ -75,7 +75,7 @@ def test_the_approver_sees_the_flagged_value_with_the_comment_target_and_years(
     assert html.count('name="select"') == wf.required_indicators(p2018).count()
     i07 = row(html, "I07")
     assert "has-warning" in i07 and "waiting" in i07
-    assert "比上期变化 1114%" in i07  # the warning, said beside the value
+    assert "本期新增比上期变化 1014%" in i07  # the warning, said beside the value
     assert EXPLANATION in i07  # the reporter's comment inline, not behind a link
     assert ">项目清单.pdf</a>" in i07  # and the evidence
     assert "+1,114.3%" in i07 or "+1114.3%" in i07  # the change from 2017
@@ -179,7 +179,7 @@ def test_the_validation_report_lists_every_warning(client, plan, cast, jump):
     assert rows == [("warning", "I07", "jump")]
     start = html.index('data-indicator="I07"')
     i07 = html[start : html.index("</tr>", start)]
-    assert ">85 <" in i07 and "比上期变化 1114%" in i07 and EXPLANATION in i07
+    assert ">85 <" in i07 and "本期新增比上期变化 1014%" in i07 and EXPLANATION in i07
     assert "与上期相比的变化" in i07 or "Change from the previous period" in i07
     assert '<strong id="warning-count">1</strong>' in html and '<strong id="error-count">0</strong>' in html
 
@@ -212,7 +212,7 @@ def test_the_entry_form_shows_reviewers_the_warning_and_the_comment_too(client, 
     html = client.get(reverse("reporting:entry", args=[plan.code, "ZH", "2018"])).content.decode()
     start = html.index('<tr id="row-I07"')
     i07 = html[start : html.index("</tr>", start)]
-    assert "has-warning" in i07 and "比上期变化 1114%" in i07
+    assert "has-warning" in i07 and "本期新增比上期变化 1014%" in i07
     assert "<details open" in i07 and EXPLANATION in i07
     assert reverse("review:locality", args=[plan.code, "ZH", "2018"]) in html  # the way to the workbench
 
@@ -221,7 +221,10 @@ def test_in_english_too(client, plan, cast, jump):
     client.force_login(cast.zack)
     client.cookies["django_language"] = "en"
     html = client.get(url(plan, "ZH", "2018")).content.decode()
-    assert "Review workbench" in html and "changed by 1114 % from the previous period" in row(html, "I07")
+    assert (
+        "Review workbench" in html
+        and "what this period adds changed by 1014 % from the previous period" in row(html, "I07")
+    )
     report = client.get(url(plan, "ZH", "2018", name="review:validation")).content.decode()
     assert "Change from the previous period" in report
     i08 = value_of(*jump, "I08")

@@ -45,6 +45,7 @@ from planwatch.plans.models import Indicator, Locality, Target
 from planwatch.reporting.datavaluesets import check_number
 
 from .models import Breakdown
+from .table import read_table
 
 __all__ = [
     "BREAKDOWN",
@@ -372,8 +373,24 @@ def move(
     province, with a comment), through the review kernel."""
     with transaction.atomic():
         breakdown = _stored(indicator)
+        if action == Action.SUBMIT:
+            _check_totals(indicator, breakdown)
         moved = transition(BREAKDOWN, user, [breakdown], action, comment=comment, via=via)
         return moved.subjects[0]  # type: ignore[no-any-return]
+
+
+def _check_totals(indicator: Indicator, breakdown: Breakdown) -> None:
+    """Where the plan file makes a shortfall an error (`plan.breakdown_check: error`), a breakdown
+    whose localities' total falls short of the region's target in a year is not submitted: the same
+    totals the page shows (planwatch.breakdown.table, breakdown_totals), each year's line said."""
+    table = read_table(indicator, breakdown)
+    if table.blocking:
+        raise Refused(
+            [
+                Issue(Kind.VALIDATION, c.zh, c.en, path=str(c.year), indicator=indicator.code)
+                for c in table.shortfalls
+            ]
+        )
 
 
 def submit(user: Any, indicator: Indicator, *, comment: str = "", via: audit.Via = audit.WEB) -> Breakdown:

@@ -116,6 +116,15 @@ class Table:
         return [c for c in self.columns if c.shortfall]
 
     @property
+    def shortfall_is_error(self) -> bool:
+        """The plan file makes a shortfall an error (`plan.breakdown_check: error`): not submitted."""
+        return self.indicator.plan.breakdown_check == "error"
+
+    @property
+    def blocking(self) -> bool:
+        return self.shortfall_is_error and bool(self.shortfalls)
+
+    @property
     def state_words(self) -> tuple[str, str]:
         return STATE_WORDS[State(self.breakdown.status)]
 

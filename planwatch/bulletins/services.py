@@ -32,7 +32,7 @@ from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Plan, inclusion_note
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.services import milestones_in, supervision_list
@@ -323,6 +323,8 @@ def gather(
         series=series,
         issue=issue,
         words=words or core.OfficeWords(),
+        region_note=inclusion_note(plan)[0],
+        bulletin_basis=(plan.bulletin_basis or {}).get("text", {}).get("zh", ""),
     )
 
 

@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-__all__ = ["LocalityNode", "by_code", "counted_in_region_total", "included_in", "including"]
+__all__ = [
+    "LocalityNode",
+    "by_code",
+    "counted_in_region_total",
+    "included_in",
+    "including",
+    "inclusion_note",
+]
 
 
 class LocalityNode(NamedTuple):
@@ -65,3 +72,18 @@ def including(localities: Mapping[str, LocalityNode]) -> dict[str, tuple[str, ..
         if node.pilot and (outer := included_in(code, localities)):
             out[code] = outer
     return out
+
+
+def inclusion_note(
+    localities: Mapping[str, LocalityNode], names: Mapping[str, tuple[str, str]]
+) -> tuple[str, str]:
+    """What a region total says of the pilot units inside another, in Chinese and English, from the
+    plan's own localities (`names`: code → (Chinese, English)): "顺德区计入佛山市，不重复计算" /
+    "Shunde District counted within Foshan, not twice" for the seed plan; ("", "") for a plan where
+    no pilot unit includes another."""
+    pairs = [(code, outer[0]) for code, outer in including(localities).items()]
+    if not pairs:
+        return "", ""
+    zh = "、".join(f"{names[inner][0]}计入{names[outer][0]}" for inner, outer in pairs)
+    en = "; ".join(f"{names[inner][1]} counted within {names[outer][1]}" for inner, outer in pairs)
+    return f"{zh}，不重复计算", f"{en}, not twice"

@@ -48,6 +48,8 @@ class IndicatorKind(Term):
     GROWTH_OVER_BASE = "growth_over_base", "比基期增长率", "Growth over base year"  # in %
     SHARE = "share", "比重", "Share"  # a part of a total, in %
     CUMULATIVE_DECREASE = "cumulative_decrease", "比基期累计下降率", "Cumulative decrease over base year"
+    # an amount summed from the plan's start (三年累计投资): the running total of yearly figures
+    CUMULATIVE_SUM = "cumulative_sum", "累计额", "Cumulative sum"
 
 
 class Direction(Term):
@@ -223,6 +225,7 @@ UNITS: dict[str, UnitOfMeasure] = {
     "元": UnitOfMeasure(Quantity.YUAN, Decimal(1), "yuan"),
     "万元": UnitOfMeasure(Quantity.YUAN, Decimal(10_000), "10,000 yuan"),
     "亿元": UnitOfMeasure(Quantity.YUAN, Decimal(100_000_000), "100 million yuan"),
+    "万亿元": UnitOfMeasure(Quantity.YUAN, Decimal(1_000_000_000_000), "trillion yuan"),
     "%": UnitOfMeasure(Quantity.PERCENT, Decimal("0.01"), "percent"),
 }
 
@@ -273,9 +276,13 @@ class Kind:
     aggregations: frozenset[Aggregation]  # the region rules it allows
     formula: Formula
     components: tuple[str, ...] = ()  # the components a recomputed indicator names, by role
+    optional_components: tuple[str, ...] = ()  # roles it may name without being recomputed
     needs_base: bool = False  # measured against a base year, which it must declare
     bounds: tuple[Decimal, Decimal] | None = None  # the range of its values
     never_falls: bool = False  # a value cannot be below the previous period's
+    # A running total from the plan's start: what a year adds is the value less the year before's
+    # (the outlier rule compares those increments, not the totals).
+    running_total: bool = False
     ledger_count: CountKind | None = None  # how a ledger counts it; None: no ledger feeds it
 
     @property
@@ -288,6 +295,9 @@ class Kind:
 
 
 _SUMMED = frozenset({Aggregation.SUM, Aggregation.NONE})
+# The component role of a cumulative sum: the indicator of the yearly figures its running total adds
+# up (planwatch.core.validation.check_running_total).
+YEARLY = "yearly"
 _RECOMPUTED = frozenset({Aggregation.RECOMPUTE, Aggregation.NONE})
 _PERCENT = frozenset({Quantity.PERCENT})
 
@@ -301,6 +311,7 @@ KINDS: dict[IndicatorKind, Kind] = {
             aggregations=_SUMMED,
             formula=Formula.COUNT,
             never_falls=True,
+            running_total=True,
             ledger_count=CountKind.SINCE_START,
         ),
         Kind(
@@ -349,6 +360,16 @@ KINDS: dict[IndicatorKind, Kind] = {
             components=("level",),
             needs_base=True,
             bounds=(Decimal(-100), Decimal(100)),
+        ),
+        Kind(
+            IndicatorKind.CUMULATIVE_SUM,
+            quantities=frozenset({Quantity.YUAN}),
+            aggregation=Aggregation.SUM,
+            aggregations=_SUMMED,
+            formula=Formula.COUNT,  # from zero at the plan's start, like a cumulative count
+            optional_components=(YEARLY,),  # the indicator of the yearly figures it adds up
+            never_falls=True,
+            running_total=True,
         ),
     )
 }

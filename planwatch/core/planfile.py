@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -24,7 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.core.kinds import (
     KINDS,
+    NON_NEGATIVE,
     UNITS,
+    YEARLY,
     Aggregation,
     Approver,
     AttributeType,
@@ -43,6 +47,7 @@ from planwatch.core.kinds import (
 )
 from planwatch.core.kinds import whole_number_unit as whole_number_unit  # re-exported for older callers
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS, canonical_decimal, json_number
+from planwatch.core.validation import Severity  # an error refuses the file, a warning is reported
 
 FORMAT = "planwatch/plan@1"
 REGION = "region"  # the target scope meaning "the plan's whole region"
@@ -85,6 +90,14 @@ class Period(Strict):
     horizon_year: int | None = Field(default=None, ge=1949, le=2100)
 
 
+class BulletinBasis(Strict):
+    """The requirement of the text the bulletins answer (“定期评估、及时通报”), as the bulletin's
+    opening sentence cites it, with the sentence of the text it comes from."""
+
+    text: Text
+    source: Source
+
+
 class PlanHeader(Strict):
     code: Code
     title: Name
@@ -95,6 +108,10 @@ class PlanHeader(Strict):
     period: Period
     source_text: str | None = None
     source_text_file: str | None = None
+    # How the localities' targets of a year that fall short of the region's target (by the
+    # indicator's region rule) are taken at load: none given is a warning.
+    breakdown_check: Severity | None = None
+    bulletin_basis: BulletinBasis | None = None  # none: the bulletin cites the plan's title only
 
 
 class Locality(Strict):
@@ -170,11 +187,21 @@ class Base(Strict):
     value: Decimal | None = Field(default=None, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     implied: bool = False  # the text implies the base rather than stating it
     note: Text | None = None
+    # The pilot units' values in the base year, where the plan states them (locality code → value):
+    # the evaluation measures from them where no value of the base year is reported.
+    localities: (
+        dict[Code, Annotated[Decimal, Field(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)]] | None
+    ) = None
 
     @field_validator("value")
     @classmethod
     def _canonical(cls, value: Decimal | None) -> Decimal | None:
         return None if value is None else canonical_decimal(value)
+
+    @field_validator("localities")
+    @classmethod
+    def _canonical_values(cls, values: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        return None if values is None else {code: canonical_decimal(v) for code, v in values.items()}
 
 
 class Target(Strict):
@@ -183,6 +210,9 @@ class Target(Strict):
     value: Decimal = Field(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)  # what the database holds
     qualifier: Qualifier = Qualifier.EXACT
     note: Text | None = None
+    # Why the figure is not a number of the quoted sentence (a locality's share of a list the text
+    # gives, a running total of yearly figures): without it, such a target is refused.
+    figure_note: Text | None = None
     source: Source
 
     @field_validator("value")
@@ -355,6 +385,7 @@ class PlanDocument(Strict):
             data.pop("review", None)
         if not data.get("derived_indicators"):  # the same
             data.pop("derived_indicators", None)
+        _drop_unset(data, LATER_FIELDS)
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     def content_hash(self) -> str:
@@ -362,6 +393,22 @@ class PlanDocument(Strict):
 
     def all_tasks(self) -> list[Task]:
         return [task for group in self.task_groups for task in group.tasks]
+
+
+# Optional fields added after the first plans were loaded: a document that leaves them out hashes
+# as it did before they existed.
+LATER_FIELDS = frozenset({"breakdown_check", "bulletin_basis", "localities", "figure_note"})
+
+
+def _drop_unset(node: Any, names: frozenset[str]) -> None:
+    if isinstance(node, dict):
+        for name in [k for k, v in node.items() if k in names and v is None]:
+            del node[name]
+        for value in node.values():
+            _drop_unset(value, names)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_unset(item, names)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -666,6 +713,8 @@ def _check_header(c: _Checks) -> None:
         c.add(("format",), f"unsupported format {c.doc.format!r}: expected {FORMAT!r}")
     if not c.source_text.strip():
         c.add(("plan", "source_text"), "the plan's source text is missing (source_text or source_text_file)")
+    if c.doc.plan.bulletin_basis is not None:
+        c.source(("plan", "bulletin_basis"), c.doc.plan.bulletin_basis.source)
     period = c.doc.plan.period
     if not period.base_year <= period.start_year <= period.end_year:
         c.add(("plan", "period"), "expected base_year ≤ start_year ≤ end_year")
@@ -765,6 +814,7 @@ def _check_indicators(c: _Checks) -> None:
         _check_unit_and_region_rule(c, loc, ind)
         _check_components(c, loc, ind)
         _check_indicator_references(c, loc, ind)
+        _check_base(c, loc, ind)
         _check_targets(c, loc, ind)
 
 
@@ -780,6 +830,9 @@ def _check_unit_and_region_rule(c: _Checks, loc: Loc, ind: Indicator) -> None:
         c.add(loc + ("aggregation",), "a percentage cannot be summed over localities: use recompute or none")
     if ind.aggregation == Aggregation.SUM and Aggregation.SUM not in kind.aggregations:
         c.add(loc + ("aggregation",), f"an indicator of kind {ind.kind.value} cannot be summed")
+    elif ind.aggregation not in kind.aggregations:
+        allowed = ", ".join(sorted(a.value for a in kind.aggregations))
+        c.add(loc + ("aggregation",), f"an indicator of kind {ind.kind.value} allows only {allowed}")
 
 
 def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
@@ -794,13 +847,27 @@ def _check_components(c: _Checks, loc: Loc, ind: Indicator) -> None:
             c.add(
                 loc + ("components",), f"recompute needs exactly the components {', '.join(sorted(needed))}"
             )
-    elif ind.components and set(ind.components) - needed:
+    elif ind.components and set(ind.components) - needed - set(KINDS[ind.kind].optional_components):
         c.add(loc + ("components",), f"unexpected components for kind {ind.kind.value}")
     for role, component in ind.components.items():
         if component not in c.indicators:
             c.add(loc + ("components", role), f"unknown indicator {component!r}")
         elif component == ind.code:
             c.add(loc + ("components", role), "an indicator cannot be its own component")
+        elif role == YEARLY and not _yearly_figures_of(c.indicators[component], ind):
+            c.add(
+                loc + ("components", role),
+                f"{component} is not yearly figures of {ind.unit}'s quantity (a level, reported yearly)",
+            )
+
+
+def _yearly_figures_of(yearly: Indicator, total: Indicator) -> bool:
+    """The yearly figures a cumulative sum adds up: a level, reported yearly, of the same quantity."""
+    return (
+        yearly.kind == IndicatorKind.LEVEL
+        and yearly.frequency == Frequency.YEARLY
+        and quantity_of(yearly.unit) == quantity_of(total.unit)
+    )
 
 
 def _check_indicator_references(c: _Checks, loc: Loc, ind: Indicator) -> None:
@@ -839,11 +906,41 @@ def _check_targets(c: _Checks, loc: Loc, ind: Indicator) -> None:
         seen.add((target.scope, target.year))
         if not first_year <= target.year <= c.last_year:
             c.add(tloc + ("year",), f"{target.year} is outside the plan's years")
+        if target.figure_note is None and target.value not in figures_in(target.source.quote):
+            c.add(
+                tloc + ("value",),
+                f"{json_number(target.value)} is not a number of the quoted sentence: correct the figure "
+                "or the quote, or say in figure_note why the figure is not in it",
+            )
         if quantity == Quantity.COUNT and target.value < 0:
             c.add(tloc + ("value",), "a count cannot be negative")
         # A share's target is a share: within its kind's bounds (other kinds' bounds apply to values).
         if ind.kind == IndicatorKind.SHARE and not _within(target.value, kind.bounds):
             c.add(tloc + ("value",), "a share must be between 0 and 100 %")
+
+
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def figures_in(text: str) -> set[Decimal]:
+    """The numbers written in a sentence, in Arabic digits (full-width ones too; 1,200 is 1200):
+    “到2019年，…项目800个” holds 2019 and 800. Chinese numerals (一千二百) are not read."""
+    normal = unicodedata.normalize("NFKC", text)
+    return {canonical_decimal(Decimal(m.group().replace(",", ""))) for m in _NUMBER.finditer(normal)}
+
+
+def _check_base(c: _Checks, loc: Loc, ind: Indicator) -> None:
+    """The pilot units' base values: each of a pilot unit, once, not negative for an amount."""
+    if ind.base is None or not ind.base.localities:
+        return
+    for code, value in ind.base.localities.items():
+        bloc = loc + ("base", "localities", code)
+        if code not in c.localities:
+            c.add(bloc, f"unknown locality {code!r}")
+        elif code not in c.pilots:
+            c.add(bloc, f"locality {code!r} is not a pilot unit")
+        if quantity_of(ind.unit) in NON_NEGATIVE and value < 0:
+            c.add(bloc, "the value cannot be negative")
 
 
 def _within(value: Decimal, bounds: tuple[Decimal, Decimal] | None) -> bool:
@@ -983,6 +1080,10 @@ _Dumper.add_representer(str, _str_representer)
 def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
     """The document as a plan file, with the source text inline."""
     data = doc.model_dump(mode="json", exclude_none=True)
+    for ind in data.get("indicators", []):  # the pilot units' base values, as numbers
+        localities = ind.get("base", {}).get("localities")
+        if localities:
+            ind["base"]["localities"] = {code: json_number(Decimal(v)) for code, v in localities.items()}
     for key in ("value", "weight", "tolerance", "threshold", "target"):  # numbers as numbers, not strings
         _numbers_in(data, key)
     if fmt == "json":

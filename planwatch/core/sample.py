@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from planwatch.core.kinds import KINDS, Aggregation, Formula, IndicatorKind
+from planwatch.core.kinds import KINDS, UNITS, YEARLY, Aggregation, Formula, IndicatorKind
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class SampleIndicator:
     base_value: Decimal | None = None
     components: dict[str, str] = field(default_factory=dict)
     fixed_targets: dict[str, Decimal] = field(default_factory=dict)  # locality targets from the text
+    unit: str = ""
 
 
 @dataclass
@@ -43,6 +44,11 @@ class SampleData:
     # (indicator, locality, year) → value
     targets: dict[tuple[str, str, int], Decimal] = field(default_factory=dict)
     actuals: dict[tuple[str, str, int], Decimal] = field(default_factory=dict)
+
+
+def canonical_running(value: Decimal) -> Decimal:
+    """A running total as stored: to 6 decimals, the most the database keeps."""
+    return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
 def _round(value: float, places: int) -> Decimal:
@@ -83,6 +89,9 @@ def generate(
     for ind in indicators:
         if ind.aggregation != Aggregation.SUM:
             sampler.derived(ind)
+    for ind in indicators:
+        if YEARLY in ind.components:
+            sampler.running_total(ind, sampler.by_code[ind.components[YEARLY]])
     return sampler.data
 
 
@@ -173,6 +182,19 @@ class _Sampler:
                 self.levels[(ind.code, code, year)] = value
                 self.put(self.data.actuals, (ind.code, code, year), value, ind.integer)
         self.keep_cities_ahead(ind, range(start, last + 1))
+
+    def running_total(self, ind: SampleIndicator, yearly: SampleIndicator) -> None:
+        """A cumulative sum's values are the running sums of its yearly figures' from the plan's start,
+        in its own unit (so that they keep validation.check_running_total)."""
+        ratio = UNITS[yearly.unit].scale / UNITS[ind.unit].scale
+        for code in self.every:
+            running = Decimal(0)
+            for year in range(self.start_year, self.years[-1] + 1):
+                figure = self.data.actuals.get((yearly.code, code, year))
+                if figure is None:
+                    break
+                running += figure
+                self.data.actuals[(ind.code, code, year)] = canonical_running(running * ratio)
 
     def level(self, ind: SampleIndicator) -> None:
         """A level: a base below the target, then a path towards it."""

@@ -15,6 +15,7 @@ from enum import StrEnum
 from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.core.kinds import (
     KINDS,
+    UNITS,
     CheckKind,
     Formula,
     IndicatorKind,
@@ -147,11 +148,35 @@ def check_outlier(
     settings = settings or OutlierSettings()
     if not history:
         return []
+    if KINDS[rules.kind].running_total:
+        # A running total from the plan's start (a cumulative count or sum) is compared by what each
+        # period adds: three years of 800 projects are 800, 1600, 2400, not a 100 % jump in year two.
+        points = [Decimal(0), *history, value]
+        added = [b - a for a, b in zip(points, points[1:], strict=False)]
+        # Adding less than before, or nothing, is plausible (a slow year); adding far more is not.
+        return _outliers(
+            rules, added[-1], added[:-1], settings, "本期新增", "what this period adds", rises_only=True
+        )
+    return _outliers(rules, value, history, settings, "", "")
+
+
+def _outliers(
+    rules: IndicatorRules,
+    value: Decimal,
+    history: Sequence[Decimal],
+    settings: OutlierSettings,
+    what_zh: str,
+    what_en: str,
+    *,
+    rises_only: bool = False,
+) -> list[Finding]:
     code = rules.code
     rate = rules.unit == "%"
     findings = []
     previous = history[-1]
     change = float(value - previous)
+    if rises_only and change <= 0:
+        return []
     if rate:
         if abs(change) > settings.jump_points:
             findings.append(
@@ -170,9 +195,9 @@ def check_outlier(
                 _warning(
                     code,
                     "jump",
-                    f"比上期变化 {jump:.0f}%（超过 {settings.jump_percent:g}%），请说明原因",
-                    f"changed by {jump:.0f} % from the previous period (more than {settings.jump_percent:g} %): "
-                    "please explain",
+                    f"{what_zh}比上期变化 {jump:.0f}%（超过 {settings.jump_percent:g}%），请说明原因",
+                    f"{what_en + ' ' if what_en else ''}changed by {jump:.0f} % from the previous period "
+                    f"(more than {settings.jump_percent:g} %): please explain",
                 )
             )
     points = [float(h) for h in history]
@@ -233,6 +258,38 @@ def check_growth(
             f"not the {canonical_decimal(value)} % reported: check it or explain",
         )
     ]
+
+
+def check_running_total(
+    code: str, unit: str, total: Decimal, yearly: str, yearly_unit: str, figures: Sequence[Decimal]
+) -> list[Finding]:
+    """A cumulative sum against the yearly figures it adds up (三年累计投资 of 年度投资): where every
+    year's figure from the plan's start to this year is known (`figures`), the running total equals
+    their sum, in its own unit (7000 亿元 is 0.7 万亿元), within the rounding of the figures as
+    reported (half a unit of each one's last decimal). An error: one of the two is wrong."""
+    if not figures:
+        return []
+    scale, yearly_scale = UNITS[unit].scale, UNITS[yearly_unit].scale
+    summed = sum(figures, Decimal(0)) * yearly_scale / scale
+    slack = _half_last_digit(total) + sum(_half_last_digit(f) for f in figures) * yearly_scale / scale
+    if abs(total - summed) <= slack:
+        return []
+    expected = canonical_decimal(summed.quantize(Decimal("0.000001")))
+    return [
+        _error(
+            code,
+            "running_total",
+            f"累计数 {plain(total)}{unit} 应等于 {yearly} 自起始年以来各年数值之和 {plain(expected)}{unit}",
+            f"the running total {plain(total)} {unit} should equal the sum of {yearly}'s yearly figures "
+            f"since the plan's start, {plain(expected)} {unit}",
+        )
+    ]
+
+
+def _half_last_digit(value: Decimal) -> Decimal:
+    """Half a unit of the value's last decimal as written: 0.005 for 12.34, 0.5 for 800."""
+    exponent = canonical_decimal(value).as_tuple().exponent
+    return Decimal(5).scaleb(min(int(exponent), 0) - 1)
 
 
 def check_cross(rules: Iterable[CrossRule], values: Mapping[str, Decimal]) -> list[Finding]:

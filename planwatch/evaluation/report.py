@@ -36,7 +36,7 @@ from planwatch.core.evaluation.words import (
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_summary
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Plan, inclusion_note
 from planwatch.reporting import exports
 
 REGION_ZH = "全区域"
@@ -306,8 +306,9 @@ def region_lines(run: EvaluationRun, names: Names) -> list[str]:
         for r in run.evaluation.indicators
         if r.scope == REGION
     ]
+    zh, en = inclusion_note(run.plan)
     return [
-        "区域指标 Region summary (顺德区计入佛山市，不重复计算 Shunde counted within Foshan)",
+        f"区域指标 Region summary ({zh} {en})" if zh else "区域指标 Region summary",
         *aligned(header, rows, [False, False, True, True, True, False, True, True, False, False]),
     ]
 

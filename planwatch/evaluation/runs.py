@@ -297,6 +297,7 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             "dimension__code",
             "lead_unit__name_zh",
             "lead_unit__name_en",
+            "base_localities",
         )
     )
     components: dict[int, dict[str, str]] = {}
@@ -317,6 +318,7 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             components=components.get(pk, {}),
             dimension=dimension,
             lead=(lead_zh, lead_en) if lead_zh else None,
+            locality_bases=locality_bases,
         )
         for (
             pk,
@@ -331,6 +333,7 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
             dimension,
             lead_zh,
             lead_en,
+            locality_bases,
         ) in rows
     )
     return specs, {row[0]: row[1] for row in rows}

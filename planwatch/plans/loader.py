@@ -19,7 +19,9 @@ from django.utils import translation
 
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
+from planwatch.core.evaluation.breakdown import plan_breakdown_problems
 from planwatch.core.numbers import canonical_decimal, json_number
+from planwatch.core.validation import Severity
 from planwatch.kernel import audit
 from planwatch.plans.models import (
     CrossCheck,
@@ -51,6 +53,7 @@ class LoadResult:
     status: Literal["created", "updated", "unchanged"]
     version: int
     changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the breakdown check, where it is a warning
 
 
 def load_plan_file(path: str | Path, user: Any = None) -> LoadResult:
@@ -109,13 +112,25 @@ def register_part(part: PlanPart) -> None:
     PARTS[part.key] = part
 
 
+def breakdown_warnings(doc: planfile.PlanDocument, file_name: str) -> list[str]:
+    """The plan's locality targets against its region targets (plan_breakdown_problems): refused
+    whole, nothing written, where the file says `breakdown_check: error`; else the warnings."""
+    found = plan_breakdown_problems(doc)
+    if doc.plan.breakdown_check == Severity.ERROR and found:
+        raise PlanFileError(
+            file_name, [Problem(planfile.format_path(loc), message) for loc, message in found]
+        )
+    return [f"{planfile.format_path(loc)}: {message}" for loc, message in found]
+
+
 @transaction.atomic
 def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any = None) -> LoadResult:
+    warnings = breakdown_warnings(doc, file_name)
     content_hash = doc.content_hash()
     plan = Plan.objects.select_for_update().filter(code=doc.plan.code).first()
     latest = plan.versions.order_by("-number").first() if plan else None
     if plan is not None and latest is not None and latest.content_hash == content_hash:
-        return LoadResult(plan, "unchanged", plan.version)
+        return LoadResult(plan, "unchanged", plan.version, warnings=warnings)
 
     status: Literal["created", "updated"] = "created" if plan is None else "updated"
     plan = _save_plan(plan, doc)
@@ -150,7 +165,7 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
         new={"version": plan.version, "hash": content_hash},
         comment=version.summary,
     )
-    return LoadResult(plan, status, plan.version, changes)
+    return LoadResult(plan, status, plan.version, changes, warnings)
 
 
 def _save_plan(plan: Plan | None, doc: planfile.PlanDocument) -> Plan:
@@ -171,6 +186,8 @@ def _save_plan(plan: Plan | None, doc: planfile.PlanDocument) -> Plan:
         "horizon_year": header.period.horizon_year,
         "source_text": doc.source_text,
         "approval": (doc.review or planfile.DEFAULT_REVIEW).model_dump(mode="json")["approval"],
+        "breakdown_check": header.breakdown_check.value if header.breakdown_check else "",
+        "bulletin_basis": header.bulletin_basis.model_dump(mode="json") if header.bulletin_basis else None,
     }
     if plan is None:
         return Plan.objects.create(code=header.code, version=1, **plan_fields)
@@ -362,6 +379,9 @@ def _indicator_row(
         "base_implied": ind.base.implied if ind.base else False,
         "base_note_zh": _text(ind.base.note if ind.base else None, "zh"),
         "base_note_en": _text(ind.base.note if ind.base else None, "en"),
+        "base_localities": {
+            code: str(value) for code, value in ((ind.base.localities or {}) if ind.base else {}).items()
+        },
         "dimension": dimensions[ind.dimension] if ind.dimension else None,
         "lead_unit": units[ind.lead_unit] if ind.lead_unit else None,
         "clause": ind.source.clause,
@@ -459,6 +479,8 @@ def _sync_targets(
                 "origin": Target.Origin.PLAN,
                 "note_zh": _text(t.note, "zh"),
                 "note_en": _text(t.note, "en"),
+                "figure_note_zh": _text(t.figure_note, "zh"),
+                "figure_note_en": _text(t.figure_note, "en"),
                 "clause": t.source.clause,
                 "quote": t.source.quote,
                 "order": order,
@@ -576,6 +598,8 @@ def _header_dict(plan: Plan) -> dict[str, Any]:
             "horizon_year": plan.horizon_year,
         },
         "source_text": plan.source_text,
+        "breakdown_check": plan.breakdown_check or None,
+        "bulletin_basis": plan.bulletin_basis,
     }
 
 
@@ -673,6 +697,7 @@ def _indicator_dict(ind: Indicator, all_tasks: Iterable[Task]) -> dict[str, Any]
             "value": json_number(ind.base_value),
             "implied": ind.base_implied,
             "note": _t(ind.base_note_zh, ind.base_note_en),
+            "localities": {code: json_number(Decimal(v)) for code, v in ind.base_localities.items()} or None,
         },
         "dimension": ind.dimension.code if ind.dimension else None,
         "lead_unit": ind.lead_unit.code if ind.lead_unit else None,
@@ -686,6 +711,7 @@ def _indicator_dict(ind: Indicator, all_tasks: Iterable[Task]) -> dict[str, Any]
                 "value": json_number(t.plan_value if t.plan_value is not None else t.value),
                 "qualifier": t.qualifier,
                 "note": _t(t.note_zh, t.note_en),
+                "figure_note": _t(t.figure_note_zh, t.figure_note_en),
                 "source": _src(t),
             }
             for t in sorted(ind.targets.all(), key=lambda t: (t.order, t.year))

@@ -126,6 +126,10 @@ class Plan(models.Model):
     # locality level ("default" for any other): "self" is the locality's own approver, "parent" its
     # parent's (a county's city), "grandparent" the one above. The plan file's `review.approval`.
     approval = models.JSONField(default=default_approval, blank=True)
+    # The plan file's `plan.breakdown_check` ("" where it says none: a warning) and
+    # `plan.bulletin_basis` ({"text": {zh, en}, "source": {clause, quote}}, or none).
+    breakdown_check = models.CharField(max_length=10, blank=True, default="")
+    bulletin_basis = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Implementation plan")
@@ -257,6 +261,14 @@ def hierarchy_nodes(localities: Sequence[Locality]) -> dict[str, hierarchy.Local
         hierarchy.LocalityNode(loc.code, code_of.get(loc.parent_id), loc.pilot, loc.figures_include_children)
         for loc in localities
     )
+
+
+def inclusion_note(plan: Plan) -> tuple[str, str]:
+    """What the plan's region totals say of pilot units inside another (顺德区计入佛山市，不重复计算),
+    in Chinese and English, from its own localities; ("", "") when no pilot unit includes another."""
+    localities = list(plan.localities.all())
+    names = {loc.code: (loc.name_zh, loc.name_en) for loc in localities}
+    return hierarchy.inclusion_note(hierarchy_nodes(localities), names)
 
 
 class Unit(Bilingual):
@@ -435,6 +447,8 @@ class Indicator(Bilingual, Sourced):
     base_implied = models.BooleanField(default=False)
     base_note_zh = models.TextField(blank=True)
     base_note_en = models.TextField(blank=True)
+    # The pilot units' base-year values the plan file states (`base.localities`): code → "12.5".
+    base_localities = models.JSONField(default=dict, blank=True)
     dimension = models.ForeignKey(
         Dimension, models.SET_NULL, null=True, blank=True, related_name="indicators"
     )
@@ -515,6 +529,8 @@ class Target(Sourced):
     )
     note_zh = models.TextField(blank=True)
     note_en = models.TextField(blank=True)
+    figure_note_zh = models.TextField(blank=True)  # why the figure is not in the quoted sentence
+    figure_note_en = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -544,6 +560,11 @@ class Target(Sourced):
     @property
     def note(self) -> str:
         return pick(self.note_zh, self.note_en)
+
+    @property
+    def figure_note(self) -> str:
+        """Why the figure is not a number of its quoted sentence (the plan file's `figure_note`)."""
+        return pick(self.figure_note_zh, self.figure_note_en)
 
     @property
     def is_sample(self) -> bool:

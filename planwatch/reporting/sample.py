@@ -48,6 +48,7 @@ def _specs(plan: Plan, indicators: list[Indicator]) -> list[sample.SampleIndicat
             kind=IndicatorKind(ind.kind),
             aggregation=Aggregation(ind.aggregation),
             integer=whole_number_unit(ind.unit),
+            unit=ind.unit,
             region_target=plan_targets.get((ind.code, None, plan.end_year)),
             target_year=plan.end_year,
             base_year=ind.base_year,

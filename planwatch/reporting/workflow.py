@@ -37,7 +37,7 @@ from planwatch.core.errors import (
     PlanWatchError,
     refuse,
 )
-from planwatch.core.kinds import CheckKind, IndicatorKind
+from planwatch.core.kinds import KINDS, YEARLY, CheckKind, IndicatorKind
 from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
@@ -449,6 +449,7 @@ def _findings(
         f for f in validation.check_cross(cross_rules(period.plan), merged) if f.indicator in touched
     ]
     findings += growth_warnings(locality, period, merged, touched)
+    findings += running_total_errors(locality, period, merged, touched)
     return findings
 
 
@@ -594,6 +595,59 @@ def growth_warnings(
                 period.year - growth.base_year,
             )
     return findings
+
+
+# --- running totals against their yearly figures -------------------------------------------------
+
+
+def running_total_errors(
+    locality: Locality, period: Period, values: dict[str, Decimal], touched: set[str]
+) -> list[validation.Finding]:
+    """Each cumulative sum of `values` against the yearly figures it adds up (its `yearly`
+    component), where either was `touched` and every year's figure from the plan's start to this
+    year is known for this locality (this year's from `values`, earlier ones as saved)."""
+    if period.frequency != Period.Frequency.YEARLY:
+        return []
+    pairs = [
+        (c.indicator, c.component)
+        for c in IndicatorComponent.objects.filter(
+            indicator__plan_id=period.plan_id, role=YEARLY, indicator__kind__in=RUNNING_TOTAL_KINDS
+        ).select_related("indicator", "component")
+        if c.indicator.code in values and {c.indicator.code, c.component.code} & touched
+    ]
+    if not pairs:
+        return []
+    start = period.plan.start_year
+    earlier: dict[tuple[int, int], Decimal] = {
+        (indicator_id, year): value
+        for indicator_id, year, value in ReportedValue.objects.filter(
+            locality=locality,
+            indicator__in=[yearly for _, yearly in pairs],
+            period__plan_id=period.plan_id,
+            period__frequency=Period.Frequency.YEARLY,
+            period__year__gte=start,
+            period__year__lt=period.year,
+            value__isnull=False,
+        ).values_list("indicator_id", "period__year", "value")
+        if value is not None
+    }
+    findings: list[validation.Finding] = []
+    for total, yearly in pairs:
+        figures = [earlier.get((yearly.pk, year)) for year in range(start, period.year)]
+        figures.append(values.get(yearly.code))
+        if all(f is not None for f in figures):
+            findings += validation.check_running_total(
+                total.code,
+                total.unit,
+                values[total.code],
+                yearly.code,
+                yearly.unit,
+                [f for f in figures if f is not None],
+            )
+    return findings
+
+
+RUNNING_TOTAL_KINDS = [code for code, kind in KINDS.items() if YEARLY in kind.optional_components]
 
 
 def warnings_of(values: list[ReportedValue], locality: Locality, period: Period) -> list[validation.Finding]:

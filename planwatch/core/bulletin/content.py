@@ -244,6 +244,11 @@ class BulletinInput:
     series: str = ""  # the series in Chinese when not the yearly one: 专报, 季度通报
     issue: IssueInfo | None = None  # None: a draft
     words: OfficeWords = OfficeWords()
+    # From the plan, never the code: what its region totals say of pilot units inside another
+    # (顺德区计入佛山市，不重复计算), and the requirement of the text the bulletin answers (the plan
+    # file's `plan.bulletin_basis`, e.g. 定期评估、及时通报); empty when the plan has none.
+    region_note: str = ""
+    bulletin_basis: str = ""
 
 
 # --- content ----------------------------------------------------------------------------------------
@@ -399,6 +404,7 @@ class BulletinContent:
     copied: str = ""  # 抄送：…
     draft: bool = False  # not issued: no number
     final: bool = False  # the plan's final year (or after): verdicts only, 完成 / 基本完成 / 未完成
+    region_note: str = ""  # the plan's: 顺德区计入佛山市，不重复计算 (BulletinInput.region_note)
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -565,10 +571,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         heading_lines=_heading_lines(inp),
         notices=_notices(inp.run),
         header_label=_header_label(inp),
-        intro=(
-            f"根据《{inp.plan_title}》“定期评估、及时通报”的要求，现将{inp.period_label}"
-            f"{inp.region}各试点地区实施进展和评估结果通报如下。"
-        ),
+        intro=_intro(inp),
         run=inp.run,
         period_code=inp.period_code,
         period_label=inp.period_label,
@@ -598,6 +601,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         binding_summary=_binding_summary(inp, binding),
         ranking_sentences=_sentences(inp),
         words=inp.words,
+        region_note=inp.region_note,
         addressed=f"主送：{'、'.join(inp.issue.to)}" if inp.issue is not None and inp.issue.to else "",
         copied=f"抄送：{'、'.join(inp.issue.copies)}" if inp.issue is not None and inp.issue.copies else "",
         draft=inp.serial is None,
@@ -815,6 +819,15 @@ def _header_label(inp: BulletinInput) -> str:
     label = "示例数据 · " if inp.run.sample else ""
     label += "含未确认数据 · " if inp.run.includes_unaccepted else ""
     return f"{label}{inp.region}工作进展情况通报 · {inp.period_label}{inp.series} · {_number_zh(inp)}"
+
+
+def _intro(inp: BulletinInput) -> str:
+    """The opening sentence: the requirement of the plan it answers, where the plan file names one."""
+    basis = f"“{inp.bulletin_basis}”的要求" if inp.bulletin_basis else ""
+    return (
+        f"根据《{inp.plan_title}》{basis}，现将{inp.period_label}"
+        f"{inp.region}各试点地区实施进展和评估结果通报如下。"
+    )
 
 
 def _heading_lines(inp: BulletinInput) -> tuple[str, ...]:

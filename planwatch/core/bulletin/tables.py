@@ -108,7 +108,9 @@ def headline_table(c: BulletinContent, number_: int) -> Table:
         (*header, "完成情况") if final else (*header, "目标进程", "时序进度", "进度"),
         rows,
         (False, False, False, True, True, True, *((True, True) if not final else ()), False),
-        "全区域数值按各指标的汇总规则计算，顺德区计入佛山市，不重复计算。"
+        "全区域数值按各指标的汇总规则计算"
+        + (f"，{c.region_note}" if c.region_note else "")
+        + "。"
         + (verdict_note(c) if final else pace_note(c)),
         marks,
     )

@@ -269,6 +269,10 @@ def panel_from_arrays(
         base_values[i] = full[i, :, b]
         if spec.base_value is not None and math.isnan(base_values[i, n_l]):
             base_values[i, n_l] = float(spec.base_value)
+        for s, loc in enumerate(localities):  # the plan's stated base, where none is reported
+            stated = spec.locality_bases.get(loc.code)
+            if stated is not None and math.isnan(base_values[i, s]):
+                base_values[i, s] = stated
     worded = (
         np.zeros(targets.shape, dtype=np.int8) if qualifiers is None else np.array(qualifiers, dtype=np.int8)
     )

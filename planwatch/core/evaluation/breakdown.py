@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from planwatch.core.evaluation.aggregate import build_panel
 from planwatch.core.evaluation.indicator import RELATIVE_TOLERANCE
+from planwatch.core.evaluation.planinput import indicators_from_plan, localities_from_plan, period_from_plan
 from planwatch.core.evaluation.types import (
     REGION,
     EvaluationInput,
@@ -32,8 +33,9 @@ from planwatch.core.evaluation.types import (
 )
 from planwatch.core.kinds import Aggregation, Direction
 from planwatch.core.numbers import DECIMAL_PLACES, figure
+from planwatch.core.planfile import PlanDocument
 
-__all__ = ["BreakdownTotal", "TotalState", "breakdown_totals", "describe_total"]
+__all__ = ["BreakdownTotal", "TotalState", "breakdown_totals", "describe_total", "plan_breakdown_problems"]
 
 
 class TotalState(StrEnum):
@@ -173,3 +175,32 @@ def describe_total(
         f"合计低于区域目标：合计 {total}{u}，区域目标 {target}{u}，相差 {gap}{u}",
         f"The total falls short of the region target: {total}{u} against {target}{u}, {gap}{u} short",
     )
+
+
+def plan_breakdown_problems(doc: PlanDocument) -> list[tuple[tuple[int | str, ...], str]]:
+    """The plan file's own locality targets against its region targets, by each indicator's region
+    rule (`breakdown_totals`, as the breakdown pages show them): every year whose total of the
+    localities' targets falls short of the region's target, as (path in the file, message). The
+    plan file says whether these refuse the file or are warnings (`plan.breakdown_check`). A year
+    where a counted locality has no target in the file is not checked (the rest of the breakdown is
+    entered by users)."""
+    period = period_from_plan(doc)
+    localities = localities_from_plan(doc)
+    specs = {spec.code: spec for spec in indicators_from_plan(doc)}
+    names = {loc.code: (loc.name.zh, loc.name.en) for loc in doc.localities}
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    for i, ind in enumerate(doc.indicators):
+        years = sorted({t.year for t in ind.targets if t.scope != REGION})
+        if not years:
+            continue
+        targets = [
+            TargetSpec(
+                indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value), qualifier=t.qualifier
+            )
+            for t in ind.targets
+        ]
+        for total in breakdown_totals(period, specs[ind.code], localities, targets, years):
+            if total.shortfall:
+                _, en = describe_total(total, ind.unit, names)
+                problems.append((("indicators", i, "targets"), f"{total.year}: {en}"))
+    return problems

@@ -73,6 +73,7 @@ def indicator_spec(
     dimension: str | None,
     derived: bool = False,
     lead: tuple[str, str] | None = None,
+    locality_bases: Mapping[str, Decimal | float | str] | None = None,
 ) -> IndicatorSpec:
     """An indicator as the engine reads it: codes as the vocabularies' members, the base value a
     float, the components by role."""
@@ -85,6 +86,7 @@ def indicator_spec(
         region_target=region_target,
         base_year=base_year,
         base_value=float(base_value) if base_value is not None else None,
+        locality_bases={code: float(value) for code, value in (locality_bases or {}).items()},
         components=dict(sorted(components.items())),
         dimension=dimension,
         derived=derived,
@@ -151,6 +153,7 @@ def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
             region_target=ind.region_target,
             base_year=ind.base.year if ind.base else None,
             base_value=ind.base.value if ind.base else None,
+            locality_bases=ind.base.localities if ind.base else None,
             components=ind.components,
             dimension=ind.dimension,
             lead=units.get(ind.lead_unit) if ind.lead_unit else None,

@@ -104,6 +104,9 @@ class IndicatorSpec:
     region_target: bool = True  # False: the region has no target of its own (only localities do)
     base_year: int | None = None  # the indicator's own base year, else the plan's
     base_value: float | None = None  # the region's base value where the plan states or implies one
+    # The pilot units' base values the plan states (its file's `base.localities`): a locality is
+    # measured from its own where it reported none for the base year.
+    locality_bases: Mapping[str, float] = field(default_factory=dict)
     components: Mapping[str, str] = field(default_factory=dict)  # role → indicator code
     dimension: str | None = None  # evaluation dimension; None: not in the composite index
     # Computed by PlanWatch from its own records (a derived indicator: planwatch.evaluation.derived),

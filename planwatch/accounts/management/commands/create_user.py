@@ -21,7 +21,7 @@ class Command(PlanWatchCommand):
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
         parser.add_argument("--role", required=True, choices=[role.value for role in Profile.Role])
-        parser.add_argument("--locality", help="for locality roles: code or name, e.g. ZH or 珠海")
+        parser.add_argument("--locality", help="for locality roles: the locality of the plan by code or name")
         parser.add_argument("--unit", help="for the lead-unit role: the unit's code, e.g. DST")
         add_plan_argument(parser)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,18 +10,36 @@ from django.core.management.base import CommandError, CommandParser
 from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.models import Profile
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.cli import add_plan_argument
+from planwatch.core.errors import NotFound
 from planwatch.kernel import audit
-from planwatch.plans.models import Locality, Plan
+from planwatch.plans.lookup import find_plan
+from planwatch.plans.models import Locality, Plan, Unit
 
-# One demo user per role: the province, a lead unit, 珠海's and 佛山's reporters and a viewer; and
-# an approver for every pilot unit of the plan (demo_approvers), so that no locality's values stay stuck.
-DEMO_ROLES = [
-    ("province", Profile.Role.PROVINCE_REVIEWER, None, "EIC"),
-    ("lead_dst", Profile.Role.LEAD_UNIT, None, "DST"),
-    ("zhuhai_reporter", Profile.Role.LOCALITY_REPORTER, "ZH", None),
-    ("foshan_reporter", Profile.Role.LOCALITY_REPORTER, "FS", None),
-    ("leader", Profile.Role.VIEWER, None, None),
-]
+# One demo user per role: the province, a lead unit, the first two pilot units' reporters and a
+# viewer (demo_roles); and an approver for every pilot unit of the plan (demo_approvers), so that no
+# locality's values stay stuck. For the seed plan: province (省经信委), lead_dst (省科技厅, which leads
+# the talent indicators), zhuhai_reporter, foshan_reporter, leader.
+
+
+def demo_roles(plan: Plan) -> list[tuple[str, str, str | None, str | None]]:
+    """The demo users of the plan's roles, from its own units and localities."""
+    departments = list(plan.units.filter(kind=Unit.Kind.PROVINCIAL_DEPARTMENT).order_by("order", "id"))
+    province = departments[0].code if departments else None
+    # the department, other than the province's, that leads the most indicators (else the province's)
+    led = Counter(plan.indicators.exclude(lead_unit=None).values_list("lead_unit__code", flat=True))
+    leads = sorted((u.code for u in departments if u.code != province and led[u.code]), key=lambda c: -led[c])
+    lead = leads[0] if leads else province
+    roles: list[tuple[str, str, str | None, str | None]] = [
+        ("province", Profile.Role.PROVINCE_REVIEWER, None, province)
+    ]
+    if lead is not None:
+        roles.append((f"lead_{lead.lower()}", Profile.Role.LEAD_UNIT, None, lead))
+    roles += [
+        (f"{demo_login_stem(loc)}_reporter", Profile.Role.LOCALITY_REPORTER, loc.code, None)
+        for loc in plan.pilot_units().order_by("id")[:2]
+    ]
+    return [*roles, ("leader", Profile.Role.VIEWER, None, None)]
 
 
 def demo_login_stem(locality: Locality) -> str:
@@ -48,6 +67,7 @@ class Command(PlanWatchCommand):
         parser.add_argument(
             "--with-roles", action="store_true", help="also one demo user per role, for trying the workflow"
         )
+        add_plan_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         editing = get_user_model().objects.filter(username=options["username"]).first()
@@ -57,10 +77,11 @@ class Command(PlanWatchCommand):
         user = save_user(None, account, editing=editing, via=audit.Via(audit.Source.COMMAND))
         self.stdout.write(f"demo administrator {'reset' if editing else 'created'}: {user.username}")
         if options["with_roles"]:
-            plan = Plan.objects.first()
-            if plan is None:
-                raise CommandError("load a plan first: the demo roles need its localities and units")
-            for username, role, locality, unit in [*DEMO_ROLES, *demo_approvers(plan)]:
+            try:  # the plan named, or the only one: several plans and none named is refused
+                plan = find_plan(options["plan"])
+            except NotFound as exc:
+                raise CommandError(f"{exc.en}: the demo roles need a plan's localities and units") from None
+            for username, role, locality, unit in [*demo_roles(plan), *demo_approvers(plan)]:
                 call_command(
                     "create_user",
                     username=username,

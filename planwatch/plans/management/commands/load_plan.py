@@ -24,6 +24,8 @@ class Command(PlanWatchCommand):
                 raise CommandError(f"no such user: {options['user']}")
         result = load_plan_file(options["file"], user=user)
         plan = result.plan
+        for warning in result.warnings:
+            self.stdout.write(f"  warning: {warning}")
         if result.status == "unchanged":
             self.stdout.write(f"{plan.code}: unchanged, still version {result.version}")
             return

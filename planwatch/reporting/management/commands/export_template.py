@@ -15,7 +15,11 @@ class Command(PlanWatchCommand):
     help = "Write the Excel values template of one locality and period (see docs/excel.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--locality", required=True, help="code (ZH) or name (珠海, 珠海市, Zhuhai)")
+        parser.add_argument(
+            "--locality",
+            required=True,
+            help="a locality of the plan by code or name (Chinese, with or without 市/区/县, or English)",
+        )
         parser.add_argument("--period", required=True, help="the period's code, e.g. 2018")
         add_plan_argument(parser)
         parser.add_argument(

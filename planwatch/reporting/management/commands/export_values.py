@@ -24,7 +24,10 @@ class Command(PlanWatchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         add_plan_argument(parser)
         parser.add_argument("--period", help="a period code: 2018, 2018Q1, 2018-03")
-        parser.add_argument("--locality", help="a locality by code (ZH) or name (珠海, 珠海市, Zhuhai)")
+        parser.add_argument(
+            "--locality",
+            help="a locality of the plan by code or name (Chinese, with or without 市/区/县, or English)",
+        )
         parser.add_argument("--indicator", help="an indicator code (I01)")
         parser.add_argument("--status", choices=list(ReportedValue.Status.values))
         parser.add_argument(
