@@ -225,7 +225,7 @@ def test_magnitudes_qualifiers_and_units_outside_the_vocabulary() -> None:
         "煤炭消费总量不超过1.6亿吨，新建5G基站不少于17万座，单位GDP能耗比2015年下降17%。\n"
     )
     rows = {t.name: t for t in result.targets}
-    assert (rows["数字经济规模"].value, rows["数字经济规模"].unit) == (Decimal(35000), "亿元")
+    assert (rows["数字经济规模"].value, rows["数字经济规模"].unit) == (Decimal("3.5"), "万亿元")
     assert (rows["城镇登记失业率"].kind, rows["城镇登记失业率"].qualifier) == ("share", "at_most")
     coal = rows["煤炭消费总量"]
     assert (coal.value, coal.unit, coal.qualifier) == (Decimal(160_000_000), "吨", "at_most")

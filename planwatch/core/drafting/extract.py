@@ -450,7 +450,8 @@ def _subject(text: str) -> str:
     text = re.sub(r"^\s*(?:\d{1,2}[.、]|\([一二三四五六七八九十\d]{1,3}\))", "", text)
     text = _LEAD_WORDS.sub("", text.strip(" ,、"))
     for _ in range(3):
-        stripped = re.sub(r"^(?:珠江西岸地区|珠江西岸|全省|全市|全区|全县|各地|我省|我市)", "", text)
+        # the region the plan covers (“……地区”), the whole of a level, “we”
+        stripped = re.sub(r"^(?:[\u4e00-\u9fff]{2,6}?地区|全省|全市|全区|全县|各地|我省|我市)", "", text)
         stripped = re.sub(
             r"^(?:支持|培育|新引进|引进|推进|实施|组织实施|建设|新建|孵化|发展壮大|实现|推动|打造)+",
             "",

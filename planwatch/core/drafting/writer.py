@@ -13,7 +13,7 @@ import yaml
 from planwatch.core.drafting.model import Draft, DraftTarget, Evidence
 from planwatch.core.kinds import UNITS
 from planwatch.core.numbers import json_number
-from planwatch.core.planfile import FORMAT, REVIEW_MARKER
+from planwatch.core.planfile import FORMAT, REVIEW_MARKER, figures_in
 
 PREAMBLE_CLAUSE = "序言"  # the clause of what precedes the first numbered heading
 
@@ -227,6 +227,11 @@ def write_draft(draft: Draft, document_name: str) -> str:
                 row["qualifier"] = target.qualifier
             if target.year_implied:
                 row["note"] = _text(f"原文此句未写年份，按{target.year}年计。")
+            if target.value not in figures_in(target.evidence.quote):  # read from a list or in words
+                row["figure_note"] = _text(
+                    "原文未直接写出此数，由起草程序从原文推得（如列举的地区数、中文数字），请核对。"
+                )
+                target.evidence.doubt("此数未直接写在原文中", 0.7)
             row["source"] = _source(target.evidence)
             if target.unit not in UNITS:
                 target.evidence.doubt(f"计量单位“{target.unit}”需改为单位表中的单位", 0.5)
