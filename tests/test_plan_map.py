@@ -61,7 +61,9 @@ def test_the_bounds_hold_every_pilot_unit_and_the_labels_lie_inside_them():
             assert all(within(tuple(p), found.bounds) for p in ring), code
     # Shunde's label is inside Shunde; Foshan's is outside Shunde (not written over its district)
     assert any(geo.inside(found.labels["440606"], [tuple(p) for p in r]) for r in rings(features["440606"]))
-    assert not any(geo.inside(found.labels["440600"], [tuple(p) for p in r]) for r in rings(features["440606"]))
+    assert not any(
+        geo.inside(found.labels["440600"], [tuple(p) for p in r]) for r in rings(features["440606"])
+    )
     # the view reaches from 佛山 in the west to 汕头 in the east and 仁化 in the north
     (west, south), (east, north) = found.bounds
     assert west < 113.0 and east > 116.7 and north > 25.3 and south < 22.7
