@@ -16,6 +16,7 @@ from planwatch.kernel.models import AuditEvent
 from planwatch.plans import authoring
 from planwatch.plans.models import Plan, PlanVersion, TargetRevision
 from planwatch.reporting.models import Period, ReportedValue
+from tests.test_dashboard_views import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,7 @@ def test_only_the_province_administrator_loads_plan_files(client, cast):
 def test_a_bad_file_shows_every_problem_with_its_place_and_writes_nothing(client, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.alice)
+    in_english(client)
     bad = (
         coded()
         .replace("lead: DIIT", "lead: NOPE")
@@ -91,6 +93,7 @@ def test_a_bad_file_shows_every_problem_with_its_place_and_writes_nothing(client
 def test_a_new_plan_previews_and_publishes_audited(client, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.alice)
+    in_english(client)
     page = upload(client, coded(), SOURCE.format(n=20)).content.decode()
     assert 'id="preview"' in page and 'id="diff-new"' in page and 'id="publish"' in page
     assert 'data-locality="440224"' in page and "仁化县" in page  # the localities by their codes, filled in
@@ -111,6 +114,7 @@ def test_a_new_plan_previews_and_publishes_audited(client, cast, settings, tmp_p
 def test_a_new_version_shows_its_diff_with_the_values_it_touches(client, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.alice)
+    in_english(client)
     upload(client, coded(), SOURCE.format(n=20))
     client.post(URL, {"action": "publish", "token": client.session["plan_upload"]})
     plan = Plan.objects.get(code="coded-cities-2020")
@@ -154,6 +158,7 @@ def test_the_database_checks_are_the_loaders_own(client, cast, settings, tmp_pat
     """Removing an indicator that values refer to is refused at the check, as load_plan refuses it."""
     settings.MEDIA_ROOT = tmp_path
     client.force_login(cast.alice)
+    in_english(client)
     upload(client, coded(20, I02), SOURCE.format(n=20))
     client.post(URL, {"action": "publish", "token": client.session["plan_upload"]})
     plan = Plan.objects.get(code="coded-cities-2020")
