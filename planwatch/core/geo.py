@@ -213,8 +213,10 @@ def _rounded(
     return out
 
 
-def _feature(name: str, polygons: list[list[Ring]], cp: tuple[float, float] | None = None) -> dict[str, Any]:
-    properties: dict[str, Any] = {"name": name}
+def _feature(
+    name: str, polygons: list[list[Ring]], cp: tuple[float, float] | None = None, title: str | None = None
+) -> dict[str, Any]:
+    properties: dict[str, Any] = {"name": name, "title": title or name}  # title: its Chinese name
     if cp and cp != (0.0, 0.0):
         properties["cp"] = list(cp)
     return {
@@ -287,7 +289,9 @@ def plan_map(places: tuple[MapPlace, ...], boundaries: Boundaries, margin: float
         if city.name not in drawn_names
     ]
     ordered = sorted((p for p in places if p.code in shapes), key=lambda p: LEVEL_ORDER.get(p.level, 3))
-    features = context + [_feature(p.code, shapes[p.code].polygons, shapes[p.code].centre) for p in ordered]
+    features = context + [
+        _feature(p.code, shapes[p.code].polygons, shapes[p.code].centre, p.name) for p in ordered
+    ]
 
     labels: dict[str, tuple[float, float]] = {}
     for p in ordered:

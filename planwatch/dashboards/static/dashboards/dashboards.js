@@ -84,8 +84,8 @@
     var low = numbers.length ? Math.min.apply(null, numbers) : 0;
     var high = numbers.length ? Math.max.apply(null, numbers) : 1;
     if (high - low < 1e-9) { low = Math.max(0, low - 0.05); high = high + 0.05; }
-    var drawn = {};
-    map.features.forEach(function (f) { drawn[f.properties.name] = true; });
+    var drawn = {};  // feature name (a plan's place: its code) → its title (its Chinese name)
+    map.features.forEach(function (f) { drawn[f.properties.name] = f.properties.title || f.properties.name; });
     var areas = [], points = [], regions = [], names = [];
     data.localities.forEach(function (loc) {
       var value = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
@@ -121,7 +121,7 @@
         trigger: "item",
         formatter: function (p) {
           var loc = (p.data && p.data.code) ? byCode[p.data.code] : byCode[p.name];
-          if (!loc) return p.name + "<br>" + labels.not_pilot;
+          if (!loc) return (drawn[p.name] || p.name) + "<br>" + labels.not_pilot;
           var v = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
           var text = loc.name + "<br>" + measure.label + ": " + (v === null ? labels.no_data : format(v, measure.kind));
           if (loc.rank) text += "<br>" + labels.rank + ": " + loc.rank;
