@@ -6,6 +6,8 @@ version; publishing loads it as `load_plan` does, with one audit event."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -180,3 +182,18 @@ def test_the_database_checks_are_the_loaders_own(client, cast, settings, tmp_pat
     assert 'id="problems"' in page and "was removed from the file but data still refers to it" in page
     plan.refresh_from_db()
     assert plan.version == 1 and plan.indicators.filter(code="I02").exists()
+
+
+def test_a_checked_upload_nobody_publishes_is_let_go_after_a_day(client, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(cast.alice)
+    in_english(client)
+    upload(client, coded(), SOURCE.format(n=20))
+    old = authoring.staged(client.session["plan_upload"])
+    assert old is not None
+    day_ago = time.time() - authoring.STAGE_HOURS * 3600 - 60
+    os.utime(old.folder, (day_ago, day_ago))
+    client.logout()
+    client.force_login(cast.alice)  # another session checks a file: the old upload goes
+    upload(client, coded(), SOURCE.format(n=20))
+    assert not old.folder.exists() and authoring.staged(client.session["plan_upload"]) is not None

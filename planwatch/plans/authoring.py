@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from planwatch.plans.loader import LoadResult, load_plan_document, load_plan_fil
 from planwatch.plans.models import Plan, Target
 
 STAGE_DIR = "plan-uploads"  # under MEDIA_ROOT: one folder per checked upload, until it is published
+STAGE_HOURS = 24  # a checked upload not published within a day is let go (at the next upload)
 TOKEN_BYTES = 16
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -58,6 +60,7 @@ def stage(plan_name: str, plan_bytes: bytes, source_name: str | None, source_byt
     plan_file_name = _safe_name(plan_name, "plan.yaml")
     if not plan_file_name.lower().endswith(SUFFIXES):
         raise PlanFileError(plan_file_name, [Problem("", "a plan file is YAML or JSON (.yaml, .yml, .json)")])
+    _let_go_of_old()
     token = secrets.token_hex(TOKEN_BYTES)
     folder = _root() / token
     folder.mkdir(parents=True)
@@ -68,6 +71,16 @@ def stage(plan_name: str, plan_bytes: bytes, source_name: str | None, source_byt
             source_file_name = "source.txt"
         (folder / source_file_name).write_bytes(source_bytes)
     return Staged(token, folder / plan_file_name)
+
+
+def _let_go_of_old() -> None:
+    """Remove the checked uploads nobody published within STAGE_HOURS."""
+    if not _root().is_dir():
+        return
+    before = time.time() - STAGE_HOURS * 3600
+    for folder in _root().iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < before:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def staged(token: str) -> Staged | None:
