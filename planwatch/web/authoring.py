@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -114,4 +115,6 @@ def plan_file(request: HttpRequest, code: str | None = None) -> HttpResponse:
         context["form"] = form
         if form.is_valid():
             context.update(_check(request, form))
+    if context.get("file_name"):  # a file's name is data: shown as code, not words to translate
+        context["file_code"] = format_html("<code>{}</code>", context["file_name"])
     return render(request, "web/plan_file.html", context)
