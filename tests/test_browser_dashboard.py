@@ -102,7 +102,7 @@ def test_dashboards_in_both_languages(page, live_server, plan, cast):
         assert not page.console_errors, page.console_errors
         assert page.evaluate(CANVAS_DRAWN, "#map") > 1000
 
-        # --- 顺德区 on the map, a point inside 佛山市: a click opens its page
+        # --- 顺德区 on the map, its own boundary drawn over 佛山市: a click opens its page
         point = page.evaluate(
             "() => echarts.getInstanceByDom(document.getElementById('map'))"
             ".convertToPixel({geoIndex: 0}, [113.29, 22.81])"

@@ -88,7 +88,7 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
         (s["locality"], numbers.score(s["score"]), s["rank_change"]) for s in run.results["composite"]["scores"]
     ]
     assert ranking[0][0] == "YJ"
-    # the map's data: composite scores and each indicator's completion per pilot unit, 顺德区 a point
+    # the map's data: composite scores and each indicator's completion per pilot unit, 顺德区 inside 佛山市
     chart = json.loads(page.split('id="overview-data" type="application/json">')[1].split("</script>")[0])
     composite = chart["measures"][0]
     assert composite["key"] == "composite"
@@ -96,9 +96,8 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     i01_measure = next(m for m in chart["measures"] if m["key"] == "I01")
     assert i01_measure["values"]["ZH"] == pytest.approx(75 / 97)  # against 珠海's 2018 target
     shunde = next(loc for loc in chart["localities"] if loc["code"] == "SD")
-    assert shunde["point"] == [113.29, 22.81]
-    assert next(loc for loc in chart["localities"] if loc["code"] == "FS")["point"] is None
-    assert chart["map_url"].endswith("vendor/echarts/guangdong.json")
+    assert shunde["inside"] and not next(loc for loc in chart["localities"] if loc["code"] == "FS")["inside"]
+    assert chart["map_url"] == f"/plans/{sampled.code}/dashboard/map.json"
     assert "示例数据" in page  # the run read sample data and says so
 
 
@@ -218,9 +217,9 @@ def test_english_pages_name_the_localities_in_english(client, sampled, cast):
     client.force_login(cast.vic)
     in_english(client)
     page = client.get(url(sampled, "?year=2018")).content.decode()
-    assert "Shunde District is the point inside Foshan." in page
+    assert "Shunde District is drawn inside Foshan." in page
     assert "Shunde District is counted within Foshan, never twice." in page
-    notes = [p for p in page.split("<p") if "is the point inside" in p or "counted within" in p]
+    notes = [p for p in page.split("<p") if "is drawn inside" in p or "counted within" in p]
     assert len(notes) == 2 and not any("顺德" in p or "佛山" in p for p in notes)
     indicator = client.get(url(sampled, "indicators/I01/")).content.decode()
     heading = indicator.split('id="table-card"')[1].split("</h2>")[0]

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Min, Q
@@ -25,13 +24,14 @@ from planwatch.bulletins.models import SERIES_ZH, WORDS, Bulletin, BulletinAddre
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
-from planwatch.core.geo import MapFileMissing, read_city_map
+from planwatch.core.geo import MapFileMissing
 from planwatch.core.kinds import DERIVED_UNIT
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
+from planwatch.plans import maps
 from planwatch.plans.models import Plan, inclusion_note
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -251,26 +251,27 @@ def late_input(plan: Plan, period: Period | None, as_of: dt.date) -> tuple[tuple
 
 
 def map_shapes(plan: Plan) -> tuple[core.MapShape, ...]:
-    """The map's cities (pilot units by their Chinese name, the others as context) and a point for a
-    pilot unit without a boundary (顺德区). Empty when the map file is missing."""
+    """The plan's own map (planwatch/plans/maps.py, as the dashboard draws it): its places by their
+    code — a district over its city — the cities around them as context (`~` and their name), a
+    point for a place without a boundary. Empty when the boundary files are missing."""
     try:
-        cities = read_city_map(settings.PLANWATCH_MAP_FILE)
+        found = maps.plan_map(plan)
     except MapFileMissing:
         return ()
-    pilots = list(plan.localities.filter(pilot=True).order_by("order"))
-    by_name = {loc.name_zh: loc.code for loc in pilots}
+    codes = {loc.code for loc in plan.localities.all()}
     shapes = [
         core.MapShape(
-            locality=by_name.get(city.name, f"~{city.name}"),
-            polygons=tuple(tuple(tuple(ring) for ring in polygon) for polygon in city.polygons),
-            centre=city.centre if city.centre != (0.0, 0.0) else None,
+            locality=name if name in codes else f"~{name}",
+            polygons=tuple(
+                tuple(tuple((float(x), float(y)) for x, y in ring) for ring in polygon)
+                for polygon in feature["geometry"]["coordinates"]
+            ),
+            centre=tuple(found.labels[name]) if name in found.labels else None,  # type: ignore[arg-type]
         )
-        for city in cities
+        for feature in found.features
+        if (name := feature["properties"]["name"])
     ]
-    drawn = {s.locality for s in shapes}
-    for loc in pilots:
-        if loc.code not in drawn and loc.map_point() is not None:
-            shapes.append(core.MapShape(locality=loc.code, point=loc.map_point()))
+    shapes += [core.MapShape(locality=code, point=point) for code, point in found.points.items()]
     return tuple(shapes)
 
 

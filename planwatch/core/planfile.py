@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +23,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from planwatch.core.divisions import Divisions, resolve_localities
+from planwatch.core.divisions import installed as installed_divisions
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.core.kinds import (
     KINDS,
@@ -482,7 +484,9 @@ def _pydantic_message(error: Any) -> str:
     return message[:1].lower() + message[1:]
 
 
-def read_plan_file(path: str | Path) -> PlanDocument:
+def read_plan_file(
+    path: str | Path, divisions: Callable[[], Divisions] = installed_divisions
+) -> PlanDocument:
     """Read, resolve and check a plan file; raise PlanFileError listing every problem."""
     path = Path(path)
     name = path.name
@@ -494,7 +498,7 @@ def read_plan_file(path: str | Path) -> PlanDocument:
         raise PlanFileError(name, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
     except OSError as exc:
         raise PlanFileError(name, [Problem("", f"cannot be read: {exc.strerror}")]) from None
-    return parse_plan_text(text, name=name, base_dir=path.parent)
+    return parse_plan_text(text, name=name, base_dir=path.parent, divisions=divisions)
 
 
 MAX_PLAN_BYTES = 5 * 1024 * 1024  # a plan file, the seed's is about 0.1 MB
@@ -542,7 +546,13 @@ class _PlanLoader(yaml.SafeLoader):
                 self.holding_aliases.add(anchor)
 
 
-def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = None) -> PlanDocument:
+def parse_plan_text(
+    text: str,
+    *,
+    name: str = "<plan>",
+    base_dir: Path | None = None,
+    divisions: Callable[[], Divisions] = installed_divisions,
+) -> PlanDocument:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PLAN_BYTES:
         limit = f"larger than {MAX_PLAN_BYTES // 2**20} MB: not a plan file"
         raise PlanFileError(name, [Problem("", limit)])
@@ -576,6 +586,13 @@ def parse_plan_text(text: str, *, name: str = "<plan>", base_dir: Path | None = 
     if isinstance(header, dict) and header.get("source_text_file") and base_dir is not None:
         header["source_text"] = _source_text(name, root, base_dir, str(header["source_text_file"]))
         header["source_text_file"] = None
+
+    # Localities named by their GB/T 2260 code alone get their name, level and parent from the table.
+    unknown = resolve_localities(data, divisions)
+    if unknown:
+        raise PlanFileError(
+            name, [Problem(format_path(loc), message, _line_of(root, loc)) for loc, message in unknown]
+        )
 
     try:
         document = PlanDocument.model_validate(data)

@@ -315,11 +315,6 @@ def dimension_names(plan: Plan) -> dict[str, str]:
     return {d.code: d.name for d in plan.dimensions.order_by("order", "id")}
 
 
-def map_name(locality: Locality) -> str:
-    """The name a city has in the map file (its Chinese name, 珠海市)."""
-    return locality.name_zh
-
-
 def label(zh: str, en: str) -> str:
     return pick(zh, en)
 

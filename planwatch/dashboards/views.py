@@ -9,9 +9,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,6 +28,7 @@ from planwatch.core.evaluation.words import (
 from planwatch.dashboards import data
 from planwatch.evaluation import derived
 from planwatch.evaluation.runs import caveats, parameters_label
+from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
 from planwatch.reporting import workflow as wf
@@ -257,7 +257,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     ]
     unranked = [by_code[c].name if c in by_code else c for c in results.unranked]
     excluded_binding = [by_code[c].name if c in by_code else c for c in results.excluded_binding]
-    chart = _overview_chart(plan, year, pilots, indicators, results)
+    chart = _overview_chart(plan, year, pilots, localities, indicators, results)
     return _render(
         request,
         "overview.html",
@@ -279,7 +279,12 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _overview_chart(
-    plan: Plan, year: int | None, pilots: list[Locality], indicators: list[Indicator], results: data.Results
+    plan: Plan,
+    year: int | None,
+    pilots: list[Locality],
+    localities: list[Locality],
+    indicators: list[Indicator],
+    results: data.Results,
 ) -> dict[str, Any]:
     """What dashboards.js draws: the map's measures and localities, and the ranking."""
     measures = [
@@ -306,24 +311,23 @@ def _overview_chart(
                     "values": values,
                 }
             )
-    localities = []
-    for loc in pilots:
-        point = loc.map_point()
-        localities.append(
-            {
-                "code": loc.code,
-                "name": loc.name,
-                "map_name": data.map_name(loc),
-                "point": list(point) if point else None,
-                "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
-                "rank": score.rank if (score := results.score_of.get(loc.code)) else None,
-            }
-        )
+    inside = hierarchy.including(hierarchy_nodes(localities))
+    places = [
+        {
+            "code": loc.code,
+            "name": loc.name,
+            "inside": loc.code in inside,
+            "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
+            "rank": score.rank if (score := results.score_of.get(loc.code)) else None,
+        }
+        for loc in pilots
+    ]
     return {
-        "map_url": static("vendor/echarts/guangdong.json"),
+        "plan": plan.code,
+        "map_url": reverse("dashboards:map", args=[plan.code]),
         "score_decimals": numbers.SCORE_DECIMALS,  # the charts show scores as the tables do
         "measures": measures,
-        "localities": localities,
+        "localities": places,
         "ranking": [{"code": s.locality, "score": s.score, "rank": s.rank} for s in results.scores],
         "labels": {
             "score": _("Composite score"),
@@ -331,9 +335,29 @@ def _overview_chart(
             "completion": _("Completion"),
             "no_data": _("No data"),
             "not_pilot": _("Not a pilot unit"),
-            "inside": _("District inside its city; its figures are within the city's"),
+            "inside": _("Inside its city; its figures are within the city's"),
         },
     }
+
+
+@login_required
+def plan_map(request: HttpRequest, code: str) -> JsonResponse:
+    """The plan's map (planwatch/plans/maps.py): its places' boundaries, the cities around them, label
+    points, points and the bounds of its pilot units, for dashboards.js."""
+    found = maps.plan_map(_plan(code))
+    response = JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": found.features,
+            "bounds": found.bounds,
+            "labels": found.labels,
+            "points": found.points,
+            "unmapped": found.unmapped,
+        },
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 # --- a locality ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from planwatch.accounts.views import PasswordChange
-from planwatch.web import drafting, jobs, views
+from planwatch.web import authoring, drafting, jobs, views
 
 app_name = "web"
 
@@ -13,7 +13,9 @@ urlpatterns = [
     path("password/", PasswordChange.as_view(), name="password_change"),
     path("jobs/<int:pk>/", jobs.job_page, name="job"),
     path("jobs/<int:pk>/status.json", jobs.job_status, name="job_status"),
+    path("plan-file/", authoring.plan_file, name="plan_file_new"),
     path("plans/<slug:code>/", views.plan_detail, name="plan"),
+    path("plans/<slug:code>/plan-file/", authoring.plan_file, name="plan_file"),
     path("plans/<slug:code>/key-fields/", views.key_fields, name="key_fields"),
     path("plans/<slug:code>/tasks/", views.tasks, name="tasks"),
     path("plans/<slug:code>/tasks/<str:task_code>/", views.task_detail, name="task"),

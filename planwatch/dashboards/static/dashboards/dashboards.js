@@ -6,66 +6,6 @@
 
   var SCALE = ["#fbe3d6", "#f6c28b", "#cfe8b8", "#6fb36b", "#1f6b2a"];  // low → high
   var GREY = "#e4e7eb";
-  // The map's view: the pilot units, from 阳江 in the south-west to 肇庆 in the north and 珠海 in the east.
-  var WEST_BANK = { center: [112.8, 22.95], zoom: 1.75 };
-
-  // Where to write a city's name: the centroid of its largest ring when that lies inside the ring
-  // (the map file's `cp` is the seat of government, for 江门 at its edge next to 中山), else `cp`.
-  // The map file may be ECharts' UTF-8 encoded GeoJSON; ECharts may have decoded it in place.
-  function decodeRing(ring, offset) {
-    if (typeof ring !== "string") return ring;
-    var out = [], x = offset[0], y = offset[1];
-    for (var i = 0; i + 1 < ring.length; i += 2) {
-      var dx = ring.charCodeAt(i) - 64, dy = ring.charCodeAt(i + 1) - 64;
-      x += (dx >> 1) ^ (-(dx & 1));
-      y += (dy >> 1) ^ (-(dy & 1));
-      out.push([x / 1024, y / 1024]);
-    }
-    return out;
-  }
-
-  function ringArea(ring) {
-    var a = 0;
-    for (var i = 0; i < ring.length; i++) {
-      var p = ring[i], q = ring[(i + 1) % ring.length];
-      a += p[0] * q[1] - q[0] * p[1];
-    }
-    return a / 2;
-  }
-
-  function insideRing(pt, ring) {
-    var inside = false;
-    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      var a = ring[i], b = ring[j];
-      if ((a[1] > pt[1]) !== (b[1] > pt[1]) && pt[0] < (b[0] - a[0]) * (pt[1] - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
-    }
-    return inside;
-  }
-
-  function labelPoint(feature) {
-    var g = feature.geometry || {}, cp = (feature.properties || {}).cp;
-    var polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-    var offsets = g.encodeOffsets ? (g.type === "Polygon" ? [g.encodeOffsets] : g.encodeOffsets) : null;
-    var best = null, bestArea = 0;
-    polygons.forEach(function (polygon, k) {
-      if (!polygon || !polygon.length) return;
-      var ring = decodeRing(polygon[0], offsets ? offsets[k][0] : [0, 0]);
-      var area = Math.abs(ringArea(ring));
-      if (area > bestArea) { best = ring; bestArea = area; }
-    });
-    if (best && bestArea > 0) {
-      var a = ringArea(best), cx = 0, cy = 0;
-      for (var i = 0; i < best.length; i++) {
-        var p = best[i], q = best[(i + 1) % best.length], f = p[0] * q[1] - q[0] * p[1];
-        cx += (p[0] + q[0]) * f;
-        cy += (p[1] + q[1]) * f;
-      }
-      var c = [cx / (6 * a), cy / (6 * a)];
-      if (insideRing(c, best)) return c;
-    }
-    return cp || null;
-  }
-
   // 珠海市 → 珠海 for a map label; other names (顺德区, English names) as they are.
   function shortName(name) {
     return /^[\u4e00-\u9fff]{2,}市$/.test(name) ? name.slice(0, -1) : name;
@@ -98,33 +38,33 @@
     return chart;
   }
 
-  // --- the map of Guangdong: pilot units coloured by the chosen measure, other cities grey ---------
+  // --- the plan's map: its pilot units coloured by the chosen measure, the cities around them grey ---
+  // The server sends the map (planwatch/plans/maps.py): the plan's places by their code, a district
+  // over its city, the cities around them by name, each place's label point, the places it draws as
+  // points, and the bounds of the pilot units, which the view fits.
   function drawMap(data) {
     var el = document.getElementById("map");
     var select = document.getElementById("map-measure");
     if (!el || !data) return;
-    var byMapName = {};
-    data.localities.forEach(function (loc) { byMapName[loc.map_name] = loc; });
+    var byCode = {};
+    data.localities.forEach(function (loc) { byCode[loc.code] = loc; });
     fetch(data.map_url, { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) throw new Error("map file " + data.map_url + ": HTTP " + response.status);
+        if (!response.ok) throw new Error("map " + data.map_url + ": HTTP " + response.status);
         return response.json();
       })
-      .then(function (geojson) {
-        (geojson.features || []).forEach(function (f) {
-          var name = (f.properties || {}).name;
-          if (byMapName[name]) byMapName[name].label_at = labelPoint(f);
-        });
-        echarts.registerMap("guangdong", geojson);
-        var chart = start(el, mapOption(data, byMapName, data.measures[0]));
+      .then(function (map) {
+        var name = "plan-" + data.plan;
+        echarts.registerMap(name, { type: "FeatureCollection", features: map.features });
+        var chart = start(el, mapOption(data, map, name, byCode, data.measures[0]));
         chart.on("click", function (p) {
-          var loc = (p.data && p.data.code) ? p.data : byMapName[p.name];
+          var loc = (p.data && p.data.code) ? byCode[p.data.code] : byCode[p.name];
           if (loc && loc.url) window.location.href = loc.url;
         });
         if (select) {
           select.addEventListener("change", function () {
             var chosen = data.measures.filter(function (m) { return m.key === select.value; })[0];
-            if (chosen) chart.setOption(mapOption(data, byMapName, chosen), { replaceMerge: ["series", "visualMap"] });
+            if (chosen) chart.setOption(mapOption(data, map, name, byCode, chosen), { replaceMerge: ["series", "visualMap"] });
           });
         }
       })
@@ -137,44 +77,55 @@
       });
   }
 
-  function mapOption(data, byMapName, measure) {
+  function mapOption(data, map, mapName, byCode, measure) {
     var labels = data.labels;
     var values = measure.values;
     var numbers = Object.keys(values).map(function (k) { return values[k]; });
     var low = numbers.length ? Math.min.apply(null, numbers) : 0;
     var high = numbers.length ? Math.max.apply(null, numbers) : 1;
     if (high - low < 1e-9) { low = Math.max(0, low - 0.05); high = high + 0.05; }
+    var drawn = {};  // feature name (a plan's place: its code) → its title (its Chinese name)
+    map.features.forEach(function (f) { drawn[f.properties.name] = f.properties.title || f.properties.name; });
     var areas = [], points = [], regions = [], names = [];
     data.localities.forEach(function (loc) {
       var value = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
-      var item = { name: loc.map_name, code: loc.code, url: loc.url, label_name: loc.name, rank: loc.rank };
-      if (loc.point) {
-        item.value = [loc.point[0], loc.point[1], value === null ? NaN : value];
+      var item = { name: loc.code, code: loc.code, label_name: loc.name, rank: loc.rank };
+      var point = map.points[loc.code];
+      if (point) {
+        item.value = [point[0], point[1], value === null ? NaN : value];
         points.push(item);
-      } else {
-        // The name is written by the "names" series below, at the centroid, short (珠海, not 珠海市):
-        // the west bank's cities are small and their names close together.
-        if (loc.label_at) names.push({ name: loc.map_name, code: loc.code, url: loc.url, label_name: loc.name,
-                                       rank: loc.rank, value: [loc.label_at[0], loc.label_at[1]] });
-        regions.push({ name: loc.map_name, label: { show: !loc.label_at, formatter: shortName(loc.name), color: "#1f2933",
-                                                    fontSize: 12, fontWeight: "bold", textBorderColor: "#fff",
-                                                    textBorderWidth: 2 },
+      } else if (drawn[loc.code]) {
+        // Each name is written by the "names" series below, at the server's label point, short
+        // (珠海, not 珠海市): neighbouring cities' names stay apart.
+        var at = map.labels[loc.code];
+        if (at) names.push({ name: loc.code, code: loc.code, label_name: loc.name, value: [at[0], at[1]] });
+        regions.push({ name: loc.code, label: { show: !at, formatter: shortName(loc.name), color: "#1f2933",
+                                                fontSize: 12, fontWeight: "bold", textBorderColor: "#fff",
+                                                textBorderWidth: 2 },
                        itemStyle: { areaColor: "#f5f7fa", borderColor: "#52606d", borderWidth: 1 } });
         if (value !== null) { item.value = value; areas.push(item); }
       }
     });
+    var geo = {
+      map: mapName, roam: false, layoutCenter: ["50%", "50%"], layoutSize: "96%",
+      itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
+      emphasis: { itemStyle: { areaColor: "#cbd2d9" }, label: { show: true } },
+      label: { show: false }, regions: regions
+    };
+    // Fit the pilot units: the view is their bounds (west-north, east-south corners); the cities
+    // around them run on to the edges as grey context.
+    if (map.bounds) geo.boundingCoords = [[map.bounds[0][0], map.bounds[1][1]], [map.bounds[1][0], map.bounds[0][1]]];
     return {
       animation: false,
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          var loc = (p.data && p.data.code) ? p.data : byMapName[p.name];
-          if (!loc) return p.name + "<br>" + labels.not_pilot;
+          var loc = (p.data && p.data.code) ? byCode[p.data.code] : byCode[p.name];
+          if (!loc) return (drawn[p.name] || p.name) + "<br>" + labels.not_pilot;
           var v = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
-          var text = (loc.label_name || loc.name) + "<br>" + measure.label + ": " +
-            (v === null ? labels.no_data : format(v, measure.kind));
+          var text = loc.name + "<br>" + measure.label + ": " + (v === null ? labels.no_data : format(v, measure.kind));
           if (loc.rank) text += "<br>" + labels.rank + ": " + loc.rank;
-          if (loc.value && loc.value.length === 3) text += "<br><span style='font-size:11px'>" + labels.inside + "</span>";
+          if (loc.inside) text += "<br><span style='font-size:11px'>" + labels.inside + "</span>";
           return text;
         }
       },
@@ -184,16 +135,7 @@
         text: [format(high, measure.kind), format(low, measure.kind)], textStyle: { fontSize: 11 },
         inRange: { color: SCALE }
       }],
-      geo: {
-        // Zoomed to the west bank of the Pearl River, where the seven pilot units lie: on the whole
-        // province they are small and their names run together. The cities around them stay as grey
-        // context. (Charts resize only when their box has a size, so center and zoom are safe.)
-        map: "guangdong", roam: false, layoutCenter: ["50%", "50%"], layoutSize: "98%",
-        center: WEST_BANK.center, zoom: WEST_BANK.zoom,
-        itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
-        emphasis: { itemStyle: { areaColor: "#cbd2d9" }, label: { show: true } },
-        label: { show: false }, regions: regions
-      },
+      geo: geo,
       series: [
         { type: "map", geoIndex: 0, name: measure.label, data: areas },
         {

@@ -1,0 +1,57 @@
+"""A plan's map in real Chromium: a plan whose cities lie outside the seed plan's west bank (韶关 in
+the north, 汕头 in the east, 仁化县 a county inside 韶关, 顺德区 inside 佛山) draws them all inside the
+view, each labelled, and a click on each opens its page; screenshots under test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planwatch.demo.sample import load_sample
+from planwatch.evaluation.runs import run_evaluation
+from planwatch.plans.loader import load_plan_file
+from tests.test_browser_dashboard import drawn, view
+from tests.test_browser_reporting import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CODED = Path(__file__).resolve().parent / "plans" / "coded_cities.yaml"
+
+# The names the map writes (its "names" series) and where each place's label is, in pixels.
+LABELS = """() => {
+  const chart = echarts.getInstanceByDom(document.getElementById('map'));
+  const names = chart.getOption().series.find(s => s.name === 'names').data;
+  return names.map(n => ({code: n.code, text: n.label_name, at: chart.convertToPixel({geoIndex: 0}, n.value)}));
+}"""
+
+
+def test_a_plan_outside_the_west_bank_fits_its_map(page, live_server, alice):
+    plan = load_plan_file(CODED).plan
+    load_sample(plan)
+    run_evaluation(plan, 2020)
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/plans/{plan.code}/dashboard/?year=2020")
+    assert drawn(page, "#map") > 1000
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    labels = {label["code"]: label for label in page.evaluate(LABELS)}
+    assert set(labels) == {"440200", "440500", "440600", "440606", "440224"}  # every pilot unit labelled
+    for code, label in labels.items():  # … inside the map's box
+        x, y = label["at"]
+        assert 0 < x < box["width"] and 0 < y < box["height"], (code, label)
+    assert labels["440200"]["text"] == "韶关市" and labels["440224"]["text"] == "仁化县"
+    view(page, "plan-map-coded")
+    assert not page.console_errors, page.console_errors
+
+    for code in ("440200", "440500", "440224", "440606"):  # a click on each opens its page
+        page.goto(f"{live_server.url}/plans/{plan.code}/dashboard/?year=2020")
+        drawn(page, "#map")
+        page.locator("#map").scroll_into_view_if_needed()
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+        x, y = {label["code"]: label for label in page.evaluate(LABELS)}[code]["at"]
+        with page.expect_navigation():
+            page.mouse.click(box["x"] + x, box["y"] + y + 8)  # just below the name, on the area
+        assert f"/dashboard/localities/{code}/" in page.url
+    assert not page.console_errors, page.console_errors
