@@ -55,9 +55,14 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
+def _field(event: Any, name: str) -> Any:
+    return event[name] if isinstance(event, dict) else getattr(event, name)
+
+
 def canonical_json(event: Any) -> str:
-    """The event's hashed fields as one line of JSON, keys sorted, numbers in one spelling."""
-    fields = {name: _canonical(getattr(event, name)) for name in HASHED}
+    """The event's hashed fields as one line of JSON, keys sorted, numbers in one spelling (an
+    event, or its fields as a dict: audit.record_rows)."""
+    fields = {name: _canonical(_field(event, name)) for name in HASHED}
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -67,10 +72,14 @@ def link(previous: str, event: Any) -> str:
 
 
 def seal(previous: str, events: Iterable[Any]) -> str:
-    """Give each event, in order, its hash after `previous`; the last hash."""
+    """Give each event (or dict of an event's fields), in order, its hash after `previous`; the
+    last hash."""
     for event in events:
-        event.hash = link(previous, event)
-        previous = event.hash
+        previous = link(previous, event)
+        if isinstance(event, dict):
+            event["hash"] = previous
+        else:
+            event.hash = previous
     return previous
 
 
