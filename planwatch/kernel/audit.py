@@ -62,8 +62,15 @@ class Subject:
         return replace(self, type=type, id=id, label=label, **codes)
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """Old and new as JSON: numbers in their canonical spelling (800, 12.5), dates in ISO."""
+    if type(value) in _AS_IS:
+        return value
+    if type(value) is dict:  # the common case first (a bulk import's events): no ABC check
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return f"{canonical_decimal(value):f}"
     if isinstance(value, Mapping):

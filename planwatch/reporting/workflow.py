@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from planwatch.accounts import permissions
 from planwatch.accounts.permissions import has_perm, value_scope
 from planwatch.core import validation
 from planwatch.core.errors import (
@@ -584,7 +585,7 @@ class Reads:
     def enters(self, locality: Locality, indicator: Indicator) -> bool:
         key = (locality.pk, indicator.pk)
         if key not in self._enters:
-            self._enters[key] = may_enter(self.user, locality, indicator)
+            self._enters[key] = permissions.enters(self.user, locality.pk, indicator)
         return self._enters[key]
 
     def rules(self, indicator: Indicator) -> validation.IndicatorRules:
