@@ -1223,7 +1223,9 @@ def decide_revision(
 
 
 def _stage(cursor: Any, table: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
-    """A temporary table of `columns`, dropped at commit, filled by COPY."""
+    """A temporary table of `columns`, dropped at commit (or by the next set of the same
+    transaction), filled by COPY."""
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns}) ON COMMIT DROP")
     names = ", ".join(c.split()[0] for c in columns.split(", "))
     with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
