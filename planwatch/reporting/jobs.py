@@ -4,6 +4,8 @@ nothing, as a set sent in a request."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from planwatch.kernel.jobs import JobKind, Outcome, Progress, register
 from planwatch.kernel.models import Job
 from planwatch.plans.models import Plan
@@ -17,10 +19,10 @@ JSON = "json"
 
 def import_value_set(job: Job, progress: Progress) -> Outcome:
     plan = Plan.objects.get(code=job.plan_code)
-    progress.step("Reading the values")
+    progress.step(gettext_noop("Reading the values"))
     body = bytes(job.payload)
     value_set = dvs.parse_csv(body) if job.params.get("format") == CSV else dvs.parse_json(body)
-    progress.step("Checking and saving the values", len(value_set.rows))
+    progress.step(gettext_noop("Checking and saving the values"), len(value_set.rows))
     result = dvs.import_value_set(job.user, plan, value_set)
     progress.advance(len(value_set.rows))
     if result.already_imported:

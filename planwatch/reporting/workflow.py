@@ -576,8 +576,9 @@ class Reads:
                 .values_list("locality_id", "indicator_id", "period__frequency", "period__starts_on", "value")
             )
             for locality_id, indicator_id, frequency, starts_on, value in rows.iterator(chunk_size=5000):
-                series = self._history.setdefault(locality_id, {})
-                series.setdefault((indicator_id, frequency), []).append((starts_on, value))
+                if value is not None:
+                    series = self._history.setdefault(locality_id, {})
+                    series.setdefault((indicator_id, frequency), []).append((starts_on, value))
         self._bases = growth_bases(plan.pk, localities, self.growth_pairs)
         self._enters: dict[tuple[int, int], bool] = {}
         self._rules: dict[int, validation.IndicatorRules] = {}
@@ -821,7 +822,8 @@ def growth_bases(
         .values_list("locality_id", "indicator_id", "period__year", "value")
     )
     for locality_id, indicator_id, year, value in rows:
-        out.setdefault(locality_id, {})[(indicator_id, year)] = value
+        if value is not None:
+            out.setdefault(locality_id, {})[(indicator_id, year)] = value
     return out
 
 
@@ -1305,7 +1307,7 @@ def _write_set(
                 indicator=ind.code,
                 period=period.code,
             )
-            after = {"value": entry.value, "state": Status.DRAFT}
+            after: dict[str, Any] = {"value": entry.value, "state": Status.DRAFT}
             if current is None:
                 events.append(_event_fields("value.save", user, subject, via, None, after, at=now))
             elif current.value != entry.value:
