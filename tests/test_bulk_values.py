@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -330,3 +331,20 @@ def test_a_tokens_last_use_is_written_once_a_minute(client, plan, bob):
     client.get("/api/v1/plans", **auth)
     token.refresh_from_db()
     assert token.last_used_at > first
+
+
+def test_a_json_set_above_djangos_form_limit_is_taken(plan, cast, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = Client()
+    client.force_login(cast.zoe)
+    body = {
+        "import_id": "j",
+        "period": "2018",
+        "locality": "ZH",
+        "values": [{"indicator": "I02", "value": 1}] * 100,
+    }
+    response = client.post(DVS, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400 and "appears twice" in response.json()["errors"][-1]["message_en"]
+    settings.PLANWATCH_VALUE_SET_MAX_BYTES = 1000
+    response = client.post(DVS, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 413 and "larger than" in message_en(response.json())
