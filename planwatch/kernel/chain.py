@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from functools import lru_cache
 from typing import Any
 
 # The fields an event's hash covers, in the order they are written (the JSON's keys are sorted).
@@ -53,8 +54,14 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_canonical(v) for v in value]
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        return _utc(value)
     return str(value)
+
+
+@lru_cache(maxsize=256)
+def _utc(value: dt.datetime) -> str:
+    """A time in UTC to the microsecond (the events of one bulk write share theirs: kept a while)."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 _AS_IS = frozenset({str, bool, type(None)})  # what _canonical gives back unchanged: not asked (speed)
