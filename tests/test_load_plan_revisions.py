@@ -24,9 +24,7 @@ def revised(plan: Plan, code: str, value: int, alice: Any) -> Target:
     return region_target(plan, code)
 
 
-def test_a_reload_keeps_a_revision_when_the_file_figure_is_unchanged(
-    plan: Plan, cast: Any, tmp_path: Path
-) -> None:
+def test_a_reload_keeps_a_revision_when_the_file_figure_is_unchanged(plan: Plan, cast: Any, tmp_path: Path) -> None:
     assert revised(plan, "I01", 850, cast.alice).value == 850
     data = seed_data()
     indicator(data, "I01")["source"]["clause"] = "三（一）1"  # words change, not the figure
@@ -51,16 +49,10 @@ def test_a_changed_file_figure_replaces_a_revision_and_says_so(plan: Plan, cast:
     target = region_target(plan, "I01")
     assert (target.value, target.plan_value) == (900, 900)
     last = TargetRevision.objects.order_by("-id").first()
-    assert last is not None and (last.old_value, last.new_value, last.plan_version_id) == (
-        850,
-        900,
-        plan.versions.get(number=2).pk,
-    )
+    assert last is not None and (last.old_value, last.new_value, last.plan_version_id) == (850, 900, plan.versions.get(number=2).pk)
 
 
-def test_a_target_users_entered_gives_way_only_when_the_file_sets_it(
-    plan: Plan, cast: Any, tmp_path: Path
-) -> None:
+def test_a_target_users_entered_gives_way_only_when_the_file_sets_it(plan: Plan, cast: Any, tmp_path: Path) -> None:
     i16 = Indicator.objects.get(plan=plan, code="I16")
     zhuhai = Locality.objects.get(plan=plan, code="ZH")
     set_locality_target(i16, zhuhai, 2019, Decimal(400), "分解", cast.alice)
@@ -69,9 +61,7 @@ def test_a_target_users_entered_gives_way_only_when_the_file_sets_it(
     load_plan_file(write_plan(tmp_path, data, "v2.yaml"))
     assert Target.objects.get(indicator=i16, locality=zhuhai, year=2019).value == 400  # untouched
 
-    indicator(data, "I16")["targets"].append(
-        {**indicator(data, "I16")["targets"][0], "scope": "ZH", "value": 450}
-    )
+    indicator(data, "I16")["targets"].append({**indicator(data, "I16")["targets"][0], "scope": "ZH", "value": 450})
     result = load_plan_file(write_plan(tmp_path, data, "v3.yaml"))
     assert result.changes == ["I16 ZH 2019: 400 → 450 (replaces a value set by users)"]
     target = Target.objects.get(indicator=i16, locality=zhuhai, year=2019)
