@@ -219,6 +219,11 @@ PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum
 PLANWATCH_OUTLIER_JUMP_PERCENT = env_number("PLANWATCH_OUTLIER_JUMP_PERCENT", 50.0, minimum=1)
 PLANWATCH_OUTLIER_JUMP_POINTS = env_number("PLANWATCH_OUTLIER_JUMP_POINTS", 10.0, minimum=0.1)
 PLANWATCH_LOCK_AFTER_DAYS = int(env_number("PLANWATCH_LOCK_AFTER_DAYS", 15))
+# Data value sets (the API): the largest body taken (Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB,
+# is for forms), and the size above which the set is imported on the job runner (answer 202 and the
+# job) rather than inside the request, which a web worker's timeout would cut short.
+PLANWATCH_VALUE_SET_MAX_BYTES = int(env_number("PLANWATCH_VALUE_SET_MAX_MB", 200, minimum=1) * 1024 * 1024)
+PLANWATCH_VALUE_SET_JOB_BYTES = int(env_number("PLANWATCH_VALUE_SET_JOB_KB", 512, minimum=0) * 1024)
 # Indicators a ledger feeds are counted from its rows, never typed by hand (docs/ledgers.md).
 PLANWATCH_LEDGER_DERIVED_ONLY = env_bool("PLANWATCH_LEDGER_DERIVED_ONLY", True)
 # Evidence files: size limit and the kinds officials attach (documents, sheets, scans).

@@ -16,6 +16,9 @@ from planwatch.core.kinds import Term
 from planwatch.plans.models import term_choices
 
 TOKEN_PREFIX = "pw_"
+# A token's last use is written at most this often (seconds): a read request writes nothing else,
+# and on SQLite a write on every API call waits behind any long write ("database is locked").
+TOUCH_TOKEN_EVERY = 60
 
 
 def hash_token(raw: str) -> str:
@@ -68,7 +71,10 @@ class ApiToken(models.Model):
         )
         if token is None or not token.user.is_active:
             return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=TOUCH_TOKEN_EVERY):
+            token.last_used_at = now
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token
 
     @classmethod

@@ -129,10 +129,16 @@ def approves_at(user: Any, locality: Any, level: int) -> bool:
 # --- reported values ----------------------------------------------------------------------------
 
 
+def enters(user: Any, locality_id: int | None, indicator: Any) -> bool:
+    """The rule `value.enter` of a value's locality and indicator, all it asks of the value (for a
+    set of many values, asked once per locality and indicator without making a value of each)."""
+    return in_locality(user, locality_id) or leads(user, indicator) or bool(is_admin(user))
+
+
 @predicate
 def enters_value(user: Any, value: Any) -> bool:
     """Write a value as a draft, submit it: its locality's users, or a lead unit for its indicators."""
-    return in_locality(user, value.locality_id) or leads(user, value.indicator) or is_admin(user)
+    return enters(user, value.locality_id, value.indicator)
 
 
 @predicate

@@ -18,19 +18,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import ErrorsOut, Flag, Number, RowId, StoredNumber
 from planwatch.core.errors import Issue, Kind, Refused
+from planwatch.kernel import jobs
+from planwatch.kernel.models import Job
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
 from planwatch.reporting import datavaluesets as dvs
 from planwatch.reporting import exports
+from planwatch.reporting import jobs as reporting_jobs
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Period, ReportedValue, RevisionRequest
 
@@ -351,25 +356,56 @@ DATA_VALUE_SET_BODY = {
 }
 
 
-def read_value_set(request: HttpRequest) -> dvs.ValueSet:
+def _too_large(limit: int) -> Refused:
+    mib = limit / 1024 / 1024
+    too_large = Refused(
+        [
+            Issue(
+                Kind.INVALID,
+                f"数据值集超过 {mib:g} MB，请分成几个导入编号分别上传",
+                f"the data value set is larger than {mib:g} MB: send it as several sets (import ids)",
+            )
+        ]
+    )
+    too_large.status = 413
+    return too_large
+
+
+def value_set_body(request: HttpRequest) -> tuple[str, bytes]:
+    """The set's format (CSV or JSON) and its bytes, up to PLANWATCH_VALUE_SET_MAX_BYTES: read from
+    the request's stream, since Django's limit for a body held in memory (2.5 MiB) is one for forms;
+    a larger body is refused with 413 in the API's shape of errors."""
+    limit = settings.PLANWATCH_VALUE_SET_MAX_BYTES
     content_type = (request.content_type or "").lower()
-    if content_type in ("text/csv", "application/csv"):
-        return dvs.parse_csv(request.body)
     if content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
             raise refused(
                 400, "请在 file 字段上传 CSV 文件", "upload the CSV file as the field 'file'", path="file"
             )
-        return dvs.parse_csv(upload.read())
-    if content_type in ("application/json", ""):
-        return dvs.parse_json(request.body)
-    raise refused(
-        415,
-        f"不支持的内容类型 {content_type}：请用 application/json 或 text/csv",
-        f"unsupported content type {content_type!r}: send application/json or text/csv",
-        kind=Kind.UNSUPPORTED,
-    )
+        if upload.size is not None and upload.size > limit:
+            raise _too_large(limit)
+        return reporting_jobs.CSV, upload.read()
+    if content_type not in ("text/csv", "application/csv", "application/json", ""):
+        raise refused(
+            415,
+            f"不支持的内容类型 {content_type}：请用 application/json 或 text/csv",
+            f"unsupported content type {content_type!r}: send application/json or text/csv",
+            kind=Kind.UNSUPPORTED,
+        )
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        raise _too_large(limit)
+    body = request._body if hasattr(request, "_body") else request.read(limit + 1)
+    if len(body) > limit:
+        raise _too_large(limit)
+    return (
+        reporting_jobs.CSV if content_type in ("text/csv", "application/csv") else reporting_jobs.JSON
+    ), body
+
+
+def read_value_set(request: HttpRequest) -> dvs.ValueSet:
+    form, body = value_set_body(request)
+    return dvs.parse_csv(body) if form == reporting_jobs.CSV else dvs.parse_json(body)
 
 
 def import_answer(result: dvs.ImportResult) -> dict[str, Any]:
@@ -390,18 +426,83 @@ def import_answer(result: dvs.ImportResult) -> dict[str, Any]:
     }
 
 
+class QueuedOut(Schema):
+    status: Literal["queued"]
+    job: int = Field(description="The job's id: GET /api/v1/plans/{plan_code}/jobs/{job} tells how it goes")
+    job_url: str = Field(description="The job's address in the API")
+    page_url: str = Field(description="The job's page on the site")
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    state: Literal["queued", "running", "done", "failed"]
+    step: str
+    done: int
+    total: int
+    message_zh: str
+    message_en: str
+    problems: list[dict[str, Any]]
+
+
 @router.post(
     "/{plan_code}/datavaluesets",
-    response={200: ImportOut, **REFUSED, **NOT_FOUND, 415: ErrorsOut},
+    response={200: ImportOut, 202: QueuedOut, **REFUSED, **NOT_FOUND, 413: ErrorsOut, 415: ErrorsOut},
     summary="Write a data value set (JSON or CSV), all or nothing, once per import id",
     openapi_extra=DATA_VALUE_SET_BODY,
 )
-def post_data_value_set(request: HttpRequest, plan_code: str) -> dict[str, Any]:
+def post_data_value_set(request: HttpRequest, plan_code: str) -> Any:
     """Checks every value first, then saves them all as drafts (source `api`, the import id as
-    detail) or none. A repeated import id is a no-op answering `"status": "already imported"`."""
+    detail) or none. A repeated import id is a no-op answering `"status": "already imported"`.
+    A body larger than PLANWATCH_VALUE_SET_JOB_KB is imported on the job runner: the answer is 202
+    with the job, whose state (and, when it fails, every problem) GET …/jobs/{job} tells."""
     plan = get_plan(plan_code)
-    value_set = read_value_set(request)
+    form, body = value_set_body(request)
+    if len(body) > settings.PLANWATCH_VALUE_SET_JOB_BYTES:
+        job = jobs.start(
+            reporting_jobs.IMPORT,
+            request.user,
+            plan_code=plan.code,
+            payload=body,
+            payload_name=f"datavaluesets.{form}",
+            params={"format": form},
+        )
+        return Status(
+            202,
+            {
+                "status": "queued",
+                "job": job.pk,
+                "job_url": f"/api/v1/plans/{plan.code}/jobs/{job.pk}",
+                "page_url": reverse("web:job", args=[job.pk]),
+            },
+        )
+    value_set = dvs.parse_csv(body) if form == reporting_jobs.CSV else dvs.parse_json(body)
     return import_answer(dvs.import_value_set(request.user, plan, value_set))
+
+
+@router.get(
+    "/{plan_code}/jobs/{job_id}",
+    response={200: JobOut, **NOT_FOUND},
+    summary="A job started through the API (a large data value set): its state, step and problems",
+)
+def get_job(request: HttpRequest, plan_code: str, job_id: RowId) -> dict[str, Any]:
+    plan = get_plan(plan_code)
+    job = Job.objects.filter(pk=job_id, plan_code=plan.code).first()
+    if job is None or not has_perm("job.view", request.user, job):
+        raise NotFound(f"没有编号为 {job_id} 的任务", f"No job {job_id}.")
+    kind = jobs.KINDS.get(job.kind)
+    outcome = job.outcome or {}
+    return {
+        "id": job.pk,
+        "kind": kind.en if kind else job.kind,
+        "state": job.state,
+        "step": job.step,
+        "done": job.done,
+        "total": job.total,
+        "message_zh": outcome.get("zh", ""),
+        "message_en": outcome.get("en", ""),
+        "problems": outcome.get("problems", []),
+    }
 
 
 @router.post(

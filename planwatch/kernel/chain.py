@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from functools import lru_cache
 from typing import Any
 
 # The fields an event's hash covers, in the order they are written (the JSON's keys are sorted).
@@ -43,6 +44,8 @@ _EXACT = Context(prec=1000)  # normalizing rounds no digit off (28 by default)
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
+    if type(value) is dict:  # old and new: no ABC check
+        return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, int | float | Decimal):
         number = Decimal(repr(value) if isinstance(value, float) else value)
         return "0" if number.is_zero() else f"{_EXACT.normalize(number):f}"
@@ -51,13 +54,27 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_canonical(v) for v in value]
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        return _utc(value)
     return str(value)
 
 
+@lru_cache(maxsize=256)
+def _utc(value: dt.datetime) -> str:
+    """A time in UTC to the microsecond (the events of one bulk write share theirs: kept a while)."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+_AS_IS = frozenset({str, bool, type(None)})  # what _canonical gives back unchanged: not asked (speed)
+
+
 def canonical_json(event: Any) -> str:
-    """The event's hashed fields as one line of JSON, keys sorted, numbers in one spelling."""
-    fields = {name: _canonical(getattr(event, name)) for name in HASHED}
+    """The event's hashed fields as one line of JSON, keys sorted, numbers in one spelling (an
+    event, or its fields as a dict: audit.record_rows)."""
+    values = [event[n] for n in HASHED] if isinstance(event, dict) else [getattr(event, n) for n in HASHED]
+    fields = {
+        name: value if type(value) in _AS_IS else _canonical(value)
+        for name, value in zip(HASHED, values, strict=True)
+    }
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -67,10 +84,14 @@ def link(previous: str, event: Any) -> str:
 
 
 def seal(previous: str, events: Iterable[Any]) -> str:
-    """Give each event, in order, its hash after `previous`; the last hash."""
+    """Give each event (or dict of an event's fields), in order, its hash after `previous`; the
+    last hash."""
     for event in events:
-        event.hash = link(previous, event)
-        previous = event.hash
+        previous = link(previous, event)
+        if isinstance(event, dict):
+            event["hash"] = previous
+        else:
+            event.hash = previous
     return previous
 
 

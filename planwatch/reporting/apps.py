@@ -6,3 +6,6 @@ class ReportingConfig(AppConfig):
     name = "planwatch.reporting"
     label = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from planwatch.reporting import jobs  # noqa: F401  (models are ready only now)

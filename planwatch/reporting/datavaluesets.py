@@ -10,8 +10,11 @@ indicator by code, with an import id chosen by the sender. It arrives as JSON or
    period being open, values already locked in the workflow, version conflicts (a value sent
    without a version may only create a value or change one the same user wrote last), and the validation
    rules of workflow.save_values (kinds, units, cross-indicator checks);
-3. writes every value through workflow.save_values (drafts, audited with source API and the import
-   id), or nothing at all, raising `ValueSetRejected` with every problem found.
+3. writes every value through workflow.save_many — the checks of workflow.save_values, group by
+   group, with what they read loaded once; on PostgreSQL the writes are set-based (COPY into staging
+   tables, INSERT … SELECT, UPDATE … FROM, the audit events COPYed, chained) — drafts audited with
+   source API and the import id, or nothing at all, raising `ValueSetRejected` with every problem
+   found.
 
 Nothing here knows about HTTP: the API maps `ValueSetRejected.status` to its answer.
 """
@@ -32,7 +35,7 @@ from django.db import IntegrityError, transaction
 
 from planwatch.core import inputs, numbers, validation
 from planwatch.core.cells import csv_unguard
-from planwatch.core.errors import Issue, Kind, PlanWatchError, Refused
+from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.core.numbers import NumberProblem
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
@@ -702,33 +705,42 @@ def _placed(issue: Issue, group: _Group, places: dict[str, Place]) -> Problem:
 
 
 def _import(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:
+    """Every group checked as the entry form checks it (workflow.save_many), then all written — on
+    PostgreSQL by set-based statements — or, with any problem anywhere, nothing."""
     problems: list[Problem] = list(value_set.problems)
     result = ImportResult(value_set.import_id, False, len(value_set.rows))
-    for group in _resolve(plan, value_set, problems):
-        entries = [
-            wf.Entry(ind, row.value, wf.OWN_VERSION if row.version is None else row.version, row.comment)
-            for row, ind in group.rows
-        ]
+    groups = _resolve(plan, value_set, problems)
+    many = wf.save_many(
+        user,
+        plan,
+        [
+            wf.Group(
+                group.locality,
+                group.period,
+                [
+                    wf.Entry(
+                        ind, row.value, wf.OWN_VERSION if row.version is None else row.version, row.comment
+                    )
+                    for row, ind in group.rows
+                ],
+            )
+            for group in groups
+        ],
+        via=wf.Via(source=ReportedValue.Source.API, detail=value_set.import_id),
+        today=today,
+        write=not problems,
+    )
+    for index, refused in many.refusals.items():
+        group = groups[index]
         places = {ind.code: row.place for row, ind in group.rows}
-        try:
-            with transaction.atomic():  # a savepoint: a refused group leaves nothing behind
-                saved = wf.save_values(
-                    user,
-                    group.locality,
-                    group.period,
-                    entries,
-                    via=wf.Via(source=ReportedValue.Source.API, detail=value_set.import_id),
-                    today=today,
-                )
-        except PlanWatchError as refused:
-            problems += [_placed(issue, group, places) for issue in refused.issues]
-            continue
-        result.created += len(saved.created)
-        result.updated += len(saved.saved) - len(saved.created)
-        result.unchanged += len(saved.unchanged)
-        result.warnings += saved.warnings
+        problems += [_placed(issue, group, places) for issue in refused.issues]
     if problems:
         raise ValueSetRejected(sorted(problems, key=_position))  # nothing of it is kept
+    result.created, result.updated = many.created, many.updated
+    for saved in many.results:
+        assert saved is not None
+        result.unchanged += len(saved.unchanged)
+        result.warnings += saved.warnings
     return result
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -139,6 +141,24 @@ def _fields(data: QueryDict) -> list[tuple[str, str]]:
     return [(name, str(value)) for name, values in data.lists() for value in values]
 
 
+# The addresses whose body may be larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB, a limit
+# for forms), up to PLANWATCH_VALUE_SET_MAX_BYTES: a data value set of the API.
+LARGE_BODIES = re.compile(r"^/api/v1/plans/[^/]+/datavaluesets$")
+
+
+def _body(request: HttpRequest) -> bytes | None:
+    """The request's body, read once (views read it again from `request.body`); None if it is a
+    data value set larger than PLANWATCH_VALUE_SET_MAX_BYTES (the view answers 413)."""
+    if hasattr(request, "_body") or not LARGE_BODIES.match(request.path):
+        return request.body
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.PLANWATCH_VALUE_SET_MAX_BYTES:
+        return None
+    body = request.read()
+    request._body = body  # what `request.body` gives from now on  # type: ignore[attr-defined]
+    request._stream = io.BytesIO(body)  # type: ignore[attr-defined]
+    return body
+
+
 def _malformed(request: HttpRequest) -> Issue | None:
     if inputs.NUL in request.path:
         return inputs.nul_issue("path")
@@ -149,7 +169,9 @@ def _malformed(request: HttpRequest) -> Issue | None:
         return inputs.nul_in_fields(_fields(request.POST))
     if content_type not in ("application/json", "") or request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    body = request.body
+    body = _body(request)
+    if body is None:
+        return None  # larger than the endpoint takes: it says so (413)
     if issue := inputs.too_deep(body):
         return issue
     if not _ESCAPED_NUL.search(body) and b"\x00" not in body:
