@@ -288,6 +288,23 @@ def test_a_growth_rate_that_disagrees_with_its_level_needs_a_comment(plan, cast,
         wf.submit(cast.zoe, zh, p2017)
 
 
+def test_a_returned_level_can_be_resubmitted_when_its_approved_growth_rate_now_disagrees(plan, cast, zh):
+    """The approver returned I22 only; corrected, it puts the approved I23 out of line: the warning
+    shows on I23, but the resubmission of I22 is not held up by a value nobody can touch now."""
+    from planwatch.reporting.sample import yearly_period
+
+    p2016, p2017 = yearly_period(plan, 2016), yearly_period(plan, 2017)
+    wf.save_values(cast.zoe, zh, p2016, entries(plan, I22=20))
+    wf.submit(cast.zoe, zh, p2016, codes=["I22"])
+    fill_all(plan, cast.zoe, zh, p2017, I22=22, I24=7.7, I23=10)
+    wf.submit(cast.zoe, zh, p2017)
+    wf.return_values(cast.zack, zh, p2017, "I22 请核对", codes=["I22"])
+    result = wf.save_values(cast.zoe, zh, p2017, entries_of(plan, zh, p2017, I22=25))
+    assert "I23" in [w.indicator for w in result.warnings if w.code == "growth_mismatch"]
+    moved = wf.submit(cast.zoe, zh, p2017, codes=["I22"])
+    assert [v.indicator.code for v in moved] == ["I22"]
+
+
 def entries_of(plan, locality, period, **values):
     """Changes to saved values, with the versions they have now."""
     current = {

@@ -976,7 +976,11 @@ def findings_of(
 
 
 def warnings_needing_comment(values: list[ReportedValue], locality: Locality, period: Period) -> list[str]:
-    flagged = {f.indicator for f in warnings_of(values, locality, period)}
+    """The values to submit whose own warnings have no comment. A warning that a value to submit
+    raises on another one (a growth rate out of line with a corrected level) is shown on that one but
+    holds nothing up: that value is not being submitted, and may be approved already, out of reach."""
+    submitted = {v.indicator.code for v in values}
+    flagged = {f.indicator for f in warnings_of(values, locality, period) if f.indicator in submitted}
     commented = set(
         ValueComment.objects.filter(value__in=values).values_list("value__indicator__code", flat=True)
     )
