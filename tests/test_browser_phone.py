@@ -43,6 +43,7 @@ def test_the_province_pages_fit_a_phone(page, live_server, plan, cast, settings,
         "locality": "/dashboard/localities/ZH/",
         "reporting": "/report/",
         "supervision": "/supervision/",
+        "action-plan": "/supervision/ZH/2020/",
     }.items():
         response = page.goto(base + path)
         assert response is not None and response.ok, (name, path)

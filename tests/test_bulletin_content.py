@@ -320,7 +320,7 @@ def test_section_seven_says_the_run_in_words_and_plain_times():
     assert "读取数值状态：已确认" in text and "accepted" not in text
     assert "创建于 2019-05-01 10:00" in text and "截至 2019-04-30 12:00" in text
     assert "T10:00" not in text and "+08:00" not in text
-    assert lines[-1] == "软件版本：PlanWatch 0.1.0，评估方法第1版，numpy 2.4.6"
+    assert lines[-1] == "软件版本：PlanWatch 0.1.0，评估方法第1版，NumPy 2.4.6"
     assert "截至 2019-04-30 12:00）" in c.heading_lines[-1]
 
 

@@ -361,6 +361,8 @@ def test_revision_request_rejected(plan, cast, period, zh):
     wf.accept(cast.pat, zh, period)
     value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
     request = wf.request_revision(cast.zoe, value, Decimal(12), "统计口径更正")
+    with pytest.raises(wf.CommentRequired):
+        wf.decide_revision(cast.pat, request, approve=False, comment=" ")
     wf.decide_revision(cast.pat, request, approve=False, comment="依据不足")
     value.refresh_from_db()
     assert value.value == 10

@@ -147,7 +147,8 @@ class Bulletin(models.Model):
         return Subject(
             "bulletin",
             self.pk,
-            f"通报 {self.period_code} {self.number_label}",
+            # 通报 2019年第1期 once issued; a draft by its period: 通报 2019 草稿
+            f"通报 {self.number_label}" if self.number is not None else f"通报 {self.period_code} 草稿",
             plan=self.plan.code,
             period=self.period_code,
         )

@@ -28,6 +28,7 @@ from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.breakdown.actions import BREAKDOWN
 from planwatch.breakdown.models import Breakdown
 from planwatch.core import supervision as rules
+from planwatch.core.numbers import grouped
 from planwatch.kernel.review import Action, State, SubjectKind
 from planwatch.ledgers.models import LedgerItem
 from planwatch.ledgers.services import LEDGER_ROW, visible_items
@@ -195,8 +196,8 @@ def _revisions(plan: Plan, user: Any, today: dt.date) -> list[Item]:
         v = r.value
         out.append(
             Item(
-                f"{v.locality.name_zh} {v.period.code} {v.indicator.code}：修订申请 {v.value} → {r.new_value}",
-                f"{v.locality.name_en} {v.period.code} {v.indicator.code}: revision {v.value} → {r.new_value}",
+                f"{v.locality.name_zh} {v.period.code} {v.indicator.code}：修订申请 {grouped(v.value)} → {grouped(r.new_value)}",
+                f"{v.locality.name_en} {v.period.code} {v.indicator.code}: revision {grouped(v.value)} → {grouped(r.new_value)}",
                 reverse("manage:revisions", args=[plan.code]),
             )
         )
@@ -264,7 +265,11 @@ def _to_report(plan: Plan, user: Any, today: dt.date) -> list[Item]:
     if own is None or not has_perm("locality.enter_values", user, own):
         return []
     out = []
-    for period in Period.objects.filter(plan=plan, starts_on__lte=today).order_by("starts_on"):
+    for period in (
+        Period.objects.filter(plan=plan, starts_on__lte=today).select_related("plan").order_by("starts_on")
+    ):
+        if period.is_base:  # the bases of growth rates, not a report that falls due (reporting home)
+            continue
         for p in progress_of(plan, period, user, today):
             to_do = p.draft + p.missing
             if not (p.own and p.open and to_do):

@@ -32,6 +32,11 @@ class Source(models.TextChoices):
 # What an event did, by the part of its type after the dot ("value.submit" → "submit").
 VERBS = {
     "save": _("Saved"),
+    "chase": _("Late reporters reminded"),
+    "edit": _("Edited"),
+    "generate": _("Generated"),
+    "reopen": _("Reopened"),
+    "notification_preference": _("E-mail preference changed"),
     "create": _("Created"),
     "update": _("Changed"),
     "delete": _("Deleted"),
@@ -92,6 +97,7 @@ SUBJECT_MODELS = {
 # What an event's old and new hold that is no labelled field of its subject's model.
 FIELDS = {
     "active": _("Active"),
+    "approvals": _("Approval levels done"),
     "attributes": _("Attributes"),
     "dates": _("Dates"),
     "due_on": _("Due on"),
@@ -101,9 +107,11 @@ FIELDS = {
     "hash": _("Fingerprint"),
     "indicators": _("Linked indicators"),
     "locality": _("Locality"),
+    "localities": _("Localities"),
     "locks_on": _("Locks on"),
     "order": _("Order"),
     "password_changed": _("Password changed"),
+    "people": _("People told"),
     "percent": _("Percent complete"),
     "role": _("Role"),
     "run": _("Evaluation run"),
@@ -235,6 +243,12 @@ class AuditEvent(models.Model):
     @property
     def subject_type_label(self) -> Any:
         return SUBJECTS.get(self.subject_type, self.subject_type)
+
+    @property
+    def subject_type_shown(self) -> str:
+        """The kind of subject beside its label, unless the label already begins with it (填报期 2020)."""
+        kind = str(self.subject_type_label)
+        return "" if self.subject_label.startswith(kind) else kind
 
     def _part(self, data: Any, key: str) -> Any:
         return data.get(key) if isinstance(data, dict) else None

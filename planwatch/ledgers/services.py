@@ -242,19 +242,24 @@ def _record(type: str, user: Any, item: LedgerItem, *, via: audit.Via = audit.WE
     audit.record(type, user, item.audit_subject(), via=via, private=private, **fields)
 
 
+def not_editable(item: LedgerItem) -> IllegalTransition | None:
+    """Why a row cannot be changed now (submitted, approved or accepted), or None."""
+    if item.review in EDITABLE:
+        return None
+    return IllegalTransition(
+        f"该条目{item.get_review_display()}，不能修改；如需修改请先退回",
+        f"the row is {item.review} and cannot be changed: have it returned first",
+    )
+
+
 def _edit_problems(
     user: Any, item: LedgerItem, before: LedgerItem, expected_version: int | None
 ) -> list[PlanWatchError]:
     problems: list[PlanWatchError] = []
     if not can_write(user, before.locality) and before.locality_id != item.locality_id:
         problems.append(_not_yours(before.locality))
-    if before.review not in EDITABLE:
-        problems.append(
-            IllegalTransition(
-                f"该条目{before.get_review_display()}，不能修改；如需修改请先退回",
-                f"the row is {before.review} and cannot be changed: have it returned first",
-            )
-        )
+    if (frozen := not_editable(before)) is not None:
+        problems.append(frozen)
     if expected_version is not None and expected_version != before.version:
         who = before.updated_by or "?"
         problems.append(
@@ -753,7 +758,7 @@ def derive_values(
                 locality,
                 period,
                 entries,
-                via=wf.Via(source=ReportedValue.Source.LEDGER, detail="ledgers"),
+                via=wf.Via(source=ReportedValue.Source.LEDGER),
                 today=today,
             )
         except wf.WorkflowError as exc:

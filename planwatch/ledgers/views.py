@@ -533,6 +533,9 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
         obj = get_object_or_404(services.visible_items(request.user, lt.items.all()), pk=pk)
     if not localities.exists() or (obj.pk and not services.can_write(request.user, obj.locality)):
         raise PermissionDenied
+    if obj.pk and (frozen := services.not_editable(obj)) is not None:  # said before, not after, typing
+        messages.info(request, pick(frozen.zh, frozen.en))
+        return redirect("ledgers:item", plan.code, lt.code, obj.pk)
     form = ItemForm(request.POST or None, instance=obj, plan=plan, localities=localities, ledger=lt)
     if request.method == "POST" and form.is_valid():
         item = form.save(commit=False)

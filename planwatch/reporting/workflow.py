@@ -1285,6 +1285,8 @@ def decide_revision(
     """The province accepts (the value changes, still accepted) or rejects a revision request."""
     if not has_perm("revision.decide", user):
         raise NotAllowed("只有省级用户可以处理修订申请", "only the province decides revision requests")
+    if not approve and not comment.strip():  # the one who asked is told why, as after a return
+        raise CommentRequired("驳回修订申请须说明理由", "rejecting a revision request needs a reason")
     request = (
         RevisionRequest.objects.select_for_update(of=("self",)).select_related("value").get(pk=request.pk)
     )

@@ -493,7 +493,7 @@ def statuses_zh(statuses: Sequence[str]) -> str:
 
 
 def engine_zh(engine: str) -> str:
-    """`planwatch 0.1.0; evaluation 1; numpy 2.4.6` → `PlanWatch 0.1.0，评估方法第1版，numpy 2.4.6`."""
+    """`planwatch 0.1.0; evaluation 1; numpy 2.4.6` → `PlanWatch 0.1.0，评估方法第1版，NumPy 2.4.6`."""
     parts = []
     for part in (p.strip() for p in engine.split(";")):
         name, _, version = part.partition(" ")
@@ -501,6 +501,8 @@ def engine_zh(engine: str) -> str:
             parts.append(f"PlanWatch {version}")
         elif name == "evaluation":
             parts.append(f"评估方法第{version}版")
+        elif name == "numpy":
+            parts.append(f"NumPy {version}")
         elif part:
             parts.append(part)
     return "，".join(parts)

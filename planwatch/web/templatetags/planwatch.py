@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from planwatch.accounts.permissions import has_perm
 from planwatch.core import numbers
 from planwatch.core.kinds import whole_number_unit
+from planwatch.kernel.review import IssueState
 from planwatch.plans.models import in_english, pick
 from planwatch.reporting.models import ReportedValue
 
@@ -46,8 +47,12 @@ def get(mapping: dict, key: object) -> object:
 
 @register.filter
 def status_label(code: str) -> str:
-    """A reported value's status code (`accepted`) as its label in the active language (已确认)."""
-    return str(ReportedValue.Status(code).label) if code in ReportedValue.Status.values else code
+    """A state of review (`accepted`, a value's; `issued`, a bulletin's) as its label in the active
+    language (已确认, 已签发)."""
+    for states in (ReportedValue.Status, IssueState):
+        if code in states.values:
+            return str(states(code).label)
+    return code
 
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
