@@ -4,6 +4,7 @@ Zoe reports for 珠海."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from django.urls import reverse
 
 from planwatch.core.drafting.extract import draft
 from planwatch.core.planfile import parse_plan_text
+from planwatch.kernel.models import AuditEvent
+from planwatch.plans.models import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "plans" / "pearl_river_west_2017.source.txt").read_text(encoding="utf-8")
@@ -145,3 +148,21 @@ def test_merging_the_same_indicator_named_twice(client, plan, cast):
     document = parse_plan_text(response.content.decode())
     fours = [t for i in document.indicators for t in i.targets if t.value == 4]
     assert len(fours) == 1  # the same target stated twice is one
+
+
+def test_the_administrator_checks_the_draft_as_a_plan_file_and_publishes_it(client, plan, cast):
+    """On from the draft to 方案文件: the same checks and preview as an uploaded file, then published
+    as a plan of its own, audited; the province reviewer, who loads no plan file, may not."""
+    checks = {f"{key}:checked": "on" for key in flagged_items(SEED)}
+    client.force_login(cast.pat)
+    assert save(client, plan, then="publish", **checks).status_code == 403
+    client.force_login(cast.alice)
+    page = save(client, plan, then="publish", **checks)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="publish-form"' in html, html[-3000:]
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    published = client.post(reverse("web:plan_file", args=[plan.code]), {"action": "publish", "token": token})
+    assert published.status_code == 302
+    drafted = Plan.objects.exclude(pk=plan.pk).get()
+    assert drafted.pilot_units().count() == 7 and published["Location"].endswith(f"/plans/{drafted.code}/")
+    assert AuditEvent.objects.filter(type="plan.create", plan_code=drafted.code, actor=cast.alice).exists()

@@ -33,7 +33,7 @@ class UploadForm(forms.Form):
     )
 
 
-def _may_load(request: HttpRequest) -> None:
+def may_load(request: HttpRequest) -> None:
     if not has_perm("plan.load", request.user):
         raise PermissionDenied(_("Only the province administrator loads plan files."))
 
@@ -48,21 +48,31 @@ def _read(upload: Any) -> bytes:
 
 
 def _check(request: HttpRequest, form: UploadForm) -> dict[str, Any]:
-    """Stage the upload, check it whole (the file, then a load rolled back) and compare it with the
-    loaded version: the preview, or every problem."""
+    """The uploaded files, checked (`check_file`)."""
     plan_upload = form.cleaned_data["plan_file"]
     source = form.cleaned_data.get("source_text")
-    staged = None
     try:
         plan_bytes = _read(plan_upload)
         source_bytes = _read(source) if source else None
-        staged = authoring.stage(plan_upload.name, plan_bytes, source.name if source else None, source_bytes)
+    except PlanFileError as rejected:
+        return {"file_name": rejected.source or plan_upload.name, "problems": rejected.problems}
+    return check_file(request, plan_upload.name, plan_bytes, source.name if source else None, source_bytes)
+
+
+def check_file(
+    request: HttpRequest, name: str, plan_bytes: bytes, source_name: str | None, source_bytes: bytes | None
+) -> dict[str, Any]:
+    """Stage a plan file (an upload, or a draft of the 新方案起草 page), check it whole (the file, then
+    a load rolled back) and compare it with the loaded version: the page's preview, or every problem."""
+    staged = None
+    try:
+        staged = authoring.stage(name, plan_bytes, source_name, source_bytes)
         doc = planfile.read_plan_file(staged.plan_file)
         status, version = authoring.trial_load(doc, staged.plan_file.name, request.user)
     except PlanFileError as rejected:
         if staged is not None:
             authoring.discard(staged.token)
-        return {"file_name": rejected.source or plan_upload.name, "problems": rejected.problems}
+        return {"file_name": rejected.source or name, "problems": rejected.problems}
     if previous := request.session.get(SESSION_KEY):
         authoring.discard(previous)
     if status == "unchanged":
@@ -88,10 +98,18 @@ def _check(request: HttpRequest, form: UploadForm) -> dict[str, Any]:
     }
 
 
+def checked_page(request: HttpRequest, plan: Plan | None, checked: dict[str, Any]) -> HttpResponse:
+    """The 方案文件 page showing a checked file: its preview and the way to publish, or its problems."""
+    context: dict[str, Any] = {"plan": plan, "section": "manage", "form": UploadForm(), **checked}
+    if context.get("file_name"):  # a file's name is data: shown as code, not words to translate
+        context["file_code"] = format_html("<code>{}</code>", context["file_name"])
+    return render(request, "web/plan_file.html", context)
+
+
 @login_required
 def plan_file(request: HttpRequest, code: str | None = None) -> HttpResponse:
     plan = get_object_or_404(Plan, code=code) if code else None
-    _may_load(request)
+    may_load(request)
     context: dict[str, Any] = {"plan": plan, "section": "manage", "form": UploadForm()}
     if request.method == "POST" and request.POST.get("action") == "publish":
         token = request.POST.get("token", "")

@@ -27,6 +27,7 @@ from planwatch.core.errors import PlanFileError, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, LocalityLevel, Qualifier, Term, UnitKind
 from planwatch.core.planfile import parse_plan_text
 from planwatch.plans.models import Plan
+from planwatch.web import authoring
 
 HEADER_LABELS = {
     "title": gettext_lazy("Title"),
@@ -271,6 +272,10 @@ def new_draft(request: HttpRequest, code: str) -> HttpResponse:
             "web/drafting_review.html",
             _context(plan, draft(text), name, decisions, blockers=problems),
         )
+    if request.POST.get("then") == "publish":  # on to 方案文件: checked whole, previewed, published there
+        authoring.may_load(request)
+        checked = authoring.check_file(request, "draft.yaml", plan_file.encode(), None, None)
+        return authoring.checked_page(request, plan, checked)
     response = HttpResponse(plan_file, content_type="application/x-yaml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="draft.yaml"'
     return response
