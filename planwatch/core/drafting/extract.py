@@ -1163,7 +1163,7 @@ def _localities(text: str, header: Header, targets: list[DraftTarget]) -> list[D
         add(province, False, evidence, [province.short])
     wanted: list[geo.Division] = []
     for name in named:
-        division = geo.by_name(name)
+        division = geo.by_name(name, province.name if province else None)
         assert division is not None
         for ancestor in reversed(geo.ancestors(division)):
             if ancestor not in wanted and ancestor.name not in codes:
