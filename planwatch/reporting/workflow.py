@@ -512,7 +512,8 @@ def _findings(
         findings += _growth_findings(period, reads.growth_pairs, reads.bases_of(locality), merged, touched)
     else:
         findings += growth_warnings(locality, period, merged, touched)
-    findings += running_total_errors(locality, period, merged, touched)
+    running = reads.running_totals if reads is not None else None
+    findings += running_total_errors(locality, period, merged, touched, running)
     return findings
 
 
@@ -553,6 +554,7 @@ class Reads:
         self.derived = ledger_derived(indicators.values())
         self.cross = cross_rules(plan)
         self.growth_pairs = growth_pairs(plan.pk)
+        self.running_totals = running_total_pairs(plan.pk)
         localities = {g.locality.pk for g in groups}
         periods = {g.period.pk: g.period for g in groups}
         self.exceptions: dict[int, dict[int, dt.date]] = {pk: {} for pk in periods}
@@ -875,20 +877,33 @@ def _growth_findings(
 # --- running totals against their yearly figures -------------------------------------------------
 
 
+def running_total_pairs(plan_id: int) -> list[tuple[Indicator, Indicator]]:
+    """The plan's running totals (cumulative sums), each with the yearly figure it adds up."""
+    return [
+        (c.indicator, c.component)
+        for c in IndicatorComponent.objects.filter(
+            indicator__plan_id=plan_id, role=YEARLY, indicator__kind__in=RUNNING_TOTAL_KINDS
+        ).select_related("indicator", "component")
+    ]
+
+
 def running_total_errors(
-    locality: Locality, period: Period, values: dict[str, Decimal], touched: set[str]
+    locality: Locality,
+    period: Period,
+    values: dict[str, Decimal],
+    touched: set[str],
+    every_pair: list[tuple[Indicator, Indicator]] | None = None,
 ) -> list[validation.Finding]:
     """Each cumulative sum of `values` against the yearly figures it adds up (its `yearly`
     component), where either was `touched` and every year's figure from the plan's start to this
-    year is known for this locality (this year's from `values`, earlier ones as saved)."""
+    year is known for this locality (this year's from `values`, earlier ones as saved). `every_pair`:
+    the plan's `running_total_pairs`, when a set's checks read them once."""
     if period.frequency != Period.Frequency.YEARLY:
         return []
     pairs = [
-        (c.indicator, c.component)
-        for c in IndicatorComponent.objects.filter(
-            indicator__plan_id=period.plan_id, role=YEARLY, indicator__kind__in=RUNNING_TOTAL_KINDS
-        ).select_related("indicator", "component")
-        if c.indicator.code in values and {c.indicator.code, c.component.code} & touched
+        (total, yearly)
+        for total, yearly in (running_total_pairs(period.plan_id) if every_pair is None else every_pair)
+        if total.code in values and {total.code, yearly.code} & touched
     ]
     if not pairs:
         return []
