@@ -1,0 +1,116 @@
+"""Three levels (plan file `review.approval`, docs/plan-file.md "Three levels"): a plan broken down
+to counties (tests/fixtures/plans/three_levels_2020.yaml, 示例数据): the counties report, their city's
+approver approves, the province accepts; a city's figures are its counties' sum and the region's
+count each county once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from planwatch.accounts.models import Profile
+from planwatch.core.errors import NotAllowed
+from planwatch.evaluation.runs import run_evaluation
+from planwatch.inbox import sources
+from planwatch.plans.loader import load_plan_file
+from planwatch.plans.models import Plan
+from planwatch.reporting import workflow as wf
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import yearly_period
+from tests.conftest import _person
+
+pytestmark = pytest.mark.django_db
+THREE = Path(__file__).resolve().parent / "fixtures" / "plans" / "three_levels_2020.yaml"
+S = ReportedValue.Status
+R = Profile.Role
+SHIXING, RENHUA, WENGYUAN, DAPU, FENGSHUN = "440222", "440224", "440229", "441422", "441423"
+SHAOGUAN, MEIZHOU = "440200", "441400"
+COUNTIES = (SHIXING, RENHUA, WENGYUAN, DAPU, FENGSHUN)
+
+
+@pytest.fixture
+def three(django_user_model) -> Plan:
+    return load_plan_file(THREE).plan
+
+
+@pytest.fixture
+def people(three, django_user_model):
+    """Sid (始兴县's reporter), Ren (仁化县's reporter), Sha (韶关市's approver), Mei (梅州市's
+    approver), Pia (the province's reviewer)."""
+    return SimpleNamespace(
+        sid=_person(django_user_model, three, "sid", R.LOCALITY_REPORTER, locality=SHIXING),
+        ren=_person(django_user_model, three, "ren", R.LOCALITY_REPORTER, locality=RENHUA),
+        sha=_person(django_user_model, three, "sha", R.LOCALITY_APPROVER, locality=SHAOGUAN),
+        mei=_person(django_user_model, three, "mei", R.LOCALITY_APPROVER, locality=MEIZHOU),
+        pia=_person(django_user_model, three, "pia", R.PROVINCE_REVIEWER),
+    )
+
+
+def _enter(plan: Plan, user, code: str, year: int, **values: int):
+    locality = plan.localities.get(code=code)
+    period = yearly_period(plan, year)
+    entries = [wf.Entry(plan.indicators.get(code=c), Decimal(v), expected_version=0) for c, v in values.items()]
+    wf.save_values(user, locality, period, entries)
+    return locality, period
+
+
+def test_the_plan_loads_with_its_three_levels(three):
+    levels = {loc.code: (loc.level, loc.parent.code if loc.parent else None, loc.pilot) for loc in three.localities.all()}
+    assert levels[SHAOGUAN] == ("city", "440000", False)
+    assert levels[SHIXING] == ("county", SHAOGUAN, True)
+    assert levels[DAPU] == ("county", MEIZHOU, True)
+    assert [loc.code for loc in three.localities.get(code=SHIXING).approval_chain()] == [SHAOGUAN]
+    assert all(three.localities.get(code=c).counted_in_region_total() for c in COUNTIES)
+
+
+def test_a_county_reports_its_city_approves_the_province_accepts(three, people):
+    sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=40)
+    wf.submit(people.sid, sx, period)
+    with pytest.raises(NotAllowed):  # another city's approver
+        wf.approve(people.mei, sx, period)
+    wf.approve(people.sha, sx, period)
+    assert set(ReportedValue.objects.filter(locality=sx, period=period).values_list("status", flat=True)) == {
+        S.APPROVED
+    }
+    wf.accept(people.pia, sx, period)
+    assert set(ReportedValue.objects.filter(locality=sx, period=period).values_list("status", flat=True)) == {
+        S.ACCEPTED
+    }
+
+
+def _inbox_links(plan: Plan, user) -> list[str]:
+    return [item.link for box in sources.inbox(plan, user, dt.date(2019, 3, 1)) for item in box.items]
+
+
+def test_the_city_approver_finds_its_counties_values_in_the_inbox_and_workbench(three, people, client):
+    sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=40)
+    wf.submit(people.sid, sx, period)
+    bench = reverse("review:locality", args=[three.code, SHIXING, period.code])
+    assert bench in _inbox_links(three, people.sha)
+    assert bench not in _inbox_links(three, people.mei)
+    client.force_login(people.sha)
+    page = client.get(bench)
+    assert page.status_code == 200
+    assert "始兴县" in page.content.decode()
+    client.force_login(people.mei)
+    assert client.get(bench).status_code == 403
+
+
+def test_a_county_does_not_see_another_countys_drafts(three, people, client):
+    sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=4321)
+    drafts = ReportedValue.objects.filter(locality=sx, period=period)
+    assert not wf.visible_values(people.ren, drafts).exists()
+    assert not wf.visible_values(people.sha, drafts).exists()  # the city sees what is submitted
+    assert wf.visible_values(people.sid, drafts).count() == 2
+    form = reverse("reporting:entry", args=[three.code, SHIXING, period.code])
+    for user, shown in ((people.sid, True), (people.ren, False), (people.sha, False)):
+        client.force_login(user)
+        assert ("4321" in client.get(form).content.decode()) == shown, user
+    wf.submit(people.sid, sx, period)
+    client.force_login(people.sha)
+    assert "4321" in client.get(form).content.decode()
