@@ -97,8 +97,12 @@ def test_the_city_approver_finds_its_counties_values_in_the_inbox_and_workbench(
     page = client.get(bench)
     assert page.status_code == 200
     assert "始兴县" in page.content.decode()
+    home = client.get(reverse("review:index", args=[three.code]), follow=True).content.decode()
+    assert f'href="{bench}"' in home  # the reporting home links the county's workbench
     client.force_login(people.mei)
     assert client.get(bench).status_code == 403
+    home = client.get(reverse("review:index", args=[three.code]), follow=True).content.decode()
+    assert f'href="{bench}"' not in home
 
 
 def test_a_county_does_not_see_another_countys_drafts(three, people, client):

@@ -170,12 +170,8 @@ def _waiting(p: Progress) -> list[str]:
 
 def _link_label(user: Any, p: Progress) -> str:
     locality = p.locality
-    if (
-        p.submitted
-        and has_perm("locality.own", user, locality)
-        and has_perm("locality.approve", user, locality)
-    ):
-        return _("Review values")  # the approver's own locality, with submitted values waiting
+    if p.submitted and has_perm("locality.in_chain", user, locality):
+        return _("Review values")  # an approver of the locality (or of its city), values waiting
     if has_perm("locality.see_drafts", user, locality):
         return _("Fill in")
     if has_perm("plan.accept", user):
