@@ -118,3 +118,53 @@ def test_a_county_does_not_see_another_countys_drafts(three, people, client):
     wf.submit(people.sid, sx, period)
     client.force_login(people.sha)
     assert "4321" in client.get(form).content.decode()
+
+
+def _accepted(plan: Plan, people, reporter, code: str, year: int, **values: int) -> None:
+    locality, period = _enter(plan, reporter, code, year, **values)
+    wf.submit(reporter, locality, period)
+    city = locality.approval_chain()[0]
+    approver = people.sha if city.code == SHAOGUAN else people.mei
+    wf.approve(approver, locality, period)
+    wf.accept(people.pia, locality, period)
+
+
+@pytest.fixture
+def all_accepted(three, people, django_user_model):
+    """2018, every county's values accepted: 韶关 3 + 2 + 1 = 6 and 40 + 30 + 20 = 90, 梅州 4 + 5 = 9
+    and 50 + 60 = 110; the region 15 and 200."""
+    figures = {SHIXING: (3, 40), RENHUA: (2, 30), WENGYUAN: (1, 20), DAPU: (4, 50), FENGSHUN: (5, 60)}
+    for code, (i01, i02) in figures.items():
+        reporter = _person(django_user_model, three, f"r{code}", R.LOCALITY_REPORTER, locality=code)
+        _accepted(three, people, reporter, code, 2018, I01=i01, I02=i02)
+    return three
+
+
+def test_the_region_counts_each_county_once(all_accepted):
+    run = run_evaluation(all_accepted, 2018)
+    region = {r.indicator: r for r in run.evaluation.region}
+    assert (region["I01"].value, region["I02"].value) == (15, 200)
+    assert set(region["I01"].counted) == set(COUNTIES)  # the cities are not counted beside them
+
+
+def test_the_city_dashboard_rolls_up_its_counties(all_accepted, people, client):
+    client.force_login(people.sha)
+    page = client.get(reverse("dashboards:locality", args=[all_accepted.code, SHAOGUAN]) + "?year=2018")
+    assert page.status_code == 200
+    rows = {r.indicator.code: r for r in page.context["rows"]}
+    assert (rows["I01"].total, rows["I02"].total) == ("6", "90")
+    assert rows["I01"].members == ["3", "2", "1"]
+    assert [m.code for m in page.context["members"]] == [SHIXING, RENHUA, WENGYUAN]
+    meizhou = client.get(reverse("dashboards:locality", args=[all_accepted.code, MEIZHOU]) + "?year=2018")
+    assert {r.indicator.code: r.total for r in meizhou.context["rows"]} == {"I01": "9", "I02": "110"}
+    county = client.get(reverse("dashboards:locality", args=[all_accepted.code, SHIXING]) + "?year=2018")
+    assert county.status_code == 200  # a county's own page, as a pilot unit's
+
+
+def test_a_city_total_waits_for_every_county(three, people, client):
+    _accepted(three, people, people.sid, SHIXING, 2018, I01=3, I02=40)
+    client.force_login(people.sha)
+    page = client.get(reverse("dashboards:locality", args=[three.code, SHAOGUAN]) + "?year=2018")
+    rows = {r.indicator.code: r for r in page.context["rows"]}
+    assert rows["I01"].total == "—"
+    assert rows["I01"].missing == ["仁化县", "翁源县"]

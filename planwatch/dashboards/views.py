@@ -366,13 +366,16 @@ def plan_map(request: HttpRequest, code: str) -> JsonResponse:
 @login_required
 def locality(request: HttpRequest, code: str, locality_code: str) -> HttpResponse:
     plan = _plan(code)
-    loc = get_object_or_404(
-        Locality.objects.select_related("parent"), plan=plan, code=locality_code, pilot=True
-    )
+    loc = get_object_or_404(Locality.objects.select_related("parent"), plan=plan, code=locality_code)
+    members = data.area_members(plan, loc)
+    if not loc.pilot and not members:
+        raise Http404("not a pilot unit, nor above one")
     try:
         years, year = _year_context(request, plan)
     except data.UnknownYear as unknown:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
+    if members:
+        return _area(request, plan, loc, members, years, year)
     choice = data.run_for(plan, year, request.user)
     results = data.Results.of(choice.run) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
@@ -417,6 +420,27 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         tasks=tasks,
         today=dt.date.today(),
         **_derived_context(plan, results, loc.code),
+        **_run_context(choice),
+    )
+
+
+def _area(
+    request: HttpRequest, plan: Plan, area: Locality, members: list[Locality], years: list[int], year: int | None
+) -> HttpResponse:
+    """A locality above the pilot units (a city of a plan whose counties report): its totals, each
+    made of its members' values by the indicator's region rule, with every member's value beside."""
+    choice = data.run_for(plan, year, request.user)
+    statuses = choice.run.statuses if choice.run else data.ACCEPTED
+    rows = data.area_rows(plan, members, year, statuses) if year is not None else []
+    return _render(
+        request,
+        "area.html",
+        plan,
+        locality=area,
+        members=members,
+        rows=rows,
+        years=years,
+        year=year,
         **_run_context(choice),
     )
 
