@@ -54,13 +54,18 @@ def people(three, django_user_model):
 def _enter(plan: Plan, user, code: str, year: int, **values: int):
     locality = plan.localities.get(code=code)
     period = yearly_period(plan, year)
-    entries = [wf.Entry(plan.indicators.get(code=c), Decimal(v), expected_version=0) for c, v in values.items()]
+    entries = [
+        wf.Entry(plan.indicators.get(code=c), Decimal(v), expected_version=0) for c, v in values.items()
+    ]
     wf.save_values(user, locality, period, entries)
     return locality, period
 
 
 def test_the_plan_loads_with_its_three_levels(three):
-    levels = {loc.code: (loc.level, loc.parent.code if loc.parent else None, loc.pilot) for loc in three.localities.all()}
+    levels = {
+        loc.code: (loc.level, loc.parent.code if loc.parent else None, loc.pilot)
+        for loc in three.localities.all()
+    }
     assert levels[SHAOGUAN] == ("city", "440000", False)
     assert levels[SHIXING] == ("county", SHAOGUAN, True)
     assert levels[DAPU] == ("county", MEIZHOU, True)

@@ -29,8 +29,8 @@ from planwatch.core.evaluation import (
     explain,
     to_jsonable,
 )
-from planwatch.core.kinds import Aggregation
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
+from planwatch.core.kinds import Aggregation
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,

@@ -425,7 +425,12 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
 
 
 def _area(
-    request: HttpRequest, plan: Plan, area: Locality, members: list[Locality], years: list[int], year: int | None
+    request: HttpRequest,
+    plan: Plan,
+    area: Locality,
+    members: list[Locality],
+    years: list[int],
+    year: int | None,
 ) -> HttpResponse:
     """A locality above the pilot units (a city of a plan whose counties report): its totals, each
     made of its members' values by the indicator's region rule, with every member's value beside."""
