@@ -164,6 +164,8 @@ def test_the_city_dashboard_rolls_up_its_counties(all_accepted, people, client):
     assert {r.indicator.code: r.total for r in meizhou.context["rows"]} == {"I01": "9", "I02": "110"}
     county = client.get(reverse("dashboards:locality", args=[all_accepted.code, SHIXING]) + "?year=2018")
     assert county.status_code == 200  # a county's own page, as a pilot unit's
+    province = client.get(reverse("dashboards:locality", args=[all_accepted.code, "440000"]))
+    assert province.status_code == 404  # the region's totals are the overview's
 
 
 def test_a_city_total_waits_for_every_county(three, people, client):

@@ -348,8 +348,9 @@ def sparkline(values: Iterable[float | None], width: int = 90, height: int = 22)
 
 def area_members(plan: Plan, area: Locality) -> list[Locality]:
     """The pilot units below a locality at any depth (a city's counties), in the plan's order;
-    none for a pilot unit, whose figures are its own (planwatch.core.hierarchy.pilots_within)."""
-    if area.pilot:
+    none for a pilot unit, whose figures are its own, and for the top of the plan (the province),
+    whose totals are the region's, on the overview (planwatch.core.hierarchy.pilots_within)."""
+    if area.pilot or area.parent_id is None:
         return []
     localities = list(plan.localities.order_by("order", "id"))
     codes = set(hierarchy.pilots_within(area.code, hierarchy_nodes(localities)))
