@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -17,7 +15,6 @@ from planwatch.accounts.models import Profile
 from planwatch.core.errors import NotAllowed
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.inbox import sources
-from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
@@ -25,30 +22,11 @@ from planwatch.reporting.sample import yearly_period
 from tests.conftest import _person
 
 pytestmark = pytest.mark.django_db
-THREE = Path(__file__).resolve().parent / "fixtures" / "plans" / "three_levels_2020.yaml"
 S = ReportedValue.Status
 R = Profile.Role
 SHIXING, RENHUA, WENGYUAN, DAPU, FENGSHUN = "440222", "440224", "440229", "441422", "441423"
 SHAOGUAN, MEIZHOU = "440200", "441400"
 COUNTIES = (SHIXING, RENHUA, WENGYUAN, DAPU, FENGSHUN)
-
-
-@pytest.fixture
-def three(django_user_model) -> Plan:
-    return load_plan_file(THREE).plan
-
-
-@pytest.fixture
-def people(three, django_user_model):
-    """Sid (始兴县's reporter), Ren (仁化县's reporter), Sha (韶关市's approver), Mei (梅州市's
-    approver), Pia (the province's reviewer)."""
-    return SimpleNamespace(
-        sid=_person(django_user_model, three, "sid", R.LOCALITY_REPORTER, locality=SHIXING),
-        ren=_person(django_user_model, three, "ren", R.LOCALITY_REPORTER, locality=RENHUA),
-        sha=_person(django_user_model, three, "sha", R.LOCALITY_APPROVER, locality=SHAOGUAN),
-        mei=_person(django_user_model, three, "mei", R.LOCALITY_APPROVER, locality=MEIZHOU),
-        pia=_person(django_user_model, three, "pia", R.PROVINCE_REVIEWER),
-    )
 
 
 def _enter(plan: Plan, user, code: str, year: int, **values: int):
