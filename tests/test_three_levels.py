@@ -141,7 +141,10 @@ def test_the_city_dashboard_rolls_up_its_counties(all_accepted, people, client):
     meizhou = client.get(reverse("dashboards:locality", args=[all_accepted.code, MEIZHOU]) + "?year=2018")
     assert {r.indicator.code: r.total for r in meizhou.context["rows"]} == {"I01": "9", "I02": "110"}
     county = client.get(reverse("dashboards:locality", args=[all_accepted.code, SHIXING]) + "?year=2018")
-    assert county.status_code == 200  # a county's own page, as a pilot unit's
+    assert county.status_code == 200  # a county's own page, as a pilot unit's, linking its city's
+    assert f'id="area-link" href="/plans/{all_accepted.code}/dashboard/localities/{SHAOGUAN}/?year=2018"' in (
+        county.content.decode()
+    )
     province = client.get(reverse("dashboards:locality", args=[all_accepted.code, "440000"]))
     assert province.status_code == 404  # the region's totals are the overview's
 

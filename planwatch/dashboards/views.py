@@ -384,6 +384,8 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         if year is not None
         else None
     )
+    # the area the pilot unit belongs to (its city, in a plan of three levels), for the crumbs
+    area = loc.parent if loc.parent is not None and data.area_members(plan, loc.parent) else None
     rows, not_reported = _locality_rows(
         indicators, loc, results, _history(request.user, plan, loc), years, year
     )
@@ -403,6 +405,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         "locality.html",
         plan,
         locality=loc,
+        area=area,
         binding=binding,
         excluded_binding=bool(results and loc.code in results.excluded_binding),
         years=years,
