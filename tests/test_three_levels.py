@@ -12,7 +12,18 @@ import pytest
 from django.urls import reverse
 
 from planwatch.accounts.models import Profile
+from planwatch.core import hierarchy
 from planwatch.core.errors import NotAllowed
+from planwatch.core.evaluation import (
+    EvaluationInput,
+    IndicatorSpec,
+    LocalitySpec,
+    Observation,
+    PlanPeriod,
+    area_values,
+    build_panel,
+)
+from planwatch.core.kinds import Aggregation, IndicatorKind
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.inbox import sources
 from planwatch.plans.models import Plan
@@ -156,3 +167,52 @@ def test_a_city_total_waits_for_every_county(three, people, client):
     rows = {r.indicator.code: r for r in page.context["rows"]}
     assert rows["I01"].total == "—"
     assert rows["I01"].missing == ["仁化县", "翁源县"]
+
+
+# --- the rule itself, Django-free -----------------------------------------------------------------
+
+
+def test_an_area_is_made_by_the_region_rule_each_unit_once():
+    """A city's total adds its counted pilot units (a county inside a county-level unit whose figures
+    include it, here C2 inside C1, is not added twice) and recomputes a share from its summed parts."""
+    nodes = hierarchy.by_code(
+        [
+            hierarchy.LocalityNode("P", None, False, False),
+            hierarchy.LocalityNode("A", "P", False, False),
+            hierarchy.LocalityNode("C1", "A", True, True),
+            hierarchy.LocalityNode("C2", "C1", True, False),
+            hierarchy.LocalityNode("C3", "A", True, False),
+            hierarchy.LocalityNode("B", "P", False, False),
+            hierarchy.LocalityNode("C4", "B", True, False),
+        ]
+    )
+    assert hierarchy.pilots_within("A", nodes) == ("C1", "C2", "C3")
+    assert hierarchy.pilots_within("P", nodes) == ("C1", "C2", "C3", "C4")
+    assert hierarchy.pilots_within("C3", nodes) == ()
+    localities = tuple(
+        LocalitySpec(code, hierarchy.counted_in_region_total(code, nodes), nodes[code].parent)
+        for code in ("C1", "C2", "C3", "C4")
+    )
+    indicators = (
+        IndicatorSpec("N", IndicatorKind.LEVEL, Aggregation.SUM),
+        IndicatorSpec("D", IndicatorKind.LEVEL, Aggregation.SUM),
+        IndicatorSpec(
+            "S", IndicatorKind.SHARE, Aggregation.RECOMPUTE, components={"numerator": "N", "denominator": "D"}
+        ),
+    )
+    figures = {"C1": (30, 100, 30), "C2": (10, 50, 20), "C3": (20, 100, 20), "C4": (5, 10, 50)}
+    observations = tuple(
+        Observation(ind, code, 2018, value)
+        for code, values in figures.items()
+        for ind, value in zip(("N", "D", "S"), values, strict=True)
+    )
+    panel = build_panel(
+        EvaluationInput(PlanPeriod(2017, 2018, 2020), indicators, localities, observations=observations)
+    )
+    area = {r.indicator: r for r in area_values(panel, ["C1", "C2", "C3"]) if r.year == 2018}
+    assert (area["N"].value, area["D"].value, area["S"].value) == (50, 200, 25)  # C2 not again
+    assert area["N"].counted == ("C1", "C3")
+    region = {r.indicator: r for r in panel.region_values() if r.year == 2018}
+    assert (region["N"].value, region["D"].value) == (55, 210)
+    missing = {r.indicator: r for r in area_values(panel, ["C1", "C3"]) if r.year == 2019}
+    assert missing["N"].value is None and missing["N"].missing == ("C1", "C3")
