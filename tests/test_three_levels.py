@@ -6,12 +6,15 @@ count each county once."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from planwatch.accounts.models import Profile
+from planwatch.bulletins.models import Bulletin
 from planwatch.core import hierarchy
 from planwatch.core.errors import NotAllowed
 from planwatch.core.evaluation import (
@@ -26,6 +29,7 @@ from planwatch.core.evaluation import (
 from planwatch.core.kinds import Aggregation, IndicatorKind
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.inbox import sources
+from planwatch.plans import maps
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
@@ -216,3 +220,26 @@ def test_an_area_is_made_by_the_region_rule_each_unit_once():
     assert (region["N"].value, region["D"].value) == (55, 210)
     missing = {r.indicator: r for r in area_values(panel, ["C1", "C3"]) if r.year == 2019}
     assert missing["N"].value is None and missing["N"].missing == ("C1", "C3")
+
+
+def test_it_ranks_its_counties_draws_their_map_and_makes_a_bulletin(all_accepted, tmp_path):
+    run = run_evaluation(all_accepted, 2018)
+    assert {s["locality"] for s in run.results["composite"]["scores"]} == set(COUNTIES)
+    found = maps.plan_map(all_accepted)
+    assert set(found.labels) == {*COUNTIES, SHAOGUAN, MEIZHOU}  # each by its own boundary, labelled
+    call_command(
+        "bulletin",
+        "--plan",
+        all_accepted.code,
+        "--period",
+        "2018",
+        "--format",
+        "xlsx",
+        "-o",
+        str(tmp_path),
+        "--no-sensitivity",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert Bulletin.objects.get(plan=all_accepted).run.plan == all_accepted
+    assert list(tmp_path.glob(f"bulletin-{all_accepted.code}-*.xlsx"))
