@@ -72,4 +72,13 @@ def test_a_county_reports_its_city_approves_the_province_accepts_the_city_adds_u
     assert page.locator("#area-totals tr[data-indicator=I02] td.total").inner_text().startswith("90")
     assert "始兴县" in page.locator("#area-totals thead").inner_text()
     screenshot(page, "three-levels-city-dashboard")
+    page.click("#area-totals thead a:has-text('始兴县')")  # a county's page links back to its city
+    page.click("#area-link")
+    assert f"/dashboard/localities/{SHAOGUAN}/" in page.url
+
+    # the overview's map draws the counties and their cities (a city opens its page when clicked)
+    page.goto(f"{base}/dashboard/?year=2018")
+    page.wait_for_selector("#map canvas")
+    page.wait_for_timeout(500)
+    screenshot(page, "three-levels-overview")
     assert not page.console_errors, page.console_errors

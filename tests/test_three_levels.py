@@ -160,6 +160,11 @@ def test_the_city_dashboard_rolls_up_its_counties(all_accepted, people, client):
     assert f'id="area-link" href="/plans/{all_accepted.code}/dashboard/localities/{SHAOGUAN}/?year=2018"' in (
         county.content.decode()
     )
+    overview = client.get(reverse("dashboards:overview", args=[all_accepted.code]) + "?year=2018")
+    assert [(a["code"], a["url"]) for a in overview.context["chart"]["areas"]] == [
+        (code, reverse("dashboards:locality", args=[all_accepted.code, code]) + "?year=2018")
+        for code in (SHAOGUAN, MEIZHOU)
+    ]  # the map opens a city's page when it is clicked
     province = client.get(reverse("dashboards:locality", args=[all_accepted.code, "440000"]))
     assert province.status_code == 404  # the region's totals are the overview's
 

@@ -346,10 +346,21 @@ def sparkline(values: Iterable[float | None], width: int = 90, height: int = 22)
 # --- an area: a locality that reports nothing itself, made of the pilot units below it ------------
 
 
+def area_codes(localities: list[Locality]) -> set[str]:
+    """The localities that have an area page: not a pilot unit, not the top of the plan (the
+    province, whose totals are the region's, on the overview), with pilot units below them (a city
+    whose counties report). No query: `localities` are the plan's, read once."""
+    nodes = hierarchy_nodes(localities)
+    return {
+        loc.code
+        for loc in localities
+        if not loc.pilot and loc.parent_id is not None and hierarchy.pilots_within(loc.code, nodes)
+    }
+
+
 def area_members(plan: Plan, area: Locality) -> list[Locality]:
-    """The pilot units below a locality at any depth (a city's counties), in the plan's order;
-    none for a pilot unit, whose figures are its own, and for the top of the plan (the province),
-    whose totals are the region's, on the overview (planwatch.core.hierarchy.pilots_within)."""
+    """The pilot units below an area at any depth (a city's counties), in the plan's order; none
+    for a locality that has no area page (planwatch.core.hierarchy.pilots_within)."""
     if area.pilot or area.parent_id is None:
         return []
     localities = list(plan.localities.order_by("order", "id"))

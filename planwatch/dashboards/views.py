@@ -322,8 +322,18 @@ def _overview_chart(
         }
         for loc in pilots
     ]
+    areas = data.area_codes(localities)  # a city above its reporting counties: its own page
     return {
         "plan": plan.code,
+        "areas": [
+            {
+                "code": loc.code,
+                "name": loc.name,
+                "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
+            }
+            for loc in localities
+            if loc.code in areas
+        ],
         "map_url": reverse("dashboards:map", args=[plan.code]),
         "score_decimals": numbers.SCORE_DECIMALS,  # the charts show scores as the tables do
         "measures": measures,
@@ -335,6 +345,7 @@ def _overview_chart(
             "completion": _("Completion"),
             "no_data": _("No data"),
             "not_pilot": _("Not a pilot unit"),
+            "area": _("The totals of its pilot units: click to open"),
             "inside": _("Inside its city; its figures are within the city's"),
         },
     }
