@@ -29,6 +29,7 @@ from planwatch.core.evaluation import (
 from planwatch.core.kinds import Aggregation, IndicatorKind
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.inbox import sources
+from planwatch.notifications.models import Notification
 from planwatch.plans import maps
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
@@ -248,3 +249,34 @@ def test_it_ranks_its_counties_draws_their_map_and_makes_a_bulletin(all_accepted
     )
     assert Bulletin.objects.get(plan=all_accepted).run.plan == all_accepted
     assert list(tmp_path.glob(f"bulletin-{all_accepted.code}-*.xlsx"))
+
+
+def test_a_county_submission_tells_its_city_approver(three, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=40)
+        wf.submit(people.sid, sx, period)
+    assert {n.user.username for n in Notification.objects.all()} == {"sha"}  # not 梅州's approver
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.approve(people.sha, sx, period)
+    assert "pia" in {n.user.username for n in Notification.objects.all()}
+
+
+def test_a_county_with_an_approver_of_its_own_is_approved_by_it_then_its_city(
+    three, people, django_user_model
+):
+    three.approval = {"default": ["self"], "county": ["self", "parent"]}
+    three.save()
+    sue = _person(django_user_model, three, "sue", R.LOCALITY_APPROVER, locality=SHIXING)
+    sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=40)
+    wf.submit(people.sid, sx, period)
+    with pytest.raises(NotAllowed):  # the city comes second
+        wf.approve(people.sha, sx, period)
+    wf.approve(sue, sx, period)
+    assert set(ReportedValue.objects.filter(locality=sx).values_list("status", "approvals")) == {
+        (S.SUBMITTED, 1)
+    }
+    wf.approve(people.sha, sx, period)
+    wf.accept(people.pia, sx, period)
+    assert set(ReportedValue.objects.filter(locality=sx).values_list("status", "approvals")) == {
+        (S.ACCEPTED, 2)
+    }
