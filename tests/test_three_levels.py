@@ -13,10 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from planwatch.accounts.actions import Account, save_user
+from planwatch.accounts.forms import UserForm
 from planwatch.accounts.models import Profile
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import hierarchy
-from planwatch.core.errors import NotAllowed
+from planwatch.core.errors import NotAllowed, PlanWatchError
 from planwatch.core.evaluation import (
     EvaluationInput,
     IndicatorSpec,
@@ -280,3 +282,24 @@ def test_a_county_with_an_approver_of_its_own_is_approved_by_it_then_its_city(
     assert set(ReportedValue.objects.filter(locality=sx).values_list("status", "approvals")) == {
         (S.ACCEPTED, 2)
     }
+
+
+def test_the_demo_roles_give_each_city_an_approver(three, capsys):
+    call_command("demo_user", "--with-roles", "--plan", three.code)
+    approvers = dict(
+        Profile.objects.filter(role=R.LOCALITY_APPROVER).values_list("user__username", "locality__code")
+    )
+    assert approvers == {"shaoguan_approver": SHAOGUAN, "meizhou_approver": MEIZHOU}
+
+
+def test_a_city_may_have_approvers_but_no_reporters(three):
+    city, province = three.localities.get(code=SHAOGUAN), three.localities.get(code="440000")
+    assert [loc.code for loc in three.approving_localities()] == [SHAOGUAN, MEIZHOU]
+    user = save_user(None, Account("shao", R.LOCALITY_APPROVER, locality=city, password="Shao-pass-2026!"))
+    assert user.profile.locality == city
+    with pytest.raises(PlanWatchError, match="韶关市不是本方案的试点单位"):
+        save_user(None, Account("shar", R.LOCALITY_REPORTER, locality=city, password="Shar-pass-2026!"))
+    with pytest.raises(PlanWatchError, match="广东省不审核本方案任何试点单位的数值"):
+        save_user(None, Account("gdap", R.LOCALITY_APPROVER, locality=province, password="Gdap-pass-2026!"))
+    assert city in UserForm(plan=three).fields["locality"].queryset
+    assert province not in UserForm(plan=three).fields["locality"].queryset
