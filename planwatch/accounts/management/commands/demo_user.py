@@ -17,8 +17,8 @@ from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Locality, Plan, Unit
 
 # One demo user per role: the province, a lead unit, the first two pilot units' reporters and a
-# viewer (demo_roles); and an approver for every pilot unit of the plan (demo_approvers), so that no
-# locality's values stay stuck. For the seed plan: province (省经信委), lead_dst (省科技厅, which leads
+# viewer (demo_roles); and an approver for every locality that approves a pilot unit's values (its own,
+# or a county's city: demo_approvers), so that no locality's values stay stuck. For the seed plan: province (省经信委), lead_dst (省科技厅, which leads
 # the talent indicators), zhuhai_reporter, foshan_reporter, leader.
 
 
