@@ -29,15 +29,17 @@ from planwatch.core.evaluation import (
     build_panel,
 )
 from planwatch.core.kinds import Aggregation, IndicatorKind
+from planwatch.core.planfile import read_plan_file
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.inbox import sources
 from planwatch.notifications.models import Notification
 from planwatch.plans import maps
+from planwatch.plans.loader import load_plan_file, plan_to_document
 from planwatch.plans.models import Plan
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
-from tests.conftest import _person
+from tests.conftest import THREE_LEVELS_PLAN, _person
 
 pytestmark = pytest.mark.django_db
 S = ReportedValue.Status
@@ -67,6 +69,8 @@ def test_the_plan_loads_with_its_three_levels(three):
     assert levels[DAPU] == ("county", MEIZHOU, True)
     assert [loc.code for loc in three.localities.get(code=SHIXING).approval_chain()] == [SHAOGUAN]
     assert all(three.localities.get(code=c).counted_in_region_total() for c in COUNTIES)
+    assert plan_to_document(three) == read_plan_file(THREE_LEVELS_PLAN)  # its review and levels exported
+    assert load_plan_file(THREE_LEVELS_PLAN).status == "unchanged"
 
 
 def test_a_county_reports_its_city_approves_the_province_accepts(three, people):
