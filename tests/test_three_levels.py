@@ -307,3 +307,16 @@ def test_a_city_may_have_approvers_but_no_reporters(three):
         save_user(None, Account("gdap", R.LOCALITY_APPROVER, locality=province, password="Gdap-pass-2026!"))
     assert city in UserForm(plan=three).fields["locality"].queryset
     assert province not in UserForm(plan=three).fields["locality"].queryset
+
+
+def test_its_sample_data_adds_up_on_the_city_page_and_says_so(three, people, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_sample", "--plan", three.code, stdout=io.StringIO())
+    client.force_login(people.sha)
+    page = client.get(reverse("dashboards:locality", args=[three.code, SHAOGUAN]) + "?year=2019")
+    rows = {r.indicator.code: r for r in page.context["rows"]}
+    counties = ReportedValue.objects.filter(
+        indicator__code="I01", period__year=2019, locality__code__in=[SHIXING, RENHUA, WENGYUAN]
+    )
+    assert rows["I01"].total == str(sum(int(v.value) for v in counties))
+    assert 'data-caveat="sample"' in page.content.decode()  # 示例数据
