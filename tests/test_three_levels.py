@@ -320,3 +320,22 @@ def test_its_sample_data_adds_up_on_the_city_page_and_says_so(three, people, cli
     )
     assert rows["I01"].total == str(sum(int(v.value) for v in counties))
     assert 'data-caveat="sample"' in page.content.decode()  # 示例数据
+
+
+def test_the_city_approvers_home_costs_no_query_per_county(
+    three, people, client, django_user_model, django_assert_max_num_queries
+):
+    home = reverse("reporting:home", args=[three.code]) + "?period=2018"
+    sx, period = _enter(three, people.sid, SHIXING, 2018, I01=3, I02=40)
+    wf.submit(people.sid, sx, period)
+    client.force_login(people.sha)
+    client.get(home)
+    with django_assert_max_num_queries(30) as one:
+        client.get(home)
+    for code in (RENHUA, WENGYUAN):
+        reporter = _person(django_user_model, three, f"r{code}", R.LOCALITY_REPORTER, locality=code)
+        county, _period = _enter(three, reporter, code, 2018, I01=1, I02=10)
+        wf.submit(reporter, county, period)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(home)
+    assert [r.locality.code for r in page.context["rows"] if r.reviews] == [SHIXING, RENHUA, WENGYUAN]

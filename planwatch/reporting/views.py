@@ -191,7 +191,8 @@ def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> P
 
 def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
     """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
-    pilots = list(plan.localities.filter(pilot=True))
+    # the plan and two levels of parents in hand: each row's approval chain costs no query
+    pilots = list(plan.localities.filter(pilot=True).select_related("plan", "parent__parent"))
     own = own_locality_id(user)
     pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
     required = wf.required_indicators(period).count()
