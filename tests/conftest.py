@@ -101,6 +101,33 @@ def cast(django_user_model, plan, alice):
     )
 
 
+THREE_LEVELS_PLAN = Path(__file__).resolve().parent / "fixtures" / "plans" / "three_levels_2020.yaml"
+
+
+@pytest.fixture
+def three(db) -> Plan:
+    """The plan of three levels (province → 韶关市, 梅州市 → five counties reporting; 示例数据)."""
+    return load_plan_file(THREE_LEVELS_PLAN).plan
+
+
+@pytest.fixture
+def people(three, django_user_model):
+    """Of the plan of three levels: Sid (始兴县's reporter), Ren (仁化县's reporter), Sha (韶关市's
+    approver), Mei (梅州市's approver), Pia (the province's reviewer)."""
+    from types import SimpleNamespace
+
+    from planwatch.accounts.models import Profile
+
+    R = Profile.Role
+    return SimpleNamespace(
+        sid=_person(django_user_model, three, "sid", R.LOCALITY_REPORTER, locality="440222"),
+        ren=_person(django_user_model, three, "ren", R.LOCALITY_REPORTER, locality="440224"),
+        sha=_person(django_user_model, three, "sha", R.LOCALITY_APPROVER, locality="440200"),
+        mei=_person(django_user_model, three, "mei", R.LOCALITY_APPROVER, locality="441400"),
+        pia=_person(django_user_model, three, "pia", R.PROVINCE_REVIEWER),
+    )
+
+
 @pytest.fixture
 def period(plan):
     from planwatch.reporting.sample import yearly_period

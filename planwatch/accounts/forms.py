@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.accounts.models import role_choices
@@ -30,7 +31,10 @@ class UserForm(forms.Form):
         """The fields; what a role needs of its scope, a free user name and a good password are
         checked by planwatch.accounts.actions.save_user, for this page and the commands alike."""
         super().__init__(*args, **kwargs)
-        self.fields["locality"].queryset = plan.localities.filter(pilot=True)  # type: ignore[attr-defined]
+        approving = [loc.pk for loc in plan.approving_localities()]  # a county's city has approvers
+        self.fields["locality"].queryset = plan.localities.filter(  # type: ignore[attr-defined]
+            Q(pilot=True) | Q(pk__in=approving)
+        )
         self.fields["unit"].queryset = plan.units.all()  # type: ignore[attr-defined]
         if editing is None:
             self.fields["password"].required = True

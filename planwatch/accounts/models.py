@@ -135,7 +135,8 @@ class Profile(models.Model):
     @classmethod
     def scope_problems(cls, role: str, locality: Any, unit: Any) -> list[tuple[str, str, str]]:
         """(field, Chinese, English) for each way a role and its scope do not fit: a locality's
-        reporter or approver needs their (pilot) locality, a lead unit's user their unit."""
+        reporter needs their pilot unit, a locality's approver a locality that approves a pilot unit's
+        values (its own, or a county's city), a lead unit's user their unit."""
         out = []
         if role in cls.LOCALITY_ROLES and locality is None:
             out.append(
@@ -145,7 +146,14 @@ class Profile(models.Model):
                     "a locality's reporter or approver needs their locality",
                 )
             )
-        if locality is not None and (refusal := locality.not_a_pilot()):
+        # a reporter reports for a pilot unit; an approver approves for one, or for its city
+        # where the plan's approval chain goes up to it (plan file `review.approval`)
+        refusal = None
+        if locality is not None:
+            refusal = (
+                locality.approves_nothing() if role == cls.Role.LOCALITY_APPROVER else locality.not_a_pilot()
+            )
+        if refusal is not None:
             out.append(("locality", refusal.zh, refusal.en))
         if role == cls.Role.LEAD_UNIT and unit is None:
             out.append(("unit", "牵头单位用户须指定所属单位", "a lead unit's user needs their unit"))

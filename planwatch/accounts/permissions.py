@@ -195,6 +195,18 @@ def approves_locality(user: Any, locality: Any) -> bool:
 
 
 @predicate
+def in_approval_chain(user: Any, locality: Any) -> bool:
+    """An approver of a locality of the locality's approval chain (its own, its city's …): whose
+    work its values are at some level, the administrator standing in left out."""
+    p = _profile(user)
+    return (
+        p is not None
+        and p.role == Role.LOCALITY_APPROVER
+        and any(loc.pk == p.locality_id for loc in locality.approval_chain())
+    )
+
+
+@predicate
 def accepts_something(user: Any) -> bool:
     """Accepts values: the province (every indicator), a lead unit (those it leads)."""
     return is_province(user) or is_lead_unit(user)
@@ -348,6 +360,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "locality.report": reports_for,
     "locality.enter_values": is_locality_reporter,
     "locality.approve": approves_locality,
+    "locality.in_chain": in_approval_chain,
     "plan.accept": accepts_something,
     # the reviewer's workbench of a locality (its approvers, the province, the lead units)
     "locality.review": approves_locality | accepts_something,

@@ -24,6 +24,7 @@ __all__ = [
     "included_in",
     "including",
     "inclusion_note",
+    "pilots_within",
 ]
 
 
@@ -62,6 +63,23 @@ def counted_in_region_total(code: str, localities: Mapping[str, LocalityNode]) -
     """Whether the locality's figures are added into the region total: a pilot unit that no pilot
     ancestor's figures include."""
     return localities[code].pilot and not included_in(code, localities)
+
+
+def pilots_within(code: str, localities: Mapping[str, LocalityNode]) -> tuple[str, ...]:
+    """The pilot units below `code` at any depth, in the order of `localities` (a city's counties
+    in a plan of three levels): what an area's figures are made of when it reports none itself."""
+    out = []
+    for other, node in localities.items():
+        seen = {other}
+        parent = node.parent
+        while parent is not None and parent in localities and parent not in seen:
+            if parent == code:
+                if node.pilot:
+                    out.append(other)
+                break
+            seen.add(parent)
+            parent = localities[parent].parent
+    return tuple(out)
 
 
 def including(localities: Mapping[str, LocalityNode]) -> dict[str, tuple[str, ...]]:

@@ -8,6 +8,7 @@ results JSON; the plan's own tables only give names, units and the reported valu
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from planwatch.core import numbers
+from planwatch.core import hierarchy, numbers
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import (
     REGION,
@@ -23,13 +24,22 @@ from planwatch.core.evaluation import (
     ExclusionReason,
     IndicatorResult,
     LocalityScore,
+    area_values,
+    build_panel,
     explain,
     to_jsonable,
 )
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
+from planwatch.core.kinds import Aggregation
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import ACCEPTED, RunRefused, parameters_from_options, run_evaluation
-from planwatch.plans.models import Indicator, Locality, Plan, Target, pick
+from planwatch.evaluation.runs import (
+    ACCEPTED,
+    RunRefused,
+    build_input,
+    parameters_from_options,
+    run_evaluation,
+)
+from planwatch.plans.models import Indicator, Locality, Plan, Target, hierarchy_nodes, pick
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 
@@ -331,3 +341,72 @@ def sparkline(values: Iterable[float | None], width: int = 90, height: int = 22)
         f"{2 + k / last * (width - 4):.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
         for k, v in points
     )
+
+
+# --- an area: a locality that reports nothing itself, made of the pilot units below it ------------
+
+
+def area_codes(localities: list[Locality]) -> set[str]:
+    """The localities that have an area page: not a pilot unit, not the top of the plan (the
+    province, whose totals are the region's, on the overview), with pilot units below them (a city
+    whose counties report). No query: `localities` are the plan's, read once."""
+    nodes = hierarchy_nodes(localities)
+    return {
+        loc.code
+        for loc in localities
+        if not loc.pilot and loc.parent_id is not None and hierarchy.pilots_within(loc.code, nodes)
+    }
+
+
+def area_members(plan: Plan, area: Locality) -> list[Locality]:
+    """The pilot units below an area at any depth (a city's counties), in the plan's order; none
+    for a locality that has no area page (planwatch.core.hierarchy.pilots_within)."""
+    if area.pilot or area.parent_id is None:
+        return []
+    localities = list(plan.localities.order_by("order", "id"))
+    codes = set(hierarchy.pilots_within(area.code, hierarchy_nodes(localities)))
+    return [loc for loc in localities if loc.code in codes]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One indicator of an area in a year: its total by the indicator's region rule (the region
+    total's own rule, planwatch.core.evaluation.area_values), each member's value, and the members
+    missing (no total is made while one counted is missing)."""
+
+    indicator: Indicator
+    total: str
+    members: list[str]  # each member's value, in the order of the members
+    missing: list[str]  # names of the members counted whose value is missing
+    not_added: bool  # the indicator's region rule adds nothing up (aggregation none)
+
+
+def area_rows(
+    plan: Plan, members: list[Locality], year: int, statuses: Iterable[str] = ACCEPTED
+) -> list[AreaRow]:
+    """The area's totals of `year` from the values read as the evaluation reads them (`build_input`
+    with the run's statuses: accepted values only by default), the plan's own indicators only."""
+    inp, _version = build_input(plan, statuses=tuple(statuses), year=year)
+    panel = build_panel(inp)
+    codes = [loc.code for loc in members]
+    made = {(r.indicator, r.year): r for r in area_values(panel, codes)}
+    names = {loc.code: loc.name for loc in members}
+    scope = {loc.code: k for k, loc in enumerate(panel.localities)}
+    y = panel.year_index(year) if year in panel.years else None
+    rows = []
+    for ind in indicators(plan):
+        if ind.code not in {spec.code for spec in panel.indicators} or y is None:
+            continue
+        i = panel.indicator_index(ind.code)
+        region_value = made[(ind.code, year)]
+        values = [panel.values[i, scope[c], y] for c in codes]
+        rows.append(
+            AreaRow(
+                indicator=ind,
+                total=number(region_value.value),
+                members=[number(None if math.isnan(v) else float(v)) for v in values],
+                missing=[names[c] for c in region_value.missing],
+                not_added=region_value.aggregation == Aggregation.NONE,
+            )
+        )
+    return rows

@@ -322,8 +322,18 @@ def _overview_chart(
         }
         for loc in pilots
     ]
+    areas = data.area_codes(localities)  # a city above its reporting counties: its own page
     return {
         "plan": plan.code,
+        "areas": [
+            {
+                "code": loc.code,
+                "name": loc.name,
+                "url": reverse("dashboards:locality", args=[plan.code, loc.code]) + f"?year={year}",
+            }
+            for loc in localities
+            if loc.code in areas
+        ],
         "map_url": reverse("dashboards:map", args=[plan.code]),
         "score_decimals": numbers.SCORE_DECIMALS,  # the charts show scores as the tables do
         "measures": measures,
@@ -335,6 +345,7 @@ def _overview_chart(
             "completion": _("Completion"),
             "no_data": _("No data"),
             "not_pilot": _("Not a pilot unit"),
+            "area": _("The totals of its pilot units: click to open"),
             "inside": _("Inside its city; its figures are within the city's"),
         },
     }
@@ -366,13 +377,16 @@ def plan_map(request: HttpRequest, code: str) -> JsonResponse:
 @login_required
 def locality(request: HttpRequest, code: str, locality_code: str) -> HttpResponse:
     plan = _plan(code)
-    loc = get_object_or_404(
-        Locality.objects.select_related("parent"), plan=plan, code=locality_code, pilot=True
-    )
+    loc = get_object_or_404(Locality.objects.select_related("parent"), plan=plan, code=locality_code)
+    members = data.area_members(plan, loc)
+    if not loc.pilot and not members:
+        raise Http404("not a pilot unit, nor above one")
     try:
         years, year = _year_context(request, plan)
     except data.UnknownYear as unknown:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
+    if members:
+        return _area(request, plan, loc, members, years, year)
     choice = data.run_for(plan, year, request.user)
     results = data.Results.of(choice.run) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
@@ -381,6 +395,8 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         if year is not None
         else None
     )
+    # the area the pilot unit belongs to (its city, in a plan of three levels), for the crumbs
+    area = loc.parent if loc.parent is not None and data.area_members(plan, loc.parent) else None
     rows, not_reported = _locality_rows(
         indicators, loc, results, _history(request.user, plan, loc), years, year
     )
@@ -400,6 +416,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         "locality.html",
         plan,
         locality=loc,
+        area=area,
         binding=binding,
         excluded_binding=bool(results and loc.code in results.excluded_binding),
         years=years,
@@ -417,6 +434,32 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         tasks=tasks,
         today=dt.date.today(),
         **_derived_context(plan, results, loc.code),
+        **_run_context(choice),
+    )
+
+
+def _area(
+    request: HttpRequest,
+    plan: Plan,
+    area: Locality,
+    members: list[Locality],
+    years: list[int],
+    year: int | None,
+) -> HttpResponse:
+    """A locality above the pilot units (a city of a plan whose counties report): its totals, each
+    made of its members' values by the indicator's region rule, with every member's value beside."""
+    choice = data.run_for(plan, year, request.user)
+    statuses = choice.run.statuses if choice.run else data.ACCEPTED
+    rows = data.area_rows(plan, members, year, statuses) if year is not None else []
+    return _render(
+        request,
+        "area.html",
+        plan,
+        locality=area,
+        members=members,
+        rows=rows,
+        years=years,
+        year=year,
         **_run_context(choice),
     )
 

@@ -154,6 +154,16 @@ class Plan(models.Model):
     def pilot_units(self) -> models.QuerySet[Locality]:
         return self.localities.filter(pilot=True)
 
+    def approving_localities(self) -> list[Locality]:
+        """The localities whose approvers approve some pilot unit's values (the pilot units' approval
+        chains, in the pilot units' order): every pilot unit by default; a county's city where the
+        plan says `county: [parent]`. A locality approver works for one of these."""
+        found: dict[int, Locality] = {}
+        for loc in self.pilot_units().select_related("plan", "parent__parent").order_by("order", "id"):
+            for step in loc.approval_chain():
+                found.setdefault(step.pk, step)
+        return list(found.values())
+
     @property
     def last_year(self) -> int:
         """The last year monitored: the horizon (2025 for the seed plan), else the end year."""
@@ -229,6 +239,16 @@ class Locality(Bilingual):
             return None
         return NotAllowed(
             f"{self.name_zh}不是本方案的试点单位", f"{self.name_en} is not a pilot unit of this plan"
+        )
+
+    def approves_nothing(self) -> NotAllowed | None:
+        """Why a locality approver may not work for this locality: None when its approvers approve
+        some pilot unit's values (Plan.approving_localities: a pilot unit, or a county's city)."""
+        if any(loc.pk == self.pk for loc in self.plan.approving_localities()):
+            return None
+        return NotAllowed(
+            f"{self.name_zh}不审核本方案任何试点单位的数值",
+            f"{self.name_en} approves no pilot unit's values in this plan",
         )
 
     def approval_chain(self) -> list[Locality]:

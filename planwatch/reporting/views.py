@@ -170,12 +170,8 @@ def _waiting(p: Progress) -> list[str]:
 
 def _link_label(user: Any, p: Progress) -> str:
     locality = p.locality
-    if (
-        p.submitted
-        and has_perm("locality.own", user, locality)
-        and has_perm("locality.approve", user, locality)
-    ):
-        return _("Review values")  # the approver's own locality, with submitted values waiting
+    if p.submitted and has_perm("locality.in_chain", user, locality):
+        return _("Review values")  # an approver of the locality (or of its city), values waiting
     if has_perm("locality.see_drafts", user, locality):
         return _("Fill in")
     if has_perm("plan.accept", user):
@@ -195,7 +191,8 @@ def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> P
 
 def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
     """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
-    pilots = list(plan.localities.filter(pilot=True))
+    # the plan and two levels of parents in hand: each row's approval chain costs no query
+    pilots = list(plan.localities.filter(pilot=True).select_related("plan", "parent__parent"))
     own = own_locality_id(user)
     pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
     required = wf.required_indicators(period).count()

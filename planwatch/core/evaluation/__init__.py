@@ -12,7 +12,7 @@ The formulas, their sources and the defaults are in docs/methodology.md.
 """
 
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, InvalidParameters
-from planwatch.core.evaluation.aggregate import Panel, build_panel, panel_from_arrays
+from planwatch.core.evaluation.aggregate import Panel, area_values, build_panel, panel_from_arrays
 from planwatch.core.evaluation.binding import binding_checks, binding_status, failures
 from planwatch.core.evaluation.composite import (
     DecisionMatrix,
@@ -70,6 +70,7 @@ __all__ = [
     "Panel",
     "PanelEvaluation",
     "ahp_weights",
+    "area_values",
     "binding_checks",
     "binding_status",
     "build_panel",

@@ -13,7 +13,7 @@ A region value with any counted locality missing is not made: the localities mis
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,7 @@ from planwatch.core.evaluation.types import (
 )
 from planwatch.core.kinds import KINDS, Aggregation, Qualifier
 
-__all__ = ["QUALIFIERS", "Panel", "build_panel", "panel_from_arrays", "pace_base_year"]
+__all__ = ["QUALIFIERS", "Panel", "area_values", "build_panel", "panel_from_arrays", "pace_base_year"]
 
 QUALIFIERS = list(Qualifier)  # a target's qualifier in the panel: its index here
 
@@ -297,6 +297,25 @@ def panel_from_arrays(
         region_invalid_base=region.invalid,
         region_reported=region.is_reported,
     )
+
+
+def area_values(panel: Panel, codes: Collection[str]) -> tuple[RegionValue, ...]:
+    """The values of an area made of some of the panel's localities (a city of its counties), by
+    each indicator's region rule exactly as the region's are made: the panel made again of those
+    localities alone. A locality not counted in the region total (inside another whose figures
+    include it) is not counted in the area either; those missing are named. Targets are not the
+    area's: its values only."""
+    keep = [s for s, loc in enumerate(panel.localities) if loc.code in codes]
+    area = panel_from_arrays(
+        panel.period,
+        panel.indicators,
+        [panel.localities[s] for s in keep],
+        panel.years,
+        panel.values[:, keep, :],
+        np.full((len(panel.indicators), len(keep) + 1, len(panel.years)), np.nan),
+        validated=True,
+    )
+    return area.region_values()
 
 
 class _Region:

@@ -17,8 +17,8 @@ from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Locality, Plan, Unit
 
 # One demo user per role: the province, a lead unit, the first two pilot units' reporters and a
-# viewer (demo_roles); and an approver for every pilot unit of the plan (demo_approvers), so that no
-# locality's values stay stuck. For the seed plan: province (省经信委), lead_dst (省科技厅, which leads
+# viewer (demo_roles); and an approver for every locality that approves a pilot unit's values (its own,
+# or a county's city: demo_approvers), so that no locality's values stay stuck. For the seed plan: province (省经信委), lead_dst (省科技厅, which leads
 # the talent indicators), zhuhai_reporter, foshan_reporter, leader.
 
 
@@ -51,10 +51,12 @@ def demo_login_stem(locality: Locality) -> str:
 
 
 def demo_approvers(plan: Plan) -> list[tuple[str, str, str | None, str | None]]:
-    """An approver for every pilot unit of the plan: zhuhai_approver, foshan_approver, …"""
+    """An approver for every locality that approves a pilot unit's values (its approval chain):
+    every pilot unit's own by default (zhuhai_approver, foshan_approver, …); a county's city where
+    the plan says `county: [parent]` (shaoguan_approver)."""
     return [
         (f"{demo_login_stem(loc)}_approver", Profile.Role.LOCALITY_APPROVER, loc.code, None)
-        for loc in plan.pilot_units().order_by("id")
+        for loc in plan.approving_localities()
     ]
 
 

@@ -48,6 +48,8 @@
     if (!el || !data) return;
     var byCode = {};
     data.localities.forEach(function (loc) { byCode[loc.code] = loc; });
+    var areaByCode = {};  // a city above its reporting counties: its page adds them up
+    (data.areas || []).forEach(function (area) { areaByCode[area.code] = area; });
     fetch(data.map_url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error("map " + data.map_url + ": HTTP " + response.status);
@@ -56,15 +58,15 @@
       .then(function (map) {
         var name = "plan-" + data.plan;
         echarts.registerMap(name, { type: "FeatureCollection", features: map.features });
-        var chart = start(el, mapOption(data, map, name, byCode, data.measures[0]));
+        var chart = start(el, mapOption(data, map, name, byCode, data.measures[0], areaByCode));
         chart.on("click", function (p) {
-          var loc = (p.data && p.data.code) ? byCode[p.data.code] : byCode[p.name];
+          var loc = (p.data && p.data.code) ? byCode[p.data.code] : (byCode[p.name] || areaByCode[p.name]);
           if (loc && loc.url) window.location.href = loc.url;
         });
         if (select) {
           select.addEventListener("change", function () {
             var chosen = data.measures.filter(function (m) { return m.key === select.value; })[0];
-            if (chosen) chart.setOption(mapOption(data, map, name, byCode, chosen), { replaceMerge: ["series", "visualMap"] });
+            if (chosen) chart.setOption(mapOption(data, map, name, byCode, chosen, areaByCode), { replaceMerge: ["series", "visualMap"] });
           });
         }
       })
@@ -77,7 +79,7 @@
       });
   }
 
-  function mapOption(data, map, mapName, byCode, measure) {
+  function mapOption(data, map, mapName, byCode, measure, areaByCode) {
     var labels = data.labels;
     var values = measure.values;
     var numbers = Object.keys(values).map(function (k) { return values[k]; });
@@ -121,6 +123,7 @@
         trigger: "item",
         formatter: function (p) {
           var loc = (p.data && p.data.code) ? byCode[p.data.code] : byCode[p.name];
+          if (!loc && areaByCode[p.name]) return areaByCode[p.name].name + "<br>" + labels.area;
           if (!loc) return (drawn[p.name] || p.name) + "<br>" + labels.not_pilot;
           var v = values.hasOwnProperty(loc.code) ? values[loc.code] : null;
           var text = loc.name + "<br>" + measure.label + ": " + (v === null ? labels.no_data : format(v, measure.kind));
