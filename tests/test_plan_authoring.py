@@ -5,7 +5,6 @@ version; publishing loads it as `load_plan` does, with one audit event."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from decimal import Decimal
@@ -17,7 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from planwatch.kernel.models import AuditEvent
 from planwatch.plans import authoring
 from planwatch.plans.models import Plan, PlanVersion, TargetRevision
-from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import yearly_period
 from tests.test_dashboard_views import in_english
 
 pytestmark = pytest.mark.django_db
@@ -120,14 +120,7 @@ def test_a_new_version_shows_its_diff_with_the_values_it_touches(client, cast, s
     upload(client, coded(), SOURCE.format(n=20))
     client.post(URL, {"action": "publish", "token": client.session["plan_upload"]})
     plan = Plan.objects.get(code="coded-cities-2020")
-    period = Period.objects.create(
-        plan=plan,
-        code="2020",
-        frequency="yearly",
-        year=2020,
-        starts_on=dt.date(2020, 1, 1),
-        ends_on=dt.date(2020, 12, 31),
-    )
+    period = yearly_period(plan, 2020)
     ReportedValue.objects.create(
         indicator=plan.indicators.get(code="I01"),
         locality=plan.localities.get(code="440200"),
@@ -164,14 +157,7 @@ def test_the_database_checks_are_the_loaders_own(client, cast, settings, tmp_pat
     upload(client, coded(20, I02), SOURCE.format(n=20))
     client.post(URL, {"action": "publish", "token": client.session["plan_upload"]})
     plan = Plan.objects.get(code="coded-cities-2020")
-    period = Period.objects.create(
-        plan=plan,
-        code="2020",
-        frequency="yearly",
-        year=2020,
-        starts_on=dt.date(2020, 1, 1),
-        ends_on=dt.date(2020, 12, 31),
-    )
+    period = yearly_period(plan, 2020)
     ReportedValue.objects.create(
         indicator=plan.indicators.get(code="I02"),
         locality=plan.localities.get(code="440500"),

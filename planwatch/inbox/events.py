@@ -23,12 +23,12 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from planwatch.accounts.permissions import stands_in
 from planwatch.breakdown.actions import BREAKDOWN
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import ACTION_WORDS, ACTIONS, Action, SubjectKind, transitioned
 from planwatch.ledgers.services import LEDGER_ROW
 from planwatch.notifications.delivery import notify
+from planwatch.notifications.people import in_person_first
 from planwatch.reporting.workflow import VALUE
 from planwatch.supervision.actions import PROGRESS_UPDATE
 
@@ -83,9 +83,7 @@ def reporters(kind: SubjectKind, subjects: list[Any]) -> dict[Any, Any]:
 
 def next_actors(kind: SubjectKind, subject: Any, people: list[Any]) -> list[Any]:
     """Those who may move the subject now; the administrator only when nobody else may."""
-    may = [u for u in people if kind.actions(u, subject)]
-    in_person = [u for u in may if not stands_in(u)]
-    return in_person or may
+    return in_person_first([u for u in people if kind.actions(u, subject)])
 
 
 def concerned(kind: SubjectKind, subjects: list[Any], actor: Any, action: str = "") -> dict[Any, list[Any]]:

@@ -36,5 +36,10 @@ def who_may(permission: str, *args: Any) -> list[Any]:
     """Those who may do `permission` (accounts.permissions); the administrator only when nobody else
     may — as for the review kernel's moves (planwatch.inbox.events.next_actors)."""
     people = get_user_model().objects.filter(is_active=True).select_related("profile").order_by("pk")
-    may = [u for u in people if has_perm(permission, u, *args)]
+    return in_person_first([u for u in people if has_perm(permission, u, *args)])
+
+
+def in_person_first(may: list[Any]) -> list[Any]:
+    """Of those who may act, the ones who act in person; the administrator (who stands in for
+    anyone) only when nobody else may."""
     return [u for u in may if not stands_in(u)] or may

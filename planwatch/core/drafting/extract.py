@@ -944,89 +944,9 @@ def draft(text: str) -> Draft:
     root, owner = outline(lines)
     registry = UnitRegistry()
 
-    task_groups: list[DraftTaskGroup] = []
-    task_of_node: dict[int, str] = {}
-    for g_index, (group_node, task_nodes) in enumerate(_task_nodes(root), start=1):
-        assert group_node.line is not None
-        group = DraftTaskGroup(
-            f"G{g_index}",
-            g_index,
-            group_node.title,
-            Evidence(group_node.clause, group_node.line.text, group_node.line.start),
-        )
-        for t_index, node in enumerate(task_nodes, start=1):
-            own = node is group_node
-            found = None
-            for line in node.body:
-                found = units_in(line) or found
-            code = f"T{g_index}" if own else f"T{g_index}.{t_index}"
-            quote_line = node.body[1] if own and len(node.body) > 1 else node.body[0]
-            evidence = Evidence(node.clause, quote_line.text, quote_line.start, 0.9)
-            lead = None
-            participants: list[str] = []
-            if found:
-                codes = [
-                    registry.code_for(name, node.clause, found.quote, quote_line.start) for name in found.lead
-                ]
-                codes += [
-                    registry.code_for(name, node.clause, found.quote, quote_line.start)
-                    for name in found.others
-                ]
-                lead = codes[0]
-                for unit_code in codes[1:]:
-                    if unit_code != lead and unit_code not in participants:
-                        participants.append(unit_code)
-            else:
-                evidence.doubt("未找到牵头单位 / no lead unit found", 0.3)
-            task = DraftTask(
-                code, group.code, None if own else node.number, node.title, lead, participants, evidence
-            )
-            group.tasks.append(task)
-            task_of_node[id(node)] = code
-        task_groups.append(group)
-
-    key_field_groups: list[DraftKeyFieldGroup] = []
-    for k_index, node in enumerate(_key_field_nodes(root), start=1):
-        assert node.line is not None
-        kf_group = DraftKeyFieldGroup(
-            f"KG{k_index}", node.number, node.title, Evidence(node.clause, node.line.text, node.line.start)
-        )
-        for child in node.children:
-            assert child.line is not None
-            kf_group.fields.append(
-                DraftKeyField(
-                    f"KF{k_index}.{child.number}",
-                    child.number,
-                    child.title,
-                    Evidence(child.clause, child.line.text, child.line.start),
-                )
-            )
-        key_field_groups.append(kf_group)
-
-    finder = TargetFinder()
-    targets: list[DraftTarget] = []
-    body_start = _body_start(lines)
-    in_tables, table_lines = table_targets(
-        [line for line in lines if line.start >= body_start], owner, task_of_node
-    )
-    heading_year_rule = patterns().get("years", "heading_year").regex
-    for line in lines:
-        if line.start < body_start or line.start in table_lines:
-            continue  # the notice that issues the plan: its figures are not the plan's; tables: below
-        node = owner.get(line.start, root)
-        task_code: str | None = None
-        heading_year = None
-        for candidate in [node, *node.ancestors()]:
-            task_code = task_code or task_of_node.get(id(candidate))
-            title_year = (
-                heading_year_rule.match(fold(candidate.title)) if candidate.line is not None else None
-            )
-            if heading_year is None and title_year:
-                heading_year = int(title_year["year"])
-        for sentence in sentences_of(line):
-            ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
-            targets += finder.find(ctx)
-    targets = _dedupe(targets + in_tables)
+    task_groups, task_of_node = _task_groups(root, registry)
+    key_field_groups = _key_field_groups(root)
+    targets = _dedupe(_targets(lines, root, owner, task_of_node))
     if not targets:
         raise NothingToDraft(
             "文中未找到量化目标（如“到2020年，……达到100家”），未生成草稿。",
@@ -1070,6 +990,102 @@ def draft(text: str) -> Draft:
         targets=targets,
         dimensions=[_dimension(text)],
     )
+
+
+def _task_groups(root: Node, registry: UnitRegistry) -> tuple[list[DraftTaskGroup], dict[int, str]]:
+    """The task groups and their tasks with their units, and the task code of each task's node."""
+    task_groups: list[DraftTaskGroup] = []
+    task_of_node: dict[int, str] = {}
+    for g_index, (group_node, task_nodes) in enumerate(_task_nodes(root), start=1):
+        assert group_node.line is not None
+        group = DraftTaskGroup(
+            f"G{g_index}",
+            g_index,
+            group_node.title,
+            Evidence(group_node.clause, group_node.line.text, group_node.line.start),
+        )
+        for t_index, node in enumerate(task_nodes, start=1):
+            own = node is group_node
+            found = None
+            for line in node.body:
+                found = units_in(line) or found
+            code = f"T{g_index}" if own else f"T{g_index}.{t_index}"
+            quote_line = node.body[1] if own and len(node.body) > 1 else node.body[0]
+            evidence = Evidence(node.clause, quote_line.text, quote_line.start, 0.9)
+            lead = None
+            participants: list[str] = []
+            if found:
+                codes = [
+                    registry.code_for(name, node.clause, found.quote, quote_line.start) for name in found.lead
+                ]
+                codes += [
+                    registry.code_for(name, node.clause, found.quote, quote_line.start)
+                    for name in found.others
+                ]
+                lead = codes[0]
+                for unit_code in codes[1:]:
+                    if unit_code != lead and unit_code not in participants:
+                        participants.append(unit_code)
+            else:
+                evidence.doubt("未找到牵头单位 / no lead unit found", 0.3)
+            task = DraftTask(
+                code, group.code, None if own else node.number, node.title, lead, participants, evidence
+            )
+            group.tasks.append(task)
+            task_of_node[id(node)] = code
+        task_groups.append(group)
+    return task_groups, task_of_node
+
+
+def _key_field_groups(root: Node) -> list[DraftKeyFieldGroup]:
+    key_field_groups: list[DraftKeyFieldGroup] = []
+    for k_index, node in enumerate(_key_field_nodes(root), start=1):
+        assert node.line is not None
+        kf_group = DraftKeyFieldGroup(
+            f"KG{k_index}", node.number, node.title, Evidence(node.clause, node.line.text, node.line.start)
+        )
+        for child in node.children:
+            assert child.line is not None
+            kf_group.fields.append(
+                DraftKeyField(
+                    f"KF{k_index}.{child.number}",
+                    child.number,
+                    child.title,
+                    Evidence(child.clause, child.line.text, child.line.start),
+                )
+            )
+        key_field_groups.append(kf_group)
+    return key_field_groups
+
+
+def _targets(
+    lines: list[Line], root: Node, owner: dict[int, Node], task_of_node: dict[int, str]
+) -> list[DraftTarget]:
+    """Every quantitative target of the plan's body, in its sentences and its tables."""
+    finder = TargetFinder()
+    targets: list[DraftTarget] = []
+    body_start = _body_start(lines)
+    in_tables, table_lines = table_targets(
+        [line for line in lines if line.start >= body_start], owner, task_of_node
+    )
+    heading_year_rule = patterns().get("years", "heading_year").regex
+    for line in lines:
+        if line.start < body_start or line.start in table_lines:
+            continue  # the notice that issues the plan: its figures are not the plan's; tables: below
+        node = owner.get(line.start, root)
+        task_code: str | None = None
+        heading_year = None
+        for candidate in [node, *node.ancestors()]:
+            task_code = task_code or task_of_node.get(id(candidate))
+            title_year = (
+                heading_year_rule.match(fold(candidate.title)) if candidate.line is not None else None
+            )
+            if heading_year is None and title_year:
+                heading_year = int(title_year["year"])
+        for sentence in sentences_of(line):
+            ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
+            targets += finder.find(ctx)
+    return targets + in_tables
 
 
 def _dimension(text: str) -> DraftDimension:

@@ -90,8 +90,7 @@ def indicators_of(draft: Draft) -> list[tuple[str, list[DraftTarget]]]:
     return out
 
 
-def write_draft(draft: Draft, document_name: str) -> str:
-    """The draft as the text of a plan file."""
+def _plan(draft: Draft) -> dict[str, Any]:
     h = draft.header
     period: dict[str, int] = {"base_year": h.base_year, "start_year": h.start_year, "end_year": h.end_year}
     if h.horizon_year:
@@ -107,42 +106,40 @@ def write_draft(draft: Draft, document_name: str) -> str:
     }
     _marked(plan, h.evidence)
     plan["source_text"] = draft.source_text.rstrip("\n") + "\n"
+    return plan
 
-    localities = [
-        (
-            _marked(
-                {
-                    "code": loc.code,
-                    "name": _text(loc.name),
-                    "level": loc.level,
-                    **({"parent": loc.parent} if loc.parent else {}),
-                    **({"pilot": True} if loc.pilot else {}),
-                    **({"figures_include_children": True} if loc.figures_include_children else {}),
-                },
-                loc.evidence,
-            ),
-            loc.evidence,
-        )
-        for loc in draft.localities
-    ]
+
+def _localities(draft: Draft) -> list[tuple[dict[str, Any], Evidence]]:
+    out = []
+    for loc in draft.localities:
+        row = {
+            "code": loc.code,
+            "name": _text(loc.name),
+            "level": loc.level,
+            **({"parent": loc.parent} if loc.parent else {}),
+            **({"pilot": True} if loc.pilot else {}),
+            **({"figures_include_children": True} if loc.figures_include_children else {}),
+        }
+        out.append((_marked(row, loc.evidence), loc.evidence))
+    return out
+
+
+def _units(draft: Draft) -> list[tuple[dict[str, Any], Evidence]]:
+    """The units named; with none, the issuer, marked for review."""
     units = [
         (_marked({"code": u.code, "name": _text(u.name), "kind": u.kind}, u.evidence), u.evidence)
         for u in draft.units
     ]
-    fallback_unit = draft.units[0].code if draft.units else "U01"
-    if not units:
-        evidence = Evidence("", h.issuer, -1, 0.5)
-        evidence.doubt(
-            "文中未写责任单位：暂以发文机关为责任单位 / no responsible unit named: the issuer", 0.5
-        )
-        units = [
-            (
-                _marked({"code": "U01", "name": _text(h.issuer), "kind": "provincial_department"}, evidence),
-                evidence,
-            )
-        ]
+    if units:
+        return units
+    evidence = Evidence("", draft.header.issuer, -1, 0.5)
+    evidence.doubt("文中未写责任单位：暂以发文机关为责任单位 / no responsible unit named: the issuer", 0.5)
+    issuer = {"code": "U01", "name": _text(draft.header.issuer), "kind": "provincial_department"}
+    return [(_marked(issuer, evidence), evidence)]
 
-    key_field_groups = [
+
+def _key_field_groups(draft: Draft) -> list[tuple[dict[str, Any], Evidence]]:
+    return [
         (
             {
                 "code": g.code,
@@ -159,87 +156,104 @@ def write_draft(draft: Draft, document_name: str) -> str:
         for g in draft.key_field_groups
     ]
 
-    task_groups_text = ""
-    if draft.task_groups:
-        task_groups_text = "task_groups:\n"
-        for group in draft.task_groups:
-            task_groups_text += _comment(group.evidence)
-            head = {
-                "code": group.code,
-                "number": group.number,
-                "title": _text(group.title),
-                "source": _source(group.evidence),
-            }
-            task_groups_text += _dump([head])
-            rows = []
-            for task in group.tasks:
-                item: dict[str, Any] = {"code": task.code}
-                if task.number is not None:
-                    item["number"] = task.number
-                item["title"] = _text(task.title)
-                item["lead"] = task.lead or fallback_unit
-                if task.participants:
-                    item["participants"] = task.participants
-                item["source"] = _source(task.evidence)
-                rows.append((_marked(item, task.evidence), task.evidence))
-            task_groups_text += _items("tasks", rows, "  ")
-    else:
-        task_groups_text = "task_groups: []\n"
 
+def _task_groups_text(draft: Draft) -> str:
+    if not draft.task_groups:
+        return "task_groups: []\n"
+    fallback_unit = draft.units[0].code if draft.units else "U01"
+    text = "task_groups:\n"
+    for group in draft.task_groups:
+        text += _comment(group.evidence)
+        head = {
+            "code": group.code,
+            "number": group.number,
+            "title": _text(group.title),
+            "source": _source(group.evidence),
+        }
+        text += _dump([head])
+        rows = []
+        for task in group.tasks:
+            item: dict[str, Any] = {"code": task.code}
+            if task.number is not None:
+                item["number"] = task.number
+            item["title"] = _text(task.title)
+            item["lead"] = task.lead or fallback_unit
+            if task.participants:
+                item["participants"] = task.participants
+            item["source"] = _source(task.evidence)
+            rows.append((_marked(item, task.evidence), task.evidence))
+        text += _items("tasks", rows, "  ")
+    return text
+
+
+def _indicator(code: str, first: DraftTarget, dimension: str | None) -> dict[str, Any]:
+    indicator: dict[str, Any] = {
+        "code": code,
+        "name": _text(first.name),
+        "unit": first.unit,
+        "kind": first.kind,
+        "aggregation": "sum" if first.kind in ("cumulative_count", "level") else "none",
+    }
+    if first.qualifier == "at_most":  # 控制在, 不超过: a ceiling, lower is better
+        indicator["direction"] = "lower_is_better"
+    if first.base_year is not None:
+        base: dict[str, Any] = {"year": first.base_year}
+        if first.base_value is not None:
+            base["value"] = _number(first.base_value)
+            base["implied"] = True
+            base["note"] = _text("由原文增长率推得。")
+        elif first.base_implied:
+            base["note"] = _text("原文未写基期，按方案基期（年度方案按上年）计。")
+        indicator["base"] = base
+    if dimension:
+        indicator["dimension"] = dimension
+    if first.task:
+        indicator["tasks"] = [first.task]
+    indicator["source"] = _source(first.evidence)
+    return indicator
+
+
+def _target(target: DraftTarget) -> dict[str, Any]:
+    """A target's row; a figure not written in its sentence or a unit outside the table is doubted."""
+    row: dict[str, Any] = {"scope": target.scope, "year": target.year, "value": _number(target.value)}
+    if target.qualifier != "exact":
+        row["qualifier"] = target.qualifier
+    if target.year_implied:
+        row["note"] = _text(f"原文此句未写年份，按{target.year}年计。")
+    if target.value not in figures_in(target.evidence.quote):  # read from a list or in words
+        row["figure_note"] = _text(
+            "原文未直接写出此数，由起草程序从原文推得（如列举的地区数、中文数字），请核对。"
+        )
+        target.evidence.doubt("此数未直接写在原文中", 0.7)
+    row["source"] = _source(target.evidence)
+    if target.unit not in UNITS:
+        target.evidence.doubt(f"计量单位“{target.unit}”需改为单位表中的单位", 0.5)
+    return _marked(row, target.evidence)
+
+
+def _indicators_text(indicators: list[tuple[str, list[DraftTarget]]], dimension: str | None) -> str:
+    if not indicators:
+        return "indicators: []\n"
+    text = "indicators:\n"
+    for code, targets in indicators:
+        text += _comment(targets[0].evidence) + _dump([_indicator(code, targets[0], dimension)])
+        text += _items("targets", [(_target(t), t.evidence) for t in targets], "  ")
+    return text
+
+
+def write_draft(draft: Draft, document_name: str) -> str:
+    """The draft as the text of a plan file. The sections are written before the header counts the
+    items marked for review: writing a target may mark it (a figure not in its sentence)."""
+    plan = _plan(draft)
+    localities, units, key_field_groups = _localities(draft), _units(draft), _key_field_groups(draft)
+    task_groups_text = _task_groups_text(draft)
     dimension = draft.dimensions[0].code if draft.dimensions else None
     dimensions = [
         (_marked({"code": d.code, "name": _text(d.name), "weight": d.weight}, d.evidence), d.evidence)
         for d in draft.dimensions
     ]
     indicators = indicators_of(draft)
-    indicators_text = "indicators:\n"
-    for code, targets in indicators:
-        first = targets[0]
-        indicator: dict[str, Any] = {
-            "code": code,
-            "name": _text(first.name),
-            "unit": first.unit,
-            "kind": first.kind,
-            "aggregation": "sum" if first.kind in ("cumulative_count", "level") else "none",
-        }
-        if first.qualifier == "at_most":  # 控制在, 不超过: a ceiling, lower is better
-            indicator["direction"] = "lower_is_better"
-        if first.base_year is not None:
-            base: dict[str, Any] = {"year": first.base_year}
-            if first.base_value is not None:
-                base["value"] = _number(first.base_value)
-                base["implied"] = True
-                base["note"] = _text("由原文增长率推得。")
-            elif first.base_implied:
-                base["note"] = _text("原文未写基期，按方案基期（年度方案按上年）计。")
-            indicator["base"] = base
-        if dimension:
-            indicator["dimension"] = dimension
-        if first.task:
-            indicator["tasks"] = [first.task]
-        indicator["source"] = _source(first.evidence)
-        indicators_text += _comment(first.evidence)
-        indicators_text += _dump([indicator])
-        rows = []
-        for target in targets:
-            row: dict[str, Any] = {"scope": target.scope, "year": target.year, "value": _number(target.value)}
-            if target.qualifier != "exact":
-                row["qualifier"] = target.qualifier
-            if target.year_implied:
-                row["note"] = _text(f"原文此句未写年份，按{target.year}年计。")
-            if target.value not in figures_in(target.evidence.quote):  # read from a list or in words
-                row["figure_note"] = _text(
-                    "原文未直接写出此数，由起草程序从原文推得（如列举的地区数、中文数字），请核对。"
-                )
-                target.evidence.doubt("此数未直接写在原文中", 0.7)
-            row["source"] = _source(target.evidence)
-            if target.unit not in UNITS:
-                target.evidence.doubt(f"计量单位“{target.unit}”需改为单位表中的单位", 0.5)
-            rows.append((_marked(row, target.evidence), target.evidence))
-        indicators_text += _items("targets", rows, "  ")
-    if indicators_text == "indicators:\n":
-        indicators_text = "indicators: []\n"
-
+    indicators_text = _indicators_text(indicators, dimension)
     reviews = draft.review_count()
     header = (
         f"# Draft plan file written by `planwatch draft_plan` from {document_name} (docs/drafting.md).\n"
