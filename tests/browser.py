@@ -48,7 +48,9 @@ def page(chromium):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     # An uncaught exception with where it was thrown, so that a rare one can be traced from CI's log.
-    page.on("pageerror", lambda exc: errors.append(f"{exc} [{page.url}] {(exc.stack or '').splitlines()[1:4]}"))
+    page.on(
+        "pageerror", lambda exc: errors.append(f"{exc} [{page.url}] {(exc.stack or '').splitlines()[1:4]}")
+    )
     page.console_errors = errors
     yield page
     context.close()

@@ -8,7 +8,9 @@ from django.core.management import CommandError, call_command
 
 
 def test_create_user_by_locality_name(plan):
-    call_command("create_user", username="zhao", password="pw-123456789", role="locality_reporter", locality="珠海")
+    call_command(
+        "create_user", username="zhao", password="pw-123456789", role="locality_reporter", locality="珠海"
+    )
     zhao = get_user_model().objects.get(username="zhao")
     assert (zhao.profile.role, zhao.profile.locality.code) == ("locality_reporter", "ZH")
     assert zhao.check_password("pw-123456789")

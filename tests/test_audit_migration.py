@@ -62,7 +62,12 @@ def _plan(apps: Any) -> dict[str, Any]:
         aggregation="sum",
     )
     period = apps.get_model("reporting", "Period").objects.create(
-        plan=plan, code="2018", frequency="yearly", year=2018, starts_on=dt.date(2018, 1, 1), ends_on=dt.date(2018, 12, 31)
+        plan=plan,
+        code="2018",
+        frequency="yearly",
+        year=2018,
+        starts_on=dt.date(2018, 1, 1),
+        ends_on=dt.date(2018, 12, 31),
     )
     group = apps.get_model("plans", "TaskGroup").objects.create(
         plan=plan, code="T1", number=1, title_zh="任务组", title_en="Tasks", clause="三", quote="原句"
@@ -127,15 +132,26 @@ def _old_rows(apps: Any, made: dict[str, Any], user: Any) -> None:
     LedgerAudit = apps.get_model("ledgers", "LedgerAudit")
     for n, action in enumerate(LEDGER_ACTIONS):
         row = LedgerAudit.objects.create(
-            item=item, ledger=ledger, action=action, old={"review": "draft"}, new={"review": "submitted"}, user=user
+            item=item,
+            ledger=ledger,
+            action=action,
+            old={"review": "draft"},
+            new={"review": "submitted"},
+            user=user,
         )
         LedgerAudit.objects.filter(pk=row.pk).update(at=at(2, n))
     deleted = LedgerAudit.objects.create(
-        item=gone, ledger=ledger, action="delete", old={"name": "项目乙", "locality": "ZH", "review": "draft"}, user=user
+        item=gone,
+        ledger=ledger,
+        action="delete",
+        old={"name": "项目乙", "locality": "ZH", "review": "draft"},
+        user=user,
     )
     LedgerAudit.objects.filter(pk=deleted.pk).update(at=at(2, 20))
     gone.delete()  # its audit rows stay, with no item
-    ap = apps.get_model("supervision", "ActionPlan").objects.create(plan=made["plan"], locality=made["zh"], year=2019)
+    ap = apps.get_model("supervision", "ActionPlan").objects.create(
+        plan=made["plan"], locality=made["zh"], year=2019
+    )
     milestone = apps.get_model("supervision", "Milestone").objects.create(
         action_plan=ap, task=made["task"], title="建成车间", due_on=dt.date(2019, 6, 30)
     )
@@ -164,7 +180,9 @@ def test_every_old_audit_row_comes_into_the_one_log(migrator: Any) -> None:
     assert {e.actor_name for e in events} == {"zoe"} and {e.plan_code for e in events} == {"p"}
 
     values = [e for e in events if e.subject_type == "value"]
-    assert [e.type for e in values] == [f"value.{a if a != 'evidence' else 'attach'}" for a, *_ in VALUE_ACTIONS]
+    assert [e.type for e in values] == [
+        f"value.{a if a != 'evidence' else 'attach'}" for a, *_ in VALUE_ACTIONS
+    ]
     first, revise = values[0], values[10]
     assert (first.old, first.new, first.source, first.source_detail) == (
         None,
@@ -187,9 +205,18 @@ def test_every_old_audit_row_comes_into_the_one_log(migrator: Any) -> None:
     assert [e.private for e in values[:5]] == [True, True, True, False, False]
 
     rows = [e for e in events if e.subject_type == "ledger_row"]
-    assert [e.type.partition(".")[2] for e in rows] == [*LEDGER_ACTIONS[:2], "attach", *LEDGER_ACTIONS[3:], "delete"]
+    assert [e.type.partition(".")[2] for e in rows] == [
+        *LEDGER_ACTIONS[:2],
+        "attach",
+        *LEDGER_ACTIONS[3:],
+        "delete",
+    ]
     assert rows[3].old == {"state": "draft"} and rows[3].new == {"state": "submitted"}
-    assert rows[-1].subject_id == "" and rows[-1].subject_label == "项目台账：项目乙" and rows[-1].locality_code == "ZH"
+    assert (
+        rows[-1].subject_id == ""
+        and rows[-1].subject_label == "项目台账：项目乙"
+        and rows[-1].locality_code == "ZH"
+    )
 
     supervision = [e for e in events if e.subject_type in {"action_plan", "milestone", "progress_update"}]
     assert [e.type for e in supervision] == [

@@ -221,6 +221,7 @@ def test_the_sample_breakdown_stays_sample_until_someone_sets_a_target(plan, cas
 def test_the_evaluation_reads_a_breakdown_only_once_the_province_has_approved_it(plan, cast):
     """A draft or submitted breakdown judges nobody: 珠海's I22 result has no 2019 target until Pat
     approves, then its final target is the 10 the lead unit entered."""
+
     def zhuhai_target() -> list[float]:
         inp, _ = build_input(plan)
         return [t.value for t in inp.targets if (t.indicator, t.scope, t.year) == ("I22", "ZH", 2019)]

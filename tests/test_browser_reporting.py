@@ -67,9 +67,15 @@ def prefill_drafts(plan, zoe, zh, p2017, p2018) -> None:  # type: ignore[no-unty
         v.indicator.code: v.value
         for v in ReportedValue.objects.filter(locality=zh, period__code="2016").select_related("indicator")
     }
-    for growth, level, yearly in (("I04", "C01", True), ("I05", "C02", True), ("I06", "C03", True), ("I23", "I22", False), ("I27", "C04", False)):
+    for growth, level, yearly in (
+        ("I04", "C01", True),
+        ("I05", "C02", True),
+        ("I06", "C03", True),
+        ("I23", "I22", False),
+        ("I27", "C04", False),
+    ):
         ratio = float(values[level]) / float(base[level])
-        rate = (ratio ** 0.5 - 1) * 100 if yearly else (ratio - 1) * 100  # 2018 is two years after 2016
+        rate = (ratio**0.5 - 1) * 100 if yearly else (ratio - 1) * 100  # 2018 is two years after 2016
         values[growth] = Decimal(str(round(rate, 2)))
     values["I28"] = (values["C06"] / values["C05"] * 100).quantize(Decimal("0.01"))
     entries = [

@@ -69,9 +69,24 @@ class Form:
 
 FORMS = [
     Form("period dates", "alice", lambda s: f"manage/periods/{s.period.code}/", "button[name=dates]"),
-    Form("ledger row", "zoe", lambda s: f"ledgers/{s.project.ledger.code}/items/{s.project.pk}/edit/", ".ledger-form button.primary"),
-    Form("ledger row, stage of its own", "zoe", lambda s: f"ledgers/{s.platform.ledger.code}/items/{s.platform.pk}/edit/", ".ledger-form button.primary"),
-    Form("milestone", "zoe", lambda s: f"supervision/ZH/2018/?edit={s.milestone.pk}", "form.milestone-form button.primary"),
+    Form(
+        "ledger row",
+        "zoe",
+        lambda s: f"ledgers/{s.project.ledger.code}/items/{s.project.pk}/edit/",
+        ".ledger-form button.primary",
+    ),
+    Form(
+        "ledger row, stage of its own",
+        "zoe",
+        lambda s: f"ledgers/{s.platform.ledger.code}/items/{s.platform.pk}/edit/",
+        ".ledger-form button.primary",
+    ),
+    Form(
+        "milestone",
+        "zoe",
+        lambda s: f"supervision/ZH/2018/?edit={s.milestone.pk}",
+        "form.milestone-form button.primary",
+    ),
     Form("values", "zoe", lambda s: "report/ZH/2018/", "#entry-form button.secondary[value=save]"),
     Form("user", "alice", lambda s: f"users/{s.zoe.pk}/", "form.form-grid button.primary"),
 ]
@@ -123,7 +138,9 @@ def saved(plan, cast):  # type: ignore[no-untyped-def]
             wf.Entry(plan.indicators.get(code="I22"), Decimal("12.5"), expected_version=0),
         ],
     )
-    return SimpleNamespace(period=period, project=project, platform=platform, milestone=milestone, zoe=cast.zoe)
+    return SimpleNamespace(
+        period=period, project=project, platform=platform, milestone=milestone, zoe=cast.zoe
+    )
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -140,7 +140,13 @@ def test_docx_ranking_table_equals_the_run(built):
         "六、各地区指标完成情况",
         "七、滞后地区和指标预警",
     ]
-    assert headings[-5:] == ["八、督查督办情况", "九、数据报送情况", "十、存在问题", "十一、下一步工作", "十二、数据来源"]
+    assert headings[-5:] == [
+        "八、督查督办情况",
+        "九、数据报送情况",
+        "十、存在问题",
+        "十一、下一步工作",
+        "十二、数据来源",
+    ]
     # the binding indicators' table comes first, I29 at every pilot unit
     first = next(t for t in doc.tables if len(t.columns) > 1)
     assert [c.text for c in first.rows[0].cells][:2] == ["代码", "指标"] and first.rows[1].cells[

@@ -85,7 +85,8 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     # the ranking, best first, with the run's scores and changes
     ranking = [(r["code"], r["value"], r["change"]) for r in response.context["ranking"]]
     assert ranking == [
-        (s["locality"], numbers.score(s["score"]), s["rank_change"]) for s in run.results["composite"]["scores"]
+        (s["locality"], numbers.score(s["score"]), s["rank_change"])
+        for s in run.results["composite"]["scores"]
     ]
     assert ranking[0][0] == "YJ"
     # the map's data: composite scores and each indicator's completion per pilot unit, 顺德区 inside 佛山市
@@ -200,7 +201,10 @@ def test_the_run_line_says_the_parameters_in_words_and_the_time_plainly(client, 
     client.force_login(cast.vic)
     chinese = client.get(url(sampled, "?year=2018")).content.decode()
     line = chinese.split('id="run"')[1].split("</p>")[0]
-    assert "加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 约束性指标未达标者标注 · 敏感性 ±20% × 1000次" in line
+    assert (
+        "加权求和 · 目标值标准化 · 指标等权、维度方案权重 · 约束性指标未达标者标注 · 敏感性 ±20% × 1000次"
+        in line
+    )
     for code in ("weighted_sum", "target ·", "equal/plan", "T1", "T0", "T2"):
         assert code not in line
     as_of = data.moment_text(run.data_version["as_of"])

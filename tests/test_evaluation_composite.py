@@ -95,7 +95,10 @@ def test_a_zero_target_does_not_give_full_marks():
     used = {w.indicator: w.normalization for w in result.weights}
     assert used == {"I0": Normalization.TARGET, "I1": Normalization.MIN_MAX}
     assert any(note.startswith("I1: min_max") for note in result.notes)
-    assert scores(result) == {"L0": pytest.approx(0.5 * 0.5 + 0.5 * 1.0), "L1": pytest.approx(0.5 * 1.0 + 0.0)}
+    assert scores(result) == {
+        "L0": pytest.approx(0.5 * 0.5 + 0.5 * 1.0),
+        "L1": pytest.approx(0.5 * 1.0 + 0.0),
+    }
     assert ranks(result) == {"L0": 1, "L1": 2}
 
 
@@ -151,7 +154,11 @@ def test_scores_equal_as_shown_share_a_rank():
     # The case in a composite index: a single indicator, by target, values 84.77 and 84.76
     # of 100 → scores 0.8477 and 0.8476, ranked 6th and 7th before, now sharing a rank.
     result = composite_index(matrix([[84.77], [84.76], [90.0]], targets=[[100.0]] * 3))
-    assert [(s.locality, s.rank, s.tied) for s in result.scores] == [("L2", 1, False), ("L0", 2, True), ("L1", 2, True)]
+    assert [(s.locality, s.rank, s.tied) for s in result.scores] == [
+        ("L2", 1, False),
+        ("L0", 2, True),
+        ("L1", 2, True),
+    ]
     assert result.rank_decimals == 3
 
 
@@ -209,7 +216,10 @@ def test_no_rank_change_against_a_ranking_of_other_localities():
     partial = composite_index(
         matrix([[10, 5], [np.nan, np.nan], [30, 1]], targets=[[20, 10]] * 3), previous=full
     )
-    assert [(s.locality, s.previous_rank, s.rank_change) for s in partial.scores] == [("L2", None, None), ("L0", None, None)]
+    assert [(s.locality, s.previous_rank, s.rank_change) for s in partial.scores] == [
+        ("L2", None, None),
+        ("L0", None, None),
+    ]
     again = composite_index(matrix([[10, 5], [20, 10], [30, 1]], targets=[[20, 10]] * 3), previous=full)
     assert all(s.rank_change == 0 for s in again.scores)
 
@@ -408,7 +418,9 @@ def test_ranks_are_competition_ranks_of_the_scores_as_shown(columns, how):
     result = composite_index(m, CompositeParameters(normalization=how[0], method=how[1]))
     shown_score = {s.locality: numbers.score(s.score) for s in result.scores}
     for s in result.scores:
-        assert s.rank == 1 + sum(float(shown_score[o.locality]) > float(shown_score[s.locality]) for o in result.scores)
+        assert s.rank == 1 + sum(
+            float(shown_score[o.locality]) > float(shown_score[s.locality]) for o in result.scores
+        )
         assert s.tied == any(o.rank == s.rank for o in result.scores if o is not s)
     assert min(s.rank for s in result.scores) == 1
     assert [s.rank for s in result.scores] == sorted(s.rank for s in result.scores)

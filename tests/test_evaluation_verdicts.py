@@ -8,6 +8,8 @@ No database: the evaluation core takes plain data in. docs/methodology.md, "Verd
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,11 +32,17 @@ from planwatch.core.evaluation import (
     explain,
     indicator_results,
 )
+from planwatch.core.evaluation.types import Outcome
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind, Qualifier
 
 PERIOD = PlanPeriod(base_year=2016, start_year=2017, end_year=2019)
 LEAD = ("省经济和信息化委", "Provincial Economic and Information Commission")
 ZHUHAI, FOSHAN = LocalitySpec("440400"), LocalitySpec("440600")
+PLACES = {"440400": ("珠海市", "Zhuhai"), "440600": ("佛山市", "Foshan")}
+
+
+def by_code(code: str) -> tuple[str, str]:
+    return PLACES.get(code, (code, code))
 
 
 def projects() -> IndicatorSpec:
@@ -80,7 +88,7 @@ def test_only_the_2017_breakdown_entered_2018_has_no_target_and_names_who_owes_i
     assert r.annual == AnnualVerdict.NO_TARGET and r.met is None and r.completion is None
     assert r.owed_by == LEAD
     assert r.pace is None  # no final target either: nothing to measure the way against
-    assert explain(r, "cumulative_count").zh == (
+    assert explain(r, "cumulative_count", place=by_code).zh == (
         "未设2018年目标（应由省经济和信息化委分解下达）；未设规划目标，无法判断序时进度"
     )
 
@@ -92,11 +100,11 @@ def test_with_the_final_target_2018_progress_is_judged_against_elapsed_time():
     assert r.progress == pytest.approx(75 / 146)
     assert r.elapsed == pytest.approx(2 / 3)
     assert r.pace == PaceStatus.LAGGING  # 51.4 % against 66.7 %: 15.3 points behind
-    assert explain(r, "cumulative_count").zh == (
+    assert explain(r, "cumulative_count", place=by_code).zh == (
         "未设2018年目标（应由省经济和信息化委分解下达）；"
         "规划目标 146（2019年）已完成 51.4%，时序进度 66.7%，落后 15.3 个百分点"
     )
-    assert explain(r, "cumulative_count").en.endswith(
+    assert explain(r, "cumulative_count", place=by_code).en.endswith(
         "final target 146 (2019), 51.4% reached, 66.7% of the time elapsed, 15.3 points behind"
     )
 
@@ -117,22 +125,25 @@ def test_in_the_final_year_98_7_percent_is_nearly_met_and_no_pace():
     r = judged(projects(), {2019: 98.7}, {2019: 100}, 2019)
     assert r.annual == AnnualVerdict.NEARLY_MET
     assert r.pace is None and r.pace_gap is None
-    assert explain(r, "cumulative_count").zh == "2019年规划目标 100，实际 98.7，完成 98.7%"
+    assert explain(r, "cumulative_count", place=by_code).zh == "2019年规划目标 100，实际 98.7，完成 98.7%"
 
 
 def test_the_reason_words_the_gap_apart_from_the_verdict():
     """3 points above 时序进度 is 符合序时进度 (超前 starts at +5): the reason says 高于, not 超前."""
     r = judged(projects(), {2018: 70}, {2019: 100}, 2018)
     assert r.pace == PaceStatus.ON_PACE
-    assert "高于时序进度 3.3 个百分点" in explain(r, "cumulative_count").zh and "超前" not in explain(r).zh
+    assert (
+        "高于时序进度 3.3 个百分点" in explain(r, "cumulative_count", place=by_code).zh
+        and "超前" not in explain(r, place=by_code).zh
+    )
 
 
 def test_the_reason_says_why_there_is_no_pace():
     level = IndicatorSpec("L", IndicatorKind.LEVEL, Aggregation.NONE)
     r = judged(level, {2016: 50, 2018: 60}, {2019: 50}, 2018)
-    assert r.pace is None and explain(r).zh.endswith("规划目标等于基期值，无法计算进度")
+    assert r.pace is None and explain(r, place=by_code).zh.endswith("规划目标等于基期值，无法计算进度")
     r = judged(level, {2018: 60}, {2019: 80}, 2018)
-    assert explain(r).zh.endswith("缺基期值，无法计算进度")
+    assert explain(r, place=by_code).zh.endswith("缺基期值，无法计算进度")
 
 
 def test_annual_verdict_boundaries_and_configurable_threshold():
@@ -173,7 +184,7 @@ def test_the_about_tolerance_is_configurable_and_shown_with_the_target():
     wide = IndicatorParameters(completion=CompletionThresholds(about=0.10))
     r = judged(projects(), {2019: 91}, {2019: (100, Qualifier.ABOUT)}, 2019, wide)
     assert r.met is True
-    assert explain(r).zh == "2019年规划目标 100左右，实际 91，完成 91.0%"
+    assert explain(r, place=by_code).zh == "2019年规划目标 100左右，实际 91，完成 91.0%"
 
 
 def test_lower_is_better_about_is_within_tolerance_above():
@@ -246,3 +257,15 @@ def test_raising_a_value_never_worsens_a_verdict(case, more):
         assert ANNUAL_ORDER.index(after.annual) >= ANNUAL_ORDER.index(before.annual)
     if before.pace is not None and after.pace is not None:
         assert PACE_ORDER.index(after.pace) >= PACE_ORDER.index(before.pace)
+
+
+def test_a_missing_value_is_named_by_its_locality_not_its_code():
+    r = replace(
+        judged(projects(), {2018: 70}, {2019: 100}, 2018),
+        scope="region",
+        outcome=Outcome.MISSING_DATA,
+        missing_localities=("440400", "440600"),
+    )
+    why = explain(r, "cumulative_count", place=by_code)
+    assert why.zh == "缺少珠海市、佛山市的数据"
+    assert why.en == "missing the values of Zhuhai, Foshan"

@@ -43,7 +43,15 @@ def delete_url(plan, ledger, item):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     "who, allowed",
-    [("zoe", True), ("zack", True), ("alice", True), ("fred", False), ("pat", False), ("vic", False), ("lena", False)],
+    [
+        ("zoe", True),
+        ("zack", True),
+        ("alice", True),
+        ("fred", False),
+        ("pat", False),
+        ("vic", False),
+        ("lena", False),
+    ],
 )
 def test_who_may_delete_a_draft(cast, draft, who, allowed):
     user = getattr(cast, who)
@@ -67,7 +75,9 @@ def test_a_row_that_went_into_the_workflow_stays(cast, draft, review):
     assert LedgerItem.objects.filter(pk=draft.pk).exists()
 
 
-def test_the_audit_keeps_what_it_was_and_the_files_go(cast, ledger, draft, media, django_capture_on_commit_callbacks):
+def test_the_audit_keeps_what_it_was_and_the_files_go(
+    cast, ledger, draft, media, django_capture_on_commit_callbacks
+):
     services.attach_evidence(cast.zoe, draft, SimpleUploadedFile("合同.pdf", PDF))
     stored = Path(media) / draft.evidence.get().file.name
     assert stored.exists()
@@ -113,7 +123,10 @@ def test_the_item_page_offers_it_and_the_list_says_it_is_gone(client, plan, cast
 def test_the_page_refuses_a_submitted_row_with_the_reason(client, plan, cast, ledger, draft):
     services.submit_item(cast.zoe, draft)
     client.force_login(cast.zoe)
-    assert "删除此草稿" not in client.get(reverse("ledgers:item", args=[plan.code, ledger.code, draft.pk])).content.decode()
+    assert (
+        "删除此草稿"
+        not in client.get(reverse("ledgers:item", args=[plan.code, ledger.code, draft.pk])).content.decode()
+    )
     response = client.post(delete_url(plan, ledger, draft), follow=True)
     assert "只有从未提交的草稿可以删除" in response.content.decode()
     assert LedgerItem.objects.filter(pk=draft.pk).exists()

@@ -195,7 +195,9 @@ def test_the_funnel_button_says_when_there_is_nothing_to_write(client, plan, cas
     zh = plan.localities.get(code="ZH")
     client.cookies["django_language"] = "en"
     client.force_login(cast.zoe)
-    assert 'value="2018"><button type="submit" class="primary">' in _funnel(client, plan)  # something to write
+    assert 'value="2018"><button type="submit" class="primary">' in _funnel(
+        client, plan
+    )  # something to write
     services.derive_values(plan, 2018, cast.zoe)
     ReportedValue.objects.filter(locality=zh).update(status=ReportedValue.Status.SUBMITTED)
     html = _funnel(client, plan)

@@ -83,7 +83,9 @@ def test_import_saves_every_row_and_round_trips(tmp_path, plan, cast, ledger):
     assert LedgerItem.objects.count() == 2
 
 
-def test_an_export_with_accepted_rows_takes_new_rows_and_leaves_the_accepted_ones(tmp_path, plan, cast, ledger):
+def test_an_export_with_accepted_rows_takes_new_rows_and_leaves_the_accepted_ones(
+    tmp_path, plan, cast, ledger
+):
     """Export → add a row → upload: the accepted rows, as exported, are no change and no problem."""
     excel.import_ledger(ledger, workbook(ledger, GOOD), "zh.xlsx", cast.zoe)
     accept_all(cast, *LedgerItem.objects.all())

@@ -131,7 +131,10 @@ def test_every_signed_in_user_finds_the_password_page_in_the_menu(
     client.force_login(cast.vic)
     page = client.get(reverse("web:plan", kwargs={"code": plan.code})).content.decode()
     # The user's name in the top bar leads there (the bar keeps one row at 1366 pixels).
-    assert f'<a class="who" href="{reverse("web:password_change")}" title="修改密码" translate="no">vic</a>' in page
+    assert (
+        f'<a class="who" href="{reverse("web:password_change")}" title="修改密码" translate="no">vic</a>'
+        in page
+    )
     form = client.get(reverse("web:password_change"))
     assert form.status_code == 200 and "旧密码" in form.content.decode()
 

@@ -101,7 +101,9 @@ def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
         data_version={},
         data_hash="x",
         input_hash="x",
-        results=to_jsonable(evaluation(2017, indicator_result(indicator.code, "ZH", year=2017, pace="lagging"))),
+        results=to_jsonable(
+            evaluation(2017, indicator_result(indicator.code, "ZH", year=2017, pace="lagging"))
+        ),
         results_hash="x",
         engine_version="test",
     )

@@ -13,7 +13,13 @@ from planwatch.core.workbook import value_rule
 
 @pytest.mark.parametrize(
     ("unit", "value", "whole"),
-    [("个", "2.5", True), ("家", "3", False), ("人", "526.49", True), ("人", "526", False), ("万人", "99.19", False)],
+    [
+        ("个", "2.5", True),
+        ("家", "3", False),
+        ("人", "526.49", True),
+        ("人", "526", False),
+        ("万人", "99.19", False),
+    ],
 )
 def test_counts_and_persons_one_by_one_are_whole(unit: str, value: str, whole: bool) -> None:
     rules = IndicatorRules("X", IndicatorKind.LEVEL, unit)
@@ -35,7 +41,9 @@ def outliers(unit: str, value: str, history: list[str]) -> dict[str, str]:
 def test_a_rate_is_compared_in_percentage_points() -> None:
     # −0.47 % → 1.0 %: 1.47 points, not “313 %”
     assert outliers("%", "1.0", ["-0.47"]) == {}
-    assert outliers("%", "35", ["20"]) == {"jump": "比上期变化 +15.0 个百分点（超过 10 个百分点），请说明原因"}
+    assert outliers("%", "35", ["20"]) == {
+        "jump": "比上期变化 +15.0 个百分点（超过 10 个百分点），请说明原因"
+    }
     assert outliers("%", "12", ["20"]) == {}  # 8 points: within 10
 
 
@@ -70,10 +78,24 @@ def test_a_growth_rate_is_checked_against_its_level() -> None:
     from planwatch.core.validation import check_growth
 
     # I23 (growth over the 2016 base) of I22: 16.8 万人 against 16.0 in 2016 is +5.0 %
-    assert check_growth("I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("5.1"), "I22", Decimal("16.8"), Decimal("16"), 4) == []
-    [finding] = check_growth("I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("-0.47"), "I22", Decimal("16.8"), Decimal("16"), 4)
+    assert (
+        check_growth(
+            "I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("5.1"), "I22", Decimal("16.8"), Decimal("16"), 4
+        )
+        == []
+    )
+    [finding] = check_growth(
+        "I23", IndicatorKind.GROWTH_OVER_BASE, Decimal("-0.47"), "I22", Decimal("16.8"), Decimal("16"), 4
+    )
     assert finding.code == "growth_mismatch" and not finding.is_error
     assert "算得的增长率为 5.00%" in finding.zh and "-0.47%" in finding.zh
     # an average annual growth over three years: 100 → 133.1 is 10 % a year
-    assert check_growth("I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("10"), "C01", Decimal("133.1"), Decimal("100"), 3) == []
-    assert check_growth("I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("33.1"), "C01", Decimal("133.1"), Decimal("100"), 3)
+    assert (
+        check_growth(
+            "I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("10"), "C01", Decimal("133.1"), Decimal("100"), 3
+        )
+        == []
+    )
+    assert check_growth(
+        "I04", IndicatorKind.AVG_ANNUAL_GROWTH, Decimal("33.1"), "C01", Decimal("133.1"), Decimal("100"), 3
+    )

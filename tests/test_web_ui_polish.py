@@ -137,12 +137,12 @@ def test_the_region_table_names_the_missing_localities(client, sampled, cast):
     client.force_login(cast.vic)
     html = client.get(f"/plans/{sampled.code}/dashboard/?year=2018").content.decode()
     row = re.search(r'<tr data-indicator="I01".*?</tr>', html, flags=re.S).group(0)
-    missing = re.search(r'<span class="small muted missing">(.*?)</span>', row).group(1)
-    assert "珠海市、佛山市" in missing and not re.search(r"\b(ZH|FS)\b", missing)
+    why = re.search(r'<span class="small muted why">(.*?)</span>', row).group(1)
+    assert why == "缺少珠海市、佛山市的数据" and not re.search(r"\b(ZH|FS)\b", row)
     in_english(client)
     html = client.get(f"/plans/{sampled.code}/dashboard/?year=2018").content.decode()
     row = re.search(r'<tr data-indicator="I01".*?</tr>', html, flags=re.S).group(0)
-    assert "missing: Zhuhai, Foshan" in row
+    assert "missing the values of Zhuhai, Foshan" in row
 
 
 def test_series_and_brackets_follow_the_language():

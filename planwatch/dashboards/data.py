@@ -24,6 +24,7 @@ from planwatch.core.evaluation import (
     ExclusionReason,
     IndicatorResult,
     LocalityScore,
+    PlaceName,
     area_values,
     build_panel,
     explain,
@@ -67,11 +68,18 @@ def _badge(words: dict[str, tuple[str, str]], key: str | None) -> dict[str, str]
     return None if key is None else {"key": key, "label": pick(*words[key])}
 
 
-def verdicts(result: IndicatorResult | None, indicator: Indicator) -> dict[str, Any]:
-    """A result's two verdicts, each with its own label, and the one line that explains them."""
+def places(localities: Iterable[Locality]) -> PlaceName:
+    """Name a locality by its code in the page's language (佛山市, not 440600); any of the plan's."""
+    names = {loc.code: (loc.name_zh, loc.name_en or loc.name_zh) for loc in localities}
+    return lambda code: names.get(code, (code, code))
+
+
+def verdicts(result: IndicatorResult | None, indicator: Indicator, place: PlaceName) -> dict[str, Any]:
+    """A result's two verdicts, each with its own label, and the one line that explains them
+    (`place` names a missing locality)."""
     if result is None:
         return {"annual": None, "pace": None, "why": ""}
-    why = explain(result, indicator.kind, indicator.unit)
+    why = explain(result, indicator.kind, indicator.unit, place=place)
     return {
         "annual": _badge(ANNUAL_WORDS, result.annual.value if result.annual else None),
         "pace": _badge(PACE_WORDS, result.pace.value if result.pace else None),

@@ -212,8 +212,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     pilots = data.pilots(plan)
     localities = list(plan.localities.all())
     context["inside"] = _inside(localities)
-    # Missing localities by name in the page's language (佛山市, not FS); any locality of the plan.
-    names = {loc.code: loc for loc in localities}
+    place = data.places(localities)  # a missing locality by its name, not its code
     rows: list[dict[str, Any]] = []
     for ind in indicators:
         r = results.get(ind.code)
@@ -230,8 +229,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
                 "elapsed": data.percent(r.elapsed),
                 "progress": data.percent(r.progress),
                 "status": _status(r),
-                **data.verdicts(r, ind),
-                "missing": [names[c].name if c in names else c for c in r.missing_localities],
+                **data.verdicts(r, ind, place),
             }
         )
     counted = Counter(row["status"]["key"] for row in rows)
@@ -492,6 +490,7 @@ def _locality_rows(
     """A row per indicator (the value shown, the run's result, the trend over the years), and the
     yearly indicators the locality has not reported for the year."""
     rows, not_reported = [], []
+    place = data.places([loc])  # a locality's own result misses no other locality
     for ind in indicators:
         r = results.get(ind.code, loc.code) if results else None
         own = history.get(ind.pk, {})
@@ -515,7 +514,7 @@ def _locality_rows(
                 "target_year": r.target_year if r else None,
                 "completion": data.percent(r.completion) if r else "—",
                 "elapsed": data.percent(r.elapsed) if r else "—",
-                **data.verdicts(r, ind),
+                **data.verdicts(r, ind, place),
                 "status": _status(r)
                 if r
                 else {"key": "not_assessed", "label": data.status_label("not_assessed")},

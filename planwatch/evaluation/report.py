@@ -80,7 +80,10 @@ class Names:
     def why(self, result: IndicatorResult) -> Explanation:
         """The one-line reason of the result's verdicts (planwatch.core.evaluation.explain)."""
         kind, unit = self.kinds.get(result.indicator, (None, ""))
-        return explain(result, kind, unit)
+        return explain(result, kind, unit, place=self.place)
+
+    def place(self, code: str) -> tuple[str, str]:
+        return self.pair("localities", code)
 
     def locality(self, code: str) -> str:
         return self.localities.get(code, code)

@@ -961,15 +961,25 @@ def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
 
 
 def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
-    """Each indicator result's one-line reason (planwatch.core.evaluation.explain). One query."""
+    """Each indicator result's one-line reason (planwatch.core.evaluation.explain). Two queries."""
     kinds = {
         code: (kind, unit)
         for code, kind, unit in Indicator.objects.filter(plan_id=run.plan_id).values_list(
             "code", "kind", "unit"
         )
     }
+    names = {
+        code: (zh, en or zh)
+        for code, zh, en in Locality.objects.filter(plan_id=run.plan_id).values_list(
+            "code", "name_zh", "name_en"
+        )
+    }
+
+    def place(code: str) -> tuple[str, str]:
+        return names.get(code, (code, code))
+
     out = []
     for r in run.evaluation.indicators:
-        why = explain(r, *kinds.get(r.indicator, (None, "")))
+        why = explain(r, *kinds.get(r.indicator, (None, "")), place=place)
         out.append({"indicator": r.indicator, "scope": r.scope, "year": r.year, "zh": why.zh, "en": why.en})
     return out

@@ -1241,7 +1241,8 @@ def _tell_revision(request: RevisionRequest, actor: Any) -> None:
         if request.decision_comment:
             zh, en = f"{zh}。意见：{request.decision_comment}", f"{en}. Comment: {request.decision_comment}"
         link = reverse(
-            "reporting:history", args=[plan.code, value.locality.code, value.period.code, value.indicator.code]
+            "reporting:history",
+            args=[plan.code, value.locality.code, value.period.code, value.indicator.code],
         )
     event = f"revision.{request.status}:{request.pk}"
     for person in people:

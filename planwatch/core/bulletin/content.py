@@ -83,7 +83,11 @@ class Names:
 
     def why(self, r: IndicatorResult) -> str:
         """The one-line reason of a result's verdicts (planwatch.core.evaluation.explain)."""
-        return explain(r, self.kinds.get(r.indicator), self.units.get(r.indicator, "")).zh
+        return explain(r, self.kinds.get(r.indicator), self.units.get(r.indicator, ""), place=self.place).zh
+
+    def place(self, code: str) -> tuple[str, str]:
+        """A locality's name; the bulletin is in Chinese, so both halves are its Chinese name."""
+        return self.locality(code), self.locality(code)
 
     def locality(self, code: str) -> str:
         return "全区域" if code == REGION else self.localities.get(code, code)

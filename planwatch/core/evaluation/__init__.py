@@ -26,7 +26,7 @@ from planwatch.core.evaluation.composite import (
     weighted_sum_scores,
 )
 from planwatch.core.evaluation.engine import Evaluation, EvaluationParameters, evaluate
-from planwatch.core.evaluation.explain import Explanation, explain
+from planwatch.core.evaluation.explain import Explanation, PlaceName, explain
 from planwatch.core.evaluation.indicator import PanelEvaluation, evaluate_panel, indicator_results
 from planwatch.core.evaluation.planinput import (
     dimensions_from_plan,
@@ -83,6 +83,7 @@ __all__ = [
     "evaluate",
     "evaluate_panel",
     "explain",
+    "PlaceName",
     "evaluation_input",
     "evaluation_input_from_plan",
     "expert_weights",

@@ -9,6 +9,7 @@ the second the progress verdict (against 时序进度). docs/methodology.md, "Ve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planwatch.core.evaluation.formulas import measure_of
@@ -16,7 +17,10 @@ from planwatch.core.evaluation.types import AnnualVerdict, IndicatorResult, Note
 from planwatch.core.kinds import IndicatorKind, unit_name_en
 from planwatch.core.numbers import figure, percent
 
-__all__ = ["Explanation", "explain"]
+__all__ = ["Explanation", "PlaceName", "explain"]
+
+# A locality's name by its code, (Chinese, English): a missing locality is named, not coded.
+PlaceName = Callable[[str], tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,7 @@ _NO_WAY = (
 )
 
 
-def _why_not(r: IndicatorResult) -> tuple[str, str]:
+def _why_not(r: IndicatorResult, place: PlaceName) -> tuple[str, str]:
     if r.outcome == Outcome.NOT_APPLICABLE:
         if Note.NO_TARGETS in r.notes:
             return (
@@ -123,16 +127,22 @@ def _why_not(r: IndicatorResult) -> tuple[str, str]:
     if r.outcome == Outcome.INVALID_BASE:
         return "基数为零或负数，无法计算", "a base of zero or less: cannot be computed"
     if r.missing_localities:
-        names = "、".join(r.missing_localities)
-        return f"缺少 {names} 的数据", f"missing the values of {', '.join(r.missing_localities)}"
+        named = [place(code) for code in r.missing_localities]
+        return (
+            f"缺少{'、'.join(zh for zh, _ in named)}的数据",
+            f"missing the values of {', '.join(en for _, en in named)}",
+        )
     return "缺数据", "missing data"
 
 
-def explain(r: IndicatorResult, kind: IndicatorKind | str | None = None, unit: str = "") -> Explanation:
+def explain(
+    r: IndicatorResult, kind: IndicatorKind | str | None = None, unit: str = "", *, place: PlaceName
+) -> Explanation:
     """The one-line reason of a result's verdicts, with its numbers. The indicator's `kind` says how
-    progress is worded (a count's progress is its completion); `unit` follows each figure (个, %)."""
+    progress is worded (a count's progress is its completion); `unit` follows each figure (个, %);
+    `place` names the localities whose values are missing."""
     if r.outcome != Outcome.EVALUATED:
-        zh, en = _why_not(r)
+        zh, en = _why_not(r, place)
         return Explanation(zh, en)
     parts = [p for p in (_annual(r, unit), _progress(r, kind, unit)) if p is not None]
     if not parts:
