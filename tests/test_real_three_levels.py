@@ -18,6 +18,8 @@ from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.plans.loader import load_plan_file, plan_to_document
 from planwatch.plans.models import Plan
+from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import yearly_period
 
 REAL_THREE_LEVELS_PLAN = Path(__file__).resolve().parent / "fixtures" / "plans" / "gd_sz_energy_2015.yaml"
 SHENZHEN = "440300"
@@ -100,3 +102,22 @@ def test_it_evaluates_its_districts_and_makes_a_bulletin(real, tmp_path):
     )
     assert Bulletin.objects.get(plan=real).run.plan == real
     assert list(tmp_path.glob(f"bulletin-{real.code}-*.xlsx"))
+
+
+def test_a_yearly_fall_is_met_by_a_steeper_fall(real):
+    """I02 encodes 年均下降率4.61% as a growth of −4.61 %, lower being better: a fall of 5 % a year
+    meets 宝安's target, a fall of 4 % misses 龙岗's. (The sample data draws no I02 values: it has no
+    level to compute a growth from, PlanWatch having no unit of 吨标准煤/万元.)"""
+    period = yearly_period(real, 2015)
+    i02 = real.indicators.get(code="I02")
+    for code, value in (("440306", "-5"), ("440307", "-4")):
+        ReportedValue.objects.create(
+            indicator=i02,
+            locality=real.localities.get(code=code),
+            period=period,
+            value=Decimal(value),
+            status=ReportedValue.Status.ACCEPTED,
+        )
+    run = run_evaluation(real, 2015)
+    met = {r["scope"]: r["met"] for r in run.results["indicators"] if r["indicator"] == "I02"}
+    assert (met["440306"], met["440307"]) == (True, False)
