@@ -427,7 +427,7 @@ CASES = [
     Case(
         "scope-not-a-pilot",
         "indicators[{I11}].targets[1].scope",
-        "locality 'GD' is not a pilot unit",
+        "locality 'GD' is neither a pilot unit nor above one",
         change=_scope_not_pilot,
     ),
     Case(

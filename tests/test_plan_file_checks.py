@@ -131,7 +131,10 @@ def test_locality_base_values_are_checked_kept_exported_and_measured_from():
     def unknown(data):
         indicator(data, "I02")["base"] = {"year": 2017, "localities": {"GD": 1}}
 
-    assert "indicators[1].base.localities.GD: locality 'GD' is not a pilot unit" in problems(second(unknown))
+    assert (
+        "indicators[1].base.localities.GD: locality 'GD' is neither a pilot unit nor above one"
+        in problems(second(unknown))
+    )
 
 
 def test_a_running_total_equals_the_sum_of_its_yearly_figures_in_its_own_unit():

@@ -18,7 +18,7 @@ from planwatch.accounts.forms import UserForm
 from planwatch.accounts.models import Profile
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import hierarchy
-from planwatch.core.errors import NotAllowed, PlanWatchError
+from planwatch.core.errors import NotAllowed, PlanFileError, PlanWatchError
 from planwatch.core.evaluation import (
     EvaluationInput,
     IndicatorSpec,
@@ -28,9 +28,10 @@ from planwatch.core.evaluation import (
     area_values,
     build_panel,
 )
+from planwatch.core.evaluation.breakdown import plan_breakdown_problems
 from planwatch.core.kinds import Aggregation, IndicatorKind
-from planwatch.core.planfile import read_plan_file
-from planwatch.evaluation.runs import run_evaluation
+from planwatch.core.planfile import parse_plan_text, read_plan_file
+from planwatch.evaluation.runs import explanations, run_evaluation
 from planwatch.inbox import sources
 from planwatch.notifications.models import Notification
 from planwatch.plans import maps
@@ -339,3 +340,57 @@ def test_the_city_approvers_home_costs_no_query_per_county(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(home)
     assert [r.locality.code for r in page.context["rows"] if r.reviews] == [SHIXING, RENHUA, WENGYUAN]
+
+
+# --- a city's own target --------------------------------------------------------------------------
+
+
+def test_a_city_is_judged_against_its_own_target_by_its_counties_figures(all_accepted):
+    """韶关市 24 by 2020 (its counties 10 + 8 + 6): 6 in 2018 is 25 % of the way at a third of the
+    time, lagging; 梅州市 21: 9 is 42.9 %, ahead. The run stores the cities' results beside the
+    counties' and explains them; a city is not ranked."""
+    run = run_evaluation(all_accepted, 2018)
+    cities = {(r.scope, r.indicator): r for r in run.evaluation.areas}
+    assert set(cities) == {(SHAOGUAN, "I01"), (MEIZHOU, "I01")}  # I02 gives the cities no target
+    shaoguan, meizhou = cities[(SHAOGUAN, "I01")], cities[(MEIZHOU, "I01")]
+    assert (shaoguan.value, shaoguan.target, shaoguan.target_year) == (6, 24, 2020)
+    assert shaoguan.progress == pytest.approx(6 / 24) and shaoguan.elapsed == pytest.approx(1 / 3)
+    assert (shaoguan.pace.value, meizhou.pace.value) == ("lagging", "ahead")
+    assert {r.scope for r in run.evaluation.indicators} == {*COUNTIES, "region"}  # counties, region
+    scores = run.results["composite"]["scores"]
+    assert {s["locality"] for s in scores} == set(COUNTIES)  # the cities are not ranked
+    why = {(e["scope"], e["indicator"]): e["zh"] for e in explanations(run)}
+    assert why[(SHAOGUAN, "I01")] == (
+        "未设2018年目标；规划目标 24家（2020年）已完成 25.0%，时序进度 33.3%，落后 8.3 个百分点"
+    )
+
+
+def test_a_city_total_without_every_county_names_them(three, people):
+    _accepted(three, people, people.sid, SHIXING, 2018, I01=3, I02=40)
+    run = run_evaluation(three, 2018)
+    shaoguan = next(r for r in run.evaluation.areas if r.scope == SHAOGUAN)
+    assert shaoguan.outcome.value == "missing_data" and shaoguan.missing_localities == (RENHUA, WENGYUAN)
+    why = {(e["scope"], e["indicator"]): e["zh"] for e in explanations(run)}
+    assert why[(SHAOGUAN, "I01")] == "缺少仁化县、翁源县的数据"
+
+
+def test_a_citys_target_is_checked_against_its_counties_targets(tmp_path):
+    """The file's breakdown check: 始兴 10 + 仁化 8 + 翁源 6 = 24 covers 韶关市's 24; 25 would not."""
+    assert plan_breakdown_problems(read_plan_file(THREE_LEVELS_PLAN)) == []
+    text = THREE_LEVELS_PLAN.read_text(encoding="utf-8").replace("韶关市24家", "韶关市25家")
+    text = text.replace("{scope: 440200, year: 2020, value: 24", "{scope: 440200, year: 2020, value: 25")
+    doc = parse_plan_text(text, name="three.yaml")
+    [(where, message)] = plan_breakdown_problems(doc)
+    assert where == ("indicators", 0, "targets")
+    assert message == (
+        "2020: Shaoguan: The total falls short of the region target: 24 家 against 25 家, 1 家 short"
+    )
+
+
+def test_only_a_pilot_unit_or_a_city_above_them_carries_a_target():
+    text = THREE_LEVELS_PLAN.read_text(encoding="utf-8").replace(
+        "{scope: 440200, year: 2020, value: 24", "{scope: 440000, year: 2020, value: 24"
+    )
+    with pytest.raises(PlanFileError) as info:
+        parse_plan_text(text, name="three.yaml")
+    assert "locality '440000' is neither a pilot unit nor above one" in info.value.describe()

@@ -10,6 +10,11 @@ counts for 顺德区 and for 佛山市 (and once in the region, whose total leav
     counted_in_region_total("SD", localities)   # False
     included_in("SD", localities)               # ("FS",)
     including(localities)                       # {"SD": ("FS",)}
+
+An *area* is a locality that reports nothing itself but has pilot units below it, and is not the
+top of the plan (the province, whose totals are the region's): a city whose counties report, in a
+plan of three levels. Its figures are its pilot units', made by each indicator's region rule, and a
+target the plan gives it is judged against them (`areas`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import NamedTuple
 
 __all__ = [
     "LocalityNode",
+    "areas",
     "by_code",
     "counted_in_region_total",
     "included_in",
@@ -80,6 +86,15 @@ def pilots_within(code: str, localities: Mapping[str, LocalityNode]) -> tuple[st
             seen.add(parent)
             parent = localities[parent].parent
     return tuple(out)
+
+
+def areas(localities: Mapping[str, LocalityNode]) -> dict[str, tuple[str, ...]]:
+    """Each area (see above) → its pilot units at any depth, in the order of `localities`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for code, node in localities.items():
+        if not node.pilot and node.parent is not None and (members := pilots_within(code, localities)):
+            out[code] = members
+    return out
 
 
 def including(localities: Mapping[str, LocalityNode]) -> dict[str, tuple[str, ...]]:

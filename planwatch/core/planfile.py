@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from planwatch.core import hierarchy
 from planwatch.core.divisions import Divisions, resolve_localities
 from planwatch.core.divisions import installed as installed_divisions
 from planwatch.core.errors import PlanFileError, Problem
@@ -396,6 +397,13 @@ class PlanDocument(Strict):
     def all_tasks(self) -> list[Task]:
         return [task for group in self.task_groups for task in group.tasks]
 
+    def locality_nodes(self) -> list[hierarchy.LocalityNode]:
+        """The localities as planwatch.core.hierarchy reads them, in the file's order."""
+        return [
+            hierarchy.LocalityNode(loc.code, loc.parent, loc.pilot, loc.figures_include_children)
+            for loc in self.localities
+        ]
+
 
 # Optional fields added after the first plans were loaded: a document that leaves them out hashes
 # as it did before they existed.
@@ -687,6 +695,9 @@ class _Checks:
         self.last_year = period.horizon_year or period.end_year
         self.localities = {loc.code: loc for loc in doc.localities}
         self.pilots = {loc.code for loc in doc.localities if loc.pilot}
+        # What may carry a target or a stated base: a pilot unit, or an area above pilot units (a
+        # city whose counties report; planwatch.core.hierarchy).
+        self.evaluated = self.pilots | set(hierarchy.areas(hierarchy.by_code(doc.locality_nodes())))
         self.units = {unit.code for unit in doc.units}
         self.dimensions = {dim.code for dim in doc.dimensions}
         self.tasks = {task.code for task in doc.all_tasks()}
@@ -914,8 +925,8 @@ def _check_targets(c: _Checks, loc: Loc, ind: Indicator) -> None:
         c.source(tloc, target.source)
         if target.scope != REGION and target.scope not in c.localities:
             c.add(tloc + ("scope",), f"unknown scope {target.scope!r}: use {REGION!r} or a locality code")
-        elif target.scope != REGION and target.scope not in c.pilots:
-            c.add(tloc + ("scope",), f"locality {target.scope!r} is not a pilot unit")
+        elif target.scope != REGION and target.scope not in c.evaluated:
+            c.add(tloc + ("scope",), f"locality {target.scope!r} is neither a pilot unit nor above one")
         if target.scope == REGION and not ind.region_target:
             c.add(tloc + ("scope",), "this indicator has no region-wide target (region_target: false)")
         if (target.scope, target.year) in seen:
@@ -947,15 +958,16 @@ def figures_in(text: str) -> set[Decimal]:
 
 
 def _check_base(c: _Checks, loc: Loc, ind: Indicator) -> None:
-    """The pilot units' base values: each of a pilot unit, once, not negative for an amount."""
+    """The localities' base values: each of a pilot unit or an area above pilot units, once, not
+    negative for an amount."""
     if ind.base is None or not ind.base.localities:
         return
     for code, value in ind.base.localities.items():
         bloc = loc + ("base", "localities", code)
         if code not in c.localities:
             c.add(bloc, f"unknown locality {code!r}")
-        elif code not in c.pilots:
-            c.add(bloc, f"locality {code!r} is not a pilot unit")
+        elif code not in c.evaluated:
+            c.add(bloc, f"locality {code!r} is neither a pilot unit nor above one")
         if quantity_of(ind.unit) in NON_NEGATIVE and value < 0:
             c.add(bloc, "the value cannot be negative")
 

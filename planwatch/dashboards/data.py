@@ -358,21 +358,14 @@ def area_codes(localities: list[Locality]) -> set[str]:
     """The localities that have an area page: not a pilot unit, not the top of the plan (the
     province, whose totals are the region's, on the overview), with pilot units below them (a city
     whose counties report). No query: `localities` are the plan's, read once."""
-    nodes = hierarchy_nodes(localities)
-    return {
-        loc.code
-        for loc in localities
-        if not loc.pilot and loc.parent_id is not None and hierarchy.pilots_within(loc.code, nodes)
-    }
+    return set(hierarchy.areas(hierarchy_nodes(localities)))
 
 
 def area_members(plan: Plan, area: Locality) -> list[Locality]:
     """The pilot units below an area at any depth (a city's counties), in the plan's order; none
     for a locality that has no area page (planwatch.core.hierarchy.pilots_within)."""
-    if area.pilot or area.parent_id is None:
-        return []
     localities = list(plan.localities.order_by("order", "id"))
-    codes = set(hierarchy.pilots_within(area.code, hierarchy_nodes(localities)))
+    codes = set(hierarchy.areas(hierarchy_nodes(localities)).get(area.code, ()))
     return [loc for loc in localities if loc.code in codes]
 
 

@@ -42,6 +42,7 @@ from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
 from planwatch.core.evaluation import (
     REGION,
+    AreaSpec,
     BindingConsequence,
     CompositeMethod,
     CompositeParameters,
@@ -58,6 +59,7 @@ from planwatch.core.evaluation import (
     TargetSpec,
     WeightMethod,
     WeightScheme,
+    areas_of,
     evaluate,
     evaluation_input,
     explain,
@@ -221,9 +223,10 @@ def build_input(
     on `as_of` (today by default); the data version says so (`derived`).
     """
     statuses = sorted(set(statuses))
-    localities, pilots = _localities(plan)
+    localities, areas, evaluated = _localities(plan)
+    pilots = {pk: code for pk, code in evaluated.items() if code not in {area.code for area in areas}}
     indicators, code_of = _indicators(plan)
-    targets = _targets(plan, code_of, pilots)
+    targets = _targets(plan, code_of, evaluated)
     values = _values(plan, statuses, code_of, pilots, until=year, moment=_end_of(as_of))
     extra = derived.read(plan, pilots, as_of=as_of, until=year)
     inp = evaluation_input(
@@ -233,6 +236,7 @@ def build_input(
         _dimensions(plan),
         targets=[*targets.specs, *extra.targets],
         observations=[*values.observations, *extra.observations],
+        areas=areas,
     )
     version = DataVersion(
         as_of=_moment(values.as_of),
@@ -255,8 +259,9 @@ def build_input(
     return inp, version
 
 
-def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], dict[int, str]]:
-    """The pilot units (planinput.pilot_units), and their codes by id. One query."""
+def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], tuple[AreaSpec, ...], dict[int, str]]:
+    """The pilot units (planinput.pilot_units), the areas (planinput.areas_of), and the codes of
+    those evaluated (pilot units and areas) by id. One query."""
     rows = list(
         Locality.objects.filter(plan=plan)
         .order_by("order", "id")
@@ -267,7 +272,9 @@ def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], dict[int, str]]:
         LocalityNode(code, code_of.get(parent) if parent is not None else None, pilot, includes)
         for _, code, parent, pilot, includes in rows
     ]
-    return pilot_units(nodes), {pk: code for pk, code, _, pilot, _ in rows if pilot}
+    areas = areas_of(nodes)
+    evaluated = {node.code for node in nodes if node.pilot} | {area.code for area in areas}
+    return pilot_units(nodes), areas, {pk: code for pk, code, *_ in rows if code in evaluated}
 
 
 def _dimensions(plan: Plan) -> tuple[DimensionSpec, ...]:
@@ -347,8 +354,8 @@ class _TargetsRead:
     as_of: dt.datetime | None = None
 
 
-def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) -> _TargetsRead:
-    """The region's targets (no locality) and the pilot units'. One query.
+def _targets(plan: Plan, code_of: Mapping[int, str], evaluated: Mapping[int, str]) -> _TargetsRead:
+    """The region's targets (no locality), the pilot units' and the areas'. One query.
 
     A locality target a lead unit entered counts once the province has approved its indicator's
     breakdown (docs/breakdown.md): a draft or a submitted breakdown judges nobody yet. The plan's own
@@ -375,8 +382,8 @@ def _targets(plan: Plan, code_of: Mapping[int, str], pilots: Mapping[int, str]) 
     ):
         if locality_id is None:
             scope = REGION
-        elif locality_id in pilots:
-            scope = pilots[locality_id]
+        elif locality_id in evaluated:
+            scope = evaluated[locality_id]
         else:
             continue  # a target of a locality that is not evaluated
         if origin == Target.Origin.USER and breakdown not in (None, State.ACCEPTED):
@@ -979,7 +986,8 @@ def explanations(run: EvaluationRun) -> list[dict[str, Any]]:
         return names.get(code, (code, code))
 
     out = []
-    for r in run.evaluation.indicators:
+    evaluation = run.evaluation
+    for r in (*evaluation.indicators, *evaluation.areas):  # the pilot units, the region, the areas
         why = explain(r, *kinds.get(r.indicator, (None, "")), place=place)
         out.append({"indicator": r.indicator, "scope": r.scope, "year": r.year, "zh": why.zh, "en": why.en})
     return out

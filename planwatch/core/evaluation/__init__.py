@@ -29,6 +29,7 @@ from planwatch.core.evaluation.engine import Evaluation, EvaluationParameters, e
 from planwatch.core.evaluation.explain import Explanation, PlaceName, explain
 from planwatch.core.evaluation.indicator import PanelEvaluation, evaluate_panel, indicator_results
 from planwatch.core.evaluation.planinput import (
+    areas_of,
     dimensions_from_plan,
     evaluation_input,
     evaluation_input_from_plan,
@@ -83,6 +84,7 @@ __all__ = [
     "evaluate",
     "evaluate_panel",
     "explain",
+    "areas_of",
     "PlaceName",
     "evaluation_input",
     "evaluation_input_from_plan",

@@ -195,7 +195,10 @@ def build_panel(inp: EvaluationInput) -> Panel:
     for obs in inp.observations:
         place(values, "value", obs.indicator, obs.scope, obs.year, obs.value)
     qualifiers = np.zeros(shape, dtype=np.int8)
+    areas = {area.code for area in inp.areas}  # their targets are judged by planwatch.core.evaluation.areas
     for target in inp.targets:
+        if target.scope in areas:
+            continue
         place(targets, "target", target.indicator, target.scope, target.year, target.value)
         qualifiers[ind_index[target.indicator], scope_index[target.scope], target.year - first] = (
             QUALIFIERS.index(target.qualifier)

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from planwatch.core.evaluation.aggregate import build_panel
 from planwatch.core.evaluation.indicator import RELATIVE_TOLERANCE
-from planwatch.core.evaluation.planinput import indicators_from_plan, localities_from_plan, period_from_plan
+from planwatch.core.evaluation.planinput import (
+    areas_of,
+    indicators_from_plan,
+    localities_from_plan,
+    period_from_plan,
+)
 from planwatch.core.evaluation.types import (
     REGION,
     EvaluationInput,
@@ -104,7 +109,8 @@ def breakdown_totals(
         return tuple(row(year, TotalState.NOT_SUMMED) for year in years)
     summed = IndicatorSpec(spec.code, spec.kind, Aggregation.SUM, spec.direction)
     # The localities' targets are the values the panel adds up, as it adds up reported values.
-    observations = tuple(Observation(spec.code, t.scope, t.year, t.value) for t in own if t.scope != REGION)
+    codes = {loc.code for loc in localities}  # an area's target (a city above them) is not theirs
+    observations = tuple(Observation(spec.code, t.scope, t.year, t.value) for t in own if t.scope in codes)
     first = min([period.base_year, *years])
     last = max([period.end_year, *years])
     panel = build_panel(
@@ -183,24 +189,37 @@ def plan_breakdown_problems(doc: PlanDocument) -> list[tuple[tuple[int | str, ..
     localities' targets falls short of the region's target, as (path in the file, message). The
     plan file says whether these refuse the file or are warnings (`plan.breakdown_check`). A year
     where a counted locality has no target in the file is not checked (the rest of the breakdown is
-    entered by users)."""
+    entered by users).
+
+    An area's targets (a city above its reporting counties) are checked the same way against its
+    own pilot units' targets: the area's target stands where the region's does."""
     period = period_from_plan(doc)
     localities = localities_from_plan(doc)
+    areas = areas_of(doc.locality_nodes())
     specs = {spec.code: spec for spec in indicators_from_plan(doc)}
     names = {loc.code: (loc.name.zh, loc.name.en) for loc in doc.localities}
     problems: list[tuple[tuple[int | str, ...], str]] = []
     for i, ind in enumerate(doc.indicators):
-        years = sorted({t.year for t in ind.targets if t.scope != REGION})
-        if not years:
-            continue
         targets = [
             TargetSpec(
                 indicator=ind.code, scope=t.scope, year=t.year, value=float(t.value), qualifier=t.qualifier
             )
             for t in ind.targets
         ]
-        for total in breakdown_totals(period, specs[ind.code], localities, targets, years):
-            if total.shortfall:
-                _, en = describe_total(total, ind.unit, names)
-                problems.append((("indicators", i, "targets"), f"{total.year}: {en}"))
+        # The region over every pilot unit, then each area with a target over its own.
+        scopes: list[tuple[str, Sequence[LocalitySpec], list[TargetSpec]]] = [("", localities, targets)]
+        for area in areas:
+            own = [replace(t, scope=REGION) for t in targets if t.scope == area.code]
+            if own:
+                members = [loc for loc in localities if loc.code in area.members]
+                scopes.append(
+                    (f"{names[area.code][1]}: ", members, own + [t for t in targets if t.scope != REGION])
+                )
+        for whose, counted, given in scopes:
+            codes = {loc.code for loc in counted}
+            years = sorted({t.year for t in given if t.scope in codes})
+            for total in breakdown_totals(period, specs[ind.code], counted, given, years):
+                if total.shortfall:
+                    _, en = describe_total(total, ind.unit, names)
+                    problems.append((("indicators", i, "targets"), f"{total.year}: {whose}{en}"))
     return problems

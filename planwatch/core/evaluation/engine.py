@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from planwatch.core.errors import EvaluationError
 from planwatch.core.evaluation.aggregate import build_panel
+from planwatch.core.evaluation.areas import area_results, check_areas
 from planwatch.core.evaluation.binding import binding_checks
 from planwatch.core.evaluation.composite import composite_index, decision_matrix
 from planwatch.core.evaluation.indicator import evaluate_panel, indicator_results
@@ -47,6 +48,9 @@ class Evaluation:
     region_history: tuple[RegionValue, ...] = ()
     # Each binding (约束性) indicator at each locality in `year`: pass, fail, or neither (by indicator).
     binding: tuple[BindingCheck, ...] = ()
+    # The areas' results (a city above its reporting counties, against the targets the plan gives
+    # it; planwatch.core.evaluation.areas): by area, then indicator. Not ranked.
+    areas: tuple[IndicatorResult, ...] = ()
 
 
 def evaluate(
@@ -59,6 +63,7 @@ def evaluate(
     index of the year before computed from the same input (when that year is in the plan's period
     and has values)."""
     params = params or EvaluationParameters()
+    check_areas(inp)
     panel = build_panel(inp)
     ev = evaluate_panel(panel, params.indicators)
     results = indicator_results(ev, [year])
@@ -91,4 +96,5 @@ def evaluate(
         sensitivity=sensitivity,
         region_history=history,
         binding=binding,
+        areas=area_results(inp, panel, params.indicators, [year]),
     )

@@ -5,6 +5,7 @@ whoever read the plan — the plan file (`evaluation_input_from_plan`) or the da
 - `pilot_units`: the pilot (reporting) units, each counted in region totals or not
   (planwatch.core.hierarchy: 顺德区 is inside 佛山市, whose figures include it);
 - `indicator_spec`: an indicator as the engine reads it (its kind, rule, base, components, dimension);
+- `areas_of`: the areas, a city above its reporting counties (planwatch.core.hierarchy);
 - `evaluation_input`: the parts put together, targets and values in the plan's order.
 """
 
@@ -16,6 +17,7 @@ from typing import TypeVar
 
 from planwatch.core.evaluation.types import (
     REGION,
+    AreaSpec,
     DimensionSpec,
     EvaluationInput,
     IndicatorSpec,
@@ -25,10 +27,12 @@ from planwatch.core.evaluation.types import (
     TargetSpec,
 )
 from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total
+from planwatch.core.hierarchy import areas as hierarchy_areas
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
 from planwatch.core.planfile import PlanDocument, with_defaults
 
 __all__ = [
+    "areas_of",
     "dimensions_from_plan",
     "evaluation_input",
     "evaluation_input_from_plan",
@@ -57,6 +61,12 @@ def pilot_units(localities: Iterable[LocalityNode]) -> tuple[LocalitySpec, ...]:
         for code, node in nodes.items()
         if node.pilot
     )
+
+
+def areas_of(localities: Iterable[LocalityNode]) -> tuple[AreaSpec, ...]:
+    """The areas (a city above its reporting counties), each with its pilot units, in the given
+    order (planwatch.core.hierarchy.areas)."""
+    return tuple(AreaSpec(code, members) for code, members in hierarchy_areas(by_code(localities)).items())
 
 
 def indicator_spec(
@@ -101,26 +111,28 @@ def evaluation_input(
     dimensions: Sequence[DimensionSpec],
     targets: Iterable[TargetSpec] = (),
     observations: Iterable[Observation] = (),
+    areas: Sequence[AreaSpec] = (),
 ) -> EvaluationInput:
     """The input, with targets and values in the plan's order: by indicator, then scope (the pilot
-    units in order, then the region), then year. Codes the plan does not know keep their place at
-    the end (the engine refuses them, naming them)."""
+    units in order, then the region, then the areas), then year. Codes the plan does not know keep
+    their place at the end (the engine refuses them, naming them)."""
+    scopes = [*(loc.code for loc in localities), REGION, *(area.code for area in areas)]
     return EvaluationInput(
         period=period,
         indicators=tuple(indicators),
         localities=tuple(localities),
-        targets=_in_plan_order(targets, indicators, localities),
-        observations=_in_plan_order(observations, indicators, localities),
+        targets=_in_plan_order(targets, indicators, scopes),
+        observations=_in_plan_order(observations, indicators, scopes),
         dimensions=tuple(dimensions),
+        areas=tuple(areas),
     )
 
 
 def _in_plan_order(
-    items: Iterable[Item], indicators: Sequence[IndicatorSpec], localities: Sequence[LocalitySpec]
+    items: Iterable[Item], indicators: Sequence[IndicatorSpec], scopes: Sequence[str]
 ) -> tuple[Item, ...]:
     indicator_order = {spec.code: k for k, spec in enumerate(indicators)}
-    scope_order = {loc.code: k for k, loc in enumerate(localities)}
-    scope_order[REGION] = len(scope_order)
+    scope_order = {code: k for k, code in enumerate(scopes)}
 
     def key(item: Item) -> tuple[int, int, int]:
         return (
@@ -164,9 +176,7 @@ def indicators_from_plan(doc: PlanDocument) -> tuple[IndicatorSpec, ...]:
 
 def localities_from_plan(doc: PlanDocument) -> tuple[LocalitySpec, ...]:
     """The pilot (reporting) units, in the file's order (`pilot_units`)."""
-    return pilot_units(
-        LocalityNode(loc.code, loc.parent, loc.pilot, loc.figures_include_children) for loc in doc.localities
-    )
+    return pilot_units(doc.locality_nodes())
 
 
 def targets_from_plan(doc: PlanDocument) -> tuple[TargetSpec, ...]:
@@ -203,4 +213,5 @@ def evaluation_input_from_plan(
         dimensions_from_plan(doc),
         targets=plan_targets + entered,
         observations=observations,
+        areas=areas_of(doc.locality_nodes()),
     )

@@ -49,6 +49,7 @@ __all__ = [
     "IndicatorWeight",
     "LocalityScore",
     "LocalitySpec",
+    "AreaSpec",
     "MethodRanking",
     "MissingPolicy",
     "Normalization",
@@ -128,8 +129,18 @@ class LocalitySpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AreaSpec:
+    """An area (planwatch.core.hierarchy): a locality that reports nothing itself, made of pilot
+    units (a city of its counties). Its values are its members' by each indicator's region rule;
+    the targets with its code as scope are judged against them."""
+
+    code: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TargetSpec:
-    """A target: for the whole region (scope REGION) or one locality, for one year."""
+    """A target: for the whole region (scope REGION), one pilot unit or one area, for one year."""
 
     indicator: str
     scope: str
@@ -167,6 +178,7 @@ class EvaluationInput:
     targets: tuple[TargetSpec, ...] = ()
     observations: tuple[Observation, ...] = ()
     dimensions: tuple[DimensionSpec, ...] = ()
+    areas: tuple[AreaSpec, ...] = ()
 
 
 # --- parameters ---------------------------------------------------------------------------------
