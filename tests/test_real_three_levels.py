@@ -66,12 +66,14 @@ def test_the_real_plan_loads_with_its_three_levels(real):
 def test_its_targets_are_the_texts_figures(real):
     assert _targets(real, "I01") == {
         "region": Decimal(18),
+        SHENZHEN: Decimal("19.5"),  # the city's own, above its districts
         "440306": Decimal(21),
         "440307": Decimal(21),
         "440304": Decimal(16),
         "440303": Decimal(15),
     }
     assert _targets(real, "I02") == {
+        SHENZHEN: Decimal("-4.25"),
         "440306": Decimal("-4.61"),
         "440307": Decimal("-4.61"),
         "440308": Decimal("-4.36"),
@@ -86,6 +88,10 @@ def test_it_evaluates_its_districts_and_makes_a_bulletin(real, tmp_path):
     load_sample(real)
     run = run_evaluation(real, 2015)
     assert {s["locality"] for s in run.results["composite"]["scores"]} == set(DISTRICTS)
+    # 深圳市's own 19.5 %: a fall in energy intensity cannot be made of its districts' falls (no
+    # components to recompute it from), so the city is not judged and the run says why.
+    city = {r.indicator: r for r in run.evaluation.areas if r.scope == SHENZHEN}
+    assert set(city) == {"I01", "I02"} and {r.outcome.value for r in city.values()} == {"not_applicable"}
     call_command(
         "bulletin",
         "--plan",

@@ -394,3 +394,14 @@ def test_only_a_pilot_unit_or_a_city_above_them_carries_a_target():
     with pytest.raises(PlanFileError) as info:
         parse_plan_text(text, name="three.yaml")
     assert "locality '440000' is neither a pilot unit nor above one" in info.value.describe()
+
+
+def test_the_city_page_shows_its_own_target_and_verdict(all_accepted, people, client):
+    run_evaluation(all_accepted, 2018)
+    client.force_login(people.sha)
+    page = client.get(reverse("dashboards:locality", args=[all_accepted.code, SHAOGUAN]) + "?year=2018")
+    [row] = page.context["judged"]
+    assert (row["indicator"].code, row["value"], row["target"]) == ("I01", "6", "24")
+    assert row["pace"]["label"] == "滞后" and "落后 8.3 个百分点" in row["why"]
+    html = page.content.decode()
+    assert 'id="area-targets"' in html and "韶关市的目标" in html

@@ -299,7 +299,8 @@ class Results:
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
         evaluation = run.evaluation
-        out = cls(run=run, by_key={(r.indicator, r.scope): r for r in evaluation.indicators})
+        judged = (*evaluation.indicators, *evaluation.areas)  # the pilot units, the region, the areas
+        out = cls(run=run, by_key={(r.indicator, r.scope): r for r in judged})
         out.binding = evaluation.binding
         composite = evaluation.composite
         if composite is not None:

@@ -27,6 +27,7 @@ from planwatch.core.evaluation.words import (
 )
 from planwatch.dashboards import data
 from planwatch.evaluation import derived
+from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_label
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
@@ -456,10 +457,38 @@ def _area(
         locality=area,
         members=members,
         rows=rows,
+        judged=_area_targets(plan, area, members, choice.run),
         years=years,
         year=year,
         **_run_context(choice),
     )
+
+
+def _area_targets(
+    plan: Plan, area: Locality, members: list[Locality], run: EvaluationRun | None
+) -> list[dict[str, Any]]:
+    """The targets the plan gives the area itself, each judged by the run against its members'
+    total (planwatch.core.evaluation.areas), with its verdicts and the line that explains them."""
+    if run is None:
+        return []
+    results = data.Results.of(run)
+    place = data.places(members)
+    rows = []
+    for ind in data.indicators(plan):
+        r = results.get(ind.code, area.code)
+        if r is not None:
+            rows.append(
+                {
+                    "indicator": ind,
+                    "result": r,
+                    "value": data.number(r.value),
+                    "target": data.number(r.target),
+                    "progress": data.percent(r.progress),
+                    "elapsed": data.percent(r.elapsed),
+                    **data.verdicts(r, ind, place),
+                }
+            )
+    return rows
 
 
 History = dict[int, dict[int, tuple[Any, str, bool]]]  # indicator id → year → (value, status, sample)
