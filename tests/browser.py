@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -33,8 +36,6 @@ def chromium() -> Iterator[object]:
     # Playwright's sync API runs an event loop in this thread; Django's ORM then refuses to run
     # here unless told that the test's own database access is intended.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield browser
@@ -53,6 +54,10 @@ def page(chromium):  # type: ignore[no-untyped-def]
     )
     page.console_errors = errors
     yield page
+    # Let the requests a page still makes end before the test's database is emptied: a query of the
+    # live server's still running then would lock the in-memory database (SQLite) under the flush.
+    with contextlib.suppress(PlaywrightError):  # a page that never goes quiet: closing ends its requests
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.plans.loader import load_plan_file
 from tests.test_browser_dashboard import drawn, view
 from tests.test_browser_reporting import log_in
+from tests.test_real_three_levels import REAL_THREE_LEVELS_PLAN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +36,15 @@ ON_SCREEN = """(code) => {
   const [x, y] = chart.convertToPixel({geoIndex: 0}, name.value);
   const box = el.getBoundingClientRect();
   return [box.left + x, box.top + y];
+}"""
+
+
+# What the map hears of the clicks on it (for a click that opens nothing).
+HEARD = """() => {
+  window.heardClicks = [];
+  const chart = echarts.getInstanceByDom(document.getElementById('map'));
+  chart.on('click', p => window.heardClicks.push([p.componentType, p.seriesName || null, p.name]));
+  chart.getZr().on('click', e => window.heardClicks.push(['zr', e.offsetX, e.offsetY, !!e.target]));
 }"""
 
 
@@ -73,7 +84,30 @@ def test_a_plan_outside_the_west_bank_fits_its_map(page, live_server, alice):
         drawn(page, "#map")
         page.locator("#map").scroll_into_view_if_needed()
         x, y = settled_place(page, code)
-        with page.expect_navigation(timeout=10000):
-            page.mouse.click(x, y + 8)  # just below the name, on the area
+        page.evaluate(HEARD)
+        try:
+            with page.expect_navigation(timeout=10000):
+                page.mouse.click(x, y + 8)  # just below the name, on the area
+        except PlaywrightTimeout:
+            heard = page.evaluate("window.heardClicks")
+            raise AssertionError(
+                f"{code}: a click at {(x, y + 8)} opened nothing; the map heard {heard}"
+            ) from None
         assert f"/dashboard/localities/{code}/" in page.url
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_district_the_map_data_lacks_is_named_under_the_map(page, live_server, alice):
+    """深圳市's districts (a real plan of three levels): 光明区, made in 2018, has no boundary in the
+    map package; the page names it under the map instead of leaving it out silently."""
+    plan = load_plan_file(REAL_THREE_LEVELS_PLAN).plan
+    load_sample(plan)
+    run_evaluation(plan, 2015)
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/plans/{plan.code}/dashboard/?year=2015")
+    assert drawn(page, "#map") > 1000
+    assert page.locator("#map-unmapped").inner_text() == "未在地图上绘出（地图资料中无其边界）：光明区"
+    labels = {label["code"] for label in page.evaluate(LABELS)}
+    assert labels == {"440303", "440304", "440305", "440306", "440307", "440308", "440310"}
+    view(page, "plan-map-shenzhen")
     assert not page.console_errors, page.console_errors

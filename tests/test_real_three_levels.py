@@ -12,14 +12,19 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from planwatch.accounts.models import Profile
 from planwatch.bulletins.models import Bulletin
+from planwatch.core.errors import IllegalTransition
 from planwatch.core.planfile import read_plan_file
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
+from planwatch.plans import maps
 from planwatch.plans.loader import load_plan_file, plan_to_document
 from planwatch.plans.models import Plan
+from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
+from tests.conftest import _person
 
 REAL_THREE_LEVELS_PLAN = Path(__file__).resolve().parent / "fixtures" / "plans" / "gd_sz_energy_2015.yaml"
 SHENZHEN = "440300"
@@ -127,3 +132,33 @@ def test_a_yearly_fall_is_met_by_a_steeper_fall(real):
     run = run_evaluation(real, 2015)
     met = {r["scope"]: r["met"] for r in run.results["indicators"] if r["indicator"] == "I02"}
     assert (met["440306"], met["440307"]) == (True, False)
+
+
+def test_a_district_reports_shenzhen_approves_the_province_accepts(real, django_user_model):
+    """宝安区 reports its fall of 22 % against its 21 % (and 4.9 % a year), 深圳市's approver approves, the province
+    accepts; the run meets 宝安's target, and the districts of 深圳市 are drawn and labelled."""
+    R = Profile.Role
+    baoan = real.localities.get(code="440306")
+    reporter = _person(django_user_model, real, "baoan", R.LOCALITY_REPORTER, locality="440306")
+    approver = _person(django_user_model, real, "shenzhen", R.LOCALITY_APPROVER, locality=SHENZHEN)
+    province = _person(django_user_model, real, "guangdong", R.PROVINCE_REVIEWER)
+    period = yearly_period(real, 2015)
+    entries = [
+        wf.Entry(real.indicators.get(code="I01"), Decimal(22), expected_version=0),
+        wf.Entry(real.indicators.get(code="I02"), Decimal("-4.9"), expected_version=0),
+    ]
+    wf.save_values(reporter, baoan, period, entries)
+    wf.submit(reporter, baoan, period)
+    with pytest.raises(IllegalTransition):
+        wf.accept(province, baoan, period)  # not before 深圳市 has approved
+    wf.approve(approver, baoan, period)
+    wf.accept(province, baoan, period)
+    assert set(
+        ReportedValue.objects.filter(locality=baoan, period=period).values_list("status", flat=True)
+    ) == {ReportedValue.Status.ACCEPTED}
+    run = run_evaluation(real, 2015)
+    [result] = [r for r in run.evaluation.indicators if (r.indicator, r.scope) == ("I01", "440306")]
+    assert result.met is True and result.value == 22
+    found = maps.plan_map(real)  # each district by its own boundary, labelled; 光明区 (2018) is
+    assert set(DISTRICTS) - {"440311"} <= set(found.labels)  # newer than the map data: not drawn,
+    assert found.unmapped == ("440311",)  # and the page says so (tests/test_browser_plan_map.py)

@@ -9,9 +9,11 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from docx import Document
 
 from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.forms import UserForm
@@ -247,7 +249,7 @@ def test_it_ranks_its_counties_draws_their_map_and_makes_a_bulletin(all_accepted
         "--period",
         "2018",
         "--format",
-        "xlsx",
+        "xlsx,docx",
         "-o",
         str(tmp_path),
         "--no-sensitivity",
@@ -255,7 +257,19 @@ def test_it_ranks_its_counties_draws_their_map_and_makes_a_bulletin(all_accepted
         stderr=io.StringIO(),
     )
     assert Bulletin.objects.get(plan=all_accepted).run.plan == all_accepted
-    assert list(tmp_path.glob(f"bulletin-{all_accepted.code}-*.xlsx"))
+    # The cities' own targets, judged on their counties' total, in the annex and in the document.
+    [xlsx] = tmp_path.glob(f"bulletin-{all_accepted.code}-*.xlsx")
+    sheet = openpyxl.load_workbook(xlsx)["市本级目标 Areas"]
+    rows = [row[:6] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows == [
+        (SHAOGUAN, "韶关市", "I01", "骨干企业数", 6, 24),
+        (MEIZHOU, "梅州市", "I01", "骨干企业数", 9, 21),
+    ]
+    [docx] = tmp_path.glob(f"bulletin-{all_accepted.code}-*.docx")
+    document = Document(str(docx))
+    [table] = [t for t in document.tables if t.rows[0].cells[0].text == "地区" and len(t.columns) == 7]
+    assert [c.text for c in table.rows[1].cells[:5]] == ["韶关市", "I01", "骨干企业数", "6", "24（2020年）"]
+    assert "滞后" in table.rows[1].cells[5].text and "落后 8.3 个百分点" in table.rows[1].cells[6].text
 
 
 def test_a_county_submission_tells_its_city_approver(three, people, django_capture_on_commit_callbacks):

@@ -16,6 +16,7 @@ for the web pages and imports: the caller is `request.user`, whether signed in b
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -239,14 +240,19 @@ Offset = Annotated[int, Field(ge=0, description="Skip this many records first.")
 
 
 def paged(
-    request: HttpRequest, response: HttpResponse, records: list[Any], limit: int | None, offset: int
-) -> list[Any]:
-    """One page of a list: the total in X-Total-Count, the next page's address in a Link header
-    (as GitHub's API does), so that the body stays a plain list."""
-    response["X-Total-Count"] = str(len(records))
+    request: HttpRequest,
+    response: HttpResponse,
+    records: Sequence[Any] | QuerySet[Any],
+    limit: int | None,
+    offset: int,
+) -> Any:
+    """One page of a list (or of a query, read only for that page): the total in X-Total-Count, the
+    next page's address in a Link header (as GitHub's API does), so that the body stays a plain list."""
+    total = records.count() if isinstance(records, QuerySet) else len(records)
+    response["X-Total-Count"] = str(total)
     if limit is None:
         return records[offset:]
-    if offset + limit < len(records):
+    if offset + limit < total:
         query = request.GET.copy()
         query["offset"] = str(offset + limit)
         query["limit"] = str(limit)
@@ -690,7 +696,7 @@ def audit_log(
         request.user,
         exports.audit_of(plan, since=moment(since, "since"), until=moment(until, "until", end=True)),
     )
-    records = exports.audit_records(entries)
     if format == "csv":
+        records = exports.audit_records(entries)
         return csv_response(exports.to_csv(records, exports.AUDIT_COLUMNS), f"{plan.code}-audit.csv")
-    return paged(request, response, records, limit, offset)
+    return exports.audit_records(paged(request, response, entries, limit, offset))  # the page's events only

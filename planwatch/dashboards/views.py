@@ -346,6 +346,7 @@ def _overview_chart(
             "not_pilot": _("Not a pilot unit"),
             "area": _("The totals of its pilot units: click to open"),
             "inside": _("Inside its city; its figures are within the city's"),
+            "unmapped": _("Not drawn (the map data has no boundary for it): {names}"),
         },
     }
 

@@ -409,6 +409,9 @@ class BulletinContent:
     draft: bool = False  # not issued: no number
     final: bool = False  # the plan's final year (or after): verdicts only, 完成 / 基本完成 / 未完成
     region_note: str = ""  # the plan's: 顺德区计入佛山市，不重复计算 (BulletinInput.region_note)
+    # The targets the plan gives an area (a city above its reporting counties), judged against its
+    # pilot units' total: by area, then indicator (Evaluation.areas of the year).
+    areas: tuple[Cell, ...] = ()
 
     def with_charts(self, charts: Sequence[Chart]) -> BulletinContent:
         return replace(self, charts=tuple(charts))
@@ -608,6 +611,7 @@ def build_content(inp: BulletinInput) -> BulletinContent:
         ranking_sentences=_sentences(inp),
         words=inp.words,
         region_note=inp.region_note,
+        areas=tuple(_cell(r, inp.names) for r in inp.results.areas if r.year == year),
         addressed=f"主送：{'、'.join(inp.issue.to)}" if inp.issue is not None and inp.issue.to else "",
         copied=f"抄送：{'、'.join(inp.issue.copies)}" if inp.issue is not None and inp.issue.copies else "",
         draft=inp.serial is None,

@@ -194,6 +194,32 @@ def indicator_table(c: BulletinContent, number_: int) -> Table:
     )
 
 
+def area_table(c: BulletinContent, number_: int) -> Table:
+    """The targets the plan gives the areas themselves (a city above its reporting counties), each
+    judged against the total of the pilot units within it, with the reason."""
+    rows = tuple(
+        (
+            c.names.locality(cell.scope),
+            cell.indicator,
+            c.names.indicator(cell.indicator),
+            number(cell.value),
+            number(cell.target) + (f"（{cell.target_year}年）" if cell.target_year else ""),
+            _verdict_lines(cell),
+            cell.why,
+        )
+        for cell in c.areas
+    )
+    return Table(
+        "areas",
+        f"表{number_} 各市本级目标完成情况",
+        ("地区", "代码", "指标", f"{c.year}年合计", "目标值", "评价", "说明"),
+        rows,
+        (False, False, False, True, True, False, False),
+        "各市本级目标以其下辖试点单位的数值按各指标的汇总规则合计后评价，每个试点单位只计一次。",
+        tuple(("",) * 5 + (_mark(cell), "") for cell in c.areas),
+    )
+
+
 def binding_table(c: BulletinContent, number_: int) -> Table:
     """The binding (约束性) indicators × pilot units: 达标 / 未达标 / 未报送 / 无目标, with the value."""
     rows = tuple(
@@ -439,6 +465,10 @@ def outline(c: BulletinContent) -> list[Block]:
     heading("各地区指标完成情况")
     blocks.append(Block("table", table=indicator_table(c, table_no)))
     table_no += 1
+    if c.areas:
+        blocks.append(Block("para", f"各市本级目标的完成情况见表{table_no}。"))
+        blocks.append(Block("table", table=area_table(c, table_no)))
+        table_no += 1
 
     heading("滞后地区和指标预警")
     if c.warnings:

@@ -79,6 +79,8 @@ def build_xlsx(c: BulletinContent) -> bytes:
     _headline_sheet(book, c)
     _ranking_sheet(book, c)
     _indicator_sheet(book, c)
+    if c.areas:
+        _area_sheet(book, c)
     _sheet(
         book,
         "预警 Warnings",
@@ -188,6 +190,48 @@ def _headline_sheet(book: Workbook, c: BulletinContent) -> None:
             for h in c.headlines
         ],
         formats={6: PERCENT, 7: PERCENT, 8: PERCENT, 9: PERCENT},
+    )
+
+
+def _area_sheet(book: Workbook, c: BulletinContent) -> None:
+    """The areas' own targets (a city above its reporting counties), judged on their pilot units' total."""
+    _sheet(
+        book,
+        "市本级目标 Areas",
+        [
+            "地区代码 locality",
+            "地区 locality_zh",
+            "代码 indicator",
+            "指标 indicator_zh",
+            "合计值 value",
+            "目标值 target",
+            "目标年 target_year",
+            "完成度 completion",
+            "目标进程 progress",
+            "时序进度 elapsed",
+            "进度 pace",
+            "状态 status_zh",
+            "说明 why",
+        ],
+        [
+            (
+                a.scope,
+                c.names.locality(a.scope),
+                a.indicator,
+                c.names.indicator(a.indicator),
+                a.value,
+                a.target,
+                a.target_year,
+                a.completion,
+                a.progress,
+                a.elapsed,
+                a.pace,
+                status_zh(a),
+                a.why,
+            )
+            for a in c.areas
+        ],
+        formats={7: PERCENT, 8: PERCENT, 9: PERCENT},
     )
 
 

@@ -59,6 +59,7 @@
         var name = "plan-" + data.plan;
         echarts.registerMap(name, { type: "FeatureCollection", features: map.features });
         var chart = start(el, mapOption(data, map, name, byCode, data.measures[0], areaByCode));
+        unmapped(el, map.unmapped || [], byCode, data.labels.unmapped);
         chart.on("click", function (p) {
           var loc = (p.data && p.data.code) ? byCode[p.data.code] : (byCode[p.name] || areaByCode[p.name]);
           if (loc && loc.url) window.location.href = loc.url;
@@ -77,6 +78,19 @@
         p.textContent = String(error);
         el.appendChild(p);
       });
+  }
+
+  // A pilot unit the map data has no boundary for (a district made after the package's data) is
+  // named under the map, never silently left out.
+  function unmapped(el, codes, byCode, label) {
+    if (!codes.length) return;
+    var note = document.createElement("p");
+    note.className = "small muted";
+    note.id = "map-unmapped";
+    var separator = /^zh/.test(document.documentElement.lang) ? "、" : ", ";
+    var names = codes.map(function (code) { return byCode[code] ? byCode[code].name : code; });
+    note.textContent = label.replace("{names}", names.join(separator));
+    el.parentNode.insertBefore(note, el.nextSibling);
   }
 
   function mapOption(data, map, mapName, byCode, measure, areaByCode) {
