@@ -397,7 +397,7 @@ def test_a_citys_target_is_checked_against_its_counties_targets(tmp_path):
     [(where, message)] = plan_breakdown_problems(doc)
     assert where == ("indicators", 0, "targets")
     assert message == (
-        "2020: Shaoguan: The total falls short of the region target: 24 家 against 25 家, 1 家 short"
+        "2020: The total falls short of Shaoguan's target: 24 家 against 25 家, 1 家 short"
     )
 
 
@@ -419,3 +419,25 @@ def test_the_city_page_shows_its_own_target_and_verdict(all_accepted, people, cl
     assert row["pace"]["label"] == "滞后" and "落后 8.3 个百分点" in row["why"]
     html = page.content.decode()
     assert 'id="area-targets"' in html and "韶关市的目标" in html
+
+
+def test_the_breakdown_page_checks_a_citys_target_too(three, people, client, django_user_model):
+    """The breakdown page: the counties' 2020 targets add up to 24 under 韶关市's own 24 (covered)
+    and to 21 under 梅州市's 21; a county target lowered shows the region's shortfall and the city's,
+    which stop a submission where the plan file makes them errors (`_check_totals` reads them)."""
+    admin = _person(django_user_model, three, "adm", R.PROVINCE_ADMIN)
+    client.force_login(admin)
+    page = client.get(reverse("breakdown:table", args=[three.code, "I01"]))
+    table = page.context["table"]
+    by_area = {a.area.code: {c.year: c for c in a.columns} for a in table.areas}
+    assert set(by_area) == {SHAOGUAN, MEIZHOU}
+    assert by_area[SHAOGUAN][2020].zh == "合计 24 家，达到韶关市目标 24 家"
+    assert not table.shortfalls
+    html = page.content.decode()
+    assert f'data-area-total="{SHAOGUAN}"' in html and "韶关市下辖合计" in html
+    three.indicators.get(code="I01").targets.filter(locality__code=SHIXING).update(value=9)
+    table = client.get(reverse("breakdown:table", args=[three.code, "I01"])).context["table"]
+    assert [c.zh for c in table.shortfalls] == [
+        "合计低于区域目标：合计 44 家，区域目标 45 家，相差 1 家",
+        "合计低于韶关市目标：合计 23 家，韶关市目标 24 家，相差 1 家",
+    ]

@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from planwatch.core.evaluation.breakdown import BreakdownTotal, TotalState, breakdown_totals, describe_total
+from planwatch.core import hierarchy
+from planwatch.core.evaluation.breakdown import (
+    BreakdownTotal,
+    TotalState,
+    area_target_words,
+    breakdown_totals,
+    describe_total,
+)
 from planwatch.core.evaluation.planinput import indicator_spec, pilot_units
 from planwatch.core.evaluation.types import REGION, PlanPeriod, TargetSpec
 from planwatch.core.hierarchy import LocalityNode, included_in
@@ -94,12 +102,22 @@ class Column:
 
 
 @dataclass(frozen=True)
+class AreaTotals:
+    """A city above its reporting counties that the plan gives a target of its own: year by year,
+    its target and its counties' total by the region rule, checked as the region's are."""
+
+    area: Locality
+    columns: list[Column]
+
+
+@dataclass(frozen=True)
 class Table:
     indicator: Indicator
     breakdown: Breakdown
     years: list[int]
     rows: list[Row]
     columns: list[Column]
+    areas: list[AreaTotals] = field(default_factory=list)
 
     @property
     def sample(self) -> bool:
@@ -113,7 +131,8 @@ class Table:
 
     @property
     def shortfalls(self) -> list[Column]:
-        return [c for c in self.columns if c.shortfall]
+        """The years whose total falls short: the region's, then each area's."""
+        return [c for c in (*self.columns, *(c for a in self.areas for c in a.columns)) if c.shortfall]
 
     @property
     def shortfall_is_error(self) -> bool:
@@ -159,11 +178,20 @@ class PlanFacts:
         plan = self.plan
         return PlanPeriod(plan.base_year, plan.start_year, plan.end_year)
 
+    @cached_property
+    def areas(self) -> dict[str, tuple[str, ...]]:
+        """Each area (a city above its reporting counties) → its pilot units (core.hierarchy.areas)."""
+        return hierarchy.areas(self.nodes)
+
     def names(self) -> dict[str, tuple[str, str]]:
         return {loc.code: (loc.name_zh, loc.name_en) for loc in self.pilots}
 
 
-def _totals(facts: PlanFacts, indicator: Indicator, targets: list[Target]) -> tuple[BreakdownTotal, ...]:
+def _totals(
+    facts: PlanFacts, indicator: Indicator, targets: list[Target], area: str | None = None
+) -> tuple[BreakdownTotal, ...]:
+    """Year by year, the pilot units' total against the region's target; with `area`, its own pilot
+    units' total against the area's target."""
     spec = indicator_spec(
         indicator.code,
         indicator.kind,
@@ -176,11 +204,23 @@ def _totals(facts: PlanFacts, indicator: Indicator, targets: list[Target]) -> tu
         components={},
         dimension=None,
     )
-    specs = [
-        TargetSpec(indicator.code, t.locality.code if t.locality else REGION, t.year, float(t.value))
-        for t in targets
-    ]
     localities = pilot_units(facts.nodes.values())
+    if area is None:
+        scope = {loc.code: loc.code for loc in localities}
+    else:
+        members = set(facts.areas[area])
+        localities = tuple(loc for loc in localities if loc.code in members)
+        scope = {
+            **{code: code for code in members},
+            area: REGION,
+        }  # the area's target stands for the region's
+    specs = [
+        TargetSpec(
+            indicator.code, REGION if t.locality is None else scope[t.locality.code], t.year, float(t.value)
+        )
+        for t in targets
+        if (t.locality is None and area is None) or (t.locality is not None and t.locality.code in scope)
+    ]
     return breakdown_totals(facts.period, spec, localities, specs, facts.years)
 
 
@@ -213,7 +253,18 @@ def build_table(
     for total in _totals(facts, indicator, targets):
         zh, en = describe_total(total, indicator.unit, names)
         columns.append(Column(total.year, by_cell.get((None, total.year)), total, zh, en))
-    return Table(indicator, breakdown, facts.years, rows, columns)
+    areas = []
+    for code in facts.areas:
+        area = facts.by_code[code]
+        if not any((area.pk, year) in by_cell for year in facts.years):
+            continue  # no target of its own: nothing to check
+        words = area_target_words(area.name_zh, area.name_en)
+        area_columns = []
+        for total in _totals(facts, indicator, targets, area=code):
+            zh, en = describe_total(total, indicator.unit, names, words)
+            area_columns.append(Column(total.year, by_cell.get((area.pk, total.year)), total, zh, en))
+        areas.append(AreaTotals(area, area_columns))
+    return Table(indicator, breakdown, facts.years, rows, columns, areas)
 
 
 def read_table(indicator: Indicator, breakdown: Breakdown) -> Table:

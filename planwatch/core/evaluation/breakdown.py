@@ -40,7 +40,15 @@ from planwatch.core.kinds import Aggregation, Direction
 from planwatch.core.numbers import DECIMAL_PLACES, figure
 from planwatch.core.planfile import PlanDocument
 
-__all__ = ["BreakdownTotal", "TotalState", "breakdown_totals", "describe_total", "plan_breakdown_problems"]
+__all__ = [
+    "REGION_TARGET",
+    "BreakdownTotal",
+    "TotalState",
+    "area_target_words",
+    "breakdown_totals",
+    "describe_total",
+    "plan_breakdown_problems",
+]
 
 
 class TotalState(StrEnum):
@@ -141,13 +149,26 @@ def breakdown_totals(
     return tuple(out)
 
 
+REGION_TARGET = ("区域目标", "the region target")
+
+
+def area_target_words(name_zh: str, name_en: str) -> tuple[str, str]:
+    """How a total names an area's own target (a city above its reporting counties)."""
+    return f"{name_zh}目标", f"{name_en}'s target"
+
+
 def describe_total(
-    item: BreakdownTotal, unit: str = "", names: Mapping[str, tuple[str, str]] | None = None
+    item: BreakdownTotal,
+    unit: str = "",
+    names: Mapping[str, tuple[str, str]] | None = None,
+    target: tuple[str, str] = REGION_TARGET,
 ) -> tuple[str, str]:
     """One line on a year's total, in Chinese and English: the page, the workbook and the API say
-    the same. `names` gives the localities' names (Chinese, English) by code."""
+    the same. `names` gives the localities' names (Chinese, English) by code; `target` names the
+    target the total stands against (the region's, or an area's: `area_target_words`)."""
     names = names or {}
-    total, target, gap = figure(item.total), figure(item.region_target), figure(item.gap)
+    total, aim, gap = figure(item.total), figure(item.region_target), figure(item.gap)
+    whose_zh, whose_en = target
     u = f" {unit}" if unit else ""
     if item.state == TotalState.NOT_SUMMED:
         if item.aggregation == Aggregation.RECOMPUTE:
@@ -165,21 +186,23 @@ def describe_total(
         en = ", ".join(names.get(code, (code, code))[1] for code in item.missing)
         return f"尚缺{zh}的目标，无法合计", f"No total yet: no target for {en}"
     if item.state == TotalState.NO_REGION_TARGET:
-        return f"合计 {total}{u}；本年没有区域目标", f"Total {total}{u}; no region target for {item.year}"
+        return (
+            f"合计 {total}{u}；本年没有{whose_zh}",
+            f"Total {total}{u}; no {whose_en.removeprefix('the ')} for {item.year}",
+        )
     if item.state == TotalState.COVERED:
         return (
-            f"合计 {total}{u}，达到区域目标 {target}{u}",
-            f"Total {total}{u} reaches the region target {target}{u}",
+            f"合计 {total}{u}，达到{whose_zh} {aim}{u}",
+            f"Total {total}{u} reaches {whose_en} {aim}{u}",
         )
     if item.direction == Direction.LOWER_IS_BETTER:
         return (
-            f"合计高于区域目标（越低越好）：合计 {total}{u}，区域目标 {target}{u}，超出 {gap}{u}",
-            f"The total exceeds the region target (lower is better): {total}{u} against {target}{u}, "
-            f"{gap}{u} over",
+            f"合计高于{whose_zh}（越低越好）：合计 {total}{u}，{whose_zh} {aim}{u}，超出 {gap}{u}",
+            f"The total exceeds {whose_en} (lower is better): {total}{u} against {aim}{u}, {gap}{u} over",
         )
     return (
-        f"合计低于区域目标：合计 {total}{u}，区域目标 {target}{u}，相差 {gap}{u}",
-        f"The total falls short of the region target: {total}{u} against {target}{u}, {gap}{u} short",
+        f"合计低于{whose_zh}：合计 {total}{u}，{whose_zh} {aim}{u}，相差 {gap}{u}",
+        f"The total falls short of {whose_en}: {total}{u} against {aim}{u}, {gap}{u} short",
     )
 
 
@@ -207,19 +230,20 @@ def plan_breakdown_problems(doc: PlanDocument) -> list[tuple[tuple[int | str, ..
             for t in ind.targets
         ]
         # The region over every pilot unit, then each area with a target over its own.
-        scopes: list[tuple[str, Sequence[LocalitySpec], list[TargetSpec]]] = [("", localities, targets)]
+        scopes: list[tuple[tuple[str, str], Sequence[LocalitySpec], list[TargetSpec]]] = [
+            (REGION_TARGET, localities, targets)
+        ]
         for area in areas:
             own = [replace(t, scope=REGION) for t in targets if t.scope == area.code]
             if own:
                 members = [loc for loc in localities if loc.code in area.members]
-                scopes.append(
-                    (f"{names[area.code][1]}: ", members, own + [t for t in targets if t.scope != REGION])
-                )
-        for whose, counted, given in scopes:
+                words = area_target_words(*names[area.code])
+                scopes.append((words, members, own + [t for t in targets if t.scope != REGION]))
+        for words, counted, given in scopes:
             codes = {loc.code for loc in counted}
             years = sorted({t.year for t in given if t.scope in codes})
             for total in breakdown_totals(period, specs[ind.code], counted, given, years):
                 if total.shortfall:
-                    _, en = describe_total(total, ind.unit, names)
-                    problems.append((("indicators", i, "targets"), f"{total.year}: {whose}{en}"))
+                    _, en = describe_total(total, ind.unit, names, words)
+                    problems.append((("indicators", i, "targets"), f"{total.year}: {en}"))
     return problems
