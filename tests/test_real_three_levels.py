@@ -15,7 +15,7 @@ from django.core.management import call_command
 from planwatch.accounts.models import Profile
 from planwatch.bulletins.models import Bulletin
 from planwatch.core.errors import IllegalTransition
-from planwatch.core.planfile import read_plan_file
+from planwatch.core.planfile import dump_plan, read_plan_file
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.plans import maps
@@ -162,3 +162,14 @@ def test_a_district_reports_shenzhen_approves_the_province_accepts(real, django_
     found = maps.plan_map(real)  # each district by its own boundary, labelled; 光明区 (2018) is
     assert set(DISTRICTS) - {"440311"} <= set(found.labels)  # newer than the map data: not drawn,
     assert found.unmapped == ("440311",)  # and the page says so (tests/test_browser_plan_map.py)
+
+
+def test_it_loads_beside_the_seed_plan_and_leaves_it_as_it_was(plan):
+    """Beside the seed plan (with its sample data): the seed's export is byte for byte the same."""
+    call_command("load_sample", "--plan", plan.code, stdout=io.StringIO())
+    before = dump_plan(plan_to_document(plan), "yaml")
+    real = load_plan_file(REAL_THREE_LEVELS_PLAN).plan
+    call_command("load_sample", "--plan", real.code, stdout=io.StringIO())
+    run_evaluation(real, 2015)
+    assert dump_plan(plan_to_document(plan), "yaml") == before
+    assert not ReportedValue.objects.filter(indicator__plan=plan, locality__plan=real).exists()
