@@ -380,7 +380,7 @@ def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     lagging = next(line for line in lines if line.startswith("全区域进度滞后"))
     # each with its one-line reason (planwatch.core.evaluation.explain), the same as on the dashboards
     assert (
-        "L 技能人才数（2018年目标 100，实际 96.1，完成 96.1%；规划目标 100（2019年），目标进度 76.7%，"
+        "L 技能人才数（2018年目标 100，实际 96.1，完成 96.1%；规划目标 100（2019年），目标进程 76.7%，"
         in serious
     )
     assert "C 示范企业数（2018年目标 100，实际 85，完成 85.0%；" in lagging

@@ -26,6 +26,9 @@ SEED_WORDS = (
     "中国制造2025",
     "定期评估",
     "及时通报",
+    "说明3",  # its clauses: 一 说明3 lets the 2018 and 2019 targets follow the 2017 results
+    "四（一）",
+    "2017年实际",
     "Zhuhai",
     "Foshan",
     "Zhongshan",

@@ -18,6 +18,7 @@ from docx import Document
 from planwatch.accounts.actions import Account, save_user
 from planwatch.accounts.forms import UserForm
 from planwatch.accounts.models import Profile
+from planwatch.bulletins import issuing
 from planwatch.bulletins.models import Bulletin
 from planwatch.core import hierarchy
 from planwatch.core.errors import NotAllowed, PlanFileError, PlanWatchError
@@ -396,9 +397,7 @@ def test_a_citys_target_is_checked_against_its_counties_targets(tmp_path):
     doc = parse_plan_text(text, name="three.yaml")
     [(where, message)] = plan_breakdown_problems(doc)
     assert where == ("indicators", 0, "targets")
-    assert message == (
-        "2020: The total falls short of Shaoguan's target: 24 家 against 25 家, 1 家 short"
-    )
+    assert message == ("2020: The total falls short of Shaoguan's target: 24 家 against 25 家, 1 家 short")
 
 
 def test_only_a_pilot_unit_or_a_city_above_them_carries_a_target():
@@ -440,4 +439,18 @@ def test_the_breakdown_page_checks_a_citys_target_too(three, people, client, dja
     assert [c.zh for c in table.shortfalls] == [
         "合计低于区域目标：合计 44 家，区域目标 45 家，相差 1 家",
         "合计低于韶关市目标：合计 23 家，韶关市目标 24 家，相差 1 家",
+    ]
+
+
+def test_a_bulletin_may_be_addressed_to_the_cities_that_approve(three):
+    """The cities approve their counties' values and have targets of their own: they are offered as
+    addressees (主送, 抄送) beside the counties."""
+    assert [loc.code for loc in issuing.addressable_localities(three)] == [
+        SHAOGUAN,
+        SHIXING,
+        RENHUA,
+        WENGYUAN,
+        MEIZHOU,
+        DAPU,
+        FENGSHUN,
     ]

@@ -95,7 +95,7 @@ class TargetIn(Schema):
 
 class TargetsIn(Schema):
     targets: list[TargetIn]
-    reason: str = Field("", description="Required once the breakdown is approved (一 说明3).")
+    reason: str = Field("", description="Required once the breakdown is approved.")
 
 
 class MoveIn(Schema):

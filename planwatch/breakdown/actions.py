@@ -158,7 +158,7 @@ def _may_write(user: Any, breakdown: Breakdown, reason: str) -> None:
         )
     if breakdown.locked and not reason.strip():
         raise CommentRequired(
-            f"{label}已确认：调整目标须说明理由（一 说明3）",
+            f"{label}已确认：调整目标须说明理由",
             f"{code}'s breakdown is approved: a change of its targets needs a reason",
         )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from planwatch.accounts.permissions import addressed_to, bulletin_scope, has_perm
@@ -269,6 +269,13 @@ def _remove(files: Sequence[Any]) -> None:
 
 
 # --- issuing -----------------------------------------------------------------------------------------
+
+
+def addressable_localities(plan: Plan) -> QuerySet[Locality]:
+    """The localities a bulletin may be addressed to, in the plan's order: the pilot units, and the
+    localities whose approvers approve their values (a city above its reporting counties)."""
+    approving = [loc.pk for loc in plan.approving_localities()]
+    return plan.localities.filter(Q(pilot=True) | Q(pk__in=approving)).order_by("order", "id")
 
 
 @dataclass(frozen=True)

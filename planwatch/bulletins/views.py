@@ -185,7 +185,7 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
             "may_issue": draft and issuing.BULLETIN.may(user, bulletin, "issue"),
             "may_delete": draft and has_perm("bulletin.delete", user, bulletin),
             "may_withdraw": issuing.BULLETIN.may(user, bulletin, "withdraw"),
-            "localities": plan.localities.filter(pilot=True).order_by("order"),
+            "localities": issuing.addressable_localities(plan),
             "units": plan.units.order_by("order"),
             "replacements": Bulletin.objects.filter(plan=plan, state=Bulletin.State.ISSUED).exclude(
                 pk=bulletin.pk

@@ -213,6 +213,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     pilots = data.pilots(plan)
     localities = list(plan.localities.all())
     context["inside"] = _inside(localities)
+    context["has_areas"] = bool(data.area_codes(localities))  # the legend: a city's page opens too
     place = data.places(localities)  # a missing locality by its name, not its code
     rows: list[dict[str, Any]] = []
     for ind in indicators:

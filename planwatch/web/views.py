@@ -8,11 +8,21 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from planwatch.accounts.permissions import led_first
-from planwatch.core import numbers
+from planwatch.core import hierarchy, numbers
 from planwatch.evaluation import derived
-from planwatch.plans.models import Indicator, IndicatorComponent, Plan, Target, Task, TaskUnit
+from planwatch.plans.models import (
+    Indicator,
+    IndicatorComponent,
+    Plan,
+    Target,
+    Task,
+    TaskUnit,
+    hierarchy_nodes,
+    pick,
+)
 from planwatch.reporting.models import ReportedValue
 
 
@@ -160,8 +170,22 @@ def localities(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
     rows = list(plan.localities.select_related("parent__parent"))
     depth = {loc.pk: len(loc.ancestors()) for loc in rows}
+    nodes = hierarchy_nodes(rows)
+    areas = set(hierarchy.areas(nodes))  # a city above reporting counties: its totals are theirs
+    sentences = [_("The pilot units report; each is counted once in the region totals.")]
+    zh, en = hierarchy.inclusion_note(nodes, {loc.code: (loc.name_zh, loc.name_en) for loc in rows})
+    if zh:  # 顺德区计入佛山市，不重复计算
+        sentences.append(pick(f"{zh}。", f"{en}."))
+    if areas:
+        sentences.append(_("A locality above pilot units reports nothing itself: its totals are theirs."))
     return _render(
-        request, "localities.html", plan, "localities", rows=[(loc, depth[loc.pk]) for loc in rows]
+        request,
+        "localities.html",
+        plan,
+        "localities",
+        rows=[(loc, depth[loc.pk]) for loc in rows],
+        areas=areas,
+        note=pick("", " ").join(sentences),
     )
 
 

@@ -188,7 +188,7 @@ def describe_total(
     if item.state == TotalState.NO_REGION_TARGET:
         return (
             f"合计 {total}{u}；本年没有{whose_zh}",
-            f"Total {total}{u}; no {whose_en.removeprefix('the ')} for {item.year}",
+            f"Total {total}{u}; {whose_en} for {item.year} is not set",
         )
     if item.state == TotalState.COVERED:
         return (

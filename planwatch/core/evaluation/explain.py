@@ -86,7 +86,7 @@ def _progress(r: IndicatorResult, kind: IndicatorKind | str | None, unit: str) -
     from_zero = kind is not None and measure_of(IndicatorKind(kind)).from_zero
     # A count's progress is the share of the final target reached; a level's the share of the way
     # from its base: neither is the year's completion (完成度), so neither is worded as it.
-    done_zh = "已完成" if from_zero else "，目标进度"
+    done_zh = "已完成" if from_zero else "，目标进程"
     done_en = "reached" if from_zero else "of the way covered"
     gap_zh, gap_en = _points(r.pace_gap)
     return (

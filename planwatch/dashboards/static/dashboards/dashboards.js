@@ -122,10 +122,21 @@
         if (value !== null) { item.value = value; areas.push(item); }
       }
     });
+    // A city above reporting counties is not highlighted on hover: its highlight would cover them
+    // (its tooltip says a click opens it).
+    (data.areas || []).forEach(function (area) {
+      if (drawn[area.code]) regions.push({ name: area.code, emphasis: { disabled: true } });
+    });
     var geo = {
       map: mapName, roam: false, layoutCenter: ["50%", "50%"], layoutSize: "96%",
       itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
-      emphasis: { itemStyle: { areaColor: "#cbd2d9" }, label: { show: true } },
+      // On hover, the name of a place that has none written (a city around the plan's), by its
+      // name, never its code; a pilot unit's name is written already.
+      emphasis: { itemStyle: { areaColor: "#cbd2d9" },
+                  label: { show: true, formatter: function (p) {
+                    if (!byCode[p.name]) return drawn[p.name] || p.name;
+                    return map.labels[p.name] ? "" : shortName(byCode[p.name].name);
+                  } } },
       label: { show: false }, regions: regions
     };
     // Fit the pilot units: the view is their bounds (west-north, east-south corners); the cities
