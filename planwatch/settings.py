@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: GET /healthz answers before any session, login, host check or HTTPS redirect.
+    "planwatch.kernel.health.middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "planwatch.api.errors.ApiErrorBodies",
