@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "planwatch.kernel.replica.DashboardReadsMiddleware",  # the dashboards read the replica, if set
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.middleware.RejectMalformedInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -97,6 +98,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "planwatch.sqlite3")}
+# An optional read replica of the primary (PostgreSQL streaming replication, say): the dashboards'
+# pages read from it, everything else uses the primary (planwatch/kernel/replica.py). In tests it
+# mirrors the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **env_database("DATABASE_REPLICA_URL", VAR_DIR / "planwatch.sqlite3"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["planwatch.kernel.replica.DashboardReadsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Long work (large imports, bulletin builds) runs on the job runner: django-tasks with its database

@@ -24,7 +24,9 @@ def _queued(seconds_ago: int) -> None:
         backend_name="default",
         run_after=timezone.now(),
     )
-    DBTaskResult.objects.filter(pk=result.pk).update(enqueued_at=timezone.now() - timedelta(seconds=seconds_ago))
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
 
 
 def test_ok_with_the_queue(client, bob):
