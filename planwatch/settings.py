@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: GET /healthz answers before any session, login, host check or HTTPS redirect.
+    "planwatch.kernel.health.middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "planwatch.api.errors.ApiErrorBodies",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "planwatch.kernel.replica.DashboardReadsMiddleware",  # the dashboards read the replica, if set
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.middleware.RejectMalformedInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -95,6 +99,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "planwatch.sqlite3")}
+# An optional read replica of the primary (PostgreSQL streaming replication, say): the dashboards'
+# pages read from it, everything else uses the primary (planwatch/kernel/replica.py). In tests it
+# mirrors the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **env_database("DATABASE_REPLICA_URL", VAR_DIR / "planwatch.sqlite3"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["planwatch.kernel.replica.DashboardReadsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Long work (large imports, bulletin builds) runs on the job runner: django-tasks with its database
@@ -161,8 +174,31 @@ STATICFILES_DIRS = [("vendor/echarts", VENDOR_DIR / "echarts")]
 # The boundaries each plan's map is drawn from (provinces' cities, cities' counties): read by the
 # server, which serves each plan the few it needs (planwatch/plans/maps.py), never served whole.
 PLANWATCH_MAPS_DIR = VENDOR_DIR / "maps"
+# Files (evidence, bulletins, ledger evidence, plan files checked and not yet published) go through
+# Django's file storage, so that any web server or worker reads what another wrote: files under
+# MEDIA_ROOT by default (one machine, or a folder shared by all), an S3-compatible object store
+# (MinIO, 阿里云 OSS, 腾讯云 COS …) when PLANWATCH_S3_BUCKET is set (docs/deployment.md). The files
+# are served by PlanWatch's own views, which check who may read them: the bucket stays private.
+PLANWATCH_S3_BUCKET = env_str("PLANWATCH_S3_BUCKET", "")
+_FILES: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if PLANWATCH_S3_BUCKET:
+    _FILES = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PLANWATCH_S3_BUCKET,
+            # None: the AWS default (the endpoint of the region; keys from the machine's role)
+            "endpoint_url": env_str("PLANWATCH_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("PLANWATCH_S3_REGION", "") or None,
+            "access_key": env_str("PLANWATCH_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("PLANWATCH_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("PLANWATCH_S3_PREFIX", ""),  # a folder of the bucket, e.g. planwatch/
+            "addressing_style": env_str("PLANWATCH_S3_ADDRESSING_STYLE", "") or None,  # "path" for MinIO
+            "default_acl": None,  # private: the bucket's own policy
+            "file_overwrite": False,  # as on disk: a second file of the same name gets a new name
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"

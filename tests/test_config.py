@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,3 +99,38 @@ def test_bad_configuration_stops_the_command_line_with_a_clear_message(env, vari
     assert result.returncode == 2
     assert result.stderr.startswith(f"planwatch: configuration error: {variable}")
     assert "Traceback" not in result.stderr
+
+
+def _storage_in_a_fresh_process(**env: str) -> dict[str, object]:
+    """The default file storage the settings make from `env` (a process of its own: settings are
+    read once)."""
+    code = (
+        "import json, django; django.setup(); from django.core.files.storage import storages; s = storages['default']; "
+        "print(json.dumps({'class': type(s).__name__, "
+        "'bucket': getattr(s, 'bucket_name', None), 'endpoint': getattr(s, 'endpoint_url', None), "
+        "'location': getattr(s, 'location', None), 'overwrite': getattr(s, 'file_overwrite', None)}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLANWATCH_S3_")}
+    run_env = {**clean, "SECRET_KEY": "x", "DJANGO_SETTINGS_MODULE": "planwatch.settings", **env}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=run_env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return dict(json.loads(out))
+
+
+def test_files_are_local_by_default_and_in_an_s3_store_when_a_bucket_is_set(tmp_path):
+    local = _storage_in_a_fresh_process(PLANWATCH_VAR_DIR=str(tmp_path))
+    assert local["class"] == "FileSystemStorage" and local["location"] == str(tmp_path / "media")
+    s3 = _storage_in_a_fresh_process(
+        PLANWATCH_VAR_DIR=str(tmp_path),
+        PLANWATCH_S3_BUCKET="planwatch-files",
+        PLANWATCH_S3_ENDPOINT_URL="http://minio.internal:9000",
+        PLANWATCH_S3_PREFIX="prod",
+    )
+    assert s3 == {
+        "class": "S3Storage",
+        "bucket": "planwatch-files",
+        "endpoint": "http://minio.internal:9000",
+        "location": "prod",
+        "overwrite": False,
+    }

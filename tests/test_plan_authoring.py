@@ -178,8 +178,28 @@ def test_a_checked_upload_nobody_publishes_is_let_go_after_a_day(client, cast, s
     old = authoring.staged(client.session["plan_upload"])
     assert old is not None
     day_ago = time.time() - authoring.STAGE_HOURS * 3600 - 60
-    os.utime(old.folder, (day_ago, day_ago))
+    folder = tmp_path / authoring.STAGE_DIR / old.token
+    os.utime(folder / old.file_name, (day_ago, day_ago))
     client.logout()
     client.force_login(cast.alice)  # another session checks a file: the old upload goes
     upload(client, coded(), SOURCE.format(n=20))
-    assert not old.folder.exists() and authoring.staged(client.session["plan_upload"]) is not None
+    assert not folder.exists() and authoring.staged(client.session["plan_upload"]) is not None
+
+
+def test_a_checked_upload_lives_in_the_file_storage_not_on_the_web_server(client, cast, settings, tmp_path):
+    """Checked on one web server, published on another: the upload is kept in default_storage (an
+    in-memory store here, an S3-compatible one in production), nothing under MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    client.force_login(cast.alice)
+    upload(client, coded(), SOURCE.format(n=20))
+    token = client.session["plan_upload"]
+    found = authoring.staged(token)
+    assert found is not None and set(found.files) == {"coded.yaml", "coded.source.txt"}
+    assert not any(tmp_path.iterdir())
+    response = client.post(URL, {"action": "publish", "token": token})
+    assert response.status_code == 302 and Plan.objects.filter(code="coded-cities-2020").exists()
+    assert authoring.staged(token) is None  # let go once published

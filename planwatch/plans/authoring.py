@@ -7,35 +7,37 @@ itself: every rule stays the loader's.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-import shutil
-import time
+import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from planwatch.core import planfile
 from planwatch.core.errors import PlanFileError, Problem
 from planwatch.kernel.review import State
-from planwatch.plans.loader import LoadResult, load_plan_document, load_plan_file, plan_to_document
+from planwatch.plans.loader import LoadResult, load_plan_document, plan_to_document
 from planwatch.plans.models import Plan, Target
 
-STAGE_DIR = "plan-uploads"  # under MEDIA_ROOT: one folder per checked upload, until it is published
+STAGE_DIR = "plan-uploads"  # in the file storage: one folder per checked upload, until it is published
 STAGE_HOURS = 24  # a checked upload not published within a day is let go (at the next upload)
 TOKEN_BYTES = 16
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
 # --- staging ------------------------------------------------------------------------------------
-
-
-def _root() -> Path:
-    return Path(settings.MEDIA_ROOT) / STAGE_DIR
+# A checked upload is published by a later request, which another web server may answer: it is kept
+# in the file storage (default_storage: MEDIA_ROOT, or the S3-compatible store; docs/deployment.md),
+# never in a web process's own folder.
 
 
 def _safe_name(name: str, fallback: str) -> str:
@@ -44,14 +46,35 @@ def _safe_name(name: str, fallback: str) -> str:
     return base if base and not base.startswith(".") and len(base) <= 120 else fallback
 
 
+def _is_token(token: str) -> bool:
+    return len(token) == 2 * TOKEN_BYTES and all(c in "0123456789abcdef" for c in token)
+
+
+def _folder(token: str) -> str:
+    return f"{STAGE_DIR}/{token}"
+
+
+def _listdir(folder: str) -> tuple[list[str], list[str]]:
+    try:
+        return default_storage.listdir(folder)
+    except FileNotFoundError:  # the local storage's answer for a folder never made
+        return [], []
+
+
 @dataclass(frozen=True)
 class Staged:
     token: str
-    plan_file: Path
+    file_name: str  # the plan file's
+    files: tuple[str, ...]  # every file of the upload: the plan file and its source text
 
-    @property
-    def folder(self) -> Path:
-        return self.plan_file.parent
+    def document(self) -> planfile.PlanDocument:
+        """The staged plan file read whole by the core (planfile.read_plan_file), its source text
+        file beside it: copied out of the storage into a folder of this request's own."""
+        with tempfile.TemporaryDirectory(prefix="planwatch-plan-") as tmp:
+            for name in self.files:
+                with default_storage.open(f"{_folder(self.token)}/{name}", "rb") as fh:
+                    (Path(tmp) / name).write_bytes(fh.read())
+            return planfile.read_plan_file(Path(tmp) / self.file_name)
 
 
 def stage(plan_name: str, plan_bytes: bytes, source_name: str | None, source_bytes: bytes | None) -> Staged:
@@ -62,40 +85,43 @@ def stage(plan_name: str, plan_bytes: bytes, source_name: str | None, source_byt
         raise PlanFileError(plan_file_name, [Problem("", "a plan file is YAML or JSON (.yaml, .yml, .json)")])
     _let_go_of_old()
     token = secrets.token_hex(TOKEN_BYTES)
-    folder = _root() / token
-    folder.mkdir(parents=True)
-    (folder / plan_file_name).write_bytes(plan_bytes)
+    files = {plan_file_name: plan_bytes}
     if source_bytes is not None:
         source_file_name = _safe_name(source_name or "", "source.txt")
         if source_file_name == plan_file_name:
             source_file_name = "source.txt"
-        (folder / source_file_name).write_bytes(source_bytes)
-    return Staged(token, folder / plan_file_name)
+        files[source_file_name] = source_bytes
+    for name, data in files.items():
+        default_storage.save(f"{_folder(token)}/{name}", ContentFile(data))
+    return Staged(token, plan_file_name, tuple(files))
 
 
 def _let_go_of_old() -> None:
     """Remove the checked uploads nobody published within STAGE_HOURS."""
-    if not _root().is_dir():
-        return
-    before = time.time() - STAGE_HOURS * 3600
-    for folder in _root().iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < before:
-            shutil.rmtree(folder, ignore_errors=True)
+    before = timezone.now() - timedelta(hours=STAGE_HOURS)
+    for token in _listdir(STAGE_DIR)[0]:
+        found = staged(token)
+        if found is None or default_storage.get_modified_time(f"{_folder(token)}/{found.file_name}") < before:
+            discard(token)
 
 
 def staged(token: str) -> Staged | None:
     """The staged upload of this token, if it is still there."""
-    if len(token) != 2 * TOKEN_BYTES or not all(c in "0123456789abcdef" for c in token):
+    if not _is_token(token):
         return None
-    folder = _root() / token
-    files = sorted(p for p in folder.glob("*") if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []
-    return Staged(token, files[0]) if files else None
+    files = sorted(_listdir(_folder(token))[1])
+    plans = [name for name in files if Path(name).suffix.lower() in SUFFIXES]
+    return Staged(token, plans[0], tuple(files)) if plans else None
 
 
 def discard(token: str) -> None:
-    found = staged(token)
-    if found is not None:
-        shutil.rmtree(found.folder, ignore_errors=True)
+    if not _is_token(token):
+        return
+    folder = _folder(token)
+    for name in _listdir(folder)[1]:
+        default_storage.delete(f"{folder}/{name}")
+    with contextlib.suppress(OSError):
+        default_storage.delete(folder)  # the local storage's folder (an object store has none)
 
 
 # --- checking: the loader's checks, the database's included -------------------------------------
@@ -275,6 +301,6 @@ def publish(token: str, user: Any) -> LoadResult:
     found = staged(token)
     if found is None:
         raise PlanFileError("", [Problem("", "the checked file is no longer there: upload it again")])
-    result = load_plan_file(found.plan_file, user=user)
+    result = load_plan_document(found.document(), file_name=found.file_name, user=user)
     discard(token)
     return result

@@ -67,8 +67,8 @@ def check_file(
     staged = None
     try:
         staged = authoring.stage(name, plan_bytes, source_name, source_bytes)
-        doc = planfile.read_plan_file(staged.plan_file)
-        status, version = authoring.trial_load(doc, staged.plan_file.name, request.user)
+        doc = staged.document()
+        status, version = authoring.trial_load(doc, staged.file_name, request.user)
     except PlanFileError as rejected:
         if staged is not None:
             authoring.discard(staged.token)
@@ -80,7 +80,7 @@ def check_file(
     else:
         request.session[SESSION_KEY] = staged.token
     return {
-        "file_name": staged.plan_file.name,
+        "file_name": staged.file_name,
         "doc": doc,
         "status": status,
         "version": version,
