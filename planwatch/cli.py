@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import execute_from_command_line
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django_tasks import TaskResult, TaskResultStatus
 from tqdm import tqdm
 
 from planwatch.core.errors import PlanWatchError
@@ -74,6 +75,29 @@ class Command(BaseCommand):
     def steps(self) -> TerminalSteps:
         """Where the command's long work tells its steps: a bar on a terminal, lines elsewhere."""
         return TerminalSteps(self.stderr)
+
+
+def add_queue_argument(parser: CommandParser) -> None:
+    """--queue: put the work on the job runner's queue (a worker, `planwatch db_worker`, does it)
+    instead of doing it now — for cron on a machine that should not do the work itself."""
+    parser.add_argument(
+        "--queue",
+        action="store_true",
+        help="enqueue it as a task for a worker (planwatch db_worker) instead of doing it now",
+    )
+
+
+def say_queued(command: BaseCommand, result: TaskResult[Any]) -> None:
+    """What --queue did: the task's id, or what it did already (the immediate backend)."""
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        command.stdout.write(f"{result.return_value}")
+        return
+    if result.status == TaskResultStatus.FAILED:
+        raise CommandError(f"任务 {result.id} 未成功，错误已记录 / task {result.id} failed (logged)")
+    command.stdout.write(
+        f"已加入任务队列：{result.id}（由 planwatch db_worker 执行）\n"
+        f"Queued as task {result.id}: a worker (planwatch db_worker) runs it."
+    )
 
 
 def add_plan_argument(parser: CommandParser) -> None:
