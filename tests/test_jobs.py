@@ -210,3 +210,34 @@ def test_only_the_starter_or_the_administrator_retries(client, plan, cast, ledge
     assert again.user == cast.zoe and again.retry_of == first  # still zoe's work, in her scope
     start = AuditEvent.objects.filter(type="job.start", subject_id=str(again.pk)).get()
     assert start.actor_id == cast.alice.pk and start.source == "cli"
+
+
+def test_a_jobs_life_on_the_database_backend(
+    client, plan, cast, ledger, on_the_database_backend, monkeypatch
+):
+    """queued → running → failed → retried → queued → done, each by a worker; the audit shows both starts."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+    def work():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    client.force_login(cast.zoe)
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger_jobs.excel, "import_ledger", lambda *a, **kw: 1 / 0)
+        upload(client, plan, ledger, GOOD)
+        first = Job.objects.get()
+        assert first.state == Job.State.QUEUED
+        work()
+    first.refresh_from_db()
+    assert first.state == Job.State.FAILED
+    again = Job.objects.get(
+        pk=client.post(reverse("web:job_retry", args=[first.pk]))["Location"].split("/")[2]
+    )
+    assert again.state == Job.State.QUEUED and again.retry_of == first and again.task_id != first.task_id
+    work()
+    again.refresh_from_db()
+    assert again.state == Job.State.DONE and LedgerItem.objects.count() == len(GOOD)
+
+    client.force_login(cast.alice)
+    audit_page = client.get(reverse("manage:audit", args=[plan.code])).content.decode()
+    assert audit_page.count(f"导入台账 #{again.pk}") == 1 and f"导入台账 #{first.pk} " in audit_page

@@ -94,6 +94,7 @@ SUBJECT_MODELS = {
     "user": "accounts.Profile",
     "token": "accounts.ApiToken",
     "bulletin": "bulletins.Bulletin",
+    "job": "kernel.Job",
 }
 
 # What an event's old and new hold that is no labelled field of its subject's model.
@@ -104,6 +105,7 @@ FIELDS = {
     "dates": _("Dates"),
     "due_on": _("Due on"),
     "email": _("E-mail"),
+    "file": _("File"),
     "formats": _("Formats"),
     "full_name": _("Full name"),
     "hash": _("Fingerprint"),
