@@ -24,8 +24,8 @@ from planwatch.core.errors import PlanWatchError
 
 class TerminalSteps:
     """Long work's steps told on the terminal (the kernel's `Steps`: `step(label, total)`,
-    `advance(done)`), the one way every command shows them: on a terminal a progress bar per step
-    (tqdm) with its counts, else — a pipe, a log, a test — one plain line per step, "… label".
+    `advance(done)`), the one way every command shows them: on a terminal a progress bar for each
+    step with counts (tqdm) and a line for one without, else — a pipe, a log, a test — one plain line per step, "… label".
     Written to standard error, so that standard output keeps only what the command outputs. Use it
     as a context manager, so that the last bar is closed whatever happens."""
 
@@ -36,11 +36,11 @@ class TerminalSteps:
 
     def step(self, label: str, total: int = 0) -> None:
         self.close()
-        if not self.bar:
+        if not (self.bar and total):  # a step without counts has nothing to fill: its line says it
             self.stream.write(f"… {label}" + (f" ({total})" if total else "") + "\n")
             return
         raw = getattr(self.stream, "_out", self.stream)  # tqdm draws with \r: not through OutputWrapper
-        self._bar = tqdm(total=total or None, desc=label, file=raw, leave=True, dynamic_ncols=True)
+        self._bar = tqdm(total=total, desc=label, file=raw, leave=True, dynamic_ncols=True)
 
     def advance(self, done: int) -> None:
         if self._bar is not None:

@@ -29,10 +29,12 @@ def test_off_a_terminal_each_step_is_one_plain_line():
 def test_on_a_terminal_a_step_is_a_bar_with_its_counts():
     out = io.StringIO()
     with TerminalSteps(OutputWrapper(out), bar=True) as steps:
+        steps.step("Reading the workbook")  # no counts: a line
         steps.step("Saving the rows", total=200)
         steps.advance(50)
         steps.advance(120)
     text = out.getvalue()
+    assert text.startswith("… Reading the workbook\n")
     assert "Saving the rows" in text and "\r" in text and "200/200" in text and "100%" in text
 
 
