@@ -8,11 +8,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from planwatch.kernel import jobs
-from planwatch.kernel.models import Job
+from planwatch.kernel.models import AuditEvent, Job
 from planwatch.ledgers import jobs as ledger_jobs
 from planwatch.ledgers.models import LedgerItem
 from tests.test_ledger_excel import GOOD, workbook
@@ -134,3 +135,109 @@ def test_an_unknown_kind_is_refused_before_anything_is_queued(cast):
     with pytest.raises(ValueError, match="unknown job kind"):
         jobs.start("nothing", cast.zoe)
     assert not Job.objects.exists()
+
+
+# --- retrying a failed job ----------------------------------------------------------------------
+
+
+def failed_import(client, plan, cast, ledger, monkeypatch):
+    """An upload of zoe's that failed for a passing cause (a broken import); then the cause is gone."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    client.force_login(cast.zoe)
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger_jobs.excel, "import_ledger", broken)
+        upload(client, plan, ledger, GOOD)
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED
+    return job
+
+
+def test_a_failed_job_is_retried_by_its_starter_with_the_same_file(client, plan, cast, ledger, monkeypatch):
+    first = failed_import(client, plan, cast, ledger, monkeypatch)
+    page = client.get(reverse("web:job", args=[first.pk])).content.decode()
+    assert 'id="job-retry"' in page and reverse("web:job_retry", args=[first.pk]) in page
+    assert "csrfmiddlewaretoken" in page
+
+    response = client.post(reverse("web:job_retry", args=[first.pk]))
+    again = Job.objects.exclude(pk=first.pk).get()
+    assert response.status_code == 302 and response["Location"] == reverse("web:job", args=[again.pk])
+    assert (again.kind, again.user, again.retry_of) == (first.kind, cast.zoe, first)
+    assert bytes(again.payload) == bytes(first.payload) and again.params == first.params
+    assert again.state == Job.State.DONE and LedgerItem.objects.count() == len(GOOD)
+
+    first_page = client.get(reverse("web:job", args=[first.pk])).content.decode()
+    assert 'id="job-retries"' in first_page and reverse("web:job", args=[again.pk]) in first_page
+    again_page = client.get(reverse("web:job", args=[again.pk])).content.decode()
+    assert 'id="job-retry-of"' in again_page and 'id="job-retry"' not in again_page  # done: no retry
+
+    starts = AuditEvent.objects.filter(type="job.start").order_by("id")
+    zoe = cast.zoe.pk
+    assert [(e.subject_id, e.actor_id) for e in starts] == [(str(first.pk), zoe), (str(again.pk), zoe)]
+    assert starts[1].new == {"kind": ledger_jobs.IMPORT, "file": "zh.xlsx", "retry_of": first.pk}
+
+
+def test_a_job_that_did_not_fail_is_not_retried(client, plan, cast, ledger):
+    client.force_login(cast.zoe)
+    upload(client, plan, ledger, GOOD)
+    done = Job.objects.get()
+    assert done.state == Job.State.DONE
+    assert 'id="job-retry"' not in client.get(reverse("web:job", args=[done.pk])).content.decode()
+    response = client.post(reverse("web:job_retry", args=[done.pk]), follow=True)
+    assert "没有失败" in response.content.decode() and Job.objects.count() == 1
+    with pytest.raises(jobs.NotRetryable) as refused:
+        jobs.retry(done, cast.zoe)
+    assert refused.value.status == 409 and "did not fail" in refused.value.en
+    with pytest.raises(CommandError, match="did not fail"):
+        call_command("retry_job", str(done.pk), "--user", "zoe")
+    assert Job.objects.count() == 1
+
+
+def test_only_the_starter_or_the_administrator_retries(client, plan, cast, ledger, monkeypatch):
+    first = failed_import(client, plan, cast, ledger, monkeypatch)
+    client.force_login(cast.fred)
+    assert client.post(reverse("web:job_retry", args=[first.pk])).status_code == 403
+    with pytest.raises(CommandError, match="Only who started the job"):
+        call_command("retry_job", str(first.pk), "--user", "pat")
+    assert Job.objects.count() == 1
+
+    out = io.StringIO()
+    call_command("retry_job", str(first.pk), "--user", "alice", stdout=out)
+    again = Job.objects.exclude(pk=first.pk).get()
+    assert f"Job #{again.pk} (retry of #{first.pk})" in out.getvalue()
+    assert again.user == cast.zoe and again.retry_of == first  # still zoe's work, in her scope
+    start = AuditEvent.objects.filter(type="job.start", subject_id=str(again.pk)).get()
+    assert start.actor_id == cast.alice.pk and start.source == "cli"
+
+
+def test_a_jobs_life_on_the_database_backend(
+    client, plan, cast, ledger, on_the_database_backend, monkeypatch
+):
+    """queued → running → failed → retried → queued → done, each by a worker; the audit shows both starts."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+    def work():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    client.force_login(cast.zoe)
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger_jobs.excel, "import_ledger", lambda *a, **kw: 1 / 0)
+        upload(client, plan, ledger, GOOD)
+        first = Job.objects.get()
+        assert first.state == Job.State.QUEUED
+        work()
+    first.refresh_from_db()
+    assert first.state == Job.State.FAILED
+    again = Job.objects.get(
+        pk=client.post(reverse("web:job_retry", args=[first.pk]))["Location"].split("/")[2]
+    )
+    assert again.state == Job.State.QUEUED and again.retry_of == first and again.task_id != first.task_id
+    work()
+    again.refresh_from_db()
+    assert again.state == Job.State.DONE and LedgerItem.objects.count() == len(GOOD)
+
+    client.force_login(cast.alice)
+    audit_page = client.get(reverse("manage:audit", args=[plan.code])).content.decode()
+    assert audit_page.count(f"导入台账 #{again.pk}") == 1 and f"导入台账 #{first.pk} " in audit_page

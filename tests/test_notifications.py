@@ -255,6 +255,9 @@ def test_the_daily_digest(client, plan, cast, period, zh, mailoutbox, django_cap
     assert "请核对 I07" in mailoutbox[0].body and "请核对 I08" in mailoutbox[0].body
     call_command("send_digest", stdout=io.StringIO())
     assert len(mailoutbox) == 1  # never twice
+    out = io.StringIO()  # cron's --queue: a task (the test settings' backend runs it at once)
+    call_command("send_digest", "--queue", stdout=out)
+    assert out.getvalue() == "已发送 0 封汇总邮件 / 0 digest e-mail(s) sent\n" and len(mailoutbox) == 1
 
 
 def test_the_province_chases_late_localities_in_one_click(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from planwatch.notifications.models import Notification
 from planwatch.supervision import actions
@@ -77,6 +79,22 @@ def test_remind_command_prints_counts_and_sends_once(plan, cast, milestone, caps
     call_command("remind", "--as-of", "2018-07-02")
     out = capsys.readouterr().out
     assert "3 new notification(s)" in out and "3 already sent" in out
+    assert len(mail.outbox) == 3
+
+
+def test_cron_queues_the_reminders_for_a_worker(plan, cast, milestone, settings, monkeypatch):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    out = io.StringIO()
+    call_command("remind", "--as-of", "2018-07-02", "--queue", stdout=out)
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "planwatch.supervision.tasks.remind_plan"
+    assert f"Queued as task {queued.pk}" in out.getvalue()
+    assert not Notification.objects.exists() and not mail.outbox  # nothing sent by cron itself
+    # The worker closes old connections between tasks: here that is the test's own transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL" and "3 new notification(s)" in queued.return_value
     assert len(mail.outbox) == 3
 
 

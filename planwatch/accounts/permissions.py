@@ -405,6 +405,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "users.manage": is_admin,
     "plan.load": is_admin,
     "job.view": started_job,
+    "job.retry": started_job | is_admin,  # a failed job, again (planwatch.kernel.jobs.retry)
 }
 
 for _name, _rule in PERMISSIONS.items():

@@ -30,7 +30,7 @@ from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import ErrorsOut, Flag, Number, RowId, StoredNumber
 from planwatch.core.errors import Issue, Kind, Refused
-from planwatch.kernel import jobs
+from planwatch.kernel import audit, jobs
 from planwatch.kernel.models import Job
 from planwatch.plans.lookup import no_such
 from planwatch.plans.models import Indicator, Locality, Plan
@@ -472,6 +472,7 @@ def post_data_value_set(request: HttpRequest, plan_code: str) -> Any:
             payload=body,
             payload_name=f"datavaluesets.{form}",
             params={"format": form},
+            via=audit.Via(audit.Source.API),
         )
         return Status(
             202,

@@ -10,14 +10,16 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from planwatch.accounts.permissions import led_first
+from planwatch.accounts.permissions import has_perm, led_first
 from planwatch.breakdown.models import adjustments
 from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
+from planwatch.core.errors import NotAllowed, PlanWatchError
 from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore
 from planwatch.core.evaluation.words import (
     BINDING_STATUS_WORDS,
@@ -27,8 +29,11 @@ from planwatch.core.evaluation.words import (
 )
 from planwatch.dashboards import data
 from planwatch.evaluation import derived
+from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, parameters_label
+from planwatch.kernel import jobs
+from planwatch.pages import refusal_goes_to
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
@@ -88,6 +93,34 @@ def _inside(localities: list[Locality]) -> list[dict[str, str]]:
         {"district": by_code[code].name, "city": by_code[outer[0]].name}
         for code, outer in hierarchy.including(hierarchy_nodes(localities)).items()
     ]
+
+
+@login_required
+@require_POST
+def evaluate(request: HttpRequest, code: str) -> HttpResponse:
+    """The overview's 立即评估 form: the year evaluated on the job runner (evaluation_run), whose
+    page the user is sent to."""
+    plan = _plan(code)
+    back = reverse("dashboards:overview", args=[plan.code])
+    refusal_goes_to(request, back)
+    if not has_perm("evaluation.run", request.user):
+        raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
+    raw = request.POST.get("year", "")
+    years = data.plan_years(plan)
+    if not raw.isdigit() or int(raw) not in years:
+        raise PlanWatchError(
+            f"请选择方案年份（{years[0]}–{years[-1]}年）之一。" if years else "方案没有评估年份。",
+            f"Choose one of the plan's years ({years[0]}–{years[-1]})."
+            if years
+            else "The plan has no years.",
+        )
+    params = {
+        "year": int(raw),
+        "include_unaccepted": request.POST.get("include_unaccepted") == "on",
+        "back": f"{back}?year={raw}",
+    }
+    job = jobs.start(evaluation_jobs.RUN, request.user, plan_code=plan.code, params=params)
+    return redirect("web:job", job.pk)
 
 
 # --- binding indicators and the ranking's notes -------------------------------------------------
@@ -206,6 +239,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
     choice = data.run_for(plan, year, request.user)
     context: dict[str, Any] = {"years": years, "year": year, **_run_context(choice)}
+    context["may_evaluate"] = has_perm("evaluation.run", request.user)
     if choice.run is None:
         return _render(request, "overview.html", plan, **context)
     results = data.Results.of(choice.run)

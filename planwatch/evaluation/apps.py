@@ -16,3 +16,5 @@ class EvaluationConfig(AppConfig):
         from planwatch.plans.loader import PlanPart, register_part
 
         register_part(PlanPart("derived_indicators", plansync.sync_derived, plansync.derived_dicts))
+        # An evaluation run from the dashboard runs on the job runner: its kind of job registered here.
+        from planwatch.evaluation import jobs  # noqa: F401

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import CharField, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements
@@ -73,6 +74,7 @@ from planwatch.core.kinds import Qualifier
 from planwatch.evaluation import derived
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.version import DataVersion, TargetsVersion
+from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import State
 from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
@@ -865,6 +867,7 @@ def run_evaluation(
     notes: str = "",
     reuse: bool = True,
     as_of: dt.date | None = None,
+    progress: Steps = SILENT,
 ) -> EvaluationRun:
     """Evaluate `year` on the plan's values and store the run, in one transaction.
 
@@ -872,7 +875,8 @@ def run_evaluation(
     year, statuses, parameters and the whole input) and the same data version (the same values at
     the same versions) is returned instead of a new one, with `run.reused` set: it holds the very
     numbers a new run would. The derived indicators are computed from the records as they stand
-    on `as_of` (today by default). Raises RunRefused.
+    on `as_of` (today by default). Tells `progress` its steps (reading, evaluating, storing: the
+    job page of `evaluation_run`, planwatch.evaluation.jobs). Raises RunRefused.
     """
     params = params or parameters_from_options()
     statuses = WITH_UNACCEPTED if include_unaccepted else ACCEPTED
@@ -884,6 +888,7 @@ def run_evaluation(
             reason="invalid_year",
             path="year",
         )
+    progress.step(gettext_noop("Reading the values"))  # before the transaction: SQLite shows it
     with transaction.atomic():
         inp, version = build_input(plan, statuses=statuses, as_of=as_of, year=year)
         if year not in version.years:
@@ -910,10 +915,12 @@ def run_evaluation(
             if found is not None:
                 found.reused = True
                 return found
+        progress.step(gettext_noop("Evaluating"))
         try:
             evaluation = evaluate(inp, year, params)
         except EvaluationError as exc:
             raise RunRefused.from_core(exc) from exc
+        progress.step(gettext_noop("Storing the run"))
         results = to_jsonable(evaluation)
         run = EvaluationRun.objects.create(
             plan=plan,

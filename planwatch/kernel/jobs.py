@@ -24,8 +24,10 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
-from planwatch.core.errors import InputRejected, PlanWatchError
+from planwatch.core.errors import IllegalTransition, InputRejected, NotAllowed, PlanWatchError
+from planwatch.kernel import audit
 from planwatch.kernel.models import Job
+from planwatch.kernel.review import allowed
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +156,12 @@ def start(
     payload: bytes = b"",
     payload_name: str = "",
     params: dict[str, Any] | None = None,
+    retry_of: Job | None = None,
+    by: Any = None,
+    via: audit.Via = audit.WEB,
 ) -> Job:
-    """Record a job of `kind` for `user` and put it on the runner's queue."""
+    """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said)
+    and put it on the runner's queue."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     job = Job.objects.create(
@@ -165,11 +171,57 @@ def start(
         payload=payload,
         payload_name=payload_name,
         params=params or {},
+        retry_of=retry_of,
     )
+    started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
+    if retry_of is not None:
+        started["retry_of"] = retry_of.pk
+    audit.record("job.start", by or user, subject_of(job), via=via, new=started)
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
     return job
+
+
+def subject_of(job: Job) -> audit.Subject:
+    """What a job's audit events are about: the job, by its kind's name (and its file)."""
+    kind = KINDS.get(job.kind)
+    label = f"{kind.zh if kind else job.kind} #{job.pk}" + (
+        f" {job.payload_name}" if job.payload_name else ""
+    )
+    return audit.Subject("job", job.pk, label, plan=job.plan_code)
+
+
+class NotRetryable(IllegalTransition):
+    """Only a failed job is done again (409)."""
+
+
+def retry(job: Job, user: Any, *, via: audit.Via = audit.WEB) -> Job:
+    """Start `job` again, a failed one: a new Job of the same kind for the same plan, with the same
+    payload (the file kept in the database) and params, linked to it (`retry_of`). Its starter or the
+    province administrator may (`job.retry`); the new job is the starter's still — the work runs in
+    their scope, and they are told when it ends — while the audit names who retried it."""
+    if not allowed("job.retry", user, job):
+        raise NotAllowed(
+            "只有任务的发起人或省级管理员可以重试该任务。",
+            "Only who started the job (or the province administrator) may retry it.",
+        )
+    if job.state != Job.State.FAILED:
+        raise NotRetryable(
+            f"任务 #{job.pk} 没有失败，不能重试：只有未成功的任务可以重试。",
+            f"Job #{job.pk} did not fail ({job.state}): only a failed job can be retried.",
+        )
+    return start(
+        job.kind,
+        job.user or user,
+        plan_code=job.plan_code,
+        payload=bytes(job.payload),
+        payload_name=job.payload_name,
+        params=job.params,
+        retry_of=job,
+        by=user,
+        via=via,
+    )
 
 
 def _finish(job: Job, state: str, outcome: dict[str, Any]) -> None:

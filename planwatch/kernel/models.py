@@ -60,6 +60,7 @@ VERBS = {
     "withdraw": _("Withdrawn"),
     "supersede": _("Superseded"),
     "regenerate": _("Regenerated"),
+    "start": _("Started"),
 }
 
 # What an event is about, by its subject type.
@@ -77,6 +78,7 @@ SUBJECTS = {
     "user": _("User"),
     "token": _("API token"),
     "bulletin": _("Bulletin"),
+    "job": _("Background job"),
 }
 
 # The model each subject type is a row of: its fields' names and choices label what an event's old and
@@ -92,6 +94,7 @@ SUBJECT_MODELS = {
     "user": "accounts.Profile",
     "token": "accounts.ApiToken",
     "bulletin": "bulletins.Bulletin",
+    "job": "kernel.Job",
 }
 
 # What an event's old and new hold that is no labelled field of its subject's model.
@@ -102,6 +105,7 @@ FIELDS = {
     "dates": _("Dates"),
     "due_on": _("Due on"),
     "email": _("E-mail"),
+    "file": _("File"),
     "formats": _("Formats"),
     "full_name": _("Full name"),
     "hash": _("Fingerprint"),
@@ -331,6 +335,10 @@ class Job(models.Model):
     # Done: {"zh", "en", "links": [[url, label zh, label en]…]}; failed: {"zh", "en", "problems": […]}.
     outcome = models.JSONField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True, default="")
+    # The failed job this one does again (planwatch.kernel.jobs.retry): same kind, payload, params.
+    retry_of = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="retries", verbose_name=_("Retry of")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

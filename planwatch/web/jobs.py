@@ -1,6 +1,7 @@
 """The page of a background job (planwatch.kernel.jobs): its step and counts while it runs, what it
 did and the ways on when it is done, every problem with its place when it failed. The page reads
-/jobs/<id>/status.json every second (web/job.js); without JavaScript it reloads itself."""
+/jobs/<id>/status.json every second (web/job.js); without JavaScript it reloads itself. A failed
+job's starter may retry it (POST /jobs/<id>/retry/: kernel.jobs.retry)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from planwatch.accounts.permissions import has_perm
+from planwatch.kernel import audit
+from planwatch.kernel import jobs as runner
 from planwatch.kernel.jobs import KINDS
 from planwatch.kernel.models import Job
+from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Plan, pick
 
 
@@ -44,6 +50,8 @@ def job_state(job: Job) -> dict[str, Any]:
         "problems": outcome.get("problems", []),
         "links": [{"url": url, "label": pick(zh, en)} for url, zh, en in outcome.get("links", [])],
         "back": job.params.get("back", ""),  # where the work was asked for: to try again
+        "retry_of": job.retry_of_id,
+        "retries": [pk for pk in job.retries.order_by("id").values_list("id", flat=True)],
     }
 
 
@@ -51,7 +59,19 @@ def job_state(job: Job) -> dict[str, Any]:
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     plan = Plan.objects.filter(code=job.plan_code).first() if job.plan_code else None
-    return render(request, "web/job.html", {"job": job, "state": job_state(job), "plan": plan})
+    retryable = job.state == Job.State.FAILED and has_perm("job.retry", request.user, job)
+    context = {"job": job, "state": job_state(job), "plan": plan, "retryable": retryable}
+    return render(request, "web/job.html", context)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a failed job again (its starter); then show the new one."""
+    job = get_object_or_404(Job, pk=pk)
+    refusal_goes_to(request, reverse("web:job", args=[job.pk]))  # a refusal is said on the job's page
+    again = runner.retry(job, request.user, via=audit.WEB)
+    return redirect("web:job", again.pk)
 
 
 @login_required

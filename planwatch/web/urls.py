@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/", PasswordChange.as_view(), name="password_change"),
     path("jobs/<int:pk>/", jobs.job_page, name="job"),
     path("jobs/<int:pk>/status.json", jobs.job_status, name="job_status"),
+    path("jobs/<int:pk>/retry/", jobs.job_retry, name="job_retry"),
     path("plan-file/", authoring.plan_file, name="plan_file_new"),
     path("plans/<slug:code>/", views.plan_detail, name="plan"),
     path("plans/<slug:code>/plan-file/", authoring.plan_file, name="plan_file"),

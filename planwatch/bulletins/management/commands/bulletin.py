@@ -91,19 +91,20 @@ class Command(PlanWatchCommand):
             sensitivity=not options["no_sensitivity"],
             binding=options["binding"],
         )
-        bulletin = services.build_bulletin(
-            plan,
-            options["period"],
-            formats=formats,
-            include_unaccepted=options["include_unaccepted"],
-            user=user,
-            run=run,
-            params=params,
-            as_of=as_of,
-            progress=lambda step: self.stderr.write(f"… {step}"),
-            series=options["series"],
-            via=audit.Via(audit.Source.COMMAND, "planwatch bulletin"),
-        )
+        with self.steps() as steps:
+            bulletin = services.build_bulletin(
+                plan,
+                options["period"],
+                formats=formats,
+                include_unaccepted=options["include_unaccepted"],
+                user=user,
+                run=run,
+                params=params,
+                as_of=as_of,
+                progress=steps.step,
+                series=options["series"],
+                via=audit.Via(audit.Source.COMMAND, "planwatch bulletin"),
+            )
         try:
             out.mkdir(parents=True, exist_ok=True)
             for fmt in bulletin.formats:

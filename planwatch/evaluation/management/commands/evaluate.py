@@ -95,15 +95,17 @@ class Command(PlanWatchCommand):
             sensitivity=not options["no_sensitivity"],
             binding=options["binding"],
         )
-        run = run_evaluation(
-            plan,
-            options["year"],
-            params=params,
-            include_unaccepted=options["include_submitted"],
-            label=options["label"],
-            notes=options["notes"],
-            reuse=not options["new"],
-        )
+        with self.steps() as steps:
+            run = run_evaluation(
+                plan,
+                options["year"],
+                params=params,
+                include_unaccepted=options["include_submitted"],
+                label=options["label"],
+                notes=options["notes"],
+                reuse=not options["new"],
+                progress=steps,
+            )
         content: str | bytes
         if fmt == "json":
             content = json.dumps(run_record(run), ensure_ascii=False, indent=2) + "\n"

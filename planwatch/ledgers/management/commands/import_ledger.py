@@ -29,5 +29,6 @@ class Command(PlanWatchCommand):
         ledger = services.get_ledger(plan, options["ledger"])
         path = Path(options["file"])
         data = read_input(path)
-        saved = excel.import_ledger(ledger, data, path.name, user)
+        with self.steps() as steps:
+            saved = excel.import_ledger(ledger, data, path.name, user, steps)
         self.stdout.write(f"{path.name}: {len(saved)} row(s) saved to ledger {ledger.code}")

@@ -1,0 +1,58 @@
+"""An evaluation run made on the job runner (planwatch.kernel.jobs): the dashboard's 立即评估 form
+hands the request over and shows the job's steps; the run is the same `runs.run_evaluation` as
+`planwatch evaluate`'s (which stays synchronous) and the API's."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from planwatch.core.errors import NotAllowed
+from planwatch.kernel.jobs import JobKind, Link, Outcome, Progress, register
+from planwatch.kernel.models import Job
+from planwatch.kernel.review import allowed
+from planwatch.plans.models import Plan
+
+from .runs import run_evaluation
+
+RUN = "evaluation_run"
+
+
+def evaluate_year(job: Job, progress: Progress) -> Outcome:
+    """Evaluate the asked year with the default parameters and store the run (or find the stored
+    identical one); its starter must still hold `evaluation.run` (a retry is checked again)."""
+    if not allowed("evaluation.run", job.user):
+        raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
+    plan = Plan.objects.get(code=job.plan_code)
+    asked = job.params
+    run = run_evaluation(
+        plan,
+        asked["year"],
+        include_unaccepted=asked["include_unaccepted"],
+        user=job.user,
+        label="web",
+        progress=progress,
+    )
+    which = "含未确认数据" if run.includes_unaccepted else "已确认数据"
+    which_en = "including unaccepted values" if run.includes_unaccepted else "accepted values"
+    if run.reused:
+        zh = f"{run.year}年的数据自评估运行 #{run.pk} 以来未变（{which}）：沿用该运行，未重新计算。"
+        en = f"The {run.year} data ({which_en}) are unchanged since evaluation run #{run.pk}: it stands."
+    else:
+        zh = f"{run.year}年已评估（{which}）：评估运行 #{run.pk}。"
+        en = f"{run.year} is evaluated ({which_en}): evaluation run #{run.pk}."
+    overview = reverse("dashboards:overview", args=[plan.code]) + f"?year={run.year}"
+    return Outcome(
+        zh,
+        en,
+        [
+            Link(overview, f"打开{run.year}年仪表板", f"Open the {run.year} dashboard"),
+            Link(
+                f"/api/v1/evaluations/{run.pk}",
+                f"评估运行 #{run.pk} 的完整记录（JSON）",
+                f"Run #{run.pk} in full (JSON)",
+            ),
+        ],
+    )
+
+
+register(JobKind(RUN, "评估运行", "Evaluation run", evaluate_year))
