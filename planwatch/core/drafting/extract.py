@@ -470,6 +470,7 @@ class SentenceContext:
     clause: str
     task: str | None
     heading_year: int | None
+    line_year: int | None = None  # the year its line gives (——2018年：…)
 
 
 class TargetFinder:
@@ -482,6 +483,8 @@ class TargetFinder:
         self.not_after = p.get("quantities", "not_a_target_after").regex
         self.range = p.get("quantities", "range").regex
         self.increase = p.get("quantities", "increase_over_last_year").regex
+        self.per_something = p.get("quantities", "per_something").regex
+        self.growth_of_previous = p.get("quantities", "growth_of_previous").regex
         self.year_marker = p.get("years", "target_year_marker").regex
         self.base_year = p.get("years", "base_year").regex
         self.qualifiers = p.section("qualifiers")
@@ -489,6 +492,7 @@ class TargetFinder:
         self.enumeration = p.get("special", "enumeration").regex
         kinds = {rule.name: rule for rule in p.section("kinds")}
         self.level_verb = kinds["level_verb"].regex
+        self.cumulative_sum = kinds["cumulative_sum"].regex
         self.count_verb = kinds["count_verb"].regex
         self.percent_kinds = [
             kinds[name] for name in ("avg_annual_growth", "growth_over_base", "decrease", "growth")
@@ -511,6 +515,8 @@ class TargetFinder:
             after = folded[m.end() : m.end() + 4]
             if self.not_before.search(before) or self.not_after.match(after):
                 continue
+            if self.per_something.match(folded[m.end() :]):
+                continue  # 25万元/人: a unit per person, not one of PlanWatch's
             if chinese and (
                 number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))
             ):
@@ -608,6 +614,8 @@ class TargetFinder:
         year = self.year(folded, position)
         if year is not None:
             return year, False
+        if ctx.line_year is not None:
+            return ctx.line_year, False
         return ctx.heading_year, True
 
     def _target(
@@ -660,6 +668,8 @@ class TargetFinder:
                     base_year = int(bases[-1]["year"])
         elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "count":
             kind = "level" if self.level_verb.search(clause) else "cumulative_count"
+        elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
+            kind = "cumulative_sum" if self.cumulative_sum.search(clause) else "level"
         elif quantity.unit in UNITS:
             kind = "level"
         else:
@@ -690,6 +700,7 @@ class TargetFinder:
             task=ctx.task,
             scope="region",
             evidence=evidence,
+            line_year=year is not None and year == ctx.line_year and self.year(folded, quantity.start) is None,
         )
         if places:
             target.evidence.clause = ctx.clause
@@ -737,6 +748,8 @@ class TargetFinder:
                     break
             subject = re.sub(r"(?:比|较)(?:19|20)\d{2}年.*$", "", subject)
             subject = _subject(_TRAILING_VERBS.sub("", subject))
+            if previous is not None and self.growth_of_previous.search(clause):
+                subject = re.sub(r"数$", "", previous.name)  # 投资5700亿元、增长20%: the investment's
             if not subject and previous is not None:
                 subject = re.sub(r"数$", "", previous.name)
             suffix = {
@@ -771,6 +784,8 @@ class TargetFinder:
         subject = _subject(_TRAILING_VERBS.sub("", clause))
         if not subject and previous is not None:
             subject = previous.name
+        if kind == "cumulative_sum":
+            return "累计" + subject
         if quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
             return subject
         return subject + ("" if subject.endswith(("数", "量", "额", "值", "总数")) else "数")
@@ -1069,12 +1084,14 @@ def _targets(
         [line for line in lines if line.start >= body_start], owner, task_of_node
     )
     heading_year_rule = patterns().get("years", "heading_year").regex
+    yearly_line_rule = patterns().get("years", "yearly_line").regex
     for line in lines:
         if line.start < body_start or line.start in table_lines:
             continue  # the notice that issues the plan: its figures are not the plan's; tables: below
         node = owner.get(line.start, root)
         task_code: str | None = None
         heading_year = None
+        line_year = yearly_line_rule.match(line.folded)
         for candidate in [node, *node.ancestors()]:
             task_code = task_code or task_of_node.get(id(candidate))
             title_year = (
@@ -1083,7 +1100,9 @@ def _targets(
             if heading_year is None and title_year:
                 heading_year = int(title_year["year"])
         for sentence in sentences_of(line):
-            ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
+            ctx = SentenceContext(
+                line, sentence, node.clause, task_code, heading_year, int(line_year["year"]) if line_year else None
+            )
             targets += finder.find(ctx)
     return targets + in_tables
 

@@ -134,6 +134,9 @@ class DraftTarget:
     scope: str  # "region" or a locality code
     evidence: Evidence
     indicator: str = ""  # the indicator's code, set when the draft groups targets into indicators
+    line_year: bool = False  # the year is the one its line gives (——2018年：…), a yearly figure
+    figure_note: str = ""  # why the figure is not written in its sentence (a running total)
+    yearly: str = ""  # a cumulative sum: the name of the indicator of the yearly figures it adds up
 
 
 @dataclass
