@@ -700,7 +700,9 @@ class TargetFinder:
             task=ctx.task,
             scope="region",
             evidence=evidence,
-            line_year=year is not None and year == ctx.line_year and self.year(folded, quantity.start) is None,
+            line_year=year is not None
+            and year == ctx.line_year
+            and self.year(folded, quantity.start) is None,
         )
         if places:
             target.evidence.clause = ctx.clause
@@ -982,6 +984,7 @@ def draft(text: str) -> Draft:
             target.base_year = target.year - 1 if start_year == end_year else base_year
             target.base_implied = True
 
+    targets = _yearly_figures(targets)
     localities = _localities(text, header, targets)
     _locality_targets(targets, localities)
     return Draft(
@@ -1101,7 +1104,12 @@ def _targets(
                 heading_year = int(title_year["year"])
         for sentence in sentences_of(line):
             ctx = SentenceContext(
-                line, sentence, node.clause, task_code, heading_year, int(line_year["year"]) if line_year else None
+                line,
+                sentence,
+                node.clause,
+                task_code,
+                heading_year,
+                int(line_year["year"]) if line_year else None,
             )
             targets += finder.find(ctx)
     return targets + in_tables
@@ -1142,6 +1150,154 @@ def _dedupe(targets: list[DraftTarget]) -> list[DraftTarget]:
             continue
         seen[key] = target
         out.append(target)
+    return out
+
+
+def _adds_up_to(part: DraftTarget, total: DraftTarget) -> bool:
+    """Whether a yearly figure is one year's part of a cumulative one: a count of the same unit, or an
+    amount of money (in any unit of it) of a cumulative sum."""
+    if total.kind == "cumulative_count":
+        return part.unit == total.unit and part.kind in ("cumulative_count", "level")
+    return (
+        part.kind == "level"
+        and part.unit in UNITS
+        and total.unit in UNITS
+        and UNITS[part.unit].quantity == UNITS[total.unit].quantity
+    )
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _sum_note(parts: list[DraftTarget]) -> str:
+    """2018年5700亿元与2019年6900亿元之和（完成工业技术改造投资）。"""
+    summed = "与".join(f"{part.year}年{_plain(part.value)}{part.unit}" for part in parts)
+    return f"{summed}之和（{parts[-1].name}）。"
+
+
+def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
+    """The yearly lines under a cumulative figure over a span of years (2018年至2020年，……超过25000家，
+    累计完成投资2万亿元以上; ——2018年：引导8200家……完成投资5700亿元), where every year of the span has
+    one figure of the same quantity in the same section:
+
+    - a count's yearly figures are what each year adds: the cumulative count's targets are their running
+      totals (8200, 16500), its end year's the stated one (the last yearly figure is not drafted again);
+    - an amount's yearly figures are a yearly indicator of their own, the cumulative sum's `yearly`
+      component; the sum's targets between its first and last year are their running totals, in its
+      unit (5700 + 6900 亿元 = 1.26万亿元): in the first year it is the yearly figure itself.
+
+    A sum of the yearly figures that falls short of the stated total is marked for review. Then a
+    yearly growth that repeats an average annual growth of the same quantity (投资年均增长20%以上;
+    ——2018年：……投资5700亿元、增长20%以上) is not drafted again, and a yearly line's targets of the
+    same name are one indicator."""
+    span_rule = patterns().get("years", "span").regex
+    dropped: set[int] = set()
+    running: dict[int, list[DraftTarget]] = {}  # id of a cumulative sum → its running totals
+    for total in targets:
+        if (
+            total.kind not in ("cumulative_count", "cumulative_sum")
+            or total.line_year
+            or total.scope != "region"
+        ):
+            continue
+        span = span_rule.search(fold(total.evidence.quote))
+        if span is None or int(span["end"]) != total.year or int(span["start"]) >= total.year:
+            continue
+        years = list(range(int(span["start"]), total.year + 1))
+        by_year: dict[int, list[DraftTarget]] = {}
+        for part in targets:
+            if (
+                part.line_year
+                and part.scope == "region"
+                and part.evidence.clause == total.evidence.clause
+                and part.year in years
+                and id(part) not in dropped
+                and _adds_up_to(part, total)
+            ):
+                by_year.setdefault(part.year, []).append(part)
+        if sorted(by_year) != years or any(len(parts) != 1 for parts in by_year.values()):
+            continue
+        parts = [by_year[year][0] for year in years]
+        ratio = UNITS[parts[0].unit].scale / UNITS[total.unit].scale if total.unit in UNITS else Decimal(1)
+        summed = _round(sum((part.value for part in parts), Decimal(0)) * ratio)
+        short = (
+            summed < total.value
+            if total.qualifier in ("at_least", "over", "not_less_than")
+            else summed != total.value
+        )
+        if short:
+            total.evidence.doubt(
+                f"各年数之和为{_plain(summed)}{total.unit}，与累计目标{_plain(total.value)}{total.unit}不符"
+                " / the yearly figures do not add up to the total",
+                0.6,
+            )
+        if total.kind == "cumulative_count":
+            for index, part in enumerate(parts):
+                if part.year == total.year:
+                    dropped.add(id(part))
+                    continue
+                values = [p.value for p in parts[: index + 1]]
+                if index:
+                    part.figure_note = _sum_note(parts[: index + 1])
+                part.value = sum(values, Decimal(0))
+                part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
+            continue
+        total.yearly = parts[0].name
+        running[id(total)] = []
+        for index in range(1, len(parts) - 1):
+            part = parts[index]
+            values = [p.value for p in parts[: index + 1]]
+            evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start, 0.8)
+            running[id(total)].append(
+                DraftTarget(
+                    name=total.name,
+                    value=_round(sum(values, Decimal(0)) * ratio),
+                    unit=total.unit,
+                    year=part.year,
+                    year_implied=False,
+                    qualifier="exact",
+                    kind=total.kind,
+                    base_year=None,
+                    base_value=None,
+                    base_implied=False,
+                    task=total.task,
+                    scope="region",
+                    evidence=evidence,
+                    indicator="@" + total.name,
+                    figure_note=_sum_note(parts[: index + 1]),
+                )
+            )
+    averages = [t for t in targets if t.kind == "avg_annual_growth" and not t.line_year]
+    for target in targets:
+        if target.line_year and target.kind == "growth_over_base":
+            stem = re.sub(r"增长率$", "", target.name)
+            for average in averages:
+                if (
+                    average.evidence.clause == target.evidence.clause
+                    and average.value == target.value
+                    and average.qualifier == target.qualifier
+                    and stem.endswith(re.sub(r"年均增长率$", "", average.name))
+                ):
+                    dropped.add(id(target))
+                    average.evidence.doubt(
+                        f"各年“增长{_plain(target.value)}%”与年均增速相同，未另列 / the yearly growth repeats"
+                        " the average annual growth: not drafted again",
+                        0.9,
+                    )
+                    break
+    out: list[DraftTarget] = []
+    seen: set[tuple[str, str, str]] = set()
+    for target in targets:
+        if id(target) in dropped:
+            continue
+        if target.line_year and not target.indicator:
+            key = (target.name, target.unit, target.kind)
+            if key in seen:
+                target.indicator = "@" + target.name
+            seen.add(key)
+        out.append(target)
+        out += running.get(id(target), [])
     return out
 
 
@@ -1257,7 +1413,7 @@ def _locality_targets(targets: list[DraftTarget], localities: list[DraftLocality
     result: list[DraftTarget] = []
     for target in targets:
         result.append(target)
-        if not target.indicator:
+        if not target.indicator or target.indicator.startswith("@"):
             continue
         parts = target.indicator.split("|")
         target.indicator = ""
