@@ -946,6 +946,19 @@ def _task_nodes(root: Node) -> list[tuple[Node, list[Node]]]:
     return groups
 
 
+def _task_section_nodes(root: Node) -> list[tuple[Node, list[Node]]]:
+    """The level-one headings that say they hold the tasks (二、主要任务) and their numbered items."""
+    rule = patterns().get("units", "task_section").regex
+    groups: list[tuple[Node, list[Node]]] = []
+    for top in root.children:
+        if top.level == 1 and rule.match(fold(top.title)):
+            items = [child for child in top.children if child.level == 2]
+            items = items or [child for child in top.children if child.level == 3]
+            if items:
+                groups.append((top, items))
+    return groups
+
+
 def _key_field_nodes(root: Node) -> list[Node]:
     out: list[Node] = []
     for top in root.children:
@@ -961,7 +974,7 @@ def draft(text: str) -> Draft:
     root, owner = outline(lines)
     registry = UnitRegistry()
 
-    task_groups, task_of_node = _task_groups(root, registry)
+    task_groups, task_of_node = _task_groups(root, registry, header, lines)
     key_field_groups = _key_field_groups(root)
     targets = _dedupe(_targets(lines, root, owner, task_of_node))
     if not targets:
@@ -1010,11 +1023,54 @@ def draft(text: str) -> Draft:
     )
 
 
-def _task_groups(root: Node, registry: UnitRegistry) -> tuple[list[DraftTaskGroup], dict[int, str]]:
-    """The task groups and their tasks with their units, and the task code of each task's node."""
+def _addressed_government(lines: list[Line]) -> str | None:
+    """The first local government the notice issuing the plan is addressed to (各地级以上市人民政府、
+    各县(市、区)人民政府，省有关部门：), or None."""
+    p = patterns()
+    body_start = _body_start(lines)
+    for line in lines:
+        if line.start >= body_start:
+            break
+        if addressed := p.get("units", "addressees").regex.match(line.folded):
+            for name in _split_top(addressed["addressees"], ",;、"):
+                if p.get("units", "addressed_government").regex.match(name):
+                    return name
+            return None
+    return None
+
+
+def _unnamed_units(
+    registry: UnitRegistry, header: Header, lines: list[Line], clause: str
+) -> tuple[str, list[str], str]:
+    """The units of a task whose text names none: the issuer leads, the first local government the
+    notice is addressed to takes part; each unit marked for review. Also the reason, for the task."""
+    government = _addressed_government(lines)
+    reason = "原文未写本任务的责任单位：暂以发文机关牵头"
+    reason += f"、主送的{government}参与" if government else ""
+    reason += "，请核对 / no units named for the task: the issuer leads"
+    reason += ", the governments the notice is addressed to take part" if government else ""
+    codes = [registry.code_for(name, clause, name, -1) for name in [header.issuer, government] if name]
+    for unit in registry.units:
+        if unit.code in codes:
+            unit.evidence.doubt(
+                "原文未写责任单位，由发文机关与主送机关推得 / from the issuer and addressees", 0.5
+            )
+    return codes[0], codes[1:], reason
+
+
+def _task_groups(
+    root: Node, registry: UnitRegistry, header: Header, lines: list[Line]
+) -> tuple[list[DraftTaskGroup], dict[int, str]]:
+    """The task groups and their tasks with their units, and the task code of each task's node. A
+    text that names no unit anywhere: the items of its task section (二、主要任务), their units from
+    the notice (_unnamed_units)."""
     task_groups: list[DraftTaskGroup] = []
     task_of_node: dict[int, str] = {}
-    for g_index, (group_node, task_nodes) in enumerate(_task_nodes(root), start=1):
+    groups = _task_nodes(root)
+    unnamed = not groups
+    if unnamed:
+        groups = _task_section_nodes(root)
+    for g_index, (group_node, task_nodes) in enumerate(groups, start=1):
         assert group_node.line is not None
         group = DraftTaskGroup(
             f"G{g_index}",
@@ -1044,6 +1100,9 @@ def _task_groups(root: Node, registry: UnitRegistry) -> tuple[list[DraftTaskGrou
                 for unit_code in codes[1:]:
                     if unit_code != lead and unit_code not in participants:
                         participants.append(unit_code)
+            elif unnamed:
+                lead, participants, reason = _unnamed_units(registry, header, lines, node.clause)
+                evidence.doubt(reason, 0.5)
             else:
                 evidence.doubt("未找到牵头单位 / no lead unit found", 0.3)
             task = DraftTask(
