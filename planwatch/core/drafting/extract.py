@@ -1229,6 +1229,9 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+_RUNNING_TOTAL = "累计数由各年数相加推得 / a running total of the yearly figures"
+
+
 def _sum_note(parts: list[DraftTarget]) -> str:
     """2018年5700亿元与2019年6900亿元之和（完成工业技术改造投资）。"""
     summed = "与".join(f"{part.year}年{_plain(part.value)}{part.unit}" for part in parts)
@@ -1299,6 +1302,7 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
                 values = [p.value for p in parts[: index + 1]]
                 if index:
                     part.figure_note = _sum_note(parts[: index + 1])
+                    part.evidence.doubt(_RUNNING_TOTAL, 0.8)
                 part.value = sum(values, Decimal(0))
                 part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
             continue
@@ -1307,7 +1311,8 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
         for index in range(1, len(parts) - 1):
             part = parts[index]
             values = [p.value for p in parts[: index + 1]]
-            evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start, 0.8)
+            evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start)
+            evidence.doubt(_RUNNING_TOTAL, 0.8)
             running[id(total)].append(
                 DraftTarget(
                     name=total.name,
