@@ -84,6 +84,11 @@ def test_a_yearly_growth_that_repeats_the_average_annual_one_is_not_drafted_agai
     assert growth == [("avg_annual_growth", 2021, Decimal(15)), ("growth_over_base", 2021, Decimal(18))]
     named = next(t for t in d.targets if t.kind == "growth_over_base")
     assert named.name == "完成智能化改造投资增长率"  # the growth of the figure before its 、
+    document = parse_plan_text(_resolved(write_draft(d, "yearly.txt")))
+    average = next(ind for ind in document.indicators if ind.kind.value == "avg_annual_growth")
+    level = next(ind for ind in document.indicators if ind.unit == "亿元")
+    assert average.components == {"level": level.code}  # its yearly growth was that level's
+    assert average.aggregation.value == "recompute"
 
 
 def test_yearly_figures_short_of_the_total_are_marked_for_review() -> None:

@@ -1306,7 +1306,7 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
                 part.value = sum(values, Decimal(0))
                 part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
             continue
-        total.yearly = parts[0].name
+        total.component = parts[0].name
         running[id(total)] = []
         for index in range(1, len(parts) - 1):
             part = parts[index]
@@ -1344,6 +1344,8 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
                     and stem.endswith(re.sub(r"年均增长率$", "", average.name))
                 ):
                     dropped.add(id(target))
+                    if any(t.line_year and t.kind == "level" and t.name == stem for t in targets):
+                        average.component = stem  # 投资5700亿元、增长20%: the growth of that level
                     average.evidence.doubt(
                         f"各年“增长{_plain(target.value)}%”与年均增速相同，未另列 / the yearly growth repeats"
                         " the average annual growth: not drafted again",

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from planwatch.core.drafting.model import Draft, DraftTarget, Evidence
-from planwatch.core.kinds import UNITS
+from planwatch.core.kinds import UNITS, kind_of
 from planwatch.core.numbers import json_number
 from planwatch.core.planfile import FORMAT, REVIEW_MARKER, figures_in
 
@@ -194,8 +194,12 @@ def _indicator(code: str, first: DraftTarget, dimension: str | None, codes: dict
         "kind": first.kind,
         "aggregation": "sum" if first.kind in ("cumulative_count", "cumulative_sum", "level") else "none",
     }
-    if first.yearly in codes:
-        indicator["components"] = {"yearly": codes[first.yearly]}
+    if first.component in codes:
+        kind = kind_of(first.kind)
+        role = (kind.components or kind.optional_components)[0]
+        indicator["components"] = {role: codes[first.component]}
+        if kind.components:  # recomputed from it: a growth from its level
+            indicator["aggregation"] = "recompute"
     if first.qualifier == "at_most":  # 控制在, 不超过: a ceiling, lower is better
         indicator["direction"] = "lower_is_better"
     if first.base_year is not None:
