@@ -29,6 +29,14 @@ GOLD_PAIRS = [
         ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2015_prd_tasks.txt",
         ROOT / "tests" / "fixtures" / "drafting" / "guangdong_2015_prd_tasks.gold.yaml",
     ),
+    # 《广东省工业企业技术改造三年行动计划(2018-2020年)》, the opening as stored from
+    # http://www.pengyuguoji.com/html/.ywfljsgz201801t20180115_128649.html (the gold file's header says
+    # how): the plan-file tests' second plan, written by hand for issue 17. The rules of issue 19
+    # (yearly lines, running totals, a task section without units) were developed against it.
+    (
+        ROOT / "tests" / "fixtures" / "plans" / "gd_tech_upgrade_2018.source.txt",
+        ROOT / "tests" / "fixtures" / "plans" / "gd_tech_upgrade_2018.yaml",
+    ),
 ]
 
 

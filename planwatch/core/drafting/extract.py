@@ -470,6 +470,7 @@ class SentenceContext:
     clause: str
     task: str | None
     heading_year: int | None
+    line_year: int | None = None  # the year its line gives (——2018年：…)
 
 
 class TargetFinder:
@@ -482,6 +483,8 @@ class TargetFinder:
         self.not_after = p.get("quantities", "not_a_target_after").regex
         self.range = p.get("quantities", "range").regex
         self.increase = p.get("quantities", "increase_over_last_year").regex
+        self.per_something = p.get("quantities", "per_something").regex
+        self.growth_of_previous = p.get("quantities", "growth_of_previous").regex
         self.year_marker = p.get("years", "target_year_marker").regex
         self.base_year = p.get("years", "base_year").regex
         self.qualifiers = p.section("qualifiers")
@@ -489,6 +492,7 @@ class TargetFinder:
         self.enumeration = p.get("special", "enumeration").regex
         kinds = {rule.name: rule for rule in p.section("kinds")}
         self.level_verb = kinds["level_verb"].regex
+        self.cumulative_sum = kinds["cumulative_sum"].regex
         self.count_verb = kinds["count_verb"].regex
         self.percent_kinds = [
             kinds[name] for name in ("avg_annual_growth", "growth_over_base", "decrease", "growth")
@@ -511,6 +515,8 @@ class TargetFinder:
             after = folded[m.end() : m.end() + 4]
             if self.not_before.search(before) or self.not_after.match(after):
                 continue
+            if self.per_something.match(folded[m.end() :]):
+                continue  # 25万元/人: a unit per person, not one of PlanWatch's
             if chinese and (
                 number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))
             ):
@@ -608,6 +614,8 @@ class TargetFinder:
         year = self.year(folded, position)
         if year is not None:
             return year, False
+        if ctx.line_year is not None:
+            return ctx.line_year, False
         return ctx.heading_year, True
 
     def _target(
@@ -660,6 +668,8 @@ class TargetFinder:
                     base_year = int(bases[-1]["year"])
         elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "count":
             kind = "level" if self.level_verb.search(clause) else "cumulative_count"
+        elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
+            kind = "cumulative_sum" if self.cumulative_sum.search(clause) else "level"
         elif quantity.unit in UNITS:
             kind = "level"
         else:
@@ -690,6 +700,9 @@ class TargetFinder:
             task=ctx.task,
             scope="region",
             evidence=evidence,
+            line_year=year is not None
+            and year == ctx.line_year
+            and self.year(folded, quantity.start) is None,
         )
         if places:
             target.evidence.clause = ctx.clause
@@ -737,6 +750,8 @@ class TargetFinder:
                     break
             subject = re.sub(r"(?:比|较)(?:19|20)\d{2}年.*$", "", subject)
             subject = _subject(_TRAILING_VERBS.sub("", subject))
+            if previous is not None and self.growth_of_previous.search(clause):
+                subject = re.sub(r"数$", "", previous.name)  # 投资5700亿元、增长20%: the investment's
             if not subject and previous is not None:
                 subject = re.sub(r"数$", "", previous.name)
             suffix = {
@@ -771,6 +786,8 @@ class TargetFinder:
         subject = _subject(_TRAILING_VERBS.sub("", clause))
         if not subject and previous is not None:
             subject = previous.name
+        if kind == "cumulative_sum":
+            return "累计" + subject
         if quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
             return subject
         return subject + ("" if subject.endswith(("数", "量", "额", "值", "总数")) else "数")
@@ -929,6 +946,19 @@ def _task_nodes(root: Node) -> list[tuple[Node, list[Node]]]:
     return groups
 
 
+def _task_section_nodes(root: Node) -> list[tuple[Node, list[Node]]]:
+    """The level-one headings that say they hold the tasks (二、主要任务) and their numbered items."""
+    rule = patterns().get("units", "task_section").regex
+    groups: list[tuple[Node, list[Node]]] = []
+    for top in root.children:
+        if top.level == 1 and rule.match(fold(top.title)):
+            items = [child for child in top.children if child.level == 2]
+            items = items or [child for child in top.children if child.level == 3]
+            if items:
+                groups.append((top, items))
+    return groups
+
+
 def _key_field_nodes(root: Node) -> list[Node]:
     out: list[Node] = []
     for top in root.children:
@@ -944,7 +974,7 @@ def draft(text: str) -> Draft:
     root, owner = outline(lines)
     registry = UnitRegistry()
 
-    task_groups, task_of_node = _task_groups(root, registry)
+    task_groups, task_of_node = _task_groups(root, registry, header, lines)
     key_field_groups = _key_field_groups(root)
     targets = _dedupe(_targets(lines, root, owner, task_of_node))
     if not targets:
@@ -967,6 +997,7 @@ def draft(text: str) -> Draft:
             target.base_year = target.year - 1 if start_year == end_year else base_year
             target.base_implied = True
 
+    targets = _yearly_figures(targets)
     localities = _localities(text, header, targets)
     _locality_targets(targets, localities)
     return Draft(
@@ -992,11 +1023,54 @@ def draft(text: str) -> Draft:
     )
 
 
-def _task_groups(root: Node, registry: UnitRegistry) -> tuple[list[DraftTaskGroup], dict[int, str]]:
-    """The task groups and their tasks with their units, and the task code of each task's node."""
+def _addressed_government(lines: list[Line]) -> str | None:
+    """The first local government the notice issuing the plan is addressed to (各地级以上市人民政府、
+    各县(市、区)人民政府，省有关部门：), or None."""
+    p = patterns()
+    body_start = _body_start(lines)
+    for line in lines:
+        if line.start >= body_start:
+            break
+        if addressed := p.get("units", "addressees").regex.match(line.folded):
+            for name in _split_top(addressed["addressees"], ",;、"):
+                if p.get("units", "addressed_government").regex.match(name):
+                    return name
+            return None
+    return None
+
+
+def _unnamed_units(
+    registry: UnitRegistry, header: Header, lines: list[Line], clause: str
+) -> tuple[str, list[str], str]:
+    """The units of a task whose text names none: the issuer leads, the first local government the
+    notice is addressed to takes part; each unit marked for review. Also the reason, for the task."""
+    government = _addressed_government(lines)
+    reason = "原文未写本任务的责任单位：暂以发文机关牵头"
+    reason += f"、主送的{government}参与" if government else ""
+    reason += "，请核对 / no units named for the task: the issuer leads"
+    reason += ", the governments the notice is addressed to take part" if government else ""
+    codes = [registry.code_for(name, clause, name, -1) for name in [header.issuer, government] if name]
+    for unit in registry.units:
+        if unit.code in codes:
+            unit.evidence.doubt(
+                "原文未写责任单位，由发文机关与主送机关推得 / from the issuer and addressees", 0.5
+            )
+    return codes[0], codes[1:], reason
+
+
+def _task_groups(
+    root: Node, registry: UnitRegistry, header: Header, lines: list[Line]
+) -> tuple[list[DraftTaskGroup], dict[int, str]]:
+    """The task groups and their tasks with their units, and the task code of each task's node. A
+    text that names no unit anywhere: the items of its task section (二、主要任务), their units from
+    the notice (_unnamed_units)."""
     task_groups: list[DraftTaskGroup] = []
     task_of_node: dict[int, str] = {}
-    for g_index, (group_node, task_nodes) in enumerate(_task_nodes(root), start=1):
+    groups = _task_nodes(root)
+    unnamed = not groups
+    if unnamed:
+        groups = _task_section_nodes(root)
+    for g_index, (group_node, task_nodes) in enumerate(groups, start=1):
         assert group_node.line is not None
         group = DraftTaskGroup(
             f"G{g_index}",
@@ -1026,6 +1100,9 @@ def _task_groups(root: Node, registry: UnitRegistry) -> tuple[list[DraftTaskGrou
                 for unit_code in codes[1:]:
                     if unit_code != lead and unit_code not in participants:
                         participants.append(unit_code)
+            elif unnamed:
+                lead, participants, reason = _unnamed_units(registry, header, lines, node.clause)
+                evidence.doubt(reason, 0.5)
             else:
                 evidence.doubt("未找到牵头单位 / no lead unit found", 0.3)
             task = DraftTask(
@@ -1069,12 +1146,14 @@ def _targets(
         [line for line in lines if line.start >= body_start], owner, task_of_node
     )
     heading_year_rule = patterns().get("years", "heading_year").regex
+    yearly_line_rule = patterns().get("years", "yearly_line").regex
     for line in lines:
         if line.start < body_start or line.start in table_lines:
             continue  # the notice that issues the plan: its figures are not the plan's; tables: below
         node = owner.get(line.start, root)
         task_code: str | None = None
         heading_year = None
+        line_year = yearly_line_rule.match(line.folded)
         for candidate in [node, *node.ancestors()]:
             task_code = task_code or task_of_node.get(id(candidate))
             title_year = (
@@ -1083,7 +1162,14 @@ def _targets(
             if heading_year is None and title_year:
                 heading_year = int(title_year["year"])
         for sentence in sentences_of(line):
-            ctx = SentenceContext(line, sentence, node.clause, task_code, heading_year)
+            ctx = SentenceContext(
+                line,
+                sentence,
+                node.clause,
+                task_code,
+                heading_year,
+                int(line_year["year"]) if line_year else None,
+            )
             targets += finder.find(ctx)
     return targets + in_tables
 
@@ -1123,6 +1209,161 @@ def _dedupe(targets: list[DraftTarget]) -> list[DraftTarget]:
             continue
         seen[key] = target
         out.append(target)
+    return out
+
+
+def _adds_up_to(part: DraftTarget, total: DraftTarget) -> bool:
+    """Whether a yearly figure is one year's part of a cumulative one: a count of the same unit, or an
+    amount of money (in any unit of it) of a cumulative sum."""
+    if total.kind == "cumulative_count":
+        return part.unit == total.unit and part.kind in ("cumulative_count", "level")
+    return (
+        part.kind == "level"
+        and part.unit in UNITS
+        and total.unit in UNITS
+        and UNITS[part.unit].quantity == UNITS[total.unit].quantity
+    )
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+_RUNNING_TOTAL = "累计数由各年数相加推得 / a running total of the yearly figures"
+
+
+def _sum_note(parts: list[DraftTarget]) -> str:
+    """2018年5700亿元与2019年6900亿元之和（完成工业技术改造投资）。"""
+    summed = "与".join(f"{part.year}年{_plain(part.value)}{part.unit}" for part in parts)
+    return f"{summed}之和（{parts[-1].name}）。"
+
+
+def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
+    """The yearly lines under a cumulative figure over a span of years (2018年至2020年，……超过25000家，
+    累计完成投资2万亿元以上; ——2018年：引导8200家……完成投资5700亿元), where every year of the span has
+    one figure of the same quantity in the same section:
+
+    - a count's yearly figures are what each year adds: the cumulative count's targets are their running
+      totals (8200, 16500), its end year's the stated one (the last yearly figure is not drafted again);
+    - an amount's yearly figures are a yearly indicator of their own, the cumulative sum's `yearly`
+      component; the sum's targets between its first and last year are their running totals, in its
+      unit (5700 + 6900 亿元 = 1.26万亿元): in the first year it is the yearly figure itself.
+
+    A sum of the yearly figures that falls short of the stated total is marked for review. Then a
+    yearly growth that repeats an average annual growth of the same quantity (投资年均增长20%以上;
+    ——2018年：……投资5700亿元、增长20%以上) is not drafted again, and a yearly line's targets of the
+    same name are one indicator."""
+    span_rule = patterns().get("years", "span").regex
+    dropped: set[int] = set()
+    running: dict[int, list[DraftTarget]] = {}  # id of a cumulative sum → its running totals
+    for total in targets:
+        if (
+            total.kind not in ("cumulative_count", "cumulative_sum")
+            or total.line_year
+            or total.scope != "region"
+        ):
+            continue
+        span = span_rule.search(fold(total.evidence.quote))
+        if span is None or int(span["end"]) != total.year or int(span["start"]) >= total.year:
+            continue
+        years = list(range(int(span["start"]), total.year + 1))
+        by_year: dict[int, list[DraftTarget]] = {}
+        for part in targets:
+            if (
+                part.line_year
+                and part.scope == "region"
+                and part.evidence.clause == total.evidence.clause
+                and part.year in years
+                and id(part) not in dropped
+                and _adds_up_to(part, total)
+            ):
+                by_year.setdefault(part.year, []).append(part)
+        if sorted(by_year) != years or any(len(parts) != 1 for parts in by_year.values()):
+            continue
+        parts = [by_year[year][0] for year in years]
+        ratio = UNITS[parts[0].unit].scale / UNITS[total.unit].scale if total.unit in UNITS else Decimal(1)
+        summed = _round(sum((part.value for part in parts), Decimal(0)) * ratio)
+        short = (
+            summed < total.value
+            if total.qualifier in ("at_least", "over", "not_less_than")
+            else summed != total.value
+        )
+        if short:
+            total.evidence.doubt(
+                f"各年数之和为{_plain(summed)}{total.unit}，与累计目标{_plain(total.value)}{total.unit}不符"
+                " / the yearly figures do not add up to the total",
+                0.6,
+            )
+        if total.kind == "cumulative_count":
+            for index, part in enumerate(parts):
+                if part.year == total.year:
+                    dropped.add(id(part))
+                    continue
+                values = [p.value for p in parts[: index + 1]]
+                if index:
+                    part.figure_note = _sum_note(parts[: index + 1])
+                    part.evidence.doubt(_RUNNING_TOTAL, 0.8)
+                part.value = sum(values, Decimal(0))
+                part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
+            continue
+        total.component = parts[0].name
+        running[id(total)] = []
+        for index in range(1, len(parts) - 1):
+            part = parts[index]
+            values = [p.value for p in parts[: index + 1]]
+            evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start)
+            evidence.doubt(_RUNNING_TOTAL, 0.8)
+            running[id(total)].append(
+                DraftTarget(
+                    name=total.name,
+                    value=_round(sum(values, Decimal(0)) * ratio),
+                    unit=total.unit,
+                    year=part.year,
+                    year_implied=False,
+                    qualifier="exact",
+                    kind=total.kind,
+                    base_year=None,
+                    base_value=None,
+                    base_implied=False,
+                    task=total.task,
+                    scope="region",
+                    evidence=evidence,
+                    indicator="@" + total.name,
+                    figure_note=_sum_note(parts[: index + 1]),
+                )
+            )
+    averages = [t for t in targets if t.kind == "avg_annual_growth" and not t.line_year]
+    for target in targets:
+        if target.line_year and target.kind == "growth_over_base":
+            stem = re.sub(r"增长率$", "", target.name)
+            for average in averages:
+                if (
+                    average.evidence.clause == target.evidence.clause
+                    and average.value == target.value
+                    and average.qualifier == target.qualifier
+                    and stem.endswith(re.sub(r"年均增长率$", "", average.name))
+                ):
+                    dropped.add(id(target))
+                    if any(t.line_year and t.kind == "level" and t.name == stem for t in targets):
+                        average.component = stem  # 投资5700亿元、增长20%: the growth of that level
+                    average.evidence.doubt(
+                        f"各年“增长{_plain(target.value)}%”与年均增速相同，未另列 / the yearly growth repeats"
+                        " the average annual growth: not drafted again",
+                        0.9,
+                    )
+                    break
+    out: list[DraftTarget] = []
+    seen: set[tuple[str, str, str]] = set()
+    for target in targets:
+        if id(target) in dropped:
+            continue
+        if target.line_year and not target.indicator:
+            key = (target.name, target.unit, target.kind)
+            if key in seen:
+                target.indicator = "@" + target.name
+            seen.add(key)
+        out.append(target)
+        out += running.get(id(target), [])
     return out
 
 
@@ -1238,7 +1479,7 @@ def _locality_targets(targets: list[DraftTarget], localities: list[DraftLocality
     result: list[DraftTarget] = []
     for target in targets:
         result.append(target)
-        if not target.indicator:
+        if not target.indicator or target.indicator.startswith("@"):
             continue
         parts = target.indicator.split("|")
         target.indicator = ""

@@ -134,6 +134,11 @@ class DraftTarget:
     scope: str  # "region" or a locality code
     evidence: Evidence
     indicator: str = ""  # the indicator's code, set when the draft groups targets into indicators
+    line_year: bool = False  # the year is the one its line gives (——2018年：…), a yearly figure
+    figure_note: str = ""  # why the figure is not written in its sentence (a running total)
+    # The name of the indicator of yearly figures it is made from: a cumulative sum's yearly
+    # component (the figures it adds up), an average annual growth's level.
+    component: str = ""
 
 
 @dataclass

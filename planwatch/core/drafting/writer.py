@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from planwatch.core.drafting.model import Draft, DraftTarget, Evidence
-from planwatch.core.kinds import UNITS
+from planwatch.core.kinds import UNITS, kind_of
 from planwatch.core.numbers import json_number
 from planwatch.core.planfile import FORMAT, REVIEW_MARKER, figures_in
 
@@ -186,14 +186,20 @@ def _task_groups_text(draft: Draft) -> str:
     return text
 
 
-def _indicator(code: str, first: DraftTarget, dimension: str | None) -> dict[str, Any]:
+def _indicator(code: str, first: DraftTarget, dimension: str | None, codes: dict[str, str]) -> dict[str, Any]:
     indicator: dict[str, Any] = {
         "code": code,
         "name": _text(first.name),
         "unit": first.unit,
         "kind": first.kind,
-        "aggregation": "sum" if first.kind in ("cumulative_count", "level") else "none",
+        "aggregation": "sum" if first.kind in ("cumulative_count", "cumulative_sum", "level") else "none",
     }
+    if first.component in codes:
+        kind = kind_of(first.kind)
+        role = (kind.components or kind.optional_components)[0]
+        indicator["components"] = {role: codes[first.component]}
+        if kind.components:  # recomputed from it: a growth from its level
+            indicator["aggregation"] = "recompute"
     if first.qualifier == "at_most":  # 控制在, 不超过: a ceiling, lower is better
         indicator["direction"] = "lower_is_better"
     if first.base_year is not None:
@@ -220,7 +226,9 @@ def _target(target: DraftTarget) -> dict[str, Any]:
         row["qualifier"] = target.qualifier
     if target.year_implied:
         row["note"] = _text(f"原文此句未写年份，按{target.year}年计。")
-    if target.value not in figures_in(target.evidence.quote):  # read from a list or in words
+    if target.figure_note:  # a running total of yearly figures
+        row["figure_note"] = _text(target.figure_note)
+    elif target.value not in figures_in(target.evidence.quote):  # read from a list or in words
         row["figure_note"] = _text(
             "原文未直接写出此数，由起草程序从原文推得（如列举的地区数、中文数字），请核对。"
         )
@@ -235,8 +243,11 @@ def _indicators_text(indicators: list[tuple[str, list[DraftTarget]]], dimension:
     if not indicators:
         return "indicators: []\n"
     text = "indicators:\n"
+    codes: dict[str, str] = {}
     for code, targets in indicators:
-        text += _comment(targets[0].evidence) + _dump([_indicator(code, targets[0], dimension)])
+        codes.setdefault(targets[0].name, code)
+    for code, targets in indicators:
+        text += _comment(targets[0].evidence) + _dump([_indicator(code, targets[0], dimension, codes)])
         text += _items("targets", [(_target(t), t.evidence) for t in targets], "  ")
     return text
 
