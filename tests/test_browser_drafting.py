@@ -16,6 +16,7 @@ from tests.test_browser_reporting import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED = Path(__file__).resolve().parent.parent / "plans" / "pearl_river_west_2017.source.txt"
+UPGRADE = Path(__file__).resolve().parent / "fixtures" / "plans" / "gd_tech_upgrade_2018.source.txt"
 
 
 def test_province_drafts_reviews_and_saves_a_plan_that_loads(page, live_server, plan, cast, tmp_path):
@@ -57,4 +58,24 @@ def test_province_drafts_reviews_and_saves_a_plan_that_loads(page, live_server, 
     pilots = set(drafted.localities.filter(pilot=True).values_list("name_zh", flat=True))
     assert pilots == {"珠海市", "佛山市", "中山市", "江门市", "阳江市", "肇庆市", "顺德区"}
     assert drafted.tasks.count() == 18
+    assert page.console_errors == []
+
+
+def test_the_administrator_drafts_checks_and_publishes_a_new_plan(page, live_server, plan, cast):
+    """From 新方案起草 through 方案文件 to a published plan, in one go: the publish button of the
+    checked file posts to 方案文件, not back to the drafting page."""
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/plans/{plan.code}/manage/drafting/")
+    page.set_input_files("#id_document", str(UPGRADE))
+    page.click("form button.primary")
+    page.wait_for_selector(".drafting-source mark")
+    for box in page.locator(".drafting-check input[type=checkbox]").all():
+        box.check()
+    page.click("#check-and-publish")
+    page.wait_for_selector("#publish")
+    with page.expect_navigation():
+        page.click("#publish")
+    drafted = Plan.objects.exclude(pk=plan.pk).get()
+    assert page.url.endswith(f"/plans/{drafted.code}/")
+    assert drafted.indicators.count() == 4 and drafted.localities.filter(pilot=True).count() == 21
     assert page.console_errors == []

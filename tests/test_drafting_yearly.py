@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from planwatch.core.drafting.extract import draft
 from planwatch.core.drafting.model import Draft, DraftTarget
+from planwatch.core.drafting.review import Decision, apply_review
 from planwatch.core.drafting.writer import write_draft
 from planwatch.core.planfile import parse_plan_text
 
@@ -118,3 +119,19 @@ def test_a_task_section_without_units_is_led_by_the_issuer_with_the_addressed_go
     assert all(u.evidence.needs_review for u in d.units)
     document = parse_plan_text(_resolved(write_draft(d, "yearly.txt")))
     assert len(document.all_tasks()) == 2
+
+
+def test_the_reviewer_names_the_plan_code_and_a_bad_one_is_refused_by_its_item() -> None:
+    """The plan's code is the reviewer's to give (draft-<end year> until then); a code a page
+    address cannot take blocks saving, named as a reader names the item (方案)."""
+    d = draft(YEARLY)
+    assert "code: draft-2021" in write_draft(d, "plan.txt")
+    blockers = apply_review(d, {"header": Decision(checked=True, fields={"code": "sd-zn-2019"})})
+    assert "header" not in {b.item for b in blockers}
+    assert "code: sd-zn-2019" in write_draft(d, "plan.txt")
+    unchecked = next(b for b in blockers if b.item == "locality-0")  # each language its own half
+    assert unchecked.label_zh == "地区1" and " / " not in unchecked.zh and " / " not in unchecked.en
+    refused = apply_review(draft(YEARLY), {"header": Decision(checked=True, fields={"code": "智能 制造"})})
+    [blocker] = [b for b in refused if b.item == "header"]
+    assert (blocker.label_zh, blocker.label_en) == ("方案", "Plan")
+    assert blocker.zh.startswith("方案编码只能由字母、数字、连字符和下划线组成")

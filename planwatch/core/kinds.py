@@ -298,6 +298,13 @@ _SUMMED = frozenset({Aggregation.SUM, Aggregation.NONE})
 # The component role of a cumulative sum: the indicator of the yearly figures its running total adds
 # up (planwatch.core.validation.check_running_total).
 YEARLY = "yearly"
+# A component's role as a reader names it (Chinese, English).
+COMPONENT_ROLES = {
+    "level": ("水平值", "level"),
+    "numerator": ("分子", "numerator"),
+    "denominator": ("分母", "denominator"),
+    YEARLY: ("逐年数值", "yearly figures"),
+}
 _RECOMPUTED = frozenset({Aggregation.RECOMPUTE, Aggregation.NONE})
 _PERCENT = frozenset({Quantity.PERCENT})
 

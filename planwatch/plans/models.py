@@ -514,6 +514,11 @@ class IndicatorComponent(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.code}.{self.role} = {self.component.code}"
 
+    @property
+    def role_label(self) -> str:
+        """分子, 分母, 水平值, 逐年数值 (numerator …) in the page's language."""
+        return pick(*kinds.COMPONENT_ROLES.get(self.role, (self.role, self.role)))
+
 
 class Target(Sourced):
     """A target: indicator × scope (the region when `locality` is empty, else one locality) × year."""

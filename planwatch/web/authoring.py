@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -98,9 +99,16 @@ def check_file(
     }
 
 
+def _page(plan: Plan | None) -> dict[str, Any]:
+    """What every view of the 方案文件 page starts from; its forms post to the page itself, also when
+    another page (新方案起草) shows it."""
+    url = reverse("web:plan_file", args=[plan.code]) if plan else reverse("web:plan_file_new")
+    return {"plan": plan, "section": "manage", "form": UploadForm(), "plan_file_url": url}
+
+
 def checked_page(request: HttpRequest, plan: Plan | None, checked: dict[str, Any]) -> HttpResponse:
     """The 方案文件 page showing a checked file: its preview and the way to publish, or its problems."""
-    context: dict[str, Any] = {"plan": plan, "section": "manage", "form": UploadForm(), **checked}
+    context: dict[str, Any] = {**_page(plan), **checked}
     if context.get("file_name"):  # a file's name is data: shown as code, not words to translate
         context["file_code"] = format_html("<code>{}</code>", context["file_name"])
     return render(request, "web/plan_file.html", context)
@@ -110,7 +118,7 @@ def checked_page(request: HttpRequest, plan: Plan | None, checked: dict[str, Any
 def plan_file(request: HttpRequest, code: str | None = None) -> HttpResponse:
     plan = get_object_or_404(Plan, code=code) if code else None
     may_load(request)
-    context: dict[str, Any] = {"plan": plan, "section": "manage", "form": UploadForm()}
+    context = _page(plan)
     if request.method == "POST" and request.POST.get("action") == "publish":
         token = request.POST.get("token", "")
         if not token or token != request.session.get(SESSION_KEY):

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from planwatch.accounts.permissions import has_perm
@@ -26,10 +26,11 @@ from planwatch.core.drafting.writer import indicators_of, write_draft
 from planwatch.core.errors import PlanFileError, PlanWatchError
 from planwatch.core.kinds import UNITS, IndicatorKind, LocalityLevel, Qualifier, Term, UnitKind
 from planwatch.core.planfile import parse_plan_text
-from planwatch.plans.models import Plan
+from planwatch.plans.models import Plan, pick
 from planwatch.web import authoring
 
 HEADER_LABELS = {
+    "code": gettext_lazy("Plan code"),
     "title": gettext_lazy("Title"),
     "issuer": gettext_lazy("Issuer"),
     "issued_on": gettext_lazy("Date of issue"),
@@ -103,6 +104,7 @@ def _originals(draft_: Draft) -> dict[str, dict[str, str]]:
     h = draft_.header
     out: dict[str, dict[str, str]] = {
         "header": {
+            "code": h.plan_code,
             "title": h.title,
             "issuer": h.issuer,
             "issued_on": h.issued_on.isoformat() if h.issued_on else "",
@@ -221,9 +223,19 @@ def _context(
         "qualifier_choices": _choices(Qualifier),
         "unit_kind_choices": _choices(UnitKind),
         "level_names": dict(_choices(LocalityLevel)),
-        "review_count": draft_.review_count(),
+        "summary": _summary(len(draft_.targets), len(draft_.tasks()), draft_.review_count()),
         **extra,
     }
+
+
+def _summary(targets: int, tasks: int, to_check: int) -> str:
+    """9 项目标，1 项任务，5 项待核对。 — in the page's language, with its punctuation."""
+    parts = [
+        ngettext("%(n)d target", "%(n)d targets", targets) % {"n": targets},
+        ngettext("%(n)d task", "%(n)d tasks", tasks) % {"n": tasks},
+        ngettext("%(n)d item to check", "%(n)d items to check", to_check) % {"n": to_check},
+    ]
+    return pick("，", ", ").join(parts) + pick("。", ".")
 
 
 @login_required

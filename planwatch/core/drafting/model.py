@@ -45,6 +45,11 @@ class DraftHeader:
     end_year: int
     horizon_year: int | None
     evidence: Evidence
+    code: str = ""  # the plan's code as the reviewer gives it; "" until then: draft-<end year>
+
+    @property
+    def plan_code(self) -> str:
+        return self.code or f"draft-{self.end_year}"
 
 
 @dataclass

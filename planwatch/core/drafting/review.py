@@ -5,6 +5,7 @@ decided per item; `apply_review` changes the draft and lists what still blocks i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -13,6 +14,18 @@ from planwatch.core.kinds import IndicatorKind, Qualifier
 
 ACCEPT = "accept"
 REJECT = "reject"
+
+# A plan's code as its pages' addresses take it (a slug, as plans.Plan.code).
+ITEM_WORDS = {
+    "header": ("方案", "Plan"),
+    "locality": ("地区", "Locality"),
+    "unit": ("责任单位", "Unit"),
+    "dimension": ("评估维度", "Dimension"),
+    "task": ("任务", "Task"),
+    "target": ("目标", "Target"),
+    "plan": ("方案文件", "Plan file"),
+}
+PLAN_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
 @dataclass
@@ -35,6 +48,17 @@ class Blocker:
     zh: str
     en: str
 
+    @property
+    def label_zh(self) -> str:
+        """The item as a reader names it: 目标4 for "target-3"."""
+        kind, _, n = self.item.partition("-")
+        return ITEM_WORDS.get(kind, (kind, kind))[0] + (str(int(n) + 1) if n.isdigit() else "")
+
+    @property
+    def label_en(self) -> str:
+        kind, _, n = self.item.partition("-")
+        return ITEM_WORDS.get(kind, (kind, kind))[1] + (f" {int(n) + 1}" if n.isdigit() else "")
+
 
 def _flagged(evidence: Evidence) -> bool:
     return evidence.needs_review
@@ -47,8 +71,10 @@ def _resolve(evidence: Evidence, item: str, decision: Decision, blockers: list[B
         evidence.review.clear()
         evidence.confidence = 1.0
         return
-    reasons = "；".join(evidence.review)
-    blockers.append(Blocker(item, f"尚待核对：{reasons}", f"not yet checked: {reasons}"))
+    halves = [reason.partition(" / ") for reason in evidence.review]  # “中文 / English” each
+    zh = "；".join(z for z, _, _ in halves)
+    en = "; ".join(e or z for z, _, e in halves)
+    blockers.append(Blocker(item, f"尚待核对：{zh}", f"not yet checked: {en}"))
 
 
 def _decimal(text: str, item: str, what: str, blockers: list[Blocker]) -> Decimal | None:
@@ -120,6 +146,17 @@ def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
     for name in ("base_year", "start_year", "end_year"):
         if name in header.fields and (year := _year(header.fields[name], "header", blockers)) is not None:
             setattr(h, name, year)
+    if code := header.fields.get("code", "").strip():
+        if PLAN_CODE.fullmatch(code):
+            h.code = code
+        else:
+            blockers.append(
+                Blocker(
+                    "header",
+                    f"方案编码只能由字母、数字、连字符和下划线组成，至多40个字符：{code}",
+                    f"a plan code is letters, digits, hyphens and underscores, at most 40: {code}",
+                )
+            )
     _resolve(h.evidence, "header", header, blockers)
 
     for index, loc in enumerate(draft.localities):

@@ -96,7 +96,7 @@ def _plan(draft: Draft) -> dict[str, Any]:
     if h.horizon_year:
         period["horizon_year"] = h.horizon_year
     plan: dict[str, Any] = {
-        "code": f"draft-{h.end_year}",
+        "code": h.plan_code,
         "title": _text(h.title),
         "issuer": _text(h.issuer),
         "issued_on": h.issued_on.isoformat() if h.issued_on else f"{h.start_year}-01-01",

@@ -83,6 +83,14 @@ register.filter("one_language", one_language)
 
 
 @register.filter
+def half(text: str) -> str:
+    """The half of a “中文 / English” text in the page's language (a drafter's reason, written so
+    for the plan file's comments)."""
+    zh, _, en = str(text).partition(" / ")
+    return pick(zh, en or zh)
+
+
+@register.filter
 def series(items: Iterable[object] | None) -> str:
     """Names listed as the page's language lists them: 佛山市、中山市 in Chinese, Foshan, Zhongshan
     in English."""
