@@ -69,6 +69,7 @@ def test_the_administrator_drafts_checks_and_publishes_a_new_plan(page, live_ser
     page.set_input_files("#id_document", str(UPGRADE))
     page.click("form button.primary")
     page.wait_for_selector(".drafting-source mark")
+    assert "25万元/人" in page.locator("#left-out").inner_text()  # not drafted, but named
     for box in page.locator(".drafting-check input[type=checkbox]").all():
         box.check()
     page.click("#check-and-publish")

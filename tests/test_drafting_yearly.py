@@ -135,3 +135,12 @@ def test_the_reviewer_names_the_plan_code_and_a_bad_one_is_refused_by_its_item()
     [blocker] = [b for b in refused if b.item == "header"]
     assert (blocker.label_zh, blocker.label_en) == ("方案", "Plan")
     assert blocker.zh.startswith("方案编码只能由字母、数字、连字符和下划线组成")
+
+
+def test_a_figure_left_out_is_named_for_the_reviewer() -> None:
+    """劳动生产率 in 万元/人 is no unit of PlanWatch's: not drafted, but named in the file's header."""
+    d = draft(YEARLY)
+    assert d.left_out == ["2万元/人", "20万元/人"]
+    assert "# Figures read but not drafted (a unit PlanWatch does not have): 2万元/人、20万元/人." in (
+        write_draft(d, "plan.txt")
+    )

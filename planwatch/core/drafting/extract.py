@@ -484,6 +484,7 @@ class TargetFinder:
         self.range = p.get("quantities", "range").regex
         self.increase = p.get("quantities", "increase_over_last_year").regex
         self.per_something = p.get("quantities", "per_something").regex
+        self.left_out: list[str] = []  # figures read but not drafted (25万元/人), for the reviewer
         self.growth_of_previous = p.get("quantities", "growth_of_previous").regex
         self.year_marker = p.get("years", "target_year_marker").regex
         self.base_year = p.get("years", "base_year").regex
@@ -515,8 +516,9 @@ class TargetFinder:
             after = folded[m.end() : m.end() + 4]
             if self.not_before.search(before) or self.not_after.match(after):
                 continue
-            if self.per_something.match(folded[m.end() :]):
-                continue  # 25万元/人: a unit per person, not one of PlanWatch's
+            if per := self.per_something.match(folded[m.end() :]):
+                self.left_out.append(m.group() + per.group())  # 25万元/人: not a unit of PlanWatch's
+                continue
             if chinese and (
                 number in ("一", "两", "二") or not self._verb_near(_clause_before(folded, m.start()))
             ):
@@ -976,7 +978,8 @@ def draft(text: str) -> Draft:
 
     task_groups, task_of_node = _task_groups(root, registry, header, lines)
     key_field_groups = _key_field_groups(root)
-    targets = _dedupe(_targets(lines, root, owner, task_of_node))
+    found, left_out = _targets(lines, root, owner, task_of_node)
+    targets = _dedupe(found)
     if not targets:
         raise NothingToDraft(
             "文中未找到量化目标（如“到2020年，……达到100家”），未生成草稿。",
@@ -1001,6 +1004,7 @@ def draft(text: str) -> Draft:
     localities = _localities(text, header, targets)
     _locality_targets(targets, localities)
     return Draft(
+        left_out=left_out,
         source_text=text,
         header=DraftHeader(
             title=header.title,
@@ -1137,8 +1141,9 @@ def _key_field_groups(root: Node) -> list[DraftKeyFieldGroup]:
 
 def _targets(
     lines: list[Line], root: Node, owner: dict[int, Node], task_of_node: dict[int, str]
-) -> list[DraftTarget]:
-    """Every quantitative target of the plan's body, in its sentences and its tables."""
+) -> tuple[list[DraftTarget], list[str]]:
+    """Every quantitative target of the plan's body, in its sentences and its tables; and the
+    figures read but not drafted (a unit PlanWatch does not have: 25万元/人)."""
     finder = TargetFinder()
     targets: list[DraftTarget] = []
     body_start = _body_start(lines)
@@ -1171,7 +1176,7 @@ def _targets(
                 int(line_year["year"]) if line_year else None,
             )
             targets += finder.find(ctx)
-    return targets + in_tables
+    return targets + in_tables, list(dict.fromkeys(finder.left_out))
 
 
 def _dimension(text: str) -> DraftDimension:

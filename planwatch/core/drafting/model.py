@@ -156,6 +156,9 @@ class Draft:
     task_groups: list[DraftTaskGroup]
     targets: list[DraftTarget]
     dimensions: list[DraftDimension] = field(default_factory=list)
+    # Figures of the text read but not drafted, in a unit PlanWatch does not have (25万元/人): the
+    # reviewer is told of them, never left to find them missing.
+    left_out: list[str] = field(default_factory=list)
 
     def tasks(self) -> list[DraftTask]:
         return [task for group in self.task_groups for task in group.tasks]

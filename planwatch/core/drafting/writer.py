@@ -274,6 +274,10 @@ def write_draft(draft: Draft, document_name: str) -> str:
         "# then delete its `review:` line: `planwatch load_plan` refuses the file while one is left.\n"
         "# English texts are copies of the Chinese until translated. Give the plan its own code (plan.code).\n"
     )
+    if draft.left_out:
+        header += (
+            f"# Figures read but not drafted (a unit PlanWatch does not have): {'、'.join(draft.left_out)}.\n"
+        )
     body = f"format: {FORMAT}\n" + _dump({"plan": plan})
     body += _items("localities", localities)
     body += _items("units", units)
