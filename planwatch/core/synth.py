@@ -55,15 +55,37 @@ class Slot:
 CYCLE = (
     Slot("cumulative_count", "个", "新培育示范项目", "New demonstration projects", "sum", {}),
     Slot("level", "亿元", "产业增加值", "Industrial value added", "sum", {}),
-    Slot("avg_annual_growth", "%", "产业增加值年均增长率", "Value added, average annual growth", "recompute",
-         {"level": 1}, base=True),
+    Slot(
+        "avg_annual_growth",
+        "%",
+        "产业增加值年均增长率",
+        "Value added, average annual growth",
+        "recompute",
+        {"level": 1},
+        base=True,
+    ),
     Slot("level", "万人", "从业人员", "Persons employed", "sum", {}),
     Slot("level", "万人", "技能人才", "Skilled workers", "sum", {}, has_targets=False),
-    Slot("share", "%", "技能人才占从业人员比重", "Skilled workers' share of employment", "recompute",
-         {"numerator": 4, "denominator": 3}),
-    Slot("share", "%", "政务服务事项网上办理比例", "Services handled online", "none", {}, region_target=False),
-    Slot("growth_over_base", "%", "从业人员比基期增长率", "Employment growth over the base year", "recompute",
-         {"level": 3}, base=True),
+    Slot(
+        "share",
+        "%",
+        "技能人才占从业人员比重",
+        "Skilled workers' share of employment",
+        "recompute",
+        {"numerator": 4, "denominator": 3},
+    ),
+    Slot(
+        "share", "%", "政务服务事项网上办理比例", "Services handled online", "none", {}, region_target=False
+    ),
+    Slot(
+        "growth_over_base",
+        "%",
+        "从业人员比基期增长率",
+        "Employment growth over the base year",
+        "recompute",
+        {"level": 3},
+        base=True,
+    ),
     Slot("level", "亿元", "年度完成投资", "Investment in the year", "sum", {}),
     Slot("cumulative_sum", "亿元", "累计完成投资", "Investment since the start", "sum", {"yearly": 8}),
 )
@@ -156,7 +178,7 @@ class _Writer:
             if slot.kind == "growth_over_base":
                 return _figure(rng.uniform(10, 40), 1)
             return _figure(rng.uniform(55, 90), 1)
-        low, high = {"个": (5, 30), "亿元": (20, 200), "万人": (2, 20)}[slot.unit]
+        low, high = {"个": (5.0, 30.0), "亿元": (20.0, 200.0), "万人": (2.0, 20.0)}[slot.unit]
         if slot.kind == "cumulative_sum":  # the plan years' yearly figures, rising to the last's
             plan_years = self.size.years - 1
             low, high = low * plan_years * 0.8, high * plan_years * 0.8
@@ -194,17 +216,29 @@ class _Writer:
                 value = self.figure(spec, len(self.units))
                 source = self.say(f"{LABEL}：到{self.last}年，全区域{name_zh}达到{value}{spec.unit}以上。")
                 targets.append(
-                    {"scope": "region", "year": self.last, "value": _yaml_number(value),
-                     "qualifier": "at_least", "source": source}
+                    {
+                        "scope": "region",
+                        "year": self.last,
+                        "value": _yaml_number(value),
+                        "qualifier": "at_least",
+                        "source": source,
+                    }
                 )
             if spec.has_targets:
                 for county in self.units:
                     if rng.random() >= size.unit_share:
                         continue
                     value = self.figure(spec, 1)
-                    source = self.say(f"{LABEL}：到{self.last}年，{county.name}{name_zh}达到{value}{spec.unit}。")
+                    source = self.say(
+                        f"{LABEL}：到{self.last}年，{county.name}{name_zh}达到{value}{spec.unit}。"
+                    )
                     targets.append(
-                        {"scope": county.code, "year": self.last, "value": _yaml_number(value), "source": source}
+                        {
+                            "scope": county.code,
+                            "year": self.last,
+                            "value": _yaml_number(value),
+                            "source": source,
+                        }
                     )
             row["targets"] = targets
             out.append(row)
@@ -214,7 +248,9 @@ class _Writer:
 def synth_plan(size: SynthSize, divisions: Callable[[], Divisions]) -> dict[str, Any]:
     """The plan file's data (dump it with `dump_synth`)."""
     if size.years < 2:
-        raise SynthError("年数至少为 2（基期年和一个方案年）", "at least 2 years: the base year and one plan year")
+        raise SynthError(
+            "年数至少为 2（基期年和一个方案年）", "at least 2 years: the base year and one plan year"
+        )
     if size.indicators < 1:
         raise SynthError("指标数至少为 1", "at least one indicator")
     w = _Writer(size, divisions())
@@ -226,16 +262,22 @@ def synth_plan(size: SynthSize, divisions: Callable[[], Divisions]) -> dict[str,
     w.say(title)
     w.say(f"{LABEL}：本方案由 planwatch synth_plan 随机生成（种子 {size.seed}），其中数字均非官方数据。")
     group_source = w.say("一、主要任务")
-    tasks = []
-    for k, (dim, zh, en) in enumerate(DIMENSIONS):
+    tasks: list[dict[str, Any]] = []
+    for k, (_dim, zh, en) in enumerate(DIMENSIONS):
         source = w.say(f"{k + 1}．{LABEL}：推进{zh}工作。（示例牵头部门{k + 1}，各市县政府）")
         tasks.append(
-            {"code": f"T{k + 1}", "number": k + 1, "title": _text(f"推进{zh}工作", f"Advance {en.lower()}"),
-             "lead": f"D{k + 1}", "participants": ["LGOV"], "source": source}
+            {
+                "code": f"T{k + 1}",
+                "number": k + 1,
+                "title": _text(f"推进{zh}工作", f"Advance {en.lower()}"),
+                "lead": f"D{k + 1}",
+                "participants": ["LGOV"],
+                "source": source,
+            }
         )
     localities = w.localities()
     levels = sorted({county.level for county in w.units})
-    indicators = w.indicators([task["code"] for task in tasks])
+    indicators = w.indicators([f"T{k + 1}" for k in range(len(tasks))])
     return {
         "format": FORMAT,
         "plan": {
@@ -251,18 +293,30 @@ def synth_plan(size: SynthSize, divisions: Callable[[], Divisions]) -> dict[str,
         "review": {"approval": {level: ["parent"] for level in levels}},
         "units": [
             *(
-                {"code": f"D{k + 1}", "name": _text(f"示例牵头部门{k + 1}", f"Sample lead department {k + 1}"),
-                 "kind": "provincial_department"}
+                {
+                    "code": f"D{k + 1}",
+                    "name": _text(f"示例牵头部门{k + 1}", f"Sample lead department {k + 1}"),
+                    "kind": "provincial_department",
+                }
                 for k in range(len(DIMENSIONS))
             ),
-            {"code": "LGOV", "name": _text("各市县政府", "City and county governments"), "kind": "local_government"},
+            {
+                "code": "LGOV",
+                "name": _text("各市县政府", "City and county governments"),
+                "kind": "local_government",
+            },
         ],
         "dimensions": [
             {"code": dim, "name": _text(zh, en), "weight": 1 / len(DIMENSIONS)} for dim, zh, en in DIMENSIONS
         ],
         "task_groups": [
-            {"code": "G1", "number": 1, "title": _text("主要任务", "Main tasks"), "source": group_source,
-             "tasks": tasks}
+            {
+                "code": "G1",
+                "number": 1,
+                "title": _text("主要任务", "Main tasks"),
+                "source": group_source,
+                "tasks": tasks,
+            }
         ],
         "indicators": indicators,
     }
@@ -275,4 +329,3 @@ def dump_synth(data: dict[str, Any]) -> str:
         "# Real county-level division codes (GB/T 2260); every figure is random, none is official.\n"
     )
     return header + dump_yaml(data)
-

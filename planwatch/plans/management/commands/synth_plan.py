@@ -18,7 +18,12 @@ class Command(PlanWatchCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--localities", type=int, required=True, help="pilot units (counties), up to ~3,200")
+        parser.add_argument(
+            "--localities",
+            type=int,
+            required=True,
+            help="pilot units (counties), up to 2,867 (the table's county-level divisions)",
+        )
         parser.add_argument("--indicators", type=int, required=True, help="indicators, a cycle of ten kinds")
         parser.add_argument("--years", type=int, required=True, help="years from the base year, inclusive")
         parser.add_argument("--seed", type=int, default=0)
