@@ -14,6 +14,7 @@ from planwatch.core.synth import LABEL, SynthSize, counties, dump_synth, synth_p
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.plans.loader import load_plan_file
 from planwatch.reporting.models import ReportedValue
+from planwatch.supervision.sample import _specs as supervision_specs
 
 SMALL = SynthSize(localities=40, indicators=10, years=3, seed=7)
 
@@ -102,3 +103,11 @@ def test_load_sample_and_an_evaluation_on_a_synthetic_plan(db, tmp_path: Path):
     run = run_evaluation(plan, 2022)
     assert run.pk and run.year == 2022
     assert len(run.results["composite"]["scores"]) == 40  # every county ranked
+
+
+def test_the_sample_milestones_stay_within_0_to_100_percent_for_any_number_of_units():
+    """load_sample failed above 14 pilot units (issue 18): the n-th unit's milestones had 30 + 5n %."""
+    for n in range(3000):
+        for spec in supervision_specs(n):
+            assert 0 <= spec.percent <= 100, (n, spec.step)
+            assert spec.starts < spec.due
