@@ -1117,6 +1117,11 @@ def dump_plan(doc: PlanDocument, fmt: str = "yaml") -> str:
         _numbers_in(data, key)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dump_yaml(data)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plan file data as YAML: every value written out, multi-line texts as blocks."""
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**9)
 
 

@@ -286,9 +286,15 @@ def _final_targets(
     every: list[str],
     with_inner: Callable[[dict[str, float], bool], dict[str, float]],
 ) -> dict[str, float]:
-    """Each locality's target for the end year: the text's own where it names them, else a split."""
+    """Each locality's target for the end year: the text's own where it names them, else a split.
+    Where the text names some localities only, what their targets leave of the region's is split
+    among the counted localities it does not name (none where they cover it: the others get 0)."""
     if ind.fixed_targets:
-        return {code: float(ind.fixed_targets.get(code, 0)) for code in every}
+        fixed = {code: float(ind.fixed_targets[code]) for code in every if code in ind.fixed_targets}
+        rest = {code: weight for code, weight in size.items() if code not in fixed}
+        left = target - sum(value for code, value in fixed.items() if code in size)
+        shares = _split(left, rest, ind.integer) if rest and left > 0 else {}
+        return {code: fixed.get(code, shares.get(code, 0.0)) for code in every}
     return with_inner(_split(target, size, ind.integer), ind.integer)
 
 

@@ -142,17 +142,32 @@ def load_sample_values(plan: Plan) -> SampleValues:
     Target.objects.bulk_create(new_targets)
     values, periods = _accepted_values(plan, data, indicators, by_code)
     ReportedValue.objects.bulk_create(values)
+    # Each value's indicator, locality and period are the ones in hand, not joined again per row: a
+    # plan's row (its source text) read once per value grew with values × text (issue 18: 300 units
+    # × 100 indicators × 10 years ran out of memory).
+    indicator_of = {ind.pk: ind for ind in indicators}
+    locality_of = {loc.pk: loc for loc in localities}
+    period_of = {period.pk: period for period in Period.objects.filter(plan=plan)}
+    for period in period_of.values():
+        period.plan = plan
+
+    def in_hand(value: ReportedValue) -> ReportedValue:
+        value.indicator = indicator_of[value.indicator_id]
+        value.locality = locality_of[value.locality_id]
+        value.period = period_of[value.period_id]
+        return value
+
     created = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
     via = audit.Via(ReportedValue.Source.SAMPLE, SAMPLE_LABEL)
     audit.record_many(
         audit.event(
             "value.accept",
             None,
-            value.audit_subject(),
+            in_hand(value).audit_subject(),
             via=via,
             new={"value": value.value, "state": value.status},
             comment=SAMPLE_LABEL,
         )
-        for value in created.select_related("indicator", "locality", "period__plan")
+        for value in created.iterator(chunk_size=2000)
     )
     return SampleValues(len(new_targets), len(values), periods)

@@ -1,0 +1,113 @@
+"""`planwatch synth_plan` (planwatch/core/synth.py): a synthetic plan (示例数据) of real counties under
+their cities; it loads, takes sample data and evaluates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from planwatch.core.divisions import installed
+from planwatch.core.planfile import figures_in, parse_plan_text
+from planwatch.core.synth import LABEL, SynthSize, counties, dump_synth, synth_plan
+from planwatch.evaluation.runs import run_evaluation
+from planwatch.plans.loader import load_plan_file
+from planwatch.reporting.models import ReportedValue
+from planwatch.supervision.sample import _specs as supervision_specs
+
+SMALL = SynthSize(localities=40, indicators=10, years=3, seed=7)
+
+
+def text_of(size: SynthSize) -> str:
+    return dump_synth(synth_plan(size, installed))
+
+
+@pytest.fixture(scope="module")
+def small_text() -> str:
+    return text_of(SMALL)
+
+
+def test_the_same_seed_gives_the_same_file_and_another_seed_other_figures(small_text):
+    assert text_of(SMALL) == small_text
+    other = text_of(SynthSize(localities=40, indicators=10, years=3, seed=8))
+    assert other != small_text
+
+
+def test_it_reads_without_problems_at_the_size_asked(small_text):
+    doc = parse_plan_text(small_text)
+    assert LABEL in doc.plan.title.zh and "Synthetic" in doc.plan.title.en
+    assert small_text.startswith(f"# {LABEL} / synthetic")
+    assert len([loc for loc in doc.localities if loc.pilot]) == 40
+    assert len(doc.indicators) == 10
+    period = doc.plan.period
+    assert (period.base_year, period.end_year) == (2020, 2022)
+    kinds = {ind.kind.value for ind in doc.indicators}
+    assert kinds == {
+        "cumulative_count",
+        "level",
+        "avg_annual_growth",
+        "share",
+        "growth_over_base",
+        "cumulative_sum",
+    }
+    assert {bool(ind.components) for ind in doc.indicators if ind.kind.value == "share"} == {True, False}
+    assert len({ind.dimension for ind in doc.indicators}) == 4
+
+
+def test_three_levels_real_counties_report_under_their_real_cities(small_text):
+    doc = parse_plan_text(small_text)
+    table = installed()
+    by_code = {loc.code: loc for loc in doc.localities}
+    pilots = [loc for loc in doc.localities if loc.pilot]
+    assert [loc.code for loc in pilots] == [d.code for d in counties(table, 40)]
+    for county in pilots:
+        division = table.get(county.code)
+        assert division is not None and county.level.value in ("county", "district")
+        assert county.name.zh == division.name
+        area = by_code[county.parent or ""]
+        assert not area.pilot and area.parent is None
+        assert area.code in (division.city_code, division.province_code)
+    areas = {loc.code for loc in doc.localities if not loc.pilot}
+    assert areas == {loc.parent for loc in pilots}
+    assert len({d.province_code for d in counties(table, 40)}) > 20  # the whole country, not one province
+
+
+def test_every_target_quotes_a_sentence_of_the_text_with_its_figure(small_text):
+    doc = parse_plan_text(small_text)
+    text = doc.plan.source_text or ""
+    targets = [(ind, t) for ind in doc.indicators for t in ind.targets]
+    assert {t.scope for _, t in targets} - {"region"}  # some units have targets of their own
+    for _, target in targets:
+        assert target.source.quote in text.splitlines()
+        assert target.value in figures_in(target.source.quote)
+        assert target.figure_note is None
+
+
+def test_more_units_than_the_country_has_is_refused():
+    with pytest.raises(CommandError, match="from 1 to"):
+        call_command("synth_plan", localities=100_000, indicators=10, years=3)
+
+
+def test_load_sample_and_an_evaluation_on_a_synthetic_plan(db, tmp_path: Path):
+    path = tmp_path / "synth.yaml"
+    call_command("synth_plan", localities=40, indicators=10, years=3, seed=7, output=str(path))
+    result = load_plan_file(path)
+    assert result.warnings == []
+    plan = result.plan
+    assert plan.localities.filter(pilot=True).count() == 40
+    call_command("load_sample", plan=plan.code)
+    values = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
+    assert set(values.values_list("locality__level", flat=True)) <= {"county", "district"}
+    assert values.values("locality").distinct().count() == 40
+    run = run_evaluation(plan, 2022)
+    assert run.pk and run.year == 2022
+    assert len(run.results["composite"]["scores"]) == 40  # every county ranked
+
+
+def test_the_sample_milestones_stay_within_0_to_100_percent_for_any_number_of_units():
+    """load_sample failed above 14 pilot units (issue 18): the n-th unit's milestones had 30 + 5n %."""
+    for n in range(3000):
+        for spec in supervision_specs(n):
+            assert 0 <= spec.percent <= 100, (n, spec.step)
+            assert spec.starts < spec.due
