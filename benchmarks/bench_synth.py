@@ -1,7 +1,7 @@
 """The evaluation of a synthetic plan (`planwatch synth_plan`) against one DuckDB scan of the same values.
 
-Run from the repository root (DuckDB is not a dependency of PlanWatch: install it for the run, e.g.
-`pip install --target /tmp/pylib duckdb` and `PYTHONPATH=/tmp/pylib`):
+Run from the repository root, with the benchmarks' extra installed (DuckDB is not a dependency of
+PlanWatch itself: `.venv/bin/pip install -c constraints.txt -e '.[bench]'`):
 
     .venv/bin/python benchmarks/bench_synth.py --localities 300 2867 --indicators 100 --years 10
 
