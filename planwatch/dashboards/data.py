@@ -32,14 +32,17 @@ from planwatch.core.evaluation import (
 )
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
 from planwatch.core.kinds import Aggregation
+from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,
     RunRefused,
     build_input,
+    has_values,
+    no_data,
     parameters_from_options,
-    run_evaluation,
 )
+from planwatch.kernel.models import Job
 from planwatch.plans.models import Indicator, Locality, Plan, Target, hierarchy_nodes, pick
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
@@ -239,7 +242,9 @@ class RunChoice:
     year: int | None
     run: EvaluationRun | None = None
     refused: RunRefused | None = None
-    made_now: bool = False  # evaluated for this page: no stored run held the current data
+    made_now: bool = False  # made for this page's request: no stored run held the current data
+    # a newer run is being made on the job runner (the stored one, if any, predates the data)
+    pending: bool = False
 
 
 def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
@@ -257,14 +262,17 @@ def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
     return None
 
 
-def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool = True) -> RunChoice:
-    """The latest stored default run of the year if it read the current data; else a run made now
-    with `run_evaluation` (which returns an identical stored run rather than make it again).
+def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) -> RunChoice:
+    """The latest stored default run of the year if it read the current data; else the latest
+    stored one there is (or none) with a newer run asked of the job runner (`pending`).
 
-    Why evaluate on a page view: officials open the dashboard to see where things stand on the
-    accepted figures; a run is cheap (about a second for the seed plan), deterministic and stored,
-    so the dashboard always shows a run that a bulletin can cite. A year without accepted values
-    gets no run: the page says who has to report and accept them.
+    Never evaluated in the page's request: at national size a run takes longer than a web worker
+    may. A page whose year's data changed asks for one automatic `evaluation_run` job
+    (evaluation.jobs.request_run: one waits or runs per plan and year, however many pages ask) and
+    says a newer run is coming; the run is stored, so the next view after the job shows it. When
+    the job has already ended as it was asked (the immediate backend of the tests, a worker
+    quicker than the page) the page shows its run. A year without accepted values gets no run and
+    no job: the page says who has to report and accept them.
     """
     if year is None:
         return RunChoice(year=None)
@@ -273,11 +281,13 @@ def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool
         return RunChoice(year=year, run=run)
     if not evaluate_if_needed:
         return RunChoice(year=year, run=run)
-    try:
-        made = run_evaluation(plan, year, user=user, label="dashboard")
-    except RunRefused as refused:
-        return RunChoice(year=year, run=None, refused=refused)
-    return RunChoice(year=year, run=made, made_now=not made.reused)
+    if not has_values(plan, year):
+        return RunChoice(year=year, run=None, refused=no_data(plan, year))
+    job = evaluation_jobs.request_run(plan, year)
+    if job.state == Job.State.DONE:
+        made = latest_default_run(plan, year)
+        return RunChoice(year=year, run=made, made_now=made is not None and made != run)
+    return RunChoice(year=year, run=run, pending=job.state != Job.State.FAILED)
 
 
 # --- the run's results, by code -----------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
@@ -67,6 +67,9 @@ class JobKind:
 
 
 KINDS: dict[str, JobKind] = {}
+
+# The states of a job not ended yet: at most one of a key (Job.key) is in one of them.
+ACTIVE = (Job.State.QUEUED, Job.State.RUNNING)
 
 # Sent when a job has ended (done or failed), with `job`: the notifications tell its starter.
 job_finished = Signal()
@@ -159,20 +162,40 @@ def start(
     retry_of: Job | None = None,
     by: Any = None,
     via: audit.Via = audit.WEB,
+    key: str = "",
 ) -> Job:
     """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said)
-    and put it on the runner's queue."""
+    and put it on the runner's queue.
+
+    `key`: work asked for once however often it is asked. While a job of that key waits or runs,
+    that job is returned and nothing is started (a unique index on the waiting and running jobs'
+    keys, so two requests at once start one job)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
-    job = Job.objects.create(
-        kind=kind,
-        user=user,
-        plan_code=plan_code,
-        payload=payload,
-        payload_name=payload_name,
-        params=params or {},
-        retry_of=retry_of,
-    )
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "user": user,
+        "plan_code": plan_code,
+        "payload": payload,
+        "payload_name": payload_name,
+        "params": params or {},
+        "retry_of": retry_of,
+        "key": key,
+    }
+    if key:
+        active = _active(key)
+        if active is not None:
+            return active
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(**fields)
+        except IntegrityError:  # started by another request meanwhile
+            active = _active(key)
+            if active is not None:
+                return active
+            job = Job.objects.create(**fields)  # ... and already ended: start it again
+    else:
+        job = Job.objects.create(**fields)
     started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
     if retry_of is not None:
         started["retry_of"] = retry_of.pk
@@ -181,6 +204,11 @@ def start(
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
     return job
+
+
+def _active(key: str) -> Job | None:
+    """The job of `key` that waits or runs, if any."""
+    return Job.objects.filter(key=key, state__in=ACTIVE).order_by("id").first()
 
 
 def subject_of(job: Job) -> audit.Subject:
