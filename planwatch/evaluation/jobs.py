@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from planwatch.core.errors import NotAllowed
-from planwatch.kernel import audit
 from planwatch.kernel.jobs import JobKind, Link, Outcome, Progress, register, start
 from planwatch.kernel.models import Job
 from planwatch.kernel.review import allowed
@@ -21,9 +20,6 @@ from .runs import run_evaluation
 
 RUN = "evaluation_run"
 
-# Where an automatic run's start comes from: the system, for a dashboard page.
-DASHBOARD = audit.Via(audit.Source.SYSTEM, "dashboard")
-
 # The params flag of a run a dashboard page asked for (request_run), not a person.
 AUTOMATIC = "automatic"
 
@@ -31,10 +27,10 @@ AUTOMATIC = "automatic"
 def request_run(plan: Plan, year: int) -> Job:
     """Ask for the year's default run on accepted values, for the dashboards: the job that waits or
     runs for this plan and year already, else a new one (kernel.jobs.start with a key). Started
-    by nobody (the audit's `job.start` has no actor) and labelled `dashboard`."""
+    by nobody — not audited: a page view is no one's act — and its run labelled `dashboard`."""
     params = {"year": year, "include_unaccepted": False, AUTOMATIC: True}
     key = f"{RUN}:{plan.code}:{year}"
-    return start(RUN, None, plan_code=plan.code, params=params, key=key, via=DASHBOARD)
+    return start(RUN, None, plan_code=plan.code, params=params, key=key)
 
 
 def evaluate_year(job: Job, progress: Progress) -> Outcome:

@@ -164,8 +164,8 @@ def start(
     via: audit.Via = audit.WEB,
     key: str = "",
 ) -> Job:
-    """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said)
-    and put it on the runner's queue.
+    """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said;
+    a job started by nobody is no one's act and is not audited) and put it on the runner's queue.
 
     `key`: work asked for once however often it is asked. While a job of that key waits or runs,
     that job is returned and nothing is started (a unique index on the waiting and running jobs'
@@ -196,10 +196,11 @@ def start(
             job = Job.objects.create(**fields)  # ... and already ended: start it again
     else:
         job = Job.objects.create(**fields)
-    started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
-    if retry_of is not None:
-        started["retry_of"] = retry_of.pk
-    audit.record("job.start", by or user, subject_of(job), via=via, new=started)
+    if (by or user) is not None:  # started by nobody (a dashboard's automatic run): no one's act
+        started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
+        if retry_of is not None:
+            started["retry_of"] = retry_of.pk
+        audit.record("job.start", by or user, subject_of(job), via=via, new=started)
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db()
