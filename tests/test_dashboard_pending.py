@@ -5,11 +5,11 @@ after the worker, the page shows the new run. On the database backend, as in pro
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation import jobs as evaluation_jobs
@@ -18,6 +18,7 @@ from planwatch.evaluation.runs import run_evaluation
 from planwatch.kernel import jobs
 from planwatch.kernel.models import AuditEvent, Job
 from planwatch.notifications.models import Notification
+from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,15 @@ def worker(monkeypatch):
     own transaction)."""
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     return lambda: call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def revise(cast, locality: str, year: int, more: Decimal) -> None:
+    """An accepted value of I01 revised through the workflow (asked by 珠海, approved by the province)."""
+    value = ReportedValue.objects.get(
+        indicator__code="I01", locality__code=locality, period__year=year, status="accepted"
+    )
+    asked = wf.request_revision(cast.zoe, value, value.value + more, "统计口径更正")
+    wf.decide_revision(cast.pat, asked, approve=True, comment="同意")
 
 
 def pages(plan, year: int) -> list[str]:
@@ -93,10 +103,7 @@ def test_changed_data_shows_the_stored_run_with_a_notice_until_the_worker_made_t
     client, sampled, cast, on_the_database_backend, worker
 ):
     old = run_evaluation(sampled, 2018)
-    changed = ReportedValue.objects.filter(period__year=2018, status="accepted", value__isnull=False).first()
-    ReportedValue.objects.filter(pk=changed.pk).update(
-        value=F("value") + 1, version=F("version") + 1, updated_at=timezone.now()
-    )
+    revise(cast, "ZH", 2018, Decimal(3))  # 珠海's accepted value, revised: the plan's data revision
     client.force_login(cast.pat)
     for _ in range(5):
         page = client.get(pages(sampled, 2018)[0]).content.decode()
@@ -108,7 +115,7 @@ def test_changed_data_shows_the_stored_run_with_a_notice_until_the_worker_made_t
     page = client.get(pages(sampled, 2018)[0]).content.decode()
     assert f'data-run="{new.pk}"' in page and PENDING not in page
     # a later change asks again: the first job has ended
-    ReportedValue.objects.filter(pk=changed.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    revise(cast, "ZH", 2018, Decimal(4))
     client.get(pages(sampled, 2018)[0])
     assert Job.objects.filter(state="queued").count() == 1 and Job.objects.count() == 2
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count
 
 from planwatch.core import hierarchy, numbers
 from planwatch.core.errors import PlanWatchError
@@ -33,7 +33,7 @@ from planwatch.core.evaluation import (
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
 from planwatch.core.kinds import Aggregation
 from planwatch.evaluation import jobs as evaluation_jobs
-from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.models import DashboardRun, EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,
     RunRefused,
@@ -43,7 +43,8 @@ from planwatch.evaluation.runs import (
     parameters_from_options,
 )
 from planwatch.kernel.models import Job
-from planwatch.plans.models import Indicator, Locality, Plan, Target, hierarchy_nodes, pick
+from planwatch.plans import revision as data_revision
+from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 
@@ -194,47 +195,6 @@ def default_parameters() -> dict[str, Any]:
     return parameters
 
 
-def _moment(value: dt.datetime | None) -> str | None:
-    local = exports.local_time(value)
-    return exports.iso(local) if local is not None else None
-
-
-def data_marker(plan: Plan, year: int) -> dict[str, Any]:
-    """Two aggregate queries that tell whether the accepted values (of `year` and before: those a
-    run of `year` reads) or the targets changed since a run read them: counts and the last change,
-    as the run's data version records them."""
-    values = ReportedValue.objects.filter(
-        indicator__plan=plan,
-        locality__pilot=True,
-        period__frequency=Period.Frequency.YEARLY,
-        period__year__lte=year,
-        status__in=ACCEPTED,
-    ).aggregate(n=Count("id"), at=Max("updated_at"))
-    targets = (
-        Target.objects.filter(indicator__plan=plan)
-        .filter(Q(locality__isnull=True) | Q(locality__pilot=True))
-        .aggregate(n=Count("id"), at=Max("updated_at"))
-    )
-    return {
-        "count": values["n"],
-        "as_of": _moment(values["at"]),
-        "targets": targets["n"],
-        "targets_as_of": _moment(targets["at"]),
-        "plan_version": plan.version,
-    }
-
-
-def run_marker(run: EvaluationRun) -> dict[str, Any]:
-    version = run.version
-    return {
-        "count": version.count,
-        "as_of": version.as_of,
-        "targets": version.targets.count,
-        "targets_as_of": version.targets.as_of,
-        "plan_version": version.plan_version,
-    }
-
-
 @dataclass
 class RunChoice:
     """The run a dashboard shows for a year, or why there is none."""
@@ -263,8 +223,10 @@ def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
 
 
 def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) -> RunChoice:
-    """The latest stored default run of the year if it read the current data; else the latest
-    stored one there is (or none) with a newer run asked of the job runner (`pending`).
+    """The run the dashboards show for the year: the one the automatic evaluation job last made or
+    found for it (DashboardRun) while the plan's data revision is still the one it read
+    (planwatch.plans.revision: two rows read, no aggregate of the values); else the latest stored
+    default run there is (or none) with a newer run asked of the job runner (`pending`).
 
     Never evaluated in the page's request: at national size a run takes longer than a web worker
     may. A page whose year's data changed asks for one automatic `evaluation_run` job
@@ -276,18 +238,25 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
     """
     if year is None:
         return RunChoice(year=None)
+    shown = DashboardRun.objects.filter(plan=plan, year=year).values_list("run_id", "revision").first()
+    if shown is not None and shown[1] == data_revision.current(plan):
+        return RunChoice(year=year, run=_run(shown[0]))
     run = latest_default_run(plan, year)
-    if run is not None and run_marker(run) == data_marker(plan, year):
-        return RunChoice(year=year, run=run)
     if not evaluate_if_needed:
         return RunChoice(year=year, run=run)
     if not has_values(plan, year):
         return RunChoice(year=year, run=None, refused=no_data(plan, year))
     job = evaluation_jobs.request_run(plan, year)
     if job.state == Job.State.DONE:
-        made = latest_default_run(plan, year)
-        return RunChoice(year=year, run=made, made_now=made is not None and made != run)
+        made = DashboardRun.objects.filter(plan=plan, year=year).values_list("run_id", flat=True).first()
+        return RunChoice(
+            year=year, run=_run(made), made_now=made is not None and (run is None or made != run.pk)
+        )
     return RunChoice(year=year, run=run, pending=job.state != Job.State.FAILED)
+
+
+def _run(pk: int | None) -> EvaluationRun | None:
+    return None if pk is None else EvaluationRun.objects.select_related("plan", "created_by").get(pk=pk)
 
 
 # --- the run's results, by code -----------------------------------------------------------------

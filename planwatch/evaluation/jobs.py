@@ -14,8 +14,10 @@ from planwatch.core.errors import NotAllowed
 from planwatch.kernel.jobs import JobKind, Link, Outcome, Progress, register, start
 from planwatch.kernel.models import Job
 from planwatch.kernel.review import allowed
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Plan
 
+from .models import DashboardRun
 from .runs import run_evaluation
 
 RUN = "evaluation_run"
@@ -42,6 +44,7 @@ def evaluate_year(job: Job, progress: Progress) -> Outcome:
     if not automatic and not allowed("evaluation.run", job.user):
         raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
     plan = Plan.objects.get(code=job.plan_code)
+    seen = data_revision.current(plan)  # before the values: a change meanwhile asks again
     run = run_evaluation(
         plan,
         asked["year"],
@@ -50,6 +53,10 @@ def evaluate_year(job: Job, progress: Progress) -> Outcome:
         label="dashboard" if automatic else "web",
         progress=progress,
     )
+    if automatic:  # what the dashboards show until the data change again
+        DashboardRun.objects.update_or_create(
+            plan=plan, year=run.year, defaults={"run": run, "revision": seen}
+        )
     which = "含未确认数据" if run.includes_unaccepted else "已确认数据"
     which_en = "including unaccepted values" if run.includes_unaccepted else "accepted values"
     if run.reused:
