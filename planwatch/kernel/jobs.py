@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
@@ -203,13 +203,15 @@ def start(
         audit.record("job.start", by or user, subject_of(job), via=via, new=started)
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-    job.refresh_from_db()
+    job.refresh_from_db(using=router.db_for_write(Job))  # not a replica's older copy
     return job
 
 
 def _active(key: str) -> Job | None:
-    """The job of `key` that waits or runs, if any."""
-    return Job.objects.filter(key=key, state__in=ACTIVE).order_by("id").first()
+    """The job of `key` that waits or runs, if any: read where jobs are written (a dashboard's
+    request reads from the replica, when there is one, which may not have it yet)."""
+    jobs = Job.objects.using(router.db_for_write(Job))
+    return jobs.filter(key=key, state__in=ACTIVE).order_by("id").first()
 
 
 def subject_of(job: Job) -> audit.Subject:
