@@ -94,3 +94,17 @@ def test_query_counts_do_not_grow_with_localities_or_indicators(client, two_plan
     # Two runs per plan: 2018 for the overview, 2019 (the latest year with accepted values) for the
     # region row of the indicator page; every later view reuses them.
     assert EvaluationRun.objects.count() == 4
+
+
+def test_a_page_that_asks_for_a_run_does_not_grow_either(client, two_plans, cast, settings):
+    """On the database backend (production) the first view asks the job runner for the run and
+    shows the notice: no evaluation in the request, the same queries for both plans, and a view
+    while the job waits asks for nothing more."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    small, big = two_plans
+    client.force_login(cast.vic)
+    first = [queries(client, f"/plans/{p.code}/dashboard/?year=2018") for p in (small, big)]
+    again = [queries(client, f"/plans/{p.code}/dashboard/?year=2018") for p in (small, big)]
+    assert not EvaluationRun.objects.exists()
+    assert first[0] == first[1] and again[0] == again[1], (first, again)
+    assert again[0] < first[0] <= 18, (first, again)  # 18 asking (the job and its task), 12 waiting

@@ -47,7 +47,7 @@ def test_the_dashboards_form_evaluates_on_the_job_runner(client, sampled, cast):
     EvaluationRun.objects.all().delete()  # the page's own run: the form's is to be a new one
 
     response = evaluate(client, sampled, year="2018")
-    job = Job.objects.get()
+    job = Job.objects.get(user=cast.pat)  # (the page's own is nobody's: evaluation.jobs.request_run)
     assert response.status_code == 302 and response["Location"] == reverse("web:job", args=[job.pk])
     assert (job.kind, job.user, job.plan_code, job.state) == (
         "evaluation_run",
@@ -70,7 +70,7 @@ def test_the_dashboards_form_evaluates_on_the_job_runner(client, sampled, cast):
     assert AuditEvent.objects.filter(type="job.start", subject_id=str(job.pk), actor=cast.pat).exists()
 
     evaluate(client, sampled, year="2018")  # the same data again: the stored run stands
-    again = Job.objects.exclude(pk=job.pk).get()
+    again = Job.objects.filter(user=cast.pat).exclude(pk=job.pk).get()
     assert EvaluationRun.objects.count() == 1 and "未重新计算" in again.outcome["zh"]
 
 
@@ -85,7 +85,7 @@ def test_who_may_not_evaluate_sees_no_form_and_is_refused(client, sampled, cast)
     page = client.get(reverse("dashboards:overview", args=[sampled.code])).content.decode()
     assert 'id="evaluate-form"' not in page
     assert evaluate(client, sampled, year="2018").status_code == 403
-    assert not Job.objects.exists()
+    assert not Job.objects.filter(user=cast.vic).exists()
 
 
 def test_a_year_outside_the_plan_is_refused_in_the_request(client, sampled, cast):

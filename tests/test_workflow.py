@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from planwatch.plans import revision as data_revision
+from planwatch.plans.actions import revise_target
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import (
     PeriodException,
@@ -395,3 +397,25 @@ def test_submit_is_refused_outright_to_those_who_may_not(plan, cast, period, zh,
 def test_accept_is_refused_outright_to_those_who_may_not(plan, cast, period, zh, who):
     with pytest.raises(wf.NotAllowed):
         wf.accept(getattr(cast, who), zh, period)
+
+
+def test_accepting_and_revising_bump_the_plans_data_revision_drafts_and_submits_do_not(
+    plan, cast, period, zh
+):
+    """What a dashboard's freshness reads (planwatch.plans.revision): only changes of what an
+    evaluation reads — values accepted or revised, targets — bump it; the reporters' work does not."""
+    start = data_revision.current(plan)
+    fill_all(plan, cast.zoe, zh, period)
+    wf.submit(cast.zoe, zh, period)
+    wf.approve(cast.zack, zh, period)
+    assert data_revision.current(plan) == start
+    wf.accept(cast.pat, zh, period)
+    assert data_revision.current(plan) == start + 1
+    value = ReportedValue.objects.get(locality=zh, period=period, indicator__code="I07")
+    asked = wf.request_revision(cast.zoe, value, value.value + 1, "统计口径更正")
+    assert data_revision.current(plan) == start + 1  # asked, not yet decided
+    wf.decide_revision(cast.pat, asked, approve=True, comment="同意")
+    assert data_revision.current(plan) == start + 2
+    target = plan.indicators.get(code="I07").targets.first()
+    revise_target(target, target.value + 1, "2017年完成情况较好，上调目标", cast.alice)
+    assert data_revision.current(plan) == start + 3

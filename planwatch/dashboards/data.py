@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count
 
 from planwatch.core import hierarchy, numbers
 from planwatch.core.errors import PlanWatchError
@@ -32,15 +32,19 @@ from planwatch.core.evaluation import (
 )
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
 from planwatch.core.kinds import Aggregation
-from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation import jobs as evaluation_jobs
+from planwatch.evaluation.models import DashboardRun, EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,
     RunRefused,
     build_input,
+    has_values,
+    no_data,
     parameters_from_options,
-    run_evaluation,
 )
-from planwatch.plans.models import Indicator, Locality, Plan, Target, hierarchy_nodes, pick
+from planwatch.kernel.models import Job
+from planwatch.plans import revision as data_revision
+from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 
@@ -191,47 +195,6 @@ def default_parameters() -> dict[str, Any]:
     return parameters
 
 
-def _moment(value: dt.datetime | None) -> str | None:
-    local = exports.local_time(value)
-    return exports.iso(local) if local is not None else None
-
-
-def data_marker(plan: Plan, year: int) -> dict[str, Any]:
-    """Two aggregate queries that tell whether the accepted values (of `year` and before: those a
-    run of `year` reads) or the targets changed since a run read them: counts and the last change,
-    as the run's data version records them."""
-    values = ReportedValue.objects.filter(
-        indicator__plan=plan,
-        locality__pilot=True,
-        period__frequency=Period.Frequency.YEARLY,
-        period__year__lte=year,
-        status__in=ACCEPTED,
-    ).aggregate(n=Count("id"), at=Max("updated_at"))
-    targets = (
-        Target.objects.filter(indicator__plan=plan)
-        .filter(Q(locality__isnull=True) | Q(locality__pilot=True))
-        .aggregate(n=Count("id"), at=Max("updated_at"))
-    )
-    return {
-        "count": values["n"],
-        "as_of": _moment(values["at"]),
-        "targets": targets["n"],
-        "targets_as_of": _moment(targets["at"]),
-        "plan_version": plan.version,
-    }
-
-
-def run_marker(run: EvaluationRun) -> dict[str, Any]:
-    version = run.version
-    return {
-        "count": version.count,
-        "as_of": version.as_of,
-        "targets": version.targets.count,
-        "targets_as_of": version.targets.as_of,
-        "plan_version": version.plan_version,
-    }
-
-
 @dataclass
 class RunChoice:
     """The run a dashboard shows for a year, or why there is none."""
@@ -239,7 +202,9 @@ class RunChoice:
     year: int | None
     run: EvaluationRun | None = None
     refused: RunRefused | None = None
-    made_now: bool = False  # evaluated for this page: no stored run held the current data
+    made_now: bool = False  # made for this page's request: no stored run held the current data
+    # a newer run is being made on the job runner (the stored one, if any, predates the data)
+    pending: bool = False
 
 
 def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
@@ -257,27 +222,41 @@ def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
     return None
 
 
-def run_for(plan: Plan, year: int | None, user: Any, *, evaluate_if_needed: bool = True) -> RunChoice:
-    """The latest stored default run of the year if it read the current data; else a run made now
-    with `run_evaluation` (which returns an identical stored run rather than make it again).
+def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) -> RunChoice:
+    """The run the dashboards show for the year: the one the automatic evaluation job last made or
+    found for it (DashboardRun) while the plan's data revision is still the one it read
+    (planwatch.plans.revision: two rows read, no aggregate of the values); else the latest stored
+    default run there is (or none) with a newer run asked of the job runner (`pending`).
 
-    Why evaluate on a page view: officials open the dashboard to see where things stand on the
-    accepted figures; a run is cheap (about a second for the seed plan), deterministic and stored,
-    so the dashboard always shows a run that a bulletin can cite. A year without accepted values
-    gets no run: the page says who has to report and accept them.
+    Never evaluated in the page's request: at national size a run takes longer than a web worker
+    may. A page whose year's data changed asks for one automatic `evaluation_run` job
+    (evaluation.jobs.request_run: one waits or runs per plan and year, however many pages ask) and
+    says a newer run is coming; the run is stored, so the next view after the job shows it. When
+    the job has already ended as it was asked (the immediate backend of the tests, a worker
+    quicker than the page) the page shows its run. A year without accepted values gets no run and
+    no job: the page says who has to report and accept them.
     """
     if year is None:
         return RunChoice(year=None)
+    shown = DashboardRun.objects.filter(plan=plan, year=year).values_list("run_id", "revision").first()
+    if shown is not None and shown[1] == data_revision.current(plan):
+        return RunChoice(year=year, run=_run(shown[0]))
     run = latest_default_run(plan, year)
-    if run is not None and run_marker(run) == data_marker(plan, year):
-        return RunChoice(year=year, run=run)
     if not evaluate_if_needed:
         return RunChoice(year=year, run=run)
-    try:
-        made = run_evaluation(plan, year, user=user, label="dashboard")
-    except RunRefused as refused:
-        return RunChoice(year=year, run=None, refused=refused)
-    return RunChoice(year=year, run=made, made_now=not made.reused)
+    if not has_values(plan, year):
+        return RunChoice(year=year, run=None, refused=no_data(plan, year))
+    job = evaluation_jobs.request_run(plan, year)
+    if job.state == Job.State.DONE:
+        made = DashboardRun.objects.filter(plan=plan, year=year).values_list("run_id", flat=True).first()
+        return RunChoice(
+            year=year, run=_run(made), made_now=made is not None and (run is None or made != run.pk)
+        )
+    return RunChoice(year=year, run=run, pending=job.state != Job.State.FAILED)
+
+
+def _run(pk: int | None) -> EvaluationRun | None:
+    return None if pk is None else EvaluationRun.objects.select_related("plan", "created_by").get(pk=pk)
 
 
 # --- the run's results, by code -----------------------------------------------------------------

@@ -237,7 +237,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         years, year = _year_context(request, plan)
     except data.UnknownYear as unknown:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
-    choice = data.run_for(plan, year, request.user)
+    choice = data.run_for(plan, year)
     context: dict[str, Any] = {"years": years, "year": year, **_run_context(choice)}
     context["may_evaluate"] = has_perm("evaluation.run", request.user)
     if choice.run is None:
@@ -422,7 +422,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
     if members:
         return _area(request, plan, loc, members, years, year)
-    choice = data.run_for(plan, year, request.user)
+    choice = data.run_for(plan, year)
     results = data.Results.of(choice.run) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
     period = (
@@ -483,7 +483,7 @@ def _area(
 ) -> HttpResponse:
     """A locality above the pilot units (a city of a plan whose counties report): its totals, each
     made of its members' values by the indicator's region rule, with every member's value beside."""
-    choice = data.run_for(plan, year, request.user)
+    choice = data.run_for(plan, year)
     statuses = choice.run.statuses if choice.run else data.ACCEPTED
     rows = data.area_rows(plan, members, year, statuses) if year is not None else []
     return _render(
@@ -797,7 +797,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         )
     # The region's values come from the evaluation run of the latest year with accepted values,
     # which holds the region totals of every year up to it (顺德区 not counted twice).
-    choice = data.run_for(plan, data.latest_accepted_year(plan), request.user)
+    choice = data.run_for(plan, data.latest_accepted_year(plan))
     region_values = {
         r.year: r.value
         for r in (choice.run.evaluation.region_history if choice.run else ())
@@ -827,6 +827,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         rows=rows,
         region_cells=region_cells if any(c["value"] or c["target"] for c in region_cells) else [],
         region_run=choice.run,
+        choice=choice,
         chart=chart,
         has_values=has_values,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),

@@ -161,3 +161,23 @@ class DerivedIndicator(models.Model):
     @property
     def unit_label(self) -> str:
         return pick(kinds.DERIVED_UNIT, kinds.unit_name_en(kinds.DERIVED_UNIT))
+
+
+class DashboardRun(models.Model):
+    """The run the dashboards show for a plan's year, and the plan's data revision it holds
+    (planwatch.plans.revision): written by the automatic evaluation job (evaluation.jobs) with the
+    revision it read before the values. While the plan's revision is still that one, the run is
+    current — one row read, no aggregate of the values."""
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    run = models.ForeignKey(EvaluationRun, models.CASCADE, related_name="+")
+    revision = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = _("Dashboard run")
+        verbose_name_plural = _("Dashboard runs")
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="dashboard_run_plan_year")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.year}: run {self.run_id} at r{self.revision}"

@@ -856,6 +856,35 @@ def caveats(run: EvaluationRun) -> list[Caveat]:
     return out
 
 
+def no_data(plan: Plan, year: int, *, include_unaccepted: bool = False) -> RunRefused:
+    """The refusal of a year without a value to evaluate."""
+    which = "accepted, submitted or approved" if include_unaccepted else "accepted"
+    which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
+    hint = (
+        "" if include_unaccepted else " (add --include-submitted / include_submitted to read unaccepted ones)"
+    )
+    return RunRefused(
+        f"方案 {plan.code} 没有{year}年{which_zh}的数值，无法评估",
+        f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
+        reason="no_data",
+        path="year",
+    )
+
+
+def has_values(plan: Plan, year: int, statuses: Sequence[str] = ACCEPTED) -> bool:
+    """Whether a pilot unit has a yearly value of `year` in one of `statuses` (one query): what a
+    run of `year` needs, or run_evaluation refuses it (no_data). The derived indicators' records
+    aside: a year with only those is evaluated on the command line."""
+    return ReportedValue.objects.filter(
+        indicator__plan=plan,
+        locality__pilot=True,
+        period__frequency=Period.Frequency.YEARLY,
+        period__year=year,
+        status__in=statuses,
+        value__isnull=False,
+    ).exists()
+
+
 def run_evaluation(
     plan: Plan,
     year: int,
@@ -892,19 +921,7 @@ def run_evaluation(
     with transaction.atomic():
         inp, version = build_input(plan, statuses=statuses, as_of=as_of, year=year)
         if year not in version.years:
-            which = "accepted, submitted or approved" if include_unaccepted else "accepted"
-            which_zh = "已确认、已提交或已审核" if include_unaccepted else "已确认"
-            hint = (
-                ""
-                if include_unaccepted
-                else " (add --include-submitted / include_submitted to read unaccepted ones)"
-            )
-            raise RunRefused(
-                f"方案 {plan.code} 没有{year}年{which_zh}的数值，无法评估",
-                f"no {which} values for {year} in plan {plan.code}: nothing to evaluate{hint}",
-                reason="no_data",
-                path="year",
-            )
+            raise no_data(plan, year, include_unaccepted=include_unaccepted)
         key = input_hash(inp, year, params, statuses)
         if reuse:
             found = (

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
@@ -67,6 +67,9 @@ class JobKind:
 
 
 KINDS: dict[str, JobKind] = {}
+
+# The states of a job not ended yet: at most one of a key (Job.key) is in one of them.
+ACTIVE = (Job.State.QUEUED, Job.State.RUNNING)
 
 # Sent when a job has ended (done or failed), with `job`: the notifications tell its starter.
 job_finished = Signal()
@@ -159,28 +162,56 @@ def start(
     retry_of: Job | None = None,
     by: Any = None,
     via: audit.Via = audit.WEB,
+    key: str = "",
 ) -> Job:
-    """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said)
-    and put it on the runner's queue."""
+    """Record a job of `kind` for `user`, audit its start (`job.start`, by `by`: `user` unless said;
+    a job started by nobody is no one's act and is not audited) and put it on the runner's queue.
+
+    `key`: work asked for once however often it is asked. While a job of that key waits or runs,
+    that job is returned and nothing is started (a unique index on the waiting and running jobs'
+    keys, so two requests at once start one job)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
-    job = Job.objects.create(
-        kind=kind,
-        user=user,
-        plan_code=plan_code,
-        payload=payload,
-        payload_name=payload_name,
-        params=params or {},
-        retry_of=retry_of,
-    )
-    started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
-    if retry_of is not None:
-        started["retry_of"] = retry_of.pk
-    audit.record("job.start", by or user, subject_of(job), via=via, new=started)
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "user": user,
+        "plan_code": plan_code,
+        "payload": payload,
+        "payload_name": payload_name,
+        "params": params or {},
+        "retry_of": retry_of,
+        "key": key,
+    }
+    if key:
+        active = _active(key)
+        if active is not None:
+            return active
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(**fields)
+        except IntegrityError:  # started by another request meanwhile
+            active = _active(key)
+            if active is not None:
+                return active
+            job = Job.objects.create(**fields)  # ... and already ended: start it again
+    else:
+        job = Job.objects.create(**fields)
+    if (by or user) is not None:  # started by nobody (a dashboard's automatic run): no one's act
+        started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
+        if retry_of is not None:
+            started["retry_of"] = retry_of.pk
+        audit.record("job.start", by or user, subject_of(job), via=via, new=started)
     result = run_job.enqueue(job.pk)
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
-    job.refresh_from_db()
+    job.refresh_from_db(using=router.db_for_write(Job))  # not a replica's older copy
     return job
+
+
+def _active(key: str) -> Job | None:
+    """The job of `key` that waits or runs, if any: read where jobs are written (a dashboard's
+    request reads from the replica, when there is one, which may not have it yet)."""
+    jobs = Job.objects.using(router.db_for_write(Job))
+    return jobs.filter(key=key, state__in=ACTIVE).order_by("id").first()
 
 
 def subject_of(job: Job) -> audit.Subject:

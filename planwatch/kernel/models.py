@@ -339,6 +339,9 @@ class Job(models.Model):
     retry_of = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="retries", verbose_name=_("Retry of")
     )
+    # Work asked for once however often it is asked (a dashboard's evaluation of a year whose data
+    # changed, planwatch.evaluation.jobs.request_run): at most one job of a key waits or runs.
+    key = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -347,6 +350,13 @@ class Job(models.Model):
         verbose_name = _("Background job")
         verbose_name_plural = _("Background jobs")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(state__in=["queued", "running"]) & ~models.Q(key=""),
+                name="job_one_active_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"

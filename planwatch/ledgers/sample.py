@@ -22,6 +22,7 @@ from django.db import transaction
 
 from planwatch.core.ledger import normalize_name
 from planwatch.kernel import audit
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import SAMPLE_LABEL
@@ -200,4 +201,6 @@ def _align_values(plan: Plan, ledgers: list[LedgerType], first: int, last: int) 
             value.value = count
             changed.append(value)
     ReportedValue.objects.bulk_update(changed, ["value"])
+    if changed:
+        data_revision.bump(plan.pk)
     return len(changed)

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from planwatch.core.errors import CommentRequired
 from planwatch.kernel import audit
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Target, TargetRevision
 
 
@@ -59,6 +60,7 @@ def revise_target(
 def _record(
     type: str, user: Any, target: Target, *, old: Decimal | None, reason: str, via: audit.Via
 ) -> None:
+    data_revision.bump(target.indicator.plan_id)  # what an evaluation reads has changed
     audit.record(
         type,
         user,

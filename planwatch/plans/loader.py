@@ -23,6 +23,7 @@ from planwatch.core.evaluation.breakdown import plan_breakdown_problems
 from planwatch.core.numbers import canonical_decimal, json_number
 from planwatch.core.validation import Severity
 from planwatch.kernel import audit
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import (
     CrossCheck,
     Dimension,
@@ -155,6 +156,7 @@ def load_plan_document(doc: planfile.PlanDocument, *, file_name: str, user: Any 
     for part in PARTS.values():
         part.load(plan, doc, indicators, file_name)
 
+    data_revision.bump(plan.pk)  # targets, pilot units, the plan's version: what a run reads
     version.summary = "\n".join(changes)  # empty: see the plan page, which says what that means
     version.save(update_fields=["summary"])
     audit.record(

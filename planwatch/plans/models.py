@@ -702,3 +702,21 @@ class CrossCheck(models.Model):
     @property
     def text(self) -> str:
         return pick(self.text_zh, self.text_en)
+
+
+class DataRevision(models.Model):
+    """The plan's data revision: a counter bumped (planwatch.plans.revision.bump), in the change's
+    own transaction, by every action that changes what an evaluation reads — a value accepted or
+    revised, targets set, sample data loaded, the plan file loaded — so that a dashboard knows its
+    stored run is current by reading this one row, not by aggregating all values."""
+
+    plan = models.OneToOneField(Plan, models.CASCADE, primary_key=True, related_name="data_revision")
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Data revision")
+        verbose_name_plural = _("Data revisions")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} r{self.number}"

@@ -11,6 +11,7 @@ from django.db import transaction
 from planwatch.core import sample
 from planwatch.core.kinds import Aggregation, IndicatorKind, whole_number_unit
 from planwatch.kernel import audit
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, Target
 from planwatch.reporting.models import Period, ReportedValue
 
@@ -170,4 +171,5 @@ def load_sample_values(plan: Plan) -> SampleValues:
         )
         for value in created.iterator(chunk_size=2000)
     )
+    data_revision.bump(plan.pk)
     return SampleValues(len(new_targets), len(values), periods)

@@ -44,6 +44,7 @@ from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
 from planwatch.notifications.delivery import notify
 from planwatch.notifications.people import locality_users, who_may
+from planwatch.plans import revision as data_revision
 from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import (
@@ -1025,7 +1026,12 @@ def _guard(step: Step, values: Sequence[ReportedValue]) -> list[PlanWatchError]:
 
 
 def _after(step: Step, values: Sequence[ReportedValue]) -> None:
-    """A return's comment stays beside each value, where its reporter reads it."""
+    """A return's comment stays beside each value, where its reporter reads it. Values accepted
+    change what an evaluation reads: the plan's data revision (planwatch.plans.revision); an
+    accepted value moves no further (it is revised: decide_revision)."""
+    if step.action == Action.ACCEPT:
+        for plan_id in sorted({v.indicator.plan_id for v in values}):
+            data_revision.bump(plan_id)
     if step.action == Action.RETURN:
         ValueComment.objects.bulk_create(
             [ValueComment(value=v, author=step.user, text=step.comment) for v in values]
@@ -1318,6 +1324,7 @@ def decide_revision(
         value.version += 1
         value.updated_by = user
         value.save(update_fields=["value", "version", "updated_by", "updated_at"])
+        data_revision.bump(value.indicator.plan_id)
         _record("value.revise", user, value, via, old=old, comment=request.reason)
     else:
         _record("value.reject_revision", user, value, via, old=old, comment=comment.strip())
