@@ -24,6 +24,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from planwatch.accounts.permissions import event_scope
 from planwatch.core import cells, numbers
@@ -259,8 +261,6 @@ def to_xlsx(records: Sequence[Record], columns: Sequence[str], sheet_title: str)
 def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[Record], Sequence[str]]]) -> bytes:
     """A workbook with one sheet per (title, records, columns), each written as `to_xlsx` writes its
     one sheet."""
-    from openpyxl import Workbook
-
     book = Workbook()
     first = book.active
     assert first is not None
@@ -272,8 +272,6 @@ def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[Record], Sequence[str]]]
 
 
 def _fill_sheet(sheet: Any, records: Sequence[Record], columns: Sequence[str]) -> None:
-    from openpyxl.styles import Font
-
     sheet.append(list(columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -656,30 +656,7 @@ class TargetFinder:
                 )
             else:
                 evidence.doubt("年份取自所在章节标题 / the year is the section heading's", 0.85)
-        base_year: int | None = None
-        kind = ""
-        if quantity.unit == "%":
-            kind = "share"
-            for rule in self.percent_kinds:
-                if rule.regex.search(folded[: quantity.start]):
-                    kind = rule.kind
-                    break
-            if kind in ("growth_over_base", "cumulative_decrease"):
-                bases = list(self.base_year.finditer(clause))
-                if bases:
-                    base_year = int(bases[-1]["year"])
-        elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "count":
-            kind = "level" if self.level_verb.search(clause) else "cumulative_count"
-        elif quantity.unit in UNITS and UNITS[quantity.unit].quantity.value == "yuan":
-            kind = "cumulative_sum" if self.cumulative_sum.search(clause) else "level"
-        elif quantity.unit in UNITS:
-            kind = "level"
-        else:
-            kind = "level"
-            evidence.doubt(
-                f"计量单位“{quantity.unit}”不在PlanWatch的单位表中 / unit {quantity.unit} is not one PlanWatch knows",
-                0.5,
-            )
+        kind, base_year = self._kind(folded, clause, quantity, evidence)
         enumeration = self.enumeration.search(folded)
         places: list[str] = []
         if enumeration and enumeration.start("number") == quantity.start:
@@ -722,6 +699,35 @@ class TargetFinder:
             previous.base_value = _round(previous.value / (1 + quantity.value / 100))
             previous.base_implied = True
         return target
+
+    def _kind(
+        self, folded: str, clause: str, quantity: Quantity, evidence: Evidence
+    ) -> tuple[str, int | None]:
+        """The kind the figure's context implies, and the base year a growth over one names."""
+        base_year: int | None = None
+        if quantity.unit == "%":
+            kind = "share"
+            for rule in self.percent_kinds:
+                if rule.regex.search(folded[: quantity.start]):
+                    kind = rule.kind
+                    break
+            if kind in ("growth_over_base", "cumulative_decrease"):
+                bases = list(self.base_year.finditer(clause))
+                if bases:
+                    base_year = int(bases[-1]["year"])
+            return kind, base_year
+        known = UNITS.get(quantity.unit)
+        if known is None:
+            evidence.doubt(
+                f"计量单位“{quantity.unit}”不在PlanWatch的单位表中 / unit {quantity.unit} is not one PlanWatch knows",
+                0.5,
+            )
+            return "level", None
+        if known.quantity.value == "count":
+            return ("level" if self.level_verb.search(clause) else "cumulative_count"), None
+        if known.quantity.value == "yuan":
+            return ("cumulative_sum" if self.cumulative_sum.search(clause) else "level"), None
+        return "level", None
 
     def _name(
         self,
@@ -1262,101 +1268,17 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
     dropped: set[int] = set()
     running: dict[int, list[DraftTarget]] = {}  # id of a cumulative sum → its running totals
     for total in targets:
-        if (
-            total.kind not in ("cumulative_count", "cumulative_sum")
-            or total.line_year
-            or total.scope != "region"
-        ):
+        parts = _span_parts(total, targets, dropped, span_rule)
+        if parts is None:
             continue
-        span = span_rule.search(fold(total.evidence.quote))
-        if span is None or int(span["end"]) != total.year or int(span["start"]) >= total.year:
-            continue
-        years = list(range(int(span["start"]), total.year + 1))
-        by_year: dict[int, list[DraftTarget]] = {}
-        for part in targets:
-            if (
-                part.line_year
-                and part.scope == "region"
-                and part.evidence.clause == total.evidence.clause
-                and part.year in years
-                and id(part) not in dropped
-                and _adds_up_to(part, total)
-            ):
-                by_year.setdefault(part.year, []).append(part)
-        if sorted(by_year) != years or any(len(parts) != 1 for parts in by_year.values()):
-            continue
-        parts = [by_year[year][0] for year in years]
         ratio = UNITS[parts[0].unit].scale / UNITS[total.unit].scale if total.unit in UNITS else Decimal(1)
-        summed = _round(sum((part.value for part in parts), Decimal(0)) * ratio)
-        short = (
-            summed < total.value
-            if total.qualifier in ("at_least", "over", "not_less_than")
-            else summed != total.value
-        )
-        if short:
-            total.evidence.doubt(
-                f"各年数之和为{_plain(summed)}{total.unit}，与累计目标{_plain(total.value)}{total.unit}不符"
-                " / the yearly figures do not add up to the total",
-                0.6,
-            )
+        _check_span_sum(total, parts, ratio)
         if total.kind == "cumulative_count":
-            for index, part in enumerate(parts):
-                if part.year == total.year:
-                    dropped.add(id(part))
-                    continue
-                values = [p.value for p in parts[: index + 1]]
-                if index:
-                    part.figure_note = _sum_note(parts[: index + 1])
-                    part.evidence.doubt(_RUNNING_TOTAL, 0.8)
-                part.value = sum(values, Decimal(0))
-                part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
-            continue
-        total.component = parts[0].name
-        running[id(total)] = []
-        for index in range(1, len(parts) - 1):
-            part = parts[index]
-            values = [p.value for p in parts[: index + 1]]
-            evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start)
-            evidence.doubt(_RUNNING_TOTAL, 0.8)
-            running[id(total)].append(
-                DraftTarget(
-                    name=total.name,
-                    value=_round(sum(values, Decimal(0)) * ratio),
-                    unit=total.unit,
-                    year=part.year,
-                    year_implied=False,
-                    qualifier="exact",
-                    kind=total.kind,
-                    base_year=None,
-                    base_value=None,
-                    base_implied=False,
-                    task=total.task,
-                    scope="region",
-                    evidence=evidence,
-                    indicator="@" + total.name,
-                    figure_note=_sum_note(parts[: index + 1]),
-                )
-            )
-    averages = [t for t in targets if t.kind == "avg_annual_growth" and not t.line_year]
-    for target in targets:
-        if target.line_year and target.kind == "growth_over_base":
-            stem = re.sub(r"增长率$", "", target.name)
-            for average in averages:
-                if (
-                    average.evidence.clause == target.evidence.clause
-                    and average.value == target.value
-                    and average.qualifier == target.qualifier
-                    and stem.endswith(re.sub(r"年均增长率$", "", average.name))
-                ):
-                    dropped.add(id(target))
-                    if any(t.line_year and t.kind == "level" and t.name == stem for t in targets):
-                        average.component = stem  # 投资5700亿元、增长20%: the growth of that level
-                    average.evidence.doubt(
-                        f"各年“增长{_plain(target.value)}%”与年均增速相同，未另列 / the yearly growth repeats"
-                        " the average annual growth: not drafted again",
-                        0.9,
-                    )
-                    break
+            _running_counts(total, parts, dropped)
+        else:
+            total.component = parts[0].name
+            running[id(total)] = _running_sums(total, parts, ratio)
+    _repeated_growths(targets, dropped)
     out: list[DraftTarget] = []
     seen: set[tuple[str, str, str]] = set()
     for target in targets:
@@ -1370,6 +1292,119 @@ def _yearly_figures(targets: list[DraftTarget]) -> list[DraftTarget]:
         out.append(target)
         out += running.get(id(target), [])
     return out
+
+
+def _span_parts(
+    total: DraftTarget, targets: list[DraftTarget], dropped: set[int], span_rule: re.Pattern[str]
+) -> list[DraftTarget] | None:
+    """A cumulative figure's yearly figures, one per year of its span, in year order; None when it
+    has no span or a year of it has none or more than one."""
+    if total.kind not in ("cumulative_count", "cumulative_sum") or total.line_year or total.scope != "region":
+        return None
+    span = span_rule.search(fold(total.evidence.quote))
+    if span is None or int(span["end"]) != total.year or int(span["start"]) >= total.year:
+        return None
+    years = list(range(int(span["start"]), total.year + 1))
+    by_year: dict[int, list[DraftTarget]] = {}
+    for part in targets:
+        if (
+            part.line_year
+            and part.scope == "region"
+            and part.evidence.clause == total.evidence.clause
+            and part.year in years
+            and id(part) not in dropped
+            and _adds_up_to(part, total)
+        ):
+            by_year.setdefault(part.year, []).append(part)
+    if sorted(by_year) != years or any(len(parts) != 1 for parts in by_year.values()):
+        return None
+    return [by_year[year][0] for year in years]
+
+
+def _check_span_sum(total: DraftTarget, parts: list[DraftTarget], ratio: Decimal) -> None:
+    """A sum of the yearly figures that falls short of the stated total marks the total for review."""
+    summed = _round(sum((part.value for part in parts), Decimal(0)) * ratio)
+    short = (
+        summed < total.value
+        if total.qualifier in ("at_least", "over", "not_less_than")
+        else summed != total.value
+    )
+    if short:
+        total.evidence.doubt(
+            f"各年数之和为{_plain(summed)}{total.unit}，与累计目标{_plain(total.value)}{total.unit}不符"
+            " / the yearly figures do not add up to the total",
+            0.6,
+        )
+
+
+def _running_counts(total: DraftTarget, parts: list[DraftTarget], dropped: set[int]) -> None:
+    """A count's yearly figures become its running totals; the end year's is the stated total."""
+    for index, part in enumerate(parts):
+        if part.year == total.year:
+            dropped.add(id(part))
+            continue
+        values = [p.value for p in parts[: index + 1]]
+        if index:
+            part.figure_note = _sum_note(parts[: index + 1])
+            part.evidence.doubt(_RUNNING_TOTAL, 0.8)
+        part.value = sum(values, Decimal(0))
+        part.kind, part.name, part.indicator = total.kind, total.name, "@" + total.name
+
+
+def _running_sums(total: DraftTarget, parts: list[DraftTarget], ratio: Decimal) -> list[DraftTarget]:
+    """An amount's running totals between its first and last year, in the sum's own unit."""
+    out = []
+    for index in range(1, len(parts) - 1):
+        part = parts[index]
+        values = [p.value for p in parts[: index + 1]]
+        evidence = Evidence(total.evidence.clause, part.evidence.quote, part.evidence.start)
+        evidence.doubt(_RUNNING_TOTAL, 0.8)
+        out.append(
+            DraftTarget(
+                name=total.name,
+                value=_round(sum(values, Decimal(0)) * ratio),
+                unit=total.unit,
+                year=part.year,
+                year_implied=False,
+                qualifier="exact",
+                kind=total.kind,
+                base_year=None,
+                base_value=None,
+                base_implied=False,
+                task=total.task,
+                scope="region",
+                evidence=evidence,
+                indicator="@" + total.name,
+                figure_note=_sum_note(parts[: index + 1]),
+            )
+        )
+    return out
+
+
+def _repeated_growths(targets: list[DraftTarget], dropped: set[int]) -> None:
+    """A yearly growth that repeats an average annual growth of the same quantity is not drafted
+    again; the average takes that yearly level as its component."""
+    averages = [t for t in targets if t.kind == "avg_annual_growth" and not t.line_year]
+    for target in targets:
+        if not (target.line_year and target.kind == "growth_over_base"):
+            continue
+        stem = re.sub(r"增长率$", "", target.name)
+        for average in averages:
+            if (
+                average.evidence.clause == target.evidence.clause
+                and average.value == target.value
+                and average.qualifier == target.qualifier
+                and stem.endswith(re.sub(r"年均增长率$", "", average.name))
+            ):
+                dropped.add(id(target))
+                if any(t.line_year and t.kind == "level" and t.name == stem for t in targets):
+                    average.component = stem  # 投资5700亿元、增长20%: the growth of that level
+                average.evidence.doubt(
+                    f"各年“增长{_plain(target.value)}%”与年均增速相同，未另列 / the yearly growth repeats"
+                    " the average annual growth: not drafted again",
+                    0.9,
+                )
+                break
 
 
 def _period(text: str, header: Header, targets: list[DraftTarget]) -> tuple[int, int, int, int | None]:

@@ -121,17 +121,8 @@ def _edit_target(target: DraftTarget, item: str, fields: dict[str, str], blocker
             target.qualifier = qualifier
 
 
-def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
-    """Apply the reviewer's decisions (keyed "header", "locality-N", "unit-N", "dimension-N", "task-N", "target-N",
-    N the item's index in the draft) to the draft, in place; return what still blocks saving — an
-    item marked for review and neither checked, edited nor rejected, or an edit that cannot be read.
-    An item without a decision is accepted as drafted (and blocks if it is marked)."""
-    blockers: list[Blocker] = []
-
-    def decision(key: str) -> Decision:
-        return decisions.get(key, Decision())
-
-    header = decision("header")
+def _apply_header(draft: Draft, header: Decision, blockers: list[Blocker]) -> None:
+    """The plan's own fields as the reviewer left them: title, issuer, dates, years, code."""
     h = draft.header
     for name in ("title", "issuer", "region", "document_number"):
         if name in header.fields and (header.fields[name].strip() or name == "document_number"):
@@ -158,6 +149,19 @@ def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
                 )
             )
     _resolve(h.evidence, "header", header, blockers)
+
+
+def apply_review(draft: Draft, decisions: dict[str, Decision]) -> list[Blocker]:
+    """Apply the reviewer's decisions (keyed "header", "locality-N", "unit-N", "dimension-N", "task-N", "target-N",
+    N the item's index in the draft) to the draft, in place; return what still blocks saving — an
+    item marked for review and neither checked, edited nor rejected, or an edit that cannot be read.
+    An item without a decision is accepted as drafted (and blocks if it is marked)."""
+    blockers: list[Blocker] = []
+
+    def decision(key: str) -> Decision:
+        return decisions.get(key, Decision())
+
+    _apply_header(draft, decision("header"), blockers)
 
     for index, loc in enumerate(draft.localities):
         d = decision(f"locality-{index}")
