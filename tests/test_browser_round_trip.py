@@ -33,21 +33,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VOLATILE = {"updated_at", "last_login"}
 
 
-def database() -> dict[str, list[dict[str, Any]]]:
-    """Every row of PlanWatch's own tables and of the users, but for the volatile columns."""
+def database() -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every row of PlanWatch's own tables and of the users by its key (an id, or a plan's for a
+    table keyed by its plan), but for the volatile columns."""
     out = {}
     for model in apps.get_models():
         if model.__module__.startswith("planwatch.") or model is get_user_model():
+            key = model._meta.pk.attname
             rows = model.objects.order_by("pk").values()
-            out[model._meta.label] = [{k: v for k, v in row.items() if k not in VOLATILE} for row in rows]
+            out[model._meta.label] = {
+                row[key]: {k: v for k, v in row.items() if k not in VOLATILE} for row in rows
+            }
     return out
 
 
-def changes(before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]) -> list[str]:
+def changes(
+    before: dict[str, dict[Any, dict[str, Any]]], after: dict[str, dict[Any, dict[str, Any]]]
+) -> list[str]:
     out = []
     for label, rows in after.items():
-        old = {r["id"]: r for r in before[label]}
-        new = {r["id"]: r for r in rows}
+        old, new = before[label], rows
         out += [f"{label} #{pk} added: {new[pk]}" for pk in new.keys() - old.keys()]
         out += [f"{label} #{pk} removed" for pk in old.keys() - new.keys()]
         for pk in old.keys() & new.keys():
