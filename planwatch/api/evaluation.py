@@ -18,13 +18,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from planwatch.accounts.permissions import has_perm
 from planwatch.api.routes import NOT_FOUND, NotFound, get_plan
 from planwatch.api.schemas import Flag, RowId, Year, YearQuery
-from planwatch.api.values import ErrorsOut, refused
-from planwatch.core.errors import Kind
+from planwatch.api.values import ErrorsOut
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import parameters_from_options, run_evaluation, run_record
+from planwatch.evaluation.runs import check_may_run, parameters_from_options, run_evaluation, run_record
 
 router = Router(tags=["evaluations"])  # under /plans
 runs_router = Router(tags=["evaluations"])  # under /evaluations
@@ -125,13 +123,7 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
     """Evaluate `year` on the accepted values (with `include_submitted`, also submitted and approved
     ones) and store the run with its parameters, data version and results."""
     plan = get_plan(plan_code)
-    if not has_perm("evaluation.run", request.user):
-        raise refused(
-            403,
-            "只有省级用户可以发起评估",
-            "only the province may run evaluations",
-            kind=Kind.FORBIDDEN,
-        )
+    check_may_run(request.user)
     params = parameters_from_options(
         method=payload.method,
         normalization=payload.normalization,

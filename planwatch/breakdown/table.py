@@ -16,11 +16,12 @@ from planwatch.core.evaluation.breakdown import (
     BreakdownTotal,
     TotalState,
     area_target_words,
+    area_totals,
     breakdown_totals,
     describe_total,
 )
 from planwatch.core.evaluation.planinput import indicator_spec, pilot_units
-from planwatch.core.evaluation.types import REGION, PlanPeriod, TargetSpec
+from planwatch.core.evaluation.types import REGION, AreaSpec, PlanPeriod, TargetSpec
 from planwatch.core.hierarchy import LocalityNode, included_in
 from planwatch.core.numbers import plain
 from planwatch.kernel.review import STATE_WORDS, State
@@ -205,23 +206,13 @@ def _totals(
         dimension=None,
     )
     localities = pilot_units(facts.nodes.values())
-    if area is None:
-        scope = {loc.code: loc.code for loc in localities}
-    else:
-        members = set(facts.areas[area])
-        localities = tuple(loc for loc in localities if loc.code in members)
-        scope = {
-            **{code: code for code in members},
-            area: REGION,
-        }  # the area's target stands for the region's
     specs = [
-        TargetSpec(
-            indicator.code, REGION if t.locality is None else scope[t.locality.code], t.year, float(t.value)
-        )
+        TargetSpec(indicator.code, t.locality.code if t.locality else REGION, t.year, float(t.value))
         for t in targets
-        if (t.locality is None and area is None) or (t.locality is not None and t.locality.code in scope)
     ]
-    return breakdown_totals(facts.period, spec, localities, specs, facts.years)
+    if area is None:
+        return breakdown_totals(facts.period, spec, localities, specs, facts.years)
+    return area_totals(facts.period, spec, localities, specs, AreaSpec(area, facts.areas[area]), facts.years)
 
 
 def build_table(

@@ -19,8 +19,8 @@ from planwatch.accounts.permissions import has_perm, led_first
 from planwatch.breakdown.models import adjustments
 from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
-from planwatch.core.errors import NotAllowed, PlanWatchError
-from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore
+from planwatch.core.errors import PlanWatchError
+from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore, PlaceName
 from planwatch.core.evaluation.words import (
     BINDING_STATUS_WORDS,
     BINDING_WORDS,
@@ -31,7 +31,7 @@ from planwatch.dashboards import data
 from planwatch.evaluation import derived
 from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.evaluation.runs import caveats, parameters_label
+from planwatch.evaluation.runs import caveats, check_may_run, parameters_label
 from planwatch.kernel import jobs
 from planwatch.pages import refusal_goes_to
 from planwatch.plans import maps
@@ -103,8 +103,7 @@ def evaluate(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan(code)
     back = reverse("dashboards:overview", args=[plan.code])
     refusal_goes_to(request, back)
-    if not has_perm("evaluation.run", request.user):
-        raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
+    check_may_run(request.user)
     raw = request.POST.get("year", "")
     years = data.plan_years(plan)
     if not raw.isdigit() or int(raw) not in years:
@@ -247,27 +246,8 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     pilots = data.pilots(plan)
     localities = list(plan.localities.all())
     context["inside"] = _inside(localities)
-    context["has_areas"] = bool(data.area_codes(localities))  # the legend: a city's page opens too
     place = data.places(localities)  # a missing locality by its name, not its code
-    rows: list[dict[str, Any]] = []
-    for ind in indicators:
-        r = results.get(ind.code)
-        if r is None:
-            continue
-        rows.append(
-            {
-                "indicator": ind,
-                "result": r,
-                "value": data.number(r.value),
-                "year_target": data.number(r.year_target),
-                "target": data.number(r.target),
-                "completion": data.percent(r.completion),
-                "elapsed": data.percent(r.elapsed),
-                "progress": data.percent(r.progress),
-                "status": _status(r),
-                **data.verdicts(r, ind, place),
-            }
-        )
+    rows = [_result_row(r, ind, place) for ind in indicators if (r := results.get(ind.code)) is not None]
     counted = Counter(row["status"]["key"] for row in rows)
     # The four steps of pace always; any other state (完成, 缺数据…) when it occurs, under the very
     # label the table gives it.
@@ -306,6 +286,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         unranked=unranked,
         excluded_binding=excluded_binding,
         chart=chart,
+        has_areas=bool(chart["areas"]),  # the legend: a city's page opens too
         **_ranking_notes(results, localities, indicators),
         **_derived_context(plan, results, REGION),
         **context,
@@ -509,22 +490,28 @@ def _area_targets(
         return []
     results = data.Results.of(run)
     place = data.places(members)
-    rows = []
-    for ind in data.indicators(plan):
-        r = results.get(ind.code, area.code)
-        if r is not None:
-            rows.append(
-                {
-                    "indicator": ind,
-                    "result": r,
-                    "value": data.number(r.value),
-                    "target": data.number(r.target),
-                    "progress": data.percent(r.progress),
-                    "elapsed": data.percent(r.elapsed),
-                    **data.verdicts(r, ind, place),
-                }
-            )
-    return rows
+    return [
+        _result_row(r, ind, place)
+        for ind in data.indicators(plan)
+        if (r := results.get(ind.code, area.code)) is not None
+    ]
+
+
+def _result_row(r: IndicatorResult, ind: Indicator, place: PlaceName) -> dict[str, Any]:
+    """A result as a table row shows it (the region's on the overview, an area's on its page): its
+    figures as shown, its status, its two verdicts and the line that explains them."""
+    return {
+        "indicator": ind,
+        "result": r,
+        "value": data.number(r.value),
+        "year_target": data.number(r.year_target),
+        "target": data.number(r.target),
+        "completion": data.percent(r.completion),
+        "elapsed": data.percent(r.elapsed),
+        "progress": data.percent(r.progress),
+        "status": _status(r),
+        **data.verdicts(r, ind, place),
+    }
 
 
 History = dict[int, dict[int, tuple[Any, str, bool]]]  # indicator id → year → (value, status, sample)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from planwatch.core.errors import NotAllowed
 from planwatch.kernel.jobs import JobKind, Link, Outcome, Progress, register, start
 from planwatch.kernel.models import Job
-from planwatch.kernel.review import allowed
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Plan
 
 from .models import DashboardRun
-from .runs import run_evaluation
+from .runs import check_may_run, run_evaluation
 
 RUN = "evaluation_run"
 
@@ -41,8 +39,8 @@ def evaluate_year(job: Job, progress: Progress) -> Outcome:
     a dashboard asked for it (AUTOMATIC)."""
     asked = job.params
     automatic = bool(asked.get(AUTOMATIC))
-    if not automatic and not allowed("evaluation.run", job.user):
-        raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
+    if not automatic:
+        check_may_run(job.user)
     plan = Plan.objects.get(code=job.plan_code)
     seen = data_revision.current(plan)  # before the values: a change meanwhile asks again
     run = run_evaluation(

@@ -39,8 +39,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from planwatch.accounts.permissions import has_perm
 from planwatch.core import numbers
-from planwatch.core.errors import EvaluationError, InconsistentJudgements
+from planwatch.core.errors import EvaluationError, InconsistentJudgements, NotAllowed
 from planwatch.core.evaluation import (
     REGION,
     AreaSpec,
@@ -192,6 +193,13 @@ def _moment(value: Any) -> str | None:
 # --- the input ----------------------------------------------------------------------------------
 
 
+def check_may_run(user: Any) -> None:
+    """Only the province starts an evaluation run (`evaluation.run`): the dashboard's form, the job
+    (checked again on a retry) and the API say the same."""
+    if not has_perm("evaluation.run", user):
+        raise NotAllowed("只有省级用户可以发起评估。", "Only the province may run evaluations.")
+
+
 def build_input(
     plan: Plan,
     *,
@@ -225,8 +233,7 @@ def build_input(
     on `as_of` (today by default); the data version says so (`derived`).
     """
     statuses = sorted(set(statuses))
-    localities, areas, evaluated = _localities(plan)
-    pilots = {pk: code for pk, code in evaluated.items() if code not in {area.code for area in areas}}
+    localities, areas, pilots, evaluated = _localities(plan)
     indicators, code_of = _indicators(plan)
     targets = _targets(plan, code_of, evaluated)
     values = _values(plan, statuses, code_of, pilots, until=year, moment=_end_of(as_of))
@@ -261,9 +268,11 @@ def build_input(
     return inp, version
 
 
-def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], tuple[AreaSpec, ...], dict[int, str]]:
-    """The pilot units (planinput.pilot_units), the areas (planinput.areas_of), and the codes of
-    those evaluated (pilot units and areas) by id. One query."""
+def _localities(
+    plan: Plan,
+) -> tuple[tuple[LocalitySpec, ...], tuple[AreaSpec, ...], dict[int, str], dict[int, str]]:
+    """The pilot units (planinput.pilot_units), the areas (planinput.areas_of), and by id the codes
+    of the pilot units and of all those evaluated (pilot units and areas). One query."""
     rows = list(
         Locality.objects.filter(plan=plan)
         .order_by("order", "id")
@@ -275,8 +284,10 @@ def _localities(plan: Plan) -> tuple[tuple[LocalitySpec, ...], tuple[AreaSpec, .
         for _, code, parent, pilot, includes in rows
     ]
     areas = areas_of(nodes)
-    evaluated = {node.code for node in nodes if node.pilot} | {area.code for area in areas}
-    return pilot_units(nodes), areas, {pk: code for pk, code, *_ in rows if code in evaluated}
+    pilots = {pk: code for pk, code, _, pilot, _ in rows if pilot}
+    area_codes = {area.code for area in areas}
+    evaluated = {pk: code for pk, code in code_of.items() if pk in pilots or code in area_codes}
+    return pilot_units(nodes), areas, pilots, evaluated
 
 
 def _dimensions(plan: Plan) -> tuple[DimensionSpec, ...]:

@@ -30,7 +30,15 @@ from planwatch.core.evaluation.types import (
 )
 from planwatch.core.kinds import KINDS, Aggregation, Qualifier
 
-__all__ = ["QUALIFIERS", "Panel", "area_values", "build_panel", "panel_from_arrays", "pace_base_year"]
+__all__ = [
+    "QUALIFIERS",
+    "Panel",
+    "area_values",
+    "build_panel",
+    "pace_base_year",
+    "panel_from_arrays",
+    "sub_panel",
+]
 
 QUALIFIERS = list(Qualifier)  # a target's qualifier in the panel: its index here
 
@@ -302,23 +310,46 @@ def panel_from_arrays(
     )
 
 
-def area_values(panel: Panel, codes: Collection[str]) -> tuple[RegionValue, ...]:
-    """The values of an area made of some of the panel's localities (a city of its counties), by
-    each indicator's region rule exactly as the region's are made: the panel made again of those
-    localities alone. A locality not counted in the region total (inside another whose figures
-    include it) is not counted in the area either; those missing are named. Targets are not the
-    area's: its values only."""
+def sub_panel(
+    panel: Panel,
+    codes: Collection[str],
+    *,
+    indicators: Sequence[IndicatorSpec] | None = None,
+    region_targets: np.ndarray | None = None,
+    region_qualifiers: np.ndarray | None = None,
+) -> Panel:
+    """The panel made again of some of its localities alone (`codes`): their values and targets, the
+    region row aggregated from them by each indicator's rule, with `region_targets` (I, Y; none by
+    default) and their qualifiers as its region's targets. A locality not counted in the region
+    total (inside another whose figures include it) is not counted here either."""
     keep = [s for s, loc in enumerate(panel.localities) if loc.code in codes]
-    area = panel_from_arrays(
+    n = len(keep)
+    shape = (len(panel.indicators), n + 1, len(panel.years))
+    targets = np.full(shape, np.nan)
+    qualifiers = np.zeros(shape, dtype=np.int8)
+    targets[:, :n, :] = panel.targets[:, keep, :]
+    qualifiers[:, :n, :] = panel.qualifiers[:, keep, :]
+    if region_targets is not None:
+        targets[:, n, :] = region_targets
+    if region_qualifiers is not None:
+        qualifiers[:, n, :] = region_qualifiers
+    return panel_from_arrays(
         panel.period,
-        panel.indicators,
+        panel.indicators if indicators is None else indicators,
         [panel.localities[s] for s in keep],
         panel.years,
         panel.values[:, keep, :],
-        np.full((len(panel.indicators), len(keep) + 1, len(panel.years)), np.nan),
+        targets,
+        qualifiers=qualifiers,
         validated=True,
     )
-    return area.region_values()
+
+
+def area_values(panel: Panel, codes: Collection[str]) -> tuple[RegionValue, ...]:
+    """The values of an area made of some of the panel's localities (a city of its counties), by
+    each indicator's region rule exactly as the region's are made (`sub_panel`); those missing are
+    named. Its values only: an area's targets are judged by planwatch.core.evaluation.areas."""
+    return sub_panel(panel, codes).region_values()
 
 
 class _Region:

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from planwatch.core.errors import InvalidParameters
-from planwatch.core.evaluation.aggregate import QUALIFIERS, Panel, panel_from_arrays
+from planwatch.core.evaluation.aggregate import QUALIFIERS, Panel, sub_panel
 from planwatch.core.evaluation.indicator import evaluate_panel, indicator_results
 from planwatch.core.evaluation.types import (
     REGION,
@@ -26,6 +26,7 @@ from planwatch.core.evaluation.types import (
     EvaluationInput,
     IndicatorParameters,
     IndicatorResult,
+    TargetSpec,
 )
 
 __all__ = ["area_results", "check_areas"]
@@ -56,12 +57,16 @@ def area_results(
     """Each area's results for `years`, by area (input order) and indicator (panel order), for the
     indicators the area has a target for."""
     wanted = sorted(set(years))
+    own: dict[str, list[TargetSpec]] = {area.code: [] for area in inp.areas}
+    for t in inp.targets:
+        if t.scope in own:
+            own[t.scope].append(t)
     out: list[IndicatorResult] = []
     for area in inp.areas:
-        targeted = {t.indicator for t in inp.targets if t.scope == area.code}
-        if not targeted:
+        if not own[area.code]:
             continue
-        ev = evaluate_panel(_area_panel(inp, panel, area), params)
+        ev = evaluate_panel(_area_panel(panel, area, own[area.code]), params)
+        targeted = {t.indicator for t in own[area.code]}
         out.extend(
             replace(r, scope=area.code)
             for r in indicator_results(ev, wanted, indicators=targeted, scopes=[REGION])
@@ -69,37 +74,24 @@ def area_results(
     return tuple(out)
 
 
-def _area_panel(inp: EvaluationInput, panel: Panel, area: AreaSpec) -> Panel:
-    members = set(area.members)
-    keep = [s for s, loc in enumerate(panel.localities) if loc.code in members]
-    n, first = len(keep), panel.years[0]
-    shape = (len(panel.indicators), n + 1, len(panel.years))
-    targets = np.full(shape, np.nan)
-    qualifiers = np.zeros(shape, dtype=np.int8)
-    targets[:, :n, :] = panel.targets[:, keep, :]
-    qualifiers[:, :n, :] = panel.qualifiers[:, keep, :]
+def _area_panel(panel: Panel, area: AreaSpec, targets: list[TargetSpec]) -> Panel:
+    """The panel of the area's pilot units alone, the area's own targets in its region row."""
+    shape = (len(panel.indicators), len(panel.years))
+    aims, qualifiers = np.full(shape, np.nan), np.zeros(shape, dtype=np.int8)
     index = {spec.code: i for i, spec in enumerate(panel.indicators)}
-    for t in inp.targets:
-        if t.scope == area.code:
-            if t.indicator not in index or not math.isfinite(t.value):
-                raise InvalidParameters(
-                    f"地区 {area.code} 的目标：未知指标或非有限数值 {t.indicator}/{t.year}。",
-                    f"area {area.code}: target {t.indicator}/{t.year} of an unknown indicator or not finite",
-                )
-            targets[index[t.indicator], n, t.year - first] = t.value
-            qualifiers[index[t.indicator], n, t.year - first] = QUALIFIERS.index(t.qualifier)
+    for t in targets:
+        if t.indicator not in index or not math.isfinite(t.value):
+            raise InvalidParameters(
+                f"地区 {area.code} 的目标：未知指标或非有限数值 {t.indicator}/{t.year}。",
+                f"area {area.code}: target {t.indicator}/{t.year} of an unknown indicator or not finite",
+            )
+        aims[index[t.indicator], t.year - panel.years[0]] = t.value
+        qualifiers[index[t.indicator], t.year - panel.years[0]] = QUALIFIERS.index(t.qualifier)
     # The region's stated base and "no region target" are the region's, not the area's.
     indicators = [
         replace(spec, base_value=spec.locality_bases.get(area.code), region_target=True)
         for spec in panel.indicators
     ]
-    return panel_from_arrays(
-        panel.period,
-        indicators,
-        [panel.localities[s] for s in keep],
-        panel.years,
-        panel.values[:, keep, :],
-        targets,
-        qualifiers=qualifiers,
-        validated=True,
+    return sub_panel(
+        panel, set(area.members), indicators=indicators, region_targets=aims, region_qualifiers=qualifiers
     )

@@ -15,7 +15,7 @@ above it for a lower-is-better one (the engine's tolerance for rounding, `RELATI
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -29,6 +29,7 @@ from planwatch.core.evaluation.planinput import (
 )
 from planwatch.core.evaluation.types import (
     REGION,
+    AreaSpec,
     EvaluationInput,
     IndicatorSpec,
     LocalitySpec,
@@ -45,6 +46,7 @@ __all__ = [
     "BreakdownTotal",
     "TotalState",
     "area_target_words",
+    "area_totals",
     "breakdown_totals",
     "describe_total",
     "plan_breakdown_problems",
@@ -157,6 +159,22 @@ def area_target_words(name_zh: str, name_en: str) -> tuple[str, str]:
     return f"{name_zh}目标", f"{name_en}'s target"
 
 
+def area_totals(
+    period: PlanPeriod,
+    spec: IndicatorSpec,
+    localities: Sequence[LocalitySpec],
+    targets: Sequence[TargetSpec],
+    area: AreaSpec,
+    years: Sequence[int],
+) -> tuple[BreakdownTotal, ...]:
+    """`breakdown_totals` of an area (a city above its reporting counties): its own pilot units'
+    targets against the area's target, which stands where the region's does."""
+    members = [loc for loc in localities if loc.code in area.members]
+    given = [replace(t, scope=REGION) for t in targets if t.scope == area.code]
+    given += [t for t in targets if t.scope in area.members]
+    return breakdown_totals(period, spec, members, given, years)
+
+
 def describe_total(
     item: BreakdownTotal,
     unit: str = "",
@@ -218,6 +236,7 @@ def plan_breakdown_problems(doc: PlanDocument) -> list[tuple[tuple[int | str, ..
     own pilot units' targets: the area's target stands where the region's does."""
     period = period_from_plan(doc)
     localities = localities_from_plan(doc)
+    pilots = [loc.code for loc in localities]
     areas = areas_of(doc.locality_nodes())
     specs = {spec.code: spec for spec in indicators_from_plan(doc)}
     names = {loc.code: (loc.name.zh, loc.name.en) for loc in doc.localities}
@@ -229,21 +248,23 @@ def plan_breakdown_problems(doc: PlanDocument) -> list[tuple[tuple[int | str, ..
             )
             for t in ind.targets
         ]
-        # The region over every pilot unit, then each area with a target over its own.
-        scopes: list[tuple[tuple[str, str], Sequence[LocalitySpec], list[TargetSpec]]] = [
-            (REGION_TARGET, localities, targets)
+        spec = specs[ind.code]
+        # The region over every pilot unit, then each area with a target of its own over its own.
+        checks = [
+            (REGION_TARGET, breakdown_totals(period, spec, localities, targets, _years(targets, pilots)))
         ]
         for area in areas:
-            own = [replace(t, scope=REGION) for t in targets if t.scope == area.code]
-            if own:
-                members = [loc for loc in localities if loc.code in area.members]
-                words = area_target_words(*names[area.code])
-                scopes.append((words, members, own + [t for t in targets if t.scope != REGION]))
-        for words, counted, given in scopes:
-            codes = {loc.code for loc in counted}
-            years = sorted({t.year for t in given if t.scope in codes})
-            for total in breakdown_totals(period, specs[ind.code], counted, given, years):
+            if any(t.scope == area.code for t in targets):
+                totals = area_totals(period, spec, localities, targets, area, _years(targets, area.members))
+                checks.append((area_target_words(*names[area.code]), totals))
+        for words, totals in checks:
+            for total in totals:
                 if total.shortfall:
                     _, en = describe_total(total, ind.unit, names, words)
                     problems.append((("indicators", i, "targets"), f"{total.year}: {en}"))
     return problems
+
+
+def _years(targets: Sequence[TargetSpec], codes: Collection[str]) -> list[int]:
+    """The years some of the localities (by code) have a target in."""
+    return sorted({t.year for t in targets if t.scope in codes})
