@@ -13,6 +13,7 @@ from hypothesis import settings
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
 from tests.audit import APPEND_ONLY
+from tests.stubs import robot, smtp  # noqa: F401  (fixtures: a local SMTP server, the group robot's stub)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PLAN = ROOT / "plans" / "pearl_river_west_2017.yaml"

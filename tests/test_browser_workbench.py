@@ -1,11 +1,13 @@
 """The reviewer's workbench in real Chromium, in Chinese: 珠海's approver finds the flagged value
 highlighted with the reporter's explanation, approves a selection after confirming, returns one with
-a comment; at phone width (390 px) nothing scrolls sideways."""
+a comment — which tells the reporter in the app, by e-mail (a real local SMTP server) and through the
+group robot (a local stub); at phone width (390 px) nothing scrolls sideways."""
 
 from __future__ import annotations
 
 import pytest
 
+from planwatch.notifications.models import Notification
 from planwatch.reporting.models import ReportedValue
 from tests.browser import ARTIFACTS, screenshot
 from tests.test_browser_reporting import log_in
@@ -16,7 +18,7 @@ S = ReportedValue.Status
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= 390"
 
 
-def test_the_approver_reviews_on_the_workbench(page, live_server, plan, cast):
+def test_the_approver_reviews_on_the_workbench(page, live_server, plan, cast, smtp, robot):
     zh, p2018 = submitted_with_a_jump(plan, cast)
     log_in(page, live_server, "zack")
     page.goto(f"{live_server.url}/plans/{plan.code}/report/?period=2018")
@@ -63,6 +65,11 @@ def test_the_approver_reviews_on_the_workbench(page, live_server, plan, cast):
     page.click("#item-I09 .wb-return button")
     page.wait_for_selector(".message.success")
     assert ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="I09").status == S.RETURNED
+    # the reporter is told: in the app, by e-mail and in the group
+    told = Notification.objects.filter(user=cast.zoe, text_zh__contains="请核对I09的统计口径")
+    assert told.count() == 1 and told.get().delivery == {"email": "sent", "webhook": "sent"}
+    assert [rcpt for rcpt, body in smtp.messages if "I09" in body] == [["zoe@example.org"]]
+    assert [c for c in robot if "请核对I09的统计口径" in c["json"]["text"]["content"]]
 
     # a phone: each value a card, nothing scrolls sideways, the warning still in sight
     page.set_viewport_size({"width": 390, "height": 844})
