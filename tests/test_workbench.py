@@ -230,3 +230,23 @@ def test_in_english_too(client, plan, cast, jump):
     i08 = value_of(*jump, "I08")
     response = client.post(url(plan, "ZH", "2018"), {"one": f"approve:{i08.pk}"}, follow=True)
     assert "Approved 1 value(s): I08." in response.content.decode()
+
+
+def test_a_refused_action_keeps_what_was_typed_and_ticked(client, plan, cast, jump):
+    zh, p2018 = jump
+    i07, i08, i09 = (value_of(zh, p2018, c) for c in ("I07", "I08", "I09"))
+    client.force_login(cast.zack)
+    # a row returned without a reason while another row's reason is half typed
+    sent = {"one": f"return:{i09.pk}", f"comment-{i09.pk}": " ", f"comment-{i07.pk}": "请核对I07"}
+    response = client.post(url(plan, "ZH", "2018"), sent)
+    page = response.content.decode()
+    assert response.status_code == 400 and value_of(zh, p2018, "I09").status == S.SUBMITTED
+    assert f"I09 {i09.indicator.name}：" in page  # the problem names its row
+    assert f'name="comment-{i07.pk}" form="wb-one" value="请核对I07"' in page
+    # a selection returned without a reason: the boxes stay ticked, the bulk reason as typed
+    response = client.post(
+        url(plan, "ZH", "2018"), {"action": "return", "select": [i07.pk, i08.pk], "comment": ""}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count('name="select"') > 2 and page.count(" checked") == 2

@@ -16,8 +16,10 @@ from planwatch.reporting.models import (
     RevisionRequest,
     ValueComment,
 )
+from planwatch.reporting.sample import yearly_period
 from tests.audit import events, log
 from tests.fed import save_reported
+from tests.test_web_reporting import bring_to
 
 S = ReportedValue.Status
 
@@ -246,8 +248,6 @@ def test_key_manufacturing_bases_are_whole_and_keep_i28_consistent(plan, cast, p
 
 
 def test_cumulative_count_never_falls(plan, cast, zh):
-    from planwatch.reporting.sample import yearly_period
-
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
     fill_all(plan, cast.zoe, zh, p2017, I07=50)
     wf.submit(cast.zoe, zh, p2017)
@@ -258,8 +258,6 @@ def test_cumulative_count_never_falls(plan, cast, zh):
 
 
 def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
-    from planwatch.reporting.sample import yearly_period
-
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
     fill_all(plan, cast.zoe, zh, p2017)
     wf.submit(cast.zoe, zh, p2017)
@@ -276,8 +274,6 @@ def test_outlier_warning_needs_a_comment_before_submit(plan, cast, zh):
 
 def test_a_growth_rate_that_disagrees_with_its_level_needs_a_comment(plan, cast, zh):
     """I23 is the growth of I22 over 2016: 20 → 22 万人 is +10 %; −0.47 % typed by mistake is flagged."""
-    from planwatch.reporting.sample import yearly_period
-
     p2016, p2017 = yearly_period(plan, 2016), yearly_period(plan, 2017)
     wf.save_values(cast.zoe, zh, p2016, entries(plan, I22=20))
     wf.submit(cast.zoe, zh, p2016, codes=["I22"])
@@ -293,8 +289,6 @@ def test_a_growth_rate_that_disagrees_with_its_level_needs_a_comment(plan, cast,
 def test_a_returned_level_can_be_resubmitted_when_its_approved_growth_rate_now_disagrees(plan, cast, zh):
     """The approver returned I22 only; corrected, it puts the approved I23 out of line: the warning
     shows on I23, but the resubmission of I22 is not held up by a value nobody can touch now."""
-    from planwatch.reporting.sample import yearly_period
-
     p2016, p2017 = yearly_period(plan, 2016), yearly_period(plan, 2017)
     wf.save_values(cast.zoe, zh, p2016, entries(plan, I22=20))
     wf.submit(cast.zoe, zh, p2016, codes=["I22"])
@@ -419,3 +413,16 @@ def test_accepting_and_revising_bump_the_plans_data_revision_drafts_and_submits_
     target = plan.indicators.get(code="I07").targets.first()
     revise_target(target, target.value + 1, "2017年完成情况较好，上调目标", cast.alice)
     assert data_revision.current(plan) == start + 3
+
+
+def test_a_submit_says_what_is_missing_and_what_needs_a_comment_at_once(plan, cast, zh):
+    p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
+    bring_to("accepted", plan, cast, zh, p2017)
+    fill_all(plan, cast.zoe, zh, p2018, I11="40")  # 10 → 40: a warning without a comment
+    c01 = ReportedValue.objects.get(locality=zh, period=p2018, indicator__code="C01")
+    wf.save_values(cast.zoe, zh, p2018, [wf.Entry(c01.indicator, None, expected_version=c01.version)])
+    with pytest.raises(wf.PlanWatchError) as caught:
+        wf.submit(cast.zoe, zh, p2018)
+    said = [issue.en for issue in caught.value.issues]
+    assert len(said) == 2, said
+    assert "not reported yet: C01" in said[0] and "add a comment before submitting: I11" in said[1]

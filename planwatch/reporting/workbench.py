@@ -76,6 +76,9 @@ class Item:
     findings: list[Finding] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what this user may do with it now
     led: bool = False  # an indicator the user's unit leads
+    # what the user typed and ticked, shown again when an action was refused (nothing is lost)
+    typed: str = ""
+    ticked: bool = False
 
     @property
     def key(self) -> str:
@@ -381,16 +384,15 @@ def locality_page(request: HttpRequest, code: str, locality_code: str, period_co
     plan, locality, period = _locality_scope(code, locality_code, period_code)
     _may_review_locality(request.user, locality)
     bench = locality_workbench(request.user, plan, locality, period)
+    page = {
+        "title": f"{locality.name} {period.code}",
+        "entry_url": reverse("reporting:entry", args=[plan.code, locality.code, period.code]),
+        "validation_url": reverse("review:validation", args=[plan.code, locality.code, period.code]),
+        "across": has_perm("plan.accept", request.user),
+    }
     if request.method == "POST":
-        return _act(request, bench)
-    return _render(
-        request,
-        bench,
-        title=f"{locality.name} {period.code}",
-        entry_url=reverse("reporting:entry", args=[plan.code, locality.code, period.code]),
-        validation_url=reverse("review:validation", args=[plan.code, locality.code, period.code]),
-        across=has_perm("plan.accept", request.user),
-    )
+        return _act(request, bench, page)
+    return _render(request, bench, **page)
 
 
 @login_required
@@ -407,9 +409,10 @@ def indicator_page(request: HttpRequest, code: str, indicator_code: str, period_
             _("Only the lead units and the province review an indicator across localities.")
         )
     bench = indicator_workbench(request.user, plan, indicator, period)
+    page = {"title": f"{indicator.code} {indicator.name} {period.code}"}
     if request.method == "POST":
-        return _act(request, bench)
-    return _render(request, bench, title=f"{indicator.code} {indicator.name} {period.code}")
+        return _act(request, bench, page)
+    return _render(request, bench, **page)
 
 
 @login_required
@@ -476,50 +479,75 @@ DONE = {
 }
 
 
-def _act(request: HttpRequest, bench: Workbench) -> HttpResponse:
+def _act(request: HttpRequest, bench: Workbench, page: dict[str, Any]) -> HttpResponse:
     """Approve, accept or return one value or a selection: every value chosen is checked first and
     each refusal said; nothing moves unless every one may. Then the workflow moves them, through
-    the review kernel, one audit event each, in one transaction."""
+    the review kernel, one audit event each, in one transaction. A refusal shows the page again
+    with what was typed and ticked, each problem naming its row."""
     back = request.get_full_path()
     action, keys, comment, bulk = _chosen(request, bench)
     if action not in ACTIONS:
         return HttpResponseBadRequest("unknown action")
     if not keys or keys == [""]:
-        messages.error(request, _("Select the values first (the boxes on the left)."))
-        return redirect(back)
+        return _again(request, bench, page, [str(_("Select the values first (the boxes on the left)."))])
     chosen, refused = _refusals(bench, action, keys)
     if refused:
-        messages.error(
-            request,
-            _("Nothing was done: %(n)d of the values chosen cannot be moved so.") % {"n": len(refused)},
-        )
-        for text in refused:
-            messages.error(request, text)
-        return redirect(back)
+        head = _("Nothing was done: %(n)d of the values chosen cannot be moved so.") % {"n": len(refused)}
+        return _again(request, bench, page, [head, *refused])
+    try:
+        moved = _move_chosen(request.user, bench, action, chosen, comment)
+    except PlanWatchError as error:
+        if error.status == 403:
+            raise PermissionDenied(pick(error.zh, error.en)) from error
+        row = "" if bulk else f"{_named(bench, chosen[0])}："
+        texts = [f"{row}{issue.text(in_english())}" for issue in error.issues]
+        return _again(request, bench, page, [str(_("Nothing was done:")), *texts])
+    which = _which(bench, moved)
+    messages.success(request, str(DONE[Action(action)]) % {"n": len(moved), "which": which})
+    return redirect(back)
+
+
+def _move_chosen(
+    user: Any, bench: Workbench, action: str, chosen: Sequence[Item], comment: str
+) -> list[ReportedValue]:
+    """The chosen values moved through the workflow, locality by locality, all or nothing."""
     by_locality: dict[int, list[Item]] = defaultdict(list)
     for item in chosen:
         by_locality[item.locality.pk].append(item)
     moved: list[ReportedValue] = []
-    try:
-        with transaction.atomic():  # one selection, all or nothing, whatever the localities
-            for items in by_locality.values():
-                locality, codes = items[0].locality, [i.indicator.code for i in items]
-                if action == Action.APPROVE:
-                    moved += wf.approve(request.user, locality, bench.period, codes=codes)
-                elif action == Action.ACCEPT:
-                    moved += wf.accept(request.user, locality, bench.period, codes=codes)
-                else:
-                    moved += wf.return_values(request.user, locality, bench.period, comment, codes=codes)
-    except PlanWatchError as error:
-        if error.status == 403:
-            raise PermissionDenied(pick(error.zh, error.en)) from error
-        messages.error(request, _("Nothing was done:"))
-        for issue in error.issues:
-            messages.error(request, issue.text(in_english()))
-        return redirect(back)
-    which = _which(bench, moved)
-    messages.success(request, str(DONE[Action(action)]) % {"n": len(moved), "which": which})
-    return redirect(back)
+    with transaction.atomic():  # one selection, all or nothing, whatever the localities
+        for items in by_locality.values():
+            locality, codes = items[0].locality, [i.indicator.code for i in items]
+            if action == Action.APPROVE:
+                moved += wf.approve(user, locality, bench.period, codes=codes)
+            elif action == Action.ACCEPT:
+                moved += wf.accept(user, locality, bench.period, codes=codes)
+            else:
+                moved += wf.return_values(user, locality, bench.period, comment, codes=codes)
+    return moved
+
+
+def _named(bench: Workbench, item: Item) -> str:
+    """A row as its problems name it: the indicator on a locality's page, the locality across them."""
+    if bench.locality is not None:
+        return f"{item.indicator.code} {item.indicator.name}"
+    return item.locality.name
+
+
+def _again(
+    request: HttpRequest, bench: Workbench, page: dict[str, Any], problems: Sequence[str]
+) -> HttpResponse:
+    """The page again after a refusal, with the problems on top and, in its rows, every reason
+    typed and every box ticked as they were sent."""
+    for text in problems:
+        messages.error(request, text)
+    ticked = set(request.POST.getlist("select"))
+    for item in bench.items:
+        item.typed = request.POST.get(f"comment-{item.key}", "")
+        item.ticked = item.key in ticked
+    response = _render(request, bench, **page, bulk_comment=request.POST.get("comment", ""))
+    response.status_code = 400
+    return response
 
 
 def _which(bench: Workbench, moved: Sequence[ReportedValue]) -> str:

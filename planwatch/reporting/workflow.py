@@ -1007,13 +1007,21 @@ def warnings_needing_comment(values: list[ReportedValue], locality: Locality, pe
 
 
 def _guard(step: Step, values: Sequence[ReportedValue]) -> list[PlanWatchError]:
-    """A submit needs every value filled in and a comment on each warning."""
+    """A submit needs every value filled in and a comment on each warning (both said at once)."""
     if step.action != Action.SUBMIT or not values:
         return []
+    problems: list[PlanWatchError] = []
     if empty := [v.indicator.code for v in values if v.value is None]:
-        return [
+        problems.append(
             IllegalTransition(f"以下指标未填数值：{'、'.join(empty)}", f"no value for: {', '.join(empty)}")
-        ]
+        )
+    return problems + _unexplained(values)
+
+
+def _unexplained(values: Sequence[ReportedValue]) -> list[PlanWatchError]:
+    """The values to submit whose own warnings still need a comment, as one refusal (or none)."""
+    if not values:
+        return []
     locality, period = values[0].locality, values[0].period
     if unexplained := warnings_needing_comment(list(values), locality, period):
         return [
@@ -1080,8 +1088,8 @@ def _move(
     return transition(VALUE, user, mine, action, comment=comment, via=via, today=today).subjects
 
 
-def _missing(locality: Locality, period: Period) -> None:
-    """What the report still lacks comes first: "no draft" would not say what to do next."""
+def _missing(locality: Locality, period: Period) -> list[PlanWatchError]:
+    """What the report still lacks (said before "no draft", which would not say what to do next)."""
     present = set(
         ReportedValue.objects.filter(locality=locality, period=period, value__isnull=False).values_list(
             "indicator_id", flat=True
@@ -1102,8 +1110,7 @@ def _missing(locality: Locality, period: Period) -> None:
             f"{', '.join(fed)}: counted from the ledgers, not written yet: "
             "use “write every value counted from the ledgers” on the entry form"
         )
-    if zh:
-        raise IllegalTransition("；".join(zh), "; ".join(en))
+    return [IllegalTransition("；".join(zh), "; ".join(en))] if zh else []
 
 
 @transaction.atomic
@@ -1124,9 +1131,11 @@ def submit(
         )
     _check_scope(locality, period)
     ensure_open(period, locality, today)
-    if codes is None and has_perm("locality.own", user, locality):
-        _missing(locality, period)
     candidates = [v for v in _values(locality, period, EDITABLE, codes) if VALUE.may(user, v, Action.SUBMIT)]
+    # every problem of the report at once: what is still missing and what needs a comment
+    own = codes is None and has_perm("locality.own", user, locality)
+    if own and (missing := _missing(locality, period)):
+        refuse([*missing, *_unexplained(candidates)])
     return _move(
         user,
         candidates,
