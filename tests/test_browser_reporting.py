@@ -107,12 +107,20 @@ def test_fill_in_save_submit_approve_accept(page, live_server, plan, cast, setti
     assert page.locator("h1").inner_text().startswith("珠海市")
     assert page.locator("tr.status-draft").count() == required - len(TYPED)
 
-    # the browser checks as she types: a count cannot be negative; saving waits until it is fixed
+    # the browser checks as she types: a count cannot be negative; a save goes to the server, which
+    # lists every problem of the form on top (each linked to its field) and beside the field
     page.fill("#value-I07", "-3")
     page.locator("#value-I07").blur()
     assert page.locator("#msg-I07 .field-error").is_visible()
     page.click("button[name=action][value=save].secondary")
-    assert page.locator("#value-I07").get_attribute("aria-invalid") == "true"
+    page.wait_for_selector("#form-problems")
+    # both of I07's problems, the one this page's script cannot see (the running total) as well
+    assert page.locator("#form-problems a[href='#value-I07']").count() == 2
+    assert page.locator("#msg-I07 .field-error").all_inner_texts() == [
+        "计数不能为负数",
+        "累计数不能小于上期的 7",
+    ]
+    assert page.input_value("#value-I07") == "-3"  # what she typed is still there
     assert not ReportedValue.objects.filter(locality=zh, period=p2018, indicator__code="I07").exists()
 
     # persons counted one by one (人) are whole, as the server says; 万人 may have decimals

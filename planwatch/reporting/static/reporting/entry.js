@@ -1,5 +1,7 @@
 /* The entry form: check values as they are typed, show the change against the previous period, count
-   the unsaved changes. A mirror of planwatch/core/validation.py kept simple: the server decides. */
+   the unsaved changes. A mirror of planwatch/core/validation.py kept simple: the server decides, so a
+   save is never held back here — the server's answer lists every problem of the form at once (on top,
+   each linked to its field, and beside each field), those this script cannot see included. */
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");
@@ -91,21 +93,12 @@
     input.addEventListener("input", function () {
       showChange(input);
       countChanges();
+      // the server's problems were about the value as it was sent: the next save judges this one
+      var box = document.getElementById("msg-" + input.closest("tr").dataset.code);
+      box.querySelectorAll(".field-error:not(.client)").forEach(function (p) { p.remove(); });
       if (input.getAttribute("aria-invalid")) check(input);
     });
     input.addEventListener("blur", function () { check(input); });
-  });
-
-  form.addEventListener("submit", function (event) {
-    var action = event.submitter ? event.submitter.value : "save";
-    if (action !== "save" && action !== "submit") return;
-    var bad = inputs.filter(function (input) { return !check(input); });
-    if (bad.length) {
-      event.preventDefault();
-      bad[0].focus();
-      var counter = document.getElementById("change-count");
-      if (counter) counter.textContent = text.msgFix;
-    }
   });
 
   // Back from an action on one value (a file attached, a revision asked): show that row's notes.
