@@ -59,6 +59,30 @@ def test_a_missing_required_field_is_answered_by_the_server_beside_it(client, pl
         assert field is not None and "This field is required." in field.group(0), name
 
 
+def test_every_problem_of_a_row_is_said_at_once_on_top_and_beside_its_field(client, plan, cast, projects):
+    client.force_login(cast.zoe)
+    zh = plan.localities.get(code="ZH")
+    url = reverse("ledgers:add", args=[plan.code, projects.code])
+    post = {
+        "locality": zh.pk,
+        "name": "",
+        "status": "active",
+        "investment": "-5",
+        "signed_on": "2020-05-01",
+        "started_on": "2020-03-01",
+    }
+    page = client.post(url, post).content.decode()
+    assert not LedgerItem.objects.exists()
+    top = page[page.index('id="form-problems"') : page.index("</nav>", page.index('id="form-problems"'))]
+    said = text_of(top)
+    assert "这个字段是必填项" in said and "总投资不能为负数" in said and "顺序" in said, said
+    assert 'href="#id_name"' in top and 'href="#id_investment"' in top
+    investment = re.search(
+        r'<div class="field[^"]*has-error[^"]*">\s*<label for="id_investment">.*?</div>', page, re.S
+    )
+    assert investment is not None and "总投资不能为负数" in investment.group(0)
+
+
 def test_the_form_notes_the_threshold_and_a_smaller_project_gets_a_message(client, plan, cast, projects):
     assert projects.threshold == 10000
     client.force_login(cast.zoe)

@@ -123,17 +123,18 @@ class ItemForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
-    def save(self, commit: bool = True) -> LedgerItem:
-        item: LedgerItem = super().save(commit=False)
+    def build(self) -> LedgerItem:
+        """The row as the form read it, not saved: after `is_valid()`, whatever its answer — a field
+        with a problem keeps its former value, so that the row's own checks can still be made and
+        every problem said at once."""
+        item: LedgerItem = self.instance  # the model's fields set from the valid ones (_post_clean)
         data = self.cleaned_data
         for stage in self.ledger.stage_codes:
-            if stage not in DATE_COLUMNS:
+            if stage not in DATE_COLUMNS and f"date_{stage}" in data:
                 item.set_stage_date(stage, data.get(f"date_{stage}"))
         item.attributes = {
             a["code"]: str(data.get(f"attr_{a['code']}") or "").strip()
             for a in self.ledger.attributes
             if str(data.get(f"attr_{a['code']}") or "").strip()
         }
-        if commit:
-            item.save()
         return item

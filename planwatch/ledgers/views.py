@@ -537,10 +537,13 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
         messages.info(request, pick(frozen.zh, frozen.en))
         return redirect("ledgers:item", plan.code, lt.code, obj.pk)
     form = ItemForm(request.POST or None, instance=obj, plan=plan, localities=localities, ledger=lt)
-    if request.method == "POST" and form.is_valid():
-        item = form.save(commit=False)
-        for key, zh, en in services.validation_problems(item):
-            form.add_error(field_name(key) if field_name(key) in form.fields else None, pick(zh, en))
+    if request.method == "POST":
+        form.is_valid()
+        item = form.build()
+        for key, zh, en in services.validation_problems(item):  # said with the fields' own, at once
+            name = field_name(key) if field_name(key) in form.fields else None
+            if name is None or name not in form.errors:
+                form.add_error(name, pick(zh, en))
         if not form.errors:
             try:
                 services.save_item(request.user, item, expected_version=form.cleaned_data.get("version"))
