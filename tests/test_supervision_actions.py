@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from planwatch.notifications.models import Notification
 from planwatch.supervision import actions
 from planwatch.supervision.models import Milestone
 from tests.audit import events
@@ -125,8 +126,6 @@ def test_only_the_province_comments_or_returns(plan, cast, milestone, who):
 def test_the_author_is_told_when_the_province_returns_or_comments(
     plan, cast, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from planwatch.notifications.models import Notification
-
     cast.zoe.email = "zoe@example.org"
     cast.zoe.save()
     ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
@@ -150,3 +149,21 @@ def test_the_author_is_told_when_the_province_returns_or_comments(
     assert notes[1].link == f"/plans/{plan.code}/supervision/milestone/{m.pk}/"
     assert len(mailoutbox) == 2 and mailoutbox[1].to == ["zoe@example.org"]
     assert not Notification.objects.exclude(user=cast.zoe).exists()  # the reviewer is not told
+
+
+def test_a_progress_update_is_told_to_the_province(plan, cast, django_capture_on_commit_callbacks):
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
+    m = actions.add_milestone(
+        cast.zoe,
+        ap,
+        actions.MilestoneData(
+            task=plan.tasks.order_by("order").first(), title="示范车间", due_on=dt.date(2018, 6, 30)
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.post_update(cast.zoe, m, "in_progress", 50, "设备已到货")
+    told = {n.user.username: n for n in Notification.objects.filter(event__startswith="progress.posted")}
+    assert "pat" in told and "zoe" not in told  # the province reviews it; its author is not told
+    assert told["pat"].text_zh == "zoe 报告了 珠海市 2018：示范车间 的进展：进行中，50%。说明：设备已到货"
+    assert told["pat"].text_en == "zoe reported progress on 示范车间: In progress, 50%. Note: 设备已到货"
+    assert told["pat"].link == f"/plans/{plan.code}/supervision/milestone/{m.pk}/"

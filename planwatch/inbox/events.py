@@ -28,7 +28,7 @@ from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import ACTION_WORDS, ACTIONS, Action, SubjectKind, transitioned
 from planwatch.ledgers.services import LEDGER_ROW
 from planwatch.notifications.delivery import notify
-from planwatch.notifications.people import in_person_first
+from planwatch.notifications.people import called, in_person_first
 from planwatch.reporting.workflow import VALUE
 from planwatch.supervision.actions import PROGRESS_UPDATE
 
@@ -110,7 +110,7 @@ def concerned(kind: SubjectKind, subjects: list[Any], actor: Any, action: str = 
 
 def message(kind: SubjectKind, action: str, subjects: list[Any], actor: Any, comment: str) -> tuple[str, str]:
     verb_zh, verb_en = ACTION_WORDS[ACTIONS[action]]
-    who = (actor.get_full_name() or actor.get_username()) if actor is not None else "PlanWatch"
+    who = called(actor)
     labels = [kind.audit_subject(s).label for s in subjects]
     shown = "、".join(labels[:5]) + ("…" if len(labels) > 5 else "")
     shown_en = ", ".join(labels[:5]) + ("…" if len(labels) > 5 else "")

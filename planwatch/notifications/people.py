@@ -43,3 +43,8 @@ def in_person_first(may: list[Any]) -> list[Any]:
     """Of those who may act, the ones who act in person; the administrator (who stands in for
     anyone) only when nobody else may."""
     return [u for u in may if not stands_in(u)] or may
+
+
+def called(user: Any) -> str:
+    """How a notification names a person: the full name, else the username (PlanWatch for none)."""
+    return (user.get_full_name() or user.get_username()) if user is not None else "PlanWatch"

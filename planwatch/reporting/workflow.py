@@ -43,7 +43,7 @@ from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
 from planwatch.notifications.delivery import notify
-from planwatch.notifications.people import locality_users, who_may
+from planwatch.notifications.people import called, locality_users, who_may
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
@@ -1245,8 +1245,8 @@ def _tell_revision(request: RevisionRequest, actor: Any) -> None:
     shown = f"{request.new_value.normalize():f}"
     if request.status == RevisionRequest.Status.PENDING:
         people = who_may("revision.decide")
-        zh = f"{request.requested_by} 申请将 {what} 修订为 {shown}。原因：{request.reason}"
-        en = f"{request.requested_by} asks to revise {what} to {shown}. Reason: {request.reason}"
+        zh = f"{called(request.requested_by)} 申请将 {what} 修订为 {shown}。原因：{request.reason}"
+        en = f"{called(request.requested_by)} asks to revise {what} to {shown}. Reason: {request.reason}"
         link = reverse("manage:revisions", args=[plan.code])
     else:
         people = [request.requested_by] if request.requested_by and request.requested_by.is_active else []

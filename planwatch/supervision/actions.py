@@ -35,7 +35,7 @@ from planwatch.kernel.review import MOVES, Action, State, Step, SubjectKind, tra
 from planwatch.plans.models import Indicator, Locality, Plan, Task, Unit
 from planwatch.reporting.evidence import evidence_problem
 from planwatch.supervision.models import ActionPlan, Milestone, ProgressUpdate, UpdateEvidence
-from planwatch.supervision.notify import RemindResult, notify
+from planwatch.supervision.notify import RemindResult, called, notify, who_may
 
 Status = Milestone.Status
 
@@ -402,7 +402,29 @@ def post_update(
     milestone.save(update_fields=["status", "percent"])
     new = {"status": status, "percent": percent, "update": update.pk}
     audit.record("milestone.progress", user, milestone.audit_subject(), old=old, new=new, via=via)
+    _tell_reviewers(update, user)
     return update
+
+
+def _tell_reviewers(update: ProgressUpdate, author: Any) -> None:
+    """A progress update, once committed, is told to those who review it (the province)."""
+    milestone = update.milestone
+    status = Milestone.Status(update.status).label
+    with translation.override("zh-hans"):
+        zh = f"{called(author)} 报告了 {milestone.audit_subject().label} 的进展：{status}，{update.percent}%"
+    with translation.override("en"):
+        en = f"{called(author)} reported progress on {milestone.title}: {status}, {update.percent}%"
+    if update.narrative:
+        zh, en = f"{zh}。说明：{update.narrative}", f"{en}. Note: {update.narrative}"
+    link = reverse("supervision:milestone", args=[milestone.action_plan.plan.code, milestone.pk])
+    event = f"progress.posted:{update.pk}"
+    people = [p for p in who_may("progress_update.approve") if p.pk != getattr(author, "pk", None)]
+
+    def send() -> None:
+        for person in people:
+            notify(person, f"{event}:{person.pk}", zh, en, link, RemindResult(), event=event)
+
+    transaction.on_commit(send)
 
 
 def _restore(step: Step, updates: Sequence[ProgressUpdate]) -> None:
