@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from planwatch.accounts.actions import Account, issue_token, revoke_token, save_user
 from planwatch.accounts.models import Profile
 from planwatch.core.errors import PlanWatchError
+from planwatch.kernel.models import AuditEvent, name_fields
 from planwatch.plans.actions import revise_target, set_locality_target
 from planwatch.plans.loader import load_plan_file
 from planwatch.reporting.periods import create_periods, grant_exception, set_dates
@@ -102,3 +104,23 @@ def test_a_plan_load(db):
     assert (event.type, event.plan_code, event.source) == ("plan.create", plan.code, "cli")
     load_plan_file(SEED_PLAN)  # the same file: unchanged, nothing written
     assert events(kind="plan").count() == 1
+
+
+def test_the_audit_log_names_codes_and_fields_for_a_reader(client, plan, cast):
+    """地区 ZH reads 珠海市, 单位 DST its unit's name, a ledger row's approvals their label."""
+    dst = plan.units.get(code="DST")
+    event = AuditEvent(
+        type="user.update",
+        subject_type="user",
+        plan_code=plan.code,
+        old={"locality": "ZH", "unit": ""},
+        new={"locality": "FS", "unit": "DST"},
+    )
+    row = AuditEvent(
+        type="ledger_row.approve", subject_type="ledger_row", plan_code=plan.code, new={"approvals": 1}
+    )
+    with translation.override("zh-hans"):
+        name_fields([event, row])
+        assert event.old_shown == "地区：珠海市；单位：—"
+        assert event.new_shown == f"地区：佛山市；单位：{dst.name_zh}"
+        assert row.new_shown == "已完成审核级数：1"

@@ -176,14 +176,35 @@ def register_namer(subject_type: str, namer: Callable[[list[AuditEvent]], None])
     NAMERS[subject_type] = namer
 
 
+# Keys whose values are codes of a plan's things (地区 ZH, 单位 DST, 重点领域 KF01): named by the app
+# that keeps those things (planwatch.plans.apps), per plan — names(plan_code, codes) → {code: name}.
+CODE_NAMES: dict[str, Callable[[str, set[str]], dict[str, str]]] = {}
+
+
+def register_code_names(key: str, names: Callable[[str, set[str]], dict[str, str]]) -> None:
+    CODE_NAMES[key] = names
+
+
 def name_fields(events: Iterable[AuditEvent]) -> None:
-    """Let the apps name the keys of these events' old and new that only they can (NAMERS)."""
+    """Let the apps name the keys of these events' old and new that only they can (NAMERS), and
+    the codes their values hold (CODE_NAMES): one query per kind of code and plan."""
+    events = list(events)
     by_type: dict[str, list[AuditEvent]] = {}
     for event in events:
         by_type.setdefault(event.subject_type, []).append(event)
     for subject_type, some in by_type.items():
         if subject_type in NAMERS:
             NAMERS[subject_type](some)
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for event in events:
+        for data in (event.old, event.new):
+            if isinstance(data, dict):
+                for key in CODE_NAMES.keys() & data.keys():
+                    if isinstance(data[key], str) and data[key]:
+                        wanted.setdefault((key, event.plan_code), set()).add(data[key])
+    named = {(key, plan): CODE_NAMES[key](plan, codes) for (key, plan), codes in wanted.items()}
+    for event in events:
+        event.code_names = {key: named.get((key, event.plan_code), {}) for key in CODE_NAMES}
 
 
 class AuditEvent(models.Model):
@@ -260,6 +281,8 @@ class AuditEvent(models.Model):
     # How the keys of old and new are named: by the subject's model (field_label), or by its app's
     # own words (name_fields) where only the app knows them.
     words: Words | None = None
+    # The names of the codes its values hold, by key (name_fields): {"locality": {"ZH": "珠海市"}}.
+    code_names: dict[str, dict[str, str]] | None = None
 
     def _label(self, key: str, within: str = "") -> Any:
         return self.words(key, within) if self.words else field_label(self.subject_type, key)
@@ -275,6 +298,8 @@ class AuditEvent(models.Model):
         return "；".join(f"{self._label(key)}：{self._value(key, value)}" for key, value in parts)
 
     def _value(self, key: str, value: Any) -> Any:
+        if self.code_names and isinstance(value, str) and value in self.code_names.get(key, {}):
+            return self.code_names[key][value]
         if isinstance(value, dict) and value:
             return "，".join(
                 f"{self._label(k, key)} {value_label(self.subject_type, k, v)}" for k, v in value.items()

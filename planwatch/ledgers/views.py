@@ -66,7 +66,7 @@ def _with_dates(user: Any, ledger: LedgerType, items: Any) -> list[LedgerItem]:
     return rows
 
 
-def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list[str]:
+def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, dict[str, str]]) -> list[str]:
     """An audit row's changes as lines in the page's language, only the fields that differ
     ("名称：旧 → 新"); a creation (nothing before) lists the fields it filled in ("名称：新")."""
     old = old if isinstance(old, dict) else {}
@@ -93,8 +93,8 @@ def _changes(lt: LedgerType, old: Any, new: Any, places: dict[str, str]) -> list
             return str(LedgerItem.Status(value).label)
         if key == "review" and value in LedgerItem.Review.values:
             return str(LedgerItem.Review(value).label)
-        if key == "locality":
-            return places.get(value, str(value))
+        if key in places:  # a code of the plan's (地区, 重点领域) by its name
+            return places[key].get(value, str(value))
         return str(value)
 
     before, after = flat(old), flat(new)
@@ -212,7 +212,10 @@ def item(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpResponse:
     )
     similar = list(services.similar_items(request.user, obj)) if obj.duplicate_flag else []
     attrs = {a["code"]: a for a in lt.attributes}
-    places = {loc.code: loc.name for loc in plan.localities.all()}
+    places = {
+        "locality": {loc.code: loc.name for loc in plan.localities.all()},
+        "key_field": {kf.code: kf.name for kf in plan.key_fields.all()},
+    }
     may_write = services.can_write(request.user, obj.locality) and obj.status != LedgerItem.Status.MERGED
     return _render(
         request,

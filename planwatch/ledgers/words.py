@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.models import field_label as kernel_field_label
 from planwatch.plans.models import pick
 
 from .models import DATE_COLUMNS, LedgerItem, LedgerType
@@ -38,10 +38,7 @@ def field_label(ledger: LedgerType, key: str, within: str = "") -> str:
         return _("Attributes")
     if key == "dates":
         return _("Dates")
-    try:
-        return str(getattr(LedgerItem._meta.get_field(key), "verbose_name", key))
-    except FieldDoesNotExist:  # a key of an older snapshot
-        return key
+    return str(kernel_field_label("ledger_row", key))  # the row's model field, or the kernel's word
 
 
 def name_audit_fields(events: list[AuditEvent]) -> None:
