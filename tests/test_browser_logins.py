@@ -33,7 +33,7 @@ def test_changing_ones_password_from_the_top_bar(page, live_server, cast):  # ty
     page.fill("input[name=new_password1]", "zoe-new-password-2027")
     page.fill("input[name=new_password2]", "zoe-new-password-2027")
     page.click("main button[type=submit].primary")
-    page.wait_for_selector("p.notice")
+    page.wait_for_selector(".message.success")
     screenshot(page, "password-changed")
     cast.zoe.refresh_from_db()
     assert cast.zoe.check_password("zoe-new-password-2027")

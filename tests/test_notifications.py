@@ -139,6 +139,8 @@ def test_a_return_tells_the_reporter_in_the_app_by_email_and_the_group_robot(
         wf.submit(cast.zoe, zh, period)
     # the submission told the approver (and nobody else: the administrator only stands in)
     assert {n.user.username for n in Notification.objects.all()} == {"zack"}
+    # the approver opens the reviewer's workbench; the reporter (below) her entry form
+    assert Notification.objects.get().link == reverse("review:locality", args=[plan.code, "ZH", period.code])
     with django_capture_on_commit_callbacks(execute=True):
         wf.return_values(cast.zack, zh, period, "I07 与台账不符，请核对", codes=["I07"])
 

@@ -304,3 +304,21 @@ def test_the_timeline_spans_the_plan_year_and_the_milestones_own_dates(client, p
     assert bars[late.pk].left == pytest.approx(100 * (92 + 366) / span, abs=0.01)
     assert bars[late.pk].left + bars[late.pk].width == pytest.approx(100, abs=0.01)
     assert bars[inside.pk].left == pytest.approx(100 * (92 + 31 + 29) / span, abs=0.01)
+
+
+def test_milestones_all_outside_the_plan_year_are_drawn_over_their_own_years(client, plan, cast, base):
+    """The demo's 2020 action plan with milestones around today (2026–27): no empty band of years
+    before them, and a note that says why the timeline is not 2020's."""
+    ap = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2020)
+    data = actions.MilestoneData(
+        task=plan.tasks.order_by("order").first(),
+        title="示例：年内验收",
+        starts_on=dt.date(2026, 10, 1),
+        due_on=dt.date(2027, 3, 31),
+    )
+    actions.add_milestone(cast.zoe, ap, data)
+    response = _login(client, cast.zoe).get(f"{base}ZH/2020/")
+    assert [m.label for m in response.context["months"]] == ["2026年", "2027年"]
+    assert 'id="outside-year"' in response.content.decode()
+    (bar,) = response.context["bars"]
+    assert bar.left == pytest.approx(100 * 273 / 730, abs=0.01)  # 1 October of 2026–27's 730 days

@@ -100,12 +100,21 @@ T = TypeVar("T")
 def led_first(user: Any, items: Iterable[T], indicator: Callable[[T], Any] = lambda item: item) -> list[T]:
     """The items in their order, those of the indicators the user's unit leads first: every list of
     indicators (or of things of an indicator: values, targets, breakdowns) a lead unit's user sees
-    is ordered by this, and only this. `indicator(item)` is the item's indicator."""
+    is ordered by this, and only this. `indicator(item)` is the item's indicator, or a list of them
+    (a ledger feeding several: led when one of them is)."""
     items = list(items)
     p = _profile(user)
     if p is None or p.role != Role.LEAD_UNIT or p.unit_id is None:
         return items
-    return sorted(items, key=lambda item: getattr(indicator(item), "lead_unit_id", None) != p.unit_id)
+
+    def led(item: T) -> bool:
+        found = indicator(item)
+        return any(
+            getattr(i, "lead_unit_id", None) == p.unit_id
+            for i in (found if isinstance(found, list) else [found])
+        )
+
+    return sorted(items, key=lambda item: not led(item))
 
 
 def stands_in(user: Any) -> bool:

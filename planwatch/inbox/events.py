@@ -50,6 +50,22 @@ LINKS: dict[str, Callable[[Any], str]] = {
 }
 
 
+# Where one who may now approve or accept the subject acts on it, where that is not LINKS' page: a
+# value's approver and the province open the reviewer's workbench, its reporter the entry form.
+REVIEW_LINKS: dict[str, Callable[[Any], str]] = {
+    VALUE.name: lambda v: reverse(
+        "review:locality", args=[v.indicator.plan.code, v.locality.code, v.period.code]
+    ),
+}
+
+
+def link_for(kind: SubjectKind, subject: Any, user: Any) -> str:
+    """The page where `user` acts on the subject of a notification."""
+    if kind.name in REVIEW_LINKS and {Action.APPROVE, Action.ACCEPT} & set(kind.actions(user, subject)):
+        return REVIEW_LINKS[kind.name](subject)
+    return LINKS[kind.name](subject) if kind.name in LINKS else ""
+
+
 # Who is told of a kind's moves, where it is not the next actors and the reporter (a bulletin:
 # its addressees): audience(subjects, action, people) → each person with the subjects for them.
 Audience = Callable[[list[Any], str, list[Any]], dict[Any, list[Any]]]
@@ -134,7 +150,7 @@ def tell(kind_name: str, action: str, ids: list[int], actor: Any, comment: str) 
     made = 0
     for user, mine in concerned(kind, subjects, actor, action).items():
         zh, en = message(kind, action, mine, actor, comment)
-        link = LINKS[kind.name](mine[0]) if kind.name in LINKS else ""
+        link = link_for(kind, mine[0], user)
         if notify(user, f"{event}:{user.pk}", zh, en, link, event=event) is not None:
             made += 1
     return made

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from planwatch.accounts.permissions import has_perm, own_locality_id
+from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.core.errors import PlanWatchError
 from planwatch.kernel import jobs
+from planwatch.kernel.review import ACTION_WORDS
 from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Locality, Plan, Target, pick
 from planwatch.reporting import workflow as wf
@@ -131,6 +132,8 @@ def index(request: HttpRequest, code: str) -> HttpResponse:
     visible = services.visible_items(request.user, LedgerItem.objects.filter(ledger__plan=plan))
     sizes = dict(visible.values_list("ledger_id").annotate(n=Count("pk")).values_list("ledger_id", "n"))
     rows = [(lt, sizes.get(lt.pk, 0), [f["indicator"] for f in lt.feeds]) for lt in ledgers]
+    indicators = {i.code: i for i in plan.indicators.all()}
+    rows = led_first(request.user, rows, lambda row: [indicators[c] for c in row[2] if c in indicators])
     return _render(request, "index.html", plan, ledgers=rows)
 
 
@@ -253,7 +256,9 @@ def transition(request: HttpRequest, code: str, ledger: str, pk: int) -> HttpRes
     refusal_goes_to(request, reverse("ledgers:item", args=[plan.code, lt.code, obj.pk]))
     obj = services.move(request.user, obj, action, comment=request.POST.get("comment", ""))
     stale = services.stale_message(services.stale_values(lt, [obj])) if action == "accept" else None
-    messages.success(request, _("Done.") + (" " + pick(*stale) if stale else ""))
+    verb_zh, verb_en = ACTION_WORDS[action]
+    done = pick(f"已{verb_zh}：{obj.name}", f"{verb_en.capitalize()}: {obj.name}")
+    messages.success(request, done + (" " + pick(*stale) if stale else ""))
     return redirect("ledgers:item", plan.code, lt.code, obj.pk)
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from planwatch.accounts.permissions import has_perm
 from planwatch.kernel.models import SUBJECTS, VERBS, name_fields
 from planwatch.pages import DateInput, refusal_goes_to
-from planwatch.plans.models import Locality, Plan, frequency_choices
+from planwatch.plans.models import Locality, Plan, frequency_choices, pick
 from planwatch.reporting import exports, workflow
 from planwatch.reporting.models import Period, RevisionRequest
 from planwatch.reporting.periods import create_periods, grant_exception, set_dates
@@ -118,13 +118,18 @@ def revisions(request: HttpRequest, code: str) -> HttpResponse:
             RevisionRequest, pk=request.POST.get("request"), value__indicator__plan=plan
         )
         refusal_goes_to(request, reverse("manage:revisions", args=[plan.code]))
-        workflow.decide_revision(
+        decided = workflow.decide_revision(
             request.user,
             revision,
             approve=request.POST.get("decision") == "approve",
             comment=request.POST.get("comment", ""),
         )
-        messages.success(request, _("Decision recorded."))
+        what, shown = decided.value.audit_subject().label, f"{decided.new_value.normalize():f}"
+        if decided.status == RevisionRequest.Status.ACCEPTED:
+            done = pick(f"已同意修订：{what} 改为 {shown}", f"Revision accepted: {what} is now {shown}")
+        else:
+            done = pick(f"已驳回修订申请：{what}（{shown}）", f"Revision request rejected: {what} ({shown})")
+        messages.success(request, done)
         return redirect("manage:revisions", code=plan.code)
     rows = workflow.revision_requests(plan)
     return render(

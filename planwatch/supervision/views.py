@@ -137,17 +137,29 @@ class Column:
     days: int
 
 
+def outside_year(year: int, milestones: list[Milestone]) -> bool:
+    """Every milestone falls outside the action plan's year (none starts, runs or ends in it)."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return bool(milestones) and all(m.due_on < start or (m.starts_on or m.due_on) > end for m in milestones)
+
+
 def timeline_span(year: int, milestones: list[Milestone]) -> tuple[dt.date, dt.date, list[Column]]:
     """The dates the timeline covers and its columns: from the earlier of 1 January of the action
     plan's year and the first milestone's start, to the later of 31 December of that year and the last
-    due date — the plan year and the milestones' own dates, nothing more. Its columns are the year's
-    months when that is all, else the calendar years the span touches, each as wide as its part."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    due date — the plan year and the milestones' own dates, nothing more (the plan year left out when
+    no milestone touches it, `outside_year`: the years between would be an empty band). Its columns
+    are the year's months when that is all, else the calendar years the span touches, each as wide
+    as its part."""
+    if outside_year(year, milestones):
+        start = dt.date(min(m.starts_on or m.due_on for m in milestones).year, 1, 1)
+        end = dt.date(max(m.due_on for m in milestones).year, 12, 31)
+    else:
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     first = min([start, *(m.starts_on or m.due_on for m in milestones)])
     last = max([end, *(m.due_on for m in milestones)])
-    if (first, last) == (start, end):
+    if (first, last) == (start, end) and first.year == last.year:
         months = [
-            Column(pick(f"{i}月", calendar.month_abbr[i]), monthrange(year, i)[1]) for i in range(1, 13)
+            Column(pick(f"{i}月", calendar.month_abbr[i]), monthrange(first.year, i)[1]) for i in range(1, 13)
         ]
         return start, end, months
     years = range(first.year, last.year + 1)
@@ -256,6 +268,7 @@ def action_plan(request: HttpRequest, code: str, locality_code: str, year: int) 
         action_plan=ap_found,
         bars=timeline(plan, milestones, year, today),
         months=timeline_span(year, milestones)[2],
+        outside=outside_year(year, milestones),
         today=today,
         may_write=may_write,
         errors=errors,
