@@ -215,11 +215,11 @@ def _rounded(
 
 def detail(bounds: tuple[tuple[float, float], tuple[float, float]] | None) -> tuple[int, float]:
     """The digits and the thinning step fit for a view of these bounds: about 400 m (0.004°) while
-    the view spans up to 4° (a province's cities, the seed plan), then a step of a thousandth of the
-    span — a pixel of a map some 600 px wide — so a national map of 3,000 counties stays a
-    megabyte or two rather than tens (two decimals once the step passes 0.01°)."""
+    the view spans up to 6° (a province's cities, the seed plan), then a step of a six-hundredth of the
+    span — a pixel of a map some 600 px wide — so a national map of 3,000 counties stays about a
+    megabyte rather than tens (two decimals once the step passes 0.01°)."""
     span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1]) if bounds else 0.0
-    step = max(0.004, round(span / 1000, 3))
+    step = 0.004 if span <= 6 else round(span / 600, 3)
     return (3 if step < 0.01 else 2), step
 
 

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -163,6 +163,7 @@ def _binding_table(
 MANY_UNITS = 30  # more pilot units than this: the ends of the ranking, binding checks as counts
 RANKING_EACH = 15  # the best and the worst shown
 RANKING_PAGE = 100  # rows per page of the full ranking
+UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
 
 
 def _ranking_view(request: HttpRequest, ranking: list[dict[str, Any]]) -> dict[str, Any]:
@@ -798,6 +799,14 @@ COLUMNS = [
 ]
 
 
+def _units_page(request: HttpRequest, pilots: list[Locality]) -> Page | None:
+    """Of many pilot units, the page of them an indicator page shows (table and chart), by `?page=`;
+    None for a plan small enough to show every one."""
+    if len(pilots) <= MANY_UNITS:
+        return None
+    return Paginator(pilots, UNITS_PAGE).get_page(request.GET.get("page"))
+
+
 @login_required
 def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpResponse:
     plan = _plan(code)
@@ -810,7 +819,8 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
-    for loc in pilots:
+    page = _units_page(request, pilots)
+    for loc in page.object_list if page else pilots:
         cells: list[dict[str, Any]] = []
         for year in years:
             value = table["values"].get((loc.pk, year))
@@ -873,6 +883,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         choice=choice,
         chart=chart,
         has_values=has_values,
+        units_page=page,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
         adjustments=revised,
     )

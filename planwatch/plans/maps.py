@@ -64,7 +64,7 @@ def plan_map(plan: Plan) -> geo.PlanMap:
     return _plan_map(places(plan), Path(settings.PLANWATCH_MAPS_DIR))
 
 
-MAP_FORMAT = "plan-map-2"  # bump when the map made from the same places changes (core/geo.py)
+MAP_FORMAT = "plan-map-3"  # bump when the map made from the same places changes (core/geo.py)
 
 
 def _made(places: tuple[geo.MapPlace, ...], folder: Path) -> bytes:
