@@ -6,7 +6,7 @@
 Each plan must be loaded, with sample data and a stored run of the year (`planwatch load_plan`,
 `load_sample`, `evaluate`); the user must exist (`planwatch demo_user`). For each plan it times, as
 the browser would ask for them, the overview, its map.json, an area (the first locality with pilot
-units below it), a pilot unit, an indicator page, the entry form and the chase list, the breakdown
+units below it), a pilot unit, an indicator page, the entry form and the reporting home, the whole ranking's first page, the breakdown
 index and an indicator's breakdown: the median of --repeat runs, the bytes and the queries.
 """
 
@@ -41,7 +41,7 @@ def measure(client: Client, url: str, repeat: int) -> tuple[float, int, int, int
         counted = [0]
 
         def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            counted[0] += 1
+            counted[0] += 1  # noqa: B023
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(count):
@@ -59,6 +59,7 @@ def pages(plan: Plan, year: int) -> list[tuple[str, str]]:
     parents = {p.parent_id for p in pilots if p.parent_id}
     area = plan.localities.filter(id__in=parents).order_by("code").first()
     ind = plan.indicators.order_by("code").first()
+    assert ind is not None
     period = plan.periods.filter(year=year).order_by("code").first()
     rows = [
         ("overview", f"{base}/dashboard/?year={year}"),
@@ -67,12 +68,13 @@ def pages(plan: Plan, year: int) -> list[tuple[str, str]]:
         ("indicator", f"{base}/dashboard/indicators/{ind.code}/"),
         ("breakdown index", f"{base}/breakdown/"),
         ("breakdown table", f"{base}/breakdown/{ind.code}/"),
+        ("whole ranking p.1", f"{base}/dashboard/?year={year}&ranking=all"),
     ]
     if area is not None:
         rows.insert(2, ("area", f"{base}/dashboard/localities/{area.code}/?year={year}"))
     if period is not None:
         rows.append(("entry form", f"{base}/report/{pilots[0].code}/{period.code}/"))
-        rows.append(("chase list", f"{base}/report/chase/{period.code}/"))
+        rows.append(("reporting home", f"{base}/report/"))
     return rows
 
 
