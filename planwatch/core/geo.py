@@ -344,8 +344,9 @@ def _bounds(
             continue
         if p.code in shapes:
             for polygon in shapes[p.code].polygons:
-                xs += [x for x, _ in polygon[0]]
-                ys += [y for _, y in polygon[0]]
+                if polygon:  # a part without rings (some county files have one) bounds nothing
+                    xs += [x for x, _ in polygon[0]]
+                    ys += [y for _, y in polygon[0]]
         elif p.code in points:
             xs.append(points[p.code][0])
             ys.append(points[p.code][1])

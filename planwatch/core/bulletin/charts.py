@@ -225,7 +225,7 @@ class _MapLabeller:
         (the map file's centre, `cp`, can be the seat of government at the area's edge)."""
         if shape.point is not None and not shape.polygons:
             return shape.point
-        ring = max((p[0] for p in shape.polygons), key=lambda r: abs(_signed_area(r)))
+        ring = max((p[0] for p in shape.polygons if p), key=lambda r: abs(_signed_area(r)))
         centroid = _centroid(ring)
         patches = self.outlines.get(shape.locality, [])
         if any(p.get_path().contains_point(centroid) for p in patches):
@@ -305,7 +305,7 @@ def _box(cx: float, cy: float, w: float, h: float) -> Bbox:
 
 
 def _area(shape: MapShape) -> float:
-    return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons)
+    return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons if polygon)
 
 
 def _signed_area(ring: Sequence[tuple[float, float]]) -> float:
