@@ -435,10 +435,11 @@ def plan_map(request: HttpRequest, code: str) -> HttpResponse:
     places, tagged, a repeated view answered 304 Not Modified."""
     body, tag = maps.plan_map_json(_plan(code))
     etag = f'"{tag}"'
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type="application/json")
+    response: HttpResponse = (
+        HttpResponseNotModified()
+        if request.headers.get("If-None-Match") == etag
+        else HttpResponse(body, content_type="application/json")
+    )
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     return response
