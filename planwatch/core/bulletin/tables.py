@@ -356,14 +356,19 @@ def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
     s = c.supervision
     if s is None or s.milestones == 0:
         return []
+    by_locality = list(s.by_locality)
+    cut = scale.many(c) and len(by_locality) > 2 * scale.EACH
+    if cut:  # of many units, those with the most overdue and at-risk milestones
+        by_locality = sorted(by_locality, key=lambda lor: (-lor[1], -lor[2]))[: 2 * scale.EACH]
     counts = Table(
         "supervision_counts",
-        f"表{first} 各地区督查督办节点情况",
+        f"表{first} 各地区督查督办节点情况" + ("（逾期最多的地区）" if cut else ""),
         ("地区", "节点数", "逾期", "有风险"),
         tuple(
-            (c.names.locality(loc), str(s.totals.get(loc, 0)), str(o), str(r)) for loc, o, r in s.by_locality
+            (c.names.locality(loc), str(s.totals.get(loc, 0)), str(o), str(r)) for loc, o, r in by_locality
         ),
         (False, True, True, True),
+        f"按逾期、有风险节点数排列；全部地区{scale.ANNEX}“督查 Supervision”表。" if cut else "",
     )
     rows = tuple(
         (
@@ -378,12 +383,15 @@ def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
         )
         for r in s.rows
     )
+    shown = rows[: 2 * scale.EACH] if scale.many(c) else rows
     detail = Table(
         "supervision",
-        f"表{first + 1} 逾期和有风险的节点",
+        f"表{first + 1} 逾期和有风险的节点"
+        + (f"（前{len(shown)}个，共{len(rows)}个）" if len(shown) < len(rows) else ""),
         ("地区", "任务", "节点", "责任单位", "截止日期", "状态", "逾期天数", "原因"),
-        rows,
+        shown,
         (False, False, False, False, False, False, True, False),
+        f"全部节点{scale.ANNEX}“督查 Supervision”表。" if len(shown) < len(rows) else "",
     )
     return [counts, detail] if rows else [counts]
 
@@ -402,12 +410,15 @@ def late_table(c: BulletinContent, number_: int) -> Table | None:
         )
         for r in c.late
     )
+    shown = rows[: 2 * scale.EACH] if scale.many(c) else rows
+    cut = len(shown) < len(rows)
     return Table(
         "late",
-        f"表{number_} 迟报地区",
+        f"表{number_} 迟报地区" + (f"（前{len(shown)}个，共{len(rows)}个）" if cut else ""),
         ("地区", "报送期", "截止日期", "已报/应报", "首次报送", "逾期天数"),
-        rows,
+        shown,
         (False, False, False, True, False, True),
+        f"全部迟报地区{scale.ANNEX}“迟报 Late”表。" if cut else "",
     )
 
 
@@ -466,14 +477,19 @@ def warning_lines(c: BulletinContent) -> tuple[str, ...]:
         if group:
             lines.append(f"全区域进度{PACE_ZH[pace]}的指标（{len(group)}项）：" + "；".join(group) + "。")
     local = [w.text for w in c.warnings if w.kind == "locality"]
-    if scale.many(c) and len(local) > 2 * scale.EACH:
-        local = local[: 2 * scale.EACH] + [
-            f"另有{len(local) - 2 * scale.EACH}个地区有严重滞后指标，{scale.ANNEX}“预警 Warnings”表。"
-        ]
-    lines += local
+    others = [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
+    lines += _first(c, local, "个地区有严重滞后指标")
     lines += binding_lines(c)
-    lines += [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
+    lines += _first(c, others, "条预警（排名下降等）")
     return tuple(lines)
+
+
+def _first(c: BulletinContent, lines: list[str], what: str) -> list[str]:
+    """Of many units, the first 2 × EACH lines and one saying how many more are in the annex."""
+    if not scale.many(c) or len(lines) <= 2 * scale.EACH:
+        return lines
+    more = len(lines) - 2 * scale.EACH
+    return lines[: 2 * scale.EACH] + [f"另有{more}{what}，{scale.ANNEX}“预警 Warnings”表。"]
 
 
 def outline(c: BulletinContent) -> list[Block]:
