@@ -89,6 +89,9 @@
     note.id = "map-unmapped";
     var separator = /^zh/.test(document.documentElement.lang) ? "、" : ", ";
     var names = codes.map(function (code) { return byCode[code] ? byCode[code].name : code; });
+    // Of many (a national plan: a few hundred county-level cities the package lacks), the first 20
+    // and how many in all; each is named in its tooltip-less row of the ranking and on its page.
+    if (names.length > 20) names = names.slice(0, 20).concat(["… (" + codes.length + ")"]);
     note.textContent = label.replace("{names}", names.join(separator));
     el.parentNode.insertBefore(note, el.nextSibling);
   }
