@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("plans", nargs="+", help="plan:year, the first is the baseline")
     parser.add_argument("--user", default="nat")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated page labels (default: all)")
     args = parser.parse_args()
     setup_test_environment()
     client = Client()
@@ -94,6 +95,8 @@ def main() -> None:
         units = plan.localities.filter(pilot=True).count()
         print(f"{code} {year}: {units} pilot units, {plan.indicators.count()} indicators")
         for label, url in pages(plan, int(year)):
+            if args.only and label not in args.only.split(","):
+                continue
             client.get(url)  # warm: caches of the process, the run chosen
             seconds, size, queries, status = measure(client, url, args.repeat)
             ratio = f"{seconds / baseline[label]:6.1f}×" if n and baseline.get(label) else ""
