@@ -174,6 +174,10 @@ STATICFILES_DIRS = [("vendor/echarts", VENDOR_DIR / "echarts")]
 # The boundaries each plan's map is drawn from (provinces' cities, cities' counties): read by the
 # server, which serves each plan the few it needs (planwatch/plans/maps.py), never served whole.
 PLANWATCH_MAPS_DIR = VENDOR_DIR / "maps"
+# Each plan's map once made (a national plan's reads some 200 MB of county files: a minute), kept
+# on disk by its places so that a new process or worker reads it rather than make it again; empty:
+# kept in memory only.
+PLANWATCH_MAP_CACHE_DIR = env_str("PLANWATCH_MAP_CACHE_DIR", str(VAR_DIR / "cache" / "maps"))
 # Files (evidence, bulletins, ledger evidence, plan files checked and not yet published) go through
 # Django's file storage, so that any web server or worker reads what another wrote: files under
 # MEDIA_ROOT by default (one machine, or a folder shared by all), an S3-compatible object store

@@ -22,3 +22,6 @@ WHITENOISE_AUTOREFRESH = True
 # Jobs run where they are started, so a test sees an import end as the page redirects to it; the
 # database backend and its worker are tested on their own (tests/test_jobs.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Each test's plan map is made afresh (no map files kept under var/ between runs).
+PLANWATCH_MAP_CACHE_DIR = ""

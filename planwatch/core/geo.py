@@ -213,8 +213,22 @@ def _rounded(
     return out
 
 
+def detail(bounds: tuple[tuple[float, float], tuple[float, float]] | None) -> tuple[int, float]:
+    """The digits and the thinning step fit for a view of these bounds: about 400 m (0.004°) while
+    the view spans up to 6° (a province's cities, the seed plan), then a step of a six-hundredth of the
+    span — a pixel of a map some 600 px wide — so a national map of 3,000 counties stays about a
+    megabyte rather than tens (two decimals once the step passes 0.01°)."""
+    span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1]) if bounds else 0.0
+    step = 0.004 if span <= 6 else round(span / 600, 3)
+    return (3 if step < 0.01 else 2), step
+
+
 def _feature(
-    name: str, polygons: list[list[Ring]], cp: tuple[float, float] | None = None, title: str | None = None
+    name: str,
+    polygons: list[list[Ring]],
+    cp: tuple[float, float] | None = None,
+    title: str | None = None,
+    fine: tuple[int, float] = (3, 0.004),
 ) -> dict[str, Any]:
     properties: dict[str, Any] = {"name": name, "title": title or name}  # title: its Chinese name
     if cp and cp != (0.0, 0.0):
@@ -222,7 +236,7 @@ def _feature(
     return {
         "type": "Feature",
         "properties": properties,
-        "geometry": {"type": "MultiPolygon", "coordinates": _rounded(polygons)},
+        "geometry": {"type": "MultiPolygon", "coordinates": _rounded(polygons, *fine)},
     }
 
 
@@ -260,10 +274,10 @@ def label_point(polygons: list[list[Ring]], centre: tuple[float, float] | None) 
     return centre if centre and centre != (0.0, 0.0) else None
 
 
-def plan_map(places: tuple[MapPlace, ...], boundaries: Boundaries, margin: float = 0.08) -> PlanMap:
-    """The plan's places on the map, with the bounds of its pilot units (plus a margin of their span)."""
+def _shapes(places: tuple[MapPlace, ...], boundaries: Boundaries) -> tuple[dict[str, City], list[str]]:
+    """Each place's own boundary by its code, and the province files whose cities are the context."""
     shapes: dict[str, City] = {}
-    provinces: list[str] = []  # the province files whose cities are the context
+    provinces: list[str] = []
     for place in places:
         shape: City | None = None
         if place.level == "province" and not place.pilot:
@@ -281,31 +295,48 @@ def plan_map(places: tuple[MapPlace, ...], boundaries: Boundaries, margin: float
                 provinces.append(found[0])
         if shape is not None:
             shapes[place.code] = shape
-    drawn_names = {shapes[p.code].name for p in places if p.code in shapes and p.level == "city"}
-    context = [
-        _feature(city.name, city.polygons, city.centre)
-        for stem in dict.fromkeys(provinces)
-        for city in boundaries.province_cities(stem)
-        if city.name not in drawn_names
-    ]
-    ordered = sorted((p for p in places if p.code in shapes), key=lambda p: LEVEL_ORDER.get(p.level, 3))
-    features = context + [
-        _feature(p.code, shapes[p.code].polygons, shapes[p.code].centre, p.name) for p in ordered
-    ]
+    return shapes, provinces
 
+
+def _box(polygons: list[list[Ring]]) -> tuple[float, float, float, float]:
+    xs = [x for polygon in polygons if polygon for x, _ in polygon[0]] or [0.0]
+    ys = [y for polygon in polygons if polygon for _, y in polygon[0]] or [0.0]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _labels(ordered: list[MapPlace], shapes: dict[str, City]) -> dict[str, tuple[float, float]]:
+    """A label point for each place: its largest part's centroid, or its centre point when that would
+    sit on a place of a lower level drawn over it (only the places whose box holds the point are
+    tested, so 3,000 counties are not tested against every city)."""
+    boxes = {p.code: _box(shapes[p.code].polygons) for p in ordered}
     labels: dict[str, tuple[float, float]] = {}
     for p in ordered:
         shape = shapes[p.code]
         point = label_point(shape.polygons, shape.centre)
-        # A city whose label would sit on a district drawn over it takes its own centre point.
-        above = [shapes[q.code] for q in ordered if LEVEL_ORDER.get(q.level, 3) > LEVEL_ORDER.get(p.level, 3)]
-        if point and any(_inside_any(point, s.polygons) for s in above) and shape.centre != (0.0, 0.0):
-            point = shape.centre
+        level = LEVEL_ORDER.get(p.level, 3)
+        if point and shape.centre != (0.0, 0.0):
+            x, y = point
+            above = (
+                shapes[q.code]
+                for q in ordered
+                if LEVEL_ORDER.get(q.level, 3) > level
+                and boxes[q.code][0] <= x <= boxes[q.code][2]
+                and boxes[q.code][1] <= y <= boxes[q.code][3]
+            )
+            if any(_inside_any(point, s.polygons) for s in above):
+                point = shape.centre
         if point:
             labels[p.code] = (round(point[0], 4), round(point[1], 4))
-    points = {p.code: p.point for p in places if p.code not in shapes and p.point is not None}
-    unmapped = tuple(p.code for p in places if p.pilot and p.code not in shapes and p.point is None)
+    return labels
 
+
+def _bounds(
+    places: tuple[MapPlace, ...],
+    shapes: dict[str, City],
+    points: dict[str, tuple[float, float]],
+    margin: float,
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The bounds of the pilot units, plus a margin of their span."""
     xs: list[float] = []
     ys: list[float] = []
     for p in places:
@@ -313,16 +344,38 @@ def plan_map(places: tuple[MapPlace, ...], boundaries: Boundaries, margin: float
             continue
         if p.code in shapes:
             for polygon in shapes[p.code].polygons:
-                xs += [x for x, _ in polygon[0]]
-                ys += [y for _, y in polygon[0]]
+                if polygon:  # a part without rings (some county files have one) bounds nothing
+                    xs += [x for x, _ in polygon[0]]
+                    ys += [y for _, y in polygon[0]]
         elif p.code in points:
             xs.append(points[p.code][0])
             ys.append(points[p.code][1])
-    bounds = None
-    if xs:
-        pad = margin * max(max(xs) - min(xs), max(ys) - min(ys), 0.2)
-        bounds = (
-            (round(min(xs) - pad, 4), round(min(ys) - pad, 4)),
-            (round(max(xs) + pad, 4), round(max(ys) + pad, 4)),
-        )
-    return PlanMap(tuple(features), bounds, labels, points, unmapped)
+    if not xs:
+        return None
+    pad = margin * max(max(xs) - min(xs), max(ys) - min(ys), 0.2)
+    return (
+        (round(min(xs) - pad, 4), round(min(ys) - pad, 4)),
+        (round(max(xs) + pad, 4), round(max(ys) + pad, 4)),
+    )
+
+
+def plan_map(places: tuple[MapPlace, ...], boundaries: Boundaries, margin: float = 0.08) -> PlanMap:
+    """The plan's places on the map, with the bounds of its pilot units (plus a margin of their span),
+    its boundaries as detailed as a view of those bounds can show (`detail`)."""
+    shapes, provinces = _shapes(places, boundaries)
+    points = {p.code: p.point for p in places if p.code not in shapes and p.point is not None}
+    unmapped = tuple(p.code for p in places if p.pilot and p.code not in shapes and p.point is None)
+    bounds = _bounds(places, shapes, points, margin)
+    fine = detail(bounds)
+    drawn_names = {shapes[p.code].name for p in places if p.code in shapes and p.level == "city"}
+    context = [
+        _feature(city.name, city.polygons, city.centre, fine=fine)
+        for stem in dict.fromkeys(provinces)
+        for city in boundaries.province_cities(stem)
+        if city.name not in drawn_names
+    ]
+    ordered = sorted((p for p in places if p.code in shapes), key=lambda p: LEVEL_ORDER.get(p.level, 3))
+    features = context + [
+        _feature(p.code, shapes[p.code].polygons, shapes[p.code].centre, p.name, fine) for p in ordered
+    ]
+    return PlanMap(tuple(features), bounds, _labels(ordered, shapes), points, unmapped)

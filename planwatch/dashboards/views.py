@@ -9,7 +9,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -157,6 +158,45 @@ def _binding_table(
     return rows
 
 
+# A plan of many pilot units (a national plan of 3,000 counties): the overview shows the best and the
+# worst of its ranking and counts per indicator, the full ranking a page of its own, paginated.
+MANY_UNITS = 30  # more pilot units than this: the ends of the ranking, binding checks as counts
+RANKING_EACH = 15  # the best and the worst shown
+RANKING_PAGE = 100  # rows per page of the full ranking
+UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
+
+
+def _ranking_view(request: HttpRequest, ranking: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ranking rows the overview shows: all of a small plan; of many, the best and the worst
+    `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole."""
+    if len(ranking) <= MANY_UNITS:
+        return {"ranking_rows": ranking, "ranking_gap": 0}
+    if request.GET.get("ranking") == "all":
+        page = Paginator(ranking, RANKING_PAGE).get_page(request.GET.get("page"))
+        return {"ranking_rows": list(page.object_list), "ranking_gap": 0, "ranking_page": page}
+    top, bottom = ranking[:RANKING_EACH], ranking[-RANKING_EACH:]
+    gap = len(ranking) - len(top) - len(bottom)
+    return {"ranking_rows": top, "ranking_bottom": bottom, "ranking_gap": gap, "ranking_total": len(ranking)}
+
+
+def _binding_counts(binding: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of many pilot units, each binding indicator's checks counted by status, naming those failed."""
+    rows = []
+    for row in binding:
+        cells = [cell for cell in row["cells"] if cell]
+        failed = [cell["locality"] for cell in cells if cell["key"] == "fail"]
+        counted = Counter(cell["key"] for cell in cells)
+        rows.append(
+            {
+                "indicator": row["indicator"],
+                "counts": counted,
+                "failed": failed[:10],
+                "more": len(failed) > 10,
+            }
+        )
+    return rows
+
+
 def _ranking_notes(
     results: data.Results, localities: list[Locality], indicators: list[Indicator]
 ) -> dict[str, Any]:
@@ -272,11 +312,19 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     unranked = [by_code[c].name if c in by_code else c for c in results.unranked]
     excluded_binding = [by_code[c].name if c in by_code else c for c in results.excluded_binding]
     chart = _overview_chart(plan, year, pilots, localities, indicators, results)
+    shown = _ranking_view(request, ranking)
+    chart["ranking"] = _ranking_chart_rows(shown)
+    binding = _binding_table(results, pilots, indicators)
+    many = len(pilots) > MANY_UNITS
+    chart["many"] = many  # the map names no unit of many (3,000 names are a black blot): tooltips do
     return _render(
         request,
         "overview.html",
         plan,
-        binding=_binding_table(results, pilots, indicators),
+        binding=binding,
+        binding_counts=_binding_counts(binding) if many else None,
+        many=many,
+        **shown,
         pilots=pilots,
         rows=rows,
         counts=counts,
@@ -291,6 +339,19 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         **_derived_context(plan, results, REGION),
         **context,
     )
+
+
+def _ranking_chart_rows(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bars beside the table: the rows it shows, a gap (no bar) between the best and the worst."""
+    rows = [
+        {"code": r["code"], "score": r["score"].score, "rank": r["score"].rank} for r in shown["ranking_rows"]
+    ]
+    if shown["ranking_gap"]:
+        rows.append({"code": "", "score": None, "rank": None, "gap": shown["ranking_gap"]})
+    return rows + [
+        {"code": r["code"], "score": r["score"].score, "rank": r["score"].rank}
+        for r in shown.get("ranking_bottom", [])
+    ]
 
 
 def _overview_chart(
@@ -368,21 +429,18 @@ def _overview_chart(
 
 
 @login_required
-def plan_map(request: HttpRequest, code: str) -> JsonResponse:
+def plan_map(request: HttpRequest, code: str) -> HttpResponse:
     """The plan's map (planwatch/plans/maps.py): its places' boundaries, the cities around them, label
-    points, points and the bounds of its pilot units, for dashboards.js."""
-    found = maps.plan_map(_plan(code))
-    response = JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "features": found.features,
-            "bounds": found.bounds,
-            "labels": found.labels,
-            "points": found.points,
-            "unmapped": found.unmapped,
-        },
-        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    points, points and the bounds of its pilot units, for dashboards.js — serialized once per plan's
+    places, tagged, a repeated view answered 304 Not Modified."""
+    body, tag = maps.plan_map_json(_plan(code))
+    etag = f'"{tag}"'
+    response: HttpResponse = (
+        HttpResponseNotModified()
+        if request.headers.get("If-None-Match") == etag
+        else HttpResponse(body, content_type="application/json")
     )
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -742,6 +800,14 @@ COLUMNS = [
 ]
 
 
+def _units_page(request: HttpRequest, pilots: list[Locality]) -> Page | None:
+    """Of many pilot units, the page of them an indicator page shows (table and chart), by `?page=`;
+    None for a plan small enough to show every one."""
+    if len(pilots) <= MANY_UNITS:
+        return None
+    return Paginator(pilots, UNITS_PAGE).get_page(request.GET.get("page"))
+
+
 @login_required
 def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpResponse:
     plan = _plan(code)
@@ -754,7 +820,8 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
-    for loc in pilots:
+    page = _units_page(request, pilots)
+    for loc in page.object_list if page else pilots:
         cells: list[dict[str, Any]] = []
         for year in years:
             value = table["values"].get((loc.pk, year))
@@ -817,6 +884,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         choice=choice,
         chart=chart,
         has_values=has_values,
+        units_page=page,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
         adjustments=revised,
     )

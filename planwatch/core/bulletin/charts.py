@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planwatch.core.bulletin.content import BulletinContent, Chart, MapShape, score
+from planwatch.core.bulletin import scale
+from planwatch.core.bulletin.content import BulletinContent, Chart, MapShape, RankRow, score
 from planwatch.core.errors import PlanWatchError
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not with the package
@@ -82,15 +83,23 @@ def _png(plt: Any, fig: Figure) -> bytes:
 
 
 def ranking_chart(content: BulletinContent) -> bytes:
-    """Horizontal bars of the composite scores, best at the top, with each score written."""
-    plt, fig, ax = _figure(6.4, 3.2)
-    rows = list(reversed(content.ranking))
-    labels = [f"{r.rank}. {r.name}" for r in rows]
-    scores = [r.score for r in rows]
-    colours = ["#c0392b" if r.rank == 1 else "#2e86c1" for r in rows]
+    """Horizontal bars of the composite scores, best at the top, with each score written; of many
+    pilot units (`scale.many`) the best and the worst `scale.EACH`, a gap between them saying how
+    many are left out, the figure as tall as its bars need."""
+    top, bottom, skipped = scale.ends(content.ranking)
+    height = 3.2 if len(top) + len(bottom) <= 10 else 0.8 + 0.17 * (len(top) + len(bottom) + bool(skipped))
+    plt, fig, ax = _figure(6.4, height)
+    gap = f"……（其余{skipped}个地区略）" if skipped else ""
+    rows: list[RankRow | None] = list(reversed([*top, *([None] if skipped else []), *bottom]))
+    labels = [f"{r.rank}. {r.name}" if r else gap for r in rows]
+    scores = [r.score if r else 0.0 for r in rows]
+    colours = ["#c0392b" if r and r.rank == 1 else "#2e86c1" for r in rows]
     bars = ax.barh(labels, scores, color=colours)
-    for bar, value in zip(bars, scores, strict=True):
-        ax.text(value + 0.005, bar.get_y() + bar.get_height() / 2, score(value), va="center", fontsize=8)
+    for bar, value, r in zip(bars, scores, rows, strict=True):
+        if r is not None:
+            ax.text(value + 0.005, bar.get_y() + bar.get_height() / 2, score(value), va="center", fontsize=8)
+    if skipped:
+        ax.tick_params(axis="y", labelsize=7)
     ax.set_xlim(0, max([1.0, *scores]) * 1.08)
     ax.set_xlabel("综合得分")
     ax.spines[["top", "right"]].set_visible(False)
@@ -121,6 +130,7 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     xs: list[float] = []
     ys: list[float] = []
     outlines: dict[str, list[Polygon]] = {}
+    edge = 0.1 if scale.many(content) else 0.5  # thousands of outlines at 0.5 pt would be black
     for shape in shapes:
         code = shape.locality
         colour = cmap(norm(scores[code])) if code in scores else "#eeeeee"
@@ -131,7 +141,7 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
                     closed=True,
                     facecolor=colour if k == 0 else "white",
                     edgecolor="#555555",
-                    linewidth=0.5,
+                    linewidth=edge,
                 )
                 ax.add_patch(patch)
                 if code in scores:  # the view keeps to the pilot units; other cities are context
@@ -156,13 +166,26 @@ def map_chart(content: BulletinContent, shapes: Sequence[MapShape]) -> bytes:
     fig.colorbar(sm, ax=ax, shrink=0.6, label="综合得分")
     labeller = _MapLabeller(ax, outlines, points)
     # Points first, then the smallest areas: they have the fewest good places.
-    pilots = [s for s in shapes if s.locality in ranks and (s.polygons or s.point is not None)]
+    named = _map_named(content)
+    pilots = [s for s in shapes if s.locality in named and (s.polygons or s.point is not None)]
     pilots.sort(key=lambda s: (bool(s.polygons), _area(s)))
     stroke = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for shape in pilots:
         name = content.names.locality(shape.locality).removesuffix("市")
         labeller.label(shape, f"{name} 第{ranks[shape.locality]}", stroke)
     return _png(plt, fig)
+
+
+MAP_EACH = 5  # of many units, the map names the five best and the five worst
+
+
+def _map_named(content: BulletinContent) -> set[str]:
+    """The pilot units the map names: every one, or of many the best and the worst `MAP_EACH` (three
+    thousand names would be a black blot, and placing them takes minutes)."""
+    if not scale.many(content):
+        return {r.locality for r in content.ranking}
+    top, bottom, _ = scale.ends(content.ranking, MAP_EACH)
+    return {r.locality for r in (*top, *bottom)}
 
 
 # Directions and distances (points) from a label's anchor to the nearest side of the label: the
@@ -202,7 +225,7 @@ class _MapLabeller:
         (the map file's centre, `cp`, can be the seat of government at the area's edge)."""
         if shape.point is not None and not shape.polygons:
             return shape.point
-        ring = max((p[0] for p in shape.polygons), key=lambda r: abs(_signed_area(r)))
+        ring = max((p[0] for p in shape.polygons if p), key=lambda r: abs(_signed_area(r)))
         centroid = _centroid(ring)
         patches = self.outlines.get(shape.locality, [])
         if any(p.get_path().contains_point(centroid) for p in patches):
@@ -282,7 +305,7 @@ def _box(cx: float, cy: float, w: float, h: float) -> Bbox:
 
 
 def _area(shape: MapShape) -> float:
-    return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons)
+    return sum(abs(_signed_area(polygon[0])) for polygon in shape.polygons if polygon)
 
 
 def _signed_area(ring: Sequence[tuple[float, float]]) -> float:
@@ -300,11 +323,45 @@ def _centroid(ring: Sequence[tuple[float, float]]) -> tuple[float, float]:
     return cx, cy
 
 
+def _trend_lines(content: BulletinContent) -> list[tuple[str, str]]:
+    """The units the trend draws, with their colours: every pilot unit, or of many the best and the
+    worst few of the year's ranking (`TREND_EACH`), best first."""
+    if not scale.many(content):
+        return [(loc, PALETTE[k % len(PALETTE)]) for k, loc in enumerate(content.pilots)]
+    top, bottom, _ = scale.ends(content.ranking, TREND_EACH)
+    return [(r.locality, "#1f6b2a") for r in top] + [(r.locality, "#c0392b") for r in bottom]
+
+
+TREND_EACH = 3  # of many units, the trend draws the three best and the three worst and the spread
+
+
+def _spread(ax: Axes, content: BulletinContent, years: list[int]) -> None:
+    """The middle half of all pilot units' scores each year (a band) and its median (a line)."""
+    import statistics
+
+    quartiles = []
+    for year in years:
+        values = sorted(p.score for p in content.trend if p.year == year)
+        quartiles.append(statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3)
+    ax.fill_between(
+        years, [q[0] for q in quartiles], [q[2] for q in quartiles], color="#d5dbdb", label="中间50%地区"
+    )
+    ax.plot(years, [q[1] for q in quartiles], color="#566573", linewidth=1.6, linestyle="--", label="中位数")
+
+
 def trend_chart(content: BulletinContent) -> bytes:
-    """Each pilot unit's composite score by year (from the stored runs of those years)."""
-    plt, fig, ax = _figure(6.4, 3.4)
+    """Each pilot unit's composite score by year (from the stored runs of those years); of many, the
+    spread of all and the best and worst few. The legend sits below the axes in as many rows as it
+    needs, the figure taller by them, so it never runs off the page."""
     years = sorted({p.year for p in content.trend})
-    for k, loc in enumerate(content.pilots):
+    lines = _trend_lines(content)
+    entries = len(lines) + (2 if scale.many(content) else 0)
+    ncol = 4 if entries <= 8 else 5
+    rows = -(-entries // ncol)
+    plt, fig, ax = _figure(6.4, 3.4 if rows <= 2 else 3.0 + 0.2 * rows)
+    if scale.many(content):
+        _spread(ax, content, years)
+    for loc, colour in lines:
         points = sorted((p.year, p.score) for p in content.trend if p.locality == loc)
         if not points:
             continue
@@ -314,7 +371,7 @@ def trend_chart(content: BulletinContent) -> bytes:
             marker="o",
             markersize=3,
             linewidth=1.4,
-            color=PALETTE[k % len(PALETTE)],
+            color=colour,
             label=content.names.locality(loc),
         )
     ax.set_xticks(years)
@@ -322,8 +379,22 @@ def trend_chart(content: BulletinContent) -> bytes:
     ax.set_ylabel("综合得分")
     ax.grid(axis="y", linewidth=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    ax.legend(fontsize=7, ncol=ncol, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
     return _png(plt, fig)
+
+
+def _ranking_caption(content: BulletinContent) -> str:
+    caption = f"{content.year}年综合评估得分与排名"
+    if scale.ends(content.ranking)[2]:
+        caption += f"（前{scale.EACH}名和后{scale.EACH}名，共{len(content.ranking)}个地区）"
+    return caption
+
+
+def _map_caption(content: BulletinContent) -> str:
+    caption = f"{content.year}年各试点地区综合得分分布图"
+    if scale.many(content):
+        caption += f"（标注前{MAP_EACH}名和后{MAP_EACH}名）"
+    return caption
 
 
 def draw_charts(content: BulletinContent, shapes: Sequence[MapShape] = ()) -> tuple[Chart, ...]:
@@ -331,11 +402,12 @@ def draw_charts(content: BulletinContent, shapes: Sequence[MapShape] = ()) -> tu
     than one year is known). Captions are numbered in that order."""
     charts: list[Chart] = []
     if content.ranking:
-        charts.append(Chart("ranking", f"{content.year}年综合评估得分与排名", ranking_chart(content)))
+        charts.append(Chart("ranking", _ranking_caption(content), ranking_chart(content)))
         if shapes:
-            charts.append(
-                Chart("map", f"{content.year}年各试点地区综合得分分布图", map_chart(content, shapes))
-            )
+            charts.append(Chart("map", _map_caption(content), map_chart(content, shapes)))
     if len({p.year for p in content.trend}) > 1:
-        charts.append(Chart("trend", "各试点地区综合得分变化趋势", trend_chart(content)))
+        caption = "各试点地区综合得分变化趋势"
+        if scale.many(content):
+            caption += f"（{len(content.pilots)}个地区的中位数和中间50%，前{TREND_EACH}名和后{TREND_EACH}名）"
+        charts.append(Chart("trend", caption, trend_chart(content)))
     return tuple(charts)

@@ -3,8 +3,10 @@ cells. (The XLSX annex writes the numbers themselves, unrounded.)"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from planwatch.core.bulletin import scale
 from planwatch.core.bulletin.content import (
     ANNUAL_CLASSES,
     CLASS_ORDER,
@@ -15,6 +17,7 @@ from planwatch.core.bulletin.content import (
     Cell,
     Chart,
     Headline,
+    RankRow,
     binding_lines,
     change,
     engine_zh,
@@ -121,6 +124,12 @@ def class_table(c: BulletinContent, number_: int) -> Table:
     classes = ANNUAL_CLASSES if c.final else CLASS_ORDER
     picked = [CLASS_ORDER.index(k) for k in classes]
     counts_of = [(loc, tuple(counts[i] for i in picked)) for loc, counts in c.locality_pace_counts]
+    worst = ""
+    if scale.many(c):  # of many units, those with the most indicators behind, the rest in the annex
+        behind = [classes.index(k) for k in ("seriously_lagging", "not_met", "lagging") if k in classes]
+        counts_of.sort(key=lambda lc: tuple(-lc[1][i] for i in behind))
+        counts_of = counts_of[: 2 * scale.EACH]
+        worst = f"（滞后最多的{len(counts_of)}个地区）"
     rows = tuple((c.names.locality(loc), *(str(n) for n in counts)) for loc, counts in counts_of)
     marks = tuple(
         (
@@ -141,11 +150,16 @@ def class_table(c: BulletinContent, number_: int) -> Table:
     )
     return Table(
         "classes",
-        f"表{number_} 各地区指标{'完成情况' if c.final else '进度与年度完成情况'}分布（项）",
+        f"表{number_} 各地区指标{'完成情况' if c.final else '进度与年度完成情况'}分布（项）{worst}",
         ("地区", *(CLASS_ZH[k] for k in classes)),
         rows,
         (False, *(True for _ in classes)),
-        note,
+        note
+        + (
+            f"按严重滞后、未完成、滞后的项数排列；全部{len(c.pilots)}个地区{scale.ANNEX}“分地区进度 By locality”表。"
+            if worst
+            else ""
+        ),
         marks,
     )
 
@@ -262,11 +276,17 @@ def ranking_table(c: BulletinContent, number_: int) -> Table:
             "—" if r.previous_rank is None else str(r.previous_rank),
             change(r.change),
         )
-        for r in c.ranking
+        for r in _ranking_shown(c)
     )
+    top, _, skipped = scale.ends(c.ranking)
+    if skipped:  # of many units: the best and the worst, a row saying how many lie between
+        width = 5 + len(c.dimensions)
+        gap = ("…", f"（第{len(top) + 1}至{len(top) + skipped}名，共{skipped}个地区，{scale.ANNEX}）")
+        rows = rows[: len(top)] + ((*gap, *("",) * (width - 2)),) + rows[len(top) :]
     return Table(
         "ranking",
-        f"表{number_} {c.year}年综合评估排名",
+        f"表{number_} {c.year}年综合评估排名"
+        + (f"（前{scale.EACH}名和后{scale.EACH}名）" if skipped else ""),
         ("排名", "地区", "综合得分", *(c.names.dimension(d) for d in c.dimensions), "上次排名", "较上次"),
         rows,
         (True, False, True, *(True for _ in c.dimensions), True, True),
@@ -279,18 +299,76 @@ def ranking_table(c: BulletinContent, number_: int) -> Table:
     )
 
 
+def _ranking_shown(c: BulletinContent) -> list[RankRow]:
+    top, bottom, _ = scale.ends(c.ranking)
+    return top + bottom
+
+
+def _counted(cells: Sequence[Cell], key: str) -> str:
+    return str(sum(1 for cell in cells if cell.annual == key or cell.pace == key))
+
+
+def indicator_counts_table(c: BulletinContent, number_: int) -> Table:
+    """Of many pilot units, table 各地区指标完成度与进度 as counts: per indicator the region's two
+    verdicts and how many units fall in each class (each unit's own cell is in the annex)."""
+    classes = ANNUAL_CLASSES if c.final else (*ANNUAL_CLASSES[:3], "lagging", "seriously_lagging")
+    rows = []
+    marks = []
+    for row in c.indicators:
+        region = row.cells[-1]
+        rows.append(
+            (row.indicator, row.name, _verdict_lines(region), *(_counted(row.cells[:-1], k) for k in classes))
+        )
+        marks.append(("", "", _mark(region), *("" for _ in classes)))
+    return Table(
+        "indicators",
+        f"表{number_} 各地区指标完成度与进度（地区数）",
+        ("代码", "指标", "全区域", *(CLASS_ZH[k] for k in classes)),
+        tuple(rows),
+        (False, False, True, *(True for _ in classes)),
+        f"全区域一栏为两项评价（同各地区）；其后各栏为{len(c.pilots)}个试点地区中该项评价为此类的地区数。"
+        f"各地区逐项评价{scale.ANNEX}“指标 Indicators”表。",
+        tuple(marks),
+    )
+
+
+def binding_counts_table(c: BulletinContent, number_: int) -> Table:
+    """Of many pilot units, the binding indicators as counts, naming the units that failed (the first
+    ten of them; all in the annex)."""
+    words = ("pass", "fail", "not_reported", "no_target")
+    rows = []
+    for row in c.binding:
+        failed = [c.names.locality(cell.locality) for cell in row.cells if cell.status == "fail"]
+        named = "、".join(failed[:10]) + (f"等{len(failed)}个" if len(failed) > 10 else "")
+        counts = (str(sum(1 for cell in row.cells if cell.status == w)) for w in words)
+        rows.append((row.indicator, row.name, *counts, named or "—"))
+    return Table(
+        "binding",
+        f"表{number_} 约束性指标达标情况（地区数）",
+        ("代码", "指标", "达标", "未达标", "未报送", "无目标", "未达标地区"),
+        tuple(rows),
+        (False, False, True, True, True, True, False),
+        f"对照当年目标；未报送、无目标的不计达标或未达标。各地区逐项情况{scale.ANNEX}“约束性指标 Binding”表。",
+    )
+
+
 def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
     s = c.supervision
     if s is None or s.milestones == 0:
         return []
+    by_locality = list(s.by_locality)
+    cut = scale.many(c) and len(by_locality) > 2 * scale.EACH
+    if cut:  # of many units, those with the most overdue and at-risk milestones
+        by_locality = sorted(by_locality, key=lambda lor: (-lor[1], -lor[2]))[: 2 * scale.EACH]
     counts = Table(
         "supervision_counts",
-        f"表{first} 各地区督查督办节点情况",
+        f"表{first} 各地区督查督办节点情况" + ("（逾期最多的地区）" if cut else ""),
         ("地区", "节点数", "逾期", "有风险"),
         tuple(
-            (c.names.locality(loc), str(s.totals.get(loc, 0)), str(o), str(r)) for loc, o, r in s.by_locality
+            (c.names.locality(loc), str(s.totals.get(loc, 0)), str(o), str(r)) for loc, o, r in by_locality
         ),
         (False, True, True, True),
+        f"按逾期、有风险节点数排列；全部地区{scale.ANNEX}“督查 Supervision”表。" if cut else "",
     )
     rows = tuple(
         (
@@ -305,12 +383,15 @@ def supervision_tables(c: BulletinContent, first: int) -> list[Table]:
         )
         for r in s.rows
     )
+    shown = rows[: 2 * scale.EACH] if scale.many(c) else rows
     detail = Table(
         "supervision",
-        f"表{first + 1} 逾期和有风险的节点",
+        f"表{first + 1} 逾期和有风险的节点"
+        + (f"（前{len(shown)}个，共{len(rows)}个）" if len(shown) < len(rows) else ""),
         ("地区", "任务", "节点", "责任单位", "截止日期", "状态", "逾期天数", "原因"),
-        rows,
+        shown,
         (False, False, False, False, False, False, True, False),
+        f"全部节点{scale.ANNEX}“督查 Supervision”表。" if len(shown) < len(rows) else "",
     )
     return [counts, detail] if rows else [counts]
 
@@ -329,12 +410,15 @@ def late_table(c: BulletinContent, number_: int) -> Table | None:
         )
         for r in c.late
     )
+    shown = rows[: 2 * scale.EACH] if scale.many(c) else rows
+    cut = len(shown) < len(rows)
     return Table(
         "late",
-        f"表{number_} 迟报地区",
+        f"表{number_} 迟报地区" + (f"（前{len(shown)}个，共{len(rows)}个）" if cut else ""),
         ("地区", "报送期", "截止日期", "已报/应报", "首次报送", "逾期天数"),
-        rows,
+        shown,
         (False, False, False, True, False, True),
+        f"全部迟报地区{scale.ANNEX}“迟报 Late”表。" if cut else "",
     )
 
 
@@ -392,10 +476,20 @@ def warning_lines(c: BulletinContent) -> tuple[str, ...]:
         group = [w.short for w in c.warnings if w.kind == "indicator" and w.pace == pace]
         if group:
             lines.append(f"全区域进度{PACE_ZH[pace]}的指标（{len(group)}项）：" + "；".join(group) + "。")
-    lines += [w.text for w in c.warnings if w.kind == "locality"]
+    local = [w.text for w in c.warnings if w.kind == "locality"]
+    others = [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
+    lines += _first(c, local, "个地区有严重滞后指标")
     lines += binding_lines(c)
-    lines += [w.text for w in c.warnings if w.kind not in ("indicator", "locality", "binding")]
+    lines += _first(c, others, "条预警（排名下降等）")
     return tuple(lines)
+
+
+def _first(c: BulletinContent, lines: list[str], what: str) -> list[str]:
+    """Of many units, the first 2 × EACH lines and one saying how many more are in the annex."""
+    if not scale.many(c) or len(lines) <= 2 * scale.EACH:
+        return lines
+    more = len(lines) - 2 * scale.EACH
+    return lines[: 2 * scale.EACH] + [f"另有{more}{what}，{scale.ANNEX}“预警 Warnings”表。"]
 
 
 def outline(c: BulletinContent) -> list[Block]:
@@ -433,7 +527,8 @@ def outline(c: BulletinContent) -> list[Block]:
     if c.binding:
         heading("约束性指标")
         blocks.append(Block("para", c.binding_summary))
-        blocks.append(Block("table", table=binding_table(c, table_no)))
+        binding = binding_counts_table if scale.many(c) else binding_table
+        blocks.append(Block("table", table=binding(c, table_no)))
         table_no += 1
 
     heading("总体进展")
@@ -463,7 +558,8 @@ def outline(c: BulletinContent) -> list[Block]:
         figure("trend")
 
     heading("各地区指标完成情况")
-    blocks.append(Block("table", table=indicator_table(c, table_no)))
+    indicators = indicator_counts_table if scale.many(c) else indicator_table
+    blocks.append(Block("table", table=indicators(c, table_no)))
     table_no += 1
     if c.areas:
         blocks.append(Block("para", f"各市本级目标的完成情况见表{table_no}。"))

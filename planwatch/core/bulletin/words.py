@@ -9,6 +9,7 @@ Django-free: `prefill(content) -> OfficeWords`.
 
 from __future__ import annotations
 
+from planwatch.core.bulletin import scale
 from planwatch.core.bulletin.content import (
     CLASS_ZH,
     PACE_CLASSES,
@@ -29,6 +30,11 @@ _MORE = 8  # at most this many names listed in a sentence, then “等N项”
 def _listed(items: list[str]) -> str:
     shown = "、".join(items[:_MORE])
     return shown + (f"等{len(items)}项" if len(items) > _MORE else "")
+
+
+def _places(items: list[str]) -> str:
+    """Places in a sentence: all of a few; of many (a national plan) the first `_MORE`, “等N个地区”."""
+    return "、".join(items[:_MORE]) + (f"等{len(items)}个地区" if len(items) > _MORE else "")
 
 
 def _region_cells(c: BulletinContent, annual: str = "", pace: str = "") -> list[str]:
@@ -71,9 +77,13 @@ def _measures(c: BulletinContent) -> str:
     ahead = _region_cells(c, pace="ahead")
     if ahead:
         lines.append(f"全区域进度{PACE_ZH['ahead']}的指标{len(ahead)}项：{_listed(ahead)}。")
-    rising = [f"{r.name}（上升{r.change}位）" for r in c.ranking if r.change is not None and r.change > 0]
+    risen = [r for r in c.ranking if r.change is not None and r.change > 0]
+    if scale.many(c):  # of many, those that rose most first
+        risen.sort(key=lambda r: -(r.change or 0))
+    rising = [f"{r.name}（上升{r.change}位）" for r in risen]
     if rising:
-        lines.append(f"综合排名较上年上升的地区：{'、'.join(rising)}。")
+        listed = _places(rising) if scale.many(c) else "、".join(rising)
+        lines.append(f"综合排名较上年上升的地区：{listed}。")
     lines.append(f"{TO_WRITE}补充各地主要做法和成效】")
     return "\n".join(lines)
 
@@ -127,13 +137,19 @@ def _problems(c: BulletinContent) -> str:
     not_met = _region_cells(c, annual="not_met")
     if not_met:
         lines.append(f"全区域{ANNUAL_ZH['not_met']}年度目标的指标{len(not_met)}项：{_listed(not_met)}。")
-    lines += [w.text for w in c.warnings if w.kind == "locality"]
+    local = [w.text for w in c.warnings if w.kind == "locality"]
+    rows = _overdue_rows(c)
+    if scale.many(c):  # of many units, the first few; every one is in the annex
+        local = local[:_MORE] + (
+            [f"另有{len(local) - _MORE}个地区有严重滞后指标（见附件）。"] if len(local) > _MORE else []
+        )
+        rows = rows[:_MORE] + ([f"等{len(rows)}个"] if len(rows) > _MORE else [])
+    lines += local
     lines += binding_lines(c)
     overdue, per = _overdue(c)
     if overdue:
-        lines.append(
-            f"督查督办：年度行动计划逾期节点{overdue}个（{'、'.join(per)}）：{'；'.join(_overdue_rows(c))}。"
-        )
+        per_place = _places(per) if scale.many(c) else "、".join(per)
+        lines.append(f"督查督办：年度行动计划逾期节点{overdue}个（{per_place}）：{'；'.join(rows)}。")
     if c.late:
         lines.append(c.late_summary)
     if not lines:
@@ -154,9 +170,11 @@ def _next_steps(c: BulletinContent) -> str:
             f"针对{ANNUAL_ZH['not_met']}年度目标的{len(not_met)}项指标，各牵头单位分析原因，提出措施。"
         )
     if serious_places:
-        lines.append(f"{'、'.join(serious_places)}对严重滞后的指标逐项制定整改措施。")
+        listed = _places(serious_places) if scale.many(c) else "、".join(serious_places)
+        lines.append(f"{listed}对严重滞后的指标逐项制定整改措施。")
     if overdue:
-        lines.append(f"督促有关地区加快推进逾期的{overdue}个行动计划节点（{'、'.join(per)}）。")
+        per_place = _places(per) if scale.many(c) else "、".join(per)
+        lines.append(f"督促有关地区加快推进逾期的{overdue}个行动计划节点（{per_place}）。")
     lines.append(f"{TO_WRITE}补充下一步工作安排】")
     return "\n".join(lines)
 

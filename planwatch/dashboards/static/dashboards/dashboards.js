@@ -89,6 +89,9 @@
     note.id = "map-unmapped";
     var separator = /^zh/.test(document.documentElement.lang) ? "、" : ", ";
     var names = codes.map(function (code) { return byCode[code] ? byCode[code].name : code; });
+    // Of many (a national plan: a few hundred county-level cities the package lacks), the first 20
+    // and how many in all; each is named in its tooltip-less row of the ranking and on its page.
+    if (names.length > 20) names = names.slice(0, 20).concat(["… (" + codes.length + ")"]);
     note.textContent = label.replace("{names}", names.join(separator));
     el.parentNode.insertBefore(note, el.nextSibling);
   }
@@ -114,11 +117,12 @@
         // Each name is written by the "names" series below, at the server's label point, short
         // (珠海, not 珠海市): neighbouring cities' names stay apart.
         var at = map.labels[loc.code];
-        if (at) names.push({ name: loc.code, code: loc.code, label_name: loc.name, value: [at[0], at[1]] });
-        regions.push({ name: loc.code, label: { show: !at, formatter: shortName(loc.name), color: "#1f2933",
+        // Of many pilot units (data.many) no name is written: the tooltip names each.
+        if (at && !data.many) names.push({ name: loc.code, code: loc.code, label_name: loc.name, value: [at[0], at[1]] });
+        regions.push({ name: loc.code, label: { show: !at && !data.many, formatter: shortName(loc.name), color: "#1f2933",
                                                 fontSize: 12, fontWeight: "bold", textBorderColor: "#fff",
                                                 textBorderWidth: 2 },
-                       itemStyle: { areaColor: "#f5f7fa", borderColor: "#52606d", borderWidth: 1 } });
+                       itemStyle: { areaColor: "#f5f7fa", borderColor: "#52606d", borderWidth: data.many ? 0.3 : 1 } });
         if (value !== null) { item.value = value; areas.push(item); }
       }
     });
@@ -129,7 +133,7 @@
     });
     var geo = {
       map: mapName, roam: false, layoutCenter: ["50%", "50%"], layoutSize: "96%",
-      itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: 1 },
+      itemStyle: { areaColor: GREY, borderColor: "#fff", borderWidth: data.many ? 0.3 : 1 },
       // On hover, the name of a place that has none written (a city around the plan's), by its
       // name, never its code; a pilot unit's name is written already.
       emphasis: { itemStyle: { areaColor: "#cbd2d9" },
@@ -195,7 +199,8 @@
       grid: { left: 8, right: 48, top: 6, bottom: 6, containLabel: true },
       tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + format(p.value, "score"); } },
       xAxis: { type: "value", min: 0, max: 1, axisLabel: { fontSize: 10 } },
-      yAxis: { type: "category", data: rows.map(function (r) { return names[r.code] || r.code; }), axisLabel: { fontSize: 11 } },
+      // A gap row (of many units: between the best and the worst shown) has no bar, only "…".
+      yAxis: { type: "category", data: rows.map(function (r) { return r.gap ? "…" : (names[r.code] || r.code); }), axisLabel: { fontSize: 11 } },
       series: [{
         type: "bar", data: rows.map(function (r) { return r.score; }), barMaxWidth: 16,
         itemStyle: { color: "#2f6fb0" },
