@@ -214,19 +214,30 @@ class Columns:
         """The columns of objects (`Observation`s for ObservationColumns, `TargetSpec`s for
         TargetColumns), in their order."""
         items = tuple(items)
-        indicators: dict[str, int] = {}
-        scopes: dict[str, int] = {}
-        indicator = [indicators.setdefault(item.indicator, len(indicators)) for item in items]
-        scope = [scopes.setdefault(item.scope, len(scopes)) for item in items]
-        return cls(
-            tuple(indicators),
-            tuple(scopes),
-            indicator,
-            scope,
+        return cls.from_codes(
+            [item.indicator for item in items],
+            [item.scope for item in items],
             [item.year for item in items],
             [item.value for item in items],
             *cls._qualifiers(items),
         )
+
+    @classmethod
+    def from_codes(  # noqa: PLR0913 - the columns
+        cls,
+        indicators: Sequence[str],
+        scopes: Sequence[str],
+        years: Any,
+        values: Any,
+        qualifiers: Any = None,
+    ) -> Any:
+        """The columns of rows given by their codes (a row's indicator, scope, year, value and a
+        target's qualifier index, in parallel sequences)."""
+        indicator_index: dict[str, int] = {}
+        scope_index: dict[str, int] = {}
+        indicator = [indicator_index.setdefault(code, len(indicator_index)) for code in indicators]
+        scope = [scope_index.setdefault(code, len(scope_index)) for code in scopes]
+        return cls(tuple(indicator_index), tuple(scope_index), indicator, scope, years, values, qualifiers)
 
     @staticmethod
     def _qualifiers(items: tuple[Any, ...]) -> tuple[Any, ...]:
