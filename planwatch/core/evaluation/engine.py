@@ -66,7 +66,6 @@ def evaluate(
     check_areas(inp)
     panel = build_panel(inp)
     ev = evaluate_panel(panel, params.indicators)
-    results = indicator_results(ev, [year])
     region_values = panel.region_values()
     region = tuple(r for r in region_values if r.year == year)
     history = tuple(r for r in region_values if r.year <= year)
@@ -85,10 +84,12 @@ def evaluate(
         composite = composite_index(matrix, params.composite, previous)
         if params.sensitivity is not None:
             sensitivity = sensitivity_analysis(matrix, params.composite, params.sensitivity)
+    # The results last: hundreds of thousands of objects the garbage collector would otherwise walk
+    # again and again while the rest is made.
     return Evaluation(
         year=year,
         parameters=params,
-        indicators=results,
+        indicators=indicator_results(ev, [year]),
         region=region,
         composite=composite,
         sensitivity=sensitivity,
