@@ -225,7 +225,8 @@ class _Places:
         """Each row's flat index in the arrays (its codes known)."""
         i, s = self._indices(cols)
         _, n_s, n_y = self.shape
-        return (i * n_s + s) * n_y + (cols.year - self.first)
+        cells: np.ndarray = (i * n_s + s) * n_y + (cols.year - self.first)
+        return cells
 
     def place(self, cols: Columns, what: str) -> np.ndarray:
         array = np.full(self.shape, np.nan)

@@ -20,7 +20,6 @@ import numpy as np
 from planwatch.core.evaluation.types import (
     REGION,
     AreaSpec,
-    Columns,
     DimensionSpec,
     EvaluationInput,
     IndicatorSpec,
@@ -128,18 +127,24 @@ def evaluation_input(
         period=period,
         indicators=tuple(indicators),
         localities=tuple(localities),
-        targets=_in_plan_order(targets, indicators, scopes),
-        observations=_in_plan_order(observations, indicators, scopes),
+        targets=(
+            _columns_in_plan_order(targets, indicators, scopes)
+            if isinstance(targets, TargetColumns)
+            else _in_plan_order(targets, indicators, scopes)
+        ),
+        observations=(
+            _columns_in_plan_order(observations, indicators, scopes)
+            if isinstance(observations, ObservationColumns)
+            else _in_plan_order(observations, indicators, scopes)
+        ),
         dimensions=tuple(dimensions),
         areas=tuple(areas),
     )
 
 
 def _in_plan_order(
-    items: Iterable[Item] | ColumnsT, indicators: Sequence[IndicatorSpec], scopes: Sequence[str]
-) -> tuple[Item, ...] | ColumnsT:
-    if isinstance(items, Columns):
-        return _columns_in_plan_order(items, indicators, scopes)
+    items: Iterable[Item], indicators: Sequence[IndicatorSpec], scopes: Sequence[str]
+) -> tuple[Item, ...]:
     indicator_order = {spec.code: k for k, spec in enumerate(indicators)}
     scope_order = {code: k for k, code in enumerate(scopes)}
 

@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import numpy as np
 
@@ -210,7 +210,7 @@ class Columns:
             raise InvalidParameters("列的代码索引超出范围。", "a code index outside its vocabulary")
 
     @classmethod
-    def of(cls, items: Iterable[Any]) -> Any:
+    def of(cls, items: Iterable[Any]) -> Self:
         """The columns of objects (`Observation`s for ObservationColumns, `TargetSpec`s for
         TargetColumns), in their order."""
         items = tuple(items)
@@ -230,7 +230,7 @@ class Columns:
         years: Any,
         values: Any,
         qualifiers: Any = None,
-    ) -> Any:
+    ) -> Self:
         """The columns of rows given by their codes (a row's indicator, scope, year, value and a
         target's qualifier index, in parallel sequences)."""
         indicator_index: dict[str, int] = {}
@@ -243,7 +243,7 @@ class Columns:
     def _qualifiers(items: tuple[Any, ...]) -> tuple[Any, ...]:
         return ()
 
-    def take(self, rows: Any) -> Any:
+    def take(self, rows: Any) -> Self:
         """The columns of these rows (an index array or a mask), in that order."""
         return type(self)(
             self.indicators,
@@ -256,7 +256,7 @@ class Columns:
         )
 
     @classmethod
-    def concat(cls, parts: Sequence[Any]) -> Any:
+    def concat(cls, parts: Sequence[Columns]) -> Self:
         """The rows of `parts` one after the other, over merged vocabularies."""
         indicators: dict[str, int] = {}
         scopes: dict[str, int] = {}
@@ -284,7 +284,7 @@ class Columns:
             joined("qualifier", np.int8),
         )
 
-    def of_scopes(self, codes: Iterable[str]) -> Any:
+    def of_scopes(self, codes: Iterable[str]) -> Self:
         """The rows of these scopes, in order."""
         wanted = set(codes)
         return self.take(np.isin(self.scope, [k for k, code in enumerate(self.scopes) if code in wanted]))
@@ -318,11 +318,12 @@ class Columns:
         raise NotImplementedError
 
 
-def _finite(values: np.ndarray) -> list[float | None]:
+def _finite(values: np.ndarray) -> list[Any]:
     """Floats, None where not finite (as to_jsonable writes them)."""
     out = values.astype(object)
     out[~np.isfinite(values)] = None
-    return out.tolist()
+    floats: list[Any] = out.tolist()
+    return floats
 
 
 class ObservationColumns(Columns):
