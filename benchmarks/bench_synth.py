@@ -9,8 +9,8 @@ For each size, in one run, with no database and no Django settings:
 
 1. the plan file: `synth_plan` writes it, `parse_plan_text` reads and checks it (as `load_plan` does);
 2. its sample data (示例数据): `planwatch.core.sample.generate`, the numbers `load_sample` stores,
-   made observations and targets of the evaluation input as `build_input` makes them from the
-   database (floats);
+   made the evaluation input's values and targets as `build_input` reads them from the database
+   (columns of floats: `ObservationColumns`, `TargetColumns`);
 3. **the baseline**: one DuckDB scan of the same values — count, sum, mean, minimum and maximum by
    indicator and year (a GROUP BY over every value), from a table already in DuckDB's memory; the
    best of three;
@@ -45,10 +45,11 @@ import pandas as pd  # noqa: E402
 from planwatch.core import sample  # noqa: E402
 from planwatch.core.divisions import installed  # noqa: E402
 from planwatch.core.evaluation import (  # noqa: E402
+    Columns,
     EvaluationParameters,
-    Observation,
+    ObservationColumns,
     SensitivityParameters,
-    TargetSpec,
+    TargetColumns,
     evaluate,
     evaluation_input_from_plan,
     to_jsonable,
@@ -59,6 +60,7 @@ from planwatch.core.planfile import REGION, PlanDocument, parse_plan_text  # noq
 from planwatch.core.synth import SynthSize, dump_synth, synth_plan  # noqa: E402
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Columns)
 
 
 def peak_rss() -> float:
@@ -113,6 +115,18 @@ def sample_data(doc: PlanDocument) -> sample.SampleData:
     )
 
 
+def columns_of(numbers: dict[tuple[str, str, int], Any], kind: type[C]) -> C:
+    """The values (or targets) as the columns `build_input` reads from the database: codes by
+    index in their vocabularies, floats."""
+    indicators: dict[str, int] = {}
+    scopes: dict[str, int] = {}
+    indicator = [indicators.setdefault(ind, len(indicators)) for ind, _, _ in numbers]
+    scope = [scopes.setdefault(code, len(scopes)) for _, code, _ in numbers]
+    years = [year for _, _, year in numbers]
+    values = [float(value) for value in numbers.values()]
+    return kind(tuple(indicators), tuple(scopes), indicator, scope, years, values)
+
+
 def canonical_sha256(data: Any) -> tuple[int, str]:
     """The stored results' JSON (planwatch.evaluation.runs.canonical_json) and its SHA-256."""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -137,24 +151,20 @@ def run_size(size: SynthSize) -> dict[str, Any]:
         f"  plan file: {len(text.encode()) / 2**20:.1f} MiB written in {t_write:.1f} s, read and checked in {t_read:.1f} s"
     )
     data, t_sample = timed(lambda: sample_data(doc))
-    observations = tuple(
-        Observation(ind, scope, year, float(value)) for (ind, scope, year), value in data.actuals.items()
-    )
-    targets = tuple(
-        TargetSpec(indicator=ind, scope=scope, year=year, value=float(value))
-        for (ind, scope, year), value in data.targets.items()
-    )
+    observations = columns_of(data.actuals, ObservationColumns)
+    targets = columns_of(data.targets, TargetColumns)
     inp = evaluation_input_from_plan(doc, observations, targets)
     print(
         f"  sample data: {len(observations):,} values, {len(targets):,} sample targets in {t_sample:.1f} s; "
         f"peak RSS {peak_rss():,.0f} MiB"
     )
+    indicators, scopes = observations.codes()
     frame = pd.DataFrame(
         {
-            "indicator": [o.indicator for o in observations],
-            "scope": [o.scope for o in observations],
-            "year": np.array([o.year for o in observations], dtype=np.int32),
-            "value": np.array([o.value for o in observations]),
+            "indicator": indicators,
+            "scope": scopes,
+            "year": observations.year.astype(np.int32),
+            "value": observations.value,
         }
     )
     con = duckdb.connect()

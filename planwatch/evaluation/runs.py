@@ -43,6 +43,7 @@ from planwatch.accounts.permissions import has_perm
 from planwatch.core import numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, NotAllowed
 from planwatch.core.evaluation import (
+    QUALIFIERS,
     REGION,
     AreaSpec,
     BindingConsequence,
@@ -54,11 +55,11 @@ from planwatch.core.evaluation import (
     IndicatorSpec,
     LocalitySpec,
     Normalization,
-    Observation,
+    ObservationColumns,
     PairwiseMatrix,
     PlanPeriod,
     SensitivityParameters,
-    TargetSpec,
+    TargetColumns,
     WeightMethod,
     WeightScheme,
     areas_of,
@@ -238,13 +239,14 @@ def build_input(
     targets = _targets(plan, code_of, evaluated)
     values = _values(plan, statuses, code_of, pilots, until=year, moment=_end_of(as_of))
     extra = derived.read(plan, pilots, as_of=as_of, until=year)
+    observed = values.columns()
     inp = evaluation_input(
         PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year),
         (*indicators, *extra.specs),
         localities,
         _dimensions(plan),
-        targets=[*targets.specs, *extra.targets],
-        observations=[*values.observations, *extra.observations],
+        targets=TargetColumns.concat([targets.columns(), TargetColumns.of(extra.targets)]),
+        observations=ObservationColumns.concat([observed, ObservationColumns.of(extra.observations)]),
         areas=areas,
     )
     version = DataVersion(
@@ -253,8 +255,8 @@ def build_input(
         count=len(values.rows),
         by_year=_by_year(values),
         statuses=tuple(statuses),
-        observed=len(values.observations),
-        years=tuple(sorted({o.year for o in values.observations})),
+        observed=len(observed),
+        years=tuple(sorted(set(observed.year.tolist()))),
         sample_values=values.sample,
         targets=TargetsVersion(
             as_of=_moment(targets.as_of),
@@ -361,10 +363,23 @@ def _indicators(plan: Plan) -> tuple[tuple[IndicatorSpec, ...], dict[int, str]]:
 
 @dataclass
 class _TargetsRead:
-    specs: list[TargetSpec] = field(default_factory=list)
+    # The targets read, as columns (TargetColumns.from_codes): codes, years, values, qualifiers.
+    indicators: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    qualifiers: list[int] = field(default_factory=list)  # index in QUALIFIERS
     rows: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)  # for the sha256
     by_origin: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Target.Origin.values, 0))
     as_of: dt.datetime | None = None
+
+    def columns(self) -> TargetColumns:
+        return TargetColumns.from_codes(
+            self.indicators, self.scopes, self.years, self.values, self.qualifiers
+        )
+
+
+_QUALIFIER_INDEX = {qualifier: k for k, qualifier in enumerate(QUALIFIERS)}
 
 
 def _targets(plan: Plan, code_of: Mapping[int, str], evaluated: Mapping[int, str]) -> _TargetsRead:
@@ -402,11 +417,11 @@ def _targets(plan: Plan, code_of: Mapping[int, str], evaluated: Mapping[int, str
         if origin == Target.Origin.USER and breakdown not in (None, State.ACCEPTED):
             continue  # entered, not yet approved
         code = code_of[indicator_id]
-        read.specs.append(
-            TargetSpec(
-                indicator=code, scope=scope, year=year, value=float(amount), qualifier=Qualifier(qualifier)
-            )
-        )
+        read.indicators.append(code)
+        read.scopes.append(scope)
+        read.years.append(year)
+        read.values.append(float(amount))
+        read.qualifiers.append(_QUALIFIER_INDEX[Qualifier(qualifier)])
         read.rows.append((code, scope, year, _number(amount), origin))
         read.by_origin[origin] = read.by_origin.get(origin, 0) + 1
         read.as_of = _later(read.as_of, updated_at)
@@ -415,9 +430,13 @@ def _targets(plan: Plan, code_of: Mapping[int, str], evaluated: Mapping[int, str
 
 @dataclass
 class _ValuesRead:
-    observations: list[Observation] = field(default_factory=list)
     rows: list[tuple[str, str, str, str | None, str, int]] = field(default_factory=list)  # for the sha256
     years: list[int] = field(default_factory=list)  # the year of each row
+    # The observations (the rows with a value), as columns (ObservationColumns.from_codes).
+    indicators: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    observed_years: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
     sample: int = 0
     as_of: dt.datetime | None = None
 
@@ -427,7 +446,13 @@ class _ValuesRead:
         self.rows.append((code, scope, period, _number(value), status, version))
         self.years.append(year)
         if value is not None:
-            self.observations.append(Observation(indicator=code, scope=scope, year=year, value=float(value)))
+            self.indicators.append(code)
+            self.scopes.append(scope)
+            self.observed_years.append(year)
+            self.values.append(float(value))
+
+    def columns(self) -> ObservationColumns:
+        return ObservationColumns.from_codes(self.indicators, self.scopes, self.observed_years, self.values)
 
 
 # The audit events of a value that bump its version (planwatch.reporting.workflow, kernel.review):

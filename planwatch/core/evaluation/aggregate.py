@@ -15,20 +15,25 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from planwatch.core.errors import InvalidParameters
 from planwatch.core.evaluation.formulas import Recompute, Scale, measure_of
 from planwatch.core.evaluation.types import (
+    QUALIFIERS,
     REGION,
+    Columns,
     EvaluationInput,
     IndicatorSpec,
     LocalitySpec,
+    ObservationColumns,
     PlanPeriod,
     RegionValue,
+    TargetColumns,
 )
-from planwatch.core.kinds import KINDS, Aggregation, Qualifier
+from planwatch.core.kinds import KINDS, Aggregation
 
 __all__ = [
     "QUALIFIERS",
@@ -39,8 +44,6 @@ __all__ = [
     "panel_from_arrays",
     "sub_panel",
 ]
-
-QUALIFIERS = list(Qualifier)  # a target's qualifier in the panel: its index here
 
 
 def pace_base_year(spec: IndicatorSpec, period: PlanPeriod) -> int:
@@ -164,64 +167,100 @@ def _validate(
 
 
 def build_panel(inp: EvaluationInput) -> Panel:
-    """The panel from plain inputs; unknown codes and duplicate values are refused."""
+    """The panel from plain inputs (objects or columns, the same either way); unknown codes, values
+    that are not finite and values given twice are refused, the first in the input's order named."""
     indicators, localities = inp.indicators, inp.localities
     _validate(inp.period, indicators, localities)
-    ind_index = {spec.code: i for i, spec in enumerate(indicators)}
-    scope_index = {loc.code: s for s, loc in enumerate(localities)}
-    scope_index[REGION] = len(localities)
+    observations, targets = (
+        _columns(inp.observations, ObservationColumns),
+        _columns(inp.targets, TargetColumns),
+    )
+    scopes = [*(loc.code for loc in localities), REGION]
     years_seen = [inp.period.base_year, inp.period.end_year]
     years_seen += [pace_base_year(spec, inp.period) for spec in indicators]
-    years_seen += [obs.year for obs in inp.observations] + [t.year for t in inp.targets]
+    years_seen += [int(col.year.min()) for col in (observations, targets) if len(col)]
+    years_seen += [int(col.year.max()) for col in (observations, targets) if len(col)]
     first, last = min(years_seen), max(years_seen)
-    shape = (len(indicators), len(localities) + 1, last - first + 1)
-    values = np.full(shape, np.nan)
-    targets = np.full(shape, np.nan)
-
-    def place(array: np.ndarray, what: str, indicator: str, scope: str, year: int, value: float) -> None:
-        i = ind_index.get(indicator)
-        s = scope_index.get(scope)
-        if i is None or s is None:
-            unknown = indicator if i is None else scope
-            raise InvalidParameters(
-                f"{what}：未知指标或地区 {unknown!r}。",
-                f"{what} for unknown indicator or locality {unknown!r}",
-            )
-        number = float(value)
-        if not math.isfinite(number):
-            raise InvalidParameters(
-                f"{indicator}/{scope}/{year} 不是有限数值。",
-                f"{what} {indicator}/{scope}/{year} is not a finite number",
-            )
-        y = year - first
-        if not math.isnan(array[i, s, y]):
-            raise InvalidParameters(
-                f"{indicator}/{scope}/{year} 重复给出。", f"{what} {indicator}/{scope}/{year} is given twice"
-            )
-        array[i, s, y] = number
-
-    for obs in inp.observations:
-        place(values, "value", obs.indicator, obs.scope, obs.year, obs.value)
-    qualifiers = np.zeros(shape, dtype=np.int8)
+    shape = (len(indicators), len(scopes), last - first + 1)
+    places = _Places([spec.code for spec in indicators], scopes, first, shape)
+    values = places.place(observations, "value")
     areas = {area.code for area in inp.areas}  # their targets are judged by planwatch.core.evaluation.areas
-    for target in inp.targets:
-        if target.scope in areas:
-            continue
-        place(targets, "target", target.indicator, target.scope, target.year, target.value)
-        qualifiers[ind_index[target.indicator], scope_index[target.scope], target.year - first] = (
-            QUALIFIERS.index(target.qualifier)
-        )
+    own = targets.of_scopes(set(targets.scopes) - areas)
+    aims = places.place(own, "target")
+    qualifiers = np.zeros(shape, dtype=np.int8)
+    qualifiers.reshape(-1)[places.cells(own)] = own.qualifier
     return panel_from_arrays(
         inp.period,
         indicators,
         localities,
         tuple(range(first, last + 1)),
         values[:, :-1, :],
-        targets,
+        aims,
         region_reported=values[:, -1, :],
         qualifiers=qualifiers,
         validated=True,
     )
+
+
+def _columns(items: Sequence[Any] | Columns, kind: type[Columns]) -> Any:
+    return items if isinstance(items, kind) else kind.of(items)
+
+
+class _Places:
+    """Places columns in arrays (indicator × scope × year) at once, refusing what `place` refused
+    one by one: the first row (in the columns' order) of an unknown code, a value that is not
+    finite, or a cell given twice is named."""
+
+    def __init__(self, indicators: Sequence[str], scopes: Sequence[str], first: int, shape: tuple[int, ...]):
+        self.ind_index = {code: i for i, code in enumerate(indicators)}
+        self.scope_index = {code: s for s, code in enumerate(scopes)}
+        self.first, self.shape = first, shape
+
+    def _indices(self, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+        ii = np.array([self.ind_index.get(code, -1) for code in cols.indicators], dtype=np.int64)
+        ss = np.array([self.scope_index.get(code, -1) for code in cols.scopes], dtype=np.int64)
+        return ii[cols.indicator], ss[cols.scope]
+
+    def cells(self, cols: Columns) -> np.ndarray:
+        """Each row's flat index in the arrays (its codes known)."""
+        i, s = self._indices(cols)
+        _, n_s, n_y = self.shape
+        cells: np.ndarray = (i * n_s + s) * n_y + (cols.year - self.first)
+        return cells
+
+    def place(self, cols: Columns, what: str) -> np.ndarray:
+        array = np.full(self.shape, np.nan)
+        i, s = self._indices(cols)
+        unknown = (i < 0) | (s < 0)
+        finite = np.isfinite(cols.value)
+        _, n_s, n_y = self.shape
+        cells = np.where(unknown, -1, (i * n_s + s) * n_y + (cols.year - self.first))
+        order = np.argsort(cells, kind="stable")
+        ordered = cells[order]
+        again = order[1:][(ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)]  # a cell's later rows
+        bad = np.flatnonzero(unknown | ~finite)
+        firsts = [int(k.min()) for k in (bad, again) if len(k)]
+        if firsts:
+            self._refuse(cols, min(firsts), what, bool(unknown[min(firsts)]), bool(finite[min(firsts)]))
+        array.reshape(-1)[cells] = cols.value
+        return array
+
+    def _refuse(self, cols: Columns, k: int, what: str, unknown: bool, finite: bool) -> None:
+        indicator, scope = cols.indicators[cols.indicator[k]], cols.scopes[cols.scope[k]]
+        year = int(cols.year[k])
+        if unknown:
+            name = indicator if indicator not in self.ind_index else scope
+            raise InvalidParameters(
+                f"{what}：未知指标或地区 {name!r}。", f"{what} for unknown indicator or locality {name!r}"
+            )
+        if not finite:
+            raise InvalidParameters(
+                f"{indicator}/{scope}/{year} 不是有限数值。",
+                f"{what} {indicator}/{scope}/{year} is not a finite number",
+            )
+        raise InvalidParameters(
+            f"{indicator}/{scope}/{year} 重复给出。", f"{what} {indicator}/{scope}/{year} is given twice"
+        )
 
 
 def panel_from_arrays(

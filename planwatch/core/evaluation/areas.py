@@ -23,6 +23,7 @@ from planwatch.core.evaluation.indicator import evaluate_panel, indicator_result
 from planwatch.core.evaluation.types import (
     REGION,
     AreaSpec,
+    Columns,
     EvaluationInput,
     IndicatorParameters,
     IndicatorResult,
@@ -58,7 +59,8 @@ def area_results(
     indicators the area has a target for."""
     wanted = sorted(set(years))
     own: dict[str, list[TargetSpec]] = {area.code: [] for area in inp.areas}
-    for t in inp.targets:
+    targets = inp.targets.of_scopes(own) if isinstance(inp.targets, Columns) else inp.targets
+    for t in targets:
         if t.scope in own:
             own[t.scope].append(t)
     out: list[IndicatorResult] = []

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
+from planwatch.core.evaluation.indicator import PanelEvaluation
 from planwatch.core.evaluation.types import BindingCheck, BindingStatus, IndicatorResult
 
-__all__ = ["binding_checks", "binding_status", "failures"]
+__all__ = ["binding_checks", "binding_status", "failures", "panel_binding_checks"]
 
 
 def binding_status(result: IndicatorResult) -> BindingStatus:
@@ -48,6 +51,44 @@ def binding_checks(
                         target=r.year_target if r is not None else None,  # the target the year is judged by
                     )
                 )
+    return tuple(out)
+
+
+def panel_binding_checks(ev: PanelEvaluation, year: int) -> tuple[BindingCheck, ...]:
+    """`binding_checks` of the year's results for every binding indicator (the panel's order) at
+    every locality, read from the panel evaluation's arrays with no result made: `binding_status`
+    of `met`, the value and the year's target as the results would hold them."""
+    panel = ev.panel
+    chosen = [i for i, spec in enumerate(panel.indicators) if spec.binding]
+    y = panel.year_index(year)
+    if not chosen:
+        return ()
+    n_l, shape = len(panel.localities), panel.values.shape
+    met = np.broadcast_to(ev.met, shape)[chosen, :n_l, y]
+    value = panel.values[chosen, :n_l, y]
+    target = np.broadcast_to(ev.year_target, shape)[chosen, :n_l, y]
+    status = np.where(
+        met == 1,
+        0,
+        np.where(met >= 0, 1, np.where(np.isnan(value), 2, 3)),
+    ).tolist()
+    statuses = (BindingStatus.PASS, BindingStatus.FAIL, BindingStatus.NOT_REPORTED, BindingStatus.NO_TARGET)
+    out = []
+    for a, i in enumerate(chosen):
+        code = panel.indicators[i].code
+        values, targets = value[a].tolist(), target[a].tolist()
+        for s, loc in enumerate(panel.localities):
+            v, t = values[s], targets[s]
+            out.append(
+                BindingCheck(
+                    indicator=code,
+                    locality=loc.code,
+                    year=year,
+                    status=statuses[status[a][s]],
+                    value=None if v != v else v,
+                    target=None if t != t else t,
+                )
+            )
     return tuple(out)
 
 

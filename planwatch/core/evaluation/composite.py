@@ -488,8 +488,10 @@ class _Rows:
                 if how == Normalization.MIN_MAX:
                     normalized[:, j] = again[:, j]
         ranked = tuple(code for code, k in zip(localities, keep.tolist(), strict=True) if k)
+        gaps = missing_cols.any(axis=1).tolist()
         missing = tuple(
-            tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) for r in range(len(ranked))
+            tuple(indicators[j] for j in np.flatnonzero(missing_cols[r])) if gaps[r] else ()
+            for r in range(len(ranked))
         )
         return cls(ranked, np.where(missing_cols, 0.0, normalized), missing, tuple(excluded))
 
@@ -625,19 +627,26 @@ def composite_index(
         # Ranks among other localities do not compare: first of one is not "up 5" from sixth of seven.
         before = {}
     flagged = params.binding in (BindingConsequence.MARK, BindingConsequence.CAP)
+    # Python numbers read from the arrays once (not a numpy scalar per locality and dimension).
+    scores, places = [float(v) for v in overall.tolist()], [int(v) for v in ranks.tolist()]
+    shared = [bool(v) for v in tied.tolist()]
+    per_dimension = [
+        list(zip(dim_scores[k].tolist(), dim_ranks[k].tolist(), strict=True))
+        for k in range(len(prep.dimension_codes))
+    ]
     rows = []
     for r, code in enumerate(codes):
         prev = before.get(code)
         rows.append(
             LocalityScore(
                 locality=code,
-                score=float(overall[r]),
-                rank=int(ranks[r]),
-                tied=bool(tied[r]),
+                score=scores[r],
+                rank=places[r],
+                tied=shared[r],
                 previous_rank=prev,
-                rank_change=None if prev is None else prev - int(ranks[r]),
+                rank_change=None if prev is None else prev - places[r],
                 dimensions=tuple(
-                    DimensionScore(dim, float(dim_scores[k][r]), int(dim_ranks[k][r]))
+                    DimensionScore(dim, float(per_dimension[k][r][0]), int(per_dimension[k][r][1]))
                     for k, dim in enumerate(prep.dimension_codes)
                 ),
                 missing_indicators=prep.missing[r],

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from planwatch.core.errors import EvaluationError
 from planwatch.core.evaluation.aggregate import build_panel
 from planwatch.core.evaluation.areas import area_results, check_areas
-from planwatch.core.evaluation.binding import binding_checks
+from planwatch.core.evaluation.binding import panel_binding_checks
 from planwatch.core.evaluation.composite import composite_index, decision_matrix
 from planwatch.core.evaluation.indicator import evaluate_panel, indicator_results
 from planwatch.core.evaluation.sensitivity import sensitivity_analysis
@@ -66,18 +66,15 @@ def evaluate(
     check_areas(inp)
     panel = build_panel(inp)
     ev = evaluate_panel(panel, params.indicators)
-    results = indicator_results(ev, [year])
     region_values = panel.region_values()
     region = tuple(r for r in region_values if r.year == year)
     history = tuple(r for r in region_values if r.year <= year)
-    binding_codes = [spec.code for spec in panel.indicators if spec.binding]
-    localities = [loc.code for loc in panel.localities]
-    binding = binding_checks(results, binding_codes, localities)
+    binding = panel_binding_checks(ev, year)  # binding_checks(results, …), from the arrays
     composite = sensitivity = None
     if inp.dimensions:
         if previous is None and year - 1 >= inp.period.start_year and year - 1 in panel.years:
             try:
-                before = binding_checks(indicator_results(ev, [year - 1]), binding_codes, localities)
+                before = panel_binding_checks(ev, year - 1)
                 previous = composite_index(
                     decision_matrix(ev, year - 1, inp.dimensions, binding=before), params.composite
                 )
@@ -87,10 +84,12 @@ def evaluate(
         composite = composite_index(matrix, params.composite, previous)
         if params.sensitivity is not None:
             sensitivity = sensitivity_analysis(matrix, params.composite, params.sensitivity)
+    # The results last: hundreds of thousands of objects the garbage collector would otherwise walk
+    # again and again while the rest is made.
     return Evaluation(
         year=year,
         parameters=params,
-        indicators=results,
+        indicators=indicator_results(ev, [year]),
         region=region,
         composite=composite,
         sensitivity=sensitivity,

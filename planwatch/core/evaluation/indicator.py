@@ -26,6 +26,7 @@ from planwatch.core.evaluation.types import (
     Note,
     Outcome,
     PaceStatus,
+    positional_maker,
 )
 from planwatch.core.kinds import Aggregation, Direction, Reach
 
@@ -495,68 +496,116 @@ def indicator_results(
 
 
 def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -> tuple[IndicatorResult, ...]:
+    """The results, each field made for all at once from the arrays (by indicator, scope, year)."""
     panel = ev.panel
     pick = np.ix_(ii, ss, ys)
-    # Plain Python lists, [indicator][scope][year] (NaN becomes None in _fill).
-    columns: dict[str, Any] = {
-        name: np.broadcast_to(getattr(ev, name), panel.values.shape)[pick].tolist() for name in _FIELDS
-    }
-    values = panel.values[pick].tolist()
-    base_values = panel.base_values[np.ix_(ii, ss)].tolist()
-    out: list[IndicatorResult] = []
-    _fill(out, ev, ii, ss, ys, columns, values, base_values)
-    return tuple(out)
+    shape = (len(ii), len(ss), len(ys))
 
+    def cells(array: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(array, panel.values.shape)[pick].reshape(-1)
 
-def _fill(  # noqa: PLR0913 - the columns of indicator_results
-    out: list[IndicatorResult],
-    ev: PanelEvaluation,
-    ii: list[int],
-    ss: list[int],
-    ys: list[int],
-    c: dict[str, Any],
-    values: Any,
-    base_values: Any,
-) -> None:
-    panel = ev.panel
+    def per(items: list[Any], axis: int) -> np.ndarray:  # one item per indicator (0) or scope (1)
+        return _spread(_objects(items), axis, shape)
+
     scope_codes = panel.scopes
+    annual = cells(ev.annual)
     region = len(scope_codes) - 1
-    no_target = ANNUALS.index(AnnualVerdict.NO_TARGET)
-    for a, i in enumerate(ii):
-        spec = panel.indicators[i]
-        base_year = int(panel.base_years[i])
-        for b, s in enumerate(ss):
-            scope = scope_codes[s]
+    owed = (annual == ANNUALS.index(AnnualVerdict.NO_TARGET)) & (per(ss, 1) != region)
+    owed_by = np.full(len(annual), None, dtype=object)
+    owed_by[owed] = per([panel.indicators[i].lead for i in ii], 0)[owed]
+    columns = [
+        per([panel.indicators[i].code for i in ii], 0),
+        per([scope_codes[s] for s in ss], 1),
+        np.tile(_objects([panel.years[y] for y in ys]), len(ii) * len(ss)),
+        _OUTCOMES[cells(ev.outcome)],
+        _floats(cells(panel.values)),
+        _floats(cells(ev.year_target)),
+        _QUALIFIERS[cells(ev.year_qualifier)],
+        _truth(cells(ev.met)),
+        _floats(cells(ev.completion)),
+        _ANNUALS[annual + 1],
+        _floats(cells(ev.target)),
+        _whole(cells(ev.target_year)),
+        per([int(panel.base_years[i]) for i in ii], 0),
+        np.repeat(_floats(panel.base_values[np.ix_(ii, ss)].reshape(-1)), len(ys)),
+        _floats(cells(ev.progress)),
+        _floats(cells(ev.elapsed)),
+        _floats(cells(ev.pace_gap)),
+        _PACES[cells(ev.pace) + 1],
+        _floats(cells(ev.sdg_ratio)),
+        _floats(cells(ev.forecast)),
+        _METHODS[cells(ev.forecast_method) + 1],
+        _truth(cells(ev.likely_met)),
+        owed_by,
+        _missing(panel, ii, ss, ys),
+        _notes_of(cells(ev.notes)),
+    ]
+    return tuple(map(_make_result, *(column.tolist() for column in columns)))
+
+
+def _objects(items: Iterable[Any]) -> np.ndarray:
+    """A 1-d object array of the items as they are (tuples too)."""
+    items = list(items)
+    out = np.empty(len(items), dtype=object)
+    out[:] = [None] * len(items)
+    for k, item in enumerate(items):
+        out[k] = item
+    return out
+
+
+def _spread(per_axis: np.ndarray, axis: int, shape: tuple[int, int, int]) -> np.ndarray:
+    """Items per indicator (axis 0) or per scope (axis 1), one per cell of `shape`, flat."""
+    n_i, n_s, n_y = shape
+    if axis == 0:
+        return np.repeat(per_axis, n_s * n_y)
+    return np.tile(np.repeat(per_axis, n_y), n_i)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """Python floats, None for NaN (as `_none`)."""
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Python ints, None for NaN."""
+    out = np.full(len(values), None, dtype=object)
+    known = ~np.isnan(values)
+    out[known] = values[known].astype(np.int64).tolist()
+    return out
+
+
+def _truth(codes: np.ndarray) -> np.ndarray:
+    """1 → True, −1 (or below) → None, anything else → False (as `met == 1` under `met < 0`)."""
+    return _TRUTH[np.where(codes < 0, 0, np.where(codes == 1, 2, 1))]
+
+
+def _missing(panel: Panel, ii: list[int], ss: list[int], ys: list[int]) -> np.ndarray:
+    """The region's localities missing (its cells only; () elsewhere)."""
+    out = np.full(len(ii) * len(ss) * len(ys), None, dtype=object)
+    out[:] = [()] * len(out)
+    region = len(panel.localities)
+    for b, s in enumerate(ss):
+        if s != region:
+            continue
+        for a, i in enumerate(ii):
             for k, y in enumerate(ys):
-                target_year = c["target_year"][a][b][k]
-                pace, annual, method = c["pace"][a][b][k], c["annual"][a][b][k], c["forecast_method"][a][b][k]
-                met, likely = c["met"][a][b][k], c["likely_met"][a][b][k]
-                out.append(
-                    IndicatorResult(
-                        indicator=spec.code,
-                        scope=scope,
-                        year=panel.years[y],
-                        outcome=OUTCOMES[c["outcome"][a][b][k]],
-                        value=_none(values[a][b][k]),
-                        year_target=_none(c["year_target"][a][b][k]),
-                        qualifier=QUALIFIERS[c["year_qualifier"][a][b][k]],
-                        met=None if met < 0 else met == 1,
-                        completion=_none(c["completion"][a][b][k]),
-                        annual=None if annual < 0 else ANNUALS[annual],
-                        target=_none(c["target"][a][b][k]),
-                        target_year=None if target_year != target_year else int(target_year),
-                        base_year=base_year,
-                        base_value=_none(base_values[a][b]),
-                        progress=_none(c["progress"][a][b][k]),
-                        elapsed=_none(c["elapsed"][a][b][k]),
-                        pace_gap=_none(c["pace_gap"][a][b][k]),
-                        pace=None if pace < 0 else PACES[pace],
-                        sdg_ratio=_none(c["sdg_ratio"][a][b][k]),
-                        forecast=_none(c["forecast"][a][b][k]),
-                        forecast_method=None if method < 0 else METHODS[method],
-                        likely_met=None if likely < 0 else likely == 1,
-                        owed_by=spec.lead if annual == no_target and s != region else None,
-                        missing_localities=panel.region_missing.get((i, y), ()) if s == region else (),
-                        notes=_notes(c["notes"][a][b][k]),
-                    )
-                )
+                missing = panel.region_missing.get((i, y))
+                if missing:
+                    out[(a * len(ss) + b) * len(ys) + k] = missing
+    return out
+
+
+def _notes_of(bits: np.ndarray) -> np.ndarray:
+    kinds, where = np.unique(bits, return_inverse=True)
+    return _objects(_notes(int(k)) for k in kinds.tolist())[where.reshape(-1)]
+
+
+_OUTCOMES = _objects(OUTCOMES)
+_QUALIFIERS = _objects(QUALIFIERS)
+_ANNUALS = _objects([None, *ANNUALS])  # index + 1: −1 is none
+_PACES = _objects([None, *PACES])
+_METHODS = _objects([None, *METHODS])
+_TRUTH = _objects([None, False, True])
+_make_result = positional_maker(IndicatorResult)

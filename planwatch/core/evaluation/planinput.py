@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
+import numpy as np
+
 from planwatch.core.evaluation.types import (
     REGION,
     AreaSpec,
@@ -23,7 +25,9 @@ from planwatch.core.evaluation.types import (
     IndicatorSpec,
     LocalitySpec,
     Observation,
+    ObservationColumns,
     PlanPeriod,
+    TargetColumns,
     TargetSpec,
 )
 from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total
@@ -45,6 +49,7 @@ __all__ = [
 ]
 
 Item = TypeVar("Item", Observation, TargetSpec)
+ColumnsT = TypeVar("ColumnsT", ObservationColumns, TargetColumns)
 
 
 # --- the rules, over plain rows -------------------------------------------------------------------
@@ -109,20 +114,29 @@ def evaluation_input(
     indicators: Sequence[IndicatorSpec],
     localities: Sequence[LocalitySpec],
     dimensions: Sequence[DimensionSpec],
-    targets: Iterable[TargetSpec] = (),
-    observations: Iterable[Observation] = (),
+    targets: Iterable[TargetSpec] | TargetColumns = (),
+    observations: Iterable[Observation] | ObservationColumns = (),
     areas: Sequence[AreaSpec] = (),
 ) -> EvaluationInput:
     """The input, with targets and values in the plan's order: by indicator, then scope (the pilot
     units in order, then the region, then the areas), then year. Codes the plan does not know keep
-    their place at the end (the engine refuses them, naming them)."""
+    their place at the end (the engine refuses them, naming them). Objects stay objects, columns
+    columns (in the same order)."""
     scopes = [*(loc.code for loc in localities), REGION, *(area.code for area in areas)]
     return EvaluationInput(
         period=period,
         indicators=tuple(indicators),
         localities=tuple(localities),
-        targets=_in_plan_order(targets, indicators, scopes),
-        observations=_in_plan_order(observations, indicators, scopes),
+        targets=(
+            _columns_in_plan_order(targets, indicators, scopes)
+            if isinstance(targets, TargetColumns)
+            else _in_plan_order(targets, indicators, scopes)
+        ),
+        observations=(
+            _columns_in_plan_order(observations, indicators, scopes)
+            if isinstance(observations, ObservationColumns)
+            else _in_plan_order(observations, indicators, scopes)
+        ),
         dimensions=tuple(dimensions),
         areas=tuple(areas),
     )
@@ -142,6 +156,22 @@ def _in_plan_order(
         )
 
     return tuple(sorted(items, key=key))
+
+
+def _columns_in_plan_order(
+    columns: ColumnsT, indicators: Sequence[IndicatorSpec], scopes: Sequence[str]
+) -> ColumnsT:
+    """The rows sorted as `_in_plan_order` sorts objects (a stable sort: rows of one key keep theirs)."""
+    indicator_order = {spec.code: k for k, spec in enumerate(indicators)}
+    scope_order = {code: k for k, code in enumerate(scopes)}
+    by_indicator = np.array(
+        [indicator_order.get(c, len(indicator_order)) for c in columns.indicators], dtype=np.int64
+    )
+    by_scope = np.array([scope_order.get(c, len(scope_order)) for c in columns.scopes], dtype=np.int64)
+    if not len(columns):
+        return columns
+    order = np.lexsort((columns.year, by_scope[columns.scope], by_indicator[columns.indicator]))
+    return columns.take(order)
 
 
 # --- from a plan file -----------------------------------------------------------------------------
@@ -195,15 +225,25 @@ def dimensions_from_plan(doc: PlanDocument) -> tuple[DimensionSpec, ...]:
 
 def evaluation_input_from_plan(
     doc: PlanDocument,
-    observations: Iterable[Observation] = (),
-    targets: Iterable[TargetSpec] = (),
+    observations: Iterable[Observation] | ObservationColumns = (),
+    targets: Iterable[TargetSpec] | TargetColumns = (),
 ) -> EvaluationInput:
     """The plan's indicators, pilot units, dimensions and targets, with the values observed and the
     targets entered outside the plan file (the locality breakdown). As when a plan is loaded, a
-    target in the file takes the place of an entered one for the same indicator, scope and year."""
+    target in the file takes the place of an entered one for the same indicator, scope and year.
+    Objects or columns (the targets then columns too)."""
     plan_targets = targets_from_plan(doc)
     keys = {(t.indicator, t.scope, t.year) for t in plan_targets}
-    entered = tuple(t for t in targets if (t.indicator, t.scope, t.year) not in keys)
+    all_targets: tuple[TargetSpec, ...] | TargetColumns
+    if isinstance(targets, TargetColumns):
+        codes, scopes = targets.codes()
+        years = targets.year.tolist()
+        entered = [key not in keys for key in zip(codes, scopes, years, strict=True)]
+        all_targets = TargetColumns.concat(
+            [TargetColumns.of(plan_targets), targets.take(np.array(entered, dtype=bool))]
+        )
+    else:
+        all_targets = plan_targets + tuple(t for t in targets if (t.indicator, t.scope, t.year) not in keys)
     indicators = indicators_from_plan(doc)
     localities = localities_from_plan(doc)
     return evaluation_input(
@@ -211,7 +251,7 @@ def evaluation_input_from_plan(
         indicators,
         localities,
         dimensions_from_plan(doc),
-        targets=plan_targets + entered,
+        targets=all_targets,
         observations=observations,
         areas=areas_of(doc.locality_nodes()),
     )

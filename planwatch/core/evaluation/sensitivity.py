@@ -116,6 +116,26 @@ def compare_methods(
     return tuple(out), len(leaders) > 1
 
 
+def _distributions(ranks: np.ndarray) -> list[tuple[tuple[int, int], ...]]:
+    """Each locality's (column's) ranks drawn and how often, by rank: `np.unique(…, return_counts)`
+    of every column at once (the columns sorted, then the runs of equal ranks)."""
+    ordered = np.sort(ranks, axis=0).T  # (L, draws)
+    n_l, n = ordered.shape
+    if n == 0:
+        return [() for _ in range(n_l)]
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    rows, cols = np.nonzero(starts)  # row-major: by locality, then rank
+    ends = np.append(cols[1:], n)
+    ends[np.flatnonzero(np.diff(rows))] = n  # a locality's last run ends at the last draw
+    counts = (ends - cols).tolist()
+    values = ordered[rows, cols].tolist()
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n_l)]
+    for r, v, c in zip(rows.tolist(), values, counts, strict=True):
+        out[r].append((int(v), int(c)))
+    return [tuple(runs) for runs in out]
+
+
 def sensitivity_analysis(
     matrix: DecisionMatrix,
     params: CompositeParameters | None = None,
@@ -141,19 +161,20 @@ def sensitivity_analysis(
     lowest, highest = ranks.min(axis=0), ranks.max(axis=0)
     mean = ranks.mean(axis=0)
     held = (ranks == base_ranks[None, :]).mean(axis=0)
-    ordered = np.sort(ranks, axis=0)
     stability = []
+    distributions = _distributions(ranks)
+    base_list, low, high = base_ranks.tolist(), lowest.tolist(), highest.tolist()
+    means, helds = mean.tolist(), held.tolist()
     for r, code in enumerate(codes):
-        values, counts = np.unique(ordered[:, r], return_counts=True)
         stability.append(
             RankStability(
                 locality=code,
-                base_rank=int(base_ranks[r]),
-                min_rank=int(lowest[r]),
-                max_rank=int(highest[r]),
-                mean_rank=float(mean[r]),
-                held_share=float(held[r]),
-                distribution=tuple((int(v), int(c)) for v, c in zip(values, counts, strict=True)),
+                base_rank=int(base_list[r]),
+                min_rank=int(low[r]),
+                max_rank=int(high[r]),
+                mean_rank=float(means[r]),
+                held_share=float(helds[r]),
+                distribution=distributions[r],
             )
         )
     stability.sort(key=lambda row: (row.base_rank, row.locality))

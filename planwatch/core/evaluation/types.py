@@ -13,10 +13,12 @@ import enum
 import math
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
+
+import numpy as np
 
 from planwatch.core.errors import EvaluationError, InvalidParameters
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind, Qualifier
@@ -29,6 +31,7 @@ __all__ = [
     "BindingCheck",
     "BindingConsequence",
     "BindingStatus",
+    "Columns",
     "CompletionThresholds",
     "CompositeMethod",
     "CompositeParameters",
@@ -55,6 +58,8 @@ __all__ = [
     "Normalization",
     "Note",
     "Observation",
+    "ObservationColumns",
+    "QUALIFIERS",
     "Outcome",
     "PaceStatus",
     "PaceThresholds",
@@ -64,11 +69,13 @@ __all__ = [
     "RegionValue",
     "SensitivityParameters",
     "SensitivityResult",
+    "TargetColumns",
     "TargetSpec",
     "WeightMethod",
     "WeightScheme",
     "UnreadableResults",
     "from_jsonable",
+    "positional_maker",
     "to_jsonable",
 ]
 
@@ -160,6 +167,213 @@ class Observation:
     value: float
 
 
+QUALIFIERS = list(Qualifier)  # a target's qualifier in columns and in the panel: its index here
+
+
+class Columns:
+    """Values or targets as columns, for inputs of millions (planwatch.evaluation.runs.build_input
+    reads the database straight into them): `indicator[k]` and `scope[k]` index the vocabularies
+    `indicators` and `scopes`; `year`, `value` (and a target's `qualifier`, its index in QUALIFIERS)
+    are arrays. It reads as the sequence of its `Observation`s (`TargetSpec`s), in its order, and
+    `to_jsonable` makes the very JSON the objects would: the engine gives the same results and a
+    run the same input hash whichever it is given."""
+
+    __slots__ = ("indicator", "indicators", "qualifier", "scope", "scopes", "value", "year")
+
+    def __init__(  # noqa: PLR0913 - the columns
+        self,
+        indicators: Sequence[str],
+        scopes: Sequence[str],
+        indicator: Any,
+        scope: Any,
+        year: Any,
+        value: Any,
+        qualifier: Any = None,
+    ) -> None:
+        self.indicators, self.scopes = tuple(indicators), tuple(scopes)
+        self.indicator = np.asarray(indicator, dtype=np.int64)
+        self.scope = np.asarray(scope, dtype=np.int64)
+        self.year = np.asarray(year, dtype=np.int64)
+        self.value = np.asarray(value, dtype=np.float64)
+        n = len(self.value)
+        self.qualifier = (
+            np.zeros(n, dtype=np.int8) if qualifier is None else np.asarray(qualifier, dtype=np.int8)
+        )
+        if not len(self.indicator) == len(self.scope) == len(self.year) == n == len(self.qualifier):
+            raise InvalidParameters("列长度不一致。", "columns of different lengths")
+        if n and (
+            self.indicator.min() < 0
+            or self.indicator.max() >= len(self.indicators)
+            or self.scope.min() < 0
+            or self.scope.max() >= len(self.scopes)
+        ):
+            raise InvalidParameters("列的代码索引超出范围。", "a code index outside its vocabulary")
+
+    @classmethod
+    def of(cls, items: Iterable[Any]) -> Self:
+        """The columns of objects (`Observation`s for ObservationColumns, `TargetSpec`s for
+        TargetColumns), in their order."""
+        items = tuple(items)
+        return cls.from_codes(
+            [item.indicator for item in items],
+            [item.scope for item in items],
+            [item.year for item in items],
+            [item.value for item in items],
+            *cls._qualifiers(items),
+        )
+
+    @classmethod
+    def from_codes(  # noqa: PLR0913 - the columns
+        cls,
+        indicators: Sequence[str],
+        scopes: Sequence[str],
+        years: Any,
+        values: Any,
+        qualifiers: Any = None,
+    ) -> Self:
+        """The columns of rows given by their codes (a row's indicator, scope, year, value and a
+        target's qualifier index, in parallel sequences)."""
+        indicator_index: dict[str, int] = {}
+        scope_index: dict[str, int] = {}
+        indicator = [indicator_index.setdefault(code, len(indicator_index)) for code in indicators]
+        scope = [scope_index.setdefault(code, len(scope_index)) for code in scopes]
+        return cls(tuple(indicator_index), tuple(scope_index), indicator, scope, years, values, qualifiers)
+
+    @staticmethod
+    def _qualifiers(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return ()
+
+    def take(self, rows: Any) -> Self:
+        """The columns of these rows (an index array or a mask), in that order."""
+        return type(self)(
+            self.indicators,
+            self.scopes,
+            self.indicator[rows],
+            self.scope[rows],
+            self.year[rows],
+            self.value[rows],
+            self.qualifier[rows],
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[Columns]) -> Self:
+        """The rows of `parts` one after the other, over merged vocabularies."""
+        indicators: dict[str, int] = {}
+        scopes: dict[str, int] = {}
+        ii, ss = [], []
+        for part in parts:
+            ii.append(
+                np.array([indicators.setdefault(c, len(indicators)) for c in part.indicators], dtype=np.int64)
+            )
+            ss.append(np.array([scopes.setdefault(c, len(scopes)) for c in part.scopes], dtype=np.int64))
+
+        def joined(name: str, dtype: Any) -> np.ndarray:
+            return np.concatenate(
+                [np.asarray(getattr(p, name), dtype=dtype) for p in parts] or [np.zeros(0, dtype)]
+            )
+
+        return cls(
+            tuple(indicators),
+            tuple(scopes),
+            np.concatenate(
+                [m[p.indicator] for m, p in zip(ii, parts, strict=True)] or [np.zeros(0, np.int64)]
+            ),
+            np.concatenate([m[p.scope] for m, p in zip(ss, parts, strict=True)] or [np.zeros(0, np.int64)]),
+            joined("year", np.int64),
+            joined("value", np.float64),
+            joined("qualifier", np.int8),
+        )
+
+    def of_scopes(self, codes: Iterable[str]) -> Self:
+        """The rows of these scopes, in order."""
+        wanted = set(codes)
+        return self.take(np.isin(self.scope, [k for k, code in enumerate(self.scopes) if code in wanted]))
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items())
+
+    def items(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Columns | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} rows)"
+
+    def codes(self) -> tuple[list[str], list[str]]:
+        """Each row's indicator code and scope, as lists."""
+        indicators = np.array(self.indicators, dtype=object)
+        scopes = np.array(self.scopes, dtype=object)
+        return indicators[self.indicator].tolist(), scopes[self.scope].tolist()
+
+    def jsonable(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+def _finite(values: np.ndarray) -> list[Any]:
+    """Floats, None where not finite (as to_jsonable writes them)."""
+    out = values.astype(object)
+    out[~np.isfinite(values)] = None
+    floats: list[Any] = out.tolist()
+    return floats
+
+
+class ObservationColumns(Columns):
+    """Observations as columns (`Columns`); the qualifier column is unused (exact)."""
+
+    __slots__ = ()
+
+    def items(self) -> tuple[Observation, ...]:
+        indicators, scopes = self.codes()
+        return tuple(map(Observation, indicators, scopes, self.year.tolist(), self.value.tolist()))
+
+    def jsonable(self) -> list[dict[str, Any]]:
+        indicators, scopes = self.codes()
+        return [
+            {"indicator": i, "scope": s, "year": y, "value": v}
+            for i, s, y, v in zip(indicators, scopes, self.year.tolist(), _finite(self.value), strict=True)
+        ]
+
+
+class TargetColumns(Columns):
+    """Targets as columns (`Columns`), each with its qualifier's index in QUALIFIERS."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _qualifiers(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        index = {q: k for k, q in enumerate(QUALIFIERS)}
+        return ([index[item.qualifier] for item in items],)
+
+    def items(self) -> tuple[TargetSpec, ...]:
+        indicators, scopes = self.codes()
+        qualifiers = [QUALIFIERS[k] for k in self.qualifier.tolist()]
+        return tuple(map(TargetSpec, indicators, scopes, self.year.tolist(), self.value.tolist(), qualifiers))
+
+    def jsonable(self) -> list[dict[str, Any]]:
+        indicators, scopes = self.codes()
+        words = [q.value for q in QUALIFIERS]
+        return [
+            {"indicator": i, "scope": s, "year": y, "value": v, "qualifier": words[q]}
+            for i, s, y, v, q in zip(
+                indicators,
+                scopes,
+                self.year.tolist(),
+                _finite(self.value),
+                self.qualifier.tolist(),
+                strict=True,
+            )
+        ]
+
+
 @dataclass(frozen=True, slots=True)
 class DimensionSpec:
     """An evaluation dimension and its weight (the plan's five: 创新能力、质量效益、政策实施、组织协同、资源配置)."""
@@ -175,8 +389,9 @@ class EvaluationInput:
     period: PlanPeriod
     indicators: tuple[IndicatorSpec, ...]
     localities: tuple[LocalitySpec, ...]
-    targets: tuple[TargetSpec, ...] = ()
-    observations: tuple[Observation, ...] = ()
+    # Objects, or columns for large inputs (`Columns`): the same results and the same JSON either way.
+    targets: tuple[TargetSpec, ...] | TargetColumns = ()
+    observations: tuple[Observation, ...] | ObservationColumns = ()
     dimensions: tuple[DimensionSpec, ...] = ()
     areas: tuple[AreaSpec, ...] = ()
 
@@ -605,6 +820,26 @@ class SensitivityResult:
     leader_varies: bool = False  # some method ranks another locality (or set of them) first
 
 
+# --- construction -------------------------------------------------------------------------------
+
+
+def positional_maker(kind: type[T]) -> Callable[..., T]:
+    """A function making a frozen, slotted dataclass without `__post_init__` from all its fields,
+    positionally: each slot set by its own descriptor rather than by `object.__setattr__` by name
+    (the frozen `__init__`'s way), the same object in half the time. For results made by the
+    hundred thousand (planwatch.core.evaluation.indicator)."""
+    names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    if hasattr(kind, "__post_init__") or not all(
+        isinstance(kind.__dict__.get(n), types.MemberDescriptorType) for n in names
+    ):
+        raise TypeError(f"{kind.__name__}: not a slotted dataclass without __post_init__")
+    scope: dict[str, Any] = {"new": object.__new__, "kind": kind}
+    scope.update({f"set_{n}": kind.__dict__[n].__set__ for n in names})
+    body = "".join(f"    set_{n}(made, {n})\n" for n in names)
+    exec(f"def make({', '.join(names)}):\n    made = new(kind)\n{body}    return made\n", scope)  # noqa: S102 - code made of the fields' names
+    return scope["make"]  # type: ignore[no-any-return]
+
+
 # --- JSON ---------------------------------------------------------------------------------------
 
 
@@ -621,6 +856,8 @@ def to_jsonable(obj: Any) -> Any:
         return obj if math.isfinite(obj) else None
     if kind is tuple or kind is list:
         return [to_jsonable(item) for item in obj]
+    if isinstance(obj, Columns):
+        return obj.jsonable()
     names = _FIELDS.get(kind)
     if names is not None:
         return {name: to_jsonable(getattr(obj, name)) for name in names}
