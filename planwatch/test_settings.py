@@ -22,3 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 # Jobs run where they are started, so a test sees an import end as the page redirects to it; the
 # database backend and its worker are tested on their own (tests/test_jobs.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Nothing kept between views (planwatch.kernel.unchanged): tests change rows without actions, which
+# write no audit event; the tests of the cache itself turn it on.
+PLANWATCH_CACHE_SECONDS = 0
