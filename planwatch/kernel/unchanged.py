@@ -43,7 +43,8 @@ def while_unchanged(name: str, parts: tuple[Hashable, ...], compute: Callable[[]
     key = ":".join(["planwatch", name, *(str(p) for p in parts), data_mark()])
     kept = cache.get(key, _MISSING)
     if kept is not _MISSING:
-        return kept  # type: ignore[return-value]
+        answer: T = kept
+        return answer
     answer = compute()
     cache.set(key, answer, seconds)
     return answer
