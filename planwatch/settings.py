@@ -254,6 +254,11 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
 }
 
+# What pages compute from the data on every view (the inbox count, the sample-data banner, a form's
+# ledger counts) is kept this many seconds in the process's cache, and computed again after any change
+# of the data (planwatch.kernel.unchanged); 0 keeps nothing.
+PLANWATCH_CACHE_SECONDS = int(env_number("PLANWATCH_CACHE_SECONDS", 300, minimum=0))
+
 # Reporting: outlier warnings against a locality's own history, and the entry lock.
 PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum=0.1)
 PLANWATCH_OUTLIER_JUMP_PERCENT = env_number("PLANWATCH_OUTLIER_JUMP_PERCENT", 50.0, minimum=1)

@@ -25,3 +25,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # Each test's plan map is made afresh (no map files kept under var/ between runs).
 PLANWATCH_MAP_CACHE_DIR = ""
+# Nothing kept between views (planwatch.kernel.unchanged): tests change rows without actions, which
+# write no audit event; the tests of the cache itself turn it on.
+PLANWATCH_CACHE_SECONDS = 0

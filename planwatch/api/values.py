@@ -267,12 +267,13 @@ def _listed(
     locality: str | None,
     indicator: str | None,
     status: str | None,
-) -> tuple[Plan, list[dict[str, Any]]]:
+) -> tuple[Plan, QuerySet[ReportedValue]]:
+    """The plan and the values the caller may see that the filters keep (a query, not yet read)."""
     plan = get_plan(plan_code)
     values = exports.filter_values(
         visible(request, plan), period=period, locality=locality, indicator=indicator, status=status
     )
-    return plan, exports.value_records(values)
+    return plan, values
 
 
 @router.get("/{plan_code}/values", response={200: list[ValueOut], **NOT_FOUND}, summary="Reported values")
@@ -291,9 +292,9 @@ def list_values(
     """The values the caller may see, optionally of one period (`2018`), locality (`ZH`), indicator
     (`I01`) or status. Others' drafts are never listed. A filter naming nothing gives `[]`.
     Pages with `limit` and `offset`: X-Total-Count gives the total, a Link header the next page."""
-    return paged(
-        request, response, _listed(request, plan_code, period, locality, indicator, status)[1], limit, offset
-    )
+    values = _listed(request, plan_code, period, locality, indicator, status)[1]
+    # Only the asked page is read and made into records (a count for the total, then one page).
+    return exports.value_records(paged(request, response, values, limit, offset))
 
 
 @router.get(
@@ -312,7 +313,8 @@ def list_values_csv(
 ) -> HttpResponse:
     """The same values and filters as `/values`, as CSV with a header row (UTF-8 with a byte order
     mark, so that Excel shows Chinese right)."""
-    plan, records = _listed(request, plan_code, period, locality, indicator, status)
+    plan, values = _listed(request, plan_code, period, locality, indicator, status)
+    records = exports.value_records(values)
     return csv_response(exports.to_csv(records, exports.VALUE_COLUMNS), f"{plan.code}-values.csv")
 
 

@@ -43,6 +43,7 @@ from planwatch.evaluation.runs import (
     parameters_from_options,
 )
 from planwatch.kernel.models import Job
+from planwatch.kernel.unchanged import while_unchanged
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
 from planwatch.reporting import exports
@@ -132,7 +133,12 @@ def plan_years(plan: Plan) -> list[int]:
 def latest_accepted_year(plan: Plan) -> int | None:
     """What the overview shows first (and the period a bulletin form offers first): the last
     evaluation year in which every pilot unit has accepted yearly values, else the last year in
-    which any has. A year only one unit has reported yet would rank the others on nothing."""
+    which any has. A year only one unit has reported yet would rank the others on nothing. Kept
+    until the data change (planwatch.kernel.unchanged): it counts all the plan's values."""
+    return while_unchanged("latest_accepted_year", (plan.pk,), lambda: _latest_accepted_year(plan))
+
+
+def _latest_accepted_year(plan: Plan) -> int | None:
     by_year = (
         ReportedValue.objects.filter(
             indicator__plan=plan,

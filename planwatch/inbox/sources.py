@@ -30,6 +30,7 @@ from planwatch.breakdown.models import Breakdown
 from planwatch.core import supervision as rules
 from planwatch.core.numbers import grouped
 from planwatch.kernel.review import Action, State, SubjectKind
+from planwatch.kernel.unchanged import while_unchanged
 from planwatch.ledgers.models import LedgerItem
 from planwatch.ledgers.services import LEDGER_ROW, visible_items
 from planwatch.plans.models import Plan, pick
@@ -97,8 +98,12 @@ def inbox(plan: Plan, user: Any, today: dt.date) -> list[Box]:
 
 
 def count(plan: Plan, user: Any, today: dt.date) -> int:
-    """How many things wait on the user in the plan: the badge of the top bar."""
-    return sum(box.count for box in inbox(plan, user, today))
+    """How many things wait on the user in the plan: the badge of the top bar, which every page
+    asks for. Kept until the data change (planwatch.kernel.unchanged): the whole inbox is read
+    only after a change, not on every page."""
+    return while_unchanged(
+        "inbox_count", (plan.pk, user.pk, today), lambda: sum(box.count for box in inbox(plan, user, today))
+    )
 
 
 # --- subjects of review: what waits for a move of the user ----------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from planwatch.kernel.unchanged import while_unchanged
 from planwatch.plans.models import Locality, Plan
 from planwatch.reporting.models import Period
 
@@ -48,10 +49,16 @@ def register_feed(feed: Feed) -> None:
 
 
 def accepted_counts(plan: Plan, locality: Locality, year: int) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for feed in FEEDS:
-        out.update(feed.accepted_counts(plan, locality, year))
-    return out
+    """Indicator code → the count of accepted records that feeds it, for one locality and year (the
+    entry form shows it on every view): kept until the data change (planwatch.kernel.unchanged)."""
+
+    def counted() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for feed in FEEDS:
+            out.update(feed.accepted_counts(plan, locality, year))
+        return out
+
+    return while_unchanged("accepted_counts", (plan.pk, locality.pk, year), counted)
 
 
 def unwritten_values(

@@ -1,0 +1,50 @@
+"""Answers kept while the data have not changed: what a page computes from the data on every view
+(the top bar's inbox count, the sample-data banner, a form's ledger counts), kept in the process's
+cache under the last event of the audit log.
+
+Every change of data is one action writing one audit event in its own transaction
+(planwatch.kernel.audit), and the events are chained one after the other (the chain's lock), so
+the last event — its id and its hash, one read of the primary key's index — names the state of the
+data: a new event, a new key, the answer computed again. A key is never reused: the hash differs
+even where an id comes again after a rolled-back transaction. The answer is read after the mark,
+so it is at least as new as its key says. Nothing else is kept: a web process still holds no state
+of its own (docs/deployment.md), only copies it computes again after any change.
+
+PLANWATCH_CACHE_SECONDS (300 by default) bounds how long an answer is kept; 0 keeps nothing (the
+test settings: tests change rows without actions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from planwatch.kernel.models import AuditEvent
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+def data_mark() -> str:
+    """The state of the data: the last audit event's id and hash ("0" before the first event)."""
+    last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    return f"{last[0]}.{last[1]}" if last else "0"
+
+
+def while_unchanged(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, or the answer it gave for the same `name` and `parts` since the last change of
+    the data (one query for the mark when kept)."""
+    seconds = settings.PLANWATCH_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = ":".join(["planwatch", name, *(str(p) for p in parts), data_mark()])
+    kept = cache.get(key, _MISSING)
+    if kept is not _MISSING:
+        answer: T = kept
+        return answer
+    answer = compute()
+    cache.set(key, answer, seconds)
+    return answer
