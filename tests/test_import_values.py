@@ -724,15 +724,15 @@ def test_a_problem_names_sheet_cell_and_reason(ctx):
     ]
 
 
-def test_a_race_inside_save_values_becomes_a_cell_problem(ctx, monkeypatch):
-    """save_values checks again under lock; its refusal is reported by cell like the others."""
+def test_a_race_inside_save_many_becomes_a_cell_problem(ctx, monkeypatch):
+    """save_many checks again under lock; its refusal is reported by cell like the others."""
 
     def racing(*args, **kwargs):
         error = wf.Conflict("I08 已被 zack 修改为 9", "I08 was changed by zack to 9 since you opened it")
         error.indicator = "I08"
         raise error
 
-    monkeypatch.setattr(wf, "save_values", racing)
+    monkeypatch.setattr(wf, "_checked", racing)
     before = snapshot()
     with pytest.raises(WorkbookRejected) as caught:
         excel.import_values(ctx.good, FILE, ctx.cast.zoe)

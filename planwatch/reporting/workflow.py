@@ -126,6 +126,9 @@ class SaveResult:
     unchanged: list[ReportedValue] = field(default_factory=list)  # sent as they were: nothing written
     commented: list[ReportedValue] = field(default_factory=list)  # a new comment added
     warnings: list[validation.Finding] = field(default_factory=list)
+    # The entries that change something (a new value, another value, a new comment), whichever way
+    # they are written: what an import reports when the values were written by set-based statements.
+    changes: list[Entry] = field(default_factory=list)
 
 
 # --- what the checks need -----------------------------------------------------------------------
@@ -476,6 +479,7 @@ def _checked(
     errors = [f for f in findings if f.is_error]
     refuse(problems + ([InvalidValues(errors)] if errors else []))
     result.warnings = [f for f in findings if not f.is_error]
+    result.changes = changing
     return _Checked(changing, result)
 
 
@@ -647,7 +651,25 @@ def save_many(
     as `save_values` checks it (the same `_checked`), with what the checks read loaded once
     (`Reads`); then, if no group is refused and `write`, every change written in the caller's
     transaction — on PostgreSQL by set-based statements (`SET_BASED_FROM`), else value by value —
-    each with its audit event, in the order of the groups and their entries."""
+    each with its audit event, in the order of the groups and their entries.
+
+    As in `save_values`, a first save of a new value that someone else saved meanwhile (the unique
+    constraint broken at the insert) is judged once more against the value now there."""
+    try:
+        return _save_many(user, plan, groups, via=via, today=today, write=write)
+    except IntegrityError:
+        return _save_many(user, plan, groups, via=via, today=today, write=write)
+
+
+def _save_many(
+    user: Any,
+    plan: Plan,
+    groups: Sequence[Group],
+    *,
+    via: Via,
+    today: dt.date | None,
+    write: bool,
+) -> ManySaved:
     with transaction.atomic():
         existing = _existing_many(groups)
         reads = Reads(user, plan, groups)
