@@ -167,7 +167,9 @@ def _periods_of(user: Any, plan: Plan) -> dict[str, tuple[Period, dict[int, dt.d
     administrator)."""
     if has_perm("audit.view_private", user):
         return None
-    periods = {p.pk: (p, {}) for p in Period.objects.filter(plan=plan)}
+    periods: dict[int, tuple[Period, dict[int, dt.date]]] = {
+        p.pk: (p, {}) for p in Period.objects.filter(plan=plan)
+    }
     for period_id, locality_id, until in PeriodException.objects.filter(period__plan=plan).values_list(
         "period_id", "locality_id", "open_until"
     ):
