@@ -6,7 +6,10 @@ deleted or inserted behind the application's back."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import random
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -198,3 +201,51 @@ def test_the_events_already_written_are_chained_by_the_migration(migrator):
     assert walk.broken is None and walk.count == 3 and all(e.hash for e in events)
     with pytest.raises(DatabaseError), transaction.atomic():
         events.update(comment="x")
+
+
+def _reference_text(event: dict[str, Any]) -> str:
+    """The canonical text as the chain has always defined it: json.dumps of the canonical fields."""
+    fields = {name: chain._canonical(event[name]) for name in chain.HASHED}
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_events_written_at_once_hash_as_each_alone():
+    """canonical_many (a bulk write's events, field by field) writes the very text json.dumps writes
+    of each event alone: the chain's format is unchanged, old events verify as before."""
+    rng = random.Random(18)
+    texts = ["", 'a"b\\c\n\t\u2028%s%%', "珠海 I01", "\x00\x1f", "😀", "</script>"]
+    shapes: list[Any] = [
+        None,
+        {"value": "12.5", "state": "draft"},
+        {"value": None, "state": "draft"},
+        {"state": "d", "value": "2%"},
+        {"%": "x"},
+        {"a": Decimal("1.50"), "b": [1, 2.5, {"z": True}]},
+        {"x": 1e30},
+        {"a": 1},
+        {"a": True},
+        {1: "x"},
+        [1, "2"],
+        "plain",
+        7,
+        True,
+        1,
+        Decimal("0E-8"),
+    ]
+    east = dt.timezone(dt.timedelta(hours=8))
+    for _trial in range(200):
+        alike = set(rng.sample(chain.HASHED, rng.randint(0, len(chain.HASHED))))
+        events = []
+        for n in range(rng.randint(1, 30)):
+            event: dict[str, Any] = {
+                name: "same" if name in alike else rng.choice(texts) for name in chain.HASHED
+            }
+            event["at"] = dt.datetime(
+                2026, 1, 2, 3, 4, 5, rng.randint(0, 2), tzinfo=rng.choice([dt.UTC, east])
+            )
+            event["old"], event["new"] = rng.choice(shapes), rng.choice(shapes)
+            event["private"], event["subject_id"] = rng.choice([True, False]), str(n)
+            events.append(event)
+        expected = [_reference_text(e) for e in events]
+        assert chain.canonical_many(events) == expected
+        assert [chain.canonical_json(e) for e in events] == expected

@@ -162,6 +162,41 @@ def test_every_value_saved_as_a_draft_audited_with_the_file(ctx):
     assert f"{TYPED} value(s) saved as drafts" in result.describe()
 
 
+@pytest.fixture
+def set_based(monkeypatch):
+    """Every workbook written as a large set is (on PostgreSQL: COPY, UPDATE … FROM, the events
+    COPYed and chained at once; on SQLite value by value): the path of a data value set."""
+    monkeypatch.setattr(wf, "SET_BASED_FROM", 1)
+
+
+def test_the_set_based_write_reports_and_audits_as_value_by_value(ctx, set_based):
+    data = edit(ctx.good, comments={"I07": "改为 10", "I11": "新建"})
+    result = excel.import_values(data, FILE, ctx.cast.zoe)
+    values = ReportedValue.objects.filter(locality=ctx.zh, period=ctx.period)
+    assert values.count() == TYPED and set(values.values_list("status", "source_detail")) == {(S.DRAFT, FILE)}
+    i07 = values.get(indicator__code="I07")
+    assert (i07.value, i07.version, i07.updated_by) == (10, 2, ctx.cast.zoe)
+    assert len(result.saved) == TYPED and next(v for v in result.saved if v.code == "I07").old == 5
+    assert sorted(v.code for v in result.commented) == ["I07", "I11"]
+    saved = events(kind="value", verb="save", source="excel")
+    assert saved.count() == TYPED
+    assert (saved.get(indicator_code="I07").old_value, saved.get(indicator_code="I07").new_value) == (5, 10)
+    assert events(kind="value", verb="comment").count() == 2
+    assert ImportBatch.objects.get().value_count == TYPED
+    call_command("verify_audit", stdout=io.StringIO())  # the chain holds
+    before = snapshot()
+    again = excel.import_values(data, FILE, ctx.cast.zoe)
+    assert again.saved == [] and again.commented == [] and snapshot() == before
+
+
+def test_one_bad_cell_writes_nothing_on_the_set_based_path(ctx, set_based):
+    before = snapshot()
+    with pytest.raises(WorkbookRejected) as caught:
+        excel.import_values(edit(ctx.good, {"I08": -3, "I11": "abc"}), FILE, ctx.cast.zoe)
+    assert paths(caught.value) == [cell(ctx.rows, "I08"), cell(ctx.rows, "I11")]
+    assert snapshot() == before
+
+
 def test_the_same_file_twice_writes_nothing_the_second_time(ctx):
     data = edit(ctx.good, comments={"I08": "含两个续建项目"})
     excel.import_values(data, FILE, ctx.cast.zoe)
@@ -724,15 +759,15 @@ def test_a_problem_names_sheet_cell_and_reason(ctx):
     ]
 
 
-def test_a_race_inside_save_values_becomes_a_cell_problem(ctx, monkeypatch):
-    """save_values checks again under lock; its refusal is reported by cell like the others."""
+def test_a_race_inside_save_many_becomes_a_cell_problem(ctx, monkeypatch):
+    """save_many checks again under lock; its refusal is reported by cell like the others."""
 
     def racing(*args, **kwargs):
         error = wf.Conflict("I08 已被 zack 修改为 9", "I08 was changed by zack to 9 since you opened it")
         error.indicator = "I08"
         raise error
 
-    monkeypatch.setattr(wf, "save_values", racing)
+    monkeypatch.setattr(wf, "_checked", racing)
     before = snapshot()
     with pytest.raises(WorkbookRejected) as caught:
         excel.import_values(ctx.good, FILE, ctx.cast.zoe)

@@ -23,6 +23,7 @@ __all__ = [
     "Via",
     "fields",
     "jsonable",
+    "like",
     "record",
     "record_fields",
     "record_many",
@@ -104,6 +105,17 @@ def fields(
         actor_name=getattr(user, "username", "") or "",
         source=via.source,
         source_detail=via.detail[:300],
+        **_about(subject),
+        old=jsonable(old),
+        new=jsonable(new),
+        comment=comment,
+        private=private,
+    )
+
+
+def _about(subject: Subject) -> dict[str, Any]:
+    """The fields of an event that say what it is about."""
+    return dict(
         plan_code=subject.plan,
         locality_code=subject.locality,
         indicator_code=subject.indicator,
@@ -111,11 +123,18 @@ def fields(
         subject_type=subject.type,
         subject_id=str(subject.id if subject.id is not None else ""),
         subject_label=subject.label[:300],
-        old=jsonable(old),
-        new=jsonable(new),
-        comment=comment,
-        private=private,
     )
+
+
+def like(
+    base: dict[str, Any], subject: Subject, *, old: Any, new: Any, comment: str = "", private: bool
+) -> dict[str, Any]:
+    """The fields of an event like `base` (`fields()`: its time, type, actor and source) about
+    `subject`: the many events of one bulk write, without working out again what they share."""
+    row = base.copy()
+    row.update(_about(subject))
+    row.update(old=jsonable(old), new=jsonable(new), comment=comment, private=private)
+    return row
 
 
 def event(type: str, actor: Any, subject: Subject, **kwargs: Any) -> AuditEvent:
@@ -150,6 +169,8 @@ def record_fields(row: dict[str, Any]) -> AuditEvent:
     return record_many([AuditEvent(**row)])[0]
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once, not by each json.dumps
+
 # The columns an event is COPYed into, in order (record_rows).
 COPIED = (*chain.HASHED, "actor_id", "hash")
 
@@ -173,12 +194,7 @@ def record_rows(rows: Sequence[dict[str, Any]]) -> int:
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(
-                    [
-                        json.dumps(row[c], ensure_ascii=False)
-                        if c in json_columns and row[c] is not None
-                        else row[c]
-                        for c in COPIED
-                    ]
+                    [_JSON(row[c]) if c in json_columns and row[c] is not None else row[c] for c in COPIED]
                 )
     return len(rows)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from functools import lru_cache
+from itertools import islice
+from operator import attrgetter, itemgetter
 from typing import Any
 
 # The fields an event's hash covers, in the order they are written (the JSON's keys are sorted).
@@ -65,29 +67,115 @@ def _utc(value: dt.datetime) -> str:
 
 
 _AS_IS = frozenset({str, bool, type(None)})  # what _canonical gives back unchanged: not asked (speed)
+_TEXT = frozenset({str})
+_ALIKE = frozenset({str, bool, type(None), dt.datetime})  # equal values of these are written alike
+_SORTED = sorted(HASHED)  # the order json.dumps(sort_keys=True) writes the fields in
+_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a string as (C)
+_LITERAL = {True: "true", False: "false", None: "null"}
+_FLAT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumped(value: Any) -> str:
+    """The value as json.dumps(_canonical(value), sort_keys=True, ensure_ascii=False, separators=(",",
+    ":")) writes it — byte for byte — the common cases (a text; a time; a flat dict of texts, flags
+    and nulls, as the old and new of a value's event are) without making it canonical first."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is bool or value is None:
+        return _LITERAL[value]
+    if kind is dt.datetime:
+        return _string(_utc(value))
+    if kind is dict and _TEXT.issuperset(map(type, value)) and _AS_IS.issuperset(map(type, value.values())):
+        return _FLAT(value)  # already canonical
+    return json.dumps(_canonical(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _column(values: list[Any]) -> str | list[str]:
+    """One field of many events, each written as `_dumped` writes it; one text if all are alike (the
+    time, type, actor and source of a bulk write's events)."""
+    first = values[0]
+    kinds = set(map(type, values))
+    if len(kinds) == 1 and kinds <= _ALIKE and values.count(first) == len(values):
+        return _dumped(first)  # (equal numbers or dicts may be spelled apart: 1 and True, 1.0 and 1)
+    if kinds <= _TEXT:
+        return list(map(_string, values))
+    if kinds == {dict} and (flat := _flat_dicts(values)) is not None:
+        return flat
+    return list(map(_dumped, values))
+
+
+def _flat_dicts(values: list[dict[Any, Any]]) -> list[str] | None:
+    """Dicts of the same text keys and of texts, flags and nulls (the old and new of a bulk write's
+    value events), written key by key for all of them at once; None if they are not such."""
+    keys = values[0].keys()
+    if list(map(dict.keys, values)).count(keys) != len(values) or not _TEXT.issuperset(map(type, keys)):
+        return None
+    template: list[str] = []
+    varying: list[list[str]] = []
+    for key in sorted(keys):
+        column = list(map(itemgetter(key), values))
+        if not _AS_IS.issuperset(map(type, column)):
+            return None
+        written = _column(column)
+        name = _string(key).replace("%", "%%")
+        if isinstance(written, str):
+            template.append(name + ":" + written.replace("%", "%%"))
+        else:
+            template.append(name + ":%s")
+            varying.append(written)
+    return _filled("{" + ",".join(template) + "}", varying, len(values))
+
+
+def _filled(form: str, varying: list[list[str]], count: int) -> list[str]:
+    if not varying:
+        return [form % ()] * count
+    return [form % row for row in zip(*varying, strict=True)]
+
+
+def canonical_many(events: Sequence[Any]) -> list[str]:
+    """`canonical_json` of each of `events` (events, or dicts of their fields), the same texts,
+    written field by field for all of them at once: a field alike in every event (the time, type,
+    actor and source of a bulk write) is written once into a template that the others fill in."""
+    if not events:
+        return []
+    get = itemgetter if isinstance(events[0], dict) else attrgetter
+    template: list[str] = []
+    varying: list[list[str]] = []
+    for name in _SORTED:
+        column = _column(list(map(get(name), events)))
+        if isinstance(column, str):
+            template.append(f'"{name}":' + column.replace("%", "%%"))  # constant
+        else:
+            template.append(f'"{name}":%s')
+            varying.append(column)
+    return _filled("{" + ",".join(template) + "}", varying, len(events))
 
 
 def canonical_json(event: Any) -> str:
     """The event's hashed fields as one line of JSON, keys sorted, numbers in one spelling (an
-    event, or its fields as a dict: audit.record_rows)."""
-    values = [event[n] for n in HASHED] if isinstance(event, dict) else [getattr(event, n) for n in HASHED]
-    fields = {
-        name: value if type(value) in _AS_IS else _canonical(value)
-        for name, value in zip(HASHED, values, strict=True)
-    }
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    event, or its fields as a dict: audit.record_rows): json.dumps(…, sort_keys=True,
+    ensure_ascii=False, separators=(",", ":")) of the fields made canonical (`_canonical`)."""
+    values = [event[n] for n in _SORTED] if isinstance(event, dict) else [getattr(event, n) for n in _SORTED]
+    return "{" + ",".join([f'"{n}":' + _dumped(v) for n, v in zip(_SORTED, values, strict=True)]) + "}"
+
+
+def _next(previous: str, text: str) -> str:
+    return hashlib.sha256((previous + text).encode("utf-8")).hexdigest()
 
 
 def link(previous: str, event: Any) -> str:
     """The hash of `event` following the event whose hash is `previous`."""
-    return hashlib.sha256((previous + canonical_json(event)).encode("utf-8")).hexdigest()
+    return _next(previous, canonical_json(event))
 
 
 def seal(previous: str, events: Iterable[Any]) -> str:
     """Give each event (or dict of an event's fields), in order, its hash after `previous`; the
-    last hash."""
-    for event in events:
-        previous = link(previous, event)
+    last hash. The canonical texts are written for all the events at once (`canonical_many`), only
+    the hashes one after the other."""
+    events = list(events)
+    for event, text in zip(events, canonical_many(events), strict=True):
+        previous = _next(previous, text)
         if isinstance(event, dict):
             event["hash"] = previous
         else:
@@ -135,11 +223,13 @@ class Walk:
     broken: Break | None
 
 
-def walk(events: Iterator[Any]) -> Walk:
-    """Walk the events in id order, stopping at the first that does not follow the one before."""
+def walk(events: Iterator[Any], chunk: int = 2000) -> Walk:
+    """Walk the events in id order, stopping at the first that does not follow the one before; their
+    canonical texts written `chunk` events at a time (`canonical_many`)."""
     previous, head, count = None, GENESIS, 0
-    for event in events:
-        if not event.hash or link(head, event) != event.hash:
-            return Walk(count, head, Break(event, previous))
-        previous, head, count = event, event.hash, count + 1
+    while batch := list(islice(events, chunk)):
+        for event, text in zip(batch, canonical_many(batch), strict=True):
+            if not event.hash or _next(head, text) != event.hash:
+                return Walk(count, head, Break(event, previous))
+            previous, head, count = event, event.hash, count + 1
     return Walk(count, head, None)

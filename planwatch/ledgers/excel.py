@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext_noop
 from openpyxl import Workbook
@@ -18,7 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planwatch.core import cells, numbers, workbook
-from planwatch.core.errors import Issue, Kind, PlanWatchError, Problem, WorkbookRejected
+from planwatch.core.errors import Issue, Kind, Problem, WorkbookRejected
 from planwatch.kernel import audit
 from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.plans.lookup import find_locality
@@ -286,6 +287,7 @@ class _Known:
 
 
 def _known(user: Any, ledger: LedgerType) -> _Known:
+    prefetch_related_objects([ledger.plan], "localities")  # find_locality of each row: read once
     items = services.visible_items(user, ledger.items.select_related("locality", "key_field", "ledger__plan"))
     return _Known(
         key_fields=key_field_names(list(KeyField.objects.filter(plan=ledger.plan))),
@@ -386,25 +388,26 @@ def _read_rows(
 
 def _save_items(
     user: Any,
+    ledger: LedgerType,
     pending: list[tuple[int, LedgerItem]],
     cols: list[Column],
     source: str,
     problems: list[Problem],
     progress: Steps,
 ) -> list[LedgerItem]:
-    """Save each item through services.save_item (source excel); a refused row leaves nothing behind
-    and its problems go to `problems`, at its cells."""
+    """Save the items through services.save_items (source excel): every row checked as save_item
+    checks it, then all written at once by set-based statements — or, with any problem anywhere
+    (a refused row's go to `problems`, at its cells), nothing."""
     via = audit.Via(audit.Source.EXCEL, source)
-    saved = []
     progress.step(gettext_noop("Saving the rows"), total=len(pending))
-    for n, (r, item) in enumerate(pending, start=1):
-        progress.advance(n)
-        try:
-            with transaction.atomic():  # a savepoint: the row's problems are said with the others'
-                saved.append(services.save_item(user, item, via=via, refresh=False))
-        except PlanWatchError as refused:
-            problems.extend(_at_cell(cols, r, issue) for issue in refused.issues)
-    return saved
+    done = services.save_items(
+        user, ledger, [item for _r, item in pending], via=via, write=not problems, advance=progress.advance
+    )
+    for index, refused in done.refusals.items():
+        r = pending[index][0]
+        problems.extend(_at_cell(cols, r, issue) for issue in refused.issues)
+    progress.advance(len(pending))
+    return [item for item in done.items if item is not None]
 
 
 def import_ledger(
@@ -423,7 +426,7 @@ def import_ledger(
         raise WorkbookRejected(source, problems)
     pending = _read_rows(user, ledger, sheet, cols, problems, progress)  # reads only: no write lock yet
     with transaction.atomic():
-        saved = _save_items(user, pending, cols, source, problems, progress)
+        saved = _save_items(user, ledger, pending, cols, source, problems, progress)
         if problems:
             raise WorkbookRejected(source, problems)
         progress.step(gettext_noop("Looking for duplicates"))

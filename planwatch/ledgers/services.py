@@ -5,7 +5,7 @@ through the reporting workflow, source "ledger")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from planwatch.accounts.permissions import has_perm, own_locality_id
 from planwatch.core import hierarchy, numbers
@@ -35,7 +36,7 @@ from planwatch.plans.models import Locality, Plan, hierarchy_nodes
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.feeds import Unwritten, Written
-from planwatch.reporting.models import Period, ReportedValue
+from planwatch.reporting.models import Period, PeriodException, ReportedValue
 
 from .models import DATE_COLUMNS, LedgerEvidence, LedgerItem, LedgerType
 
@@ -132,22 +133,48 @@ def _counted_years(item: LedgerItem) -> set[int]:
 
 
 def closed_periods(
-    user: Any, item: LedgerItem, years: set[int], today: dt.date | None = None
+    user: Any,
+    item: LedgerItem,
+    years: set[int],
+    today: dt.date | None = None,
+    periods: Mapping[str, tuple[Period, dict[int, dt.date]]] | None = None,
 ) -> list[PeriodClosed]:
     """A row whose counted date falls in a period locked for its locality cannot be changed by the
-    locality (the administrator may; so may the locality where the province opened an exception)."""
-    if has_perm("audit.view_private", user) or not years:
+    locality (the administrator may; so may the locality where the province opened an exception).
+    `periods`: the plan's periods by code with their exceptions, read once for many rows
+    (`save_items`); None: read for this row."""
+    if not years or (periods is None and has_perm("audit.view_private", user)):
         return []
     today = today or dt.date.today()
-    periods = Period.objects.filter(plan=item.ledger.plan, code__in=[str(y) for y in years])
+    if periods is None:
+        found = Period.objects.filter(plan=item.ledger.plan, code__in=[str(y) for y in years])
+        wanted: list[tuple[Period, dict[int, dt.date] | None]] = [(p, None) for p in found]
+    else:
+        wanted = [periods[code] for p in sorted(years) if (code := str(p)) in periods]
     return [
         PeriodClosed(
             f"{period.code} 填报期已关闭（{period.locks_on}），该条目不能再修改，如需修改请联系省级主管部门",
             f"period {period.code} closed on {period.locks_on}: this row cannot be changed; ask the province",
         )
-        for period in periods
-        if not period.is_open_for(item.locality_id, today)
+        for period, exceptions in wanted
+        if not period.is_open_for(item.locality_id, today, exceptions)
     ]
+
+
+def _periods_of(user: Any, plan: Plan) -> dict[str, tuple[Period, dict[int, dt.date]]] | None:
+    """The plan's periods by code, each with its exceptions (locality id → open until), for
+    `closed_periods` of many rows; None if the user may change rows of closed periods (an
+    administrator)."""
+    if has_perm("audit.view_private", user):
+        return None
+    periods: dict[int, tuple[Period, dict[int, dt.date]]] = {
+        p.pk: (p, {}) for p in Period.objects.filter(plan=plan)
+    }
+    for period_id, locality_id, until in PeriodException.objects.filter(period__plan=plan).values_list(
+        "period_id", "locality_id", "open_until"
+    ):
+        periods[period_id][1][locality_id] = until
+    return {p.code: (p, exceptions) for p, exceptions in periods.values()}
 
 
 FILTERS = ("locality", "key_field", "stage", "year", "status", "review")
@@ -237,9 +264,16 @@ def validation_problems(item: LedgerItem) -> list[tuple[str, str, str]]:
     return out
 
 
-def _record(type: str, user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB, **fields: Any) -> None:
+def _event(
+    type: str, user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB, **fields: Any
+) -> dict[str, Any]:
+    """The fields of a row's audit event (`audit.fields`): private while the row is a draft."""
     private = item.review in EDITABLE and type not in {"ledger_row.merge", "ledger_row.keep"}
-    audit.record(type, user, item.audit_subject(), via=via, private=private, **fields)
+    return audit.fields(type, user, item.audit_subject(), via=via, private=private, **fields)
+
+
+def _record(type: str, user: Any, item: LedgerItem, *, via: audit.Via = audit.WEB, **fields: Any) -> None:
+    audit.record_fields(_event(type, user, item, via=via, **fields))
 
 
 def not_editable(item: LedgerItem) -> IllegalTransition | None:
@@ -271,6 +305,55 @@ def _edit_problems(
     return problems
 
 
+@dataclass
+class _Prepared:
+    """A row checked for saving: what refuses it, and its fields before (None: a new row)."""
+
+    problems: list[PlanWatchError]
+    old: dict[str, Any] | None
+
+
+def _prepare(
+    user: Any,
+    item: LedgerItem,
+    before: LedgerItem | None,
+    expected_version: int | None,
+    closed: Callable[[LedgerItem, set[int]], list[PeriodClosed]],
+    writes: Callable[[Locality], bool],
+) -> _Prepared | None:
+    """Every check of saving `item` over `before` (the row as stored, locked; None: a new row), the
+    item made ready to be written (its normalized name, state, version); None if it is saved
+    unchanged. `closed` says which periods its years fall in are closed, `writes` whether the user
+    may write the locality's rows (for many rows, with what they read loaded once)."""
+    problems: list[PlanWatchError] = []
+    if not writes(item.locality):
+        problems.append(_not_yours(item.locality))
+    if invalid := validation_problems(item):
+        problems.append(InvalidRow(invalid))
+    item.normalized_name = core.normalize_name(item.name)
+    years = _counted_years(item)
+    old = None
+    if before is not None:
+        old = before.snapshot()
+        item.review = before.review
+        if item.snapshot() == old:  # saved unchanged, whatever its state: nothing to write or audit
+            return None  # (an exported ledger uploaded again with new rows added, its accepted rows as they were)
+        problems += _edit_problems(user, item, before, expected_version)
+        years |= _counted_years(before)
+        item.version = before.version + 1
+    else:
+        item.created_by = user
+        item.review = R.DRAFT
+    return _Prepared([*problems, *closed(item, years)], old)
+
+
+def _locked(pks: Iterable[int]) -> QuerySet[LedgerItem]:
+    """The rows as stored, locked until the transaction ends."""
+    return (
+        LedgerItem.objects.select_for_update().select_related("locality", "ledger__plan").filter(pk__in=pks)
+    )
+
+
 @transaction.atomic
 def save_item(
     user: Any,
@@ -283,38 +366,140 @@ def save_item(
 ) -> LedgerItem:
     """Create or change an item, all or nothing: scope, the ledger's rules, its state (only a draft or
     returned row changes), the version the user read, the periods its dates fall in; then one audit
-    event, and the duplicate flags refreshed (an import saving many rows passes refresh=False and
-    refreshes once at the end). A row saved unchanged writes nothing."""
-    problems: list[PlanWatchError] = []
-    if not can_write(user, item.locality):
-        problems.append(_not_yours(item.locality))
-    if invalid := validation_problems(item):
-        problems.append(InvalidRow(invalid))
-    item.normalized_name = core.normalize_name(item.name)
-    years = _counted_years(item)
-    old = None
-    if item.pk:
-        before = (
-            LedgerItem.objects.select_for_update().select_related("locality", "ledger__plan").get(pk=item.pk)
-        )
-        old = before.snapshot()
-        item.review = before.review
-        if item.snapshot() == old:  # saved unchanged, whatever its state: nothing to write or audit
-            return before  # (an exported ledger uploaded again with new rows added, its accepted rows as they were)
-        problems += _edit_problems(user, item, before, expected_version)
-        years |= _counted_years(before)
-        item.version = before.version + 1
-    else:
-        item.created_by = user
-        item.review = R.DRAFT
-    refuse([*problems, *closed_periods(user, item, years, today)])
+    event, and the duplicate flags refreshed (`save_items` saves many rows at once, and refreshes
+    once at the end). A row saved unchanged writes nothing."""
+    before = _locked([item.pk]).get() if item.pk else None
+    prepared = _prepare(
+        user,
+        item,
+        before,
+        expected_version,
+        lambda row, years: closed_periods(user, row, years, today),
+        lambda locality: can_write(user, locality),
+    )
+    if prepared is None:
+        assert before is not None
+        return before
+    refuse(prepared.problems)
     item.updated_by = user
     item.save()
-    type = "ledger_row.update" if old else "ledger_row.create"
-    _record(type, user, item, via=via, old=old, new=item.snapshot())
+    type = "ledger_row.update" if prepared.old else "ledger_row.create"
+    _record(type, user, item, via=via, old=prepared.old, new=item.snapshot())
     if refresh:
         refresh_duplicates(item.ledger)
     return item
+
+
+@dataclass
+class ItemsSaved:
+    """What `save_items` did: each row as saved (or as stored, if saved unchanged; None if refused),
+    each refusal by the row's index, the numbers of rows created and changed."""
+
+    items: list[LedgerItem | None]
+    refusals: dict[int, PlanWatchError]
+    created: int = 0
+    updated: int = 0
+
+
+def save_items(
+    user: Any,
+    ledger: LedgerType,
+    items: Sequence[LedgerItem],
+    *,
+    via: audit.Via = audit.WEB,
+    today: dt.date | None = None,
+    write: bool = True,
+    advance: Callable[[int], None] | None = None,
+) -> ItemsSaved:
+    """`save_item` for many rows of one ledger (an import), all or nothing: every row checked as
+    save_item checks it (the same `_prepare`, the same messages), with what the checks read loaded
+    once (the rows as stored, locked, in one query; the periods and their exceptions; the right to
+    write each locality); then, if no row is refused and `write`, every row written in the caller's
+    transaction by set-based statements (one INSERT for the new rows, one UPDATE for the changed
+    ones) and their audit events chained and written at once (audit.record_rows, a COPY on
+    PostgreSQL), in the order of the rows. The duplicate flags are the caller's to refresh, once.
+    `advance` is told how many rows were checked, now and then."""
+    out = ItemsSaved([], {})
+    with transaction.atomic():
+        stored = {b.pk: b for b in _locked([i.pk for i in items if i.pk]).filter(ledger=ledger)}
+        periods = _periods_of(user, ledger.plan)
+        may: dict[int, bool] = {}
+
+        def writes(locality: Locality) -> bool:
+            if locality.pk not in may:
+                may[locality.pk] = can_write(user, locality)
+            return may[locality.pk]
+
+        def closed(row: LedgerItem, years: set[int]) -> list[PeriodClosed]:
+            return [] if periods is None else closed_periods(user, row, years, today, periods)
+
+        written: list[tuple[LedgerItem, dict[str, Any] | None]] = []
+        seen: set[int] = set()
+        for index, item in enumerate(items):
+            if advance is not None and index % 500 == 0:
+                advance(index)
+            out.items.append(None)
+            if item.pk in seen:  # the same row again: saved already, this is saved unchanged
+                out.items[index] = item
+                continue
+            if item.pk:
+                seen.add(item.pk)
+            before = stored.get(item.pk) if item.pk else None
+            if item.pk and before is None:
+                out.refusals[index] = NotFound(
+                    f"本台账没有编号 {item.pk}", f"no item {item.pk} in this ledger"
+                )
+                continue
+            prepared = _prepare(user, item, before, None, closed, writes)
+            if prepared is None:
+                out.items[index] = before
+                continue
+            try:
+                refuse(prepared.problems)
+            except PlanWatchError as refused:
+                out.refusals[index] = refused
+                continue
+            item.updated_by = user
+            out.items[index] = item
+            written.append((item, prepared.old))
+        if write and not out.refusals:
+            _write_items(user, written, via)
+            out.created = sum(1 for _item, old in written if old is None)
+            out.updated = len(written) - out.created
+    return out
+
+
+# The columns a changed row writes (all but its id and those a change leaves: when and by whom made).
+_CHANGED = [
+    f.name
+    for f in LedgerItem._meta.concrete_fields
+    if not f.primary_key and f.name not in {"created_at", "created_by", "ledger"}
+]
+
+
+def _write_items(user: Any, written: list[tuple[LedgerItem, dict[str, Any] | None]], via: audit.Via) -> None:
+    """The rows of `save_items` written by set-based statements, then their audit events, in order."""
+    now = timezone.now()
+    for item, _old in written:
+        item.updated_at = now
+    LedgerItem.objects.bulk_create([item for item, old in written if old is None], batch_size=1000)
+    LedgerItem.objects.bulk_update(
+        [item for item, old in written if old is not None], _CHANGED, batch_size=500
+    )
+    audit.record_rows(
+        [
+            _event(
+                "ledger_row.update" if old else "ledger_row.create",
+                user,
+                item,
+                via=via,
+                old=old,
+                new=item.snapshot(),
+                at=now,
+            )
+            for item, old in written
+        ]
+    )
 
 
 # --- the row as a subject of the review kernel ------------------------------------------------------

@@ -2,8 +2,10 @@
 
 The layout lives in planwatch.core.workbook (Django-free); here the template is filled from the
 database under the user's scope, and an upload is checked whole against the plan, the user's rights,
-the period and every value before anything is written through workflow.save_values — all of it, or
-nothing with every problem listed by sheet, cell and reason. See docs/excel.md.
+the period and every value before anything is written through workflow.save_many (the owner of
+checking and writing a set of values, which a data value set of the API calls too: on PostgreSQL a
+large set is written by set-based statements) — all of it, or nothing with every problem listed by
+sheet, cell and reason. See docs/excel.md.
 """
 
 from __future__ import annotations
@@ -482,34 +484,40 @@ def _save(
     file_bytes: bytes,
     today: dt.date | None,
 ) -> ImportResult:
+    """Check and write the workbook's values through workflow.save_many — the same checks, under
+    the same locks, and the same set-based write of the values and their audit events as a data
+    value set — or nothing, with every problem at its cell."""
     locality, period = match.locality, match.period
     entries = _entries(user, content, match, _written_here(user, match), problems)
     before = {v.indicator_id: v.value for v in ReportedValue.objects.filter(locality=locality, period=period)}
     rows = {entry.indicator.code: row for row, entry in entries}
     via = workflow.Via(source=ReportedValue.Source.EXCEL, detail=source)
-    try:
-        with transaction.atomic():  # a savepoint: whatever the workflow refuses leaves nothing
-            saved = workflow.save_values(
-                user, locality, period, [e for _r, e in entries], via=via, today=today
-            )
-            if problems:
-                raise _reject(source, problems)
-    except PlanWatchError as refused:
-        if isinstance(refused, WorkbookRejected):
-            raise
-        raise _reject(source, problems + _refused_cells(refused, content, rows)) from refused
+    group = workflow.Group(locality, period, [e for _r, e in entries])
+    many = workflow.save_many(user, match.plan, [group], via=via, today=today, write=not problems)
+    if (refused := many.refusals.get(0)) is not None:
+        problems += _refused_cells(refused, content, rows)
+    if problems:
+        raise _reject(source, problems)
+    saved = many.results[0]
+    assert saved is not None
 
-    def imported(value: ReportedValue, comment: str = "") -> ImportedValue:
-        row, ind = rows[value.indicator.code], value.indicator
-        old = before.get(value.indicator_id)
+    def imported(ind: Indicator, new: Decimal | None, comment: str = "") -> ImportedValue:
+        row = rows[ind.code]
+        old = before.get(ind.pk)
         return ImportedValue(
-            ind.code, ind.name_zh, ind.name_en, row.value_cell, old, value.value, comment, row.comment_cell
+            ind.code, ind.name_zh, ind.name_en, row.value_cell, old, new, comment, row.comment_cell
         )
 
     result = ImportResult(source, match.plan, locality, period)
-    result.saved = [imported(v) for v in saved.saved]
-    result.unchanged = [imported(v) for v in saved.unchanged]
-    result.commented = [imported(v, rows[v.indicator.code].comment.strip()) for v in saved.commented]
+    result.saved = [
+        imported(e.indicator, e.value)
+        for e in saved.changes
+        if e.indicator.pk not in before or before[e.indicator.pk] != e.value
+    ]
+    result.unchanged = [imported(v.indicator, v.value) for v in saved.unchanged]
+    result.commented = [
+        imported(e.indicator, e.value, e.comment.strip()) for e in saved.changes if e.comment.strip()
+    ]
     result.warnings = [
         _problem(rows[f.indicator].value_cell if f.indicator in rows else wbk.VALUES_SHEET, f.zh, f.en)
         for f in saved.warnings

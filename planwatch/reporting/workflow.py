@@ -126,6 +126,9 @@ class SaveResult:
     unchanged: list[ReportedValue] = field(default_factory=list)  # sent as they were: nothing written
     commented: list[ReportedValue] = field(default_factory=list)  # a new comment added
     warnings: list[validation.Finding] = field(default_factory=list)
+    # The entries that change something (a new value, another value, a new comment), whichever way
+    # they are written: what an import reports when the values were written by set-based statements.
+    changes: list[Entry] = field(default_factory=list)
 
 
 # --- what the checks need -----------------------------------------------------------------------
@@ -476,6 +479,7 @@ def _checked(
     errors = [f for f in findings if f.is_error]
     refuse(problems + ([InvalidValues(errors)] if errors else []))
     result.warnings = [f for f in findings if not f.is_error]
+    result.changes = changing
     return _Checked(changing, result)
 
 
@@ -647,7 +651,25 @@ def save_many(
     as `save_values` checks it (the same `_checked`), with what the checks read loaded once
     (`Reads`); then, if no group is refused and `write`, every change written in the caller's
     transaction — on PostgreSQL by set-based statements (`SET_BASED_FROM`), else value by value —
-    each with its audit event, in the order of the groups and their entries."""
+    each with its audit event, in the order of the groups and their entries.
+
+    As in `save_values`, a first save of a new value that someone else saved meanwhile (the unique
+    constraint broken at the insert) is judged once more against the value now there."""
+    try:
+        return _save_many(user, plan, groups, via=via, today=today, write=write)
+    except IntegrityError:
+        return _save_many(user, plan, groups, via=via, today=today, write=write)
+
+
+def _save_many(
+    user: Any,
+    plan: Plan,
+    groups: Sequence[Group],
+    *,
+    via: Via,
+    today: dt.date | None,
+    write: bool,
+) -> ManySaved:
     with transaction.atomic():
         existing = _existing_many(groups)
         reads = Reads(user, plan, groups)
@@ -733,18 +755,14 @@ def _event_fields(
 ) -> dict[str, Any]:
     """One audit event of a value, as its fields: its value and state after (`new`), and before;
     private while a draft."""
-    was_draft = old is None or old.get("state") in EDITABLE
     return audit.fields(
-        type,
-        user,
-        subject,
-        via=via,
-        old=old,
-        new=new,
-        comment=comment,
-        private=was_draft and new["state"] in EDITABLE,
-        at=at,
+        type, user, subject, via=via, old=old, new=new, comment=comment, private=_private(old, new), at=at
     )
+
+
+def _private(old: Any, new: dict[str, Any]) -> bool:
+    """A value's event is private while the value is a draft, before and after."""
+    return (old is None or old.get("state") in EDITABLE) and new["state"] in EDITABLE
 
 
 def _record(type: str, user: Any, value: ReportedValue, via: Via, *, old: Any, comment: str = "") -> None:
@@ -1363,84 +1381,113 @@ def _write_set(
     via: Via,
 ) -> tuple[int, int]:
     """Write checked changes as `_write` does, value by value, but by set-based statements: the new
-    values COPYed into a staging table and inserted from it at once, the changed ones updated from
-    another, the comments in one INSERT, the audit events — the same events, in the same order —
-    chained and COPYed (audit.record_rows). The numbers of values created and changed."""
+    values COPYed straight into the values' table (their ids drawn from its sequence beforehand),
+    the changed ones updated from a staging table, the comments in one INSERT, the audit events —
+    the same events, in the same order — chained and COPYed (audit.record_rows). The numbers of
+    values created and changed."""
     now = timezone.now()
-    table = connection.ops.quote_name(ReportedValue._meta.db_table)
     user_id = getattr(user, "pk", None)
-    new: list[tuple[Group, Entry]] = []
-    changed: list[tuple[ReportedValue, Entry]] = []
+    new: list[tuple[int, int, int, Decimal | None]] = []  # indicator, locality, period ids, value
+    changed: list[tuple[int, Decimal | None]] = []  # value id, value
     for group, entries in changes:
         pair = existing[(group.locality.pk, group.period.pk)]
+        locality_id, period_id = group.locality.pk, group.period.pk
         for entry in entries:
             current = pair.get(entry.indicator.pk)
             if current is None:
-                new.append((group, entry))
+                new.append((entry.indicator.pk, locality_id, period_id, entry.value))
             elif current.value != entry.value:
-                changed.append((current, entry))
-    ids: dict[tuple[int, int, int], int] = {}
+                changed.append((current.pk, entry.value))
     with connection.cursor() as cursor:
-        if new:
-            _stage(
-                cursor,
-                "pw_new_values",
-                "n integer, indicator_id integer, locality_id integer, period_id integer, value numeric",
-                ((n, e.indicator.pk, g.locality.pk, g.period.pk, e.value) for n, (g, e) in enumerate(new)),
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (indicator_id, locality_id, period_id, value, status, is_sample, "  # noqa: S608
-                "source, source_detail, version, approvals, updated_at, updated_by_id) "
-                "SELECT indicator_id, locality_id, period_id, value, %s, false, %s, %s, 1, 0, %s, %s "
-                "FROM pw_new_values ORDER BY n RETURNING indicator_id, locality_id, period_id, id",
-                [Status.DRAFT, via.source, via.detail, now, user_id],
-            )
-            ids = {(i, loc, per): pk for i, loc, per, pk in cursor.fetchall()}
+        ids = _insert_set(cursor, new, via, now, user_id) if new else {}
         if changed:
-            _stage(
-                cursor,
-                "pw_changed_values",
-                "id integer, value numeric",
-                ((current.pk, entry.value) for current, entry in changed),
-            )
+            _stage(cursor, "pw_changed_values", "id integer, value numeric", changed)
             cursor.execute(
-                f"UPDATE {table} AS r SET value = s.value, status = %s, version = r.version + 1, "  # noqa: S608
+                f"UPDATE {_values_table()} AS r SET value = s.value, status = %s, version = r.version + 1, "  # noqa: S608
                 "approvals = 0, source = %s, source_detail = %s, updated_at = %s, updated_by_id = %s "
                 "FROM pw_changed_values AS s WHERE r.id = s.id",
                 [Status.DRAFT, via.source, via.detail, now, user_id],
             )
+    events, comments = _set_events(user, plan, changes, existing, ids, via, now)
+    ValueComment.objects.bulk_create(comments, batch_size=1000)
+    audit.record_rows(events)
+    return len(new), len(changed)
+
+
+def _values_table() -> str:
+    return connection.ops.quote_name(ReportedValue._meta.db_table)
+
+
+def _insert_set(
+    cursor: Any, new: list[tuple[int, int, int, Decimal | None]], via: Via, now: dt.datetime, user_id: Any
+) -> dict[tuple[int, int, int], int]:
+    """COPY new values into the values' table, their ids drawn from its sequence first (in order, so
+    that the values are numbered as they come); their ids by (indicator, locality, period) ids. A
+    value someone else inserted meanwhile breaks the unique constraint: IntegrityError."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s) ORDER BY id",
+        [ReportedValue._meta.db_table, len(new)],
+    )
+    pks = [row[0] for row in cursor.fetchall()]
+    sql = (
+        f"COPY {_values_table()} (id, indicator_id, locality_id, period_id, value, status, is_sample, source, "
+        "source_detail, version, approvals, updated_at, updated_by_id) FROM STDIN"
+    )
+    fixed = (Status.DRAFT, False, via.source, via.detail, 1, 0, now, user_id)
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for pk, (indicator_id, locality_id, period_id, value) in zip(pks, new, strict=True):
+            copy.write_row((pk, indicator_id, locality_id, period_id, value, *fixed))
+    return {key[:3]: pk for pk, key in zip(pks, new, strict=True)}
+
+
+def _set_events(
+    user: Any,
+    plan: Plan,
+    changes: Sequence[tuple[Group, Sequence[Entry]]],
+    existing: dict[tuple[int, int], dict[int, ReportedValue]],
+    ids: dict[tuple[int, int, int], int],
+    via: Via,
+    now: dt.datetime,
+) -> tuple[list[dict[str, Any]], list[ValueComment]]:
+    """The audit events of `_write_set` (those `_write` records, in the same order) and the comments
+    to insert. What the events share is worked out once (`audit.like`)."""
+    draft = Status.DRAFT.value  # the text itself: events written as texts throughout hash fastest
+    nobody = audit.Subject("value", None)
+    saved = _event_fields("value.save", user, nobody, via, None, {"state": draft}, at=now)
+    commented = _event_fields("value.comment", user, nobody, via, None, {"state": draft}, at=now)
     events: list[dict[str, Any]] = []
     comments: list[ValueComment] = []
     for group, entries in changes:
         locality, period = group.locality, group.period
         pair = existing[(locality.pk, period.pk)]
+        label = f"{locality.name_zh} {period.code}"
+        where = (locality.pk, period.pk)
         for entry in entries:
             ind = entry.indicator
             current = pair.get(ind.pk)
-            pk = current.pk if current is not None else ids[(ind.pk, locality.pk, period.pk)]
+            pk = current.pk if current is not None else ids[(ind.pk, *where)]
             subject = audit.Subject(
                 "value",
                 pk,
-                f"{ind.code} {locality.name_zh} {period.code}",
+                f"{ind.code} {label}",
                 plan=plan.code,
                 locality=locality.code,
                 indicator=ind.code,
                 period=period.code,
             )
-            after: dict[str, Any] = {"value": entry.value, "state": Status.DRAFT}
-            if current is None:
-                events.append(_event_fields("value.save", user, subject, via, None, after, at=now))
-            elif current.value != entry.value:
-                old = {"value": current.value, "state": current.status}
-                events.append(_event_fields("value.save", user, subject, via, old, after, at=now))
+            after: dict[str, Any] = {"value": entry.value, "state": draft}
+            old = None if current is None else {"value": current.value, "state": current.status}
+            if current is None or current.value != entry.value:
+                events.append(audit.like(saved, subject, old=old, new=after, private=_private(old, after)))
             else:
-                after = {"value": current.value, "state": current.status}
+                after = old  # type: ignore[assignment]
             if said := entry.comment.strip():
                 comments.append(ValueComment(value_id=pk, author=user, text=said))
-                events.append(_event_fields("value.comment", user, subject, via, after, after, said, at=now))
-    ValueComment.objects.bulk_create(comments, batch_size=1000)
-    audit.record_rows(events)
-    return len(new), len(changed)
+                private = _private(after, after)
+                events.append(
+                    audit.like(commented, subject, old=after, new=after, comment=said, private=private)
+                )
+    return events, comments
 
 
 __all__ += [
