@@ -73,7 +73,7 @@ from planwatch.core.evaluation.words import BINDING_WORDS, METHOD_WORDS, NORMALI
 from planwatch.core.hierarchy import LocalityNode
 from planwatch.core.kinds import Qualifier
 from planwatch.evaluation import derived
-from planwatch.evaluation.models import EvaluationRun
+from planwatch.evaluation.models import EvaluationResult, EvaluationRun, ResultRow, split_results
 from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.kernel.models import AuditEvent
@@ -950,6 +950,7 @@ def run_evaluation(
             raise RunRefused.from_core(exc) from exc
         progress.step(gettext_noop("Storing the run"))
         results = to_jsonable(evaluation)
+        summary, rows = split_results(results, evaluation)
         run = EvaluationRun.objects.create(
             plan=plan,
             year=year,
@@ -962,12 +963,37 @@ def run_evaluation(
             data_version=to_jsonable(version),
             data_hash=version.sha256,
             input_hash=key,
-            results=results,
+            summary=summary,
             results_hash=sha256_of(results),
             sample=version.sample,
             engine_version=ENGINE_VERSION,
         )
+        _store_rows(run, rows)
+    run.results = results  # the whole, as it was hashed
     return run
+
+
+ROWS_BATCH = 2000
+
+
+def _store_rows(run: EvaluationRun, rows: Sequence[ResultRow]) -> None:
+    """A new run's result rows (models.split_results), inserted in batches of ROWS_BATCH."""
+    EvaluationResult.objects.bulk_create(
+        (
+            EvaluationResult(
+                run=run,
+                part=row.part,
+                position=row.position,
+                indicator=row.indicator,
+                scope=row.scope,
+                status=row.status,
+                completion=row.completion,
+                result=row.result,
+            )
+            for row in rows
+        ),
+        batch_size=ROWS_BATCH,
+    )
 
 
 def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
