@@ -35,7 +35,7 @@ from planwatch.core.evaluation import (
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
 from planwatch.core.kinds import Aggregation
 from planwatch.evaluation import jobs as evaluation_jobs
-from planwatch.evaluation.models import FRAMES, DashboardRun, EvaluationRun
+from planwatch.evaluation.models import DashboardRun, EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,
     RunRefused,
@@ -258,11 +258,11 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
 
 
 def _run(pk: int | None) -> EvaluationRun | None:
-    """The run, without its summary when its frame is already decoded (models.FRAMES)."""
+    """The run without its summary: its frame is decoded once per process (models.FRAMES), the
+    summary read (one query) only then."""
     if pk is None:
         return None
-    runs = EvaluationRun.objects.select_related("plan", "created_by")
-    return (runs.defer("summary") if pk in FRAMES else runs).get(pk=pk)
+    return EvaluationRun.objects.select_related("plan", "created_by").defer("summary").get(pk=pk)
 
 
 # --- the run's results, by code -----------------------------------------------------------------

@@ -255,9 +255,6 @@ class _Frames:
         self._items: OrderedDict[int, tuple[str, Evaluation]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __contains__(self, pk: object) -> bool:
-        return pk in self._items
-
     def frame(self, run: EvaluationRun) -> Evaluation:
         with self._lock:
             held = self._items.get(run.pk)
