@@ -299,8 +299,9 @@ class Results:
     @classmethod
     def for_overview(cls, run: EvaluationRun) -> Results:
         """The region's results and every pilot unit's completion (the map), no other result."""
-        out = cls._made(run, run.rows("indicators", scopes=[REGION]))
-        out.completions = run.completions()
+        region, completions = run.region_and_completions()
+        out = cls._made(run, region)
+        out.completions = completions
         return out
 
     @classmethod

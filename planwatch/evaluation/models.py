@@ -143,14 +143,25 @@ class EvaluationRun(models.Model):
         for part, result in rows.order_by("part", "position").values_list("part", "result"):
             yield from_jsonable(PART_TYPES[part], result)
 
-    def completions(self) -> dict[tuple[str, str], float]:
-        """Each pilot unit's completion of each indicator (by indicator and scope; none where it
-        has none), without the results' JSON. One query."""
-        rows = self.result_rows.filter(part="indicators", completion__isnull=False).exclude(scope=REGION)
-        return {
-            (ind, scope): float(value or 0)
-            for ind, scope, value in rows.values_list("indicator", "scope", "completion")
-        }
+    def region_and_completions(self) -> tuple[list[IndicatorResult], dict[tuple[str, str], float]]:
+        """The region's results (decoded), and each pilot unit's completion of each indicator (by
+        indicator and scope; none where it has none) without the JSON of its result: what the
+        overview shows. One query."""
+        region_json = models.Case(models.When(scope=REGION, then=models.F("result")), default=None)
+        rows = (
+            self.result_rows.filter(part="indicators")
+            .filter(models.Q(scope=REGION) | models.Q(completion__isnull=False))
+            .annotate(region_json=region_json)
+            .order_by("position")
+            .values_list("indicator", "scope", "completion", "region_json")
+        )
+        region, completions = [], {}
+        for indicator, scope, completion, result in rows:
+            if scope == REGION:
+                region.append(from_jsonable(IndicatorResult, result))
+            elif completion is not None:
+                completions[(indicator, scope)] = float(completion)
+        return region, completions
 
     @cached_property
     def params(self) -> EvaluationParameters:

@@ -33,7 +33,7 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -974,10 +974,31 @@ def run_evaluation(
 
 
 ROWS_BATCH = 2000
+ROW_COLUMNS = ("run_id", "part", "position", "indicator", "scope", "status", "completion", "result")
 
 
 def _store_rows(run: EvaluationRun, rows: Sequence[ResultRow]) -> None:
-    """A new run's result rows (models.split_results), inserted in batches of ROWS_BATCH."""
+    """A new run's result rows (models.split_results): on PostgreSQL by one COPY (psycopg's
+    cursor.copy: about ten times quicker than INSERTs at 30,000 rows, benchmarks/README.md),
+    elsewhere inserted in batches of ROWS_BATCH."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(EvaluationResult._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in ROW_COLUMNS)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        run.pk,
+                        row.part,
+                        row.position,
+                        row.indicator,
+                        row.scope,
+                        row.status,
+                        row.completion,
+                        canonical_json(row.result),
+                    )
+                )
+        return
     EvaluationResult.objects.bulk_create(
         (
             EvaluationResult(
