@@ -973,48 +973,37 @@ def run_evaluation(
     return run
 
 
-ROWS_BATCH = 2000
 ROW_COLUMNS = ("run_id", "part", "position", "indicator", "scope", "status", "completion", "result")
 
 
 def _store_rows(run: EvaluationRun, rows: Sequence[ResultRow]) -> None:
-    """A new run's result rows (models.split_results): on PostgreSQL by one COPY (psycopg's
-    cursor.copy: about ten times quicker than INSERTs at 30,000 rows, benchmarks/README.md),
-    elsewhere inserted in batches of ROWS_BATCH."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(EvaluationResult._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in ROW_COLUMNS)
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        run.pk,
-                        row.part,
-                        row.position,
-                        row.indicator,
-                        row.scope,
-                        row.status,
-                        row.completion,
-                        canonical_json(row.result),
-                    )
-                )
-        return
-    EvaluationResult.objects.bulk_create(
+    """A new run's result rows (models.split_results), set-based, one statement whatever their
+    number: on PostgreSQL one COPY (psycopg's cursor.copy: about ten times quicker than INSERTs at
+    30,000 rows, benchmarks/README.md), elsewhere one INSERT executed for all rows (executemany)."""
+    quote = connection.ops.quote_name
+    table = quote(EvaluationResult._meta.db_table)
+    columns = ", ".join(quote(c) for c in ROW_COLUMNS)
+    values = (
         (
-            EvaluationResult(
-                run=run,
-                part=row.part,
-                position=row.position,
-                indicator=row.indicator,
-                scope=row.scope,
-                status=row.status,
-                completion=row.completion,
-                result=row.result,
-            )
-            for row in rows
-        ),
-        batch_size=ROWS_BATCH,
+            run.pk,
+            row.part,
+            row.position,
+            row.indicator,
+            row.scope,
+            row.status,
+            row.completion,
+            canonical_json(row.result),
+        )
+        for row in rows
     )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values))
 
 
 def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:
