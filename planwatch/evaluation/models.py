@@ -82,7 +82,7 @@ class EvaluationRun(models.Model):
     )
     summary = models.JSONField(
         verbose_name=_("Results"),
-        help_text="The results JSON (to_jsonable) less its rows (ROW_PARTS): composite, sensitivity, binding.",
+        help_text="The results JSON (to_jsonable) with the lists stored as rows (ROW_PARTS) left empty.",
     )
     results_hash = models.CharField(
         max_length=64, help_text="sha256 of the canonical results JSON: the summary with its rows."
@@ -114,7 +114,10 @@ class EvaluationRun(models.Model):
     def results(self) -> dict[str, Any]:
         """The whole results JSON as the core made it (to_jsonable of its Evaluation): the summary
         with each part's rows in their order. One query."""
-        whole: dict[str, Any] = {**self.summary, **{part: [] for part in ROW_PARTS}}
+        whole: dict[str, Any] = {**self.summary}
+        for part in ROW_PARTS:
+            if part in whole:  # a part the core had not yet made when the run was stored stays out
+                whole[part] = []
         for part, result in self.result_rows.order_by("part", "position").values_list("part", "result"):
             whole[part].append(result)
         return whole
@@ -231,10 +234,12 @@ class ResultRow:
 def split_results(
     results: Mapping[str, Any], evaluation: Evaluation | None = None
 ) -> tuple[dict[str, Any], list[ResultRow]]:
-    """The results JSON (to_jsonable of an Evaluation) as the run's summary and its rows. A
+    """The results JSON (to_jsonable of an Evaluation) as the run's summary — the same JSON with
+    the lists of ROW_PARTS left empty (a part it lacks, from before the core made it, stays out)
+    — and its rows. A
     result's status is labels.headline of the result: of `evaluation`'s when it is given (the
     Evaluation the JSON was made of), else decoded from the row's own JSON."""
-    summary = {key: value for key, value in results.items() if key not in PART_TYPES}
+    summary = {key: [] if key in PART_TYPES else value for key, value in results.items()}
     rows = []
     for part, kind in PART_TYPES.items():
         made = getattr(evaluation, part) if evaluation is not None else None
@@ -272,7 +277,7 @@ class _Frames:
             if held is not None and held[0] == run.results_hash:
                 self._items.move_to_end(run.pk)
                 return held[1]
-        frame = from_jsonable(Evaluation, {**run.summary, **{part: [] for part in ROW_PARTS}})
+        frame = from_jsonable(Evaluation, run.summary)
         if run.pk is not None:
             with self._lock:
                 self._items[run.pk] = (run.results_hash, frame)

@@ -18,7 +18,7 @@ def runs_to_rows(apps, schema_editor):  # type: ignore[no-untyped-def]
     for pk in Run.objects.using(alias).order_by("id").values_list("id", flat=True):
         with transaction.atomic(using=alias):
             whole = Run.objects.using(alias).values_list("summary", flat=True).get(pk=pk)
-            if not any(part in whole for part in ROW_PARTS):
+            if not any(whole.get(part) for part in ROW_PARTS):
                 continue  # split already
             summary, rows = split_results(whole)
             Result.objects.using(alias).bulk_create(
@@ -49,9 +49,8 @@ def rows_to_runs(apps, schema_editor):  # type: ignore[no-untyped-def]
         with transaction.atomic(using=alias):
             rows = Result.objects.using(alias).filter(run_id=pk)
             whole = dict(Run.objects.using(alias).values_list("summary", flat=True).get(pk=pk))
-            if any(part in whole for part in ROW_PARTS):
+            if any(whole.get(part) for part in ROW_PARTS):
                 continue  # whole already
-            whole.update({part: [] for part in ROW_PARTS})
             for part, result in rows.order_by("part", "position").values_list("part", "result"):
                 whole[part].append(result)
             Run.objects.using(alias).filter(pk=pk).update(summary=whole)
@@ -74,7 +73,7 @@ class Migration(migrations.Migration):
             model_name="evaluationrun",
             name="summary",
             field=models.JSONField(
-                help_text="The results JSON (to_jsonable) less its rows (ROW_PARTS): composite, sensitivity, binding.",
+                help_text="The results JSON (to_jsonable) with the lists stored as rows (ROW_PARTS) left empty.",
                 verbose_name="Results",
             ),
         ),
