@@ -4,6 +4,12 @@ with a ledger grown to N rows.
     .venv/bin/python benchmarks/bench_pages.py                 # SQLite in a temporary file
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/bench_pages.py
     .venv/bin/python benchmarks/bench_pages.py --rows 5000 --repeat 5
+    .venv/bin/python benchmarks/bench_pages.py --synth 300x100 --pages-only
+
+--synth LxI (e.g. 300x100): after the seed's pages, the same dashboard pages (overview, a locality,
+an indicator) of a synthetic plan of L units × I indicators × 10 years (`planwatch synth_plan`, its
+sample data loaded as `load_sample` does), each with its ratio to the seed's page in the same run.
+--pages-only: the pages alone (no bulletin, no ledger import).
 
 It creates its own test database (test_<name>, dropped at the end), loads plans/pearl_river_west_2017.yaml
 and the sample data, signs in as the province administrator and times, as the browser would ask for
@@ -39,7 +45,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 
-def timed(label: str, action: Callable[[], object], repeat: int) -> None:
+def timed(label: str, action: Callable[[], object], repeat: int, base: float | None = None) -> float:
     times, queries = [], 0
     for _ in range(repeat):
         counted = [0]
@@ -53,32 +59,39 @@ def timed(label: str, action: Callable[[], object], repeat: int) -> None:
             action()
             times.append(time.perf_counter() - started)
         queries = counted[0]
-    print(f"  {label:<46} {statistics.median(times) * 1000:9.1f} ms   {queries:4d} queries")
+    median = statistics.median(times)
+    ratio = f"   {median / base:5.1f} × the seed" if base else ""
+    print(f"  {label:<46} {median * 1000:9.1f} ms   {queries:4d} queries{ratio}")
+    return median
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=2000, help="ledger rows to import")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--synth", action="append", default=[], help="LxI: a synthetic plan's pages too")
+    parser.add_argument("--pages-only", action="store_true", help="no bulletin, no ledger import")
     args = parser.parse_args()
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        run(args.rows, args.repeat)
+        seed = run(args.rows, args.repeat, pages_only=args.pages_only)
+        for size in args.synth:
+            synth(size, args.repeat, seed)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def run(rows: int, repeat: int) -> None:
+def run(rows: int, repeat: int, *, pages_only: bool = False) -> dict[str, float]:
     from django.contrib.auth import get_user_model
     from openpyxl import load_workbook
 
     from planwatch.bulletins.services import build_bulletin
+    from planwatch.demo.sample import load_sample
     from planwatch.ledgers.excel import export_ledger, import_ledger
     from planwatch.ledgers.models import LedgerType
     from planwatch.plans.loader import load_plan_file
-    from planwatch.reporting.sample import load_sample
 
     print(f"database: {connection.vendor}; ledger rows: {rows}; median of {repeat}")
     plan = load_plan_file(ROOT / "plans" / "pearl_river_west_2017.yaml").plan
@@ -106,12 +119,17 @@ def run(rows: int, repeat: int) -> None:
         "supervision list": f"{base}/supervision/",
         "entry form 珠海 2018": f"{base}/report/ZH/2018/",
     }
-    for label, path in pages.items():
-        timed(label, get(path), repeat)
+    seed = {label: timed(label, get(path), repeat) for label, path in pages.items()}
+    if pages_only:
+        return seed
 
     print("bulletin 2018 (stored runs):")
     for formats in (("xlsx",), ("docx",), ("pdf",), ("docx", "pdf", "xlsx")):
-        timed(f"bulletin {'+'.join(formats)}", lambda f=formats: build_bulletin(plan, "2018", formats=f, user=admin), 1)
+        timed(
+            f"bulletin {'+'.join(formats)}",
+            lambda f=formats: build_bulletin(plan, "2018", formats=f, user=admin),
+            1,
+        )
 
     ledger = LedgerType.objects.get(plan=plan, code="investment_projects")
     template = load_workbook(io.BytesIO(export_ledger(ledger, ledger.items.none())))
@@ -121,10 +139,14 @@ def run(rows: int, repeat: int) -> None:
     print(f"ledger import, {rows} rows (header: {len(header)} columns):")
     sample_rows = list(ledger.items.all()[:1])
     if first is None and sample_rows:
-        first = [c.value for c in load_workbook(io.BytesIO(export_ledger(ledger, sample_rows))).worksheets[0][2]]
+        first = [
+            c.value for c in load_workbook(io.BytesIO(export_ledger(ledger, sample_rows))).worksheets[0][2]
+        ]
     assert first is not None, "no row to copy"
     id_column = next((i for i, h in enumerate(header) if h and "id" in str(h).lower()), None)
-    name_column = next(i for i, h in enumerate(header) if h and ("名称" in str(h) or "name" in str(h).lower()))
+    name_column = next(
+        i for i, h in enumerate(header) if h and ("名称" in str(h) or "name" in str(h).lower())
+    )
     for n in range(rows):
         row = list(first)
         if id_column is not None:
@@ -138,6 +160,51 @@ def run(rows: int, repeat: int) -> None:
     print(f"pages with {ledger.items.count()} ledger rows:")
     timed("ledger list (first page)", get(f"{base}/ledgers/{ledger.code}/"), repeat)
     timed("ledger funnel", get(f"{base}/ledgers/{ledger.code}/funnel/"), repeat)
+    return seed
+
+
+def synth(size: str, repeat: int, seed: dict[str, float]) -> None:
+    """The dashboard pages of a synthetic plan of `size` (LxI, 10 years), beside the seed's."""
+    from django.contrib.auth import get_user_model
+
+    from planwatch.core.divisions import installed
+    from planwatch.core.synth import SynthSize, dump_synth, synth_plan
+    from planwatch.dashboards import data
+    from planwatch.demo.sample import load_sample
+    from planwatch.plans.loader import load_plan_file
+
+    localities, indicators = (int(n) for n in size.split("x"))
+    spec = SynthSize(localities=localities, indicators=indicators, years=10)
+    path = Path(tempfile.mkdtemp()) / "synth.yaml"
+    path.write_text(dump_synth(synth_plan(spec, installed)), encoding="utf-8")
+    started = time.perf_counter()
+    plan = load_plan_file(path).plan
+    load_sample(plan)
+    print(f"synthetic plan {spec.code}: loaded with its sample data in {time.perf_counter() - started:.0f} s")
+    year = data.latest_accepted_year(plan)
+    unit = plan.localities.filter(pilot=True).order_by("order", "id").first()
+    indicator = plan.indicators.order_by("order", "id").first()
+    assert unit is not None and indicator is not None
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench"))
+    base = f"/plans/{plan.code}/dashboard"
+
+    def get(path: str) -> Callable[[], object]:
+        def fetch() -> object:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        return fetch
+
+    timed(f"dashboard overview, first view (evaluates {year})", get(f"{base}/?year={year}"), 1)
+    pages = {
+        "dashboard overview (stored run)": f"{base}/?year={year}",
+        f"dashboard locality {unit.code}": f"{base}/localities/{unit.code}/?year={year}",
+        f"dashboard indicator {indicator.code}": f"{base}/indicators/{indicator.code}/",
+    }
+    for (label, path), seed_label in zip(pages.items(), seed, strict=False):
+        timed(label, get(path), repeat, base=seed[seed_label])
 
 
 if __name__ == "__main__":

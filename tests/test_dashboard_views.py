@@ -522,7 +522,9 @@ def test_no_leader_sentence_when_every_method_agrees(client, sampled, cast):
     for m in stored["sensitivity"]["methods"]:
         m["leaders"] = ["YJ"]
     stored["sensitivity"]["leader_varies"] = False
-    EvaluationRun.objects.filter(pk=run.pk).update(results=stored)
+    EvaluationRun.objects.filter(pk=run.pk).update(
+        summary={**run.summary, "sensitivity": stored["sensitivity"]}
+    )
     client.force_login(cast.vic)
     page = client.get(url(sampled, "?year=2019")).content.decode()
     assert "第一名随方法变化" not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from io import BytesIO
@@ -78,7 +79,7 @@ def test_command_table_and_xlsx(plan, milestones, capsys, tmp_path):
 
 
 def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
-    from planwatch.evaluation.models import EvaluationRun
+    from planwatch.evaluation.models import EvaluationResult, EvaluationRun, split_results
 
     indicator = plan.indicators.order_by("order").first()
     zh = actions.open_action_plan(cast.zoe, plan, plan.localities.get(code="ZH"), 2018)
@@ -93,7 +94,10 @@ def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
         ),
     )
     assert supervision_list(plan, D(2018, 4, 10)) == []
-    EvaluationRun.objects.create(
+    summary, result_rows = split_results(
+        to_jsonable(evaluation(2017, indicator_result(indicator.code, "ZH", year=2017, pace="lagging")))
+    )
+    stored = EvaluationRun.objects.create(
         plan=plan,
         year=2017,
         parameters={},
@@ -101,11 +105,12 @@ def test_lagging_linked_indicator_from_the_latest_evaluation(plan, cast):
         data_version={},
         data_hash="x",
         input_hash="x",
-        results=to_jsonable(
-            evaluation(2017, indicator_result(indicator.code, "ZH", year=2017, pace="lagging"))
-        ),
+        summary=summary,
         results_hash="x",
         engine_version="test",
+    )
+    EvaluationResult.objects.bulk_create(
+        EvaluationResult(run=stored, **dataclasses.asdict(row)) for row in result_rows
     )
     rows = supervision_list(plan, D(2018, 4, 10))
     assert [r.milestone for r in rows] == [m]

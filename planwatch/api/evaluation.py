@@ -156,7 +156,7 @@ def create_run(request: HttpRequest, plan_code: str, payload: EvaluationIn) -> S
 def list_runs(request: HttpRequest, plan_code: str, year: YearQuery = None) -> list[dict[str, Any]]:
     """Newest first, without their results (read one run for those)."""
     plan = get_plan(plan_code)
-    found = runs().filter(plan=plan).defer("results")
+    found = runs().filter(plan=plan).defer("summary")
     if year is not None:
         found = found.filter(year=year)
     return [run_record(run, results=False) for run in found]

@@ -143,7 +143,7 @@ def _trend(runs: Sequence[EvaluationRun]) -> tuple[core.TrendPoint, ...]:
     return tuple(
         core.TrendPoint(r.year, s.locality, s.score, s.rank, r.pk)
         for r in runs
-        if (composite := r.evaluation.composite) is not None
+        if (composite := r.frame.composite) is not None
         for s in composite.scores
     )
 

@@ -2,7 +2,9 @@
 fixed number of queries whatever the number of localities, indicators or values.
 
 Every number of evaluation (completion, pace, composite score, rank) comes from the run's stored
-results JSON; the plan's own tables only give names, units and the reported values over the years.
+results: the rows a page shows (`Results.for_scopes`, `Results.for_overview`) and the run's frame
+(composite index, binding checks; decoded once per process); the plan's own tables only give names,
+units and the reported values over the years.
 """
 
 from __future__ import annotations
@@ -224,7 +226,7 @@ def latest_default_run(plan: Plan, year: int) -> EvaluationRun | None:
     )
     for pk, parameters in candidates:
         if parameters == wanted:
-            return EvaluationRun.objects.select_related("plan", "created_by").get(pk=pk)
+            return _run(pk)
     return None
 
 
@@ -262,7 +264,11 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
 
 
 def _run(pk: int | None) -> EvaluationRun | None:
-    return None if pk is None else EvaluationRun.objects.select_related("plan", "created_by").get(pk=pk)
+    """The run without its summary: its frame is decoded once per process (models.FRAMES), the
+    summary read (one query) only then."""
+    if pk is None:
+        return None
+    return EvaluationRun.objects.select_related("plan", "created_by").defer("summary").get(pk=pk)
 
 
 # --- the run's results, by code -----------------------------------------------------------------
@@ -270,7 +276,10 @@ def _run(pk: int | None) -> EvaluationRun | None:
 
 @dataclass
 class Results:
-    """The run's results, indexed: indicator × scope, composite scores by locality."""
+    """The run's results, indexed: indicator × scope, composite scores by locality. Built for the
+    whole run (`of`), for some scopes (`for_scopes`: a locality's page) or for what the overview
+    shows (`for_overview`): only those rows are read (EvaluationRun.rows); the composite index and
+    the binding checks come from the run's frame, decoded once per process."""
 
     run: EvaluationRun
     by_key: dict[tuple[str, str], IndicatorResult] = field(default_factory=dict)
@@ -280,14 +289,37 @@ class Results:
     unranked: list[str] = field(default_factory=list)  # pilot units left out for want of values
     excluded_binding: list[str] = field(default_factory=list)  # left out: a binding indicator failed
     binding: tuple[BindingCheck, ...] = ()  # each binding indicator at each pilot unit, pass or fail
+    # completion by (indicator, pilot unit): of every row read, or (for_overview) of every pilot unit
+    completions: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
-        evaluation = run.evaluation
-        judged = (*evaluation.indicators, *evaluation.areas)  # the pilot units, the region, the areas
-        out = cls(run=run, by_key={(r.indicator, r.scope): r for r in judged})
-        out.binding = evaluation.binding
-        composite = evaluation.composite
+        """Every result of the run (the pilot units, the region, the areas)."""
+        return cls._made(run, run.rows("indicators", "areas"))
+
+    @classmethod
+    def for_scopes(cls, run: EvaluationRun, *scopes: str) -> Results:
+        """The results of these scopes only (a pilot unit, an area, the region)."""
+        return cls._made(run, run.rows("indicators", "areas", scopes=scopes))
+
+    @classmethod
+    def for_overview(cls, run: EvaluationRun) -> Results:
+        """The region's results and every pilot unit's completion (the map), no other result."""
+        region, completions = run.region_and_completions()
+        out = cls._made(run, region)
+        out.completions = completions
+        return out
+
+    @classmethod
+    def _made(cls, run: EvaluationRun, judged: Iterable[IndicatorResult]) -> Results:
+        by_key = {(r.indicator, r.scope): r for r in judged}
+        completions = {
+            key: r.completion for key, r in by_key.items() if key[1] != REGION and r.completion is not None
+        }
+        out = cls(run=run, by_key=by_key, completions=completions)
+        frame = run.frame
+        out.binding = frame.binding
+        composite = frame.composite
         if composite is not None:
             out.scores = composite.scores
             out.score_of = {s.locality: s for s in composite.scores}

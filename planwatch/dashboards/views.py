@@ -203,7 +203,7 @@ def _ranking_notes(
     """The sentences beside the ranking (leader by method, a district inside a city, a dominant
     indicator) in the page's language, and the rankings by the methods compared. No query: the
     names come from the localities and indicators (with their dimensions) the page has read."""
-    evaluation = results.run.evaluation
+    evaluation = results.run.frame
     english = _is_english()
     loc_names = {loc.code: (loc.name_zh, loc.name_en) for loc in localities}
     ind_names = {i.code: (i.name_zh, i.name_en) for i in indicators}
@@ -281,7 +281,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     context["may_evaluate"] = has_perm("evaluation.run", request.user)
     if choice.run is None:
         return _render(request, "overview.html", plan, **context)
-    results = data.Results.of(choice.run)
+    results = data.Results.for_overview(choice.run)
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
     pilots = data.pilots(plan)
     localities = list(plan.localities.all())
@@ -374,9 +374,9 @@ def _overview_chart(
     completion = _("completion")  # outside the f-string: xgettext does not read f-strings
     for ind in indicators:
         values = {
-            loc.code: r.completion
+            loc.code: share
             for loc in pilots
-            if (r := results.get(ind.code, loc.code)) is not None and r.completion is not None
+            if (share := results.completions.get((ind.code, loc.code))) is not None
         }
         if values:
             measures.append(
@@ -462,7 +462,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
     if members:
         return _area(request, plan, loc, members, years, year)
     choice = data.run_for(plan, year)
-    results = data.Results.of(choice.run) if choice.run else None
+    results = data.Results.for_scopes(choice.run, loc.code) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
     period = (
         Period.objects.filter(plan=plan, frequency=Period.Frequency.YEARLY, year=year).first()
@@ -546,7 +546,7 @@ def _area_targets(
     total (planwatch.core.evaluation.areas), with its verdicts and the line that explains them."""
     if run is None:
         return []
-    results = data.Results.of(run)
+    results = data.Results.for_scopes(run, area.code)
     place = data.places(members)
     return [
         _result_row(r, ind, place)
@@ -853,9 +853,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     # which holds the region totals of every year up to it (顺德区 not counted twice).
     choice = data.run_for(plan, data.latest_accepted_year(plan))
     region_values = {
-        r.year: r.value
-        for r in (choice.run.evaluation.region_history if choice.run else ())
-        if r.indicator == ind.code
+        r.year: r.value for r in (choice.run.rows("region_history", indicator=ind.code) if choice.run else ())
     }
     region_cells = [
         {

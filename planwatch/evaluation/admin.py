@@ -20,7 +20,7 @@ FIELDS = (
     "input_hash",
     "results_hash",
     "engine_version",
-    "results",
+    "summary",
 )
 
 

@@ -6,23 +6,45 @@ values, at which versions, as of when), a hash of the whole input, the engine's 
 results (the JSON of `planwatch.core.evaluation.to_jsonable`). See docs/methodology.md,
 "Evaluation runs".
 
-The JSON columns are read back as types, each checked once per instance (`from_jsonable`, which
-raises UnreadableResults where the JSON does not fit): `run.evaluation` is the core's `Evaluation`,
-`run.params` its `EvaluationParameters`, `run.version` the `DataVersion`. Pages, bulletins, reports
-and exports read those; the JSON columns themselves are the stored record (the API gives them as
-they are, `results_hash` is their sha256).
+The results are stored in two places: one `EvaluationResult` row per result of the four long parts
+of the core's `Evaluation` (`ROW_PARTS`: each indicator at each pilot unit and the region, each
+area's, the region's values of the year and of the years before), and the rest — the composite
+index, the sensitivity, the binding checks — in the run's `summary`. A page reads the rows of its
+own scope or indicator (an index on each), not the whole run. `run.results` is the whole JSON again
+(the summary and the rows in their order), `results_hash` its sha256, computed when the run was
+made: what a bulletin cites stays verifiable.
+
+The JSON is read back as types, each checked once per instance (`from_jsonable`, which raises
+UnreadableResults where the JSON does not fit): `run.evaluation` is the core's whole `Evaluation`,
+`run.frame` the same without its rows (decoded once per process and run: `FRAMES`), `run.params`
+its `EvaluationParameters`, `run.version` the `DataVersion`; `run.rows(...)` decodes the rows asked
+for. Pages, bulletins, reports and exports read those; the JSON itself is the stored record (the API
+gives `run.results` as it is).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from planwatch.core import kinds
-from planwatch.core.evaluation import Evaluation, EvaluationParameters, from_jsonable
+from planwatch.core.evaluation import (
+    REGION,
+    Evaluation,
+    EvaluationParameters,
+    IndicatorResult,
+    RegionValue,
+    from_jsonable,
+)
+from planwatch.core.evaluation.labels import headline
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 from planwatch.evaluation.version import DataVersion
 from planwatch.plans.models import Dimension, Plan, pick, term_choices
@@ -58,8 +80,13 @@ class EvaluationRun(models.Model):
         db_index=True,
         help_text="sha256 of the canonical input, year, statuses and parameters.",
     )
-    results = models.JSONField(verbose_name=_("Results"))
-    results_hash = models.CharField(max_length=64, help_text="sha256 of the canonical results JSON.")
+    summary = models.JSONField(
+        verbose_name=_("Results"),
+        help_text="The results JSON (to_jsonable) with the lists stored as rows (ROW_PARTS) left empty.",
+    )
+    results_hash = models.CharField(
+        max_length=64, help_text="sha256 of the canonical results JSON: the summary with its rows."
+    )
     sample = models.BooleanField(
         default=False,
         verbose_name=_("Sample data"),
@@ -84,9 +111,60 @@ class EvaluationRun(models.Model):
         return f"#{self.pk} {self.plan.code} {self.year}{flags}"
 
     @cached_property
+    def results(self) -> dict[str, Any]:
+        """The whole results JSON as the core made it (to_jsonable of its Evaluation): the summary
+        with each part's rows in their order. One query."""
+        whole: dict[str, Any] = {**self.summary}
+        for part in ROW_PARTS:
+            if part in whole:  # a part the core had not yet made when the run was stored stays out
+                whole[part] = []
+        for part, result in self.result_rows.order_by("part", "position").values_list("part", "result"):
+            whole[part].append(result)
+        return whole
+
+    @cached_property
     def evaluation(self) -> Evaluation:
         """The results as the core made them: indicators, region values, composite, sensitivity."""
         return from_jsonable(Evaluation, self.results)
+
+    @property
+    def frame(self) -> Evaluation:
+        """The run's Evaluation without its rows (ROW_PARTS empty): the composite index, the
+        sensitivity and the binding checks, decoded once per process (FRAMES)."""
+        return FRAMES.frame(self)
+
+    def rows(self, *parts: str, scopes: Iterable[str] = (), indicator: str | None = None) -> Iterator[Any]:
+        """The results of `parts` (an IndicatorResult for indicators and areas, a RegionValue for
+        region and region_history), part by part in their order, only those of `scopes` and / or
+        `indicator` when given. One query, on an index (run and scope, or run and indicator)."""
+        rows = self.result_rows.filter(part__in=parts)
+        wanted = list(scopes)
+        if wanted:
+            rows = rows.filter(scope__in=wanted)
+        if indicator is not None:
+            rows = rows.filter(indicator=indicator)
+        for part, result in rows.order_by("part", "position").values_list("part", "result"):
+            yield from_jsonable(PART_TYPES[part], result)
+
+    def region_and_completions(self) -> tuple[list[IndicatorResult], dict[tuple[str, str], float]]:
+        """The region's results (decoded), and each pilot unit's completion of each indicator (by
+        indicator and scope; none where it has none) without the JSON of its result: what the
+        overview shows. One query."""
+        region_json = models.Case(models.When(scope=REGION, then=models.F("result")), default=None)
+        rows = (
+            self.result_rows.filter(part="indicators")
+            .filter(models.Q(scope=REGION) | models.Q(completion__isnull=False))
+            .annotate(region_json=region_json)
+            .order_by("position")
+            .values_list("indicator", "scope", "completion", "region_json")
+        )
+        region, completions = [], {}
+        for indicator, scope, completion, result in rows:
+            if scope == REGION:
+                region.append(from_jsonable(IndicatorResult, result))
+            elif completion is not None:
+                completions[(indicator, scope)] = float(completion)
+        return region, completions
 
     @cached_property
     def params(self) -> EvaluationParameters:
@@ -97,6 +175,123 @@ class EvaluationRun(models.Model):
     def version(self) -> DataVersion:
         """What the run read: which values and targets, how many, as of when."""
         return from_jsonable(DataVersion, self.data_version)
+
+
+# The parts of an Evaluation stored as rows, and the type of each row's result.
+PART_TYPES: dict[str, type] = {
+    "indicators": IndicatorResult,
+    "areas": IndicatorResult,
+    "region": RegionValue,
+    "region_history": RegionValue,
+}
+ROW_PARTS = tuple(PART_TYPES)
+
+
+class EvaluationResult(models.Model):
+    """One result of a run: an indicator at a pilot unit, the region or an area (parts indicators
+    and areas), or a region value of the year or a year before (region, region_history); its JSON
+    is to_jsonable of that one result. Made with the run (runs.run_evaluation), never changed."""
+
+    run = models.ForeignKey(EvaluationRun, models.CASCADE, related_name="result_rows")
+    part = models.CharField(max_length=20, choices=[(p, p) for p in ROW_PARTS])
+    position = models.PositiveIntegerField(help_text="Its place in its part, from 0.")
+    indicator = models.CharField(max_length=40)
+    scope = models.CharField(max_length=40, help_text="A locality's code, or 'region'.")
+    # The result's one status (labels.headline; empty for a region value) and its completion: what
+    # the overview counts and maps, read without the JSON.
+    status = models.CharField(max_length=30, blank=True)
+    completion = models.FloatField(null=True, blank=True)
+    result = models.JSONField()
+
+    class Meta:
+        verbose_name = _("Evaluation result")
+        verbose_name_plural = _("Evaluation results")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "part", "position"], name="evaluation_result_place")
+        ]
+        indexes = [
+            models.Index(fields=["run", "scope"], name="evaluation_result_scope"),
+            models.Index(fields=["run", "indicator"], name="evaluation_result_indicator"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.part}[{self.position}] {self.indicator} {self.scope}"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A row's columns, before it is stored (split_results)."""
+
+    part: str
+    position: int
+    indicator: str
+    scope: str
+    status: str
+    completion: float | None
+    result: dict[str, Any]
+
+
+def split_results(
+    results: Mapping[str, Any], evaluation: Evaluation | None = None
+) -> tuple[dict[str, Any], list[ResultRow]]:
+    """The results JSON (to_jsonable of an Evaluation) as the run's summary — the same JSON with
+    the lists of ROW_PARTS left empty (a part it lacks, from before the core made it, stays out)
+    — and its rows. A
+    result's status is labels.headline of the result: of `evaluation`'s when it is given (the
+    Evaluation the JSON was made of), else decoded from the row's own JSON."""
+    summary = {key: [] if key in PART_TYPES else value for key, value in results.items()}
+    rows = []
+    for part, kind in PART_TYPES.items():
+        made = getattr(evaluation, part) if evaluation is not None else None
+        for position, item in enumerate(results.get(part) or ()):
+            judged = kind is IndicatorResult
+            if judged:
+                status = headline(made[position] if made is not None else from_jsonable(kind, item))
+            rows.append(
+                ResultRow(
+                    part=part,
+                    position=position,
+                    indicator=item["indicator"],
+                    scope=item["scope"] if judged else REGION,
+                    status=status if judged else "",
+                    completion=item.get("completion") if judged else None,
+                    result=item,
+                )
+            )
+    return summary, rows
+
+
+class _Frames:
+    """A small LRU of decoded frames (EvaluationRun.frame) by run id. A stored run never changes;
+    its results_hash is checked too, so that a database made again (the tests', whose ids come
+    again) never gives another run's frame."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[str, Evaluation]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def frame(self, run: EvaluationRun) -> Evaluation:
+        with self._lock:
+            held = self._items.get(run.pk)
+            if held is not None and held[0] == run.results_hash:
+                self._items.move_to_end(run.pk)
+                return held[1]
+        frame = from_jsonable(Evaluation, run.summary)
+        if run.pk is not None:
+            with self._lock:
+                self._items[run.pk] = (run.results_hash, frame)
+                self._items.move_to_end(run.pk)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+FRAMES = _Frames(16)
 
 
 def metric_choices() -> list[tuple[str, str]]:

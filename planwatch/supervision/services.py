@@ -119,7 +119,7 @@ def evaluation_pace(plan: Plan, year: int) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     if run is None:
         return out
-    for r in run.evaluation.indicators:
+    for r in run.rows("indicators"):  # the results alone, not the composite index
         if r.pace and r.year == run.year:
             out.setdefault(r.scope, {})[r.indicator] = str(r.pace.value)
     return out

@@ -25,7 +25,7 @@ class Command(PlanWatchCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = find_plan(options["plan"])
-        runs = EvaluationRun.objects.filter(plan=plan).select_related("created_by").defer("results")
+        runs = EvaluationRun.objects.filter(plan=plan).select_related("created_by").defer("summary")
         if options["year"] is not None:
             runs = runs.filter(year=options["year"])
         rows = []

@@ -1,0 +1,114 @@
+"""A run's results as rows (issue 18): the whole Evaluation made again from the rows and the summary
+is the one the core made (its hash the one stored), a page reads only its own rows, and the data
+migration splits a run's JSON into rows and back."""
+
+from __future__ import annotations
+
+import importlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from planwatch.core.evaluation import REGION, evaluate, to_jsonable
+from planwatch.dashboards import data
+from planwatch.demo.sample import load_sample
+from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun
+from planwatch.evaluation.runs import build_input, parameters_from_options, run_evaluation, sha256_of
+from planwatch.plans.models import Plan
+
+pytestmark = pytest.mark.django_db
+
+QUICK = parameters_from_options(sensitivity=False)
+ROWS_TABLE = EvaluationResult._meta.db_table
+migration = importlib.import_module("planwatch.evaluation.migrations.0004_result_rows")
+
+
+@pytest.fixture
+def sampled(plan: Plan) -> Plan:
+    load_sample(plan)
+    return plan
+
+
+def test_the_whole_evaluation_made_again_from_the_rows_is_the_cores(sampled):
+    inp, _version = build_input(sampled, year=2018)
+    params = parameters_from_options()
+    made = evaluate(inp, 2018, params)
+    run = EvaluationRun.objects.get(pk=run_evaluation(sampled, 2018, params=params).pk)
+    assert run.evaluation == made
+    assert sha256_of(run.results) == run.results_hash == sha256_of(to_jsonable(made))
+    # the summary holds no row; each part's rows are in the core's order
+    assert all(run.summary[part] == [] for part in ROW_PARTS)
+    for part in ROW_PARTS:
+        assert tuple(run.rows(part)) == getattr(made, part), part
+    assert EvaluationResult.objects.filter(run=run).count() == sum(len(getattr(made, p)) for p in ROW_PARTS)
+    stored = EvaluationResult.objects.get(run=run, part="indicators", indicator="I01", scope="ZH")
+    assert stored.status == data.status_key(made_result := run.evaluation.indicators[stored.position])
+    assert stored.completion == made_result.completion
+    # the frame: the rest of the run, its rows left out
+    assert run.frame.composite == made.composite and run.frame.binding == made.binding
+    assert all(getattr(run.frame, part) == () for part in ROW_PARTS)
+
+
+def test_a_locality_page_reads_only_its_own_rows(client, sampled, cast):
+    client.force_login(cast.vic)
+    assert client.get(f"/plans/{sampled.code}/dashboard/?year=2018").status_code == 200  # the run made
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/plans/{sampled.code}/dashboard/localities/ZH/?year=2018")
+    assert response.status_code == 200
+    read = [q["sql"] for q in captured.captured_queries if ROWS_TABLE in q["sql"]]
+    assert len(read) == 1, read
+    assert "\"scope\" IN ('ZH')" in read[0] and "'indicators'" in read[0] and "'areas'" in read[0], read[0]
+    # and no summary either: its frame was decoded by the overview already (models.FRAMES)
+    assert not any('"summary"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_results_for_a_scope_are_the_whole_runs_of_that_scope(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    run = EvaluationRun.objects.get(pk=run.pk)
+    whole = data.Results.of(run)
+    for scope in ("ZH", REGION):
+        part = data.Results.for_scopes(run, scope)
+        assert part.by_key == {k: r for k, r in whole.by_key.items() if k[1] == scope}
+        assert part.scores == whole.scores and part.binding == whole.binding
+    overview = data.Results.for_overview(run)
+    assert overview.completions == whole.completions
+    assert overview.by_key == {k: r for k, r in whole.by_key.items() if k[1] == REGION}
+
+
+def test_a_frame_is_decoded_once_per_run(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    FRAMES.clear()
+    first = EvaluationRun.objects.get(pk=run.pk).frame
+    again = EvaluationRun.objects.defer("summary").get(pk=run.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert again.frame is first
+    assert not captured.captured_queries
+    # another run under the same id (a database made again) is never given this one's frame
+    other = EvaluationRun.objects.get(pk=run.pk)
+    other.results_hash = "0" * 64
+    assert other.frame is not first and other.frame == first
+
+
+def test_the_migration_puts_the_rows_back_into_the_json_and_splits_them_again(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    whole = EvaluationRun.objects.get(pk=run.pk).results
+    editor = SimpleNamespace(connection=connection)
+    migration.rows_to_runs(apps, editor)
+    assert not EvaluationResult.objects.filter(run=run).exists()
+    assert EvaluationRun.objects.values_list("summary", flat=True).get(pk=run.pk) == whole
+    migration.runs_to_rows(apps, editor)
+    migration.runs_to_rows(apps, editor)  # a second time: nothing more
+    again = EvaluationRun.objects.get(pk=run.pk)
+    assert again.results == whole and sha256_of(again.results) == again.results_hash
+    assert EvaluationResult.objects.filter(run=run).count() == sum(len(whole[p]) for p in ROW_PARTS)
+    assert again.summary == {k: [] if k in ROW_PARTS else v for k, v in whole.items()}
+    # a run stored before a part existed (no areas then): the whole made again lacks it as before
+    older = {k: v for k, v in whole.items() if k != "areas"}
+    EvaluationRun.objects.filter(pk=run.pk).update(summary=older, results_hash=sha256_of(older))
+    EvaluationResult.objects.filter(run=run).delete()
+    migration.runs_to_rows(apps, editor)
+    stored = EvaluationRun.objects.get(pk=run.pk)
+    assert "areas" not in stored.results and sha256_of(stored.results) == stored.results_hash
