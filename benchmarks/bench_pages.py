@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,17 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def page_getter(client: Client, path: str) -> Callable[[], object]:
+    """A step that asks the client for the page and checks that it answered 200."""
+
+    def fetch() -> object:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response
+
+    return fetch
 
 
 def timed(label: str, action: Callable[[], object], repeat: int, base: float | None = None) -> float:
@@ -101,13 +113,7 @@ def run(rows: int, repeat: int, *, pages_only: bool = False) -> dict[str, float]
     client.force_login(admin)
     base = f"/plans/{plan.code}"
 
-    def get(path: str) -> Callable[[], object]:
-        def fetch() -> object:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return response
-
-        return fetch
+    get = partial(page_getter, client)
 
     print("pages, seed plan with the sample data:")
     timed("dashboard overview, first view (evaluates)", get(f"{base}/dashboard/?year=2018"), 1)
@@ -189,13 +195,7 @@ def synth(size: str, repeat: int, seed: dict[str, float]) -> None:
     client.force_login(get_user_model().objects.get(username="bench"))
     base = f"/plans/{plan.code}/dashboard"
 
-    def get(path: str) -> Callable[[], object]:
-        def fetch() -> object:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return response
-
-        return fetch
+    get = partial(page_getter, client)
 
     timed(f"dashboard overview, first view (evaluates {year})", get(f"{base}/?year={year}"), 1)
     pages = {
