@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import shutil
+import statistics
 import subprocess
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -337,8 +338,6 @@ TREND_EACH = 3  # of many units, the trend draws the three best and the three wo
 
 def _spread(ax: Axes, content: BulletinContent, years: list[int]) -> None:
     """The middle half of all pilot units' scores each year (a band) and its median (a line)."""
-    import statistics
-
     quartiles = []
     for year in years:
         values = sorted(p.score for p in content.trend if p.year == year)
