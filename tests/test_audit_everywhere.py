@@ -116,11 +116,15 @@ def test_the_audit_log_names_codes_and_fields_for_a_reader(client, plan, cast):
         old={"locality": "ZH", "unit": ""},
         new={"locality": "FS", "unit": "DST"},
     )
+    milestone = AuditEvent(
+        type="milestone.create", subject_type="milestone", plan_code=plan.code, new={"owner_unit": "DST"}
+    )
     row = AuditEvent(
         type="ledger_row.approve", subject_type="ledger_row", plan_code=plan.code, new={"approvals": 1}
     )
     with translation.override("zh-hans"):
-        name_fields([event, row])
+        name_fields([event, row, milestone])
         assert event.old_shown == "地区：珠海市；单位：—"
         assert event.new_shown == f"地区：佛山市；单位：{dst.name_zh}"
         assert row.new_shown == "已完成审核级数：1"
+        assert milestone.new_shown.endswith(f"：{dst.name_zh}")

@@ -12,6 +12,7 @@ from planwatch.plans.models import KeyField, Locality, Unit, pick
 CODED: dict[str, type[Locality] | type[Unit] | type[KeyField]] = {
     "locality": Locality,
     "unit": Unit,
+    "owner_unit": Unit,  # a milestone's
     "key_field": KeyField,
 }
 
