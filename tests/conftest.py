@@ -10,6 +10,7 @@ import pytest
 from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 from hypothesis import settings
 
+from planwatch.evaluation.models import FRAMES
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
 from tests.audit import APPEND_ONLY
@@ -18,6 +19,13 @@ from tests.stubs import robot, smtp  # noqa: F401  (fixtures: a local SMTP serve
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PLAN = ROOT / "plans" / "pearl_river_west_2017.yaml"
 SEED_TEXT = ROOT / "plans" / "pearl_river_west_2017.source.txt"
+
+
+@pytest.fixture(autouse=True)
+def _no_frame_of_another_test() -> None:
+    """Decoded run frames are kept per process by run id and hash (evaluation.models.FRAMES): a test
+    database gives the same ids again, and a test may change a stored run's summary by hand."""
+    FRAMES.clear()
 
 
 @pytest.fixture
