@@ -99,6 +99,7 @@ def test_the_form_notes_the_threshold_and_a_smaller_project_gets_a_message(clien
     post |= {"name": "大项目", "investment": "10000"}
     page = client.post(url, post, follow=True).content.decode()
     assert "Total investment below" not in page
+    assert 'class="message success">Saved: 大项目' in page
 
 
 def test_the_threshold_follows_the_ledger_type(client, plan, cast, projects):

@@ -560,5 +560,7 @@ def edit(request: HttpRequest, code: str, ledger: str, pk: int | None = None) ->
             else:
                 if below := below_threshold_message(lt, item):
                     messages.warning(request, below)
+                else:
+                    messages.success(request, pick(f"已保存：{item.name}", f"Saved: {item.name}"))
                 return redirect("ledgers:item", plan.code, lt.code, item.pk)
     return _render(request, "edit.html", plan, ledger=lt, form=form, item=obj)
