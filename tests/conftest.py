@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 from hypothesis import settings
 
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import FRAMES
 from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Plan
@@ -28,9 +30,69 @@ def _no_frame_of_another_test() -> None:
     FRAMES.clear()
 
 
+# --- the seed plan, and its sample data, loaded once per test module ---------------------------------
+# Loading the shipped plan takes ~0.1 s and its sample data (values, ledger rows, action plans and
+# their audit events) ~2 s; most tests read them and change them only inside their own transaction.
+# So a module's tests share one load of each: made in a transaction opened before the first test that
+# asks for it and rolled back after the module (the sample in a savepoint inside the plan's); each test
+# runs inside it in a savepoint of its own (pytest-django's `db`), rolled back after the test as
+# always. pytest_collection_modifyitems orders each module: first the tests that share nothing (no
+# plan, or a transactional test, which commits and empties the database), then those of the plan,
+# then those of the sampled plan — so no test sees a load it did not ask for.
+SHARED: dict[str, int] = {}  # "plan", "sampled" → the plan's id, while the module's load is open
+TRANSACTIONAL_FIXTURES = frozenset({"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def _shared_load(item: pytest.Item) -> int:
+    """0: the test shares nothing; 1: it shares the module's plan; 2: the module's sampled plan."""
+    names = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    if TRANSACTIONAL_FIXTURES & names or (marker and marker.kwargs.get("transaction")):
+        return 0
+    return 2 if "sampled" in names else 1 if "plan" in names else 0
+
+
+@pytest.fixture(scope="module")
+def _module_plan(django_db_setup, django_db_blocker) -> Iterator[int]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        SHARED["plan"] = load_plan_file(SEED_PLAN).plan.pk
+        try:
+            yield SHARED["plan"]
+        finally:
+            SHARED.clear()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _module_sample(_module_plan: int, django_db_blocker) -> Iterator[int]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_sample(Plan.objects.get(pk=_module_plan))
+        SHARED["sampled"] = _module_plan
+        try:
+            yield _module_plan
+        finally:
+            SHARED.pop("sampled", None)
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def plan(db) -> Plan:
+def plan(request: pytest.FixtureRequest, db) -> Plan:
+    """The shipped plan (the module's load; a transactional test's own)."""
+    shares = _shared_load(request.node)
+    if shares:
+        return Plan.objects.get(
+            pk=request.getfixturevalue("_module_sample" if shares == 2 else "_module_plan")
+        )
+    if SHARED:
+        pytest.fail("a transactional test ran after its module's shared plan was loaded: see SHARED")
     return load_plan_file(SEED_PLAN).plan
+
+
+@pytest.fixture
+def sampled(plan: Plan) -> Plan:
+    """The shipped plan with the demo's sample data (示例数据): targets, accepted values 2016–2019,
+    ledger rows and action plans (planwatch.demo.sample), loaded once for the module."""
+    return plan
 
 
 @pytest.fixture
@@ -161,7 +223,9 @@ DATABASE_FIXTURES = frozenset(
 )
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _shared_loads_last_in_their_module(items)
     if os.environ.get("PLANWATCH_DATABASE_TESTS_ONLY") != "1":
         return
     # Also left out: the tests that drive the whole application from outside — in Chromium
@@ -179,3 +243,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
+
+
+def _shared_loads_last_in_their_module(items: list[pytest.Item]) -> None:
+    """In each module: the tests that share nothing, then those of the shared plan, then those of the
+    shared sampled plan (the order within each group kept)."""
+    module_of = {id(item): item.nodeid.split("::")[0] for item in items}
+    first_of: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_of.setdefault(module_of[id(item)], i)
+    items.sort(key=lambda item: (first_of[module_of[id(item)]], _shared_load(item)))
+    # The module's load is set up before the test's own transaction (`db`), not inside it.
+    for item in items:
+        shares = _shared_load(item)
+        if shares and isinstance(item, pytest.Function):
+            item.fixturenames.insert(0, "_module_sample" if shares == 2 else "_module_plan")

@@ -13,9 +13,7 @@ import pytest
 from django.test import Client
 
 from planwatch.accounts.models import ApiToken
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
 from tests.api_errors import message_en
 
@@ -45,12 +43,6 @@ RUN_FIELDS = {
     "reused",
     "derived_indicators",
 }
-
-
-@pytest.fixture
-def sampled(plan: Plan) -> Plan:
-    load_sample(plan)
-    return plan
 
 
 def as_user(user: Any) -> Client:

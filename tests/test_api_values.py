@@ -21,7 +21,6 @@ from django.test import Client
 from django.utils import timezone
 
 from planwatch.accounts.models import ApiToken
-from planwatch.demo.sample import load_sample
 from planwatch.kernel import audit
 from planwatch.ledgers import services
 from planwatch.plans.models import Plan
@@ -224,19 +223,19 @@ def test_values_csv_is_the_same_list_with_a_bom(plan: Plan, cast: Any, period: A
     ] == ["FS"]
 
 
+@pytest.mark.usefixtures("sampled")
 def test_sample_values_are_flagged(plan: Plan, cast: Any) -> None:
-    load_sample(plan)
     rows = answer(as_user(cast.vic).get(VALUES + "?locality=ZH&period=2018&indicator=I07"), 200)
     assert rows[0]["is_sample"] is True
     assert rows[0]["source"] == "sample"
     assert rows[0]["status"] == "accepted"
 
 
+@pytest.mark.usefixtures("sampled")
 @pytest.mark.parametrize("url", ["", ".csv"])
 def test_listing_values_costs_a_few_queries_whatever_their_number(
     plan: Plan, cast: Any, url: str, client: Client, django_assert_max_num_queries: Any
 ) -> None:
-    load_sample(plan)  # every indicator × pilot unit × year 2016–2019: hundreds of values
     assert ReportedValue.objects.count() > 700
     _, raw = ApiToken.issue(cast.zoe, "script")
     # 2 for the token, 1 for the plan, 1 for the profile, 1 for the values

@@ -13,12 +13,9 @@ from planwatch.evaluation.runs import run_evaluation
 
 
 @pytest.fixture
-def sample(plan, settings, tmp_path):
-    from planwatch.demo.sample import load_sample
-
+def sample(sampled, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    load_sample(plan)
-    return plan
+    return sampled
 
 
 def run(*args: str) -> tuple[str, str]:

@@ -21,12 +21,9 @@ FAST = parameters_from_options(sensitivity=False)
 
 
 @pytest.fixture
-def sample(plan, cast, settings, tmp_path):
-    from planwatch.demo.sample import load_sample
-
+def sample(sampled, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    load_sample(plan)
-    return plan
+    return sampled
 
 
 def draft(plan, period="2018", *, formats=("xlsx",), series=None, user=None):

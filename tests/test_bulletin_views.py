@@ -16,12 +16,9 @@ from planwatch.notifications.models import Notification
 
 
 @pytest.fixture
-def sample(plan, cast, settings, tmp_path):
-    from planwatch.demo.sample import load_sample
-
+def sample(sampled, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    load_sample(plan)
-    return plan
+    return sampled
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import run_evaluation
@@ -25,12 +24,6 @@ pytestmark = pytest.mark.django_db
 
 PENDING = "数据已更新，新的评估正在进行，完成后刷新本页"
 FIRST = "年的首次评估正在进行"
-
-
-@pytest.fixture
-def sampled(plan):
-    load_sample(plan)
-    return plan
 
 
 @pytest.fixture

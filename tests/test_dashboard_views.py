@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 from planwatch.core import numbers
 from planwatch.core.evaluation import AnnualVerdict, PaceStatus
 from planwatch.dashboards import data
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.reporting import workflow as wf
@@ -36,12 +35,6 @@ def in_english(client) -> None:  # type: ignore[no-untyped-def]
 
 def url(plan, tail: str = "") -> str:
     return f"/plans/{plan.code}/dashboard/{tail}"
-
-
-@pytest.fixture
-def sampled(plan):
-    load_sample(plan)
-    return plan
 
 
 def test_signed_out_is_sent_to_log_in(client, plan):

@@ -542,14 +542,12 @@ def test_a_locality_that_reported_nothing_is_not_ranked_on_its_lateness(small, p
     assert [e.locality for e in composite.excluded] == ["CB"]
 
 
+@pytest.mark.usefixtures("sampled")
 def test_the_dashboards_show_them_apart_with_their_mark(client, plan, cast):
     """The seed plan with its sample data: the sample values were loaded accepted, without a
     submission, so they are never late (PW02 100 %); they have no submissions (PW03 none); the sample
     milestones are dated from today, none due in 2018 (PW01 none). Computed from sample records:
     labelled 示例数据."""
-    from planwatch.demo.sample import load_sample
-
-    load_sample(plan)
     client.force_login(cast.pat)
     page = client.get(f"/plans/{plan.code}/dashboard/?year=2018")
     assert page.status_code == 200

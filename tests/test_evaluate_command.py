@@ -13,19 +13,11 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from planwatch.core import numbers
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
-from planwatch.plans.models import Plan
 from planwatch.reporting.models import ReportedValue
 
 SHEETS = ["Ranking", "Dimensions", "Indicators", "Region", "Sensitivity", "Run"]
 NAMES_ZH = ["珠海市", "佛山市", "中山市", "江门市", "阳江市", "肇庆市", "顺德区"]
-
-
-@pytest.fixture
-def sampled(plan: Plan) -> Plan:
-    load_sample(plan)
-    return plan
 
 
 def evaluate(*args: str) -> tuple[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import run_evaluation
@@ -15,12 +14,6 @@ from planwatch.kernel.models import AuditEvent, Job
 from planwatch.reporting.models import ReportedValue
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sampled(plan):
-    load_sample(plan)
-    return plan
 
 
 def evaluate(client, plan, **data):

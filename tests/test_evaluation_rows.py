@@ -14,22 +14,14 @@ from django.test.utils import CaptureQueriesContext
 
 from planwatch.core.evaluation import REGION, evaluate, to_jsonable
 from planwatch.dashboards import data
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun
 from planwatch.evaluation.runs import build_input, parameters_from_options, run_evaluation, sha256_of
-from planwatch.plans.models import Plan
 
 pytestmark = pytest.mark.django_db
 
 QUICK = parameters_from_options(sensitivity=False)
 ROWS_TABLE = EvaluationResult._meta.db_table
 migration = importlib.import_module("planwatch.evaluation.migrations.0004_result_rows")
-
-
-@pytest.fixture
-def sampled(plan: Plan) -> Plan:
-    load_sample(plan)
-    return plan
 
 
 def test_the_whole_evaluation_made_again_from_the_rows_is_the_cores(sampled):

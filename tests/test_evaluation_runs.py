@@ -32,7 +32,6 @@ from planwatch.core.evaluation import (
 )
 from planwatch.core.kinds import whole_number_unit
 from planwatch.core.planfile import read_plan_file
-from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.report import as_table
 from planwatch.evaluation.runs import (
@@ -54,12 +53,6 @@ PILOTS = {"ZH", "FS", "ZS", "JM", "YJ", "ZQ", "SD"}
 CITIES = ["ZH", "FS", "ZS", "JM", "YJ", "ZQ"]  # counted in region totals; SD is inside FS
 QUICK = parameters_from_options(sensitivity=False)
 DIMENSIONS = ("innovation", "quality", "policy", "coordination", "resources")
-
-
-@pytest.fixture
-def sampled(plan: Plan) -> Plan:
-    load_sample(plan)
-    return plan
 
 
 def value_of(plan: Plan, indicator: str, locality: str, year: int) -> ReportedValue:

@@ -125,14 +125,14 @@ def test_unknown_codes_are_404(browser, plan):
     assert browser.get(reverse("web:task", args=[plan.code, "T9.9"])).status_code == 404
 
 
+@pytest.mark.usefixtures("sampled")
 @pytest.mark.parametrize("page", PAGES)
 def test_queries_do_not_grow_with_the_data(browser, plan, page, django_assert_max_num_queries):
-    load_sample(plan)  # 600 targets and 800 values: a page that queried per row would show it
     with django_assert_max_num_queries(20):
         assert browser.get(reverse(f"web:{page}", args=[plan.code])).status_code == 200
 
 
+@pytest.mark.usefixtures("sampled")
 def test_indicator_page_queries_do_not_grow(browser, plan, django_assert_max_num_queries):
-    load_sample(plan)
     with django_assert_max_num_queries(20):
         assert browser.get(reverse("web:indicator", args=[plan.code, "I01"])).status_code == 200

@@ -242,8 +242,8 @@ def test_home_shows_closed_localities_and_exceptions(client, plan, cast, period,
     assert 'name="value-I07"' in html  # the exception keeps 珠海's form open
 
 
+@pytest.mark.usefixtures("sampled")
 def test_home_defaults_to_the_latest_started_period(client, plan, cast):
-    load_sample(plan)
     yearly_period(plan, timezone_year() + 1)  # not started yet
     response = as_user(client, cast.zoe).get(home_url(plan))
     assert response.context["period"].code == str(plan.end_year)
@@ -272,8 +272,8 @@ def test_home_query_count_does_not_grow_with_values(
 # --- the entry form: what each role sees -----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("sampled")
 def test_the_reporter_sees_every_indicator_with_unit_target_previous_and_change(client, plan, cast, zh):
-    load_sample(plan)
     p2017, p2018 = yearly_period(plan, 2017), yearly_period(plan, 2018)
     ReportedValue.objects.filter(locality=zh, period=p2018).delete()
     i01_2017 = value_of(zh, p2017, "I07").value
@@ -350,17 +350,17 @@ def test_returned_values_are_hidden_from_other_localities(client, plan, cast, pe
     assert 'value=""' in row_html(html, "I07")
 
 
+@pytest.mark.usefixtures("sampled")
 def test_sample_rows_are_marked(client, plan, cast, period, zh):
-    load_sample(plan)
     html = as_user(client, cast.zoe).get(form_url(plan, zh, period)).content.decode()
     row = row_html(html, "I07")
     assert "示例数据" in row and "disabled" in row and 'name="value-I07"' not in row
 
 
+@pytest.mark.usefixtures("sampled")
 def test_form_query_count_does_not_grow_with_values(
     client, plan, cast, period, zh, django_assert_max_num_queries
 ):
-    load_sample(plan)  # accepted values for this period and the previous one, and targets
     as_user(client, cast.zoe)
     client.get(form_url(plan, zh, period))
     with django_assert_max_num_queries(16) as few:

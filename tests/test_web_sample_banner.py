@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from planwatch.demo.sample import load_sample
 from planwatch.ledgers import services
 from planwatch.reporting.sample import yearly_period
 from planwatch.web.context_processors import plan_has_sample
@@ -50,8 +49,8 @@ def periods(plan):
         yearly_period(plan, year)
 
 
+@pytest.mark.usefixtures("sampled")
 def test_every_page_of_a_plan_with_sample_data_shows_the_banner(client, plan, cast, periods):
-    load_sample(plan)
     client.force_login(cast.alice)
     for url in pages(plan):
         response = client.get(url)
@@ -67,20 +66,20 @@ def test_no_page_shows_the_banner_without_sample_data(client, plan, cast, period
         assert BANNER not in response.content.decode(), url
 
 
+@pytest.mark.usefixtures("sampled")
 def test_pages_outside_a_plan_ask_nothing(client, plan, cast):
-    load_sample(plan)
     client.force_login(cast.alice)
     response = client.get("/login/")
     assert BANNER not in response.content.decode()
 
 
+@pytest.mark.usefixtures("sampled")
 @pytest.mark.parametrize("kind", ["target", "value", "ledger row"])
 def test_any_kind_of_sample_data_counts_and_is_asked_in_one_query(plan, kind):
     from planwatch.ledgers.models import LedgerItem
     from planwatch.plans.models import Target
     from planwatch.reporting.models import ReportedValue
 
-    load_sample(plan)
     # Keep only the one kind of sample data.
     if kind != "target":
         Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()

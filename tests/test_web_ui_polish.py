@@ -13,7 +13,6 @@ import re
 import pytest
 from django.utils import translation
 
-from planwatch.demo.sample import load_sample
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.reporting.sample import yearly_period
 from planwatch.reporting.workflow import NotAllowed
@@ -30,12 +29,6 @@ def text_of(html: str) -> str:
     """The page's visible text, roughly: no scripts, no tags, spaces squeezed."""
     html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-@pytest.fixture
-def sampled(plan):
-    load_sample(plan)
-    return plan
 
 
 @pytest.fixture
