@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "planwatch.kernel.replica.DashboardReadsMiddleware",  # the dashboards read the replica, if set
+    "planwatch.kernel.unchanged.middleware",  # a reading request reads the data mark once
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.middleware.RejectMalformedInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

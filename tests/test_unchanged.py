@@ -71,3 +71,17 @@ def test_the_badge_follows_the_workflow(kept, client, plan, cast, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         wf.approve(cast.zack, zh, period)
     assert client.get(url).json()["count"] == 0  # the approval's event: counted again
+
+
+def test_a_page_reads_the_mark_once_and_a_write_reads_it_afresh(kept, client, sampled, cast):
+    """The overview asks for several kept answers (the inbox badge, the sample banner, the latest
+    accepted year): one read of the last audit event for all of them. A POST reads the mark each time
+    it is asked (its own action may have moved it)."""
+    client.force_login(cast.pat)
+    url = reverse("dashboards:overview", args=[sampled.code])
+    client.get(url)  # computed and kept
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(url).status_code == 200
+    marks = [q["sql"] for q in page.captured_queries if "kernel_auditevent" in q["sql"]]
+    assert len(marks) == 1, marks
+    assert data_mark() == data_mark()  # outside a request: read each time, the same answer

@@ -12,26 +12,56 @@ of its own (docs/deployment.md), only copies it computes again after any change.
 
 PLANWATCH_CACHE_SECONDS (300 by default) bounds how long an answer is kept; 0 keeps nothing (the
 test settings: tests change rows without actions).
+
+A reading request (GET, HEAD) reads the mark once, however many kept answers its page asks for
+(`middleware`): it changes no data before it answers, so the mark cannot move under it in a way
+that matters — an answer computed after another process's change is newer than its key says, never
+older.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 
 from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.replica import READ_METHODS
 
 T = TypeVar("T")
 _MISSING = object()
+# The mark read by this reading request: None outside one, "" until first read.
+_request_mark: ContextVar[str | None] = ContextVar("planwatch_request_mark", default=None)
 
 
 def data_mark() -> str:
-    """The state of the data: the last audit event's id and hash ("0" before the first event)."""
+    """The state of the data: the last audit event's id and hash ("0" before the first event); read
+    once per reading request."""
+    kept = _request_mark.get()
+    if kept:
+        return kept
     last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-    return f"{last[0]}.{last[1]}" if last else "0"
+    mark = f"{last[0]}.{last[1]}" if last else "0"
+    if kept is not None:
+        _request_mark.set(mark)
+    return mark
+
+
+def middleware(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """MIDDLEWARE: a reading request reads the data mark once."""
+
+    def respond(request: HttpRequest) -> HttpResponse:
+        token = _request_mark.set("" if request.method in READ_METHODS else None)
+        try:
+            return get_response(request)
+        finally:
+            _request_mark.reset(token)
+
+    return respond
 
 
 def while_unchanged(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
