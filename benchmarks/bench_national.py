@@ -58,7 +58,9 @@ def pages(plan: Plan, year: int) -> list[tuple[str, str]]:
     base = f"/plans/{plan.code}"
     pilots = list(plan.localities.filter(pilot=True).order_by("code"))
     parents = {p.parent_id for p in pilots if p.parent_id}
-    area = plan.localities.filter(id__in=parents).order_by("code").first()
+    # an area: a locality with a parent above pilot units (a top locality, the region's own or a
+    # municipality listed as a province, has no area page)
+    area = plan.localities.filter(id__in=parents, parent__isnull=False).order_by("code").first()
     ind = plan.indicators.order_by("code").first()
     broken = broken_down(plan).order_by("code").first()  # the breakdown table: an indicator with one
     assert ind is not None and broken is not None

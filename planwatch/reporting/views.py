@@ -192,15 +192,22 @@ def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> P
 def _counted(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
     """Per pilot unit (one's own first), the period's values by status, late or not: two queries and
     no check of the user's rights, whatever the number of units."""
-    # the plan and two levels of parents in hand: each row's approval chain costs no query
-    pilots = list(plan.localities.filter(pilot=True).select_related("plan", "parent__parent"))
+    # the plan and two levels of parents in hand: each row's approval chain costs no query (the plan
+    # set, not joined: a national plan's 2,867 rows would each bring a copy of its source text)
+    pilots = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
+    for loc in pilots:
+        loc.plan = plan
     own = own_locality_id(user)
     pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
     required = wf.required_indicators(period).count()
     filled = Q(value__isnull=False)
     by_status: Any = (
         ReportedValue.objects.filter(
-            period=period, indicator__plan=plan, indicator__frequency=period.frequency, locality__in=pilots
+            period=period,
+            indicator__plan=plan,
+            indicator__frequency=period.frequency,
+            locality__plan=plan,
+            locality__pilot=True,
         )
         .values("locality_id")
         .annotate(**{status: Count("pk", filter=filled & Q(status=status)) for status in S.values})
