@@ -61,4 +61,16 @@ def test_a_lead_unit_pages_through_a_breakdown_of_many_units(page, live_server, 
     assert unit.code in [r.get_attribute("data-locality") for r in rows.all()]
     assert rows.count() < 5
     screenshot(page, "breakdown-many-units-found")
+
+    # The reporting home of 80 units: the sums by province, then the units; a province's own.
+    page.goto(f"{live_server.url}/plans/{plan.code}/report/")
+    assert page.locator("#group-summary tr[data-area]").count() > 10
+    assert page.locator(".progress-table:not(.group-table) tr[id^=locality-]").count() == 80
+    province = unit.parent.parent
+    page.click(f"#group-summary tr[data-area='{province.code}'] a")
+    page.wait_for_url(f"**area={province.code}**")
+    listed = page.locator(".progress-table:not(.group-table) tr[id^=locality-]")
+    assert f"locality-{unit.code}" in [r.get_attribute("id") for r in listed.all()]
+    assert listed.count() == plan.localities.filter(parent__parent=province, pilot=True).count()
+    screenshot(page, "reporting-home-many-units")
     assert not page.console_errors
