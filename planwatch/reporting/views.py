@@ -252,7 +252,8 @@ HOME_PAGE = 100  # pilot units on a page of the reporting home of many units
 
 @dataclass
 class GroupProgress:
-    """The pilot units below one locality (a city: their 上级地区), their values of a period added up."""
+    """The pilot units below one locality (their 上级地区: a city, or a province of a national plan),
+    their values of a period added up."""
 
     area: Locality | None
     units: int = 0
