@@ -32,6 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from planwatch.breakdown.models import broken_down  # noqa: E402
 from planwatch.plans.models import Plan  # noqa: E402
 
 
@@ -57,9 +58,12 @@ def pages(plan: Plan, year: int) -> list[tuple[str, str]]:
     base = f"/plans/{plan.code}"
     pilots = list(plan.localities.filter(pilot=True).order_by("code"))
     parents = {p.parent_id for p in pilots if p.parent_id}
-    area = plan.localities.filter(id__in=parents).order_by("code").first()
+    # an area: a locality with a parent above pilot units (a top locality, the region's own or a
+    # municipality listed as a province, has no area page)
+    area = plan.localities.filter(id__in=parents, parent__isnull=False).order_by("code").first()
     ind = plan.indicators.order_by("code").first()
-    assert ind is not None
+    broken = broken_down(plan).order_by("code").first()  # the breakdown table: an indicator with one
+    assert ind is not None and broken is not None
     period = plan.periods.filter(year=year).order_by("code").first()
     rows = [
         ("overview", f"{base}/dashboard/?year={year}"),
@@ -67,7 +71,7 @@ def pages(plan: Plan, year: int) -> list[tuple[str, str]]:
         ("pilot unit", f"{base}/dashboard/localities/{pilots[0].code}/?year={year}"),
         ("indicator", f"{base}/dashboard/indicators/{ind.code}/"),
         ("breakdown index", f"{base}/breakdown/"),
-        ("breakdown table", f"{base}/breakdown/{ind.code}/"),
+        ("breakdown table", f"{base}/breakdown/{broken.code}/"),
         ("whole ranking p.1", f"{base}/dashboard/?year={year}&ranking=all"),
     ]
     if area is not None:

@@ -3,7 +3,7 @@ targets added up by the region's rule, beside the region's target, the shortfall
 
 from __future__ import annotations
 
-from planwatch.core.evaluation.breakdown import TotalState, breakdown_totals, describe_total
+from planwatch.core.evaluation.breakdown import BreakdownTotal, TotalState, breakdown_totals, describe_total
 from planwatch.core.evaluation.types import REGION, IndicatorSpec, LocalitySpec, PlanPeriod, TargetSpec
 from planwatch.core.kinds import Aggregation, Direction, IndicatorKind
 
@@ -94,3 +94,13 @@ def test_rounding_noise_is_no_shortfall():
     targets = [t("ZH", 2019, 0.1), t("FS", 2019, 0.2), t(REGION, 2019, 0.3)]
     item = by_year(breakdown_totals(PERIOD, spec(kind=IndicatorKind.LEVEL), PLACES, targets, YEARS))[2019]
     assert item.state == TotalState.COVERED
+
+
+def test_a_national_plans_missing_units_are_named_ten_and_counted():
+    codes = [f"{n:06d}" for n in range(2867)]
+    item = BreakdownTotal(
+        "I1", 2019, Aggregation.SUM, Direction.HIGHER_IS_BETTER, TotalState.INCOMPLETE, missing=tuple(codes)
+    )
+    zh, en = describe_total(item, "", {c: (f"县{c}", f"County {c}") for c in codes})
+    assert zh == "尚缺" + "、".join(f"县{c}" for c in codes[:10]) + "等2867个地区的目标，无法合计"
+    assert en.endswith("County 000009 and 2857 more")

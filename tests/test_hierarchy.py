@@ -3,7 +3,17 @@ include whose. Plain tuples, no database."""
 
 from __future__ import annotations
 
-from planwatch.core.hierarchy import LocalityNode, by_code, counted_in_region_total, included_in, including
+import random
+
+from planwatch.core.hierarchy import (
+    LocalityNode,
+    areas,
+    by_code,
+    counted_in_region_total,
+    included_in,
+    including,
+    pilots_within,
+)
 
 
 def seed() -> dict[str, LocalityNode]:
@@ -54,3 +64,40 @@ def test_a_cycle_or_an_unknown_parent_ends_the_walk():
     assert included_in("B", cycle) == ("A",)
     orphan = by_code([LocalityNode("SD", "NOWHERE", True, False)])
     assert counted_in_region_total("SD", orphan)
+
+
+def test_areas_are_each_non_top_localitys_pilots_within_in_one_walk():
+    """`areas` (one walk up from each pilot unit) gives what `pilots_within` gives each area, in the
+    order of the localities: four levels, a pilot city whose districts report, a cycle, an unknown
+    parent, and many random shapes."""
+    shape = by_code(
+        [
+            LocalityNode("CN", None, False, False),
+            LocalityNode("P1", "CN", False, False),
+            LocalityNode("C1", "P1", False, False),
+            LocalityNode("K1", "C1", True, False),
+            LocalityNode("C2", "P1", True, True),
+            LocalityNode("K2", "C2", True, False),
+            LocalityNode("K3", "C1", True, False),
+            LocalityNode("P2", None, False, False),  # a second top: not an area
+            LocalityNode("C3", "P2", False, False),
+            LocalityNode("K4", "C3", True, False),
+            LocalityNode("X", "Y", False, False),  # a cycle
+            LocalityNode("Y", "X", True, False),
+            LocalityNode("Z", "nowhere", True, False),
+        ]
+    )
+    assert areas(shape) == {"P1": ("K1", "C2", "K2", "K3"), "C1": ("K1", "K3"), "C3": ("K4",), "X": ("Y",)}
+    rng = random.Random(5)
+    for _ in range(200):
+        nodes = []
+        for n in range(rng.randint(1, 25)):
+            parent = f"L{rng.randrange(n + 3)}" if n and rng.random() < 0.9 else None
+            nodes.append(LocalityNode(f"L{n}", parent, rng.random() < 0.5, rng.random() < 0.3))
+        localities = by_code(nodes)
+        expected = {
+            code: members
+            for code, node in localities.items()
+            if not node.pilot and node.parent is not None and (members := pilots_within(code, localities))
+        }
+        assert areas(localities) == expected

@@ -73,6 +73,28 @@ def test_three_levels_real_counties_report_under_their_real_cities(small_text):
     assert len({d.province_code for d in counties(table, 40)}) > 20  # the whole country, not one province
 
 
+def test_with_provinces_each_city_is_under_its_province_and_the_rest_is_the_same(small_text):
+    size = SynthSize(localities=40, indicators=10, years=3, seed=7, provinces=True)
+    assert size.code == f"{SMALL.code}-p"
+    doc = parse_plan_text(text_of(size))
+    table = installed()
+    by_code = {loc.code: loc for loc in doc.localities}
+    pilots = [loc for loc in doc.localities if loc.pilot]
+    assert [loc.code for loc in pilots] == [d.code for d in counties(table, 40)]
+    for county in pilots:
+        division = table.get(county.code)
+        assert division is not None
+        area = by_code[county.parent or ""]
+        if area.code == division.province_code:  # a municipality's district: the municipality is its city
+            assert area.parent is None
+        else:
+            assert area.code == division.city_code and area.parent == division.province_code
+            assert by_code[area.parent].parent is None and by_code[area.parent].level.value == "province"
+    plain = parse_plan_text(small_text)
+    assert [i.code for i in doc.indicators] == [i.code for i in plain.indicators]
+    assert len(doc.localities) > len(plain.localities)
+
+
 def test_every_target_quotes_a_sentence_of_the_text_with_its_figure(small_text):
     doc = parse_plan_text(small_text)
     text = doc.plan.source_text or ""

@@ -17,16 +17,17 @@ from django.urls import reverse
 from planwatch.accounts.permissions import led_first
 from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.kernel.review import Action, State
-from planwatch.pages import refusal_goes_to
-from planwatch.plans.models import Indicator, Plan, pick
+from planwatch.pages import UnitsPage, many_units, refusal_goes_to
+from planwatch.plans.models import Indicator, Locality, Plan, pick
 from planwatch.reporting.excel_views import UploadForm, attachment, problem_rows
 from planwatch.reporting.views import parse_number
 
 from . import actions, excel
 from .models import adjustments, broken_down
-from .table import Table, read_table, read_tables
+from .table import Row, Table, read_table, read_tables
 
 WORKFLOW = (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.RETURNED)  # a breakdown's states
+UNITS_PAGE = 50  # rows of a breakdown of many pilot units on a page (the totals count every one)
 
 
 def _plan(code: str) -> Plan:
@@ -88,14 +89,18 @@ def _save(request: HttpRequest, plan: Plan, ind: Indicator, table: Table) -> Htt
             errors = {issue.path or "": pick(issue.zh, issue.en) for issue in exc.issues}
         else:
             messages.success(request, pick(*saved.describe()))
-            return redirect("breakdown:table", code=plan.code, indicator_code=ind.code)
+            return redirect(request.get_full_path())  # the same page of units, the same search
     return _page(request, plan, ind, status=400, errors=errors, posted=request.POST, reason=reason)
 
 
 def _move(request: HttpRequest, plan: Plan, ind: Indicator, action: str) -> HttpResponse:
     actions.move(request.user, ind, action, comment=request.POST.get("comment", ""))
     messages.success(request, pick(*actions.DONE[Action(action)]))
-    return redirect("breakdown:table", code=plan.code, indicator_code=ind.code)
+    return redirect(request.get_full_path())
+
+
+def _unit(row: Row) -> Locality:
+    return row.locality
 
 
 def _page(
@@ -103,6 +108,9 @@ def _page(
 ) -> HttpResponse:
     breakdown = actions.breakdown_of(ind)
     table = context.pop("table", None) or read_table(ind, breakdown)
+    # Of many pilot units, a page of rows (`?q=` to find one): a save posts, and so writes, only the
+    # page's cells; the totals under it are the table's, of every unit as stored.
+    units = UnitsPage.of(request, table.rows, UNITS_PAGE, _unit) if many_units(len(table.rows)) else None
     return _render(
         request,
         "table.html",
@@ -110,6 +118,8 @@ def _page(
         status,
         indicator=ind,
         table=table,
+        rows=units.rows if units else table.rows,
+        units=units,
         breakdown=breakdown,
         mode=actions.mode(request.user, breakdown),
         moves=actions.BREAKDOWN.actions(request.user, breakdown),

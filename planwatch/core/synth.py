@@ -3,7 +3,9 @@
 
 The pilot units are real county-level divisions of the national table (planwatch.core.divisions),
 spread evenly over the whole country in code order, each under its real city, which is listed as an
-area that does not report: three levels, the region (the country) → cities → counties. The
+area that does not report: three levels, the region (the country) → cities → counties; with
+`provinces`, four: each city listed under its province (a municipality's districts under the
+municipality itself, which is their city). The
 indicators are a fixed cycle of ten kinds (counts, levels, a share recomputed from two levels and a
 share without components, growth rates recomputed from a level, a cumulative sum of yearly figures)
 over four dimensions. The region has a target for the last year for every indicator that can have
@@ -99,10 +101,12 @@ class SynthSize:
     seed: int = 0
     base_year: int = 2020
     unit_share: float = 0.05  # the share of pilot units with targets of their own
+    provinces: bool = False  # a province level above the cities
 
     @property
     def code(self) -> str:
-        return f"synth-{self.localities}x{self.indicators}x{self.years}-s{self.seed}"
+        levels = "-p" if self.provinces else ""
+        return f"synth-{self.localities}x{self.indicators}x{self.years}-s{self.seed}{levels}"
 
 
 def counties(table: Divisions, n: int) -> list[Division]:
@@ -163,9 +167,14 @@ class _Writer:
         listed: set[str] = set()
         for county in self.units:
             area = area_code(self.table, county)
+            province = county.province_code
+            if self.size.provinces and area != province and province not in listed:
+                listed.add(province)
+                out.append({"code": province})
             if area not in listed:
                 listed.add(area)
-                out.append({"code": area})
+                above = province if self.size.provinces and area != province else None
+                out.append({"code": area, "parent": above} if above else {"code": area})
             out.append({"code": county.code, "parent": area, "pilot": True})
         return out
 

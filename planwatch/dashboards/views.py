@@ -34,7 +34,7 @@ from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, check_may_run, parameters_label
 from planwatch.kernel import jobs
-from planwatch.pages import refusal_goes_to
+from planwatch.pages import many_units, refusal_goes_to
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
@@ -158,9 +158,8 @@ def _binding_table(
     return rows
 
 
-# A plan of many pilot units (a national plan of 3,000 counties): the overview shows the best and the
+# A plan of many pilot units (more than planwatch.pages.MANY_UNITS): the overview shows the best and the
 # worst of its ranking and counts per indicator, the full ranking a page of its own, paginated.
-MANY_UNITS = 30  # more pilot units than this: the ends of the ranking, binding checks as counts
 RANKING_EACH = 15  # the best and the worst shown
 RANKING_PAGE = 100  # rows per page of the full ranking
 UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
@@ -169,7 +168,7 @@ UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
 def _ranking_view(request: HttpRequest, ranking: list[dict[str, Any]]) -> dict[str, Any]:
     """The ranking rows the overview shows: all of a small plan; of many, the best and the worst
     `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole."""
-    if len(ranking) <= MANY_UNITS:
+    if not many_units(len(ranking)):
         return {"ranking_rows": ranking, "ranking_gap": 0}
     if request.GET.get("ranking") == "all":
         page = Paginator(ranking, RANKING_PAGE).get_page(request.GET.get("page"))
@@ -315,7 +314,7 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
     shown = _ranking_view(request, ranking)
     chart["ranking"] = _ranking_chart_rows(shown)
     binding = _binding_table(results, pilots, indicators)
-    many = len(pilots) > MANY_UNITS
+    many = many_units(len(pilots))
     chart["many"] = many  # the map names no unit of many (3,000 names are a black blot): tooltips do
     return _render(
         request,
@@ -803,7 +802,7 @@ COLUMNS = [
 def _units_page(request: HttpRequest, pilots: list[Locality]) -> Page | None:
     """Of many pilot units, the page of them an indicator page shows (table and chart), by `?page=`;
     None for a plan small enough to show every one."""
-    if len(pilots) <= MANY_UNITS:
+    if not many_units(len(pilots)):
         return None
     return Paginator(pilots, UNITS_PAGE).get_page(request.GET.get("page"))
 

@@ -34,7 +34,7 @@ from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.numbers import NumberProblem
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
-from planwatch.pages import refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, refusal_goes_to
 from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
 from planwatch.reporting import exports, feeds
 from planwatch.reporting import workflow as wf
@@ -189,17 +189,25 @@ def _chosen_period(periods: list[Period], code: str | None, today: dt.date) -> P
     return started[-1] if started else None
 
 
-def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
-    """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
-    # the plan and two levels of parents in hand: each row's approval chain costs no query
-    pilots = list(plan.localities.filter(pilot=True).select_related("plan", "parent__parent"))
+def _counted(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
+    """Per pilot unit (one's own first), the period's values by status, late or not: two queries and
+    no check of the user's rights, whatever the number of units."""
+    # the plan and two levels of parents in hand: each row's approval chain costs no query (the plan
+    # set, not joined: a national plan's 2,867 rows would each bring a copy of its source text)
+    pilots = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
+    for loc in pilots:
+        loc.plan = plan
     own = own_locality_id(user)
     pilots.sort(key=lambda loc: loc.pk != own)  # one's own locality first; stable otherwise
     required = wf.required_indicators(period).count()
     filled = Q(value__isnull=False)
     by_status: Any = (
         ReportedValue.objects.filter(
-            period=period, indicator__plan=plan, indicator__frequency=period.frequency, locality__in=pilots
+            period=period,
+            indicator__plan=plan,
+            indicator__frequency=period.frequency,
+            locality__plan=plan,
+            locality__pilot=True,
         )
         .values("locality_id")
         .annotate(**{status: Count("pk", filter=filled & Q(status=status)) for status in S.values})
@@ -217,40 +225,129 @@ def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[P
             approved=c.get(S.APPROVED, 0),
             accepted=c.get(S.ACCEPTED, 0),
             returned=c.get(S.RETURNED, 0),
-            drafts_visible=has_perm("locality.see_drafts", user, loc),
             own=loc.pk == own,
             open=period.is_open_for(loc.pk, today, exceptions),
         )
         p.late = period.is_late(p.reported, required, today)
         p.waiting = _waiting(p)
-        p.link_label = _link_label(user, p)
-        p.reviews = p.link_label == _("Review values") and has_perm("locality.review", user, loc)
         rows.append(p)
     return rows
 
 
+def _as_seen_by(user: Any, p: Progress) -> Progress:
+    """The row as the user sees it: the drafts if they are the user's to see, and the link's words."""
+    p.drafts_visible = has_perm("locality.see_drafts", user, p.locality)
+    p.link_label = _link_label(user, p)
+    p.reviews = p.link_label == _("Review values") and has_perm("locality.review", user, p.locality)
+    return p
+
+
+def progress_of(plan: Plan, period: Period, user: Any, today: dt.date) -> list[Progress]:
+    """Per pilot unit, the period's values by status: a fixed number of queries, whatever the size."""
+    return [_as_seen_by(user, p) for p in _counted(plan, period, user, today)]
+
+
+HOME_PAGE = 100  # pilot units on a page of the reporting home of many units
+
+
+@dataclass
+class GroupProgress:
+    """The pilot units below one locality (their 上级地区: a city, or a province of a national plan),
+    their values of a period added up."""
+
+    area: Locality | None
+    units: int = 0
+    late: int = 0
+    required: int = 0
+    not_submitted: int = 0
+    submitted: int = 0
+    approved: int = 0
+    accepted: int = 0
+
+    @property
+    def reported(self) -> int:
+        return self.submitted + self.approved + self.accepted
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.reported / self.required) if self.required else 0
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.required) if self.required else 0
+
+
+def _group_of(loc: Locality, region: int | None) -> Locality | None:
+    """The locality a pilot unit is summed under: its highest ancestor (of the two its row holds)
+    below the region's own locality (a plan's single top, 广东省 of the seed plan): a county's city in
+    a province's plan, its province in a national plan of provinces; None right below the region."""
+    above = [a for a in (loc.parent, loc.parent.parent if loc.parent else None) if a is not None]
+    below_region = [a for a in above if a.pk != region]
+    return below_region[-1] if below_region else None
+
+
+def by_group(rows: list[Progress], region: int | None) -> list[GroupProgress]:
+    """The rows added up by the locality each pilot unit is under (`_group_of`), in the order of its
+    code (the units right below the region: a group of their own, last). Drafts are counted as not
+    submitted, as a user who may not see them sees them."""
+    groups: dict[int | None, GroupProgress] = {}
+    for r in rows:
+        area = _group_of(r.locality, region)
+        g = groups.setdefault(area.pk if area else None, GroupProgress(area))
+        g.units += 1
+        g.late += r.late
+        g.required += r.required
+        g.not_submitted += r.not_submitted
+        g.submitted += r.submitted
+        g.approved += r.approved
+        g.accepted += r.accepted
+    return sorted(groups.values(), key=lambda g: (g.area is None, g.area.code if g.area else ""))
+
+
+def _region_locality(plan: Plan) -> int | None:
+    """The plan's single top locality (the region's own: the seed plan's 广东省); None for a plan of
+    several tops (a national plan's provinces, each a group)."""
+    tops = list(plan.localities.filter(parent=None).values_list("pk", flat=True)[:2])
+    return tops[0] if len(tops) == 1 else None
+
+
 @login_required
 def home(request: HttpRequest, code: str) -> HttpResponse:
+    """Who has reported what for a period. Of many pilot units (planwatch.pages.many_units), the sums
+    by the locality above them and a page of units at a time, searchable, one's own first."""
     plan = _plan(code)
     today = timezone.localdate()
     periods = list(plan.periods.all())
     period = _chosen_period(periods, request.GET.get("period"), today)
-    rows = progress_of(plan, period, request.user, today) if period else []
+    rows = _counted(plan, period, request.user, today) if period else []
     totals = {
         key: sum(getattr(r, key) for r in rows)
         for key in ["required", "reported", "accepted", "not_submitted", "submitted", "approved"]
     }
+    many = many_units(len(rows))
+    region = _region_locality(plan) if many else None
+    groups = by_group(rows, region) if many else None
+    area = request.GET.get("area", "") if many else ""  # a group of the summary: its units listed
+    listed = [r for r in rows if (g := _group_of(r.locality, region)) and g.code == area] if area else rows
+    units = UnitsPage.of(request, listed, HOME_PAGE, _locality_of) if many else None
     return _render(
         request,
         "home.html",
         plan,
         periods=periods,
         period=period,
-        rows=rows,
+        rows=[_as_seen_by(request.user, r) for r in (units.rows if units else rows)],
+        units=units,
+        groups=groups,
+        area=area,
         totals=totals,
         late_count=sum(r.late for r in rows),
         today=today,
     )
+
+
+def _locality_of(p: Progress) -> Locality:
+    return p.locality
 
 
 @login_required
@@ -262,7 +359,7 @@ def chase(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
     back = f"{reverse('reporting:home', args=[plan.code])}?period={period.code}"
     refusal_goes_to(request, back)
     today = timezone.localdate()
-    late = [r.locality for r in progress_of(plan, period, request.user, today) if r.late]
+    late = [r.locality for r in _counted(plan, period, request.user, today) if r.late]
     told = wf.chase(request.user, period, late, today=today)
     messages.success(
         request,

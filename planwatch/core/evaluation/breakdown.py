@@ -175,6 +175,9 @@ def area_totals(
     return breakdown_totals(period, spec, members, given, years)
 
 
+NAMED_MISSING = 10  # the units without a target a total's line names; more are counted
+
+
 def describe_total(
     item: BreakdownTotal,
     unit: str = "",
@@ -200,8 +203,11 @@ def describe_total(
             "No total: the indicator is not additive; each locality's target stands on its own",
         )
     if item.state == TotalState.INCOMPLETE:
-        zh = "、".join(names.get(code, (code, code))[0] for code in item.missing)
-        en = ", ".join(names.get(code, (code, code))[1] for code in item.missing)
+        named, more = item.missing[:NAMED_MISSING], len(item.missing) - NAMED_MISSING
+        zh = "、".join(names.get(code, (code, code))[0] for code in named)
+        en = ", ".join(names.get(code, (code, code))[1] for code in named)
+        if more > 0:  # a national plan's thousands of units: the first named, the rest counted
+            zh, en = f"{zh}等{len(item.missing)}个地区", f"{en} and {more} more"
         return f"尚缺{zh}的目标，无法合计", f"No total yet: no target for {en}"
     if item.state == TotalState.NO_REGION_TARGET:
         return (

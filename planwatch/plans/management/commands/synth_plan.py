@@ -14,7 +14,8 @@ from planwatch.core.synth import SynthSize, dump_synth, synth_plan
 class Command(PlanWatchCommand):
     help = (
         "Write a synthetic plan file (示例数据, random figures) of real county-level units under their "
-        "cities, for scale tests and benchmarks; the same arguments give the same file."
+        "cities (and provinces: --provinces), for scale tests and benchmarks; the same arguments give "
+        "the same file."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +32,9 @@ class Command(PlanWatchCommand):
         parser.add_argument(
             "--unit-share", type=float, default=0.05, help="the share of units with targets of their own"
         )
+        parser.add_argument(
+            "--provinces", action="store_true", help="a province level above the cities (plan code: …-p)"
+        )
         parser.add_argument("-o", "--output", help="the file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,6 +45,7 @@ class Command(PlanWatchCommand):
             seed=options["seed"],
             base_year=options["base_year"],
             unit_share=options["unit_share"],
+            provinces=options["provinces"],
         )
         text = dump_synth(synth_plan(size, installed))
         if options["output"]:
