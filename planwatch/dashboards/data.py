@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
-
 from planwatch.core import hierarchy, numbers
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import (
@@ -45,10 +43,9 @@ from planwatch.evaluation.runs import (
     parameters_from_options,
 )
 from planwatch.kernel.models import Job
-from planwatch.kernel.unchanged import while_unchanged
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
-from planwatch.reporting import exports
+from planwatch.reporting import exports, freshness
 from planwatch.reporting.models import Period, ReportedValue
 
 Status = ReportedValue.Status
@@ -135,25 +132,10 @@ def plan_years(plan: Plan) -> list[int]:
 def latest_accepted_year(plan: Plan) -> int | None:
     """What the overview shows first (and the period a bulletin form offers first): the last
     evaluation year in which every pilot unit has accepted yearly values, else the last year in
-    which any has. A year only one unit has reported yet would rank the others on nothing. Kept
-    until the data change (planwatch.kernel.unchanged): it counts all the plan's values."""
-    return while_unchanged("latest_accepted_year", (plan.pk,), lambda: _latest_accepted_year(plan))
-
-
-def _latest_accepted_year(plan: Plan) -> int | None:
-    by_year = (
-        ReportedValue.objects.filter(
-            indicator__plan=plan,
-            locality__pilot=True,
-            period__frequency=Period.Frequency.YEARLY,
-            period__year__gte=first_evaluation_year(plan),
-            status__in=ACCEPTED,
-            value__isnull=False,
-        )
-        .values("period__year")
-        .annotate(localities=Count("locality", distinct=True))
-    )
-    reported = {int(row["period__year"]): row["localities"] for row in by_year}
+    which any has. A year only one unit has reported yet would rank the others on nothing. Two
+    queries, neither over the values: the marker the accepting actions keep
+    (planwatch.reporting.freshness) and the number of pilot units."""
+    reported = freshness.localities_by_year(plan, first_evaluation_year(plan))
     if not reported:
         return None
     pilots = plan.localities.filter(pilot=True).count()
