@@ -271,8 +271,11 @@ class Results:
     unranked: list[str] = field(default_factory=list)  # pilot units left out for want of values
     excluded_binding: list[str] = field(default_factory=list)  # left out: a binding indicator failed
     binding: tuple[BindingCheck, ...] = ()  # each binding indicator at each pilot unit, pass or fail
-    # completion by (indicator, pilot unit): of every row read, or (for_overview) of every pilot unit
+    # completion by (indicator, pilot unit) of every row read (none for_overview)
     completions: dict[tuple[str, str], float] = field(default_factory=dict)
+    # the indicators of which some pilot unit has a completion: of the rows read, or (for_overview)
+    # of the whole run, each unit's completion read when the map asks for it (EvaluationRun.completions)
+    mapped: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
@@ -286,10 +289,10 @@ class Results:
 
     @classmethod
     def for_overview(cls, run: EvaluationRun) -> Results:
-        """The region's results and every pilot unit's completion (the map), no other result."""
-        region, completions = run.region_and_completions()
+        """The region's results and which indicators the map can be coloured by, no other result."""
+        region, mapped = run.region_and_mapped()
         out = cls._made(run, region)
-        out.completions = completions
+        out.mapped = mapped
         return out
 
     @classmethod
@@ -298,7 +301,7 @@ class Results:
         completions = {
             key: r.completion for key, r in by_key.items() if key[1] != REGION and r.completion is not None
         }
-        out = cls(run=run, by_key=by_key, completions=completions)
+        out = cls(run=run, by_key=by_key, completions=completions, mapped={i for i, _ in completions})
         frame = run.frame
         out.binding = frame.binding
         composite = frame.composite

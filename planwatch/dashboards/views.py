@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -371,22 +371,20 @@ def _overview_chart(
             "values": {s.locality: s.score for s in results.scores},
         }
     ]
+    # An indicator's completion of every pilot unit is fetched when it is chosen (`measure`): at 300
+    # units × 100 indicators the page would carry 30,000 of them for the one or two looked at.
     completion = _("completion")  # outside the f-string: xgettext does not read f-strings
-    for ind in indicators:
-        values = {
-            loc.code: share
-            for loc in pilots
-            if (share := results.completions.get((ind.code, loc.code))) is not None
+    run = results.run
+    measures.extend(
+        {
+            "key": ind.code,
+            "label": f"{ind.code} {ind.name} · {completion}",
+            "kind": "share",
+            "url": reverse("dashboards:measure", args=[plan.code, run.pk, ind.code]),
         }
-        if values:
-            measures.append(
-                {
-                    "key": ind.code,
-                    "label": f"{ind.code} {ind.name} · {completion}",
-                    "kind": "share",
-                    "values": values,
-                }
-            )
+        for ind in indicators
+        if ind.code in results.mapped
+    )
     inside = hierarchy.including(hierarchy_nodes(localities))
     places = [
         {
@@ -442,6 +440,26 @@ def plan_map(request: HttpRequest, code: str) -> HttpResponse:
     )
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def measure(request: HttpRequest, code: str, run_id: int, indicator_code: str) -> HttpResponse:
+    """One measure of the overview's map, fetched when chosen: each pilot unit's completion of the
+    indicator in the run (one query on the run's results), as {"key", "values": {code: share}}. A
+    stored run never changes: tagged by the run and its results' hash, a repeated view is 304."""
+    plan = _plan(code)
+    run = get_object_or_404(EvaluationRun.objects.only("pk", "plan_id", "results_hash"), pk=run_id, plan=plan)
+    etag = f'"measure-{run.pk}-{run.results_hash[:16]}-{indicator_code}"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        values = run.completions(indicator_code)
+        if not values and not plan.indicators.filter(code=indicator_code).exists():
+            raise Http404("no such indicator")
+        response = JsonResponse({"key": indicator_code, "values": values})
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -146,25 +146,41 @@ class EvaluationRun(models.Model):
         for part, result in rows.order_by("part", "position").values_list("part", "result"):
             yield from_jsonable(PART_TYPES[part], result)
 
-    def region_and_completions(self) -> tuple[list[IndicatorResult], dict[tuple[str, str], float]]:
-        """The region's results (decoded), and each pilot unit's completion of each indicator (by
-        indicator and scope; none where it has none) without the JSON of its result: what the
-        overview shows. One query."""
-        region_json = models.Case(models.When(scope=REGION, then=models.F("result")), default=None)
+    def region_and_mapped(self) -> tuple[list[IndicatorResult], set[str]]:
+        """The region's results (decoded), and the indicators of which some pilot unit has a
+        completion: what the overview shows and offers to colour its map by — each indicator's
+        completions read only when chosen (`completions`). One query, on the run's indexes (an
+        EXISTS per region row), whatever the number of pilot units."""
+        measured = EvaluationResult.objects.filter(
+            run=models.OuterRef("run"),
+            part="indicators",
+            indicator=models.OuterRef("indicator"),
+            completion__isnull=False,
+        ).exclude(scope=REGION)
         rows = (
-            self.result_rows.filter(part="indicators")
-            .filter(models.Q(scope=REGION) | models.Q(completion__isnull=False))
-            .annotate(region_json=region_json)
+            self.result_rows.filter(part="indicators", scope=REGION)
+            .annotate(mapped=models.Exists(measured))
             .order_by("position")
-            .values_list("indicator", "scope", "completion", "region_json")
+            .values_list("indicator", "result", "mapped")
         )
-        region, completions = [], {}
-        for indicator, scope, completion, result in rows:
-            if scope == REGION:
-                region.append(from_jsonable(IndicatorResult, result))
-            elif completion is not None:
-                completions[(indicator, scope)] = float(completion)
-        return region, completions
+        region, mapped = [], set()
+        for indicator, result, has_completions in rows:
+            region.append(from_jsonable(IndicatorResult, result))
+            if has_completions:
+                mapped.add(indicator)
+        return region, mapped
+
+    def completions(self, indicator: str) -> dict[str, float]:
+        """Each pilot unit's completion of the indicator (none where it has none), by the unit's
+        code, without the JSON of its result: the overview's map coloured by it. One query, on the
+        index of the run and indicator."""
+        rows = (
+            self.result_rows.filter(part="indicators", indicator=indicator)
+            .exclude(scope=REGION)
+            .order_by("position")
+            .values_list("scope", "completion")
+        )
+        return {scope: completion for scope, completion in rows if completion is not None}
 
     @cached_property
     def params(self) -> EvaluationParameters:
