@@ -364,12 +364,15 @@ def area_codes(localities: list[Locality]) -> set[str]:
     return set(hierarchy.areas(hierarchy_nodes(localities)))
 
 
-def area_members(plan: Plan, area: Locality) -> list[Locality]:
-    """The pilot units below an area at any depth (a city's counties), in the plan's order; none
-    for a locality that has no area page (planwatch.core.hierarchy.pilots_within)."""
-    localities = list(plan.localities.order_by("order", "id"))
-    codes = set(hierarchy.areas(hierarchy_nodes(localities)).get(area.code, ()))
-    return [loc for loc in localities if loc.code in codes]
+def areas_of(localities: list[Locality]) -> dict[str, list[Locality]]:
+    """Each locality that has an area page (by its code) with the pilot units below it at any depth
+    (a city's counties), in the plan's order (planwatch.core.hierarchy.pilots_within). No query:
+    `localities` are the plan's, read once in their order."""
+    by_code = {loc.code: loc for loc in localities}
+    return {
+        area: [by_code[code] for code in codes]
+        for area, codes in hierarchy.areas(hierarchy_nodes(localities)).items()
+    }
 
 
 @dataclass(frozen=True)
