@@ -149,24 +149,30 @@ class EvaluationRun(models.Model):
     def region_and_mapped(self) -> tuple[list[IndicatorResult], set[str]]:
         """The region's results (decoded), and the indicators of which some pilot unit has a
         completion: what the overview shows and offers to colour its map by — each indicator's
-        completions read only when chosen (`completions`). One query, on the run's indexes (an
-        EXISTS per region row), whatever the number of pilot units."""
-        measured = EvaluationResult.objects.filter(
-            run=models.OuterRef("run"),
-            part="indicators",
-            indicator=models.OuterRef("indicator"),
-            completion__isnull=False,
-        ).exclude(scope=REGION)
+        completions read only when chosen (`completions`). One query, on the run's indexes: the first
+        such row of each region row's indicator (a subquery with LIMIT 1, which PostgreSQL probes
+        on the index of run and indicator; an EXISTS it turns into a scan of every result)."""
+        measured = (
+            EvaluationResult.objects.filter(
+                run=models.OuterRef("run"),
+                part="indicators",
+                indicator=models.OuterRef("indicator"),
+                completion__isnull=False,
+            )
+            .exclude(scope=REGION)
+            .order_by()
+            .values("pk")[:1]
+        )
         rows = (
             self.result_rows.filter(part="indicators", scope=REGION)
-            .annotate(mapped=models.Exists(measured))
+            .annotate(measured=models.Subquery(measured))
             .order_by("position")
-            .values_list("indicator", "result", "mapped")
+            .values_list("indicator", "result", "measured")
         )
         region, mapped = [], set()
-        for indicator, result, has_completions in rows:
+        for indicator, result, first in rows:
             region.append(from_jsonable(IndicatorResult, result))
-            if has_completions:
+            if first is not None:
                 mapped.add(indicator)
         return region, mapped
 
