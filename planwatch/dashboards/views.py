@@ -145,9 +145,11 @@ def _binding_table(
 ) -> list[dict[str, Any]]:
     """One row per binding indicator, a cell per pilot unit (in the plan's order)."""
     by = {(c.indicator, c.locality): c for c in results.binding}
+    shown = {loc.code for loc in localities}
+    checked = {c.indicator for c in results.binding if c.locality in shown}
     rows = []
     for ind in indicators:
-        if not any((ind.code, loc.code) in by for loc in localities):
+        if ind.code not in checked:
             continue
         rows.append(
             {
