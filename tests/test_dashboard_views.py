@@ -55,6 +55,9 @@ def test_a_map_measure_is_tagged_by_its_run_and_only_of_its_plan(client, sampled
     assert client.get(url(sampled, f"measures/{run.pk}/NOPE.json")).status_code == 404
     assert client.get(url(sampled, f"measures/{run.pk + 1}/I01.json")).status_code == 404
     assert client.get(f"/plans/nope/dashboard/measures/{run.pk}/I01.json").status_code == 404
+    # a run that read submitted values too is never the overview's: none of its measures either
+    wider = run_evaluation(sampled, 2018, include_unaccepted=True)
+    assert client.get(url(sampled, f"measures/{wider.pk}/I01.json")).status_code == 404
 
 
 def test_overview_shows_the_run_numbers(client, sampled, cast):

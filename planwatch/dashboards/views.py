@@ -462,9 +462,12 @@ def plan_map(request: HttpRequest, code: str) -> HttpResponse:
 def measure(request: HttpRequest, code: str, run_id: int, indicator_code: str) -> HttpResponse:
     """One measure of the overview's map, fetched when chosen: each pilot unit's completion of the
     indicator in the run (one query on the run's results), as {"key", "values": {code: share}}. A
-    stored run never changes: tagged by the run and its results' hash, a repeated view is 304."""
+    stored run never changes: tagged by the run and its results' hash, a repeated view is 304. Only
+    a run the overview can show: the plan's, on accepted values (a run that read submitted values
+    is the evaluating user's, on its own page)."""
     plan = _plan(code)
-    run = get_object_or_404(EvaluationRun.objects.only("pk", "plan_id", "results_hash"), pk=run_id, plan=plan)
+    runs = EvaluationRun.objects.only("pk", "plan_id", "results_hash").filter(includes_unaccepted=False)
+    run = get_object_or_404(runs, pk=run_id, plan=plan)
     etag = f'"measure-{run.pk}-{run.results_hash[:16]}-{indicator_code}"'
     if request.headers.get("If-None-Match") == etag:
         response: HttpResponse = HttpResponseNotModified()
