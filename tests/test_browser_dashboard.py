@@ -80,9 +80,15 @@ def test_dashboards_in_both_languages(page, live_server, plan, cast):
         assert fits_the_screen(page)
         view(page, f"dashboard-overview-{lang}")
 
-        # colour the map by an indicator's completion: it draws again, without errors
-        page.select_option("#map-measure", "I01")
-        page.wait_for_timeout(300)
+        # colour the map by an indicator's completion, fetched when chosen: it draws again, without
+        # errors, coloured by that measure
+        with page.expect_response(lambda r: "/measures/" in r.url and r.url.endswith("/I01.json")) as got:
+            page.select_option("#map-measure", "I01")
+        assert got.value.ok
+        page.wait_for_function(
+            "() => echarts.getInstanceByDom(document.getElementById('map')).getOption().series[0].name"
+            ".startsWith('I01 ')"
+        )
         assert page.evaluate(CANVAS_DRAWN, "#map") > 1000
 
         # printing: no top bar, no picker; the charts stay

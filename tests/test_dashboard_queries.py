@@ -88,6 +88,12 @@ def test_query_counts_do_not_grow_with_localities_or_indicators(client, two_plan
     counts = {}
     for tail in PAGES:
         counts[tail] = [queries(client, f"/plans/{p.code}/dashboard/{tail}") for p in (small, big)]
+    # the map's measure of an indicator, fetched when chosen: one query on the run's rows
+    runs = [EvaluationRun.objects.get(plan=p, year=2018).pk for p in (small, big)]
+    counts["measure"] = [
+        queries(client, f"/plans/{p.code}/dashboard/measures/{run}/I01.json")
+        for p, run in zip((small, big), runs, strict=True)
+    ]
     assert all(a == b for a, b in counts.values()), counts
     # Later views read the stored run: no evaluation, a handful of queries.
     assert counts["?year=2018"][0] <= 16, counts

@@ -38,9 +38,26 @@ def url(plan, tail: str = "") -> str:
 
 
 def test_signed_out_is_sent_to_log_in(client, plan):
-    for tail in ["", "localities/ZH/", "indicators/I01/", "indicators/I01/data.csv"]:
+    for tail in ["", "localities/ZH/", "indicators/I01/", "indicators/I01/data.csv", "measures/1/I01.json"]:
         response = client.get(url(plan, tail))
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_map_measure_is_tagged_by_its_run_and_only_of_its_plan(client, sampled, cast):
+    run = run_evaluation(sampled, 2018)
+    client.force_login(cast.vic)
+    first = client.get(url(sampled, f"measures/{run.pk}/I01.json"))
+    assert first.status_code == 200 and first["ETag"] and "private" in first["Cache-Control"]
+    again = client.get(url(sampled, f"measures/{run.pk}/I01.json"), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    other = client.get(url(sampled, f"measures/{run.pk}/I02.json"))
+    assert other.status_code == 200 and other["ETag"] != first["ETag"]
+    assert client.get(url(sampled, f"measures/{run.pk}/NOPE.json")).status_code == 404
+    assert client.get(url(sampled, f"measures/{run.pk + 1}/I01.json")).status_code == 404
+    assert client.get(f"/plans/nope/dashboard/measures/{run.pk}/I01.json").status_code == 404
+    # a run that read submitted values too is never the overview's: none of its measures either
+    wider = run_evaluation(sampled, 2018, include_unaccepted=True)
+    assert client.get(url(sampled, f"measures/{wider.pk}/I01.json")).status_code == 404
 
 
 def test_overview_shows_the_run_numbers(client, sampled, cast):
@@ -89,7 +106,22 @@ def test_overview_shows_the_run_numbers(client, sampled, cast):
     assert composite["key"] == "composite"
     assert composite["values"] == {s["locality"]: s["score"] for s in run.results["composite"]["scores"]}
     i01_measure = next(m for m in chart["measures"] if m["key"] == "I01")
-    assert i01_measure["values"]["ZH"] == pytest.approx(75 / 97)  # against 珠海's 2018 target
+    # an indicator's completions are not in the page: fetched when chosen, by the run
+    assert "values" not in i01_measure
+    assert i01_measure["url"] == f"/plans/{sampled.code}/dashboard/measures/{run.pk}/I01.json"
+    fetched = client.get(i01_measure["url"]).json()
+    assert fetched["values"]["ZH"] == pytest.approx(75 / 97)  # against 珠海's 2018 target
+    assert fetched["values"] == {
+        r.scope: r.completion
+        for r in run.evaluation.indicators
+        if r.indicator == "I01" and r.scope != "region" and r.completion is not None
+    }
+    offered = {m["key"] for m in chart["measures"][1:]}
+    assert offered == {  # the plan's own indicators of which some pilot unit has a completion
+        r.indicator
+        for r in run.evaluation.indicators
+        if r.scope != "region" and r.completion is not None and r.indicator in text
+    }
     shunde = next(loc for loc in chart["localities"] if loc["code"] == "SD")
     assert shunde["inside"] and not next(loc for loc in chart["localities"] if loc["code"] == "FS")["inside"]
     assert chart["map_url"] == f"/plans/{sampled.code}/dashboard/map.json"

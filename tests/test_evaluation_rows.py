@@ -66,7 +66,11 @@ def test_results_for_a_scope_are_the_whole_runs_of_that_scope(sampled):
         assert part.by_key == {k: r for k, r in whole.by_key.items() if k[1] == scope}
         assert part.scores == whole.scores and part.binding == whole.binding
     overview = data.Results.for_overview(run)
-    assert overview.completions == whole.completions
+    assert overview.mapped == whole.mapped == {indicator for indicator, _ in whole.completions}
+    for indicator in whole.mapped:  # each read when the overview's map asks for it
+        assert run.completions(indicator) == {
+            scope: c for (i, scope), c in whole.completions.items() if i == indicator
+        }
     assert overview.by_key == {k: r for k, r in whole.by_key.items() if k[1] == REGION}
 
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
-
 from planwatch.core import hierarchy, numbers
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import (
@@ -45,10 +43,9 @@ from planwatch.evaluation.runs import (
     parameters_from_options,
 )
 from planwatch.kernel.models import Job
-from planwatch.kernel.unchanged import while_unchanged
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
-from planwatch.reporting import exports
+from planwatch.reporting import exports, freshness
 from planwatch.reporting.models import Period, ReportedValue
 
 Status = ReportedValue.Status
@@ -135,25 +132,10 @@ def plan_years(plan: Plan) -> list[int]:
 def latest_accepted_year(plan: Plan) -> int | None:
     """What the overview shows first (and the period a bulletin form offers first): the last
     evaluation year in which every pilot unit has accepted yearly values, else the last year in
-    which any has. A year only one unit has reported yet would rank the others on nothing. Kept
-    until the data change (planwatch.kernel.unchanged): it counts all the plan's values."""
-    return while_unchanged("latest_accepted_year", (plan.pk,), lambda: _latest_accepted_year(plan))
-
-
-def _latest_accepted_year(plan: Plan) -> int | None:
-    by_year = (
-        ReportedValue.objects.filter(
-            indicator__plan=plan,
-            locality__pilot=True,
-            period__frequency=Period.Frequency.YEARLY,
-            period__year__gte=first_evaluation_year(plan),
-            status__in=ACCEPTED,
-            value__isnull=False,
-        )
-        .values("period__year")
-        .annotate(localities=Count("locality", distinct=True))
-    )
-    reported = {int(row["period__year"]): row["localities"] for row in by_year}
+    which any has. A year only one unit has reported yet would rank the others on nothing. Two
+    queries, neither over the values: the marker the accepting actions keep
+    (planwatch.reporting.freshness) and the number of pilot units."""
+    reported = freshness.localities_by_year(plan, first_evaluation_year(plan))
     if not reported:
         return None
     pilots = plan.localities.filter(pilot=True).count()
@@ -289,8 +271,11 @@ class Results:
     unranked: list[str] = field(default_factory=list)  # pilot units left out for want of values
     excluded_binding: list[str] = field(default_factory=list)  # left out: a binding indicator failed
     binding: tuple[BindingCheck, ...] = ()  # each binding indicator at each pilot unit, pass or fail
-    # completion by (indicator, pilot unit): of every row read, or (for_overview) of every pilot unit
+    # completion by (indicator, pilot unit) of every row read (none for_overview)
     completions: dict[tuple[str, str], float] = field(default_factory=dict)
+    # the indicators of which some pilot unit has a completion: of the rows read, or (for_overview)
+    # of the whole run, each unit's completion read when the map asks for it (EvaluationRun.completions)
+    mapped: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, run: EvaluationRun) -> Results:
@@ -304,10 +289,10 @@ class Results:
 
     @classmethod
     def for_overview(cls, run: EvaluationRun) -> Results:
-        """The region's results and every pilot unit's completion (the map), no other result."""
-        region, completions = run.region_and_completions()
+        """The region's results and which indicators the map can be coloured by, no other result."""
+        region, mapped = run.region_and_mapped()
         out = cls._made(run, region)
-        out.completions = completions
+        out.mapped = mapped
         return out
 
     @classmethod
@@ -316,7 +301,7 @@ class Results:
         completions = {
             key: r.completion for key, r in by_key.items() if key[1] != REGION and r.completion is not None
         }
-        out = cls(run=run, by_key=by_key, completions=completions)
+        out = cls(run=run, by_key=by_key, completions=completions, mapped={i for i, _ in completions})
         frame = run.frame
         out.binding = frame.binding
         composite = frame.composite
@@ -379,12 +364,15 @@ def area_codes(localities: list[Locality]) -> set[str]:
     return set(hierarchy.areas(hierarchy_nodes(localities)))
 
 
-def area_members(plan: Plan, area: Locality) -> list[Locality]:
-    """The pilot units below an area at any depth (a city's counties), in the plan's order; none
-    for a locality that has no area page (planwatch.core.hierarchy.pilots_within)."""
-    localities = list(plan.localities.order_by("order", "id"))
-    codes = set(hierarchy.areas(hierarchy_nodes(localities)).get(area.code, ()))
-    return [loc for loc in localities if loc.code in codes]
+def areas_of(localities: list[Locality]) -> dict[str, list[Locality]]:
+    """Each locality that has an area page (by its code) with the pilot units below it at any depth
+    (a city's counties), in the plan's order (planwatch.core.hierarchy.pilots_within). No query:
+    `localities` are the plan's, read once in their order."""
+    by_code = {loc.code: loc for loc in localities}
+    return {
+        area: [by_code[code] for code in codes]
+        for area, codes in hierarchy.areas(hierarchy_nodes(localities)).items()
+    }
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("map.json", views.plan_map, name="map"),
+    path("measures/<int:run_id>/<str:indicator_code>.json", views.measure, name="measure"),
     path("evaluate/", views.evaluate, name="evaluate"),
     path("localities/<str:locality_code>/", views.locality, name="locality"),
     path("indicators/<str:indicator_code>/", views.indicator, name="indicator"),

@@ -146,25 +146,47 @@ class EvaluationRun(models.Model):
         for part, result in rows.order_by("part", "position").values_list("part", "result"):
             yield from_jsonable(PART_TYPES[part], result)
 
-    def region_and_completions(self) -> tuple[list[IndicatorResult], dict[tuple[str, str], float]]:
-        """The region's results (decoded), and each pilot unit's completion of each indicator (by
-        indicator and scope; none where it has none) without the JSON of its result: what the
-        overview shows. One query."""
-        region_json = models.Case(models.When(scope=REGION, then=models.F("result")), default=None)
-        rows = (
-            self.result_rows.filter(part="indicators")
-            .filter(models.Q(scope=REGION) | models.Q(completion__isnull=False))
-            .annotate(region_json=region_json)
-            .order_by("position")
-            .values_list("indicator", "scope", "completion", "region_json")
+    def region_and_mapped(self) -> tuple[list[IndicatorResult], set[str]]:
+        """The region's results (decoded), and the indicators of which some pilot unit has a
+        completion: what the overview shows and offers to colour its map by — each indicator's
+        completions read only when chosen (`completions`). One query, on the run's indexes: the first
+        such row of each region row's indicator (a subquery with LIMIT 1, which PostgreSQL probes
+        on the index of run and indicator; an EXISTS it turns into a scan of every result)."""
+        measured = (
+            EvaluationResult.objects.filter(
+                run=models.OuterRef("run"),
+                part="indicators",
+                indicator=models.OuterRef("indicator"),
+                completion__isnull=False,
+            )
+            .exclude(scope=REGION)
+            .order_by()
+            .values("pk")[:1]
         )
-        region, completions = [], {}
-        for indicator, scope, completion, result in rows:
-            if scope == REGION:
-                region.append(from_jsonable(IndicatorResult, result))
-            elif completion is not None:
-                completions[(indicator, scope)] = float(completion)
-        return region, completions
+        rows = (
+            self.result_rows.filter(part="indicators", scope=REGION)
+            .annotate(measured=models.Subquery(measured))
+            .order_by("position")
+            .values_list("indicator", "result", "measured")
+        )
+        region, mapped = [], set()
+        for indicator, result, first in rows:
+            region.append(from_jsonable(IndicatorResult, result))
+            if first is not None:
+                mapped.add(indicator)
+        return region, mapped
+
+    def completions(self, indicator: str) -> dict[str, float]:
+        """Each pilot unit's completion of the indicator (none where it has none), by the unit's
+        code, without the JSON of its result: the overview's map coloured by it. One query, on the
+        index of the run and indicator."""
+        rows = (
+            self.result_rows.filter(part="indicators", indicator=indicator)
+            .exclude(scope=REGION)
+            .order_by("position")
+            .values_list("scope", "completion")
+        )
+        return {scope: completion for scope, completion in rows if completion is not None}
 
     @cached_property
     def params(self) -> EvaluationParameters:

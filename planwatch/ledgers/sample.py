@@ -24,6 +24,7 @@ from planwatch.core.ledger import normalize_name
 from planwatch.kernel import audit
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Locality, Plan
+from planwatch.reporting import freshness
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import SAMPLE_LABEL
 
@@ -203,4 +204,5 @@ def _align_values(plan: Plan, ledgers: list[LedgerType], first: int, last: int) 
     ReportedValue.objects.bulk_update(changed, ["value"])
     if changed:
         data_revision.bump(plan.pk)
+        freshness.touch(changed)
     return len(changed)

@@ -228,6 +228,26 @@ class RevisionRequest(models.Model):
         return f"{self.value}: → {self.new_value} ({self.status})"
 
 
+class AcceptedYear(models.Model):
+    """A locality that has accepted values of a year: at least one accepted, non-empty yearly value
+    (planwatch.reporting.freshness.counted, the one definition). A marker kept in the accepting
+    action's own transaction (planwatch.reporting.freshness), so that what the dashboards show first
+    (dashboards.data.latest_accepted_year) reads these few rows, not every value of the plan."""
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="+")
+    locality = models.ForeignKey(Locality, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "year"], name="accepted_year_once"),
+        ]
+        indexes = [models.Index(fields=["plan", "year"], name="accepted_year_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.locality_id} {self.year}"
+
+
 class ImportBatch(models.Model):
     """A value set imported through the API or a workbook; its id makes a repeated upload a no-op."""
 

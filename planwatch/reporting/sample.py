@@ -13,6 +13,7 @@ from planwatch.core.kinds import Aggregation, IndicatorKind, whole_number_unit
 from planwatch.kernel import audit
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, Target
+from planwatch.reporting import freshness
 from planwatch.reporting.models import Period, ReportedValue
 
 SAMPLE_LABEL = "示例数据"  # the one label of sample data, in every language (docs: README "Sample data")
@@ -172,4 +173,5 @@ def load_sample_values(plan: Plan) -> SampleValues:
         for value in created.iterator(chunk_size=2000)
     )
     data_revision.bump(plan.pk)
+    freshness.refresh(plan.pk)  # the values were replaced wholesale
     return SampleValues(len(new_targets), len(values), periods)

@@ -46,6 +46,7 @@ from planwatch.notifications.delivery import notify
 from planwatch.notifications.people import called, locality_users, who_may
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import CrossCheck, Indicator, IndicatorComponent, Locality, Plan
+from planwatch.reporting import freshness
 from planwatch.reporting.evidence import evidence_fields, evidence_problem
 from planwatch.reporting.models import (
     Evidence,
@@ -1058,6 +1059,7 @@ def _after(step: Step, values: Sequence[ReportedValue]) -> None:
     if step.action == Action.ACCEPT:
         for plan_id in sorted({v.indicator.plan_id for v in values}):
             data_revision.bump(plan_id)
+        freshness.touch(values)  # which localities have accepted values of which year
     if step.action == Action.RETURN:
         ValueComment.objects.bulk_create(
             [ValueComment(value=v, author=step.user, text=step.comment) for v in values]
@@ -1352,6 +1354,7 @@ def decide_revision(
         value.updated_by = user
         value.save(update_fields=["value", "version", "updated_by", "updated_at"])
         data_revision.bump(value.indicator.plan_id)
+        freshness.touch([value])
         _record("value.revise", user, value, via, old=old, comment=request.reason)
     else:
         _record("value.reject_revision", user, value, via, old=old, comment=comment.strip())

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -49,10 +51,17 @@ def get(mapping: dict, key: object) -> object:
 def status_label(code: str) -> str:
     """A state of review (`accepted`, a value's; `issued`, a bulletin's) as its label in the active
     language (已确认, 已签发)."""
-    for states in (ReportedValue.Status, IssueState):
-        if code in states.values:
-            return str(states(code).label)
-    return code
+    return _state_labels(translation.get_language()).get(code, code)
+
+
+@functools.lru_cache(maxsize=8)
+def _state_labels(language: str | None) -> dict[str, str]:
+    """Every state's label in `language`, a value's before a bulletin's: translated once per process
+    and language, not once per cell (an indicator page of 50 units × 10 years shows 500)."""
+    with translation.override(language):
+        return {
+            state.value: str(state.label) for states in (IssueState, ReportedValue.Status) for state in states
+        }
 
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

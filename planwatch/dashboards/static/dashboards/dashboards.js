@@ -67,7 +67,11 @@
         if (select) {
           select.addEventListener("change", function () {
             var chosen = data.measures.filter(function (m) { return m.key === select.value; })[0];
-            if (chosen) chart.setOption(mapOption(data, map, name, byCode, chosen, areaByCode), { replaceMerge: ["series", "visualMap"] });
+            if (!chosen) return;
+            measureValues(chosen).then(function () {
+              if (select.value !== chosen.key) return;  // another one chosen meanwhile
+              chart.setOption(mapOption(data, map, name, byCode, chosen, areaByCode), { replaceMerge: ["series", "visualMap"] });
+            }).catch(function (error) { console.error(error); });  // the map stays as it was
           });
         }
       })
@@ -77,6 +81,21 @@
         p.className = "empty";
         p.textContent = String(error);
         el.appendChild(p);
+      });
+  }
+
+  // A measure's values: in the page (the composite score), or fetched from its url when first chosen
+  // (an indicator's completion of every pilot unit, planwatch.dashboards.views.measure) and kept.
+  function measureValues(measure) {
+    if (measure.values) return Promise.resolve(measure.values);
+    return fetch(measure.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("measure " + measure.url + ": HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        measure.values = body.values;
+        return measure.values;
       });
   }
 
