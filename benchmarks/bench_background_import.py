@@ -30,7 +30,6 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse

@@ -63,7 +63,7 @@ def timed(label: str, action: Callable[[], object], repeat: int, base: float | N
     for _ in range(repeat):
         counted = [0]
 
-        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        def count(execute, sql, params, many, context, counted=counted):  # type: ignore[no-untyped-def]
             counted[0] += 1
             return execute(sql, params, many, context)
 
