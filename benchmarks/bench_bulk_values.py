@@ -146,7 +146,9 @@ def run(values: int, years: int) -> None:
 
         profiler = cProfile.Profile()
         result = profiler.runcall(dvs.import_value_set, admin, plan, value_set)
+        profiler.dump_stats(Path(tempfile.gettempdir()) / "bench_bulk_values.prof")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     else:
         result = dvs.import_value_set(admin, plan, value_set)
     imported = time.perf_counter() - started

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from planwatch.core import copytext
 from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel import chain
 from planwatch.kernel.models import AuditEvent, Source
@@ -26,6 +27,7 @@ __all__ = [
     "like",
     "record",
     "record_fields",
+    "record_columns",
     "record_many",
     "record_rows",
     "verify",
@@ -171,32 +173,54 @@ def record_fields(row: dict[str, Any]) -> AuditEvent:
 
 _JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once, not by each json.dumps
 
-# The columns an event is COPYed into, in order (record_rows).
-COPIED = (*chain.HASHED, "actor_id", "hash")
-
 
 def record_rows(rows: Sequence[dict[str, Any]]) -> int:
     """Write many events given as their fields (`fields()`), in order, each chained to the one
-    before: on PostgreSQL by one COPY (a bulk import's events, without a model object per event),
-    elsewhere by record_many(). Events follow each other by id: the COPY takes the ids of the table's
-    sequence in the order of the rows, and the chain's lock keeps every other writer out meanwhile."""
+    before (`record_columns`)."""
     if not rows:
+        return 0
+    return record_columns({name: [row[name] for row in rows] for name in FIELDS})
+
+
+# The fields of an event as `fields()` gives them: what `record_columns` takes, a list each.
+FIELDS = (*chain.HASHED, "actor_id")
+COPIED = (*FIELDS, "hash")  # the columns an event is COPYed into, in order
+
+
+def record_columns(columns: Mapping[str, list[Any]]) -> int:
+    """Write many events given field by field (each of `FIELDS` a list of one value per event, as
+    `fields()` would give it), in order, each chained to the one before: on PostgreSQL by one COPY
+    whose lines are written column by column (`copytext`: a bulk import's events, without a dict or
+    model object per event), elsewhere by record_many(). Events follow each other by id: the COPY
+    takes the ids of the table's sequence in the order of the rows, and the chain's lock keeps every
+    other writer out meanwhile."""
+    count = len(columns["type"])
+    if not count:
         return 0
     using = router.db_for_write(AuditEvent)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return len(record_many(AuditEvent(**row) for row in rows))
+        names = list(FIELDS)
+        rows = zip(*(columns[name] for name in names), strict=True)
+        return len(record_many(AuditEvent(**dict(zip(names, row, strict=True))) for row in rows))
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    json_columns = {"old", "new"}
     with transaction.atomic(using=using):
-        chain.seal(_last_hash(using), rows)
+        hashes = chain.chained(_last_hash(using), chain.canonical_columns(columns, count))
+        spelled = [
+            copytext.column(_json_texts(columns[c]) if c in _JSON_FIELDS else columns[c]) for c in FIELDS
+        ]
         sql = f"COPY {table} ({', '.join(COPIED)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(
-                    [_JSON(row[c]) if c in json_columns and row[c] is not None else row[c] for c in COPIED]
-                )
-    return len(rows)
+            copy.write(copytext.lines([*spelled, hashes], count))
+    return count
+
+
+_JSON_FIELDS = frozenset({"old", "new"})
+
+
+def _json_texts(values: list[Any]) -> list[Any]:
+    """The JSON text of each value of a JSON field (None stays None: SQL NULL)."""
+    return [None if v is None else _JSON(v) for v in values]
 
 
 def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
