@@ -12,7 +12,8 @@ anything again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from planwatch.accounts import permissions
 from planwatch.accounts.permissions import has_perm, value_scope
@@ -1384,8 +1386,8 @@ def _write_set(
     """Write checked changes as `_write` does, value by value, but by set-based statements: the new
     values COPYed straight into the values' table (their ids drawn from its sequence beforehand),
     the changed ones updated from a staging table, the comments in one INSERT, the audit events —
-    the same events, in the same order — chained and COPYed (audit.record_columns). The numbers of
-    values created and changed."""
+    the same events, in the same order — made while the new values are COPYed, then chained and
+    COPYed (audit.prepare, audit.record_prepared). The numbers of values created and changed."""
     now = timezone.now()
     user_id = getattr(user, "pk", None)
     new: list[tuple[int, int, int, Decimal | None]] = []  # indicator, locality, period ids, value
@@ -1400,7 +1402,10 @@ def _write_set(
             elif current.value != entry.value:
                 changed.append((current.pk, entry.value))
     with connection.cursor() as cursor:
-        ids = _insert_set(cursor, new, via, now, user_id) if new else {}
+        with _inserting(cursor, new, via, now, user_id) as ids:
+            # Made while the database takes in the new values: the events need nothing else of it.
+            events, comments = _set_events(user, plan, changes, existing, ids, via, now)
+            prepared = audit.prepare(events)
         if changed:
             _stage(cursor, "pw_changed_values", "id integer, value numeric", changed)
             cursor.execute(
@@ -1409,9 +1414,8 @@ def _write_set(
                 "FROM pw_changed_values AS s WHERE r.id = s.id",
                 [Status.DRAFT, via.source, via.detail, now, user_id],
             )
-    events, comments = _set_events(user, plan, changes, existing, ids, via, now)
     ValueComment.objects.bulk_create(comments, batch_size=1000)
-    audit.record_columns(events)
+    audit.record_prepared(prepared)
     return len(new), len(changed)
 
 
@@ -1419,12 +1423,18 @@ def _values_table() -> str:
     return connection.ops.quote_name(ReportedValue._meta.db_table)
 
 
-def _insert_set(
+@contextmanager
+def _inserting(
     cursor: Any, new: list[tuple[int, int, int, Decimal | None]], via: Via, now: dt.datetime, user_id: Any
-) -> dict[tuple[int, int, int], int]:
+) -> Iterator[dict[tuple[int, int, int], int]]:
     """COPY new values into the values' table, their ids drawn from its sequence first (in order, so
-    that the values are numbered as they come); their ids by (indicator, locality, period) ids. A
-    value someone else inserted meanwhile breaks the unique constraint: IntegrityError."""
+    that the values are numbered as they come); gives their ids by (indicator, locality, period) ids
+    while the COPY is under way — its lines sent by psycopg's writer thread, the database taking
+    them in — so that the caller works meanwhile; the COPY ends with the block. A value someone else
+    inserted meanwhile breaks the unique constraint: IntegrityError."""
+    if not new:
+        yield {}
+        return
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s) ORDER BY id",
         [ReportedValue._meta.db_table, len(new)],
@@ -1439,9 +1449,10 @@ def _insert_set(
     ]
     indicators, localities, periods, values = (list(c) for c in zip(*new, strict=True))
     spelled = [copytext.column(c) for c in (pks, indicators, localities, periods, values)]
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+    raw = cursor.cursor
+    with connection.wrap_database_errors, raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
         copy.write(copytext.lines([*spelled, *fixed], len(new)))
-    return {key[:3]: pk for pk, key in zip(pks, new, strict=True)}
+        yield {key[:3]: pk for pk, key in zip(pks, new, strict=True)}
 
 
 # The fields of a value's audit event that differ from one value to the next in a set-based write.
