@@ -42,7 +42,9 @@ def text(value: Any) -> str:
 
 def column(values: Sequence[Any]) -> str | list[str]:
     """A column of many rows in COPY's text format: one text if every row holds the same value (the
-    same object, or equal values of one type), else one text per row."""
+    same object, or equal values of one type), else one text per row (none for no row)."""
+    if not values:
+        return []
     first = values[0]
     if values.count(first) == len(values) and len({type(v) for v in values}) == 1:
         return text(first)

@@ -222,6 +222,8 @@ def prepare(columns: Mapping[str, list[Any]]) -> Prepared:
     field, without a dict or model object per event — so that a bulk write can make them while the
     database takes in something else (workflow._write_set: the new values)."""
     count = len(columns["type"])
+    if not count:
+        return Prepared(0, [], [])
     spelled = [copytext.column(_json_texts(columns[c]) if c in _JSON_FIELDS else columns[c]) for c in FIELDS]
     return Prepared(count, chain.canonical_columns(columns, count), spelled)
 
