@@ -58,3 +58,17 @@ def test_a_formula_with_a_value_is_read_as_its_value() -> None:
     assert book.scan("Data").formulas == {"C3": True}
     assert book.uncomputed("Data") == []
     assert [r[2] for r in book.rows("Data", min_row=3, max_row=3, values_only=True)] == [2]
+
+
+def test_a_sheet_without_formulas_is_searched_not_parsed_with_the_same_finding() -> None:
+    book = Workbook()
+    sheet = book.active
+    for r in range(1, 41):
+        sheet.append([f"row {r}", r])
+    sheet["D45"].number_format = "0.00"  # a styled empty cell: the last row holding a cell
+    out = io.BytesIO()
+    book.save(out)
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+    searched = workbook._scan(io.BytesIO(xml))
+    assert searched == workbook._parsed_scan(io.BytesIO(xml))
+    assert searched.last_row == 45 and searched.formulas == {}

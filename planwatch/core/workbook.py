@@ -563,7 +563,28 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _FORMULA, _VALUE = (_MAIN + tag for tag in ("row", "c", "f", "v"))
 
 
+# An element named f (a formula), with or without a namespace prefix; a cell's start; a cell's start
+# up to its row, when its `r` gives it.
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CELL_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="[A-Z]{1,3}(\d+)"')
+_TAIL = 65536  # bytes at the end of a sheet's XML where its last cell is looked for
+
+
 def _scan(source: Any) -> SheetScan:
+    """What one pass over a sheet's XML (`source`, a file) finds: most sheets hold no formula, and
+    then their text is only searched (no formula element anywhere, the last cell's row from its
+    `r`); any other sheet is parsed (`_parsed_scan`)."""
+    xml = source.read()
+    if _FORMULA_TAG.search(xml) is None:
+        tail = xml[-_TAIL:]
+        cells = list(_CELL_TAG.finditer(tail))
+        if cells and (last := _CELL_ROW.match(tail, cells[-1].start())) is not None:
+            return SheetScan(int(last.group(1)), {})  # cells come in row order (the format's rule)
+    return _parsed_scan(io.BytesIO(xml))
+
+
+def _parsed_scan(source: Any) -> SheetScan:
     """One pass over a sheet's XML (`source`, a file); rows and cells without their `r` counted as
     openpyxl counts them; the last row is the last holding a cell (as a loaded sheet's max_row)."""
     last_row, row, column = 0, 0, 0
