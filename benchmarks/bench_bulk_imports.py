@@ -16,7 +16,7 @@ sample data, and as the province administrator, for each size:
 * values: values workbooks (the template of one unit and period: 21 values of 2018 for the seed
   plan, 珠海's sample values) for as many added pilot units as the size asks, each imported as an
   official would (`reporting.excel.import_values`, one transaction per workbook); the baseline, the
-  same values COPYed as in bench_bulk_values.py.
+  same values COPYed as in bench_bulk_values.py (both baselines: copy_baseline.py).
 
 The ratio printed is the baseline's time / the import's: the share of COPY's speed reached. The audit
 chain is walked at the end (`verify_audit`): it must hold.
@@ -43,10 +43,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 YEAR = 2018
+LEDGER_COLUMNS = (
+    "ledger_id, locality_id, name, identifier, normalized_name, attributes, signed_on, dates, status, review, "
+    "investment, notes, is_sample, duplicate_flag, duplicate_kept, version, approvals, created_at, updated_at, "
+    "created_by_id, updated_by_id"
+)
 
 
 def main() -> None:
@@ -133,10 +138,11 @@ def bench_ledger(plan, admin, n: int) -> None:  # type: ignore[no-untyped-def]
     if baseline is not None:
         line("COPY into the indexed ledger table + one audit row each", baseline, n, "rows")
     started = time.perf_counter()
-    book, _formulas = workbook.open_workbook(data, "bench.xlsx", workbook.IN_BACKGROUND)
-    for _row in book[excel.SHEET].iter_rows(values_only=True):
+    book = workbook.open_once(data, "bench.xlsx", workbook.IN_BACKGROUND)
+    for _row in book.rows(excel.SHEET, values_only=True):
         pass
-    line("the workbook read alone (openpyxl)", time.perf_counter() - started, n, "rows")
+    book.close()
+    line("the workbook read alone (open_once: openpyxl read-only)", time.perf_counter() - started, n, "rows")
     before_rows, before_events = LedgerItem.objects.count(), AuditEvent.objects.count()
     started = time.perf_counter()
     excel.import_ledger(ledger, data, f"bench-{n}.xlsx", admin)
@@ -152,6 +158,8 @@ def ledger_copy(plan, admin, n: int) -> float:  # type: ignore[no-untyped-def]
     """COPY n ledger rows into a LIKE … INCLUDING ALL copy of the ledger rows' table, and one audit
     row each into a copy of the audit log; the seconds it took. The copies are dropped."""
     import json
+
+    from copy_baseline import AUDIT_COLUMNS, copy_like
 
     from planwatch.kernel.models import AuditEvent
     from planwatch.ledgers import services
@@ -179,30 +187,12 @@ def ledger_copy(plan, admin, n: int) -> float:  # type: ignore[no-untyped-def]
         )
         for k, row in enumerate(rows)
     ]  # fmt: skip
-    items, log = LedgerItem._meta.db_table, AuditEvent._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE bench_items (LIKE {items} INCLUDING ALL)")
-        cursor.execute(f"CREATE TABLE bench_audit (LIKE {log} INCLUDING ALL)")
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            "COPY bench_items (ledger_id, locality_id, name, identifier, normalized_name, attributes, "
-            "signed_on, dates, status, review, investment, notes, is_sample, duplicate_flag, duplicate_kept, "
-            "version, approvals, created_at, updated_at, created_by_id, updated_by_id) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        with cursor.cursor.copy(
-            "COPY bench_audit (at, type, actor_id, actor_name, source, source_detail, plan_code, "
-            "locality_code, indicator_code, period_code, subject_type, subject_id, subject_label, old, new, "
-            "comment, private, hash) FROM STDIN"
-        ) as copy:
-            for event in events:
-                copy.write_row(event)
-    elapsed = time.perf_counter() - started
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_items; DROP TABLE bench_audit")
-    return elapsed
+    return copy_like(
+        [
+            (LedgerItem._meta.db_table, LEDGER_COLUMNS, rows),
+            (AuditEvent._meta.db_table, AUDIT_COLUMNS, events),
+        ]
+    )
 
 
 # --- values workbooks ---------------------------------------------------------------------------
@@ -211,7 +201,7 @@ def ledger_copy(plan, admin, n: int) -> float:  # type: ignore[no-untyped-def]
 def bench_values(plan, admin, n: int, created: int) -> int:  # type: ignore[no-untyped-def]
     """Import values workbooks holding about n values, for units after the first `created` added;
     the number of units added so far."""
-    from bench_bulk_values import copy_baseline
+    from copy_baseline import values_baseline
     from openpyxl import load_workbook
 
     from planwatch.core import workbook as wbk
@@ -262,7 +252,7 @@ def bench_values(plan, admin, n: int, created: int) -> int:  # type: ignore[no-u
         for unit, _b in books
         for code, value in sample.items()
     ]
-    baseline = copy_baseline(rows, plan, admin) if connection.vendor == "postgresql" else None
+    baseline = values_baseline(rows, plan, admin) if connection.vendor == "postgresql" else None
     if baseline is not None:
         line("COPY into the indexed values table + one audit row each", baseline, values, "values")
     before = AuditEvent.objects.count()

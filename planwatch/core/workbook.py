@@ -24,15 +24,16 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,6 +43,8 @@ from planwatch.core.errors import Problem, WorkbookRejected
 from planwatch.core.kinds import ValueRule
 from planwatch.core.kinds import value_rule as value_rule  # the rule of a row (reporting.excel)
 from planwatch.core.numbers import cell_number, parse_cell, plain
+
+_T = TypeVar("_T")
 
 FORMAT = "planwatch/values-template"
 FORMAT_VERSION = 1
@@ -490,41 +493,200 @@ def _not_a_workbook(data: bytes, limits: Limits) -> tuple[str, str] | None:
     return None
 
 
-def _too_many_rows(data: bytes, limit: int) -> list[Problem]:
-    """Sheets longer than `limit`, read from their stated dimensions without loading their cells."""
-    book = load_workbook(io.BytesIO(data), read_only=True)
-    try:
-        return [
-            _problem(
-                ws.title,
-                f"工作表有 {ws.max_row} 行，超过上传上限 {limit} 行，请分批上传",
-                f"the sheet has {ws.max_row} rows, more than the {limit} an upload may hold: split it",
-            )
-            for ws in book.worksheets
-            if (ws.max_row or 0) > limit
-        ]
-    finally:
-        book.close()
+def _too_many_rows(book: Any, limit: int) -> list[Problem]:
+    """Sheets longer than `limit`, read from their stated dimensions without loading their cells
+    (`book` opened read-only)."""
+    return [
+        _problem(
+            ws.title,
+            f"工作表有 {ws.max_row} 行，超过上传上限 {limit} 行，请分批上传",
+            f"the sheet has {ws.max_row} rows, more than the {limit} an upload may hold: split it",
+        )
+        for ws in book.worksheets
+        if (ws.max_row or 0) > limit
+    ]
 
 
-def open_workbook(data: bytes, source: str = "workbook", limits: Limits | None = None) -> tuple[Any, Any]:
-    """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas.
-    The one guard of every upload of a PlanWatch workbook (values, breakdown, ledger, action plan):
-    a file that is no .xlsx workbook at all (empty, an old .xls, broken), one that unpacks to more
-    than its limits allow (a zip bomb) or has a sheet of more rows than they allow raises
-    WorkbookRejected saying why, before its cells are read."""
-    limits = limits or IN_REQUEST
+_UNREADABLE = ("无法作为 Excel 工作簿打开", "cannot be opened as an Excel workbook")
+
+
+def _guarded(data: bytes, source: str, limits: Limits, opened: Callable[[Any], _T]) -> _T:
+    """What `opened` makes of the workbook, once the guard of uploads let it through: a file that is
+    no .xlsx workbook at all (empty, an old .xls, broken), one that unpacks to more than `limits`
+    allow (a zip bomb) or has a sheet of more rows than they allow raises WorkbookRejected saying
+    why, before its cells are read. `opened` is given the workbook opened read-only, values as last
+    computed (what the sheets' dimensions were read from); anything it raises but WorkbookRejected
+    means the workbook is unreadable."""
     reason = _not_a_workbook(data, limits)
     if reason is None:
         try:
-            if long := _too_many_rows(data, limits.rows):
+            book = _open_read_only(data, data_only=True)
+            if long := _too_many_rows(book, limits.rows):
+                book.close()
                 raise WorkbookRejected(source, long)
-            return _open(data, data_only=True), _open(data, data_only=False)
+            return opened(book)
         except WorkbookRejected:
             raise
         except Exception:  # openpyxl raises many kinds on a broken file; any means "unreadable"
-            reason = ("无法作为 Excel 工作簿打开", "cannot be opened as an Excel workbook")
+            reason = _UNREADABLE
     raise WorkbookRejected(source, [_problem("", *reason)])
+
+
+def _open_read_only(data: bytes, *, data_only: bool) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
+
+
+def open_workbook(data: bytes, source: str = "workbook", limits: Limits | None = None) -> tuple[Any, Any]:
+    """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas, each
+    fully loaded (cells addressable at random, styles, merged cells), through the guard of uploads
+    (`_guarded`). For small workbooks; a large one is read once (`open_once`)."""
+
+    def both(read_only: Any) -> tuple[Any, Any]:
+        read_only.close()
+        return _open(data, data_only=True), _open(data, data_only=False)
+
+    return _guarded(data, source, limits or IN_REQUEST, both)
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What one pass over a sheet's XML finds without making a cell of it: its last row, and each
+    cell holding a formula, by coordinate, with whether the formula has a computed value."""
+
+    last_row: int
+    formulas: dict[str, bool]
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _FORMULA, _VALUE = (_MAIN + tag for tag in ("row", "c", "f", "v"))
+
+
+# An element named f (a formula), with or without a namespace prefix; a cell's start; a cell's start
+# up to its row, when its `r` gives it.
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CELL_ROW = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="[A-Z]{1,3}(\d+)"')
+_TAIL = 65536  # bytes at the end of a sheet's XML where its last cell is looked for
+
+
+def _scan(source: Any) -> SheetScan:
+    """What one pass over a sheet's XML (`source`, a file) finds: most sheets hold no formula, and
+    then their text is only searched (no formula element anywhere, the last cell's row from its
+    `r`); any other sheet is parsed (`_parsed_scan`)."""
+    xml = source.read()
+    if _FORMULA_TAG.search(xml) is None:
+        tail = xml[-_TAIL:]
+        cells = list(_CELL_TAG.finditer(tail))
+        if cells and (last := _CELL_ROW.match(tail, cells[-1].start())) is not None:
+            return SheetScan(int(last.group(1)), {})  # cells come in row order (the format's rule)
+    return _parsed_scan(io.BytesIO(xml))
+
+
+def _parsed_scan(source: Any) -> SheetScan:
+    """One pass over a sheet's XML (`source`, a file); rows and cells without their `r` counted as
+    openpyxl counts them; the last row is the last holding a cell (as a loaded sheet's max_row)."""
+    last_row, row, column = 0, 0, 0
+    formulas: dict[str, bool] = {}
+    for event, element in ElementTree.iterparse(source, events=("start", "end")):
+        if event == "start":
+            if element.tag == _ROW:
+                row, column = int(element.get("r") or row + 1), 0
+            continue
+        if element.tag == _CELL:
+            where = element.get("r")
+            if where is None:
+                column += 1
+                where = f"{get_column_letter(column)}{row}"
+            else:
+                column = column_index_from_string(where.rstrip("0123456789"))
+            if element.find(_FORMULA) is not None:
+                formulas[where] = bool(element.findtext(_VALUE))
+            last_row = max(last_row, row)
+            element.clear()
+        elif element.tag == _ROW:
+            element.clear()
+    return SheetScan(last_row, formulas)
+
+
+class ReadOnce:
+    """An uploaded workbook read once (`open_once`): read-only, its cells' values as last computed,
+    each sheet's rows read in order (`rows`), as far as its last row whatever its stated dimension;
+    where its formulas are and whether each has a value come from one pass over the sheet's XML
+    (`scan`), not from a second reading of the workbook."""
+
+    def __init__(self, book: Any, data: bytes, source: str):
+        self.book = book
+        self.source = source
+        self._data = data
+        self._scans: dict[str, SheetScan] = {}
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.book.sheetnames)
+
+    def scan(self, sheet: str) -> SheetScan:
+        if sheet not in self._scans:
+            ws = self.book[sheet]
+            with ws._get_source() as xml:  # the sheet's part of the archive (openpyxl's own reader)
+                self._scans[sheet] = _scan(xml)
+        return self._scans[sheet]
+
+    def rows(self, sheet: str, **kwargs: Any) -> Iterator[tuple[Any, ...]]:
+        """`iter_rows(**kwargs)` of the sheet; a workbook openpyxl cannot read to the end raises
+        WorkbookRejected, as when it cannot be opened."""
+        ws = self.book[sheet]
+        try:
+            yield from ws.iter_rows(**kwargs)
+        except Exception:  # openpyxl raises many kinds on a broken file; any means "unreadable"
+            raise WorkbookRejected(self.source, [_problem("", *_UNREADABLE)]) from None
+
+    def uncomputed(self, sheet: str) -> list[Problem]:
+        """`uncomputed_formulas` of the sheet: the formulas' texts read (a second, read-only pass)
+        only when there is such a cell to name."""
+        missing = [where for where, computed in self.scan(sheet).formulas.items() if not computed]
+        if not missing:
+            return []
+        formulas = _open_read_only(self._data, data_only=False)
+        wanted = set(missing)
+        try:
+            texts = {
+                cell.coordinate: cell.value
+                for row in formulas[sheet].iter_rows()
+                for cell in row
+                if getattr(cell, "coordinate", None) in wanted
+            }
+        finally:
+            formulas.close()
+        return [_uncomputed(sheet, where, texts.get(where)) for where in missing]
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def open_once(data: bytes, source: str = "workbook", limits: Limits | None = None) -> ReadOnce:
+    """An uploaded workbook through the guard of uploads (`_guarded`), read once (`ReadOnce`); each
+    sheet's stated dimension is dropped, so that its rows are read to the last whatever it says."""
+
+    def once(book: Any) -> ReadOnce:
+        for ws in book.worksheets:
+            ws.reset_dimensions()
+        read = ReadOnce(book, data, source)
+        for name in book.sheetnames:
+            read.scan(name)  # a sheet's XML that cannot be read: unreadable, here
+        return read
+
+    return _guarded(data, source, limits or IN_REQUEST, once)
+
+
+def _uncomputed(sheet: str, coordinate: str, formula: Any) -> Problem:
+    return _problem(
+        f"{sheet}!{coordinate}",
+        f"公式 {str(formula)[:40]} 没有计算结果：请在 Excel 中打开并保存后再上传，或填写数值",
+        f"the formula {str(formula)[:40]} has no computed value: open and save the file in Excel, "
+        "or enter the value",
+    )
 
 
 def uncomputed_formulas(values: Any, formulas: Any, sheet: str) -> list[Problem]:
@@ -535,12 +697,7 @@ def uncomputed_formulas(values: Any, formulas: Any, sheet: str) -> list[Problem]
         return []
     computed = values[sheet]
     return [
-        _problem(
-            f"{sheet}!{cell.coordinate}",
-            f"公式 {str(cell.value)[:40]} 没有计算结果：请在 Excel 中打开并保存后再上传，或填写数值",
-            f"the formula {str(cell.value)[:40]} has no computed value: open and save the file in Excel, "
-            "or enter the value",
-        )
+        _uncomputed(sheet, cell.coordinate, cell.value)
         for row in formulas[sheet].iter_rows()
         for cell in row
         if cell.data_type == "f" and computed[cell.coordinate].value is None
@@ -550,7 +707,7 @@ def uncomputed_formulas(values: Any, formulas: Any, sheet: str) -> list[Problem]
 def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:
     """Read a filled-in template. A file that is no workbook at all raises WorkbookRejected;
     anything else wrong is listed in the result's `problems`, every one with its cell."""
-    wb, formulas = open_workbook(data, source)
+    wb = open_once(data, source)
     content = WorkbookContent(meta=None)
     _read_meta(wb, content)
     if VALUES_SHEET not in wb.sheetnames:
@@ -563,11 +720,12 @@ def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:
         )
         content.layout_ok = False
         return content
-    _read_rows(wb[VALUES_SHEET], formulas[VALUES_SHEET], content)
+    _read_rows(wb, content)
+    wb.close()
     return content
 
 
-def _read_meta(wb: Any, content: WorkbookContent) -> None:
+def _read_meta(wb: ReadOnce, content: WorkbookContent) -> None:
     if META_SHEET not in wb.sheetnames:
         content.problems.append(
             _problem(
@@ -578,16 +736,16 @@ def _read_meta(wb: Any, content: WorkbookContent) -> None:
             )
         )
         return
-    ws = wb[META_SHEET]
     found: dict[str, Any] = {}
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 100 + MAX_VALUE_ROWS), max_col=3):
-        key = row[0].value
+    last = min(max(wb.scan(META_SHEET).last_row, 1), 100 + MAX_VALUE_ROWS)
+    rows = wb.rows(META_SHEET, min_row=1, max_row=last, max_col=3, values_only=True)
+    for number, (key, value, shown) in enumerate(rows, start=1):
         if isinstance(key, str) and key.startswith(VERSION_PREFIX):
-            if (read := _read_as_exported(row[1].value, row[2].value)) is not None:
+            if (read := _read_as_exported(value, shown)) is not None:
                 content.exported[key.removeprefix(VERSION_PREFIX)] = read
         elif isinstance(key, str) and key.strip() in META_KEYS and key.strip() not in found:
-            found[key.strip()] = row[1].value
-            content.meta_cells[key.strip()] = f"{META_SHEET}!{row[1].coordinate}"
+            found[key.strip()] = value
+            content.meta_cells[key.strip()] = f"{META_SHEET}!B{number}"
     problems: list[Problem] = []
     for key in META_KEYS:
         if key not in found or found[key] is None or str(found[key]).strip() == "":
@@ -654,13 +812,13 @@ def _read_meta(wb: Any, content: WorkbookContent) -> None:
     content.meta = meta
 
 
-def _header_ok(ws: Worksheet, content: WorkbookContent) -> bool:
+def _header_ok(header: Sequence[Any], content: WorkbookContent) -> bool:
+    """The values sheet's header row (its cells' values) is the template's."""
     wrong = []
     for col, (zh, en, _width) in enumerate(HEADERS[: STATUS_COL - 1], start=1):
-        cell = ws.cell(row=HEADER_ROW, column=col)
-        words = str(cell.value or "").split()
+        words = str((header[col - 1] if col <= len(header) else None) or "").split()
         if not words or words[0] != zh:
-            wrong.append((cell.coordinate, zh, en))
+            wrong.append((f"{get_column_letter(col)}{HEADER_ROW}", zh, en))
     if len(wrong) == STATUS_COL - 1:  # no header at all where the template has one
         content.problems.append(
             _problem(
@@ -681,11 +839,15 @@ def _header_ok(ws: Worksheet, content: WorkbookContent) -> bool:
     return not wrong
 
 
-def _read_rows(ws: Worksheet, formulas: Worksheet, content: WorkbookContent) -> None:
-    if not _header_ok(ws, content):
+def _read_rows(wb: ReadOnce, content: WorkbookContent) -> None:
+    """The values sheet's rows, read once in order (`ReadOnce`): a formula's cell is known from the
+    scan of the sheet's XML."""
+    header = next(wb.rows(VALUES_SHEET, min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True), ())
+    if not _header_ok(header, content):
         content.layout_ok = False
         return
-    last = ws.max_row
+    scan = wb.scan(VALUES_SHEET)
+    last = max(scan.last_row, HEADER_ROW)
     if last - FIRST_ROW + 1 > MAX_VALUE_ROWS:
         content.problems.append(
             _problem(
@@ -697,58 +859,61 @@ def _read_rows(ws: Worksheet, formulas: Worksheet, content: WorkbookContent) -> 
         content.layout_ok = False
         return
     seen: dict[str, int] = {}
-    for row in range(FIRST_ROW, last + 1):
-        code_cell = ws.cell(row=row, column=CODE_COL)
-        value_cell = ws.cell(row=row, column=VALUE_COL)
-        comment_cell = ws.cell(row=row, column=COMMENT_COL)
-        code = _plain_text(code_cell.value)
-        comment = _plain_text(comment_cell.value)
-        formula = formulas.cell(row=row, column=VALUE_COL)
-        is_formula = formula.data_type == "f"
-        if not code and _blank(value_cell.value) and not comment and not is_formula:
-            continue  # an empty row
-        where = f"{VALUES_SHEET}!{value_cell.coordinate}"
-        if not code:
-            content.problems.append(
-                _problem(
-                    f"{VALUES_SHEET}!{code_cell.coordinate}",
-                    "缺少指标编码",
-                    "the indicator code is missing",
-                )
+    cells = wb.rows(VALUES_SHEET, min_row=FIRST_ROW, max_row=last, max_col=COMMENT_COL)
+    for row, line in enumerate(cells, start=FIRST_ROW):
+        if (read := _read_row(row, line, scan, seen, content)) is not None:
+            content.rows.append(read)
+
+
+def _read_row(
+    row: int, line: Sequence[Any], scan: SheetScan, seen: dict[str, int], content: WorkbookContent
+) -> ReadRow | None:
+    """One row of the values sheet (its cells up to the comment's), or None if it is empty or has
+    no code or one seen before (said in `content.problems`)."""
+    value_cell = line[VALUE_COL - 1]
+    code = _plain_text(line[CODE_COL - 1].value)
+    comment = _plain_text(line[COMMENT_COL - 1].value)
+    value_at = f"{get_column_letter(VALUE_COL)}{row}"
+    is_formula = value_at in scan.formulas
+    if not code and _blank(value_cell.value) and not comment and not is_formula:
+        return None  # an empty row
+    where = f"{VALUES_SHEET}!{value_at}"
+    code_at = f"{VALUES_SHEET}!{get_column_letter(CODE_COL)}{row}"
+    if not code:
+        content.problems.append(_problem(code_at, "缺少指标编码", "the indicator code is missing"))
+        return None
+    if code in seen:
+        content.problems.append(
+            _problem(
+                code_at,
+                f"指标 {code} 重复（第 {seen[code]} 行已有）",
+                f"indicator {code} appears twice (also in row {seen[code]})",
             )
-            continue
-        if code in seen:
-            content.problems.append(
-                _problem(
-                    f"{VALUES_SHEET}!{code_cell.coordinate}",
-                    f"指标 {code} 重复（第 {seen[code]} 行已有）",
-                    f"indicator {code} appears twice (also in row {seen[code]})",
-                )
+        )
+        return None
+    seen[code] = row
+    value: Decimal | None = None
+    if is_formula and value_cell.value is None:
+        content.problems.append(
+            _problem(
+                where,
+                "公式没有计算结果，请在 Excel 中打开并保存后再上传，或直接填写数字",
+                "the formula has no computed value: open and save the file in Excel, or type the number",
             )
-            continue
-        seen[code] = row
-        value: Decimal | None = None
-        if is_formula and value_cell.value is None:
-            content.problems.append(
-                _problem(
-                    where,
-                    "公式没有计算结果，请在 Excel 中打开并保存后再上传，或直接填写数字",
-                    "the formula has no computed value: open and save the file in Excel, or type the number",
-                )
+        )
+    else:
+        value, why = parse_cell(value_cell.value, value_cell.number_format or "General")
+        if why is not None:
+            content.problems.append(_problem(where, *why))
+    if len(comment) > MAX_COMMENT_CHARS:
+        content.problems.append(
+            _problem(
+                f"{VALUES_SHEET}!{get_column_letter(COMMENT_COL)}{row}",
+                f"说明过长（{len(comment)} 字，最多 {MAX_COMMENT_CHARS} 字）",
+                f"the comment is too long ({len(comment)} characters, at most {MAX_COMMENT_CHARS})",
             )
-        else:
-            value, why = parse_cell(value_cell.value, value_cell.number_format)
-            if why is not None:
-                content.problems.append(_problem(where, *why))
-        if len(comment) > MAX_COMMENT_CHARS:
-            content.problems.append(
-                _problem(
-                    f"{VALUES_SHEET}!{comment_cell.coordinate}",
-                    f"说明过长（{len(comment)} 字，最多 {MAX_COMMENT_CHARS} 字）",
-                    f"the comment is too long ({len(comment)} characters, at most {MAX_COMMENT_CHARS})",
-                )
-            )
-        content.rows.append(ReadRow(row, code, value, comment))
+        )
+    return ReadRow(row, code, value, comment)
 
 
 def _blank(value: Any) -> bool:

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import connections, router, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
+from planwatch.core import copytext
 from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel import chain
 from planwatch.kernel.models import AuditEvent, Source
@@ -26,7 +28,11 @@ __all__ = [
     "like",
     "record",
     "record_fields",
+    "Prepared",
+    "prepare",
+    "record_columns",
     "record_many",
+    "record_prepared",
     "record_rows",
     "verify",
 ]
@@ -171,32 +177,91 @@ def record_fields(row: dict[str, Any]) -> AuditEvent:
 
 _JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once, not by each json.dumps
 
-# The columns an event is COPYed into, in order (record_rows).
-COPIED = (*chain.HASHED, "actor_id", "hash")
-
 
 def record_rows(rows: Sequence[dict[str, Any]]) -> int:
     """Write many events given as their fields (`fields()`), in order, each chained to the one
-    before: on PostgreSQL by one COPY (a bulk import's events, without a model object per event),
-    elsewhere by record_many(). Events follow each other by id: the COPY takes the ids of the table's
-    sequence in the order of the rows, and the chain's lock keeps every other writer out meanwhile."""
+    before (`record_columns`)."""
     if not rows:
+        return 0
+    return record_columns({name: [row[name] for row in rows] for name in FIELDS})
+
+
+# The fields of an event as `fields()` gives them: what `record_columns` takes, a list each.
+FIELDS = (*chain.HASHED, "actor_id")
+COPIED = (*FIELDS, "hash")  # the columns an event is COPYed into, in order
+
+
+def record_columns(columns: Mapping[str, list[Any]]) -> int:
+    """Write many events given field by field (each of `FIELDS` a list of one value per event, as
+    `fields()` would give it), in order, each chained to the one before: on PostgreSQL by one COPY
+    (`prepare`, then `record_prepared`), elsewhere by record_many()."""
+    count = len(columns["type"])
+    if not count:
+        return 0
+    using = router.db_for_write(AuditEvent)
+    if connections[using].vendor != "postgresql":
+        names = list(FIELDS)
+        rows = zip(*(columns[name] for name in names), strict=True)
+        return len(record_many(AuditEvent(**dict(zip(names, row, strict=True))) for row in rows))
+    return record_prepared(prepare(columns))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Events made ready to be COPYed (`prepare`): their canonical texts and their COPY columns,
+    all but the hash, which needs the last event's, read under the chain's lock."""
+
+    count: int
+    texts: list[str]
+    spelled: list[str | list[str]]
+
+
+def prepare(columns: Mapping[str, list[Any]]) -> Prepared:
+    """All of the events' COPY that needs nothing of the database (PostgreSQL): the canonical texts
+    (`chain.canonical_columns`) and the columns in COPY's text format (`copytext`), made field by
+    field, without a dict or model object per event — so that a bulk write can make them while the
+    database takes in something else (workflow._write_set: the new values)."""
+    count = len(columns["type"])
+    if not count:
+        return Prepared(0, [], [])
+    spelled = [copytext.column(_json_texts(columns[c]) if c in _JSON_FIELDS else columns[c]) for c in FIELDS]
+    return Prepared(count, chain.canonical_columns(columns, count), spelled)
+
+
+CHUNK = 20_000  # events hashed, then sent, at a time: the database takes in one while the next is hashed
+
+
+def record_prepared(events: Prepared) -> int:
+    """Write prepared events, in order, each chained to the one before, by one COPY (PostgreSQL):
+    the events follow each other by id (the COPY takes the ids of the table's sequence in the order
+    of the rows, and the chain's lock keeps every other writer out meanwhile). The hashes are worked
+    out a chunk at a time, each chunk sent by psycopg's writer thread while the next is hashed."""
+    if not events.count:
         return 0
     using = router.db_for_write(AuditEvent)
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        return len(record_many(AuditEvent(**row) for row in rows))
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    json_columns = {"old", "new"}
+    sql = f"COPY {table} ({', '.join(COPIED)}) FROM STDIN"
     with transaction.atomic(using=using):
-        chain.seal(_last_hash(using), rows)
-        sql = f"COPY {table} ({', '.join(COPIED)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(
-                    [_JSON(row[c]) if c in json_columns and row[c] is not None else row[c] for c in COPIED]
-                )
-    return len(rows)
+        previous = _last_hash(using)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+                for start in range(0, events.count, CHUNK):
+                    end = min(start + CHUNK, events.count)
+                    hashes = chain.chained(previous, events.texts[start:end])
+                    previous = hashes[-1]
+                    part = [c if isinstance(c, str) else c[start:end] for c in events.spelled]
+                    copy.write(copytext.lines([*part, hashes], end - start))
+    return events.count
+
+
+_JSON_FIELDS = frozenset({"old", "new"})
+
+
+def _json_texts(values: list[Any]) -> list[Any]:
+    """The JSON text of each value of a JSON field (None stays None: SQL NULL)."""
+    return [None if v is None else _JSON(v) for v in values]
 
 
 def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:

@@ -135,21 +135,29 @@ def _filled(form: str, varying: list[list[str]], count: int) -> list[str]:
 
 def canonical_many(events: Sequence[Any]) -> list[str]:
     """`canonical_json` of each of `events` (events, or dicts of their fields), the same texts,
-    written field by field for all of them at once: a field alike in every event (the time, type,
-    actor and source of a bulk write) is written once into a template that the others fill in."""
+    written field by field for all of them at once (`canonical_columns`)."""
     if not events:
         return []
     get = itemgetter if isinstance(events[0], dict) else attrgetter
+    return canonical_columns({name: list(map(get(name), events)) for name in _SORTED}, len(events))
+
+
+def canonical_columns(columns: Mapping[str, list[Any]], count: int) -> list[str]:
+    """`canonical_json` of `count` events given field by field (each hashed field a list of one
+    value per event): a field alike in every event (the time, type, actor and source of a bulk
+    write) is written once into a template that the others fill in."""
+    if not count:
+        return []
     template: list[str] = []
     varying: list[list[str]] = []
     for name in _SORTED:
-        column = _column(list(map(get(name), events)))
+        column = _column(columns[name])
         if isinstance(column, str):
             template.append(f'"{name}":' + column.replace("%", "%%"))  # constant
         else:
             template.append(f'"{name}":%s')
             varying.append(column)
-    return _filled("{" + ",".join(template) + "}", varying, len(events))
+    return _filled("{" + ",".join(template) + "}", varying, count)
 
 
 def canonical_json(event: Any) -> str:
@@ -174,13 +182,23 @@ def seal(previous: str, events: Iterable[Any]) -> str:
     last hash. The canonical texts are written for all the events at once (`canonical_many`), only
     the hashes one after the other."""
     events = list(events)
-    for event, text in zip(events, canonical_many(events), strict=True):
-        previous = _next(previous, text)
+    hashes = chained(previous, canonical_many(events))
+    for event, hashed in zip(events, hashes, strict=True):
         if isinstance(event, dict):
-            event["hash"] = previous
+            event["hash"] = hashed
         else:
-            event.hash = previous
-    return previous
+            event.hash = hashed
+    return hashes[-1] if hashes else previous
+
+
+def chained(previous: str, texts: Iterable[str]) -> list[str]:
+    """The hash of each of the events whose canonical texts are `texts`, in order, the first after
+    the event whose hash is `previous`."""
+    out: list[str] = []
+    for text in texts:
+        previous = _next(previous, text)
+        out.append(previous)
+    return out
 
 
 @dataclass(frozen=True)

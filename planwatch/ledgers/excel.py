@@ -236,23 +236,24 @@ def _read_dates(ledger: LedgerType, item: LedgerItem, values: dict[str, Any], ba
 _Bad = Callable[[str, str, str], None]
 
 
-def _open_workbook(data: bytes, source: str) -> Workbook:
-    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook),
-    with the limits of work outside a web request (a ledger import runs on the job runner); raises
-    WorkbookRejected if it cannot be read, has no ledger sheet or a formula without a value."""
-    book, formulas = workbook.open_workbook(data, source, workbook.IN_BACKGROUND)
+def _open_workbook(data: bytes, source: str) -> workbook.ReadOnce:
+    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook), read once
+    (read-only), with the limits of work outside a web request (a ledger import runs on the job
+    runner); raises WorkbookRejected if it cannot be read, has no ledger sheet or a formula without
+    a value."""
+    book = workbook.open_once(data, source, workbook.IN_BACKGROUND)
     if SHEET not in book.sheetnames:
         raise WorkbookRejected(source, [Problem("", f"缺少工作表 {SHEET} / the sheet {SHEET} is missing")])
-    if uncomputed := workbook.uncomputed_formulas(book, formulas, SHEET):
+    if uncomputed := book.uncomputed(SHEET):
         raise WorkbookRejected(source, uncomputed)
     return book
 
 
-def _check_about(book: Workbook, ledger: LedgerType) -> list[Problem]:
+def _check_about(book: workbook.ReadOnce, ledger: LedgerType) -> list[Problem]:
     """The About sheet, if the workbook has one, must be about this ledger."""
     if ABOUT not in book.sheetnames:
         return []
-    meta = {_text(r[0]): _text(r[1]) for r in book[ABOUT].iter_rows(values_only=True) if len(r) > 1}
+    meta = {_text(r[0]): _text(r[1]) for r in book.rows(ABOUT, values_only=True) if len(r) > 1}
     if meta.get("ledger") and meta["ledger"] != ledger.code:
         return [
             _problem(ABOUT, "B2", f"此文件是台账 {meta['ledger']}", f"this file is ledger {meta['ledger']}")
@@ -260,9 +261,10 @@ def _check_about(book: Workbook, ledger: LedgerType) -> list[Problem]:
     return []
 
 
-def _check_header(sheet: Any, cols: list[Column]) -> list[Problem]:
+def _check_header(book: workbook.ReadOnce, cols: list[Column]) -> list[Problem]:
     """Each column's header must start with its Chinese name."""
-    header = [_text(c.value) for c in sheet[HEADER_ROW]]
+    row = next(book.rows(SHEET, min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True), ())
+    header = [_text(value) for value in row]
     return [
         _problem(
             SHEET,
@@ -368,14 +370,19 @@ def _read_item(
 
 
 def _read_rows(
-    user: Any, ledger: LedgerType, sheet: Any, cols: list[Column], problems: list[Problem], progress: Steps
+    user: Any,
+    ledger: LedgerType,
+    book: workbook.ReadOnce,
+    cols: list[Column],
+    problems: list[Problem],
+    progress: Steps,
 ) -> list[tuple[int, LedgerItem]]:
     """The item of each row that is not blank, with its row number; the problems found go to
     `problems`."""
     known = _known(user, ledger)
     pending: list[tuple[int, LedgerItem]] = []
-    progress.step(gettext_noop("Checking the rows"), total=max(0, (sheet.max_row or 0) - FIRST_ROW + 1))
-    for r, row in enumerate(sheet.iter_rows(min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
+    progress.step(gettext_noop("Checking the rows"), total=max(0, book.scan(SHEET).last_row - FIRST_ROW + 1))
+    for r, row in enumerate(book.rows(SHEET, min_row=FIRST_ROW, values_only=True), start=FIRST_ROW):
         progress.advance(r - FIRST_ROW + 1)
         values = {col.key: (row[c] if c < len(row) else None) for c, col in enumerate(cols)}
         if all(v is None or _text(v) == "" for v in values.values()):
@@ -419,12 +426,12 @@ def import_ledger(
     source = PurePath(file_name).name
     progress.step(gettext_noop("Reading the workbook"))
     book = _open_workbook(data, source)
-    sheet = book[SHEET]
     cols = columns(ledger)
-    problems = _check_about(book, ledger) + _check_header(sheet, cols)
+    problems = _check_about(book, ledger) + _check_header(book, cols)
     if problems:
         raise WorkbookRejected(source, problems)
-    pending = _read_rows(user, ledger, sheet, cols, problems, progress)  # reads only: no write lock yet
+    pending = _read_rows(user, ledger, book, cols, problems, progress)  # reads only: no write lock yet
+    book.close()
     with transaction.atomic():
         saved = _save_items(user, ledger, pending, cols, source, problems, progress)
         if problems:

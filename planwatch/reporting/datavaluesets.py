@@ -33,7 +33,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from planwatch.core import inputs, numbers, validation
+from planwatch.core import gcpause, inputs, numbers, validation
 from planwatch.core.cells import csv_unguard
 from planwatch.core.errors import Issue, Kind, Refused
 from planwatch.core.numbers import NumberProblem
@@ -509,6 +509,11 @@ def parse_csv(body: bytes | str) -> ValueSet:
     """A header row `import_id,period,locality,indicator,value,version,comment` (`version` and
     `comment` may be left out), then one value per row; every row has the same import id. A blank
     value is a value left blank. UTF-8, with or without a byte order mark."""
+    with gcpause.paused():
+        return _parse_csv(body)
+
+
+def _parse_csv(body: bytes | str) -> ValueSet:
     reader = csv.reader(io.StringIO(_csv_text(body), newline=""))
     header = _csv_header(reader)
     problems: list[Problem] = []
@@ -578,6 +583,11 @@ def import_value_set(
     ValueSetRejected listing every problem; then nothing was written, and the same import id may be
     sent again once the problems are fixed.
     """
+    with gcpause.paused():  # a set of many values: many small objects, no cycles
+        return _import_once(user, plan, value_set, today)
+
+
+def _import_once(user: Any, plan: Plan, value_set: ValueSet, today: dt.date | None) -> ImportResult:
     batch = previous_import(value_set.import_id)
     if batch is not None:
         if batch.user_id != user.pk:

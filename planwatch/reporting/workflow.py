@@ -12,7 +12,8 @@ anything again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,10 +23,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from planwatch.accounts import permissions
 from planwatch.accounts.permissions import has_perm, value_scope
-from planwatch.core import validation
+from planwatch.core import copytext, validation
 from planwatch.core.errors import (
     CommentRequired,
     Conflict,
@@ -39,6 +41,7 @@ from planwatch.core.errors import (
     refuse,
 )
 from planwatch.core.kinds import KINDS, YEARLY, CheckKind, IndicatorKind
+from planwatch.core.numbers import plain
 from planwatch.core.validation import InvalidValues
 from planwatch.kernel import audit
 from planwatch.kernel.review import EDITABLE, MOVES, REPORTED, Action, State, Step, SubjectKind, transition
@@ -1386,8 +1389,8 @@ def _write_set(
     """Write checked changes as `_write` does, value by value, but by set-based statements: the new
     values COPYed straight into the values' table (their ids drawn from its sequence beforehand),
     the changed ones updated from a staging table, the comments in one INSERT, the audit events —
-    the same events, in the same order — chained and COPYed (audit.record_rows). The numbers of
-    values created and changed."""
+    the same events, in the same order — made while the new values are COPYed, then chained and
+    COPYed (audit.prepare, audit.record_prepared). The numbers of values created and changed."""
     now = timezone.now()
     user_id = getattr(user, "pk", None)
     new: list[tuple[int, int, int, Decimal | None]] = []  # indicator, locality, period ids, value
@@ -1402,7 +1405,10 @@ def _write_set(
             elif current.value != entry.value:
                 changed.append((current.pk, entry.value))
     with connection.cursor() as cursor:
-        ids = _insert_set(cursor, new, via, now, user_id) if new else {}
+        with _inserting(cursor, new, via, now, user_id) as ids:
+            # Made while the database takes in the new values: the events need nothing else of it.
+            events, comments = _set_events(user, plan, changes, existing, ids, via, now)
+            prepared = audit.prepare(events)
         if changed:
             _stage(cursor, "pw_changed_values", "id integer, value numeric", changed)
             cursor.execute(
@@ -1411,9 +1417,8 @@ def _write_set(
                 "FROM pw_changed_values AS s WHERE r.id = s.id",
                 [Status.DRAFT, via.source, via.detail, now, user_id],
             )
-    events, comments = _set_events(user, plan, changes, existing, ids, via, now)
     ValueComment.objects.bulk_create(comments, batch_size=1000)
-    audit.record_rows(events)
+    audit.record_prepared(prepared)
     return len(new), len(changed)
 
 
@@ -1421,12 +1426,18 @@ def _values_table() -> str:
     return connection.ops.quote_name(ReportedValue._meta.db_table)
 
 
-def _insert_set(
+@contextmanager
+def _inserting(
     cursor: Any, new: list[tuple[int, int, int, Decimal | None]], via: Via, now: dt.datetime, user_id: Any
-) -> dict[tuple[int, int, int], int]:
+) -> Iterator[dict[tuple[int, int, int], int]]:
     """COPY new values into the values' table, their ids drawn from its sequence first (in order, so
-    that the values are numbered as they come); their ids by (indicator, locality, period) ids. A
-    value someone else inserted meanwhile breaks the unique constraint: IntegrityError."""
+    that the values are numbered as they come); gives their ids by (indicator, locality, period) ids
+    while the COPY is under way — its lines sent by psycopg's writer thread, the database taking
+    them in — so that the caller works meanwhile; the COPY ends with the block. A value someone else
+    inserted meanwhile breaks the unique constraint: IntegrityError."""
+    if not new:
+        yield {}
+        return
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id FROM generate_series(1, %s) ORDER BY id",
         [ReportedValue._meta.db_table, len(new)],
@@ -1436,11 +1447,37 @@ def _insert_set(
         f"COPY {_values_table()} (id, indicator_id, locality_id, period_id, value, status, is_sample, source, "
         "source_detail, version, approvals, updated_at, updated_by_id) FROM STDIN"
     )
-    fixed = (Status.DRAFT, False, via.source, via.detail, 1, 0, now, user_id)
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for pk, (indicator_id, locality_id, period_id, value) in zip(pks, new, strict=True):
-            copy.write_row((pk, indicator_id, locality_id, period_id, value, *fixed))
-    return {key[:3]: pk for pk, key in zip(pks, new, strict=True)}
+    fixed = [
+        copytext.text(v) for v in (Status.DRAFT.value, False, via.source, via.detail, 1, 0, now, user_id)
+    ]
+    indicators, localities, periods, values = (list(c) for c in zip(*new, strict=True))
+    spelled = [copytext.column(c) for c in (pks, indicators, localities, periods, values)]
+    raw = cursor.cursor
+    with connection.wrap_database_errors, raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+        copy.write(copytext.lines([*spelled, *fixed], len(new)))
+        yield {key[:3]: pk for pk, key in zip(pks, new, strict=True)}
+
+
+# The fields of a value's audit event that differ from one value to the next in a set-based write.
+_VARYING = (
+    "type",
+    "locality_code",
+    "indicator_code",
+    "period_code",
+    "subject_id",
+    "subject_label",
+    "old",
+    "new",
+    "comment",
+    "private",
+)
+
+
+def _jsonable_value(value: ReportedValue | None, state: str) -> dict[str, Any] | None:
+    """A value's old or new in its audit event, as `audit.jsonable` writes it (None: no value)."""
+    if value is None:
+        return None
+    return {"value": None if value.value is None else plain(value.value), "state": state}
 
 
 def _set_events(
@@ -1451,46 +1488,37 @@ def _set_events(
     ids: dict[tuple[int, int, int], int],
     via: Via,
     now: dt.datetime,
-) -> tuple[list[dict[str, Any]], list[ValueComment]]:
-    """The audit events of `_write_set` (those `_write` records, in the same order) and the comments
-    to insert. What the events share is worked out once (`audit.like`)."""
+) -> tuple[dict[str, list[Any]], list[ValueComment]]:
+    """The audit events of `_write_set` (those `_write` records, in the same order), field by field
+    as `audit.record_columns` takes them, and the comments to insert. What the events share is
+    worked out once (`_event_fields`)."""
     draft = Status.DRAFT.value  # the text itself: events written as texts throughout hash fastest
-    nobody = audit.Subject("value", None)
+    nobody = audit.Subject("value", None, plan=plan.code)
     saved = _event_fields("value.save", user, nobody, via, None, {"state": draft}, at=now)
-    commented = _event_fields("value.comment", user, nobody, via, None, {"state": draft}, at=now)
-    events: list[dict[str, Any]] = []
+    events: list[tuple[Any, ...]] = []  # the _VARYING fields of each event
     comments: list[ValueComment] = []
     for group, entries in changes:
         locality, period = group.locality, group.period
         pair = existing[(locality.pk, period.pk)]
-        label = f"{locality.name_zh} {period.code}"
+        label = f" {locality.name_zh} {period.code}"
         where = (locality.pk, period.pk)
         for entry in entries:
-            ind = entry.indicator
-            current = pair.get(ind.pk)
-            pk = current.pk if current is not None else ids[(ind.pk, *where)]
-            subject = audit.Subject(
-                "value",
-                pk,
-                f"{ind.code} {label}",
-                plan=plan.code,
-                locality=locality.code,
-                indicator=ind.code,
-                period=period.code,
-            )
-            after: dict[str, Any] = {"value": entry.value, "state": draft}
-            old = None if current is None else {"value": current.value, "state": current.status}
+            code = entry.indicator.code
+            current = pair.get(entry.indicator.pk)
+            pk = str(current.pk if current is not None else ids[(entry.indicator.pk, *where)])
+            subject = (locality.code, code, period.code, pk, (code + label)[:300])
+            old = _jsonable_value(current, current.status) if current is not None else None
             if current is None or current.value != entry.value:
-                events.append(audit.like(saved, subject, old=old, new=after, private=_private(old, after)))
+                after = {"value": None if entry.value is None else plain(entry.value), "state": draft}
+                events.append(("value.save", *subject, old, after, "", _private(old, after)))
             else:
                 after = old  # type: ignore[assignment]
             if said := entry.comment.strip():
-                comments.append(ValueComment(value_id=pk, author=user, text=said))
-                private = _private(after, after)
-                events.append(
-                    audit.like(commented, subject, old=after, new=after, comment=said, private=private)
-                )
-    return events, comments
+                comments.append(ValueComment(value_id=int(pk), author=user, text=said))
+                events.append(("value.comment", *subject, after, after, said, _private(after, after)))
+    columns = {name: [saved[name]] * len(events) for name in audit.FIELDS}
+    columns.update(zip(_VARYING, map(list, zip(*events, strict=True)), strict=True))
+    return columns, comments
 
 
 __all__ += [

@@ -8,13 +8,13 @@ sources and the defaults are in docs/methodology.md.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from planwatch.core import gcpause
 from planwatch.core.evaluation.aggregate import QUALIFIERS, Panel
 from planwatch.core.evaluation.formulas import Measure, Scale, measure_of
 from planwatch.core.evaluation.types import (
@@ -486,13 +486,8 @@ def indicator_results(
         return ()
     # Hundreds of thousands of small objects: the cyclic garbage collector would walk the big lists
     # made here again and again while they grow, for nothing (they hold no cycles).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         return _results(ev, ii, ss, ys)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -> tuple[IndicatorResult, ...]:
