@@ -115,8 +115,30 @@ def parse_number(raw: str) -> tuple[Decimal | None, str]:
 # --- the reporting home: periods, and per locality what is done and who is waiting ---------------
 
 
+class Shares:
+    """What a row of the reporting home shows of its values, a unit's or an area's: reported
+    (submitted, approved or accepted) and accepted, as shares of the values required."""
+
+    required: int
+    submitted: int
+    approved: int
+    accepted: int
+
+    @property
+    def reported(self) -> int:
+        return self.submitted + self.approved + self.accepted
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.reported / self.required) if self.required else 0
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.required) if self.required else 0
+
+
 @dataclass
-class Progress:
+class Progress(Shares):
     locality: Locality
     required: int
     draft: int = 0
@@ -144,17 +166,6 @@ class Progress:
     def not_submitted(self) -> int:
         return self.draft + self.returned + self.missing
 
-    @property
-    def reported(self) -> int:
-        return self.submitted + self.approved + self.accepted
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.reported / self.required) if self.required else 0
-
-    @property
-    def accepted_percent(self) -> int:
-        return round(100 * self.accepted / self.required) if self.required else 0
 
 
 def _waiting(p: Progress) -> list[str]:
@@ -251,7 +262,7 @@ HOME_PAGE = 100  # pilot units on a page of the reporting home of many units
 
 
 @dataclass
-class GroupProgress:
+class GroupProgress(Shares):
     """The pilot units below one locality (their 上级地区: a city, or a province of a national plan),
     their values of a period added up."""
 
@@ -264,17 +275,6 @@ class GroupProgress:
     approved: int = 0
     accepted: int = 0
 
-    @property
-    def reported(self) -> int:
-        return self.submitted + self.approved + self.accepted
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.reported / self.required) if self.required else 0
-
-    @property
-    def accepted_percent(self) -> int:
-        return round(100 * self.accepted / self.required) if self.required else 0
 
 
 def _group_of(loc: Locality, region: int | None) -> Locality | None:
