@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from planwatch.accounts.models import Profile
 from planwatch.breakdown import views as breakdown_views
@@ -20,6 +18,7 @@ from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Indicator, Plan, Target
 from planwatch.reporting import views as reporting_views
 from planwatch.web import middleware
+from tests.test_national_size import _queries
 
 pytestmark = pytest.mark.django_db
 
@@ -158,13 +157,6 @@ def test_a_breakdown_of_many_units_finds_a_unit_by_name_or_code(client, alice, m
     found = client.get(f"{url}?q={unit.code}").content.decode()
     assert _rows(found) == [unit.code]
     assert 'rel="next"' not in found  # one page of one unit
-
-
-def _queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200, path
-    return len(captured.captured_queries)
 
 
 def test_the_lists_query_counts_do_not_grow_with_many_units(client, alice, tmp_path, many, monkeypatch):
