@@ -62,11 +62,11 @@ def search_units(rows: Sequence[T], query: str, unit: Callable[[T], Unit]) -> li
     wanted = query.strip().casefold()
     if not wanted:
         return list(rows)
-    return [
-        row
-        for row in rows
-        if any(wanted in text.casefold() for text in (unit(row).code, unit(row).name_zh, unit(row).name_en))
-    ]
+    return [row for row in rows if any(wanted in text.casefold() for text in _texts(unit(row)))]
+
+
+def _texts(unit: Unit) -> tuple[str, str, str]:
+    return unit.code, unit.name_zh, unit.name_en
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ these views read the forms, show the pages and turn refusals into messages.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
@@ -18,13 +19,13 @@ from planwatch.accounts.permissions import led_first
 from planwatch.core.errors import PlanWatchError, WorkbookRejected
 from planwatch.kernel.review import Action, State
 from planwatch.pages import UnitsPage, many_units, refusal_goes_to
-from planwatch.plans.models import Indicator, Locality, Plan, pick
+from planwatch.plans.models import Indicator, Plan, pick
 from planwatch.reporting.excel_views import UploadForm, attachment, problem_rows
 from planwatch.reporting.views import parse_number
 
 from . import actions, excel
 from .models import adjustments, broken_down
-from .table import Row, Table, read_table, read_tables
+from .table import Table, read_table, read_tables
 
 WORKFLOW = (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.RETURNED)  # a breakdown's states
 UNITS_PAGE = 50  # rows of a breakdown of many pilot units on a page (the totals count every one)
@@ -99,10 +100,6 @@ def _move(request: HttpRequest, plan: Plan, ind: Indicator, action: str) -> Http
     return redirect(request.get_full_path())
 
 
-def _unit(row: Row) -> Locality:
-    return row.locality
-
-
 def _page(
     request: HttpRequest, plan: Plan, ind: Indicator, status: int = 200, **context: Any
 ) -> HttpResponse:
@@ -110,7 +107,11 @@ def _page(
     table = context.pop("table", None) or read_table(ind, breakdown)
     # Of many pilot units, a page of rows (`?q=` to find one): a save posts, and so writes, only the
     # page's cells; the totals under it are the table's, of every unit as stored.
-    units = UnitsPage.of(request, table.rows, UNITS_PAGE, _unit) if many_units(len(table.rows)) else None
+    units = (
+        UnitsPage.of(request, table.rows, UNITS_PAGE, attrgetter("locality"))
+        if many_units(len(table.rows))
+        else None
+    )
     return _render(
         request,
         "table.html",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -167,7 +168,6 @@ class Progress(Shares):
         return self.draft + self.returned + self.missing
 
 
-
 def _waiting(p: Progress) -> list[str]:
     waiting = []
     if p.not_submitted:
@@ -276,7 +276,6 @@ class GroupProgress(Shares):
     accepted: int = 0
 
 
-
 def _group_of(loc: Locality, region: int | None) -> Locality | None:
     """The locality a pilot unit is summed under: its highest ancestor (of the two its row holds)
     below the region's own locality (a plan's single top, 广东省 of the seed plan): a county's city in
@@ -329,7 +328,7 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
     groups = by_group(rows, region) if many else None
     area = request.GET.get("area", "") if many else ""  # a group of the summary: its units listed
     listed = [r for r in rows if (g := _group_of(r.locality, region)) and g.code == area] if area else rows
-    units = UnitsPage.of(request, listed, HOME_PAGE, _locality_of) if many else None
+    units = UnitsPage.of(request, listed, HOME_PAGE, attrgetter("locality")) if many else None
     return _render(
         request,
         "home.html",
@@ -344,10 +343,6 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
         late_count=sum(r.late for r in rows),
         today=today,
     )
-
-
-def _locality_of(p: Progress) -> Locality:
-    return p.locality
 
 
 @login_required
