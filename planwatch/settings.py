@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "planwatch.kernel.unchanged.middleware",  # a reading request reads the data mark once
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.middleware.RejectMalformedInput",
+    "planwatch.web.kept.KeptPages",  # the most-read pages kept while the data have not changed
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "planwatch.web.middleware.PlanWatchErrors",
     "axes.middleware.AxesMiddleware",  # last: it turns a locked-out login into the lockout page
@@ -259,6 +260,16 @@ LOGGING = {
 # ledger counts) is kept this many seconds in the process's cache, and computed again after any change
 # of the data (planwatch.kernel.unchanged); 0 keeps nothing.
 PLANWATCH_CACHE_SECONDS = int(env_number("PLANWATCH_CACHE_SECONDS", 300, minimum=0))
+# Each web process's own memory: kept answers (kernel.unchanged) and kept pages (web.kept), at most
+# PLANWATCH_KEPT_PAGES pages (about 50–150 KiB each), the least recently used third dropped when full.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": int(env_number("PLANWATCH_KEPT_PAGES", 1000, minimum=1))},
+    },
+}
 
 # Reporting: outlier warnings against a locality's own history, and the entry lock.
 PLANWATCH_OUTLIER_Z_SCORE = env_number("PLANWATCH_OUTLIER_Z_SCORE", 3.0, minimum=0.1)

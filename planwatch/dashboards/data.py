@@ -42,6 +42,7 @@ from planwatch.evaluation.runs import (
     no_data,
     parameters_from_options,
 )
+from planwatch.kernel import unchanged
 from planwatch.kernel.models import Job
 from planwatch.plans import revision as data_revision
 from planwatch.plans.models import Indicator, Locality, Plan, hierarchy_nodes, pick
@@ -233,6 +234,7 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
         return RunChoice(year=year, run=_run(shown[0]))
     run = latest_default_run(plan, year)
     if not evaluate_if_needed:
+        unchanged.provisional()  # the job may store a newer run with no change of the data
         return RunChoice(year=year, run=run)
     if not has_values(plan, year):
         return RunChoice(year=year, run=None, refused=no_data(plan, year))
@@ -242,6 +244,7 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
         return RunChoice(
             year=year, run=_run(made), made_now=made is not None and (run is None or made != run.pk)
         )
+    unchanged.provisional()
     return RunChoice(year=year, run=run, pending=job.state != Job.State.FAILED)
 
 

@@ -36,6 +36,9 @@ T = TypeVar("T")
 _MISSING = object()
 # The mark read by this reading request: None outside one, "" until first read.
 _request_mark: ContextVar[str | None] = ContextVar("planwatch_request_mark", default=None)
+# Set when this request's answer holds a state that may change without a change of the data (a
+# newer evaluation run being made on the job runner): such a page is never kept (web.kept).
+_provisional: ContextVar[bool] = ContextVar("planwatch_provisional", default=False)
 
 
 def data_mark() -> str:
@@ -56,12 +59,24 @@ def middleware(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[
 
     def respond(request: HttpRequest) -> HttpResponse:
         token = _request_mark.set("" if request.method in READ_METHODS else None)
+        flag = _provisional.set(False)
         try:
             return get_response(request)
         finally:
+            _provisional.reset(flag)
             _request_mark.reset(token)
 
     return respond
+
+
+def provisional() -> None:
+    """This request's answer shows a state the data mark does not name (a run still being made):
+    the page is not kept (planwatch.web.kept)."""
+    _provisional.set(True)
+
+
+def is_provisional() -> bool:
+    return _provisional.get()
 
 
 def while_unchanged(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
