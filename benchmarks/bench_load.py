@@ -15,16 +15,19 @@ names a PostgreSQL server — the database `bench_load` on that server, made ane
 Then the production set-up as `make demo` runs it — gunicorn `planwatch.wsgi` with 2 sync workers
 (`--workers`) and one `planwatch db_worker` — and, over HTTP:
 
-1. every role's demo user signs in (`demo_user --with-roles`: the administrator, the province, the
-   lead unit, two reporters, the leader), each with an API token as well;
-2. warm-up: every page of the mix, as every user, until no dashboard says a newer evaluation is
-   being made (a page never evaluates: it asks the job runner, which stores the run);
+1. one browser per simulated user, each its own session, signed in as the role demo users in turn
+   (`demo_user --with-roles`: the administrator, the province, the lead unit, two reporters, the
+   leader); each role user has one API token;
+2. warm-up: every page of the mix, as one browser of each user, until no dashboard says a newer
+   evaluation is being made (a page never evaluates: it asks the job runner, which stores the run);
+   the other sessions' pages are not asked before the measure (the kept pages, docs/deployment.md,
+   start cold for them in both web processes);
 3. the trivial page (`--trivial`, /healthz by default: Django's WSGI handler, two queries, answered
    before the other middleware) under the load generator, then the page mix under the same load.
 
 The load generator is closed-loop: `--users` threads, each asking one page after the other with no
 think time, for `--seconds` (or `--requests` in all). Each user goes round the mix from its own
-starting point, signed in as its role's user (users take the roles in turn). It prints, per page and
+starting point, in its own session. It prints, per page and
 for the mix: requests, errors, p50/p95/p99, throughput, and the ratio p95(page) / p95(trivial).
 """
 
@@ -280,13 +283,16 @@ def plan_info(env: dict[str, str], code: str) -> dict:
     return json.loads(out.split("INFO", 1)[1])
 
 
-def sign_in(env: dict[str, str], base: str, info: dict) -> list[tuple[Browser, str]]:
-    """Every role's user signed in, with an API token: (browser, the locality its pages show)."""
+def sign_in(env: dict[str, str], base: str, info: dict, count: int) -> list[tuple[Browser, str]]:
+    """`count` browsers, each its own session, signed in as the role users in turn (the first
+    browsers one of each role), each user with one API token: (browser, the locality its pages
+    show)."""
     users = [("bench", "")] + list(zip(info["users"], info["localities"], strict=True))
+    tokens = {u: planwatch(env, "create_token", "--user", u, "--name", "bench").strip() for u, _ in users}
     browsers = []
-    for username, locality in users:
-        token = planwatch(env, "create_token", "--user", username, "--name", "bench").strip()
-        browser = Browser(base, username, token)
+    for n in range(max(count, len(users))):
+        username, locality = users[n % len(users)]
+        browser = Browser(base, username, tokens[username])
         browser.login()
         browsers.append((browser, locality or info["first_pilot"]))
     return browsers
@@ -395,9 +401,11 @@ def run_size(size: str, args: argparse.Namespace, env: dict[str, str], folder: P
                 break
             except OSError:
                 time.sleep(0.2)
-        browsers = sign_in(env, base, info)
+        browsers = sign_in(env, base, info, args.users)
+        roles = browsers[: len(info["users"]) + 1]  # one browser of each user: the others' pages stay cold
         print(
-            f"warm-up: {warm_up(browsers, info):.0f} s; users: {', '.join(b.username for b, _ in browsers)}"
+            f"warm-up: {warm_up(roles, info):.0f} s; users: {', '.join(b.username for b, _ in roles)}, "
+            f"{len(browsers)} sessions"
         )
         trivial_steps = []
         mix_steps = []

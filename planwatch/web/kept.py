@@ -1,13 +1,13 @@
 """Pages kept while the data have not changed: the most-read pages, answered again from the
-process's cache to the same signed-in session (or API token) while nothing they show can have
-changed.
+process's cache to the same user while nothing they show can have changed.
 
 A page is kept under everything its answer depends on, so a kept answer is the answer the view
 would give again:
 
-- who asks: the session (its key, its CSRF cookie — the page's forms carry a token of that cookie's
-  secret — and its user) or the API token (checked on every request, as the API checks it: a
-  revoked or expired token is refused, never answered from the cache);
+- who asks: the signed-in user, or the user of an API token (the token is checked on every request,
+  as the API checks it: a revoked or expired token is refused, never answered from the cache). The
+  page's forms are given the asking session's own CSRF token when it is answered, so a user's
+  sessions share their kept pages;
 - what is asked: the path with its query string, the language;
 - when: the site's date (what is late, what is open) and the data mark (kernel.unchanged: the last
   audit event — every change of data is one action writing one, so a new event is a new key).
@@ -19,12 +19,12 @@ run being made on the job runner: `kernel.unchanged.provisional`). GET only.
 
 PLANWATCH_CACHE_SECONDS bounds how long (0 keeps nothing: the tests' settings);
 PLANWATCH_KEPT_PAGES bounds how many answers a process keeps (the "pages" cache in settings).
-Which pages are kept is the one list below: a view is added by its name.
-"""
+Which pages are kept is the one list below: a view is added by its name."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 from planwatch.accounts.models import ApiToken
@@ -50,21 +51,21 @@ KEPT_VIEWS = frozenset(
 )
 
 _KEY = "_planwatch_kept_key"
+# A form's CSRF token (Django's {% csrf_token %}, the only way a template holds one): kept as a mark,
+# given the asking session's own token when the page is answered.
+CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(">)')
+CSRF_MARK = b"\x00planwatch-csrf\x00"
 _SKIPPED_HEADERS = {"set-cookie"}
 
 
-def _caller(request: HttpRequest) -> tuple[str, ...] | None:
-    """Who asks, as the key names them; None when the page is not to be kept for this caller."""
+def _caller(request: HttpRequest) -> str | None:
+    """Who asks, as the key names them (the user); None when the page is not to be kept for them."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and raw.strip():
         token = ApiToken.authenticate(raw.strip())
-        return ("token", str(token.pk), str(token.user_id)) if token is not None else None
+        return str(token.user_id) if token is not None else None
     user: Any = getattr(request, "user", None)
-    session: Any = getattr(request, "session", None)
-    csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    if user is None or not user.is_authenticated or session is None or not session.session_key or not csrf:
-        return None
-    return ("session", session.session_key, csrf, str(user.pk))
+    return str(user.pk) if user is not None and user.is_authenticated else None
 
 
 def _key(request: HttpRequest) -> str | None:
@@ -72,7 +73,7 @@ def _key(request: HttpRequest) -> str | None:
     if caller is None or len(get_messages(request)):
         return None
     parts = (
-        *caller,
+        caller,
         request.get_full_path(),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
@@ -81,20 +82,12 @@ def _key(request: HttpRequest) -> str | None:
     return "planwatch:page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _same_csrf_secret(request: HttpRequest) -> bool:
-    """The page's forms carry a token of the secret the cookie named in the key (a new or rotated
-    secret — a first visit, a login — makes a page for another cookie)."""
-    secret = request.META.get("CSRF_COOKIE")
-    return secret is None or secret == request.COOKIES.get(settings.CSRF_COOKIE_NAME)
-
-
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
     session: Any = getattr(request, "session", None)
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and _same_csrf_secret(request)
         and not (session is not None and session.modified)
         and not len(get_messages(request))
         and not unchanged.is_provisional()
@@ -113,7 +106,8 @@ class KeptPages:
         key = getattr(request, _KEY, None)
         if key is not None and _keepable(request, response):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-            caches["pages"].set(key, (response.content, headers), settings.PLANWATCH_CACHE_SECONDS)
+            content = CSRF_INPUT.sub(rb"\g<1>" + CSRF_MARK + rb"\g<2>", response.content)
+            caches["pages"].set(key, (content, headers), settings.PLANWATCH_CACHE_SECONDS)
         return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
@@ -133,4 +127,6 @@ class KeptPages:
             setattr(request, _KEY, key)
             return None
         content, headers = kept
+        if CSRF_MARK in content:
+            content = content.replace(CSRF_MARK, get_token(request).encode())
         return HttpResponse(content, headers=dict(headers))
