@@ -20,8 +20,10 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -277,6 +279,29 @@ def test_a_request_renews_the_session_once_a_minute_and_an_idle_one_is_refused(
     assert renewed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get(reverse("web:plan", kwargs={"code": plan.code}))["Location"].startswith(LOGIN)
+
+
+def test_a_renewal_the_database_cannot_take_leaves_the_page_answered(
+    bob: Any, plan: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """A long job holding SQLite's write lock made a renewal fail (database is locked) and with it
+    the page (400, SessionInterrupted): the renewal is at best, the page answers, the next renews."""
+    client = Client()
+    assert log_in(client, "bob-password").status_code == 302
+    page = reverse("web:plan", kwargs={"code": plan.code})
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    def locked(self: Any, must_create: bool = False) -> None:
+        raise OperationalError("database is locked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SessionStore, "save", locked)
+        assert client.get(page).status_code == 200
+    assert "session not renewed: database is locked" in caplog.text
+    assert client.get(page).status_code == 200  # renewed now
+    session = Session.objects.get()
+    assert session.expire_date > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
 # --- production settings: HTTPS, HSTS, secure cookies, CSP -----------------------------------------------

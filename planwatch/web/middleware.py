@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -9,7 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +23,8 @@ from planwatch.core import inputs
 from planwatch.core.errors import Issue, PlanWatchError, errors_body
 from planwatch.pages import refusal_page
 from planwatch.plans.models import in_english
+
+logger = logging.getLogger(__name__)
 
 # The idle timeout is renewed at most this often (seconds): not a database write on every page.
 RENEW_SESSION_EVERY = 60
@@ -39,10 +44,25 @@ def renew_idle_session(
         session: Any = getattr(request, "session", None)
         signed_in = session is not None and session.session_key and not session.is_empty()
         if signed_in and time.time() - int(session.get(RENEWED_AT, 0)) >= RENEW_SESSION_EVERY:
-            session_renewed(session)  # marks it modified: SessionMiddleware saves it
+            if session.modified:
+                session_renewed(session)  # saved with the view's own change by SessionMiddleware
+            else:
+                _renewed_alone(session)
         return response
 
     return middleware
+
+
+def _renewed_alone(session: Any) -> None:
+    """Save a renewal the view did not ask for, at best: a database too busy to take the write (a
+    long job holding SQLite's write lock) or a session ended meanwhile (a logout in another tab)
+    leaves the session as it was, and the page still answers; the next request renews it."""
+    session_renewed(session)
+    try:
+        session.save()
+    except (DatabaseError, UpdateError) as exc:
+        logger.warning("session not renewed: %s", exc)
+    session.modified = False
 
 
 RENEWED_AT = "_renewed_at"
