@@ -182,3 +182,59 @@ def test_an_api_token_is_checked_on_every_request(client, plan, cast):
 def test_only_the_named_views_are_kept():
     assert "dashboards:overview" in kept.KEPT_VIEWS
     assert all(":" in name for name in kept.KEPT_VIEWS)
+
+
+# --- found by review: who a page is kept for ------------------------------------------------------
+
+
+def test_a_foreign_token_sent_with_a_page_does_not_file_it_under_its_user(plan, cast):
+    """Zack's browser sends Pat's API token too (a proxy, an extension): the page is Zack's, made
+    and kept for Zack; Pat never sees it."""
+    _, raw = ApiToken.issue(cast.pat, "script")
+    zack = Client()
+    zack.force_login(cast.zack)
+    for _ in range(2):
+        page = zack.get(overview(plan), HTTP_AUTHORIZATION=f"Bearer {raw}").content
+        assert b'translate="no">zack</a>' in page
+    pat = Client()
+    pat.force_login(cast.pat)
+    assert b'translate="no">zack</a>' not in pat.get(overview(plan)).content
+
+
+def test_a_token_alone_never_opens_a_page(plan, cast):
+    """Pages are for signed-in sessions: a request with only a token goes to the login page, even
+    after the token's user has a kept page."""
+    _, raw = ApiToken.issue(cast.pat, "script")
+    pat = Client()
+    pat.force_login(cast.pat)
+    kept_after_two(pat, overview(plan))
+    assert Client().get(overview(plan), HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 302
+
+
+def test_the_api_with_a_session_and_a_token_answers_the_tokens_user(plan, cast):
+    _, raw = ApiToken.issue(cast.pat, "script")
+    url = f"/api/v1/plans/{plan.code}/values?period=2018&limit=10"
+    zack = Client()
+    zack.force_login(cast.zack)
+    both = [zack.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").content for _ in range(3)]
+    assert both[0] == both[1] == both[2] == Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").content
+
+
+def test_the_key_holds_the_host_so_a_next_page_link_is_the_askers(plan, cast, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "intranet.example", "public.example"]
+    pat = Client()
+    pat.force_login(cast.pat)
+    url = f"/api/v1/plans/{plan.code}/values?period=2018&limit=1"
+    for _ in range(2):
+        pat.get(url, HTTP_HOST="intranet.example")
+    link = pat.get(url, HTTP_HOST="public.example", secure=True)["Link"]
+    assert "https://public.example/" in link and "intranet" not in link
+
+
+def test_a_large_answer_is_not_kept(plan, cast, monkeypatch):
+    monkeypatch.setattr(kept, "KEPT_MAX_BYTES", 1000)
+    pat = Client()
+    pat.force_login(cast.pat)
+    for _ in range(2):
+        pat.get(overview(plan))
+    assert asked(pat, overview(plan))[2] > KEPT_QUERIES

@@ -241,9 +241,10 @@ def run_for(plan: Plan, year: int | None, *, evaluate_if_needed: bool = True) ->
     job = evaluation_jobs.request_run(plan, year)
     if job.state == Job.State.DONE:
         made = DashboardRun.objects.filter(plan=plan, year=year).values_list("run_id", flat=True).first()
-        return RunChoice(
-            year=year, run=_run(made), made_now=made is not None and (run is None or made != run.pk)
-        )
+        made_now = made is not None and (run is None or made != run.pk)
+        if made_now:
+            unchanged.provisional()  # says "just now": the next view says it no more
+        return RunChoice(year=year, run=_run(made), made_now=made_now)
     unchanged.provisional()
     return RunChoice(year=year, run=run, pending=job.state != Job.State.FAILED)
 
