@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -94,6 +95,21 @@ def test_a_valid_bearer_token_is_accepted(client: Client, plan: Plan, bob: Any) 
     assert [p["code"] for p in get_json(client, f"{API}/plans", **bearer(raw))] == [PLAN]
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_a_last_use_the_database_cannot_take_leaves_the_call_answered(
+    client: Client, plan: Plan, bob: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """A long job holding SQLite's write lock made the token's last-use write fail and the call
+    answer 500: the write is at best, the call answers."""
+    _, raw = ApiToken.issue(bob, "script")
+
+    def locked(self: Any, **fields: Any) -> int:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(QuerySet, "update", locked)
+    assert [p["code"] for p in get_json(client, f"{API}/plans", **bearer(raw))] == [PLAN]
+    assert "last use not written: database is locked" in caplog.text
 
 
 def test_the_bearer_scheme_is_case_insensitive(client: Client, plan: Plan, bob: Any) -> None:

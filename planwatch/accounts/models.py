@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,8 @@ from planwatch.core.kinds import Term
 from planwatch.plans.models import term_choices
 
 TOKEN_PREFIX = "pw_"
+logger = logging.getLogger(__name__)
+
 # A token's last use is written at most this often (seconds): a read request writes nothing else,
 # and on SQLite a write on every API call waits behind any long write ("database is locked").
 TOUCH_TOKEN_EVERY = 60
@@ -74,7 +77,11 @@ class ApiToken(models.Model):
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=TOUCH_TOKEN_EVERY):
             token.last_used_at = now
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            try:  # at best: a database too busy to take the write (SQLite's lock held by a long job)
+                with transaction.atomic():
+                    cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            except DatabaseError as exc:
+                logger.warning("API token's last use not written: %s", exc)
         return token
 
     @classmethod
