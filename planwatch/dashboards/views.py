@@ -487,7 +487,8 @@ def measure(request: HttpRequest, code: str, run_id: int, indicator_code: str) -
 def locality(request: HttpRequest, code: str, locality_code: str) -> HttpResponse:
     plan = _plan(code)
     loc = get_object_or_404(Locality.objects.select_related("parent"), plan=plan, code=locality_code)
-    areas = data.areas_of(list(plan.localities.order_by("order", "id")))
+    localities = list(plan.localities.order_by("order", "id"))
+    areas = data.areas_of(localities)
     members = areas.get(loc.code, [])
     if not loc.pilot and not members:
         raise Http404("not a pilot unit, nor above one")
@@ -496,7 +497,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
     except data.UnknownYear as unknown:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
     if members:
-        return _area(request, plan, loc, members, years, year)
+        return _area(request, plan, loc, localities, members, years, year)
     choice = data.run_for(plan, year)
     results = data.Results.for_scopes(choice.run, loc.code) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
@@ -552,6 +553,7 @@ def _area(
     request: HttpRequest,
     plan: Plan,
     area: Locality,
+    localities: list[Locality],
     members: list[Locality],
     years: list[int],
     year: int | None,
@@ -560,7 +562,7 @@ def _area(
     made of its members' values by the indicator's region rule, with every member's value beside."""
     choice = data.run_for(plan, year)
     statuses = choice.run.statuses if choice.run else data.ACCEPTED
-    rows = data.area_rows(plan, members, year, statuses) if year is not None else []
+    rows = data.area_rows(plan, localities, members, year, statuses) if year is not None else []
     return _render(
         request,
         "area.html",
