@@ -5,19 +5,25 @@ do not grow with the units; the seed plan's pages are as before."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from planwatch.accounts.models import Profile
 from planwatch.breakdown import actions
+from planwatch.breakdown import excel as breakdown_excel
 from planwatch.breakdown import views as breakdown_views
+from planwatch.breakdown.excel import export_breakdown, import_breakdown
 from planwatch.breakdown.models import broken_down
 from planwatch.breakdown.table import read_summaries, read_table
+from planwatch.core import workbook
 from planwatch.core.evaluation import area_values, build_panel
 from planwatch.core.evaluation.breakdown import NAMED_MISSING
 from planwatch.dashboards import data
@@ -27,21 +33,24 @@ from planwatch.plans.loader import load_plan_file
 from planwatch.plans.models import Indicator, Plan, Target
 from planwatch.reporting import views as reporting_views
 from planwatch.reporting.models import ReportedValue
+from planwatch.supervision import excel as supervision_excel
 from planwatch.web import middleware
 from tests.test_dashboard_views import in_english
 from tests.test_national_size import _queries
+from tests.test_supervision_excel import _filled
 
 pytestmark = pytest.mark.django_db
 
 
-def synth(tmp_path: Path, units: int, provinces: bool = True) -> Plan:
+def synth(tmp_path: Path, units: int, provinces: bool = True, sample: bool = True) -> Plan:
     """A synthetic plan of `units` counties (under their cities and provinces), with sample data."""
     path = tmp_path / f"synth{units}.yaml"
     call_command(
         "synth_plan", localities=units, indicators=3, years=3, seed=3, provinces=provinces, output=str(path)
     )
     plan = load_plan_file(path).plan
-    call_command("load_sample", plan=plan.code)
+    if sample:
+        call_command("load_sample", plan=plan.code)
     return plan
 
 
@@ -297,3 +306,50 @@ def test_the_breakdown_list_counts_from_the_stored_targets_as_the_tables_do(clie
     page = client.get(f"/plans/{many.code}/breakdown/").content.decode()
     assert re.search(r'<tr data-indicator="I001" data-state="[^"]+">', page)
     assert page.count("flag shortfall") == sum(len(s.shortfalls) for s in read_summaries(many))
+
+
+def _counting_loads(monkeypatch) -> list[bool]:
+    """Each opening of an uploaded workbook by openpyxl (its read-only flag), counted."""
+    opened: list[bool] = []
+    load = workbook.load_workbook
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("read_only", False))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(workbook, "load_workbook", counted)
+    return opened
+
+
+def test_a_breakdown_workbook_of_many_units_is_read_once_to_its_last_unit(
+    django_user_model, tmp_path, monkeypatch
+):
+    """A breakdown's upload of 250 units is read once, read-only (as the values template and the
+    ledger), every row to the last unit: before, the rows after the 200th were left unread."""
+    plan = synth(tmp_path, 250, sample=False)
+    ind = plan.indicators.get(code="I001")
+    lead = _lead(django_user_model, plan, ind)
+    book = load_workbook(BytesIO(export_breakdown(read_table(ind, actions.breakdown_of(ind)), lead)))
+    sheet = book[breakdown_excel.SHEET]
+    year = plan.start_year
+    rows = range(breakdown_excel.FIRST_ROW, breakdown_excel.FIRST_ROW + 250)
+    for r in rows:  # the first year: below every later target of the plan text (10 and more)
+        sheet.cell(row=r, column=breakdown_excel.FIRST_YEAR_COL, value=1 + r % 7)
+    out = BytesIO()
+    book.save(out)
+    opened = _counting_loads(monkeypatch)
+    import_breakdown(out.getvalue(), "many.xlsx", lead, ind)
+    assert opened == [True]  # once, read-only
+    saved = dict(Target.objects.filter(indicator=ind, year=year).values_list("locality__code", "value"))
+    by_row = {sheet.cell(row=r, column=breakdown_excel.CODE_COL).value: r for r in rows}
+    assert len(by_row) == 250 and all(saved[code] == 1 + r % 7 for code, r in by_row.items())
+
+
+def test_an_action_plan_upload_is_read_once(plan, cast, monkeypatch):
+    task = plan.tasks.order_by("order").first().code
+    data = _filled(
+        plan, [[None, task, "示范车间", "DST", "张三", dt.date(2018, 1, 1), "2018-06-30", "验收报告", ""]]
+    )
+    opened = _counting_loads(monkeypatch)
+    assert supervision_excel.import_action_plan(data, "zh.xlsx", cast.zoe).added == 1
+    assert opened == [True]  # once, read-only

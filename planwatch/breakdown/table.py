@@ -21,7 +21,7 @@ from planwatch.core.evaluation.breakdown import (
     describe_total,
 )
 from planwatch.core.evaluation.planinput import indicator_spec, pilot_units
-from planwatch.core.evaluation.types import REGION, AreaSpec, PlanPeriod, TargetSpec
+from planwatch.core.evaluation.types import REGION, AreaSpec, LocalitySpec, PlanPeriod, TargetSpec
 from planwatch.core.hierarchy import LocalityNode, included_in
 from planwatch.core.numbers import plain
 from planwatch.kernel.review import STATE_WORDS, State
@@ -199,6 +199,12 @@ class PlanFacts:
         """Each area (a city above its reporting counties) → its pilot units (core.hierarchy.areas)."""
         return hierarchy.areas(self.nodes)
 
+    @cached_property
+    def units(self) -> tuple[LocalitySpec, ...]:
+        """The pilot units as the totals count them (planinput.pilot_units), made once for every
+        indicator's totals and every area's."""
+        return pilot_units(self.nodes.values())
+
     def names(self) -> dict[str, tuple[str, str]]:
         return {loc.code: (loc.name_zh, loc.name_en) for loc in self.pilots}
 
@@ -245,10 +251,9 @@ def _totals(
         components={},
         dimension=None,
     )
-    localities = pilot_units(facts.nodes.values())
     if area is None:
-        return breakdown_totals(facts.period, spec, localities, specs, facts.years)
-    return area_totals(facts.period, spec, localities, specs, AreaSpec(area, facts.areas[area]), facts.years)
+        return breakdown_totals(facts.period, spec, facts.units, specs, facts.years)
+    return area_totals(facts.period, spec, facts.units, specs, AreaSpec(area, facts.areas[area]), facts.years)
 
 
 def _columns(
