@@ -73,6 +73,10 @@ def search_units(rows: Sequence[T], query: str, unit: Callable[[T], Unit]) -> li
     return [row for row in rows if any(wanted in text.casefold() for text in _texts(unit(row)))]
 
 
+def _itself(row: Any) -> Unit:
+    return row  # type: ignore[no-any-return]
+
+
 def _texts(unit: Unit) -> tuple[str, str, str]:
     return unit.code, unit.name_zh, unit.name_en
 
@@ -88,11 +92,17 @@ class UnitsPage:
 
     @classmethod
     def of(
-        cls, request: HttpRequest, rows: Sequence[T], per_page: int, unit: Callable[[T], Unit]
+        cls,
+        request: HttpRequest,
+        rows: Sequence[T],
+        per_page: int,
+        unit: Callable[[T], Unit] | None = None,
     ) -> UnitsPage:
-        """The page of `rows` (each of a unit: `unit(row)`) the request asks for."""
+        """The page of `rows` (each of a unit: `unit(row)`; without `unit`, units themselves) the
+        request asks for."""
         query = request.GET.get("q", "").strip()
-        page = Paginator(search_units(rows, query, unit), per_page).get_page(request.GET.get("page"))
+        found = search_units(rows, query, unit or _itself)
+        page = Paginator(found, per_page).get_page(request.GET.get("page"))
         others = request.GET.copy()
         for name in ("q", "page"):
             others.pop(name, None)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +37,7 @@ from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, check_may_run, parameters_label
 from planwatch.kernel import jobs
-from planwatch.pages import many_units, refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, named_first, refusal_goes_to
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
@@ -172,12 +172,13 @@ UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
 
 def _ranking_view(request: HttpRequest, ranking: list[dict[str, Any]]) -> dict[str, Any]:
     """The ranking rows the overview shows: all of a small plan; of many, the best and the worst
-    `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole."""
+    `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole, its
+    units found by name or code (`UnitsPage`: `?q=`, `?page=`)."""
     if not many_units(len(ranking)):
         return {"ranking_rows": ranking, "ranking_gap": 0}
     if request.GET.get("ranking") == "all":
-        page = Paginator(ranking, RANKING_PAGE).get_page(request.GET.get("page"))
-        return {"ranking_rows": list(page.object_list), "ranking_gap": 0, "ranking_page": page}
+        units = UnitsPage.of(request, ranking, RANKING_PAGE, itemgetter("locality"))
+        return {"ranking_rows": units.rows, "ranking_gap": 0, "ranking_units": units}
     top, bottom = ranking[:RANKING_EACH], ranking[-RANKING_EACH:]
     gap = len(ranking) - len(top) - len(bottom)
     return {"ranking_rows": top, "ranking_bottom": bottom, "ranking_gap": gap, "ranking_total": len(ranking)}
@@ -188,16 +189,9 @@ def _binding_counts(binding: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for row in binding:
         cells = [cell for cell in row["cells"] if cell]
-        failed = [cell["locality"] for cell in cells if cell["key"] == "fail"]
+        failed, more = named_first([cell["locality"] for cell in cells if cell["key"] == "fail"])
         counted = Counter(cell["key"] for cell in cells)
-        rows.append(
-            {
-                "indicator": row["indicator"],
-                "counts": counted,
-                "failed": failed[:10],
-                "more": len(failed) > 10,
-            }
-        )
+        rows.append({"indicator": row["indicator"], "counts": counted, "failed": failed, "more": more})
     return rows
 
 
@@ -849,12 +843,12 @@ COLUMNS = [
 ]
 
 
-def _units_page(request: HttpRequest, pilots: list[Locality]) -> Page | None:
-    """Of many pilot units, the page of them an indicator page shows (table and chart), by `?page=`;
-    None for a plan small enough to show every one."""
+def _units_page(request: HttpRequest, pilots: list[Locality]) -> UnitsPage | None:
+    """Of many pilot units, the page of them an indicator page shows (table and chart), found by
+    name or code (`?q=`, `?page=`); None for a plan small enough to show every one."""
     if not many_units(len(pilots)):
         return None
-    return Paginator(pilots, UNITS_PAGE).get_page(request.GET.get("page"))
+    return UnitsPage.of(request, pilots, UNITS_PAGE)
 
 
 @login_required
@@ -863,7 +857,8 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     ind = _indicator(plan, indicator_code)
     pilots = data.pilots(plan)
     page = _units_page(request, pilots)
-    years, table = _indicator_table(plan, ind, list(page.object_list) if page else pilots)
+    shown = page.rows if page else pilots
+    years, table = _indicator_table(plan, ind, shown)
     # Targets changed after the province approved the breakdown (一 说明3), the latest first.
     revised = list(adjustments(indicator=ind))
     latest: dict[tuple[int | None, int], TargetRevision] = {}
@@ -871,7 +866,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
-    for loc in page.object_list if page else pilots:
+    for loc in shown:
         cells: list[dict[str, Any]] = []
         for year in years:
             value = table["values"].get((loc.pk, year))
@@ -932,7 +927,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         choice=choice,
         chart=chart,
         has_values=has_values,
-        units_page=page,
+        units=page,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
         adjustments=revised,
     )
