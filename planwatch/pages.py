@@ -11,6 +11,8 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, QueryDict
 
+from planwatch.core.evaluation.breakdown import NAMED_MISSING
+
 ISO_DATE = "%Y-%m-%d"
 
 
@@ -56,6 +58,12 @@ def many_units(count: int) -> bool:
     return count > MANY_UNITS
 
 
+def named_first(names: Sequence[T]) -> tuple[list[T], int]:
+    """Of many units' names in one line, those it names and how many more it counts: the first
+    `NAMED_MISSING` (the breakdown's “no target for …” rule), the rest by number only."""
+    return list(names[:NAMED_MISSING]), max(len(names) - NAMED_MISSING, 0)
+
+
 def search_units(rows: Sequence[T], query: str, unit: Callable[[T], Unit]) -> list[T]:
     """The rows whose unit's code or name (Chinese or English) holds the query, case aside; all of
     them for no query."""
@@ -63,6 +71,10 @@ def search_units(rows: Sequence[T], query: str, unit: Callable[[T], Unit]) -> li
     if not wanted:
         return list(rows)
     return [row for row in rows if any(wanted in text.casefold() for text in _texts(unit(row)))]
+
+
+def _itself(row: Any) -> Unit:
+    return row  # type: ignore[no-any-return]
 
 
 def _texts(unit: Unit) -> tuple[str, str, str]:
@@ -80,11 +92,17 @@ class UnitsPage:
 
     @classmethod
     def of(
-        cls, request: HttpRequest, rows: Sequence[T], per_page: int, unit: Callable[[T], Unit]
+        cls,
+        request: HttpRequest,
+        rows: Sequence[T],
+        per_page: int,
+        unit: Callable[[T], Unit] | None = None,
     ) -> UnitsPage:
-        """The page of `rows` (each of a unit: `unit(row)`) the request asks for."""
+        """The page of `rows` (each of a unit: `unit(row)`; without `unit`, units themselves) the
+        request asks for."""
         query = request.GET.get("q", "").strip()
-        page = Paginator(search_units(rows, query, unit), per_page).get_page(request.GET.get("page"))
+        found = search_units(rows, query, unit or _itself)
+        page = Paginator(found, per_page).get_page(request.GET.get("page"))
         others = request.GET.copy()
         for name in ("q", "page"):
             others.pop(name, None)

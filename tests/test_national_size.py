@@ -59,7 +59,12 @@ def test_the_pages_of_many_units_show_the_ends_of_the_ranking_a_page_of_units_a_
     assert "chart-bars-many" in html
     whole = client.get(f"{base}?year={YEAR}&ranking=all").content.decode()
     assert len(_ranked_rows(whole)) == 80 and 'id="ranking-gap"' not in whole
-    assert 'id="ranking-pages"' in whole
+    assert 'id="ranking-pages"' in whole and 'id="units-pager"' in whole  # the pages' one pager
+    # A unit found in the whole ranking by name or code (planwatch.pages.UnitsPage), the year kept.
+    unit = many.localities.filter(pilot=True).order_by("code")[41]
+    found = client.get(f"{base}?year={YEAR}&ranking=all&q={unit.name_zh}").content.decode()
+    assert unit.code in _ranked_rows(found) and len(_ranked_rows(found)) < 5
+    assert 'name="year" value="2022"' in found and 'name="ranking" value="all"' in found
 
     # An indicator page: a page of 50 units at a time (table and chart).
     code = many.indicators.order_by("code").first().code
@@ -68,7 +73,9 @@ def test_the_pages_of_many_units_show_the_ends_of_the_ranking_a_page_of_units_a_
     rows = lambda html: re.findall(r'<tr data-locality="([^"]+)"', html)  # noqa: E731
     assert len(rows(first)) == 50 and len(rows(second)) == 30
     assert not set(rows(first)) & set(rows(second))
-    assert 'id="units-pages"' in first
+    assert 'id="units-pages"' in first and 'id="units-search"' in first
+    by_code = client.get(f"/plans/{many.code}/dashboard/indicators/{code}/?q={unit.code}").content.decode()
+    assert rows(by_code) == [unit.code] and 'rel="next"' not in by_code
 
     # The map: bounded, tagged, a repeated view not sent again.
     url = f"/plans/{many.code}/dashboard/map.json"
@@ -124,7 +131,14 @@ def test_query_counts_do_not_grow_with_many_units(client, bob, tmp_path, many, m
     fewer = synth(tmp_path, 40)
     client.force_login(bob)
     code = many.indicators.order_by("code").first().code
-    tails = (f"?year={YEAR}", f"?year={YEAR}&ranking=all", f"indicators/{code}/", "map.json")
+    tails = (
+        f"?year={YEAR}",
+        f"?year={YEAR}&ranking=all",
+        f"?year={YEAR}&ranking=all&q=1&page=2",
+        f"indicators/{code}/",
+        f"indicators/{code}/?q=1",
+        "map.json",
+    )
     for tail in tails:  # a first view each: the map made (slow), the idle session renewed once
         for p in (fewer, many):
             client.get(f"/plans/{p.code}/dashboard/{tail}")

@@ -20,7 +20,7 @@ from planwatch.api.schemas import Number, StoredNumber, Year, as_number
 from planwatch.api.values import REFUSED
 from planwatch.breakdown import actions
 from planwatch.breakdown.models import broken_down
-from planwatch.breakdown.table import Table, read_table, read_tables
+from planwatch.breakdown.table import Summary, Table, read_summaries, read_table
 from planwatch.kernel import audit
 from planwatch.plans.models import Indicator, TargetRevision
 
@@ -103,7 +103,7 @@ class MoveIn(Schema):
     comment: str = ""
 
 
-def _summary(table: Table) -> dict[str, object]:
+def _summary(table: Table | Summary) -> dict[str, object]:
     ind, b = table.indicator, table.breakdown
     return {
         "indicator": ind.code,
@@ -179,7 +179,7 @@ def _detail(request: HttpRequest, ind: Indicator) -> BreakdownOut:
 def list_breakdowns(request: HttpRequest, plan_code: str) -> list[SummaryOut]:
     """Each indicator's breakdown: its state (what waits on whom) and the years whose total falls
     short of the region's target."""
-    return [SummaryOut(**_summary(table)) for table in read_tables(get_plan(plan_code))]  # type: ignore[arg-type]
+    return [SummaryOut(**_summary(s)) for s in read_summaries(get_plan(plan_code))]  # type: ignore[arg-type]
 
 
 @router.get("/{plan_code}/breakdowns/{indicator_code}", response={200: BreakdownOut, **NOT_FOUND})

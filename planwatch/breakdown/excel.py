@@ -225,7 +225,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _check_meta(wb: Any, indicator: Indicator, years: list[int]) -> list[Problem]:
+def _check_meta(wb: wbk.ReadOnce, indicator: Indicator, years: list[int]) -> list[Problem]:
     """Problems of the _meta sheet: missing, altered, or of another plan, indicator or years."""
     meta = wbk.META_SHEET
     if meta not in wb.sheetnames or SHEET not in wb.sheetnames:
@@ -238,7 +238,7 @@ def _check_meta(wb: Any, indicator: Indicator, years: list[int]) -> list[Problem
         ]
     found = {
         _text(r[0]): (_text(r[1]), f"{meta}!B{n}")
-        for n, r in enumerate(wb[meta].iter_rows(max_col=2, values_only=True), 1)
+        for n, r in enumerate(wb.rows(meta, max_col=2, values_only=True), 1)
         if r and r[0]
     }
     fields = [found.get(key, ("", meta))[0] for key in META_KEYS[:-1]]
@@ -272,14 +272,16 @@ def _check_meta(wb: Any, indicator: Indicator, years: list[int]) -> list[Problem
     return []
 
 
-def _check_header(ws: Any, years: list[int]) -> list[Problem]:
+def _check_header(wb: wbk.ReadOnce, years: list[int]) -> list[Problem]:
+    header = next(wb.rows(SHEET, min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True), ())
     problems = []
     for k, year in enumerate(years):
-        cell = ws.cell(row=HEADER_ROW, column=FIRST_YEAR_COL + k)
-        if not _text(cell.value).startswith(f"{year}年"):
+        column = FIRST_YEAR_COL + k
+        text = _text(header[column - 1] if column <= len(header) else None)
+        if not text.startswith(f"{year}年"):
             problems.append(
                 _problem(
-                    f"{SHEET}!{cell.coordinate}",
+                    f"{SHEET}!{get_column_letter(column)}{HEADER_ROW}",
                     f"表头应为“{year}年”，表格结构被改动过，请重新下载",
                     f"the header should be '{year}': the sheet's layout was changed; download it again",
                 )
@@ -287,17 +289,25 @@ def _check_header(ws: Any, years: list[int]) -> list[Problem]:
     return problems
 
 
-def _read_cells(ws: Any, formulas: Any, years: list[int], problems: list[Problem]) -> list[actions.Entry]:
-    """Each locality row's year cells, down to the first blank row; unreadable cells in `problems`."""
+def _read_cells(wb: wbk.ReadOnce, years: list[int], problems: list[Problem]) -> list[actions.Entry]:
+    """Each locality row's year cells, read once in order (`ReadOnce`), down to the first blank row
+    (every pilot unit of a national plan: no cap on the rows but the guard's); a formula's cell is
+    known from the scan of the sheet's XML; unreadable cells in `problems`."""
+    scan = wb.scan(SHEET)
+    last_col = FIRST_YEAR_COL + len(years) - 1
+    lines = wb.rows(SHEET, min_row=FIRST_ROW, max_row=max(scan.last_row, FIRST_ROW), max_col=last_col)
     entries = []
-    for r in range(FIRST_ROW, min(ws.max_row, FIRST_ROW + 200) + 1):
-        code = _text(ws.cell(row=r, column=CODE_COL).value)
+    for r, line in enumerate(lines, FIRST_ROW):
+        code = _text(line[CODE_COL - 1].value if len(line) >= CODE_COL else None)
         if not code:
             break
         for k, year in enumerate(years):
-            cell = ws.cell(row=r, column=FIRST_YEAR_COL + k)
-            place = f"{SHEET}!{cell.coordinate}"
-            if cell.value is None and formulas.cell(row=r, column=cell.column).data_type == "f":
+            column = FIRST_YEAR_COL + k
+            cell = line[column - 1] if column <= len(line) else None
+            value = cell.value if cell is not None else None
+            coordinate = f"{get_column_letter(column)}{r}"
+            place = f"{SHEET}!{coordinate}"
+            if value is None and coordinate in scan.formulas:
                 problems.append(
                     _problem(
                         place,
@@ -306,7 +316,7 @@ def _read_cells(ws: Any, formulas: Any, years: list[int], problems: list[Problem
                     )
                 )
                 continue
-            value, why = parse_cell(cell.value, cell.number_format)
+            value, why = parse_cell(value, getattr(cell, "number_format", None) or "General")
             if why is not None:
                 problems.append(_problem(place, *why))
                 continue
@@ -334,17 +344,16 @@ def import_breakdown(
         raise WorkbookRejected(
             source, [_problem("", "文件过大", f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
         )
-    wb, formulas = wbk.open_workbook(data, source)
     plan = indicator.plan
     years = list(range(plan.start_year, plan.end_year + 1))
-    problems = _check_meta(wb, indicator, years)
-    if problems:
-        raise WorkbookRejected(source, problems)
-    ws = wb[SHEET]
-    problems = _check_header(ws, years)
-    if problems:
-        raise WorkbookRejected(source, problems)
-    entries = _read_cells(ws, formulas[SHEET], years, problems)
+    wb = wbk.open_once(data, source)  # read once, read-only (as the values template and the ledger)
+    try:
+        problems = _check_meta(wb, indicator, years) or _check_header(wb, years)
+        if problems:
+            raise WorkbookRejected(source, problems)
+        entries = _read_cells(wb, years, problems)
+    finally:
+        wb.close()
     if problems:  # the cells it could not read, and what is wrong with those it could
         raise WorkbookRejected(source, _sorted(problems + _placed(actions.problems_of(indicator, entries))))
     try:

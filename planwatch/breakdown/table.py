@@ -6,7 +6,7 @@ API read the same `Table`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -21,7 +21,7 @@ from planwatch.core.evaluation.breakdown import (
     describe_total,
 )
 from planwatch.core.evaluation.planinput import indicator_spec, pilot_units
-from planwatch.core.evaluation.types import REGION, AreaSpec, PlanPeriod, TargetSpec
+from planwatch.core.evaluation.types import REGION, AreaSpec, LocalitySpec, PlanPeriod, TargetSpec
 from planwatch.core.hierarchy import LocalityNode, included_in
 from planwatch.core.numbers import plain
 from planwatch.kernel.review import STATE_WORDS, State
@@ -111,6 +111,11 @@ class AreaTotals:
     columns: list[Column]
 
 
+def shortfalls(columns: Iterable[Column], areas: Iterable[AreaTotals]) -> list[Column]:
+    """The years whose total falls short: the region's, then each area's."""
+    return [c for c in (*columns, *(c for a in areas for c in a.columns)) if c.shortfall]
+
+
 @dataclass(frozen=True)
 class Table:
     indicator: Indicator
@@ -132,8 +137,7 @@ class Table:
 
     @property
     def shortfalls(self) -> list[Column]:
-        """The years whose total falls short: the region's, then each area's."""
-        return [c for c in (*self.columns, *(c for a in self.areas for c in a.columns)) if c.shortfall]
+        return shortfalls(self.columns, self.areas)
 
     @property
     def shortfall_is_error(self) -> bool:
@@ -195,12 +199,43 @@ class PlanFacts:
         """Each area (a city above its reporting counties) → its pilot units (core.hierarchy.areas)."""
         return hierarchy.areas(self.nodes)
 
+    @cached_property
+    def units(self) -> tuple[LocalitySpec, ...]:
+        """The pilot units as the totals count them (planinput.pilot_units), made once for every
+        indicator's totals and every area's."""
+        return pilot_units(self.nodes.values())
+
     def names(self) -> dict[str, tuple[str, str]]:
         return {loc.code: (loc.name_zh, loc.name_en) for loc in self.pilots}
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the list of breakdowns shows of one (the index page, the API's list): its state, whether
+    a pilot unit's target in it is sample data, and the years whose total falls short (the region's,
+    then each area's) — made from the stored targets' figures by the same totals as its `Table`, but
+    no row of every unit (a national plan's 2,867 per indicator). The shortfalls' region targets are
+    not read (None): the list shows the year and its line."""
+
+    indicator: Indicator
+    breakdown: Breakdown
+    sample: bool
+    shortfalls: list[Column]
+
+
+# A stored target's figures: its locality's id (None: the region's), its year, its value.
+Figures = tuple[int | None, int, Decimal]
+
+
+def _specs(facts: PlanFacts, indicator: Indicator, figures: Iterable[Figures]) -> list[TargetSpec]:
+    return [
+        TargetSpec(indicator.code, facts.by_id[loc].code if loc is not None else REGION, year, float(value))
+        for loc, year, value in figures
+    ]
+
+
 def _totals(
-    facts: PlanFacts, indicator: Indicator, targets: list[Target], area: str | None = None
+    facts: PlanFacts, indicator: Indicator, specs: list[TargetSpec], area: str | None = None
 ) -> tuple[BreakdownTotal, ...]:
     """Year by year, the pilot units' total against the region's target; with `area`, its own pilot
     units' total against the area's target."""
@@ -216,14 +251,36 @@ def _totals(
         components={},
         dimension=None,
     )
-    localities = pilot_units(facts.nodes.values())
-    specs = [
-        TargetSpec(indicator.code, t.locality.code if t.locality else REGION, t.year, float(t.value))
-        for t in targets
-    ]
     if area is None:
-        return breakdown_totals(facts.period, spec, localities, specs, facts.years)
-    return area_totals(facts.period, spec, localities, specs, AreaSpec(area, facts.areas[area]), facts.years)
+        return breakdown_totals(facts.period, spec, facts.units, specs, facts.years)
+    return area_totals(facts.period, spec, facts.units, specs, AreaSpec(area, facts.areas[area]), facts.years)
+
+
+def _columns(
+    facts: PlanFacts,
+    indicator: Indicator,
+    specs: list[TargetSpec],
+    by_cell: Mapping[tuple[int | None, int], Target | None],
+) -> tuple[list[Column], list[AreaTotals]]:
+    """The region's columns and each area's that has a target of its own (`by_cell`: the targets by
+    locality id and year; a summary's hold None, their targets not made)."""
+    names = facts.names()
+    columns = []
+    for total in _totals(facts, indicator, specs):
+        zh, en = describe_total(total, indicator.unit, names)
+        columns.append(Column(total.year, by_cell.get((None, total.year)), total, zh, en))
+    areas = []
+    for code in facts.areas:
+        area = facts.by_code[code]
+        if not any((area.pk, year) in by_cell for year in facts.years):
+            continue  # no target of its own: nothing to check
+        words = area_target_words(area.name_zh, area.name_en)
+        area_columns = []
+        for total in _totals(facts, indicator, specs, area=code):
+            zh, en = describe_total(total, indicator.unit, names, words)
+            area_columns.append(Column(total.year, by_cell.get((area.pk, total.year)), total, zh, en))
+        areas.append(AreaTotals(area, area_columns))
+    return columns, areas
 
 
 def build_table(
@@ -250,22 +307,8 @@ def build_table(
         )
         for loc in facts.pilots
     ]
-    names = facts.names()
-    columns = []
-    for total in _totals(facts, indicator, targets):
-        zh, en = describe_total(total, indicator.unit, names)
-        columns.append(Column(total.year, by_cell.get((None, total.year)), total, zh, en))
-    areas = []
-    for code in facts.areas:
-        area = facts.by_code[code]
-        if not any((area.pk, year) in by_cell for year in facts.years):
-            continue  # no target of its own: nothing to check
-        words = area_target_words(area.name_zh, area.name_en)
-        area_columns = []
-        for total in _totals(facts, indicator, targets, area=code):
-            zh, en = describe_total(total, indicator.unit, names, words)
-            area_columns.append(Column(total.year, by_cell.get((area.pk, total.year)), total, zh, en))
-        areas.append(AreaTotals(area, area_columns))
+    specs = _specs(facts, indicator, ((t.locality_id, t.year, t.value) for t in targets))
+    columns, areas = _columns(facts, indicator, specs, by_cell)
     return Table(indicator, breakdown, facts.years, rows, columns, areas)
 
 
@@ -277,16 +320,26 @@ def read_table(indicator: Indicator, breakdown: Breakdown) -> Table:
     return build_table(facts, indicator, breakdown, targets, adjustments)
 
 
-def read_tables(plan: Plan) -> list[Table]:
-    """Every breakdown of the plan, in the plan's order (three queries and the plan's localities)."""
+def read_summaries(plan: Plan) -> list[Summary]:
+    """Every breakdown of the plan as its list shows it (`Summary`), in the plan's order: the same
+    states, sample marks and shortfalls as each one's `read_table`, from the targets' figures read as plain
+    rows in one query (no target, cell or row object made): three queries and the plan's localities."""
     facts = PlanFacts.of(plan)
-    # The targets in one query, their localities the plan's (`placed`): a national plan's 10,000
-    # targets' localities asked for by their ids were too large an expression for SQLite.
-    indicators = list(broken_down(plan).prefetch_related("targets"))
+    indicators = list(broken_down(plan))
     stored = {b.indicator_id: b for b in Breakdown.objects.filter(indicator__in=indicators)}
-    return [
-        build_table(
-            facts, ind, stored.get(ind.pk) or Breakdown(indicator=ind), facts.placed(ind.targets.all())
-        )
-        for ind in indicators
-    ]
+    figures: dict[int, list[Figures]] = {ind.pk: [] for ind in indicators}
+    sample: set[int] = set()
+    pilots, years = {loc.pk for loc in facts.pilots}, set(facts.years)
+    for indicator_id, loc, year, value, origin in Target.objects.filter(indicator__in=indicators).values_list(
+        "indicator_id", "locality_id", "year", "value", "origin"
+    ):
+        figures[indicator_id].append((loc, year, value))
+        if origin == Target.Origin.SAMPLE and loc in pilots and year in years:  # a cell (`Table.sample`)
+            sample.add(indicator_id)
+    summaries = []
+    for ind in indicators:
+        cells = dict.fromkeys(((loc, year) for loc, year, _ in figures[ind.pk]), None)
+        columns, areas = _columns(facts, ind, _specs(facts, ind, figures[ind.pk]), cells)
+        breakdown = stored.get(ind.pk) or Breakdown(indicator=ind)
+        summaries.append(Summary(ind, breakdown, ind.pk in sample, shortfalls(columns, areas)))
+    return summaries

@@ -25,7 +25,7 @@ from planwatch.reporting.views import parse_number
 
 from . import actions, excel
 from .models import adjustments, broken_down
-from .table import Table, read_table, read_tables
+from .table import Table, read_summaries, read_table
 
 WORKFLOW = (State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.RETURNED)  # a breakdown's states
 UNITS_PAGE = 50  # rows of a breakdown of many pilot units on a page (the totals count every one)
@@ -51,7 +51,8 @@ def _render(
 def index(request: HttpRequest, code: str) -> HttpResponse:
     """Every indicator with its breakdown's state, shortfalls and lead unit: what waits on whom."""
     plan = _plan(code)
-    tables = led_first(request.user, read_tables(plan), lambda t: t.indicator)  # its own first
+    # what the list shows of each breakdown, not a table of every unit (a national plan's 2,867 rows)
+    tables = led_first(request.user, read_summaries(plan), lambda t: t.indicator)  # its own first
     counts = {state.value: sum(t.breakdown.status == state for t in tables) for state in WORKFLOW}
     return _render(
         request,

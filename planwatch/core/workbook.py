@@ -461,12 +461,6 @@ def _problem(path: str, zh: str, en: str) -> Problem:
     return Problem(path, f"{zh} / {en}")
 
 
-def _open(data: bytes, *, data_only: bool) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. "Data Validation extension is not supported"
-        return load_workbook(io.BytesIO(data), data_only=data_only, keep_links=False)
-
-
 def _not_a_workbook(data: bytes, limits: Limits) -> tuple[str, str] | None:
     """Why the bytes cannot be an .xlsx workbook, or None when they might be one."""
     if not data:
@@ -536,18 +530,6 @@ def _open_read_only(data: bytes, *, data_only: bool) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only, keep_links=False)
-
-
-def open_workbook(data: bytes, source: str = "workbook", limits: Limits | None = None) -> tuple[Any, Any]:
-    """An uploaded workbook, read twice: its cells' values (as last computed) and its formulas, each
-    fully loaded (cells addressable at random, styles, merged cells), through the guard of uploads
-    (`_guarded`). For small workbooks; a large one is read once (`open_once`)."""
-
-    def both(read_only: Any) -> tuple[Any, Any]:
-        read_only.close()
-        return _open(data, data_only=True), _open(data, data_only=False)
-
-    return _guarded(data, source, limits or IN_REQUEST, both)
 
 
 @dataclass(frozen=True)
@@ -643,8 +625,10 @@ class ReadOnce:
             raise WorkbookRejected(self.source, [_problem("", *_UNREADABLE)]) from None
 
     def uncomputed(self, sheet: str) -> list[Problem]:
-        """`uncomputed_formulas` of the sheet: the formulas' texts read (a second, read-only pass)
-        only when there is such a cell to name."""
+        """Cells of the sheet holding a formula without a computed value (written by a program,
+        never opened and saved in Excel): read as blank they would lose what the formula means, so
+        each is a problem at its cell. The formulas' texts are read (a second, read-only pass) only
+        when there is such a cell to name."""
         missing = [where for where, computed in self.scan(sheet).formulas.items() if not computed]
         if not missing:
             return []
@@ -687,21 +671,6 @@ def _uncomputed(sheet: str, coordinate: str, formula: Any) -> Problem:
         f"the formula {str(formula)[:40]} has no computed value: open and save the file in Excel, "
         "or enter the value",
     )
-
-
-def uncomputed_formulas(values: Any, formulas: Any, sheet: str) -> list[Problem]:
-    """Cells of `sheet` holding a formula without a computed value (written by a program, never
-    opened and saved in Excel): read as blank they would lose what the formula means, so each is a
-    problem at its cell. For sheets that hold data only (ledger rows, milestones)."""
-    if sheet not in values.sheetnames:
-        return []
-    computed = values[sheet]
-    return [
-        _uncomputed(sheet, cell.coordinate, cell.value)
-        for row in formulas[sheet].iter_rows()
-        for cell in row
-        if cell.data_type == "f" and computed[cell.coordinate].value is None
-    ]
 
 
 def read_template(data: bytes, source: str = "workbook") -> WorkbookContent:

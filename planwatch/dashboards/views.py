@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +37,7 @@ from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, check_may_run, parameters_label
 from planwatch.kernel import jobs
-from planwatch.pages import many_units, refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, named_first, refusal_goes_to
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports
@@ -172,12 +172,13 @@ UNITS_PAGE = 50  # pilot units per page of an indicator's table and chart
 
 def _ranking_view(request: HttpRequest, ranking: list[dict[str, Any]]) -> dict[str, Any]:
     """The ranking rows the overview shows: all of a small plan; of many, the best and the worst
-    `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole."""
+    `RANKING_EACH` with the count between — or, asked for `?ranking=all`, a page of the whole, its
+    units found by name or code (`UnitsPage`: `?q=`, `?page=`)."""
     if not many_units(len(ranking)):
         return {"ranking_rows": ranking, "ranking_gap": 0}
     if request.GET.get("ranking") == "all":
-        page = Paginator(ranking, RANKING_PAGE).get_page(request.GET.get("page"))
-        return {"ranking_rows": list(page.object_list), "ranking_gap": 0, "ranking_page": page}
+        units = UnitsPage.of(request, ranking, RANKING_PAGE, itemgetter("locality"))
+        return {"ranking_rows": units.rows, "ranking_gap": 0, "ranking_units": units}
     top, bottom = ranking[:RANKING_EACH], ranking[-RANKING_EACH:]
     gap = len(ranking) - len(top) - len(bottom)
     return {"ranking_rows": top, "ranking_bottom": bottom, "ranking_gap": gap, "ranking_total": len(ranking)}
@@ -188,16 +189,9 @@ def _binding_counts(binding: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for row in binding:
         cells = [cell for cell in row["cells"] if cell]
-        failed = [cell["locality"] for cell in cells if cell["key"] == "fail"]
+        failed, more = named_first([cell["locality"] for cell in cells if cell["key"] == "fail"])
         counted = Counter(cell["key"] for cell in cells)
-        rows.append(
-            {
-                "indicator": row["indicator"],
-                "counts": counted,
-                "failed": failed[:10],
-                "more": len(failed) > 10,
-            }
-        )
+        rows.append({"indicator": row["indicator"], "counts": counted, "failed": failed, "more": more})
     return rows
 
 
@@ -487,7 +481,8 @@ def measure(request: HttpRequest, code: str, run_id: int, indicator_code: str) -
 def locality(request: HttpRequest, code: str, locality_code: str) -> HttpResponse:
     plan = _plan(code)
     loc = get_object_or_404(Locality.objects.select_related("parent"), plan=plan, code=locality_code)
-    areas = data.areas_of(list(plan.localities.order_by("order", "id")))
+    localities = list(plan.localities.order_by("order", "id"))
+    areas = data.areas_of(localities)
     members = areas.get(loc.code, [])
     if not loc.pilot and not members:
         raise Http404("not a pilot unit, nor above one")
@@ -496,7 +491,7 @@ def locality(request: HttpRequest, code: str, locality_code: str) -> HttpRespons
     except data.UnknownYear as unknown:
         return _unknown_year(request, plan, unknown.raw, data.plan_years(plan))
     if members:
-        return _area(request, plan, loc, members, years, year)
+        return _area(request, plan, loc, localities, members, years, year)
     choice = data.run_for(plan, year)
     results = data.Results.for_scopes(choice.run, loc.code) if choice.run else None
     indicators = led_first(request.user, data.indicators(plan))  # a lead unit's own first
@@ -552,6 +547,7 @@ def _area(
     request: HttpRequest,
     plan: Plan,
     area: Locality,
+    localities: list[Locality],
     members: list[Locality],
     years: list[int],
     year: int | None,
@@ -560,7 +556,7 @@ def _area(
     made of its members' values by the indicator's region rule, with every member's value beside."""
     choice = data.run_for(plan, year)
     statuses = choice.run.statuses if choice.run else data.ACCEPTED
-    rows = data.area_rows(plan, members, year, statuses) if year is not None else []
+    rows = data.area_rows(plan, localities, members, year, statuses) if year is not None else []
     return _render(
         request,
         "area.html",
@@ -847,12 +843,12 @@ COLUMNS = [
 ]
 
 
-def _units_page(request: HttpRequest, pilots: list[Locality]) -> Page | None:
-    """Of many pilot units, the page of them an indicator page shows (table and chart), by `?page=`;
-    None for a plan small enough to show every one."""
+def _units_page(request: HttpRequest, pilots: list[Locality]) -> UnitsPage | None:
+    """Of many pilot units, the page of them an indicator page shows (table and chart), found by
+    name or code (`?q=`, `?page=`); None for a plan small enough to show every one."""
     if not many_units(len(pilots)):
         return None
-    return Paginator(pilots, UNITS_PAGE).get_page(request.GET.get("page"))
+    return UnitsPage.of(request, pilots, UNITS_PAGE)
 
 
 @login_required
@@ -861,7 +857,8 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
     ind = _indicator(plan, indicator_code)
     pilots = data.pilots(plan)
     page = _units_page(request, pilots)
-    years, table = _indicator_table(plan, ind, list(page.object_list) if page else pilots)
+    shown = page.rows if page else pilots
+    years, table = _indicator_table(plan, ind, shown)
     # Targets changed after the province approved the breakdown (一 说明3), the latest first.
     revised = list(adjustments(indicator=ind))
     latest: dict[tuple[int | None, int], TargetRevision] = {}
@@ -869,7 +866,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         latest.setdefault((revision.locality_id, revision.year), revision)
     rows: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
-    for loc in page.object_list if page else pilots:
+    for loc in shown:
         cells: list[dict[str, Any]] = []
         for year in years:
             value = table["values"].get((loc.pk, year))
@@ -930,7 +927,7 @@ def indicator(request: HttpRequest, code: str, indicator_code: str) -> HttpRespo
         choice=choice,
         chart=chart,
         has_values=has_values,
-        units_page=page,
+        units=page,
         any_sample=any(c["sample"] or c["target_sample"] for r in rows for c in r["cells"]),
         adjustments=revised,
     )

@@ -35,7 +35,7 @@ from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.numbers import NumberProblem
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
-from planwatch.pages import UnitsPage, many_units, refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, named_first, refusal_goes_to
 from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
 from planwatch.reporting import exports, feeds
 from planwatch.reporting import workflow as wf
@@ -356,10 +356,14 @@ def chase(request: HttpRequest, code: str, period_code: str) -> HttpResponse:
     today = timezone.localdate()
     late = [r.locality for r in _counted(plan, period, request.user, today) if r.late]
     told = wf.chase(request.user, period, late, today=today)
+    named, more = named_first([loc.name for loc in late])  # of a national plan's thousands: ten named
+    names = "、".join(named)
+    if more:
+        names = _("%(names)s and %(more)d more") % {"names": names, "more": more}
     messages.success(
         request,
         _("Reminded %(people)d people of %(localities)d late localities: %(names)s.")
-        % {"people": told, "localities": len(late), "names": "、".join(loc.name for loc in late)},
+        % {"people": told, "localities": len(late), "names": names},
     )
     return redirect(back)
 

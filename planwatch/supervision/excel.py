@@ -152,7 +152,7 @@ def _date(value: Any) -> dt.date | None | str:
         return _text(value)
 
 
-def _read_meta(wb: Any, source: str) -> dict[str, str]:
+def _read_meta(wb: workbook.ReadOnce, source: str) -> dict[str, str]:
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise WorkbookRejected(
             source,
@@ -164,7 +164,7 @@ def _read_meta(wb: Any, source: str) -> dict[str, str]:
                 )
             ],
         )
-    meta = {_text(r[0]): _text(r[1]) for r in wb[META].iter_rows(values_only=True) if r and r[0]}
+    meta = {_text(r[0]): _text(r[1]) for r in wb.rows(META, values_only=True) if r and r[0]}
     if meta.get("kind") != KIND:
         raise WorkbookRejected(
             source, [_p(f"{META}!B1", "这不是行动计划模板", "not an action plan template")]
@@ -172,12 +172,14 @@ def _read_meta(wb: Any, source: str) -> dict[str, str]:
     return meta
 
 
-def _open_workbook(data: bytes, source: str) -> Any:
-    """The uploaded workbook through the one guard of uploads (planwatch.core.workbook.open_workbook);
-    raises WorkbookRejected if it cannot be read or a milestone cell holds a formula without a value."""
-    book, formulas = workbook.open_workbook(data, source)
-    problems = [p for sheet in book.sheetnames for p in workbook.uncomputed_formulas(book, formulas, sheet)]
+def _open_workbook(data: bytes, source: str) -> workbook.ReadOnce:
+    """The uploaded workbook through the one guard of uploads, read once (planwatch.core.workbook
+    .open_once, read-only); raises WorkbookRejected if it cannot be read or a cell holds a formula
+    without a value."""
+    book = workbook.open_once(data, source)
+    problems = [p for sheet in book.sheetnames for p in book.uncomputed(sheet)]
     if problems:
+        book.close()
         raise WorkbookRejected(source, problems)
     return book
 
@@ -306,13 +308,14 @@ def _read_row(
 
 
 def _read_rows(
-    ws: Any, known: _Known, problems: list[Problem]
+    wb: workbook.ReadOnce, known: _Known, problems: list[Problem]
 ) -> list[tuple[int | None, actions.MilestoneData]]:
-    """The milestone of each row that is not blank; the problems found go to `problems`."""
+    """The milestone of each row of the sheet that is not blank, read once in order; the problems
+    found go to `problems`."""
     rows: list[tuple[int | None, actions.MilestoneData]] = []
     seen: set[int] = set()
     for r, values in enumerate(
-        ws.iter_rows(min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True), FIRST_ROW
+        wb.rows(SHEET, min_row=FIRST_ROW, max_col=len(COLUMNS), values_only=True), FIRST_ROW
     ):
         cells = list(values) + [None] * (len(COLUMNS) - len(values))
         if all(_text(v) == "" for v in cells):
@@ -351,11 +354,14 @@ def _write_milestones(
 def import_action_plan(data: bytes, source: str, user: Any) -> ImportResult:
     """Check the whole workbook, then write every milestone, or write nothing and list every problem."""
     wb = _open_workbook(data, source)
-    plan, locality, year = _read_target(_read_meta(wb, source), source)
-    _check_can_write(user, locality, source)
-    known = _known(plan, locality, year)
-    problems: list[Problem] = []
-    rows = _read_rows(wb[SHEET], known, problems)
+    try:
+        plan, locality, year = _read_target(_read_meta(wb, source), source)
+        _check_can_write(user, locality, source)
+        known = _known(plan, locality, year)
+        problems: list[Problem] = []
+        rows = _read_rows(wb, known, problems)
+    finally:
+        wb.close()
     if problems:
         raise WorkbookRejected(source, problems)
 
