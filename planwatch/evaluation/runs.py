@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from planwatch.accounts.permissions import has_perm
-from planwatch.core import numbers
+from planwatch.core import gcpause, numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, NotAllowed
 from planwatch.core.evaluation import (
     QUALIFIERS,
@@ -1015,13 +1015,50 @@ class StoredResults:
 
 def results_to_store(evaluation: Any) -> StoredResults:
     """`to_jsonable(evaluation)` split into the run's summary and rows (models.split_results), each
-    row's canonical JSON, and `results_hash`: the sha256 of the canonical JSON of the whole
-    (`sha256_of(results)`)."""
-    results = to_jsonable(evaluation)
-    summary, rows = split_results(results, evaluation)
-    texts = [canonical_json(row.result) for row in rows]
-    whole = canonical_json(results).encode("utf-8")
-    return StoredResults(results, summary, rows, texts, hashlib.sha256(whole).hexdigest(), len(whole))
+    row's canonical JSON made once, and `results_hash`: the sha256 of the canonical JSON of the
+    whole (`sha256_of(results)`, the same digest), hashed from the rows' texts already made rather
+    than the whole made again. The garbage collector paused meanwhile (core.gcpause): a million
+    small objects, no cycles."""
+    with gcpause.paused():
+        results = to_jsonable(evaluation)
+        summary, rows = split_results(results, evaluation)
+        texts = [canonical_json(row.result) for row in rows]
+    digest, size = _whole_digest(results, rows, texts)
+    return StoredResults(results, summary, rows, texts, digest, size)
+
+
+def _whole_digest(
+    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
+) -> tuple[str, int]:
+    """sha256_of(results) and the size of what it hashes, from the rows' canonical texts (the
+    canonical JSON of a list is its items' canonical JSON joined by commas in brackets, and the
+    whole's keys are sorted): the pieces are hashed in the order canonical_json writes them."""
+    digest = hashlib.sha256()
+    size = 0
+    for piece in _whole_pieces(results, rows, texts):
+        raw = piece.encode("utf-8")
+        size += len(raw)
+        digest.update(raw)
+    return digest.hexdigest(), size
+
+
+def _whole_pieces(
+    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
+) -> Iterator[str]:
+    by_part: dict[str, list[str]] = {}
+    for row, text in zip(rows, texts, strict=True):
+        by_part.setdefault(row.part, []).append(text)
+    yield "{"
+    for number, key in enumerate(sorted(results)):
+        yield ("," if number else "") + canonical_json(key) + ":"
+        if key in by_part:
+            yield "["
+            for place, text in enumerate(by_part[key]):
+                yield "," + text if place else text
+            yield "]"
+        else:
+            yield canonical_json(results[key])
+    yield "}"
 
 
 ROW_COLUMNS = ("run_id", "part", "position", "indicator", "scope", "status", "completion", "result")
