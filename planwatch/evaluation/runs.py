@@ -167,9 +167,13 @@ class RunRefused(EvaluationError):
 # --- hashing ------------------------------------------------------------------------------------
 
 
+# One encoder for every call: json.dumps would make one each time (a run's rows: a call per row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(data: Any) -> str:
     """One spelling per JSON value: keys sorted, no spaces, UTF-8 as is, no NaN."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(data)
 
 
 def sha256_of(data: Any) -> str:
@@ -1042,6 +1046,9 @@ def _whole_digest(
     return digest.hexdigest(), size
 
 
+_CHUNK = 4096  # rows' texts hashed at once
+
+
 def _whole_pieces(
     results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
 ) -> Iterator[str]:
@@ -1052,9 +1059,10 @@ def _whole_pieces(
     for number, key in enumerate(sorted(results)):
         yield ("," if number else "") + canonical_json(key) + ":"
         if key in by_part:
+            texts = by_part[key]
             yield "["
-            for place, text in enumerate(by_part[key]):
-                yield "," + text if place else text
+            for start in range(0, len(texts), _CHUNK):
+                yield ("," if start else "") + ",".join(texts[start : start + _CHUNK])
             yield "]"
         else:
             yield canonical_json(results[key])
