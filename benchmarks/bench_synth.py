@@ -16,17 +16,21 @@ For each size, in one run, with no database and no Django settings:
    best of three;
 4. **the evaluation** as a run makes it (`planwatch.core.evaluation.evaluate` with the run's default
    parameters: equal weights, weighted sum, 1,000 sensitivity draws), then its results made ready to
-   store as the run stores them (`to_jsonable`, the canonical JSON and its SHA-256 — what
-   `run_evaluation` writes into the run's row).
+   store as `run_evaluation` makes them — `planwatch.evaluation.runs.results_to_store`, the function
+   the run calls: `to_jsonable`, `split_results` into the summary and one row per result, each row's
+   canonical JSON and `results_hash`, the SHA-256 of the whole;
+5. with `--copy` and DATABASE_URL naming a PostgreSQL database, the rows written as the run writes
+   them (`runs.store_rows`: one COPY) into a temporary table shaped like EvaluationResult's (its
+   columns' types, primary key, unique constraint and indexes), in a transaction rolled back.
 
-The ratios are (4) / (3), with and without the storing.
+The ratios are (4) / (3), with and without the storing (and (4) + (5) / (3) with `--copy`). Django is
+set up (planwatch.test_settings) for the storing's functions; without `--copy` no database is opened.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import os
 import platform
 import resource
 import sys
@@ -39,8 +43,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planwatch.test_settings")
+
+import django  # noqa: E402
+
+django.setup()
+
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from planwatch.core import sample  # noqa: E402
 from planwatch.core.divisions import installed  # noqa: E402
@@ -52,12 +63,13 @@ from planwatch.core.evaluation import (  # noqa: E402
     TargetColumns,
     evaluate,
     evaluation_input_from_plan,
-    to_jsonable,
 )
 from planwatch.core.hierarchy import by_code, counted_in_region_total  # noqa: E402
 from planwatch.core.kinds import whole_number_unit  # noqa: E402
 from planwatch.core.planfile import REGION, PlanDocument, parse_plan_text  # noqa: E402
 from planwatch.core.synth import SynthSize, dump_synth, synth_plan  # noqa: E402
+from planwatch.evaluation.models import EvaluationResult  # noqa: E402
+from planwatch.evaluation.runs import ROW_COLUMNS, StoredResults, results_to_store, store_rows  # noqa: E402
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Columns)
@@ -127,11 +139,30 @@ def columns_of(numbers: dict[tuple[str, str, int], Any], kind: type[C]) -> C:
     return kind(tuple(indicators), tuple(scopes), indicator, scope, years, values)
 
 
-def canonical_sha256(data: Any) -> tuple[int, str]:
-    """The stored results' JSON (planwatch.evaluation.runs.canonical_json) and its SHA-256."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    raw = text.encode("utf-8")
-    return len(raw), hashlib.sha256(raw).hexdigest()
+ROWS = "bench_result_rows"
+
+
+def copy_rows(stored: StoredResults) -> float:
+    """The rows COPYed as run_evaluation writes them (runs.store_rows) into a temporary table shaped
+    like EvaluationResult's, in a transaction rolled back; the seconds of the COPY alone."""
+    quote = connection.ops.quote_name
+    fields = {f.column: f for f in EvaluationResult._meta.fields}
+    columns = ", ".join(
+        f"{quote(c)} {fields[c].db_type(connection)}" + ("" if fields[c].null else " NOT NULL")
+        for c in ROW_COLUMNS
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ROWS} (id bigserial PRIMARY KEY, {columns}, UNIQUE (run_id, part, position))"
+        )
+        cursor.execute(f"CREATE INDEX ON {ROWS} (run_id, scope)")
+        cursor.execute(f"CREATE INDEX ON {ROWS} (run_id, indicator)")
+        _, seconds = timed(lambda: store_rows(1, stored, table=ROWS))
+        cursor.execute(f"SELECT count(*) FROM {ROWS}")
+        (count,) = cursor.fetchone()
+        assert count == len(stored.rows), (count, len(stored.rows))
+        transaction.set_rollback(True)
+    return seconds
 
 
 SCAN = """
@@ -141,7 +172,7 @@ FROM v GROUP BY indicator, year
 """
 
 
-def run_size(size: SynthSize) -> dict[str, Any]:
+def run_size(size: SynthSize, *, copy: bool = False) -> dict[str, Any]:
     print(
         f"\n== {size.localities:,} units × {size.indicators} indicators × {size.years} years (seed {size.seed})"
     )
@@ -180,9 +211,8 @@ def run_size(size: SynthSize) -> dict[str, Any]:
     evaluation, t_eval = timed(
         lambda: evaluate(inp, year, EvaluationParameters(sensitivity=SensitivityParameters()))
     )
-    stored, t_json = timed(lambda: to_jsonable(evaluation))
-    (nbytes, digest), t_hash = timed(lambda: canonical_sha256(stored))
-    t_store = t_json + t_hash
+    stored, t_store = timed(lambda: results_to_store(evaluation))
+    t_copy = copy_rows(stored) if copy else None
     result = {
         "size": size,
         "values": len(observations),
@@ -190,7 +220,9 @@ def run_size(size: SynthSize) -> dict[str, Any]:
         "scan": scan,
         "evaluate": t_eval,
         "store": t_store,
-        "json_mib": nbytes / 2**20,
+        "copy": t_copy,
+        "json_mib": stored.size / 2**20,
+        "rows": len(stored.rows),
         "results": len(evaluation.indicators),
         "rss": peak_rss(),
     }
@@ -199,10 +231,16 @@ def run_size(size: SynthSize) -> dict[str, Any]:
         f"  evaluate {year} (results {len(evaluation.indicators):,}): {t_eval:.2f} s  = {t_eval / scan:.1f} × the scan"
     )
     print(
-        f"  results as stored (to_jsonable {t_json:.2f} s, canonical JSON {nbytes / 2**20:,.1f} MiB + SHA-256 "
-        f"{t_hash:.2f} s): evaluate + store {t_eval + t_store:.2f} s = {(t_eval + t_store) / scan:.1f} × the scan"
+        f"  results as stored (runs.results_to_store: {len(stored.rows):,} rows, canonical JSON "
+        f"{stored.size / 2**20:,.1f} MiB and its SHA-256) {t_store:.2f} s: evaluate + store "
+        f"{t_eval + t_store:.2f} s = {(t_eval + t_store) / scan:.1f} × the scan"
     )
-    print(f"  peak RSS {result['rss']:,.0f} MiB; results hash {digest[:12]}")
+    if t_copy is not None:
+        both = t_eval + t_store + t_copy
+        print(
+            f"  the rows' COPY (runs.store_rows) {t_copy:.2f} s: all {both:.2f} s = {both / scan:.1f} × the scan"
+        )
+    print(f"  peak RSS {result['rss']:,.0f} MiB; results hash {stored.results_hash[:12]}")
     return result
 
 
@@ -212,22 +250,38 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=100)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--copy", action="store_true", help="COPY the rows into a PostgreSQL temporary table (DATABASE_URL)"
+    )
     args = parser.parse_args()
+    if args.copy and connection.vendor != "postgresql":
+        parser.error("--copy needs DATABASE_URL to name a PostgreSQL database")
     print(
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"duckdb {duckdb.__version__}"
     )
     results = [
-        run_size(SynthSize(localities=n, indicators=args.indicators, years=args.years, seed=args.seed))
+        run_size(
+            SynthSize(localities=n, indicators=args.indicators, years=args.years, seed=args.seed),
+            copy=args.copy,
+        )
         for n in args.localities
     ]
-    print("\n| units | values | DuckDB scan | evaluate | × scan | evaluate + store | × scan | JSON |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| units | values | DuckDB scan | evaluate | × scan | evaluate + store | × scan | rows' COPY | all, × scan | JSON |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         both = r["evaluate"] + r["store"]
+        copied = (
+            f"{r['copy']:.2f} s | {(both + r['copy']) / r['scan']:.1f} ×"
+            if r["copy"] is not None
+            else "– | –"
+        )
         print(
             f"| {r['size'].localities:,} | {r['values']:,} | {r['scan']:.3f} s | {r['evaluate']:.2f} s | "
-            f"{r['evaluate'] / r['scan']:.1f} × | {both:.2f} s | {both / r['scan']:.1f} × | {r['json_mib']:,.0f} MiB |"
+            f"{r['evaluate'] / r['scan']:.1f} × | {both:.2f} s | {both / r['scan']:.1f} × | {copied} | "
+            f"{r['json_mib']:,.0f} MiB |"
         )
     if len(results) > 1:
         a, b = results[0], results[-1]

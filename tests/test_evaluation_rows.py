@@ -4,6 +4,7 @@ migration splits a run's JSON into rows and back."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from types import SimpleNamespace
 
@@ -15,7 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from planwatch.core.evaluation import REGION, evaluate, to_jsonable
 from planwatch.dashboards import data
 from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun
-from planwatch.evaluation.runs import build_input, parameters_from_options, run_evaluation, sha256_of
+from planwatch.evaluation.runs import (
+    build_input,
+    canonical_json,
+    parameters_from_options,
+    results_to_store,
+    run_evaluation,
+    sha256_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +50,22 @@ def test_the_whole_evaluation_made_again_from_the_rows_is_the_cores(sampled):
     # the frame: the rest of the run, its rows left out
     assert run.frame.composite == made.composite and run.frame.binding == made.binding
     assert all(getattr(run.frame, part) == () for part in ROW_PARTS)
+
+
+def test_the_hash_is_fed_the_rows_texts_and_is_the_wholes(sampled):
+    """results_to_store hashes the rows' canonical texts, made once, in the order the canonical JSON
+    of the whole writes them: the digest and size are the whole's, the texts each row's JSON."""
+    inp, _version = build_input(sampled, year=2018)
+    made = evaluate(inp, 2018, parameters_from_options())
+    stored = results_to_store(made)
+    whole = canonical_json(to_jsonable(made)).encode("utf-8")
+    assert stored.results == to_jsonable(made)
+    assert stored.results_hash == sha256_of(stored.results) and stored.size == len(whole)
+    assert stored.texts == [canonical_json(row.result) for row in stored.rows]
+    assert [row.part for row in stored.rows] == [p for p in ROW_PARTS for _ in getattr(made, p)]
+    # a part with no row (an empty list): the whole's digest still
+    no_areas = dataclasses.replace(made, areas=())
+    assert results_to_store(no_areas).results_hash == sha256_of(to_jsonable(no_areas))
 
 
 def test_a_locality_page_reads_only_its_own_rows(client, sampled, cast):

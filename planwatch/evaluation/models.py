@@ -45,6 +45,7 @@ from planwatch.core.evaluation import (
     from_jsonable,
 )
 from planwatch.core.evaluation.labels import headline
+from planwatch.core.evaluation.types import positional_maker
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 from planwatch.evaluation.version import DataVersion
 from planwatch.plans.models import Dimension, Plan, pick, term_choices
@@ -240,7 +241,7 @@ class EvaluationResult(models.Model):
         return f"run {self.run_id} {self.part}[{self.position}] {self.indicator} {self.scope}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResultRow:
     """A row's columns, before it is stored (split_results)."""
 
@@ -251,6 +252,10 @@ class ResultRow:
     status: str
     completion: float | None
     result: dict[str, Any]
+
+
+# A ResultRow from its fields in order: made by the hundred thousand, half the frozen __init__'s time.
+_result_row = positional_maker(ResultRow)
 
 
 def split_results(
@@ -270,14 +275,14 @@ def split_results(
             if judged:
                 status = headline(made[position] if made is not None else from_jsonable(kind, item))
             rows.append(
-                ResultRow(
-                    part=part,
-                    position=position,
-                    indicator=item["indicator"],
-                    scope=item["scope"] if judged else REGION,
-                    status=status if judged else "",
-                    completion=item.get("completion") if judged else None,
-                    result=item,
+                _result_row(
+                    part,
+                    position,
+                    item["indicator"],
+                    item["scope"] if judged else REGION,
+                    status if judged else "",
+                    item.get("completion") if judged else None,
+                    item,
                 )
             )
     return summary, rows

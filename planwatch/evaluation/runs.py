@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from planwatch.accounts.permissions import has_perm
-from planwatch.core import numbers
+from planwatch.core import gcpause, numbers
 from planwatch.core.errors import EvaluationError, InconsistentJudgements, NotAllowed
 from planwatch.core.evaluation import (
     QUALIFIERS,
@@ -91,6 +91,7 @@ __all__ = [
     "WEIGHTS",
     "WITH_UNACCEPTED",
     "RunRefused",
+    "StoredResults",
     "build_input",
     "canonical_json",
     "caveats",
@@ -99,8 +100,10 @@ __all__ = [
     "parameters_label",
     "parameters_summary",
     "run_evaluation",
+    "results_to_store",
     "run_record",
     "sha256_of",
+    "store_rows",
 ]
 
 Status = ReportedValue.Status
@@ -164,9 +167,13 @@ class RunRefused(EvaluationError):
 # --- hashing ------------------------------------------------------------------------------------
 
 
+# One encoder for every call: json.dumps would make one each time (a run's rows: a call per row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(data: Any) -> str:
     """One spelling per JSON value: keys sorted, no spaces, UTF-8 as is, no NaN."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(data)
 
 
 def sha256_of(data: Any) -> str:
@@ -974,8 +981,7 @@ def run_evaluation(
         except EvaluationError as exc:
             raise RunRefused.from_core(exc) from exc
         progress.step(gettext_noop("Storing the run"))
-        results = to_jsonable(evaluation)
-        summary, rows = split_results(results, evaluation)
+        stored = results_to_store(evaluation)
         run = EvaluationRun.objects.create(
             plan=plan,
             year=year,
@@ -988,47 +994,104 @@ def run_evaluation(
             data_version=to_jsonable(version),
             data_hash=version.sha256,
             input_hash=key,
-            summary=summary,
-            results_hash=sha256_of(results),
+            summary=stored.summary,
+            results_hash=stored.results_hash,
             sample=version.sample,
             engine_version=ENGINE_VERSION,
         )
-        _store_rows(run, rows)
-    run.results = results  # the whole, as it was hashed
+        store_rows(run.pk, stored)
+    run.results = stored.results  # the whole, as it was hashed
     return run
+
+
+@dataclass(frozen=True)
+class StoredResults:
+    """An evaluation's results as a run stores them (`results_to_store`): the whole JSON, the run's
+    summary, its rows, each row's canonical JSON (in the rows' order) and the whole's sha256."""
+
+    results: dict[str, Any]
+    summary: dict[str, Any]
+    rows: list[ResultRow]
+    texts: list[str]
+    results_hash: str
+    size: int  # bytes of the whole's canonical JSON (UTF-8)
+
+
+def results_to_store(evaluation: Any) -> StoredResults:
+    """`to_jsonable(evaluation)` split into the run's summary and rows (models.split_results), each
+    row's canonical JSON made once, and `results_hash`: the sha256 of the canonical JSON of the
+    whole (`sha256_of(results)`, the same digest), hashed from the rows' texts already made rather
+    than the whole made again. The garbage collector paused meanwhile (core.gcpause): a million
+    small objects, no cycles."""
+    with gcpause.paused():
+        results = to_jsonable(evaluation)
+        summary, rows = split_results(results, evaluation)
+        texts = [canonical_json(row.result) for row in rows]
+    digest, size = _whole_digest(results, rows, texts)
+    return StoredResults(results, summary, rows, texts, digest, size)
+
+
+def _whole_digest(
+    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
+) -> tuple[str, int]:
+    """sha256_of(results) and the size of what it hashes, from the rows' canonical texts (the
+    canonical JSON of a list is its items' canonical JSON joined by commas in brackets, and the
+    whole's keys are sorted): the pieces are hashed in the order canonical_json writes them."""
+    digest = hashlib.sha256()
+    size = 0
+    for piece in _whole_pieces(results, rows, texts):
+        raw = piece.encode("utf-8")
+        size += len(raw)
+        digest.update(raw)
+    return digest.hexdigest(), size
+
+
+_CHUNK = 4096  # rows' texts hashed at once
+
+
+def _whole_pieces(
+    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
+) -> Iterator[str]:
+    by_part: dict[str, list[str]] = {}
+    for row, text in zip(rows, texts, strict=True):
+        by_part.setdefault(row.part, []).append(text)
+    yield "{"
+    for number, key in enumerate(sorted(results)):
+        yield ("," if number else "") + canonical_json(key) + ":"
+        if key in by_part:
+            texts = by_part[key]
+            yield "["
+            for start in range(0, len(texts), _CHUNK):
+                yield ("," if start else "") + ",".join(texts[start : start + _CHUNK])
+            yield "]"
+        else:
+            yield canonical_json(results[key])
+    yield "}"
 
 
 ROW_COLUMNS = ("run_id", "part", "position", "indicator", "scope", "status", "completion", "result")
 
 
-def _store_rows(run: EvaluationRun, rows: Sequence[ResultRow]) -> None:
+def store_rows(run_id: int, stored: StoredResults, *, table: str | None = None) -> None:
     """A new run's result rows (models.split_results), set-based, one statement whatever their
     number: on PostgreSQL one COPY (psycopg's cursor.copy: about ten times quicker than INSERTs at
-    30,000 rows, benchmarks/README.md), elsewhere one INSERT executed for all rows (executemany)."""
+    30,000 rows, benchmarks/README.md), elsewhere one INSERT executed for all rows (executemany).
+    Into EvaluationResult's table; `table` another of its shape (benchmarks/bench_synth.py)."""
     quote = connection.ops.quote_name
-    table = quote(EvaluationResult._meta.db_table)
+    into = quote(table or EvaluationResult._meta.db_table)
     columns = ", ".join(quote(c) for c in ROW_COLUMNS)
     values = (
-        (
-            run.pk,
-            row.part,
-            row.position,
-            row.indicator,
-            row.scope,
-            row.status,
-            row.completion,
-            canonical_json(row.result),
-        )
-        for row in rows
+        (run_id, row.part, row.position, row.indicator, row.scope, row.status, row.completion, text)
+        for row, text in zip(stored.rows, stored.texts, strict=True)
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {into} ({columns}) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
         else:
             marks = ", ".join(["%s"] * len(ROW_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values))
+            cursor.executemany(f"INSERT INTO {into} ({columns}) VALUES ({marks})", list(values))
 
 
 def run_record(run: EvaluationRun, *, results: bool = True) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from planwatch.core import gcpause
 from planwatch.core.errors import EvaluationError
 from planwatch.core.evaluation.aggregate import build_panel
 from planwatch.core.evaluation.areas import area_results, check_areas
@@ -63,6 +64,16 @@ def evaluate(
     index of the year before computed from the same input (when that year is in the plan's period
     and has values)."""
     params = params or EvaluationParameters()
+    # The collector paused for the whole (core.gcpause): arrays and results by the hundred
+    # thousand, no cycles; a full collection would otherwise walk them, and whatever else the
+    # process holds, at some allocation on the way (seconds at 3,000 units).
+    with gcpause.paused():
+        return _evaluate(inp, year, params, previous)
+
+
+def _evaluate(
+    inp: EvaluationInput, year: int, params: EvaluationParameters, previous: CompositeResult | None
+) -> Evaluation:
     check_areas(inp)
     panel = build_panel(inp)
     ev = evaluate_panel(panel, params.indicators)

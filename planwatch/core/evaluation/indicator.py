@@ -161,7 +161,7 @@ class _Notes:
         self.bits = np.zeros(shape, dtype=np.uint32)
 
     def add(self, where: np.ndarray, what: Note) -> None:
-        self.bits = self.bits | np.where(where, _BIT[what], np.uint32(0)).astype(np.uint32)
+        np.bitwise_or(self.bits, _BIT[what], out=self.bits, where=where)  # in place: one pass
 
 
 @dataclass(frozen=True, eq=False)
@@ -352,14 +352,20 @@ def _forecast(f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
     counted_from_zero = level_like[:, :, 0] & t.from_zero[:, :, 0]
     base_point = np.where(counted_from_zero, 0.0, np.where(level_like[:, :, 0], panel.base_values, np.nan))
     series[rows, :, b_idx] = np.where(np.isnan(at_base), base_point, at_base)
+    # The log level index of the growth kinds, computed on their indicators' rows only (the
+    # same numbers, element by element: a level's rows keep their values).
+    growth = np.flatnonzero(~level_like[:, 0, 0])
+    g_a, g_b, g_avg, g_decrease = a[growth], b[growth], is_avg[growth], decrease[growth]
     with np.errstate(divide="ignore", invalid="ignore"):
         log_index = np.where(
-            is_avg,
-            (yr - b) * np.log(1.0 + a / 100.0),
-            np.where(decrease, np.log(1.0 - a / 100.0), np.log(1.0 + a / 100.0)),
+            g_avg,
+            (yr - g_b) * np.log(1.0 + g_a / 100.0),
+            np.where(g_decrease, np.log(1.0 - g_a / 100.0), np.log(1.0 + g_a / 100.0)),
         )
-    log_index = np.where(yr == b, np.where(np.isnan(a) | ~np.isfinite(log_index), 0.0, log_index), log_index)
-    series = np.where(level_like, series, log_index)
+    log_index = np.where(
+        yr == g_b, np.where(np.isnan(g_a) | ~np.isfinite(log_index), 0.0, log_index), log_index
+    )
+    series[growth] = log_index
     series = np.where(yr >= b, series, np.nan)
     ok = np.isfinite(series)
     x = np.broadcast_to(yr - b, a.shape)
@@ -374,12 +380,15 @@ def _forecast(f: _Frame, notes: _Notes) -> tuple[np.ndarray, np.ndarray]:
         intercept = (sy - slope * sx) / n
         xt = f.target_year - b
         fitted = intercept + slope * xt
+        g_fitted, g_xt = fitted[growth], xt[growth]
         back = np.where(
-            is_avg,
-            (np.exp(fitted / xt) - 1.0) * 100.0,
-            np.where(decrease, (1.0 - np.exp(fitted)) * 100.0, (np.exp(fitted) - 1.0) * 100.0),
+            g_avg,
+            (np.exp(g_fitted / g_xt) - 1.0) * 100.0,
+            np.where(g_decrease, (1.0 - np.exp(g_fitted)) * 100.0, (np.exp(g_fitted) - 1.0) * 100.0),
         )
-    value = _bounded(np.where(level_like, fitted, back), t.measures)
+    value = fitted.copy()
+    value[growth] = back  # the growth kinds' back from the log level index, the levels' as fitted
+    value = _bounded(value, t.measures)
     future = f.has_t & (f.target_year > yr)
     fc_ok = future & f.has_a & (n >= 2) & (denom > 0) & np.isfinite(value)
     notes.add(f.both & future & (n < 2), Note.INSUFFICIENT_HISTORY)

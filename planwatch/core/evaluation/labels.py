@@ -50,13 +50,14 @@ HEADLINE_WORDS: dict[str, tuple[str, str]] = {
 
 
 def headline(result: IndicatorResult | None) -> str:
-    """The one status of a result: a key of HEADLINE_WORDS."""
+    """The one status of a result: a key of HEADLINE_WORDS. (`str` of each StrEnum: its value,
+    without `.value`'s property, three times slower by the hundred thousand of a run's rows.)"""
     if result is None:
         return Outcome.MISSING_DATA.value
     if result.outcome != Outcome.EVALUATED:
-        return result.outcome.value
+        return str(result.outcome)
     if result.pace is not None:
-        return result.pace.value
+        return str(result.pace)
     if result.annual is not None:
-        return result.annual.value
+        return str(result.annual)
     return "not_assessed"
