@@ -11,8 +11,6 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, QueryDict
 
-from planwatch.core.evaluation.breakdown import NAMED_MISSING
-
 ISO_DATE = "%Y-%m-%d"
 
 
@@ -56,12 +54,6 @@ T = TypeVar("T")
 def many_units(count: int) -> bool:
     """More pilot units than a page shows one by one (`MANY_UNITS`)."""
     return count > MANY_UNITS
-
-
-def named_first(names: Sequence[T]) -> tuple[list[T], int]:
-    """Of many units' names in one line, those it names and how many more it counts: the first
-    `NAMED_MISSING` (the breakdown's “no target for …” rule), the rest by number only."""
-    return list(names[:NAMED_MISSING]), max(len(names) - NAMED_MISSING, 0)
 
 
 def search_units(rows: Sequence[T], query: str, unit: Callable[[T], Unit]) -> list[T]:

@@ -21,18 +21,13 @@ from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import (
     REGION,
     BindingCheck,
-    EvaluationInput,
     ExclusionReason,
     IndicatorResult,
     LocalityScore,
-    ObservationColumns,
     PlaceName,
-    PlanPeriod,
     area_values,
     build_panel,
-    evaluation_input,
     explain,
-    pilot_units,
     to_jsonable,
 )
 from planwatch.core.evaluation.labels import ANNUAL_WORDS, HEADLINE_WORDS, PACE_WORDS, headline
@@ -42,11 +37,11 @@ from planwatch.evaluation.models import DashboardRun, EvaluationRun
 from planwatch.evaluation.runs import (
     ACCEPTED,
     RunRefused,
+    area_input,
     has_values,
     no_data,
     parameters_from_options,
 )
-from planwatch.evaluation.runs import _indicators as read_indicators  # the one reading of the specs
 from planwatch.kernel import unchanged
 from planwatch.kernel.models import Job
 from planwatch.plans import revision as data_revision
@@ -407,7 +402,7 @@ def area_rows(
     """The area's totals of `year` from its members' values as the evaluation reads them (the run's
     statuses: accepted values only by default), the plan's own indicators only. `localities`: the
     plan's, read once (whether a member counts in totals is a matter of its ancestors)."""
-    panel = build_panel(_area_input(plan, localities, members, year, tuple(statuses)))
+    panel = build_panel(area_input(plan, localities, members, year, statuses))
     codes = [loc.code for loc in members]
     made = {(r.indicator, r.year): r for r in area_values(panel, codes)}
     names = {loc.code: loc.name for loc in members}
@@ -430,37 +425,3 @@ def area_rows(
             )
         )
     return rows
-
-
-def _area_input(
-    plan: Plan, localities: list[Locality], members: list[Locality], year: int, statuses: tuple[str, ...]
-) -> EvaluationInput:
-    """What an area's totals are made of: the input the evaluation reads (`build_input`), of the
-    area's members alone — its indicators (`runs._indicators`, their one reading), the members as
-    pilot units, their yearly values of `year` and before in `statuses` (the rows build_input's
-    values are, a blank one no observation). No targets: a total is of values only. Three queries
-    whatever the size of the plan; the plan's other units are not read."""
-    specs, code_of = read_indicators(plan)
-    codes = {loc.code for loc in members}
-    units = tuple(u for u in pilot_units(hierarchy_nodes(localities).values()) if u.code in codes)
-    unit_of = {loc.pk: loc.code for loc in members}
-    inds: list[str] = []
-    scopes: list[str] = []
-    years: list[int] = []
-    values: list[float] = []
-    for indicator_id, locality_id, value_year, value in ReportedValue.objects.filter(
-        indicator__plan=plan,
-        locality__in=list(unit_of),
-        period__frequency=Period.Frequency.YEARLY,
-        period__year__lte=year,
-        status__in=statuses,
-    ).values_list("indicator_id", "locality_id", "period__year", "value"):
-        if value is None:
-            continue  # left blank: no observation
-        inds.append(code_of[indicator_id])
-        scopes.append(unit_of[locality_id])
-        years.append(value_year)
-        values.append(float(value))
-    observed = ObservationColumns.from_codes(inds, scopes, years, values)
-    period = PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year)
-    return evaluation_input(period, specs, units, (), observations=observed)

@@ -25,6 +25,7 @@ from planwatch.core import hierarchy, numbers
 from planwatch.core import supervision as supervision_core
 from planwatch.core.errors import PlanWatchError
 from planwatch.core.evaluation import REGION, BindingCheck, IndicatorResult, LocalityScore, PlaceName
+from planwatch.core.evaluation.breakdown import named_first
 from planwatch.core.evaluation.words import (
     BINDING_STATUS_WORDS,
     BINDING_WORDS,
@@ -37,7 +38,7 @@ from planwatch.evaluation import jobs as evaluation_jobs
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import caveats, check_may_run, parameters_label
 from planwatch.kernel import jobs
-from planwatch.pages import UnitsPage, many_units, named_first, refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, refusal_goes_to
 from planwatch.plans import maps
 from planwatch.plans.models import Indicator, Locality, Plan, TargetRevision, hierarchy_nodes, in_english
 from planwatch.reporting import exports

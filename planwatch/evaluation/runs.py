@@ -79,7 +79,15 @@ from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import State
-from planwatch.plans.models import Dimension, Indicator, IndicatorComponent, Locality, Plan, Target
+from planwatch.plans.models import (
+    Dimension,
+    Indicator,
+    IndicatorComponent,
+    Locality,
+    Plan,
+    Target,
+    hierarchy_nodes,
+)
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 
@@ -275,6 +283,27 @@ def build_input(
         derived=extra.version,
     )
     return inp, version
+
+
+def area_input(
+    plan: Plan,
+    localities: Sequence[Locality],
+    members: Sequence[Locality],
+    year: int,
+    statuses: Iterable[str],
+) -> EvaluationInput:
+    """What an area's totals are made of: the input `build_input` reads, of the area's `members`
+    alone — the plan's indicators, the members as pilot units, their yearly values of `year` and
+    before in `statuses` (a blank one no observation). No targets: a total is of values only.
+    Three queries whatever the size of the plan; the plan's other units are not read."""
+    specs, code_of = _indicators(plan)
+    codes = {loc.code for loc in members}
+    units = tuple(u for u in pilot_units(hierarchy_nodes(localities).values()) if u.code in codes)
+    values = _values(
+        plan, sorted(set(statuses)), code_of, {loc.pk: loc.code for loc in members}, until=year, only=True
+    )
+    period = PlanPeriod(base_year=plan.base_year, start_year=plan.start_year, end_year=plan.end_year)
+    return evaluation_input(period, specs, units, (), observations=values.columns())
 
 
 def _localities(
@@ -485,13 +514,15 @@ def _values(
     *,
     until: int | None = None,
     moment: dt.datetime | None = None,
+    only: bool = False,
 ) -> _ValuesRead:
     """The yearly values of the pilot units (of `until` and before), in the statuses asked for, as
     they stand — or as they stood before `moment`. One query; one more for the history of the
-    values changed since `moment`, if any."""
+    values changed since `moment`, if any. `only`: of the units of `pilots` alone (an area's)."""
     read = _ValuesRead()
+    units = {"locality__in": list(pilots)} if only else {"locality__pilot": True}
     rows = ReportedValue.objects.filter(
-        indicator__plan=plan, locality__pilot=True, period__frequency=Period.Frequency.YEARLY
+        indicator__plan=plan, period__frequency=Period.Frequency.YEARLY, **units
     )
     if until is not None:
         rows = rows.filter(period__year__lte=until)
@@ -941,7 +972,8 @@ def run_evaluation(
     as_of: dt.date | None = None,
     progress: Steps = SILENT,
 ) -> EvaluationRun:
-    """Evaluate `year` on the plan's values and store the run, in one transaction.
+    """Evaluate `year` on the plan's values and store the run (the run and its rows in one
+    transaction).
 
     With `reuse` (the default), a stored run of the plan with the same input hash (engine version,
     year, statuses, parameters and the whole input) and the same data version (the same values at
@@ -960,28 +992,32 @@ def run_evaluation(
             reason="invalid_year",
             path="year",
         )
-    progress.step(gettext_noop("Reading the values"))  # before the transaction: SQLite shows it
+    # Read and evaluated outside the transaction, written inside it: on SQLite a transaction takes
+    # the write lock when it begins (IMMEDIATE, planwatch/config.py), and a run at national size
+    # would hold it through the whole evaluation, every web write waiting behind it. (On PostgreSQL
+    # the reads took no snapshot either: READ COMMITTED.) The data version says what was read.
+    progress.step(gettext_noop("Reading the values"))
+    inp, version = build_input(plan, statuses=statuses, as_of=as_of, year=year)
+    if year not in version.years:
+        raise no_data(plan, year, include_unaccepted=include_unaccepted)
+    key = input_hash(inp, year, params, statuses)
+    if reuse:
+        found = (
+            EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=version.sha256)
+            .order_by("id")
+            .first()
+        )
+        if found is not None:
+            found.reused = True
+            return found
+    progress.step(gettext_noop("Evaluating"))
+    try:
+        evaluation = evaluate(inp, year, params)
+    except EvaluationError as exc:
+        raise RunRefused.from_core(exc) from exc
+    progress.step(gettext_noop("Storing the run"))
+    stored = results_to_store(evaluation)
     with transaction.atomic():
-        inp, version = build_input(plan, statuses=statuses, as_of=as_of, year=year)
-        if year not in version.years:
-            raise no_data(plan, year, include_unaccepted=include_unaccepted)
-        key = input_hash(inp, year, params, statuses)
-        if reuse:
-            found = (
-                EvaluationRun.objects.filter(plan=plan, input_hash=key, data_hash=version.sha256)
-                .order_by("id")
-                .first()
-            )
-            if found is not None:
-                found.reused = True
-                return found
-        progress.step(gettext_noop("Evaluating"))
-        try:
-            evaluation = evaluate(inp, year, params)
-        except EvaluationError as exc:
-            raise RunRefused.from_core(exc) from exc
-        progress.step(gettext_noop("Storing the run"))
-        stored = results_to_store(evaluation)
         run = EvaluationRun.objects.create(
             plan=plan,
             year=year,

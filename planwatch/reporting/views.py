@@ -31,11 +31,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from planwatch.accounts.permissions import has_perm, led_first, own_locality_id
 from planwatch.core import numbers
 from planwatch.core.errors import Kind, PlanWatchError
+from planwatch.core.evaluation.breakdown import named_first
 from planwatch.core.kinds import UNITS, IndicatorKind, whole_number_unit
 from planwatch.core.numbers import NumberProblem
 from planwatch.core.validation import PERCENT_BOUNDS
 from planwatch.kernel.review import REPORTED, Action
-from planwatch.pages import UnitsPage, many_units, named_first, refusal_goes_to
+from planwatch.pages import UnitsPage, many_units, refusal_goes_to
 from planwatch.plans.models import Indicator, Locality, Plan, Target, in_english, pick
 from planwatch.reporting import exports, feeds
 from planwatch.reporting import workflow as wf

@@ -31,6 +31,7 @@ from planwatch.core.bulletin.content import (
     status_zh,
     statuses_zh,
 )
+from planwatch.core.evaluation.breakdown import named_first
 from planwatch.core.evaluation.labels import ANNUAL_ZH, PACE_ZH
 
 # A table of at most this many rows is kept on one page with its caption and note, never split (PDF
@@ -339,7 +340,8 @@ def binding_counts_table(c: BulletinContent, number_: int) -> Table:
     rows = []
     for row in c.binding:
         failed = [c.names.locality(cell.locality) for cell in row.cells if cell.status == "fail"]
-        named = "、".join(failed[:10]) + (f"等{len(failed)}个" if len(failed) > 10 else "")
+        first, more = named_first(failed)
+        named = "、".join(first) + (f"等{len(failed)}个" if more else "")
         counts = (str(sum(1 for cell in row.cells if cell.status == w)) for w in words)
         rows.append((row.indicator, row.name, *counts, named or "—"))
     return Table(

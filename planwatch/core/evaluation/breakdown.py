@@ -18,6 +18,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from planwatch.core.evaluation.aggregate import build_panel
 from planwatch.core.evaluation.indicator import RELATIVE_TOLERANCE
@@ -175,7 +176,14 @@ def area_totals(
     return breakdown_totals(period, spec, members, given, years)
 
 
-NAMED_MISSING = 10  # the units without a target a total's line names; more are counted
+T = TypeVar("T")
+NAMED_MISSING = 10  # the units a line names (without a target, late, failed); more are counted
+
+
+def named_first(names: Sequence[T]) -> tuple[list[T], int]:
+    """Of many units' names in one line, those it names and how many more it counts: the first
+    `NAMED_MISSING`, the rest by number only (a national plan's thousands of units)."""
+    return list(names[:NAMED_MISSING]), max(len(names) - NAMED_MISSING, 0)
 
 
 def describe_total(
@@ -203,7 +211,7 @@ def describe_total(
             "No total: the indicator is not additive; each locality's target stands on its own",
         )
     if item.state == TotalState.INCOMPLETE:
-        named, more = item.missing[:NAMED_MISSING], len(item.missing) - NAMED_MISSING
+        named, more = named_first(item.missing)
         zh = "、".join(names.get(code, (code, code))[0] for code in named)
         en = ", ".join(names.get(code, (code, code))[1] for code in named)
         if more > 0:  # a national plan's thousands of units: the first named, the rest counted
