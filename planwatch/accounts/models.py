@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +78,7 @@ class ApiToken(models.Model):
         if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=TOUCH_TOKEN_EVERY):
             token.last_used_at = now
             try:  # at best: a database too busy to take the write (SQLite's lock held by a long job)
-                with transaction.atomic():
-                    cls.objects.filter(pk=token.pk).update(last_used_at=now)
+                cls.objects.filter(pk=token.pk).update(last_used_at=now)
             except DatabaseError as exc:
                 logger.warning("API token's last use not written: %s", exc)
         return token
