@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -15,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 
 from planwatch.core.evaluation import REGION, evaluate, to_jsonable
 from planwatch.dashboards import data
-from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun
+from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun, split_results
 from planwatch.evaluation.runs import (
     build_input,
     canonical_json,
+    canonical_texts,
     parameters_from_options,
     results_to_store,
     run_evaluation,
@@ -54,18 +56,48 @@ def test_the_whole_evaluation_made_again_from_the_rows_is_the_cores(sampled):
 
 def test_the_hash_is_fed_the_rows_texts_and_is_the_wholes(sampled):
     """results_to_store hashes the rows' canonical texts, made once, in the order the canonical JSON
-    of the whole writes them: the digest and size are the whole's, the texts each row's JSON."""
+    of the whole writes them: the digest and size are the whole's, the texts each result's JSON."""
     inp, _version = build_input(sampled, year=2018)
     made = evaluate(inp, 2018, parameters_from_options())
     stored = results_to_store(made)
-    whole = canonical_json(to_jsonable(made)).encode("utf-8")
-    assert stored.results == to_jsonable(made)
-    assert stored.results_hash == sha256_of(stored.results) and stored.size == len(whole)
-    assert stored.texts == [canonical_json(row.result) for row in stored.rows]
-    assert [row.part for row in stored.rows] == [p for p in ROW_PARTS for _ in getattr(made, p)]
+    whole = to_jsonable(made)
+    assert stored.results_hash == sha256_of(whole) and stored.size == len(canonical_json(whole).encode())
+    assert stored.summary == {k: [] if k in ROW_PARTS else v for k, v in whole.items()}
+    expected = [(p, n, item) for p in ROW_PARTS for n, item in enumerate(whole[p])]
+    assert [(part, position) for part, position, *_ in stored.rows] == [(p, n) for p, n, _ in expected]
+    assert [row[-1] for row in stored.rows] == [canonical_json(item) for _, _, item in expected]
+    # the columns a row is read by, as split_results makes them from the JSON
+    assert stored.rows == [
+        (r.part, r.position, r.indicator, r.scope, r.status, r.completion, canonical_json(r.result))
+        for r in split_results(whole)[1]
+    ]
     # a part with no row (an empty list): the whole's digest still
     no_areas = dataclasses.replace(made, areas=())
     assert results_to_store(no_areas).results_hash == sha256_of(to_jsonable(no_areas))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.5, None, float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1e-320, 2.5e300, 7, True, False],
+        ["met", None, "a,b", '"quoted"', "中文", "%s"],
+        [(), ("ZH", "FS"), ("a,b",), None],
+        [1, 1.0, True, (1,), (1.0,), (True,), (0.0,), (-0.0,)],
+        [{"b": 1, "a": [2, None]}, [3, "x"], None],
+    ],
+)
+def test_texts_made_by_columns_are_each_results_canonical_json(values):
+    """canonical_texts spells a column at once (numbers and literals by one call of json's encoder,
+    other values each distinct one once): the same texts as canonical_json(to_jsonable(…)) of each,
+    non-finite floats null, equal values spelled apart (1, 1.0, True; 0.0, −0.0) kept apart."""
+    rows = [Pair(v, n) for n, v in enumerate(values)]
+    assert canonical_texts(rows) == [canonical_json(to_jsonable(row)) for row in rows]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    value: Any
+    another: int
 
 
 def test_a_locality_page_reads_only_its_own_rows(client, sampled, cast):

@@ -24,11 +24,13 @@ gives `run.results` as it is).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -263,29 +265,31 @@ def split_results(
 ) -> tuple[dict[str, Any], list[ResultRow]]:
     """The results JSON (to_jsonable of an Evaluation) as the run's summary — the same JSON with
     the lists of ROW_PARTS left empty (a part it lacks, from before the core made it, stays out)
-    — and its rows. A
-    result's status is labels.headline of the result: of `evaluation`'s when it is given (the
-    Evaluation the JSON was made of), else decoded from the row's own JSON."""
+    — and its rows, their columns by `row_keys`: of `evaluation`'s results when it is given (the
+    Evaluation the JSON was made of), else of each row's own JSON decoded."""
     summary = {key: [] if key in PART_TYPES else value for key, value in results.items()}
     rows = []
     for part, kind in PART_TYPES.items():
-        made = getattr(evaluation, part) if evaluation is not None else None
-        for position, item in enumerate(results.get(part) or ()):
-            judged = kind is IndicatorResult
-            if judged:
-                status = headline(made[position] if made is not None else from_jsonable(kind, item))
-            rows.append(
-                _result_row(
-                    part,
-                    position,
-                    item["indicator"],
-                    item["scope"] if judged else REGION,
-                    status if judged else "",
-                    item.get("completion") if judged else None,
-                    item,
-                )
-            )
+        items = results.get(part) or ()
+        made = (
+            getattr(evaluation, part) if evaluation is not None else [from_jsonable(kind, i) for i in items]
+        )
+        for position, (item, keys) in enumerate(zip(items, row_keys(part, made), strict=True)):
+            rows.append(_result_row(part, position, *keys, item))
     return summary, rows
+
+
+def row_keys(part: str, made: Sequence[Any]) -> Iterator[tuple[str, str, str, float | None]]:
+    """Each result's indicator, scope, status and completion: the columns a row is read by. A
+    judged result's (parts indicators and areas) status is labels.headline and its completion as
+    its JSON has it (None where not finite); a region value's scope is REGION, with neither."""
+    if PART_TYPES[part] is not IndicatorResult:
+        return ((r.indicator, REGION, "", None) for r in made)
+    completions = (c if c is None or math.isfinite(c) else None for c in map(_completion, made))
+    return zip(map(_indicator, made), map(_scope, made), map(headline, made), completions, strict=True)
+
+
+_indicator, _scope, _completion = attrgetter("indicator"), attrgetter("scope"), attrgetter("completion")
 
 
 class _Frames:

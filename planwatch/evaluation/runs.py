@@ -21,7 +21,9 @@ become one too.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
 import hashlib
 import json
 import math
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from importlib import metadata
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -50,6 +53,7 @@ from planwatch.core.evaluation import (
     CompositeMethod,
     CompositeParameters,
     DimensionSpec,
+    Evaluation,
     EvaluationInput,
     EvaluationParameters,
     IndicatorSpec,
@@ -74,7 +78,7 @@ from planwatch.core.evaluation.words import BINDING_WORDS, METHOD_WORDS, NORMALI
 from planwatch.core.hierarchy import LocalityNode
 from planwatch.core.kinds import Qualifier
 from planwatch.evaluation import derived
-from planwatch.evaluation.models import EvaluationResult, EvaluationRun, ResultRow, split_results
+from planwatch.evaluation.models import ROW_PARTS, EvaluationResult, EvaluationRun, row_keys
 from planwatch.evaluation.version import DataVersion, TargetsVersion
 from planwatch.kernel.jobs import SILENT, Steps
 from planwatch.kernel.models import AuditEvent
@@ -102,6 +106,7 @@ __all__ = [
     "StoredResults",
     "build_input",
     "canonical_json",
+    "canonical_texts",
     "caveats",
     "input_hash",
     "parameters_from_options",
@@ -182,6 +187,56 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 def canonical_json(data: Any) -> str:
     """One spelling per JSON value: keys sorted, no spaces, UTF-8 as is, no NaN."""
     return _CANONICAL.encode(data)
+
+
+# Columns of JSON numbers and literals, spelled at once: their texts hold no comma. NaN and the
+# infinities, which to_jsonable makes None, spelled null after.
+_LITERALS = frozenset({float, int, bool, type(None)})
+_LOOSE = json.JSONEncoder(separators=(",", ":"), allow_nan=True)
+_NOT_FINITE = {"NaN": "null", "Infinity": "null", "-Infinity": "null"}
+
+
+def canonical_texts(items: Sequence[Any]) -> list[str]:
+    """`canonical_json(to_jsonable(item))` of each of a list of dataclass objects of one type — the
+    same texts, made column by column: a column of numbers and literals spelled by one call of
+    json's encoder, any other column each distinct value once; then each row's keys sorted, as
+    canonical_json writes a dict. A run's hundreds of thousands of results without a dict each."""
+    if not items:
+        return []
+    kinds = set(map(type, items))
+    if len(kinds) != 1 or not dataclasses.is_dataclass(kind := kinds.pop()):
+        return [canonical_json(to_jsonable(item)) for item in items]
+    names = sorted(f.name for f in dataclasses.fields(kind))
+    template = "{" + ",".join(canonical_json(name).replace("%", "%%") + ":%s" for name in names) + "}"
+    columns = [_column_texts(list(map(attrgetter(name), items))) for name in names]
+    return [template % row for row in zip(*columns, strict=True)]
+
+
+def _column_texts(values: list[Any]) -> list[str]:
+    kinds = set(map(type, values))
+    if kinds <= _LITERALS:
+        spelled = _LOOSE.encode(values)
+        texts = spelled[1:-1].split(",")
+        if "N" in spelled or "I" in spelled:
+            texts = [_NOT_FINITE.get(text, text) for text in texts]
+        return texts
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable
+        return [canonical_json(to_jsonable(value)) for value in values]
+    if not all(map(_spelled_alike, distinct)):
+        return [canonical_json(to_jsonable(value)) for value in values]
+    once = {value: canonical_json(to_jsonable(value)) for value in distinct}
+    return [once[value] for value in values]
+
+
+def _spelled_alike(value: Any) -> bool:
+    """Whether every value equal to this one has its JSON text: so for None, text, an enum of text
+    (equal to its text, and spelled as it) and tuples of them — not for 1, 1.0 and True, or 0.0
+    and −0.0, equal and spelled apart."""
+    if type(value) is tuple:
+        return all(map(_spelled_alike, value))
+    return value is None or type(value) is str or isinstance(value, enum.Enum) and type(value._value_) is str
 
 
 def sha256_of(data: Any) -> str:
@@ -1036,46 +1091,52 @@ def run_evaluation(
             engine_version=ENGINE_VERSION,
         )
         store_rows(run.pk, stored)
-    run.results = stored.results  # the whole, as it was hashed
     return run
 
 
 @dataclass(frozen=True)
 class StoredResults:
-    """An evaluation's results as a run stores them (`results_to_store`): the whole JSON, the run's
-    summary, its rows, each row's canonical JSON (in the rows' order) and the whole's sha256."""
+    """An evaluation's results as a run stores them (`results_to_store`): the run's summary, its
+    rows (ROW_COLUMNS after the run: part, position, indicator, scope, status, completion and the
+    result's canonical JSON) and the sha256 of the canonical JSON of the whole, with its size."""
 
-    results: dict[str, Any]
     summary: dict[str, Any]
-    rows: list[ResultRow]
-    texts: list[str]
+    rows: list[tuple[str, int, str, str, str, float | None, str]]
     results_hash: str
     size: int  # bytes of the whole's canonical JSON (UTF-8)
 
 
-def results_to_store(evaluation: Any) -> StoredResults:
-    """`to_jsonable(evaluation)` split into the run's summary and rows (models.split_results), each
-    row's canonical JSON made once, and `results_hash`: the sha256 of the canonical JSON of the
-    whole (`sha256_of(results)`, the same digest), hashed from the rows' texts already made rather
-    than the whole made again. The garbage collector paused meanwhile (core.gcpause): a million
+def results_to_store(evaluation: Evaluation) -> StoredResults:
+    """The run's summary (to_jsonable of the evaluation with its ROW_PARTS empty, as
+    models.split_results makes it), a row per result (its columns by models.row_keys, its JSON by
+    `canonical_texts`: no dict per result) and `results_hash`: the sha256 of the canonical JSON of
+    the whole (`sha256_of(to_jsonable(evaluation))`, the same digest), hashed from the rows' texts
+    rather than the whole made. The garbage collector paused meanwhile (core.gcpause): a million
     small objects, no cycles."""
+    rows: list[tuple[str, int, str, str, str, float | None, str]] = []
+    texts: dict[str, list[str]] = {}
     with gcpause.paused():
-        results = to_jsonable(evaluation)
-        summary, rows = split_results(results, evaluation)
-        texts = [canonical_json(row.result) for row in rows]
-    digest, size = _whole_digest(results, rows, texts)
-    return StoredResults(results, summary, rows, texts, digest, size)
+        no_rows: dict[str, Any] = dict.fromkeys(ROW_PARTS, ())
+        summary = to_jsonable(dataclasses.replace(evaluation, **no_rows))
+        for part in ROW_PARTS:
+            made = getattr(evaluation, part)
+            texts[part] = canonical_texts(made)
+            keys = row_keys(part, made)
+            rows.extend(
+                (part, position, *key, text)
+                for position, (key, text) in enumerate(zip(keys, texts[part], strict=True))
+            )
+    digest, size = _whole_digest(summary, texts)
+    return StoredResults(summary, rows, digest, size)
 
 
-def _whole_digest(
-    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
-) -> tuple[str, int]:
-    """sha256_of(results) and the size of what it hashes, from the rows' canonical texts (the
-    canonical JSON of a list is its items' canonical JSON joined by commas in brackets, and the
-    whole's keys are sorted): the pieces are hashed in the order canonical_json writes them."""
+def _whole_digest(summary: Mapping[str, Any], texts: Mapping[str, Sequence[str]]) -> tuple[str, int]:
+    """sha256_of(the whole) and the size of what it hashes, from the summary and the rows' texts by
+    part (the canonical JSON of a list is its items' canonical JSON joined by commas in brackets,
+    and the whole's keys are sorted): the pieces are hashed in the order canonical_json writes them."""
     digest = hashlib.sha256()
     size = 0
-    for piece in _whole_pieces(results, rows, texts):
+    for piece in _whole_pieces(summary, texts):
         raw = piece.encode("utf-8")
         size += len(raw)
         digest.update(raw)
@@ -1085,23 +1146,18 @@ def _whole_digest(
 _CHUNK = 4096  # rows' texts hashed at once
 
 
-def _whole_pieces(
-    results: Mapping[str, Any], rows: Sequence[ResultRow], texts: Sequence[str]
-) -> Iterator[str]:
-    by_part: dict[str, list[str]] = {}
-    for row, text in zip(rows, texts, strict=True):
-        by_part.setdefault(row.part, []).append(text)
+def _whole_pieces(summary: Mapping[str, Any], texts: Mapping[str, Sequence[str]]) -> Iterator[str]:
     yield "{"
-    for number, key in enumerate(sorted(results)):
+    for number, key in enumerate(sorted(summary)):
         yield ("," if number else "") + canonical_json(key) + ":"
-        if key in by_part:
-            texts = by_part[key]
+        if key in texts:
+            part = texts[key]
             yield "["
-            for start in range(0, len(texts), _CHUNK):
-                yield ("," if start else "") + ",".join(texts[start : start + _CHUNK])
+            for start in range(0, len(part), _CHUNK):
+                yield ("," if start else "") + ",".join(part[start : start + _CHUNK])
             yield "]"
         else:
-            yield canonical_json(results[key])
+            yield canonical_json(summary[key])
     yield "}"
 
 
@@ -1109,17 +1165,14 @@ ROW_COLUMNS = ("run_id", "part", "position", "indicator", "scope", "status", "co
 
 
 def store_rows(run_id: int, stored: StoredResults, *, table: str | None = None) -> None:
-    """A new run's result rows (models.split_results), set-based, one statement whatever their
+    """A new run's result rows (`results_to_store`), set-based, one statement whatever their
     number: on PostgreSQL one COPY (psycopg's cursor.copy: about ten times quicker than INSERTs at
     30,000 rows, benchmarks/README.md), elsewhere one INSERT executed for all rows (executemany).
     Into EvaluationResult's table; `table` another of its shape (benchmarks/bench_synth.py)."""
     quote = connection.ops.quote_name
     into = quote(table or EvaluationResult._meta.db_table)
     columns = ", ".join(quote(c) for c in ROW_COLUMNS)
-    values = (
-        (run_id, row.part, row.position, row.indicator, row.scope, row.status, row.completion, text)
-        for row, text in zip(stored.rows, stored.texts, strict=True)
-    )
+    values = ((run_id, *row) for row in stored.rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY {into} ({columns}) FROM STDIN") as copy:
