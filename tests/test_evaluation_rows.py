@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core import serializers
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -164,3 +165,32 @@ def test_the_migration_puts_the_rows_back_into_the_json_and_splits_them_again(sa
     migration.runs_to_rows(apps, editor)
     stored = EvaluationRun.objects.get(pk=run.pk)
     assert "areas" not in stored.results and sha256_of(stored.results) == stored.results_hash
+
+
+def test_each_row_keeps_the_very_text_hashed(sampled):
+    """A row's result is stored as its canonical text (CanonicalJSONField: text, not jsonb), the
+    text results_hash was fed; read back through the model, it is the JSON decoded."""
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    made = to_jsonable(EvaluationRun.objects.get(pk=run.pk).evaluation)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT part, result FROM {ROWS_TABLE} WHERE run_id = %s ORDER BY part, position", [run.pk]
+        )
+        raw = cursor.fetchall()
+    assert raw and all(isinstance(text, str) for _, text in raw)
+    assert sorted(raw) == sorted((part, canonical_json(item)) for part in ROW_PARTS for item in made[part])
+    row = EvaluationResult.objects.filter(run=run).first()
+    assert isinstance(row.result, dict) and canonical_json(row.result) in {text for _, text in raw}
+
+
+def test_a_result_row_goes_through_django_serializers_as_json(sampled):
+    """dumpdata / loaddata: the row's JSON is written as JSON and read back as JSON (not its repr)."""
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    row = EvaluationResult.objects.filter(run=run).first()
+    text = serializers.serialize("json", [row])
+    (again,) = serializers.deserialize("json", text)
+    assert again.object.result == row.result
+    again.object.pk = None
+    again.object.position += 100_000
+    again.object.save()
+    assert EvaluationResult.objects.get(pk=again.object.pk).result == row.result

@@ -24,6 +24,7 @@ gives `run.results` as it is).
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import OrderedDict
@@ -46,6 +47,7 @@ from planwatch.core.evaluation import (
     RegionValue,
     from_jsonable,
 )
+from planwatch.core.evaluation.jsontext import canonical_json
 from planwatch.core.evaluation.labels import headline
 from planwatch.core.evaluation.types import positional_maker
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
@@ -212,10 +214,30 @@ PART_TYPES: dict[str, type] = {
 ROW_PARTS = tuple(PART_TYPES)
 
 
+class CanonicalJSONField(models.TextField):  # type: ignore[type-arg]
+    """JSON kept as its canonical text (core.evaluation.jsontext) and read back decoded: a result
+    row's, stored as the very text hashed into its run's results_hash (runs.store_rows writes the
+    texts themselves). Text, not jsonb: PostgreSQL parses nothing on the way in (the COPY of a
+    national run's rows in half the time, benchmarks/README.md), and nothing queries inside it."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        return None if value is None else canonical_json(value)
+
+    def value_to_string(self, obj: Any) -> str:
+        return canonical_json(self.value_from_object(obj))
+
+
 class EvaluationResult(models.Model):
     """One result of a run: an indicator at a pilot unit, the region or an area (parts indicators
     and areas), or a region value of the year or a year before (region, region_history); its JSON
-    is to_jsonable of that one result. Made with the run (runs.run_evaluation), never changed."""
+    is to_jsonable of that one result, kept as the canonical text hashed into the run's
+    results_hash (CanonicalJSONField). Made with the run (runs.run_evaluation), never changed."""
 
     run = models.ForeignKey(EvaluationRun, models.CASCADE, related_name="result_rows")
     part = models.CharField(max_length=20, choices=[(p, p) for p in ROW_PARTS])
@@ -226,7 +248,7 @@ class EvaluationResult(models.Model):
     # the overview counts and maps, read without the JSON.
     status = models.CharField(max_length=30, blank=True)
     completion = models.FloatField(null=True, blank=True)
-    result = models.JSONField()
+    result = CanonicalJSONField()
 
     class Meta:
         verbose_name = _("Evaluation result")
