@@ -21,7 +21,9 @@ For each size, in one run, with no database and no Django settings:
    canonical JSON and `results_hash`, the SHA-256 of the whole;
 5. with `--copy` and DATABASE_URL naming a PostgreSQL database, the rows written as the run writes
    them (`runs.store_rows`: one COPY) into a temporary table shaped like EvaluationResult's (its
-   columns' types, primary key, unique constraint and indexes), in a transaction rolled back.
+   columns' types, primary key, unique constraint and indexes), in a transaction rolled back; then
+   the floor: as many rows with their keys only (no result JSON) COPYed into the same table — what
+   storing that many queryable rows costs, whatever the evaluation.
 
 The ratios are (4) / (3), with and without the storing (and (4) + (5) / (3) with `--copy`). Django is
 set up (planwatch.test_settings) for the storing's functions; without `--copy` no database is opened.
@@ -142,9 +144,11 @@ def columns_of(numbers: dict[tuple[str, str, int], Any], kind: type[C]) -> C:
 ROWS = "bench_result_rows"
 
 
-def copy_rows(stored: StoredResults) -> float:
+def copy_rows(stored: StoredResults) -> tuple[float, float]:
     """The rows COPYed as run_evaluation writes them (runs.store_rows) into a temporary table shaped
-    like EvaluationResult's, in a transaction rolled back; the seconds of the COPY alone."""
+    like EvaluationResult's, in a transaction rolled back: the seconds of the COPY alone; and the
+    floor — as many rows with their keys only (no result JSON) COPYed into the same shape: what
+    storing that many rows, queryable by run, scope and indicator, costs whatever the evaluation."""
     quote = connection.ops.quote_name
     fields = {f.column: f for f in EvaluationResult._meta.fields}
     columns = ", ".join(
@@ -161,8 +165,20 @@ def copy_rows(stored: StoredResults) -> float:
         cursor.execute(f"SELECT count(*) FROM {ROWS}")
         (count,) = cursor.fetchone()
         assert count == len(stored.rows), (count, len(stored.rows))
+        cursor.execute(f"TRUNCATE {ROWS}")
+        keys = ", ".join(quote(c) for c in ROW_COLUMNS[:-1])
+        with connection.cursor() as floor_cursor:
+            raw = floor_cursor.cursor  # psycopg's own, for its COPY
+
+            def floor() -> None:
+                with raw.copy(f"COPY {ROWS} ({keys}) FROM STDIN") as copy:
+                    for row in stored.rows:
+                        copy.write_row((1, *row[:-1]))
+
+            cursor.execute(f"ALTER TABLE {ROWS} ALTER COLUMN result DROP NOT NULL")
+            _, floor_seconds = timed(floor)
         transaction.set_rollback(True)
-    return seconds
+    return seconds, floor_seconds
 
 
 SCAN = """
@@ -212,7 +228,7 @@ def run_size(size: SynthSize, *, copy: bool = False) -> dict[str, Any]:
         lambda: evaluate(inp, year, EvaluationParameters(sensitivity=SensitivityParameters()))
     )
     stored, t_store = timed(lambda: results_to_store(evaluation))
-    t_copy = copy_rows(stored) if copy else None
+    t_copy, t_floor = copy_rows(stored) if copy else (None, None)
     result = {
         "size": size,
         "values": len(observations),
@@ -221,6 +237,7 @@ def run_size(size: SynthSize, *, copy: bool = False) -> dict[str, Any]:
         "evaluate": t_eval,
         "store": t_store,
         "copy": t_copy,
+        "floor": t_floor,
         "json_mib": stored.size / 2**20,
         "rows": len(stored.rows),
         "results": len(evaluation.indicators),
@@ -239,6 +256,10 @@ def run_size(size: SynthSize, *, copy: bool = False) -> dict[str, Any]:
         both = t_eval + t_store + t_copy
         print(
             f"  the rows' COPY (runs.store_rows) {t_copy:.2f} s: all {both:.2f} s = {both / scan:.1f} × the scan"
+        )
+        print(
+            f"  floor: as many rows, keys only (no JSON), COPYed into the same table {t_floor:.2f} s "
+            f"= {t_floor / scan:.1f} × the scan"
         )
     print(f"  peak RSS {result['rss']:,.0f} MiB; results hash {stored.results_hash[:12]}")
     return result
@@ -268,15 +289,16 @@ def main() -> None:
         for n in args.localities
     ]
     print(
-        "\n| units | values | DuckDB scan | evaluate | × scan | evaluate + store | × scan | rows' COPY | all, × scan | JSON |"
+        "\n| units | values | DuckDB scan | evaluate | × scan | evaluate + store | × scan | rows' COPY | all, × scan "
+        "| floor: keys' COPY, × scan | JSON |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         both = r["evaluate"] + r["store"]
         copied = (
-            f"{r['copy']:.2f} s | {(both + r['copy']) / r['scan']:.1f} ×"
+            f"{r['copy']:.2f} s | {(both + r['copy']) / r['scan']:.1f} × | {r['floor']:.2f} s, {r['floor'] / r['scan']:.1f} ×"
             if r["copy"] is not None
-            else "– | –"
+            else "– | – | –"
         )
         print(
             f"| {r['size'].localities:,} | {r['values']:,} | {r['scan']:.3f} s | {r['evaluate']:.2f} s | "

@@ -31,6 +31,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import count, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -45,10 +46,11 @@ from planwatch.core.evaluation import (
     EvaluationParameters,
     IndicatorResult,
     RegionValue,
+    ResultColumns,
     from_jsonable,
 )
 from planwatch.core.evaluation.jsontext import canonical_json
-from planwatch.core.evaluation.labels import headline
+from planwatch.core.evaluation.labels import headline, status_of
 from planwatch.core.evaluation.types import positional_maker
 from planwatch.core.numbers import DECIMAL_PLACES, MAX_DIGITS
 from planwatch.evaluation.version import DataVersion
@@ -290,25 +292,37 @@ def split_results(
     — and its rows, their columns by `row_keys`: of `evaluation`'s results when it is given (the
     Evaluation the JSON was made of), else of each row's own JSON decoded."""
     summary = {key: [] if key in PART_TYPES else value for key, value in results.items()}
-    rows = []
+    rows: list[ResultRow] = []
     for part, kind in PART_TYPES.items():
         items = results.get(part) or ()
         made = (
             getattr(evaluation, part) if evaluation is not None else [from_jsonable(kind, i) for i in items]
         )
-        for position, (item, keys) in enumerate(zip(items, row_keys(part, made), strict=True)):
-            rows.append(_result_row(part, position, *keys, item))
+        rows.extend(map(_result_row, repeat(part), count(), *row_keys(part, made), items))
     return summary, rows
 
 
-def row_keys(part: str, made: Sequence[Any]) -> Iterator[tuple[str, str, str, float | None]]:
-    """Each result's indicator, scope, status and completion: the columns a row is read by. A
-    judged result's (parts indicators and areas) status is labels.headline and its completion as
-    its JSON has it (None where not finite); a region value's scope is REGION, with neither."""
+def row_keys(
+    part: str, made: Sequence[Any]
+) -> tuple[Iterable[str], Iterable[str], Iterable[str], Iterable[float | None]]:
+    """The results' indicators, scopes, statuses and completions, each a column in the results'
+    order: what a row is read by. A judged result's (parts indicators and areas) status is
+    labels.headline and its completion as its JSON has it (None where not finite); a region
+    value's scope is REGION, with neither."""
     if PART_TYPES[part] is not IndicatorResult:
-        return ((r.indicator, REGION, "", None) for r in made)
-    completions = (c if c is None or math.isfinite(c) else None for c in map(_completion, made))
-    return zip(map(_indicator, made), map(_scope, made), map(headline, made), completions, strict=True)
+        return (
+            list(map(_indicator, made)),
+            repeat(REGION, len(made)),
+            repeat("", len(made)),
+            repeat(None, len(made)),
+        )
+    if isinstance(made, ResultColumns):  # the engine's columns: no object made
+        indicators, scopes, completion = (made.column(n) for n in ("indicator", "scope", "completion"))
+        statuses: Iterable[str] = map(status_of, *(made.column(n) for n in ("outcome", "pace", "annual")))
+    else:
+        indicators, scopes = list(map(_indicator, made)), list(map(_scope, made))
+        completion, statuses = list(map(_completion, made)), map(headline, made)
+    return indicators, scopes, statuses, (c if c is None or math.isfinite(c) else None for c in completion)
 
 
 _indicator, _scope, _completion = attrgetter("indicator"), attrgetter("scope"), attrgetter("completion")

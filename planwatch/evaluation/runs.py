@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from importlib import metadata
+from itertools import count, repeat
 from typing import Any
 
 import numpy as np
@@ -1060,11 +1061,7 @@ def results_to_store(evaluation: Evaluation) -> StoredResults:
         for part in ROW_PARTS:
             made = getattr(evaluation, part)
             texts[part] = canonical_texts(made)
-            keys = row_keys(part, made)
-            rows.extend(
-                (part, position, *key, text)
-                for position, (key, text) in enumerate(zip(keys, texts[part], strict=True))
-            )
+            rows.extend(zip(repeat(part), count(), *row_keys(part, made), texts[part]))  # type: ignore[arg-type]
     digest, size = _whole_digest(summary, texts)
     return StoredResults(summary, rows, digest, size)
 

@@ -21,6 +21,7 @@ from planwatch.core.evaluation.types import (
     IndicatorParameters,
     IndicatorResult,
     RegionValue,
+    ResultColumns,
     SensitivityParameters,
     SensitivityResult,
 )
@@ -41,7 +42,9 @@ class Evaluation:
 
     year: int
     parameters: EvaluationParameters
-    indicators: tuple[IndicatorResult, ...]  # by indicator, scope (localities, then region)
+    # By indicator, scope (localities, then region); as the engine makes them, columns (ResultColumns:
+    # the objects made when first read), decoded from JSON a tuple.
+    indicators: tuple[IndicatorResult, ...] | ResultColumns
     region: tuple[RegionValue, ...]  # by indicator
     composite: CompositeResult | None  # None when the plan has no dimensions
     sensitivity: SensitivityResult | None

@@ -26,7 +26,7 @@ from planwatch.core.evaluation.types import (
     Note,
     Outcome,
     PaceStatus,
-    positional_maker,
+    ResultColumns,
 )
 from planwatch.core.kinds import Aggregation, Direction, Reach
 
@@ -478,8 +478,9 @@ def indicator_results(
     *,
     indicators: Iterable[str] | None = None,
     scopes: Iterable[str] | None = None,
-) -> tuple[IndicatorResult, ...]:
-    """Results by indicator (panel order), scope (localities in order, then REGION) and year."""
+) -> ResultColumns | tuple[IndicatorResult, ...]:
+    """Results by indicator (panel order), scope (localities in order, then REGION) and year (a
+    ResultColumns: it reads as the tuple of them; () when none is asked for)."""
     panel = ev.panel
     ys = (
         [panel.year_index(y) for y in sorted(set(years))]
@@ -499,8 +500,9 @@ def indicator_results(
         return _results(ev, ii, ss, ys)
 
 
-def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -> tuple[IndicatorResult, ...]:
-    """The results, each field made for all at once from the arrays (by indicator, scope, year)."""
+def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -> ResultColumns:
+    """The results, each field made for all at once from the arrays (by indicator, scope, year), as
+    columns: the objects are made when first read (types.ResultColumns)."""
     panel = ev.panel
     pick = np.ix_(ii, ss, ys)
     shape = (len(ii), len(ss), len(ys))
@@ -544,7 +546,7 @@ def _results(ev: PanelEvaluation, ii: list[int], ss: list[int], ys: list[int]) -
         _missing(panel, ii, ss, ys),
         _notes_of(cells(ev.notes)),
     ]
-    return tuple(map(_make_result, *(column.tolist() for column in columns)))
+    return ResultColumns([column.tolist() for column in columns])
 
 
 def _objects(items: Iterable[Any]) -> np.ndarray:
@@ -612,4 +614,3 @@ _ANNUALS = _objects([None, *ANNUALS])  # index + 1: −1 is none
 _PACES = _objects([None, *PACES])
 _METHODS = _objects([None, *METHODS])
 _TRUTH = _objects([None, False, True])
-_make_result = positional_maker(IndicatorResult)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
-from planwatch.core.evaluation.types import to_jsonable
+from planwatch.core.evaluation.types import IndicatorResult, ResultColumns, to_jsonable
 
 __all__ = ["canonical_json", "canonical_texts"]
 
@@ -34,15 +34,24 @@ def canonical_texts(items: Sequence[Any]) -> list[str]:
     """`canonical_json(to_jsonable(item))` of each of a list of dataclass objects of one type — the
     same texts, made column by column: a column of numbers and literals spelled by one call of
     json's encoder, any other column each distinct value once; then each row's keys sorted, as
-    canonical_json writes a dict. A run's hundreds of thousands of results without a dict each."""
+    canonical_json writes a dict. A run's hundreds of thousands of results without a dict each —
+    and, given the engine's ResultColumns, without an object each."""
     if not items:
         return []
-    kinds = set(map(type, items))
-    if len(kinds) != 1 or not dataclasses.is_dataclass(kind := kinds.pop()):
-        return [canonical_json(to_jsonable(item)) for item in items]
+    if isinstance(items, ResultColumns):  # the engine's columns themselves, no object made
+        kind: Any = IndicatorResult
+        column = items.column
+    else:
+        kinds = set(map(type, items))
+        if len(kinds) != 1 or not dataclasses.is_dataclass(kind := kinds.pop()):
+            return [canonical_json(to_jsonable(item)) for item in items]
+
+        def column(name: str) -> list[Any]:
+            return list(map(attrgetter(name), items))
+
     names = sorted(f.name for f in dataclasses.fields(kind))
     template = "{" + ",".join(canonical_json(name).replace("%", "%%") + ":%s" for name in names) + "}"
-    columns = [_column_texts(list(map(attrgetter(name), items))) for name in names]
+    columns = [_column_texts(column(name)) for name in names]
     return [template % row for row in zip(*columns, strict=True)]
 
 

@@ -26,6 +26,7 @@ from planwatch.core.planfile import REGION
 
 __all__ = [
     "REGION",
+    "RESULT_FIELDS",
     "AhpResult",
     "AnnualVerdict",
     "BindingCheck",
@@ -67,6 +68,7 @@ __all__ = [
     "PlanPeriod",
     "RankStability",
     "RegionValue",
+    "ResultColumns",
     "SensitivityParameters",
     "SensitivityResult",
     "TargetColumns",
@@ -840,6 +842,64 @@ def positional_maker(kind: type[T]) -> Callable[..., T]:
     return scope["make"]  # type: ignore[no-any-return]
 
 
+# --- results as columns ---------------------------------------------------------------------------
+
+RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(IndicatorResult))
+_make_result = positional_maker(IndicatorResult)
+
+
+class ResultColumns(Sequence[IndicatorResult]):
+    """Indicator results as the engine makes them (core.evaluation.indicator): one list per field
+    of IndicatorResult (RESULT_FIELDS' order), the results in the same order in every list. It reads
+    as the tuple of its IndicatorResults, made the first time one is asked for (and equals it); a
+    run that only stores them reads the columns (`column`: core.evaluation.jsontext, the rows'
+    columns) and never makes the objects — hundreds of thousands at national size. `to_jsonable`
+    makes the same JSON as of the tuple; `from_jsonable` gives the tuple back."""
+
+    __slots__ = ("_columns", "_made")
+
+    def __init__(self, columns: Sequence[list[Any]]) -> None:
+        if len(columns) != len(RESULT_FIELDS) or len({len(c) for c in columns}) > 1:
+            raise InvalidParameters("结果列不一致。", "result columns of different lengths or number")
+        self._columns = tuple(columns)
+        self._made: tuple[IndicatorResult, ...] | None = None
+
+    def column(self, name: str) -> list[Any]:
+        """The values of one field, a result's each, in order (the list itself: not to be changed)."""
+        return self._columns[RESULT_FIELDS.index(name)]
+
+    def made(self) -> tuple[IndicatorResult, ...]:
+        if self._made is None:
+            self._made = tuple(map(_make_result, *self._columns))
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    @typing.overload
+    def __getitem__(self, index: int) -> IndicatorResult: ...
+
+    @typing.overload
+    def __getitem__(self, index: slice) -> tuple[IndicatorResult, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> IndicatorResult | tuple[IndicatorResult, ...]:
+        return self.made()[index]
+
+    def __iter__(self) -> Iterator[IndicatorResult]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ResultColumns):
+            return self.made() == other.made()
+        return isinstance(other, tuple) and self.made() == other
+
+    def __hash__(self) -> int:
+        return hash(self.made())
+
+    def __repr__(self) -> str:
+        return f"ResultColumns({len(self)} results)"
+
+
 # --- JSON ---------------------------------------------------------------------------------------
 
 
@@ -865,6 +925,8 @@ def to_jsonable(obj: Any) -> Any:
         return obj._value_
     if isinstance(obj, Columns):
         return obj.jsonable()
+    if kind is ResultColumns:
+        return _items_jsonable(obj.made())
     if isinstance(obj, enum.Enum):
         _ENUMS.add(kind)
         return obj._value_  # its value (`.value` is a property: three times slower, by the million)
@@ -962,7 +1024,8 @@ def _decoder(hint: Any) -> _Decoder:
 def _make_decoder(hint: Any) -> _Decoder:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is types.UnionType or origin is typing.Union:
-        return _optional(hint, args)
+        read = tuple(arg for arg in args if arg is not ResultColumns)  # read back as the tuple
+        return _optional(hint, read) if len(read) > 1 else _decoder(read[0])
     if origin is tuple:
         return _tuple(args)
     if origin is Mapping or origin is dict:
