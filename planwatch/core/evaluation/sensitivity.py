@@ -143,16 +143,17 @@ def compare_methods(
             scores_for_weights(prep.normalized, prep.weights, method), rank_tiers(codes, matrix, asked)
         )[0]
         base = ranks if base is None else base
-        order = sorted(range(len(codes)), key=lambda r: (int(ranks[r]), codes[r]))
+        places, base_places = ranks.tolist(), base.tolist()  # Python ints, read once
+        order = sorted(range(len(codes)), key=lambda r: (places[r], codes[r]))
         out.append(
             MethodRanking(
                 weighting=weighting,
                 method=method,
                 default=(weighting, method) == own,
-                ranks=tuple((codes[r], int(ranks[r])) for r in order),
-                leaders=tuple(codes[r] for r in order if ranks[r] == 1),
+                ranks=tuple((codes[r], places[r]) for r in order),
+                leaders=tuple(codes[r] for r in order if places[r] == 1),
                 kendall_tau=kendall_tau(base, ranks),
-                moved=tuple(codes[r] for r in order if ranks[r] != base[r]),
+                moved=tuple(codes[r] for r in order if places[r] != base_places[r]),
                 dominant=dominant_indicators(prep, asked.dominance),
             )
         )
