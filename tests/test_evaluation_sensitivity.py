@@ -22,6 +22,7 @@ from planwatch.core.evaluation import (
     sensitivity_analysis,
     to_jsonable,
 )
+from planwatch.core.evaluation.sensitivity import _distributions
 from planwatch.core.kinds import Direction
 
 VALUES = np.array([[9.0, 9.0, 9.0, 9.0], [5.0, 6.0, 2.0, 7.0], [6.0, 5.0, 7.0, 2.0], [1.0, 2.0, 1.0, 1.0]])
@@ -154,3 +155,17 @@ def test_kendall_tau_none_cases():
     assert kendall_tau([3], [1]) is None
     assert kendall_tau([2, 2], [1, 2]) is None
     assert kendall_tau([1, 2, 3], [5, 5, 5]) is None
+
+
+# --- the rank distributions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("draws", "localities", "top"), [(1, 1, 1), (1, 5, 5), (40, 1, 3), (200, 30, 30)])
+def test_distributions_are_each_columns_unique_counts(draws, localities, top):
+    ranks = np.random.default_rng(draws + localities).integers(1, top + 1, size=(draws, localities))
+    got = _distributions(ranks)
+    assert len(got) == localities
+    for r in range(localities):
+        values, counts = np.unique(ranks[:, r], return_counts=True)
+        assert got[r] == tuple(zip(values.tolist(), counts.tolist(), strict=True))
+        assert all(type(v) is int and type(c) is int for v, c in got[r])

@@ -163,22 +163,19 @@ def compare_methods(
 
 def _distributions(ranks: np.ndarray) -> list[tuple[tuple[int, int], ...]]:
     """Each locality's (column's) ranks drawn and how often, by rank: `np.unique(…, return_counts)`
-    of every column at once (the columns sorted, then the runs of equal ranks)."""
-    ordered = np.sort(ranks, axis=0).T  # (L, draws)
+    of every column at once (the columns sorted, then the runs of equal ranks). The (rank, count)
+    pairs are made in one `zip` over the runs of all localities, then cut at each locality's first."""
+    ordered = np.sort(ranks.T, axis=1)  # (L, draws)
     n_l, n = ordered.shape
     if n == 0:
         return [() for _ in range(n_l)]
     starts = np.ones(ordered.shape, dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    rows, cols = np.nonzero(starts)  # row-major: by locality, then rank
-    ends = np.append(cols[1:], n)
-    ends[np.flatnonzero(np.diff(rows))] = n  # a locality's last run ends at the last draw
-    counts = (ends - cols).tolist()
-    values = ordered[rows, cols].tolist()
-    out: list[list[tuple[int, int]]] = [[] for _ in range(n_l)]
-    for r, v, c in zip(rows.tolist(), values, counts, strict=True):
-        out[r].append((int(v), int(c)))
-    return [tuple(runs) for runs in out]
+    flat = np.flatnonzero(starts)  # row-major: by locality, then rank; each row's first is a start
+    counts = np.diff(np.append(flat, ordered.size)).tolist()  # a row's last run ends at the next's first
+    runs = list(zip(ordered.ravel()[flat].tolist(), counts, strict=True))
+    bounds = np.concatenate(([0], np.cumsum(starts.sum(axis=1)))).tolist()
+    return [tuple(runs[bounds[r] : bounds[r + 1]]) for r in range(n_l)]
 
 
 def sensitivity_analysis(
