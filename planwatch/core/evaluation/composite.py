@@ -257,16 +257,21 @@ def shown(scores: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def _competition(key: np.ndarray) -> np.ndarray:
-    """Per row of (N, m) keys (higher is better): 1 + the number of strictly higher keys."""
-    m = key.shape[1]
-    order = np.argsort(-key, axis=1, kind="stable")
-    ordered = np.take_along_axis(key, order, axis=1)
+    """Per row of (N, m) keys (higher is better): 1 + the number of strictly higher keys.
+
+    Equal keys take their run's first place whatever their order, so the sort need not be stable
+    (numpy's default sort is several times faster on a large matrix); a NaN key is unequal to all and
+    takes its own place, in the order of the columns: with a NaN, the stable sort."""
+    n, m = key.shape
+    order = np.argsort(-key, axis=1, kind="stable" if np.isnan(key).any() else None)
+    flat = (order + (np.arange(n) * m)[:, None]).ravel()  # each item's index in key.ravel()
+    ordered = key.ravel()[flat].reshape(n, m)
     starts = np.ones(ordered.shape, dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
     first = np.maximum.accumulate(np.where(starts, np.arange(m)[None, :], 0), axis=1)
-    ranks = np.empty(key.shape, dtype=np.int64)
-    np.put_along_axis(ranks, order, first + 1, axis=1)
-    return ranks
+    ranks = np.empty(key.size, dtype=np.int64)
+    ranks[flat] = first.ravel() + 1
+    return ranks.reshape(n, m)
 
 
 def rank_rows(scores: np.ndarray, tiers: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
@@ -276,9 +281,12 @@ def rank_rows(scores: np.ndarray, tiers: Sequence[int] | np.ndarray | None = Non
     key = shown(np.atleast_2d(np.asarray(scores, dtype=np.float64)))
     n_l = key.shape[1]
     tier = np.zeros(n_l, dtype=np.int64) if tiers is None else np.asarray(tiers, dtype=np.int64)
+    present = np.unique(tier)
+    if present.size <= 1:  # one tier: every locality ranked together, no columns picked out
+        return _competition(key)
     ranks = np.empty(key.shape, dtype=np.int64)
     before = 0
-    for t in np.unique(tier):
+    for t in present:
         cols = np.flatnonzero(tier == t)
         ranks[:, cols] = _competition(key[:, cols]) + before
         before += cols.size

@@ -53,21 +53,65 @@ def perturbed_weights(weights: np.ndarray, sens: SensitivityParameters) -> np.nd
     return np.asarray(drawn / drawn.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
+def _tied_pairs(starts: np.ndarray) -> int:
+    """Σ t(t − 1)/2 over the runs of equal items, from where each run starts (items sorted)."""
+    runs = np.diff(np.append(np.flatnonzero(starts), starts.size))
+    return int((runs * (runs - 1) // 2).sum())
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts (values sorted)."""
+    return np.concatenate(([True], values[1:] != values[:-1]))
+
+
+def _inversions(codes: np.ndarray) -> int:
+    """The pairs i < j with codes[i] > codes[j], for codes in [0, n), counted a bit at a time from
+    the highest (as an MSD radix sort goes): two codes first differ at one bit, and among the items
+    whose bits above it agree, kept in their order, a pair with that bit 1 before 0 is an inversion.
+    Each bit then partitions every such group stably (its 0s, then its 1s): O(n log n) in all."""
+    n = codes.size
+    seq = np.asarray(codes, dtype=np.int64)  # grouped by the bits above `shift`, in order within a group
+    position = np.arange(n)
+    count = 0
+    for shift in range(int(seq.max()).bit_length() - 1, -1, -1):
+        bit = (seq >> shift) & 1
+        starts = _run_starts(seq >> (shift + 1))
+        group = np.cumsum(starts) - 1
+        first = np.flatnonzero(starts)
+        at = first[group]  # the position of the item's group's first
+        ones_before = np.cumsum(bit) - bit
+        ones_ahead = ones_before - ones_before[at]  # the 1s before the item in its group
+        count += int(ones_ahead[bit == 0].sum())
+        zeros = (np.diff(np.append(first, n)) - np.add.reduceat(bit, first))[group]  # the 0s in its group
+        target = at + np.where(bit == 1, zeros + ones_ahead, position - at - ones_ahead)
+        partitioned = np.empty_like(seq)
+        partitioned[target] = seq
+        seq = partitioned
+    return count
+
+
 def kendall_tau(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray) -> float | None:
     """Kendall's τ-b of two rankings of the same items (ties allowed), counted exactly over the
     pairs: (C − D) / √((P − T_a)(P − T_b)), with C concordant and D discordant pairs, P all pairs,
-    T_a and T_b the pairs tied in a and in b. None for fewer than two items or a ranking all tied."""
+    T_a and T_b the pairs tied in a and in b. None for fewer than two items or a ranking all tied.
+
+    The pairs counted as Knight (1966) does, in O(n log n): with the items sorted by (a, b), D is the
+    number of inversions of b, and C − D = P − T_a − T_b + T_ab − 2D (T_ab: tied in both)."""
     x, y = np.asarray(a), np.asarray(b)
     n = x.size
     if n < 2:
         return None
-    i, j = np.triu_indices(n, k=1)
-    sx, sy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
-    concordant_minus_discordant = int((sx * sy).sum())
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    starts_a = _run_starts(xs)
     pairs = n * (n - 1) // 2
-    untied_a, untied_b = pairs - int((sx == 0).sum()), pairs - int((sy == 0).sum())
+    tied_a, tied_b = _tied_pairs(starts_a), _tied_pairs(_run_starts(np.sort(y)))
+    untied_a, untied_b = pairs - tied_a, pairs - tied_b
     if untied_a == 0 or untied_b == 0:
         return None
+    tied_both = _tied_pairs(starts_a | _run_starts(ys))
+    discordant = _inversions(np.unique(ys, return_inverse=True)[1])
+    concordant_minus_discordant = pairs - tied_a - tied_b + tied_both - 2 * discordant
     return concordant_minus_discordant / math.sqrt(untied_a * untied_b)
 
 
@@ -99,16 +143,17 @@ def compare_methods(
             scores_for_weights(prep.normalized, prep.weights, method), rank_tiers(codes, matrix, asked)
         )[0]
         base = ranks if base is None else base
-        order = sorted(range(len(codes)), key=lambda r: (int(ranks[r]), codes[r]))
+        places, base_places = ranks.tolist(), base.tolist()  # Python ints, read once
+        order = sorted(range(len(codes)), key=lambda r: (places[r], codes[r]))
         out.append(
             MethodRanking(
                 weighting=weighting,
                 method=method,
                 default=(weighting, method) == own,
-                ranks=tuple((codes[r], int(ranks[r])) for r in order),
-                leaders=tuple(codes[r] for r in order if ranks[r] == 1),
+                ranks=tuple((codes[r], places[r]) for r in order),
+                leaders=tuple(codes[r] for r in order if places[r] == 1),
                 kendall_tau=kendall_tau(base, ranks),
-                moved=tuple(codes[r] for r in order if ranks[r] != base[r]),
+                moved=tuple(codes[r] for r in order if places[r] != base_places[r]),
                 dominant=dominant_indicators(prep, asked.dominance),
             )
         )
@@ -118,22 +163,19 @@ def compare_methods(
 
 def _distributions(ranks: np.ndarray) -> list[tuple[tuple[int, int], ...]]:
     """Each locality's (column's) ranks drawn and how often, by rank: `np.unique(…, return_counts)`
-    of every column at once (the columns sorted, then the runs of equal ranks)."""
-    ordered = np.sort(ranks, axis=0).T  # (L, draws)
+    of every column at once (the columns sorted, then the runs of equal ranks). The (rank, count)
+    pairs are made in one `zip` over the runs of all localities, then cut at each locality's first."""
+    ordered = np.sort(ranks.T, axis=1)  # (L, draws)
     n_l, n = ordered.shape
     if n == 0:
         return [() for _ in range(n_l)]
     starts = np.ones(ordered.shape, dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    rows, cols = np.nonzero(starts)  # row-major: by locality, then rank
-    ends = np.append(cols[1:], n)
-    ends[np.flatnonzero(np.diff(rows))] = n  # a locality's last run ends at the last draw
-    counts = (ends - cols).tolist()
-    values = ordered[rows, cols].tolist()
-    out: list[list[tuple[int, int]]] = [[] for _ in range(n_l)]
-    for r, v, c in zip(rows.tolist(), values, counts, strict=True):
-        out[r].append((int(v), int(c)))
-    return [tuple(runs) for runs in out]
+    flat = np.flatnonzero(starts)  # row-major: by locality, then rank; each row's first is a start
+    counts = np.diff(np.append(flat, ordered.size)).tolist()  # a row's last run ends at the next's first
+    runs = list(zip(ordered.ravel()[flat].tolist(), counts, strict=True))
+    bounds = np.concatenate(([0], np.cumsum(starts.sum(axis=1)))).tolist()
+    return [tuple(runs[bounds[r] : bounds[r + 1]]) for r in range(n_l)]
 
 
 def sensitivity_analysis(
