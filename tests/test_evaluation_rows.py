@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import pickle
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from django.apps import apps
 from django.core import serializers
 from django.db import connection
+from django.forms import modelform_factory
 from django.test.utils import CaptureQueriesContext
 
-from planwatch.core.evaluation import REGION, evaluate, to_jsonable
+from planwatch.core.evaluation import REGION, Evaluation, ResultColumns, evaluate, from_jsonable, to_jsonable
 from planwatch.dashboards import data
 from planwatch.evaluation.models import FRAMES, ROW_PARTS, EvaluationResult, EvaluationRun, split_results
 from planwatch.evaluation.runs import (
@@ -194,3 +198,36 @@ def test_a_result_row_goes_through_django_serializers_as_json(sampled):
     again.object.position += 100_000
     again.object.save()
     assert EvaluationResult.objects.get(pk=again.object.pk).result == row.result
+
+
+def test_the_engines_result_columns_read_as_the_tuple_of_their_results(sampled):
+    """Evaluation.indicators as the engine makes it (ResultColumns): equal to the tuple both ways,
+    added to tuples, pickled, decoded from its JSON as the tuple, its objects made once however
+    many threads ask at once."""
+    inp, _version = build_input(sampled, year=2018)
+    made = evaluate(inp, 2018, QUICK)
+    columns = made.indicators
+    assert isinstance(columns, ResultColumns)
+    results = tuple(columns)
+    assert columns == results and results == columns
+    assert columns + results[:1] == results + results[:1] and results[:1] + columns == results[:1] + results
+    assert columns[1:3] == results[1:3] and columns[-1] == results[-1] and len(columns) == len(results)
+    assert (columns == ANY) is True  # another kind of object: its own equality decides
+    again = pickle.loads(pickle.dumps(columns))
+    assert again == columns and hash(again) == hash(results)
+    decoded = from_jsonable(Evaluation, to_jsonable(made))
+    assert type(decoded.indicators) is tuple and decoded == made
+    fresh = evaluate(inp, 2018, QUICK).indicators
+    with ThreadPoolExecutor(4) as pool:
+        made_by = list(pool.map(lambda _: fresh.made(), range(8)))
+    assert all(tuple_ is made_by[0] for tuple_ in made_by)
+
+
+def test_a_result_rows_json_in_a_form_is_checked_not_crashed(sampled):
+    run = run_evaluation(sampled, 2018, params=QUICK)
+    row = EvaluationResult.objects.filter(run=run).first()
+    form = modelform_factory(EvaluationResult, fields=["result"])
+    shown = form(instance=row)["result"].value()
+    assert form(data={"result": shown}, instance=row).is_valid()
+    bad = form(data={"result": str(row.result)}, instance=row)  # a Python repr, not JSON
+    assert not bad.is_valid() and "result" in bad.errors

@@ -35,7 +35,9 @@ from itertools import count, repeat
 from operator import attrgetter
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -226,12 +228,21 @@ class CanonicalJSONField(models.TextField):  # type: ignore[type-arg]
         return None if value is None else json.loads(value)
 
     def to_python(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(_("Enter valid JSON."), code="invalid") from exc
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"form_class": forms.JSONField, **kwargs})
 
     def get_prep_value(self, value: Any) -> str | None:
         return None if value is None else canonical_json(value)
 
     def value_to_string(self, obj: Any) -> str:
+        """Serialized (dumpdata) as the text it is stored as: the canonical JSON, a string."""
         return canonical_json(self.value_from_object(obj))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -856,13 +857,14 @@ class ResultColumns(Sequence[IndicatorResult]):
     columns) and never makes the objects — hundreds of thousands at national size. `to_jsonable`
     makes the same JSON as of the tuple; `from_jsonable` gives the tuple back."""
 
-    __slots__ = ("_columns", "_made")
+    __slots__ = ("_columns", "_lock", "_made")
 
     def __init__(self, columns: Sequence[list[Any]]) -> None:
         if len(columns) != len(RESULT_FIELDS) or len({len(c) for c in columns}) > 1:
             raise InvalidParameters("结果列不一致。", "result columns of different lengths or number")
         self._columns = tuple(columns)
         self._made: tuple[IndicatorResult, ...] | None = None
+        self._lock = threading.Lock()  # made once, whichever thread asks first
 
     def column(self, name: str) -> list[Any]:
         """The values of one field, a result's each, in order (the list itself: not to be changed)."""
@@ -870,7 +872,9 @@ class ResultColumns(Sequence[IndicatorResult]):
 
     def made(self) -> tuple[IndicatorResult, ...]:
         if self._made is None:
-            self._made = tuple(map(_make_result, *self._columns))
+            with self._lock:
+                if self._made is None:
+                    self._made = tuple(map(_make_result, *self._columns))
         return self._made
 
     def __len__(self) -> int:
@@ -888,16 +892,27 @@ class ResultColumns(Sequence[IndicatorResult]):
     def __iter__(self) -> Iterator[IndicatorResult]:
         return iter(self.made())
 
+    def __add__(self, other: tuple[IndicatorResult, ...]) -> tuple[IndicatorResult, ...]:
+        return self.made() + tuple(other)
+
+    def __radd__(self, other: tuple[IndicatorResult, ...]) -> tuple[IndicatorResult, ...]:
+        return tuple(other) + self.made()
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ResultColumns):
             return self.made() == other.made()
-        return isinstance(other, tuple) and self.made() == other
+        if isinstance(other, tuple):
+            return self.made() == other
+        return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.made())
 
     def __repr__(self) -> str:
         return f"ResultColumns({len(self)} results)"
+
+    def __reduce__(self) -> tuple[type[ResultColumns], tuple[list[list[Any]]]]:
+        return ResultColumns, (list(self._columns),)  # pickled as its columns (not its lock)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
