@@ -984,7 +984,7 @@ def _fields_encoder(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
             "    elif k in ENUMS:",
             f"        out[{name!r}] = v._value_",
             "    elif k is tuple:",
-            f"        out[{name!r}] = [x if type(x) in SCALARS else x._value_ if type(x) in ENUMS else jsonable(x) for x in v]",
+            f"        out[{name!r}] = [x if type(x) in SCALARS else x._value_ if type(x) in ENUMS else items(x) if type(x) is tuple else jsonable(x) for x in v]",
             "    else:",
             f"        out[{name!r}] = jsonable(v)",
         ]
@@ -994,6 +994,7 @@ def _fields_encoder(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
         "ENUMS": _ENUMS,
         "isfinite": math.isfinite,
         "jsonable": to_jsonable,
+        "items": _items_jsonable,
     }
     exec("\n".join(lines) + "\n", scope)  # noqa: S102 - code made of the fields' names
     return scope["encode"]  # type: ignore[no-any-return]
