@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -241,3 +242,23 @@ def test_a_jobs_life_on_the_database_backend(
     client.force_login(cast.alice)
     audit_page = client.get(reverse("manage:audit", args=[plan.code])).content.decode()
     assert audit_page.count(f"导入台账 #{again.pk}") == 1 and f"导入台账 #{first.pk} " in audit_page
+
+
+def test_a_start_that_dies_on_the_way_leaves_no_job_waiting_for_nothing(
+    plan, cast, ledger, on_the_database_backend, monkeypatch
+):
+    """The job, its audit event and its task are written in one transaction: a start that fails
+    at its audit event (a worker killed while it waited for the audit log's lock) leaves no job that
+    waits forever for a task never queued, and no task."""
+
+    def locked(*args, **kwargs):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(jobs.audit, "record", locked)
+    with pytest.raises(OperationalError):
+        jobs.start("ledger_import", cast.zoe, plan_code=plan.code, payload=b"x", payload_name="zh.xlsx")
+    assert not Job.objects.exists() and not DBTaskResult.objects.exists()
+    monkeypatch.undo()
+    job = jobs.start("ledger_import", cast.zoe, plan_code=plan.code, payload=b"x", payload_name="zh.xlsx")
+    assert job.task_id and DBTaskResult.objects.filter(pk=job.task_id).exists()
+    assert AuditEvent.objects.filter(type="job.start", subject_id=str(job.pk)).exists()

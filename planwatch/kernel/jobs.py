@@ -186,25 +186,37 @@ def start(
         active = _active(key)
         if active is not None:
             return active
-        try:
-            with transaction.atomic():
-                job = Job.objects.create(**fields)
-        except IntegrityError:  # started by another request meanwhile
-            active = _active(key)
-            if active is not None:
-                return active
-            job = Job.objects.create(**fields)  # ... and already ended: start it again
-    else:
-        job = Job.objects.create(**fields)
-    if (by or user) is not None:  # started by nobody (a dashboard's automatic run): no one's act
-        started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
-        if retry_of is not None:
-            started["retry_of"] = retry_of.pk
-        audit.record("job.start", by or user, subject_of(job), via=via, new=started)
-    result = run_job.enqueue(job.pk)
-    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    # The job, its audit event and its task on the runner's queue (a row of the database backend's)
+    # in one transaction: a request that dies on the way (a worker killed while it waited for the
+    # audit log's lock) leaves no job waiting for a task that was never queued.
+    with transaction.atomic():
+        job, made = _create(fields)
+        if not made:  # another request's, started meanwhile
+            return job
+        if (by or user) is not None:  # started by nobody (a dashboard's automatic run): no one's act
+            started: dict[str, Any] = {"kind": kind, "file": payload_name} if payload_name else {"kind": kind}
+            if retry_of is not None:
+                started["retry_of"] = retry_of.pk
+            audit.record("job.start", by or user, subject_of(job), via=via, new=started)
+        result = run_job.enqueue(job.pk)
+        Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
     job.refresh_from_db(using=router.db_for_write(Job))  # not a replica's older copy
     return job
+
+
+def _create(fields: dict[str, Any]) -> tuple[Job, bool]:
+    """A new job of these fields, and True; with a key, the job of that key that another request
+    started meanwhile and still waits or runs (the unique index on the active jobs' keys), and False."""
+    if not fields["key"]:
+        return Job.objects.create(**fields), True
+    try:
+        with transaction.atomic():
+            return Job.objects.create(**fields), True
+    except IntegrityError:  # started by another request meanwhile
+        active = _active(fields["key"])
+        if active is not None:
+            return active, False
+        return Job.objects.create(**fields), True  # ... and already ended: start it again
 
 
 def _active(key: str) -> Job | None:
