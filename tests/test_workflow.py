@@ -327,6 +327,17 @@ def test_closed_period_and_exception(plan, cast, period, zh, fs):
         wf.save_values(cast.fred, fs, period, entries(plan, I07=5), today=late)
 
 
+def test_a_period_not_yet_started_says_so_and_when_it_opens(plan, cast, period, zh):
+    """Before its first day a period is not open yet, which is not "closed" (nor closed on None)."""
+    period.locks_on = None
+    period.save()
+    early = period.starts_on - dt.timedelta(days=3)
+    with pytest.raises(wf.PeriodClosed) as refused:
+        wf.save_values(cast.zoe, zh, period, entries(plan, I07=5), today=early)
+    assert refused.value.zh == f"{period.code} 填报期尚未开始，{period.starts_on} 起开放填报"
+    assert "None" not in refused.value.en and str(period.starts_on) in refused.value.en
+
+
 def test_revision_request_accepted_by_the_province(plan, cast, period, zh):
     fill_all(plan, cast.zoe, zh, period)
     wf.submit(cast.zoe, zh, period)

@@ -68,11 +68,16 @@ class Period(models.Model):
     def is_late(self, reported: int, required: int, today: dt.date) -> bool:
         return self.days_late(reported, required, today) > 0
 
+    def not_started(self, today: dt.date) -> bool:
+        """Before the period's first day: entry is not open yet (not closed)."""
+        return today < self.starts_on
+
     def is_open_for(
         self, locality_id: int, today: dt.date, exceptions: dict[int, dt.date] | None = None
     ) -> bool:
-        """Entry is open until the lock day; an exception keeps it open longer for one locality."""
-        if today < self.starts_on:
+        """Entry is open from the first day until the lock day; an exception keeps it open longer
+        for one locality."""
+        if self.not_started(today):
             return False
         if self.locks_on is None or today <= self.locks_on:
             return True

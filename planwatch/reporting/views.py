@@ -716,7 +716,7 @@ def _render_entry(request: HttpRequest, page: EntryPage, errors: list[str] | Non
     ledger_unwritten = _ledger_unwritten(request.user, page)
     notes = []
     if not page.open:
-        if page.today < page.period.starts_on:
+        if page.period.not_started(page.today):
             notes.append(
                 _("This period has not started yet: entry opens on %(day)s.") % {"day": page.period.starts_on}
             )

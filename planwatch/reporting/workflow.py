@@ -234,7 +234,13 @@ def ensure_open(
     exceptions: dict[int, dt.date] | None = None,
 ) -> None:
     """Refused unless the period is open for the locality (`exceptions`: the period's, if read)."""
-    if not period.is_open_for(locality.pk, today or timezone.localdate(), exceptions):
+    today = today or timezone.localdate()
+    if period.not_started(today):
+        raise PeriodClosed(
+            f"{period.code} 填报期尚未开始，{period.starts_on} 起开放填报",
+            f"period {period.code} has not started: entry opens on {period.starts_on}",
+        )
+    if not period.is_open_for(locality.pk, today, exceptions):
         raise PeriodClosed(
             f"{period.code} 填报期已关闭（{period.locks_on}），如需补报请联系省级主管部门开放",
             f"period {period.code} closed for entry on {period.locks_on}: ask the province for an exception",
