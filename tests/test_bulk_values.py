@@ -21,6 +21,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from planwatch.accounts.models import ApiToken
 from planwatch.core import validation
@@ -277,6 +278,27 @@ def test_a_refused_set_on_the_job_runner_names_every_problem(plan, cast, templat
     assert state["state"] == "failed"
     assert state["message_en"].startswith("row 12: ") and "negative" in state["message_en"]
     assert not ReportedValue.objects.filter(locality__code__in=codes).exists()
+
+
+def test_a_set_refused_for_many_rows_lists_them_row_by_row_on_the_jobs_page(plan, cast, template, settings):
+    """Several problems: the job's message counts them, and each is a row of the page's table with
+    its row, in the reader's language (not one paragraph of every message in both languages)."""
+    settings.PLANWATCH_VALUE_SET_JOB_BYTES = 100
+    client = Client()
+    client.force_login(cast.alice)
+    codes = units(plan, 1, 2)
+    bad = never_negative(plan, template)
+    text = value_set("many", codes, template, 10) + f"many,2019,B00002,{bad},-1\nmany,2019,B00001,{bad},-2\n"
+    body = client.post(DVS, data=text.encode(), content_type="text/csv").json()
+    state = client.get(body["job_url"]).json()
+    assert state["state"] == "failed" and state["message_en"] == "2 problems: nothing was written."
+    assert state["message_zh"] == "2 个问题，未写入任何内容。"
+    assert [p["line"] for p in state["problems"]] == [12, 13]
+    assert all(p["zh"] and p["en"] and " / " not in p["zh"] for p in state["problems"])
+    page = client.get(reverse("web:job", args=[body["job"]]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert 'id="job-problems"' in html and "第 12 行" in html and "第 13 行" in html
+    assert "negative" not in html  # the Chinese page says each problem in Chinese
 
 
 def test_another_users_job_is_not_found(plan, cast, template, settings):

@@ -292,8 +292,11 @@ def run_job(job_id: int) -> str:
         return "rejected"
     except PlanWatchError as refused:
         issues = refused.issues if len(refused.issues) > 1 else []
-        problems = [{"path": i.path or "", "line": i.row, "message": f"{i.zh} / {i.en}"} for i in issues]
-        _finish(job, Job.State.FAILED, {"zh": refused.zh, "en": refused.en, "problems": problems})
+        problems = [{"path": i.path or "", "line": i.row, "zh": i.zh, "en": i.en} for i in issues]
+        said = (refused.zh, refused.en)  # one problem: said whole; several: counted, each in its row
+        if issues:
+            said = (f"{len(issues)} 个问题，未写入任何内容。", f"{len(issues)} problems: nothing was written.")
+        _finish(job, Job.State.FAILED, {"zh": said[0], "en": said[1], "problems": problems})
         return "refused"
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)

@@ -47,12 +47,19 @@ def job_state(job: Job) -> dict[str, Any]:
         "percent": job.percent,
         "message": pick(outcome.get("zh", ""), outcome.get("en", "")),
         "source": outcome.get("source", ""),
-        "problems": outcome.get("problems", []),
+        "problems": [_problem(p) for p in outcome.get("problems", [])],
         "links": [{"url": url, "label": pick(zh, en)} for url, zh, en in outcome.get("links", [])],
         "back": job.params.get("back", ""),  # where the work was asked for: to try again
         "retry_of": job.retry_of_id,
         "retries": [pk for pk in job.retries.order_by("id").values_list("id", flat=True)],
     }
+
+
+def _problem(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem of a failed job, in the active language (a refusal's has both; a rejected file's
+    its one message)."""
+    message = problem.get("message") or pick(problem.get("zh", ""), problem.get("en", ""))
+    return {"path": problem.get("path") or "", "line": problem.get("line"), "message": message}
 
 
 @login_required

@@ -16,6 +16,9 @@ if (job && job.dataset.finished === "0") {
   const poll = async () => {
     try {
       const response = await fetch(job.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      // Signed out meanwhile (sent to the login page), or the job no longer the user's: the page
+      // loaded again says so, rather than a state that never moves.
+      if (response.redirected || response.status === 403 || response.status === 404) return window.location.reload();
       if (response.ok) {
         const state = await response.json();
         if (state.finished) return window.location.reload();
