@@ -261,7 +261,11 @@ def test_a_set_above_the_threshold_is_imported_on_the_job_runner(plan, cast, tem
     job = Job.objects.get(pk=body["job"])  # the test settings run a job at once
     assert job.state == Job.State.DONE and job.kind == "value_set_import"
     state = client.get(body["job_url"]).json()
-    assert state["state"] == "done" and "checked and saved as drafts" in state["message_en"]
+    assert (
+        state["state"] == "done"
+        and "values checked" in state["message_en"]
+        and "saved as drafts" in state["message_en"]
+    )
     assert ReportedValue.objects.filter(locality__code__in=codes).count() == len(text.splitlines()) - 1
 
 

@@ -120,7 +120,7 @@ def test_a_job_queued_on_one_server_is_run_by_the_worker_and_seen_done_on_the_ot
 
         job = wait_for(done_on_the_other, "the worker to finish the job")
         assert job["state"] == "done", job
-        assert "checked and saved as drafts" in job["message_en"]
+        assert "values checked" in job["message_en"]
         assert worker.poll() is None and all(s.poll() is None for s in servers)  # all still up
         status, health = call(f"http://127.0.0.1:{other}/healthz")
         assert status == 200 and health["jobs"]["queued"] == 0

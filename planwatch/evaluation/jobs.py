@@ -68,7 +68,7 @@ def evaluate_year(job: Job, progress: Progress) -> Outcome:
         zh,
         en,
         [
-            Link(overview, f"打开{run.year}年仪表板", f"Open the {run.year} dashboard"),
+            Link(overview, f"打开{run.year}年看板", f"Open the {run.year} dashboard"),
             Link(
                 f"/api/v1/evaluations/{run.pk}",
                 f"评估运行 #{run.pk} 的完整记录（JSON）",

@@ -295,7 +295,10 @@ def run_job(job_id: int) -> str:
         problems = [{"path": i.path or "", "line": i.row, "zh": i.zh, "en": i.en} for i in issues]
         said = (refused.zh, refused.en)  # one problem: said whole; several: counted, each in its row
         if issues:
-            said = (f"{len(issues)} 个问题，未写入任何内容。", f"{len(issues)} problems: nothing was written.")
+            said = (
+                f"{len(issues)} 个问题，未写入任何内容。",
+                f"{len(issues)} problems: nothing was written.",
+            )
         _finish(job, Job.State.FAILED, {"zh": said[0], "en": said[1], "problems": problems})
         return "refused"
     except Exception:

@@ -32,11 +32,11 @@ def import_value_set(job: Job, progress: Progress) -> Outcome:
             "nothing written again.",
         )
     return Outcome(
-        f"导入编号“{result.import_id}”：{result.value_count} 个数值已检查并保存为草稿"
-        f"（新增 {result.created}，修改 {result.updated}，未变 {result.unchanged}，预警 {len(result.warnings)}）。",
-        f"import id {result.import_id!r}: {result.value_count} values checked and saved as drafts "
-        f"({result.created} new, {result.updated} changed, {result.unchanged} unchanged, "
-        f"{len(result.warnings)} warnings).",
+        f"导入编号“{result.import_id}”：已检查 {result.value_count} 个数值——新增 {result.created} 个、"
+        f"修改 {result.updated} 个，已保存为草稿；未变 {result.unchanged} 个；预警 {len(result.warnings)} 条。",
+        f"import id {result.import_id!r}: {result.value_count} values checked — {result.created} new and "
+        f"{result.updated} changed, saved as drafts; {result.unchanged} unchanged; "
+        f"{len(result.warnings)} warnings.",
     )
 
 
