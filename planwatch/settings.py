@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "planwatch.kernel.replica.DashboardReadsMiddleware",  # the dashboards read the replica, if set
     "planwatch.kernel.unchanged.middleware",  # a reading request reads the data mark once
+    "planwatch.kernel.audit.bounded_writes",  # a request's write waits a bounded time for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "planwatch.web.middleware.RejectMalformedInput",
     "planwatch.web.kept.KeptPages",  # the most-read pages kept while the data have not changed
@@ -260,6 +261,9 @@ LOGGING = {
 # ledger counts) is kept this many seconds in the process's cache, and computed again after any change
 # of the data (planwatch.kernel.unchanged); 0 keeps nothing.
 PLANWATCH_CACHE_SECONDS = int(env_number("PLANWATCH_CACHE_SECONDS", 300, minimum=0))
+# A web or API request's write waits at most this long for the audit log's lock (held by a long
+# load), then answers 503 with nothing written; under the web worker's 30 s timeout. 0: no bound.
+PLANWATCH_WRITE_WAIT_SECONDS = env_number("PLANWATCH_WRITE_WAIT_SECONDS", 20, minimum=0)
 # Each web process's own memory: kept answers (kernel.unchanged) and kept pages (web.kept), at most
 # PLANWATCH_KEPT_PAGES pages (about 50–150 KiB each), the least recently used third dropped when full.
 CACHES = {

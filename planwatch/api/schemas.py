@@ -61,7 +61,7 @@ class ProblemOut(Schema):
     indicator: str | None
     kind: str = Field(
         description="invalid, unknown, closed, validation, forbidden, locked, conflict, workflow, "
-        "not_found, unsupported, unauthenticated or server_error."
+        "not_found, unsupported, unauthenticated, server_error or busy."
     )
     message_zh: str
     message_en: str

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     UNSUPPORTED = "unsupported"  # a kind of content (a media type) or a method that is not taken
     UNAUTHENTICATED = "unauthenticated"  # no sign-in: no session, no valid API token
     SERVER_ERROR = "server_error"  # a fault of the server, logged
+    BUSY = "busy"  # another long write holds what this one needs: nothing written, try again
 
 
 STATUS = {
@@ -35,6 +36,7 @@ STATUS = {
     Kind.UNSUPPORTED: 415,
     Kind.UNAUTHENTICATED: 401,
     Kind.SERVER_ERROR: 500,
+    Kind.BUSY: 503,
 }
 
 
@@ -179,6 +181,21 @@ class PeriodClosed(PlanWatchError):
 
 class CommentRequired(PlanWatchError):
     """A step that needs a comment or a reason (400)."""
+
+
+class Busy(PlanWatchError):
+    """A write that waited longer than it may for another one (a plan's load, a large import) to
+    let go of the audit log: nothing was written; try again (503)."""
+
+    status = 503
+    kind = Kind.BUSY
+
+    def __init__(self) -> None:
+        super().__init__(
+            "系统正忙：另一项大批量写入（如加载方案或大批导入）正在进行，本次未保存任何内容，请稍后重试。",
+            "Busy: another large write (a plan load, a large import) is under way; nothing was saved. "
+            "Try again in a while.",
+        )
 
 
 class Conflict(PlanWatchError):

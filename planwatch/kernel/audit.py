@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.conf import settings
+from django.db import OperationalError, connections, router, transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from planwatch.core import copytext
+from planwatch.core.errors import Busy
 from planwatch.core.numbers import canonical_decimal
 from planwatch.kernel import chain
 from planwatch.kernel.models import AuditEvent, Source
@@ -151,18 +155,56 @@ def event(type: str, actor: Any, subject: Subject, **kwargs: Any) -> AuditEvent:
 
 # The key of the PostgreSQL advisory lock that makes writers of the audit log take turns.
 CHAIN_LOCK = 0x504C414E57415443  # "PLANWATC"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock waited for past lock_timeout
+
+
+# How long a web or API request's write may wait for the chain (seconds; None: as long as it takes,
+# the command line's and the job runner's): set for the request by `bounded_writes`.
+WRITE_WAIT: ContextVar[float | None] = ContextVar("write_wait", default=None)
+
+
+def bounded_writes(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Middleware: a request's writes wait at most PLANWATCH_WRITE_WAIT_SECONDS for the audit log's
+    lock, then answer Busy (503, nothing written) — never a worker killed at its timeout."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        token = WRITE_WAIT.set(settings.PLANWATCH_WRITE_WAIT_SECONDS or None)
+        try:
+            return get_response(request)
+        finally:
+            WRITE_WAIT.reset(token)
+
+    return middleware
 
 
 def _last_hash(using: str) -> str:
     """The hash of the last event, with the chain locked until the transaction ends: on PostgreSQL
-    by an advisory lock, so that concurrent writers chain one after the other; SQLite lets one
-    writer at a time in (PlanWatch's transactions begin IMMEDIATE)."""
+    by an advisory lock, so that concurrent writers chain one after the other (a request's waiting
+    at most WRITE_WAIT, then Busy); SQLite lets one writer at a time in (PlanWatch's transactions
+    begin IMMEDIATE, and wait for the database's busy timeout)."""
     connection = connections[using]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        _lock_chain(connection)
     last = AuditEvent.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
     return last or chain.GENESIS
+
+
+def _lock_chain(connection: Any) -> None:
+    wait = WRITE_WAIT.get()
+    with connection.cursor() as cursor:
+        if wait is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+            return
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait * 1000)}ms"])
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise Busy() from exc
+            raise
+        cursor.execute("SELECT set_config('lock_timeout', '0', true)")  # the rest as ever
 
 
 def record(type: str, actor: Any, subject: Subject, **fields: Any) -> AuditEvent:
