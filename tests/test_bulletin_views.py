@@ -208,3 +208,31 @@ def test_the_form_offers_a_later_year_once_it_has_a_period(client, sample, cast)
     yearly_period(sample, 2020)
     periods = client.get(index_url(sample)).context["periods"]
     assert periods[:4] == ["2017", "2018", "2019", "2020"]
+
+
+def test_the_draft_page_explains_only_what_it_shows(client, bulletin, cast, monkeypatch):
+    """The page builds the content without the map (it draws no figure) and explains only the
+    results its preview shows a reason of (the region's, the areas'), not every result."""
+    from planwatch.bulletins import services
+    from planwatch.core.bulletin import content
+
+    calls = []
+    explain = content.explain
+
+    def counted(r, *args, **kwargs):
+        calls.append(r)
+        return explain(r, *args, **kwargs)
+
+    def no_map(plan):
+        raise AssertionError("the page read the map")
+
+    monkeypatch.setattr(content, "explain", counted)
+    monkeypatch.setattr(services, "map_shapes", no_map)
+    client.force_login(cast.pat)
+    page = client.get(reverse("bulletins:detail", args=[bulletin.plan.code, bulletin.pk]))
+    assert page.status_code == 200
+    results = [r for r in bulletin.run.evaluation.indicators if r.year == bulletin.run.year]
+    shown = [r for r in results if r.scope == "region"] + list(bulletin.run.evaluation.areas)
+    assert len(shown) < len(results)
+    assert calls and all(r.scope == "region" or r in shown for r in calls)
+    assert len(calls) <= len(shown)

@@ -285,8 +285,10 @@ def gather(
     series: str = "",
     issue: core.IssueInfo | None = None,
     words: core.OfficeWords | None = None,
+    with_map: bool = True,
 ) -> core.BulletinInput:
-    """The content's plain input: the run, the trend runs, supervision, late reporting, the map."""
+    """The content's plain input: the run, the trend runs, supervision, late reporting, the map (for
+    the charts only: `with_map` False leaves it out, the boundary files unread)."""
     notes: list[str] = []
     basis: list[str] = []
     if which.period is not None and which.period.frequency != Period.Frequency.YEARLY:
@@ -318,7 +320,7 @@ def gather(
         supervision=supervision_input(plan, run, as_of, which),
         late=late,
         late_checked=late_checked,
-        map_shapes=map_shapes(plan),
+        map_shapes=map_shapes(plan) if with_map else (),
         notes=tuple(notes),
         basis=tuple(basis),
         series=series,
@@ -423,9 +425,11 @@ def contents(
     series: str = "",
     issue: core.IssueInfo | None = None,
     words: core.OfficeWords | None = None,
+    with_map: bool = True,
 ) -> tuple[core.BulletinInput, core.BulletinContent]:
-    """The bulletin's input and content (no charts); its words prefilled when none are given."""
-    inp = gather(plan, which, run, as_of, serial, series=series, issue=issue, words=words)
+    """The bulletin's input and content (no charts); its words prefilled when none are given. The
+    input's map (`with_map`) is for drawing the charts."""
+    inp = gather(plan, which, run, as_of, serial, series=series, issue=issue, words=words, with_map=with_map)
     content = core.build_content(inp)
     if words is None:
         content = replace(content, words=core.prefill(content))
@@ -486,8 +490,11 @@ def words_of(bulletin: Bulletin) -> core.OfficeWords:
     return core.OfficeWords(**bulletin.words)
 
 
-def content_of(bulletin: Bulletin) -> tuple[core.BulletinInput, core.BulletinContent]:
-    """The bulletin's input and content as stored: its run, day, number, issue and words (no charts)."""
+def content_of(
+    bulletin: Bulletin, *, with_map: bool = True
+) -> tuple[core.BulletinInput, core.BulletinContent]:
+    """The bulletin's input and content as stored: its run, day, number, issue and words (no charts;
+    the map for drawing them unless `with_map` is False, as for the page, which shows none)."""
     which = period_of(bulletin.plan, bulletin.period_code)
     return contents(
         bulletin.plan,
@@ -498,6 +505,7 @@ def content_of(bulletin: Bulletin) -> tuple[core.BulletinInput, core.BulletinCon
         series=series_zh(bulletin.series),
         issue=issue_info(bulletin),
         words=words_of(bulletin),
+        with_map=with_map,
     )
 
 

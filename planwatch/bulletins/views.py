@@ -165,7 +165,8 @@ def _blocks(content: core.BulletinContent) -> list[dict[str, Any]]:
 def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **context: Any) -> HttpResponse:
     plan = bulletin.plan
     user = request.user
-    _inp, content = services.content_of(bulletin)
+    # The preview draws no figure (they are in the PDF and Word files): no map to read for it.
+    _inp, content = services.content_of(bulletin, with_map=False)
     history = AuditEvent.objects.filter(subject_type="bulletin", subject_id=str(bulletin.pk)).order_by(
         "at", "id"
     )

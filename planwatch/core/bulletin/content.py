@@ -10,8 +10,9 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 
 from planwatch.core import numbers
 from planwatch.core.errors import PlanWatchError
@@ -295,7 +296,14 @@ class Cell:
     pace_gap: float | None = None  # 目标进程 − 时序进度: what the pace is judged on
     annual: str | None = None  # 完成 / 基本完成 / 未完成 / 无年度目标 (AnnualVerdict)
     headline: str = "missing_data"  # its one status (planwatch.core.evaluation.labels.headline)
-    why: str = ""  # the one-line reason with its numbers
+    # What says the reason (Names.why of the result), asked only when `why` is read: the annex reads
+    # every cell's, the page and the document only the region's and the areas'.
+    reason: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def why(self) -> str:
+        """The one-line reason with its numbers ('' where there is no result)."""
+        return self.reason() if self.reason is not None else ""
 
 
 @dataclass(frozen=True)
@@ -534,7 +542,7 @@ def _cell(r: IndicatorResult, names: Names) -> Cell:
         pace_gap=r.pace_gap,
         annual=r.annual.value if r.annual is not None else None,
         headline=headline(r),
-        why=names.why(r),
+        reason=partial(names.why, r),
     )
 
 
