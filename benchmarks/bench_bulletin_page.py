@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,8 +25,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_national import measure  # noqa: E402 - the one page timer of the benchmarks
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -69,22 +68,10 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     url = reverse("bulletins:detail", args=[plan.code, bulletin.pk])
-    times, size, queries, status = [], 0, 0, 0
-    for _ in range(args.repeat):
-        counted = [0]
-
-        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-            counted[0] += 1  # noqa: B023
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            started = time.perf_counter()
-            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
-            times.append(time.perf_counter() - started)
-        size, queries, status = len(response.content), counted[0], response.status_code
+    median, size, queries, status = measure(client, url, args.repeat)
     print(
-        f"{plan.code} draft #{bulletin.pk}: {statistics.median(times):.2f} s (median of {args.repeat}; "
-        f"{', '.join(f'{t:.2f}' for t in times)}), {size:,} bytes, {queries} queries, status {status}"
+        f"{plan.code} draft #{bulletin.pk}: {median:.2f} s (median of {args.repeat}), {size:,} bytes, "
+        f"{queries} queries, status {status}"
     )
 
 
