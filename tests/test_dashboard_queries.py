@@ -113,4 +113,5 @@ def test_a_page_that_asks_for_a_run_does_not_grow_either(client, two_plans, cast
     again = [queries(client, f"/plans/{p.code}/dashboard/?year=2018") for p in (small, big)]
     assert not EvaluationRun.objects.exists()
     assert first[0] == first[1] and again[0] == again[1], (first, again)
-    assert again[0] < first[0] <= 18, (first, again)  # 18 asking (the job and its task), 12 waiting
+    # 20 asking (the job and its task, in one transaction with its savepoints), 12 waiting
+    assert again[0] < first[0] <= 20, (first, again)
