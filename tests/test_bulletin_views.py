@@ -210,11 +210,36 @@ def test_the_form_offers_a_later_year_once_it_has_a_period(client, sample, cast)
     assert periods[:4] == ["2017", "2018", "2019", "2020"]
 
 
-def test_the_draft_page_explains_only_what_it_shows(client, bulletin, cast, monkeypatch):
-    """The page builds the content without the map (it draws no figure) and explains only the
-    results its preview shows a reason of (the region's, the areas'), not every result."""
+def test_the_draft_page_shows_what_its_files_were_written_from_without_reading_the_run(
+    client, bulletin, cast, monkeypatch
+):
+    """The page is kept with the files (BulletinPreview): a view reads it, not the run (minutes at
+    3,000 units), and fills in the office's words as they are now."""
     from planwatch.bulletins import services
+
+    def no_content(*args, **kwargs):
+        raise AssertionError("the page made the content again")
+
+    monkeypatch.setattr(services, "contents", no_content)
+    client.force_login(cast.pat)
+    url = reverse("bulletins:detail", args=[bulletin.plan.code, bulletin.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and bulletin.title.split()[0] in page.content.decode()
+    client.post(reverse("bulletins:words", args=[bulletin.plan.code, bulletin.pk]), {"measures": "新写的做法。"})
+    assert "新写的做法。" in client.get(url).content.decode()
+
+
+def test_the_page_of_a_bulletin_kept_without_its_preview_explains_only_what_it_shows(
+    client, bulletin, cast, monkeypatch
+):
+    """A bulletin kept before its page was (or in another shape): the page builds the content
+    without the map (it draws no figure) and explains only the results its preview shows a reason of
+    (the region's, the areas'), not every result."""
+    from planwatch.bulletins import services
+    from planwatch.bulletins.models import BulletinPreview
     from planwatch.core.bulletin import content
+
+    BulletinPreview.objects.filter(bulletin=bulletin).delete()
 
     calls = []
     explain = content.explain

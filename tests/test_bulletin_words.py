@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from dataclasses import replace
 
 import docx
@@ -20,6 +21,7 @@ from planwatch.core.bulletin import (
 )
 from planwatch.core.bulletin.content import TO_WRITE
 from planwatch.core.bulletin.docx import build_docx
+from planwatch.core.bulletin import preview
 from planwatch.core.bulletin.tables import outline
 from planwatch.core.evaluation.labels import PACE_ZH
 from tests.test_bulletin_content import make_input
@@ -100,3 +102,20 @@ def test_one_unit_ranked_is_no_first_and_last():
     one = replace(c, ranking=c.ranking[:1])
     words = prefill(one)
     assert "列末位" not in words.assessment and "仅" in words.assessment
+
+
+def test_a_kept_preview_shows_the_words_as_edited_after_it_was_kept():
+    """A draft's page keeps the preview built with its files (core.bulletin.preview): read back from
+    its JSON and filled with words edited since, it is the outline the files would have."""
+    issue = IssueInfo(
+        "粤经信函〔2019〕12号", "广东省经济和信息化委员会", "张三", dt.date(2019, 7, 1), to=("甲市",)
+    )
+    built = build_content(replace(make_input(issue=issue, words=OfficeWords(assessment="初稿。")), serial=1))
+    kept = preview.from_data(json.loads(json.dumps(preview.to_data(preview.preview_of(built)))))
+    assert kept is not None and kept.title == built.title and kept.heading_lines == built.heading_lines
+    assert kept.blocks(built.words) == outline(built)
+    edited = OfficeWords(assessment="改定。", problems="甲\n\n乙", next_steps="加强调度。")
+    assert kept.blocks(edited) == outline(replace(built, words=edited))
+    assert [b.text for b in kept.blocks(edited) if b.kind == "heading"][0] == "一、总体评价"
+    assert preview.from_data({"version": preview.VERSION + 1}) is None  # another shape: made again
+    assert preview.from_data({"version": preview.VERSION, "title": 1}) is None

@@ -238,7 +238,7 @@ def regenerate_draft(
         b.files_current = refill or b.version == version
         b.version += 1
         b.save()
-        services.store_files(b, files)
+        services.store(b, content, files)
         audit.record(
             "bulletin.regenerate",
             user,
@@ -474,7 +474,7 @@ def issue(
             BulletinAddressee.objects.bulk_create(form.addressees.rows(locked))
             moved = transition(BULLETIN, user, [locked], IssueAction.ISSUE, via=via)  # checks, moves, audits
             issued: Bulletin = moved.subjects[0]
-            services.store_files(issued, files)
+            services.store(issued, content, files)
             return issued
     raise Conflict(
         "同一系列的其他通报正在签发或本通报刚被修改，请重试",

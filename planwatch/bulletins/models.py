@@ -222,3 +222,19 @@ class BulletinFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bulletin} {self.format}"
+
+
+class BulletinPreview(models.Model):
+    """The bulletin's page as its files were last written (planwatch.core.bulletin.preview): its
+    title block and body, the office's sections as slots filled when the page is read. Kept with
+    the files (`services.store`), so the page shows what they say without reading the run again."""
+
+    bulletin = models.OneToOneField(Bulletin, models.CASCADE, primary_key=True, related_name="preview")
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = _("Bulletin preview")
+        verbose_name_plural = _("Bulletin previews")
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} preview"

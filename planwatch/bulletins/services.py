@@ -20,9 +20,17 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from planwatch.bulletins.models import SERIES_ZH, WORDS, Bulletin, BulletinAddressee, BulletinFile, Series
+from planwatch.bulletins.models import (
+    SERIES_ZH,
+    WORDS,
+    Bulletin,
+    BulletinAddressee,
+    BulletinFile,
+    BulletinPreview,
+    Series,
+)
 from planwatch.core import bulletin as core
-from planwatch.core.bulletin import BulletinError
+from planwatch.core.bulletin import BulletinError, preview
 from planwatch.core.evaluation import Evaluation, EvaluationParameters, UnreadableResults
 from planwatch.core.geo import MapFileMissing
 from planwatch.core.kinds import DERIVED_UNIT
@@ -490,6 +498,17 @@ def words_of(bulletin: Bulletin) -> core.OfficeWords:
     return core.OfficeWords(**bulletin.words)
 
 
+def preview_of(bulletin: Bulletin) -> preview.Preview:
+    """The bulletin's page as its files were written (kept with them); for a bulletin kept before
+    pages were, or in another shape, made from its run as the files would be (no figure, no map)."""
+    kept = BulletinPreview.objects.filter(bulletin=bulletin).values_list("data", flat=True).first()
+    made = preview.from_data(kept)
+    if made is None:
+        _inp, content = content_of(bulletin, with_map=False)
+        made = preview.preview_of(content)
+    return made
+
+
 def content_of(
     bulletin: Bulletin, *, with_map: bool = True
 ) -> tuple[core.BulletinInput, core.BulletinContent]:
@@ -509,8 +528,11 @@ def content_of(
     )
 
 
-def store_files(bulletin: Bulletin, files: dict[str, bytes]) -> None:
-    """Keep the files of the bulletin (replacing those of the same formats)."""
+def store(bulletin: Bulletin, content: core.BulletinContent, files: dict[str, bytes]) -> None:
+    """Keep the files of the bulletin (replacing those of the same formats) and its page as the
+    content they were written from (BulletinPreview)."""
+    page = preview.to_data(preview.preview_of(content))
+    BulletinPreview.objects.update_or_create(bulletin=bulletin, defaults={"data": page})
     for fmt, data in files.items():
         stored, _ = BulletinFile.objects.get_or_create(bulletin=bulletin, format=fmt)
         if stored.file:
@@ -579,7 +601,7 @@ def build_bulletin(
         )
         bulletin.build_seconds = round(time.monotonic() - started, 3)
         bulletin.save()
-        store_files(bulletin, files)
+        store(bulletin, content, files)
         audit.record(
             "bulletin.create",
             user,

@@ -30,7 +30,7 @@ from planwatch.bulletins import jobs as bulletin_jobs
 from planwatch.bulletins.models import WORDS, Bulletin, BulletinAddressee, Series
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import BulletinError
-from planwatch.core.bulletin.tables import outline
+from planwatch.core.bulletin.tables import Block
 from planwatch.core.errors import PlanWatchError
 from planwatch.dashboards.data import latest_accepted_year
 from planwatch.kernel import jobs
@@ -132,10 +132,10 @@ def _bulletin(request: HttpRequest, code: str, pk: int) -> Bulletin:
     return bulletin
 
 
-def _blocks(content: core.BulletinContent) -> list[dict[str, Any]]:
+def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
     """The outline as the preview template reads it (a figure's picture as a data URI)."""
     out = []
-    for block in outline(content):
+    for block in blocks:
         item: dict[str, Any] = {"kind": block.kind, "text": block.text, "items": block.items}
         if block.table is not None:
             t = block.table
@@ -165,8 +165,9 @@ def _blocks(content: core.BulletinContent) -> list[dict[str, Any]]:
 def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **context: Any) -> HttpResponse:
     plan = bulletin.plan
     user = request.user
-    # The preview draws no figure (they are in the PDF and Word files): no map to read for it.
-    _inp, content = services.content_of(bulletin, with_map=False)
+    # The page as the files were written, with the words as they are now (no figure: those are in
+    # the PDF and Word files).
+    page = services.preview_of(bulletin)
     history = AuditEvent.objects.filter(subject_type="bulletin", subject_id=str(bulletin.pk)).order_by(
         "at", "id"
     )
@@ -179,8 +180,8 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
             "section": "bulletins",
             "b": bulletin,
             "state_words": STATE_WORDS,
-            "content": content,
-            "blocks": _blocks(content),
+            "content": page,
+            "blocks": _blocks(page.blocks(services.words_of(bulletin))),
             "words": [(key, title, getattr(bulletin, key)) for key, title in WORDS.items()],
             "may_edit": draft and has_perm("bulletin.edit", user, bulletin),
             "may_issue": draft and issuing.BULLETIN.may(user, bulletin, "issue"),

@@ -4,7 +4,7 @@ cells. (The XLSX annex writes the numbers themselves, unrounded.)"""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planwatch.core.bulletin import scale
 from planwatch.core.bulletin.content import (
@@ -17,6 +17,7 @@ from planwatch.core.bulletin.content import (
     Cell,
     Chart,
     Headline,
+    OfficeWords,
     RankRow,
     binding_lines,
     change,
@@ -496,6 +497,14 @@ def _first(c: BulletinContent, lines: list[str], what: str) -> list[str]:
 
 def outline(c: BulletinContent) -> list[Block]:
     """The body of the bulletin after its title block, in reading order."""
+    return filled(skeleton(c), c.words)
+
+
+def skeleton(c: BulletinContent) -> list[Block]:
+    """The body with the office's own sections as slots (a "words" block naming their keys in
+    `items`) and its headings not yet numbered: what does not change when the office edits its words
+    (a draft's page keeps it, planwatch.bulletins.models.BulletinPreview). `filled` makes it the
+    outline."""
     blocks: list[Block] = [
         *([Block("address", c.addressed)] if c.addressed else []),
         Block("para", c.intro),
@@ -512,17 +521,11 @@ def outline(c: BulletinContent) -> list[Block]:
             blocks.append(Block("figure", f"图{figure_no} {chart.caption}", chart=chart))
             figure_no += 1
 
-    numerals = iter([*"一二三四五六七八九十", "十一", "十二", "十三", "十四"])
-
     def heading(text: str) -> None:
-        blocks.append(Block("heading", f"{next(numerals)}、{text}"))
+        blocks.append(Block("heading", text))
 
     def words(*keys: str) -> None:
-        """The office's own sections (those written), each paragraph of them."""
-        for key, title in WORD_SECTIONS:
-            if key in keys and c.words.text(key):
-                heading(title)
-                blocks.extend(Block("para", p) for p in c.words.paragraphs(key))
+        blocks.append(Block("words", items=keys))
 
     words("assessment", "measures")
 
@@ -594,3 +597,22 @@ def outline(c: BulletinContent) -> list[Block]:
     if c.copied:
         blocks.append(Block("address", c.copied))
     return blocks
+
+
+NUMERALS = (*"一二三四五六七八九十", "十一", "十二", "十三", "十四", "十五", "十六")
+
+
+def filled(blocks: Sequence[Block], words: OfficeWords) -> list[Block]:
+    """The skeleton's slots filled with the office's sections that are written (each a heading and
+    its paragraphs), and every heading numbered 一、二、… in reading order."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind != "words":
+            out.append(block)
+            continue
+        for key, title in WORD_SECTIONS:
+            if key in block.items and words.text(key):
+                out.append(Block("heading", title))
+                out.extend(Block("para", p) for p in words.paragraphs(key))
+    numerals = iter(NUMERALS)
+    return [replace(b, text=f"{next(numerals)}、{b.text}") if b.kind == "heading" else b for b in out]
