@@ -36,6 +36,7 @@ from planwatch.dashboards.data import latest_accepted_year
 from planwatch.kernel import jobs
 from planwatch.kernel.models import AuditEvent
 from planwatch.kernel.review import STATE_WORDS
+from planwatch.pages import many_units
 from planwatch.plans.models import Plan, pick
 
 
@@ -172,6 +173,8 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
         "at", "id"
     )
     draft = bulletin.is_draft
+    may_issue = draft and issuing.BULLETIN.may(user, bulletin, "issue")
+    localities = list(issuing.addressable_localities(plan)) if may_issue else []
     response = render(
         request,
         "bulletins/detail.html",
@@ -184,10 +187,11 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
             "blocks": _blocks(page.blocks(services.words_of(bulletin))),
             "words": [(key, title, getattr(bulletin, key)) for key, title in WORDS.items()],
             "may_edit": draft and has_perm("bulletin.edit", user, bulletin),
-            "may_issue": draft and issuing.BULLETIN.may(user, bulletin, "issue"),
+            "may_issue": may_issue,
             "may_delete": draft and has_perm("bulletin.delete", user, bulletin),
             "may_withdraw": issuing.BULLETIN.may(user, bulletin, "withdraw"),
-            "localities": issuing.addressable_localities(plan),
+            "localities": localities,
+            "many_addressees": many_units(len(localities)),
             "units": plan.units.order_by("order"),
             "replacements": Bulletin.objects.filter(plan=plan, state=Bulletin.State.ISSUED).exclude(
                 pk=bulletin.pk
