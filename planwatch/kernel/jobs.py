@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from planwatch.core.errors import IllegalTransition, InputRejected, Kind, NotAllowed, PlanWatchError
+from planwatch.core.numbers import grouped
 from planwatch.kernel import audit
 from planwatch.kernel.models import Job
 from planwatch.kernel.review import allowed
@@ -334,8 +335,8 @@ def run_job(job_id: int) -> str:
         said = (refused.zh, refused.en)  # one problem: said whole; several: counted, each in its row
         if issues:
             said = (
-                f"{len(issues)} 个问题，未写入任何内容。",
-                f"{len(issues)} problems: nothing was written.",
+                f"{grouped(len(issues))} 个问题，未写入任何内容。",
+                f"{grouped(len(issues))} problems: nothing was written.",
             )
         failed = {"kind": refused.kind, "zh": said[0], "en": said[1], "problems": problems}
         _finish(job, Job.State.FAILED, failed)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from planwatch.accounts.permissions import has_perm
+from planwatch.core.numbers import grouped
 from planwatch.kernel import audit
 from planwatch.kernel import jobs as runner
 from planwatch.kernel.jobs import KINDS
@@ -46,6 +47,7 @@ def job_state(job: Job) -> dict[str, Any]:
         "step": gettext(job.step) if job.step else "",
         "done": job.done,
         "total": job.total,
+        "count": f"{grouped(job.done)} / {grouped(job.total)}" if job.total else "",  # 30,100 / 30,100
         "percent": job.percent,
         "message": pick(outcome.get("zh", ""), outcome.get("en", "")),
         "source": outcome.get("source", ""),
