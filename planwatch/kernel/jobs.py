@@ -272,10 +272,11 @@ def retryable(job: Job) -> bool:
 
 
 def retry(job: Job, user: Any, *, via: audit.Via = audit.WEB) -> Job:
-    """Start `job` again, a failed one (`retryable`): a new Job of the same kind for the same plan, with the same
-    payload (the file kept in the database) and params, linked to it (`retry_of`). Its starter or the
-    province administrator may (`job.retry`); the new job is the starter's still — the work runs in
-    their scope, and they are told when it ends — while the audit names who retried it."""
+    """Start `job` again, a failed one that may succeed now (`retryable`): a new Job of the same kind
+    for the same plan, with the same payload (the file kept in the database) and params, linked to it
+    (`retry_of`). Its starter or the province administrator may (`job.retry`); the new job is the
+    starter's still — the work runs in their scope, and they are told when it ends — while the audit
+    names who retried it."""
     if not allowed("job.retry", user, job):
         raise NotAllowed(
             "只有任务的发起人或省级管理员可以重试该任务。",
