@@ -17,7 +17,7 @@ TABLE_FITS = """() => {
   const table = document.querySelector('table.entry-table');
   const main = document.querySelector('main');
   const box = table.getBoundingClientRect();
-  const links = [...table.querySelectorAll('td.history-link a')].map(a => a.getBoundingClientRect().right);
+  const links = [...table.querySelectorAll('.history-link a')].map(a => a.getBoundingClientRect().right);
   return {width: Math.round(box.width), right: Math.round(box.right), main: Math.round(main.getBoundingClientRect().right),
           page: document.documentElement.scrollWidth, screen: window.innerWidth,
           links: links.length, furthest: Math.round(Math.max(0, ...links))};
@@ -61,3 +61,33 @@ def test_entry_form_at_phone_width_has_no_sideways_scroll(page, live_server, pla
     field = page.locator("#value-I07")
     box = field.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # reachable, on screen
+
+
+HEADERS = """() => [...document.querySelectorAll('table.entry-table thead th')].map(th => {
+  const shown = th.cloneNode(true);
+  shown.querySelectorAll('.visually-hidden').forEach(e => e.remove());
+  return shown.textContent.trim() || (th.querySelector('input') ? 'input' : '');
+})"""
+
+
+@pytest.mark.parametrize("sample", [False, True], ids=["no-values-yet", "sample"])
+def test_entry_table_has_no_empty_column(page, live_server, plan, cast, sample):
+    """Every column says what it holds (the fresh-clone review found an unnamed last column, empty on
+    a form with no values yet: the history link, now under the value's status)."""
+    if sample:
+        load_sample(plan)
+    else:
+        yearly_period(plan, 2018)  # the period, open, and nothing entered yet
+    log_in(page, live_server, "zoe")
+    page.goto(f"{live_server.url}/plans/{plan.code}/report/ZH/2018/")
+    headers = page.evaluate(HEADERS)
+    assert len(headers) >= 8 and all(headers), headers
+    cells = page.evaluate(
+        "() => [...document.querySelectorAll('table.entry-table tbody tr')].map(r => r.children.length)"
+    )
+    assert cells and set(cells) == {len(headers)}, (headers, set(cells))
+    history = page.locator("td.status-cell .history-link a")
+    assert history.count() == (35 if sample else 0)
+    if sample:
+        history.first.click()
+        page.wait_for_selector("table.history-table")

@@ -13,6 +13,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from planwatch.core.errors import Busy, Kind
 from planwatch.kernel import jobs
 from planwatch.kernel.models import AuditEvent, Job
 from planwatch.ledgers import jobs as ledger_jobs
@@ -77,6 +78,54 @@ def test_a_rejected_workbook_lists_every_cell_and_writes_nothing(client, plan, c
     assert 'id="job-problems"' in page and "bad.xlsx" in page and "未保存任何数据" in page
     assert f'id="job-back" href="{reverse("ledgers:list", args=[plan.code, ledger.code])}"' in page
     assert not LedgerItem.objects.exists()
+
+
+def test_a_rejected_file_is_corrected_and_uploaded_again_not_retried(client, plan, cast, ledger):
+    """The same file would fail the same way: no 重试, but what to do instead, and the way back."""
+    client.force_login(cast.zoe)
+    page = upload(client, plan, ledger, [{"locality": "XX", "name": "y"}], name="bad.xlsx", follow=True)
+    page = page.content.decode()
+    job = Job.objects.get()
+    assert jobs.failure_kind(job) == Kind.INVALID and not jobs.retryable(job)
+    assert 'id="job-retry"' not in page and 'id="job-correct"' in page and 'id="job-back"' in page
+    refused = client.post(reverse("web:job_retry", args=[job.pk]), follow=True).content.decode()
+    assert "重试会以同样方式失败" in refused
+    with pytest.raises(jobs.NotRetryable, match="the same way"):
+        jobs.retry(job, cast.zoe)
+    with pytest.raises(CommandError, match="failed on its input"):
+        call_command("retry_job", str(job.pk), "--user", "alice")
+    assert Job.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("cause", "kind"), [(Busy(), Kind.BUSY), (OperationalError("lock"), Kind.SERVER_ERROR)]
+)
+def test_a_job_that_failed_for_a_passing_cause_is_offered_again(
+    client, plan, cast, ledger, monkeypatch, cause, kind
+):
+    def failing(*args, **kwargs):
+        raise cause
+
+    monkeypatch.setattr(ledger_jobs.excel, "import_ledger", failing)
+    client.force_login(cast.zoe)
+    page = upload(client, plan, ledger, GOOD, follow=True).content.decode()
+    job = Job.objects.get()
+    assert jobs.failure_kind(job) == kind and jobs.retryable(job)
+    assert 'id="job-retry"' in page and 'id="job-correct"' not in page
+
+
+def test_a_job_that_ended_before_its_outcome_named_its_kind(cast):
+    """Jobs failed before the outcome said how: by their message, the server error's or else input's."""
+    failed = Job.State.FAILED
+    broken = Job.objects.create(
+        kind=ledger_jobs.IMPORT, user=cast.zoe, state=failed, outcome={"zh": jobs.SERVER_ERROR[0]}
+    )
+    rejected = Job.objects.create(
+        kind=ledger_jobs.IMPORT, user=cast.zoe, state=failed, outcome={"source": "x.xlsx", "problems": []}
+    )
+    done = Job.objects.create(kind=ledger_jobs.IMPORT, user=cast.zoe, state=Job.State.DONE, outcome={})
+    assert [jobs.failure_kind(j) for j in (broken, rejected, done)] == [Kind.SERVER_ERROR, Kind.INVALID, None]
+    assert [jobs.retryable(j) for j in (broken, rejected, done)] == [True, False, False]
 
 
 def test_an_unexpected_failure_is_logged_and_said_plainly(client, plan, cast, ledger, monkeypatch, caplog):
@@ -262,3 +311,20 @@ def test_a_start_that_dies_on_the_way_leaves_no_job_waiting_for_nothing(
     job = jobs.start("ledger_import", cast.zoe, plan_code=plan.code, payload=b"x", payload_name="zh.xlsx")
     assert job.task_id and DBTaskResult.objects.filter(pk=job.task_id).exists()
     assert AuditEvent.objects.filter(type="job.start", subject_id=str(job.pk)).exists()
+
+
+# --- the sample banner -----------------------------------------------------------------------------
+
+
+def test_a_job_of_a_plan_without_sample_data_shows_no_banner(client, plan, cast):
+    job = Job.objects.create(kind=ledger_jobs.IMPORT, user=cast.zoe, plan_code=plan.code)
+    client.force_login(cast.zoe)
+    assert "sample-banner" not in client.get(reverse("web:job", args=[job.pk])).content.decode()
+
+
+def test_a_job_of_a_plan_with_sample_data_shows_the_banner(client, sampled, cast):
+    """As every other page of the plan does (web.context_processors.plan_has_sample)."""
+    job = Job.objects.create(kind=ledger_jobs.IMPORT, user=cast.zoe, plan_code=sampled.code)
+    client.force_login(cast.zoe)
+    page = client.get(reverse("web:job", args=[job.pk])).content.decode()
+    assert page.count('class="sample-banner"') == 1 and "示例数据" in page

@@ -3,6 +3,7 @@ their cities; it loads, takes sample data and evaluates."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ from django.core.management import CommandError, call_command
 from planwatch.core.divisions import installed
 from planwatch.core.planfile import figures_in, parse_plan_text
 from planwatch.core.synth import LABEL, SynthSize, counties, dump_synth, synth_plan
+from planwatch.demo.sample import load_sample
 from planwatch.evaluation.runs import run_evaluation
 from planwatch.plans.loader import load_plan_file
+from planwatch.plans.models import Target
 from planwatch.reporting.models import ReportedValue
+from planwatch.reporting.sample import last_sample_year
 from planwatch.supervision.sample import _specs as supervision_specs
 
 SMALL = SynthSize(localities=40, indicators=10, years=3, seed=7)
@@ -133,3 +137,32 @@ def test_the_sample_milestones_stay_within_0_to_100_percent_for_any_number_of_un
         for spec in supervision_specs(n):
             assert 0 <= spec.percent <= 100, (n, spec.step)
             assert spec.starts < spec.due
+
+
+def test_the_sample_of_a_plan_reaching_past_today_stops_at_the_last_year_ended(db, tmp_path: Path):
+    """A synthetic plan of 2020–2029 on 2026-12-07: accepted sample values 2020–2025 only (the seed
+    plan's 2016–2019 have all ended: last_sample_year); the later years keep their sample targets, the
+    earlier years' figures are those of a sample loaded later, and the action plans are for 2026."""
+    path = tmp_path / "synth.yaml"
+    call_command("synth_plan", localities=12, indicators=10, years=10, seed=7, output=str(path))
+    plan = load_plan_file(path).plan
+    assert (plan.base_year, plan.end_year) == (2020, 2029)
+    today = dt.date(2026, 12, 7)
+    assert last_sample_year(plan, today) == 2025
+    result = load_sample(plan, today)
+    values = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
+    assert result.values_until == 2025 and result.values == values.count() > 0
+    assert sorted(set(values.values_list("period__year", flat=True))) == list(range(2020, 2026))
+    assert not values.exclude(status=ReportedValue.Status.ACCEPTED).exists()
+    targets = Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE)
+    assert targets.filter(year=2029).exists()
+    assert result.supervision_year == 2026
+    early = sorted(values.filter(period__year=2021).values_list("indicator__code", "locality__code", "value"))
+
+    load_sample(plan, dt.date(2031, 1, 2))  # every year of the plan over: all its values
+    values = ReportedValue.objects.filter(indicator__plan=plan, is_sample=True)
+    assert sorted(set(values.values_list("period__year", flat=True))) == list(range(2020, 2030))
+    assert (
+        sorted(values.filter(period__year=2021).values_list("indicator__code", "locality__code", "value"))
+        == early
+    )

@@ -20,6 +20,7 @@ class SampleResult:
     targets: int
     values: int
     periods: int
+    values_until: int = 0  # the last year with sample values: the last ended (last_sample_year)
     ledger_rows: int = 0
     supervision_year: int | None = None
     action_plans: int = 0
@@ -28,14 +29,16 @@ class SampleResult:
 
 @transaction.atomic
 def load_sample(plan: Plan, today: dt.date | None = None) -> SampleResult:
-    """Replace the plan's sample data with a fresh, deterministic set (milestones dated from `today`)."""
-    values = load_sample_values(plan)
+    """Replace the plan's sample data with a fresh, deterministic set: values up to the last year ended
+    by `today` (reporting.sample.last_sample_year), milestones dated from it."""
+    values = load_sample_values(plan, today)
     rows = load_sample_ledgers(plan)
     sup = load_sample_supervision(plan, today)
     return SampleResult(
         targets=values.targets,
         values=values.values,
         periods=values.periods,
+        values_until=values.last_year,
         ledger_rows=rows,
         supervision_year=sup.year,
         action_plans=sup.action_plans,

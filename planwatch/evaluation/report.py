@@ -159,10 +159,11 @@ def header_lines(run: EvaluationRun) -> list[str]:
         f"评估运行 Evaluation run #{run.pk} · 方案 {run.plan.code} · {run.year}年"
         + (f" · {run.label}" if run.label else ""),
         f"参数 Parameters: {parameters_summary(run.params)}",
-        f"数据版本 Data version: {version.count} 个数值 values ({'/'.join(version.statuses)}), "
+        f"数据版本 Data version: {numbers.grouped(version.count)} 个数值 values ({'/'.join(version.statuses)}), "
         f"sha256 {version.sha256[:12]}, 截至 as of {version.as_of or '—'}",
-        f"目标 Targets: {targets.count} (方案 plan {origins.get('plan', 0)}, 用户录入 user "
-        f"{origins.get('user', 0)}, 示例 sample {origins.get('sample', 0)})",
+        f"目标 Targets: {numbers.grouped(targets.count)} (方案 plan {numbers.grouped(origins.get('plan', 0))}, "
+        f"用户录入 user {numbers.grouped(origins.get('user', 0))}, "
+        f"示例 sample {numbers.grouped(origins.get('sample', 0))})",
         f"创建 Created: {exports.iso(timezone.localtime(run.created_at))}"
         + (f" by {run.created_by.get_username()}" if run.created_by else "")
         + (" (沿用已存运行 reused: same input and data)" if run.reused else ""),

@@ -24,7 +24,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
-from planwatch.core.errors import IllegalTransition, InputRejected, NotAllowed, PlanWatchError
+from planwatch.core.errors import IllegalTransition, InputRejected, Kind, NotAllowed, PlanWatchError
+from planwatch.core.numbers import grouped
 from planwatch.kernel import audit
 from planwatch.kernel.models import Job
 from planwatch.kernel.review import allowed
@@ -236,14 +237,46 @@ def subject_of(job: Job) -> audit.Subject:
 
 
 class NotRetryable(IllegalTransition):
-    """Only a failed job is done again (409)."""
+    """Only a failed job is done again, and only one that failed for a cause that may pass (409)."""
+
+
+# What a failed job said it was (its outcome's "kind", an errors.Kind): a server error (an
+# unexpected exception, a lock or a timeout of the database) or a busy audit log may pass, and the
+# same work may succeed again; rejected or refused input (a file with problems, a rule of the plan)
+# fails the same way however often it is tried: it is corrected and sent again instead.
+PASSING = frozenset({Kind.SERVER_ERROR, Kind.BUSY})
+KNOWN = frozenset(kind.value for kind in Kind)
+
+SERVER_ERROR = (
+    "处理时出现系统错误，任务未完成；错误已记录，请联系管理员。",
+    "A server error stopped the work. It was logged: tell the administrator.",
+)
+
+
+def failure_kind(job: Job) -> Kind | None:
+    """How a failed job failed (None: it did not fail). A job that ended before its outcome said
+    (its "kind"), by its message: the server error's, or else its input's."""
+    if job.state != Job.State.FAILED:
+        return None
+    outcome = job.outcome or {}
+    said = outcome.get("kind")
+    if said in KNOWN:
+        return Kind(said)
+    return Kind.SERVER_ERROR if outcome.get("zh") == SERVER_ERROR[0] else Kind.INVALID
+
+
+def retryable(job: Job) -> bool:
+    """The one rule of retrying (the page's 重试, `retry`, `planwatch retry_job`): a job that failed
+    for a cause that may pass; not one whose input was rejected or refused."""
+    return failure_kind(job) in PASSING
 
 
 def retry(job: Job, user: Any, *, via: audit.Via = audit.WEB) -> Job:
-    """Start `job` again, a failed one: a new Job of the same kind for the same plan, with the same
-    payload (the file kept in the database) and params, linked to it (`retry_of`). Its starter or the
-    province administrator may (`job.retry`); the new job is the starter's still — the work runs in
-    their scope, and they are told when it ends — while the audit names who retried it."""
+    """Start `job` again, a failed one that may succeed now (`retryable`): a new Job of the same kind
+    for the same plan, with the same payload (the file kept in the database) and params, linked to it
+    (`retry_of`). Its starter or the province administrator may (`job.retry`); the new job is the
+    starter's still — the work runs in their scope, and they are told when it ends — while the audit
+    names who retried it."""
     if not allowed("job.retry", user, job):
         raise NotAllowed(
             "只有任务的发起人或省级管理员可以重试该任务。",
@@ -253,6 +286,12 @@ def retry(job: Job, user: Any, *, via: audit.Via = audit.WEB) -> Job:
         raise NotRetryable(
             f"任务 #{job.pk} 没有失败，不能重试：只有未成功的任务可以重试。",
             f"Job #{job.pk} did not fail ({job.state}): only a failed job can be retried.",
+        )
+    if not retryable(job):
+        raise NotRetryable(
+            f"任务 #{job.pk} 的输入有问题，重试会以同样方式失败：请按列出的问题修改后重新提交。",
+            f"Job #{job.pk} failed on its input: it would fail the same way again. "
+            "Correct what its problems say and send it again.",
         )
     return start(
         job.kind,
@@ -288,7 +327,8 @@ def run_job(job_id: int) -> str:
         outcome = KINDS[job.kind].handler(job, progress)
     except InputRejected as rejected:
         problems = [{"path": p.path, "line": p.line, "message": p.message} for p in rejected.problems]
-        _finish(job, Job.State.FAILED, {"source": rejected.source, "problems": problems})
+        failed = {"kind": rejected.kind, "source": rejected.source, "problems": problems}
+        _finish(job, Job.State.FAILED, failed)
         return "rejected"
     except PlanWatchError as refused:
         issues = refused.issues if len(refused.issues) > 1 else []
@@ -296,21 +336,18 @@ def run_job(job_id: int) -> str:
         said = (refused.zh, refused.en)  # one problem: said whole; several: counted, each in its row
         if issues:
             said = (
-                f"{len(issues)} 个问题，未写入任何内容。",
-                f"{len(issues)} problems: nothing was written.",
+                f"{grouped(len(issues))} 个问题，未写入任何内容。",
+                f"{grouped(len(issues))} problems: nothing was written.",
             )
-        _finish(job, Job.State.FAILED, {"zh": said[0], "en": said[1], "problems": problems})
+        failed = {"kind": refused.kind, "zh": said[0], "en": said[1], "problems": problems}
+        _finish(job, Job.State.FAILED, failed)
         return "refused"
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         _finish(
             job,
             Job.State.FAILED,
-            {
-                "zh": "处理时出现系统错误，任务未完成；错误已记录，请联系管理员。",
-                "en": "A server error stopped the work. It was logged: tell the administrator.",
-                "problems": [],
-            },
+            {"kind": Kind.SERVER_ERROR, "zh": SERVER_ERROR[0], "en": SERVER_ERROR[1], "problems": []},
         )
         return "error"
     finally:

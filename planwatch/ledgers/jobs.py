@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from planwatch.core.numbers import grouped
 from planwatch.kernel.jobs import JobKind, Link, Outcome, Progress, register
 from planwatch.kernel.models import Job
 
@@ -19,8 +20,8 @@ def import_workbook(job: Job, progress: Progress) -> Outcome:
     saved = excel.import_ledger(ledger, bytes(job.payload), job.payload_name, job.user, progress)
     args = [ledger.plan.code, ledger.code]
     return Outcome(
-        f"{job.payload_name}：已导入 {len(saved)} 行到台账“{ledger.name_zh}”，均为草稿，请核对后提交。",
-        f"{job.payload_name}: {len(saved)} row(s) imported into the ledger “{ledger.name_en}”, "
+        f"{job.payload_name}：已导入 {grouped(len(saved))} 行到台账“{ledger.name_zh}”，均为草稿，请核对后提交。",
+        f"{job.payload_name}: {grouped(len(saved))} row(s) imported into the ledger “{ledger.name_en}”, "
         "each a draft to check and submit.",
         [
             Link(

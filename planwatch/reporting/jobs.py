@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
+from planwatch.core.numbers import grouped
 from planwatch.kernel.jobs import JobKind, Outcome, Progress, register
 from planwatch.kernel.models import Job
 from planwatch.plans.models import Plan
@@ -27,16 +28,17 @@ def import_value_set(job: Job, progress: Progress) -> Outcome:
     progress.advance(len(value_set.rows))
     if result.already_imported:
         return Outcome(
-            f"导入编号“{result.import_id}”已导入过（{result.value_count} 个数值），本次未重复写入。",
-            f"import id {result.import_id!r} was imported before ({result.value_count} values): "
+            f"导入编号“{result.import_id}”已导入过（{grouped(result.value_count)} 个数值），本次未重复写入。",
+            f"import id {result.import_id!r} was imported before ({grouped(result.value_count)} values): "
             "nothing written again.",
         )
     return Outcome(
-        f"导入编号“{result.import_id}”：已检查 {result.value_count} 个数值——新增 {result.created} 个、"
-        f"修改 {result.updated} 个，已保存为草稿；未变 {result.unchanged} 个；预警 {len(result.warnings)} 条。",
-        f"import id {result.import_id!r}: {result.value_count} values checked — {result.created} new and "
-        f"{result.updated} changed, saved as drafts; {result.unchanged} unchanged; "
-        f"{len(result.warnings)} warnings.",
+        f"导入编号“{result.import_id}”：已检查 {grouped(result.value_count)} 个数值——"
+        f"新增 {grouped(result.created)} 个、修改 {grouped(result.updated)} 个，已保存为草稿；"
+        f"未变 {grouped(result.unchanged)} 个；预警 {grouped(len(result.warnings))} 条。",
+        f"import id {result.import_id!r}: {grouped(result.value_count)} values checked — "
+        f"{grouped(result.created)} new and {grouped(result.updated)} changed, saved as drafts; "
+        f"{grouped(result.unchanged)} unchanged; {grouped(len(result.warnings))} warnings.",
     )
 
 

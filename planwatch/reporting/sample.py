@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from planwatch.core import sample
 from planwatch.core.kinds import Aggregation, IndicatorKind, whole_number_unit
@@ -39,6 +40,15 @@ class SampleValues:
     targets: int
     values: int
     periods: int
+    last_year: int  # the last year with sample values (last_sample_year)
+
+
+def last_sample_year(plan: Plan, today: dt.date) -> int:
+    """The last year of a plan's sample values: its end year, or the last year that has ended by
+    `today` when that comes first. Sample data claims no accepted report of a year that is not over:
+    the seed plan's 2016–2019 all have; a synthetic plan of 2020–2029 stops at 2025 in 2026 (its
+    later years keep their sample targets, with no value)."""
+    return min(plan.end_year, today.year - 1)
 
 
 def _specs(plan: Plan, indicators: list[Indicator]) -> list[sample.SampleIndicator]:
@@ -99,8 +109,13 @@ def _new_targets(
 
 
 def _accepted_values(
-    plan: Plan, data: sample.SampleData, indicators: list[Indicator], by_code: dict[str, Locality]
+    plan: Plan,
+    data: sample.SampleData,
+    indicators: list[Indicator],
+    by_code: dict[str, Locality],
+    last_year: int,
 ) -> tuple[list[ReportedValue], int]:
+    """The sample's values of the years up to `last_year`, accepted; the plan's yearly periods."""
     ind_by_code = {ind.code: ind for ind in indicators}
     periods = {year: yearly_period(plan, year) for year in range(plan.base_year, plan.end_year + 1)}
     values = [
@@ -115,14 +130,17 @@ def _accepted_values(
             source_detail=SAMPLE_LABEL,
         )
         for (ind_code, loc_code, year), value in sorted(data.actuals.items())
+        if year <= last_year
     ]
     return values, len(periods)
 
 
 @transaction.atomic
-def load_sample_values(plan: Plan) -> SampleValues:
+def load_sample_values(plan: Plan, today: dt.date | None = None) -> SampleValues:
     """Replace the plan's sample targets and values with a fresh, identical, deterministic set; the
-    values are accepted, and the audit says where they came from."""
+    values are accepted, and the audit says where they came from. Values stop at the last year ended
+    by `today` (last_sample_year); the figures of the years before do not depend on it."""
+    last_year = last_sample_year(plan, today or timezone.localdate())
     Target.objects.filter(indicator__plan=plan, origin=Target.Origin.SAMPLE).delete()
     ReportedValue.objects.filter(indicator__plan=plan, is_sample=True).delete()
     localities = list(plan.localities.filter(pilot=True).select_related("parent__parent"))
@@ -142,7 +160,7 @@ def load_sample_values(plan: Plan) -> SampleValues:
     )
     new_targets = _new_targets(data, indicators, by_code)
     Target.objects.bulk_create(new_targets)
-    values, periods = _accepted_values(plan, data, indicators, by_code)
+    values, periods = _accepted_values(plan, data, indicators, by_code, last_year)
     ReportedValue.objects.bulk_create(values)
     # Each value's indicator, locality and period are the ones in hand, not joined again per row: a
     # plan's row (its source text) read once per value grew with values × text (issue 18: 300 units
@@ -174,4 +192,4 @@ def load_sample_values(plan: Plan) -> SampleValues:
     )
     data_revision.bump(plan.pk)
     freshness.refresh(plan.pk)  # the values were replaced wholesale
-    return SampleValues(len(new_targets), len(values), periods)
+    return SampleValues(len(new_targets), len(values), periods, last_year)

@@ -1,7 +1,8 @@
 """The page of a background job (planwatch.kernel.jobs): its step and counts while it runs, what it
 did and the ways on when it is done, every problem with its place when it failed. The page reads
 /jobs/<id>/status.json every second (web/job.js); without JavaScript it reloads itself. A failed
-job's starter may retry it (POST /jobs/<id>/retry/: kernel.jobs.retry)."""
+job's starter may retry it (POST /jobs/<id>/retry/: kernel.jobs.retry) when it failed for a cause
+that may pass (kernel.jobs.retryable); one whose input was rejected is corrected and sent again."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from planwatch.accounts.permissions import has_perm
+from planwatch.core.numbers import grouped
 from planwatch.kernel import audit
 from planwatch.kernel import jobs as runner
 from planwatch.kernel.jobs import KINDS
 from planwatch.kernel.models import Job
 from planwatch.pages import refusal_goes_to
 from planwatch.plans.models import Plan, pick
+from planwatch.web.context_processors import plan_has_sample
 
 
 def _job(request: HttpRequest, pk: int) -> Job:
@@ -44,12 +47,15 @@ def job_state(job: Job) -> dict[str, Any]:
         "step": gettext(job.step) if job.step else "",
         "done": job.done,
         "total": job.total,
+        "count": f"{grouped(job.done)} / {grouped(job.total)}" if job.total else "",  # 30,100 / 30,100
         "percent": job.percent,
         "message": pick(outcome.get("zh", ""), outcome.get("en", "")),
         "source": outcome.get("source", ""),
         "problems": [_problem(p) for p in outcome.get("problems", [])],
         "links": [{"url": url, "label": pick(zh, en)} for url, zh, en in outcome.get("links", [])],
         "back": job.params.get("back", ""),  # where the work was asked for: to try again
+        # Failed on its input (rejected or refused): the same again fails the same way.
+        "input_failed": job.state == Job.State.FAILED and not runner.retryable(job),
         "retry_of": job.retry_of_id,
         "retries": [pk for pk in job.retries.order_by("id").values_list("id", flat=True)],
     }
@@ -66,8 +72,15 @@ def _problem(problem: dict[str, Any]) -> dict[str, Any]:
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     plan = Plan.objects.filter(code=job.plan_code).first() if job.plan_code else None
-    retryable = job.state == Job.State.FAILED and has_perm("job.retry", request.user, job)
-    context = {"job": job, "state": job_state(job), "plan": plan, "retryable": retryable}
+    retryable = runner.retryable(job) and has_perm("job.retry", request.user, job)
+    context = {
+        "job": job,
+        "state": job_state(job),
+        "plan": plan,
+        "retryable": retryable,
+        # The page is not under /plans/<code>/: its plan's sample banner, by the one rule of all pages.
+        "has_sample": plan is not None and plan_has_sample(plan.code),
+    }
     return render(request, "web/job.html", context)
 
 

@@ -207,12 +207,18 @@
   }
 
   // --- the composite ranking as bars, best on top ---------------------------------------------------
+  // Each bar as thick as every other (BAR px in a row of RANKING_ROW px), whatever the number shown:
+  // the chart is as tall as its rows (a search's one hit is one ordinary bar, not a chart-high block).
+  var BAR = 12, RANKING_ROW = 20, RANKING_AXIS = 36;
+  function rankingHeight(rows) { return rows * RANKING_ROW + RANKING_AXIS; }
+
   function drawRanking(data) {
     var el = document.getElementById("ranking-chart");
     if (!el || !data || !data.ranking.length) return;
     var names = {};
     data.localities.forEach(function (loc) { names[loc.code] = loc.name; });
     var rows = data.ranking.slice().reverse();
+    el.style.height = rankingHeight(rows.length) + "px";
     start(el, {
       animation: false,
       grid: { left: 8, right: 48, top: 6, bottom: 6, containLabel: true },
@@ -221,7 +227,7 @@
       // A gap row (of many units: between the best and the worst shown) has no bar, only "…".
       yAxis: { type: "category", data: rows.map(function (r) { return r.gap ? "…" : (names[r.code] || r.code); }), axisLabel: { fontSize: 11 } },
       series: [{
-        type: "bar", data: rows.map(function (r) { return r.score; }), barMaxWidth: 16,
+        type: "bar", data: rows.map(function (r) { return r.score; }), barWidth: BAR,
         itemStyle: { color: "#2f6fb0" },
         label: { show: true, position: "right", fontSize: 10, formatter: function (p) { return format(p.value, "score"); } }
       }]

@@ -6,6 +6,7 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from planwatch.cli import Command as PlanWatchCommand
+from planwatch.core.numbers import grouped
 from planwatch.demo.sample import load_sample
 from planwatch.plans.lookup import find_plan
 from planwatch.plans.models import Plan
@@ -13,8 +14,9 @@ from planwatch.plans.models import Plan
 
 class Command(PlanWatchCommand):
     help = (
-        "Load deterministic sample data (示例数据): locality targets and accepted values, 2016–2019, "
-        "ledger rows, and action plans with milestones dated from today."
+        "Load deterministic sample data (示例数据): locality targets, accepted values of the plan's years "
+        "up to the last year that has ended (2016–2019 for the seed plan), ledger rows, and action plans "
+        "with milestones dated from today."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,7 +30,8 @@ class Command(PlanWatchCommand):
             result = load_sample(plan, timezone.localdate())
             self.stdout.write(
                 f"{plan.code}: sample data (示例数据) loaded — {result.targets} locality targets, "
-                f"{result.values} accepted values over {result.periods} yearly periods"
+                f"{grouped(result.values)} accepted values over {result.periods} yearly periods, "
+                f"up to {result.values_until} (the last year ended)"
             )
             self.stdout.write(
                 f"{plan.code}: sample action plans (示例数据) for {result.supervision_year} — "

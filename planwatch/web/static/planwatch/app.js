@@ -24,7 +24,7 @@ if (job && job.dataset.finished === "0") {
         if (state.finished) return window.location.reload();
         document.getElementById("job-state").textContent = state.state_label;
         document.getElementById("job-step").textContent = state.step;
-        document.getElementById("job-count").textContent = state.total ? `${state.done} / ${state.total}` : "";
+        document.getElementById("job-count").textContent = state.count; // grouped by the server: 30,100
         const bar = document.getElementById("job-progress");
         if (state.percent === null) bar.removeAttribute("value");
         else bar.value = state.percent;
