@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from planwatch.bulletins import services
+from planwatch.bulletins import issuing, services
 from planwatch.core import bulletin as core
 from planwatch.core.bulletin import pdf, scale, tables
 from planwatch.core.bulletin.charts import _map_named, _ranking_caption, _trend_lines
@@ -145,3 +145,27 @@ def test_query_counts_do_not_grow_with_many_units(client, bob, tmp_path, many, m
     for tail in tails:
         counts = [_queries(client, f"/plans/{p.code}/dashboard/{tail}") for p in (fewer, many)]
         assert counts[0] == counts[1], (tail, counts)
+
+
+def test_a_draft_of_many_units_opens_from_its_kept_page_and_folds_its_addressees(
+    client, alice, many, monkeypatch
+):
+    """Its page is the one kept with its files (not the run made into content again), and issuing
+    lists the localities to address folded, all chosen."""
+    bulletin = services.build_bulletin(
+        many, str(YEAR), formats=["xlsx"], user=alice, run=many.evaluation_runs.get(year=YEAR)
+    )
+
+    def no_content(*args, **kwargs):
+        raise AssertionError("the page made the content again")
+
+    monkeypatch.setattr(services, "contents", no_content)
+    client.force_login(alice)
+    html = client.get(
+        f"/plans/{many.code}/bulletins/{bulletin.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert 'id="preview"' in html and "前15名和后15名" in html
+    # the 80 counties and the cities approving their values
+    addressable = issuing.addressable_localities(many).count()
+    assert addressable > 80 and html.count('name="to_locality"') == addressable
+    assert '<details id="to-localities">' in html and f"共 {addressable} 个地区，已全选" in html
