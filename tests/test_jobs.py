@@ -13,7 +13,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from planwatch.core.errors import Busy, Kind
+from planwatch.core.errors import Busy, Conflict, Kind
 from planwatch.kernel import jobs
 from planwatch.kernel.models import AuditEvent, Job
 from planwatch.ledgers import jobs as ledger_jobs
@@ -98,7 +98,12 @@ def test_a_rejected_file_is_corrected_and_uploaded_again_not_retried(client, pla
 
 
 @pytest.mark.parametrize(
-    ("cause", "kind"), [(Busy(), Kind.BUSY), (OperationalError("lock"), Kind.SERVER_ERROR)]
+    ("cause", "kind"),
+    [
+        (Busy(), Kind.BUSY),
+        (OperationalError("lock"), Kind.SERVER_ERROR),
+        (Conflict("另一通报正在签发，请重试", "another bulletin is being issued: try again"), Kind.CONFLICT),
+    ],
 )
 def test_a_job_that_failed_for_a_passing_cause_is_offered_again(
     client, plan, cast, ledger, monkeypatch, cause, kind

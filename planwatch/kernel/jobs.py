@@ -241,10 +241,11 @@ class NotRetryable(IllegalTransition):
 
 
 # What a failed job said it was (its outcome's "kind", an errors.Kind): a server error (an
-# unexpected exception, a lock or a timeout of the database) or a busy audit log may pass, and the
+# unexpected exception, a lock or a timeout of the database), a busy audit log or a conflict with a
+# write that came first (another bulletin of the series being issued: "try again") may pass, and the
 # same work may succeed again; rejected or refused input (a file with problems, a rule of the plan)
 # fails the same way however often it is tried: it is corrected and sent again instead.
-PASSING = frozenset({Kind.SERVER_ERROR, Kind.BUSY})
+PASSING = frozenset({Kind.SERVER_ERROR, Kind.BUSY, Kind.CONFLICT})
 KNOWN = frozenset(kind.value for kind in Kind)
 
 SERVER_ERROR = (
