@@ -225,7 +225,9 @@ def test_the_draft_page_shows_what_its_files_were_written_from_without_reading_t
     url = reverse("bulletins:detail", args=[bulletin.plan.code, bulletin.pk])
     page = client.get(url)
     assert page.status_code == 200 and bulletin.title.split()[0] in page.content.decode()
-    client.post(reverse("bulletins:words", args=[bulletin.plan.code, bulletin.pk]), {"measures": "新写的做法。"})
+    client.post(
+        reverse("bulletins:words", args=[bulletin.plan.code, bulletin.pk]), {"measures": "新写的做法。"}
+    )
     assert "新写的做法。" in client.get(url).content.decode()
 
 

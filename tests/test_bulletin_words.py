@@ -18,10 +18,10 @@ from planwatch.core.bulletin import (
     SupervisionInput,
     build_content,
     prefill,
+    preview,
 )
 from planwatch.core.bulletin.content import TO_WRITE
 from planwatch.core.bulletin.docx import build_docx
-from planwatch.core.bulletin import preview
 from planwatch.core.bulletin.tables import outline
 from planwatch.core.evaluation.labels import PACE_ZH
 from tests.test_bulletin_content import make_input

@@ -151,7 +151,13 @@ def test_a_draft_of_many_units_opens_from_its_kept_page_and_folds_its_addressees
     client, alice, many, monkeypatch
 ):
     """Its page is the one kept with its files (not the run made into content again), and issuing
-    lists the localities to address folded, all chosen."""
+    lists the localities to address folded, all chosen. An annex alone (XLSX) draws no chart: its
+    build reads no map (a country's counties take minutes)."""
+
+    def no_map(plan):
+        raise AssertionError("an XLSX build read the map")
+
+    monkeypatch.setattr(services, "map_shapes", no_map)
     bulletin = services.build_bulletin(
         many, str(YEAR), formats=["xlsx"], user=alice, run=many.evaluation_runs.get(year=YEAR)
     )

@@ -414,9 +414,12 @@ def render(
 ) -> tuple[core.BulletinContent, dict[str, bytes]]:
     """The content and the files. Without `words`, the office's sections are prefilled from the
     content (planwatch.core.bulletin.words); `serial` None: a draft."""
+    charts = any(core.FORMATS[f].charts for f in formats)  # the annex holds numbers, not pictures
     progress("gathering supervision, reporting and the map")
-    inp, content = contents(plan, which, run, as_of, serial, series=series, issue=issue, words=words)
-    if any(core.FORMATS[f].charts for f in formats):  # the annex holds the numbers, not the pictures
+    inp, content = contents(
+        plan, which, run, as_of, serial, series=series, issue=issue, words=words, with_map=charts
+    )
+    if charts:
         progress("drawing charts")
         content = content.with_charts(core.draw_charts(content, inp.map_shapes))
     files = core.render_all(content, list(formats), progress)
