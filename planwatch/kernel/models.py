@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -131,6 +132,7 @@ FIELDS = {
 YES_NO = {True: _("Yes"), False: _("No")}
 
 
+@cache  # the models' fields do not change once the apps are loaded; the audit log asks per key of each event
 def _field(subject_type: str, key: str) -> models.Field | None:  # type: ignore[type-arg]
     label = SUBJECT_MODELS.get(subject_type)
     if label is None:

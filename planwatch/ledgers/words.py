@@ -4,11 +4,10 @@ both name a row's changes here."""
 
 from __future__ import annotations
 
-from functools import partial
-
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from planwatch.kernel.models import AuditEvent
+from planwatch.kernel.models import AuditEvent, Words
 from planwatch.kernel.models import field_label as kernel_field_label
 from planwatch.plans.models import pick
 
@@ -41,12 +40,28 @@ def field_label(ledger: LedgerType, key: str, within: str = "") -> str:
     return str(kernel_field_label("ledger_row", key))  # the row's model field, or the kernel's word
 
 
+def ledger_words(ledger: LedgerType) -> Words:
+    """`field_label` of `ledger`, each key looked up once per language: the audit log's thousands of
+    row events name the same dozen keys."""
+    named: dict[tuple[str, str, str | None], str] = {}
+
+    def words(key: str, within: str = "") -> str:
+        at = (key, within, get_language())
+        if at not in named:
+            named[at] = field_label(ledger, key, within)
+        return named[at]
+
+    return words
+
+
 def name_audit_fields(events: list[AuditEvent]) -> None:
     """Give each ledger row's event its ledger's words (kernel.models.name_fields)."""
     ids = {int(e.subject_id) for e in events if e.subject_id.isdigit()}
     ledgers = dict(LedgerItem.objects.filter(pk__in=ids).values_list("pk", "ledger"))
-    by_pk = LedgerType.objects.in_bulk(set(ledgers.values()))
+    words = {
+        pk: ledger_words(ledger) for pk, ledger in LedgerType.objects.in_bulk(set(ledgers.values())).items()
+    }
     for event in events:
-        ledger = by_pk.get(ledgers.get(int(event.subject_id), -1)) if event.subject_id.isdigit() else None
-        if ledger is not None:
-            event.words = partial(field_label, ledger)
+        named = words.get(ledgers.get(int(event.subject_id), -1)) if event.subject_id.isdigit() else None
+        if named is not None:
+            event.words = named
