@@ -25,7 +25,6 @@ from django.urls import reverse
 
 from planwatch.accounts.models import ApiToken
 from planwatch.core import validation
-from planwatch.demo.sample import load_sample
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent, Job
 from planwatch.plans.models import Indicator, Locality, Plan
@@ -44,9 +43,10 @@ POSTGRES_ONLY = pytest.mark.skipif(
 
 
 @pytest.fixture
-def template(plan: Plan) -> list[tuple[str, str, str]]:
-    """(period, indicator, value) of 珠海's sample values typed by hand in 2017–2019, the periods open."""
-    load_sample(plan)
+def template(sampled: Plan) -> list[tuple[str, str, str]]:
+    """(period, indicator, value) of 珠海's sample values typed by hand in 2017–2019, the periods open
+    (the module's one load of the sample: tests/conftest.py)."""
+    plan = sampled
     Period.objects.filter(plan=plan, code__in=YEARS).update(locks_on=None)
     fed = wf.ledger_derived(plan.indicators.all())
     return [

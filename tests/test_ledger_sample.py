@@ -11,8 +11,8 @@ from planwatch.reporting.models import ReportedValue
 from tests.fed import FED
 
 
-def test_sample_rows_are_labelled_and_agree_with_the_sample_values(plan):
-    call_command("load_sample")
+def test_sample_rows_are_labelled_and_agree_with_the_sample_values(sampled):
+    plan = sampled  # the module's load (tests/conftest.py): the loader the command calls
     items = LedgerItem.objects.filter(ledger__plan=plan)
     assert items.count() > 1000
     assert not items.exclude(is_sample=True).exists()
@@ -52,8 +52,7 @@ def test_sample_rows_are_labelled_and_agree_with_the_sample_values(plan):
     assert projects.items.filter(investment__lt=10000).count() == 7
 
 
-def test_sample_rows_replace_themselves(plan):
-    call_command("load_sample")
+def test_sample_rows_replace_themselves(sampled):
     first = sorted(LedgerItem.objects.values_list("name", "locality__code", "signed_on", "dates"))
     call_command("load_sample")
     assert sorted(LedgerItem.objects.values_list("name", "locality__code", "signed_on", "dates")) == first

@@ -1,4 +1,8 @@
-"""`planwatch load_sample`: deterministic sample data, labelled, consistent with the plan."""
+"""`planwatch load_sample`: deterministic sample data, labelled, consistent with the plan.
+
+The tests that read the sample read the module's one load of it (`sampled`, tests/conftest.py: the
+loader the command calls); the command itself is run where it is what is tested: loading again over
+that load gives the same rows, and without a plan it says so."""
 
 from __future__ import annotations
 
@@ -21,17 +25,15 @@ def snapshot(plan):
     return sorted(values), sorted(targets)
 
 
-def test_sample_is_deterministic_and_replaces_itself(plan, capsys):
+def test_sample_is_deterministic_and_replaces_itself(sampled, capsys):
+    first = snapshot(sampled)  # the module's load (planwatch.demo.sample.load_sample, as the command)
     call_command("load_sample")
-    first = snapshot(plan)
-    call_command("load_sample")
-    assert snapshot(plan) == first
+    assert snapshot(sampled) == first
     assert "示例数据" in capsys.readouterr().out
 
 
-def test_sample_values_are_accepted_labelled_and_cover_2016_to_2019(plan):
-    call_command("load_sample")
-    values = ReportedValue.objects.filter(indicator__plan=plan)
+def test_sample_values_are_accepted_labelled_and_cover_2016_to_2019(sampled):
+    values = ReportedValue.objects.filter(indicator__plan=sampled)
     assert values.exists()
     assert not values.exclude(is_sample=True).exists()
     assert not values.exclude(status=ReportedValue.Status.ACCEPTED).exists()
@@ -39,8 +41,7 @@ def test_sample_values_are_accepted_labelled_and_cover_2016_to_2019(plan):
     assert set(values.values_list("locality__code", flat=True)) == {"ZH", "FS", "ZS", "JM", "YJ", "ZQ", "SD"}
 
 
-def test_locality_targets_add_up_to_the_region_without_shunde_twice(plan):
-    call_command("load_sample")
+def test_locality_targets_add_up_to_the_region_without_shunde_twice(sampled):
     for code, region in [("I01", 800), ("I10", 1200), ("I16", 2800), ("I22", 108)]:
         targets = Target.objects.filter(indicator__code=code, year=2019, locality__isnull=False)
         counted = sum(t.value for t in targets if t.locality.counted_in_region_total())
@@ -48,8 +49,7 @@ def test_locality_targets_add_up_to_the_region_without_shunde_twice(plan):
         assert targets.filter(locality__code="SD").exists()
 
 
-def test_the_texts_targets_stay_and_are_never_sample(plan):
-    call_command("load_sample")
+def test_the_texts_targets_stay_and_are_never_sample(sampled):
     assert not Target.objects.filter(locality__isnull=True, origin="sample").exists()
     bases = Target.objects.filter(indicator__code="I11", year=2019, locality__isnull=False)
     assert {t.locality.code: (int(t.value), t.origin) for t in bases if t.origin == "plan"} == {
@@ -62,8 +62,7 @@ def test_the_texts_targets_stay_and_are_never_sample(plan):
     }
 
 
-def test_counts_are_whole_and_cumulative_counts_never_fall(plan):
-    call_command("load_sample")
+def test_counts_are_whole_and_cumulative_counts_never_fall(sampled):
     values = ReportedValue.objects.filter(indicator__code="I01").order_by("locality__code", "period__code")
     series: dict[str, list[Decimal]] = {}
     for value in values:
@@ -73,18 +72,15 @@ def test_counts_are_whole_and_cumulative_counts_never_fall(plan):
         assert points == sorted(points)
 
 
-def test_persons_counted_one_by_one_are_whole(plan):
+def test_persons_counted_one_by_one_are_whole(sampled):
     """C04 is in 人 (persons one by one): whole; I22 in 万人 may have decimals."""
-    call_command("load_sample")
     c04 = ReportedValue.objects.filter(indicator__code="C04")
     assert c04.exists() and all(v.value == v.value.to_integral_value() for v in c04)
     i22 = ReportedValue.objects.filter(indicator__code="I22")
     assert any(v.value != v.value.to_integral_value() for v in i22)
 
 
-def test_share_is_computed_from_its_parts(plan):
-    call_command("load_sample")
-
+def test_share_is_computed_from_its_parts(sampled):
     def value(code, loc):
         return ReportedValue.objects.get(indicator__code=code, locality__code=loc, period__code="2019").value
 
@@ -98,10 +94,9 @@ def test_without_a_plan_it_says_so():
         call_command("load_sample")
 
 
-def test_key_manufacturing_bases_are_whole_and_i28_follows_them(plan):
+def test_key_manufacturing_bases_are_whole_and_i28_follows_them(sampled):
     """C05 and C06 are counts of bases (个): whole, C06 ≤ C05, and I28 = C06 ÷ C05 within the plan's
     0.5 points, for every pilot unit and year — so the sample passes the plan's checks."""
-    call_command("load_sample")
     got: dict[tuple[str, str], dict[str, Decimal]] = {}
     for code, loc, period, value in ReportedValue.objects.filter(
         indicator__code__in=["C05", "C06", "I28"]
