@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import copy
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from planwatch.demo.sample import load_sample
 from planwatch.evaluation.models import EvaluationRun
 from planwatch.plans.loader import load_plan_file
+from planwatch.plans.models import Plan
 from tests.conftest import SEED_PLAN, SEED_TEXT
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +52,25 @@ def bigger_plan_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def _big_plan(_module_sample, django_db_blocker, tmp_path_factory) -> Iterator[int]:
+    """The bigger plan with its sample, loaded once for the module beside the module's sampled seed
+    plan (tests/conftest.py), in a transaction rolled back after the module; each test runs in a
+    savepoint inside it, rolled back after the test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        big = load_plan_file(bigger_plan_file(tmp_path_factory.mktemp("bigger"))).plan
+        load_sample(big)
+        try:
+            yield big.pk
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def two_plans(plan, tmp_path):
-    small = plan
-    big = load_plan_file(bigger_plan_file(tmp_path)).plan
+def two_plans(sampled, _big_plan):
+    small, big = sampled, Plan.objects.get(pk=_big_plan)
     assert big.localities.filter(pilot=True).count() == small.localities.filter(pilot=True).count() + 5
     assert big.indicators.count() == small.indicators.count() + EXTRA_INDICATORS
-    load_sample(small)
-    load_sample(big)
     return small, big
 
 

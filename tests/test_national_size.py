@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from planwatch.bulletins import issuing, services
@@ -37,9 +38,21 @@ def synth(tmp_path: Path, units: int) -> Plan:
     return plan
 
 
+@pytest.fixture(scope="module")
+def _many(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[int]:
+    """The plan of 80 units, its sample and its run, made once for the module in a transaction rolled
+    back after it; each test runs in a savepoint inside it, rolled back after the test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        plan = synth(tmp_path_factory.mktemp("many"), 80)
+        try:
+            yield plan.pk
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def many(tmp_path) -> Plan:
-    return synth(tmp_path, 80)
+def many(_many, db) -> Plan:
+    return Plan.objects.get(pk=_many)
 
 
 def _ranked_rows(html: str) -> list[str]:

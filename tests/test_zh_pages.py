@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urldefrag, urlsplit
 
@@ -21,11 +22,13 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
 from planwatch.bulletins.services import build_bulletin
 from planwatch.evaluation.runs import parameters_from_options
+from planwatch.plans.models import Plan
 
 # The pages' words are the same on either database: read once (tests/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.once]
@@ -89,18 +92,30 @@ PER_KIND = 2  # pages of the same kind (the same view) read per role
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 
 
+@pytest.fixture(scope="module")
+def _demo(_module_plan, django_db_blocker, tmp_path_factory) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The demo as `make demo` makes it, and a draft bulletin of 2019: made once for the module over
+    its plan (tests/conftest.py), in a transaction rolled back after the module; each role's crawl
+    runs in a savepoint inside it, rolled back after the test (a page that writes, as the first view
+    of a dashboard does, writes for that role only)."""
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        call_command("load_sample")
+        call_command(
+            "create_periods", "--year", "2020", "--due-on", (date.today() + timedelta(days=60)).isoformat()
+        )
+        call_command("demo_user", "--with-roles")
+        admin = get_user_model().objects.get(username="admin")
+        params = parameters_from_options(sensitivity=False)
+        build_bulletin(Plan.objects.get(pk=_module_plan), "2019", formats=["xlsx"], user=admin, params=params)
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(plan, settings, tmp_path):  # type: ignore[no-untyped-def]
-    """The demo as `make demo` makes it, and a draft bulletin of 2019."""
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_sample")
-    call_command(
-        "create_periods", "--year", "2020", "--due-on", (date.today() + timedelta(days=60)).isoformat()
-    )
-    call_command("demo_user", "--with-roles")
-    admin = get_user_model().objects.get(username="admin")
-    params = parameters_from_options(sensitivity=False)
-    build_bulletin(plan, "2019", formats=["xlsx"], user=admin, params=params)
+def demo(plan, _demo):  # type: ignore[no-untyped-def]
     return plan
 
 
