@@ -339,6 +339,7 @@ def test_the_example_of_the_documentation_loads(db, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not PLANWATCH.exists(), reason="the planwatch console script is not installed")
+@pytest.mark.once  # its own SQLite file whatever DATABASE_URL says: the PostgreSQL pass would repeat it
 def test_console_script_exit_codes(tmp_path: Path) -> None:
     env = {
         **os.environ,
