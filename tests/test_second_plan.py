@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from openpyxl import load_workbook
 
 from planwatch.bulletins.models import Bulletin
@@ -33,15 +35,27 @@ def seed_export(plan: Plan) -> str:
     return dump_plan(plan_to_document(plan), "yaml")
 
 
+@pytest.fixture(scope="module")
+def _second(_module_sample, django_db_blocker) -> Iterator[tuple[int, str]]:
+    """The second plan with its own sample data, loaded once for the module beside the module's
+    sampled seed plan (tests/conftest.py), in a transaction rolled back after the module; each test
+    runs in a savepoint inside it. With it, the seed plan's export as it stood before."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        before = seed_export(Plan.objects.get(pk=_module_sample))
+        second = load_plan_file(SECOND).plan
+        call_command("load_sample", "--plan", CODE, stdout=io.StringIO())
+        try:
+            yield second.pk, before
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def both(plan, settings, tmp_path):
+def both(sampled, _second, settings, tmp_path):
     """The seed plan with its sample data, then the second plan with its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("load_sample", "--plan", plan.code, stdout=io.StringIO())
-    before = seed_export(plan)
-    second = load_plan_file(SECOND).plan
-    call_command("load_sample", "--plan", CODE, stdout=io.StringIO())
-    return plan, second, before
+    second, before = _second
+    return sampled, Plan.objects.get(pk=second), before
 
 
 def test_it_loads_beside_the_seed_and_leaves_it_as_it_was(both):
