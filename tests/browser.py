@@ -66,3 +66,16 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page, live_server, username: str, password: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real form (the cast's passwords are `<username>-password`)."""
+    page.goto(f"{live_server.url}/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or f"{username}-password")
+    page.click("button[type=submit].primary")
+
+
+def log_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("form[action$='/logout/'] button")
+    page.wait_for_selector("input[name=username]")

@@ -8,22 +8,10 @@ import pytest
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import ReportedValue
 from planwatch.reporting.sample import yearly_period
-from tests.browser import screenshot
+from tests.browser import log_in, log_out, screenshot
 from tests.test_web_reporting import bring_to, fill_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-password")
-    page.click("button[type=submit].primary")
-
-
-def log_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("form[action$='/logout/'] button")
-    page.wait_for_selector("input[name=username]")
 
 
 def test_the_approver_lands_on_the_inbox_with_a_badge(page, live_server, plan, cast):  # type: ignore[no-untyped-def]

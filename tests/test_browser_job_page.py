@@ -7,7 +7,7 @@ import pytest
 
 from planwatch.demo.sample import load_sample
 from planwatch.ledgers import services
-from tests.browser import screenshot
+from tests.browser import log_in, screenshot
 from tests.test_ledger_excel import workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,10 +18,7 @@ def test_a_rejected_workbook_is_corrected_not_retried(page, live_server, plan, c
     ledger = services.get_ledger(plan, services.INVESTMENT_PROJECTS)
     path = tmp_path / "bad.xlsx"
     path.write_bytes(workbook(ledger, [{"locality": "XX", "name": "项目丁", "investment": "abc"}]))
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", "zoe")
-    page.fill("input[name=password]", "zoe-password")
-    page.click("button[type=submit].primary")
+    log_in(page, live_server, "zoe")
     page.goto(f"{live_server.url}/plans/{plan.code}/ledgers/{ledger.code}/")
     page.set_input_files("input[name=file]", str(path))
     page.click("form[enctype] button[type=submit]")

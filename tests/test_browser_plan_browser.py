@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from planwatch.demo.sample import load_sample
-from tests.browser import screenshot
+from tests.browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit].primary")
 
 
 def test_plan_browser_in_chinese_then_english(page, live_server, plan, bob):

@@ -12,7 +12,7 @@ from planwatch.demo.sample import load_sample
 from planwatch.reporting import workflow as wf
 from planwatch.reporting.models import Evidence, ReportedValue
 from planwatch.reporting.sample import yearly_period
-from tests.browser import ARTIFACTS, screenshot
+from tests.browser import ARTIFACTS, log_in, log_out, screenshot
 from tests.fed import save_reported
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,18 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # What zoe types herself (2017: 7, 1, 2); I01–I03 and the other indicators a ledger feeds are
 # counted from the ledger, never typed (settings.PLANWATCH_LEDGER_DERIVED_ONLY).
 TYPED = {"I07": 10, "I08": 1, "I09": 2}
-
-
-def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"{username}-password")
-    page.click("button[type=submit].primary")
-
-
-def log_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("form[action$='/logout/'] button")
-    page.wait_for_selector("input[name=username]")
 
 
 def view(page, name: str) -> None:  # type: ignore[no-untyped-def]

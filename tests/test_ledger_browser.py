@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from planwatch.ledgers import services
-from tests.browser import screenshot
+from tests.browser import log_in, screenshot
 from tests.test_ledger_excel import workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,10 +30,7 @@ def test_import_through_the_page_updates_the_funnel(page, live_server, plan, cas
     path = tmp_path / "zh-projects.xlsx"
     path.write_bytes(workbook(ledger, rows))
 
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", "zoe")
-    page.fill("input[name=password]", "zoe-password")
-    page.click("button[type=submit].primary")
+    log_in(page, live_server, "zoe")
     funnel_url = f"{live_server.url}/plans/{plan.code}/ledgers/{ledger.code}/funnel/?year=2019"
     page.goto(funnel_url)
     assert page.inner_text("#funnel-ZH a.count[data-stage=signed]") == "0"
@@ -67,10 +64,7 @@ def test_the_job_page_follows_a_worker_to_the_end(page, live_server, plan, cast,
     ledger = services.get_ledger(plan, services.INVESTMENT_PROJECTS)
     path = tmp_path / "zh-projects.xlsx"
     path.write_bytes(workbook(ledger, [{"locality": "ZH", "name": "项目丙", "investment": 12000}]))
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", "zoe")
-    page.fill("input[name=password]", "zoe-password")
-    page.click("button[type=submit].primary")
+    log_in(page, live_server, "zoe")
     page.goto(f"{live_server.url}/plans/{plan.code}/ledgers/{ledger.code}/")
     page.set_input_files("input[name=file]", str(path))
     page.click("form[enctype] button[type=submit]")
