@@ -188,3 +188,16 @@ def test_a_draft_of_many_units_opens_from_its_kept_page_and_folds_its_addressees
     addressable = issuing.addressable_localities(many).count()
     assert addressable > 80 and html.count('name="to_locality"') == addressable
     assert '<details id="to-localities">' in html and f"共 {addressable} 个地区，已全选" in html
+
+
+def test_the_addressees_of_many_units_are_said_at_once(many, plan):
+    """主送 of every one of 80 pilot units (and the 80 cities approving their values) is two phrases, not
+    160 names; the seed plan's seven are named one by one, in order."""
+    localities = list(issuing.addressable_localities(many))
+    units = list(many.units.order_by("order")[:1])
+    said = services.addressee_names(many, localities, units)
+    assert said == ("各试点地区（共80个）", "有关上级地区（共80个）", units[0].name_zh)
+    some = [loc for loc in localities if loc.pilot][:40]
+    assert services.addressee_names(many, some, []) == tuple(loc.name_zh for loc in some)
+    seven = list(issuing.addressable_localities(plan))
+    assert services.addressee_names(plan, seven, []) == tuple(loc.name_zh for loc in seven)

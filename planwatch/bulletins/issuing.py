@@ -411,7 +411,7 @@ def _may_issue(user: Any, b: Bulletin, form: IssueForm) -> None:
         raise Refused(problems)
 
 
-def _info(form: IssueForm, issued_on: dt.date) -> IssueInfo:
+def _info(plan: Plan, form: IssueForm, issued_on: dt.date) -> IssueInfo:
     """What the files will say of the issue, in the order the addressees are stored (issue_info)."""
     a = form.addressees
     return IssueInfo(
@@ -419,8 +419,8 @@ def _info(form: IssueForm, issued_on: dt.date) -> IssueInfo:
         office=form.office.strip(),
         signed_by=form.signed_by.strip(),
         issued_on=issued_on,
-        to=tuple(p.name_zh for p in [*a.to_localities, *a.to_units]),
-        copies=tuple(p.name_zh for p in [*a.copy_localities, *a.copy_units])
+        to=services.addressee_names(plan, a.to_localities, a.to_units),
+        copies=services.addressee_names(plan, a.copy_localities, a.copy_units)
         + ((a.copies_other.strip(),) if a.copies_other.strip() else ()),
     )
 
@@ -451,7 +451,7 @@ def issue(
             b.formats,
             progress or services._quiet,
             series=services.series_zh(b.series),
-            issue=_info(form, issued_on),
+            issue=_info(b.plan, form, issued_on),
             words=services.words_of(b),
         )
         with transaction.atomic():

@@ -39,8 +39,9 @@ from planwatch.evaluation.models import EvaluationRun
 from planwatch.evaluation.runs import RunRefused, canonical_json, parameters_label, run_evaluation
 from planwatch.kernel import audit
 from planwatch.kernel.models import AuditEvent
+from planwatch.pages import many_units
 from planwatch.plans import maps
-from planwatch.plans.models import Plan, inclusion_note
+from planwatch.plans.models import Locality, Plan, Unit, inclusion_note
 from planwatch.reporting import exports
 from planwatch.reporting.models import Period, ReportedValue
 from planwatch.supervision.services import milestones_in, supervision_list
@@ -477,23 +478,40 @@ def series_zh(series: str) -> str:
     return SERIES_ZH[Series.SPECIAL] if series == Series.SPECIAL else ""
 
 
+def addressee_names(plan: Plan, localities: Sequence[Locality], units: Sequence[Unit]) -> tuple[str, ...]:
+    """主送 or 抄送 as the bulletin says it: each addressee by name, in order. Of a plan of many pilot
+    units (planwatch.pages.many_units), all of them addressed are said at once, 各试点地区（共2867个）,
+    and many other localities (the cities that approve their values) as 有关上级地区（共300个）: the
+    bulletin's first page stays a page. The addressees themselves are kept one by one."""
+    pilots = [loc for loc in localities if loc.pilot]
+    others = [loc for loc in localities if not loc.pilot]
+    all_pilots = many_units(len(pilots)) and len(pilots) == plan.pilot_units().count()
+    if not all_pilots and not many_units(len(others)):
+        return tuple(p.name_zh for p in [*localities, *units])
+    said = [f"各试点地区（共{len(pilots)}个）"] if all_pilots else [loc.name_zh for loc in pilots]
+    said += [f"有关上级地区（共{len(others)}个）"] if many_units(len(others)) else [o.name_zh for o in others]
+    return (*said, *(u.name_zh for u in units))
+
+
 def issue_info(bulletin: Bulletin) -> core.IssueInfo | None:
     """What issuing gave the bulletin, as the content reads it; None for a draft."""
     if bulletin.number is None or bulletin.issued_on is None:
         return None
-    to: list[str] = []
-    copies: list[str] = []
-    for a in bulletin.addressees.select_related("locality", "unit").order_by("order", "id"):
-        (to if a.role == BulletinAddressee.Role.TO else copies).append(a.name)
-    if bulletin.copies_other.strip():
-        copies.append(bulletin.copies_other.strip())
+    rows = list(bulletin.addressees.select_related("locality", "unit").order_by("order", "id"))
+
+    def names(role: str) -> tuple[str, ...]:
+        mine = [a for a in rows if a.role == role]
+        localities = [a.locality for a in mine if a.locality is not None]
+        return addressee_names(bulletin.plan, localities, [a.unit for a in mine if a.unit is not None])
+
+    other = (bulletin.copies_other.strip(),) if bulletin.copies_other.strip() else ()
     return core.IssueInfo(
         document_number=bulletin.document_number,
         office=bulletin.office,
         signed_by=bulletin.signed_by,
         issued_on=bulletin.issued_on,
-        to=tuple(to),
-        copies=tuple(copies),
+        to=names(BulletinAddressee.Role.TO),
+        copies=names(BulletinAddressee.Role.COPY) + other,
     )
 
 
