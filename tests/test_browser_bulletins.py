@@ -57,6 +57,10 @@ def test_province_drafts_edits_previews_issues_and_a_locality_reads_it(
     page.fill("#issue input[name=signed_by]", "王五")
     page.fill("#issue input[name=office]", "广东省经济和信息化委员会")
     asked: list[str] = []
+    # 取消 first: nothing sent, and the form stays as it was (no "issuing…" count, the button usable).
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#issue button[type=submit]")
+    assert page.locator("#building").is_hidden() and page.locator("#issue button[type=submit]").is_enabled()
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#issue button[type=submit]")
     page.wait_for_selector("#job-links", timeout=60000)  # issued on the job runner: the way on

@@ -5,6 +5,7 @@ review kernel, permissioned and audited; the addressees read the issued ones, no
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 import pytest
@@ -237,10 +238,19 @@ def test_the_province_works_a_draft_through_the_pages(sample, cast, client):
     url = reverse("bulletins:words", args=[sample.code, b.pk])
     client.post(url, {"assessment": "好。", "measures": "实。", "problems": "慢。", "next_steps": "快。"})
     issue_url = reverse("bulletins:issue", args=[sample.code, b.pk])
-    refused = client.post(issue_url, {"document_number": "", "signed_by": ""})
+    zh = sample.localities.get(code="ZH")
+    unit = sample.units.order_by("order").first()
+    ticked = {"document_number": "", "signed_by": "", "to_locality": [zh.pk], "copy_unit": [unit.pk]}
+    refused = client.post(issue_url, ticked)
     assert refused.status_code == 400 and "请填写签发人" in refused.content.decode()
     assert "请填写发文机关" in refused.content.decode()
-    zh = sample.localities.get(code="ZH")
+    # The form comes back as it was ticked: 珠海 alone to, the unit copied (not the defaults).
+    boxes = re.findall(r'name="(to_locality|copy_unit)" value="(\d+)"( checked)?', refused.content.decode())
+    assert {(name, int(pk)) for name, pk, on in boxes if on} == {
+        ("to_locality", zh.pk),
+        ("copy_unit", unit.pk),
+    }
+    assert 'name="signed_by" required' in refused.content.decode()
     response = client.post(
         issue_url,
         {

@@ -163,6 +163,9 @@ def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
     return out
 
 
+ADDRESSEE_FIELDS = ("to_locality", "to_unit", "copy_unit")  # the issue form's checkboxes
+
+
 def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **context: Any) -> HttpResponse:
     plan = bulletin.plan
     user = request.user
@@ -175,6 +178,11 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
     draft = bulletin.is_draft
     may_issue = draft and issuing.BULLETIN.may(user, bulletin, "issue")
     localities = list(issuing.addressable_localities(plan)) if may_issue else []
+    posted = context.get("posted")
+    # A refused issue form comes back with the addressees as they were ticked, not the defaults.
+    ticked = None
+    if posted is not None and "document_number" in posted:
+        ticked = {key: set(posted.getlist(key)) for key in ADDRESSEE_FIELDS}
     response = render(
         request,
         "bulletins/detail.html",
@@ -192,6 +200,7 @@ def _detail(request: HttpRequest, bulletin: Bulletin, status: int = 200, **conte
             "may_withdraw": issuing.BULLETIN.may(user, bulletin, "withdraw"),
             "localities": localities,
             "many_addressees": many_units(len(localities)),
+            "ticked": ticked,
             "units": plan.units.order_by("order"),
             "replacements": Bulletin.objects.filter(plan=plan, state=Bulletin.State.ISSUED).exclude(
                 pk=bulletin.pk

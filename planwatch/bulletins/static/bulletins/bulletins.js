@@ -6,7 +6,10 @@
     var form = document.getElementById("generate") || document.getElementById("issue");
     var status = form && form.querySelector(".building");
     if (!form || !status) return;
-    form.addEventListener("submit", function (event) {
+    // On the document, after app.js's: a form[data-confirm] whose question was answered 取消 was
+    // not sent (its default prevented), and the page stays as it was.
+    document.addEventListener("submit", function (event) {
+      if (event.target !== form || event.defaultPrevented) return;
       if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
       form.setAttribute("data-sent", "1");
       var button = form.querySelector("button[type=submit]");
