@@ -314,6 +314,10 @@ def test_another_users_job_is_not_found(plan, cast, template, settings):
         DVS, data=value_set("q", units(plan, 1, 1), template, 10).encode(), content_type="text/csv"
     )
     assert zoe.get(body.json()["job_url"]).status_code == 404
+    # The province administrator follows the system's own (an evaluation nobody started).
+    system = Job.objects.create(kind="evaluation_run", plan_code=plan.code)
+    assert alice.get(reverse("web:job", args=[system.pk])).status_code == 200
+    assert zoe.get(reverse("web:job", args=[system.pk])).status_code == 403  # the page says why
 
 
 def test_a_body_over_the_limit_answers_413_in_the_apis_shape(plan, cast, settings):

@@ -306,6 +306,12 @@ def started_job(user: Any, job: Any) -> bool:
     return bool(user.is_authenticated and job.user_id == user.pk)
 
 
+@predicate
+def system_job(user: Any, job: Any) -> bool:
+    """A job nobody started (an evaluation a dashboard asked for): the administrator's to follow."""
+    return job.user_id is None
+
+
 # --- bulletins (通报) ----------------------------------------------------------------------------------
 
 
@@ -413,7 +419,7 @@ PERMISSIONS: dict[str, Predicate] = {
     "bulletin.view": sees_bulletin,
     "users.manage": is_admin,
     "plan.load": is_admin,
-    "job.view": started_job,
+    "job.view": started_job | (is_admin & system_job),
     "job.retry": started_job | is_admin,  # a failed job, again (planwatch.kernel.jobs.retry)
 }
 
