@@ -6,6 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from planwatch.accounts.management.commands.demo_user import demo_login_stems
+from planwatch.plans.models import Locality
+
 
 def test_create_user_by_locality_name(plan):
     call_command(
@@ -66,3 +69,13 @@ def test_demo_user_gives_every_pilot_unit_an_approver(plan, capsys):
     # Run again (as `make demo` does on every start): the same users, reset, none added.
     call_command("demo_user", "--with-roles")
     assert get_user_model().objects.filter(profile__role="locality_approver").count() == 7
+
+
+def test_two_places_of_one_english_name_get_a_demo_login_each():
+    """宿州 and 苏州 are both Suzhou: each approver login names its code, and 珠海 stays zhuhai."""
+    places = [
+        Locality(pk=1, code="AH1302", name_en="Suzhou"),
+        Locality(pk=2, code="JS0505", name_en="Suzhou City"),
+        Locality(pk=3, code="ZH", name_en="Zhuhai"),
+    ]
+    assert demo_login_stems(places) == {1: "suzhou_ah1302", 2: "suzhou_js0505", 3: "zhuhai"}

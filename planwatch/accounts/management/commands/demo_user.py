@@ -35,9 +35,10 @@ def demo_roles(plan: Plan) -> list[tuple[str, str, str | None, str | None]]:
     ]
     if lead is not None:
         roles.append((f"lead_{lead.lower()}", Profile.Role.LEAD_UNIT, None, lead))
+    reporters = list(plan.pilot_units().order_by("id")[:2])
+    stems = demo_login_stems(reporters)
     roles += [
-        (f"{demo_login_stem(loc)}_reporter", Profile.Role.LOCALITY_REPORTER, loc.code, None)
-        for loc in plan.pilot_units().order_by("id")[:2]
+        (f"{stems[loc.pk]}_reporter", Profile.Role.LOCALITY_REPORTER, loc.code, None) for loc in reporters
     ]
     return [*roles, ("leader", Profile.Role.VIEWER, None, None)]
 
@@ -50,13 +51,25 @@ def demo_login_stem(locality: Locality) -> str:
     return word if word.isascii() and word.isalnum() else locality.code.lower()
 
 
+def demo_login_stems(localities: list[Locality]) -> dict[int, str]:
+    """Each locality's part of its demo logins, by id: `demo_login_stem`, and where two localities
+    share one (宿州 and 苏州 are both Suzhou) each of them with its code after it (suzhou_ah1302)."""
+    stems = {loc.pk: demo_login_stem(loc) for loc in localities}
+    shared = {stem for stem, n in Counter(stems.values()).items() if n > 1}
+    return {
+        loc.pk: f"{stems[loc.pk]}_{loc.code.lower()}" if stems[loc.pk] in shared else stems[loc.pk]
+        for loc in localities
+    }
+
+
 def demo_approvers(plan: Plan) -> list[tuple[str, str, str | None, str | None]]:
     """An approver for every locality that approves a pilot unit's values (its approval chain):
     every pilot unit's own by default (zhuhai_approver, foshan_approver, …); a county's city where
-    the plan says `county: [parent]` (shaoguan_approver)."""
+    the plan says `county: [parent]` (shaoguan_approver); one login each, whatever their names."""
+    approving = plan.approving_localities()
+    stems = demo_login_stems(approving)
     return [
-        (f"{demo_login_stem(loc)}_approver", Profile.Role.LOCALITY_APPROVER, loc.code, None)
-        for loc in plan.approving_localities()
+        (f"{stems[loc.pk]}_approver", Profile.Role.LOCALITY_APPROVER, loc.code, None) for loc in approving
     ]
 
 
