@@ -49,10 +49,15 @@ def _entry(plan, code, value, version=None):  # type: ignore[no-untyped-def]
 
 def test_save_values_refuses_a_typed_value_naming_the_indicator(plan, cast, period):
     zh = plan.localities.get(code="ZH")
-    with pytest.raises(wf.NotAllowed, match="I01, I16: counted from the ledger, not typed by hand"):
+    with pytest.raises(wf.NotAllowed, match="I01, I16: counted from the ledger, not typed by hand") as caught:
         wf.save_values(
             cast.zoe, zh, period, [_entry(plan, "I01", 5), _entry(plan, "I16", 3), _entry(plan, "I07", 2)]
         )
+    # Each in its place names its own indicator (a workbook's row, a form's field), not every one.
+    assert [(i.indicator, i.zh) for i in caught.value.issues] == [
+        ("I01", "I01 由台账计算得出，不能手工填报：请在台账中录入条目"),
+        ("I16", "I16 由台账计算得出，不能手工填报：请在台账中录入条目"),
+    ]
     assert not ReportedValue.objects.exists()  # all or nothing
     wf.save_values(cast.zoe, zh, period, [_entry(plan, "I07", 2)])  # not a ledger's: typed as ever
     assert ReportedValue.objects.get().indicator.code == "I07"

@@ -369,9 +369,14 @@ def _typed_derived(entries: Sequence[Entry], derived: set[int], via: Via) -> lis
     typed = [e.indicator.code for e in entries if e.indicator.pk in derived]
     if via.source == Source.LEDGER or not typed:
         return []
-    zh = f"{'、'.join(typed)} 由台账计算得出，不能手工填报：请在台账中录入条目"
-    en = f"{', '.join(typed)}: counted from the ledger, not typed by hand; enter the rows in the ledger"
-    return [NotAllowed(zh, en, issues=[Issue(Kind.FORBIDDEN, zh, en, indicator=code) for code in typed])]
+    def said(codes: Sequence[str]) -> tuple[str, str]:
+        return (
+            f"{'、'.join(codes)} 由台账计算得出，不能手工填报：请在台账中录入条目",
+            f"{', '.join(codes)}: counted from the ledger, not typed by hand; enter the rows in the ledger",
+        )
+
+    issues = [Issue(Kind.FORBIDDEN, *said([code]), indicator=code) for code in typed]  # each its own
+    return [NotAllowed(*said(typed), issues=issues)]
 
 
 def _changes(entries: Sequence[Entry], existing: dict[int, ReportedValue]) -> list[Entry]:
