@@ -78,6 +78,9 @@ def test_the_pages_of_many_units_show_the_ends_of_the_ranking_a_page_of_units_a_
     found = client.get(f"{base}?year={YEAR}&ranking=all&q={unit.name_zh}").content.decode()
     assert unit.code in _ranked_rows(found) and len(_ranked_rows(found)) < 5
     assert 'name="year" value="2022"' in found and 'name="ranking" value="all"' in found
+    # No hit: the pager says so, and no empty chart or table stands above it.
+    none = client.get(f"{base}?year={YEAR}&ranking=all&q=不存在").content.decode()
+    assert 'id="units-none"' in none and 'id="ranking-chart"' not in none and 'id="tie-note"' not in none
 
     # An indicator page: a page of 50 units at a time (table and chart).
     code = many.indicators.order_by("code").first().code

@@ -329,7 +329,8 @@ def overview(request: HttpRequest, code: str) -> HttpResponse:
         rows=rows,
         counts=counts,
         ranking=ranking,
-        any_tied=any(s.tied for s in results.scores),
+        # said of the rows shown (a search's one hit, or none, has no tie to explain)
+        any_tied=any(r["score"].tied for r in [*shown["ranking_rows"], *shown.get("ranking_bottom", [])]),
         any_flagged=any(s.binding_failed for s in results.scores),
         unranked=unranked,
         excluded_binding=excluded_binding,
