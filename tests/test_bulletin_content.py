@@ -341,6 +341,43 @@ def test_the_annex_keeps_exact_numbers_with_percent_and_score_formats():
     assert ranking[0].number_format == "General"  # the rank stays an integer
 
 
+def test_the_annex_sheets_keep_their_header_style_widths_dates_and_red_notices():
+    """Every sheet: a bold header on grey, wrapped, frozen under it, columns 8 to 60 wide from their
+    longest text; dates shown yyyy-mm-dd; the first sheet's notices (提示) in red; the properties."""
+    milestone = MilestoneRow(
+        "Y", "T1", "遴选示范项目", "省经信委", dt.date(2019, 5, 31), "overdue", "已逾期", 30, 40
+    )
+    late = [LateRow("X", "2018", dt.date(2019, 3, 31), 2, 2, dt.date(2019, 4, 10), 10)]
+    c = build_content(
+        make_input(sample=True, unaccepted=True, supervision=SupervisionInput(4, (milestone,)), late=late)
+    )
+    data = render(c, "xlsx")
+    assert render(c, "xlsx") == data  # the same bytes when built again
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        for cell in sheet[1]:
+            assert cell.font.bold and cell.fill.fgColor.rgb == "00D9D9D9", (sheet.title, cell.value)
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "center"
+            assert 8 <= sheet.column_dimensions[cell.column_letter].width <= 60
+    why = book["指标 Indicators"]["P"]
+    assert book["指标 Indicators"].column_dimensions["P"].width == min(
+        max(len(str(cell.value)) for cell in why) + 2, 60
+    )
+    first = {row[0].value: row[1] for row in book["通报 Bulletin"].iter_rows(min_row=2)}
+    notices = [cell for label, cell in first.items() if label.startswith("提示")]
+    assert len(notices) == 2 and all(cell.font.color.rgb == "00C00000" for cell in notices)
+    assert not first["标题 title"].font.bold  # the other rows keep the default font
+    as_of = first["截至日期 as of"]
+    assert as_of.value == dt.datetime(2019, 6, 30) and as_of.number_format == "yyyy-mm-dd"
+    (late_row,) = book["迟报 Late"].iter_rows(min_row=2)
+    assert [late_row[k].number_format for k in (3, 6, 7)] == ["yyyy-mm-dd", "yyyy-mm-dd", "General"]
+    (due,) = [row[5] for row in book["督查 Supervision"].iter_rows(min_row=2)]
+    assert due.value == dt.datetime(2019, 5, 31) and due.number_format == "yyyy-mm-dd"
+    assert book.properties.creator == "PlanWatch" and book.properties.title == f"{c.title} {c.subtitle}"
+    assert book.properties.created == dt.datetime(2019, 6, 30)
+
+
 def test_a_lagging_item_prints_the_figures_its_class_is_judged_on():
     """The pace (滞后/严重滞后) is judged on 目标进程 − 时序进度, not on the completion: I22-like, a
     level indicator 96.1% complete but 23.3 points behind the time line is seriously lagging, while a

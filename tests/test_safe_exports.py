@@ -123,6 +123,29 @@ def test_the_guard_leaves_numbers_and_named_formulas_alone():
     assert read[0].quotePrefix and not read[1].quotePrefix
 
 
+def test_a_write_only_workbook_is_guarded_as_its_rows_are_appended():
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("x")
+    values = [HOSTILE, -5, "#N/A", "＝1+1", "plain", dt.date(2019, 1, 1), None, "="]
+    appended = [cells.guarded_value(ws, v) for v in values]
+    # only the texts the guard changes get a cell of their own; the rest is appended as it is
+    assert [a is v for a, v in zip(appended, values, strict=True)] == [
+        False,
+        True,
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    ws.append(appended)
+    read = workbook_cells(cells.workbook_bytes(book))
+    assert [c.value for c in read][:5] + [read[7].value] == values[:5] + ["="]
+    assert [c.data_type for c in read] == ["s", "n", "s", "s", "s", "d", "n", "s"]
+    assert [bool(c.quotePrefix) for c in read] == [True, False, True, True, False, False, False, True]
+
+
 # --- values: the template, the exports, the API's CSV, the audit -----------------------------------
 
 

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES, Cell, WriteOnlyCell
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 QUOTE = "'"
@@ -65,6 +65,18 @@ def guard_cell(cell: Cell) -> None:
         cell.quotePrefix = True
 
 
+def guarded_value(sheet: object, value: object) -> object:
+    """What to append to a write-only sheet (`Workbook(write_only=True)`, whose cells cannot be
+    guarded after the fact) for `value`: the value itself, or, for a text that `guard_cell` changes,
+    the guarded text cell. openpyxl writes a text as text unless it starts with ``=`` or is one of
+    its ERROR_CODES, so only such texts, and those `starts_formula` names, need a cell of their own."""
+    if not isinstance(value, str) or not (starts_formula(value) or value in ERROR_CODES):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    guard_cell(cell)
+    return cell if cell.quotePrefix else value
+
+
 def guard_workbook(book: Workbook, formulas: Iterable[Cell] = ()) -> None:
     """Guard every cell of every sheet but `formulas`, the cells the export fills with a formula on
     purpose (``=SUM(E5,E7)`` built from coordinates, never from data)."""
@@ -77,8 +89,10 @@ def guard_workbook(book: Workbook, formulas: Iterable[Cell] = ()) -> None:
 
 
 def workbook_bytes(book: Workbook, formulas: Iterable[Cell] = ()) -> bytes:
-    """The .xlsx bytes of an export's workbook, every text written as text (`guard_workbook`)."""
-    guard_workbook(book, formulas)
+    """The .xlsx bytes of an export's workbook, every text written as text (`guard_workbook`; a
+    write-only workbook's cells were guarded as they were appended: `guarded_value`, `guard_cell`)."""
+    if not book.write_only:
+        guard_workbook(book, formulas)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

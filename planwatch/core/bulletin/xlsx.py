@@ -1,15 +1,20 @@
 """The bulletin's Excel annex (openpyxl): every number the bulletin shows, unrounded, one sheet per
 part, each header cell in Chinese then English. The first sheet cites the evaluation run and the
-data version and repeats the first page's notices (示例数据, 含未确认数据)."""
+data version and repeats the first page's notices (示例数据, 含未确认数据). Written in openpyxl's
+write-only mode (a national annex has ~290,000 rows): each row is styled (`_cell`) and guarded as it
+is appended, the widths and the frozen header set before."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain, islice
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from planwatch.core import numbers
 from planwatch.core.bulletin.content import (
@@ -24,54 +29,82 @@ from planwatch.core.bulletin.content import (
     statuses_zh,
 )
 from planwatch.core.bulletin.zipfix import fixed_zip
-from planwatch.core.cells import workbook_bytes
+from planwatch.core.cells import guard_cell, guarded_value, workbook_bytes
 from planwatch.core.evaluation.labels import ANNUAL_ZH
 
 BOLD = Font(bold=True)
 RED = Font(bold=True, color="C00000")
 HEAD_FILL = PatternFill("solid", fgColor="D9D9D9")
+HEAD_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 # Number formats: the cells keep the exact value (0.57875), Excel shows 57.9% / 0.912 (a score at
 # the precision every display shows and ranks it at: numbers.SCORE_DECIMALS).
 PERCENT = "0.0%"
 SCORE = numbers.SCORE_EXCEL_FORMAT
+DATE = "yyyy-mm-dd"
+WIDTH_ROWS = 300  # a column's width is read from its header and this many first rows
+
+
+def _cell(
+    sheet: Any, value: Any, number_format: str | None = None, font: Font | None = None, head: bool = False
+) -> Any:
+    """What the annex appends for one value (the one place that styles a cell, on every sheet): a
+    header cell bold on grey, wrapped; a date shown yyyy-mm-dd, a number in its column's
+    `number_format`; `font` where given (the notices' red); text guarded (cells.guard_cell). A
+    value without a style is appended as it is (cheap: no cell of its own)."""
+    if isinstance(value, dt.date):
+        number_format = DATE
+    elif not isinstance(value, (int, float)) or isinstance(value, bool):
+        number_format = None
+    if head:
+        font = BOLD
+    if number_format is None and font is None:
+        return guarded_value(sheet, value)
+    cell = WriteOnlyCell(sheet, value)
+    guard_cell(cell)
+    if number_format is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    if head:
+        cell.fill = HEAD_FILL
+        cell.alignment = HEAD_ALIGNMENT
+    return cell
+
+
+def _widths(header: Sequence[str], first: Sequence[Sequence[Any]]) -> list[float]:
+    """Each column's width: its longest text among the header and the first rows, 8 to 60."""
+    return [
+        min(max(max([len(str(head))] + [len(str(r[k])) for r in first if r[k] is not None]) + 2, 8), 60)
+        for k, head in enumerate(header)
+    ]
 
 
 def _sheet(
     book: Workbook,
     title: str,
     header: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    first: bool = False,
+    rows: Iterable[Sequence[Any]],
     formats: dict[int, str] | None = None,
-) -> Any:
-    """A sheet with a bold header row; `formats` gives a number format by column (0-based)."""
-    sheet = book.active if first else book.create_sheet()
-    assert sheet is not None
-    sheet.title = title
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.fill = HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        sheet.append(list(row))
+    red: str | None = None,
+) -> None:
+    """A sheet with a bold, frozen header row; `formats` gives a number format by column (0-based);
+    a row whose first value starts with `red` shows its other values in red. The rows are streamed
+    (write-only): the widths come from the first WIDTH_ROWS, set before any row is appended."""
+    sheet = book.create_sheet(title)
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_ROWS))
+    for index, width in enumerate(_widths(header, first), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    for index, number_format in (formats or {}).items():
-        for row_cells in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-            for cell in row_cells:
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    cell.number_format = number_format
-    for index, head in enumerate(header, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        longest = max(
-            [len(str(head))] + [len(str(r[index - 1])) for r in rows[:300] if r[index - 1] is not None]
-        )
-        sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
-    return sheet
+    sheet.append([_cell(sheet, text, head=True) for text in header])
+    formats = formats or {}
+    for row in chain(first, rows):
+        font = RED if red is not None and str(row[0]).startswith(red) else None
+        sheet.append([_cell(sheet, v, formats.get(k), font if k else None) for k, v in enumerate(row)])
 
 
 def build_xlsx(c: BulletinContent) -> bytes:
-    book = Workbook()
+    book = Workbook(write_only=True)
     _bulletin_sheet(book, c)
     if c.binding:
         _binding_sheet(book, c)
@@ -127,12 +160,7 @@ def _bulletin_sheet(book: Workbook, c: BulletinContent) -> None:
         *((f"依据 basis {k + 1}", n) for k, n in enumerate(c.basis)),
         *((f"说明 note {k + 1}", n) for k, n in enumerate(c.notes)),
     ]
-    sheet = _sheet(book, "通报 Bulletin", ["项目 item", "内容 value"], info, first=True)
-    for row in sheet.iter_rows(min_row=2):
-        if str(row[0].value).startswith("提示"):
-            row[1].font = RED
-        if isinstance(row[1].value, dt.date):
-            row[1].number_format = "yyyy-mm-dd"
+    _sheet(book, "通报 Bulletin", ["项目 item", "内容 value"], info, red="提示")
 
 
 def _overview_sheets(book: Workbook, c: BulletinContent) -> None:
@@ -304,7 +332,7 @@ def _binding_sheet(book: Workbook, c: BulletinContent) -> None:
 
 def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
     """Every indicator at every scope (the pilot units, then the region)."""
-    rows = [
+    rows = (
         (
             row.indicator,
             row.name,
@@ -325,7 +353,7 @@ def _indicator_sheet(book: Workbook, c: BulletinContent) -> None:
         )
         for row in c.indicators
         for cell in row.cells
-    ]
+    )
     _sheet(
         book,
         "指标 Indicators",
@@ -439,12 +467,7 @@ def _late_sheet(book: Workbook, c: BulletinContent) -> None:
 
 
 def _saved(book: Workbook, c: BulletinContent) -> bytes:
-    """The workbook's bytes: dates shown as dates, the properties and the zip dated the as-of day."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+    """The workbook's bytes: the properties and the zip dated the as-of day."""
     moment = dt.datetime.combine(c.as_of, dt.time(0, 0))
     book.properties.creator = "PlanWatch"
     book.properties.title = f"{c.title} {c.subtitle}"

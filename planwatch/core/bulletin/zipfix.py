@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
 import zipfile
 
+CHUNK = 1 << 20
 MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -22,9 +24,15 @@ def fixed_zip(data: bytes, day: dt.date) -> bytes:
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o600 << 16
-            data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
                 # openpyxl stamps the time of saving; the package's moment is the bulletin's day.
-                data = MODIFIED.sub(rb"\g<1>" + f"{day.isoformat()}T00:00:00Z".encode() + rb"\g<2>", data)
-            target.writestr(member, data)
+                core = MODIFIED.sub(
+                    rb"\g<1>" + f"{day.isoformat()}T00:00:00Z".encode() + rb"\g<2>",
+                    source.read(info.filename),
+                )
+                target.writestr(member, core)
+                continue
+            # copied in pieces: a national annex's indicator sheet is ~280 MB of XML
+            with source.open(info) as piece_from, target.open(member, "w") as piece_to:
+                shutil.copyfileobj(piece_from, piece_to, CHUNK)
     return out.getvalue()
