@@ -56,7 +56,9 @@ def free_port() -> int:
 
 
 def planwatch(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(BIN / "planwatch"), *args], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(BIN / "planwatch"), *args], env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -118,7 +120,9 @@ class Browser:
         data = urllib.parse.urlencode(
             {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": self.csrf()}
         ).encode()
-        request = urllib.request.Request(self.base + "/login/", data=data, headers={"Referer": self.base + "/login/"})
+        request = urllib.request.Request(
+            self.base + "/login/", data=data, headers={"Referer": self.base + "/login/"}
+        )
         with self.opener.open(request, timeout=60) as response:
             assert "/login/" not in response.url, "login failed"
 
@@ -126,7 +130,9 @@ class Browser:
         boundary = uuid.uuid4().hex
         body = io.BytesIO()
         for name, value in (("csrfmiddlewaretoken", self.csrf()),):
-            body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+            body.write(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
         body.write(
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file.name}"\r\n'
             "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n".encode()
@@ -136,7 +142,10 @@ class Browser:
         request = urllib.request.Request(
             self.base + path,
             data=body.getvalue(),
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": self.base + path},
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": self.base + path,
+            },
         )
         started = time.perf_counter()
         with self.opener.open(request, timeout=120) as response:
@@ -174,12 +183,23 @@ def main() -> None:
     workbook = folder / "zh-projects.xlsx"
     started = time.perf_counter()
     write_workbook(env, args.rows, workbook)
-    print(f"workbook: {workbook.stat().st_size / 2**20:.1f} MB, written in {time.perf_counter() - started:.0f} s")
+    print(
+        f"workbook: {workbook.stat().st_size / 2**20:.1f} MB, written in {time.perf_counter() - started:.0f} s"
+    )
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "planwatch.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "30"],
+        [
+            str(BIN / "gunicorn"),
+            "planwatch.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "30",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -220,16 +240,24 @@ def main() -> None:
             if state["finished"]:
                 break
         print(f"job: {state['state']} — {state['message']}")
-        timing = planwatch(
-            env,
-            "shell",
-            "-c",
-            "from planwatch.kernel.models import Job; j = Job.objects.get(); "
-            "print('TIMING', (j.finished_at - j.started_at).total_seconds(), (j.started_at - j.created_at).total_seconds())",
-        ).split("TIMING")[-1].split()
+        timing = (
+            planwatch(
+                env,
+                "shell",
+                "-c",
+                "from planwatch.kernel.models import Job; j = Job.objects.get(); "
+                "print('TIMING', (j.finished_at - j.started_at).total_seconds(), (j.started_at - j.created_at).total_seconds())",
+            )
+            .split("TIMING")[-1]
+            .split()
+        )
         seconds, waited = float(timing[0]), float(timing[1])
-        print(f"import on the worker: {seconds:.0f} s ({args.rows / seconds:,.0f} rows/s), waited {waited:.1f} s for it")
-        print(f"{'page':<26} {'before: median':>15} {'p95':>8} {'during: median':>15} {'p95':>8} {'n':>5} {'ratio':>6}")
+        print(
+            f"import on the worker: {seconds:.0f} s ({args.rows / seconds:,.0f} rows/s), waited {waited:.1f} s for it"
+        )
+        print(
+            f"{'page':<26} {'before: median':>15} {'p95':>8} {'during: median':>15} {'p95':>8} {'n':>5} {'ratio':>6}"
+        )
         for label in PAGES:
             b, d = before[label], during[label]
             ratio = statistics.median(d) / statistics.median(b)

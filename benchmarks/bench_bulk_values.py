@@ -88,7 +88,9 @@ def run(values: int, years: int) -> None:
     load_sample(plan)
     admin = get_user_model().objects.create_user("bench-admin", password="x")  # noqa: S106
     Profile.objects.update_or_create(user=admin, defaults={"role": Profile.Role.PROVINCE_ADMIN})
-    periods = list(Period.objects.filter(plan=plan, year__gte=FIRST_YEAR, frequency="yearly").order_by("year"))
+    periods = list(
+        Period.objects.filter(plan=plan, year__gte=FIRST_YEAR, frequency="yearly").order_by("year")
+    )
     periods = periods[:years]
     Period.objects.filter(pk__in=[p.pk for p in periods]).update(locks_on=None)
     template: dict[str, list[tuple[str, str]]] = {}  # period → [(indicator, value)]
@@ -139,14 +141,20 @@ def run(values: int, years: int) -> None:
     baseline = with_keys = None
     if connection.vendor == "postgresql":
         baseline = values_baseline(rows, plan, admin)
-        print(f"  COPY into the indexed values table + one audit row each  {baseline:8.2f} s  {n / baseline:10,.0f} values/s")
+        print(
+            f"  COPY into the indexed values table + one audit row each  {baseline:8.2f} s  {n / baseline:10,.0f} values/s"
+        )
         with_keys = values_baseline(rows, plan, admin, foreign_keys=True)
-        print(f"  the same COPY, the tables' foreign keys checked too        {with_keys:8.2f} s  {n / with_keys:10,.0f} values/s")
+        print(
+            f"  the same COPY, the tables' foreign keys checked too        {with_keys:8.2f} s  {n / with_keys:10,.0f} values/s"
+        )
 
     started = time.perf_counter()
     value_set = dvs.parse_csv(body)
     parsed = time.perf_counter() - started
-    print(f"  read the CSV (parse_csv)                                  {parsed:8.2f} s  {n / parsed:10,.0f} values/s")
+    print(
+        f"  read the CSV (parse_csv)                                  {parsed:8.2f} s  {n / parsed:10,.0f} values/s"
+    )
     events_before = AuditEvent.objects.count()
     started = time.perf_counter()
     if PROFILE:
@@ -161,20 +169,28 @@ def run(values: int, years: int) -> None:
     else:
         result = dvs.import_value_set(admin, plan, value_set)
     imported = time.perf_counter() - started
-    print(f"  check and write, all or nothing (import_value_set)        {imported:8.2f} s  {n / imported:10,.0f} values/s")
+    print(
+        f"  check and write, all or nothing (import_value_set)        {imported:8.2f} s  {n / imported:10,.0f} values/s"
+    )
     assert result.created == n, (result.created, n)
     assert AuditEvent.objects.count() - events_before == n
     total = parsed + imported
-    print(f"  the validated, audited path in all                        {total:8.2f} s  {n / total:10,.0f} values/s")
+    print(
+        f"  the validated, audited path in all                        {total:8.2f} s  {n / total:10,.0f} values/s"
+    )
     started = time.perf_counter()
     walk = audit.verify()
-    print(f"  audit chain walked ({walk.count:,} events)                 {time.perf_counter() - started:8.2f} s  "
-          f"{'holds' if walk.broken is None else 'BROKEN'}")
+    print(
+        f"  audit chain walked ({walk.count:,} events)                 {time.perf_counter() - started:8.2f} s  "
+        f"{'holds' if walk.broken is None else 'BROKEN'}"
+    )
     assert walk.broken is None
     if baseline is not None and with_keys is not None:
-        print(f"ratio: the validated path at {baseline / total:.1%} of COPY's speed (goal ≥ 25 %); "
-              f"{with_keys / total:.1%} of COPY's with the foreign keys checked; load average "
-              f"{os.getloadavg()[0]:.1f}")
+        print(
+            f"ratio: the validated path at {baseline / total:.1%} of COPY's speed (goal ≥ 25 %); "
+            f"{with_keys / total:.1%} of COPY's with the foreign keys checked; load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -369,6 +369,7 @@ def _typed_derived(entries: Sequence[Entry], derived: set[int], via: Via) -> lis
     typed = [e.indicator.code for e in entries if e.indicator.pk in derived]
     if via.source == Source.LEDGER or not typed:
         return []
+
     def said(codes: Sequence[str]) -> tuple[str, str]:
         return (
             f"{'、'.join(codes)} 由台账计算得出，不能手工填报：请在台账中录入条目",
