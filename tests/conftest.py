@@ -89,9 +89,12 @@ def plan(request: pytest.FixtureRequest, db) -> Plan:
 
 
 @pytest.fixture
-def sampled(plan: Plan) -> Plan:
+def sampled(request: pytest.FixtureRequest, plan: Plan) -> Plan:
     """The shipped plan with the demo's sample data (示例数据): targets, accepted values 2016–2019,
-    ledger rows and action plans (planwatch.demo.sample), loaded once for the module."""
+    ledger rows and action plans (planwatch.demo.sample), loaded once for the module; a
+    transactional test's own plan gets its own load."""
+    if not _shared_load(request.node):
+        load_sample(plan)
     return plan
 
 
