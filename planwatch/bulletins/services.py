@@ -486,10 +486,11 @@ def addressee_names(plan: Plan, localities: Sequence[Locality], units: Sequence[
     pilots = [loc for loc in localities if loc.pilot]
     others = [loc for loc in localities if not loc.pilot]
     all_pilots = many_units(len(pilots)) and len(pilots) == plan.pilot_units().count()
-    if not all_pilots and not many_units(len(others)):
+    many_others = many_units(len(others))
+    if not all_pilots and not many_others:
         return tuple(p.name_zh for p in [*localities, *units])
     said = [f"各试点地区（共{len(pilots)}个）"] if all_pilots else [loc.name_zh for loc in pilots]
-    said += [f"有关上级地区（共{len(others)}个）"] if many_units(len(others)) else [o.name_zh for o in others]
+    said += [f"有关上级地区（共{len(others)}个）"] if many_others else [o.name_zh for o in others]
     return (*said, *(u.name_zh for u in units))
 
 
